@@ -1,0 +1,91 @@
+"""chainrule: reverse-mode automatic differentiation and neural networks on NumPy.
+
+import chainrule as cr
+x = cr.tensor(2.0, requires_grad=True)
+y = x * x + 3 * x
+y.backward()
+x.grad  # 7.0
+"""
+
+# _tensor first: it imports the ops, which build on Function, which builds Tensors.
+from ._tensor import Tensor, tensor  # isort: skip
+from ._dtypes import get_default_dtype, set_default_dtype
+from ._function import Function
+from ._functional import grad, value_and_grad
+from ._grad_mode import enable_grad, is_grad_enabled, no_grad
+from ._gradcheck import GradcheckError, gradcheck, numerical_grad
+from ._random import default_generator, manual_seed
+from .ops import (
+    abs,
+    broadcast_to,
+    clip,
+    concatenate,
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    stack,
+    sum,
+    tanh,
+    transpose,
+    where,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "abs",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "cos",
+    "default_generator",
+    "enable_grad",
+    "exp",
+    "get_default_dtype",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "leaky_relu",
+    "log",
+    "log_softmax",
+    "manual_seed",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "no_grad",
+    "numerical_grad",
+    "relu",
+    "reshape",
+    "set_default_dtype",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "sqrt",
+    "stack",
+    "sum",
+    "tanh",
+    "tensor",
+    "transpose",
+    "value_and_grad",
+    "where",
+]

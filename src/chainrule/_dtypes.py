@@ -1,0 +1,40 @@
+"""Default floating dtype and conversion of user data to NumPy arrays.
+
+Python numbers and lists become the default float dtype (float32 unless changed with
+`set_default_dtype`); NumPy arrays and NumPy scalars keep their own dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FLOATS = (np.float16, np.float32, np.float64)
+_default = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype that Python numbers and lists become (``"float32"`` or ``"float64"``)."""
+    global _default
+    d = np.dtype(dtype)
+    if d.type not in _FLOATS:
+        raise ValueError(f"set_default_dtype: {d} is not a floating dtype (use float32 or float64)")
+    _default = d
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype that Python numbers and lists become when no dtype is given."""
+    return _default
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """True for the floating dtypes that may carry gradients."""
+    return dtype.kind == "f"
+
+
+def as_array(data, dtype=None) -> np.ndarray:
+    """`data` as an ndarray: arrays keep their dtype, Python data gets the default float."""
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
+    return np.asarray(data, dtype=_default)

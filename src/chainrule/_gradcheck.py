@@ -1,0 +1,134 @@
+"""Checking analytic gradients against central finite differences, in float64.
+
+    numerical ∂f/∂xᵢ ≈ (f(x + ε·eᵢ) − f(x − ε·eᵢ)) / 2ε
+
+`gradcheck` compares the whole Jacobian: every output element against every input element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import _engine
+from ._grad_mode import enable_grad, no_grad
+from ._tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised by `gradcheck` when an analytic gradient disagrees with finite differences."""
+
+
+def _as_inputs(inputs) -> list[np.ndarray]:
+    if isinstance(inputs, (Tensor, np.ndarray, float, int)):
+        inputs = [inputs]
+    return [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+
+
+def _output(f: Callable, arrays: Sequence[np.ndarray]) -> np.ndarray:
+    with no_grad():
+        out = f(*[Tensor(a) for a in arrays])
+    return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+
+
+def _numerical_jacobian(f, arrays, i: int, eps: float) -> np.ndarray:
+    """J[k, j] = ∂out_k/∂x_j for input ``i`` by central differences (x is restored after)."""
+    x = arrays[i]
+    columns = []
+    for j in range(x.size):
+        original = x.flat[j]
+        x.flat[j] = original + eps
+        plus = _output(f, arrays)
+        x.flat[j] = original - eps
+        minus = _output(f, arrays)
+        x.flat[j] = original
+        columns.append(((plus - minus) / (2 * eps)).ravel())
+    n_out = _output(f, arrays).size
+    return np.stack(columns, axis=1) if columns else np.zeros((n_out, 0))
+
+
+def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray]:
+    """The central-difference gradient of a scalar function ``f`` for each input (float64)."""
+    arrays = _as_inputs(inputs)
+    if _output(f, arrays).size != 1:
+        raise ValueError(
+            "numerical_grad: f must return a single value; use gradcheck for non-scalar f"
+        )
+    return [_numerical_jacobian(f, arrays, i, eps).reshape(a.shape) for i, a in enumerate(arrays)]
+
+
+def _analytic_jacobians(f, arrays) -> tuple[list[np.ndarray], np.ndarray]:
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    out = f(*leaves)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
+    jac = [np.zeros((out.size, a.size)) for a in arrays]
+    if not out.requires_grad:
+        return jac, out.data
+    for k in range(out.size):
+        seed = np.zeros(out.shape)
+        seed.flat[k] = 1.0
+        grads = _engine.grad(out, leaves, grad_output=seed, retain_graph=True)
+        for i, g in enumerate(grads):
+            jac[i][k] = np.asarray(g).ravel()
+    return jac, out.data
+
+
+def gradcheck(
+    f: Callable,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    check_second_order: bool = False,
+) -> bool:
+    """Compare ``f``'s analytic gradients with finite differences for every input.
+
+    Inputs are converted to float64. Returns True, or raises `GradcheckError` naming the
+    input, the first failing index, both values and the largest error. With
+    ``check_second_order=True`` the gradients of the gradients are checked too.
+    """
+    arrays = _as_inputs(inputs)
+    analytic, out = _analytic_jacobians(f, arrays)
+    for i, a in enumerate(arrays):
+        numeric = _numerical_jacobian(f, arrays, i, eps)
+        _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
+    if check_second_order:
+        gradcheck(_first_derivative(f, arrays), arrays, eps, atol, rtol)
+    return True
+
+
+def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
+    err = np.abs(analytic - numeric)
+    bad = ~(err <= atol + rtol * np.abs(numeric))  # NaN counts as a failure
+    if not bad.any():
+        return
+    k, j = np.argwhere(bad)[0]
+    where = f"input index {tuple(int(n) for n in np.unravel_index(j, in_shape))}"
+    if out_shape:
+        where += f", output index {tuple(int(n) for n in np.unravel_index(k, out_shape))}"
+    finite = err[np.isfinite(err)]
+    worst = finite.max() if finite.size else float("nan")
+    raise GradcheckError(
+        f"gradcheck failed for input {i} at {where}: analytic {analytic[k, j]:.10g} vs "
+        f"numeric {numeric[k, j]:.10g}; largest absolute error {worst:.3g} "
+        f"(atol={atol}, rtol={rtol})"
+    )
+
+
+def _first_derivative(f, arrays) -> Callable:
+    """A scalar function of the inputs whose gradient involves f's second derivatives:
+    Σᵢ ⟨∂(v·f)/∂xᵢ, rᵢ⟩ with fixed random v and rᵢ."""
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal(_output(f, arrays).shape)
+    rs = [rng.standard_normal(a.shape) for a in arrays]
+
+    def h(*xs):
+        with enable_grad():  # h needs a graph even when evaluated for finite differences
+            xs = [x if x.requires_grad else Tensor(x.data, requires_grad=True) for x in xs]
+            out = (f(*xs) * v).sum()
+            grads = _engine.grad(out, xs, create_graph=True)
+            return sum((g * r).sum() for g, r in zip(grads, rs))
+
+    return h

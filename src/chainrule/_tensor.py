@@ -1,0 +1,328 @@
+"""`Tensor`: a NumPy array, its gradient, and the node that produced it.
+
+The class is deliberately thin: every method and operator below is a one-line call into
+``ops``, where each op keeps its forward and its local gradient side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._dtypes import as_array, is_floating
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    Args:
+        data: array-like. Python numbers and lists become the default float dtype
+            (float32); NumPy arrays keep their dtype.
+        dtype: optional NumPy dtype (e.g. ``"float64"``).
+        requires_grad: whether backward should compute ``.grad`` for this tensor.
+        name: a label shown by ``explain`` and in error messages.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_hooks",
+        "_node",
+        "_requires_grad",
+        "_retain",
+        "data",
+        "grad",
+        "name",
+    )
+    __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (array * t)
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self._hooks = None
+        self._retain = False
+        self._requires_grad = False
+        self.name = name
+        self.requires_grad = requires_grad
+
+    # ----- attributes ---------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not is_floating(self.data.dtype):
+            raise TypeError(
+                f"only floating tensors can require gradients, but this one is "
+                f"{self.data.dtype}; create it with a float dtype, e.g. "
+                "cr.tensor(data, dtype='float64', requires_grad=True)"
+            )
+        if not value and self._node is not None:
+            raise RuntimeError("requires_grad cannot be turned off on a non-leaf; use .detach()")
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user rather than by a recorded op."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The `Function` node that produced this tensor, or None for a leaf."""
+        return self._node
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the matrix transpose for 2-D)."""
+        return ops.transpose(self)
+
+    # ----- autograd -----------------------------------------------------------------
+    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Compute gradients of this tensor with respect to every leaf that requires them.
+
+        Leaf gradients accumulate into ``.grad`` (clear them with ``grad = None`` or an
+        optimizer's ``zero_grad()``). ``grad`` is the upstream gradient; it may be omitted
+        only for a single-element tensor. The graph's saved values are released unless
+        ``retain_graph=True``; ``create_graph=True`` records the backward pass so that
+        gradients of gradients can be taken (``.grad`` then holds Tensors).
+        """
+        engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        return _from_op(self.data, None)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        self._retain = True
+
+    def register_hook(self, fn: Callable) -> Callable[[], None]:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None return
+        value replaces the gradient. Returns a function that removes the hook."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require gradients")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return lambda: self._hooks.remove(fn)
+
+    def zero_grad(self) -> None:
+        """Clear the accumulated gradient (sets ``.grad`` to None)."""
+        self.grad = None
+
+    # ----- conversion -----------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, but the shape is {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def astype(self, dtype) -> Tensor:
+        """A differentiable cast to ``dtype``."""
+        return ops.cast(self, dtype)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = f", dtype={self.dtype}" if self.dtype != np.float32 else ""
+        if self._node is not None:
+            extra += f", grad_fn={self._node.name}"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__
+
+    # ----- arithmetic (all differentiable) ----------------------------------------------
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __pow__(self, other):
+        return ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def __getitem__(self, idx):
+        return ops.index(self, idx)
+
+    # ----- comparisons (not differentiable: they return boolean tensors) ----------------
+    def __eq__(self, other):
+        return ops.compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return ops.compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return ops.compare(np.less, self, other)
+
+    def __le__(self, other):
+        return ops.compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return ops.compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return ops.compare(np.greater_equal, self, other)
+
+    # ----- methods ----------------------------------------------------------------------
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.min(self, axis, keepdims)
+
+    def exp(self) -> Tensor:
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return ops.abs(self)
+
+    def sin(self) -> Tensor:
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return ops.relu(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return ops.leaky_relu(self, negative_slope)
+
+    def clip(self, lo=None, hi=None) -> Tensor:
+        return ops.clip(self, lo, hi)
+
+    def reshape(self, *shape) -> Tensor:
+        return ops.reshape(self, *shape)
+
+    def transpose(self, *axes) -> Tensor:
+        return ops.transpose(self, *axes)
+
+    def broadcast_to(self, shape) -> Tensor:
+        return ops.broadcast_to(self, shape)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return ops.log_softmax(self, axis)
+
+
+def _from_op(data: np.ndarray, node) -> Tensor:
+    """Fast constructor for op outputs: ``data`` is already an ndarray of the right dtype."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t._node = node
+    t._hooks = None
+    t._retain = False
+    t._requires_grad = node is not None
+    t.name = None
+    return t
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+    """Create a leaf `Tensor` (see `Tensor` for the dtype rules)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+
+
+# The ops and the engine build Tensors, so they are imported after the class exists.
+from . import _engine as engine  # noqa: E402
+from . import ops  # noqa: E402

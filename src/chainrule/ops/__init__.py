@@ -1,0 +1,69 @@
+"""The differentiable ops. Each op is a `Function` subclass with its forward and local
+gradient side by side, plus a lowercase function that applies it."""
+
+from ._compare import compare
+from ._elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    cos,
+    div,
+    exp,
+    leaky_relu,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from ._linalg import matmul
+from ._reduce import max, mean, min, sum
+from ._shape import broadcast_to, concatenate, index, reshape, stack, transpose
+from ._softmax import log_softmax, softmax
+
+__all__ = [
+    "abs",
+    "add",
+    "broadcast_to",
+    "cast",
+    "clip",
+    "compare",
+    "concatenate",
+    "cos",
+    "div",
+    "exp",
+    "index",
+    "leaky_relu",
+    "log",
+    "log_softmax",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "sqrt",
+    "stack",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "where",
+]

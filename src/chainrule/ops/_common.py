@@ -1,0 +1,78 @@
+"""Helpers shared by the ops' backward rules.
+
+Each helper takes NumPy arrays *or* Tensors and returns the same kind, so a backward rule
+written with them runs on arrays in an ordinary backward pass and on Tensors (recording a
+graph) when ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtypes import as_array, is_floating
+from .._tensor import Tensor
+
+
+def unbroadcast(grad, shape: tuple[int, ...]):
+    """Sum ``grad`` back to ``shape``: the one place where broadcasting is undone."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def is_tensor(a) -> bool:
+    return isinstance(a, Tensor)
+
+
+def exp(a):
+    return a.exp() if is_tensor(a) else np.exp(a)
+
+
+def log(a):
+    return a.log() if is_tensor(a) else np.log(a)
+
+
+def sin(a):
+    return a.sin() if is_tensor(a) else np.sin(a)
+
+
+def cos(a):
+    return a.cos() if is_tensor(a) else np.cos(a)
+
+
+def broadcast_to(a, shape):
+    return a.broadcast_to(shape) if is_tensor(a) else np.broadcast_to(a, shape)
+
+
+def swap_last(a):
+    """Transpose the last two axes (the matrix transpose of a batch)."""
+    if a.ndim < 2:
+        return a
+    axes = (*range(a.ndim - 2), a.ndim - 1, a.ndim - 2)
+    return a.transpose(axes)
+
+
+def constant(a) -> np.ndarray:
+    """The array behind ``a``: for values that are constant almost everywhere (masks)."""
+    return a.data if is_tensor(a) else a
+
+
+def pair(x, y) -> tuple:
+    """Operands of a binary op: a Python number takes the dtype of the other operand."""
+    return _operand(x, y), _operand(y, x)
+
+
+def _operand(a, other):
+    if isinstance(a, (Tensor, np.ndarray)):
+        return a
+    ref = other.dtype if isinstance(other, (Tensor, np.ndarray)) else None
+    python_number = isinstance(a, (int, float)) and ref is not None
+    if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
+        return np.asarray(a, dtype=ref)
+    return as_array(a)

@@ -1,0 +1,117 @@
+"""Reductions: sum, mean, max, min over ``axis`` (None, an int or a tuple), with ``keepdims``.
+
+Backward puts the reduced axes back (as size 1) and broadcasts the upstream gradient over
+them; max and min send it to the arg-max elements, shared equally among ties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._function import Function
+from ._common import broadcast_to
+
+
+def _axes(axis, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    n = ndim or 1  # NumPy accepts axis 0 and -1 on a 0-d array
+    for a in axes:
+        if not -n <= a < n:
+            raise np.exceptions.AxisError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
+    return tuple(sorted({a % n for a in axes})) if ndim else ()
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class _Reduce(Function):
+    __slots__ = ("axes", "keepdims")
+
+    def __init__(self, axis=None, keepdims: bool = False):
+        self.axes, self.keepdims = axis, keepdims
+
+    def _upstream_kept(self, grad_out, shape):
+        """``grad_out`` with the reduced axes restored as size 1 (keepdims form)."""
+        return grad_out if self.keepdims else grad_out.reshape(_kept_shape(shape, self.axes))
+
+
+class Sum(_Reduce):
+    """sum: ∂(Σ x)/∂xᵢ = 1 — the upstream gradient is copied to every element."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, grad_out):
+        shape = self.inputs[0].shape
+        return (broadcast_to(self._upstream_kept(grad_out, shape), shape),)
+
+
+class Mean(_Reduce):
+    """mean: ∂(mean x)/∂xᵢ = 1/n, n the number of elements averaged."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, grad_out):
+        shape = self.inputs[0].shape
+        n = int(np.prod([shape[a] for a in self.axes]))
+        return (broadcast_to(self._upstream_kept(grad_out, shape) / n, shape),)
+
+
+class _Extreme(_Reduce):
+    __slots__ = ()
+    _pick = None
+
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        kept = type(self)._pick(x, axis=self.axes, keepdims=True)
+        hits = x == kept
+        self.saved = (hits / hits.sum(axis=self.axes, keepdims=True).astype(x.dtype),)
+        return kept if self.keepdims else np.squeeze(kept, axis=self.axes)
+
+    def backward(self, grad_out):
+        (share,) = self.saved
+        return (self._upstream_kept(grad_out, share.shape) * share,)
+
+
+class Max(_Extreme):
+    """max: ∂(max x)/∂xᵢ = 1 for the maximum element; ties share it equally (1/k each)."""
+
+    __slots__ = ()
+    _pick = staticmethod(np.max)
+
+
+class Min(_Extreme):
+    """min: ∂(min x)/∂xᵢ = 1 for the minimum element; ties share it equally (1/k each)."""
+
+    __slots__ = ()
+    _pick = staticmethod(np.min)
+
+
+def sum(x, axis=None, keepdims: bool = False):
+    """Sum over ``axis`` (all axes when None)."""
+    return Sum(axis, keepdims)(x)
+
+
+def mean(x, axis=None, keepdims: bool = False):
+    """Arithmetic mean over ``axis`` (all axes when None)."""
+    return Mean(axis, keepdims)(x)
+
+
+def max(x, axis=None, keepdims: bool = False):
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    return Max(axis, keepdims)(x)
+
+
+def min(x, axis=None, keepdims: bool = False):
+    """Minimum over ``axis``; tied minima share the gradient equally."""
+    return Min(axis, keepdims)(x)

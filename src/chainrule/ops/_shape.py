@@ -1,0 +1,211 @@
+"""Ops that move values without changing them: reshape, transpose, broadcast_to, indexing,
+concatenate, stack. Their backward moves the upstream gradient back where it came from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._function import Function
+from .._tensor import Tensor
+from ._common import is_tensor, unbroadcast
+
+
+def _shape_arg(shape) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as NumPy does."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Reshape(Function):
+    """reshape: the gradient is the upstream gradient reshaped to the input's shape."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} into {self.shape}"
+            ) from None
+
+    def backward(self, grad_out):
+        return (grad_out.reshape(self.inputs[0].shape),)
+
+
+class Transpose(Function):
+    """transpose: the gradient is the upstream gradient with the axes permuted back."""
+
+    __slots__ = ("axes",)
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        if not self.axes:
+            self.axes = tuple(reversed(range(x.ndim)))
+        return x.transpose(self.axes)
+
+    def backward(self, grad_out):
+        return (grad_out.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    """broadcast_to: the gradient is the upstream gradient summed over the broadcast axes."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, grad_out):
+        return (unbroadcast(grad_out, self.inputs[0].shape),)
+
+
+class Index(Function):
+    """x[idx]: the gradient is scattered back to the selected positions, added where an
+    integer index selects the same element more than once."""
+
+    __slots__ = ("idx",)
+
+    def __init__(self, idx):
+        self.idx = idx
+
+    def forward(self, x):
+        return x[self.idx]
+
+    def backward(self, grad_out):
+        return (scatter(grad_out, self.idx, self.inputs[0].shape),)
+
+
+class Scatter(Function):
+    """scatter into zeros (the backward of indexing): its own gradient is indexing again."""
+
+    __slots__ = ("idx", "shape")
+
+    def __init__(self, idx, shape):
+        self.idx, self.shape = idx, shape
+
+    def forward(self, g):
+        return _scatter_array(g, self.idx, self.shape)
+
+    def backward(self, grad_out):
+        return (grad_out[self.idx],)
+
+
+def _scatter_array(g: np.ndarray, idx, shape) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    if _has_int_array(idx):
+        np.add.at(out, idx, g)  # repeated indices must add up, not overwrite
+    else:
+        out[idx] = g
+    return out
+
+
+def _has_int_array(idx) -> bool:
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+def scatter(g, idx, shape):
+    """Zeros of ``shape`` with ``g`` added at ``idx`` (arrays stay arrays, Tensors Tensors)."""
+    return Scatter(idx, shape)(g) if is_tensor(g) else _scatter_array(g, idx, shape)
+
+
+class Concatenate(Function):
+    """concatenate: each input receives its own slice of the upstream gradient."""
+
+    __slots__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        try:
+            out = np.concatenate(xs, axis=self.axis)
+        except ValueError as e:
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ValueError(f"concatenate along axis {self.axis}: shapes {shapes}: {e}") from None
+        self.axis %= out.ndim
+        return out
+
+    def backward(self, grad_out):
+        ends = np.cumsum([t.shape[self.axis] for t in self.inputs])
+        lead = (slice(None),) * self.axis
+        return tuple(
+            grad_out[(*lead, slice(e - t.shape[self.axis], e))] for e, t in zip(ends, self.inputs)
+        )
+
+
+class Stack(Function):
+    """stack: each input receives its own slab of the upstream gradient."""
+
+    __slots__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        shapes = {x.shape for x in xs}
+        if len(shapes) > 1:
+            raise ValueError(f"stack: all inputs need the same shape, got {sorted(shapes)}")
+        out = np.stack(xs, axis=self.axis)
+        self.axis %= out.ndim
+        return out
+
+    def backward(self, grad_out):
+        lead = (slice(None),) * self.axis
+        return tuple(grad_out[(*lead, i)] for i in range(len(self.inputs)))
+
+
+# ----- functions ---------------------------------------------------------------------------
+def reshape(x, *shape):
+    """A view of ``x`` with a new shape (``-1`` infers one dimension)."""
+    return Reshape(_shape_arg(shape))(x)
+
+
+def transpose(x, *axes):
+    """Permute the axes (reversed when no axes are given)."""
+    return Transpose(_shape_arg(axes) if axes else None)(x)
+
+
+def broadcast_to(x, shape):
+    """``x`` broadcast to ``shape`` (NumPy rules)."""
+    return BroadcastTo(shape)(x)
+
+
+def index(x, idx):
+    """``x[idx]``: basic slices, integers, integer arrays and boolean masks."""
+    return Index(_index_arg(idx))(x)
+
+
+def _index_arg(idx):
+    if isinstance(idx, tuple):
+        return tuple(_index_part(p) for p in idx)
+    return _index_part(idx)
+
+
+def _index_part(p):
+    if isinstance(p, Tensor):
+        return p.data
+    if isinstance(p, list):
+        return np.asarray(p)
+    return p
+
+
+def concatenate(tensors, axis: int = 0):
+    """Join tensors along an existing axis."""
+    return Concatenate(axis)(*tensors)
+
+
+def stack(tensors, axis: int = 0):
+    """Join same-shaped tensors along a new axis."""
+    return Stack(axis)(*tensors)
