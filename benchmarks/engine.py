@@ -10,6 +10,7 @@ medians, because the machines this runs on are shared and noisy.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import statistics
@@ -59,7 +60,7 @@ def chain_contenders(n: int) -> dict:
 def mlp_contenders(batch: int, sizes=(784, 256, 256, 10)) -> dict:
     """One SGD step of an MLP (ReLU, softmax cross-entropy), float32: chainrule vs NumPy."""
     rng = np.random.default_rng(0)
-    shapes = list(zip(sizes[:-1], sizes[1:]))
+    shapes = list(itertools.pairwise(sizes))
     weights = [(rng.standard_normal(s) * np.sqrt(2 / s[0])).astype(np.float32) for s in shapes]
     biases = [np.zeros(s[1], np.float32) for s in shapes]
     x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
@@ -116,9 +117,8 @@ def main(argv=None) -> dict:
     print(f"scalar chain of {n_chain} ops, forward + backward (medians of {repeats})")
     per_op = times["chainrule"] / n_chain * 1e6
     print(f"  chainrule {times['chainrule'] * 1e3:9.2f} ms  ({per_op:.2f} µs per op)")
-    print(
-        f"  python    {times['python floats'] * 1e3:9.2f} ms  ratio {times['chainrule'] / times['python floats']:.1f}"
-    )
+    ratio = times["chainrule"] / times["python floats"]
+    print(f"  python    {times['python floats'] * 1e3:9.2f} ms  ratio {ratio:.1f}")
     for batch in batches:
         times = _median_times(mlp_contenders(batch), repeats * (10 if not args.quick else 1))
         results["runs"].append({"case": f"MLP step, batch {batch}", "median_s": times})

@@ -17,7 +17,8 @@ def _apple_graph() -> None:
     price = apple * count * tax
     price.backward()
     print("apple-shopping graph: price = apple × count × tax")
-    print(f"  forward:  price = {apple.item():g} × {count.item():g} × {tax.item():g} = {price.item():.1f}")
+    values = " × ".join(f"{t.item():g}" for t in (apple, count, tax))
+    print(f"  forward:  price = {values} = {price.item():.1f}")
     for t in (apple, count, tax):
         print(f"  backward: ∂price/∂{t.name:<5} = {t.grad.item():.1f}")
 

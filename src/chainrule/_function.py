@@ -51,7 +51,12 @@ class Function:
         tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
         self.needs_grad = needs = tuple(t._requires_grad for t in tensors)
         self.saved = ()
-        out = self.forward(*[t.data for t in tensors])
+        arrays = [t.data for t in tensors]
+        try:
+            out = self.forward(*arrays)
+        except (ValueError, IndexError) as e:  # say which op, and on what, went wrong
+            shapes = " and ".join(str(a.shape) for a in arrays)
+            raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
         if type(out) is not np.ndarray:
             out = self._as_output_array(out)
         if _GradMode.enabled and True in needs:

@@ -14,16 +14,11 @@ class MatMul(Function):
 
     def forward(self, x, y):
         if x.ndim == 0 or y.ndim == 0:
-            raise ValueError(
-                f"matmul: both operands need at least 1 dimension, got {x.shape} @ {y.shape}"
-            )
-        try:
-            out = x @ y
-        except ValueError:
-            raise ValueError(
-                f"matmul: shapes {x.shape} and {y.shape} are not aligned "
-                f"({x.shape[-1]} != {y.shape[-2] if y.ndim > 1 else y.shape[0]})"
-            ) from None
+            raise ValueError("both operands need at least one dimension")
+        inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
+        if x.shape[-1] != inner_y:
+            raise ValueError(f"inner dimensions differ: {x.shape[-1]} != {inner_y}")
+        out = x @ y
         self.saved = (x, y)
         return out
 

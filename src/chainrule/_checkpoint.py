@@ -1,0 +1,190 @@
+"""Checkpoints: safetensors files holding model weights, optimizer state and training state.
+
+Layout of a checkpoint file (a plain safetensors file, readable by any safetensors tool):
+
+    tensors   "model/<parameter name>"       the model's state_dict
+              "optimizer/<n>"                every array inside the optimizer's state_dict
+    metadata  "format"     "chainrule-checkpoint"
+              "version"    "1"
+              "optimizer"  JSON of the optimizer state; each array is replaced by
+                           {"__array__": "optimizer/<n>"}
+              "training"   JSON of the training state (epoch, step, RNG state, config, ...)
+
+Writes are atomic: the bytes go to a temporary file in the same directory, which is
+flushed, fsync'ed and renamed over the target, so a crash leaves the previous checkpoint
+intact. Reading never unpickles or evaluates anything; whatever is not a valid checkpoint
+raises `CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT, VERSION = "chainrule-checkpoint", "1"
+_MAX_HEADER = 64 * 1024 * 1024  # a header larger than this is not one we wrote
+
+
+class CheckpointError(ValueError):
+    """The file is not a valid chainrule checkpoint, or does not fit the model/optimizer."""
+
+
+# ----- saving ------------------------------------------------------------------------------
+def save(path, model, optimizer=None, **training_state) -> Path:
+    """Write ``model`` (and ``optimizer``, and any JSON-able training state) to ``path``.
+
+    The write is atomic: either the complete new checkpoint is at ``path`` afterwards, or
+    the previous file is untouched.
+    """
+    from safetensors.numpy import save as to_bytes
+
+    tensors = {f"model/{k}": np.ascontiguousarray(v) for k, v in model.state_dict().items()}
+    metadata = {"format": FORMAT, "version": VERSION, "training": _to_json(training_state, {})}
+    if optimizer is not None:
+        metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors)
+    return atomic_write(path, to_bytes(tensors, metadata=metadata))
+
+
+def atomic_write(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file + fsync + rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # some platforms cannot open directories; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _to_json(obj, tensors: dict) -> str:
+    return json.dumps(_encode(obj, tensors), separators=(",", ":"))
+
+
+def _encode(obj, tensors: dict):
+    """JSON-able form of ``obj``; arrays are moved into ``tensors`` and referenced by key."""
+    if isinstance(obj, np.ndarray):
+        key = f"optimizer/{len([k for k in tensors if k.startswith('optimizer/')])}"
+        tensors[key] = np.ascontiguousarray(obj)
+        return {"__array__": key}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {k: _encode(v, tensors) for k, v in obj.items()}
+        return {"__items__": [[k, _encode(v, tensors)] for k, v in obj.items()]}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(v, tensors) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"save: cannot store a value of type {type(obj).__name__} in a checkpoint")
+
+
+# ----- loading -----------------------------------------------------------------------------
+def load(path, model=None, optimizer=None) -> dict:
+    """Read a checkpoint into ``model`` (and ``optimizer``); return the training state.
+
+    Raises `CheckpointError` naming the file and the problem for anything that is not a
+    valid chainrule checkpoint, or whose tensors do not fit the model or optimizer. Nothing
+    is changed in the model or optimizer unless the whole file is valid.
+    """
+    path = Path(path)
+    tensors, metadata = read_checkpoint(path)
+    model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    optim_state = None
+    try:
+        training = _decode(json.loads(metadata.get("training", "{}")), {})
+        if optimizer is not None:
+            if "optimizer" not in metadata:
+                raise CheckpointError(f"{path}: holds no optimizer state")
+            optim_state = _decode(json.loads(metadata["optimizer"]), tensors)
+    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path}: malformed metadata: {e}") from None
+    _apply(path, "model", model, model_state)
+    _apply(path, "optimizer", optimizer, optim_state)
+    return training
+
+
+def _apply(path: Path, what: str, target, state) -> None:
+    if target is None:
+        return
+    try:
+        target.load_state_dict(state)
+    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path}: the {what} state does not fit: {e}") from None
+
+
+def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The tensors and metadata of a checkpoint file, validated (no model needed)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as from_bytes
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read the checkpoint: {e.strerror or e}") from None
+    metadata = _header_metadata(path, data)
+    try:
+        tensors = from_bytes(data)
+    except (SafetensorError, ValueError, TypeError, OverflowError) as e:
+        raise CheckpointError(f"{path}: not a valid safetensors file: {e}") from None
+    return tensors, metadata
+
+
+def _header_metadata(path: Path, data: bytes) -> dict[str, str]:
+    if len(data) < 8:
+        raise CheckpointError(f"{path}: too short to be a checkpoint ({len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > min(_MAX_HEADER, len(data) - 8):
+        raise CheckpointError(f"{path}: header length {n} exceeds the file size {len(data)}")
+    try:
+        header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise CheckpointError(f"{path}: the header is not valid JSON: not a checkpoint") from None
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a chainrule checkpoint (no format marker)")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+    return meta
+
+
+def _decode(obj, tensors: dict):
+    if isinstance(obj, dict):
+        if set(obj) == {"__array__"}:
+            key = obj["__array__"]
+            if key not in tensors:
+                raise KeyError(f"missing tensor {key!r}")
+            return tensors[key]
+        if set(obj) == {"__items__"}:
+            return {_key(k): _decode(v, tensors) for k, v in obj["__items__"]}
+        return {k: _decode(v, tensors) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v, tensors) for v in obj]
+    return obj
+
+
+def _key(k):
+    return tuple(k) if isinstance(k, list) else k
