@@ -2,33 +2,12 @@
 gradient side by side, plus a lowercase function that applies it."""
 
 from ._compare import compare
-from ._elementwise import (
-    abs,
-    add,
-    cast,
-    clip,
-    cos,
-    div,
-    exp,
-    leaky_relu,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
+from ._elementwise import add, div, maximum, minimum, mul, neg, pow, sub, where
 from ._linalg import matmul
 from ._reduce import max, mean, min, sum
 from ._shape import broadcast_to, concatenate, index, reshape, stack, transpose
 from ._softmax import log_softmax, softmax
+from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 
 __all__ = [
     "abs",

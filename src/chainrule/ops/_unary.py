@@ -1,0 +1,252 @@
+"""Unary elementwise ops: each states its local derivative and returns it from `local()`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import cos as _cos
+from ._common import sin as _sin
+from ._elementwise import Elementwise
+
+
+class Exp(Elementwise):
+    """exp: d/dx eˣ = eˣ = out."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        out = np.exp(x)
+        self.saved = (out,)
+        return out
+
+    def local(self):
+        return self.saved
+
+
+class Log(Elementwise):
+    """log: d/dx ln x = 1/x."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = (x,)
+        return np.log(x)
+
+    def local(self):
+        return (1.0 / self.saved[0],)
+
+
+class Sqrt(Elementwise):
+    """sqrt: d/dx √x = 1/(2√x) = 0.5/out."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        out = np.sqrt(x)
+        self.saved = (out,)
+        return out
+
+    def local(self):
+        return (0.5 / self.saved[0],)
+
+
+class Abs(Elementwise):
+    """abs: d/dx |x| = sign(x), with abs'(0) = 0."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = (np.sign(x),)
+        return np.abs(x)
+
+    def local(self):
+        return self.saved
+
+
+class Sin(Elementwise):
+    """sin: d/dx sin x = cos x."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = (x,)
+        return np.sin(x)
+
+    def local(self):
+        return (_cos(self.saved[0]),)
+
+
+class Cos(Elementwise):
+    """cos: d/dx cos x = −sin x."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = (x,)
+        return np.cos(x)
+
+    def local(self):
+        return (-_sin(self.saved[0]),)
+
+
+class Tanh(Elementwise):
+    """tanh: d/dx tanh x = 1 − y² (y = tanh x)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        out = np.tanh(x)
+        self.saved = (out,)
+        return out
+
+    def local(self):
+        y = self.saved[0]
+        return (1.0 - y * y,)
+
+
+class Sigmoid(Elementwise):
+    """sigmoid: d/dx σ(x) = y(1 − y) (y = σ(x)); fused because exp(−x) overflows for x ≪ 0."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        r = 1.0 / (1.0 + e)
+        out = np.where(x >= 0, r, e * r)  # σ(x) for x ≥ 0, and e^x/(1 + e^x) below
+        self.saved = (out,)
+        return out
+
+    def local(self):
+        y = self.saved[0]
+        return (y * (1.0 - y),)
+
+
+class ReLU(Elementwise):
+    """relu: d/dx max(x, 0) = 1 if x > 0 else 0 (relu'(0) = 0)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        mask = x > 0
+        self.saved = (mask,)
+        return x * mask
+
+    def local(self):
+        return self.saved
+
+
+class LeakyReLU(Elementwise):
+    """leaky_relu: d/dx = 1 if x > 0 else negative_slope."""
+
+    __slots__ = ("slope",)
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.slope = negative_slope
+
+    def forward(self, x):
+        local = np.where(x > 0, 1.0, self.slope).astype(x.dtype, copy=False)
+        self.saved = (local,)
+        return x * local
+
+    def local(self):
+        return self.saved
+
+
+class Clip(Elementwise):
+    """clip: d/dx clip(x, lo, hi) = 1 for lo ≤ x ≤ hi, else 0."""
+
+    __slots__ = ("hi", "lo")
+
+    def __init__(self, lo=None, hi=None):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        mask = np.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            mask &= x >= self.lo
+        if self.hi is not None:
+            mask &= x <= self.hi
+        self.saved = (mask,)
+        return np.clip(x, self.lo, self.hi)
+
+    def local(self):
+        return self.saved
+
+
+class Cast(Elementwise):
+    """cast: d/dx x = 1; the gradient is cast back to the input's dtype."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def local(self):
+        return (1.0,)
+
+    def backward(self, grad_out):
+        return (grad_out.astype(self.inputs[0].dtype),)
+
+
+# ----- functions -------------------------------------------------------------------------
+def exp(x):
+    """eˣ elementwise."""
+    return Exp()(x)
+
+
+def log(x):
+    """Natural logarithm elementwise."""
+    return Log()(x)
+
+
+def sqrt(x):
+    """Square root elementwise."""
+    return Sqrt()(x)
+
+
+def abs(x):
+    """|x| elementwise."""
+    return Abs()(x)
+
+
+def sin(x):
+    """sin x elementwise."""
+    return Sin()(x)
+
+
+def cos(x):
+    """cos x elementwise."""
+    return Cos()(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent elementwise."""
+    return Tanh()(x)
+
+
+def sigmoid(x):
+    """Logistic sigmoid 1 / (1 + e⁻ˣ), computed without overflow."""
+    return Sigmoid()(x)
+
+
+def relu(x):
+    """max(x, 0) elementwise."""
+    return ReLU()(x)
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x for x > 0, negative_slope · x otherwise."""
+    return LeakyReLU(negative_slope)(x)
+
+
+def clip(x, lo=None, hi=None):
+    """Limit values to [lo, hi] (either bound may be None)."""
+    return Clip(lo, hi)(x)
+
+
+def cast(x, dtype):
+    """x converted to ``dtype``; differentiable between floating dtypes."""
+    return Cast(dtype)(x)
