@@ -121,8 +121,8 @@ def _walk(root, seed, retain, create, wanted, record):
         if t._retain:
             _store_grad(t, g, False, create)
         grads_in = _call_backward(node, t, g, create)
-        if record is not None:
-            record(node, t, g, grads_in)
+        if record is not None:  # copies: the engine may later add into these arrays
+            record(node, t, g, tuple(_copy(gi) for gi in grads_in))
         _send(node, g, grads_in, grads, owned, pending, ready, create)
         if not retain:
             node.saved, node.inputs, node.released = None, (), True
@@ -147,6 +147,10 @@ def _call_backward(node, out: Tensor, g, create: bool):
             f"{node.name}.backward returned {len(grads_in)} gradients for {len(node.inputs)} inputs"
         )
     return grads_in
+
+
+def _copy(g):
+    return g.copy() if isinstance(g, np.ndarray) else g
 
 
 def _saved_as_tensors(saved, inputs, out: Tensor) -> tuple:

@@ -24,6 +24,8 @@ import numpy as np
 from ._grad_mode import _GradMode
 from ._tensor import Tensor, _from_op
 
+_PLAIN_ERRORS = (ValueError, IndexError, np.exceptions.AxisError)
+
 
 class Function:
     """Base class of every differentiable op; subclass it to define your own.
@@ -54,10 +56,12 @@ class Function:
         arrays = [t.data for t in tensors]
         try:
             out = self.forward(*arrays)
-        except (ValueError, IndexError) as e:  # say which op, and on what, went wrong
-            shapes = " and ".join(str(a.shape) for a in arrays)
+        except _PLAIN_ERRORS as e:
+            if type(e) not in _PLAIN_ERRORS:  # a user's own exception type: leave it alone
+                raise
+            shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
             raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
-        if type(out) is not np.ndarray:
+        if type(out) is not np.ndarray or any(out is a for a in arrays):
             out = self._as_output_array(out)
         if _GradMode.enabled and True in needs:
             self.inputs = tensors
@@ -75,8 +79,11 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def _as_output_array(self, out) -> np.ndarray:
-        # NumPy returns scalars for 0-d results; keep saved references identical to the output
+        # NumPy returns scalars for 0-d results, and an identity forward returns its input:
+        # the output needs an array object of its own, with saved references updated to it
         arr = np.asarray(out)
+        if isinstance(out, np.ndarray):
+            arr = out.view()
         if self.saved:
             self.saved = tuple(arr if s is out else s for s in self.saved)
         return arr

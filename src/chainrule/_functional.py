@@ -4,40 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from . import _engine
 from ._grad_mode import is_grad_enabled
 from ._tensor import Tensor, _from_op
+
+
+class _Nesting:
+    """How many `grad` evaluations are under way: inside one, results must stay
+    differentiable (the outer transform differentiates them again)."""
+
+    depth = 0
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Return a function computing ``(f(*args), ∂f/∂args[argnums])``.
 
     ``f`` must return a single-element tensor. The gradient is a Tensor (a tuple of them
-    when ``argnums`` is a tuple). When an argument is itself a tensor that requires
-    gradients -- as inside another `grad` -- the result stays differentiable, so
-    ``grad(grad(f))`` gives the second derivative.
+    when ``argnums`` is a tuple) of each argument's shape. Inside another `grad`, or when
+    an argument is a tensor that requires gradients, the result stays differentiable, so
+    ``grad(grad(f))`` gives the second derivative and mixed partials work.
     """
     many = not isinstance(argnums, int)
     nums = tuple(argnums) if many else (argnums,)
 
     def wrapped(*args, **kwargs):
         args = list(args)
-        outer = False
         for i in nums:
-            if i >= len(args):
-                raise ValueError(f"grad: argnums {i} but the function got {len(args)} arguments")
-            a = args[i]
-            outer |= isinstance(a, Tensor) and a.requires_grad
-            args[i] = (
-                a if isinstance(a, Tensor) and a.requires_grad else Tensor(a, requires_grad=True)
-            )
-        out = f(*args, **kwargs)
-        if not isinstance(out, Tensor) or out.size != 1:
-            shape = out.shape if isinstance(out, Tensor) else type(out).__name__
-            raise ValueError(f"grad: the function must return a one-element tensor, got {shape}")
-        create = outer and is_grad_enabled()
-        grads = _engine.grad(out, [args[i] for i in nums], create_graph=create)
-        grads = tuple(g if isinstance(g, Tensor) else _from_op(g, None) for g in grads)
+            if not -len(args) <= i < len(args):
+                raise ValueError(f"grad: argnums {i}, but the function got {len(args)} arguments")
+        create = is_grad_enabled() and (_Nesting.depth > 0 or _any_requires_grad(args))
+        inputs = [_leaf(args[i]) for i in nums]
+        for i, t in zip(nums, inputs):
+            args[i] = t
+        _Nesting.depth += 1
+        try:
+            out = f(*args, **kwargs)
+        finally:
+            _Nesting.depth -= 1
+        grads = _gradients(out, inputs, create)
         return out, (grads if many else grads[0])
 
     return wrapped
@@ -47,3 +53,23 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Return a function computing ∂f/∂args[argnums] (see `value_and_grad`)."""
     vg = value_and_grad(f, argnums)
     return lambda *args, **kwargs: vg(*args, **kwargs)[1]
+
+
+def _any_requires_grad(args) -> bool:
+    return any(isinstance(a, Tensor) and a.requires_grad for a in args)
+
+
+def _leaf(a) -> Tensor:
+    """The tensor to differentiate with respect to: ``a`` itself if it already takes part
+    in a graph (so an outer transform sees through), else a fresh leaf."""
+    return a if isinstance(a, Tensor) and a.requires_grad else Tensor(a, requires_grad=True)
+
+
+def _gradients(out, inputs: list[Tensor], create: bool) -> tuple[Tensor, ...]:
+    if not isinstance(out, Tensor) or out.size != 1:
+        shape = out.shape if isinstance(out, Tensor) else type(out).__name__
+        raise ValueError(f"grad: the function must return a one-element tensor, got {shape}")
+    if not out.requires_grad:  # out does not depend on the inputs: the gradient is zero
+        return tuple(_from_op(np.zeros(t.shape, dtype=t.dtype), None) for t in inputs)
+    grads = _engine.grad(out, inputs, create_graph=create)
+    return tuple(g if isinstance(g, Tensor) else _from_op(g, None) for g in grads)

@@ -1,13 +1,12 @@
 """Whether operations record a graph: `no_grad` and `enable_grad`.
 
 The flag lives on a class so the hot path reads one attribute; both context managers
-restore the previous state in ``finally``, so an exception never leaves it changed.
+restore the previous state on exit, even when an exception leaves the block.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+import functools
 
 
 class _GradMode:
@@ -19,21 +18,40 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-@contextlib.contextmanager
-def _set_grad(enabled: bool) -> Iterator[None]:
-    previous = _GradMode.enabled
-    _GradMode.enabled = enabled
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+class _SetGrad:
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``) setting grad mode."""
+
+    enabled: bool
+
+    def __init__(self, func=None):
+        self._previous: list[bool] = []
+        self._func = func
+        if func is not None:
+            functools.update_wrapper(self, func)
+
+    def __enter__(self) -> None:
+        self._previous.append(_GradMode.enabled)
+        _GradMode.enabled = self.enabled
+
+    def __exit__(self, *exc) -> None:
+        _GradMode.enabled = self._previous.pop()
+
+    def __call__(self, *args, **kwargs):
+        if self._func is None:  # @no_grad(): called with the function to decorate
+            return type(self)(args[0])
+        with type(self)():
+            return self._func(*args, **kwargs)
 
 
-def no_grad():
-    """Context manager: operations inside record no graph (for inference and updates)."""
-    return _set_grad(False)
+class no_grad(_SetGrad):  # noqa: N801 (lowercase like a function, as in PyTorch)
+    """Operations inside record no graph (for inference and parameter updates).
+
+    Use as ``with cr.no_grad(): ...`` or as a decorator."""
+
+    enabled = False
 
 
-def enable_grad():
-    """Context manager: record a graph again, even inside `no_grad`."""
-    return _set_grad(True)
+class enable_grad(_SetGrad):  # noqa: N801
+    """Record a graph again, even inside `no_grad` (context manager or decorator)."""
+
+    enabled = True

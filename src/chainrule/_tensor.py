@@ -38,9 +38,11 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
-        if isinstance(data, Tensor):
-            data = data.data
-        self.data = as_array(data, dtype)
+        source = data.data if isinstance(data, Tensor) else data
+        arr = as_array(source, dtype)
+        # an array object of its own (a view: memory is still shared), so the engine can
+        # tell this tensor's values from another tensor's by identity
+        self.data = arr.view() if arr is source else arr
         self.grad = None
         self._node = None
         self._hooks = None
@@ -106,13 +108,15 @@ class Tensor:
         optimizer's ``zero_grad()``). ``grad`` is the upstream gradient; it may be omitted
         only for a single-element tensor. The graph's saved values are released unless
         ``retain_graph=True``; ``create_graph=True`` records the backward pass so that
-        gradients of gradients can be taken (``.grad`` then holds Tensors).
+        gradients of gradients can be taken (``.grad`` then holds Tensors; it implies
+        ``retain_graph=True``).
         """
-        engine.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        retain = retain_graph or create_graph  # the recorded gradient still needs the graph
+        engine.backward(self, grad, retain_graph=retain, create_graph=create_graph)
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut off from the graph."""
-        return _from_op(self.data, None)
+        """A new leaf sharing this tensor's memory, cut off from the graph."""
+        return _from_op(self.data.view(), None)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
