@@ -1,0 +1,104 @@
+"""DataLoader: mini-batches from a dataset, one fresh permutation per epoch.
+
+Each ``iter(loader)`` draws its epoch's order from the loader's own generator at once, then
+hands back a generator over that order. Two loops over one loader therefore never share
+state, epoch 2 differs from epoch 1, and the whole sequence of epochs follows from the seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ._dataset import ArrayDataset
+from ._rng import generator_from
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches ``(X_batch, y_batch)`` of NumPy arrays.
+
+    Args:
+        dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or any object with
+            ``len()`` whose ``dataset[int_array]`` returns a batch ``(X_batch, y_batch)``.
+        batch_size: samples per batch (the last batch may be smaller).
+        shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
+        seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s.
+        drop_last: leave out a last batch smaller than ``batch_size``.
+
+    Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out).
+    ``len(loader)`` is the number of batches per epoch.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        seed: int | None = None,
+        drop_last: bool = False,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
+        if batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        self.dataset = _as_dataset(dataset)
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self._rng = generator_from(seed, "DataLoader")
+
+    def __len__(self) -> int:
+        n, b = len(self.dataset), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        n = len(self.dataset)
+        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        return self._batches(order)
+
+    def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        stop = len(self) * self.batch_size
+        for start in range(0, min(stop, len(order)), self.batch_size):
+            yield self.dataset[order[start : start + self.batch_size]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The generator's state as a JSON-able dict; take it between epochs.
+
+        Loading it into a loader over the same data makes the following epochs draw the
+        same orders as this loader's would.
+        """
+        return {"rng": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the generator state saved by `state_dict` (e.g. read back from JSON)."""
+        rng_state = state.get("rng") if isinstance(state, dict) else None
+        expected = type(self._rng.bit_generator).__name__
+        if not isinstance(rng_state, dict) or rng_state.get("bit_generator") != expected:
+            raise ValueError(
+                f"DataLoader.load_state_dict: expected {{'rng': <{expected} state>}} "
+                f"as returned by state_dict(), got {state!r:.200}"
+            )
+        try:
+            self._rng.bit_generator.state = rng_state
+        except (TypeError, ValueError, KeyError) as err:
+            raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {err}") from err
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+        )
+
+
+def _as_dataset(dataset: Any) -> Any:
+    """A pair of arrays becomes an `ArrayDataset`; anything else must index by batch."""
+    if isinstance(dataset, tuple) and len(dataset) == 2:
+        return ArrayDataset(*dataset)
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(
+            "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support "
+            f"len() and indexing by an integer array; got {type(dataset).__name__}"
+        )
+    return dataset

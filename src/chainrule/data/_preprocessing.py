@@ -1,0 +1,122 @@
+"""Standardizer (zero mean, unit variance per feature) and one-hot encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .._dtypes import get_default_dtype
+
+
+class Standardizer:
+    """Rescale each feature to mean 0 and standard deviation 1: ``(x − mean) / std``.
+
+    Fit it on the training split only, then transform every split with those statistics,
+    so nothing about the test data leaks into training. Statistics are taken over axis 0
+    in float64. A constant feature gets scale 1, so it becomes exactly 0, never NaN.
+
+    >>> s = Standardizer().fit(X_train)
+    >>> X_train, X_test = s.transform(X_train), s.transform(X_test)
+    """
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
+
+    def fit(self, X: ArrayLike) -> Standardizer:
+        """Learn each feature's mean and standard deviation from ``X`` (N, ...)."""
+        X = _features(X, "fit")
+        if len(X) == 0:
+            raise ValueError("Standardizer.fit: X has no samples")
+        X64 = X.astype(np.float64)
+        constant = (X64 == X64[0]).all(axis=0)
+        self.mean = np.where(constant, X64[0], X64.mean(axis=0))
+        self.scale = np.where(constant, 1.0, X64.std(axis=0))
+        return self
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """``(X − mean) / scale``, in X's floating dtype (the default float for integers)."""
+        X = _features(X, "transform")
+        mean, scale = self._fitted("transform", X)
+        return ((X - mean) / scale).astype(_float_dtype(X), copy=False)
+
+    def fit_transform(self, X: ArrayLike) -> np.ndarray:
+        """`fit` on ``X``, then `transform` it."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
+        """Undo `transform`: ``Z × scale + mean``."""
+        Z = _features(Z, "inverse_transform")
+        mean, scale = self._fitted("inverse_transform", Z)
+        return (Z * scale + mean).astype(_float_dtype(Z), copy=False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The fitted ``mean`` and ``scale`` arrays (float64), e.g. to save with a model."""
+        mean, scale = self._fitted("state_dict")
+        return {"mean": mean.copy(), "scale": scale.copy()}
+
+    def load_state_dict(self, state: dict[str, ArrayLike]) -> None:
+        """Restore ``mean`` and ``scale`` saved by `state_dict` (lists from JSON work too)."""
+        mean = np.asarray(state["mean"], dtype=np.float64)
+        scale = np.asarray(state["scale"], dtype=np.float64)
+        if mean.shape != scale.shape or not (np.isfinite(scale).all() and (scale > 0).all()):
+            raise ValueError(
+                "Standardizer.load_state_dict: mean and scale need one shape and a finite, "
+                f"positive scale; got shapes {mean.shape} and {scale.shape}"
+            )
+        self.mean, self.scale = mean, scale
+
+    def _fitted(self, method: str, X: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if self.mean is None or self.scale is None:
+            raise RuntimeError(f"Standardizer.{method}: not fitted; call fit(X_train) first")
+        if X is not None and X.shape[1:] != self.mean.shape:
+            raise ValueError(
+                f"Standardizer.{method}: X has feature shape {X.shape[1:]} but the "
+                f"Standardizer was fitted on {self.mean.shape}"
+            )
+        return self.mean, self.scale
+
+    def __repr__(self) -> str:
+        fitted = "unfitted" if self.mean is None else f"fitted on {self.mean.shape}"
+        return f"Standardizer({fitted})"
+
+
+def one_hot(labels: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) -> np.ndarray:
+    """Rows of the identity: ``out[..., k] = 1`` where ``labels == k``, else 0.
+
+    ``labels`` are integers in ``[0, num_classes)`` of any shape; the result has shape
+    ``labels.shape + (num_classes,)``.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if num_classes <= 0:
+        raise ValueError(f"one_hot: num_classes must be positive, got {num_classes}")
+    bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
+    if bad.size:
+        value = labels.reshape(-1)[bad[0]]
+        raise ValueError(
+            f"one_hot: labels must be in [0, {num_classes}); found {value} at flat index "
+            f"{bad[0]} ({bad.size} out of range)"
+        )
+    out = np.zeros((*labels.shape, num_classes), dtype=dtype)
+    np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
+    return out
+
+
+def _features(X: ArrayLike, method: str) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim == 0 or X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"Standardizer.{method}: X must be a numeric array of shape (N, ...), got "
+            f"{X.dtype} of shape {X.shape}"
+        )
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        raise ValueError(f"Standardizer.{method}: X contains NaN or infinity")
+    return X
+
+
+def _float_dtype(X: np.ndarray) -> np.dtype:
+    return X.dtype if X.dtype.kind == "f" else get_default_dtype()

@@ -1,0 +1,72 @@
+"""train_test_split: a random (optionally stratified) split into train and test parts."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._rng import generator_from
+
+
+def train_test_split(
+    X: ArrayLike,
+    y: ArrayLike,
+    test_size: float | int = 0.2,
+    seed: int | None = None,
+    stratify: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split paired arrays at random into ``(X_train, X_test, y_train, y_test)``.
+
+    ``test_size`` is a fraction in (0, 1) or a number of samples; the test part gets
+    ``ceil(fraction × N)`` samples and each part keeps at least one. With
+    ``stratify=True`` the labels ``y`` are split class by class, so both parts keep the
+    class proportions (each class needs at least two samples). Use it for a validation
+    split too: ``train_test_split(X_train, y_train, 0.1)``.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
+        raise ValueError(
+            f"train_test_split: X and y must have the same length, got shapes {X.shape} "
+            f"and {y.shape}"
+        )
+    n_test = _test_count(test_size, len(X))
+    rng = generator_from(seed, "train_test_split")
+    test = _stratified_test(y, n_test, rng) if stratify else rng.permutation(len(X))[:n_test]
+    is_test = np.zeros(len(X), dtype=bool)
+    is_test[test] = True
+    train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(test)
+    return X[train], X[test], y[train], y[test]
+
+
+def _test_count(test_size: float | int, n: int) -> int:
+    if n < 2:
+        raise ValueError(f"train_test_split: need at least 2 samples to split, got {n}")
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.number)):
+        raise TypeError(f"train_test_split: test_size must be a number, got {test_size!r}")
+    if isinstance(test_size, (int, np.integer)):
+        if not 1 <= test_size <= n - 1:
+            raise ValueError(
+                f"train_test_split: test_size={test_size} samples must be 1 to {n - 1} for N={n}"
+            )
+        return int(test_size)
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"train_test_split: test_size={test_size} must be in (0, 1)")
+    return min(max(int(np.ceil(test_size * n)), 1), n - 1)
+
+
+def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_test`` indices with each class represented in proportion (largest remainder)."""
+    if y.ndim != 1:
+        raise ValueError(f"train_test_split: stratify needs 1-D labels, got shape {y.shape}")
+    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if counts.min() < 2:
+        rare = classes[np.argmin(counts)]
+        raise ValueError(
+            f"train_test_split: stratify needs >= 2 samples per class; class {rare} has 1"
+        )
+    quota = n_test * counts / len(y)
+    take = np.floor(quota).astype(int)
+    leftover = n_test - take.sum()
+    take[np.argsort(-(quota - take), kind="stable")[:leftover]] += 1
+    picks = [rng.permutation(np.flatnonzero(inverse == c))[: take[c]] for c in range(len(classes))]
+    return np.concatenate(picks)
