@@ -1,0 +1,55 @@
+"""`chainrule.nn`: modules, layers, losses and initialisers for neural networks.
+
+import chainrule as cr
+model = cr.nn.Sequential(cr.nn.Linear(784, 100), cr.nn.ReLU(), cr.nn.Linear(100, 10))
+loss = cr.nn.SoftmaxCrossEntropy()(model(x), labels)
+loss.backward()
+"""
+
+from . import functional, init
+from ._layers import (
+    Affine,
+    BatchNorm1d,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from ._losses import (
+    BCEWithLogits,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    SoftmaxCrossEntropy,
+    SoftmaxWithLoss,
+)
+from ._module import LoadResult, Module, Parameter, Sequential
+
+__all__ = [
+    "Affine",
+    "BCEWithLogits",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "LeakyReLU",
+    "Linear",
+    "LoadResult",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "SoftmaxCrossEntropy",
+    "SoftmaxWithLoss",
+    "Tanh",
+    "functional",
+    "init",
+]

@@ -1,0 +1,122 @@
+"""Weight initialisers. Each fills a tensor's array in place and returns the tensor.
+
+Writing into ``.data`` records nothing in any graph. Random values come from ``generator``
+(a ``numpy.random.Generator``) or, when it is None, from the library's generator, which
+`chainrule.manual_seed` seeds. For a weight W of shape (in, out), fan_in = in and
+fan_out = out (times the product of any further axes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._random import default_generator
+from .._tensor import Tensor
+
+
+def _rng(generator: np.random.Generator | None) -> np.random.Generator:
+    return default_generator() if generator is None else generator
+
+
+def _draw_dtype(dtype: np.dtype) -> type:
+    # NumPy draws float32 and float64 directly; anything else is drawn in float64 and cast
+    return np.float32 if dtype == np.float32 else np.float64
+
+
+def fans(t: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (in, out, ...)."""
+    if t.ndim < 2:
+        raise ValueError(
+            f"fan-in and fan-out need a weight with at least 2 axes, but the shape is {t.shape}"
+        )
+    receptive = math.prod(t.shape[2:])
+    return t.shape[0] * receptive, t.shape[1] * receptive
+
+
+def normal_(
+    t: Tensor, mean: float = 0.0, std: float = 0.01, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Fill ``t`` with samples of N(mean, std²); the tutorials' default std is 0.01."""
+    a = t.data
+    a[...] = _rng(generator).standard_normal(a.shape, dtype=_draw_dtype(a.dtype))
+    a *= std
+    a += mean
+    return t
+
+
+def uniform_(
+    t: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Fill ``t`` with samples of the uniform distribution on [a, b)."""
+    arr = t.data
+    arr[...] = _rng(generator).random(arr.shape, dtype=_draw_dtype(arr.dtype))
+    arr *= b - a
+    arr += a
+    return t
+
+
+def xavier_normal_(
+    t: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Xavier/Glorot normal: std = gain · √(2 / (fan_in + fan_out)) (for tanh, sigmoid)."""
+    fan_in, fan_out = fans(t)
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def xavier_uniform_(
+    t: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Xavier/Glorot uniform on ±gain · √(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = fans(t)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(t, -bound, bound, generator)
+
+
+def he_normal_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+    """He/Kaiming normal (fan_in): std = √(2 / fan_in), for ReLU networks."""
+    return normal_(t, 0.0, math.sqrt(2.0 / fans(t)[0]), generator)
+
+
+def he_uniform_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+    """He/Kaiming uniform (fan_in) on ±√(6 / fan_in): the same variance, 2 / fan_in."""
+    bound = math.sqrt(6.0 / fans(t)[0])
+    return uniform_(t, -bound, bound, generator)
+
+
+def zeros_(t: Tensor) -> Tensor:
+    """Fill ``t`` with 0."""
+    t.data.fill(0)
+    return t
+
+
+def ones_(t: Tensor) -> Tensor:
+    """Fill ``t`` with 1."""
+    t.data.fill(1)
+    return t
+
+
+_BY_NAME = {
+    "he": he_normal_,
+    "he_normal": he_normal_,
+    "he_uniform": he_uniform_,
+    "xavier": xavier_normal_,
+    "xavier_normal": xavier_normal_,
+    "xavier_uniform": xavier_uniform_,
+    "normal": normal_,
+}
+
+
+def initialise(t: Tensor, init, generator: np.random.Generator | None = None) -> Tensor:
+    """Apply ``init``: a name ("he", "xavier", "normal" for std 0.01, "he_uniform",
+    "xavier_uniform", ...) or a number, the std of a zero-mean normal."""
+    if isinstance(init, (int, float)) and not isinstance(init, bool):
+        return normal_(t, 0.0, float(init), generator)
+    fn = _BY_NAME.get(init) if isinstance(init, str) else None
+    if fn is None:
+        raise ValueError(
+            f"unknown init {init!r}: use one of {', '.join(map(repr, _BY_NAME))} "
+            "or a number (the std of a normal distribution)"
+        )
+    return fn(t, generator=generator)

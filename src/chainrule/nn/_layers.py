@@ -1,0 +1,248 @@
+"""Layers: Linear (the tutorials' Affine, one fused node), the activations, Dropout,
+BatchNorm1d and Flatten. Activations call the core ops; only Affine needs its own node."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from .._dtypes import get_default_dtype
+from .._function import Function
+from .._random import default_generator
+from .._tensor import Tensor
+from ._init import initialise
+from ._module import Module, Parameter
+
+
+# ----- the fused Affine node ------------------------------------------------------------------
+class Affine(Function):
+    """affine: out = X·W + b gives dX = dY·Wᵀ, dW = Xᵀ·dY, db = Σ dY over the batch.
+
+    Fused because it is the hot path of every MLP: one node instead of matmul + add.
+    X is (..., in) or (in,), W is (in, out), b is (out,).
+    """
+
+    __slots__ = ()
+    derivative = "dX = dY·Wᵀ, dW = Xᵀ·dY, db = Σ dY"
+
+    def forward(self, x, w, b=None):
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[0]:
+            raise ValueError(
+                f"linear: an input of shape {x.shape} does not fit a weight of shape {w.shape} "
+                f"(the input's last axis must have {w.shape[0] if w.ndim else '?'} features)"
+            )
+        if b is not None and b.shape != w.shape[1:]:
+            raise ValueError(f"linear: bias of shape {b.shape} for a weight of shape {w.shape}")
+        self.saved = (x, w)
+        out = x @ w
+        if b is None:
+            return out
+        if b.dtype == out.dtype:
+            out += b  # out is freshly allocated: add the bias in place
+            return out
+        return out + b
+
+    def backward(self, grad_out):
+        x, w = self.saved
+        need = self.needs_grad
+        rows = _rows(grad_out)  # (N, out): every batch axis flattened into rows
+        grad_x = grad_out @ w.T if need[0] else None  # (..., out)(out, in)
+        grad_w = _rows(x).T @ rows if need[1] else None  # (in, N)(N, out)
+        if len(need) < 3:
+            return grad_x, grad_w
+        return grad_x, grad_w, rows.sum(axis=0) if need[2] else None  # (out,)
+
+
+def _rows(a):
+    """``a`` as a matrix of rows: (..., n) -> (N, n); a vector becomes one row."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """x @ weight + bias as one node; weight has shape (in, out)."""
+    return Affine()(x, weight) if bias is None else Affine()(x, weight, bias)
+
+
+def dropout(
+    x, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1−p),
+    so nothing changes at evaluation time (``training=False`` returns x)."""
+    _check_probability(p)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if not training or p == 0:
+        return x
+    rng = default_generator() if generator is None else generator
+    draw = np.float32 if x.dtype == np.float32 else np.float64
+    mask = (rng.random(x.shape, dtype=draw) >= p).astype(x.dtype)
+    if p < 1:
+        mask *= 1.0 / (1.0 - p)
+    return x * mask  # d/dx = mask: the gradient flows only through the kept elements
+
+
+def _check_probability(p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+
+
+# ----- layers -------------------------------------------------------------------------------
+class Linear(Module):
+    """The Affine layer: ``x @ weight + bias`` with weight of shape (in_features, out_features).
+
+    ``init`` chooses the weight initialiser: "he" (default, for ReLU), "xavier" (tanh,
+    sigmoid), "normal" (std 0.01), the other names of `chainrule.nn.init`, or a number
+    used as the std of a normal distribution. The bias starts at zero.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        init="he",
+        dtype=None,
+        generator: np.random.Generator | None = None,
+    ):
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(np.empty((in_features, out_features), dtype))
+        self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
+        initialise(self.weight, init, generator)
+
+    def forward(self, x) -> Tensor:
+        return linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+def _check_sizes(layer: str, **sizes: int) -> None:
+    for name, n in sizes.items():
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"{layer}: {name} must be a positive integer, got {n!r}")
+
+
+class ReLU(Module):
+    """max(x, 0) elementwise."""
+
+    def forward(self, x) -> Tensor:
+        return ops.relu(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e⁻ˣ) elementwise."""
+
+    def forward(self, x) -> Tensor:
+        return ops.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh x elementwise."""
+
+    def forward(self, x) -> Tensor:
+        return ops.tanh(x)
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope · x otherwise."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = negative_slope
+
+    def forward(self, x) -> Tensor:
+        return ops.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along ``axis`` (for a loss, use SoftmaxCrossEntropy on the logits)."""
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def forward(self, x) -> Tensor:
+        return ops.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) -> (N, d1·d2·...): keeps the batch axis, joins the others."""
+
+    def forward(self, x) -> Tensor:
+        return ops.reshape(x, x.shape[0], -1)
+
+
+class Dropout(Module):
+    """Inverted dropout with probability ``p`` in training; the identity in eval mode.
+
+    The mask comes from ``generator``, or from the library's generator (see
+    `chainrule.manual_seed`) at each call when none is given.
+    """
+
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
+        _check_probability(p)
+        self.p, self.generator = p, generator
+
+    def forward(self, x) -> Tensor:
+        return dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation of (N, C) inputs: y = (x − μ) / √(σ² + eps) · weight + bias.
+
+    Training uses the batch's mean and (biased) variance and updates the running
+    statistics, running ← (1 − momentum)·running + momentum·batch, with the unbiased
+    variance as PyTorch does; eval mode uses the running statistics.
+    Composed from core ops, so its gradient needs no rule of its own.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
+        _check_sizes("BatchNorm1d", num_features=num_features)
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features, dtype))
+        self.bias = Parameter(np.zeros(num_features, dtype))
+        self.register_buffer("running_mean", np.zeros(num_features, dtype))
+        self.register_buffer("running_var", np.ones(num_features, dtype))
+
+    def forward(self, x) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        self._check_input(x)
+        if not self.training:
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            return (x - self.running_mean) * (inv_std * self.weight) + self.bias
+        mean = x.mean(axis=0)
+        centred = x - mean
+        var = (centred * centred).mean(axis=0)  # biased, as in the normalisation itself
+        self._update_running(mean.data, var.data, x.shape[0])
+        return centred / (var + self.eps).sqrt() * self.weight + self.bias
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim != 2 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) expects inputs of shape "
+                f"(N, {self.num_features}), got {x.shape}"
+            )
+        if self.training and x.shape[0] < 2:
+            raise ValueError("BatchNorm1d in training mode needs more than one sample per batch")
+
+    def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        m = self.momentum  # plain NumPy on the buffers: nothing is recorded
+        self.running_mean *= 1 - m
+        self.running_mean += m * mean
+        self.running_var *= 1 - m
+        self.running_var += (m * n / (n - 1)) * var  # unbiased variance
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -1,0 +1,225 @@
+"""Losses. MSE is composed from core ops; softmax cross-entropy and binary cross-entropy on
+logits are fused nodes, for numerical stability and for their one-line gradients.
+
+Targets are data: a NumPy or list target is converted to the prediction's dtype (a float64
+label array does not turn a float32 model's loss into float64). Integer class labels stay
+integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._function import Function
+from .._tensor import Tensor
+from ..ops._common import constant, is_tensor
+from ._module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----- fused nodes --------------------------------------------------------------------------
+class SoftmaxWithLoss(Function):
+    """softmax cross-entropy: L = −Σ t·log softmax(x) / N gives dX = (softmax(x) − t) / N · dL.
+
+    Fused: log-sum-exp keeps L finite for any finite logits, and the gradient is a single
+    subtraction. x is (N, C); t is class labels (N,) or probabilities (N, C).
+    """
+
+    __slots__ = ()
+    derivative = "dX = (softmax(x) − t) / N · dL"
+
+    def forward(self, x, t):
+        t = _checked_target(x, t)
+        z = x - x.max(axis=1, keepdims=True)  # (N, C), shifted so exp cannot overflow
+        e = np.exp(z)
+        total = e.sum(axis=1, keepdims=True)  # (N, 1), at least 1
+        self.saved = (x, e / total, t)  # softmax(x), the only thing backward needs
+        if t.ndim == 1:  # −log p[label] = log Σ exp(z) − z[label]
+            return (np.log(total[:, 0]) - z[np.arange(len(t)), t]).sum() / len(t)
+        z -= np.log(total)  # z is now log softmax(x)
+        return -(t * z).sum() / len(t)
+
+    def backward(self, grad_out):
+        x, p, t = self.saved
+        scale = grad_out / x.shape[0]
+        grad_x = grad_t = None
+        if self.needs_grad[0]:
+            if is_tensor(x):  # create_graph: softmax recomputed from the logits Tensor, so
+                p = x.softmax(axis=1)  # that the second derivative flows through it
+            grad_x = _minus_target(p, t) * scale
+        if self.needs_grad[1]:  # a probability target that requires a gradient
+            grad_t = -_log_softmax(x) * scale
+        return grad_x, grad_t
+
+
+def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Class labels (N,) checked for dtype and range, or probabilities (N, C) in x's dtype."""
+    if x.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got {x.shape}")
+    n, c = x.shape
+    if t.shape == x.shape:
+        return t.astype(x.dtype, copy=False)
+    if t.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: a target of shape {t.shape} fits neither class labels of shape "
+            f"({n},) nor probabilities of shape {x.shape} for logits of shape {x.shape}"
+        )
+    if t.dtype.kind not in "iu":
+        raise ValueError(
+            f"cross_entropy: class labels must be integers, got dtype {t.dtype} "
+            f"(probability or one-hot targets have the logits' shape {x.shape})"
+        )
+    if t.size and (t.min() < 0 or t.max() >= c):
+        i = np.flatnonzero((t < 0) | (t >= c))[0]
+        raise ValueError(
+            f"cross_entropy: label {t[i]} (at position {i}) is out of range for {c} classes "
+            f"(labels must be in 0..{c - 1})"
+        )
+    return t
+
+
+def _minus_target(p, t):
+    """p − t, where t is probabilities or class labels (then 1 is subtracted at each label)."""
+    labels = constant(t)
+    if labels.ndim == 2:
+        return p - t
+    rows = np.arange(len(labels))
+    if is_tensor(p):
+        onehot = np.zeros(p.shape, p.dtype)
+        onehot[rows, labels] = 1
+        return p - onehot
+    out = p.copy()  # p stays intact for a second backward (retain_graph)
+    out[rows, labels] -= 1
+    return out
+
+
+def _log_softmax(x):
+    if is_tensor(x):
+        return x.log_softmax(axis=1)
+    z = x - x.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+class BCEWithLogits(Function):
+    """binary cross-entropy on logits: L = mean(max(x, 0) − x·t + log(1 + e^−|x|)) gives
+    dX = (σ(x) − t) / n · dL and dT = −x / n · dL.
+
+    Fused: this form never overflows, and composing it from max and |x| would give the
+    wrong gradient at x = 0.
+    """
+
+    __slots__ = ()
+    derivative = "dX = (σ(x) − t) / n · dL"
+
+    def forward(self, x, t):
+        if t.shape != x.shape:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: the target has shape {t.shape}, but the "
+                f"logits have shape {x.shape}; they must match"
+            )
+        t = t.astype(x.dtype, copy=False)
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
+        self.saved = (x, sigma, t)
+        return (np.maximum(x, 0) - x * t + np.log1p(e)).mean()
+
+    def backward(self, grad_out):
+        x, sigma, t = self.saved
+        scale = grad_out / x.size
+        grad_x = grad_t = None
+        if self.needs_grad[0]:
+            if is_tensor(x):  # create_graph: σ recomputed from the logits Tensor
+                sigma = x.sigmoid()
+            grad_x = (sigma - t) * scale
+        if self.needs_grad[1]:
+            grad_t = -x * scale
+        return grad_x, grad_t
+
+
+# ----- functions ----------------------------------------------------------------------------
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _as_target(target, like: Tensor, keep_integers: bool = False):
+    """A data target as an array of ``like``'s dtype; a target requiring grad is kept."""
+    if isinstance(target, Tensor):
+        if target.requires_grad:
+            return target
+        target = target.data
+    target = np.asarray(target)
+    if keep_integers and target.dtype.kind in "iu":
+        return target
+    return target.astype(like.dtype, copy=False)
+
+
+def cross_entropy(logits, target) -> Tensor:
+    """Mean softmax cross-entropy of (N, C) logits against class labels (N,) or
+    probability / one-hot targets (N, C); one fused node (see `SoftmaxWithLoss`)."""
+    logits = _as_tensor(logits)
+    target = _as_target(target, logits, keep_integers=True)
+    return SoftmaxWithLoss()(logits, target)
+
+
+def binary_cross_entropy_with_logits(logits, target) -> Tensor:
+    """Mean binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape."""
+    logits = _as_tensor(logits)
+    return BCEWithLogits()(logits, _as_target(target, logits))
+
+
+def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
+    """Squared error (pred − target)², averaged ("mean", over every element), summed
+    ("sum") or kept elementwise ("none"). The shapes must match: nothing is broadcast."""
+    _check_reduction(reduction)
+    pred = _as_tensor(pred)
+    target = _as_target(target, pred)
+    if target.shape != pred.shape:
+        raise ValueError(
+            f"mse_loss: the target has shape {target.shape}, but the prediction has shape "
+            f"{pred.shape}; they must match (reshape one of them, e.g. target.reshape(-1, 1))"
+        )
+    diff = pred - target
+    squared = diff * diff
+    if reduction == "none":
+        return squared
+    return squared.mean() if reduction == "mean" else squared.sum()
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+# ----- modules ------------------------------------------------------------------------------
+class MSELoss(Module):
+    """Mean squared error ``loss(pred, target)``; see `mse_loss` for ``reduction``."""
+
+    def __init__(self, reduction: str = "mean"):
+        _check_reduction(reduction)
+        self.reduction = reduction
+
+    def forward(self, pred, target) -> Tensor:
+        return mse_loss(pred, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class SoftmaxCrossEntropy(Module):
+    """The tutorials' Softmax-with-Loss: ``loss(logits, target)`` with class labels (N,) or
+    one-hot / probability targets (N, C); gradient (softmax − target) / N."""
+
+    def forward(self, logits, target) -> Tensor:
+        return cross_entropy(logits, target)
+
+
+CrossEntropyLoss = SoftmaxCrossEntropy
+
+
+class BCEWithLogitsLoss(Module):
+    """Binary cross-entropy on logits ``loss(logits, target)``, mean over all elements;
+    gradient (σ(x) − t) / n."""
+
+    def forward(self, logits, target) -> Tensor:
+        return binary_cross_entropy_with_logits(logits, target)

@@ -1,0 +1,247 @@
+"""`Parameter`, `Module` and `Sequential`: the containers a network is built from.
+
+A module finds its parameters by walking its own attributes (``vars(self)``) in the order
+they were defined: a `Parameter`, a `Module`, or a list/tuple holding them. Nothing is
+registered by magic; the only registration is `register_buffer`, for arrays (such as
+BatchNorm's running statistics) that belong in the state but are not trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+
+from .._tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A trainable `Tensor`: a leaf with ``requires_grad=True`` that modules collect."""
+
+    __slots__ = ()
+
+    def __init__(self, data, dtype=None, requires_grad: bool = True, name: str | None = None):
+        super().__init__(data, dtype=dtype, requires_grad=requires_grad, name=name)
+
+    def __repr__(self) -> str:
+        return f"Parameter containing:\n{super().__repr__()}"
+
+
+class LoadResult(NamedTuple):
+    """What `Module.load_state_dict` found: names the model has but the state lacks, and
+    names in the state the model does not have (both empty after a strict load)."""
+
+    missing: list[str]
+    unexpected: list[str]
+
+
+class _Recorder:
+    """While `Module.summary` runs, every module call appends ``(module, output)`` here."""
+
+    calls: list | None = None
+
+
+class Module:
+    """Base class of layers and models: subclass it and write ``forward``.
+
+    Parameters are the `Parameter`, `Module` and list/tuple-of-those attributes of the
+    instance, found in definition order; calling the module calls ``forward``.
+    """
+
+    training = True  # set per instance by train() / eval()
+    _buffer_names: tuple[str, ...] = ()
+
+    def forward(self, *args, **kwargs):
+        """Compute the module's output; subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        if _Recorder.calls is not None:
+            _Recorder.calls.append((self, out))
+        return out
+
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """Store ``value`` as attribute ``name``: saved in the state, but not a parameter."""
+        setattr(self, name, np.asarray(value))
+        if name not in self._buffer_names:
+            self._buffer_names = (*self._buffer_names, name)
+
+    # ----- the walk over attributes ---------------------------------------------------------
+    def _members(self) -> Iterator[tuple[str, object]]:
+        """(name, value) of each Parameter, buffer and child Module, in definition order."""
+        for name, value in vars(self).items():
+            if isinstance(value, (Parameter, Module)) or name in self._buffer_names:
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, (Parameter, Module)):
+                        yield f"{name}.{i}", item
+
+    def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
+        """Parameters and buffers of the whole tree, depth first; each object once."""
+        for name, value in self._members():
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, Module):
+                yield from value._named_state(f"{prefix}{name}.", seen)
+            else:
+                yield prefix + name, value
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named ``prefix``) and every module below it, depth first, each once."""
+        return self._named_modules(prefix, {id(self)})
+
+    def _named_modules(self, prefix: str, seen: set) -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, child in self.named_children():
+            if id(child) not in seen:
+                seen.add(id(child))
+                yield from child._named_modules(f"{prefix}.{name}" if prefix else name, seen)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules with their attribute names."""
+        return ((n, v) for n, v in self._members() if isinstance(v, Module))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module below it."""
+        return (m for _, m in self.named_modules())
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in definition order; a shared parameter once."""
+        return ((n, v) for n, v in self._named_state("", set()) if isinstance(v, Parameter))
+
+    def parameters(self) -> Iterator[Parameter]:
+        """The parameters in definition order (what an optimizer is given)."""
+        return (p for _, p in self.named_parameters())
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer, such as BatchNorm's running statistics."""
+        return ((n, v) for n, v in self._named_state("", set()) if not isinstance(v, Parameter))
+
+    # ----- state ----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter and buffer as NumPy arrays, by dotted name."""
+        return {n: (v.data if isinstance(v, Tensor) else v).copy() for n, v in self._state()}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
+        """Copy ``state``'s values into the existing arrays, in place.
+
+        Optimizers keep their references, since no array is replaced. A shape mismatch is
+        always a ValueError; with ``strict`` so are missing and unexpected names. Every
+        problem is listed, and nothing is changed unless the whole load can be done.
+        """
+        own = {n: (v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
+        values = {n: np.asarray(v.data if isinstance(v, Tensor) else v) for n, v in state.items()}
+        result = LoadResult(
+            [n for n in own if n not in values], [n for n in values if n not in own]
+        )
+        problems = _mismatches(own, values, result if strict else LoadResult([], []))
+        if problems:
+            raise ValueError("load_state_dict: the state does not fit the model:\n" + problems)
+        for name, value in values.items():
+            if name in own:
+                own[name][...] = value  # in place, cast to the model's dtype
+        return result
+
+    def _state(self) -> list[tuple[str, object]]:
+        return list(self._named_state("", set()))
+
+    # ----- modes and gradients --------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch statistics) here and below; returns self."""
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (dropout off, running statistics) here and below; returns self."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (sets ``.grad`` to None)."""
+        for p in self.parameters():
+            p.grad = None
+
+    # ----- display --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The settings shown inside the parentheses of the repr; layers override it."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join([*lines, ")"])
+
+    def summary(self, input_shape: tuple[int, ...]) -> str:
+        """A table of each layer's output shape and parameter count, and the totals.
+
+        A zero input of ``input_shape`` (batch axis included, e.g. ``(1, 784)``) is passed
+        through the model in eval mode without recording a graph; the modes are restored.
+        """
+        from ._summary import summary  # the table is display code, kept apart
+
+        return summary(self, input_shape)
+
+
+def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
+    lines = [f"  missing from the state: {n}" for n in strict.missing]
+    lines += [f"  unexpected in the state: {n}" for n in strict.unexpected]
+    lines += [
+        f"  shape mismatch for {n}: model {own[n].shape}, state {v.shape}"
+        for n, v in values.items()
+        if n in own and v.shape != own[n].shape
+    ]
+    lines += [
+        f"  not numeric: {n} has dtype {v.dtype}"
+        for n, v in values.items()
+        if n in own and v.dtype.kind not in "biuf"
+    ]
+    return "\n".join(lines)
+
+
+class Sequential(Module):
+    """Layers applied one after another: ``Sequential(Linear(784, 100), ReLU(), ...)``.
+
+    Indexable (an int gives a layer, a slice a new Sequential), with ``len`` and iteration;
+    its parameters are named by position (``0.weight``).
+    """
+
+    def __init__(self, *layers: Module):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, not a Module")
+        self.layers = list(layers)
+
+    def _members(self) -> Iterator[tuple[str, object]]:
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def append(self, layer: Module) -> Sequential:
+        """Add a layer at the end; returns self."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.append: a {type(layer).__name__} is not a Module")
+        self.layers.append(layer)
+        return self
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return Sequential(*self.layers[idx])
+        return self.layers[idx]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)

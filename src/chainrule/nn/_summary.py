@@ -1,0 +1,65 @@
+"""`Module.summary`: a text table of each layer's output shape and parameter count."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._dtypes import get_default_dtype
+from .._grad_mode import no_grad
+from .._tensor import Tensor
+from ._module import Module, _Recorder
+
+_HEADER = ("Layer (type)", "Output shape", "Params")
+
+
+def summary(model: Module, input_shape: tuple[int, ...]) -> str:
+    """The table `Module.summary` returns: one row per layer call, then the totals."""
+    names = {id(m): name for name, m in model.named_modules()}
+    rows = [
+        _row(names.get(id(m), ""), m, out)
+        for m, out in _trace(model, tuple(input_shape))
+        if _is_leaf(m)
+    ]
+    params = list(model.parameters())
+    total = sum(p.size for p in params)
+    trainable = sum(p.size for p in params if p.requires_grad)
+    return _table(rows, [f"Total params: {total:,}", f"Trainable params: {trainable:,}"])
+
+
+def _trace(model: Module, shape: tuple[int, ...]) -> list:
+    """Run the model once on zeros in eval mode, recording every module call."""
+    modes = [(m, m.training) for m in model.modules()]
+    dtype = next((p.dtype for p in model.parameters()), get_default_dtype())
+    _Recorder.calls = calls = []
+    try:
+        model.eval()
+        with no_grad():
+            model(Tensor(np.zeros(shape, dtype)))
+    finally:
+        _Recorder.calls = None
+        for m, mode in modes:
+            m.training = mode
+    return calls
+
+
+def _is_leaf(module: Module) -> bool:
+    """Containers are not rows: their layers are (a model that is one layer is its own row)."""
+    return next(module.named_children(), None) is None
+
+
+def _row(name: str, module: Module, out) -> tuple[str, str, str]:
+    kind = type(module).__name__
+    shape = str(tuple(out.shape)) if hasattr(out, "shape") else "-"
+    count = sum(p.size for p in module.parameters())
+    return (f"{name} ({kind})" if name else kind, shape, f"{count:,}")
+
+
+def _table(rows: list[tuple[str, str, str]], totals: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [_HEADER, *rows]) for i in range(3)]
+
+    def line(r):
+        return f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}   {r[2]:>{widths[2]}}"
+
+    rule = len(line(_HEADER))
+    body = [line(_HEADER), "-" * rule, *map(line, rows), "=" * rule]
+    return "\n".join([*body, *totals])

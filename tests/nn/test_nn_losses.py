@@ -1,0 +1,187 @@
+"""Losses: gradient checks (first and second order), the closed-form gradients, stability
+for huge logits, and the target checks."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+
+F = nn.functional
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    probs = rng.dirichlet(np.ones(4), size=5)
+    return logits, labels, probs
+
+
+# ----- SoftmaxCrossEntropy -----------------------------------------------------------------
+def test_cross_entropy_gradcheck_with_second_order(data):
+    logits, labels, probs = data
+    assert cr.gradcheck(lambda x: F.cross_entropy(x, labels), [logits], check_second_order=True)
+    assert cr.gradcheck(F.cross_entropy, [logits, probs], check_second_order=True)
+
+
+def test_cross_entropy_value_is_the_mean_negative_log_softmax(data):
+    logits, labels, probs = data
+    log_p = np.log(_softmax(logits))
+    loss = nn.SoftmaxCrossEntropy()(logits, labels)
+    np.testing.assert_allclose(loss.item(), -log_p[np.arange(5), labels].mean(), rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(logits, probs).item(), -(probs * log_p).sum() / 5)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n(data):
+    logits, labels, _ = data
+    x = cr.tensor(logits, requires_grad=True)
+    loss = nn.SoftmaxCrossEntropy()(x, labels)
+    assert type(loss.grad_fn).__name__ == "SoftmaxWithLoss"  # one fused node
+    assert loss.grad_fn.inputs[0] is x
+    loss.backward(np.array(3.0))  # upstream 3
+    expected = (_softmax(logits) - np.eye(4)[labels]) / 5 * 3.0
+    np.testing.assert_allclose(x.grad, expected, rtol=0, atol=1e-12)
+
+
+def test_labels_and_onehot_give_the_same_loss_and_gradient(data):
+    logits, labels, _ = data
+    results = []
+    for target in (labels, np.eye(4)[labels], labels.tolist(), cr.tensor(labels)):
+        x = cr.tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, target)
+        loss.backward()
+        results.append((loss.item(), x.grad))
+    for value, grad in results[1:]:
+        assert value == pytest.approx(results[0][0], rel=1e-14)
+        np.testing.assert_allclose(grad, results[0][1], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_is_finite_for_huge_logits(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 0.0]], dtype)
+    x = cr.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 0]))  # right once, wrong by 2e4 once
+    loss.backward()
+    assert loss.dtype == dtype
+    assert x.grad.dtype == dtype
+    assert loss.item() == pytest.approx(1e4, rel=1e-6)
+    np.testing.assert_allclose(x.grad, [[0, 0, 0], [-0.5, 0.5, 0]], atol=1e-6)
+
+
+def test_cross_entropy_keeps_float32_with_a_float64_onehot(data):
+    logits, labels, _ = data
+    x = cr.tensor(logits.astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, np.eye(4)[labels])
+    loss.backward()
+    assert loss.dtype == np.float32
+    assert x.grad.dtype == np.float32
+
+
+def test_cross_entropy_backward_twice_with_retain_graph(data):
+    logits, labels, _ = data
+    x = cr.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, labels)
+    loss.backward(retain_graph=True)
+    first = x.grad.copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad, 2 * first, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            np.array([0, 1, 4, 1, 2]),
+            r"label 4 \(at position 2\).*4 classes \(labels must be in 0..3\)",
+        ),
+        (np.array([0, -1, 0, 1, 2]), r"label -1 \(at position 1\).*4 classes"),
+        (np.array([0.0, 1.0, 2.0, 1.0, 2.0]), "must be integers, got dtype float64"),
+        (np.array([0, 1, 2]), r"shape \(3,\) fits neither.*\(5,\)"),
+    ],
+)
+def test_cross_entropy_rejects_bad_labels(data, target, message):
+    with pytest.raises(ValueError, match=message):
+        F.cross_entropy(data[0], target)
+
+
+def test_cross_entropy_needs_2d_logits():
+    with pytest.raises(ValueError, match=r"\(N, C\)"):
+        F.cross_entropy(np.zeros(4), np.array([1]))
+
+
+def test_cross_entropy_loss_is_the_same_class():
+    assert nn.CrossEntropyLoss is nn.SoftmaxCrossEntropy
+
+
+# ----- MSELoss ----------------------------------------------------------------------------
+def test_mse_matches_the_formula_for_each_reduction():
+    rng = np.random.default_rng(1)
+    pred, target = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    sq = (pred - target) ** 2
+    assert nn.MSELoss()(pred, target).item() == pytest.approx(sq.mean(), rel=1e-14)
+    assert nn.MSELoss("sum")(pred, target).item() == pytest.approx(sq.sum(), rel=1e-14)
+    np.testing.assert_allclose(nn.MSELoss("none")(pred, target).data, sq, rtol=1e-14)
+    x = cr.tensor(pred, requires_grad=True)
+    F.mse_loss(x, target).backward()
+    np.testing.assert_allclose(x.grad, 2 * (pred - target) / pred.size, rtol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_gradcheck_with_second_order(reduction):
+    rng = np.random.default_rng(2)
+    pred, target = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    f = lambda p, t: F.mse_loss(p, t, reduction)  # noqa: E731
+    assert cr.gradcheck(f, [pred, target], check_second_order=True)
+
+
+def test_mse_shape_mismatch_is_an_error_naming_both_shapes():
+    with pytest.raises(ValueError, match=r"target has shape \(4,\).*prediction has shape \(4, 1\)"):
+        nn.MSELoss()(np.zeros((4, 1)), np.zeros(4))
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss("average")
+
+
+def test_mse_keeps_float32_with_a_float64_target():
+    pred = cr.tensor(np.ones(3, np.float32), requires_grad=True)
+    assert F.mse_loss(pred, np.zeros(3)).dtype == np.float32
+
+
+# ----- BCEWithLogitsLoss ------------------------------------------------------------------
+def test_bce_matches_the_direct_formula_and_its_gradient():
+    rng = np.random.default_rng(3)
+    x_np, t = rng.standard_normal((4, 3)) * 3, rng.random((4, 3))
+    s = 1 / (1 + np.exp(-x_np))
+    x = cr.tensor(x_np, requires_grad=True)
+    loss = nn.BCEWithLogitsLoss()(x, t)
+    expected = -(t * np.log(s) + (1 - t) * np.log(1 - s)).mean()
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(x.grad, (s - t) / t.size, rtol=1e-12)
+
+
+def test_bce_gradcheck_with_second_order():
+    rng = np.random.default_rng(4)
+    x, t = rng.standard_normal((3, 2)), rng.random((3, 2))
+    assert cr.gradcheck(F.binary_cross_entropy_with_logits, [x, t], check_second_order=True)
+
+
+def test_bce_is_stable_and_exact_at_zero():
+    x = cr.tensor(np.array([1e4, -1e4, 0.0], np.float32), requires_grad=True)
+    t = np.array([0.0, 1.0, 1.0])
+    loss = F.binary_cross_entropy_with_logits(x, t)
+    loss.backward()
+    assert loss.dtype == np.float32
+    assert loss.item() == pytest.approx((2e4 + np.log(2)) / 3, rel=1e-6)
+    np.testing.assert_allclose(x.grad, [1 / 3, -1 / 3, -0.5 / 3], rtol=1e-6)  # σ(0) − 1 = −½
+
+
+def test_bce_shape_mismatch():
+    with pytest.raises(ValueError, match=r"target has shape \(3,\).*logits have shape \(3, 1\)"):
+        F.binary_cross_entropy_with_logits(np.zeros((3, 1)), np.zeros(3))

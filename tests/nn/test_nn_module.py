@@ -1,0 +1,229 @@
+"""Module: the attribute walk, state dicts, modes, repr and summary."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+
+
+class Block(nn.Module):
+    """Attributes of every kind the walk finds, in a deliberate order."""
+
+    def __init__(self):
+        self.scale = nn.Parameter(np.ones(3, np.float32))
+        self.first = nn.Linear(2, 3)
+        self.note = "not a parameter"
+        self.cache = cr.tensor(np.zeros(3))  # a plain Tensor is not a parameter
+        self.heads = [nn.Linear(3, 1), nn.ReLU(), nn.Linear(3, 2, bias=False)]
+        self.norm = nn.BatchNorm1d(3)
+
+    def forward(self, x):
+        h = self.norm(self.first(x) * self.scale)
+        return self.heads[0](h) + self.heads[2](h).sum(axis=1, keepdims=True)
+
+
+NAMES = [
+    "scale",
+    "first.weight",
+    "first.bias",
+    "heads.0.weight",
+    "heads.0.bias",
+    "heads.2.weight",
+    "norm.weight",
+    "norm.bias",
+]
+
+
+def _model(seed=0):
+    cr.manual_seed(seed)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 3))
+
+
+# ----- parameters --------------------------------------------------------------------------
+def test_parameter_is_a_trainable_leaf_tensor():
+    p = nn.Parameter([1.0, 2.0])
+    assert isinstance(p, cr.Tensor)
+    assert p.requires_grad
+    assert p.is_leaf
+    assert p.dtype == np.float32
+    assert not nn.Parameter(np.ones(2), requires_grad=False).requires_grad
+    assert type(p * 2) is cr.Tensor
+    assert repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
+
+
+def test_named_parameters_follow_definition_order():
+    block = Block()
+    assert [n for n, _ in block.named_parameters()] == NAMES
+    assert [p for p in block.parameters()][1] is block.first.weight
+    assert [n for n, _ in block.named_buffers()] == ["norm.running_mean", "norm.running_var"]
+
+
+def test_a_shared_parameter_is_listed_once():
+    layer = nn.Linear(3, 3)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(list(model.modules())) == 3
+
+
+def test_a_module_needs_no_super_init():
+    class Scale(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.full(2, 3.0, np.float32))
+
+        def forward(self, x):
+            return x * self.w
+
+    m = Scale()
+    assert m.training
+    assert m(np.ones(2, np.float32)).data.tolist() == [3.0, 3.0]
+    with pytest.raises(NotImplementedError, match=r"Module\.forward"):
+        nn.Module()(1)
+
+
+# ----- Sequential ---------------------------------------------------------------------------
+def test_sequential_indexing_len_and_iteration():
+    model = _model()
+    assert len(model) == 4
+    assert isinstance(model[0], nn.Linear)
+    assert model[-1] is model.layers[3]
+    assert list(model) == model.layers
+    head = model[:2]
+    assert isinstance(head, nn.Sequential)
+    assert head[0] is model[0]
+    assert head(np.ones((2, 4), np.float32)).shape == (2, 8)
+    with pytest.raises(TypeError, match="layer 1 is a function"):
+        nn.Sequential(nn.ReLU(), lambda x: x)
+
+
+# ----- state --------------------------------------------------------------------------------
+def test_state_dict_holds_copies_of_parameters_and_buffers():
+    model = _model()
+    state = model.state_dict()
+    assert list(state) == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+        "2.running_mean",
+        "2.running_var",
+        "3.weight",
+        "3.bias",
+    ]
+    assert all(type(v) is np.ndarray for v in state.values())
+    state["0.weight"][...] = 7
+    assert not np.any(model[0].weight.data == 7)
+
+
+def test_state_dict_round_trip_copies_in_place():
+    source, target = _model(0), _model(1)
+    source(np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32))  # moves stats
+    arrays = [p.data for p in target.parameters()] + [target[2].running_mean]
+    assert target.load_state_dict(source.state_dict()) == nn.LoadResult([], [])
+    assert [p.data for p in target.parameters()] + [target[2].running_mean] == arrays  # same
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    x = np.ones((3, 4), np.float32)
+    np.testing.assert_array_equal(source.eval()(x).data, target.eval()(x).data)
+
+
+def test_load_state_dict_strict_lists_every_problem_and_changes_nothing():
+    model = _model()
+    before = model.state_dict()
+    state = model.state_dict()
+    del state["3.bias"]
+    state["4.weight"] = np.zeros(2)
+    state["0.weight"] = np.zeros((8, 4))
+    with pytest.raises(ValueError, match="state does not fit") as err:
+        model.load_state_dict(state)
+    message = str(err.value)
+    assert "missing from the state: 3.bias" in message
+    assert "unexpected in the state: 4.weight" in message
+    assert "shape mismatch for 0.weight: model (4, 8), state (8, 4)" in message
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_load_state_dict_not_strict_reports_names_but_still_checks_shapes():
+    model = _model()
+    state = {"0.bias": np.full(8, 2.0), "extra": np.zeros(1)}
+    result = model.load_state_dict(state, strict=False)
+    assert result.unexpected == ["extra"]
+    assert "3.weight" in result.missing
+    np.testing.assert_array_equal(model[0].bias.data, 2.0)
+    assert model[0].bias.dtype == np.float32
+    with pytest.raises(ValueError, match=r"shape mismatch for 0.bias: model \(8,\), state \(3,\)"):
+        model.load_state_dict({"0.bias": np.zeros(3)}, strict=False)
+
+
+# ----- modes and gradients ------------------------------------------------------------------
+def test_train_and_eval_are_recursive():
+    block = Block()
+    assert block.eval() is block
+    assert not any(m.training for m in block.modules())
+    block.train()
+    assert all(m.training for m in block.modules())
+
+
+def test_eval_changes_dropout_and_batchnorm():
+    model = nn.Sequential(nn.BatchNorm1d(5), nn.Dropout(0.5))
+    x = np.random.default_rng(0).standard_normal((10, 5)).astype(np.float32) + 3
+    train_out = model(x).data
+    assert np.any(train_out == 0)  # dropped
+    eval_out = model.eval()(x).data
+    np.testing.assert_allclose(
+        eval_out, (x - model[0].running_mean) / np.sqrt(model[0].running_var + 1e-5), rtol=1e-5
+    )
+    assert not np.any(eval_out == 0)
+
+
+def test_zero_grad_clears_every_gradient():
+    block = Block()
+    block(np.ones((4, 2), np.float32)).sum().backward()
+    assert all(p.grad is not None for p in block.parameters())
+    block.zero_grad()
+    assert all(p.grad is None for p in block.parameters())
+
+
+# ----- display ------------------------------------------------------------------------------
+def test_repr_shows_the_tree():
+    assert repr(nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Dropout(0.1)))) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (1): Sequential(\n"
+        "    (0): Dropout(p=0.1)\n"
+        "  )\n"
+        ")"
+    )
+    assert "(heads.1): ReLU()" in repr(Block())
+
+
+def test_summary_lists_layers_shapes_and_counts():
+    model = _model().train()
+    text = model.summary((2, 4))
+    lines = text.splitlines()
+    assert lines[0].split() == ["Layer", "(type)", "Output", "shape", "Params"]
+    assert lines[2].split() == ["0", "(Linear)", "(2,", "8)", "40"]
+    assert lines[4].split() == ["2", "(BatchNorm1d)", "(2,", "8)", "16"]
+    assert lines[5].split() == ["3", "(Linear)", "(2,", "3)", "27"]
+    assert lines[-2:] == ["Total params: 83", "Trainable params: 83"]
+    assert all(m.training for m in model.modules())  # modes restored
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_summary_of_a_nested_model_names_the_leaves():
+    text = Block().summary((4, 2))
+    assert "first (Linear)" in text
+    assert "heads.2 (Linear)" in text
+    assert "norm (BatchNorm1d)" in text
+    assert "Total params: 28" in text
+    assert "Total params: 1,010" in nn.Linear(100, 10).summary((100,))
+
+
+def test_summary_cleans_up_after_a_failing_forward():
+    model = _model().train()
+    with pytest.raises(ValueError, match="does not fit a weight"):
+        model.summary((2, 5))
+    assert all(m.training for m in model.modules())
+    model(np.ones((2, 4), np.float32))  # module calls are no longer recorded
+    assert nn._module._Recorder.calls is None
