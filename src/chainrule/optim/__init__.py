@@ -1,0 +1,41 @@
+"""Optimizers, gradient clipping and learning-rate schedules (PyTorch's names and API).
+
+A training loop::
+
+    opt = cr.optim.Adam(model.parameters(), lr=1e-3)
+    for x, y in loader:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+"""
+
+from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
+from ._clip import clip_grad_norm_, clip_grad_value_
+from ._optimizer import Optimizer
+from ._schedulers import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from ._sgd import SGD, Momentum, Nesterov
+from ._state import flatten_state_dict, unflatten_state_dict
+
+Adagrad = AdaGrad  # PyTorch's spelling
+RMSprop = RMSProp  # PyTorch's spelling
+
+__all__ = [
+    "SGD",
+    "AdaGrad",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "Momentum",
+    "Nesterov",
+    "Optimizer",
+    "RMSProp",
+    "RMSprop",
+    "StepLR",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "flatten_state_dict",
+    "unflatten_state_dict",
+]

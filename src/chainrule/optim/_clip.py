@@ -1,0 +1,88 @@
+"""Gradient clipping, applied to ``.grad`` in place between backward and ``step()``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._hyper import _non_negative
+
+
+def clip_grad_norm_(
+    params, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> float:
+    r"""Scale all gradients together so that their total norm is at most ``max_norm``.
+
+        total = ‖(g₁, …, gₙ)‖_q       (all gradients as one vector; q = ``norm_type``)
+        g ← g · max_norm / (total + 1e-6)     for every g, when total > max_norm
+
+    Args:
+        params: a Tensor or an iterable of Tensors; those whose ``.grad`` is None are skipped.
+        max_norm: the largest total norm allowed, >= 0.
+        norm_type: q > 0, or ``math.inf`` for the largest absolute value.
+        error_if_nonfinite: raise ValueError when the total is nan or inf; otherwise such
+            gradients are left unchanged (scaling by 0 would turn inf into nan), and the
+            returned total tells the caller to skip the step.
+
+    Returns:
+        The total norm before clipping, as a Python float.
+    """
+    max_norm = _non_negative("max_norm", max_norm)
+    q = _norm_type(norm_type)
+    owners = _with_grads(params)
+    if not owners:
+        return 0.0
+    norms = [np.linalg.norm(_array(p).reshape(-1), q) for p in owners]
+    total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), q))
+    if not math.isfinite(total):
+        if error_if_nonfinite:
+            raise ValueError(f"clip_grad_norm_: the total norm of the gradients is {total}")
+        return total
+    coef = max_norm / (total + 1e-6)
+    if coef < 1:
+        for p in owners:
+            _scale(p, coef)
+    return total
+
+
+def clip_grad_value_(params, clip_value: float) -> None:
+    """Clip every gradient element into [−clip_value, clip_value], in place.
+
+    Args:
+        params: a Tensor or an iterable of Tensors; those whose ``.grad`` is None are skipped.
+        clip_value: the largest absolute value allowed, >= 0.
+    """
+    c = _non_negative("clip_value", clip_value)
+    for p in _with_grads(params):
+        if isinstance(p.grad, Tensor):
+            p.grad.data = np.clip(p.grad.data, -c, c)
+        else:
+            np.clip(p.grad, -c, c, out=p.grad)
+
+
+def _norm_type(norm_type) -> float:
+    q = float(norm_type)
+    if not q > 0:
+        raise ValueError(f"norm_type must be > 0 (or math.inf), got {norm_type!r}")
+    return q
+
+
+def _with_grads(params) -> list[Tensor]:
+    if isinstance(params, Tensor):
+        params = [params]
+    return [p for p in params if p.grad is not None]
+
+
+def _array(p: Tensor) -> np.ndarray:
+    return p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+
+
+def _scale(p: Tensor, coef: float) -> None:
+    """Scale ``p.grad`` in place. A Tensor gradient (from create_graph=True) gets a new
+    array instead, because a graph node may have saved its old one for a later backward."""
+    if isinstance(p.grad, Tensor):
+        p.grad.data = p.grad.data * coef
+    else:
+        np.multiply(p.grad, coef, out=p.grad)

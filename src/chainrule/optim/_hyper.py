@@ -1,0 +1,71 @@
+"""Validation of optimizer hyper-parameters, one rule per name, shared by every optimizer.
+
+Each rule returns the value normalised to a plain Python type (float, bool, tuple of
+floats). Python floats matter for speed and dtype: NumPy treats them as "weak" scalars, so
+``float32_array * lr`` stays float32 and allocates no float64 temporary.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _non_negative(name: str, value) -> float:
+    value = _number(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+def _unit_open(name: str, value) -> float:
+    """A decay factor in [0, 1): 1 would never forget, above 1 would diverge."""
+    value = _number(name, value)
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return value
+
+
+def _unit_closed(name: str, value) -> float:
+    value = _number(name, value)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+    return value
+
+
+def _betas(name: str, value) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+    return (_unit_open(f"{name}[0]", value[0]), _unit_open(f"{name}[1]", value[1]))
+
+
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+RULES = {
+    "lr": _non_negative,
+    "eps": _non_negative,
+    "weight_decay": _non_negative,
+    "momentum": _unit_open,
+    "alpha": _unit_open,
+    "dampening": _unit_closed,
+    "betas": _betas,
+    "nesterov": _flag,
+}
+
+
+def check_hyper(options: dict) -> dict:
+    """``options`` with every value validated and normalised; ValueError names the culprit."""
+    return {name: RULES[name](name, value) for name, value in options.items()}

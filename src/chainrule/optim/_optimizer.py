@@ -1,0 +1,222 @@
+"""`Optimizer`: parameter groups, per-parameter state, and the step loop all optimizers share.
+
+A subclass states its update rule as maths in its docstring and writes it once, in
+``_update(w, g, state, group)``, on NumPy arrays: ``w`` is the parameter's array, updated
+in place; ``g`` its gradient, read only; ``state`` its dict of arrays and step count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._hyper import check_hyper
+from ._state import parse_state_dict
+
+
+class Optimizer:
+    """Base class of the optimizers: parameter groups, explicit state, state_dict.
+
+    Args:
+        params: an iterable of Tensors that require gradients (e.g. ``model.parameters()``),
+            or of dicts ``{"params": [...], "lr": 0.1, ...}``, each a parameter group with
+            its own hyper-parameters (those it leaves out come from ``defaults``).
+        defaults: the optimizer's hyper-parameters.
+
+    Attributes:
+        param_groups: list of dicts holding ``"params"`` (a list of Tensors) and every
+            hyper-parameter. Learning-rate schedules change ``group["lr"]``.
+        state: ``{index: {"step": int, name: ndarray, ...}}``, indices numbering the
+            parameters across groups in order; created at a parameter's first update.
+    """
+
+    #: names of the arrays an optimizer may keep per parameter
+    _state_keys: tuple[str, ...] = ()
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = check_hyper(defaults)
+        self.param_groups: list[dict] = []
+        self.state: dict[int, dict] = {}
+        self._buffers: dict = {}
+        for group in _as_groups(params):
+            self.add_param_group(group)
+        if not self._params():
+            raise ValueError("the optimizer got an empty parameter list")
+
+    def add_param_group(self, group: dict) -> None:
+        """Add a group ``{"params": [...], **hyper-parameters}`` (e.g. to unfreeze layers)."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise ValueError(f"a parameter group must be a dict with a 'params' key, got {group!r}")
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        if unknown:
+            raise ValueError(f"unknown hyper-parameter(s) {unknown} for {type(self).__name__}")
+        params = _checked_params(group["params"], self._params())
+        options = check_hyper({k: v for k, v in group.items() if k != "params"})
+        full = {**self.defaults, **options}
+        self._check_group(full)
+        self.param_groups.append({"params": params, **full})
+
+    # ----- the update loop -------------------------------------------------------------
+    def step(self) -> None:
+        """Update every parameter in place from its ``.grad``; skip those whose grad is None."""
+        index = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._step_one(index, p, group)
+                index += 1
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (``.grad = None``) before the next backward."""
+        for p in self._params():
+            p.grad = None
+
+    def _step_one(self, index: int, p: Tensor, group: dict) -> None:
+        w, g = p.data, _grad_array(p, index)
+        state = self.state.get(index)
+        if state is None:
+            state = self.state[index] = self._init_state(w, group)
+        state["step"] += 1
+        self._update(w, g, state, group)
+
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        raise NotImplementedError
+
+    def _init_state(self, w: np.ndarray, group: dict) -> dict:
+        return {"step": 0, **{k: np.zeros_like(w) for k in self._required_state(group)}}
+
+    def _required_state(self, group: dict) -> tuple[str, ...]:
+        """The arrays every updated parameter's state holds (under this group's options)."""
+        return self._state_keys
+
+    def _check_group(self, group: dict) -> None:
+        """Checks that involve several hyper-parameters of a group (none by default)."""
+
+    def _scratch(self, w: np.ndarray, slot: int) -> np.ndarray:
+        """A reusable work array shaped like ``w``, so that steps stop allocating once warm.
+
+        One flat buffer per (dtype, slot), as large as the largest parameter, is shared by
+        all parameters, since they are updated one at a time.
+        """
+        key = (w.dtype, slot)
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < w.size:
+            buf = self._buffers[key] = np.empty(w.size, w.dtype)
+        return buf[: w.size].reshape(w.shape)
+
+    # ----- saving and restoring --------------------------------------------------------
+    def state_dict(self) -> dict:
+        """A snapshot: ``{"param_groups": [...], "state": {index: {"step": int, name: array}}}``.
+
+        Groups hold their hyper-parameters and ``"params"``, the indices of their
+        parameters. Arrays are copies, so later steps do not change the snapshot. Use
+        `flatten_state_dict` for a ``{name: array}`` + JSON form.
+        """
+        groups, start = [], 0
+        for group in self.param_groups:
+            n = len(group["params"])
+            hyper = {k: v for k, v in group.items() if k != "params"}
+            groups.append({**hyper, "params": list(range(start, start + n))})
+            start += n
+        state = {i: _copy_entry(entry) for i, entry in self.state.items()}
+        return {"param_groups": groups, "state": state}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict` so that stepping on continues exactly as if never stopped.
+
+        Everything is checked before anything changes: the number of groups and of
+        parameters, each hyper-parameter, each state array's name and shape (ValueError
+        naming the parameter index and both shapes). Arrays are copied in the parameter's dtype.
+        """
+        hypers, state = parse_state_dict(self, state_dict)
+        for group, hyper in zip(self.param_groups, hypers):
+            group.update(hyper)
+        self.state = state
+
+    def _params(self) -> list[Tensor]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}("]
+        for i, group in enumerate(self.param_groups):
+            hyper = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {hyper}")
+        return "\n".join([*lines, ")"])
+
+
+# ----- helpers shared by the update rules ---------------------------------------------------
+def add_scaled(y: np.ndarray, a: float, x: np.ndarray, tmp: np.ndarray) -> None:
+    """y += a·x in place, using ``tmp`` (which may be ``x`` itself) for a·x."""
+    if a == 1:
+        y += x
+        return
+    np.multiply(x, a, out=tmp)
+    y += tmp
+
+
+def decayed_grad(w: np.ndarray, g: np.ndarray, weight_decay: float, tmp: np.ndarray):
+    """d = g + λ·w, the gradient with the L2 penalty's added, in ``tmp``; ``g`` when λ = 0."""
+    if weight_decay == 0:
+        return g
+    np.multiply(w, weight_decay, out=tmp)
+    tmp += g
+    return tmp
+
+
+# ----- checking what the user passed ----------------------------------------------------
+def _as_groups(params) -> list[dict]:
+    if isinstance(params, (Tensor, dict)):
+        raise ValueError(
+            "params must be an iterable of Tensors or of parameter-group dicts, got a single "
+            f"{type(params).__name__}; wrap it in a list"
+        )
+    items = list(params)
+    if items and all(isinstance(x, dict) for x in items):
+        return items
+    return [{"params": items}]
+
+
+def _checked_params(params, existing: list[Tensor]) -> list[Tensor]:
+    if isinstance(params, Tensor):
+        params = [params]
+    if not isinstance(params, Iterable) or isinstance(params, dict):
+        raise ValueError(f"'params' must be an iterable of Tensors, got {params!r}")
+    params = list(params)
+    seen = {id(p) for p in existing}
+    for i, p in enumerate(params, start=len(existing)):
+        _check_param(i, p)
+        if id(p) in seen:
+            raise ValueError(f"parameter {i} appears more than once in the optimizer")
+        seen.add(id(p))
+    return params
+
+
+def _check_param(i: int, p) -> None:
+    if not isinstance(p, Tensor):
+        raise ValueError(f"parameter {i} is a {type(p).__name__}, not a chainrule Tensor")
+    if not p.requires_grad:
+        raise ValueError(
+            f"parameter {i} (shape {p.shape}) does not require gradients; "
+            "create it with requires_grad=True"
+        )
+    if not p.is_leaf:
+        raise ValueError(f"parameter {i} is not a leaf tensor (it was computed by an op)")
+
+
+def _grad_array(p: Tensor, index: int) -> np.ndarray:
+    """``p.grad`` as an array (after backward(create_graph=True) it is a Tensor)."""
+    g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    if g.shape != p.shape:
+        raise ValueError(
+            f"parameter {index}: the gradient has shape {g.shape}, but the parameter has "
+            f"shape {p.shape}"
+        )
+    return g
+
+
+def _copy_entry(entry: dict) -> dict:
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in entry.items()}

@@ -1,0 +1,149 @@
+"""Learning-rate schedules: each sets ``group["lr"]`` from a closed form in the epoch count.
+
+Call ``optimizer.step()`` for every batch and ``scheduler.step()`` once per epoch. The
+learning rate after e calls is a function of e and the group's initial rate η₀ alone, so a
+resumed schedule gives exactly the same rates; a rate the user sets by hand is overwritten
+at the next ``scheduler.step()``.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+
+from ._hyper import _non_negative, _number
+from ._optimizer import Optimizer
+
+
+class LRScheduler:
+    """Base class: subclasses write ``_lr(base_lr, epoch)`` and name their settings."""
+
+    #: the settings that `state_dict` saves (attributes of the same names)
+    _settings: tuple[str, ...] = ()
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+
+    def step(self) -> None:
+        """Advance one epoch and set each group's learning rate."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter groups, the schedule was made "
+                f"for {len(self.base_lrs)}"
+            )
+        self.last_epoch += 1
+        for group, base in zip(groups, self.base_lrs):
+            group["lr"] = self._lr(base, self.last_epoch)
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rate of each parameter group after the last ``step()``."""
+        return [self._lr(base, self.last_epoch) for base in self.base_lrs]
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """``{"last_epoch": int, "base_lrs": [float], <settings>}``, all JSON types."""
+        settings = {name: getattr(self, name) for name in self._settings}
+        return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs), **settings}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict` (checked first; the optimizer's rates are not touched)."""
+        expected = {"last_epoch", "base_lrs", *self._settings}
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            raise ValueError(f"load_state_dict: expected a dict with the keys {sorted(expected)}")
+        base_lrs = [_non_negative("base_lrs", lr) for lr in state_dict["base_lrs"]]
+        if len(base_lrs) != len(self.optimizer.param_groups):
+            raise ValueError(
+                f"load_state_dict: {len(base_lrs)} base_lrs for "
+                f"{len(self.optimizer.param_groups)} parameter groups"
+            )
+        last_epoch = _count("last_epoch", state_dict["last_epoch"], 0)
+        self._set(**{name: state_dict[name] for name in self._settings})
+        self.last_epoch, self.base_lrs = last_epoch, base_lrs
+
+    def _set(self, **settings) -> None:
+        """Validate all ``settings``, then assign them (all or nothing)."""
+        raise NotImplementedError
+
+
+class StepLR(LRScheduler):
+    r"""Multiply the learning rate by γ every ``step_size`` epochs:
+
+        η_e = η₀ · γ^⌊e / step_size⌋
+
+    where η₀ is the group's learning rate when the schedule was made.
+    """
+
+    _settings = ("step_size", "gamma")
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        super().__init__(optimizer)
+        self._set(step_size=step_size, gamma=gamma)
+
+    def _set(self, step_size, gamma) -> None:
+        self.step_size, self.gamma = _count("step_size", step_size, 1), _positive("gamma", gamma)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    r"""Multiply the learning rate by γ every epoch:
+
+        η_e = η₀ · γ^e
+
+    where η₀ is the group's learning rate when the schedule was made.
+    """
+
+    _settings = ("gamma",)
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        super().__init__(optimizer)
+        self._set(gamma=gamma)
+
+    def _set(self, gamma) -> None:
+        self.gamma = _positive("gamma", gamma)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma**epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    r"""Anneal the learning rate from η₀ to η_min along half a cosine over ``T_max`` epochs:
+
+        η_e = η_min + (η₀ − η_min) · (1 + cos(π·e / T_max)) / 2
+
+    After ``T_max`` epochs the formula goes on (the rate rises again), as in PyTorch.
+    """
+
+    _settings = ("T_max", "eta_min")
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+        super().__init__(optimizer)
+        self._set(T_max=T_max, eta_min=eta_min)
+
+    def _set(self, T_max, eta_min) -> None:
+        self.T_max, self.eta_min = _count("T_max", T_max, 1), _non_negative("eta_min", eta_min)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+def _count(name: str, value, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
+
+
+def _positive(name: str, value) -> float:
+    value = _number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value

@@ -1,0 +1,148 @@
+"""Gradient descent and its momentum forms: `SGD` (PyTorch's form), `Momentum`, `Nesterov`.
+
+Two ways of writing momentum, with learning rate η, momentum α and gradient g:
+
+    PyTorch (`SGD`):            b ← α·b + g,     W ← W − η·b
+    the tutorials (`Momentum`): v ← α·v − η·g,   W ← W + v
+
+With a constant η they give the same parameters: by induction v = −η·b. They differ only
+when η changes (a schedule): `SGD` applies the new η to the whole buffer b at once, while
+`Momentum`'s velocity still holds the steps taken with the old η and forgets them at rate
+α. The same holds for `Nesterov` and ``SGD(nesterov=True)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._optimizer import Optimizer, add_scaled, decayed_grad
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent: W ← W − η·g (GD is SGD on the full batch).
+
+    With weight decay λ, momentum μ and dampening τ (PyTorch's form), at step t:
+
+        d = g + λ·W
+        b = d                          (t = 1)
+        b = μ·b + (1 − τ)·d            (t > 1)
+        d = d + μ·b  if nesterov,  else  d = b         (only when μ > 0)
+        W ← W − η·d
+
+    Args:
+        params: Tensors (or parameter-group dicts) to optimize.
+        lr: the learning rate η >= 0.
+        momentum: μ in [0, 1); 0 is plain gradient descent.
+        nesterov: use Nesterov momentum (needs μ > 0 and τ = 0).
+        weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
+        dampening: τ in [0, 1], scales the gradient entering the momentum buffer.
+    """
+
+    _state_keys = ("momentum_buffer",)
+
+    def __init__(
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+            "dampening": dampening,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict) -> None:
+        if group["nesterov"] and (group["momentum"] == 0 or group["dampening"] != 0):
+            raise ValueError(
+                "nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _required_state(self, group: dict) -> tuple[str, ...]:
+        return ()  # the momentum buffer starts as the first gradient, so it is made then
+
+    def _update(self, w, g, state, group) -> None:
+        d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        if group["momentum"] != 0:
+            d = self._momentum(w, d, state, group)
+        add_scaled(w, -group["lr"], d, self._scratch(w, 0))
+
+    def _momentum(self, w, d, state, group) -> np.ndarray:
+        """Update the buffer b from d; return the direction (b, or d + μ·b for Nesterov)."""
+        mu = group["momentum"]
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = np.array(d, dtype=w.dtype)
+        else:
+            buf *= mu
+            add_scaled(buf, 1 - group["dampening"], d, self._scratch(w, 1))
+        if not group["nesterov"]:
+            return buf
+        out = self._scratch(w, 1)
+        np.multiply(buf, mu, out=out)
+        out += d
+        return out
+
+
+class Momentum(Optimizer):
+    r"""Momentum SGD in the tutorials' form, with velocity v (zero at the start):
+
+        v ← α·v − η·g
+        W ← W + v
+
+    Equal to ``SGD(params, lr, momentum=α)`` while η is constant (see the module
+    docstring for when they differ).
+
+    Args:
+        params: Tensors (or parameter-group dicts) to optimize.
+        lr: the learning rate η >= 0.
+        momentum: α in [0, 1).
+    """
+
+    _state_keys = ("velocity",)
+
+    def __init__(self, params, lr: float, momentum: float = 0.9) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def _update(self, w, g, state, group) -> None:
+        v = state["velocity"]
+        v *= group["momentum"]
+        add_scaled(v, -group["lr"], g, self._scratch(w, 0))
+        w += v
+
+
+class Nesterov(Optimizer):
+    r"""Nesterov's accelerated gradient in the tutorials' form, velocity v zero at the start:
+
+        v ← α·v − η·g
+        W ← W + α·v − η·g
+
+    which is the tutorials' W ← W + α²·v − (1 + α)·η·g, v ← α·v − η·g written with the
+    new v (Bengio et al. 2012, arXiv:1212.0901). Equal to ``SGD(params, lr, momentum=α,
+    nesterov=True)`` while η is constant.
+
+    Args:
+        params: Tensors (or parameter-group dicts) to optimize.
+        lr: the learning rate η >= 0.
+        momentum: α in [0, 1).
+    """
+
+    _state_keys = ("velocity",)
+
+    def __init__(self, params, lr: float, momentum: float = 0.9) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def _update(self, w, g, state, group) -> None:
+        v, step = state["velocity"], self._scratch(w, 0)
+        np.multiply(g, -group["lr"], out=step)  # −η·g
+        v *= group["momentum"]
+        v += step
+        w += step
+        add_scaled(w, group["momentum"], v, step)
