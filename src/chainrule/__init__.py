@@ -44,25 +44,36 @@ from .ops import (
     where,
 )
 
+from . import callbacks, data, nn, optim  # isort: skip  (they build on the core above)
+from ._checkpoint import CheckpointError, load, save
+from ._training import History, evaluate, fit, predict
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "Function",
     "GradcheckError",
+    "History",
     "Tensor",
     "abs",
     "broadcast_to",
+    "callbacks",
     "clip",
     "concatenate",
     "cos",
+    "data",
     "default_generator",
     "enable_grad",
+    "evaluate",
     "exp",
+    "fit",
     "get_default_dtype",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "leaky_relu",
+    "load",
     "log",
     "log_softmax",
     "manual_seed",
@@ -72,10 +83,14 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "nn",
     "no_grad",
     "numerical_grad",
+    "optim",
+    "predict",
     "relu",
     "reshape",
+    "save",
     "set_default_dtype",
     "sigmoid",
     "sin",

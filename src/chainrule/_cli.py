@@ -1,45 +1,185 @@
-"""The ``chainrule`` command. For now one job: ``chainrule demo`` (also the default), which
-builds the tutorials' small graphs, runs backward and prints every gradient."""
+"""The ``chainrule`` command: ``train`` (the default), ``evaluate``, ``predict``, ``demo``.
+
+Failures print one line and exit non-zero; ``--debug`` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 
-from ._tensor import tensor
+from ._checkpoint import CheckpointError
+
+EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
 
 
-def _apple_graph() -> None:
-    apple = tensor(100.0, dtype="float64", requires_grad=True, name="apple")
-    count = tensor(2.0, dtype="float64", requires_grad=True, name="count")
-    tax = tensor(1.1, dtype="float64", requires_grad=True, name="tax")
-    price = apple * count * tax
-    price.backward()
-    print("apple-shopping graph: price = apple × count × tax")
-    values = " × ".join(f"{t.item():g}" for t in (apple, count, tax))
-    print(f"  forward:  price = {values} = {price.item():.1f}")
-    for t in (apple, count, tax):
-        print(f"  backward: ∂price/∂{t.name:<5} = {t.grad.item():.1f}")
+def _hidden(text: str) -> list[int]:
+    try:
+        return [int(h) for h in text.split(",") if h.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden takes sizes like 100,100, got {text!r}"
+        ) from None
 
 
-def _neuron() -> None:
-    x = tensor([0.1, 0.2], dtype="float64", name="x")
-    w = tensor([0.3, 0.25], dtype="float64", requires_grad=True, name="w")
-    target = 0.4
-    out = (x @ w).sigmoid()
-    loss = 0.5 * (target - out) ** 2
-    loss.backward()
-    print("\none sigmoid neuron: out = σ(x·w), E = ½(target − out)²")
-    print(f"  forward:  out = {out.item():.8f}, E = {loss.item():.8f}")
-    print(f"  backward: ∂E/∂w = {np.array2string(w.grad, precision=8)}")
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chainrule", description="Train and inspect small networks.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command")
+    t = sub.add_parser("train", help="train an MLP (the default command)")
+    t.add_argument("--dataset", default="digits")
+    t.add_argument("--hidden", type=_hidden, default=[100], help="hidden sizes, e.g. 100,100")
+    t.add_argument("--activation", default="relu")
+    t.add_argument("--init", default="he", help="he, xavier, normal or a standard deviation")
+    t.add_argument("--optimizer", default="adam")
+    t.add_argument("--lr", type=float, default=None, help="learning rate (per-optimizer default)")
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--data-dir", default=None, help="directory with MNIST-format files")
+    t.add_argument("--out", default=None, help="run directory (default runs/<dataset>-<time>)")
+    t.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR")
+    t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    e = sub.add_parser("evaluate", help="test loss and accuracy of a finished run")
+    e.add_argument("run_dir")
+    e.add_argument("--dataset", default=None)
+    e.add_argument("--data-dir", default=None)
+    pr = sub.add_parser("predict", help="class predictions for a .npy or .csv of inputs")
+    pr.add_argument("run_dir")
+    pr.add_argument("input_file")
+    sub.add_parser("demo", help="the tutorials' small graphs with their gradients")
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chainrule`` command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
-    parser.add_argument("job", nargs="?", default="demo", choices=["demo"])
-    parser.parse_args(argv)
-    _apple_graph()
-    _neuron()
+    argv = sys.argv[1:] if argv is None else argv
+    if not any(a in ("train", "evaluate", "predict", "demo", "-h", "--help") for a in argv):
+        argv = [*argv, "train"]  # `chainrule` alone runs the default training job
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("chainrule: interrupted; the last checkpoint is saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, OSError, CheckpointError, FloatingPointError) as e:
+        if args.debug:
+            raise
+        print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _train(args) -> int:
+    from ._run import Config, train
+
+    if args.resume:
+        out = Path(args.resume)
+        cfg = _read_config(out)
+        cfg.epochs = args.epochs if "--epochs" in sys.argv else cfg.epochs
+        train(cfg, out, resume=True, progress=args.progress)
+        return 0
+    names = {f.name for f in fields(Config)}
+    cfg = Config(**{k: v for k, v in vars(args).items() if k in names})
+    out = Path(args.out or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
+    train(cfg, out, progress=args.progress)
     return 0
+
+
+def _read_config(run_dir: Path):
+    from ._run import Config
+
+    path = run_dir / "config.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Config(**raw).validate()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: not found; is {run_dir} a chainrule run directory?") from None
+    except (json.JSONDecodeError, TypeError) as e:
+        raise ValueError(f"{path}: malformed config ({e})") from None
+
+
+def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):
+    """The run's config, its data splits (for the input and output sizes) and its model."""
+    from ._run import build_model, load_splits
+
+    cfg = _read_config(run_dir)
+    cfg.dataset, cfg.data_dir = dataset or cfg.dataset, data_dir or cfg.data_dir
+    splits = load_splits(cfg)
+    model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
+    return cfg, splits, model, _load_checkpoint(run_dir, model)
+
+
+def _load_checkpoint(run_dir: Path, model) -> dict:
+    from ._checkpoint import load
+    from ._run import CHECKPOINT
+
+    return load(run_dir / CHECKPOINT, model)
+
+
+def _evaluate(args) -> int:
+    from ._run import loss_for
+    from ._training import evaluate
+
+    _, splits, model, _ = _load_run(Path(args.run_dir), args.dataset, args.data_dir)
+    metrics = evaluate(model, loss_for(splits.task), splits.test)
+    print(json.dumps({f"test_{k}": v for k, v in metrics.items()}, indent=2))
+    return 0
+
+
+def _predict(args) -> int:
+    from . import data
+    from ._run import build_model
+    from ._training import predict
+
+    run_dir = Path(args.run_dir)
+    cfg = _read_config(run_dir)
+    shapes = _checkpoint_shapes(run_dir)
+    model = build_model(cfg, shapes["n_in"], shapes["n_out"])
+    state = _load_checkpoint(run_dir, model)
+    scaler = data.Standardizer()
+    scaler.load_state_dict({k: np.asarray(v) for k, v in state["scaler"].items()})
+    out = predict(model, scaler.transform(_read_inputs(Path(args.input_file), shapes["n_in"])))
+    for value in out.argmax(axis=1) if shapes["task"] != "regression" else out[:, 0]:
+        print(value)
+    return 0
+
+
+def _checkpoint_shapes(run_dir: Path) -> dict:
+    from ._checkpoint import read_checkpoint
+    from ._run import CHECKPOINT
+
+    tensors, meta = read_checkpoint(run_dir / CHECKPOINT)
+    weights = [v for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2]
+    if not weights:
+        raise CheckpointError(f"{run_dir / CHECKPOINT}: holds no weight matrices")
+    task = json.loads(meta.get("training", "{}")).get("task", "classification")
+    return {"n_in": weights[0].shape[0], "n_out": weights[-1].shape[1], "task": task}
+
+
+def _read_inputs(path: Path, n_features: int) -> np.ndarray:
+    if path.suffix == ".npy":
+        x = np.load(path, allow_pickle=False)
+    elif path.suffix == ".csv":
+        x = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    else:
+        raise ValueError(f"{path}: inputs must be a .npy or .csv file")
+    x = np.asarray(x, dtype=np.float32).reshape(-1, n_features) if x.size else x
+    if x.ndim != 2 or x.shape[1] != n_features:
+        raise ValueError(f"{path}: expected rows of {n_features} features, got shape {x.shape}")
+    return x
+
+
+def _demo(args) -> int:
+    from ._demo import run
+
+    run()
+    return 0
+
+
+_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "demo": _demo}

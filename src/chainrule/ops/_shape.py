@@ -42,9 +42,11 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x):
-        if not self.axes:
-            self.axes = tuple(reversed(range(x.ndim)))
-        return x.transpose(self.axes)
+        out = x.transpose(self.axes or None)  # NumPy validates the permutation
+        self.axes = (
+            tuple(a % x.ndim for a in self.axes) if self.axes else tuple(range(x.ndim))[::-1]
+        )
+        return out
 
     def backward(self, grad_out):
         return (grad_out.transpose(tuple(np.argsort(self.axes))),)

@@ -1,0 +1,276 @@
+"""A training run from a config: data, model, optimizer, the loop, and the run directory.
+
+A run directory holds ``config.json``, ``history.csv``, ``metrics.json``,
+``model.safetensors`` (a full checkpoint: weights, optimizer state, training state) and,
+when matplotlib is installed, ``curves.png``. ``--resume DIR`` continues from the
+checkpoint exactly: same weights, same data order, same losses.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import _random, data, nn, optim
+from ._checkpoint import atomic_write, load, save
+from ._training import History, evaluate, fit
+
+OPTIMIZERS = {
+    "sgd": optim.SGD,
+    "momentum": optim.Momentum,
+    "nesterov": optim.Nesterov,
+    "adagrad": optim.AdaGrad,
+    "rmsprop": optim.RMSProp,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+}
+DEFAULT_LR = {
+    "sgd": 0.1,
+    "momentum": 0.05,
+    "nesterov": 0.05,
+    "adagrad": 0.05,
+    "rmsprop": 0.001,
+    "adam": 0.01,
+    "adamw": 0.01,
+}
+ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
+CHECKPOINT, SPLIT_SEED = "model.safetensors", 0
+IMAGES = ("digits", "mnist", "fashion_mnist")
+
+
+@dataclass
+class Config:
+    """Everything that defines a run (written to config.json)."""
+
+    dataset: str = "digits"
+    hidden: list[int] = field(default_factory=lambda: [100])
+    activation: str = "relu"
+    init: str = "he"
+    optimizer: str = "adam"
+    lr: float | None = None
+    batch_size: int = 32
+    epochs: int = 30
+    seed: int = 0
+    data_dir: str | None = None
+
+    def validate(self) -> Config:
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("activation", self.activation, ACTIVATIONS)
+        if self.epochs < 1 or self.batch_size < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError("--epochs, --batch-size and --hidden sizes must be positive")
+        if self.lr is None:
+            self.lr = DEFAULT_LR[self.optimizer]
+        if self.lr <= 0:
+            raise ValueError(f"--lr must be positive, got {self.lr}")
+        return self
+
+
+def _choice(what: str, value: str, known) -> None:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(known)}")
+
+
+# ----- data ------------------------------------------------------------------------------
+@dataclass
+class Splits:
+    train: tuple
+    val: tuple
+    test: tuple
+    task: str
+    n_out: int
+    scaler: object
+
+
+def load_splits(cfg: Config) -> Splits:
+    """Train / validation / test arrays; the test split is fixed (independent of --seed)."""
+    key = cfg.dataset.lower().replace("-", "_")
+    if key in ("mnist", "fashion_mnist"):
+        root = cfg.data_dir or "data"
+        train = data.load_dataset(key, root=root, train=True)
+        test = data.load_dataset(key, root=root, train=False)
+        X, y, X_te, y_te, task = train.X, train.y, test.X, test.y, train.task
+        n_out = 10
+    else:
+        bundle = data.load_dataset(key)
+        task, classify = bundle.task, bundle.task != "regression"
+        X, X_te, y, y_te = data.train_test_split(bundle.X, bundle.y, 0.2, SPLIT_SEED, classify)
+        n_out = bundle.num_classes if classify else 1
+    classify = task != "regression"
+    X_tr, X_va, y_tr, y_va = data.train_test_split(X, y, 0.1, SPLIT_SEED + 1, classify)
+    scaler = _scaler(key, X_tr)
+    X_tr, X_va, X_te = (scaler.transform(a) for a in (X_tr, X_va, X_te))
+    if not classify:
+        y_tr, y_va, y_te = (a.reshape(-1, 1) for a in (y_tr, y_va, y_te))
+    return Splits((X_tr, y_tr), (X_va, y_va), (X_te, y_te), task, n_out, scaler)
+
+
+def _scaler(key: str, X_tr: np.ndarray):
+    """Images are scaled to [0, 1] (one scale for all pixels); tabular features are
+    standardised per column, fitted on the training split only."""
+    scaler = data.Standardizer().fit(X_tr)
+    if key in IMAGES:
+        peak = float(X_tr.max()) or 1.0
+        scaler.load_state_dict(
+            {"mean": np.zeros(X_tr.shape[1]), "scale": np.full(X_tr.shape[1], peak)}
+        )
+    return scaler
+
+
+# ----- model -----------------------------------------------------------------------------
+def build_model(cfg: Config, n_in: int, n_out: int) -> nn.Sequential:
+    """An MLP: Linear → activation for each hidden size, then a Linear output layer."""
+    init = cfg.init if cfg.init in ("he", "xavier", "normal") else float(cfg.init)
+    layers, width = [], n_in
+    for h in cfg.hidden:
+        layers += [nn.Linear(width, h, init=init), ACTIVATIONS[cfg.activation]()]
+        width = h
+    return nn.Sequential(*layers, nn.Linear(width, n_out, init="xavier"))
+
+
+def loss_for(task: str):
+    """MSE for regression, Softmax-with-Loss for classification."""
+    return nn.MSELoss() if task == "regression" else nn.SoftmaxCrossEntropy()
+
+
+# ----- the run ---------------------------------------------------------------------------
+class _Saver:
+    """Writes the checkpoint and history after every epoch; keeps the state for Ctrl-C."""
+
+    def __init__(self, out: Path, cfg: Config, splits: Splits):
+        self.out, self.cfg, self.state = out, cfg, None
+        scaler = {k: v.tolist() for k, v in splits.scaler.state_dict().items()}
+        self.about = {"config": asdict(cfg), "task": splits.task, "scaler": scaler}
+
+    def on_train_begin(self, state) -> None:
+        self.state = state
+
+    def on_epoch_end(self, state, logs) -> None:
+        self.save()
+
+    def save(self) -> None:
+        s = self.state
+        save(
+            self.out / CHECKPOINT,
+            s.model,
+            s.optimizer,
+            position=s.resume_point(),
+            history=asdict(s.history),
+            rng=_random.default_generator().bit_generator.state,
+            **self.about,
+        )
+        write_history(self.out / "history.csv", s.history)
+
+
+def train(cfg: Config, out: Path, resume: bool = False, progress=None, log=print) -> dict:
+    """Run (or resume) training into ``out``; return the metrics written to metrics.json."""
+    cfg.validate()
+    splits = load_splits(cfg)
+    _random.manual_seed(cfg.seed)
+    model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
+    opt = OPTIMIZERS[cfg.optimizer](model.parameters(), lr=cfg.lr)
+    loader = data.DataLoader(
+        data.ArrayDataset(*splits.train), batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed
+    )
+    history, position = History(), None
+    if resume:
+        history, position = _resume(out, model, opt)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
+    saver = _Saver(out, cfg, splits)
+    loss_fn = loss_for(splits.task)
+    start = time.perf_counter()
+    try:
+        fit(
+            model,
+            loss_fn,
+            opt,
+            loader,
+            cfg.epochs,
+            val_data=splits.val,
+            callbacks=[saver],
+            progress=progress,
+            history=history,
+            resume_from=position,
+        )
+    except KeyboardInterrupt:
+        if saver.state is not None:
+            saver.save()
+        raise
+    return _finish(out, model, loss_fn, splits, history, time.perf_counter() - start, log)
+
+
+def _resume(out: Path, model, opt) -> tuple[History, dict]:
+    state = load(out / CHECKPOINT, model, opt)
+    try:
+        history = History(**state["history"])
+        _random.default_generator().bit_generator.state = state["rng"]
+        return history, state["position"]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{out / CHECKPOINT}: no resumable training state ({e})") from None
+
+
+def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:
+    test = evaluate(model, loss_fn, splits.test)
+    metrics = {"test_loss": test["loss"], "epochs": len(history.epoch), "seconds": seconds}
+    if "accuracy" in test:
+        metrics["test_accuracy"] = test["accuracy"]
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2).encode())
+    write_history(out / "history.csv", history)
+    plot_curves(out / "curves.png", history)
+    log(summary_line(metrics, out))
+    return metrics
+
+
+def summary_line(metrics: dict, out: Path) -> str:
+    acc = metrics.get("test_accuracy")
+    acc_text = f"test accuracy {acc:.2%}, " if acc is not None else ""
+    return (
+        f"{acc_text}test loss {metrics['test_loss']:.4f} after {metrics['epochs']} epochs "
+        f"in {metrics['seconds']:.1f} s; run saved in {out}"
+    )
+
+
+def write_history(path: Path, history: History) -> None:
+    """history.csv: one row per epoch with every logged value."""
+    keys = list(history.history)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["epoch", *keys])
+    for i, epoch in enumerate(history.epoch):
+        writer.writerow([epoch + 1, *(repr(history.history[k][i]) for k in keys)])
+    atomic_write(path, buf.getvalue().encode())
+
+
+def plot_curves(path: Path, history: History) -> bool:
+    """Loss and accuracy per epoch as a PNG, when matplotlib is installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    h = history.history
+    panels = [k for k in ("loss", "accuracy") if k in h]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
+    epochs = np.asarray(history.epoch) + 1
+    for ax, key in zip(axes[0], panels):
+        for name in (key, f"val_{key}"):
+            if name in h:
+                ax.plot(epochs, h[name], label=name)
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write(path, buf.getvalue())
+    return True

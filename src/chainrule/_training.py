@@ -1,0 +1,252 @@
+"""The training loop: `fit`, `evaluate`, `predict`, and the `History` it returns.
+
+The loop knows nothing about the model: it feeds mini-batches, calls the loss, runs
+backward and steps the optimizer. Callbacks (`callbacks.py`) see every epoch's logs and can
+stop training, save checkpoints or change the learning rate.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._grad_mode import no_grad
+from ._tensor import Tensor
+
+
+@dataclass
+class History:
+    """What `fit` returns: per-epoch ``history["loss"]``, ``["accuracy"]`` (classification),
+    ``["val_loss"]``, ``["val_accuracy"]``, like Keras' History."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch: list[int] = field(default_factory=list)
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(float(v))
+
+
+class _Meter:
+    """Running sample-weighted loss and accuracy over an epoch."""
+
+    def __init__(self):
+        self.n, self.loss, self.correct = 0, 0.0, None
+
+    def add(self, loss: float, correct: int | None, n: int) -> None:
+        self.n += n
+        self.loss += loss * n
+        if correct is not None:
+            self.correct = (self.correct or 0) + correct
+
+    def logs(self, prefix: str = "") -> dict[str, float]:
+        logs = {f"{prefix}loss": self.loss / max(self.n, 1)}
+        if self.correct is not None:
+            logs[f"{prefix}accuracy"] = self.correct / max(self.n, 1)
+        return logs
+
+
+@dataclass
+class TrainState:
+    """Where training is: shared with callbacks (they may set ``stop_training``)."""
+
+    model: object
+    optimizer: object
+    loss_fn: object
+    loader: object
+    history: History
+    epoch: int = 0
+    step: int = 0
+    batch: int = 0  # batches finished in the current epoch
+    epoch_loader_state: dict | None = None  # the loader's RNG state when this epoch began
+    meter: _Meter | None = None
+    stop_training: bool = False
+
+    def resume_point(self) -> dict:
+        """JSON-able position in training; ``fit(resume_from=...)`` continues from it exactly.
+
+        Mid-epoch it records the loader state at the epoch's start, the batches done and
+        the running sums; between epochs, the next epoch and the loader's current state.
+        """
+        if self.meter is None:  # the epoch is complete
+            return {
+                "epoch": self.epoch + 1,
+                "batch": 0,
+                "step": self.step,
+                "loader_state": _loader_state(self.loader),
+                "meter": None,
+            }
+        m = self.meter
+        return {
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "step": self.step,
+            "loader_state": self.epoch_loader_state,
+            "meter": [m.n, m.loss, m.correct],
+        }
+
+
+def _loader(data, batch_size: int, shuffle: bool, seed):
+    """A DataLoader for ``data``: a loader already, a dataset, or an ``(X, y)`` pair."""
+    from .data import ArrayDataset, DataLoader
+
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, tuple) and len(data) == 2:
+        data = ArrayDataset(*data)
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
+    """Number of correct predictions in a batch, or None when accuracy does not apply."""
+    pred = out.data
+    if y.dtype.kind in "iu" and pred.ndim == 2 and pred.shape[1] > 1:
+        return int((pred.argmax(axis=1) == y).sum())
+    one_hot = y.dtype.kind == "f" and y.shape == pred.shape and pred.ndim == 2
+    if one_hot and pred.shape[1] > 1 and np.all((y == 0) | (y == 1)) and np.all(y.sum(1) == 1):
+        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum())
+    return None
+
+
+def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray):
+    """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output)."""
+    out = model(Tensor(x))
+    loss = loss_fn(out, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item(), out
+
+
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_data,
+    epochs: int,
+    val_data=None,
+    callbacks: Iterable = (),
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int | None = None,
+    progress: bool | None = None,
+    initial_epoch: int = 0,
+    history: History | None = None,
+    resume_from: dict | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs of mini-batch gradient descent.
+
+    ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair
+    (then ``batch_size``, ``shuffle`` and ``seed`` build the loader). Returns a `History`
+    with per-epoch ``loss``, ``accuracy`` (classification), ``val_loss`` and
+    ``val_accuracy``. ``progress``: a tqdm bar with the running loss; None shows it only
+    when stderr is a terminal. ``initial_epoch`` and ``history`` continue an earlier run;
+    ``resume_from`` (a `TrainState.resume_point()`) continues one mid-epoch, exactly.
+    """
+    if epochs < 0:
+        raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    loader = _loader(train_data, batch_size, shuffle, seed)
+    state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
+    if resume_from is not None:
+        _restore_position(state, resume_from)
+    callbacks = list(callbacks)
+    _call(callbacks, "on_train_begin", state)
+    for epoch in range(state.epoch, epochs):
+        if state.meter is None:  # a new epoch (not the one being resumed)
+            state.epoch, state.batch, state.meter = epoch, 0, _Meter()
+            state.epoch_loader_state = _loader_state(loader)
+        _call(callbacks, "on_epoch_begin", state)
+        logs = _train_epoch(state, callbacks, _show_progress(progress), epochs)
+        state.meter = None
+        if val_data is not None:
+            logs.update(evaluate(model, loss_fn, val_data, batch_size=batch_size, prefix="val_"))
+        state.history.append(epoch, logs)
+        _call(callbacks, "on_epoch_end", state, logs)
+        if state.stop_training:
+            break
+    _call(callbacks, "on_train_end", state)
+    return state.history
+
+
+def _loader_state(loader):
+    return loader.state_dict() if hasattr(loader, "state_dict") else None
+
+
+def _restore_position(state: TrainState, point: dict) -> None:
+    state.epoch, state.batch, state.step = point["epoch"], point["batch"], point["step"]
+    if point["loader_state"] is not None:
+        state.loader.load_state_dict(point["loader_state"])
+    if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
+        state.meter = _Meter()
+        state.meter.n, state.meter.loss, state.meter.correct = point["meter"]
+        state.epoch_loader_state = point["loader_state"]
+
+
+def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int) -> dict[str, float]:
+    state.model.train()
+    meter, skip = state.meter, state.batch
+    bar = _progress_bar(state.loader, show, f"epoch {state.epoch + 1}/{epochs}")
+    for i, (x, y) in enumerate(bar):
+        if i < skip:  # already trained on before the run was interrupted
+            continue
+        loss, out = train_step(state.model, state.loss_fn, state.optimizer, x, y)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"fit: the loss became {loss} at step {state.step}")
+        meter.add(loss, _batch_metrics(out, y), len(x))
+        state.step += 1
+        state.batch += 1
+        _call(callbacks, "on_batch_end", state)
+        if show:
+            bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)
+    if show:
+        bar.close()
+    return meter.logs()
+
+
+def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
+    """Mean loss (and accuracy for classification) of ``model`` on ``data``, in eval mode."""
+    loader = _loader(data, batch_size, False, None)
+    was_training = getattr(model, "training", False)
+    model.eval()
+    meter = _Meter()
+    with no_grad():
+        for x, y in loader:
+            out = model(Tensor(x))
+            meter.add(loss_fn(out, y).item(), _batch_metrics(out, y), len(x))
+    if was_training:
+        model.train()
+    return meter.logs(prefix)
+
+
+def predict(model, x, batch_size: int = 256) -> np.ndarray:
+    """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph."""
+    x = np.asarray(x)
+    model.eval()
+    with no_grad():
+        outs = [model(Tensor(x[i : i + batch_size])).data for i in range(0, len(x), batch_size)]
+    return np.concatenate(outs) if outs else np.zeros((0,))
+
+
+def _call(callbacks, hook: str, *args) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(*args)
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is None:
+        return sys.stderr.isatty()
+    return progress
+
+
+def _progress_bar(loader, show: bool, desc: str):
+    if not show:
+        return loader
+    from tqdm.auto import tqdm
+
+    return tqdm(loader, desc=desc, leave=False, unit="batch", dynamic_ncols=True)

@@ -1,0 +1,118 @@
+"""Callbacks for `chainrule.fit`: early stopping, checkpointing, learning-rate schedules.
+
+A callback is any object with some of these methods, each given the `TrainState`:
+``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
+``on_epoch_end(state, logs)``, ``on_train_end(state)``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ._checkpoint import save
+
+
+class Callback:
+    """Base class with no-op hooks; override the ones you need."""
+
+    def on_train_begin(self, state) -> None: ...
+
+    def on_epoch_begin(self, state) -> None: ...
+
+    def on_batch_end(self, state) -> None: ...
+
+    def on_epoch_end(self, state, logs: dict) -> None: ...
+
+    def on_train_end(self, state) -> None: ...
+
+
+def _better(mode: str, min_delta: float):
+    if mode == "min":
+        return lambda new, best: new < best - min_delta
+    return lambda new, best: new > best + min_delta
+
+
+def _mode(monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode == "auto":
+        return "max" if "acc" in monitor else "min"
+    return mode
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights=True`` the model ends with the weights of its best epoch.
+    """
+
+    def __init__(
+        self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto", restore_best_weights=False
+    ):
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor, self.patience = monitor, patience
+        self.mode = _mode(monitor, mode)
+        self.is_better = _better(self.mode, abs(min_delta))
+        self.restore = restore_best_weights
+        self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
+
+    def on_train_begin(self, state) -> None:
+        self.best, self.wait, self.best_weights = None, 0, None
+
+    def on_epoch_end(self, state, logs: dict) -> None:
+        if self.monitor not in logs:
+            raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
+        value = logs[self.monitor]
+        if self.best is None or self.is_better(value, self.best):
+            self.best, self.wait = value, 0
+            if self.restore:
+                self.best_weights = state.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            state.stop_training, self.stopped_epoch = True, state.epoch
+
+    def on_train_end(self, state) -> None:
+        if self.restore and self.best_weights is not None:
+            state.model.load_state_dict(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Save a checkpoint (`chainrule.save`) at the end of each epoch.
+
+    ``path`` may contain ``{epoch}``; with ``save_best_only`` it is written only when
+    ``monitor`` improves. ``extra_state`` (a callable returning a dict) adds training state.
+    """
+
+    def __init__(
+        self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None
+    ):
+        self.path, self.monitor, self.best_only = str(path), monitor, save_best_only
+        self.is_better = _better(_mode(monitor, mode), 0.0)
+        self.extra_state = extra_state
+        self.best = None
+
+    def on_epoch_end(self, state, logs: dict) -> None:
+        value = logs.get(self.monitor, math.nan)
+        if self.best_only:
+            if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
+                return
+            self.best = value
+        extra = self.extra_state(state) if self.extra_state else {}
+        path = Path(self.path.format(epoch=state.epoch + 1))
+        save(path, state.model, state.optimizer, epoch=state.epoch, step=state.step, **extra)
+
+
+class LearningRateScheduler(Callback):
+    """Call ``scheduler.step()`` at the end of every epoch (an `optim` schedule)."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+
+    def on_epoch_end(self, state, logs: dict) -> None:
+        self.scheduler.step()
+        logs["lr"] = self.scheduler.get_last_lr()[0]
