@@ -28,24 +28,30 @@ def _hidden(text: str) -> list[int]:
         ) from None
 
 
+def _add_train_arguments(t: argparse.ArgumentParser) -> None:
+    # config flags default to None, so an explicit flag can be told from a default one
+    t.add_argument("--dataset", help="digits (default), iris, wine, breast_cancer, diabetes, mnist")
+    t.add_argument("--hidden", type=_hidden, help="hidden sizes, e.g. 100,100 (default 100)")
+    t.add_argument("--activation", help="relu (default), sigmoid, tanh, leaky_relu")
+    t.add_argument("--init", help="he (default), xavier, normal or a standard deviation")
+    t.add_argument("--optimizer", help="adam (default), sgd, momentum, nesterov, adagrad, ...")
+    t.add_argument("--lr", type=float, help="learning rate (default: per optimizer)")
+    t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
+    t.add_argument("--epochs", type=int, help="number of epochs (default 30)")
+    t.add_argument("--seed", type=int, help="random seed (default 0)")
+    t.add_argument("--data-dir", help="directory with MNIST-format files")
+    t.add_argument("--out", help="run directory (default runs/<dataset>-<time>)")
+    t.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly")
+    t.add_argument("--force", action="store_true", help="resume even if flags change the config")
+    t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chainrule", description="Train and inspect small networks.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command")
     t = sub.add_parser("train", help="train an MLP (the default command)")
-    t.add_argument("--dataset", default="digits")
-    t.add_argument("--hidden", type=_hidden, default=[100], help="hidden sizes, e.g. 100,100")
-    t.add_argument("--activation", default="relu")
-    t.add_argument("--init", default="he", help="he, xavier, normal or a standard deviation")
-    t.add_argument("--optimizer", default="adam")
-    t.add_argument("--lr", type=float, default=None, help="learning rate (per-optimizer default)")
-    t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--epochs", type=int, default=30)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--data-dir", default=None, help="directory with MNIST-format files")
-    t.add_argument("--out", default=None, help="run directory (default runs/<dataset>-<time>)")
-    t.add_argument("--resume", default=None, metavar="DIR", help="continue the run in DIR")
-    t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    _add_train_arguments(t)
     e = sub.add_parser("evaluate", help="test loss and accuracy of a finished run")
     e.add_argument("run_dir")
     e.add_argument("--dataset", default=None)
@@ -78,17 +84,31 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args) -> int:
     from ._run import Config, train
 
+    names = {f.name for f in fields(Config)}
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if args.resume:
         out = Path(args.resume)
         cfg = _read_config(out)
-        cfg.epochs = args.epochs if "--epochs" in sys.argv else cfg.epochs
+        _check_unchanged(cfg, given, args.force)
+        for k, v in given.items():
+            setattr(cfg, k, v)
         train(cfg, out, resume=True, progress=args.progress)
         return 0
-    names = {f.name for f in fields(Config)}
-    cfg = Config(**{k: v for k, v in vars(args).items() if k in names})
+    cfg = Config(**given)
     out = Path(args.out or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     train(cfg, out, progress=args.progress)
     return 0
+
+
+def _check_unchanged(cfg, given: dict, force: bool) -> None:
+    """Resuming continues the same run: only --epochs may change, unless --force."""
+    changed = [k for k, v in given.items() if k != "epochs" and getattr(cfg, k) != v]
+    if changed and not force:
+        was = ", ".join(f"--{k.replace('_', '-')} {getattr(cfg, k)} -> {given[k]}" for k in changed)
+        raise ValueError(
+            f"refusing to resume with a changed configuration ({was}); "
+            "pass --force to resume anyway"
+        )
 
 
 def _read_config(run_dir: Path):

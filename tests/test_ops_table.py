@@ -1,0 +1,900 @@
+"""One table drives every differentiable op.
+
+Each entry names an op, the chainrule call (public API: ``cr.*``, ``cr.ops.*``, Tensor
+methods and operators), its NumPy reference, and a Hypothesis strategy for inputs inside
+the op's valid domain (ranks 0–4, dims 1–4 with size-1 dims, broadcasting pairs; values away
+from kinks, ties and singularities). For every generated case `test_op` checks:
+
+* the float64 forward against NumPy;
+* ``cr.gradcheck`` in float64 (the whole Jacobian against central differences);
+* the analytic gradient for a random upstream gradient against ``cr.numerical_grad`` of the
+  scalarised function, whose relative error is recorded;
+* each gradient is an ndarray of its input's shape and dtype (float64, and float32 for a
+  float32 input, whose forward and gradients must also be close to float64's);
+* backward twice (``retain_graph=True``, grads zeroed in between) gives identical gradients,
+  and leaves the upstream gradient and the inputs unchanged;
+* with several inputs, each input alone requiring gradients gets the same gradient;
+* an all-zero upstream gradient gives all-zero gradients.
+
+`test_table_summary`, defined last, prints ops × cases, failures and the worst relative
+error, and fails if any op failed or ran no case. Exact conventions (ties, kinks, dtype
+promotion rules) are tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import chainrule as cr
+from _strategies import (
+    MAX_SIDE,
+    arrays,
+    away_from,
+    broadcast_shapes,
+    broadcast_source_shape,
+    distinct_arrays,
+    floats,
+    grid_arrays,
+    nonzero_arrays,
+    shapes,
+)
+
+F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
+
+EXAMPLES_PER_OP = 50
+SETTINGS = settings(
+    max_examples=EXAMPLES_PER_OP,
+    deadline=None,
+    derandomize=True,  # the same cases on every run: CI is reproducible
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+#: bound on the relative error (∞-norm) of an analytic gradient against central differences
+#: of the scalarised op; inputs stay in well-conditioned domains, so the only error is the
+#: finite differences' own (roughly 1e-10 · |output| / |gradient|).
+REL_TOL = 1e-6
+
+
+# ----- the table ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    """Differentiable float64 inputs, and the op's other (static) arguments."""
+
+    arrays: tuple[np.ndarray, ...]
+    kw: dict = field(default_factory=dict)
+
+
+def _case(*arrays: np.ndarray, **kw) -> Case:
+    return Case(tuple(arrays), kw)
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    fn: Callable  # fn(*tensors, **case.kw) -> Tensor
+    ref: Callable  # ref(*arrays, **case.kw) -> ndarray (float64)
+    cases: st.SearchStrategy  # -> Case
+    covers: tuple[str, ...]  # the cr.ops functions this entry exercises
+    out_dtype32: np.dtype = F32  # output dtype for float32 inputs
+
+
+# ----- elementwise unary ---------------------------------------------------------------------
+def _unary_cases(lo: float, hi: float, kinks=()) -> st.SearchStrategy:
+    @st.composite
+    def cases(draw):
+        x = draw(arrays(draw(shapes()), lo, hi))
+        return _case(away_from(x, kinks), method=draw(st.booleans()))
+
+    return cases()
+
+
+def _unary(name: str, ref: Callable, lo: float, hi: float, kinks=()) -> Op:
+    """``cr.<name>(x)`` or ``x.<name>()``."""
+    function = getattr(cr, name)
+
+    def fn(x, method):
+        return getattr(x, name)() if method else function(x)
+
+    return Op(name, fn, lambda x, method: ref(x), _unary_cases(lo, hi, kinks), (name,))
+
+
+def _neg(x, method):
+    return -x if method else cr.ops.neg(x)
+
+
+def _cast(x, method):
+    return x.astype("float64") if method else cr.ops.cast(x, np.float64)
+
+
+@st.composite
+def _leaky_relu_cases(draw):
+    x = away_from(draw(arrays(draw(shapes()))), [0.0])
+    slope = draw(st.sampled_from([None, 0.01, 0.2, 0.5, 1.5]))
+    return _case(x, slope=slope, method=draw(st.booleans()))
+
+
+def _leaky_relu(x, slope, method):
+    args = () if slope is None else (slope,)
+    return x.leaky_relu(*args) if method else cr.leaky_relu(x, *args)
+
+
+def _leaky_relu_ref(x, slope, method):
+    return np.where(x > 0, x, (0.01 if slope is None else slope) * x)
+
+
+@st.composite
+def _clip_cases(draw):
+    lo = draw(floats(-2.0, 0.5))
+    hi = draw(floats(lo + 0.1, 2.5))
+    which = draw(st.sampled_from(["both", "lo", "hi"]))
+    lo = None if which == "hi" else lo
+    hi = None if which == "lo" else hi
+    x = away_from(draw(arrays(draw(shapes()))), [p for p in (lo, hi) if p is not None])
+    return _case(x, lo=lo, hi=hi, method=draw(st.booleans()))
+
+
+def _clip(x, lo, hi, method):
+    return x.clip(lo, hi) if method else cr.clip(x, lo, hi)
+
+
+def _sigmoid_ref(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+UNARY = [
+    _unary("exp", np.exp, -3.0, 3.0),
+    _unary("log", np.log, 0.1, 5.0),
+    _unary("sqrt", np.sqrt, 0.1, 5.0),
+    _unary("abs", np.abs, -3.0, 3.0, kinks=[0.0]),
+    _unary("sin", np.sin, -4.0, 4.0),
+    _unary("cos", np.cos, -4.0, 4.0),
+    _unary("tanh", np.tanh, -3.0, 3.0),
+    _unary("sigmoid", _sigmoid_ref, -8.0, 8.0),
+    _unary("relu", lambda x: np.maximum(x, 0.0), -3.0, 3.0, kinks=[0.0]),
+    Op("neg", _neg, lambda x, method: -x, _unary_cases(-3.0, 3.0), ("neg",)),
+    Op(
+        "cast",
+        _cast,
+        lambda x, method: x.astype(np.float64),
+        _unary_cases(-3.0, 3.0),
+        ("cast",),
+        out_dtype32=F64,
+    ),
+    Op("leaky_relu", _leaky_relu, _leaky_relu_ref, _leaky_relu_cases(), ("leaky_relu",)),
+    Op("clip", _clip, lambda x, lo, hi, method: np.clip(x, lo, hi), _clip_cases(), ("clip",)),
+]
+
+
+# ----- elementwise binary, with broadcasting -------------------------------------------------
+def _binary_cases(make_x: Callable, make_y: Callable) -> st.SearchStrategy:
+    @st.composite
+    def cases(draw):
+        sx, sy = draw(broadcast_shapes(2))
+        return _case(draw(make_x(sx)), draw(make_y(sy)), operator=draw(st.booleans()))
+
+    return cases()
+
+
+def _binary(name: str, op_fn: Callable, ref: Callable, make_x, make_y) -> Op:
+    """``x <op> y`` (operator) or ``cr.ops.<name>(x, y)``."""
+    function = getattr(cr.ops, name)
+
+    def fn(x, y, operator):
+        return op_fn(x, y) if operator else function(x, y)
+
+    return Op(name, fn, lambda x, y, operator: ref(x, y), _binary_cases(make_x, make_y), (name,))
+
+
+def _positive(shape):
+    return arrays(shape, 0.5, 3.0)
+
+
+def _exponent(shape):
+    return arrays(shape, -2.0, 2.0)
+
+
+@st.composite
+def _extreme_pair_cases(draw):
+    sx, sy = draw(broadcast_shapes(2))
+    # x on the grid 0.01·k, y on 0.01·k + 0.005: never within 0.005 of each other
+    return _case(draw(grid_arrays(sx)), draw(grid_arrays(sy, offset=0.005)))
+
+
+@st.composite
+def _where_cases(draw):
+    sc, sx, sy = draw(broadcast_shapes(3))
+    cond = draw(hnp.arrays(np.bool_, sc))
+    return _case(draw(arrays(sx)), draw(arrays(sy)), cond=cond, as_tensor=draw(st.booleans()))
+
+
+def _where(x, y, cond, as_tensor):
+    return cr.where(cr.tensor(cond) if as_tensor else cond, x, y)
+
+
+BINARY = [
+    _binary("add", lambda x, y: x + y, np.add, arrays, arrays),
+    _binary("sub", lambda x, y: x - y, np.subtract, arrays, arrays),
+    _binary("mul", lambda x, y: x * y, np.multiply, arrays, arrays),
+    _binary("div", lambda x, y: x / y, np.divide, arrays, nonzero_arrays),
+    Op(
+        "pow_tensor_tensor",
+        lambda x, y, operator: x**y if operator else cr.ops.pow(x, y),
+        lambda x, y, operator: np.power(x, y),
+        _binary_cases(_positive, _exponent),
+        ("pow",),
+    ),
+    Op(
+        "maximum",
+        cr.maximum,
+        np.maximum,
+        _extreme_pair_cases(),
+        ("maximum",),
+    ),
+    Op(
+        "minimum",
+        cr.minimum,
+        np.minimum,
+        _extreme_pair_cases(),
+        ("minimum",),
+    ),
+    Op(
+        "where",
+        _where,
+        lambda x, y, cond, as_tensor: np.where(cond, x, y),
+        _where_cases(),
+        ("where",),
+    ),
+]
+
+
+# ----- a tensor and a Python scalar ------------------------------------------------------------
+def _scalar_cases(make_x: Callable, constants) -> st.SearchStrategy:
+    @st.composite
+    def cases(draw):
+        x = draw(make_x(draw(shapes())))
+        return _case(x, c=draw(st.sampled_from(constants)))
+
+    return cases()
+
+
+def _with_scalar(name: str, expr: Callable, covers: str, make_x, constants) -> Op:
+    """``expr(x, c)`` with a Python int or float ``c``: the same expression computes the
+    reference on the float64 array."""
+    return Op(name, expr, expr, _scalar_cases(make_x, constants), (covers,))
+
+
+_CONSTANTS = [2, -1, 0.5, 3.25]
+_NONZERO_CONSTANTS = [2, -4, 0.5, -1.25]
+
+SCALAR = [
+    _with_scalar("add_scalar", lambda x, c: x + c, "add", arrays, _CONSTANTS),
+    _with_scalar("sub_scalar", lambda x, c: x - c, "sub", arrays, _CONSTANTS),
+    _with_scalar("mul_scalar", lambda x, c: x * c, "mul", arrays, _CONSTANTS),
+    _with_scalar("div_scalar", lambda x, c: x / c, "div", arrays, _NONZERO_CONSTANTS),
+    # reflected forms: the Python number is on the left
+    _with_scalar("radd", lambda x, c: c + x, "add", arrays, [1.5, 2, -3]),
+    _with_scalar("rsub", lambda x, c: c - x, "sub", arrays, [1, 0.25, -2]),
+    _with_scalar("rmul", lambda x, c: c * x, "mul", arrays, [2, -0.5, 3.0]),
+    _with_scalar("rdiv", lambda x, c: c / x, "div", nonzero_arrays, [10.0, 1, -2.5]),
+    _with_scalar("rpow", lambda x, c: c**x, "pow", arrays, [2, 0.5, 10.0, math.e]),
+    # pow: tensor ** number (base > 0 for real exponents, any nonzero base for integers)
+    # and number ** tensor through cr.ops.pow
+    Op(
+        "pow_tensor_scalar",
+        lambda x, c: x**c,
+        lambda x, c: np.power(x, c),
+        _scalar_cases(_positive, [2, 3, 0.5, -1.5, 2.7, -2, 1, 0]),
+        ("pow",),
+    ),
+    Op(
+        "pow_tensor_int",
+        lambda x, c: x**c,
+        lambda x, c: np.power(x, c),
+        _scalar_cases(nonzero_arrays, [-2, -1, 1, 2, 3]),
+        ("pow",),
+    ),
+    Op(
+        "pow_scalar_tensor",
+        lambda x, c: cr.ops.pow(c, x),
+        lambda x, c: np.power(c, x),
+        _scalar_cases(arrays, [2, 0.5, 3.0, math.e]),
+        ("pow",),
+    ),
+]
+
+
+@st.composite
+def _extreme_scalar_cases(draw):
+    c = draw(st.sampled_from([0.0, 0, 0.5, -1, 2.25]))
+    x = away_from(draw(arrays(draw(shapes()))), [c])
+    return _case(x, c=c, scalar_first=draw(st.booleans()))
+
+
+def _extreme_scalar(function: Callable) -> Callable:
+    def fn(x, c, scalar_first):
+        return function(c, x) if scalar_first else function(x, c)
+
+    return fn
+
+
+@st.composite
+def _where_scalar_cases(draw):
+    sc, sx = draw(broadcast_shapes(2))
+    cond = draw(hnp.arrays(np.bool_, sc))
+    c = draw(st.sampled_from([0.0, 0, -1.5, 2]))
+    return _case(draw(arrays(sx)), cond=cond, c=c, scalar_first=draw(st.booleans()))
+
+
+def _where_scalar(x, cond, c, scalar_first):
+    return cr.where(cond, c, x) if scalar_first else cr.where(cond, x, c)
+
+
+def _where_scalar_ref(x, cond, c, scalar_first):
+    return np.where(cond, c, x) if scalar_first else np.where(cond, x, c)
+
+
+SCALAR += [
+    # maximum(x, 0) is ReLU; values are kept away from the scalar (the kink)
+    Op(
+        "maximum_scalar",
+        _extreme_scalar(cr.maximum),
+        lambda x, c, scalar_first: np.maximum(x, c),
+        _extreme_scalar_cases(),
+        ("maximum",),
+    ),
+    Op(
+        "minimum_scalar",
+        _extreme_scalar(cr.minimum),
+        lambda x, c, scalar_first: np.minimum(x, c),
+        _extreme_scalar_cases(),
+        ("minimum",),
+    ),
+    Op("where_scalar", _where_scalar, _where_scalar_ref, _where_scalar_cases(), ("where",)),
+]
+
+
+# ----- matmul -----------------------------------------------------------------------------
+@st.composite
+def _matmul_cases(draw, kind: str):
+    n, k, m = (draw(st.integers(1, MAX_SIDE)) for _ in range(3))
+    if kind == "batched":
+        bx, by = draw(broadcast_shapes(2, max_dims=2))
+        vector = draw(st.sampled_from([None, "x", "y"]))  # a 1-D operand against a batch
+        if vector == "x":
+            bx, by = (), by or (draw(st.integers(1, MAX_SIDE)),)
+        elif vector == "y":
+            bx, by = bx or (draw(st.integers(1, MAX_SIDE)),), ()
+        elif not bx and not by:
+            bx = (draw(st.integers(1, MAX_SIDE)),)
+        sx = (k,) if vector == "x" else (*bx, n, k)
+        sy = (k,) if vector == "y" else (*by, k, m)
+    else:
+        sx = {"1d": (k,), "2d": (n, k)}[kind[:2]]
+        sy = {"1d": (k,), "2d": (k, m)}[kind[-2:]]
+    x, y = draw(arrays(sx, -2.0, 2.0)), draw(arrays(sy, -2.0, 2.0))
+    return _case(x, y, operator=draw(st.booleans()))
+
+
+def _matmul(x, y, operator):
+    return x @ y if operator else cr.matmul(x, y)
+
+
+MATMUL = [
+    Op(
+        f"matmul_{kind}",
+        _matmul,
+        lambda x, y, operator: np.matmul(x, y),
+        _matmul_cases(kind),
+        ("matmul",),
+    )
+    for kind in ("1d_1d", "1d_2d", "2d_1d", "2d_2d", "batched")
+]
+
+
+# ----- reductions --------------------------------------------------------------------------
+@st.composite
+def _reduce_cases(draw, distinct: bool):
+    shape = draw(shapes())
+    x = draw(distinct_arrays(shape) if distinct else arrays(shape))
+    ndim = len(shape)
+    kind = draw(st.sampled_from(["none", "int", "tuple"]))
+    if kind == "none":
+        axis = None
+    elif kind == "int" and ndim:
+        axis = draw(st.integers(-ndim, ndim - 1))
+    else:  # includes () and negative axes
+        axis = draw(hnp.valid_tuple_axes(ndim))
+    return _case(x, axis=axis, keepdims=draw(st.booleans()), method=draw(st.booleans()))
+
+
+def _reduction(name: str, distinct: bool) -> Op:
+    """``cr.<name>(x, axis, keepdims)`` or ``x.<name>(axis=..., keepdims=...)``."""
+    function, reference = getattr(cr, name), getattr(np, name)
+
+    def fn(x, axis, keepdims, method):
+        if method:
+            return getattr(x, name)(axis=axis, keepdims=keepdims)
+        return function(x, axis, keepdims)
+
+    def ref(x, axis, keepdims, method):
+        return reference(x, axis=axis, keepdims=keepdims)
+
+    return Op(name, fn, ref, _reduce_cases(distinct), (name,))
+
+
+REDUCE = [
+    _reduction("sum", distinct=False),
+    _reduction("mean", distinct=False),
+    _reduction("max", distinct=True),  # all values ≥ 0.05 apart: no ties
+    _reduction("min", distinct=True),
+]
+
+
+# ----- shape ops --------------------------------------------------------------------------------
+@st.composite
+def _reshape_cases(draw):
+    shape = draw(shapes())
+    x = draw(arrays(shape))
+    dims = draw(st.permutations([n for n in shape if n != 1]))
+    target: list[int] = []
+    for n in dims:  # merge some neighbours
+        if target and draw(st.booleans()):
+            target[-1] *= n
+        else:
+            target.append(n)
+    for _ in range(draw(st.integers(0, 4 - len(target)))):  # insert size-1 dims
+        target.insert(draw(st.integers(0, len(target))), 1)
+    if target and draw(st.booleans()):  # let one dimension be inferred
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    form = draw(st.sampled_from(["method_varargs", "method_tuple", "function_tuple", "list"]))
+    return _case(x, shape=tuple(target), form=form)
+
+
+def _reshape(x, shape, form):
+    if form == "method_varargs":
+        return x.reshape(*shape)
+    if form == "method_tuple":
+        return x.reshape(shape)
+    if form == "function_tuple":
+        return cr.reshape(x, shape)
+    return cr.reshape(x, list(shape))
+
+
+@st.composite
+def _transpose_cases(draw, negative: bool):
+    shape = draw(shapes(min_dims=2 if negative else 0))
+    x = draw(arrays(shape))
+    ndim = len(shape)
+    if not negative and draw(st.booleans()):  # no axes: reverse them
+        return _case(x, axes=None, form=draw(st.sampled_from(["T", "function", "method"])))
+    axes = list(draw(st.permutations(range(ndim))))
+    if negative:  # NumPy accepts axes counted from the end; mix them with the others
+        positions = st.integers(0, ndim - 1)
+        chosen = draw(st.lists(positions, min_size=1, max_size=ndim - 1, unique=True))
+        axes = [a - ndim if i in chosen else a for i, a in enumerate(axes)]
+    form = draw(st.sampled_from(["function", "method", "function_tuple", "method_tuple"]))
+    return _case(x, axes=tuple(axes), form=form)
+
+
+def _transpose(x, axes, form):
+    if axes is None:  # reverse the axes
+        if form == "T":
+            return x.T
+        return cr.transpose(x) if form == "function" else x.transpose()
+    if form == "function":
+        return cr.transpose(x, *axes)
+    if form == "function_tuple":
+        return cr.transpose(x, axes)
+    return x.transpose(*axes) if form == "method" else x.transpose(axes)
+
+
+@st.composite
+def _broadcast_to_cases(draw):
+    target = draw(shapes())
+    x = draw(arrays(broadcast_source_shape(draw, target)))
+    return _case(x, shape=target, method=draw(st.booleans()))
+
+
+def _broadcast_to(x, shape, method):
+    return x.broadcast_to(shape) if method else cr.broadcast_to(x, shape)
+
+
+@st.composite
+def _index_basic_cases(draw):
+    shape = draw(shapes())
+    x = draw(arrays(shape))
+    idx = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True, max_dims=4))
+    return _case(x, idx=idx)
+
+
+@st.composite
+def _index_int_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    x = draw(arrays(shape))
+    ndim = len(shape)
+    forms = ["first_axis", "list", "last_axis", "all_axes"]
+    forms += ["second_axis", "int_and_array", "mask_and_array"] if ndim >= 2 else []
+    forms += ["split_arrays"] if ndim >= 3 else []
+    form = draw(st.sampled_from(forms))
+    result = draw(shapes(min_dims=1, max_dims=1 if form == "list" else 2, max_side=3))
+
+    def ints(axis: int, shape=result) -> np.ndarray:
+        n = x.shape[axis]
+        arr = draw(hnp.arrays(np.int64, shape, elements=st.integers(-n, n - 1)))
+        if arr.size >= 2 and draw(st.booleans()):
+            arr.flat[-1] = arr.flat[0]  # a repeated index: its gradients must add up
+        return arr
+
+    if form == "all_axes":
+        idx = draw(hnp.integer_array_indices(shape, result_shape=st.just(result)))
+    elif form == "mask_and_array":  # x[mask, arr]: the mask's k True entries pair with arr
+        mask = draw(hnp.arrays(np.bool_, shape[:1]))
+        k = int(mask.sum())
+        idx = (mask, ints(1, (k,) if k and draw(st.booleans()) else (1,)))
+    elif form == "split_arrays":  # x[a, :, b]: the indexed axes move to the front
+        idx = (ints(0), slice(None), ints(2))
+    else:
+        axis = {"first_axis": 0, "list": 0, "last_axis": -1}.get(form, 1)
+        arr = ints(axis)
+        idx = {
+            "first_axis": arr,
+            "list": arr.tolist(),
+            "last_axis": (Ellipsis, arr),
+            "second_axis": (slice(None), arr),
+            "int_and_array": (draw(st.integers(-shape[0], shape[0] - 1)), arr),
+        }[form]
+    as_tensor = form != "list" and draw(st.booleans())  # index arrays given as Tensors
+    return _case(x, idx=idx, as_tensor=as_tensor)
+
+
+def _index_int(x, idx, as_tensor):
+    if as_tensor:
+        parts = idx if isinstance(idx, tuple) else (idx,)
+        parts = tuple(cr.tensor(p) if isinstance(p, np.ndarray) else p for p in parts)
+        idx = parts if isinstance(idx, tuple) else parts[0]
+    return x[idx]
+
+
+@st.composite
+def _index_bool_cases(draw):
+    shape = draw(shapes())
+    x = draw(arrays(shape))
+    ndim = len(shape)
+    after_slice = ndim >= 2 and draw(st.booleans())
+    start = 1 if after_slice else 0
+    stop = draw(st.integers(min(start + 1, ndim), ndim))  # a 0-d mask only for a 0-d x
+    mask = draw(hnp.arrays(np.bool_, shape[start:stop]))
+    return _case(x, mask=mask, after_slice=after_slice, as_tensor=draw(st.booleans()))
+
+
+def _mask_index(mask, after_slice, as_tensor, tensor_ok=True):
+    m = cr.tensor(mask) if as_tensor and tensor_ok else mask
+    return (slice(None), m) if after_slice else m
+
+
+@st.composite
+def _concatenate_cases(draw):
+    base = draw(shapes(min_dims=1))
+    ndim = len(base)
+    axis = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1)))  # None: the default (0)
+    xs = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape = list(base)
+        shape[0 if axis is None else axis] = draw(st.integers(1, MAX_SIDE))
+        xs.append(draw(arrays(tuple(shape))))
+    return _case(*xs, axis=axis, as_list=draw(st.booleans()))
+
+
+def _concatenate(*xs, axis, as_list):
+    seq = list(xs) if as_list else xs
+    return cr.concatenate(seq) if axis is None else cr.concatenate(seq, axis=axis)
+
+
+@st.composite
+def _stack_cases(draw):
+    shape = draw(shapes(max_dims=3))
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), st.integers(-ndim - 1, ndim)))  # None: the default (0)
+    xs = [draw(arrays(shape)) for _ in range(draw(st.integers(1, 3)))]
+    return _case(*xs, axis=axis, as_list=draw(st.booleans()))
+
+
+def _stack(*xs, axis, as_list):
+    seq = list(xs) if as_list else xs
+    return cr.stack(seq) if axis is None else cr.stack(seq, axis=axis)
+
+
+SHAPE = [
+    Op(
+        "reshape",
+        _reshape,
+        lambda x, shape, form: np.reshape(x, shape),
+        _reshape_cases(),
+        ("reshape",),
+    ),
+    Op(
+        "transpose",
+        _transpose,
+        lambda x, axes, form: np.transpose(x, axes),
+        _transpose_cases(negative=False),
+        ("transpose",),
+    ),
+    Op(
+        "transpose_negative_axes",
+        _transpose,
+        lambda x, axes, form: np.transpose(x, axes),
+        _transpose_cases(negative=True),
+        ("transpose",),
+    ),
+    Op(
+        "broadcast_to",
+        _broadcast_to,
+        lambda x, shape, method: np.broadcast_to(x, shape),
+        _broadcast_to_cases(),
+        ("broadcast_to",),
+    ),
+    Op(
+        "index_basic",
+        lambda x, idx: x[idx],
+        lambda x, idx: x[idx],
+        _index_basic_cases(),
+        ("index",),
+    ),
+    Op(
+        "index_int",
+        _index_int,
+        lambda x, idx, as_tensor: x[idx],
+        _index_int_cases(),
+        ("index",),
+    ),
+    Op(
+        "index_bool",
+        lambda x, **kw: x[_mask_index(**kw)],
+        lambda x, **kw: x[_mask_index(**kw, tensor_ok=False)],
+        _index_bool_cases(),
+        ("index",),
+    ),
+    Op(
+        "concatenate",
+        _concatenate,
+        lambda *xs, axis, as_list: np.concatenate(xs, axis=0 if axis is None else axis),
+        _concatenate_cases(),
+        ("concatenate",),
+    ),
+    Op(
+        "stack",
+        _stack,
+        lambda *xs, axis, as_list: np.stack(xs, axis=0 if axis is None else axis),
+        _stack_cases(),
+        ("stack",),
+    ),
+]
+
+
+# ----- softmax ------------------------------------------------------------------------------------
+@st.composite
+def _softmax_cases(draw):
+    shape = draw(shapes())
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1))) if ndim else None
+    return _case(draw(arrays(shape, -5.0, 5.0)), axis=axis, method=draw(st.booleans()))
+
+
+def _softmax_op(name: str) -> Op:
+    """``cr.<name>(x[, axis])`` or ``x.<name>([axis])``; axis None means the default (-1)."""
+    function = getattr(cr, name)
+
+    def fn(x, axis, method):
+        args = () if axis is None else (axis,)
+        return getattr(x, name)(*args) if method else function(x, *args)
+
+    def ref(x, axis, method):
+        axis = -1 if axis is None else axis
+        z = x - np.max(x, axis=axis, keepdims=True)
+        if name == "softmax":
+            e = np.exp(z)
+            return e / np.sum(e, axis=axis, keepdims=True)
+        return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+
+    return Op(name, fn, ref, _softmax_cases(), (name,))
+
+
+SOFTMAX = [_softmax_op("softmax"), _softmax_op("log_softmax")]
+
+TABLE: list[Op] = UNARY + BINARY + SCALAR + MATMUL + REDUCE + SHAPE + SOFTMAX
+
+
+# ----- the checks -------------------------------------------------------------------------------
+@dataclass
+class OpStats:
+    cases: int = 0
+    worst_rel_err: float = 0.0
+    passed: bool = False
+
+
+STATS: dict[str, OpStats] = {}
+
+
+def _leaves(arrays, dtype) -> list[cr.Tensor]:
+    return [cr.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+
+
+def _grad_of(leaf: cr.Tensor, dtype) -> np.ndarray:
+    """``leaf.grad``, checked to be an ndarray of the leaf's shape and of ``dtype``."""
+    g = leaf.grad
+    assert isinstance(g, np.ndarray), f"grad is {type(g).__name__}, not an ndarray"
+    assert g.shape == leaf.shape, f"grad shape {g.shape} != input shape {leaf.shape}"
+    assert g.dtype == dtype, f"grad dtype {g.dtype} != input dtype {dtype}"
+    return g
+
+
+#: gradients smaller than this (∞-norm) have their error measured relative to it instead:
+#: near a zero gradient (cos at 0) a relative error only measures finite-difference noise.
+REL_FLOOR = 1e-3
+
+
+def _rel_err(analytic: np.ndarray, numeric: np.ndarray) -> float:
+    """‖analytic − numeric‖∞ / max(‖analytic‖∞, ‖numeric‖∞, REL_FLOOR)."""
+    if analytic.size == 0:
+        return 0.0
+    err = np.max(np.abs(analytic - numeric))
+    scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)), REL_FLOOR)
+    return float(err / scale)
+
+
+def check_case(op: Op, case: Case) -> float:
+    """Run every check on one case; return the relative error of the analytic gradient."""
+    arrays, kw = case.arrays, case.kw
+
+    def f(*tensors):
+        return op.fn(*tensors, **kw)
+
+    # forward, float64, against NumPy
+    leaves = _leaves(arrays, F64)
+    out = f(*leaves)
+    expected = np.asarray(op.ref(*arrays, **kw), dtype=F64)
+    assert isinstance(out, cr.Tensor)
+    assert out.requires_grad
+    assert out.shape == expected.shape
+    assert out.dtype == F64
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+
+    # backward twice with a random upstream gradient: the same gradients both times
+    w = np.asarray(np.random.default_rng(0).standard_normal(out.shape))
+    w_before = w.copy()
+    out.backward(w, retain_graph=True)
+    first = [_grad_of(leaf, F64).copy() for leaf in leaves]
+    for leaf in leaves:
+        leaf.zero_grad()
+    out.backward(w)
+    for leaf, g in zip(leaves, first):
+        np.testing.assert_array_equal(_grad_of(leaf, F64), g)
+    np.testing.assert_array_equal(w, w_before)  # the upstream gradient is left alone
+    for leaf, a in zip(leaves, arrays):
+        np.testing.assert_array_equal(leaf.data, a)  # and so are the inputs
+
+    # with several inputs, each one alone requiring gradients gets the same gradient
+    if len(arrays) > 1:
+        for i, g in enumerate(first):
+            ts = [cr.tensor(a.copy(), requires_grad=j == i) for j, a in enumerate(arrays)]
+            f(*ts).backward(w)
+            np.testing.assert_allclose(_grad_of(ts[i], F64), g, rtol=1e-12, atol=0)
+            assert all(t.grad is None for j, t in enumerate(ts) if j != i)
+
+    # an all-zero upstream gradient gives all-zero gradients
+    leaves = _leaves(arrays, F64)
+    out = f(*leaves)
+    out.backward(np.zeros(out.shape))
+    for leaf in leaves:
+        g = _grad_of(leaf, F64)
+        assert np.all(g == 0), f"zero upstream gradient gave {g}"
+
+    # the whole Jacobian against central differences
+    assert cr.gradcheck(f, arrays)
+
+    # the analytic gradient for upstream w against central differences of Σ w·(f − f(x₀));
+    # subtracting the constant f(x₀) keeps the rounding error of the difference small
+    def scalarised(*tensors):
+        return np.sum((f(*tensors).data - expected) * w)
+
+    numeric = cr.numerical_grad(scalarised, arrays)
+    rel = max(_rel_err(a, n) for a, n in zip(first, numeric))
+    assert rel <= REL_TOL, f"relative error {rel:.3g} > {REL_TOL}"
+
+    # float32 inputs: float32 gradients (and values close to float64's)
+    leaves32 = _leaves(arrays, F32)
+    out32 = f(*leaves32)
+    assert out32.dtype == op.out_dtype32
+    np.testing.assert_allclose(out32.data, expected, rtol=1e-4, atol=1e-4)
+    out32.backward(w.astype(F32))
+    for leaf, g64 in zip(leaves32, first):
+        scale = max(1.0, float(np.max(np.abs(g64), initial=0.0)))
+        np.testing.assert_allclose(_grad_of(leaf, F32), g64, rtol=1e-3, atol=1e-4 * scale)
+    return rel
+
+
+# ----- the tests ------------------------------------------------------------------------------
+REQUIRED = {
+    # the forms the table must contain, beyond one entry per cr.ops function
+    "pow_tensor_scalar",
+    "pow_scalar_tensor",
+    "pow_tensor_tensor",
+    "matmul_1d_1d",
+    "matmul_1d_2d",
+    "matmul_2d_1d",
+    "matmul_2d_2d",
+    "matmul_batched",
+    "index_basic",
+    "index_int",
+    "index_bool",
+    "rmul",
+    "rdiv",
+    "rsub",
+    "rpow",
+}
+
+
+def test_table_covers_every_op():
+    names = [op.name for op in TABLE]
+    assert len(names) == len(set(names)), "duplicate names in the table"
+    covered = {c for op in TABLE for c in op.covers}
+    # compare returns boolean tensors outside the graph: nothing to differentiate
+    differentiable = set(cr.ops.__all__) - {"compare"}
+    assert differentiable <= covered, f"ops missing from the table: {differentiable - covered}"
+    assert set(names) >= REQUIRED, f"forms missing from the table: {REQUIRED - set(names)}"
+
+
+@pytest.mark.parametrize("op", TABLE, ids=lambda op: op.name)
+def test_op(op: Op):
+    stats = STATS[op.name] = OpStats()
+
+    @SETTINGS
+    @given(case=op.cases)
+    def run(case: Case):
+        rel = check_case(op, case)
+        stats.cases += 1
+        stats.worst_rel_err = max(stats.worst_rel_err, rel)
+
+    run()
+    stats.passed = True
+
+
+def test_table_summary(request, capsys):
+    """Defined last, so it runs after the `test_op` cases it reports on (in this process)."""
+    if hasattr(request.config, "workerinput"):
+        pytest.skip("under pytest-xdist each worker sees only its own ops")
+    here = Path(__file__).resolve()
+    selected = [
+        item.callspec.params["op"].name
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_op" and item.path.resolve() == here
+    ]
+    if not selected:
+        pytest.skip("no op of the table was selected")
+    not_run = [name for name in selected if name not in STATS]
+    failed = [name for name in selected if name in STATS and not STATS[name].passed]
+    ran = {name: STATS[name] for name in selected if name in STATS}
+    cases = sum(s.cases for s in ran.values())
+    worst_op = max(ran, key=lambda name: ran[name].worst_rel_err, default=None)
+    worst = ran[worst_op].worst_rel_err if worst_op else float("nan")
+    with capsys.disabled():
+        print(
+            f"\nops table: ops={len(selected)}, cases={cases} ({EXAMPLES_PER_OP} per op), "
+            f"failures={len(failed)}, worst relative error={worst:.3g} ({worst_op})"
+        )
+        if failed:
+            print(f"ops table: failed: {', '.join(failed)}")
+    assert not not_run, f"the summary ran before these ops: {not_run}"
+    assert not failed, f"ops that failed: {failed}"
+    empty = [name for name, s in ran.items() if s.cases == 0]
+    assert not empty, f"ops that ran no case: {empty}"
