@@ -14,6 +14,7 @@ from ._function import Function
 from ._functional import grad, value_and_grad
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._gradcheck import GradcheckError, gradcheck, numerical_grad
+from ._localize import check_graph
 from ._random import default_generator, manual_seed
 from .ops import (
     abs,
@@ -59,6 +60,7 @@ __all__ = [
     "abs",
     "broadcast_to",
     "callbacks",
+    "check_graph",
     "clip",
     "concatenate",
     "cos",

@@ -82,18 +82,26 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     check_second_order: bool = False,
+    localize: bool = False,
 ) -> bool:
     """Compare ``f``'s analytic gradients with finite differences for every input.
 
     Inputs are converted to float64. Returns True, or raises `GradcheckError` naming the
     input, the first failing index, both values and the largest error. With
-    ``check_second_order=True`` the gradients of the gradients are checked too.
+    ``check_second_order=True`` the gradients of the gradients are checked too. With
+    ``localize=True`` a failure also names the first node of the graph whose own local
+    gradient is wrong (see `check_graph`).
     """
     arrays = _as_inputs(inputs)
     analytic, out = _analytic_jacobians(f, arrays)
     for i, a in enumerate(arrays):
         numeric = _numerical_jacobian(f, arrays, i, eps)
-        _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
+        try:
+            _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
+        except GradcheckError as e:
+            if localize:
+                raise GradcheckError(f"{e}\n{_localize(f, arrays, eps, atol, rtol)}") from None
+            raise
     if check_second_order:
         gradcheck(_first_derivative(f, arrays), arrays, eps, atol, rtol)
     return True
@@ -132,3 +140,14 @@ def _first_derivative(f, arrays) -> Callable:
             return sum((g * r).sum() for g, r in zip(grads, rs))
 
     return h
+
+
+def _localize(f, arrays, eps, atol, rtol) -> str:
+    from ._localize import check_graph
+
+    out = f(*[Tensor(a, requires_grad=True) for a in arrays])
+    try:
+        check_graph(out, eps, atol, rtol)
+    except GradcheckError as e:
+        return str(e)
+    return "check_graph: every node's local gradient agrees; the error is in how they combine"
