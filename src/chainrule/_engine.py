@@ -11,6 +11,11 @@ Each node receives its upstream gradient and returns one downstream gradient per
 Ownership: the engine adds in place only into arrays it allocated itself. A gradient an op
 passes through unchanged (add), a view (reshape) or the user's own array is copied before
 anything is added to it, so no array the user holds is ever modified.
+
+Memory: the engine lets go of each tensor as soon as it is done with it. A node's output is
+dropped before its backward runs (backward needs only the saved values), and a node's
+inputs and saved values right after; so activations are freed one layer at a time during
+backward, as in a hand-written backward pass, rather than all at its end.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ def _consumers(root: Tensor) -> dict:
         node = stack.pop()._node
         if node is None:
             continue
-        for t, need in zip(node.inputs, node.needs_grad):
+        for t, need in zip(node._inputs, node.needs_grad):
             if not need:
                 continue
             if t in count:
@@ -108,43 +113,57 @@ def _walk(root, seed, retain, create, wanted, record):
     ready = [root]
     while ready:
         t = ready.pop()
+        del pending[t]  # the engine's last reference: a released tensor can now be freed
         g = grads.pop(t)
+        mine = t in owned
+        if mine:
+            owned.remove(t)
         if t._hooks:
-            g = _run_hooks(t, g, owned)
+            g, mine = _run_hooks(t, g, mine)
         if wanted is not None and t in wanted:
             wanted[t] = g
         node = t._node
         if node is None:
             if wanted is None:
-                _store_grad(t, g, t in owned, create)
+                _store_grad(t, g, mine, create)
             continue
         if t._retain:
             _store_grad(t, g, False, create)
-        grads_in = _call_backward(node, t, g, create)
+        if node.released:
+            raise RuntimeError(_RELEASED.format(op=node.name))
+        if create:
+            grads_in = _backward_recorded(node, t, g)
+        else:
+            if record is None:
+                t = None  # backward needs only its saved values: the output's may be freed
+            grads_in = node.backward(g)
+        if type(grads_in) is not tuple or len(grads_in) != len(node._inputs):
+            grads_in = _as_gradients(node, grads_in)
         if record is not None:  # copies: the engine may later add into these arrays
-            record(node, t, g, tuple(_copy(gi) for gi in grads_in))
+            record(node, t, g, tuple([_copy(gi) for gi in grads_in]))
         _send(node, g, grads_in, grads, owned, pending, ready, create)
         if not retain:
-            node.saved, node.inputs, node.released = None, (), True
+            node.saved, node._inputs, node.released = None, (), True
 
 
-def _call_backward(node, out: Tensor, g, create: bool):
-    if node.released:
-        raise RuntimeError(_RELEASED.format(op=node.name))
-    if not create:
-        grads_in = node.backward(g)
-    else:
-        saved = node.saved
-        node.saved = _saved_as_tensors(saved, node.inputs, out)
-        try:
-            grads_in = node.backward(g)
-        finally:
-            node.saved = saved
+def _backward_recorded(node, out: Tensor, g):
+    """backward with the saved arrays replaced by their Tensors, so that it is recorded."""
+    saved = node.saved
+    node.saved = _saved_as_tensors(saved, node.inputs, out)
+    try:
+        return node.backward(g)
+    finally:
+        node.saved = saved
+
+
+def _as_gradients(node, grads_in) -> tuple:
+    """What backward returned as a tuple of one gradient per input, or an error."""
     if not isinstance(grads_in, tuple):
         grads_in = (grads_in,)
-    if len(grads_in) != len(node.inputs):
+    n = len(node._inputs)
+    if len(grads_in) != n:
         raise RuntimeError(
-            f"{node.name}.backward returned {len(grads_in)} gradients for {len(node.inputs)} inputs"
+            f"{node.name}.backward returned {len(grads_in)} gradients for {n} inputs"
         )
     return grads_in
 
@@ -160,18 +179,52 @@ def _saved_as_tensors(saved, inputs, out: Tensor) -> tuple:
     return tuple(by_id.get(id(s), s) for s in saved)
 
 
+_TRUSTED: dict[type, bool] = {}
+
+
+def _trusted(node) -> bool:
+    """Whether ``node`` is one of chainrule's own ops, whose backward never returns an
+    array that anything else holds, except its upstream gradient or a view."""
+    cls = type(node)
+    trusted = _TRUSTED.get(cls)
+    if trusted is None:
+        trusted = _TRUSTED[cls] = cls.__module__.startswith("chainrule.")
+    return trusted
+
+
 def _send(node, g, grads_in, grads, owned, pending, ready, create):
     """Add each downstream gradient to its input's total; queue inputs that are complete."""
-    trusted = type(node).__module__.startswith("chainrule.")
-    for t, gi, need in zip(node.inputs, grads_in, node.needs_grad):
+    trusted = _TRUSTED.get(type(node))
+    for t, gi, need in zip(node._inputs, grads_in, node.needs_grad):  # t: a Tensor if need
         if not need:
             continue
         if gi is not None:
-            gi, fresh = _checked(node, t, gi, create)
-            fresh = fresh or (trusted and not create and gi is not g and gi.base is None)
-            _accumulate(grads, owned, t, gi, fresh, create)
-        pending[t] -= 1
-        if pending[t] == 0:
+            data = t.data
+            if (
+                create
+                or type(gi) is not np.ndarray
+                or gi.shape != data.shape
+                or gi.dtype != data.dtype
+            ):
+                gi, fresh = _checked(node, t, gi, create)  # converted, or an error
+            else:  # a new array of chainrule's own ops may be added into in place
+                if trusted is None:
+                    trusted = _trusted(node)
+                fresh = trusted and gi is not g and gi.base is None
+            prev = grads.get(t)
+            if prev is None:  # the first contribution
+                grads[t] = gi
+                if fresh and not create:
+                    owned.add(t)
+            elif t in owned:
+                prev += gi
+            else:
+                grads[t] = prev + gi
+                if not create:
+                    owned.add(t)
+        count = pending[t] - 1
+        pending[t] = count
+        if count == 0:
             ready.append(t)
             if t not in grads:  # every contribution was None: the gradient is zero
                 grads[t] = _zeros_like(t, create)
@@ -184,39 +237,31 @@ def _checked(node, t: Tensor, gi, create: bool):
     if create:
         if not isinstance(gi, Tensor):
             gi = _from_op(np.asarray(gi, dtype=t.dtype), None)
-    elif type(gi) is not np.ndarray:
-        gi, fresh = np.asarray(gi.data if isinstance(gi, Tensor) else gi, dtype=t.dtype), True
-    if gi.shape != t.shape:
+    elif isinstance(gi, Tensor):
+        gi = gi.data  # a tensor's own array: never added into
+    elif type(gi) is not np.ndarray:  # a NumPy scalar (0-d results), a number, a list
+        gi = np.asarray(gi)
+        fresh = gi.base is None  # not a view of an array the op or the user holds
+    data = t.data
+    if gi.shape != data.shape:
         raise RuntimeError(
             f"{node.name}.backward returned a gradient of shape {gi.shape} for an input of "
-            f"shape {t.shape}; a gradient must have the shape of its input"
+            f"shape {data.shape}; a gradient must have the shape of its input"
         )
-    if gi.dtype != t.dtype:
-        gi, fresh = gi.astype(t.dtype), True
+    if gi.dtype != data.dtype:
+        gi, fresh = gi.astype(data.dtype), True
     return gi, fresh
 
 
-def _accumulate(grads, owned, t, gi, fresh, create):
-    prev = grads.get(t)
-    if prev is None:
-        grads[t] = gi
-        if fresh and not create:
-            owned.add(t)
-    elif t in owned:
-        prev += gi
-    else:
-        grads[t] = prev + gi
-        if not create:
-            owned.add(t)
-
-
-def _run_hooks(t: Tensor, g, owned: set):
+def _run_hooks(t: Tensor, g, mine: bool):
+    """Call ``t``'s hooks in order; a returned value replaces the gradient (and the engine
+    no longer owns it)."""
     for fn in t._hooks:
         out = fn(g)
         if out is not None:
             g = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
-            owned.discard(t)
-    return g
+            mine = False
+    return g, mine
 
 
 def _store_grad(t: Tensor, g, owned: bool, create: bool):

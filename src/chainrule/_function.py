@@ -9,6 +9,11 @@ Calling an instance (``Mul()(x, y)``) runs `forward` on the inputs' arrays and, 
 is being recorded, returns a Tensor that remembers this node. The node keeps its inputs and
 ``self.saved`` -- only what backward needs -- until backward releases them.
 
+Constants among the inputs (Python numbers, arrays: whatever is not a Tensor) are kept as
+arrays in ``_inputs`` and become Tensors only when ``inputs`` is first read. Every Tensor
+is one more object for Python's cyclic garbage collector to scan while the graph is alive,
+and in a long scalar graph (``y * 2 + 1`` ...) those scans cost more than the ops.
+
 `backward` is written once, with operators and the helpers in ``ops/_common.py`` that accept
 NumPy arrays and Tensors alike. The engine calls it on arrays for an ordinary backward pass
 and on Tensors (inputs and output substituted for the saved arrays) when
@@ -19,12 +24,18 @@ Therefore save only inputs, the output, or values that are constant almost every
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
+from ._dtypes import as_array
 from ._grad_mode import _GradMode
 from ._tensor import Tensor, _from_op
 
 _PLAIN_ERRORS = (ValueError, IndexError, np.exceptions.AxisError)
+# One shared tuple per needs_grad pattern of up to three inputs: a graph then holds one
+# object fewer per node for the garbage collector to visit.
+_SHARED = {t: t for n in (1, 2, 3) for t in itertools.product((False, True), repeat=n)}
 
 
 class Function:
@@ -44,16 +55,28 @@ class Function:
         y = Cube()(x)
     """
 
-    __slots__ = ("inputs", "needs_grad", "released", "saved")
+    __slots__ = ("_inputs", "needs_grad", "released", "saved")
 
     #: one line stating the local derivative, shown by ``explain``; defaults to the docstring.
     derivative: str | None = None
 
     def __call__(self, *inputs) -> Tensor:
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-        self.needs_grad = needs = tuple(t._requires_grad for t in tensors)
+        # the hot path of every op. The argument tuple itself becomes ``_inputs`` when all
+        # inputs are Tensors, and one or two Tensors (most ops) skip the general loop.
+        n = len(inputs)
+        if n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor):
+            x, y = inputs
+            needs, arrays = (x._requires_grad, y._requires_grad), (x.data, y.data)
+        elif n == 1 and isinstance(inputs[0], Tensor):
+            x = inputs[0]
+            needs, arrays = (x._requires_grad,), (x.data,)
+        elif n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], np.generic):
+            x, c = inputs[0], np.asarray(inputs[1])  # x * 2: `pair` made 2 a NumPy scalar
+            inputs, needs, arrays = (x, c), (x._requires_grad, False), (x.data, c)
+        else:
+            inputs, needs, arrays = _prepared(inputs)
+        self.needs_grad = needs = _SHARED.get(needs, needs)
         self.saved = ()
-        arrays = [t.data for t in tensors]
         try:
             out = self.forward(*arrays)
         except _PLAIN_ERRORS as e:
@@ -61,14 +84,26 @@ class Function:
                 raise
             shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
             raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
-        if type(out) is not np.ndarray or any(out is a for a in arrays):
+        if type(out) is not np.ndarray or _is_one_of(out, arrays):
             out = self._as_output_array(out)
         if _GradMode.enabled and True in needs:
-            self.inputs = tensors
+            self._inputs = inputs
             self.released = False
             return _from_op(out, self)
         self.saved = None  # nothing will call backward: free the saved values now
         return _from_op(out, None)
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The input Tensors, in order (constants become Tensors here, once)."""
+        inputs = self._inputs
+        if not _all_tensors(inputs):
+            inputs = self._inputs = tuple([_as_tensor(x) for x in inputs])
+        return inputs
+
+    @inputs.setter
+    def inputs(self, value) -> None:
+        self._inputs = tuple(value)
 
     def forward(self, *arrays):
         """Compute the output array from the input arrays; save what backward needs."""
@@ -81,11 +116,9 @@ class Function:
     def _as_output_array(self, out) -> np.ndarray:
         # NumPy returns scalars for 0-d results, and an identity forward returns its input:
         # the output needs an array object of its own, with saved references updated to it
-        arr = np.asarray(out)
-        if isinstance(out, np.ndarray):
-            arr = out.view()
-        if self.saved:
-            self.saved = tuple(arr if s is out else s for s in self.saved)
+        arr = out.view() if isinstance(out, np.ndarray) else np.asarray(out)
+        if self.saved and _is_one_of(out, self.saved):
+            self.saved = tuple([arr if s is out else s for s in self.saved])
         return arr
 
     @property
@@ -95,3 +128,37 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"
+
+
+def _prepared(inputs) -> tuple[tuple, tuple, tuple]:
+    """(inputs, needs_grad, arrays) for any inputs. What is not a Tensor (a constant) becomes
+    an array object of its own (a view of the caller's array: memory is still shared), so
+    that identity tells it from every Tensor's array."""
+    kept, needs, arrays = [], [], []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            kept.append(x)
+            needs.append(x._requires_grad)
+            arrays.append(x.data)
+        else:
+            a = x.view() if type(x) is np.ndarray else as_array(x)
+            kept.append(a)
+            needs.append(False)
+            arrays.append(a)
+    return tuple(kept), tuple(needs), tuple(arrays)
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else _from_op(x, None)
+
+
+def _all_tensors(items) -> bool:
+    for x in items:  # noqa: SIM110 (a loop, not all(<generator>): this runs on every op)
+        if not isinstance(x, Tensor):
+            return False
+    return True
+
+
+def _is_one_of(a, items) -> bool:
+    """Whether ``a`` is (by identity, not by value) one of ``items``."""
+    return id(a) in map(id, items)

@@ -114,9 +114,9 @@ def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
 
 def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray):
     """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output)."""
+    optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
     out = model(Tensor(x))
     loss = loss_fn(out, y)
-    optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     return loss.item(), out

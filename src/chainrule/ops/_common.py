@@ -64,15 +64,25 @@ def constant(a) -> np.ndarray:
 
 
 def pair(x, y) -> tuple:
-    """Operands of a binary op: a Python number takes the dtype of the other operand."""
+    """Operands of a binary op: a Python number becomes a NumPy scalar of the other
+    operand's dtype (so ``x * 2`` stays float32 for a float32 x); the op holds it as a
+    0-d array, not as a Tensor (see `Function`)."""
+    if isinstance(x, Tensor):  # the common cases first: tensor op tensor, tensor op number
+        if isinstance(y, Tensor):
+            return x, y
+        if type(y) is float and x.data.dtype.kind == "f":
+            return x, x.data.dtype.type(y)
+        return x, _operand(y, x)
     return _operand(x, y), _operand(y, x)
 
 
 def _operand(a, other):
     if isinstance(a, (Tensor, np.ndarray)):
         return a
-    ref = other.dtype if isinstance(other, (Tensor, np.ndarray)) else None
+    ref = other.data.dtype if isinstance(other, Tensor) else None
+    if isinstance(other, np.ndarray):
+        ref = other.dtype
     python_number = isinstance(a, (int, float)) and ref is not None
     if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
-        return np.asarray(a, dtype=ref)
+        return ref.type(a)  # a NumPy scalar: the op makes it the constant's array
     return as_array(a)

@@ -23,10 +23,10 @@ class Elementwise(Function):
         raise NotImplementedError
 
     def backward(self, grad_out):
-        return tuple(
-            unbroadcast(grad_out * loc, t.shape) if need else None
-            for loc, t, need in zip(self.local(), self.inputs, self.needs_grad)
-        )
+        grads = []
+        for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
+            grads.append(unbroadcast(grad_out * loc, t.data.shape) if need else None)
+        return tuple(grads)
 
 
 # ----- arithmetic ------------------------------------------------------------------------
@@ -42,10 +42,10 @@ class Add(Elementwise):
         return 1.0, 1.0
 
     def backward(self, grad_out):  # × 1 skipped: add only routes the gradient
-        (sx, sy), (nx, ny) = (t.shape for t in self.inputs), self.needs_grad
+        (x, y), (nx, ny) = self._inputs, self.needs_grad  # x, y: Tensors where needed
         return (
-            unbroadcast(grad_out, sx) if nx else None,
-            unbroadcast(grad_out, sy) if ny else None,
+            unbroadcast(grad_out, x.data.shape) if nx else None,
+            unbroadcast(grad_out, y.data.shape) if ny else None,
         )
 
 
@@ -61,10 +61,10 @@ class Sub(Elementwise):
         return 1.0, -1.0
 
     def backward(self, grad_out):
-        (sx, sy), (nx, ny) = (t.shape for t in self.inputs), self.needs_grad
+        (x, y), (nx, ny) = self._inputs, self.needs_grad  # x, y: Tensors where needed
         return (
-            unbroadcast(grad_out, sx) if nx else None,
-            unbroadcast(-grad_out, sy) if ny else None,
+            unbroadcast(grad_out, x.data.shape) if nx else None,
+            unbroadcast(-grad_out, y.data.shape) if ny else None,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import constant
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import Elementwise
@@ -127,12 +128,11 @@ class ReLU(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
-        mask = x > 0
-        self.saved = (mask,)
-        return x * mask
+        self.saved = (x,)  # the input, which the node holds anyway: no extra memory
+        return np.maximum(x, 0)
 
     def local(self):
-        return self.saved
+        return (constant(self.saved[0]) > 0,)
 
 
 class LeakyReLU(Elementwise):

@@ -15,6 +15,10 @@ from .._tensor import Tensor
 from ._hyper import check_hyper
 from ._state import parse_state_dict
 
+#: the most elements `Optimizer._add_scaled` updates at once: a 256 KiB float32 work array,
+#: small enough to stay in the CPU's cache between its write and its read
+BLOCK = 1 << 16
+
 
 class Optimizer:
     """Base class of the optimizers: parameter groups, explicit state, state_dict.
@@ -74,7 +78,9 @@ class Optimizer:
             p.grad = None
 
     def _step_one(self, index: int, p: Tensor, group: dict) -> None:
-        w, g = p.data, _grad_array(p, index)
+        w, g = p.data, p.grad
+        if type(g) is not np.ndarray or g.shape != w.shape:
+            g = _grad_array(p, index)
         state = self.state.get(index)
         if state is None:
             state = self.state[index] = self._init_state(w, group)
@@ -94,17 +100,35 @@ class Optimizer:
     def _check_group(self, group: dict) -> None:
         """Checks that involve several hyper-parameters of a group (none by default)."""
 
-    def _scratch(self, w: np.ndarray, slot: int) -> np.ndarray:
+    def _add_scaled(self, w: np.ndarray, a: float, x: np.ndarray) -> None:
+        """w += a·x in place for a parameter w, through a work array of at most `BLOCK`
+        elements (a larger parameter is updated block by block): the update needs no
+        temporary as large as the parameter, and the work array stays in the CPU cache."""
+        if w.size <= BLOCK:
+            add_scaled(w, a, x, self._scratch(w, "block"))
+        elif w.flags.c_contiguous and x.flags.c_contiguous:
+            buf, flat_w, flat_x = self._work(w.dtype, "block", BLOCK), w.reshape(-1), x.reshape(-1)
+            for start in range(0, w.size, BLOCK):  # flat views of the parameter's memory
+                y, d = flat_w[start : start + BLOCK], flat_x[start : start + BLOCK]
+                add_scaled(y, a, d, buf[: d.size])
+        else:  # a strided parameter or gradient (rare): one temporary
+            w += x * a
+
+    def _scratch(self, w: np.ndarray, slot) -> np.ndarray:
         """A reusable work array shaped like ``w``, so that steps stop allocating once warm.
 
         One flat buffer per (dtype, slot), as large as the largest parameter, is shared by
         all parameters, since they are updated one at a time.
         """
-        key = (w.dtype, slot)
+        return self._work(w.dtype, slot, w.size)[: w.size].reshape(w.shape)
+
+    def _work(self, dtype: np.dtype, slot, size: int) -> np.ndarray:
+        """The flat work array of (dtype, slot), grown to at least ``size`` elements."""
+        key = (dtype, slot)
         buf = self._buffers.get(key)
-        if buf is None or buf.size < w.size:
-            buf = self._buffers[key] = np.empty(w.size, w.dtype)
-        return buf[: w.size].reshape(w.shape)
+        if buf is None or buf.size < size:
+            buf = self._buffers[key] = np.empty(size, dtype)
+        return buf
 
     # ----- saving and restoring --------------------------------------------------------
     def state_dict(self) -> dict:
@@ -207,10 +231,10 @@ def _check_param(i: int, p) -> None:
 
 def _grad_array(p: Tensor, index: int) -> np.ndarray:
     """``p.grad`` as an array (after backward(create_graph=True) it is a Tensor)."""
-    g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+    g = p.grad
     if type(g) is not np.ndarray:
-        g = np.asarray(g)
-    if g.shape != p.shape:
+        g = np.asarray(g.data if isinstance(g, Tensor) else g)
+    if g.shape != p.data.shape:
         raise ValueError(
             f"parameter {index}: the gradient has shape {g.shape}, but the parameter has "
             f"shape {p.shape}"

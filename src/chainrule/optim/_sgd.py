@@ -69,10 +69,12 @@ class SGD(Optimizer):
         return ()  # the momentum buffer starts as the first gradient, so it is made then
 
     def _update(self, w, g, state, group) -> None:
-        d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        d = g
+        if group["weight_decay"] != 0:
+            d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
         if group["momentum"] != 0:
             d = self._momentum(w, d, state, group)
-        add_scaled(w, -group["lr"], d, self._scratch(w, 0))
+        self._add_scaled(w, -group["lr"], d)
 
     def _momentum(self, w, d, state, group) -> np.ndarray:
         """Update the buffer b from d; return the direction (b, or d + μ·b for Nesterov)."""

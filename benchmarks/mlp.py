@@ -1,0 +1,170 @@
+"""The benchmark network three ways: chainrule, hand-written NumPy, and PyTorch.
+
+An MLP 784-256-256-10 with ReLU, softmax cross-entropy and plain SGD, in float32. Every
+contender starts from the same weights and sees the same batches in the same order, so
+their losses agree step by step (checked by `agreement`); each step returns the loss as a
+Python float, as a training loop needs it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+import chainrule as cr
+
+SIZES = (784, 256, 256, 10)
+LR = 0.01
+
+
+@dataclass
+class Problem:
+    """Initial weights (W of shape (in, out), b) and a cycle of batches (x, labels)."""
+
+    weights: list[tuple[np.ndarray, np.ndarray]]
+    batches: list[tuple[np.ndarray, np.ndarray]]
+    sizes: tuple[int, ...] = SIZES
+
+    @property
+    def batch(self) -> int:
+        return len(self.batches[0][0])
+
+    def matmul_flops(self) -> int:
+        """FLOPs of the matrix products in one step: forward, then dW for every layer and
+        dX for every layer but the first (the input needs no gradient)."""
+        pairs = list(itertools.pairwise(self.sizes))
+        per_row = 2 * (3 * sum(i * o for i, o in pairs) - pairs[0][0] * pairs[0][1])
+        return per_row * self.batch
+
+
+def problem(batch: int, n_batches: int = 8, sizes=SIZES, seed: int = 0) -> Problem:
+    rng = np.random.default_rng(seed)
+    weights = [
+        ((rng.standard_normal((i, o)) * np.sqrt(2 / i)).astype(np.float32), np.zeros(o, np.float32))
+        for i, o in itertools.pairwise(sizes)
+    ]
+    batches = [
+        (rng.random((batch, sizes[0]), dtype=np.float32), rng.integers(0, sizes[-1], batch))
+        for _ in range(n_batches)
+    ]
+    return Problem(weights, batches, tuple(sizes))
+
+
+def _cycling(step, batches):
+    """A zero-argument callable running ``step`` on the next batch of the cycle."""
+    batches = itertools.cycle(batches)
+    return lambda: step(*next(batches))
+
+
+# ----- chainrule ----------------------------------------------------------------------------
+def chainrule_model(p: Problem) -> cr.nn.Sequential:
+    layers = []
+    for i, (w, b) in enumerate(p.weights):
+        linear = cr.nn.Linear(*w.shape)
+        linear.weight.data[...] = w
+        linear.bias.data[...] = b
+        layers += [linear, cr.nn.ReLU()] if i + 1 < len(p.weights) else [linear]
+    return cr.nn.Sequential(*layers)
+
+
+def chainrule_step(p: Problem):
+    """step(x, labels) -> loss with the public API, as a user's training loop would."""
+    model = chainrule_model(p)
+    loss_fn = cr.nn.SoftmaxCrossEntropy()
+    opt = cr.optim.SGD(model.parameters(), lr=LR)
+
+    def step(x, labels):
+        opt.zero_grad()
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+# ----- hand-written NumPy: the limit ----------------------------------------------------------
+def numpy_step(p: Problem):
+    """The same step written out in NumPy, the way a careful person writes it for speed:
+    in-place bias adds, ReLU and updates, one softmax, no graph. Nothing is generic."""
+    params = [(w.copy(), b.copy()) for w, b in p.weights]
+    lr = np.float32(LR)
+
+    def step(x, labels):
+        acts = [x]  # the input of each layer
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w
+            h += b
+            if i + 1 < len(params):
+                np.maximum(h, 0, out=h)  # ReLU in place; h > 0 is its mask in backward
+                acts.append(h)
+        rows = np.arange(len(labels))
+        h -= h.max(axis=1, keepdims=True)  # shifted logits z: exp cannot overflow
+        picked = h[rows, labels]
+        np.exp(h, out=h)
+        total = h.sum(axis=1)
+        loss = float(np.mean(np.log(total) - picked))  # −log softmax(z)[label]
+        h /= total[:, None]  # softmax
+        h[rows, labels] -= 1
+        g = h
+        g /= len(labels)  # dL/dlogits = (softmax - onehot) / N
+        for i in range(len(params) - 1, -1, -1):
+            w, b = params[i]
+            gw = acts[i].T @ g
+            gb = g.sum(axis=0)
+            if i:
+                g = g @ w.T
+                g *= acts[i] > 0
+            gw *= lr
+            w -= gw
+            gb *= lr
+            b -= gb
+        return loss
+
+    return step
+
+
+# ----- PyTorch ------------------------------------------------------------------------------
+def torch_step(p: Problem, torch):
+    """The same network in PyTorch on the CPU (nn.Linear keeps W as (out, in))."""
+    layers = []
+    for i, (w, b) in enumerate(p.weights):
+        linear = torch.nn.Linear(*w.shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(w.T.copy()))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.ReLU()] if i + 1 < len(p.weights) else [linear]
+    model = torch.nn.Sequential(*layers)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    batches = {id(x): (torch.from_numpy(x), torch.from_numpy(y)) for x, y in p.batches}
+
+    def step(x, labels):
+        xt, yt = batches[id(x)]
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def contenders(p: Problem, torch=None) -> dict:
+    """Zero-argument callables, one training step each on the next batch."""
+    steps = {"chainrule": chainrule_step(p), "numpy": numpy_step(p)}
+    if torch is not None:
+        steps["torch"] = torch_step(p, torch)
+    return {name: _cycling(step, p.batches) for name, step in steps.items()}
+
+
+def agreement(p: Problem, torch=None, steps: int = 3) -> float:
+    """Largest relative difference between the contenders' losses over the first steps
+    from the same weights: evidence that they all do the same work."""
+    fns = contenders(p, torch)
+    losses = {name: [fn() for _ in range(steps)] for name, fn in fns.items()}
+    ref = np.array(losses["numpy"])
+    return max(float(np.max(np.abs(np.array(v) - ref) / np.abs(ref))) for v in losses.values())

@@ -1,0 +1,66 @@
+"""Run the benchmark suite, print its tables and write them to JSON.
+
+python -m benchmarks                     # everything, full size (about two minutes)
+python -m benchmarks --quick             # tiny sizes: checks that everything runs
+python -m benchmarks --only training_step engine_overhead --json bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from . import end_to_end, engine_overhead, memory, training_step
+from ._common import machine, table
+
+BENCHMARKS = {  # engine_overhead first, before PyTorch's import adds 10⁵ objects to the GC
+    "engine_overhead": engine_overhead.run,
+    "training_step": training_step.run,
+    "memory": memory.run,
+    "end_to_end": end_to_end.run,
+}
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    parser.add_argument("--json", metavar="FILE", help="also write the results to FILE")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=list(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only these benchmarks: {', '.join(BENCHMARKS)}",
+    )
+    args = parser.parse_args(argv)
+    about = machine()
+    print(describe(about), flush=True)
+    results = {"machine": about, "quick": args.quick, "benchmarks": {}}
+    for name in args.only or BENCHMARKS:
+        start = time.perf_counter()
+        result = BENCHMARKS[name](args.quick)
+        result["seconds"] = time.perf_counter() - start
+        results["benchmarks"][name] = result
+        print(f"\n{name} — {result['title']}\n")
+        print(table(result["columns"], result["rows"]))
+        for note in result["notes"]:
+            print(f"  · {note}")
+        print(flush=True)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=2, default=float)
+            fh.write("\n")
+        print(f"results written to {args.json}")
+    return results
+
+
+def describe(about: dict) -> str:
+    torch = about["torch"] or "not installed"
+    return (
+        f"{about['cpu']}, {about['logical_cpus']} logical CPUs, BLAS threads "
+        f"{about['blas_threads']}; Python {about['python']}, NumPy {about['numpy']}, "
+        f"PyTorch {torch}; {about['platform']}"
+    )

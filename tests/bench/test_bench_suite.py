@@ -1,0 +1,70 @@
+"""Smoke test of the benchmark suite: every benchmark runs at a tiny size and reports a
+well-formed table, so the suite never rots. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # benchmarks/ is a folder of the repository, not installed
+
+from benchmarks import run  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    run.main(["--quick", "--json", str(out)])
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_every_benchmark_ran(results):
+    assert set(results["benchmarks"]) == set(run.BENCHMARKS)
+    assert results["machine"]["blas_threads"] >= 1
+
+
+@pytest.mark.parametrize("name", list(run.BENCHMARKS))
+def test_each_table_is_well_formed(results, name):
+    table = results["benchmarks"][name]
+    assert table["rows"]
+    for row in table["rows"]:
+        assert len(row) == len(table["columns"])
+        numbers = [v for v in row if isinstance(v, (int, float))]
+        assert numbers
+        assert all(math.isfinite(v) and v >= 0 for v in numbers)
+
+
+def test_contenders_do_the_same_work(results):
+    for r in results["benchmarks"]["training_step"]["results"]:
+        assert r["loss_agreement"] < 1e-4  # same weights, same batches: the same losses
+
+
+def test_torch_is_measured_or_reported_missing(results):
+    step = results["benchmarks"]["training_step"]
+    measured = ["torch" in r["median_ms"] for r in step["results"]]
+    if not all(measured):
+        assert not any(measured)
+        assert any("PyTorch is not installed" in n for n in step["notes"])
+
+
+def test_saved_activations_are_released_by_backward(results):
+    release = results["benchmarks"]["memory"]["release"]
+    assert release["default"]["saved_arrays"] > 0
+    assert release["default"]["saved_arrays_alive_after_backward"] == 0
+    kept = release["retain_graph"]
+    assert kept["saved_arrays_alive_after_backward"] == kept["saved_arrays"]
+
+
+def test_without_torch_the_comparison_is_skipped_with_a_note(monkeypatch):
+    from benchmarks import training_step
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+    result = training_step.run(quick=True)
+    assert all("torch" not in r["median_ms"] for r in result["results"])
+    assert any("PyTorch is not installed" in n for n in result["notes"])
+    assert all(row[3] is None for row in result["rows"])  # the PyTorch column shows "—"
