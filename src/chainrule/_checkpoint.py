@@ -9,15 +9,18 @@ Layout of a checkpoint file (a plain safetensors file, readable by any safetenso
               "optimizer"  JSON of the optimizer state; each array is replaced by
                            {"__array__": "optimizer/<n>"}
               "training"   JSON of the training state (epoch, step, RNG state, config, ...)
+              "sha256"     digest of everything else: tensor names, dtypes, shapes and bytes,
+                           and the other metadata (safetensors itself has no checksum)
 
 Writes are atomic: the bytes go to a temporary file in the same directory, which is
 flushed, fsync'ed and renamed over the target, so a crash leaves the previous checkpoint
 intact. Reading never unpickles or evaluates anything; whatever is not a valid checkpoint
-raises `CheckpointError`.
+(including one whose digest does not match: a flipped bit) raises `CheckpointError`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import struct
@@ -47,6 +50,7 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     metadata = {"format": FORMAT, "version": VERSION, "training": _to_json(training_state, {})}
     if optimizer is not None:
         metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors)
+    metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
 
 
@@ -110,19 +114,28 @@ def load(path, model=None, optimizer=None) -> dict:
     is changed in the model or optimizer unless the whole file is valid.
     """
     path = Path(path)
-    tensors, metadata = read_checkpoint(path)
+    tensors, metadata = _read(path)
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
+    if optimizer is not None and "optimizer" not in metadata:
+        raise CheckpointError(f"{path}: holds no optimizer state")
     optim_state = None
     try:
         training = _decode(json.loads(metadata.get("training", "{}")), {})
         if optimizer is not None:
-            if "optimizer" not in metadata:
-                raise CheckpointError(f"{path}: holds no optimizer state")
             optim_state = _decode(json.loads(metadata["optimizer"]), tensors)
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise CheckpointError(f"{path}: malformed metadata: {e}") from None
+    if not isinstance(training, dict):
+        raise CheckpointError(f"{path}: malformed metadata: the training state is not an object")
+    _check_digest(path, tensors, metadata)  # after the specific checks, whose messages say more
+    backup = model.state_dict() if model is not None and optimizer is not None else None
     _apply(path, "model", model, model_state)
-    _apply(path, "optimizer", optimizer, optim_state)
+    try:
+        _apply(path, "optimizer", optimizer, optim_state)
+    except CheckpointError:
+        if backup is not None:  # the model was already loaded: put it back as it was
+            model.load_state_dict(backup)
+        raise
     return training
 
 
@@ -137,10 +150,24 @@ def _apply(path: Path, what: str, target, state) -> None:
 
 def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The tensors and metadata of a checkpoint file, validated (no model needed)."""
+    path = Path(path)
+    tensors, metadata = _read(path)
+    for key in ("training", "optimizer"):
+        try:
+            value = json.loads(metadata.get(key, "{}"))
+        except (ValueError, RecursionError) as e:
+            raise CheckpointError(f"{path}: malformed metadata: {key}: {e}") from None
+        if not isinstance(value, dict):
+            raise CheckpointError(f"{path}: malformed metadata: {key} is not a JSON object")
+    _check_digest(path, tensors, metadata)
+    return tensors, metadata
+
+
+def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Tensors and metadata of a well-formed safetensors file with our marker (no digest check)."""
     from safetensors import SafetensorError
     from safetensors.numpy import load as from_bytes
 
-    path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -153,6 +180,24 @@ def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return tensors, metadata
 
 
+def _digest(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
+    """SHA-256 of the tensors' names, dtypes, shapes and bytes and of the other metadata."""
+    arrays = {k: np.ascontiguousarray(v, v.dtype.newbyteorder("<")) for k, v in tensors.items()}
+    index = [[k, arrays[k].dtype.str, list(arrays[k].shape)] for k in sorted(arrays)]
+    meta = sorted((k, v) for k, v in metadata.items() if k != "sha256")
+    h = hashlib.sha256(json.dumps([index, meta]).encode())
+    for k in sorted(arrays):
+        h.update(arrays[k].reshape(-1).view(np.uint8))
+    return h.hexdigest()
+
+
+def _check_digest(path: Path, tensors: dict, metadata: dict[str, str]) -> None:
+    if "sha256" not in metadata:
+        raise CheckpointError(f"{path}: has no sha256 digest (not written by chainrule.save)")
+    if metadata["sha256"] != _digest(tensors, metadata):
+        raise CheckpointError(f"{path}: the sha256 digest does not match: the file is corrupt")
+
+
 def _header_metadata(path: Path, data: bytes) -> dict[str, str]:
     if len(data) < 8:
         raise CheckpointError(f"{path}: too short to be a checkpoint ({len(data)} bytes)")
@@ -161,7 +206,7 @@ def _header_metadata(path: Path, data: bytes) -> dict[str, str]:
         raise CheckpointError(f"{path}: header length {n} exceeds the file size {len(data)}")
     try:
         header = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise CheckpointError(f"{path}: the header is not valid JSON: not a checkpoint") from None
     meta = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

@@ -76,6 +76,7 @@ def _read_stream(
         raise IDXFormatError(f"{name}: dimensions: {declared}, more than max_bytes={max_bytes}")
     data = _read_bounded(stream, nbytes)
     _check_size(name, declared, nbytes, len(data), exact=not compressed)
+    _check_representable(name, declared, shape, dtype.itemsize)
     array = np.frombuffer(data, dtype=dtype).reshape(shape)
     return array if dtype.itemsize == 1 else array.astype(dtype.newbyteorder("="))
 
@@ -136,6 +137,12 @@ def _check_size(name: str, declared: str, nbytes: int, actual: int, exact: bool)
     if actual > nbytes:
         extra = f"{actual} bytes follow ({actual - nbytes} trailing)" if exact else "more follow"
         raise IDXFormatError(f"{name}: data: {declared} but {extra}")
+
+
+def _check_representable(name: str, declared: str, shape: tuple, itemsize: int) -> None:
+    """An empty array whose other dimensions multiply past what NumPy can index."""
+    if math.prod(max(d, 1) for d in shape) * itemsize > np.iinfo(np.intp).max:
+        raise IDXFormatError(f"{name}: dimensions: {declared}, too large for a NumPy array")
 
 
 def _check_deflate_bound(name: str, declared: str, nbytes: int, gzip_size: int) -> None:

@@ -114,7 +114,8 @@ def load_mnist(
             f"{images_path} holds {len(images)} images but {labels_path} holds "
             f"{len(labels)} labels; the two files must come from the same split"
         )
-    X = images.reshape(len(images), -1).astype(np.float32)
+    n, rows, cols = images.shape  # explicit: reshape(0, -1) is ambiguous for 0 images
+    X = images.reshape(n, rows * cols).astype(np.float32)
     X /= 255.0
     return DataBundle(
         name=kind,
@@ -169,7 +170,7 @@ def _find(root: Path, base: str, kind: str) -> Path:
 
 def _images(path: Path) -> np.ndarray:
     images = read_idx(path)
-    if images.dtype != np.uint8 or images.ndim != 3:
+    if images.dtype != np.uint8 or images.ndim != 3 or 0 in images.shape[1:]:
         raise IDXFormatError(
             f"{path}: images must be unsigned bytes of shape (N, rows, columns), got "
             f"{images.dtype} of shape {images.shape}"
