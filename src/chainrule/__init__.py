@@ -49,14 +49,19 @@ from . import callbacks, data, nn, optim  # isort: skip  (they build on the core
 from ._checkpoint import CheckpointError, load, save
 from ._training import History, evaluate, fit, predict
 
+from . import diagnostics, examples, experiments  # isort: skip  (they build on nn and fit)
+from ._explain import GraphvizNotFoundError, Trace, explain
+
 __version__ = "0.1.0"
 
 __all__ = [
     "CheckpointError",
     "Function",
     "GradcheckError",
+    "GraphvizNotFoundError",
     "History",
     "Tensor",
+    "Trace",
     "abs",
     "broadcast_to",
     "callbacks",
@@ -66,9 +71,13 @@ __all__ = [
     "cos",
     "data",
     "default_generator",
+    "diagnostics",
     "enable_grad",
     "evaluate",
+    "examples",
     "exp",
+    "experiments",
+    "explain",
     "fit",
     "get_default_dtype",
     "grad",

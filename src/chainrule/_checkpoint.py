@@ -20,6 +20,7 @@ intact. Reading never unpickles or evaluates anything; whatever is not a valid c
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -55,10 +56,16 @@ def save(path, model, optimizer=None, **training_state) -> Path:
 
 
 def atomic_write(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file + fsync + rename."""
+    """Write ``data`` to ``path`` through a temporary file + fsync + rename.
+
+    The file gets the permissions a plain ``open(path, "wb")`` would give (0666 less the
+    umask). Temporary files a killed process left beside ``path`` are removed after the
+    rename succeeds."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -68,7 +75,23 @@ def atomic_write(path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+    _remove_stale(path)
     return path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def _remove_stale(path: Path) -> None:
+    """Delete ``.<name>.*.tmp`` files left beside ``path`` by a process that was killed."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

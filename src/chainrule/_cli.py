@@ -1,4 +1,5 @@
-"""The ``chainrule`` command: ``train`` (the default), ``evaluate``, ``predict``, ``demo``.
+"""The ``chainrule`` command: ``train`` (the default), ``evaluate``, ``predict``, ``demo``,
+``explain`` and ``experiment``.
 
 Failures print one line and exit non-zero; ``--debug`` shows the traceback instead.
 """
@@ -17,6 +18,7 @@ import numpy as np
 from ._checkpoint import CheckpointError
 
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
+_SUBCOMMANDS = ("train", "evaluate", "predict", "demo", "explain", "experiment", "-h", "--help")
 
 
 def _hidden(text: str) -> list[int]:
@@ -44,6 +46,9 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly")
     t.add_argument("--force", action="store_true", help="resume even if flags change the config")
     t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    t.add_argument(
+        "--diagnose", action="store_true", help="record layer statistics into DIR/diagnostics"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,25 +65,39 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("run_dir")
     pr.add_argument("input_file")
     sub.add_parser("demo", help="the tutorials' small graphs with their gradients")
+    from . import experiments
+    from ._explain import _cli as explain_cli
+
+    ex = sub.add_parser("explain", help="a worked example's backward pass, step by step")
+    explain_cli.add_arguments(ex)
+    experiments.add_arguments(sub.add_parser("experiment", help="the tutorials' experiments"))
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chainrule`` command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
-    if not any(a in ("train", "evaluate", "predict", "demo", "-h", "--help") for a in argv):
-        argv = [*argv, "train"]  # `chainrule` alone runs the default training job
+    rest = [a for a in argv if a != "--debug"]
+    if not any(a in _SUBCOMMANDS for a in argv) and (not rest or rest[0].startswith("-")):
+        # `chainrule` alone, or with train flags only, runs the default training job
+        argv = [*(a for a in argv if a == "--debug"), "train", *rest]
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("chainrule: interrupted; the last checkpoint is saved", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ValueError, OSError, CheckpointError, FloatingPointError) as e:
+    except (ValueError, OSError, CheckpointError, FloatingPointError, MemoryError) as e:
         if args.debug:
             raise
-        print(f"chainrule {args.command}: error: {e}", file=sys.stderr)
+        print(f"chainrule {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, MemoryError):
+        return f"out of memory ({e or 'the model or data is too large'})"
+    return "; ".join(line.strip() for line in str(e).splitlines() if line.strip())
 
 
 def _train(args) -> int:
@@ -92,11 +111,11 @@ def _train(args) -> int:
         _check_unchanged(cfg, given, args.force)
         for k, v in given.items():
             setattr(cfg, k, v)
-        train(cfg, out, resume=True, progress=args.progress)
+        train(cfg, out, resume=True, progress=args.progress, diagnose=args.diagnose)
         return 0
     cfg = Config(**given)
     out = Path(args.out or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
-    train(cfg, out, progress=args.progress)
+    train(cfg, out, progress=args.progress, diagnose=args.diagnose)
     return 0
 
 
@@ -175,11 +194,18 @@ def _checkpoint_shapes(run_dir: Path) -> dict:
     from ._run import CHECKPOINT
 
     tensors, meta = read_checkpoint(run_dir / CHECKPOINT)
-    weights = [v for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2]
+    names = sorted((k for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2),
+                   key=_layer_order)  # fmt: skip
+    weights = [tensors[k] for k in names]
     if not weights:
         raise CheckpointError(f"{run_dir / CHECKPOINT}: holds no weight matrices")
     task = json.loads(meta.get("training", "{}")).get("task", "classification")
     return {"n_in": weights[0].shape[0], "n_out": weights[-1].shape[1], "task": task}
+
+
+def _layer_order(name: str) -> list:
+    """Sort key for ``model/layers.10.weight``: numbers compare as numbers."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in name.split("/")[-1].split(".")]
 
 
 def _read_inputs(path: Path, n_features: int) -> np.ndarray:
@@ -189,10 +215,19 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
         x = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
     else:
         raise ValueError(f"{path}: inputs must be a .npy or .csv file")
-    x = np.asarray(x, dtype=np.float32).reshape(-1, n_features) if x.size else x
-    if x.ndim != 2 or x.shape[1] != n_features:
-        raise ValueError(f"{path}: expected rows of {n_features} features, got shape {x.shape}")
-    return x
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{path}: inputs must be numbers, got dtype {x.dtype}")
+    if x.ndim == 0 or len(x) == 0:
+        raise ValueError(f"{path}: no input rows (shape {x.shape})")
+    rows = np.asarray(x, dtype=np.float32).reshape(len(x), -1)  # an image per row is flattened
+    if rows.shape[1] != n_features:
+        raise ValueError(
+            f"{path}: expected rows of {n_features} features, got shape {x.shape} "
+            f"({rows.shape[1]} features per row)"
+        )
+    if not np.isfinite(rows).all():
+        raise ValueError(f"{path}: inputs contain NaN or infinity")
+    return rows
 
 
 def _demo(args) -> int:
@@ -202,4 +237,23 @@ def _demo(args) -> int:
     return 0
 
 
-_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "demo": _demo}
+def _explain(args) -> int:
+    from ._explain import _cli as explain_cli
+
+    return explain_cli.main(args)
+
+
+def _experiment(args) -> int:
+    from . import experiments
+
+    return experiments.main(args)
+
+
+_COMMANDS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "predict": _predict,
+    "demo": _demo,
+    "explain": _explain,
+    "experiment": _experiment,
+}

@@ -167,8 +167,14 @@ class _Saver:
         write_history(self.out / "history.csv", s.history)
 
 
-def train(cfg: Config, out: Path, resume: bool = False, progress=None, log=print) -> dict:
-    """Run (or resume) training into ``out``; return the metrics written to metrics.json."""
+def train(
+    cfg: Config, out: Path, resume: bool = False, progress=None, log=print, diagnose=False
+) -> dict:
+    """Run (or resume) training into ``out``; return the metrics written to metrics.json.
+
+    On resume, ``cfg`` (the saved config with any changes the caller allowed) is written
+    back to config.json and its learning rate replaces the checkpoint's. ``diagnose`` adds
+    a `diagnostics.Monitor` writing into ``out/diagnostics``."""
     cfg.validate()
     splits = load_splits(cfg)
     _random.manual_seed(cfg.seed)
@@ -180,10 +186,16 @@ def train(cfg: Config, out: Path, resume: bool = False, progress=None, log=print
     history, position = History(), None
     if resume:
         history, position = _resume(out, model, opt)
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
+        for group in opt.param_groups:  # a --force'd new rate wins over the saved one
+            group["lr"] = cfg.lr
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
     saver = _Saver(out, cfg, splits)
+    callbacks = [saver]
+    if diagnose:
+        from .diagnostics import monitor_for_run
+
+        callbacks.append(monitor_for_run(out))
     loss_fn = loss_for(splits.task)
     start = time.perf_counter()
     try:
@@ -194,7 +206,7 @@ def train(cfg: Config, out: Path, resume: bool = False, progress=None, log=print
             loader,
             cfg.epochs,
             val_data=splits.val,
-            callbacks=[saver],
+            callbacks=callbacks,
             progress=progress,
             history=history,
             resume_from=position,

@@ -7,7 +7,9 @@ stop training, save checkpoints or change the learning rate.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,9 +28,20 @@ class History:
     epoch: list[int] = field(default_factory=list)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Add one epoch's logs as a new row."""
         self.epoch.append(epoch)
         for k, v in logs.items():
             self.history.setdefault(k, []).append(float(v))
+
+    def update_last(self, logs: dict[str, float]) -> None:
+        """Add to the last row the keys of ``logs`` it does not hold yet (a callback's
+        additions, such as the learning rate a schedule just set)."""
+        row = len(self.epoch)
+        for k, v in logs.items():
+            column = self.history.setdefault(k, [])
+            if len(column) < row:
+                column.extend([float("nan")] * (row - 1 - len(column)))
+                column.append(float(v))
 
 
 class _Meter:
@@ -59,22 +72,24 @@ class TrainState:
     loss_fn: object
     loader: object
     history: History
-    epoch: int = 0
+    epoch: int = 0  # the current epoch, counted from 0
+    epochs_done: int = 0  # epochs whose row is in the history
     step: int = 0
     batch: int = 0  # batches finished in the current epoch
     epoch_loader_state: dict | None = None  # the loader's RNG state when this epoch began
-    meter: _Meter | None = None
+    meter: _Meter | None = None  # set from an epoch's first batch until its row is in history
     stop_training: bool = False
 
     def resume_point(self) -> dict:
         """JSON-able position in training; ``fit(resume_from=...)`` continues from it exactly.
 
-        Mid-epoch it records the loader state at the epoch's start, the batches done and
-        the running sums; between epochs, the next epoch and the loader's current state.
+        Mid-epoch (validation included, until the epoch's row is in the history) it records
+        the loader state at the epoch's start, the batches done and the running sums;
+        between epochs, the next epoch and the loader's current state.
         """
-        if self.meter is None:  # the epoch is complete
+        if self.meter is None:  # between epochs
             return {
-                "epoch": self.epoch + 1,
+                "epoch": self.epochs_done,
                 "batch": 0,
                 "step": self.step,
                 "loader_state": _loader_state(self.loader),
@@ -150,26 +165,105 @@ def fit(
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
     loader = _loader(train_data, batch_size, shuffle, seed)
+    if len(loader) == 0:
+        raise ValueError(
+            f"fit: the training data is empty ({len(loader.dataset)} samples, "
+            f"batch_size {loader.batch_size}, drop_last {loader.drop_last}): no batch to train on"
+        )
+    if val_data is not None:
+        val_data = _loader(val_data, batch_size, False, None)
+        _check_finite(val_data, "val_data")
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
+    state.epochs_done = initial_epoch
     if resume_from is not None:
         _restore_position(state, resume_from)
     callbacks = list(callbacks)
-    _call(callbacks, "on_train_begin", state)
-    for epoch in range(state.epoch, epochs):
-        if state.meter is None:  # a new epoch (not the one being resumed)
-            state.epoch, state.batch, state.meter = epoch, 0, _Meter()
-            state.epoch_loader_state = _loader_state(loader)
-        _call(callbacks, "on_epoch_begin", state)
-        logs = _train_epoch(state, callbacks, _show_progress(progress), epochs)
-        state.meter = None
-        if val_data is not None:
-            logs.update(evaluate(model, loss_fn, val_data, batch_size=batch_size, prefix="val_"))
-        state.history.append(epoch, logs)
-        _call(callbacks, "on_epoch_end", state, logs)
-        if state.stop_training:
-            break
-    _call(callbacks, "on_train_end", state)
+    with _Interrupts() as interrupts:
+        defer = interrupts.critical
+        _call(callbacks, "on_train_begin", state)
+        for epoch in range(state.epoch, epochs):
+            if state.meter is None:  # a new epoch (not the one being resumed)
+                state.epoch_loader_state = _loader_state(loader)
+                state.epoch, state.batch, state.meter = epoch, 0, _Meter()
+            _call(callbacks, "on_epoch_begin", state)
+            logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
+            if val_data is not None:
+                logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
+            with defer:  # the row and the position move together
+                state.history.append(epoch, logs)
+                state.epochs_done, state.meter = epoch + 1, None
+            _epoch_end(callbacks, state, logs)
+            if state.stop_training:
+                break
+        _call(callbacks, "on_train_end", state)
     return state.history
+
+
+def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
+    """on_epoch_end of every callback; what one adds to ``logs`` reaches the history before
+    the next is called (so a checkpoint saved after a schedule records its rate)."""
+    for cb in callbacks:
+        method = getattr(cb, "on_epoch_end", None)
+        if method is not None:
+            method(state, logs)
+            state.history.update_last(logs)
+
+
+class _Interrupts:
+    """While active (in the main thread, with Python's default SIGINT handler), a Ctrl-C
+    that arrives inside ``with self.critical:`` is held until that block ends: an interrupt
+    never lands between an optimizer's update and the step counter, so a checkpoint saved
+    on the way out describes weights and position that belong together."""
+
+    def __init__(self):
+        self.depth, self.pending, self.previous = 0, False, None
+        self.critical = _Critical(self)
+
+    def __enter__(self) -> _Interrupts:
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+    def _handle(self, signum, frame) -> None:
+        if self.depth:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+
+class _Critical:
+    """``with interrupts.critical:`` -- see `_Interrupts`."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: _Interrupts):
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        self.owner.depth += 1
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        owner = self.owner
+        owner.depth -= 1
+        if owner.depth == 0 and owner.pending and exc_type is None:
+            owner.pending = False
+            raise KeyboardInterrupt
+
+
+def _check_finite(loader, what: str) -> None:
+    """A clear error for NaN or infinity in a dataset's inputs (checked once, up front)."""
+    X = getattr(loader.dataset, "X", None)
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fc" and not np.isfinite(X).all():
+        bad = int(X.size - np.isfinite(X).sum())
+        raise ValueError(
+            f"fit: {what} holds {bad} NaN or infinite input values (X of shape {X.shape})"
+        )
 
 
 def _loader_state(loader):
@@ -178,6 +272,7 @@ def _loader_state(loader):
 
 def _restore_position(state: TrainState, point: dict) -> None:
     state.epoch, state.batch, state.step = point["epoch"], point["batch"], point["step"]
+    state.epochs_done = point["epoch"]
     if point["loader_state"] is not None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
@@ -186,19 +281,20 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.epoch_loader_state = point["loader_state"]
 
 
-def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int) -> dict[str, float]:
+def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -> dict:
     state.model.train()
     meter, skip = state.meter, state.batch
     bar = _progress_bar(state.loader, show, f"epoch {state.epoch + 1}/{epochs}")
     for i, (x, y) in enumerate(bar):
         if i < skip:  # already trained on before the run was interrupted
             continue
-        loss, out = train_step(state.model, state.loss_fn, state.optimizer, x, y)
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"fit: the loss became {loss} at step {state.step}")
-        meter.add(loss, _batch_metrics(out, y), len(x))
-        state.step += 1
-        state.batch += 1
+        with defer:  # a Ctrl-C waits for the step: weights and position stay consistent
+            loss, out = train_step(state.model, state.loss_fn, state.optimizer, x, y)
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"fit: the loss became {loss} at step {state.step}")
+            meter.add(loss, _batch_metrics(out, y), len(x))
+            state.step += 1
+            state.batch += 1
         _call(callbacks, "on_batch_end", state)
         if show:
             bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)

@@ -73,7 +73,7 @@ class EarlyStopping(Callback):
                 self.best_weights = state.model.state_dict()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             state.stop_training, self.stopped_epoch = True, state.epoch
 
     def on_train_end(self, state) -> None:

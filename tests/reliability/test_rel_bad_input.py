@@ -94,15 +94,13 @@ ROWS = [
      _xfail("BUG (nn losses): an empty batch gives a NaN loss (mean of nothing) and a "
             "RuntimeWarning instead of an error")),
     ("fit on an empty dataset",
-     lambda: _fit(np.zeros((0, 3), np.float32), np.zeros(0, np.int64)), ValueError, r"empty",
-     _xfail("BUG (fit): training on 0 samples 'succeeds' and records a loss of 0.0")),
+     lambda: _fit(np.zeros((0, 3), np.float32), np.zeros(0, np.int64)), ValueError,
+     r"fit: the training data is empty \(0 samples"),
     ("NaN in the training data", lambda: _fit(np.full((4, 3), np.nan, np.float32), Y4),
      FloatingPointError, r"fit: the loss became nan at step 0"),
     ("inf in the validation data",
      lambda: _fit(X4, Y4, val=(np.full((4, 3), np.inf, np.float32), Y4)),
-     (ValueError, FloatingPointError), r"val",
-     _xfail("BUG (fit/evaluate): NaN/inf in val_data is not checked: val_loss is recorded "
-            "as nan after a RuntimeWarning; no validation switch exists on ArrayDataset")),
+     ValueError, r"fit: val_data holds 12 NaN or infinite input values \(X \(4, 3\)\)"),
     ("NaN in data to standardise", lambda: cr.data.Standardizer().fit(np.array([[np.nan]])),
      ValueError, r"Standardizer\.fit: X contains NaN or infinity"),
     ("X and y of different lengths",

@@ -237,11 +237,6 @@ def test_an_unreadable_data_file(tmp_path):
     _check_failure(proc, 1, r"Permission denied")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (_cli.main): a hidden size too large to allocate ends in a MemoryError "
-    "traceback (numpy's _ArrayMemoryError is not among the exceptions main() reports)",
-)
 def test_a_hidden_size_too_large_to_allocate(tmp_path):
     proc = subprocess.run(
         chainrule_cmd("train", "--hidden", "1000000000", "--epochs", "1", "--out", "o"),

@@ -426,11 +426,13 @@ def test_sigint_during_training_exits_130_with_one_line_and_a_valid_checkpoint(r
     note("SIGINT from outside", runs=3, **{"bit-identical after resume": identical})
 
 
+# A Ctrl-C that arrives during a training step waits for the step to finish (fit defers
+# it), so a signal sent as step 5 begins leaves 5 steps done.
 SIGINT_POINTS = {  # name -> (harness spec, the position the checkpoint must record)
-    "before step 5 (epoch 0)": (lambda: "int-step:5", lambda: (0, 4)),
-    "before step 41 of epoch 3": (
+    "as step 5 begins (epoch 0)": (lambda: "int-step:5", lambda: (0, 5)),
+    "as step 41 of epoch 3 begins": (
         lambda: f"int-step:{3 * steps_per_epoch() + 41}",
-        lambda: (3, 40),
+        lambda: (3, 41),
     ),
     "inside the write of checkpoint 2": (lambda: "int-write:2:before-rename", lambda: (2, 0)),
 }
@@ -452,32 +454,18 @@ def test_sigint_at_exact_points_then_resume_is_bit_identical(reference, tmp_path
         assert same(run, ref, name), (where, name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (_training.fit / _run.train): a Ctrl-C inside optimizer.step() (or between "
-    "it and the step counter) saves weights and optimizer state that already include part "
-    "or all of the interrupted batch's update, with a position that says the batch is not "
-    "done; the resumed run trains on that batch again and diverges",
-)
 def test_sigint_inside_an_optimizer_step_then_resume_is_bit_identical(reference, tmp_path):
     ref, _ = reference
     run = tmp_path / "run"
     # 4 parameters: update 4·40 + 2 is the 2nd parameter's update of step 41
     proc = _start(["train", *CONFIG, "--out", str(run)], "9", harness="int-update:162")
     _assert_interrupted_cleanly(proc)
-    assert cr.load(run / "model.safetensors")["position"]["step"] == 40
+    assert cr.load(run / "model.safetensors")["position"]["step"] == 41  # the step finished
     assert _run(["train", "--resume", str(run)]).returncode == 0
     for name in FILES:
         assert same(run, ref, name), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (_training.fit): a Ctrl-C during an epoch's validation pass saves a "
-    "checkpoint whose position says the epoch is done (state.meter is reset before "
-    "validation) while the history does not have it yet; the resumed run's history.csv "
-    "misses that epoch",
-)
 def test_sigint_during_validation_then_resume_is_bit_identical(reference, tmp_path):
     ref, _ = reference
     run = tmp_path / "run"
@@ -564,12 +552,6 @@ def test_force_with_a_model_that_does_not_fit_fails_in_one_line(finished, capsys
     assert not has_traceback(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (_run.train): `--resume DIR --lr X --force` builds the optimizer with X, "
-    "then loading the checkpoint restores the saved param_groups, so training goes on "
-    "with the old learning rate while the checkpoint's config records X",
-)
 def test_force_with_a_new_learning_rate_uses_it(finished):
     argv = ["train", "--resume", str(finished), "--lr", "0.5", "--force"]
     assert _main([*argv, "--epochs", str(EPOCHS + 1)]) == 0

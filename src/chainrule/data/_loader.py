@@ -24,7 +24,8 @@ class DataLoader:
             ``len()`` whose ``dataset[int_array]`` returns a batch ``(X_batch, y_batch)``.
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
-        seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s.
+        seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
+            (only when ``shuffle``: an unshuffled loader leaves that generator alone).
         drop_last: leave out a last batch smaller than ``batch_size``.
 
     Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out).
@@ -47,7 +48,10 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self._rng = generator_from(seed, "DataLoader")
+        # an unshuffled loader without a seed draws nothing: evaluating must not move the
+        # library generator that dropout and initialisers use
+        unused = not self.shuffle and seed is None
+        self._rng = np.random.default_rng(0) if unused else generator_from(seed, "DataLoader")
 
     def __len__(self) -> int:
         n, b = len(self.dataset), self.batch_size

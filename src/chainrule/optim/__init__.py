@@ -12,6 +12,7 @@ A training loop::
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._optimizer import Optimizer
+from ._playground import playground
 from ._schedulers import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
 from ._sgd import SGD, Momentum, Nesterov
 from ._state import flatten_state_dict, unflatten_state_dict
@@ -37,5 +38,6 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "flatten_state_dict",
+    "playground",
     "unflatten_state_dict",
 ]

@@ -1,0 +1,162 @@
+"""The trace as an annotated graph: DOT text, and rendering it with Graphviz.
+
+Value nodes are boxes (parameters filled, constants as plain text, the output bold); op
+nodes are circles holding the op's symbol and step number, with the rule as tooltip. Each
+edge is drawn twice, as the tutorials draw it: forward, in green, labelled with the value
+that flows; backward, dashed red, labelled with the gradient the engine sent. A value used
+by several nodes (fan-out) has a double border and shows Σ, the sum of its branches.
+
+The text depends only on the trace, so the same graph always gives the same DOT.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ._format import fmt, shown_rule
+from ._labels import label
+from ._naming import op_name
+from ._values import MAX_ELEMENTS, number, shape
+
+GREEN, RED = "#2e7d32", "#c62828"
+FONT = "Helvetica,Arial,sans-serif"
+FORMATS = ("svg", "png", "pdf")
+_SYMBOLS = {
+    "Add": "+",
+    "Sub": "−",
+    "Mul": "×",
+    "Div": "÷",
+    "Neg": "−x",
+    "Pow": "xʸ",
+    "MatMul": "dot",
+    "Exp": "exp",
+    "Log": "log",
+    "Sigmoid": "σ",
+    "Sum": "Σ",
+}
+_INSTALL = (
+    "rendering needs the Graphviz 'dot' program, which is not on PATH. Install Graphviz "
+    "(Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
+    "macOS: brew install graphviz; Windows: winget install graphviz; conda: conda install "
+    "graphviz), or write the DOT text with trace.to_dot() and render it elsewhere."
+)
+
+
+class GraphvizNotFoundError(FileNotFoundError):
+    """Raised by ``Trace.render`` when the Graphviz ``dot`` program is not installed."""
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _short(trace, v, array) -> str:
+    """An edge label: the numbers of a small tensor, else its shape and norm."""
+    a = np.asarray(array)
+    if a.size <= MAX_ELEMENTS:
+        return fmt(trace, v, a)
+    norm = number(np.sqrt((a.astype(np.float64) ** 2).sum()), 4)
+    return f"{shape(a.shape)}\n{label(trace.lang, 'norm')} {norm}"
+
+
+# ----- nodes --------------------------------------------------------------------------------
+def _value_node(trace, v) -> str:
+    attrs = {"shape": "box", "style": "rounded"}
+    text = f"<B>{_html(v.name)}</B>"
+    if v.kind == "parameter":
+        attrs["style"] = "rounded,filled"
+        attrs["fillcolor"] = "#fff3c4"
+    elif v.kind == "constant":
+        attrs = {"shape": "plaintext"}
+    elif v.kind == "output":
+        attrs["penwidth"] = "2"
+        text += f" = {_html(fmt(trace, v))}"
+    if v.is_fanout:
+        attrs["peripheries"] = "2"
+        text += f'<BR/><FONT COLOR="{RED}">Σ {_html(_short(trace, v, v.grad))}</FONT>'
+    text = text.replace("\n", "<BR/>")
+    return f"  v{v.index} [{_attrs(attrs)}, label=<{text}>];"
+
+
+def _op_node(trace, step) -> str:
+    symbol = _SYMBOLS.get(step.op, op_name(step.op))
+    text = f'{_html(symbol)}<BR/><FONT POINT-SIZE="8">#{step.number}</FONT>'
+    attrs = {"shape": "circle", "margin": "0.02", "tooltip": shown_rule(step.rule, trace.lang)}
+    return f"  s{step.number} [{_attrs(attrs)}, label=<{text}>];"
+
+
+def _attrs(attrs: dict) -> str:
+    return ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
+
+
+# ----- edges --------------------------------------------------------------------------------
+def _edge(a: str, b: str, colour: str, text: str, back: bool) -> str:
+    attrs = {"color": colour, "fontcolor": colour, "label": text}
+    if back:
+        attrs.update(style="dashed", constraint="false", arrowhead="vee")
+    return f"  {a} -> {b} [{_attrs(attrs)}];"
+
+
+def _step_edges(trace, step) -> list[str]:
+    out = trace.values[step.output]
+    s = f"s{step.number}"
+    lines = []
+    for slot, index in enumerate(step.operands):
+        v = trace.values[index]
+        lines.append(_edge(f"v{index}", s, GREEN, _short(trace, v, v.data), False))
+        e = step.edge(slot)
+        if e is not None and e.downstream is not None:
+            lines.append(_edge(s, f"v{index}", RED, _short(trace, v, e.downstream), True))
+    lines.append(_edge(s, f"v{out.index}", GREEN, _short(trace, out, out.data), False))
+    lines.append(_edge(f"v{out.index}", s, RED, _short(trace, out, step.upstream), True))
+    return lines
+
+
+def to_dot(trace) -> str:
+    """The DOT text of the annotated graph."""
+    legend = label(trace.lang, "dot_legend")
+    lines = [
+        "digraph chainrule_trace {",
+        f"  graph [rankdir=LR, nodesep=0.3, ranksep=0.45, labelloc=b, fontsize=10, "
+        f"fontname={_quote(FONT)}, "
+        f"label={_quote(legend)}];",
+        f"  node [fontname={_quote(FONT)}, fontsize=11];",
+        f"  edge [fontname={_quote(FONT)}, fontsize=9, arrowsize=0.6];",
+    ]
+    lines += [_value_node(trace, v) for v in trace.values]
+    forward = sorted(trace.steps, key=lambda s: -s.number)  # forward order: last step first
+    lines += [_op_node(trace, s) for s in forward]
+    for s in forward:
+        lines += _step_edges(trace, s)
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+# ----- rendering ----------------------------------------------------------------------------
+def render(dot_text: str, path: str | Path) -> Path:
+    """Run Graphviz ``dot`` on ``dot_text``, writing ``path``; its suffix picks the format."""
+    path = Path(path)
+    kind = path.suffix.lstrip(".").lower()
+    if kind not in FORMATS:
+        raise ValueError(f"render: {path} must end in one of .svg, .png, .pdf")
+    program = shutil.which("dot")
+    if program is None:
+        raise GraphvizNotFoundError(_INSTALL)
+    done = subprocess.run(
+        [program, f"-T{kind}", "-o", str(path)],
+        input=dot_text.encode("utf-8"),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: Graphviz dot failed ({done.returncode}): {err}")
+    return path

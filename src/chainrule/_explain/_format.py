@@ -1,0 +1,147 @@
+"""The trace as a table: plain text for the terminal, or Markdown.
+
+Each step is one row for the node's output (forward value, upstream gradient, rule) and
+one row per input (forward value, local gradient, downstream gradient, check). Below the
+table: the fan-out sums and the leaves' gradients.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ._labels import label
+from ._values import value
+
+CHECK = {"exact": "✓", "close": "≈", "mismatch": "✗", None: ""}
+_COLUMNS = (
+    "col_step",
+    "col_op",
+    "col_tensor",
+    "col_forward",
+    "upstream",
+    "local",
+    "downstream",
+    "col_check",
+    "col_rule",
+)
+
+
+def shown_rule(rule: str, lang: str) -> str:
+    """An op's rule as shown: the whole sentence in English; in Korean only its formula,
+    the part before the English prose (" — …", "; …")."""
+    if lang == "en":
+        return rule
+    return rule.split(" — ")[0].split("; ")[0].rstrip(".")
+
+
+def fmt(trace, v, array=None) -> str:
+    """``array`` (default: the value's forward data) written with ``v``'s precision."""
+    data = v.data if array is None else array
+    return value(data, trace.lang, trace.decimals_of(v))
+
+
+def rows(trace) -> list[list[str]]:
+    """The table's body: for each step, its output row then one row per operand."""
+    out = []
+    for s in trace.steps:
+        v = trace.values[s.output]
+        out.append([str(s.number), s.op, v.name, fmt(trace, v), fmt(trace, v, s.upstream)])
+        out[-1] += ["", "", "", shown_rule(s.rule, trace.lang)]
+        for slot, index in enumerate(s.operands):
+            out.append(_operand_row(trace, s, slot, trace.values[index]))
+    return out
+
+
+def _operand_row(trace, step, slot: int, v) -> list[str]:
+    e = step.edge(slot)
+    none = label(trace.lang, "no_grad")
+    if e is None:
+        return ["", "", v.name, fmt(trace, v), "", none, none, "", ""]
+    local = fmt(trace, v, e.local) if e.local is not None else e.rule
+    down = fmt(trace, v, e.downstream) if e.downstream is not None else none
+    return ["", "", v.name, fmt(trace, v), "", local, down, CHECK[e.check], ""]
+
+
+def header(trace) -> list[str]:
+    """The column titles in the trace's language."""
+    return [label(trace.lang, c) for c in _COLUMNS]
+
+
+def intro(trace) -> list[str]:
+    """The title line and the law the table checks."""
+    out = trace.output
+    n = len(trace.steps)
+    title = label(trace.lang, "title", out=out.name, value=fmt(trace, out), n=n, s="s"[: n != 1])
+    return [title, label(trace.lang, "law") + " (" + label(trace.lang, "checked") + ")"]
+
+
+def fanout_lines(trace) -> list[str]:
+    """One line per fan-out value: each branch's contribution, then their sum."""
+    lines = []
+    for v in trace.values:
+        if not v.is_fanout or v.grad is None:
+            continue
+        parts = []
+        for number, slot in v.consumers:
+            s = trace.step(number)
+            via = label(trace.lang, "via", step=number, op=s.op)
+            parts.append(f"{fmt(trace, v, s.edge(slot).downstream)} ({via})")
+        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {fmt(trace, v, v.grad)}")
+    return lines
+
+
+def leaf_lines(trace) -> list[str]:
+    """``∂out/∂w = …`` for every leaf that requires grad."""
+    out = trace.output.name
+    return [
+        f"∂{out}/∂{v.name} = {fmt(trace, v, v.grad)}"
+        for v in trace.values
+        if v.kind == "parameter" and v.grad is not None
+    ]
+
+
+# ----- plain text ----------------------------------------------------------------------------
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (Hangul and other wide characters count 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, n: int) -> str:
+    return text + " " * (n - width(text))
+
+
+def _aligned(table: list[list[str]]) -> list[str]:
+    widths = [max(width(row[i]) for row in table) for i in range(len(table[0]))]
+    return ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in table]
+
+
+def table(trace) -> str:
+    """The whole report as plain text."""
+    lines = [*intro(trace), ""]
+    if trace.steps:
+        lines += _aligned([header(trace), *rows(trace)])
+    for key, section in (("fanout_title", fanout_lines), ("leaves_title", leaf_lines)):
+        body = section(trace)
+        if body:
+            lines += ["", label(trace.lang, key) + ":", *("  " + b for b in body)]
+    return "\n".join(lines)
+
+
+# ----- Markdown ------------------------------------------------------------------------------
+def _md_row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def markdown(trace) -> str:
+    """The whole report as Markdown: a table and two lists."""
+    title, law = intro(trace)
+    lines = [f"**{title}**", "", law, ""]
+    if trace.steps:
+        head = header(trace)
+        lines += [_md_row(head), _md_row(["---"] * len(head))]
+        lines += [_md_row(r) for r in rows(trace)]
+    for key, section in (("fanout_title", fanout_lines), ("leaves_title", leaf_lines)):
+        body = section(trace)
+        if body:
+            lines += ["", f"**{label(trace.lang, key)}**", "", *(f"- {b}" for b in body)]
+    return "\n".join(lines)

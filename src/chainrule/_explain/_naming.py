@@ -1,0 +1,109 @@
+"""The graph's tensors in forward order, and a name for each.
+
+Forward order is a depth-first post-order from the output, taking each node's inputs left
+to right: it depends only on how the graph was built, so the names (and the DOT text) are
+the same every time. Naming rules, in that order:
+
+- a tensor's own ``name``;
+- the output: ``L`` (``out1``, … if the user took ``L``);
+- an intermediate: its op's name and a counter (``mul1``, ``mul2``, ``sigmoid1``);
+- a leaf that requires grad: ``w1``, ``w2``, …;
+- an unnamed one-element leaf without grad (a Python number such as the 2 in ``x ** 2``):
+  its value, e.g. ``2`` -- a "constant";
+- any other leaf: ``x1``, ``x2``, ….
+
+Generated names skip every name the user gave, so ``x1`` is never used twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .._tensor import Tensor
+from ._values import value
+
+_RELEASED = (
+    "explain: part of this graph was already released by an earlier backward(); compute "
+    "the output again, or pass retain_graph=True to that backward"
+)
+_SHORT = {
+    "MatMul": "matmul",
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "SoftmaxWithLoss": "softmax_loss",
+    "BCEWithLogits": "bce",
+}
+
+
+def forward_order(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was computed from, leaves first, ``root`` last."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        t, finished = stack.pop()
+        if finished:
+            order.append(t)
+        elif id(t) not in visited:
+            visited.add(id(t))
+            stack.append((t, True))
+            stack.extend((x, False) for x in reversed(_inputs(t)) if id(x) not in visited)
+    return order
+
+
+def _inputs(t: Tensor) -> tuple:
+    node = t._node
+    if node is None:
+        return ()
+    if node.released:
+        raise RuntimeError(_RELEASED)
+    return node.inputs
+
+
+def op_name(op: str) -> str:
+    """An op's class name in snake case: Sigmoid → sigmoid, LogSoftmax → log_softmax."""
+    return _SHORT.get(op) or re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+
+
+def names(order: list[Tensor], root: Tensor) -> list[tuple[str, str, bool]]:
+    """``(name, kind, named by the user)`` for each tensor of ``order``."""
+    taken = {t.name for t in order if t.name}
+    counters: dict[str, int] = {}
+
+    def fresh(prefix: str) -> str:
+        n = counters.get(prefix, 0) + 1
+        while f"{prefix}{n}" in taken:
+            n += 1
+        counters[prefix] = n
+        return f"{prefix}{n}"
+
+    out = []
+    for t in order:
+        kind = _kind(t, root)
+        if t.name:
+            out.append((t.name, kind, True))
+            continue
+        out.append((_generated(t, kind, taken, fresh), kind, False))
+    return out
+
+
+def _kind(t: Tensor, root: Tensor) -> str:
+    if t is root:
+        return "output"
+    if t._node is not None:
+        return "intermediate"
+    if t.requires_grad:
+        return "parameter"
+    return "constant" if t.size == 1 and not t.name else "input"
+
+
+def _generated(t: Tensor, kind: str, taken: set, fresh) -> str:
+    if kind == "output":
+        return "L" if "L" not in taken else fresh("out")
+    if kind == "intermediate":
+        return fresh(op_name(t._node.name))
+    if kind == "parameter":
+        return fresh("w")
+    if kind == "constant":
+        return value(t.data.reshape(()), "en")
+    return fresh("x")

@@ -1,0 +1,204 @@
+"""`explain`: run backward once with the engine's ``record`` callback and keep what it saw.
+
+Nothing here computes a gradient. The upstream and downstream gradients are the ones the
+engine passes to ``record``; the local gradients come from the node itself, read inside
+the callback before the node is released: ``node.local()`` for elementwise nodes, and the
+node's own ``backward`` applied to an upstream gradient of 1 for other nodes with a
+one-element output. The only arithmetic is the check downstream = local × upstream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _engine
+from .._tensor import Tensor
+from ..ops._common import unbroadcast
+from ..ops._elementwise import Elementwise
+from ._labels import check_lang
+from ._naming import forward_order, names
+from ._trace import Edge, Step, Trace, Value
+from ._values import shape
+
+
+def explain(
+    output: Tensor,
+    lang: str = "en",
+    retain_graph: bool = False,
+    grad=None,
+    decimals: int | None = None,
+) -> Trace:
+    """Run backward from ``output`` and record every node: values and gradients.
+
+    This *is* a backward pass: leaf gradients are added to ``.grad`` exactly as
+    ``output.backward()`` adds them (clear them first if you want only this pass), and the
+    graph is released afterwards unless ``retain_graph=True``.
+
+    Unnamed tensors get names in forward order (leaves first): leaves that require grad
+    w1, w2, …; other leaves x1, x2, …, except unnamed one-element constants, which are
+    named by their value (0.5); intermediates after their op (mul1, sigmoid1, …); the output
+    L. Generated names skip the names you gave.
+
+    Args:
+        output: the tensor to differentiate, usually a scalar loss.
+        lang: "en" (default) or "ko" for the tutorials' Korean terms.
+        retain_graph: keep the graph so backward (or explain) can run again.
+        grad: the upstream gradient of ``output`` when it is not a single number.
+        decimals: decimals for every number shown (default: 8 for float64, else 6).
+
+    Returns:
+        A `Trace` (see ``trace.table()``, ``transcript``, ``to_dot``, ``render``).
+    """
+    check_lang(lang)
+    if not isinstance(output, Tensor):
+        raise TypeError(f"explain: expected a Tensor, got {type(output).__name__}")
+    order = forward_order(output)
+    labels = names(order, output)
+    recorder = _Recorder(order)
+    _engine.backward(output, grad, retain_graph=retain_graph, record=recorder)
+    values = _values(order, labels, output, recorder, grad)
+    return Trace(values, recorder.steps, len(order) - 1, lang, decimals, order)
+
+
+class _Recorder:
+    """The ``record`` callback: one `Step` per node, in the engine's backward order."""
+
+    def __init__(self, order: list[Tensor]) -> None:
+        self.index = {id(t): i for i, t in enumerate(order)}
+        self.steps: list[Step] = []
+
+    def __call__(self, node, out: Tensor, grad_out, grads_in) -> None:
+        upstream = np.array(grad_out, dtype=out.dtype)  # a copy: later adds cannot reach it
+        elementwise_locals = _elementwise_locals(node)
+        elementwise = elementwise_locals is not None
+        locals_ = _locals(node, out, elementwise_locals)
+        rules = _shape_rules(node, out) if not elementwise else (None,) * len(node.inputs)
+        edges = tuple(
+            _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i])
+            for i, (t, gi, need) in enumerate(zip(node.inputs, grads_in, node.needs_grad))
+            if need
+        )
+        operands = tuple(self.index[id(t)] for t in node.inputs)
+        number, output = len(self.steps) + 1, self.index[id(out)]
+        step = Step(
+            number, node.name, rule_of(node), elementwise, output, operands, upstream, edges
+        )
+        self.steps.append(step)
+
+
+def rule_of(node) -> str:
+    """The op's derivative: its ``derivative`` attribute, else its docstring's first line."""
+    rule = getattr(type(node), "derivative", None)
+    if rule:
+        return rule
+    doc = (type(node).__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else node.name
+
+
+def _elementwise_locals(node) -> tuple | None:
+    """``node.local()`` of an elementwise node (None for other nodes, or if not written)."""
+    if not isinstance(node, Elementwise):
+        return None
+    try:
+        return tuple(node.local())
+    except NotImplementedError:  # a user's Elementwise that only wrote backward
+        return None
+
+
+def _locals(node, out: Tensor, elementwise_locals) -> tuple:
+    """∂out/∂input for each input, or None where the node only has a rule with shapes."""
+    n = len(node.inputs)
+    if elementwise_locals is not None:
+        raw = elementwise_locals
+    elif out.size == 1:  # a Jacobian row: the node's own backward with upstream 1
+        raw = node.backward(np.ones(out.shape, dtype=out.dtype))
+        raw = raw if isinstance(raw, tuple) else (raw,)
+    else:
+        return (None,) * n
+    return tuple(
+        None if loc is None or not need else _as_float(loc, t.dtype)
+        for loc, t, need in zip(raw, node.inputs, node.needs_grad)
+    )
+
+
+def _as_float(a, dtype) -> np.ndarray:
+    a = np.array(a.data if isinstance(a, Tensor) else a)  # a copy
+    return a.astype(dtype) if a.dtype == bool else a
+
+
+def _edge(value: int, slot: int, t: Tensor, local, upstream, gi, rule) -> Edge:
+    down = None if gi is None else np.array(gi, dtype=t.dtype)  # as the engine converts it
+    check = None
+    if local is not None and down is not None:
+        check = _check(local, upstream, down, t.shape)
+    return Edge(value, slot, local, rule, down, check)
+
+
+def _check(local, upstream, down, shape_) -> str:
+    """Does the downstream gradient equal unbroadcast(local × upstream), as shown?"""
+    expected = np.asarray(unbroadcast(np.asarray(upstream * local), shape_), dtype=down.dtype)
+    if expected.shape == down.shape and np.array_equal(expected, down, equal_nan=True):
+        return "exact"
+    tol = 1e-12 if down.dtype == np.float64 else 1e-5
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    if expected.shape == down.shape and np.allclose(expected, down, rtol=tol, atol=tol * scale):
+        return "close"
+    return "mismatch"
+
+
+def _rule_parts(node) -> tuple[str, ...]:
+    """The rule split per input ("dX = dY·Wᵀ", "dW = Xᵀ·dY") when it names each input."""
+    rule, n = rule_of(node), len(node.inputs)
+    parts = tuple(p.strip() for p in rule.split(", "))
+    if getattr(type(node), "derivative", None) and len(parts) >= n:
+        return parts[:n]
+    return (rule,) * n
+
+
+def _shape_rules(node, out: Tensor) -> tuple[str, ...]:
+    """For each input, its part of the rule with the shapes it maps."""
+    parts = _rule_parts(node)
+    return tuple(_shape_rule(node, i, parts, out.shape) for i in range(len(node.inputs)))
+
+
+def _shape_rule(node, i: int, parts: tuple[str, ...], out: tuple[int, ...]) -> str:
+    """The rule for input ``i`` with the shapes it maps: upstream shape → input shape."""
+    shapes = [t.shape for t in node.inputs]
+    if node.name in ("MatMul", "Affine") and i < 2 and len(shapes[0]) == len(shapes[1]) == 2:
+        x, w = shapes[0], shapes[1]
+        product = f"{shape(out)}·{shape(w[::-1])}" if i == 0 else f"{shape(x[::-1])}·{shape(out)}"
+        return f"{parts[i]}: {product} → {shape(shapes[i])}"
+    return f"{parts[i].rstrip('.')}: {shape(out)} → {shape(shapes[i])}"
+
+
+def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
+    """The `Value` of every tensor, with its total gradient as the engine formed it."""
+    steps = recorder.steps
+    producer = {s.output: s.number for s in steps}
+    consumers: dict[int, list[tuple[int, int]]] = {}
+    for s in steps:
+        for e in s.inputs:
+            consumers.setdefault(e.value, []).append((s.number, e.slot))
+    out = []
+    for i, t in enumerate(order):
+        total = _total(i, t, steps, producer, consumers, root, grad)
+        name, kind, named = labels[i]
+        used = tuple(consumers.get(i, ()))
+        out.append(Value(i, name, kind, named, np.array(t.data), total, producer.get(i), used))
+    return out
+
+
+def _total(i, t, steps, producer, consumers, root, grad):
+    """∂output/∂t: a node output's upstream gradient, or the sum a leaf received."""
+    if i in producer:
+        return steps[producer[i] - 1].upstream
+    if t is root:
+        return np.ones(t.shape, t.dtype) if grad is None else np.array(grad, dtype=t.dtype)
+    if not t.requires_grad:
+        return None
+    total = None
+    for number, slot in consumers.get(i, ()):
+        gi = steps[number - 1].edge(slot).downstream
+        if gi is not None:  # added in the engine's order, so the sum is the engine's
+            total = gi.copy() if total is None else total + gi
+    return total if total is not None else np.zeros(t.shape, t.dtype)

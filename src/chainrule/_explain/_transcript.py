@@ -1,0 +1,196 @@
+"""The chain rule for one tensor, written out the way the tutorials write it by hand.
+
+    ∂E/∂W5 = ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5 = a × b × c = d
+
+Every path from the tensor to the output through the recorded nodes is one product of the
+nodes' local gradients; the paths are summed. The product runs from the output down, as
+the engine multiplies, and the result is compared with the gradient the engine formed. In a
+graph whose tensors are not all single numbers, the factors are Jacobians: the transcript
+then follows each path with the rule and shapes of every node and the gradient the engine
+sent along it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._format import CHECK, fmt
+from ._labels import label
+from ._transcript_text import render_nonscalar, render_scalar
+from ._values import shape
+
+#: more paths than this are not written out one by one
+MAX_PATHS = 64
+FORMATS = ("text", "markdown", "latex")
+
+
+def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
+    """See `Trace.transcript`."""
+    if fmt_ not in FORMATS:
+        raise ValueError(f"transcript: fmt must be one of {FORMATS}, got {fmt_!r}")
+    v = trace[of] if isinstance(of, (Tensor, str)) else None
+    if v is None:
+        raise TypeError(f"transcript: 'of' must be a Tensor or a name, got {type(of).__name__}")
+    if v.grad is None:
+        raise ValueError(f"transcript: {v.name} does not require grad, so it has no gradient")
+    if v.index == trace.root:
+        raise ValueError(f"transcript: {v.name} is the output; pass a tensor it was computed from")
+    paths, complete = _paths(trace, v.index)
+    scalar = _is_scalar(trace, paths)
+    if scalar and complete:
+        return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
+    return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
+
+
+def _paths(trace, start: int) -> tuple[list[list[tuple[int, int]]], bool]:
+    """Every path ``[(step, slot), …]`` from ``start`` up to the output (leaf end first),
+    and whether all of them fit under MAX_PATHS."""
+    done: list[list[tuple[int, int]]] = []
+    stack: list[tuple[int, list]] = [(start, [])]
+    while stack:
+        index, path = stack.pop()
+        if index == trace.root:
+            done.append(path)
+            if len(done) > MAX_PATHS:
+                return done[:MAX_PATHS], False
+            continue
+        # paths in forward order: the consumer computed first comes first
+        consumers = sorted(trace.values[index].consumers, key=lambda c: trace.step(c[0]).output)
+        for number, slot in reversed(consumers):
+            stack.append((trace.step(number).output, [*path, (number, slot)]))
+    return done, True
+
+
+def _is_scalar(trace, paths) -> bool:
+    for path in paths:
+        for number, slot in path:
+            s = trace.step(number)
+            e = s.edge(slot)
+            sizes = (trace.values[s.output].data.size, trace.values[e.value].data.size)
+            if e.local is None or e.local.size != 1 or sizes != (1, 1):
+                return False
+    return True
+
+
+# ----- scalar graphs: products of numbers -------------------------------------------------------
+def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
+    terms = [_term(trace, v, path, expand) for path in paths]
+    total = terms[0]["value"]
+    for t in terms[1:]:
+        total = total + t["value"]
+    grad = v.grad.reshape(())
+    return {
+        "out": trace.output.name,
+        "leaf": v.name,
+        "terms": terms,
+        "sum": fmt(trace, v, total),
+        "engine": fmt(trace, v, grad),
+        "check": _agreement(total, grad, trace.lang),
+        "update": None if lr is None else _update(trace, v, lr),
+    }
+
+
+def _agreement(total, grad, lang: str) -> str:
+    if total == grad:
+        return CHECK["exact"]
+    if np.isclose(total, grad):
+        return CHECK["close"] + " " + label(lang, "tr_close")
+    return CHECK["mismatch"]
+
+
+def _product(first, factors):
+    """``first × factors[-1] × … × factors[0]``: from the output end, as backward runs."""
+    out = first
+    for f in reversed(factors):
+        out = out * f
+    return out
+
+
+def _term(trace, v, path, expand: bool) -> dict:
+    """One path: the factors between stops (∂a/∂b and its number) and their product."""
+    chain = [v.index] + [trace.step(n).output for n, _ in path]  # leaf … output
+    locals_ = [trace.step(n).edge(slot).local.reshape(()) for n, slot in path]
+    one = np.ones((), dtype=v.grad.dtype)
+    factors = [
+        (trace.values[chain[hi]].name, trace.values[chain[lo]].name, _product(one, locals_[lo:hi]))
+        for lo, hi in itertools.pairwise(_stops(trace, chain, expand))
+    ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
+    value = _product(trace.output.grad.reshape(()), locals_)  # the seed is 1 unless given
+    return {
+        "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
+        "value": value,
+        "text": fmt(trace, v, value),
+    }
+
+
+def _stops(trace, chain: list[int], expand: bool) -> list[int]:
+    """Positions in ``chain`` where a factor starts or ends."""
+    last = len(chain) - 1
+    if expand or not any(v.named and v.kind == "intermediate" for v in trace.values):
+        return list(range(last + 1))
+    named = [i for i in range(1, last) if trace.values[chain[i]].named]
+    return [0, *named, last]
+
+
+def _update(trace, v, lr: float) -> dict:
+    new = v.data - lr * v.grad  # the SGD step w ← w − η·∂E/∂w, in the tensor's dtype
+    return {
+        "lr": fmt(trace, v, np.asarray(lr)),
+        "old": fmt(trace, v),
+        "grad": fmt(trace, v, v.grad),
+        "new": fmt(trace, v, new),
+    }
+
+
+# ----- other graphs: rules with shapes ----------------------------------------------------------
+def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict:
+    """Each path node by node; for graphs of tensors, or with too many paths to sum."""
+    out, lang = trace.output, trace.lang
+    title = label(lang, "tr_title", out=out.name, leaf=v.name) + f" {shape(v.data.shape)}"
+    scalar, complete = scalar_complete
+    lines = [] if scalar else [label(lang, "tr_not_scalar")]
+    if not complete:
+        lines.append(label(lang, "tr_many", n=MAX_PATHS))
+    for i, path in enumerate(paths, 1):
+        lines.append(label(lang, "tr_path", i=i) + ": " + _route(trace, v, path))
+        lines += ["  " + _hop(trace, number, slot) for number, slot in reversed(path)]
+    lines += _into(trace, v)
+    if lr is not None:
+        u = _update(trace, v, lr)
+        lines.append(label(lang, "tr_update", lr=u["lr"]) + ":")
+        lines.append(f"{v.name}⁺ = {v.name} − η·∂{out.name}/∂{v.name} = {u['new']}")
+    return {"title": title, "lines": lines}
+
+
+def _route(trace, v, path) -> str:
+    parts = [v.name]
+    for number, _ in path:
+        s = trace.step(number)
+        o = trace.values[s.output]
+        parts += [f"{s.op} (#{number})", f"{o.name} {shape(o.data.shape)}"]
+    return " → ".join(parts)
+
+
+def _hop(trace, number: int, slot: int) -> str:
+    """One node on the way back: the gradient it sent to one input, and by which rule."""
+    s = trace.step(number)
+    e = s.edge(slot)
+    x, out = trace.values[e.value], trace.output
+    how = [e.rule] if e.rule is not None else []
+    if e.local is not None:
+        how.append(f"{label(trace.lang, 'local')} {fmt(trace, x, e.local)}")
+    grad = fmt(trace, x, e.downstream)
+    where = f"∂{out.name}/∂{x.name} {shape(x.data.shape)}"
+    return f"#{number} {s.op}: {where} = {grad}   [{'; '.join(how)}]"
+
+
+def _into(trace, v) -> list[str]:
+    out = trace.output.name
+    parts = [fmt(trace, v, trace.step(n).edge(slot).downstream) for n, slot in v.consumers]
+    total = f"∂{out}/∂{v.name} = {fmt(trace, v, v.grad)}"
+    if len(parts) > 1:
+        return [label(trace.lang, "tr_into", leaf=v.name) + ": " + " + ".join(parts), total]
+    return [total]

@@ -1,0 +1,133 @@
+"""A transcript written out as text, Markdown or LaTeX (the content is built elsewhere)."""
+
+from __future__ import annotations
+
+import re
+
+from ._format import width
+from ._labels import label
+
+
+def _d(num: str, den: str) -> str:
+    return f"∂{num}/∂{den}"
+
+
+def _times(numbers: list[str]) -> str:
+    return " × ".join(f"({n})" if n.startswith("-") else n for n in numbers)
+
+
+def _title(data: dict, lang: str) -> str:
+    title = label(lang, "tr_title", out=data["out"], leaf=data["leaf"])
+    if len(data["terms"]) > 1:
+        n = len(data["terms"])
+        title += ": " + label(lang, "tr_paths", n=n, leaf=data["leaf"], out=data["out"])
+    return title
+
+
+def _update_line(data: dict) -> str:
+    u, out, w = data["update"], data["out"], data["leaf"]
+    step = f"{u['old']} − {u['lr']} × {_times([u['grad']])}"
+    return f"{w}⁺ = {w} − η·{_d(out, w)} = {step} = {u['new']}"
+
+
+# ----- scalar transcripts --------------------------------------------------------------------
+def _term_lines(term: dict, head: str) -> list[str]:
+    """``head chain`` / ``= factors`` / ``= product`` (fewer lines for a single factor)."""
+    pad = " " * (width(head) - 2)
+    names = " × ".join(_d(num, den) for num, den, _ in term["factors"])
+    if len(term["factors"]) == 1:
+        return [f"{head}{term['text']}"]
+    values = _times([text for _, _, text in term["factors"]])
+    return [f"{head}{names}", f"{pad}= {values}", f"{pad}= {term['text']}"]
+
+
+def _scalar_text(data: dict, lang: str) -> list[str]:
+    """The transcript's lines, shared by the text and Markdown forms."""
+    whole = _d(data["out"], data["leaf"])
+    lines = []
+    terms = data["terms"]
+    if len(terms) == 1:
+        lines += _term_lines(terms[0], f"{whole} = ")
+    else:
+        for i, term in enumerate(terms, 1):
+            lines += _term_lines(term, label(lang, "tr_path", i=i) + ": ")
+        parts = " + ".join(
+            f"({t['text']})" if t["text"].startswith("-") else t["text"] for t in terms
+        )
+        lines.append(f"{whole} = {parts} = {data['sum']}")
+    lines.append(f"{label(lang, 'tr_engine')}: {whole} = {data['engine']} {data['check']}")
+    if data["update"]:
+        lines.append(label(lang, "tr_update", lr=data["update"]["lr"]) + ":")
+        lines.append(_update_line(data))
+    return lines
+
+
+def render_scalar(data: dict, fmt: str, lang: str) -> str:
+    """A scalar-graph transcript in ``fmt`` ("text", "markdown" or "latex")."""
+    if fmt == "latex":
+        return _scalar_latex(data, lang)
+    lines = _scalar_text(data, lang)
+    if fmt == "markdown":
+        return f"**{_title(data, lang)}**\n\n```\n" + "\n".join(lines) + "\n```"
+    return _title(data, lang) + "\n" + "\n".join("  " + line for line in lines)
+
+
+def render_nonscalar(data: dict, fmt: str) -> str:
+    """A transcript of a graph with tensors: the path lines under a title."""
+    if fmt == "latex":
+        body = "\n".join(data["lines"])
+        return f"\\paragraph{{{data['title']}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
+    if fmt == "markdown":
+        return f"**{data['title']}**\n\n```\n" + "\n".join(data["lines"]) + "\n```"
+    return data["title"] + "\n" + "\n".join("  " + line for line in data["lines"])
+
+
+# ----- LaTeX ------------------------------------------------------------------------------------
+def tex_name(name: str) -> str:
+    """W5 → W_{5}, mul1 → \\mathrm{mul}_{1}, x → x; anything else in \\text{}."""
+    m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+    if m:
+        return f"{_tex_base(m.group(1))}_{{{m.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]+", name):
+        return _tex_base(name)
+    return "\\text{" + re.sub(r"([_&%$#{}])", r"\\\1", name) + "}"
+
+
+def _tex_base(letters: str) -> str:
+    return letters if len(letters) == 1 else f"\\mathrm{{{letters}}}"
+
+
+def _frac(num: str, den: str) -> str:
+    return f"\\frac{{\\partial {tex_name(num)}}}{{\\partial {tex_name(den)}}}"
+
+
+def _tex_times(numbers: list[str]) -> str:
+    return _times(numbers).replace("×", "\\times")
+
+
+def _scalar_latex(data: dict, lang: str) -> str:
+    whole = _frac(data["out"], data["leaf"])
+    rows = []
+    for i, term in enumerate(data["terms"], 1):
+        head = whole if len(data["terms"]) == 1 else f"\\text{{{label(lang, 'tr_path', i=i)}}}"
+        chain = " \\times ".join(_frac(num, den) for num, den, _ in term["factors"])
+        values = _tex_times([text for _, _, text in term["factors"]])
+        if len(term["factors"]) == 1:
+            rows.append(f"{head} &= {term['text']}")
+        else:
+            rows.append(f"{head} &= {chain} = {values} = {term['text']}")
+    if len(data["terms"]) > 1:
+        parts = _times([t["text"] for t in data["terms"]]).replace("×", "+")
+        rows.append(f"{whole} &= {parts} = {data['sum']}")
+    if data["update"]:
+        rows.append(_latex_update(data))
+    engine = f"% {label(lang, 'tr_engine')}: {data['engine']} {data['check']}"
+    body = " \\\\\n".join(rows)
+    return f"% {_title(data, lang)}\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n{engine}"
+
+
+def _latex_update(data: dict) -> str:
+    u, w = data["update"], tex_name(data["leaf"])
+    grad = _frac(data["out"], data["leaf"])
+    step = f"{u['old']} - {u['lr']} \\times {_times([u['grad']])}"
+    return f"{w}^{{+}} &= {w} - \\eta {grad} = {step} = {u['new']}"

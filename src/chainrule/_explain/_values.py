@@ -1,0 +1,87 @@
+"""Numbers as explain writes them: small tensors in full, large ones as a summary.
+
+Every number is written with a fixed number of decimals (8 for float64, 6 otherwise), as
+the tutorials do: σ(0.44498412) reads 0.60944600. Trailing zeros are dropped only when the
+shorter form is the stored number itself (up to a few units of rounding), so 0.45 stays
+0.45 and 100 × 2 × 1.1 reads 220. Magnitudes below 1e-4 or from 1e8 up are written in
+scientific notation so that no nonzero value is ever shown as 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._labels import label
+
+#: tensors with at most this many elements are written in full
+MAX_ELEMENTS = 6
+_SUMMARY_DECIMALS = 4
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+def decimals_for(dtype) -> int:
+    """8 decimals for float64 (the tutorials' hand calculations), 6 for other dtypes."""
+    return 8 if np.dtype(dtype) == np.float64 else 6
+
+
+def number(x, decimals: int, eps: float = _EPS64) -> str:
+    """One number with ``decimals`` decimals (ASCII minus); see the module docstring."""
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-4 or abs(x) >= 1e8:
+        mantissa, exponent = f"{x:.{decimals - 1}e}".split("e")
+        return f"{_strip(mantissa, x, eps, 'e' + exponent)}e{int(exponent)}"
+    return _strip(f"{x:.{decimals}f}", x, eps)
+
+
+def _strip(text: str, x: float, eps: float, exponent: str = "") -> str:
+    """``text`` without trailing zeros when that still names ``x`` (within 4 ulps)."""
+    short = text.rstrip("0").rstrip(".") if "." in text else text
+    if short != text and abs(float(short + exponent) - x) > 4 * eps * abs(x):
+        return text
+    return "0" if short == "-0" else short
+
+
+def array(a: np.ndarray, decimals: int) -> str:
+    """A small array on one line: ``[[0.3, 2.9, 4]]``; a 0-d array as a plain number."""
+    if a.ndim == 0:
+        eps = float(np.finfo(a.dtype).eps) if a.dtype.kind == "f" else _EPS64
+        return number(a, decimals, eps)
+    return "[" + ", ".join(array(row, decimals) for row in a) + "]"
+
+
+def shape(s: tuple[int, ...]) -> str:
+    """A shape as ``(2, 3)``; a scalar's as ``()``."""
+    return "(" + ", ".join(str(n) for n in s) + ")"
+
+
+def summary(a: np.ndarray, lang: str) -> str:
+    """Shape, mean, std, min, max and norm of a large array, on one line."""
+    f = np.asarray(a, dtype=np.float64)
+    d = _SUMMARY_DECIMALS
+    stats = (
+        ("mean", f.mean()),
+        ("std", f.std()),
+        ("min", f.min()),
+        ("max", f.max()),
+        ("norm", np.sqrt((f * f).sum())),
+    )
+    parts = [f"{label(lang, key)} {number(v, d)}" for key, v in stats]
+    return f"{label(lang, 'shape')} {shape(a.shape)}: " + ", ".join(parts)
+
+
+def value(a, lang: str, decimals: int | None = None, limit: int = MAX_ELEMENTS) -> str:
+    """A tensor's value: every number when it is small, else :func:`summary`."""
+    a = np.asarray(a)
+    if a.dtype == bool:
+        a = a.astype(np.int8)
+    if a.size > limit:
+        return summary(a, lang)
+    if a.dtype.kind in "iu":
+        return np.array2string(a, separator=", ") if a.ndim else str(int(a))
+    return array(a, decimals if decimals is not None else decimals_for(a.dtype))

@@ -1,0 +1,224 @@
+"""`Monitor`: a `fit` callback that measures what the vanishing-gradient lesson talks about.
+
+Per recorded epoch it keeps each activation layer's statistics on a fixed probe batch and
+each parameter's gradient norm, and warns (one line each) when gradients vanish or explode
+or the loss stops being finite.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .._tensor import Tensor
+from ..callbacks import Callback
+from . import _checks, _plot, _report
+from ._probe import layer_outputs
+from ._records import Alert, EpochRecord, layer_of
+from ._stats import activation_stats
+
+Warn = bool | Callable[[str], None]
+
+
+class Monitor(Callback):
+    """Record activations and gradients per layer while `chainrule.fit` trains.
+
+    Activations: after each recorded epoch, a fixed probe batch goes through the model in
+    eval mode without a graph, and every activation layer's output is summarised (mean,
+    std, histogram; for sigmoid and tanh the share of saturated units, whose local gradient
+    is below 1% of its maximum; for ReLU the share of dead units, never positive on the
+    probe). The probe is ``probe`` or the first ``probe_size`` training samples in dataset
+    order, so the loader's random state, and hence training, is untouched.
+
+    Gradients: after every batch of a recorded epoch, each parameter's ``.grad`` norm (and
+    each layer's, over all its parameters); the record holds their mean over the epoch.
+
+    Warnings (one line each, when a condition starts): vanishing gradients (first layer's
+    norm below ``thresholds.vanish`` of the last layer's), exploding gradients (a layer's
+    norm above ``thresholds.explode`` or ``thresholds.growth`` times its previous value),
+    non-finite gradients or losses. ``warn``: True prints to stderr, False stays silent, a
+    callable receives each line (e.g. ``logging.getLogger(...).warning``). ``alerts`` keeps
+    them all.
+
+    Args:
+        model: the model; None takes the one `fit` trains.
+        every: record every ``every``-th epoch (1 = all).
+        histogram_bins: bins per activation histogram.
+        out_dir: when given, ``stats.json``, ``activations.csv``, ``gradients.csv`` are
+            written there after each record, and ``activations.png``, ``gradients.png``
+            (with matplotlib) when training ends.
+        warn: where warnings go (see above).
+        probe: the inputs to probe the activations with, shape (N, features...).
+        probe_size: how many training samples make the default probe.
+        thresholds: when to warn (`Thresholds`).
+    """
+
+    def __init__(
+        self,
+        model=None,
+        every: int = 1,
+        histogram_bins: int = 30,
+        out_dir: str | Path | None = None,
+        warn: Warn = True,
+        probe: np.ndarray | None = None,
+        probe_size: int = 256,
+        thresholds: _checks.Thresholds | None = None,
+    ) -> None:
+        _check_positive(every=every, histogram_bins=histogram_bins, probe_size=probe_size)
+        self.model, self.every, self.bins = model, every, histogram_bins
+        self.out_dir = None if out_dir is None else Path(out_dir)
+        self.warn, self.probe, self.probe_size = warn, probe, probe_size
+        self.thresholds = thresholds or _checks.Thresholds()
+        self.records: list[EpochRecord] = []
+        self.alerts: list[Alert] = []
+        self._recording, self._batches = False, 0
+        self._param_sums: dict[str, float] = {}
+        self._layer_sums: dict[str, float] = {}
+        self._ongoing: set[str] = set()  # alert kinds raised at the previous record
+        self._raised: set[str] = set()  # alert kinds raised at the current record
+
+    # ----- the callback hooks ---------------------------------------------------------------
+    def on_train_begin(self, state) -> None:
+        """Take the model and the probe batch."""
+        if self.model is None:
+            self.model = state.model
+        if self.probe is None:
+            self.probe = probe_batch(state.loader, self.probe_size)
+
+    def on_epoch_begin(self, state) -> None:
+        """Decide whether this epoch is recorded; reset the gradient sums."""
+        self._recording = (state.epoch + 1) % self.every == 0
+        self._batches, self._param_sums, self._layer_sums = 0, {}, {}
+
+    def on_batch_end(self, state) -> None:
+        """Add this batch's gradient norms; warn at once when one is not finite."""
+        if not self._recording:
+            return
+        norms = grad_norms(self.model)
+        _accumulate(self._param_sums, norms)
+        _accumulate(self._layer_sums, layer_norms(norms))
+        self._batches += 1
+        message = _checks.nonfinite_gradients(norms)
+        if message:
+            self._alert(state.epoch + 1, "nonfinite_gradients", message)
+
+    def on_epoch_end(self, state, logs: dict) -> None:
+        """Probe the activations, store the record, check it, write the tables."""
+        if not self._recording:
+            return
+        record = self.record(state.epoch + 1, logs)
+        self._check(record, self.records[-1] if self.records else None)
+        self.records.append(record)
+        self._ongoing, self._raised = self._raised, set()
+        if self.out_dir is not None:
+            _report.write_tables(self.out_dir, self.records, self.alerts)
+
+    def on_train_end(self, state) -> None:
+        """Write every file (the PNGs too) when ``out_dir`` is set."""
+        if self.out_dir is not None:
+            self.save(self.out_dir)
+
+    # ----- records, checks, files -----------------------------------------------------------
+    def record(self, epoch: int, logs: dict | None = None) -> EpochRecord:
+        """The statistics now: activations on the probe, gradient norms averaged so far."""
+        if self.model is None or self.probe is None:
+            raise RuntimeError("Monitor.record: no model or probe yet (give them, or fit first)")
+        acts = layer_outputs(self.model, self.probe)
+        n = max(self._batches, 1)
+        return EpochRecord(
+            epoch=epoch,
+            logs=dict(logs or {}),
+            activations=[activation_stats(name, kind, y, self.bins) for name, kind, y in acts],
+            grad_norms={k: v / n for k, v in self._param_sums.items()},
+            layer_grad_norms={k: v / n for k, v in self._layer_sums.items()},
+        )
+
+    def _check(self, record: EpochRecord, before: EpochRecord | None) -> None:
+        t, norms = self.thresholds, record.layer_grad_norms
+        previous = before.layer_grad_norms if before is not None else {}
+        found = {
+            "nonfinite_loss": _checks.nonfinite_loss(record.logs),
+            "vanishing": _checks.vanishing(norms, t),
+            "exploding": _checks.exploding(norms, previous, t),
+        }
+        for kind, message in found.items():
+            if message:
+                self._alert(record.epoch, kind, message)
+
+    def _alert(self, epoch: int, kind: str, message: str) -> None:
+        """Warn when a condition starts: not again while it lasts from record to record."""
+        if kind in self._raised:
+            return
+        self._raised.add(kind)
+        if kind in self._ongoing:
+            return
+        self.alerts.append(Alert(epoch, kind, message))
+        self._say(f"chainrule diagnostics: epoch {epoch}: {message}")
+
+    def _say(self, line: str) -> None:
+        if callable(self.warn):
+            self.warn(line)
+        elif self.warn:
+            tqdm.write(line, file=sys.stderr)  # keeps a progress bar intact
+
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write the tables and (with matplotlib) the PNGs into ``out_dir``; return the paths."""
+        out_dir = Path(out_dir)
+        paths = _report.write_tables(out_dir, self.records, self.alerts)
+        if self.records and not _plot.have_matplotlib():
+            self._say(f"chainrule diagnostics: {_plot.MISSING}")
+        return paths + _report.write_plots(out_dir, self.records)
+
+
+def probe_batch(loader, size: int) -> np.ndarray:
+    """The first ``size`` inputs of ``loader``'s dataset, in dataset order (no shuffling,
+    so the loader's random state is not touched)."""
+    dataset = getattr(loader, "dataset", None)
+    if dataset is None:
+        raise ValueError(
+            f"Monitor: cannot take a probe batch from a {type(loader).__name__}; "
+            "pass probe=<array of inputs>"
+        )
+    x, _ = dataset[np.arange(min(size, len(dataset)))]
+    return np.asarray(x)
+
+
+def grad_norms(model) -> dict[str, float]:
+    """Each parameter's gradient norm ‖g‖₂ by name (parameters without a gradient skipped)."""
+    out = {}
+    for name, p in model.named_parameters():
+        g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+        if g is not None:
+            flat = np.asarray(g, dtype=np.float64).ravel()
+            out[name] = float(np.sqrt(np.dot(flat, flat)))
+    return out
+
+
+def layer_norms(norms: dict[str, float]) -> dict[str, float]:
+    """Each layer's gradient norm √(Σ ‖g‖²) over its parameters, from `grad_norms`' output;
+    layers in model order."""
+    squares: dict[str, float] = {}
+    for name, g in norms.items():
+        squares[layer_of(name)] = squares.get(layer_of(name), 0.0) + g * g
+    return {k: float(np.sqrt(v)) for k, v in squares.items()}
+
+
+def _accumulate(sums: dict[str, float], values: dict[str, float]) -> None:
+    for k, v in values.items():
+        sums[k] = sums.get(k, 0.0) + v
+
+
+def _check_positive(**values: int) -> None:
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"Monitor: {name} must be a positive integer, got {v!r}")
+
+
+def monitor_for_run(out_dir: str | Path, **kwargs) -> Monitor:
+    """A `Monitor` of the model `fit` trains, writing into ``<out_dir>/diagnostics`` (what
+    ``chainrule train --diagnose`` adds to the run's callbacks)."""
+    return Monitor(None, out_dir=Path(out_dir) / "diagnostics", **kwargs)

@@ -1,0 +1,91 @@
+"""Each layer's output on a probe batch, computed in eval mode without a graph.
+
+A `Sequential` (nested ones too) is walked layer by layer, which needs nothing but its
+public iteration. Any other model is run once while `Module`'s call recorder (the one
+behind `Module.summary`) lists every module call; the leaf modules' calls are kept.
+Either way the model's modes are restored afterwards and nothing is recorded for backward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from .. import nn
+from .._grad_mode import no_grad
+from .._tensor import Tensor
+from ..nn import _module
+
+_KINDS = (
+    (nn.Sigmoid, "sigmoid"),
+    (nn.Tanh, "tanh"),
+    (nn.LeakyReLU, "leaky_relu"),
+    (nn.ReLU, "relu"),
+)
+
+
+def activation_kind(module: nn.Module) -> str | None:
+    """ "sigmoid", "tanh", "relu" or "leaky_relu" for an activation layer, else None."""
+    return next((kind for cls, kind in _KINDS if isinstance(module, cls)), None)
+
+
+def layer_outputs(model: nn.Module, x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
+    """``(layer name, kind, output array)`` for each activation layer of ``model`` on ``x``,
+    in the order they ran; every leaf layer (kind = its class name) when there is none."""
+    x = Tensor(np.asarray(x, dtype=_dtype_of(model)))
+    with _eval_mode(model), no_grad():
+        calls = _run(model, x)
+    acts = [(n, activation_kind(m), out) for n, m, out in calls if activation_kind(m)]
+    return acts or [(n, type(m).__name__.lower(), out) for n, m, out in calls]
+
+
+def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
+    if not isinstance(model, nn.Sequential):
+        return _record(model, x)
+    calls: list = []
+    _walk(model, x, "", calls)
+    return calls
+
+
+def _dtype_of(model: nn.Module) -> np.dtype:
+    p = next(model.parameters(), None)
+    return p.dtype if p is not None else np.dtype(np.float32)
+
+
+@contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def _walk(seq: nn.Sequential, x: Tensor, prefix: str, calls: list) -> Tensor:
+    """Run ``seq`` on ``x``, appending ``(name, layer, output)`` for each leaf layer."""
+    for i, layer in enumerate(seq):
+        name = f"{prefix}.{i}" if prefix else str(i)
+        if isinstance(layer, nn.Sequential):
+            x = _walk(layer, x, name, calls)
+        else:
+            x = layer(x)
+            calls.append((name, layer, x.data))
+    return x
+
+
+def _record(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
+    names = {id(m): name for name, m in model.named_modules()}
+    _module._Recorder.calls = recorded = []
+    try:
+        model(x)
+    finally:
+        _module._Recorder.calls = None
+    return [
+        (names.get(id(m), type(m).__name__), m, out.data)
+        for m, out in recorded
+        if next(m.named_children(), None) is None and isinstance(out, Tensor)
+    ]

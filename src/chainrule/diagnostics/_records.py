@@ -1,0 +1,71 @@
+"""What the Monitor keeps per recorded epoch, and how it becomes JSON and CSV rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ._stats import ActivationStats
+
+
+class Alert(NamedTuple):
+    """One warning: the epoch (1-based), its kind and the one-line message."""
+
+    epoch: int
+    kind: str
+    message: str
+
+
+@dataclass
+class EpochRecord:
+    """The statistics of one recorded epoch (``epoch`` counts from 1, as in history.csv).
+
+    ``grad_norms`` maps each parameter's name to its gradient norm, and ``layer_grad_norms``
+    each layer (the module owning parameters) to the norm of all its gradients; both are
+    averaged over the epoch's batches.
+    """
+
+    epoch: int
+    logs: dict[str, float]
+    activations: list[ActivationStats]
+    grad_norms: dict[str, float] = field(default_factory=dict)
+    layer_grad_norms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """A JSON-able dict; non-finite numbers become None."""
+        return {
+            "epoch": self.epoch,
+            "logs": {k: _finite(v) for k, v in self.logs.items()},
+            "activations": [_stats_json(s) for s in self.activations],
+            "grad_norms": {k: _finite(v) for k, v in self.grad_norms.items()},
+            "layer_grad_norms": {k: _finite(v) for k, v in self.layer_grad_norms.items()},
+        }
+
+    def activation_rows(self) -> list[dict]:
+        """One CSV row per layer: epoch, layer, kind, mean, std, saturated, dead."""
+        return [{"epoch": self.epoch, **s.row()} for s in self.activations]
+
+    def gradient_rows(self) -> list[dict]:
+        """One CSV row per parameter: epoch, parameter, layer, grad_norm."""
+        return [
+            {"epoch": self.epoch, "parameter": n, "layer": layer_of(n), "grad_norm": g}
+            for n, g in self.grad_norms.items()
+        ]
+
+
+def layer_of(parameter: str) -> str:
+    """The layer owning a parameter: its dotted name without the last part ("0.weight" → "0")."""
+    return parameter.rpartition(".")[0] or parameter
+
+
+def _finite(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _stats_json(s: ActivationStats) -> dict:
+    return {
+        **{k: _finite(v) if isinstance(v, float) else v for k, v in s.row().items()},
+        "counts": s.counts.tolist(),
+        "edges": [float(e) for e in s.edges],
+    }

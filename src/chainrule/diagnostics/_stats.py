@@ -1,0 +1,108 @@
+"""Statistics of one layer's activations, on plain NumPy arrays.
+
+A unit is *saturated* when its local gradient is below 1% of the activation's largest
+local gradient: sigmoid′ = y(1 − y) < 0.01 · 0.25, tanh′ = 1 − y² < 0.01 · 1. A ReLU unit
+is *dead* when it is never positive over the whole probe batch: its gradient is then 0 for
+every sample, so its incoming weights stop learning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: a local gradient below this share of its maximum counts as saturated
+SATURATION = 0.01
+
+#: the largest local gradient of each squashing activation, as a function of its output y
+_LOCAL_GRADIENT = {
+    "sigmoid": (lambda y: y * (1.0 - y), 0.25),
+    "tanh": (lambda y: 1.0 - y * y, 1.0),
+}
+_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+@dataclass
+class ActivationStats:
+    """One layer's activations over a batch: summary numbers and a histogram.
+
+    ``saturated`` is None for activations other than sigmoid and tanh, ``dead`` None for
+    activations other than ReLU. ``counts`` / ``edges`` are ``np.histogram``'s outputs.
+    """
+
+    layer: str
+    kind: str
+    mean: float
+    std: float
+    saturated: float | None
+    dead: float | None
+    counts: np.ndarray
+    edges: np.ndarray
+
+    def row(self) -> dict[str, object]:
+        """The summary numbers as a flat dict (a CSV row)."""
+        keys = ("layer", "kind", "mean", "std", "saturated", "dead")
+        return {k: getattr(self, k) for k in keys}
+
+
+def saturated_share(kind: str, y: np.ndarray) -> float | None:
+    """Share of the values of ``y`` (a sigmoid or tanh output) whose local gradient is
+    below ``SATURATION`` of its maximum; None for other activations."""
+    if kind not in _LOCAL_GRADIENT:
+        return None
+    local, peak = _LOCAL_GRADIENT[kind]
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.mean(local(y) < SATURATION * peak)) if y.size else 0.0
+
+
+def dead_share(y: np.ndarray) -> float:
+    """Share of units (columns of ``y``, shape (N, units...)) never positive over the batch."""
+    y = np.asarray(y)
+    if y.size == 0:
+        return 0.0
+    units = y.reshape(len(y), -1)  # (N, units): every non-batch axis is a unit
+    return float(np.mean(~np.any(units > 0, axis=0)))
+
+
+def histogram_range(kind: str, y: np.ndarray) -> tuple[float, float]:
+    """The histogram's range: the activation's own range for sigmoid / tanh (so epochs and
+    layers compare), the data's range otherwise (a single value gets a unit-wide range)."""
+    if kind in _RANGES:
+        return _RANGES[kind]
+    finite = y[np.isfinite(y)]
+    if finite.size == 0:
+        return (0.0, 1.0)
+    lo, hi = float(finite.min()), float(finite.max())
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def activation_stats(
+    layer: str,
+    kind: str,
+    y: np.ndarray,
+    bins: int = 30,
+    hist_range: tuple[float, float] | None = None,
+) -> ActivationStats:
+    """Mean, std, saturated / dead share and a ``bins``-bin histogram of ``y`` (over
+    ``hist_range``, by default `histogram_range`); non-finite values are left out."""
+    y = np.asarray(y, dtype=np.float64)
+    finite = y[np.isfinite(y)]
+    span = histogram_range(kind, y) if hist_range is None else hist_range
+    counts, edges = np.histogram(finite, bins=bins, range=span)
+    return ActivationStats(
+        layer=layer,
+        kind=kind,
+        mean=float(finite.mean()) if finite.size else float("nan"),
+        std=float(finite.std()) if finite.size else float("nan"),
+        saturated=saturated_share(kind, y),
+        dead=dead_share(y) if kind == "relu" else None,
+        counts=counts,
+        edges=edges,
+    )
+
+
+def global_norm(arrays) -> float:
+    """√(Σ‖a‖²) over ``arrays``: the norm of all of them laid end to end."""
+    flat = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    return float(np.sqrt(sum(np.dot(a, a) for a in flat)))

@@ -1,0 +1,76 @@
+"""lang="ko": the tutorials' Korean terms wherever explain writes text."""
+
+from __future__ import annotations
+
+import pytest
+
+import chainrule.examples as examples
+from chainrule._explain import explain
+
+TERMS = ("순전파", "역전파", "상류 기울기", "국소적 미분", "하류 기울기", "연쇄 법칙")
+ENGLISH = (
+    "upstream gradient",
+    "local gradient",
+    "downstream gradient",
+    "Backward pass",
+    "forward value",
+    "Chain rule",
+    "engine",
+    "update with",
+    "Fan-out",
+    "green:",
+)
+
+
+@pytest.fixture(scope="module")
+def korean():
+    trace = explain(examples.seed_network(), lang="ko")
+    return {
+        "table": trace.table(),
+        "markdown": trace.to_markdown(),
+        "transcript": trace.transcript(of="W1", lr=0.5),
+        "markdown transcript": trace.transcript(of="W1", fmt="markdown"),
+        "dot": trace.to_dot(),
+    }
+
+
+def test_every_term_appears(korean):
+    everything = "\n".join(korean.values())
+    for term in TERMS:
+        assert term in everything, term
+
+
+@pytest.mark.parametrize("part", ["table", "markdown", "transcript", "markdown transcript", "dot"])
+def test_no_english_labels_are_left(korean, part):
+    for word in ENGLISH:
+        assert word not in korean[part], (part, word)
+
+
+def test_table_headers_in_korean(korean):
+    header = korean["table"].splitlines()[3].split()
+    assert header[:4] == ["단계", "연산", "텐서", "순전파"]
+    assert "상류 기울기" in korean["table"].splitlines()[3]
+    assert korean["table"].splitlines()[1] == (
+        "하류 기울기 = 국소적 미분 × 상류 기울기 (✓ = 정확히 확인됨, ≈ = 반올림 오차 안에서 같음, "
+        "✗ = 다름)"
+    )
+
+
+def test_transcript_in_korean(korean):
+    lines = korean["transcript"].splitlines()
+    assert lines[0] == "연쇄 법칙으로 구한 ∂E/∂W1: W1에서 E까지 경로 2개의 합"
+    assert lines[1].strip().startswith("경로 1: ∂E/∂o1")
+    assert any(line.strip().startswith("엔진 값: ∂E/∂W1 = ") for line in lines)
+    assert any(line.strip() == "학습률 η = 0.5로 갱신:" for line in lines)
+
+
+def test_korean_rules_keep_the_formula_only(korean):
+    assert "mul: ∂(xy)/∂x = y, ∂(xy)/∂y = x" in korean["table"]
+    assert "each input receives" not in korean["table"]
+    assert "sigmoid: d/dx σ(x) = y(1 − y) (y = σ(x))" in korean["table"]
+
+
+def test_english_is_the_default():
+    text = explain(examples.apple()).table()
+    assert "upstream gradient" in text
+    assert "상류" not in text

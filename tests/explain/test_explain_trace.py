@@ -1,0 +1,361 @@
+"""explain records what the engine computed: values, upstream, local and downstream
+gradients, fan-out sums, names; expected numbers are worked out in the tests."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _explain_reference import WEIGHTS, seed_gradients
+
+import chainrule as cr
+import chainrule.examples as examples
+from chainrule._explain import Trace, explain
+from chainrule.ops._elementwise import Elementwise
+
+F64 = "float64"
+
+
+def leaf(value, name=None):
+    return cr.tensor(value, dtype=F64, requires_grad=True, name=name)
+
+
+def reduce_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """The test's own undoing of broadcasting: sum leading axes, then size-1 axes."""
+    a = np.asarray(a)
+    while a.ndim > len(shape):
+        a = a.sum(axis=0)
+    for i, n in enumerate(shape):
+        if n == 1 and a.shape[i] != 1:
+            a = a.sum(axis=i, keepdims=True)
+    return a
+
+
+# ----- graphs for the elementwise law -----------------------------------------------------------
+def broadcasting_graph():
+    rng = np.random.default_rng(1)
+    x = leaf(rng.uniform(0.5, 2.0, size=(3, 4)), "x")
+    b = leaf(rng.normal(size=4), "b")
+    s = leaf(0.7, "s")
+    y = (x * s + b).tanh() * x.exp() / (x * x + 1.0) - b.sigmoid()
+    z = cr.maximum(y, 0.1 * y) + cr.where(x.data > 1.0, x.sqrt(), x.log().abs()) ** 2
+    return (z.relu() - s / x).sum()
+
+
+def float32_graph():
+    x = cr.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    w = cr.tensor([1.5, -0.5], requires_grad=True)
+    return ((x * w).sigmoid() * x.tanh() + x.clip(-0.5, 1.0)).mean()
+
+
+GRAPHS = {
+    "seed-network": examples.seed_network,
+    "sigmoid-graph": examples.sigmoid_graph,
+    "add-mul": examples.add_mul,
+    "broadcasting": broadcasting_graph,
+    "float32": float32_graph,
+}
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_downstream_is_local_times_upstream_for_every_elementwise_node(build):
+    trace = explain(build())
+    elementwise = [s for s in trace.steps if s.elementwise]
+    assert elementwise
+    for s in elementwise:
+        for e in s.inputs:
+            shape = trace.values[e.value].data.shape
+            expected = reduce_to(s.upstream * e.local, shape)
+            np.testing.assert_allclose(e.downstream, expected, rtol=1e-6, atol=1e-12)
+            assert e.check == "exact", (s.number, s.op)
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_leaf_gradients_are_the_engines(build):
+    out = build()
+    trace = explain(out)
+    for v in trace.values:
+        if v.kind == "parameter":
+            np.testing.assert_array_equal(v.grad, trace.tensor(v.name).grad)
+
+
+def test_every_node_appears_once_in_backward_order():
+    trace = explain(examples.seed_network())
+    outputs = [s.output for s in trace.steps]
+    assert len(outputs) == len(set(outputs)) == 23  # 4 units × 4 nodes, loss 7
+    assert trace.steps[0].output == trace.root  # backward starts at the output
+    for s in trace.steps:  # a node runs only after every node that consumes its output
+        for e in s.inputs:
+            producer = trace.values[e.value].producer
+            assert producer is None or producer > s.number
+
+
+# ----- the apple graph, by hand ----------------------------------------------------------------
+def test_apple_graph_values_and_gradients():
+    trace = explain(examples.apple())
+    first, second = trace.steps
+    assert (first.op, trace.values[first.output].name) == ("Mul", "price")
+    assert float(trace.output.data) == pytest.approx(220.0, rel=1e-15)
+    assert float(first.upstream) == 1.0
+    # price = apple_price × tax: local gradients are tax = 1.1 and apple_price = 200
+    (e_price, e_tax) = first.inputs
+    assert float(e_price.local) == 1.1
+    assert float(e_price.downstream) == 1.1
+    assert float(e_tax.local) == pytest.approx(200.0)
+    assert float(e_tax.downstream) == 200.0
+    # apple_price = apple × count with upstream 1.1: 2 × 1.1 = 2.2 and 100 × 1.1 = 110
+    assert float(second.upstream) == 1.1
+    assert [float(e.downstream) for e in second.inputs] == pytest.approx([2.2, 110.0])
+
+
+def test_table_shows_the_numbers_and_the_law():
+    text = explain(examples.apple()).table()
+    assert "downstream gradient = local gradient × upstream gradient" in text
+    assert "mul: ∂(xy)/∂x = y" in text  # the op's own docstring sentence
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
+    assert rows["tax"][1:4] == ["1.1", "200", "200"]
+    assert rows["count"][1:4] == ["2", "100", "110"]
+    assert "∂price/∂apple = 2.2" in text
+    assert str(explain(examples.apple())) == text
+
+
+def test_markdown_table():
+    md = explain(examples.add_mul()).to_markdown()
+    lines = md.splitlines()
+    assert "| step | op | tensor | forward value |" in md
+    assert "| --- |" in md
+    # f = q·z with q = 3, z = −4: z receives q × 1 = 3, q receives z × 1 = −4
+    assert "|  |  | z | -4 |  | 3 | 3 | ✓ |  |" in lines
+    assert "|  |  | x | -2 |  | 1 | -4 | ✓ |  |" in lines
+
+
+# ----- fan-out ---------------------------------------------------------------------------------
+def test_fanout_lists_each_branch_and_their_sum():
+    w = leaf(0.5, "w")
+    a = w * 3.0
+    a.name = "a"
+    out = a * a + a.exp()  # a is used three times: twice by mul, once by exp
+    trace = explain(out)
+    v = trace["a"]
+    assert v.is_fanout
+    assert len(v.consumers) == 3
+    parts = sorted(float(trace.step(n).edge(slot).downstream) for n, slot in v.consumers)
+    assert parts == pytest.approx(sorted([1.5, 1.5, math.exp(1.5)]), rel=1e-15)
+    assert float(v.grad) == pytest.approx(3.0 + math.exp(1.5), rel=1e-15)
+    line = next(x for x in trace.table().splitlines() if x.strip().startswith("a:"))
+    assert line.count("(via step") == 3
+    assert line.endswith(f"= {3 + math.exp(1.5):.8f}")
+    assert float(trace["w"].grad) == pytest.approx(3 * (3 + math.exp(1.5)), rel=1e-15)
+
+
+def test_seed_network_fanout_of_hidden_units():
+    trace = explain(examples.seed_network())
+    d = seed_gradients(WEIGHTS)
+    for h in ("h1", "h2"):
+        assert trace[h].is_fanout
+        assert len(trace[h].consumers) == 2
+    assert {k: float(trace[k].grad) for k in d} == pytest.approx(d, rel=1e-12)
+    assert "h1: " in trace.table()
+    assert "(via step" in trace.table()
+
+
+# ----- naming ----------------------------------------------------------------------------------
+def test_generated_names_follow_the_documented_scheme():
+    x = cr.tensor([1.0, 2.0], dtype=F64, name="x1")  # the user's x1: generated names skip it
+    w = leaf([0.5, 0.25])
+    v = cr.tensor([3.0, 4.0], dtype=F64)
+    trace = explain(((w * x + v) ** 2).sum())
+    names = {v.name: v.kind for v in trace.values}
+    assert names == {
+        "w1": "parameter",
+        "x1": "input",
+        "mul1": "intermediate",
+        "x2": "input",
+        "add1": "intermediate",
+        "2": "constant",
+        "pow1": "intermediate",
+        "L": "output",
+    }
+    assert [v.named for v in trace.values].count(True) == 1
+
+
+def test_output_name_skips_a_taken_L():
+    a = leaf(2.0, "L")
+    trace = explain(a * a)
+    assert trace.output.name == "out1"
+
+
+def test_names_are_deterministic():
+    first = [v.name for v in explain(broadcasting_graph()).values]
+    assert first == [v.name for v in explain(broadcasting_graph()).values]
+
+
+def test_lookup_by_name_and_by_tensor():
+    w = leaf(2.0, "w")
+    trace = explain(w * w)
+    assert trace[w] is trace["w"]
+    assert trace.tensor("w") is w
+    with pytest.raises(KeyError, match="no tensor named 'nope'"):
+        trace["nope"]
+    with pytest.raises(KeyError, match="not part of the traced graph"):
+        trace[leaf(1.0)]
+
+
+# ----- large tensors and matrix ops ------------------------------------------------------------
+def test_large_tensors_are_summarised():
+    x = leaf(np.arange(100.0).reshape(10, 10) / 100)
+    text = explain((x * x).sum()).table()
+    # x = 0.00 … 0.99: mean 0.495, max 0.99
+    assert "shape (10, 10): mean 0.495, std 0.2887, min 0, max 0.99" in text
+
+
+def test_matrix_ops_show_their_rule_with_shapes():
+    rng = np.random.default_rng(0)
+    X = cr.tensor(rng.normal(size=(4, 3)), name="X")
+    W = leaf(rng.normal(size=(3, 5)), "W")
+    b = leaf(np.zeros(5), "b")
+    W2 = leaf(rng.normal(size=(5, 2)), "V")
+    logits = cr.nn.functional.linear(X, W, b).sigmoid() @ W2
+    trace = explain(cr.nn.functional.cross_entropy(logits, np.array([0, 1, 1, 0])))
+    rules = {(s.op, trace.values[e.value].name): e.rule for s in trace.steps for e in s.inputs}
+    assert rules[("MatMul", "V")] == "dW = Xᵀ·dY: (5, 4)·(4, 2) → (5, 2)"
+    assert rules[("MatMul", "sigmoid1")] == "dX = dY·Wᵀ: (4, 2)·(2, 5) → (4, 5)"
+    assert rules[("Affine", "W")] == "dW = Xᵀ·dY: (3, 4)·(4, 5) → (3, 5)"
+    assert rules[("Affine", "b")] == "db = Σ dY: (4, 5) → (5)"
+    # a one-element output: its local gradient is the node's own backward with upstream 1
+    loss_step = trace.steps[0]
+    assert loss_step.op == "SoftmaxWithLoss"
+    assert loss_step.rule == "dX = (softmax(x) − t) / N · dL"
+    z = logits.data
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p[np.arange(4), [0, 1, 1, 0]] -= 1
+    np.testing.assert_allclose(loss_step.inputs[0].local, p / 4, rtol=1e-12)
+    assert "dW = Xᵀ·dY: (3, 4)·(4, 5) → (3, 5)" in trace.table()
+
+
+def test_reductions_and_shape_ops():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    trace = explain(x.T.reshape(6).sum() * 2.0)
+    by_op = {s.op: s for s in trace.steps}
+    assert set(by_op) == {"Mul", "Sum", "Reshape", "Transpose"}
+    assert by_op["Reshape"].inputs[0].rule.endswith(": (6) → (3, 2)")
+    assert by_op["Transpose"].inputs[0].rule.endswith(": (3, 2) → (2, 3)")
+    np.testing.assert_array_equal(trace[x].grad, np.full((2, 3), 2.0))
+
+
+# ----- the rule text ---------------------------------------------------------------------------
+class Cube(cr.Function):
+    """cube: d/dx x³ = 3x²"""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x**3
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out * 3 * x**2
+
+
+class NoDoc(cr.Function):
+    def forward(self, x):
+        return x * 1.0
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+def test_rule_is_the_derivative_attribute_or_the_docstring():
+    x = leaf(2.0, "x")
+    trace = explain(NoDoc()(Cube()(x)))
+    assert [s.rule for s in trace.steps] == ["NoDoc", "cube: d/dx x³ = 3x²"]
+    assert float(trace.steps[1].inputs[0].local) == 12.0  # backward with upstream 1
+
+
+class WrongSquare(Elementwise):
+    """square: d/dx x² = 2x (its backward is wrong on purpose)"""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x * x
+
+    def local(self):
+        return (2.0 * self.saved[0],)
+
+    def backward(self, grad_out):
+        return (3.0 * self.saved[0] * grad_out,)
+
+
+def test_a_backward_that_disagrees_with_its_local_gradient_is_flagged():
+    trace = explain(WrongSquare()(leaf(2.0, "x")))
+    (edge,) = trace.steps[0].inputs
+    assert (float(edge.local), float(edge.downstream), edge.check) == (4.0, 6.0, "mismatch")
+    assert "✗" in trace.table()
+
+
+class OnlyBackward(Elementwise):
+    """double: d/dx 2x = 2"""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, grad_out):  # no local(): explain falls back to the rule
+        return (2.0 * grad_out,)
+
+
+def test_an_elementwise_node_without_local_is_shown_by_its_rule():
+    x = leaf([1.0, 2.0], "x")
+    trace = explain(OnlyBackward()(x).sum())
+    step = trace.steps[1]
+    assert (step.op, step.elementwise) == ("OnlyBackward", False)
+    assert step.inputs[0].rule == "double: d/dx 2x = 2: (2) → (2)"
+    np.testing.assert_array_equal(trace["x"].grad, [2.0, 2.0])
+
+
+# ----- backward semantics ----------------------------------------------------------------------
+def test_explain_accumulates_into_grad_like_backward():
+    w = leaf(3.0, "w")
+    w.grad = np.array(1.0)
+    out = w * w
+    trace = explain(out, retain_graph=True)
+    assert float(trace["w"].grad) == 6.0  # this pass only
+    assert float(w.grad) == 7.0  # added to what was there
+    explain(out)  # the graph was retained: a second pass adds again
+    assert float(w.grad) == 13.0
+    with pytest.raises(RuntimeError, match="already released"):
+        explain(out)
+
+
+def test_trace_keeps_the_values_it_saw():
+    w = leaf(0.5, "w")
+    trace = explain(w * 4.0)
+    w.data -= 0.1 * w.grad  # an optimizer step changes the tensor in place
+    assert float(trace["w"].data) == 0.5
+    rows = [line.split() for line in trace.table().splitlines()]
+    assert ["w", "0.5", "4", "4", "✓"] in rows
+
+
+def test_non_scalar_output_takes_an_upstream_gradient():
+    x = leaf([1.0, 2.0], "x")
+    trace = explain(x * x, grad=np.array([0.5, -1.0]))
+    np.testing.assert_array_equal(trace.output.grad, [0.5, -1.0])
+    np.testing.assert_array_equal(trace["x"].grad, [1.0, -4.0])
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        explain(3.0)
+    with pytest.raises(ValueError, match="lang must be one of"):
+        explain(leaf(1.0) * 2.0, lang="fr")
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        explain(cr.tensor(1.0) * 2.0)
+
+
+def test_repr_and_type():
+    trace = explain(examples.apple())
+    assert isinstance(trace, Trace)
+    assert repr(trace) == "<Trace of price: 2 nodes, 5 tensors>"

@@ -1,0 +1,157 @@
+"""Transcripts: the chain rule for one leaf, written the way the tutorials write it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _explain_reference import LR, WEIGHTS, numbers, seed_deltas, seed_forward, seed_gradients
+
+import chainrule as cr
+import chainrule.examples as examples
+from chainrule._explain import explain
+
+
+def leaf(value, name=None):
+    return cr.tensor(value, dtype="float64", requires_grad=True, name=name)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return explain(examples.seed_network())
+
+
+def test_single_path_reads_like_the_tutorial(seed):
+    f, d, g = seed_forward(WEIGHTS), seed_deltas(WEIGHTS), seed_gradients(WEIGHTS)
+    lines = seed.transcript(of="W5").splitlines()
+    assert lines[0] == "Chain rule for ∂E/∂W5"
+    assert lines[1].strip() == "∂E/∂W5 = ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5"
+    # a = ∂E/∂o1 = o1 − t1, b = ∂o1/∂z3 = o1(1 − o1), c = ∂z3/∂W5 = h1
+    assert numbers(lines[2]) == pytest.approx([d["dE_do1"], d["do1_dz3"], f["h1"]], abs=5e-9)
+    assert numbers(lines[3]) == pytest.approx([g["W5"]], abs=5e-9)
+    assert lines[4].strip().startswith("engine: ∂E/∂W5 = ")
+    assert lines[4].endswith("✓")
+
+
+def test_two_paths_are_summed(seed):
+    d, g = seed_deltas(WEIGHTS), seed_gradients(WEIGHTS)
+    text = seed.transcript(of="W1")
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines[0] == "Chain rule for ∂E/∂W1: 2 paths from W1 to E, summed"
+    assert lines[1] == "path 1: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂h1 × ∂h1/∂z1 × ∂z1/∂W1"
+    assert lines[4] == "path 2: ∂E/∂o2 × ∂o2/∂z4 × ∂z4/∂h1 × ∂h1/∂z1 × ∂z1/∂W1"
+    via_o1 = [d["dE_do1"], d["do1_dz3"], WEIGHTS["W5"], d["dh1_dz1"], 0.1]
+    via_o2 = [d["dE_do2"], d["do2_dz4"], WEIGHTS["W7"], d["dh1_dz1"], 0.1]
+    assert numbers(lines[2]) == pytest.approx(via_o1, abs=5e-9)
+    assert numbers(lines[5]) == pytest.approx(via_o2, abs=5e-9)
+    p1, p2 = math.prod(via_o1), math.prod(via_o2)
+    total = numbers(lines[7].split("=", 1)[1])
+    assert total == pytest.approx([p1, p2, g["W1"]], abs=5e-9)
+    assert "engine: ∂E/∂W1 = " in text
+
+
+def test_update_line(seed):
+    g = seed_gradients(WEIGHTS)
+    last = seed.transcript(of="W5", lr=LR).splitlines()[-1].strip()
+    assert last.startswith("W5⁺ = W5 − η·∂E/∂W5 = 0.45 − 0.5 × ")
+    assert numbers(last.split("=")[-1]) == pytest.approx([0.45 - LR * g["W5"]], abs=5e-9)
+
+
+def test_of_accepts_the_tensor_itself():
+    w = leaf(2.0, "w")
+    x = leaf(3.0, "x")
+    trace = explain(w * x + w)
+    by_tensor = trace.transcript(of=w)
+    assert by_tensor == trace.transcript(of="w")
+    # L = w·x + w: two paths, x + 1 = 4
+    assert "∂L/∂w = 3 + 1 = 4" in by_tensor
+
+
+def test_expand_writes_every_node():
+    trace = explain(examples.seed_network())
+    line = trace.transcript(of="W5", expand=True).splitlines()[1]
+    assert line.strip().startswith("∂E/∂W5 = ∂E/∂mul7 × ∂mul7/∂pow1 × ∂pow1/∂sub1 × ∂sub1/∂o1")
+
+
+def test_unnamed_graph_writes_every_node():
+    w = leaf(0.5)
+    text = explain((w * 2.0).exp()).transcript(of=w)
+    # L = exp(2w) with no names given: ∂L/∂mul1 = e^(2w) = e, ∂mul1/∂w1 = 2
+    assert text.splitlines()[1].strip() == "∂L/∂w1 = ∂L/∂mul1 × ∂mul1/∂w1"
+    assert numbers(text.splitlines()[2]) == pytest.approx([math.e, 2.0], abs=5e-9)
+
+
+def test_sigmoid_paths_agree():
+    trace = explain(examples.sigmoid_graph(0.5))
+    y = 1 / (1 + math.exp(-0.5))
+    lines = [line.strip() for line in trace.transcript(of="x").splitlines()]
+    assert lines[1] == "path 1: ∂L/∂y_graph × ∂y_graph/∂c × ∂c/∂b × ∂b/∂a × ∂a/∂x"
+    # 1 × (−y²) × 1 × exp(−x) × (−1), and then the fused node's y(1 − y)
+    assert numbers(lines[2]) == pytest.approx([1, -(y**2), 1, math.exp(-0.5), -1], abs=5e-9)
+    assert numbers(lines[3]) == pytest.approx([y * (1 - y)], abs=5e-9)
+    assert numbers(lines[5]) == pytest.approx([1, y * (1 - y)], abs=5e-9)
+    assert numbers(lines[6]) == pytest.approx([y * (1 - y)], abs=5e-9)
+
+
+def test_markdown_and_latex():
+    trace = explain(examples.apple())
+    md = trace.transcript(of="apple", fmt="markdown")
+    assert md.startswith("**Chain rule for ∂price/∂apple**")
+    assert "∂price/∂apple = ∂price/∂apple_price × ∂apple_price/∂apple" in md
+    tex = trace.transcript(of="apple", lr=0.01, fmt="latex")
+    assert "\\begin{aligned}" in tex
+    assert "\\end{aligned}" in tex
+    assert "\\frac{\\partial \\mathrm{price}}{\\partial \\text{apple\\_price}}" in tex
+    assert "= 1.1 \\times 2 = 2.2" in tex
+    # 100 − 0.01 × 2.2 = 99.978
+    assert "\\mathrm{apple}^{+} &= \\mathrm{apple} - \\eta" in tex
+    assert tex.count("99.978") == 1
+
+
+def test_latex_names():
+    trace = explain(examples.seed_network())
+    tex = trace.transcript(of="W5", fmt="latex")
+    assert "\\frac{\\partial E}{\\partial W_{5}} &= \\frac{\\partial E}{\\partial o_{1}}" in tex
+
+
+def test_non_scalar_graph_says_so_and_shows_shapes():
+    rng = np.random.default_rng(0)
+    x = cr.tensor(rng.normal(size=(4, 3)), name="X")
+    w = leaf(rng.normal(size=(3, 2)), "W")
+    loss = (x @ w).tanh().sum()
+    text = explain(loss).transcript(of=w, lr=0.1)
+    assert "This graph is not scalar" in text
+    assert "W → MatMul (#3) → matmul1 (4, 2) → Tanh (#2) → tanh1 (4, 2) → Sum (#1) → L ()" in text
+    assert "[dW = Xᵀ·dY: (3, 4)·(4, 2) → (3, 2)]" in text
+    expected = x.data.T @ (1 - np.tanh(x.data @ w.data) ** 2)  # d/dW Σ tanh(XW)
+    assert numbers(text.splitlines()[-3].split("=", 1)[1]) == pytest.approx(
+        expected.ravel().tolist(), abs=5e-9
+    )
+    assert text.splitlines()[-1].strip().startswith("W⁺ = W − η·∂L/∂W = [[")
+
+
+def test_too_many_paths_are_cut():
+    x = leaf(1.0, "x")
+    a = x
+    for _ in range(7):  # each level doubles the paths: 2⁷ = 128 from x to the output
+        a = a + a
+    text = explain(a).transcript(of=x)
+    assert "(more than 64 paths: the first 64 are shown)" in text
+    assert "not scalar" not in text
+    assert text.count("path ") == 64
+    assert text.splitlines()[-1].strip() == "∂L/∂x = 128"
+
+
+def test_errors():
+    x = cr.tensor(1.0, dtype="float64", name="x")
+    w = leaf(2.0, "w")
+    trace = explain(w * x)
+    with pytest.raises(ValueError, match="x does not require grad"):
+        trace.transcript(of="x")
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        trace.transcript(of="w", fmt="html")
+    with pytest.raises(TypeError, match="'of' must be a Tensor or a name"):
+        trace.transcript(of=3)
+    with pytest.raises(ValueError, match="L is the output"):
+        trace.transcript(of="L")

@@ -1,0 +1,285 @@
+"""EarlyStopping, ModelCheckpoint and LearningRateScheduler inside `cr.fit`.
+
+A helper callback placed before the one under test writes a scripted value into the
+epoch's logs, so which epoch is "best" is known in advance rather than read off a run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.callbacks import EarlyStopping, LearningRateScheduler, ModelCheckpoint
+
+
+class Scripted:
+    """Sets ``logs[key] = values[epoch]`` at every epoch end (runs before later callbacks)."""
+
+    def __init__(self, values, key="score"):
+        self.values, self.key = values, key
+
+    def on_epoch_end(self, state, logs):
+        logs[self.key] = self.values[state.epoch]
+
+
+class WeightLog:
+    """A copy of the model's state_dict at the end of every epoch."""
+
+    def __init__(self):
+        self.snapshots = []
+
+    def on_epoch_end(self, state, logs):
+        self.snapshots.append(state.model.state_dict())
+
+
+def _setup(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(24, 3))
+    y = rng.integers(0, 3, size=24)
+    cr.manual_seed(seed)
+    model = cr.nn.Sequential(
+        cr.nn.Linear(3, 5, dtype="float64"), cr.nn.Linear(5, 3, dtype="float64")
+    )
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    return model, opt, (X, y)
+
+
+def _run(callbacks, epochs=10, seed=0):
+    model, opt, data = _setup(seed)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        epochs,
+        callbacks=callbacks,
+        batch_size=8,
+        shuffle=False,
+        progress=False,
+    )
+    return model, opt, history
+
+
+# ----- EarlyStopping ---------------------------------------------------------------------------
+# best at epoch index 2; nothing better afterwards
+SCORES = [5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 3.8, 3.9, 4.0, 4.1, 4.2, 4.3]
+
+
+@pytest.mark.parametrize("patience", [1, 2, 3])
+def test_early_stopping_stops_after_patience_epochs_without_improvement(patience):
+    # Keras' meaning (and the docstring's): stop once the monitored value has not improved
+    # for `patience` epochs. Best at epoch 2, so the last epoch run is 2 + patience.
+    stopper = EarlyStopping(monitor="score", patience=patience, mode="min")
+    _, _, history = _run([Scripted(SCORES), stopper], epochs=len(SCORES))
+    assert history.epoch == list(range(2 + patience + 1))
+    assert stopper.best == 3.0
+
+
+def test_early_stopping_patience_zero_stops_at_the_first_epoch_without_improvement():
+    stopper = EarlyStopping(monitor="score", patience=0, mode="min")
+    _, _, history = _run([Scripted(SCORES), stopper], epochs=len(SCORES))
+    assert history.epoch == [0, 1, 2, 3]
+
+
+def test_early_stopping_does_not_stop_while_improving():
+    improving = [10.0 - i for i in range(8)]
+    stopper = EarlyStopping(monitor="score", patience=0, mode="min")
+    _, _, history = _run([Scripted(improving), stopper], epochs=8)
+    assert len(history.epoch) == 8
+
+
+def test_early_stopping_auto_mode_maximises_accuracy_like_metrics():
+    accs = [0.1, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0, 0.0]
+    stopper = EarlyStopping(monitor="fake_acc", patience=1)  # mode auto -> max
+    _, _, history = _run([Scripted(accs, key="fake_acc"), stopper], epochs=len(accs))
+    assert stopper.best == 0.5
+    assert history.epoch[-1] < len(accs) - 1  # it did stop early
+
+
+def test_early_stopping_restore_best_weights_restores_the_best_epoch():
+    log = WeightLog()
+    stopper = EarlyStopping(monitor="score", patience=2, mode="min", restore_best_weights=True)
+    model, _, history = _run([Scripted(SCORES), log, stopper], epochs=len(SCORES))
+    assert len(history.epoch) > 3  # trained past the best epoch
+    best = log.snapshots[2]
+    final = model.state_dict()
+    assert not np.array_equal(log.snapshots[-1]["0.weight"], best["0.weight"])
+    assert set(final) == set(best)
+    for name in best:
+        np.testing.assert_array_equal(final[name], best[name])
+
+
+def test_early_stopping_without_restore_keeps_the_last_weights():
+    log = WeightLog()
+    stopper = EarlyStopping(monitor="score", patience=2, mode="min")
+    model, _, _ = _run([Scripted(SCORES), log, stopper], epochs=len(SCORES))
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[-1][name])
+
+
+def test_early_stopping_on_a_missing_metric_names_it():
+    stopper = EarlyStopping(monitor="val_loss")  # no val_data given
+    with pytest.raises(KeyError, match="val_loss"):
+        _run([stopper], epochs=2)
+
+
+def test_early_stopping_rejects_negative_patience_and_unknown_mode():
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStopping(patience=-1)
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(mode="sideways")
+
+
+# ----- ModelCheckpoint -------------------------------------------------------------------------
+def test_model_checkpoint_writes_one_file_per_epoch_with_the_epoch_in_the_name(tmp_path):
+    log = WeightLog()
+    ckpt = ModelCheckpoint(tmp_path / "ckpt-{epoch}.safetensors", monitor="loss")
+    _run([log, ckpt], epochs=3)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["ckpt-1.safetensors", "ckpt-2.safetensors", "ckpt-3.safetensors"]
+    for epoch in range(3):
+        fresh, _, _ = _setup(seed=1)  # different initial weights
+        training = cr.load(tmp_path / f"ckpt-{epoch + 1}.safetensors", fresh)
+        assert training["epoch"] == epoch
+        assert training["step"] == 3 * (epoch + 1)  # 24 samples / 8 = 3 steps per epoch
+        for name, value in fresh.state_dict().items():
+            np.testing.assert_array_equal(value, log.snapshots[epoch][name])
+
+
+def test_model_checkpoint_saves_the_optimizer_state(tmp_path):
+    ckpt = ModelCheckpoint(tmp_path / "last.safetensors", monitor="loss")
+    _, opt, _ = _run([ckpt], epochs=2)
+    fresh_model, fresh_opt, _ = _setup(seed=1)
+    cr.load(tmp_path / "last.safetensors", fresh_model, fresh_opt)
+    assert fresh_opt.state_dict()["param_groups"] == opt.state_dict()["param_groups"]
+
+
+def test_model_checkpoint_save_best_only_writes_only_on_improvement(tmp_path):
+    scores = [3.0, 2.0, 2.5, 1.0, 1.5, 1.2]  # improvements at epochs 1, 2 and 4 (1-based)
+    log = WeightLog()
+    ckpt = ModelCheckpoint(
+        tmp_path / "best-{epoch}.safetensors", monitor="score", save_best_only=True, mode="min"
+    )
+    _run([Scripted(scores), log, ckpt], epochs=len(scores))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["best-1.safetensors", "best-2.safetensors", "best-4.safetensors"]
+
+
+def test_model_checkpoint_save_best_only_keeps_the_best_weights_in_one_file(tmp_path):
+    scores = [3.0, 2.0, 2.5, 1.0, 1.5, 1.2]  # best at epoch index 3
+    log = WeightLog()
+    path = tmp_path / "best.safetensors"
+    ckpt = ModelCheckpoint(path, monitor="score", save_best_only=True, mode="min")
+    _run([Scripted(scores), log, ckpt], epochs=len(scores))
+    fresh, _, _ = _setup(seed=1)
+    training = cr.load(path, fresh)
+    assert training["epoch"] == 3
+    for name, value in fresh.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[3][name])
+    assert [p.name for p in tmp_path.iterdir()] == ["best.safetensors"]  # no temporary files
+
+
+def test_model_checkpoint_extra_state_is_stored(tmp_path):
+    path = tmp_path / "x.safetensors"
+    ckpt = ModelCheckpoint(
+        path, monitor="loss", extra_state=lambda state: {"note": "hi", "n": state.step}
+    )
+    _run([ckpt], epochs=1)
+    training = cr.load(path)
+    assert training["note"] == "hi"
+    assert training["n"] == 3
+
+
+# ----- LearningRateScheduler -------------------------------------------------------------------
+class LrLog:
+    def __init__(self):
+        self.lrs = []
+
+    def on_epoch_begin(self, state):
+        self.lrs.append(state.optimizer.param_groups[0]["lr"])
+
+
+def test_lr_scheduler_changes_the_learning_rate_each_epoch():
+    model, opt, data = _setup()
+    log = LrLog()
+    schedule = cr.optim.ExponentialLR(opt, gamma=0.5)
+    cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        4,
+        callbacks=[log, LearningRateScheduler(schedule)],
+        batch_size=8,
+        progress=False,
+    )
+    np.testing.assert_allclose(log.lrs, [0.1, 0.05, 0.025, 0.0125], rtol=1e-12)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**4, rel=1e-12)
+
+
+def test_lr_scheduler_step_schedule():
+    model, opt, data = _setup()
+    log = LrLog()
+    schedule = cr.optim.StepLR(opt, step_size=2, gamma=0.1)
+    cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        5,
+        callbacks=[log, LearningRateScheduler(schedule)],
+        batch_size=8,
+        progress=False,
+    )
+    np.testing.assert_allclose(log.lrs, [0.1, 0.1, 0.01, 0.01, 0.001], rtol=1e-12)
+
+
+def test_the_scheduled_rate_is_the_one_the_steps_use():
+    # A schedule that sets lr to 0 after the first epoch: later epochs must not move weights.
+    model, _, data = _setup()
+    opt = cr.optim.SGD(model.parameters(), lr=1.0)
+    initial = model.state_dict()["0.weight"]
+    log = WeightLog()
+
+    class ZeroAfterFirst:
+        def step(self):
+            opt.param_groups[0]["lr"] = 0.0
+
+        def get_last_lr(self):
+            return [opt.param_groups[0]["lr"]]
+
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        3,
+        callbacks=[log, LearningRateScheduler(ZeroAfterFirst())],
+        batch_size=8,
+        progress=False,
+    )
+    first, second, third = (s["0.weight"] for s in log.snapshots)
+    assert not np.array_equal(initial, first)
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(second, third)
+    assert len(history.epoch) == 3
+
+
+def test_the_scheduled_rate_is_recorded_in_the_history():
+    # LearningRateScheduler puts the new rate into the epoch's logs (logs["lr"]); as in
+    # Keras, whatever the epoch's logs hold should reach the History (and history.csv).
+    model, opt, data = _setup()
+    schedule = cr.optim.ExponentialLR(opt, gamma=0.5)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        3,
+        callbacks=[LearningRateScheduler(schedule)],
+        batch_size=8,
+        progress=False,
+    )
+    assert "lr" in history.history
+    np.testing.assert_allclose(history.history["lr"], [0.05, 0.025, 0.0125], rtol=1e-12)

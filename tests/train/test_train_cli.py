@@ -1,0 +1,469 @@
+"""The ``chainrule`` command, run in-process through `chainrule._cli.main`.
+
+Runs use the bundled digits and a few epochs. Expected values come from the files a run
+writes, a NumPy forward pass over the saved weights, or a second, uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+import chainrule as cr
+from chainrule import _cli, _training
+from chainrule._run import Config, load_splits
+
+RUN_FILES = {"config.json", "history.csv", "metrics.json", "model.safetensors", "curves.png"}
+HISTORY_HEADER = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+
+
+def _main(argv):
+    """Exit status of ``chainrule argv`` (argparse's SystemExit included)."""
+    try:
+        return _cli.main([str(a) for a in argv])
+    except SystemExit as e:
+        return e.code
+
+
+def _cli_run(capsys, argv):
+    capsys.readouterr()
+    code = _main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _train(out, *flags):
+    code = _main(["train", "--out", out, *flags])
+    assert code == 0
+    return Path(out)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def run3(runs):
+    """A 3-epoch run of the default configuration."""
+    return _train(runs / "run3", "--epochs", 3)
+
+
+@pytest.fixture(scope="module")
+def linear_run(runs):
+    """A run of a model with no hidden layer (a single weight matrix)."""
+    return _train(runs / "linear", "--epochs", 2, "--hidden", "")
+
+
+@pytest.fixture
+def corrupt_run(run3, tmp_path):
+    run = tmp_path / "corrupt"
+    shutil.copytree(run3, run)
+    (run / "model.safetensors").write_bytes(b"\x00not a checkpoint" * 10)
+    return run
+
+
+def _read_json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _history_rows(run):
+    with open(run / "history.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def _model_tensors(run):
+    return load_file(run / "model.safetensors")
+
+
+def _numpy_logits(run, X):
+    """The saved MLP's outputs computed with NumPy in float64 (ReLU between layers)."""
+    tensors = _model_tensors(run)
+    layers = sorted({int(k.split("/")[1].split(".")[0]) for k in tensors if k.startswith("model/")})
+    h = np.asarray(X, dtype=np.float64)
+    for i, idx in enumerate(layers):
+        h = h @ tensors[f"model/{idx}.weight"].astype(np.float64)
+        h = h + tensors[f"model/{idx}.bias"].astype(np.float64)
+        if i < len(layers) - 1:
+            h = np.maximum(h, 0.0)
+    return h
+
+
+def _assert_one_line_error(code, err, expected_code=1):
+    assert code == expected_code
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "error" in lines[0]
+    return lines[0]
+
+
+# ----- the run directory --------------------------------------------------------------------
+def test_the_run_directory_holds_every_file(run3):
+    names = {p.name for p in run3.iterdir()}
+    assert names >= RUN_FILES - {"curves.png"}
+    assert not [n for n in names if n.startswith(".") or n.endswith(".tmp")]
+
+
+def test_config_json_records_the_run(run3):
+    config = _read_json(run3 / "config.json")
+    assert config["dataset"] == "digits"
+    assert config["epochs"] == 3
+    assert config["hidden"] == [100]
+    assert config["activation"] == "relu"
+    assert config["init"] == "he"
+    assert config["optimizer"] == "adam"
+    assert config["seed"] == 0
+    assert config["batch_size"] == 32
+    assert config["lr"] > 0
+
+
+def test_history_csv_has_a_header_and_one_row_per_epoch(run3):
+    rows = _history_rows(run3)
+    assert rows[0] == HISTORY_HEADER
+    body = rows[1:]
+    assert [r[0] for r in body] == ["1", "2", "3"]
+    values = np.array([[float(v) for v in r[1:]] for r in body])
+    assert np.all(np.isfinite(values))
+    assert np.all((values[:, [1, 3]] >= 0) & (values[:, [1, 3]] <= 1))  # accuracies
+    assert values[-1, 0] < values[0, 0]  # the training loss went down
+
+
+def test_metrics_json_matches_a_numpy_evaluation_of_the_saved_model(run3):
+    metrics = _read_json(run3 / "metrics.json")
+    assert {"test_accuracy", "test_loss", "epochs", "seconds"} <= set(metrics)
+    assert metrics["epochs"] == 3
+    assert metrics["seconds"] > 0
+    X_te, y_te = load_splits(Config(**_read_json(run3 / "config.json"))).test
+    z = _numpy_logits(run3, X_te)
+    zmax = z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z - zmax).sum(axis=1)) + zmax[:, 0]
+    loss = float(np.mean(lse - z[np.arange(len(y_te)), y_te]))
+    accuracy = float(np.mean(z.argmax(axis=1) == y_te))
+    assert metrics["test_accuracy"] == pytest.approx(accuracy, abs=1.5 / len(y_te))
+    assert metrics["test_loss"] == pytest.approx(loss, rel=1e-4)
+    assert metrics["test_accuracy"] > 0.8  # three epochs are plenty for digits
+
+
+def test_curves_png_is_written_when_matplotlib_is_installed(run3):
+    pytest.importorskip("matplotlib")
+    data = (run3 / "curves.png").read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_checkpoint_loads_into_the_configured_model(run3):
+    from chainrule._run import build_model
+
+    cfg = Config(**_read_json(run3 / "config.json"))
+    model = build_model(cfg, 64, 10)
+    training = cr.load(run3 / "model.safetensors", model)
+    assert isinstance(training, dict)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, _model_tensors(run3)[f"model/{name}"])
+
+
+def test_train_prints_a_summary(tmp_path, capsys):
+    code, out, err = _cli_run(capsys, ["train", "--epochs", 2, "--out", tmp_path / "r"])
+    assert code == 0
+    assert "test accuracy" in out
+    assert str(tmp_path / "r") in out
+    assert err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_the_default_run_reaches_97_percent(tmp_path):
+    # The issue's acceptance target: `chainrule train` (hidden 100, ReLU, He, Adam, digits).
+    run = _train(tmp_path / "default", "--epochs", 30)
+    metrics = _read_json(run / "metrics.json")
+    assert metrics["epochs"] == 30
+    assert metrics["test_accuracy"] >= 0.97
+    assert len(_history_rows(run)) == 31
+
+
+def test_chainrule_without_a_command_runs_train(monkeypatch):
+    seen = []
+    monkeypatch.setitem(_cli._COMMANDS, "train", lambda args: seen.append(args) or 0)
+    assert _main([]) == 0
+    assert len(seen) == 1
+    assert seen[0].command == "train"
+
+
+# ----- evaluate and predict -----------------------------------------------------------------
+def test_evaluate_prints_the_test_metrics_as_json(run3, capsys):
+    code, out, _ = _cli_run(capsys, ["evaluate", run3])
+    assert code == 0
+    result = json.loads(out)
+    metrics = _read_json(run3 / "metrics.json")
+    assert result["test_accuracy"] == metrics["test_accuracy"]
+    assert result["test_loss"] == pytest.approx(metrics["test_loss"], rel=1e-12)
+
+
+def _digits_rows(n=60):
+    digits = cr.data.load_digits()
+    return digits.X[:n].astype(np.float32), digits.y[:n]
+
+
+def _expected_classes(run, raw):
+    # images are scaled by the training split's largest pixel value (16 for digits)
+    return _numpy_logits(run, raw / 16.0).argmax(axis=1)
+
+
+def _predict_lines(capsys, run, path):
+    code, out, err = _cli_run(capsys, ["predict", run, path])
+    assert code == 0, err
+    return [int(line) for line in out.split()]
+
+
+@pytest.mark.parametrize("which", ["run3", "linear_run"])
+@pytest.mark.parametrize("suffix", [".npy", ".csv"])
+def test_predict_prints_one_class_per_row(request, tmp_path, capsys, which, suffix):
+    run = request.getfixturevalue(which)
+    raw, labels = _digits_rows()
+    path = tmp_path / f"inputs{suffix}"
+    if suffix == ".npy":
+        np.save(path, raw)
+    else:
+        np.savetxt(path, raw, delimiter=",", fmt="%g")
+    expected = _expected_classes(run, raw)
+    for _ in range(8):  # the same answer every time
+        classes = _predict_lines(capsys, run, path)
+        assert len(classes) == len(raw)
+        assert np.mean(np.array(classes) == expected) >= 58 / 60  # float32 vs float64 ties
+    assert np.mean(np.array(classes) == labels) >= 0.8
+
+
+def test_predict_a_single_row_csv(linear_run, tmp_path, capsys):
+    raw, _ = _digits_rows(1)
+    path = tmp_path / "one.csv"
+    np.savetxt(path, raw, delimiter=",", fmt="%g")
+    assert _predict_lines(capsys, linear_run, path) == list(_expected_classes(linear_run, raw))
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("too_few_features.npy", lambda p: np.save(p, np.ones((3, 10), np.float32))),
+        ("half_rows.npy", lambda p: np.save(p, np.ones((2, 32), np.float32))),
+        ("half_rows.csv", lambda p: np.savetxt(p, np.ones((4, 32)), delimiter=",")),
+        ("too_many.csv", lambda p: np.savetxt(p, np.ones((2, 65)), delimiter=",")),
+        ("images.npy", lambda p: np.save(p, np.ones((2, 8, 8, 2), np.float32))),
+    ],
+)
+def test_predict_rejects_rows_with_the_wrong_number_of_features(
+    linear_run, tmp_path, capsys, name, make
+):
+    path = tmp_path / name
+    make(path)
+    code, out, err = _cli_run(capsys, ["predict", linear_run, path])
+    line = _assert_one_line_error(code, err)
+    assert "64" in line
+    assert "feature" in line
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("inputs.txt", b"1,2,3\n"),
+        ("text.csv", b"a,b,c\n"),
+        ("missing.npy", None),
+        ("notnumpy.npy", b"this is not an npy file"),
+    ],
+)
+def test_predict_rejects_malformed_input_files(linear_run, tmp_path, capsys, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    code, _, err = _cli_run(capsys, ["predict", linear_run, path])
+    _assert_one_line_error(code, err)
+
+
+def test_predict_never_unpickles_an_npy_file(linear_run, tmp_path, capsys):
+    path = tmp_path / "objects.npy"
+    np.save(path, np.array([{"a": 1}, [1, 2]], dtype=object), allow_pickle=True)
+    code, _, err = _cli_run(capsys, ["predict", linear_run, path])
+    _assert_one_line_error(code, err)
+
+
+# ----- resuming -----------------------------------------------------------------------------
+def _assert_same_run(run, ref):
+    tensors, ref_tensors = _model_tensors(run), _model_tensors(ref)
+    assert set(tensors) == set(ref_tensors)
+    for key in ref_tensors:
+        assert np.array_equal(tensors[key], ref_tensors[key]), key
+    assert (run / "history.csv").read_bytes() == (ref / "history.csv").read_bytes()
+    metrics, ref_metrics = _read_json(run / "metrics.json"), _read_json(ref / "metrics.json")
+    for key in ("test_accuracy", "test_loss", "epochs"):
+        assert metrics[key] == ref_metrics[key], key
+
+
+def test_resume_with_more_epochs_matches_an_uninterrupted_run(run3, tmp_path):
+    run = _train(tmp_path / "short", "--epochs", 1)
+    assert len(_history_rows(run)) == 2
+    assert _main(["train", "--resume", run, "--epochs", 3]) == 0
+    _assert_same_run(run, run3)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(run3, tmp_path, capsys, monkeypatch):
+    real_step = _training.train_step
+    calls = []
+
+    def interrupting_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    run = tmp_path / "interrupted"
+    code, _, err = _cli_run(capsys, ["train", "--epochs", 3, "--out", run])
+    assert code == 130
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert "interrupt" in err
+    monkeypatch.undo()
+
+    # the checkpoint is loadable and records the position: 4 batches into epoch 0
+    from chainrule._run import build_model
+
+    model = build_model(Config(**_read_json(run / "config.json")), 64, 10)
+    training = cr.load(run / "model.safetensors", model)
+    assert training["position"]["epoch"] == 0
+    assert training["position"]["batch"] == 4
+    assert training["position"]["step"] == 4
+    assert not (run / "metrics.json").exists()
+
+    code, _, err = _cli_run(capsys, ["train", "--resume", run])
+    assert code == 0, err
+    _assert_same_run(run, run3)
+
+
+def test_ctrl_c_in_a_later_epoch_resumes_exactly(run3, tmp_path, capsys, monkeypatch):
+    real_step = _training.train_step
+    calls = []
+
+    def interrupting_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 60:  # digits: 41 batches per epoch, so this is in epoch 1
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    run = tmp_path / "interrupted"
+    code, _, _ = _cli_run(capsys, ["train", "--epochs", 3, "--out", run])
+    assert code == 130
+    monkeypatch.undo()
+    assert len(_history_rows(run)) == 2  # epoch 1 finished and was recorded
+    assert _main(["train", "--resume", run]) == 0
+    _assert_same_run(run, run3)
+
+
+def test_resume_refuses_a_changed_configuration(run3, capsys):
+    code, _, err = _cli_run(capsys, ["train", "--resume", run3, "--lr", 0.5])
+    line = _assert_one_line_error(code, err)
+    assert "--force" in line
+
+
+# ----- failures -----------------------------------------------------------------------------
+def _under_a_file(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("I am a file")
+    return blocker / "run"
+
+
+FAILURES = {
+    "unknown dataset": lambda t, run, bad: ["train", "--dataset", "nope", "--out", t / "o"],
+    "unknown optimizer": lambda t, run, bad: ["train", "--optimizer", "nope", "--out", t / "o"],
+    "unknown activation": lambda t, run, bad: ["train", "--activation", "nope", "--out", t / "o"],
+    "zero hidden size": lambda t, run, bad: ["train", "--hidden", "100,0", "--out", t / "o"],
+    "zero epochs": lambda t, run, bad: ["train", "--epochs", 0, "--out", t / "o"],
+    "negative lr": lambda t, run, bad: ["train", "--lr", -1, "--out", t / "o"],
+    "mnist files missing": lambda t, run, bad: [
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        t,
+        "--out",
+        t / "o",
+    ],
+    "unwritable --out": lambda t, run, bad: ["train", "--epochs", 1, "--out", _under_a_file(t)],
+    "resume a missing run": lambda t, run, bad: ["train", "--resume", t / "missing"],
+    "resume a corrupt run": lambda t, run, bad: ["train", "--resume", bad],
+    "evaluate a missing run": lambda t, run, bad: ["evaluate", t / "missing"],
+    "evaluate a corrupt checkpoint": lambda t, run, bad: ["evaluate", bad],
+    "predict with a missing run": lambda t, run, bad: ["predict", t / "missing", t / "x.npy"],
+    "predict with a corrupt checkpoint": lambda t, run, bad: ["predict", bad, t / "x.npy"],
+    "evaluate on another dataset": lambda t, run, bad: ["evaluate", run, "--dataset", "iris"],
+}
+
+
+@pytest.mark.parametrize("case", list(FAILURES))
+def test_failures_exit_1_with_one_line_and_no_traceback(case, run3, corrupt_run, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((2, 64), np.float32))
+    argv = FAILURES[case](tmp_path, run3, corrupt_run)
+    code, _, err = _cli_run(capsys, argv)
+    _assert_one_line_error(code, err)
+    assert not (tmp_path / "o").exists()  # a failed start leaves no half-made run
+
+
+def test_a_malformed_config_json(run3, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(run3, run)
+    (run / "config.json").write_text("{ not json")
+    for argv in (["evaluate", run], ["train", "--resume", run]):
+        code, _, err = _cli_run(capsys, argv)
+        line = _assert_one_line_error(code, err)
+        assert "config.json" in line
+
+
+def test_a_bad_hidden_value_is_a_usage_error_without_traceback(tmp_path, capsys):
+    code, _, err = _cli_run(capsys, ["train", "--hidden", "abc", "--out", tmp_path / "o"])
+    assert code == 2
+    assert "Traceback" not in err
+    assert "--hidden" in err.strip().splitlines()[-1]
+    assert not (tmp_path / "o").exists()
+
+
+def test_debug_shows_the_exception(tmp_path, corrupt_run):
+    with pytest.raises(ValueError, match="nope"):
+        _cli.main(["--debug", "train", "--dataset", "nope", "--out", str(tmp_path / "o")])
+    with pytest.raises(cr.CheckpointError):
+        _cli.main(["--debug", "evaluate", str(corrupt_run)])
+
+
+# ----- demo ---------------------------------------------------------------------------------
+def _assert_apple_gradients(text):
+    assert re.search(r"∂price/∂apple\s*=\s*2\.2\b", text), text
+    assert re.search(r"∂price/∂count\s*=\s*110(\.0*)?\b", text), text
+    assert re.search(r"∂price/∂tax\s*=\s*200(\.0*)?\b", text), text
+
+
+def test_demo_prints_the_apple_graph_gradients(capsys):
+    code, out, _ = _cli_run(capsys, ["demo"])
+    assert code == 0
+    _assert_apple_gradients(out)
+
+
+def test_python_dash_m_chainrule_demo():
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "chainrule", "demo"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    _assert_apple_gradients(result.stdout)

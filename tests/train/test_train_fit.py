@@ -1,0 +1,442 @@
+"""`cr.fit`, `cr.evaluate`, `cr.predict` and `History`, checked against NumPy recomputations.
+
+The models here are single Linear layers in float64, so every loss, accuracy and SGD step
+can be recomputed independently with a few lines of NumPy.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+N_TRAIN, N_VAL, N_IN, N_CLASSES = 10, 7, 3, 4
+BATCH = 4  # 10 samples -> batches of 4, 4 and 2: a mean of batch means would be wrong
+
+
+# ----- independent NumPy references --------------------------------------------------------
+def _logits(W, b, X):
+    return X @ W + b
+
+
+def _ce(W, b, X, y):
+    """Mean softmax cross-entropy with integer labels, via a stable log-sum-exp."""
+    z = _logits(W, b, X)
+    zmax = z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z - zmax).sum(axis=1)) + zmax[:, 0]
+    return float(np.mean(lse - z[np.arange(len(y)), y]))
+
+
+def _ce_one_hot(W, b, X, T):
+    z = _logits(W, b, X)
+    zmax = z.max(axis=1, keepdims=True)
+    log_p = z - zmax - np.log(np.exp(z - zmax).sum(axis=1, keepdims=True))
+    return float(np.mean(-(T * log_p).sum(axis=1)))
+
+
+def _acc(W, b, X, y):
+    return float(np.mean(_logits(W, b, X).argmax(axis=1) == y))
+
+
+def _weights(layer):
+    return layer.weight.data.copy(), layer.bias.data.copy()
+
+
+def _classification_data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N_TRAIN, N_IN))
+    y = rng.integers(0, N_CLASSES, size=N_TRAIN)
+    Xv = rng.normal(size=(N_VAL, N_IN))
+    yv = rng.integers(0, N_CLASSES, size=N_VAL)
+    return X, y, Xv, yv
+
+
+def _linear(n_in=N_IN, n_out=N_CLASSES, seed=0):
+    cr.manual_seed(seed)
+    return cr.nn.Linear(n_in, n_out, init="xavier", dtype="float64")
+
+
+# ----- History shape and the epoch loss --------------------------------------------------
+def test_history_has_one_value_per_epoch_for_each_metric():
+    X, y, Xv, yv = _classification_data()
+    model = _linear()
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        (X, y),
+        5,
+        val_data=(Xv, yv),
+        batch_size=BATCH,
+        progress=False,
+    )
+    assert isinstance(history, cr.History)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    for key, values in history.history.items():
+        assert len(values) == 5, key
+        assert all(isinstance(v, float) for v in values), key
+    assert history.epoch == [0, 1, 2, 3, 4]
+
+
+def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses_with_lr_zero():
+    # With lr = 0 the weights never move, so the sample-weighted mean of the batch losses
+    # is exactly the loss on the whole training set, recomputed here with NumPy.
+    X, y, Xv, yv = _classification_data()
+    model = _linear()
+    W, b = _weights(model)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.0),
+        (X, y),
+        3,
+        val_data=(Xv, yv),
+        batch_size=BATCH,
+        shuffle=True,
+        seed=1,
+        progress=False,
+    )
+    full = _ce(W, b, X, y)
+    batch_means = [_ce(W, b, X[i : i + BATCH], y[i : i + BATCH]) for i in range(0, N_TRAIN, BATCH)]
+    # the check below can tell the right average from the naive one
+    assert abs(np.mean(batch_means) - full) > 1e-3
+    np.testing.assert_allclose(history.history["loss"], [full] * 3, rtol=1e-12)
+    np.testing.assert_allclose(history.history["val_loss"], [_ce(W, b, Xv, yv)] * 3, rtol=1e-12)
+    assert history.history["accuracy"] == [_acc(W, b, X, y)] * 3
+    assert history.history["val_accuracy"] == [_acc(W, b, Xv, yv)] * 3
+    np.testing.assert_array_equal(model.weight.data, W)
+
+
+def test_regression_losses_follow_a_numpy_replay_of_minibatch_sgd():
+    # MSE on a linear model, batches in order: replay every SGD step in NumPy and check the
+    # epoch loss is sum(n_i * L_i) / N of the batch losses seen *before* each step.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(N_TRAIN, N_IN))
+    y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3 + 0.1 * rng.normal(size=(N_TRAIN, 1))
+    Xv = rng.normal(size=(5, N_IN))
+    yv = Xv @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
+    model = _linear(N_IN, 1)
+    W, b = _weights(model)
+    lr, epochs = 0.05, 3
+    history = cr.fit(
+        model,
+        cr.nn.MSELoss(),
+        cr.optim.SGD(model.parameters(), lr=lr),
+        (X, y),
+        epochs,
+        val_data=(Xv, yv),
+        batch_size=BATCH,
+        shuffle=False,
+        progress=False,
+    )
+    expected_loss, expected_val = [], []
+    for _ in range(epochs):
+        total = 0.0
+        for i in range(0, N_TRAIN, BATCH):
+            xb, yb = X[i : i + BATCH], y[i : i + BATCH]
+            err = xb @ W + b - yb
+            total += len(xb) * float(np.mean(err**2))
+            g = 2 * err / err.size  # d mean(err²) / d out
+            W, b = W - lr * (xb.T @ g), b - lr * g.sum(axis=0)
+        expected_loss.append(total / N_TRAIN)
+        expected_val.append(float(np.mean((Xv @ W + b - yv) ** 2)))
+    assert set(history.history) == {"loss", "val_loss"}  # no accuracy for regression
+    np.testing.assert_allclose(history.history["loss"], expected_loss, rtol=1e-12)
+    np.testing.assert_allclose(history.history["val_loss"], expected_val, rtol=1e-12)
+    np.testing.assert_allclose(model.weight.data, W, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-15)
+
+
+def test_accuracy_with_one_hot_targets():
+    X, y, Xv, yv = _classification_data(seed=5)
+    T, Tv = np.eye(N_CLASSES)[y], np.eye(N_CLASSES)[yv]
+    model = _linear(seed=2)
+    W, b = _weights(model)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.0),
+        (X, T),
+        2,
+        val_data=(Xv, Tv),
+        batch_size=BATCH,
+        progress=False,
+    )
+    assert history.history["accuracy"] == [_acc(W, b, X, y)] * 2
+    assert history.history["val_accuracy"] == [_acc(W, b, Xv, yv)] * 2
+    np.testing.assert_allclose(history.history["loss"], [_ce_one_hot(W, b, X, T)] * 2, rtol=1e-12)
+
+
+def test_int_labels_and_one_hot_targets_give_the_same_history():
+    X, y, Xv, yv = _classification_data(seed=6)
+    runs = []
+    for targets, val_targets in [(y, yv), (np.eye(N_CLASSES)[y], np.eye(N_CLASSES)[yv])]:
+        model = _linear(seed=4)
+        runs.append(
+            cr.fit(
+                model,
+                cr.nn.SoftmaxCrossEntropy(),
+                cr.optim.SGD(model.parameters(), lr=0.2),
+                (X, targets),
+                3,
+                val_data=(Xv, val_targets),
+                batch_size=BATCH,
+                shuffle=False,
+                progress=False,
+            )
+        )
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(runs[0].history[key], runs[1].history[key], rtol=1e-12)
+
+
+# ----- what fit accepts ----------------------------------------------------------------------
+def test_fit_accepts_a_loader_a_dataset_or_an_xy_pair_identically():
+    X, y, Xv, yv = _classification_data(seed=7)
+    inputs = {
+        "loader": cr.data.DataLoader(cr.data.ArrayDataset(X, y), batch_size=BATCH),
+        "dataset": cr.data.ArrayDataset(X, y),
+        "pair": (X, y),
+    }
+    results = {}
+    for name, train_data in inputs.items():
+        model = _linear(seed=8)
+        history = cr.fit(
+            model,
+            cr.nn.SoftmaxCrossEntropy(),
+            cr.optim.SGD(model.parameters(), lr=0.3),
+            train_data,
+            3,
+            val_data=(Xv, yv),
+            batch_size=BATCH,
+            shuffle=False,
+            progress=False,
+        )
+        results[name] = (history.history, _weights(model))
+    ref_hist, (ref_W, ref_b) = results["loader"]
+    assert ref_hist["loss"][0] != ref_hist["loss"][-1]  # training did something
+    for name in ("dataset", "pair"):
+        hist, (W, b) = results[name]
+        assert hist == ref_hist, name
+        np.testing.assert_array_equal(W, ref_W)
+        np.testing.assert_array_equal(b, ref_b)
+
+
+def test_zero_epochs_trains_nothing_and_returns_an_empty_history():
+    X, y, _, _ = _classification_data()
+    model = _linear()
+    W, b = _weights(model)
+    events = []
+
+    class Recorder:
+        def on_train_begin(self, state):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, state):
+            events.append("epoch_begin")
+
+        def on_train_end(self, state):
+            events.append("train_end")
+
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=1.0),
+        (X, y),
+        0,
+        callbacks=[Recorder()],
+        progress=False,
+    )
+    assert history.epoch == []
+    assert all(len(v) == 0 for v in history.history.values())
+    assert events == ["train_begin", "train_end"]
+    np.testing.assert_array_equal(model.weight.data, W)
+    np.testing.assert_array_equal(model.bias.data, b)
+
+
+def test_negative_epochs_is_a_value_error():
+    X, y, _, _ = _classification_data()
+    model = _linear()
+    with pytest.raises(ValueError, match="epochs"):
+        cr.fit(
+            model,
+            cr.nn.SoftmaxCrossEntropy(),
+            cr.optim.SGD(model.parameters(), lr=0.1),
+            (X, y),
+            -1,
+            progress=False,
+        )
+
+
+# ----- callbacks -------------------------------------------------------------------------------
+def test_callback_hooks_run_in_order_with_one_batch_end_per_batch():
+    X, y, Xv, yv = _classification_data()
+    model = _linear()
+    events = []
+
+    class Recorder(cr.callbacks.Callback):
+        def on_train_begin(self, state):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, state):
+            events.append(("epoch_begin", state.epoch))
+
+        def on_batch_end(self, state):
+            events.append(("batch_end", state.epoch, state.batch, state.step))
+
+        def on_epoch_end(self, state, logs):
+            events.append(("epoch_end", state.epoch, sorted(logs)))
+
+        def on_train_end(self, state):
+            events.append("train_end")
+
+    cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        2,
+        val_data=(Xv, yv),
+        callbacks=[Recorder()],
+        batch_size=BATCH,
+        progress=False,
+    )
+    n_batches = -(-N_TRAIN // BATCH)  # 3
+    expected = ["train_begin"]
+    step = 0
+    for epoch in range(2):
+        expected.append(("epoch_begin", epoch))
+        for batch in range(1, n_batches + 1):
+            step += 1
+            expected.append(("batch_end", epoch, batch, step))
+        expected.append(("epoch_end", epoch, ["accuracy", "loss", "val_accuracy", "val_loss"]))
+    expected.append("train_end")
+    assert events == expected
+
+
+def test_a_callback_can_stop_training_after_the_current_epoch():
+    X, y, _, _ = _classification_data()
+    model = _linear()
+
+    class StopAtSecond:
+        def on_epoch_end(self, state, logs):
+            if state.epoch == 1:
+                state.stop_training = True
+
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        10,
+        callbacks=[StopAtSecond()],
+        progress=False,
+    )
+    assert history.epoch == [0, 1]
+
+
+# ----- failures and progress output -------------------------------------------------------
+def test_a_nan_loss_raises_floating_point_error_naming_the_step():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N_TRAIN, N_IN))
+    X[5, 1] = np.nan  # batch size 2, in order: sample 5 is in the third batch, step 2
+    y = rng.normal(size=(N_TRAIN, 1))
+    model = _linear(N_IN, 1)
+    seen_steps = []
+
+    class Steps:
+        def on_batch_end(self, state):
+            seen_steps.append(state.step)
+
+    with pytest.raises(FloatingPointError, match=r"\bstep 2\b") as info:
+        cr.fit(
+            model,
+            cr.nn.MSELoss(),
+            cr.optim.SGD(model.parameters(), lr=0.01),
+            (X, y),
+            3,
+            callbacks=[Steps()],
+            batch_size=2,
+            shuffle=False,
+            progress=False,
+        )
+    assert re.search(r"nan", str(info.value), re.IGNORECASE)
+    assert seen_steps == [1, 2]  # two good steps, then the bad batch
+
+
+def _quick_fit(progress):
+    X, y, _, _ = _classification_data()
+    model = _linear()
+    return cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        2,
+        batch_size=BATCH,
+        progress=progress,
+    )
+
+
+def test_progress_false_prints_nothing(capsys):
+    _quick_fit(progress=False)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == ""
+
+
+def test_progress_none_is_silent_when_stderr_is_not_a_terminal(capsys):
+    _quick_fit(progress=None)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == ""
+
+
+def test_progress_true_shows_a_tqdm_bar_on_stderr(capsys):
+    _quick_fit(progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "epoch 1/2" in err
+    assert "epoch 2/2" in err
+    assert "batch" in err  # the bar's unit
+
+
+# ----- evaluate and predict --------------------------------------------------------------
+def test_evaluate_matches_numpy_and_restores_training_mode():
+    _, _, Xv, yv = _classification_data(seed=9)
+    model = _linear(seed=9)
+    W, b = _weights(model)
+    model.train()
+    logs = cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (Xv, yv), batch_size=3)
+    assert set(logs) == {"loss", "accuracy"}
+    assert logs["loss"] == pytest.approx(_ce(W, b, Xv, yv), rel=1e-12)
+    assert logs["accuracy"] == _acc(W, b, Xv, yv)
+    assert model.training
+    prefixed = cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (Xv, yv), prefix="val_")
+    assert set(prefixed) == {"val_loss", "val_accuracy"}
+
+
+def test_evaluate_runs_dropout_in_eval_mode():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(20, N_IN)), rng.integers(0, N_CLASSES, 20)
+    cr.manual_seed(0)
+    layer = cr.nn.Linear(N_IN, N_CLASSES, dtype="float64")
+    model = cr.nn.Sequential(cr.nn.Dropout(0.5), layer)
+    W, b = _weights(layer)
+    first = cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X, y))
+    second = cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X, y))
+    assert first == second
+    assert first["loss"] == pytest.approx(_ce(W, b, X, y), rel=1e-12)
+
+
+def test_predict_returns_the_model_outputs_in_batches():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(11, N_IN))
+    model = _linear(seed=3)
+    W, b = _weights(model)
+    out = cr.predict(model, X, batch_size=4)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out, X @ W + b, rtol=1e-12)
