@@ -100,7 +100,7 @@ ROWS = [
      FloatingPointError, r"fit: the loss became nan at step 0"),
     ("inf in the validation data",
      lambda: _fit(X4, Y4, val=(np.full((4, 3), np.inf, np.float32), Y4)),
-     ValueError, r"fit: val_data holds 12 NaN or infinite input values \(X \(4, 3\)\)"),
+     ValueError, r"fit: val_data holds 12 NaN or infinite input values \(X of shape \(4, 3\)\)"),
     ("NaN in data to standardise", lambda: cr.data.Standardizer().fit(np.array([[np.nan]])),
      ValueError, r"Standardizer\.fit: X contains NaN or infinity"),
     ("X and y of different lengths",
