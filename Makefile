@@ -14,7 +14,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
-	$(BIN)/python -O -m pytest -q -p no:cacheprovider -W "ignore::pytest.PytestConfigWarning"
+	$(BIN)/python -O -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -215,3 +215,30 @@ def test_bad_arguments_are_rejected():
         diag.Monitor(every=0)
     with pytest.raises(ValueError, match="probe batch"):
         diag.probe_batch(object(), 4)
+
+
+def test_a_batch_with_exploding_gradients_warns_at_once():
+    model = mlp(cr.nn.ReLU, "he", depth=1)  # layer 0: weight (8, 30), bias (30,); layer 1
+    lines = []
+    limit = diag.Thresholds(explode=10.0)
+    monitor = diag.Monitor(model, warn=lines.append, probe=np.zeros((2, 8)), thresholds=limit)
+    state = SimpleNamespace(model=model, loader=None, epoch=0)
+    monitor.on_train_begin(state)
+    monitor.on_epoch_begin(state)
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    monitor.on_batch_end(state)
+    # layer 0: √(8·30 + 30) = √270 = 16.43 > 10; layer 1: √(30·3 + 3) = √93 = 9.64 < 10
+    assert lines == ["chainrule diagnostics: epoch 1: exploding gradients: layer 0 has "
+                     "gradient norm 1.64e+01 > 10"]  # fmt: skip
+
+
+def test_exploding_gradients_warn_before_the_loss_turns_nan():
+    X, y = data()
+    lines = []
+    monitor = diag.Monitor(warn=lines.append)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="loss became nan"):
+        train(mlp(cr.nn.ReLU, "he", depth=2), monitor, X * 1e3, y, 3, batch_size=16, lr=1e3)
+    assert "exploding gradients" in lines[0]
+    # the norms are huge everywhere: a small first/last ratio is then no vanishing
+    assert not any("vanishing" in line for line in lines)

@@ -142,3 +142,14 @@ def test_list_and_missing_example(capsys):
 def test_unknown_example_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         run(capsys, "--example", "pear")
+
+
+def test_sigmoid_graph_report_sets_the_four_local_gradients_against_the_fused_one(capsys):
+    _, out, _ = run(capsys, "--example", "sigmoid-graph")
+    x = 0.5
+    y = 1.0 / (1.0 + math.exp(-x))
+    block = next(b for b in out.split("\n\n") if b.startswith("The four nodes' local gradients"))
+    lines = block.splitlines()[1:]
+    want = [-(y**2), 1.0, math.exp(-x), -1.0, y * (1 - y), y * (1 - y)]
+    assert [float(line.rsplit(" = ", 1)[1]) for line in lines] == pytest.approx(want, abs=5e-9)
+    assert lines[-1].strip().startswith("∂y_node/∂x = y(1 − y) = ")

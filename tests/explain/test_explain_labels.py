@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 
+import chainrule as cr
 import chainrule.examples as examples
 from chainrule._explain import explain
 
@@ -74,3 +78,28 @@ def test_english_is_the_default():
     text = explain(examples.apple()).table()
     assert "upstream gradient" in text
     assert "상류" not in text
+
+
+PROSE = re.compile(
+    r"\b(the|gradient|if|else|where|gives|and|for|with|each|input|element|summed|"
+    r"over|receives|taken|ties|share|back|copied|unchanged)\b"
+)
+
+
+def test_korean_rules_of_matrix_reduction_and_shape_ops_have_no_english_prose():
+    rng = np.random.default_rng(0)
+    X = cr.tensor(rng.normal(size=(4, 3)), name="X")
+    W = cr.tensor(rng.normal(size=(3, 5)), requires_grad=True, name="W")
+    h = (X @ W).relu().clip(-1.0, 1.0).abs() + 1.0
+    h = cr.maximum(h.sqrt(), 1.1).reshape(5, 4).T[1:]
+    z = cr.concatenate([h, h], axis=0).mean(axis=1)
+    trace = explain(cr.nn.functional.cross_entropy(z.reshape(2, 3), np.array([0, 2])), lang="ko")
+    texts = {"table": trace.table(), "dot": trace.to_dot(), "path": trace.transcript(of=W)}
+    for part, text in texts.items():
+        found = PROSE.findall(text)
+        assert not found, (part, found)
+    # and the formulas are still there, with the op's name
+    assert "matmul: dX = dY·Wᵀ, dW = Xᵀ·dY" in texts["table"]
+    assert "dW = Xᵀ·dY: (3, 4)·(4, 5) → (3, 5)" in texts["table"]
+    assert "relu: d/dx max(x, 0) = x > 0이면 1, 아니면 0" in texts["table"]
+    assert "softmax_loss: dX = (softmax(x) − t) / N · dL" in texts["table"]

@@ -226,7 +226,10 @@ def test_matrix_ops_show_their_rule_with_shapes():
     # a one-element output: its local gradient is the node's own backward with upstream 1
     loss_step = trace.steps[0]
     assert loss_step.op == "SoftmaxWithLoss"
-    assert loss_step.rule == "dX = (softmax(x) − t) / N · dL"
+    # the step states its derivative in words and symbols: the op's docstring sentence
+    assert loss_step.rule.startswith("softmax cross-entropy: ")
+    assert "dX = (softmax(x) − t) / N · dL" in loss_step.rule
+    assert trace.steps[1].rule.startswith("matmul: out = X·W gives dX = ")
     z = logits.data
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     p[np.arange(4), [0, 1, 1, 0]] -= 1
@@ -344,6 +347,8 @@ def test_non_scalar_output_takes_an_upstream_gradient():
     trace = explain(x * x, grad=np.array([0.5, -1.0]))
     np.testing.assert_array_equal(trace.output.grad, [0.5, -1.0])
     np.testing.assert_array_equal(trace["x"].grad, [1.0, -4.0])
+    with pytest.raises(RuntimeError, match=r"explain: the output has shape \(2\).*grad="):
+        explain(x * x)
 
 
 def test_bad_arguments():
@@ -359,3 +364,16 @@ def test_repr_and_type():
     trace = explain(examples.apple())
     assert isinstance(trace, Trace)
     assert repr(trace) == "<Trace of price: 2 nodes, 5 tensors>"
+
+
+def test_gradients_summed_over_broadcast_axes_are_marked():
+    x = cr.tensor(np.arange(6.0).reshape(2, 3), name="x")
+    b, s = leaf([1.0, 2.0, 3.0], "b"), leaf(2.0, "s")
+    text = explain(((x + b) * s).sum()).table()
+    rows = {line.split()[0]: line for line in text.splitlines()[4:] if line.startswith(" ")}
+    # ∂L/∂bⱼ = s summed over the 2 rows = 4; ∂L/∂s = Σ (x + b) = 1+3+5 + 4+6+8 = 27
+    assert rows["b"].split()[-6:] == ["1", "[4,", "4,", "4]", "✓", "Σ"]
+    assert rows["s"].split()[-3:] == ["27", "✓", "Σ"]
+    assert not rows["add1"].endswith("Σ")
+    assert "Σ = summed over the broadcast axes" in text.splitlines()[1]
+    assert "Σ = summed" not in explain(examples.apple()).table()

@@ -100,8 +100,9 @@ def test_markdown_and_latex():
     assert md.startswith("**Chain rule for ∂price/∂apple**")
     assert "∂price/∂apple = ∂price/∂apple_price × ∂apple_price/∂apple" in md
     tex = trace.transcript(of="apple", lr=0.01, fmt="latex")
-    assert "\\begin{aligned}" in tex
-    assert "\\end{aligned}" in tex
+    # an aligned block is only valid in maths mode: it comes inside \[ … \]
+    assert "\\[\n\\begin{aligned}\n" in tex
+    assert "\n\\end{aligned}\n\\]\n" in tex
     assert "\\frac{\\partial \\mathrm{price}}{\\partial \\text{apple\\_price}}" in tex
     assert "= 1.1 \\times 2 = 2.2" in tex
     # 100 − 0.01 × 2.2 = 99.978

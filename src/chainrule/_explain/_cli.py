@@ -124,6 +124,9 @@ def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:
     elif name == "softmax-with-loss":
         parts += [_softmax_section(trace, fmt_), *_tables(trace, fmt_)]
         parts += _transcripts(trace, fmt_, None)
+    elif name == "sigmoid-graph":
+        parts += [_sigmoid_section(trace, fmt_), *_tables(trace, fmt_)]
+        parts += _transcripts(trace, fmt_, None)
     else:
         parts += [*_tables(trace, fmt_), *_transcripts(trace, fmt_, None)]
     return "\n\n".join(p for p in parts if p)
@@ -192,6 +195,23 @@ def _softmax_section(trace, fmt_: str) -> str:
         ("softmax(x) − t", fmt(trace, x, y - t.data)),
     ]
     return _section(label(trace.lang, "example_forward"), lines, fmt_)
+
+
+def _sigmoid_section(trace, fmt_: str) -> str:
+    """The four nodes' recorded local gradients, their product, and the fused node's."""
+    local = {(s.op, trace.values[e.value].name): e.local for s in trace.steps for e in s.inputs}
+    x = trace["x"]
+    four = [
+        ("∂y_graph/∂c = −y_graph²", local[("Div", "c")]),
+        ("∂c/∂b", local[("Add", "b")]),
+        ("∂b/∂a = exp(−x)", local[("Exp", "a")]),
+        ("∂a/∂x", local[("Mul", "x")]),
+    ]
+    product = four[0][1] * four[1][1] * four[2][1] * four[3][1]
+    lines = [(n, fmt(trace, x, v)) for n, v in four]
+    lines.append(("∂y_graph/∂c × ∂c/∂b × ∂b/∂a × ∂a/∂x", fmt(trace, x, product)))
+    lines.append(("∂y_node/∂x = y(1 − y)", fmt(trace, x, local[("Sigmoid", "x")])))
+    return _section(label(trace.lang, "example_sigmoid"), lines, fmt_)
 
 
 def _pairs(trace, values) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._format import fmt, shown_rule
+from ._format import fmt
 from ._labels import label
 from ._naming import op_name
 from ._values import MAX_ELEMENTS, number, shape
@@ -89,7 +89,7 @@ def _value_node(trace, v) -> str:
 def _op_node(trace, step) -> str:
     symbol = _SYMBOLS.get(step.op, op_name(step.op))
     text = f'{_html(symbol)}<BR/><FONT POINT-SIZE="8">#{step.number}</FONT>'
-    attrs = {"shape": "circle", "margin": "0.02", "tooltip": shown_rule(step.rule, trace.lang)}
+    attrs = {"shape": "circle", "margin": "0.02", "tooltip": step.rule}
     return f"  s{step.number} [{_attrs(attrs)}, label=<{text}>];"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
+
 from ._labels import label
 from ._values import value
 
@@ -26,14 +28,6 @@ _COLUMNS = (
 )
 
 
-def shown_rule(rule: str, lang: str) -> str:
-    """An op's rule as shown: the whole sentence in English; in Korean only its formula,
-    the part before the English prose (" — …", "; …")."""
-    if lang == "en":
-        return rule
-    return rule.split(" — ")[0].split("; ")[0].rstrip(".")
-
-
 def fmt(trace, v, array=None) -> str:
     """``array`` (default: the value's forward data) written with ``v``'s precision."""
     data = v.data if array is None else array
@@ -46,7 +40,7 @@ def rows(trace) -> list[list[str]]:
     for s in trace.steps:
         v = trace.values[s.output]
         out.append([str(s.number), s.op, v.name, fmt(trace, v), fmt(trace, v, s.upstream)])
-        out[-1] += ["", "", "", shown_rule(s.rule, trace.lang)]
+        out[-1] += ["", "", "", s.rule]
         for slot, index in enumerate(s.operands):
             out.append(_operand_row(trace, s, slot, trace.values[index]))
     return out
@@ -59,7 +53,15 @@ def _operand_row(trace, step, slot: int, v) -> list[str]:
         return ["", "", v.name, fmt(trace, v), "", none, none, "", ""]
     local = fmt(trace, v, e.local) if e.local is not None else e.rule
     down = fmt(trace, v, e.downstream) if e.downstream is not None else none
-    return ["", "", v.name, fmt(trace, v), "", local, down, CHECK[e.check], ""]
+    check = CHECK[e.check] + (" Σ" if _summed(step, e) else "")
+    return ["", "", v.name, fmt(trace, v), "", local, down, check, ""]
+
+
+def _summed(step, e) -> bool:
+    """Whether local × upstream was summed over broadcast axes to give the downstream."""
+    if e.local is None or e.downstream is None:
+        return False
+    return np.broadcast_shapes(e.local.shape, step.upstream.shape) != e.downstream.shape
 
 
 def header(trace) -> list[str]:
@@ -72,7 +74,10 @@ def intro(trace) -> list[str]:
     out = trace.output
     n = len(trace.steps)
     title = label(trace.lang, "title", out=out.name, value=fmt(trace, out), n=n, s="s"[: n != 1])
-    return [title, label(trace.lang, "law") + " (" + label(trace.lang, "checked") + ")"]
+    legend = label(trace.lang, "checked")
+    if any(_summed(s, e) for s in trace.steps for e in s.inputs):
+        legend += ", " + label(trace.lang, "summed")
+    return [title, label(trace.lang, "law") + f" ({legend})"]
 
 
 def fanout_lines(trace) -> list[str]:

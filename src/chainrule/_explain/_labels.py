@@ -20,6 +20,7 @@ _EN = {
     "title": "Backward pass of {out} = {value}: {n} node{s} in backward order",
     "law": "downstream gradient = local gradient × upstream gradient",
     "checked": "✓ = checked exactly, ≈ = equal up to rounding, ✗ = mismatch",
+    "summed": "Σ = summed over the broadcast axes",
     "col_step": "step",
     "col_op": "op",
     "col_tensor": "tensor",
@@ -57,6 +58,7 @@ _EN = {
     "example_forward": "Forward values",
     "example_updated": "Updated weights (η = {lr})",
     "example_after": "{out} after the update",
+    "example_sigmoid": "The four nodes' {local}s, their product, and the sigmoid node's",
 }
 
 _KO = {
@@ -69,6 +71,7 @@ _KO = {
     "title": "{out} = {value}의 역전파: 역전파 순서로 노드 {n}개",
     "law": "하류 기울기 = 국소적 미분 × 상류 기울기",
     "checked": "✓ = 정확히 확인됨, ≈ = 반올림 오차 안에서 같음, ✗ = 다름",
+    "summed": "Σ = 브로드캐스트된 축을 따라 더함",
     "col_step": "단계",
     "col_op": "연산",
     "col_tensor": "텐서",
@@ -103,6 +106,7 @@ _KO = {
     "example_forward": "순전파 값",
     "example_updated": "갱신된 가중치 (η = {lr})",
     "example_after": "갱신 후의 {out}",
+    "example_sigmoid": "네 노드의 {local}, 그 곱, 그리고 시그모이드 노드 하나의 {local}",
 }
 
 _TABLES = {"en": _EN, "ko": _KO}

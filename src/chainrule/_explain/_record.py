@@ -17,6 +17,7 @@ from ..ops._common import unbroadcast
 from ..ops._elementwise import Elementwise
 from ._labels import check_lang
 from ._naming import forward_order, names
+from ._rules import input_rules, shown
 from ._trace import Edge, Step, Trace, Value
 from ._values import shape
 
@@ -52,9 +53,14 @@ def explain(
     check_lang(lang)
     if not isinstance(output, Tensor):
         raise TypeError(f"explain: expected a Tensor, got {type(output).__name__}")
+    if grad is None and output.size != 1:
+        raise RuntimeError(
+            f"explain: the output has shape {shape(output.shape)}, not a single value; pass "
+            "its upstream gradient as grad=, or reduce it to a scalar first (e.g. .sum())"
+        )
     order = forward_order(output)
     labels = names(order, output)
-    recorder = _Recorder(order)
+    recorder = _Recorder(order, lang)
     _engine.backward(output, grad, retain_graph=retain_graph, record=recorder)
     values = _values(order, labels, output, recorder, grad)
     return Trace(values, recorder.steps, len(order) - 1, lang, decimals, order)
@@ -63,8 +69,9 @@ def explain(
 class _Recorder:
     """The ``record`` callback: one `Step` per node, in the engine's backward order."""
 
-    def __init__(self, order: list[Tensor]) -> None:
+    def __init__(self, order: list[Tensor], lang: str) -> None:
         self.index = {id(t): i for i, t in enumerate(order)}
+        self.lang = lang
         self.steps: list[Step] = []
 
     def __call__(self, node, out: Tensor, grad_out, grads_in) -> None:
@@ -72,7 +79,8 @@ class _Recorder:
         elementwise_locals = _elementwise_locals(node)
         elementwise = elementwise_locals is not None
         locals_ = _locals(node, out, elementwise_locals)
-        rules = _shape_rules(node, out) if not elementwise else (None,) * len(node.inputs)
+        n = len(node.inputs)
+        rules = (None,) * n if elementwise else _shape_rules(node, out, self.lang)
         edges = tuple(
             _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i])
             for i, (t, gi, need) in enumerate(zip(node.inputs, grads_in, node.needs_grad))
@@ -80,19 +88,9 @@ class _Recorder:
         )
         operands = tuple(self.index[id(t)] for t in node.inputs)
         number, output = len(self.steps) + 1, self.index[id(out)]
-        step = Step(
-            number, node.name, rule_of(node), elementwise, output, operands, upstream, edges
-        )
+        rule = shown(node, self.lang)
+        step = Step(number, node.name, rule, elementwise, output, operands, upstream, edges)
         self.steps.append(step)
-
-
-def rule_of(node) -> str:
-    """The op's derivative: its ``derivative`` attribute, else its docstring's first line."""
-    rule = getattr(type(node), "derivative", None)
-    if rule:
-        return rule
-    doc = (type(node).__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else node.name
 
 
 def _elementwise_locals(node) -> tuple | None:
@@ -146,18 +144,9 @@ def _check(local, upstream, down, shape_) -> str:
     return "mismatch"
 
 
-def _rule_parts(node) -> tuple[str, ...]:
-    """The rule split per input ("dX = dY·Wᵀ", "dW = Xᵀ·dY") when it names each input."""
-    rule, n = rule_of(node), len(node.inputs)
-    parts = tuple(p.strip() for p in rule.split(", "))
-    if getattr(type(node), "derivative", None) and len(parts) >= n:
-        return parts[:n]
-    return (rule,) * n
-
-
-def _shape_rules(node, out: Tensor) -> tuple[str, ...]:
+def _shape_rules(node, out: Tensor, lang: str) -> tuple[str, ...]:
     """For each input, its part of the rule with the shapes it maps."""
-    parts = _rule_parts(node)
+    parts = input_rules(node, lang)
     return tuple(_shape_rule(node, i, parts, out.shape) for i in range(len(node.inputs)))
 
 

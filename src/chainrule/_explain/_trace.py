@@ -56,9 +56,9 @@ class Edge:
 
     ``local`` is the array ∂out/∂input for elementwise nodes (from ``node.local()``) and
     for nodes with a one-element output (their own backward applied to 1), else None.
-    ``rule`` is the derivative with the shapes it maps, for every node that is not
-    elementwise. ``check`` says whether downstream = unbroadcast(local × upstream) holds:
-    "exact", "close" or "mismatch" (None without a local gradient).
+    ``rule`` is the derivative with the shapes it maps (in the trace's language), for every
+    node that is not elementwise. ``check`` says whether downstream = unbroadcast(local ×
+    upstream) holds: "exact", "close" or "mismatch" (None without a local gradient).
     """
 
     value: int
@@ -73,6 +73,8 @@ class Edge:
 class Step:
     """One node of the backward pass (``number`` counts from 1 in backward order).
 
+    ``rule`` is the op's derivative as the trace shows it: in English the op's docstring
+    sentence (words and symbols), in Korean its formula with Korean words (see `_rules`).
     ``operands`` are all its inputs (value indices, in order); ``inputs`` holds an `Edge`
     for each operand that received a gradient.
     """

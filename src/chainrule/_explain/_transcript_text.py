@@ -123,7 +123,8 @@ def _scalar_latex(data: dict, lang: str) -> str:
         rows.append(_latex_update(data))
     engine = f"% {label(lang, 'tr_engine')}: {data['engine']} {data['check']}"
     body = " \\\\\n".join(rows)
-    return f"% {_title(data, lang)}\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n{engine}"
+    block = f"\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]"  # display maths
+    return f"% {_title(data, lang)}\n{block}\n{engine}"
 
 
 def _latex_update(data: dict) -> str:

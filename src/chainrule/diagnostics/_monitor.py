@@ -39,10 +39,10 @@ class Monitor(Callback):
 
     Warnings (one line each, when a condition starts): vanishing gradients (first layer's
     norm below ``thresholds.vanish`` of the last layer's), exploding gradients (a layer's
-    norm above ``thresholds.explode`` or ``thresholds.growth`` times its previous value),
-    non-finite gradients or losses. ``warn``: True prints to stderr, False stays silent, a
-    callable receives each line (e.g. ``logging.getLogger(...).warning``). ``alerts`` keeps
-    them all.
+    norm above ``thresholds.explode`` in any batch, or its epoch mean ``thresholds.growth``
+    times the previous record's), non-finite gradients or losses. ``warn``: True prints to
+    stderr, False stays silent, a callable receives each line (e.g.
+    ``logging.getLogger(...).warning``). ``alerts`` keeps them all.
 
     Args:
         model: the model; None takes the one `fit` trains.
@@ -95,16 +95,22 @@ class Monitor(Callback):
         self._batches, self._param_sums, self._layer_sums = 0, {}, {}
 
     def on_batch_end(self, state) -> None:
-        """Add this batch's gradient norms; warn at once when one is not finite."""
+        """Add this batch's gradient norms; warn at once when one is not finite or above
+        ``thresholds.explode`` (before the weights, then the loss, turn to nan)."""
         if not self._recording:
             return
         norms = grad_norms(self.model)
+        layers = layer_norms(norms)
         _accumulate(self._param_sums, norms)
-        _accumulate(self._layer_sums, layer_norms(norms))
+        _accumulate(self._layer_sums, layers)
         self._batches += 1
-        message = _checks.nonfinite_gradients(norms)
-        if message:
-            self._alert(state.epoch + 1, "nonfinite_gradients", message)
+        found = {
+            "nonfinite_gradients": _checks.nonfinite_gradients(norms),
+            "exploding": _checks.exploding(layers, {}, self.thresholds),
+        }
+        for kind, message in found.items():
+            if message:
+                self._alert(state.epoch + 1, kind, message)
 
     def on_epoch_end(self, state, logs: dict) -> None:
         """Probe the activations, store the record, check it, write the tables."""
@@ -140,10 +146,12 @@ class Monitor(Callback):
     def _check(self, record: EpochRecord, before: EpochRecord | None) -> None:
         t, norms = self.thresholds, record.layer_grad_norms
         previous = before.layer_grad_norms if before is not None else {}
+        exploding = _checks.exploding(norms, previous, t)
+        blown = exploding or "exploding" in self._raised  # then a small ratio is no vanishing
         found = {
             "nonfinite_loss": _checks.nonfinite_loss(record.logs),
-            "vanishing": _checks.vanishing(norms, t),
-            "exploding": _checks.exploding(norms, previous, t),
+            "vanishing": None if blown else _checks.vanishing(norms, t),
+            "exploding": exploding,
         }
         for kind, message in found.items():
             if message:

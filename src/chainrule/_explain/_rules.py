@@ -1,0 +1,75 @@
+"""An op's derivative as explain writes it: in words and symbols, in the trace's language.
+
+English shows the op's own docstring sentence (its first paragraph), the one written next
+to its code; a `Function` without a docstring shows its ``derivative`` attribute, else its
+name. Korean shows the formula: ``name: derivative`` for ops that give one, the Korean
+sentence below for the built-in ops whose formula is itself written in English words, and
+otherwise the docstring sentence up to its English prose (" — …", "; …").
+"""
+
+from __future__ import annotations
+
+from ._naming import op_name
+
+#: the built-in ops whose rule is (partly) English words, in the tutorials' Korean
+_KO = {
+    "Pow": "pow: ∂(xʸ)/∂x = y·xʸ⁻¹ (y = 0이면 0), ∂(xʸ)/∂y = xʸ·ln x (x = 0에서 ln x는 0)",
+    "Maximum": "maximum: x > y이거나 x가 NaN이면 ∂/∂x = 1, x < y이면 0, 같으면 ½씩",
+    "Minimum": "minimum: x < y이거나 x가 NaN이면 ∂/∂x = 1, x > y이면 0, 같으면 ½씩",
+    "Where": "where: ∂/∂x = cond, ∂/∂y = not cond (고르지 않은 쪽은 NaN이어도 0)",
+    "Sqrt": "sqrt: d/dx √x = 1/(2√x) = 0.5/out (x = 0에서 +inf)",
+    "Abs": "abs: d/dx |x| = sign(x), abs'(0) = 0",
+    "ReLU": "relu: d/dx max(x, 0) = x > 0이면 1, 아니면 0 (relu'(0) = 0)",
+    "LeakyReLU": "leaky_relu: d/dx = x > 0이면 1, 아니면 negative_slope",
+    "Clip": "clip: d/dx clip(x, lo, hi) = lo ≤ x ≤ hi이면 1, 아니면 0",
+    "Mean": "mean: ∂(mean x)/∂xᵢ = 1/n (n은 평균한 원소의 수)",
+    "Max": "max: 최댓값인 원소에서 ∂(max x)/∂xᵢ = 1 (최댓값이 k개면 각각 1/k)",
+    "Min": "min: 최솟값인 원소에서 ∂(min x)/∂xᵢ = 1 (최솟값이 k개면 각각 1/k)",
+    "Norm": "norm: ∂‖x‖/∂xᵢ = xᵢ/‖x‖ (‖x‖ = 0이면 0)",
+    "Reshape": "reshape: 상류 기울기를 입력의 형상으로 되돌린다",
+    "Transpose": "transpose: 상류 기울기의 축을 원래 순서로 되돌린다",
+    "BroadcastTo": "broadcast_to: 상류 기울기를 브로드캐스트된 축을 따라 더한다",
+    "Index": "x[idx]: 상류 기울기를 고른 위치로 되돌린다 (같은 원소를 여러 번 고르면 더한다)",
+    "Scatter": "scatter: 기울기는 같은 위치를 다시 인덱싱한 것",
+    "Concatenate": "concatenate: 각 입력은 상류 기울기에서 자기 조각을 받는다",
+    "Stack": "stack: 각 입력은 상류 기울기에서 자기 몫을 받는다",
+}
+
+
+def _paragraph(doc: str | None) -> str:
+    """The first paragraph of a docstring on one line."""
+    first = (doc or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in first.splitlines())
+
+
+def sentence(node) -> str:
+    """The op's derivative in words and symbols (English): see the module docstring."""
+    cls = type(node)
+    return _paragraph(cls.__doc__) or getattr(cls, "derivative", None) or node.name
+
+
+def formula(node, lang: str) -> str:
+    """The op's derivative in symbols, with the op's name; Korean words where it needs any."""
+    cls = type(node)
+    if lang == "ko" and cls.__module__.startswith("chainrule.") and cls.__name__ in _KO:
+        return _KO[cls.__name__]
+    derivative = getattr(cls, "derivative", None)
+    if derivative:
+        return f"{op_name(node.name)}: {derivative}"
+    return sentence(node).split(" — ")[0].split("; ")[0].rstrip(".")
+
+
+def shown(node, lang: str) -> str:
+    """What the table shows in the rule column: the sentence in English, else the formula."""
+    return sentence(node) if lang == "en" else formula(node, lang)
+
+
+def input_rules(node, lang: str) -> tuple[str, ...]:
+    """The rule for each input ("dX = dY·Wᵀ", "dW = Xᵀ·dY") when ``derivative`` names each
+    input; otherwise the whole formula for every input."""
+    n = len(node.inputs)
+    derivative = getattr(type(node), "derivative", None)
+    if derivative:
+        parts = tuple(p.strip() for p in derivative.split(", "))
+        return parts[:n] if len(parts) >= n else (derivative,) * n
+    return (formula(node, lang),) * n
