@@ -11,7 +11,7 @@ import argparse
 import json
 import time
 
-from . import end_to_end, engine_overhead, memory, training_step
+from . import anomaly, end_to_end, engine_overhead, memory, training_step
 from ._common import machine, table
 
 BENCHMARKS = {  # engine_overhead first, before PyTorch's import adds 10⁵ objects to the GC
@@ -19,6 +19,7 @@ BENCHMARKS = {  # engine_overhead first, before PyTorch's import adds 10⁵ obje
     "training_step": training_step.run,
     "memory": memory.run,
     "end_to_end": end_to_end.run,
+    "anomaly": anomaly.run,
 }
 
 

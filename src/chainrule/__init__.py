@@ -9,6 +9,7 @@ x.grad  # 7.0
 
 # _tensor first: it imports the ops, which build on Function, which builds Tensors.
 from ._tensor import Tensor, tensor  # isort: skip
+from ._anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ._dtypes import get_default_dtype, set_default_dtype
 from ._function import Function
 from ._functional import grad, value_and_grad
@@ -16,6 +17,7 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._gradcheck import GradcheckError, gradcheck, numerical_grad
 from ._localize import check_graph
 from ._random import default_generator, manual_seed
+from ._strict import StrictModeWarning, is_strict, set_strict, strict
 from .ops import (
     abs,
     broadcast_to,
@@ -55,11 +57,13 @@ from ._explain import GraphvizNotFoundError, Trace, explain
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
     "CheckpointError",
     "Function",
     "GradcheckError",
     "GraphvizNotFoundError",
     "History",
+    "StrictModeWarning",
     "Tensor",
     "Trace",
     "abs",
@@ -71,6 +75,7 @@ __all__ = [
     "cos",
     "data",
     "default_generator",
+    "detect_anomaly",
     "diagnostics",
     "enable_grad",
     "evaluate",
@@ -82,7 +87,9 @@ __all__ = [
     "get_default_dtype",
     "grad",
     "gradcheck",
+    "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_strict",
     "leaky_relu",
     "load",
     "log",
@@ -103,11 +110,14 @@ __all__ = [
     "reshape",
     "save",
     "set_default_dtype",
+    "set_detect_anomaly",
+    "set_strict",
     "sigmoid",
     "sin",
     "softmax",
     "sqrt",
     "stack",
+    "strict",
     "sum",
     "tanh",
     "tensor",

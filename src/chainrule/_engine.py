@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _anomaly, _strict
+from ._anomaly import _AnomalyMode
 from ._grad_mode import enable_grad
+from ._strict import _StrictMode
 from ._tensor import Tensor, _from_op
 
 _RELEASED = (
@@ -100,13 +103,25 @@ def _consumers(root: Tensor) -> dict:
 
 
 def _run(root, seed, retain, create, wanted, record):
+    through = _backward_recorded if create else None  # None: node.backward(g), inline
+    if _AnomalyMode.enabled:  # read once per call: anomaly checks take a path of their own
+        through = _anomaly.checked(through or _backward_plain, retain)
+        with np.errstate(all="ignore"):  # a NaN or inf raises AnomalyError, not a warning
+            return _run_through(root, seed, retain, create, wanted, record, through)
+    return _run_through(root, seed, retain, create, wanted, record, through)
+
+
+def _run_through(root, seed, retain, create, wanted, record, through):
     if create:
         with enable_grad():
-            return _walk(root, seed, retain, True, wanted, record)
-    return _walk(root, seed, retain, False, wanted, record)
+            return _walk(root, seed, retain, True, wanted, record, through)
+    return _walk(root, seed, retain, False, wanted, record, through)
 
 
-def _walk(root, seed, retain, create, wanted, record):
+def _walk(root, seed, retain, create, wanted, record, through):
+    """The backward loop. ``through(node, out, g)`` runs a node's backward when it must be
+    recorded (create_graph) or checked (anomaly mode); when None, ``node.backward(g)`` is
+    called inline, so the plain path does no per-node work for either."""
     pending = _consumers(root)
     grads = {root: seed}
     owned = set()  # tensors whose gradient array the engine allocated and may add into
@@ -131,8 +146,8 @@ def _walk(root, seed, retain, create, wanted, record):
             _store_grad(t, g, False, create)
         if node.released:
             raise RuntimeError(_RELEASED.format(op=node.name))
-        if create:
-            grads_in = _backward_recorded(node, t, g)
+        if through is not None:
+            grads_in = through(node, t, g)
         else:
             if record is None:
                 t = None  # backward needs only its saved values: the output's may be freed
@@ -144,6 +159,10 @@ def _walk(root, seed, retain, create, wanted, record):
         _send(node, g, grads_in, grads, owned, pending, ready, create)
         if not retain:
             node.saved, node._inputs, node.released = None, (), True
+
+
+def _backward_plain(node, out: Tensor, g):
+    return node.backward(g)
 
 
 def _backward_recorded(node, out: Tensor, g):
@@ -266,9 +285,13 @@ def _run_hooks(t: Tensor, g, mine: bool):
 
 def _store_grad(t: Tensor, g, owned: bool, create: bool):
     """Accumulate into ``t.grad`` (PyTorch semantics: repeated backward calls add up)."""
-    if t.grad is None:
-        t.grad = g if owned or create else g.copy()
-    elif create or isinstance(t.grad, Tensor):
-        t.grad = t.grad + g
+    grad = t._grad
+    if grad is None:
+        t._grad = g if owned or create else g.copy()
+        return
+    if _StrictMode.enabled:  # tested only when adding to an earlier backward's gradient
+        _strict.accumulating(t, grad)
+    if create or isinstance(grad, Tensor):
+        t._grad = grad + g
     else:
-        t.grad += g
+        t._grad += g

@@ -28,6 +28,8 @@ import itertools
 
 import numpy as np
 
+from . import _anomaly
+from ._anomaly import _AnomalyMode
 from ._dtypes import as_array
 from ._grad_mode import _GradMode
 from ._tensor import Tensor, _from_op
@@ -55,7 +57,7 @@ class Function:
         y = Cube()(x)
     """
 
-    __slots__ = ("_inputs", "needs_grad", "released", "saved")
+    __slots__ = ("_anomaly", "_inputs", "needs_grad", "released", "saved")
 
     #: one line stating the local derivative, shown by ``explain``; defaults to the docstring.
     derivative: str | None = None
@@ -78,7 +80,8 @@ class Function:
         self.needs_grad = needs = _SHARED.get(needs, needs)
         self.saved = ()
         try:
-            out = self.forward(*arrays)
+            # anomaly mode checks the forward; when it is off, the test is all it costs
+            out = _anomaly.forward(self, arrays) if _AnomalyMode.enabled else self.forward(*arrays)
         except _PLAIN_ERRORS as e:
             if type(e) not in _PLAIN_ERRORS:  # a user's own exception type: leave it alone
                 raise

@@ -1,7 +1,8 @@
 """Whether operations record a graph: `no_grad` and `enable_grad`.
 
 The flag lives on a class so the hot path reads one attribute; both context managers
-restore the previous state on exit, even when an exception leaves the block.
+restore the previous state on exit, even when an exception leaves the block. The same
+machinery (`_SetMode`) sets the flags of anomaly mode and strict mode.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
 
 
-class _SetGrad:
-    """Context manager and decorator (``@no_grad`` or ``@no_grad()``) setting grad mode."""
+class _SetMode:
+    """Context manager and decorator (``@mode`` or ``@mode()``) setting ``flag.enabled``.
 
+    A subclass names the class holding the flag (``flag``) and the value to set
+    (``enabled``). The previous value is restored on exit, exceptions included; nesting
+    and re-entering one instance work (each entry pushes the value it replaced).
+    """
+
+    flag: type
     enabled: bool
 
     def __init__(self, func=None):
@@ -30,17 +37,21 @@ class _SetGrad:
             functools.update_wrapper(self, func)
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = self.enabled
+        self._previous.append(self.flag.enabled)
+        self.flag.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:
-        _GradMode.enabled = self._previous.pop()
+        self.flag.enabled = self._previous.pop()
 
     def __call__(self, *args, **kwargs):
-        if self._func is None:  # @no_grad(): called with the function to decorate
+        if self._func is None:  # @mode(): called with the function to decorate
             return type(self)(args[0])
         with type(self)():
             return self._func(*args, **kwargs)
+
+
+class _SetGrad(_SetMode):
+    flag = _GradMode
 
 
 class no_grad(_SetGrad):  # noqa: N801 (lowercase like a function, as in PyTorch)

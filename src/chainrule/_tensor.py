@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import _strict
 from ._dtypes import as_array, is_floating
+from ._strict import _StrictMode
 
 
 class Tensor:
@@ -26,12 +28,12 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "_grad",
         "_hooks",
         "_node",
         "_requires_grad",
         "_retain",
         "data",
-        "grad",
         "name",
     )
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators (array * t)
@@ -43,7 +45,7 @@ class Tensor:
         # an array object of its own (a view: memory is still shared), so the engine can
         # tell this tensor's values from another tensor's by identity
         self.data = arr.view() if arr is source else arr
-        self.grad = None
+        self._grad = None
         self._node = None
         self._hooks = None
         self._retain = False
@@ -52,6 +54,23 @@ class Tensor:
         self.requires_grad = requires_grad
 
     # ----- attributes ---------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient backward accumulated for this tensor (an array of its shape and
+        dtype; a Tensor after ``backward(create_graph=True)``), or None.
+
+        Set by backward on leaves that require gradients and on ``retain_grad()``-ed
+        non-leaves; cleared with ``t.grad = None`` or ``zero_grad()``. In strict mode
+        (`set_strict`), reading a None gradient from user code warns why it is None.
+        """
+        if _StrictMode.enabled:
+            _strict.grad_read(self)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
+
     @property
     def requires_grad(self) -> bool:
         """Whether backward computes a gradient for this tensor."""
@@ -134,7 +153,7 @@ class Tensor:
 
     def zero_grad(self) -> None:
         """Clear the accumulated gradient (sets ``.grad`` to None)."""
-        self.grad = None
+        self._grad = None
 
     # ----- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -313,7 +332,7 @@ def _from_op(data: np.ndarray, node) -> Tensor:
     """Fast constructor for op outputs: ``data`` is already an ndarray of the right dtype."""
     t = Tensor.__new__(Tensor)
     t.data = data
-    t.grad = None
+    t._grad = None
     t._node = node
     t._hooks = None
     t._retain = False
