@@ -3,7 +3,8 @@ logits are fused nodes, for numerical stability and for their one-line gradients
 
 Targets are data: a NumPy or list target is converted to the prediction's dtype (a float64
 label array does not turn a float32 model's loss into float64). Integer class labels stay
-integers.
+integers. A mean over an empty batch is an error, not NaN. No loss emits a RuntimeWarning:
+inf and NaN inputs give IEEE results (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ..ops._common import constant, is_tensor
+from ..ops._common import constant, is_tensor, quiet
+from ..ops._softmax import log_softmax_array, shifted
 from ._module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -23,23 +25,27 @@ class SoftmaxWithLoss(Function):
     """softmax cross-entropy: L = −Σ t·log softmax(x) / N gives dX = (softmax(x) − t) / N · dL.
 
     Fused: log-sum-exp keeps L finite for any finite logits, and the gradient is a single
-    subtraction. x is (N, C); t is class labels (N,) or probabilities (N, C).
+    subtraction. x is (N, C); t is class labels (N,) or probabilities (N, C), where
+    0·log 0 counts as 0 (a class with logit −inf and target 0 costs nothing).
     """
 
     __slots__ = ()
     derivative = "dX = (softmax(x) − t) / N · dL"
 
+    @quiet  # ±inf logits: IEEE results (+inf for a label of probability 0), no warning
     def forward(self, x, t):
         t = _checked_target(x, t)
-        z = x - x.max(axis=1, keepdims=True)  # (N, C), shifted so exp cannot overflow
+        _check_nonempty("cross_entropy", len(t), x, t)
+        z = shifted(x, 1)  # (N, C), at most 0 so that exp cannot overflow
         e = np.exp(z)
-        total = e.sum(axis=1, keepdims=True)  # (N, 1), at least 1
+        total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # (N, 1): 0 only for all −inf
         self.saved = (x, e / total, t)  # softmax(x), the only thing backward needs
         if t.ndim == 1:  # −log p[label] = log Σ exp(z) − z[label]
             return (np.log(total[:, 0]) - z[np.arange(len(t)), t]).sum() / len(t)
         z -= np.log(total)  # z is now log softmax(x)
-        return -(t * z).sum() / len(t)
+        return -np.where(t == 0, 0, t * z).sum() / len(t)
 
+    @quiet
     def backward(self, grad_out):
         x, p, t = self.saved
         scale = grad_out / x.shape[0]
@@ -79,6 +85,14 @@ def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     return t
 
 
+def _check_nonempty(loss: str, n: int, x: np.ndarray, t: np.ndarray) -> None:
+    if n == 0:
+        raise ValueError(
+            f"{loss}: empty batch (input shape {x.shape}, target shape {t.shape}): a mean "
+            "over nothing is undefined"
+        )
+
+
 def _minus_target(p, t):
     """p − t, where t is probabilities or class labels (then 1 is subtracted at each label)."""
     labels = constant(t)
@@ -95,10 +109,7 @@ def _minus_target(p, t):
 
 
 def _log_softmax(x):
-    if is_tensor(x):
-        return x.log_softmax(axis=1)
-    z = x - x.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return x.log_softmax(axis=1) if is_tensor(x) else log_softmax_array(x, 1)
 
 
 class BCEWithLogits(Function):
@@ -112,18 +123,21 @@ class BCEWithLogits(Function):
     __slots__ = ()
     derivative = "dX = (σ(x) − t) / n · dL"
 
+    @quiet  # ±inf logits: IEEE results, no warning
     def forward(self, x, t):
         if t.shape != x.shape:
             raise ValueError(
                 f"binary_cross_entropy_with_logits: the target has shape {t.shape}, but the "
                 f"logits have shape {x.shape}; they must match"
             )
+        _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
         t = t.astype(x.dtype, copy=False)
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
         self.saved = (x, sigma, t)
         return (np.maximum(x, 0) - x * t + np.log1p(e)).mean()
 
+    @quiet
     def backward(self, grad_out):
         x, sigma, t = self.saved
         scale = grad_out / x.size
@@ -179,6 +193,8 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
             f"mse_loss: the target has shape {target.shape}, but the prediction has shape "
             f"{pred.shape}; they must match (reshape one of them, e.g. target.reshape(-1, 1))"
         )
+    if reduction == "mean":
+        _check_nonempty("mse_loss", pred.size, pred, target)
     diff = pred - target
     squared = diff * diff
     if reduction == "none":

@@ -3,6 +3,9 @@
 For an elementwise node the chain rule is a plain product: downstream = local × upstream,
 summed back over broadcast axes. `local()` is that single source of truth: the shared
 `backward` multiplies by it, and ``explain`` shows it.
+
+Forwards and local gradients that can meet inf or NaN run under `quiet`: they give NumPy's
+IEEE result (x/0 = ±inf, ∞ − ∞ = NaN) and no RuntimeWarning.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import constant, pair, unbroadcast
+from ._common import constant, pair, quiet, unbroadcast
 from ._common import log as _log
 
 
@@ -22,6 +25,7 @@ class Elementwise(Function):
     def local(self) -> tuple:
         raise NotImplementedError
 
+    @quiet  # 0·∞ = NaN is the chain rule's IEEE answer (docs/reliability.md)
     def backward(self, grad_out):
         grads = []
         for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
@@ -35,6 +39,7 @@ class Add(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x, y):
         return x + y
 
@@ -54,6 +59,7 @@ class Sub(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x, y):
         return x - y
 
@@ -88,6 +94,7 @@ class Mul(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x, y):
         self.saved = (x, y)
         return x * y
@@ -102,44 +109,47 @@ class Div(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x, y):
         out = x / y
         self.saved = (y, out)
         return out
 
+    @quiet
     def local(self):
         y, out = self.saved
         return 1.0 / y, -out / y
 
 
 class Pow(Elementwise):
-    """pow: ∂(xʸ)/∂x = y·xʸ⁻¹, ∂(xʸ)/∂y = xʸ·ln x (taken as 0 where x = 0)."""
+    """pow: ∂(xʸ)/∂x = y·xʸ⁻¹ (0 where y = 0), ∂(xʸ)/∂y = xʸ·ln x (ln x taken as 0 at x = 0)."""
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x, y):
         out = x**y
         self.saved = (x, y, out)
         return out
 
+    @quiet
     def local(self):
         x, y, out = self.saved
         nx, ny = self.needs_grad
-        grad_x = y * x ** (y - 1) if nx else None
-        if not ny:
-            return grad_x, None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return grad_x, out * _log(x + (constant(x) == 0))
+        # x⁰ = 1 is constant, even at x = 0 where y·xʸ⁻¹ would be 0·∞
+        grad_x = y * x ** (y - 1 + (constant(y) == 0)) if nx else None
+        grad_y = out * _log(x + (constant(x) == 0)) if ny else None
+        return grad_x, grad_y
 
 
 # ----- binary selections -----------------------------------------------------------------
 class Maximum(Elementwise):
-    """maximum: ∂/∂x = 1 where x > y, 0 where x < y, ½ at ties (each input gets half)."""
+    """maximum: ∂/∂x = 1 where x > y or x is NaN, 0 where x < y, ½ at ties (each gets half)."""
 
     __slots__ = ()
 
     def forward(self, x, y):
-        self.saved = _tie_masks(x > y, x == y, np.result_type(x, y))
+        self.saved = _tie_masks((x > y) | (x != x), x == y, np.result_type(x, y))
         return np.maximum(x, y)
 
     def local(self):
@@ -147,12 +157,12 @@ class Maximum(Elementwise):
 
 
 class Minimum(Elementwise):
-    """minimum: ∂/∂x = 1 where x < y, 0 where x > y, ½ at ties (each input gets half)."""
+    """minimum: ∂/∂x = 1 where x < y or x is NaN, 0 where x > y, ½ at ties (each gets half)."""
 
     __slots__ = ()
 
     def forward(self, x, y):
-        self.saved = _tie_masks(x < y, x == y, np.result_type(x, y))
+        self.saved = _tie_masks((x < y) | (x != x), x == y, np.result_type(x, y))
         return np.minimum(x, y)
 
     def local(self):
@@ -160,6 +170,8 @@ class Minimum(Elementwise):
 
 
 def _tie_masks(wins, ties, dtype):
+    """Local gradients of a selection: 1 to the winner (the NaN operand, whose value the
+    output is, as NumPy propagates it), ½ to each at ties."""
     half = 0.5 * ties
     return (wins + half).astype(dtype), ((~wins & ~ties) + half).astype(dtype)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._function import Function
-from ._common import swap_last, unbroadcast
+from ._common import quiet, swap_last, unbroadcast
 
 
 class MatMul(Function):
@@ -12,6 +12,7 @@ class MatMul(Function):
     __slots__ = ()
     derivative = "dX = dY·Wᵀ, dW = Xᵀ·dY"
 
+    @quiet  # inf·0 in a product: NaN, as NumPy gives it
     def forward(self, x, y):
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError("both operands need at least one dimension")
@@ -22,6 +23,7 @@ class MatMul(Function):
         self.saved = (x, y)
         return out
 
+    @quiet
     def backward(self, grad_out):
         x, y = self.saved
         nx, ny = self.needs_grad

@@ -1,7 +1,9 @@
-"""Reductions: sum, mean, max, min over ``axis`` (None, an int or a tuple), with ``keepdims``.
+"""Reductions: sum, mean, max, min and the Euclidean norm over ``axis`` (None, an int or a
+tuple), with ``keepdims``.
 
 Backward puts the reduced axes back (as size 1) and broadcasts the upstream gradient over
-them; max and min send it to the arg-max elements, shared equally among ties.
+them; max and min send it to the arg-max elements, shared equally among ties; norm sends
+x/‖x‖, and 0 where ‖x‖ = 0.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import broadcast_to
+from ._common import broadcast_to, constant, quiet
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -43,6 +45,7 @@ class Sum(_Reduce):
 
     __slots__ = ()
 
+    @quiet  # ∞ − ∞ and overflow: NaN and ±inf, as NumPy gives them
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         return x.sum(axis=self.axes, keepdims=self.keepdims)
@@ -57,6 +60,7 @@ class Mean(_Reduce):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         return x.mean(axis=self.axes, keepdims=self.keepdims)
@@ -71,6 +75,7 @@ class _Extreme(_Reduce):
     __slots__ = ()
     _pick = None
 
+    @quiet  # a slice holding NaN: max is NaN, equal to no element, so its shares are 0/0 = NaN
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         kept = type(self)._pick(x, axis=self.axes, keepdims=True)
@@ -97,6 +102,26 @@ class Min(_Extreme):
     _pick = staticmethod(np.min)
 
 
+class Norm(_Reduce):
+    """norm: ∂‖x‖/∂xᵢ = xᵢ/‖x‖, and 0 where ‖x‖ = 0 (PyTorch's subgradient, not 0/0 = NaN)."""
+
+    __slots__ = ()
+
+    @quiet  # x·x may overflow: ‖x‖ = inf, as np.linalg.norm gives it
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        out = np.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
+        self.saved = (x, out)
+        return out
+
+    @quiet
+    def backward(self, grad_out):
+        x, out = self.saved
+        norm = self._upstream_kept(out, x.shape)  # keepdims form, broadcasts against x
+        safe = norm + (constant(norm) == 0)  # 1 where ‖x‖ = 0, and there x = 0: 0/1 = 0
+        return (self._upstream_kept(grad_out, x.shape) * x / safe,)
+
+
 def sum(x, axis=None, keepdims: bool = False):
     """Sum over ``axis`` (all axes when None)."""
     return Sum(axis, keepdims)(x)
@@ -115,3 +140,8 @@ def max(x, axis=None, keepdims: bool = False):
 def min(x, axis=None, keepdims: bool = False):
     """Minimum over ``axis``; tied minima share the gradient equally."""
     return Min(axis, keepdims)(x)
+
+
+def norm(x, axis=None, keepdims: bool = False):
+    """Euclidean norm √(Σ x²) over ``axis`` (all axes when None); its gradient at 0 is 0."""
+    return Norm(axis, keepdims)(x)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ._common import is_tensor, unbroadcast
+from ._common import is_tensor, quiet, unbroadcast
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
@@ -98,6 +98,7 @@ class Scatter(Function):
         return (grad_out[self.idx],)
 
 
+@quiet  # repeated indices add up: ∞ + (−∞) = NaN
 def _scatter_array(g: np.ndarray, idx, shape) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype)
     if _has_int_array(idx):

@@ -1,16 +1,33 @@
-"""softmax and log_softmax along an axis, computed stably (shifted by the maximum)."""
+"""softmax and log_softmax along an axis, computed stably (shifted by the maximum).
+
+A slice of all −inf has no probability mass: softmax 0 and log_softmax −inf, not 0/0 = NaN
+(its gradients follow from the same formulas: 0, and the upstream gradient unchanged). A
+slice holding +inf or NaN is NaN throughout. No RuntimeWarning either way.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .._function import Function
-from ._common import exp
+from ._common import exp, quiet
 
 
-def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
+def shifted(x: np.ndarray, axis: int) -> np.ndarray:
+    """x − max x: at most 0, so exp cannot overflow, and Σ exp of it is at least 1 (the
+    maximum's own term is e⁰ = 1) -- except for a slice of all −inf, which stays −inf (no
+    ∞ − ∞) with Σ exp = 0, and a slice holding +inf or NaN, which becomes NaN."""
     m = x.max(axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(m), m, 0)  # a row of all −inf stays −inf, not NaN
+    if x.dtype.kind == "f":  # all −inf: shifted by the lowest finite value instead
+        m = np.maximum(m, np.finfo(x.dtype).min)
+    return x - m
+
+
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """log_softmax of an array: x − log-sum-exp, −inf throughout a slice of all −inf."""
+    z = shifted(x, axis)
+    total = np.exp(z).sum(axis=axis, keepdims=True)
+    return z - np.log(np.maximum(total, 1))  # all −inf: −inf − log 1, not −inf − (−inf)
 
 
 class Softmax(Function):
@@ -22,12 +39,14 @@ class Softmax(Function):
     def __init__(self, axis: int = -1):
         self.axis = axis
 
+    @quiet
     def forward(self, x):
-        e = np.exp(_shifted(x, self.axis))
-        out = e / e.sum(axis=self.axis, keepdims=True)
+        e = np.exp(shifted(x, self.axis))
+        out = e / np.maximum(e.sum(axis=self.axis, keepdims=True), 1)  # all −inf: 0 / 1
         self.saved = (out,)
         return out
 
+    @quiet
     def backward(self, grad_out):
         (y,) = self.saved
         return (y * (grad_out - (grad_out * y).sum(axis=self.axis, keepdims=True)),)
@@ -42,12 +61,13 @@ class LogSoftmax(Function):
     def __init__(self, axis: int = -1):
         self.axis = axis
 
+    @quiet
     def forward(self, x):
-        z = _shifted(x, self.axis)
-        out = z - np.log(np.exp(z).sum(axis=self.axis, keepdims=True))  # log-sum-exp
+        out = log_softmax_array(x, self.axis)
         self.saved = (out,)
         return out
 
+    @quiet
     def backward(self, grad_out):
         (y,) = self.saved
         return (grad_out - exp(y) * grad_out.sum(axis=self.axis, keepdims=True),)

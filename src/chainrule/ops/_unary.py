@@ -1,10 +1,15 @@
-"""Unary elementwise ops: each states its local derivative and returns it from `local()`."""
+"""Unary elementwise ops: each states its local derivative and returns it from `local()`.
+
+Those that can meet inf or NaN (exp, log, sqrt, sin, cos, cast) compute under `quiet`: NumPy's
+IEEE result, no RuntimeWarning. The conventions at the edges (sqrt'(0) = +inf, relu'(0) = 0,
+...) are tabled in docs/reliability.md.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import constant
+from ._common import constant, quiet
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import Elementwise
@@ -15,6 +20,7 @@ class Exp(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         out = np.exp(x)
         self.saved = (out,)
@@ -29,24 +35,28 @@ class Log(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.log(x)
 
+    @quiet
     def local(self):
         return (1.0 / self.saved[0],)
 
 
 class Sqrt(Elementwise):
-    """sqrt: d/dx √x = 1/(2√x) = 0.5/out."""
+    """sqrt: d/dx √x = 1/(2√x) = 0.5/out (+inf at x = 0)."""
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         out = np.sqrt(x)
         self.saved = (out,)
         return out
 
+    @quiet
     def local(self):
         return (0.5 / self.saved[0],)
 
@@ -69,10 +79,12 @@ class Sin(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.sin(x)
 
+    @quiet
     def local(self):
         return (_cos(self.saved[0]),)
 
@@ -82,10 +94,12 @@ class Cos(Elementwise):
 
     __slots__ = ()
 
+    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.cos(x)
 
+    @quiet
     def local(self):
         return (-_sin(self.saved[0]),)
 
@@ -181,12 +195,14 @@ class Cast(Elementwise):
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
 
+    @quiet  # a float64 beyond float32's range becomes ±inf
     def forward(self, x):
         return x.astype(self.dtype)
 
     def local(self):
         return (1.0,)
 
+    @quiet
     def backward(self, grad_out):
         return (grad_out.astype(self.inputs[0].dtype),)
 

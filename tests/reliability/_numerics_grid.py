@@ -1,0 +1,134 @@
+"""The grid and the op table behind test_rel_numerics.py.
+
+Each elementwise op has its chainrule call, NumPy's result (the forward's truth), and its
+derivative written out here by hand: ``grad`` is the formula the op documents, evaluated in
+IEEE arithmetic at every grid point (that is the convention where the derivative is not
+finite), and ``textbook``, where it differs in form, an independent formula that must agree
+with the op at normal points. Both are NumPy expressions evaluated under
+``np.errstate(all="ignore")``: an inf or a NaN in them is the expected answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import chainrule as cr
+
+INF, NAN = np.inf, np.nan
+#: the issue's grid, plus −0
+GRID = (0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 1.0, -1.0, 88.7, -88.7, 709.8, -709.8,
+        1e4, -1e4, INF, -INF, NAN)  # fmt: skip
+SLOPE = 0.01  # leaky_relu's default negative slope
+EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    fn: Callable  # fn(*tensors) -> Tensor
+    ref: Callable  # ref(*arrays) -> array: NumPy's forward
+    grad: Callable  # grad(*arrays) -> tuple of ∂out/∂input, as the op documents it
+    textbook: Callable | None = None  # an independent form, checked at normal points
+    #: absolute error allowed there: 1 − y² and y(1 − y), from the output y, are exact to
+    #: within the rounding of y ≈ 1 (ε), and give 0 once the true derivative is below it
+    textbook_atol: float = 0.0
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ in extended precision (exp(1e4) fits in a long double), rounded to x's dtype."""
+    if np.finfo(np.longdouble).maxexp <= 1024:  # long double is a double here: piecewise form
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+    xl = x.astype(np.longdouble)
+    return (1 / (1 + np.exp(-xl))).astype(x.dtype)
+
+
+def _sigmoid_grad(x):
+    s = _sigmoid(x)
+    return (s * (1 - s),)
+
+
+def _maximum_grads(x, y):
+    wins = (x > y) | np.isnan(x)
+    tie = (x == y) * 0.5
+    return wins + tie, (~wins & (x != y)) + tie
+
+
+def _minimum_grads(x, y):
+    wins = (x < y) | np.isnan(x)
+    tie = (x == y) * 0.5
+    return wins + tie, (~wins & (x != y)) + tie
+
+
+def _one(x):
+    return np.ones_like(x)
+
+
+UNARY = [
+    Op("exp", cr.ops.exp, np.exp, lambda x: (np.exp(x),)),
+    Op("log", cr.ops.log, np.log, lambda x: (1 / x,)),
+    Op("sqrt", cr.ops.sqrt, np.sqrt, lambda x: (0.5 / np.sqrt(x),), lambda x: (0.5 * x**-0.5,)),
+    Op("abs", cr.ops.abs, np.abs, lambda x: (np.sign(x),)),
+    Op("sin", cr.ops.sin, np.sin, lambda x: (np.cos(x),)),
+    Op("cos", cr.ops.cos, np.cos, lambda x: (-np.sin(x),)),
+    Op("tanh", cr.ops.tanh, np.tanh, lambda x: (1 - np.tanh(x) ** 2,),
+       lambda x: (1 / np.cosh(x) ** 2,), EPS),
+    Op("sigmoid", cr.ops.sigmoid, _sigmoid, _sigmoid_grad,
+       lambda x: (np.exp(-x) / (1 + np.exp(-x)) ** 2,), EPS),
+    Op("relu", cr.ops.relu, lambda x: np.maximum(x, 0), lambda x: ((x > 0) * 1.0,)),
+    Op("leaky_relu", cr.ops.leaky_relu, lambda x: np.where(x > 0, x, SLOPE * x),
+       lambda x: (np.where(x > 0, 1.0, SLOPE),)),
+    Op("neg", cr.ops.neg, np.negative, lambda x: (-_one(x),)),
+    Op("clip", lambda x: cr.ops.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
+       lambda x: (((x >= -1) & (x <= 1)) * 1.0,)),
+    Op("clip_lo", lambda x: cr.ops.clip(x, 0.0), lambda x: np.clip(x, 0.0, None),
+       lambda x: ((x >= 0) * 1.0,)),
+    Op("cast_float32", lambda x: cr.ops.cast(x, np.float32), lambda x: x.astype(np.float32),
+       lambda x: (_one(x),)),
+]  # fmt: skip
+
+BINARY = [
+    Op("add", cr.ops.add, np.add, lambda x, y: (_one(x), _one(y))),
+    Op("sub", cr.ops.sub, np.subtract, lambda x, y: (_one(x), -_one(y))),
+    Op("mul", cr.ops.mul, np.multiply, lambda x, y: (y, x)),
+    Op("div", cr.ops.div, np.divide, lambda x, y: (1 / y, -(x / y) / y),
+       lambda x, y: (1 / y, -x / y**2)),
+    # ∂/∂x: 0 where y = 0 (x⁰ = 1 is constant); ∂/∂y: ln x taken as 0 at x = 0
+    Op("pow", cr.ops.pow, np.power,
+       lambda x, y: (np.where(y == 0, 0.0, y * x ** (y - 1)),
+                     x**y * np.log(np.where(x == 0, 1.0, x))),
+       lambda x, y: (y * x ** (y - 1), np.exp(y * np.log(x)) * np.log(x))),
+    Op("maximum", cr.ops.maximum, np.maximum, _maximum_grads),
+    Op("minimum", cr.ops.minimum, np.minimum, _minimum_grads),
+    Op("where", lambda x, y: cr.ops.where(x > y, x, y), lambda x, y: np.where(x > y, x, y),
+       lambda x, y: ((x > y) * 1.0, (~(x > y)) * 1.0)),
+]  # fmt: skip
+
+
+def expected(fn: Callable, *arrays: np.ndarray):
+    """``fn(*arrays)`` with NumPy's warnings off: here inf and NaN are the right answers."""
+    with np.errstate(all="ignore"):
+        return fn(*arrays)
+
+
+#: relative tolerance of a value against its truth: a few units in the last place
+RTOL = {np.dtype(np.float64): 1e-15, np.dtype(np.float32): 1e-6}
+
+
+def mismatch(actual: np.ndarray, want: np.ndarray, dtype) -> np.ndarray:
+    """Where ``actual`` differs from ``want``: NaN against a number (or the reverse), or values
+    further apart than `RTOL` relative (infinities and zeros must be equal; a few units of the
+    last place are allowed among subnormals, whose relative precision is coarser)."""
+    dtype = np.dtype(dtype)
+    rtol, tiny = RTOL[dtype], 4 * float(np.finfo(dtype).smallest_subnormal)
+    actual = np.asarray(actual, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        close = (actual == want) | (np.abs(actual - want) <= rtol * np.abs(want) + tiny)
+    return np.where(np.isnan(want), ~np.isnan(actual), ~close)
