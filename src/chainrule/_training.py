@@ -7,15 +7,14 @@ stop training, save checkpoints or change the learning rate.
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._grad_mode import no_grad
+from ._interrupts import Interrupts
 from ._tensor import Tensor
 
 
@@ -178,7 +177,7 @@ def fit(
     if resume_from is not None:
         _restore_position(state, resume_from)
     callbacks = list(callbacks)
-    with _Interrupts() as interrupts:
+    with Interrupts() as interrupts:
         defer = interrupts.critical
         _call(callbacks, "on_train_begin", state)
         for epoch in range(state.epoch, epochs):
@@ -207,53 +206,6 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
         if method is not None:
             method(state, logs)
             state.history.update_last(logs)
-
-
-class _Interrupts:
-    """While active (in the main thread, with Python's default SIGINT handler), a Ctrl-C
-    that arrives inside ``with self.critical:`` is held until that block ends: an interrupt
-    never lands between an optimizer's update and the step counter, so a checkpoint saved
-    on the way out describes weights and position that belong together."""
-
-    def __init__(self):
-        self.depth, self.pending, self.previous = 0, False, None
-        self.critical = _Critical(self)
-
-    def __enter__(self) -> _Interrupts:
-        main = threading.current_thread() is threading.main_thread()
-        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            self.previous = None
-
-    def _handle(self, signum, frame) -> None:
-        if self.depth:
-            self.pending = True
-        else:
-            raise KeyboardInterrupt
-
-
-class _Critical:
-    """``with interrupts.critical:`` -- see `_Interrupts`."""
-
-    __slots__ = ("owner",)
-
-    def __init__(self, owner: _Interrupts):
-        self.owner = owner
-
-    def __enter__(self) -> None:
-        self.owner.depth += 1
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        owner = self.owner
-        owner.depth -= 1
-        if owner.depth == 0 and owner.pending and exc_type is None:
-            owner.pending = False
-            raise KeyboardInterrupt
 
 
 def _check_finite(loader, what: str) -> None:
