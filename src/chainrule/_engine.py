@@ -25,6 +25,7 @@ import numpy as np
 from . import _anomaly, _strict
 from ._anomaly import _AnomalyMode
 from ._grad_mode import enable_grad
+from ._quiet import silenced
 from ._strict import _StrictMode
 from ._tensor import Tensor, _from_op
 
@@ -71,6 +72,8 @@ def _seed(root: Tensor, grad, create_graph: bool):
                 "output to a scalar first (e.g. loss.sum() or loss.mean())"
             )
         seed = np.ones(root.shape, dtype=root.dtype)
+        if seed.ndim == 0 and not create_graph:  # a NumPy scalar, as ops pass 0-d gradients
+            seed = seed[()]
     else:
         seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
         if seed.shape != root.shape:
@@ -108,7 +111,8 @@ def _run(root, seed, retain, create, wanted, record):
         through = _anomaly.checked(through or _backward_plain, retain)
         with np.errstate(all="ignore"):  # a NaN or inf raises AnomalyError, not a warning
             return _run_through(root, seed, retain, create, wanted, record, through)
-    return _run_through(root, seed, retain, create, wanted, record, through)
+    with silenced():  # 0·∞ = NaN, ∞ + (−∞) = NaN: IEEE results of the chain rule, no warning
+        return _run_through(root, seed, retain, create, wanted, record, through)
 
 
 def _run_through(root, seed, retain, create, wanted, record, through):
@@ -134,9 +138,9 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if mine:
             owned.remove(t)
         if t._hooks:
-            g, mine = _run_hooks(t, g, mine)
+            g, mine = _run_hooks(t, _array(g), mine)
         if wanted is not None and t in wanted:
-            wanted[t] = g
+            wanted[t] = _array(g)
         node = t._node
         if node is None:
             if wanted is None:
@@ -147,15 +151,17 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if node.released:
             raise RuntimeError(_RELEASED.format(op=node.name))
         if through is not None:
-            grads_in = through(node, t, g)
+            grads_in = through(node, t, _array(g))
         else:
             if record is None:
                 t = None  # backward needs only its saved values: the output's may be freed
+            if type(g) is not np.ndarray and not node._trusted:  # a user's op gets an array
+                g = np.asarray(g)
             grads_in = node.backward(g)
         if type(grads_in) is not tuple or len(grads_in) != len(node._inputs):
             grads_in = _as_gradients(node, grads_in)
         if record is not None:  # copies: the engine may later add into these arrays
-            record(node, t, g, tuple([_copy(gi) for gi in grads_in]))
+            record(node, t, _array(g), tuple([_copy(gi) for gi in grads_in]))
         _send(node, g, grads_in, grads, owned, pending, ready, create)
         if not retain:
             node.saved, node._inputs, node.released = None, (), True
@@ -188,7 +194,12 @@ def _as_gradients(node, grads_in) -> tuple:
 
 
 def _copy(g):
-    return g.copy() if isinstance(g, np.ndarray) else g
+    return g.copy() if isinstance(g, np.ndarray) else _array(g)
+
+
+def _array(g):
+    """``g`` with a NumPy scalar (the gradient of a 0-d tensor, see `_checked`) as an array."""
+    return np.asarray(g) if isinstance(g, np.generic) else g
 
 
 def _saved_as_tensors(saved, inputs, out: Tensor) -> tuple:
@@ -198,38 +209,22 @@ def _saved_as_tensors(saved, inputs, out: Tensor) -> tuple:
     return tuple(by_id.get(id(s), s) for s in saved)
 
 
-_TRUSTED: dict[type, bool] = {}
-
-
-def _trusted(node) -> bool:
-    """Whether ``node`` is one of chainrule's own ops, whose backward never returns an
-    array that anything else holds, except its upstream gradient or a view."""
-    cls = type(node)
-    trusted = _TRUSTED.get(cls)
-    if trusted is None:
-        trusted = _TRUSTED[cls] = cls.__module__.startswith("chainrule.")
-    return trusted
-
-
 def _send(node, g, grads_in, grads, owned, pending, ready, create):
     """Add each downstream gradient to its input's total; queue inputs that are complete."""
-    trusted = _TRUSTED.get(type(node))
+    trusted = node._trusted  # chainrule's own op: a new array it returns may be added into
     for t, gi, need in zip(node._inputs, grads_in, node.needs_grad):  # t: a Tensor if need
         if not need:
             continue
         if gi is not None:
             data = t.data
-            if (
-                create
-                or type(gi) is not np.ndarray
-                or gi.shape != data.shape
-                or gi.dtype != data.dtype
-            ):
-                gi, fresh = _checked(node, t, gi, create)  # converted, or an error
-            else:  # a new array of chainrule's own ops may be added into in place
-                if trusted is None:
-                    trusted = _trusted(node)
+            if create:
+                gi, fresh = _checked(node, t, gi, create)  # a Tensor
+            elif type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype == data.dtype:
                 fresh = trusted and gi is not g and gi.base is None
+            elif type(gi) is data.dtype.type and data.ndim == 0:
+                fresh = False  # a NumPy scalar (an op's 0-d result): immutable, kept as it is
+            else:
+                gi, fresh = _checked(node, t, gi, create)  # converted, or an error
             prev = grads.get(t)
             if prev is None:  # the first contribution
                 grads[t] = gi
@@ -238,8 +233,8 @@ def _send(node, g, grads_in, grads, owned, pending, ready, create):
             elif t in owned:
                 prev += gi
             else:
-                grads[t] = prev + gi
-                if not create:
+                grads[t] = total = prev + gi  # a NumPy scalar if both are 0-d
+                if not create and type(total) is np.ndarray:
                     owned.add(t)
         count = pending[t] - 1
         pending[t] = count
@@ -285,6 +280,8 @@ def _run_hooks(t: Tensor, g, mine: bool):
 
 def _store_grad(t: Tensor, g, owned: bool, create: bool):
     """Accumulate into ``t.grad`` (PyTorch semantics: repeated backward calls add up)."""
+    if isinstance(g, np.generic):
+        g, owned = np.asarray(g), True
     grad = t._grad
     if grad is None:
         t._grad = g if owned or create else g.copy()

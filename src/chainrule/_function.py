@@ -10,9 +10,12 @@ is being recorded, returns a Tensor that remembers this node. The node keeps its
 ``self.saved`` -- only what backward needs -- until backward releases them.
 
 Constants among the inputs (Python numbers, arrays: whatever is not a Tensor) are kept as
-arrays in ``_inputs`` and become Tensors only when ``inputs`` is first read. Every Tensor
-is one more object for Python's cyclic garbage collector to scan while the graph is alive,
-and in a long scalar graph (``y * 2 + 1`` ...) those scans cost more than the ops.
+arrays in ``_inputs`` and become Tensors (read-only views) only when ``inputs`` is first
+read. Every Tensor is one more object for Python's cyclic garbage collector to scan while
+the graph is alive, and in a long scalar graph (``y * 2 + 1`` ...) those scans cost more
+than the ops. In the common call ``op(x, c)`` a constant array ``c`` is held as given (the
+ops' ``pair`` made it: a view, or a number's shared array) unless it is x's own array;
+other calls hold a view of each constant array: identity tells a constant from an input.
 
 `backward` is written once, with operators and the helpers in ``ops/_common.py`` that accept
 NumPy arrays and Tensors alike. The engine calls it on arrays for an ordinary backward pass
@@ -32,6 +35,7 @@ from . import _anomaly
 from ._anomaly import _AnomalyMode
 from ._dtypes import as_array
 from ._grad_mode import _GradMode
+from ._quiet import quietly
 from ._tensor import Tensor, _from_op
 
 _PLAIN_ERRORS = (ValueError, IndexError, np.exceptions.AxisError)
@@ -61,33 +65,52 @@ class Function:
 
     #: one line stating the local derivative, shown by ``explain``; defaults to the docstring.
     derivative: str | None = None
+    #: True for an op whose forward can meet inf or NaN: it then runs without NumPy's
+    #: floating-point warnings, giving the IEEE result (see ``_quiet.py``).
+    quiet: bool = False
+    #: True for chainrule's own ops (set for each subclass): their backward returns no array
+    #: that anything else holds but the upstream gradient or a view, and takes NumPy scalars.
+    _trusted: bool = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._trusted = cls.__module__.startswith("chainrule.")
 
     def __call__(self, *inputs) -> Tensor:
-        # the hot path of every op. The argument tuple itself becomes ``_inputs`` when all
-        # inputs are Tensors, and one or two Tensors (most ops) skip the general loop.
+        # the hot path of every op, written out in one function. The common cases first (one
+        # or two Tensors; a Tensor and a number `pair` made an array): they keep the argument
+        # tuple as ``_inputs``. Anything else goes through `_prepared`.
         n = len(inputs)
-        if n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor):
+        if n == 2 and isinstance(inputs[0], Tensor):
             x, y = inputs
-            needs, arrays = (x._requires_grad, y._requires_grad), (x.data, y.data)
+            if isinstance(y, Tensor):
+                needs, arrays = (x._requires_grad, y._requires_grad), (x.data, y.data)
+            elif type(y) is np.ndarray and y is not x.data:  # x * 2: `pair` made 2 an array
+                needs, arrays = (x._requires_grad, False), (x.data, y)
+            else:
+                inputs, needs, arrays = _prepared(inputs)
         elif n == 1 and isinstance(inputs[0], Tensor):
             x = inputs[0]
             needs, arrays = (x._requires_grad,), (x.data,)
-        elif n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], np.generic):
-            x, c = inputs[0], np.asarray(inputs[1])  # x * 2: `pair` made 2 a NumPy scalar
-            inputs, needs, arrays = (x, c), (x._requires_grad, False), (x.data, c)
         else:
             inputs, needs, arrays = _prepared(inputs)
         self.needs_grad = needs = _SHARED.get(needs, needs)
         self.saved = ()
         try:
-            # anomaly mode checks the forward; when it is off, the test is all it costs
-            out = _anomaly.forward(self, arrays) if _AnomalyMode.enabled else self.forward(*arrays)
+            if _AnomalyMode.enabled:  # anomaly mode checks the forward; off, the test is all
+                out = _anomaly.forward(self, arrays)
+            elif self.quiet:
+                out = quietly(self.forward, arrays)
+            else:
+                out = self.forward(*arrays)
         except _PLAIN_ERRORS as e:
             if type(e) not in _PLAIN_ERRORS:  # a user's own exception type: leave it alone
                 raise
             shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
             raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
-        if type(out) is not np.ndarray or _is_one_of(out, arrays):
+        if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
+            out = self._as_output_array(out) if self.saved else np.asarray(out)
+        elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
             out = self._as_output_array(out)
         if _GradMode.enabled and True in needs:
             self._inputs = inputs
@@ -119,9 +142,12 @@ class Function:
     def _as_output_array(self, out) -> np.ndarray:
         # NumPy returns scalars for 0-d results, and an identity forward returns its input:
         # the output needs an array object of its own, with saved references updated to it
-        arr = out.view() if isinstance(out, np.ndarray) else np.asarray(out)
-        if self.saved and _is_one_of(out, self.saved):
-            self.saved = tuple([arr if s is out else s for s in self.saved])
+        arr = out.view() if type(out) is np.ndarray else np.asarray(out)
+        saved = self.saved or ()
+        for s in saved:  # by identity: == on arrays compares values
+            if s is out:
+                self.saved = tuple([arr if s is out else s for s in saved])
+                break
         return arr
 
     @property
@@ -152,7 +178,11 @@ def _prepared(inputs) -> tuple[tuple, tuple, tuple]:
 
 
 def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else _from_op(x, None)
+    if isinstance(x, Tensor):
+        return x
+    view = x.view()  # read-only: the node's constant, which nodes may share (``pair``)
+    view.flags.writeable = False
+    return _from_op(view, None)
 
 
 def _all_tensors(items) -> bool:

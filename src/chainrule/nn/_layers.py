@@ -24,6 +24,7 @@ class Affine(Function):
 
     __slots__ = ()
     derivative = "dX = dY·Wᵀ, dW = Xᵀ·dY, db = Σ dY"
+    quiet = True  # inf·0 in a product: NaN, as NumPy gives it
 
     def forward(self, x, w, b=None):
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[0]:

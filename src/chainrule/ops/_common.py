@@ -4,66 +4,18 @@ Each helper takes NumPy arrays *or* Tensors and returns the same kind, so a back
 written with them runs on arrays in an ordinary backward pass and on Tensors (recording a
 graph) when ``create_graph=True``.
 
-`quiet` runs a forward or backward without NumPy's floating-point warnings: there, an inf
-or a NaN is the IEEE result the op promises (docs/reliability.md), not an accident.
+`quiet` (from ``_quiet.py``, re-exported here for the ops outside this folder) runs a function
+without NumPy's floating-point warnings: there, an inf or a NaN is the IEEE result the op
+promises (docs/reliability.md), not an accident.
 """
 
 from __future__ import annotations
 
-import contextvars
-import functools
-
 import numpy as np
 
 from .._dtypes import as_array, is_floating
+from .._quiet import _quiet_numpy1, quiet  # noqa: F401 (re-exported)
 from .._tensor import Tensor
-
-# ----- NumPy's floating-point warnings ---------------------------------------------------
-try:  # NumPy >= 2 keeps its error state in a context variable: setting it directly costs
-    from numpy._core.umath import _extobj_contextvar as _ERRSTATE  # ~0.2 µs, np.errstate 1 µs
-except ImportError:  # NumPy 1.x: np.errstate
-    _ERRSTATE = None
-
-
-def quiet(fn):
-    """Decorate ``fn`` (positional arguments only) to run without NumPy's floating-point
-    warnings, as under ``np.errstate(all="ignore")``: log 0 = −inf and 0·∞ = NaN are results.
-
-    Only NumPy's default error state is overridden: under one the user set (``np.seterr``,
-    ``np.errstate(all="raise")`` to stop at the first inf or NaN), ``fn`` obeys that.
-    """
-    if _ERRSTATE is None:
-        return _quiet_numpy1(fn)
-    # everything the wrapper needs is local to it: this runs around the hottest ops
-    get, set_, reset = _ERRSTATE.get, _ERRSTATE.set, _ERRSTATE.reset
-    default = contextvars.Context().run(get)  # the state of a context where nobody set one
-    with np.errstate(all="ignore"):
-        ignore = get()
-
-    @functools.wraps(fn)
-    def quiet_fn(*args):
-        if get() is not default:  # a state the user set, or already quiet
-            return fn(*args)
-        token = set_(ignore)
-        try:
-            return fn(*args)
-        finally:
-            reset(token)
-
-    return quiet_fn
-
-
-def _quiet_numpy1(fn):
-    default = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
-
-    @functools.wraps(fn)
-    def quiet_fn(*args):
-        if np.geterr() != default:
-            return fn(*args)
-        with np.errstate(all="ignore"):
-            return fn(*args)
-
-    return quiet_fn
 
 
 # ----- backward helpers ------------------------------------------------------------------
@@ -74,7 +26,6 @@ def unbroadcast(grad, shape: tuple[int, ...]):
     return _summed_to(grad, shape)
 
 
-@quiet  # a sum of gradients may overflow, or meet ∞ − ∞
 def _summed_to(grad, shape: tuple[int, ...]):
     lead = grad.ndim - len(shape)
     if lead:
@@ -123,25 +74,51 @@ def constant(a) -> np.ndarray:
 
 
 def pair(x, y) -> tuple:
-    """Operands of a binary op: a Python number becomes a NumPy scalar of the other
-    operand's dtype (so ``x * 2`` stays float32 for a float32 x); the op holds it as a
-    0-d array, not as a Tensor (see `Function`)."""
+    """Operands of a binary op: a Python number becomes a 0-d array of the other operand's
+    dtype (so ``x * 2`` stays float32 for a float32 x), which the op holds as it is, not as
+    a Tensor (see `Function`); an array becomes a view, an array object of its own."""
     if isinstance(x, Tensor):  # the common cases first: tensor op tensor, tensor op number
         if isinstance(y, Tensor):
             return x, y
-        if type(y) is float and x.data.dtype.kind == "f":
-            return x, x.data.dtype.type(y)
+        table = _NUMBERS.get(x.data.dtype) if type(y) is float or type(y) is int else None
+        if table is not None:  # a float tensor
+            c = table.get(y)
+            return x, c if c is not None else _number(y, table, x.data.dtype)
         return x, _operand(y, x)
     return _operand(x, y), _operand(y, x)
 
 
 def _operand(a, other):
-    if isinstance(a, (Tensor, np.ndarray)):
+    if isinstance(a, Tensor):
         return a
+    if isinstance(a, np.ndarray):
+        return a.view()
     ref = other.data.dtype if isinstance(other, Tensor) else None
     if isinstance(other, np.ndarray):
         ref = other.dtype
+    table = _NUMBERS.get(ref) if type(a) is float or type(a) is int else None
+    if table is not None:  # a number with a float tensor, as in `pair`
+        c = table.get(a)
+        return c if c is not None else _number(a, table, ref)
     python_number = isinstance(a, (int, float)) and ref is not None
     if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
-        return ref.type(a)  # a NumPy scalar: the op makes it the constant's array
+        return np.asarray(ref.type(a))
     return as_array(a)
+
+
+# The arrays of Python numbers met as constants, for each float dtype: in ``y * 0.5 + 1``
+# the same few numbers recur, and sharing one array between nodes saves converting each
+# again (and an array per node). Nodes never write into their inputs, and ``node.inputs``
+# shows a constant through a read-only view. NaN and ±0 are not kept: as dictionary keys,
+# NaN never matches and 0.0 matches −0.0.
+_NUMBERS: dict[np.dtype, dict] = {np.dtype(t): {} for t in (np.float16, np.float32, np.float64)}
+_NUMBERS_KEPT = 256  # per dtype; a full table starts again empty
+
+
+def _number(a, table: dict, dtype: np.dtype) -> np.ndarray:
+    c = np.array(a, dtype)
+    if a == a and a != 0:
+        if len(table) >= _NUMBERS_KEPT:
+            table.clear()
+        table[a] = c
+    return c

@@ -4,8 +4,9 @@ For an elementwise node the chain rule is a plain product: downstream = local ×
 summed back over broadcast axes. `local()` is that single source of truth: the shared
 `backward` multiplies by it, and ``explain`` shows it.
 
-Forwards and local gradients that can meet inf or NaN run under `quiet`: they give NumPy's
-IEEE result (x/0 = ±inf, ∞ − ∞ = NaN) and no RuntimeWarning.
+Ops whose forward can meet inf or NaN set ``quiet = True``, and the engine runs every backward
+(``local()`` included) without NumPy's warnings: NumPy's IEEE result (x/0 = ±inf, ∞ − ∞ =
+NaN), no RuntimeWarning.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import constant, pair, quiet, unbroadcast
+from ._common import constant, pair, unbroadcast
 from ._common import log as _log
 
 
@@ -25,12 +26,23 @@ class Elementwise(Function):
     def local(self) -> tuple:
         raise NotImplementedError
 
-    @quiet  # 0·∞ = NaN is the chain rule's IEEE answer (docs/reliability.md)
-    def backward(self, grad_out):
+    def backward(self, grad_out):  # 0·∞ = NaN: the IEEE answer, silent (the engine's pass)
+        scalar = isinstance(grad_out, np.generic)  # the upstream of a 0-d output (see below)
         grads = []
         for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
-            grads.append(unbroadcast(grad_out * loc, t.data.shape) if need else None)
+            if not need:
+                grads.append(None)
+            elif scalar:  # 0-d inputs: nothing to unbroadcast
+                grads.append(grad_out * _scalar(loc))
+            else:
+                grads.append(unbroadcast(grad_out * loc, t.data.shape))
         return tuple(grads)
+
+
+def _scalar(loc):
+    """A 0-d array as a NumPy scalar: a NumPy scalar times a 0-d array costs ~0.4 µs, two
+    NumPy scalars ~0.03 µs, the same IEEE product -- what makes scalar graphs fast."""
+    return loc[()] if type(loc) is np.ndarray else loc
 
 
 # ----- arithmetic ------------------------------------------------------------------------
@@ -38,8 +50,8 @@ class Add(Elementwise):
     """add: ∂(x + y)/∂x = 1, ∂(x + y)/∂y = 1 — the upstream gradient passes unchanged."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x, y):
         return x + y
 
@@ -58,8 +70,8 @@ class Sub(Elementwise):
     """sub: ∂(x − y)/∂x = 1, ∂(x − y)/∂y = −1."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x, y):
         return x - y
 
@@ -93,8 +105,8 @@ class Mul(Elementwise):
     """mul: ∂(xy)/∂x = y, ∂(xy)/∂y = x — each input receives the other input × upstream."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x, y):
         self.saved = (x, y)
         return x * y
@@ -108,14 +120,13 @@ class Div(Elementwise):
     """div: ∂(x/y)/∂x = 1/y, ∂(x/y)/∂y = −x/y² = −out/y."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x, y):
         out = x / y
         self.saved = (y, out)
         return out
 
-    @quiet
     def local(self):
         y, out = self.saved
         return 1.0 / y, -out / y
@@ -125,14 +136,13 @@ class Pow(Elementwise):
     """pow: ∂(xʸ)/∂x = y·xʸ⁻¹ (0 where y = 0), ∂(xʸ)/∂y = xʸ·ln x (ln x taken as 0 at x = 0)."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x, y):
         out = x**y
         self.saved = (x, y, out)
         return out
 
-    @quiet
     def local(self):
         x, y, out = self.saved
         nx, ny = self.needs_grad

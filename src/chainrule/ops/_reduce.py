@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import broadcast_to, constant, quiet
+from ._common import broadcast_to, constant
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -44,8 +44,8 @@ class Sum(_Reduce):
     """sum: ∂(Σ x)/∂xᵢ = 1 — the upstream gradient is copied to every element."""
 
     __slots__ = ()
+    quiet = True  # ∞ − ∞ and overflow: NaN and ±inf, as NumPy gives them
 
-    @quiet  # ∞ − ∞ and overflow: NaN and ±inf, as NumPy gives them
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         return x.sum(axis=self.axes, keepdims=self.keepdims)
@@ -59,8 +59,8 @@ class Mean(_Reduce):
     """mean: ∂(mean x)/∂xᵢ = 1/n, n the number of elements averaged."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         return x.mean(axis=self.axes, keepdims=self.keepdims)
@@ -73,9 +73,9 @@ class Mean(_Reduce):
 
 class _Extreme(_Reduce):
     __slots__ = ()
+    quiet = True  # a slice holding NaN: max is NaN, equal to no element: shares 0/0 = NaN
     _pick = None
 
-    @quiet  # a slice holding NaN: max is NaN, equal to no element, so its shares are 0/0 = NaN
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         kept = type(self)._pick(x, axis=self.axes, keepdims=True)
@@ -106,15 +106,14 @@ class Norm(_Reduce):
     """norm: ∂‖x‖/∂xᵢ = xᵢ/‖x‖, and 0 where ‖x‖ = 0 (PyTorch's subgradient, not 0/0 = NaN)."""
 
     __slots__ = ()
+    quiet = True  # x·x may overflow: ‖x‖ = inf, as np.linalg.norm gives it
 
-    @quiet  # x·x may overflow: ‖x‖ = inf, as np.linalg.norm gives it
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
         out = np.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdims))
         self.saved = (x, out)
         return out
 
-    @quiet
     def backward(self, grad_out):
         x, out = self.saved
         norm = self._upstream_kept(out, x.shape)  # keepdims form, broadcasts against x

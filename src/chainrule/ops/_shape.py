@@ -8,7 +8,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ._common import is_tensor, quiet, unbroadcast
+from ._common import is_tensor, unbroadcast
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
@@ -87,6 +87,7 @@ class Scatter(Function):
     """scatter into zeros (the backward of indexing): its own gradient is indexing again."""
 
     __slots__ = ("idx", "shape")
+    quiet = True  # repeated indices add up: ∞ + (−∞) = NaN
 
     def __init__(self, idx, shape):
         self.idx, self.shape = idx, shape
@@ -98,7 +99,6 @@ class Scatter(Function):
         return (grad_out[self.idx],)
 
 
-@quiet  # repeated indices add up: ∞ + (−∞) = NaN
 def _scatter_array(g: np.ndarray, idx, shape) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype)
     if _has_int_array(idx):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import exp, quiet
+from ._common import exp
 
 
 def shifted(x: np.ndarray, axis: int) -> np.ndarray:
@@ -35,18 +35,17 @@ class Softmax(Function):
 
     __slots__ = ("axis",)
     derivative = "dX = y ⊙ (dY − Σⱼ dYⱼ yⱼ)"
+    quiet = True
 
     def __init__(self, axis: int = -1):
         self.axis = axis
 
-    @quiet
     def forward(self, x):
         e = np.exp(shifted(x, self.axis))
         out = e / np.maximum(e.sum(axis=self.axis, keepdims=True), 1)  # all −inf: 0 / 1
         self.saved = (out,)
         return out
 
-    @quiet
     def backward(self, grad_out):
         (y,) = self.saved
         return (y * (grad_out - (grad_out * y).sum(axis=self.axis, keepdims=True)),)
@@ -57,17 +56,16 @@ class LogSoftmax(Function):
 
     __slots__ = ("axis",)
     derivative = "dX = dY − softmax(x) Σⱼ dYⱼ"
+    quiet = True
 
     def __init__(self, axis: int = -1):
         self.axis = axis
 
-    @quiet
     def forward(self, x):
         out = log_softmax_array(x, self.axis)
         self.saved = (out,)
         return out
 
-    @quiet
     def backward(self, grad_out):
         (y,) = self.saved
         return (grad_out - exp(y) * grad_out.sum(axis=self.axis, keepdims=True),)

@@ -1,15 +1,15 @@
 """Unary elementwise ops: each states its local derivative and returns it from `local()`.
 
-Those that can meet inf or NaN (exp, log, sqrt, sin, cos, cast) compute under `quiet`: NumPy's
-IEEE result, no RuntimeWarning. The conventions at the edges (sqrt'(0) = +inf, relu'(0) = 0,
-...) are tabled in docs/reliability.md.
+Those whose forward can meet inf or NaN (exp, log, sqrt, sin, cos, cast) set ``quiet = True``:
+NumPy's IEEE result, no RuntimeWarning (in backward, the engine sees to it). The conventions
+at the edges (sqrt'(0) = +inf, relu'(0) = 0, ...) are tabled in docs/reliability.md.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import constant, quiet
+from ._common import constant
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import Elementwise
@@ -19,8 +19,8 @@ class Exp(Elementwise):
     """exp: d/dx eˣ = eˣ = out."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         out = np.exp(x)
         self.saved = (out,)
@@ -34,13 +34,12 @@ class Log(Elementwise):
     """log: d/dx ln x = 1/x."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.log(x)
 
-    @quiet
     def local(self):
         return (1.0 / self.saved[0],)
 
@@ -49,14 +48,13 @@ class Sqrt(Elementwise):
     """sqrt: d/dx √x = 1/(2√x) = 0.5/out (+inf at x = 0)."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         out = np.sqrt(x)
         self.saved = (out,)
         return out
 
-    @quiet
     def local(self):
         return (0.5 / self.saved[0],)
 
@@ -78,13 +76,12 @@ class Sin(Elementwise):
     """sin: d/dx sin x = cos x."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.sin(x)
 
-    @quiet
     def local(self):
         return (_cos(self.saved[0]),)
 
@@ -93,13 +90,12 @@ class Cos(Elementwise):
     """cos: d/dx cos x = −sin x."""
 
     __slots__ = ()
+    quiet = True
 
-    @quiet
     def forward(self, x):
         self.saved = (x,)
         return np.cos(x)
 
-    @quiet
     def local(self):
         return (-_sin(self.saved[0]),)
 
@@ -191,18 +187,17 @@ class Cast(Elementwise):
     """cast: d/dx x = 1; the gradient is cast back to the input's dtype."""
 
     __slots__ = ("dtype",)
+    quiet = True  # a float64 beyond float32's range becomes ±inf
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
 
-    @quiet  # a float64 beyond float32's range becomes ±inf
     def forward(self, x):
         return x.astype(self.dtype)
 
     def local(self):
         return (1.0,)
 
-    @quiet
     def backward(self, grad_out):
         return (grad_out.astype(self.inputs[0].dtype),)
 

@@ -1,0 +1,94 @@
+"""NumPy without its floating-point warnings, where an inf or a NaN is the answer.
+
+chainrule's ops give NumPy's IEEE results (log 0 = −inf, ∞ − ∞ = NaN; docs/reliability.md)
+and emit no RuntimeWarning. Only NumPy's *default* error state is overridden: under a state
+the user set (``np.seterr``, ``np.errstate(all="raise")`` to stop at the first inf or NaN)
+NumPy obeys the user.
+
+Where it applies:
+
+- forward: `Function.__call__` runs the forward of an op class with ``quiet = True``
+  through `quietly` (a test of the flag for the other ops);
+- backward: the engine runs a whole backward pass under `silenced` -- every rule, every
+  sum of two gradients -- once per pass rather than once per node;
+- the `quiet` decorator, for the few functions called outside both.
+
+NumPy ≥ 2 keeps its error state in a context variable: setting it directly costs ~0.1 µs
+against ~1 µs for ``np.errstate``, a difference paid on every op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+
+import numpy as np
+
+try:
+    from numpy._core.umath import _extobj_contextvar as _STATE
+except ImportError:  # NumPy 1.x: np.errstate
+    _STATE = None
+
+if _STATE is not None:
+    _get, _set, _reset = _STATE.get, _STATE.set, _STATE.reset
+    _DEFAULT = contextvars.Context().run(_get)  # the state where nobody set one
+    with np.errstate(all="ignore"):
+        _IGNORE = _get()
+_NUMPY1_DEFAULT = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+
+
+def quietly(fn, args: tuple):
+    """``fn(*args)`` without floating-point warnings (unless the user set a state)."""
+    if _STATE is None:
+        return _quietly_numpy1(fn, args)
+    if _get() is not _DEFAULT:  # a state the user set, or already quiet
+        return fn(*args)
+    token = _set(_IGNORE)
+    try:
+        return fn(*args)
+    finally:
+        _reset(token)
+
+
+def _quietly_numpy1(fn, args: tuple):
+    if np.geterr() != _NUMPY1_DEFAULT:
+        return fn(*args)
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
+@contextlib.contextmanager
+def silenced():
+    """The block runs as `quietly` runs a function (for a whole backward pass)."""
+    if _STATE is None:
+        default = np.geterr() == _NUMPY1_DEFAULT
+        with np.errstate(all="ignore") if default else contextlib.nullcontext():
+            yield
+        return
+    token = _set(_IGNORE) if _get() is _DEFAULT else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _reset(token)
+
+
+def quiet(fn):
+    """Decorate ``fn`` (positional arguments only) to run as `quietly` runs it."""
+
+    @functools.wraps(fn)
+    def quiet_fn(*args):
+        return quietly(fn, args)
+
+    return quiet_fn
+
+
+def _quiet_numpy1(fn):
+    """`quiet` as it runs on NumPy 1.x (tested on NumPy 2 too)."""
+
+    @functools.wraps(fn)
+    def quiet_fn(*args):
+        return _quietly_numpy1(fn, args)
+
+    return quiet_fn
