@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -72,3 +73,16 @@ def test_gradcheck_localize_names_the_node():
     with pytest.raises(cr.GradcheckError) as info:
         cr.gradcheck(f, [np.array([0.1, 0.2])])
     assert "WrongSquare" not in str(info.value)
+
+
+def test_a_point_where_finite_differences_are_undefined_is_named_not_blamed():
+    # log at 1e-9 with a step of 1e-6: the probe log(1e-9 − 1e-6) is NaN. The backward is
+    # right; check_graph must say the point cannot be checked, without a RuntimeWarning.
+    x = cr.tensor([1e-9, 1.0], dtype="float64", requires_grad=True)
+    y = cr.log(x).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            cr.GradcheckError, match=r"Log\), input 0, index \(0,\): the finite difference is nan"
+        ):
+            cr.check_graph(y, eps=1e-6)
