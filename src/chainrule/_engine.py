@@ -138,9 +138,9 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if mine:
             owned.remove(t)
         if t._hooks:
-            g, mine = _run_hooks(t, _array(g), mine)
+            g, mine = _run_hooks(t, _array(g)), False  # a hook may keep the array it saw
         if wanted is not None and t in wanted:
-            wanted[t] = _array(g)
+            wanted[t], mine = _array(g), False  # the caller's: never written into
         node = t._node
         if node is None:
             if wanted is None:
@@ -157,7 +157,11 @@ def _walk(root, seed, retain, create, wanted, record, through):
                 t = None  # backward needs only its saved values: the output's may be freed
             if type(g) is not np.ndarray and not node._trusted:  # a user's op gets an array
                 g = np.asarray(g)
-            grads_in = node.backward(g)
+            if mine and node._into and record is None and type(g) is np.ndarray:
+                grads_in = node.backward_into(g)  # g is the engine's alone: written over
+                g = None  # so `_send` keeps owning it where the node returns it
+            else:
+                grads_in = node.backward(g)
         if type(grads_in) is not tuple or len(grads_in) != len(node._inputs):
             grads_in = _as_gradients(node, grads_in)
         if record is not None:  # copies: the engine may later add into these arrays
@@ -267,15 +271,14 @@ def _checked(node, t: Tensor, gi, create: bool):
     return gi, fresh
 
 
-def _run_hooks(t: Tensor, g, mine: bool):
-    """Call ``t``'s hooks in order; a returned value replaces the gradient (and the engine
-    no longer owns it)."""
+def _run_hooks(t: Tensor, g):
+    """Call ``t``'s hooks in order; a returned value replaces the gradient. Either way the
+    engine no longer owns the result: a hook may keep the array it was given."""
     for fn in t._hooks:
         out = fn(g)
         if out is not None:
             g = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
-            mine = False
-    return g, mine
+    return g
 
 
 def _store_grad(t: Tensor, g, owned: bool, create: bool):

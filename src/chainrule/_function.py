@@ -71,6 +71,9 @@ class Function:
     #: True for chainrule's own ops (set for each subclass): their backward returns no array
     #: that anything else holds but the upstream gradient or a view, and takes NumPy scalars.
     _trusted: bool = False
+    #: True for an op with a `backward_into`, which the engine calls instead of `backward`
+    #: when the upstream gradient is an array only the engine holds (see `_engine._walk`).
+    _into: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
