@@ -7,7 +7,10 @@ upstream gradient in one of the ways the API allows and checks that it is never 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pytest
 
 import chainrule as cr
 from chainrule import _engine
@@ -147,3 +150,45 @@ def test_anomaly_mode_and_create_graph_give_the_same_gradients():
     x, _w, h = _relu_after_matmul()
     (gx,) = _engine.grad(_loss(cr.relu(h)), [x], create_graph=True)
     np.testing.assert_allclose(gx.data, dx)
+
+
+def test_a_subclass_that_overrides_backward_is_not_bypassed():
+    from chainrule.ops._unary import ReLU
+
+    class Sevens(ReLU):
+        def backward(self, grad_out):
+            return (np.full_like(grad_out, 7.0),)
+
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    (Sevens()(x * 2.0)).sum().backward()  # x * 2: an upstream the engine owns
+    np.testing.assert_array_equal(x.grad, [14.0, 14.0, 14.0])
+
+
+def test_a_users_backward_and_hooks_warn_as_they_would_outside_chainrule():
+    class Reciprocal(cr.Function):
+        def forward(self, x):
+            self.saved = (x,)
+            return 1.0 / np.where(x == 0, 1.0, x)
+
+        def backward(self, grad_out):
+            (x,) = self.saved
+            return (-grad_out / x**2,)  # divides by zero at x = 0: NumPy warns
+
+    x = cr.tensor([0.0, 1.0], dtype="float64", requires_grad=True)
+    y = Reciprocal()(x)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        y.sum().backward()
+
+    z = cr.tensor([0.0, 1.0], dtype="float64", requires_grad=True)
+    w = z * 1.0
+    w.register_hook(lambda g: g / np.zeros_like(g))
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        w.sum().backward()
+
+
+def test_chainrules_own_ops_stay_silent_in_backward():
+    x = cr.tensor([0.0, 1.0], dtype="float64", requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cr.sqrt(x).sum().backward()
+    assert np.isinf(x.grad[0])

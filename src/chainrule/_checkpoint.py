@@ -24,8 +24,11 @@ import glob
 import hashlib
 import json
 import os
+import re
+import stat
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -58,14 +61,14 @@ def save(path, model, optimizer=None, **training_state) -> Path:
 def atomic_write(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file + fsync + rename.
 
-    The file gets the permissions a plain ``open(path, "wb")`` would give (0666 less the
-    umask). Temporary files a killed process left beside ``path`` are removed after the
-    rename succeeds."""
+    The file gets the permissions a plain ``open(path, "wb")`` would give (the replaced
+    file's, else 0666 less the umask). Temporary files a killed process left beside
+    ``path`` are removed after the rename succeeds."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o666 & ~_UMASK)
+            os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -79,19 +82,43 @@ def atomic_write(path, data: bytes) -> Path:
     return path
 
 
-def _current_umask() -> int:
+def _mode_for(path: Path) -> int:
+    """The permissions a plain ``open(path, "wb")`` gives: those of the file it replaces,
+    else 0666 less the process's umask (read now, not at import)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux tells it without changing it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-_UMASK = _current_umask()
+_STALE_AFTER = 60.0  # seconds: a temporary file this old has no writer any more
 
 
 def _remove_stale(path: Path) -> None:
-    """Delete ``.<name>.*.tmp`` files left beside ``path`` by a process that was killed."""
+    """Delete temporary files that a killed writer left beside ``path``: exactly
+    ``.<name>.<8 mkstemp characters>.tmp``, untouched for a minute. Best effort: a file that
+    cannot be removed is left, and the save that just succeeded stays a success."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    now = time.time()
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
+        try:
+            if pattern.fullmatch(stale.name) and now - stale.stat().st_mtime > _STALE_AFTER:
+                stale.unlink()
+        except OSError:
+            pass
 
 
 def _fsync_dir(directory: Path) -> None:

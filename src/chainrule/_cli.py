@@ -18,7 +18,6 @@ import numpy as np
 from ._checkpoint import CheckpointError
 
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
-_SUBCOMMANDS = ("train", "evaluate", "predict", "demo", "explain", "experiment", "-h", "--help")
 
 
 def _hidden(text: str) -> list[int]:
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chainrule`` command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     rest = [a for a in argv if a != "--debug"]
-    if not any(a in _SUBCOMMANDS for a in argv) and (not rest or rest[0].startswith("-")):
+    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help")):
         # `chainrule` alone, or with train flags only, runs the default training job
         argv = [*(a for a in argv if a == "--debug"), "train", *rest]
     args = _parser().parse_args(argv)
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(e: BaseException) -> str:
     if isinstance(e, MemoryError):
-        return f"out of memory ({e or 'the model or data is too large'})"
+        return f"out of memory ({str(e) or 'the model or the data is too large'})"
     return "; ".join(line.strip() for line in str(e).splitlines() if line.strip())
 
 
@@ -217,6 +216,8 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
         raise ValueError(f"{path}: inputs must be a .npy or .csv file")
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{path}: inputs must be numbers, got dtype {x.dtype}")
+    if x.ndim == 1 and x.size == n_features:
+        x = x[None]  # one sample
     if x.ndim == 0 or len(x) == 0:
         raise ValueError(f"{path}: no input rows (shape {x.shape})")
     rows = np.asarray(x, dtype=np.float32).reshape(len(x), -1)  # an image per row is flattened

@@ -25,7 +25,7 @@ import numpy as np
 from . import _anomaly, _strict
 from ._anomaly import _AnomalyMode
 from ._grad_mode import enable_grad
-from ._quiet import silenced
+from ._quiet import as_user, silenced
 from ._strict import _StrictMode
 from ._tensor import Tensor, _from_op
 
@@ -160,8 +160,10 @@ def _walk(root, seed, retain, create, wanted, record, through):
             if mine and node._into and record is None and type(g) is np.ndarray:
                 grads_in = node.backward_into(g)  # g is the engine's alone: written over
                 g = None  # so `_send` keeps owning it where the node returns it
-            else:
+            elif node._trusted:
                 grads_in = node.backward(g)
+            else:
+                grads_in = as_user(node.backward, (g,))  # the user's NumPy warnings apply
         if type(grads_in) is not tuple or len(grads_in) != len(node._inputs):
             grads_in = _as_gradients(node, grads_in)
         if record is not None:  # copies: the engine may later add into these arrays
@@ -275,7 +277,7 @@ def _run_hooks(t: Tensor, g):
     """Call ``t``'s hooks in order; a returned value replaces the gradient. Either way the
     engine no longer owns the result: a hook may keep the array it was given."""
     for fn in t._hooks:
-        out = fn(g)
+        out = as_user(fn, (g,))
         if out is not None:
             g = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
     return g

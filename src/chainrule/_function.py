@@ -78,6 +78,8 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._trusted = cls.__module__.startswith("chainrule.")
+        if "backward" in vars(cls) and "backward_into" not in vars(cls):
+            cls._into = False  # a subclass's own backward must run, not an inherited fast path
 
     def __call__(self, *inputs) -> Tensor:
         # the hot path of every op, written out in one function. The common cases first (one

@@ -10,7 +10,8 @@ Where it applies:
 - forward: `Function.__call__` runs the forward of an op class with ``quiet = True``
   through `quietly` (a test of the flag for the other ops);
 - backward: the engine runs a whole backward pass under `silenced` -- every rule, every
-  sum of two gradients -- once per pass rather than once per node;
+  sum of two gradients -- once per pass rather than once per node; a user's backward and
+  hooks go back to the user's state through `as_user`;
 - the `quiet` decorator, for the few functions called outside both.
 
 NumPy ≥ 2 keeps its error state in a context variable: setting it directly costs ~0.1 µs
@@ -92,3 +93,15 @@ def _quiet_numpy1(fn):
         return _quietly_numpy1(fn, args)
 
     return quiet_fn
+
+
+def as_user(fn, args: tuple):
+    """``fn(*args)`` under the error state the user had, inside a `silenced` pass: a custom
+    `Function`'s backward and a hook warn (or raise) as they would outside chainrule."""
+    if _STATE is None or _get() is not _IGNORE:
+        return fn(*args)
+    token = _set(_DEFAULT)
+    try:
+        return fn(*args)
+    finally:
+        _reset(token)

@@ -185,7 +185,7 @@ def train(
     )
     history, position = History(), None
     if resume:
-        history, position = _resume(out, model, opt)
+        history, position = _resume(out, model, opt, cfg.batch_size)
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)
@@ -218,14 +218,20 @@ def train(
     return _finish(out, model, loss_fn, splits, history, time.perf_counter() - start, log)
 
 
-def _resume(out: Path, model, opt) -> tuple[History, dict]:
+def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict]:
     state = load(out / CHECKPOINT, model, opt)
     try:
         history = History(**state["history"])
         _random.default_generator().bit_generator.state = state["rng"]
-        return history, state["position"]
+        position, saved_batch = state["position"], state["config"]["batch_size"]
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{out / CHECKPOINT}: no resumable training state ({e})") from None
+    if position["batch"] and batch_size != saved_batch:  # the position counts batches
+        raise ValueError(
+            f"{out / CHECKPOINT}: stopped in the middle of an epoch with --batch-size "
+            f"{saved_batch}; resume with that batch size (it can change between epochs)"
+        )
+    return history, position
 
 
 def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:

@@ -27,10 +27,18 @@ class History:
     epoch: list[int] = field(default_factory=list)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
-        """Add one epoch's logs as a new row."""
+        """Add one epoch's logs as a new row (a new column gets NaN for earlier epochs)."""
+        rows = len(self.epoch)
         self.epoch.append(epoch)
         for k, v in logs.items():
-            self.history.setdefault(k, []).append(float(v))
+            column = self.history.setdefault(k, [])
+            column.extend([float("nan")] * (rows - len(column)))
+            column.append(float(v))
+
+    def fill(self) -> None:
+        """Give every column a value for every epoch: NaN where an epoch logged none."""
+        for column in self.history.values():
+            column.extend([float("nan")] * (len(self.epoch) - len(column)))
 
     def update_last(self, logs: dict[str, float]) -> None:
         """Add to the last row the keys of ``logs`` it does not hold yet (a callback's
@@ -171,6 +179,8 @@ def fit(
         )
     if val_data is not None:
         val_data = _loader(val_data, batch_size, False, None)
+        if len(val_data) == 0:
+            raise ValueError("fit: val_data is empty (0 samples): nothing to validate on")
         _check_finite(val_data, "val_data")
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.epochs_done = initial_epoch
@@ -206,6 +216,7 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
         if method is not None:
             method(state, logs)
             state.history.update_last(logs)
+    state.history.fill()
 
 
 def _check_finite(loader, what: str) -> None:
@@ -267,6 +278,8 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
             meter.add(loss_fn(out, y).item(), _batch_metrics(out, y), len(x))
     if was_training:
         model.train()
+    if meter.n == 0:
+        raise ValueError("evaluate: the data is empty (0 samples)")
     return meter.logs(prefix)
 
 

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
+import time
 
 import numpy as np
 import pytest
@@ -119,15 +119,93 @@ def test_atomic_write_gives_the_mode_a_plain_open_gives(tmp_path):
     assert os.stat(written).st_mode & 0o777 == os.stat(plain).st_mode & 0o777
 
 
+def test_atomic_write_keeps_the_mode_of_the_file_it_replaces(tmp_path):
+    target = tmp_path / "private.safetensors"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    atomic_write(target, b"new")
+    assert os.stat(target).st_mode & 0o777 == 0o600
+
+
+def test_atomic_write_reads_the_umask_when_it_writes(tmp_path):
+    old = os.umask(0o077)
+    try:
+        written = atomic_write(tmp_path / "new", b"x")
+    finally:
+        os.umask(old)
+    assert os.stat(written).st_mode & 0o777 == 0o600
+
+
+def _aged(path, data=b"half", seconds=3600):
+    path.write_bytes(data)
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+    return path
+
+
 def test_atomic_write_removes_temporary_files_a_killed_writer_left(tmp_path):
     target = tmp_path / "model.safetensors"
-    stale = [tmp_path / ".model.safetensors.abc123.tmp", tmp_path / ".model.safetensors.x.tmp"]
-    for p in stale:
-        p.write_bytes(b"half")
-    other = tmp_path / ".history.csv.abc.tmp"  # another file's temporary: not ours to remove
-    other.write_bytes(b"half")
+    stale = _aged(tmp_path / ".model.safetensors.abc12_yz.tmp")
+    fresh = tmp_path / ".model.safetensors.k3j2h1g0.tmp"  # may belong to a live writer
+    fresh.write_bytes(b"in flight")
+    other = _aged(tmp_path / ".model.safetensors.best.q1w2e3r4.tmp")  # another file's
     atomic_write(target, b"new")
     assert target.read_bytes() == b"new"
-    assert not any(p.exists() for p in stale)
+    assert not stale.exists()
+    assert fresh.exists()
     assert other.exists()
-    assert sorted(Path(tmp_path).iterdir()) == sorted([target, other])
+
+
+def test_a_stale_file_that_cannot_be_removed_does_not_fail_the_save(tmp_path):
+    target = tmp_path / "model.safetensors"
+    blocker = tmp_path / ".model.safetensors.abcdefgh.tmp"
+    blocker.mkdir()  # unlink fails on a directory
+    past = time.time() - 3600
+    os.utime(blocker, (past, past))
+    atomic_write(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
+def test_predict_takes_one_sample_saved_as_a_vector(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--out", run, "--no-progress"]) == 0
+    one = tmp_path / "one.npy"
+    np.save(one, np.zeros(64, np.float32))
+    capsys.readouterr()
+    assert _main(["predict", run, one]) == 0
+    lines = capsys.readouterr().out.split()
+    assert len(lines) == 1
+    assert int(lines[0]) in range(10)
+
+
+def test_a_flag_value_that_names_a_command_is_still_a_value(monkeypatch):
+    seen = []
+    monkeypatch.setitem(_cli._COMMANDS, "train", lambda args: seen.append(args) or 0)
+    assert _main(["--epochs", 1, "--out", "explain"]) == 0
+    assert (seen[0].command, seen[0].out) == ("train", "explain")
+
+
+def test_a_bare_memory_error_still_says_what_happened():
+    assert _cli._one_line(MemoryError()) == "out of memory (the model or the data is too large)"
+
+
+def test_resuming_mid_epoch_with_another_batch_size_is_refused(tmp_path, capsys, monkeypatch):
+    from chainrule import _training
+
+    run = tmp_path / "run"
+    real_step, calls = _training.train_step, []
+
+    def interrupting_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    assert _main(["train", "--epochs", 1, "--out", run, "--no-progress"]) == 130
+    monkeypatch.setattr(_training, "train_step", real_step)
+    capsys.readouterr()
+    argv = ["train", "--resume", run, "--batch-size", 64, "--force", "--no-progress"]
+    assert _main(argv) == 1
+    err = capsys.readouterr().err
+    assert "stopped in the middle of an epoch with --batch-size 32" in err

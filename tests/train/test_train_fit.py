@@ -440,3 +440,28 @@ def test_predict_returns_the_model_outputs_in_batches():
     out = cr.predict(model, X, batch_size=4)
     assert isinstance(out, np.ndarray)
     np.testing.assert_allclose(out, X @ W + b, rtol=1e-12)
+
+
+def test_empty_validation_data_is_an_error_not_a_perfect_score():
+    X = np.zeros((8, 3), np.float32)
+    y = np.zeros(8, np.int64)
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"fit: val_data is empty"):
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), 1, val_data=(X[:0], y[:0]))
+    with pytest.raises(ValueError, match=r"evaluate: the data is empty"):
+        cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X[:0], y[:0]))
+
+
+def test_continuing_with_other_logged_keys_keeps_columns_aligned():
+    X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    loss = cr.nn.SoftmaxCrossEntropy()
+    h = cr.fit(model, loss, opt, (X, y), 2, progress=False)
+    h = cr.fit(model, loss, opt, (X, y), 4, val_data=(X, y), history=h, initial_epoch=2)
+    assert h.epoch == [0, 1, 2, 3]
+    assert all(len(column) == 4 for column in h.history.values())
+    assert np.isnan(h.history["val_loss"][:2]).all()
+    assert np.isfinite(h.history["val_loss"][2:]).all()
