@@ -7,7 +7,7 @@ only to run this script, not by chainrule:
     .venv/bin/python scripts/make_datasets.py
 
 The output is deterministic: the same scikit-learn data gives byte-identical files (fixed
-zip timestamps and member order, no pickled objects).
+zip timestamps and member order, no object arrays).
 """
 
 from __future__ import annotations
@@ -122,7 +122,10 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         for key, value in arrays.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(value), allow_pickle=False)
+            value = np.asarray(value)
+            if value.dtype.hasobject:
+                raise ValueError(f"{path.name}: {key} is an object array; store plain arrays")
+            np.lib.format.write_array(buffer, value)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -136,7 +139,7 @@ def _sources_md(rows: list[tuple[str, str, str]], sklearn_version: str) -> str:
         "Written by `scripts/make_datasets.py` from the copies in scikit-learn "
         f"{sklearn_version}; do not edit by hand. Each `.npz` holds `X`, `y`, `task`, "
         "`feature_names`, `target_names` (classification) and `description` (the facts below), "
-        "as plain arrays that load with `allow_pickle=False`.",
+        "as plain numeric and string arrays (no object arrays).",
         "",
     ]
     for name, shape_text, digest in rows:

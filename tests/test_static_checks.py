@@ -32,7 +32,11 @@ def test_no_pickle_eval_exec(path):
             assert not any(n.split(".")[0] in {"pickle", "cPickle", "dill"} for n in names), path
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             assert node.func.id not in {"eval", "exec"}, f"{path.name}:{node.lineno}"
-        if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
-            value = node.value
-            assert isinstance(value, ast.Constant), f"{path.name}:{node.lineno}"
-            assert value.value is False, f"{path.name}:{node.lineno} allow_pickle must be False"
+        if isinstance(node, ast.keyword):  # NumPy's default refuses object arrays: keep it
+            assert node.arg != "allow_pickle", f"{path.name}:{node.lineno} sets allow_pickle"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(SRC)))
+def test_the_package_never_mentions_pickle(path):
+    # stronger than the import check: no code path, comment or flag about it at all
+    assert "pickle" not in path.read_text(encoding="utf-8").lower(), path

@@ -14,7 +14,7 @@ Layout of a checkpoint file (a plain safetensors file, readable by any safetenso
 
 Writes are atomic: the bytes go to a temporary file in the same directory, which is
 flushed, fsync'ed and renamed over the target, so a crash leaves the previous checkpoint
-intact. Reading never unpickles or evaluates anything; whatever is not a valid checkpoint
+intact. Reading never deserialises objects or evaluates anything; whatever is not a valid checkpoint
 (including one whose digest does not match: a flipped bit) raises `CheckpointError`.
 """
 

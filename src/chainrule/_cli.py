@@ -209,7 +209,7 @@ def _layer_order(name: str) -> list:
 
 def _read_inputs(path: Path, n_features: int) -> np.ndarray:
     if path.suffix == ".npy":
-        x = np.load(path, allow_pickle=False)
+        x = np.load(path)  # object arrays refused
     elif path.suffix == ".csv":
         x = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
     else:

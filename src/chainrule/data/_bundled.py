@@ -1,8 +1,9 @@
 """Real datasets bundled with the package, readable offline.
 
 Each lives in ``bundled/<name>.npz``, written by ``scripts/make_datasets.py`` with its
-source, citation and licence inside (see ``bundled/SOURCES.md``). They are read with
-``allow_pickle=False``: the files hold plain numeric and string arrays only.
+source, citation and licence inside (see ``bundled/SOURCES.md``). The files hold plain
+numeric and string arrays only; ``np.load`` refuses object arrays by default, and nothing
+here turns that off.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def load_diabetes() -> DataBundle:
 
 def _load_bundled(name: str) -> DataBundle:
     resource = resources.files(__package__) / "bundled" / f"{name}.npz"
-    with resource.open("rb") as f, np.load(f, allow_pickle=False) as npz:
+    with resource.open("rb") as f, np.load(f) as npz:
         arrays = {key: npz[key] for key in npz.files}
     task = str(arrays["task"])
     return DataBundle(
