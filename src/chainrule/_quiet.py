@@ -12,7 +12,7 @@ Where it applies:
 - backward: the engine runs a whole backward pass under `silenced` -- every rule, every
   sum of two gradients -- once per pass rather than once per node; a user's backward and
   hooks go back to the user's state through `as_user`;
-- the `quiet` decorator, for the few functions called outside both.
+- `silenced` also serves the few callers outside both (``check_graph``'s probes).
 
 NumPy ≥ 2 keeps its error state in a context variable: setting it directly costs ~0.1 µs
 against ~1 µs for ``np.errstate``, a difference paid on every op.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 
 import numpy as np
 
@@ -73,26 +72,6 @@ def silenced():
     finally:
         if token is not None:
             _reset(token)
-
-
-def quiet(fn):
-    """Decorate ``fn`` (positional arguments only) to run as `quietly` runs it."""
-
-    @functools.wraps(fn)
-    def quiet_fn(*args):
-        return quietly(fn, args)
-
-    return quiet_fn
-
-
-def _quiet_numpy1(fn):
-    """`quiet` as it runs on NumPy 1.x (tested on NumPy 2 too)."""
-
-    @functools.wraps(fn)
-    def quiet_fn(*args):
-        return _quietly_numpy1(fn, args)
-
-    return quiet_fn
 
 
 def as_user(fn, args: tuple):

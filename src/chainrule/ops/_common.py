@@ -3,10 +3,6 @@
 Each helper takes NumPy arrays *or* Tensors and returns the same kind, so a backward rule
 written with them runs on arrays in an ordinary backward pass and on Tensors (recording a
 graph) when ``create_graph=True``.
-
-`quiet` (from ``_quiet.py``, re-exported here for the ops outside this folder) runs a function
-without NumPy's floating-point warnings: there, an inf or a NaN is the IEEE result the op
-promises (docs/reliability.md), not an accident.
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import as_array, is_floating
-from .._quiet import _quiet_numpy1, quiet  # noqa: F401 (re-exported)
 from .._tensor import Tensor
 
 
