@@ -11,12 +11,13 @@ import argparse
 import json
 import time
 
-from . import anomaly, end_to_end, engine_overhead, memory, training_step
+from . import anomaly, end_to_end, engine_overhead, kernels, memory, training_step
 from ._common import machine, table
 
 BENCHMARKS = {  # engine_overhead first, before PyTorch's import adds 10⁵ objects to the GC
     "engine_overhead": engine_overhead.run,
     "training_step": training_step.run,
+    "kernels": kernels.run,
     "memory": memory.run,
     "end_to_end": end_to_end.run,
     "anomaly": anomaly.run,

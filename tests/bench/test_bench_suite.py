@@ -8,6 +8,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +69,28 @@ def test_without_torch_the_comparison_is_skipped_with_a_note(monkeypatch):
     assert all("torch" not in r["median_ms"] for r in result["results"])
     assert any("PyTorch is not installed" in n for n in result["notes"])
     assert all(row[3] is None for row in result["rows"])  # the PyTorch column shows "—"
+
+
+def test_kernels_without_torch_show_numpy_alone(monkeypatch):
+    from benchmarks import kernels
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    result = kernels.run(quick=True)
+    assert len(result["rows"]) == len(kernels.kernels(4, np.random.default_rng(0)))
+    assert all(row[2] > 0 and row[3] is None and row[4] is None for row in result["rows"])
+    assert any("PyTorch is not installed" in n for n in result["notes"])
+
+
+def test_kernels_compute_the_same_values_in_both_libraries():
+    torch = pytest.importorskip("torch")
+    from benchmarks import kernels
+
+    for name, _, k in kernels.kernels(4, np.random.default_rng(1)):
+        if name.startswith("SGD update"):
+            continue  # in place, and the NumPy version alternates its scale by design
+        want = k["numpy"](*[a.copy() for a in k["numpy_args"]])
+        tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in k["torch_args"]]
+        got = k["torch"](*tensors).numpy()
+        if name.startswith("dW"):
+            got = got.T  # PyTorch's layout: W is (out, in)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3, err_msg=name)  # float32 sums
