@@ -408,3 +408,32 @@ def test_empty_batch_sum_and_none_reductions_are_defined():
     pred = leaf(np.zeros((0, 3)))
     assert strict(F.mse_loss, pred, np.zeros((0, 3)), "sum").item() == 0.0
     assert strict(F.mse_loss, pred, np.zeros((0, 3)), "none").shape == (0, 3)
+
+
+# ----- reductions and softmax over nothing ----------------------------------------------------
+@DTYPES
+@pytest.mark.parametrize(
+    ("shape", "axis"), [((0, 3), None), ((0, 3), 0), ((0, 3), 1), ((3, 0), 1), ((0,), None)]
+)
+def test_mean_of_nothing_is_nan_without_a_warning(dtype, shape, axis):
+    x = leaf(np.zeros(shape), dtype)
+    out = strict(x.mean, axis=axis)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy's own mean warns "Mean of empty slice"
+        want = np.mean(np.zeros(shape, dtype), axis=axis)
+    assert out.shape == want.shape
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, want)  # NaN where it averages nothing
+    strict(out.sum().backward)
+    assert x.grad.shape == shape
+    assert x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_softmax_along_or_across_an_empty_axis_is_empty(name, axis):
+    x = leaf(np.zeros((0, 3)))
+    out = strict(getattr(x, name), axis=axis)
+    assert out.shape == (0, 3)
+    strict(out.sum().backward)
+    assert x.grad.shape == (0, 3)

@@ -56,13 +56,16 @@ class Sum(_Reduce):
 
 
 class Mean(_Reduce):
-    """mean: ∂(mean x)/∂xᵢ = 1/n, n the number of elements averaged."""
+    """mean: ∂(mean x)/∂xᵢ = 1/n, n the number of elements averaged (NaN for n = 0)."""
 
     __slots__ = ()
     quiet = True
 
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
+        if x.size == 0:  # a mean over nothing: NaN, as 0/0 and as PyTorch, without the
+            n = int(np.prod([x.shape[a] for a in self.axes]))  # warning NumPy's mean adds
+            return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims) / n
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad_out):

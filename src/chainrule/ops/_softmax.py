@@ -17,6 +17,8 @@ def shifted(x: np.ndarray, axis: int) -> np.ndarray:
     """x − max x: at most 0, so exp cannot overflow, and Σ exp of it is at least 1 (the
     maximum's own term is e⁰ = 1) -- except for a slice of all −inf, which stays −inf (no
     ∞ − ∞) with Σ exp = 0, and a slice holding +inf or NaN, which becomes NaN."""
+    if x.size == 0:  # nothing to shift (and no maximum of nothing): softmax of it is empty
+        return x.copy()
     m = x.max(axis=axis, keepdims=True)
     if x.dtype.kind == "f":  # all −inf: shifted by the lowest finite value instead
         m = np.maximum(m, np.finfo(x.dtype).min)
