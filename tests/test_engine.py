@@ -544,6 +544,49 @@ def test_imul_on_leaf_does_not_mutate_saved_value():
     assert w.grad is None  # w is now a new, non-leaf tensor
 
 
+def test_in_place_operators_under_no_grad_update_a_parameter_in_place():
+    # the hand-written optimizer of PyTorch tutorials: p -= lr * p.grad under no_grad
+    model = cr.nn.Linear(3, 2)
+    params = list(model.parameters())
+    arrays = [p.data for p in params]
+    before = [a.copy() for a in arrays]
+    model(cr.tensor(np.ones((4, 3), np.float32))).sum().backward()
+    with cr.no_grad():
+        for p in params:
+            p -= 0.5 * p.grad
+        model.weight *= 2.0
+        model.weight /= 4.0
+        model.bias += cr.tensor(np.ones(2, np.float32))
+    assert [p for _, p in model.named_parameters()] == params  # the same objects
+    assert all(p.data is a for p, a in zip(params, arrays))  # in place
+    np.testing.assert_allclose(model.weight.data, (before[0] - 0.5 * params[0].grad) / 2)
+    np.testing.assert_allclose(model.bias.data, before[1] - 0.5 * params[1].grad + 1)
+
+
+def test_in_place_update_that_does_not_fit_names_the_shapes():
+    w = leaf([1.0, 2.0])
+    with (
+        cr.no_grad(),
+        pytest.raises(ValueError, match=r"\+= under no_grad .* shape \(2,\).*\(3, 2\)"),
+    ):
+        w += np.ones((3, 2))
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+
+
+def test_in_place_operators_rebind_everything_else():
+    # grad mode on, a non-leaf, or a tensor that needs no gradient: a new tensor each time
+    w = leaf([1.0, 2.0])
+    y = w * 1.0
+    x = cr.tensor([1.0, 2.0])
+    with cr.no_grad():
+        y0, x0 = y, x
+        y += 1.0
+        x += 1.0
+    assert y is not y0
+    assert x is not x0
+    np.testing.assert_array_equal(x0.data, [1.0, 2.0])
+
+
 # ----- aliasing ------------------------------------------------------------------------------
 def test_add_gradients_of_two_inputs_are_not_aliased():
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
@@ -785,6 +828,30 @@ class WrongProductGrad(cr.Function):
     def backward(self, grad_out):
         x, y = self.saved
         return grad_out * y, grad_out * 2 * x
+
+
+def test_one_function_instance_called_twice_like_a_layer():
+    # cube(cube(x)) = x⁹: d/dx = 9x⁸, whichever object the second call runs on
+    x = leaf([0.5, -1.5])
+    cube = Cube()
+    y = cube(cube(x))
+    assert y.grad_fn is not y.grad_fn.inputs[0].grad_fn  # two nodes
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, 9 * np.array([0.5, -1.5]) ** 8, rtol=1e-14)
+
+
+def test_a_reused_instance_leaves_its_first_node_intact():
+    op = ScaledProduct(3.0)
+    a, b, c = leaf(2.0), leaf(5.0), leaf(7.0)
+    first = op(a, b)
+    second = op(c, c)
+    assert first.grad_fn is op
+    assert second.grad_fn is not op
+    assert second.grad_fn.k == 3.0  # the copy keeps the user's settings
+    first.backward()
+    assert (a.grad, b.grad, c.grad) == (15.0, 6.0, None)  # ∂/∂a = b·k, ∂/∂b = a·k
+    second.backward()
+    assert c.grad == 2 * 7.0 * 3.0  # c·c·k: 2ck
 
 
 def test_custom_function_forward_and_backward():

@@ -254,6 +254,29 @@ def test_grad_does_not_touch_dot_grad():
     assert x.grad is None
 
 
+def test_grad_works_inside_no_grad_and_returns_plain_values():
+    with cr.no_grad():
+        g = cr.grad(lambda t: t**3)(2.0)
+        value, (gx, gy) = cr.value_and_grad(lambda x, y: (x * y).sum(), argnums=(0, 1))(
+            np.array([1.0, 2.0]), np.array([3.0, 4.0])
+        )
+    assert g.item() == 12.0
+    assert not g.requires_grad
+    assert value.item() == 11.0
+    assert not value.requires_grad
+    np.testing.assert_array_equal(gx.data, [3.0, 4.0])
+    np.testing.assert_array_equal(gy.data, [1.0, 2.0])
+
+
+def test_gradcheck_of_a_function_that_takes_a_gradient():
+    # gradcheck evaluates f under no_grad for finite differences; f's own grad still works.
+    # d/dt Σ ∂(u³)/∂u at t = Σ 6t
+    f = lambda t: cr.grad(lambda u: (u**3).sum())(t).sum()  # noqa: E731
+    assert cr.gradcheck(f, [np.array([1.2, -2.3])])
+    numeric = cr.numerical_grad(f, [np.array([1.2, -2.3])])[0]
+    np.testing.assert_allclose(numeric, [7.2, -13.8], rtol=1e-6)
+
+
 def test_grad_of_grad():
     # f = x⁴: f'' = 12x²; f''' = 24x
     f = lambda t: t**4  # noqa: E731

@@ -4,6 +4,7 @@ Layout of a checkpoint file (a plain safetensors file, readable by any safetenso
 
     tensors   "model/<parameter name>"       the model's state_dict
               "optimizer/<n>"                every array inside the optimizer's state_dict
+              "training/<n>"                 every array inside the training state
     metadata  "format"     "chainrule-checkpoint"
               "version"    "1"
               "optimizer"  JSON of the optimizer state; each array is replaced by
@@ -50,10 +51,11 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     """
     from safetensors.numpy import save as to_bytes
 
-    tensors = {f"model/{k}": np.ascontiguousarray(v) for k, v in model.state_dict().items()}
-    metadata = {"format": FORMAT, "version": VERSION, "training": _to_json(training_state, {})}
+    tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in model.state_dict().items()}
+    training = _to_json(training_state, tensors, "training")
+    metadata = {"format": FORMAT, "version": VERSION, "training": training}
     if optimizer is not None:
-        metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors)
+        metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors, "optimizer")
     metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
 
@@ -65,7 +67,10 @@ def atomic_write(path, data: bytes) -> Path:
     file's, else 0666 less the umask). Temporary files a killed process left beside
     ``path`` are removed after the rename succeeds."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:  # name the file asked for, not the temporary one
+        raise type(e)(e.errno, f"cannot write {path}: {e.strerror}") from None
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, _mode_for(path))
@@ -132,24 +137,27 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _to_json(obj, tensors: dict) -> str:
-    return json.dumps(_encode(obj, tensors), separators=(",", ":"))
+def _to_json(obj, tensors: dict, prefix: str) -> str:
+    return json.dumps(_encode(obj, tensors, prefix), separators=(",", ":"))
 
 
-def _encode(obj, tensors: dict):
-    """JSON-able form of ``obj``; arrays are moved into ``tensors`` and referenced by key."""
+def _encode(obj, tensors: dict, prefix: str):
+    """JSON-able form of ``obj``; arrays are moved into ``tensors`` as ``<prefix>/<n>`` and
+    referenced by that key."""
     if isinstance(obj, np.ndarray):
-        key = f"optimizer/{len([k for k in tensors if k.startswith('optimizer/')])}"
-        tensors[key] = np.ascontiguousarray(obj)
+        if obj.dtype.kind not in "biuf":
+            raise TypeError(f"save: cannot store an array of dtype {obj.dtype} in a checkpoint")
+        key = f"{prefix}/{len([k for k in tensors if k.startswith(prefix + '/')])}"
+        tensors[key] = np.asarray(obj, order="C")  # 0-d stays 0-d
         return {"__array__": key}
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj):
-            return {k: _encode(v, tensors) for k, v in obj.items()}
-        return {"__items__": [[k, _encode(v, tensors)] for k, v in obj.items()]}
+            return {k: _encode(v, tensors, prefix) for k, v in obj.items()}
+        return {"__items__": [[k, _encode(v, tensors, prefix)] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
-        return [_encode(v, tensors) for v in obj]
+        return [_encode(v, tensors, prefix) for v in obj]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     raise TypeError(f"save: cannot store a value of type {type(obj).__name__} in a checkpoint")
@@ -170,7 +178,7 @@ def load(path, model=None, optimizer=None) -> dict:
         raise CheckpointError(f"{path}: holds no optimizer state")
     optim_state = None
     try:
-        training = _decode(json.loads(metadata.get("training", "{}")), {})
+        training = _decode(json.loads(metadata.get("training", "{}")), tensors)
         if optimizer is not None:
             optim_state = _decode(json.loads(metadata["optimizer"]), tensors)
     except (ValueError, KeyError, TypeError, RecursionError) as e:

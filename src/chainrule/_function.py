@@ -27,6 +27,8 @@ Therefore save only inputs, the output, or values that are constant almost every
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import itertools
 
 import numpy as np
@@ -59,6 +61,10 @@ class Function:
                 return grad_out * 3 * x**2
 
         y = Cube()(x)
+
+    Each call records a node of its own: an instance called again (kept like a layer, as
+    ``cube = Cube()``, then ``cube(cube(x))``) runs as a copy of itself, so the node of
+    the first call keeps its inputs and saved values.
     """
 
     __slots__ = ("_anomaly", "_inputs", "needs_grad", "released", "saved")
@@ -85,6 +91,8 @@ class Function:
         # the hot path of every op, written out in one function. The common cases first (one
         # or two Tensors; a Tensor and a number `pair` made an array): they keep the argument
         # tuple as ``_inputs``. Anything else goes through `_prepared`.
+        if not self._trusted and _is_node(self):  # a user's instance called again, like a
+            return _fresh_copy(self)(*inputs)  # layer: a node of its own, the first intact
         n = len(inputs)
         if n == 2 and isinstance(inputs[0], Tensor):
             x, y = inputs
@@ -180,6 +188,24 @@ def _prepared(inputs) -> tuple[tuple, tuple, tuple]:
             needs.append(False)
             arrays.append(a)
     return tuple(kept), tuple(needs), tuple(arrays)
+
+
+def _is_node(fn: Function) -> bool:
+    """Whether ``fn`` already is a node of a recorded graph (its inputs were kept)."""
+    try:
+        fn._inputs  # noqa: B018 (an unset slot raises AttributeError)
+    except AttributeError:
+        return False
+    return True
+
+
+def _fresh_copy(fn: Function) -> Function:
+    """A copy of ``fn`` with its settings (a user's attributes) but not its node's state."""
+    new = copy.copy(fn)
+    for slot in Function.__slots__:
+        with contextlib.suppress(AttributeError):  # a slot that was never set
+            delattr(new, slot)
+    return new
 
 
 def _as_tensor(x) -> Tensor:

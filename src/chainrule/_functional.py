@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import _engine
-from ._grad_mode import is_grad_enabled
+from ._grad_mode import enable_grad, is_grad_enabled
 from ._tensor import Tensor, _from_op
 
 
@@ -24,7 +24,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     ``f`` must return a single-element tensor. The gradient is a Tensor (a tuple of them
     when ``argnums`` is a tuple) of each argument's shape. Inside another `grad`, or when
     an argument is a tensor that requires gradients, the result stays differentiable, so
-    ``grad(grad(f))`` gives the second derivative and mixed partials work.
+    ``grad(grad(f))`` gives the second derivative and mixed partials work. ``f`` runs with
+    gradients enabled even inside `no_grad` (which then only makes the results plain
+    values), so functions that take gradients can themselves be gradient-checked.
     """
     many = not isinstance(argnums, int)
     nums = tuple(argnums) if many else (argnums,)
@@ -34,16 +36,20 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         for i in nums:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"grad: argnums {i}, but the function got {len(args)} arguments")
-        create = is_grad_enabled() and (_Nesting.depth > 0 or _any_requires_grad(args))
-        inputs = [_leaf(args[i]) for i in nums]
-        for i, t in zip(nums, inputs):
-            args[i] = t
-        _Nesting.depth += 1
-        try:
-            out = f(*args, **kwargs)
-        finally:
-            _Nesting.depth -= 1
-        grads = _gradients(out, inputs, create)
+        recording = is_grad_enabled()  # under no_grad the results are plain values
+        create = recording and (_Nesting.depth > 0 or _any_requires_grad(args))
+        with enable_grad():  # the transform needs its own graph, whatever the grad mode
+            inputs = [_leaf(args[i]) for i in nums]
+            for i, t in zip(nums, inputs):
+                args[i] = t
+            _Nesting.depth += 1
+            try:
+                out = f(*args, **kwargs)
+            finally:
+                _Nesting.depth -= 1
+            grads = _gradients(out, inputs, create)
+        if not recording and isinstance(out, Tensor):
+            out = out.detach()
         return out, (grads if many else grads[0])
 
     return wrapped

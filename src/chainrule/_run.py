@@ -142,13 +142,18 @@ def loss_for(task: str):
 class _Saver:
     """Writes the checkpoint and history after every epoch; keeps the state for Ctrl-C."""
 
-    def __init__(self, out: Path, cfg: Config, splits: Splits):
+    def __init__(self, out: Path, cfg: Config, splits: Splits, seconds_before: float = 0.0):
         self.out, self.cfg, self.state = out, cfg, None
+        self.seconds_before, self.start = seconds_before, time.perf_counter()
         scaler = {k: v.tolist() for k, v in splits.scaler.state_dict().items()}
         self.about = {"config": asdict(cfg), "task": splits.task, "scaler": scaler}
 
     def on_train_begin(self, state) -> None:
-        self.state = state
+        self.state, self.start = state, time.perf_counter()
+
+    def seconds(self) -> float:
+        """Seconds of training so far, over this run and the runs it resumes."""
+        return self.seconds_before + time.perf_counter() - self.start
 
     def on_epoch_end(self, state, logs) -> None:
         self.save()
@@ -162,6 +167,7 @@ class _Saver:
             position=s.resume_point(),
             history=asdict(s.history),
             rng=_random.default_generator().bit_generator.state,
+            seconds=self.seconds(),
             **self.about,
         )
         write_history(self.out / "history.csv", s.history)
@@ -183,21 +189,20 @@ def train(
     loader = data.DataLoader(
         data.ArrayDataset(*splits.train), batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed
     )
-    history, position = History(), None
+    history, position, seconds = History(), None, 0.0
     if resume:
-        history, position = _resume(out, model, opt, cfg.batch_size)
+        history, position, seconds = _resume(out, model, opt, cfg.batch_size)
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
-    saver = _Saver(out, cfg, splits)
+    saver = _Saver(out, cfg, splits, seconds)
     callbacks = [saver]
     if diagnose:
         from .diagnostics import monitor_for_run
 
         callbacks.append(monitor_for_run(out))
     loss_fn = loss_for(splits.task)
-    start = time.perf_counter()
     try:
         fit(
             model,
@@ -215,10 +220,10 @@ def train(
         if saver.state is not None:
             saver.save()
         raise
-    return _finish(out, model, loss_fn, splits, history, time.perf_counter() - start, log)
+    return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 
-def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict]:
+def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict, float]:
     state = load(out / CHECKPOINT, model, opt)
     try:
         history = History(**state["history"])
@@ -231,14 +236,20 @@ def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict]:
             f"{out / CHECKPOINT}: stopped in the middle of an epoch with --batch-size "
             f"{saved_batch}; resume with that batch size (it can change between epochs)"
         )
-    return history, position
+    seconds = state.get("seconds", 0.0)  # training time before this run (absent: unknown)
+    if not isinstance(seconds, (int, float)) or not seconds >= 0:
+        seconds = 0.0
+    return history, position, float(seconds)
 
 
 def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:
     test = evaluate(model, loss_fn, splits.test)
-    metrics = {"test_loss": test["loss"], "epochs": len(history.epoch), "seconds": seconds}
-    if "accuracy" in test:
-        metrics["test_accuracy"] = test["accuracy"]
+    metrics = {
+        "test_accuracy": test.get("accuracy"),  # None (null) for a regression
+        "test_loss": test["loss"],
+        "epochs": len(history.epoch),
+        "seconds": seconds,
+    }
     atomic_write(out / "metrics.json", json.dumps(metrics, indent=2).encode())
     write_history(out / "history.csv", history)
     plot_curves(out / "curves.png", history)

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _strict
 from ._dtypes import as_array, is_floating
+from ._grad_mode import _GradMode
 from ._strict import _StrictMode
 
 
@@ -24,6 +25,10 @@ class Tensor:
         dtype: optional NumPy dtype (e.g. ``"float64"``).
         requires_grad: whether backward should compute ``.grad`` for this tensor.
         name: a label shown by ``explain`` and in error messages.
+
+    ``x += y`` (``-=``, ``*=``, ``/=``) records a new node and rebinds ``x`` to it, never
+    changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
+    (a parameter), it updates the tensor in place instead, as PyTorch does.
     """
 
     __slots__ = (
@@ -234,6 +239,39 @@ class Tensor:
 
     def __rmatmul__(self, other):
         return ops.matmul(other, self)
+
+    # ``x += y`` and the like: a new node (the name is rebound), so no value a graph saved
+    # is ever changed -- except under no_grad on a leaf that requires gradients, where they
+    # update it in place, as in PyTorch (``p -= lr * p.grad`` in a hand-written optimizer).
+    def __iadd__(self, other):
+        return self._update(np.add, "+=", other) if self._updatable() else ops.add(self, other)
+
+    def __isub__(self, other):
+        return self._update(np.subtract, "-=", other) if self._updatable() else ops.sub(self, other)
+
+    def __imul__(self, other):
+        return self._update(np.multiply, "*=", other) if self._updatable() else ops.mul(self, other)
+
+    def __itruediv__(self, other):
+        if self._updatable():
+            return self._update(np.true_divide, "/=", other)
+        return ops.div(self, other)
+
+    def _updatable(self) -> bool:
+        return self._requires_grad and self._node is None and not _GradMode.enabled
+
+    def _update(self, ufunc, symbol: str, other) -> Tensor:
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, value, out=self.data)
+        except (ValueError, TypeError) as e:
+            shape = np.shape(value)
+            raise type(e)(
+                f"{symbol} under no_grad updates the tensor in place, but a tensor of shape "
+                f"{self.shape} and dtype {self.dtype} cannot take the result with an operand "
+                f"of shape {shape}: {e}"
+            ) from None
+        return self
 
     def __neg__(self):
         return ops.neg(self)

@@ -56,12 +56,18 @@ POLL = 0.002  # seconds between looks at the run directory; busy polling would s
 def content(path: Path) -> object:
     """What must be bit-identical in a run file. For the checkpoint: its parsed header
     (safetensors writes the metadata keys in a per-process random order, so the header's
-    bytes vary between identical runs) and its data section, byte for byte."""
+    bytes vary between identical runs) and its data section, byte for byte. The training
+    state's ``seconds`` (wall time) is left out, and with it the digest that covers it."""
     data = path.read_bytes()
     if path.suffix != ".safetensors":
         return data
     (n,) = struct.unpack("<Q", data[:8])
-    return json.loads(data[8 : 8 + n]), data[8 + n :]
+    header = json.loads(data[8 : 8 + n])
+    meta = header["__metadata__"]
+    training = json.loads(meta.pop("training"))
+    training.pop("seconds")  # KeyError if a checkpoint lacks it
+    meta.pop("sha256")
+    return header, training, data[8 + n :]
 
 
 def same(run: Path, ref: Path, name: str) -> bool:

@@ -143,6 +143,59 @@ def test_saving_an_unsupported_value_is_a_type_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_arrays_in_the_training_state_round_trip_with_shape_and_dtype(tmp_path):
+    model, opt = _trained()
+    path = tmp_path / "ckpt.safetensors"
+    state = {
+        "best": np.array([1.5, 2.5]),
+        "loss": np.array(0.25, np.float32),  # 0-d, as loss.data
+        "counts": {"seen": np.arange(6, dtype=np.int32).reshape(2, 3).T},  # not contiguous
+        "empty": np.zeros((0, 3)),
+        "flags": [np.array([True, False])],
+    }
+    cr.save(path, model, opt, **state)
+    loaded = cr.load(path, _model(), cr.optim.Adam(_model().parameters(), lr=0.01))
+    flat = {
+        "best": loaded["best"],
+        "loss": loaded["loss"],
+        "seen": loaded["counts"]["seen"],
+        "empty": loaded["empty"],
+        "flags": loaded["flags"][0],
+    }
+    want = {**state, "seen": state["counts"]["seen"], "flags": state["flags"][0]}
+    for key, value in flat.items():
+        assert value.shape == want[key].shape, key
+        assert value.dtype == want[key].dtype, key
+        assert np.array_equal(value, want[key]), key
+
+
+def test_a_zero_dimensional_parameter_round_trips(tmp_path):
+    class Scale(cr.nn.Module):
+        def __init__(self, value):
+            super().__init__()
+            self.s = cr.nn.Parameter(np.array(value, np.float32))
+
+    path = tmp_path / "ckpt.safetensors"
+    cr.save(path, Scale(2.5))
+    restored = Scale(0.0)
+    cr.load(path, restored)
+    assert restored.s.shape == ()
+    assert restored.s.item() == 2.5
+
+
+def test_an_array_of_text_in_the_training_state_is_a_type_error(tmp_path):
+    with pytest.raises(TypeError, match="cannot store an array of dtype <U1"):
+        cr.save(tmp_path / "ckpt.safetensors", _model(), names=np.array(["a", "b"]))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_into_a_missing_directory_names_the_path(tmp_path):
+    path = tmp_path / "missing" / "ckpt.safetensors"
+    with pytest.raises(FileNotFoundError, match=f"cannot write {path}"):
+        cr.save(path, _model())
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_load_asking_for_an_optimizer_a_checkpoint_lacks(tmp_path):
     model, _ = _trained()
     path = tmp_path / "ckpt.safetensors"

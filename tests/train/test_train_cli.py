@@ -155,6 +155,24 @@ def test_metrics_json_matches_a_numpy_evaluation_of_the_saved_model(run3):
     assert metrics["test_accuracy"] > 0.8  # three epochs are plenty for digits
 
 
+def test_a_regression_run_writes_a_null_test_accuracy(tmp_path):
+    run = _train(tmp_path / "diabetes", "--dataset", "diabetes", "--epochs", 1)
+    metrics = _read_json(run / "metrics.json")
+    assert set(metrics) == {"test_accuracy", "test_loss", "epochs", "seconds"}
+    assert metrics["test_accuracy"] is None  # MSE: accuracy does not apply
+    assert metrics["test_loss"] > 0
+
+
+def test_seconds_count_the_training_of_every_run_a_resume_continues(tmp_path):
+    run = _train(tmp_path / "run", "--epochs", 2)
+    first = cr.load(run / "model.safetensors")["seconds"]  # at the last checkpoint
+    assert 0 < first <= _read_json(run / "metrics.json")["seconds"]
+    assert _main(["train", "--resume", run, "--epochs", 2]) == 0  # nothing left to train
+    assert _read_json(run / "metrics.json")["seconds"] >= first
+    assert _main(["train", "--resume", run, "--epochs", 3]) == 0
+    assert _read_json(run / "metrics.json")["seconds"] > first
+
+
 def test_curves_png_is_written_when_matplotlib_is_installed(run3):
     pytest.importorskip("matplotlib")
     data = (run3 / "curves.png").read_bytes()
