@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import fields
@@ -82,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         argv = [*(a for a in argv if a == "--debug"), "train", *rest]
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        code = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return code
+    except BrokenPipeError:  # the reader went away (`chainrule explain | head`): stop quietly
+        _stdout_to_devnull()
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("chainrule: interrupted; the last checkpoint is saved", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -91,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"chainrule {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor
+        pass
 
 
 def _one_line(e: BaseException) -> str:

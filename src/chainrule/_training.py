@@ -7,6 +7,7 @@ stop training, save checkpoints or change the learning rate.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ class TrainState:
     epoch_loader_state: dict | None = None  # the loader's RNG state when this epoch began
     meter: _Meter | None = None  # set from an epoch's first batch until its row is in history
     stop_training: bool = False
+    input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
 
     def resume_point(self) -> dict:
         """JSON-able position in training; ``fit(resume_from=...)`` continues from it exactly.
@@ -123,6 +125,20 @@ def _loader(data, batch_size: int, shuffle: bool, seed):
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
+def input_dtype(model):
+    """The dtype of the model's first floating parameter (None without one): fit, evaluate
+    and predict cast floating inputs to it, as Keras casts inputs to a layer's dtype, so
+    float64 data does not silently run a float32 model in float64."""
+    params = model.parameters() if hasattr(model, "parameters") else ()
+    return next((p.dtype for p in params if p.dtype.kind == "f"), None)
+
+
+def _as_input(x: np.ndarray, dtype) -> Tensor:
+    if dtype is not None and x.dtype.kind == "f" and x.dtype != dtype:
+        x = x.astype(dtype)
+    return Tensor(x)
+
+
 def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
     """Number of correct predictions in a batch, or None when accuracy does not apply."""
     pred = out.data
@@ -134,10 +150,12 @@ def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
     return None
 
 
-def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray):
-    """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output)."""
+def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=None):
+    """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output).
+
+    ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`)."""
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
-    out = model(Tensor(x))
+    out = model(_as_input(x, dtype))
     loss = loss_fn(out, y)
     loss.backward()
     optimizer.step()
@@ -183,6 +201,7 @@ def fit(
             raise ValueError("fit: val_data is empty (0 samples): nothing to validate on")
         _check_finite(val_data, "val_data")
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
+    state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch
     if resume_from is not None:
         _restore_position(state, resume_from)
@@ -252,7 +271,9 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
         if i < skip:  # already trained on before the run was interrupted
             continue
         with defer:  # a Ctrl-C waits for the step: weights and position stay consistent
-            loss, out = train_step(state.model, state.loss_fn, state.optimizer, x, y)
+            loss, out = train_step(
+                state.model, state.loss_fn, state.optimizer, x, y, state.input_dtype
+            )
             if not np.isfinite(loss):
                 raise FloatingPointError(f"fit: the loss became {loss} at step {state.step}")
             meter.add(loss, _batch_metrics(out, y), len(x))
@@ -269,27 +290,40 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
     """Mean loss (and accuracy for classification) of ``model`` on ``data``, in eval mode."""
     loader = _loader(data, batch_size, False, None)
-    was_training = getattr(model, "training", False)
-    model.eval()
-    meter = _Meter()
-    with no_grad():
+    meter, dtype = _Meter(), input_dtype(model)
+    with _evaluating(model), no_grad():
         for x, y in loader:
-            out = model(Tensor(x))
+            out = model(_as_input(x, dtype))
             meter.add(loss_fn(out, y).item(), _batch_metrics(out, y), len(x))
-    if was_training:
-        model.train()
     if meter.n == 0:
         raise ValueError("evaluate: the data is empty (0 samples)")
     return meter.logs(prefix)
 
 
 def predict(model, x, batch_size: int = 256) -> np.ndarray:
-    """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph."""
-    x = np.asarray(x)
-    model.eval()
-    with no_grad():
-        outs = [model(Tensor(x[i : i + batch_size])).data for i in range(0, len(x), batch_size)]
+    """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
+    the model's modes are restored afterwards."""
+    x, dtype = np.asarray(x), input_dtype(model)
+    with _evaluating(model), no_grad():
+        outs = [
+            model(_as_input(x[i : i + batch_size], dtype)).data
+            for i in range(0, len(x), batch_size)
+        ]
     return np.concatenate(outs) if outs else np.zeros((0,))
+
+
+@contextlib.contextmanager
+def _evaluating(model):
+    """Eval mode for the block; then every module's mode as it was (even after an error)."""
+    modules = list(model.modules()) if hasattr(model, "modules") else []
+    modes = [m.training for m in modules]
+    if hasattr(model, "eval"):
+        model.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.training = mode
 
 
 def _call(callbacks, hook: str, *args) -> None:

@@ -103,6 +103,10 @@ def test_cross_entropy_backward_twice_with_retain_graph(data):
         ),
         (np.array([0, -1, 0, 1, 2]), r"label -1 \(at position 1\).*4 classes"),
         (np.array([0.0, 1.0, 2.0, 1.0, 2.0]), "must be integers, got dtype float64"),
+        (  # a tensor made from a list is float32: the message names that dtype, not the logits'
+            cr.tensor([0, 1, 2, 1, 2]),
+            r"must be integers, got dtype float32; .*cr.tensor\(labels, dtype='int64'\)",
+        ),
         (np.array([0, 1, 2]), r"shape \(3,\) fits neither.*\(5,\)"),
     ],
 )

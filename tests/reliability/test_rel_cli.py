@@ -247,3 +247,31 @@ def test_a_hidden_size_too_large_to_allocate(tmp_path):
         timeout=120,
     )
     _check_failure(proc, 1, r"hidden|memory|allocate")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+    # `chainrule explain ... | head -1`: the pipe is closed before the command writes
+    proc = subprocess.Popen(
+        chainrule_cmd("explain", "--example", "seed-network"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+        cwd=tmp_path,
+    )
+    proc.stdout.close()  # the reader is gone long before the import is done
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert err == b""  # no "Broken pipe" line, no traceback, no warning at exit
+
+
+def test_a_broken_pipe_in_process_is_a_quiet_exit(monkeypatch, capsys):
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("sys.stdout", Closed())
+    assert _cli.main(["explain", "--example", "add-mul"]) == 1
+    assert capsys.readouterr().err == ""

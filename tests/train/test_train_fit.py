@@ -442,6 +442,41 @@ def test_predict_returns_the_model_outputs_in_batches():
     np.testing.assert_allclose(out, X @ W + b, rtol=1e-12)
 
 
+def test_predict_and_evaluate_restore_every_module_mode_even_after_an_error():
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(6, N_IN)), rng.integers(0, N_CLASSES, 6)
+    frozen = cr.nn.BatchNorm1d(N_IN, dtype="float64").eval()  # a user froze this one
+    model = cr.nn.Sequential(frozen, cr.nn.Dropout(0.5), _linear(seed=5))
+    model.training = True
+    model[1].training = True
+    modes = [m.training for m in model.modules()]
+    cr.predict(model, X)
+    assert [m.training for m in model.modules()] == modes
+    cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X, y))
+    assert [m.training for m in model.modules()] == modes
+    with pytest.raises(ValueError, match="out of range"):
+        cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X, y + N_CLASSES))
+    assert [m.training for m in model.modules()] == modes
+
+
+def test_float64_data_runs_a_float32_model_in_float32():
+    # as Keras casts inputs to the layer's dtype: the same history as float32 data, exactly
+    X, y, Xv, yv = _classification_data(seed=6)
+
+    def run(cast):
+        cr.manual_seed(7)
+        model = cr.nn.Sequential(cr.nn.Linear(N_IN, 8), cr.nn.ReLU(), cr.nn.Linear(8, N_CLASSES))
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+        data, val = (cast(X), y), (cast(Xv), yv)
+        history = cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 2, val_data=val)
+        return history.history, cr.predict(model, cast(Xv))
+
+    (h64, out64), (h32, out32) = run(lambda a: a), run(lambda a: a.astype(np.float32))
+    assert h64 == h32
+    assert out64.dtype == np.float32
+    np.testing.assert_array_equal(out64, out32)
+
+
 def test_empty_validation_data_is_an_error_not_a_perfect_score():
     X = np.zeros((8, 3), np.float32)
     y = np.zeros(8, np.int64)

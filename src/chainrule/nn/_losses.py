@@ -170,8 +170,22 @@ def cross_entropy(logits, target) -> Tensor:
     """Mean softmax cross-entropy of (N, C) logits against class labels (N,) or
     probability / one-hot targets (N, C); one fused node (see `SoftmaxWithLoss`)."""
     logits = _as_tensor(logits)
+    _check_label_dtype(target, logits)
     target = _as_target(target, logits, keep_integers=True)
     return SoftmaxWithLoss()(logits, target)
+
+
+def _check_label_dtype(target, logits: Tensor) -> None:
+    """Class labels (N,) that are not integers, named with the dtype the caller passed
+    (before `_as_target` converts a float target to the logits' dtype)."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.ndim == 1 and logits.ndim == 2 and t.dtype.kind not in "iu":
+        raise ValueError(
+            f"cross_entropy: class labels must be integers, got dtype {t.dtype}; give them "
+            "as an integer array (np.array(labels) or cr.tensor(labels, dtype='int64'): "
+            "Python lists become float32 tensors). Probability or one-hot targets have the "
+            f"logits' shape {logits.shape}"
+        )
 
 
 def binary_cross_entropy_with_logits(logits, target) -> Tensor:
