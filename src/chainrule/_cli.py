@@ -7,6 +7,7 @@ Failures print one line and exit non-zero; ``--debug`` shows the traceback inste
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -22,11 +23,14 @@ EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
 
 
 def _hidden(text: str) -> list[int]:
+    """Hidden sizes ``100,100``; an empty text means no hidden layer (a linear model)."""
+    if not text.strip():
+        return []
     try:
-        return [int(h) for h in text.split(",") if h.strip()]
+        return [int(h) for h in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"--hidden takes sizes like 100,100, got {text!r}"
+            f"--hidden takes sizes like 100,100 (or '' for none), got {text!r}"
         ) from None
 
 
@@ -44,7 +48,11 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--data-dir", help="directory with MNIST-format files")
     t.add_argument("--out", help="run directory (default runs/<dataset>-<time>)")
     t.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly")
-    t.add_argument("--force", action="store_true", help="resume even if flags change the config")
+    t.add_argument(
+        "--force",
+        action="store_true",
+        help="resume even if flags change the config; train into an --out that holds files",
+    )
     t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     t.add_argument(
         "--diagnose", action="store_true", help="record layer statistics into DIR/diagnostics"
@@ -77,11 +85,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chainrule`` command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
-    rest = [a for a in argv if a != "--debug"]
-    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help")):
-        # `chainrule` alone, or with train flags only, runs the default training job
-        argv = [*(a for a in argv if a == "--debug"), "train", *rest]
-    args = _parser().parse_args(argv)
+    rest = [a for a in argv if a != "--debug"]  # --debug may stand anywhere
+    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version")):
+        rest = ["train", *rest]  # `chainrule` alone, or train flags only: the default job
+    args = _parser().parse_args([*(["--debug"] if "--debug" in argv else []), *rest])
     try:
         code = _COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
@@ -120,7 +127,13 @@ def _train(args) -> int:
 
     names = {f.name for f in fields(Config)}
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if given.get("data_dir"):  # stored absolute: evaluate and resume work from anywhere
+        given["data_dir"] = str(Path(given["data_dir"]).resolve())
     if args.resume:
+        if args.out:
+            raise ValueError(
+                f"--out cannot be used with --resume: the run continues in {args.resume}"
+            )
         out = Path(args.resume)
         cfg = _read_config(out)
         _check_unchanged(cfg, given, args.force)
@@ -128,21 +141,75 @@ def _train(args) -> int:
             setattr(cfg, k, v)
         train(cfg, out, resume=True, progress=args.progress, diagnose=args.diagnose)
         return 0
-    cfg = Config(**given)
-    out = Path(args.out or f"runs/{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
-    train(cfg, out, progress=args.progress, diagnose=args.diagnose)
+    cfg = Config(**given).validate()  # before a run directory is made for it
+    if args.out:
+        out = _checked_out(Path(args.out), args.force)
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose)
+        return 0
+    out, made = _new_run_dir(Path("runs"), cfg.dataset)
+    try:
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose)
+    except BaseException:
+        for d in made:  # a run that failed before writing anything leaves no directory
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only if empty
+        raise
     return 0
+
+
+def _checked_out(out: Path, force: bool) -> Path:
+    """``--out`` for a new run: a new or empty directory, or one holding only what a run
+    writes before its first checkpoint (nothing to lose); anything else needs --force."""
+    from ._run import CHECKPOINT
+
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    names = [p.name for p in out.iterdir()] if out.exists() else []
+    if force or all(n == "config.json" or _is_temporary(n) for n in names):
+        return out
+    if CHECKPOINT in names:
+        raise ValueError(
+            f"--out {out} already holds a run; continue it with --resume {out}, choose "
+            "another --out, or pass --force to train a new run over it"
+        )
+    raise ValueError(f"--out {out} is not empty; choose a new or empty directory (or --force)")
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")  # left by a killed write
+
+
+def _new_run_dir(parent: Path, dataset: str) -> tuple[Path, list[Path]]:
+    """A new directory ``parent/<dataset>-<time>[-n]``, claimed by creating it (two runs
+    started in the same second get two directories); and the directories made for it."""
+    made = [] if parent.exists() else [parent]
+    parent.mkdir(parents=True, exist_ok=True)
+    stem = f"{dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 1000):
+        out = parent / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            out.mkdir()
+        except FileExistsError:
+            continue
+        return out, [out, *made]
+    raise ValueError(f"{parent}: could not find a free name for a new run directory")
 
 
 def _check_unchanged(cfg, given: dict, force: bool) -> None:
     """Resuming continues the same run: only --epochs may change, unless --force."""
-    changed = [k for k, v in given.items() if k != "epochs" and getattr(cfg, k) != v]
+    changed = [k for k, v in given.items() if k != "epochs" and not _same(k, getattr(cfg, k), v)]
     if changed and not force:
         was = ", ".join(f"--{k.replace('_', '-')} {getattr(cfg, k)} -> {given[k]}" for k in changed)
         raise ValueError(
             f"refusing to resume with a changed configuration ({was}); "
             "pass --force to resume anyway"
         )
+
+
+def _same(key: str, saved, given) -> bool:
+    if key == "data_dir" and saved is not None and given is not None:
+        return Path(saved).resolve() == Path(given).resolve()  # a run may store a relative path
+    return saved == given
 
 
 def _read_config(run_dir: Path):
@@ -154,6 +221,8 @@ def _read_config(run_dir: Path):
         return Config(**raw).validate()
     except FileNotFoundError:
         raise ValueError(f"{path}: not found; is {run_dir} a chainrule run directory?") from None
+    except NotADirectoryError:
+        raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None
     except (json.JSONDecodeError, TypeError) as e:
         raise ValueError(f"{path}: malformed config ({e})") from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,9 +67,28 @@ class Config:
             raise ValueError("--epochs, --batch-size and --hidden sizes must be positive")
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
-        if self.lr <= 0:
+        if not self.lr > 0:  # NaN too
             raise ValueError(f"--lr must be positive, got {self.lr}")
+        _init_value(self.init)
+        if self.seed < 0:
+            raise ValueError(f"--seed must be a non-negative integer, got {self.seed}")
         return self
+
+
+def _init_value(init: str):
+    """The weight init a --init flag names: he, xavier, normal or a positive std."""
+    if init in ("he", "xavier", "normal"):
+        return init
+    try:
+        std = float(init)
+    except ValueError:
+        std = math.nan
+    if not (std > 0 and math.isfinite(std)):
+        raise ValueError(
+            f"--init takes he, xavier, normal or a positive standard deviation such as 0.01, "
+            f"got {init!r}"
+        )
+    return std
 
 
 def _choice(what: str, value: str, known) -> None:
@@ -125,7 +145,7 @@ def _scaler(key: str, X_tr: np.ndarray):
 # ----- model -----------------------------------------------------------------------------
 def build_model(cfg: Config, n_in: int, n_out: int) -> nn.Sequential:
     """An MLP: Linear → activation for each hidden size, then a Linear output layer."""
-    init = cfg.init if cfg.init in ("he", "xavier", "normal") else float(cfg.init)
+    init = _init_value(cfg.init)
     layers, width = [], n_in
     for h in cfg.hidden:
         layers += [nn.Linear(width, h, init=init), ACTIVATIONS[cfg.activation]()]
@@ -192,6 +212,11 @@ def train(
     history, position, seconds = History(), None, 0.0
     if resume:
         history, position, seconds = _resume(out, model, opt, cfg.batch_size)
+        if cfg.epochs < len(history.epoch):  # before anything in the run is rewritten
+            raise ValueError(
+                f"{out} has already trained {len(history.epoch)} epochs; --epochs is the "
+                f"total, so it must be at least {len(history.epoch)} (got {cfg.epochs})"
+            )
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)

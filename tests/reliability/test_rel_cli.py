@@ -162,7 +162,7 @@ CASES = {
     "an --out that is a file": (
         lambda t, r, s: ["train", "--epochs", "1", "--out", str(_a_file(t))],
         1,
-        r"chainrule train: error: .*File exists",
+        r"chainrule train: error: --out .*: exists and is not a directory",
     ),
 }  # fmt: skip
 

@@ -209,3 +209,113 @@ def test_resuming_mid_epoch_with_another_batch_size_is_refused(tmp_path, capsys,
     assert _main(argv) == 1
     err = capsys.readouterr().err
     assert "stopped in the middle of an epoch with --batch-size 32" in err
+
+
+# ----- run directories: nothing is overwritten by accident -------------------------------------
+def _error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "Traceback" not in err
+    return err
+
+
+def test_training_into_a_run_directory_is_refused_and_changes_nothing(tmp_path, capsys):
+    run = tmp_path / "wine"
+    assert _main(["train", "--dataset", "wine", "--epochs", 1, "--out", run]) == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert _main(["train", "--epochs", 1, "--out", run]) == 1
+    err = _error_line(capsys)
+    assert f"--out {run} already holds a run; continue it with --resume {run}" in err
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert _main(["train", "--epochs", 1, "--out", run, "--force"]) == 0  # on purpose
+    assert json.loads((run / "config.json").read_text())["dataset"] == "digits"
+
+
+def test_training_into_a_directory_of_other_files_is_refused(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert _main(["train", "--epochs", 1, "--out", tmp_path]) == 1
+    assert "is not empty; choose a new or empty directory" in _error_line(capsys)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_run_stopped_before_its_first_checkpoint_may_start_again(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")  # all that a run writes before its first epoch
+    (run / ".model.safetensors.abcd1234.tmp").write_bytes(b"partial")
+    assert _main(["train", "--epochs", 1, "--out", run]) == 0
+
+
+def test_two_runs_in_the_same_second_get_two_directories(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_cli.time, "strftime", lambda fmt: "20261201-120000")
+    assert _main(["train", "--epochs", 1]) == 0
+    assert _main(["train", "--epochs", 1]) == 0
+    names = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert names == ["digits-20261201-120000", "digits-20261201-120000-2"]
+
+
+def test_a_failed_default_run_leaves_no_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert _main(["train", "--dataset", "mnist", "--data-dir", tmp_path / "none"]) == 1
+    assert "mnist" in _error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resuming_with_fewer_epochs_than_trained_is_refused_and_changes_nothing(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main(["train", "--epochs", 3, "--out", run]) == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert _main(["train", "--resume", run, "--epochs", 2]) == 1
+    assert "has already trained 3 epochs; --epochs is the total" in _error_line(capsys)
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_resume_and_out_together_are_refused(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--out", run]) == 0
+    assert _main(["train", "--resume", run, "--out", tmp_path / "other"]) == 1
+    assert "--out cannot be used with --resume" in _error_line(capsys)
+
+
+def test_a_relative_data_dir_is_stored_absolute(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--data-dir", "somewhere", "--out", run]) == 0
+    saved = json.loads((run / "config.json").read_text())["data_dir"]
+    assert saved == str(tmp_path / "somewhere")
+    assert _main(["train", "--resume", run, "--epochs", 2, "--data-dir", "somewhere"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--init", "foo"], r"--init takes he, xavier, normal or a positive standard deviation"),
+        (["--init", "-1"], r"--init takes .* got '-1'"),
+        (["--init", "nan"], r"--init takes .* got 'nan'"),
+        (["--seed", "-1"], r"--seed must be a non-negative integer, got -1"),
+        (["--lr", "nan"], r"--lr must be positive, got nan"),
+    ],
+)
+def test_bad_flag_values_are_named_and_leave_no_run(tmp_path, capsys, flags, message):
+    run = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--out", run, *flags]) == 1
+    assert re.search(message, _error_line(capsys))
+    assert not run.exists()
+
+
+def test_hidden_sizes_with_an_empty_item_are_a_usage_error(capsys):
+    assert _main(["train", "--hidden", "64,,64"]) == 2
+    assert "--hidden takes sizes like 100,100" in capsys.readouterr().err
+
+
+def test_debug_may_follow_the_command(tmp_path):
+    with pytest.raises(ValueError, match="--lr must be positive"):
+        _cli.main(["train", "--debug", "--lr", "-1", "--out", str(tmp_path / "r")])
+
+
+def test_a_file_given_as_a_run_directory(tmp_path, capsys):
+    path = tmp_path / "afile"
+    path.write_text("x")
+    assert _main(["evaluate", path]) == 1
+    assert f"{path}: not a run directory (it is a file)" in _error_line(capsys)
