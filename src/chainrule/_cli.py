@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from dataclasses import fields
 from pathlib import Path
 
@@ -293,10 +294,11 @@ def _layer_order(name: str) -> list:
 
 
 def _read_inputs(path: Path, n_features: int) -> np.ndarray:
-    if path.suffix == ".npy":
-        x = np.load(path)  # object arrays refused
-    elif path.suffix == ".csv":
-        x = np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        x = _read_npy(path)
+    elif suffix == ".csv":
+        x = _read_csv(path)
     else:
         raise ValueError(f"{path}: inputs must be a .npy or .csv file")
     if x.dtype.kind not in "biuf":
@@ -314,6 +316,31 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
     if not np.isfinite(rows).all():
         raise ValueError(f"{path}: inputs contain NaN or infinity")
     return rows
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path)  # object arrays are refused: nothing in a file is ever run
+    except (ValueError, EOFError) as e:
+        reason = str(e) if isinstance(e, EOFError) else "not a .npy array of numbers"
+        raise ValueError(
+            f"{path}: cannot read it as a NumPy .npy file ({reason}); save the inputs with "
+            "np.save(path, array) from an array of numbers"
+        ) from None
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    """Comma-separated numbers, one sample per row, no header (a UTF-8 BOM is allowed)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
+            return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2, encoding="utf-8-sig")
+    except ValueError as e:
+        reason = str(e).split("; use `usecols`")[0].rstrip(".")  # NumPy's advice is for Python
+        raise ValueError(
+            f"{path}: not a CSV of numbers ({reason}); predict reads comma-separated numbers, "
+            "one sample per row, without a header row"
+        ) from None
 
 
 def _demo(args) -> int:

@@ -319,3 +319,50 @@ def test_a_file_given_as_a_run_directory(tmp_path, capsys):
     path.write_text("x")
     assert _main(["evaluate", path]) == 1
     assert f"{path}: not a run directory (it is a file)" in _error_line(capsys)
+
+
+# ----- predict: files as users make them ----------------------------------------------------
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("iris") / "run"
+    assert _main(["train", "--dataset", "iris", "--epochs", 2, "--out", run]) == 0
+    return run
+
+
+ROW = "5.1,3.5,1.4,0.2\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("header.csv", "a,b,c,d\n" + ROW, r"not a CSV of numbers \(could not convert string 'a'"
+         r".*\); predict reads comma-separated numbers, one sample per row, without a header"),
+        ("ragged.csv", ROW + "5.1,3.5,1.4\n", r"the number of columns changed from 4 to 3 at row "
+         r"2\); predict reads"),
+        ("empty.csv", "", r"empty.csv: no input rows"),
+        ("text.npy", "a,b,c,d\n" + ROW, r"cannot read it as a NumPy .npy file \(not a .npy array "
+         r"of numbers\); save the inputs with np.save"),
+    ],
+)  # fmt: skip
+def test_predict_names_what_is_wrong_with_an_input_file(
+    iris_run, tmp_path, capsys, name, content, message
+):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert _main(["predict", iris_run, path]) == 1
+    err = _error_line(capsys)
+    assert re.search(message, err), err
+    assert "usecols" not in err
+
+
+def test_predict_reads_a_csv_with_a_byte_order_mark_and_an_upper_case_suffix(
+    iris_run, tmp_path, capsys
+):
+    plain = tmp_path / "plain.csv"
+    plain.write_text(ROW * 2, encoding="utf-8")
+    assert _main(["predict", iris_run, plain]) == 0
+    want = capsys.readouterr().out
+    excel = tmp_path / "EXCEL.CSV"
+    excel.write_text(ROW * 2, encoding="utf-8-sig")  # as Excel saves "CSV UTF-8"
+    assert _main(["predict", iris_run, excel]) == 0
+    assert capsys.readouterr().out == want
