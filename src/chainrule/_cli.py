@@ -37,11 +37,17 @@ def _hidden(text: str) -> list[int]:
 
 def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     # config flags default to None, so an explicit flag can be told from a default one
-    t.add_argument("--dataset", help="digits (default), iris, wine, breast_cancer, diabetes, mnist")
+    t.add_argument(
+        "--dataset",
+        help="digits (default), iris, wine, breast_cancer, diabetes (regression), or mnist and "
+        "fashion_mnist from --data-dir",
+    )
     t.add_argument("--hidden", type=_hidden, help="hidden sizes, e.g. 100,100 (default 100)")
     t.add_argument("--activation", help="relu (default), sigmoid, tanh, leaky_relu")
     t.add_argument("--init", help="he (default), xavier, normal or a standard deviation")
-    t.add_argument("--optimizer", help="adam (default), sgd, momentum, nesterov, adagrad, ...")
+    t.add_argument(
+        "--optimizer", help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw"
+    )
     t.add_argument("--lr", type=float, help="learning rate (default: per optimizer)")
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
     t.add_argument("--epochs", type=int, help="number of epochs (default 30)")
@@ -63,16 +69,21 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chainrule", description="Train and inspect small networks.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"chainrule {_version()}")
     sub = p.add_subparsers(dest="command")
     t = sub.add_parser("train", help="train an MLP (the default command)")
     _add_train_arguments(t)
     e = sub.add_parser("evaluate", help="test loss and accuracy of a finished run")
-    e.add_argument("run_dir")
-    e.add_argument("--dataset", default=None)
-    e.add_argument("--data-dir", default=None)
+    e.add_argument("run_dir", help="a run directory written by chainrule train")
+    e.add_argument("--dataset", default=None, help="another data set with the same features")
+    e.add_argument("--data-dir", default=None, help="where the MNIST-format files are now")
     pr = sub.add_parser("predict", help="class predictions for a .npy or .csv of inputs")
-    pr.add_argument("run_dir")
-    pr.add_argument("input_file")
+    pr.add_argument("run_dir", help="a run directory written by chainrule train")
+    pr.add_argument(
+        "input_file",
+        help="a .npy array or a .csv (no header row) of raw, unscaled inputs, one sample per "
+        "row; prints one prediction per line (the run's own scaling is applied)",
+    )
     sub.add_parser("demo", help="the tutorials' small graphs with their gradients")
     from . import experiments
     from ._explain import _cli as explain_cli
@@ -115,6 +126,12 @@ def _stdout_to_devnull() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):  # stdout without a file descriptor
         pass
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def _one_line(e: BaseException) -> str:

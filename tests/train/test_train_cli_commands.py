@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import _cli
 from chainrule._checkpoint import atomic_write
 
@@ -366,3 +367,26 @@ def test_predict_reads_a_csv_with_a_byte_order_mark_and_an_upper_case_suffix(
     excel.write_text(ROW * 2, encoding="utf-8-sig")  # as Excel saves "CSV UTF-8"
     assert _main(["predict", iris_run, excel]) == 0
     assert capsys.readouterr().out == want
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--render", "graph.jpg"], r"--render graph.jpg: the name must end in .svg, .png or .pdf"),
+        (["--dot", "."], r"--dot \.: is a directory; give a file name"),
+        (["--render", "nowhere/graph.svg"], r"the directory nowhere does not exist"),
+    ],
+)
+def test_explain_refuses_an_output_file_before_printing(
+    tmp_path, monkeypatch, capsys, flags, message
+):
+    monkeypatch.chdir(tmp_path)
+    assert _main(["explain", "--example", "add-mul", *flags]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""  # nothing printed before the error
+    assert re.search(message, out.err)
+
+
+def test_version(capsys):
+    assert _main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"chainrule {cr.__version__}"

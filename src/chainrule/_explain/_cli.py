@@ -102,6 +102,7 @@ def main(args: argparse.Namespace) -> int:
         if not args.list_examples:
             print("chainrule explain: choose an example with --example NAME", file=sys.stderr)
         return 0 if args.list_examples else 2
+    _check_outputs(args.dot, args.render)  # before anything is printed
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     print(report(args.example, trace, args.format, args.table))
     if args.dot:
@@ -113,6 +114,20 @@ def main(args: argparse.Namespace) -> int:
             print(f"chainrule explain: error: {e}", file=sys.stderr)
             return 1
     return 0
+
+
+def _check_outputs(dot: str | None, render: str | None) -> None:
+    """Files --dot and --render will write: refused now rather than after the report."""
+    for flag, name in (("--dot", dot), ("--render", render)):
+        if name is None:
+            continue
+        path = Path(name)
+        if path.is_dir():
+            raise ValueError(f"{flag} {path}: is a directory; give a file name")
+        if not path.parent.is_dir():
+            raise ValueError(f"{flag} {path}: the directory {path.parent} does not exist")
+    if render is not None and Path(render).suffix.lower() not in (".svg", ".png", ".pdf"):
+        raise ValueError(f"--render {render}: the name must end in .svg, .png or .pdf")
 
 
 def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:
