@@ -226,7 +226,9 @@ def train(
     if diagnose:
         from .diagnostics import monitor_for_run
 
-        callbacks.append(monitor_for_run(out))
+        monitor = monitor_for_run(out)
+        monitor.continue_from(len(history.epoch))  # a resumed run keeps its earlier records
+        callbacks.append(monitor)
     loss_fn = loss_for(splits.task)
     try:
         fit(

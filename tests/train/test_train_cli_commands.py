@@ -105,6 +105,19 @@ def test_train_diagnose_writes_the_statistics(tmp_path, capsys):
     assert (run / "diagnostics" / "gradients.csv").is_file()
 
 
+def test_a_resumed_run_keeps_its_earlier_diagnostics(tmp_path, capsys):
+    # 2 epochs, then resumed to 4: the same tables as 4 epochs in one go
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    assert _main(["train", "--epochs", 4, "--diagnose", "--out", ref, "--no-progress"]) == 0
+    assert _main(["train", "--epochs", 2, "--diagnose", "--out", run, "--no-progress"]) == 0
+    assert _main(["train", "--resume", run, "--epochs", 4, "--diagnose", "--no-progress"]) == 0
+    for name in ("activations.csv", "gradients.csv"):
+        got = (run / "diagnostics" / name).read_text(encoding="utf-8")
+        assert got == (ref / "diagnostics" / name).read_text(encoding="utf-8"), name
+    epochs = json.loads((run / "diagnostics" / "stats.json").read_text(encoding="utf-8"))
+    assert [r["epoch"] for r in epochs["epochs"]] == [1, 2, 3, 4]
+
+
 def test_resume_with_more_epochs_records_them_in_config_json(tmp_path, capsys):
     run = tmp_path / "run"
     assert _main(["train", "--epochs", 1, "--out", run, "--no-progress"]) == 0

@@ -7,6 +7,7 @@ or the loss stops being finite.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -172,6 +173,22 @@ class Monitor(Callback):
             self.warn(line)
         elif self.warn:
             tqdm.write(line, file=sys.stderr)  # keeps a progress bar intact
+
+    def continue_from(self, epochs_done: int) -> None:
+        """Take back the records and alerts of the first ``epochs_done`` epochs from
+        ``out_dir``'s stats.json (a resumed run's earlier part), so the files keep them."""
+        path = None if self.out_dir is None else self.out_dir / "stats.json"
+        if path is None or not path.exists():
+            return
+        try:
+            about = json.loads(path.read_text(encoding="utf-8"))
+            records = [EpochRecord.from_json(r) for r in about["epochs"]]
+            alerts = [Alert(int(a["epoch"]), a["kind"], a["message"]) for a in about["alerts"]]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            self._say(f"chainrule diagnostics: {path}: unreadable ({e}); starting afresh")
+            return
+        self.records = [r for r in records if r.epoch <= epochs_done]
+        self.alerts = [a for a in alerts if a.epoch <= epochs_done]
 
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write the tables and (with matplotlib) the PNGs into ``out_dir``; return the paths."""

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
+
 from ._stats import ActivationStats
 
 
@@ -42,6 +44,17 @@ class EpochRecord:
             "layer_grad_norms": {k: _finite(v) for k, v in self.layer_grad_norms.items()},
         }
 
+    @classmethod
+    def from_json(cls, d: dict) -> EpochRecord:
+        """The record `to_json` wrote (None read back as NaN where a number was not finite)."""
+        return cls(
+            epoch=int(d["epoch"]),
+            logs={k: _number(v) for k, v in d["logs"].items()},
+            activations=[_stats_from_json(s) for s in d["activations"]],
+            grad_norms={k: _number(v) for k, v in d["grad_norms"].items()},
+            layer_grad_norms={k: _number(v) for k, v in d["layer_grad_norms"].items()},
+        )
+
     def activation_rows(self) -> list[dict]:
         """One CSV row per layer: epoch, layer, kind, mean, std, saturated, dead."""
         return [{"epoch": self.epoch, **s.row()} for s in self.activations]
@@ -61,6 +74,23 @@ def layer_of(parameter: str) -> str:
 
 def _finite(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _number(v) -> float:
+    return math.nan if v is None else float(v)
+
+
+def _stats_from_json(d: dict) -> ActivationStats:
+    optional = {k: None if d[k] is None else float(d[k]) for k in ("saturated", "dead")}
+    return ActivationStats(
+        layer=d["layer"],
+        kind=d["kind"],
+        mean=_number(d["mean"]),
+        std=_number(d["std"]),
+        **optional,
+        counts=np.asarray(d["counts"]),
+        edges=np.asarray(d["edges"], dtype=np.float64),
+    )
 
 
 def _stats_json(s: ActivationStats) -> dict:
