@@ -52,12 +52,21 @@ def run(name: str, X, y, epochs: int) -> tuple[float, float]:
     return history.history["loss"][-1], history.history["accuracy"][-1]
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a positive number of epochs, got {text!r}")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", metavar="DIR", help="directory with the MNIST IDX files")
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=positive, default=20)
     args = parser.parse_args()
-    X, y = load(args.mnist)
+    try:
+        X, y = load(args.mnist)
+    except (OSError, ValueError) as e:  # missing or malformed files (IDXFormatError too)
+        parser.error(str(e))
     print(
         f"{X.shape[1]}-50-10 MLP, ReLU, softmax cross-entropy, {args.epochs} epochs, "
         f"{len(X)} training samples"
