@@ -52,7 +52,12 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
     t.add_argument("--epochs", type=int, help="number of epochs (default 30)")
     t.add_argument("--seed", type=int, help="random seed (default 0)")
-    t.add_argument("--data-dir", help="directory with MNIST-format files")
+    t.add_argument("--data-dir", help="directory with MNIST-format files (default ./data)")
+    t.add_argument(
+        "--download",
+        action="store_true",
+        help="mnist, fashion_mnist: fetch missing files into --data-dir, checked by SHA-256",
+    )
     t.add_argument("--out", help="run directory (default runs/<dataset>-<time>)")
     t.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly")
     t.add_argument(
@@ -157,16 +162,16 @@ def _train(args) -> int:
         _check_unchanged(cfg, given, args.force)
         for k, v in given.items():
             setattr(cfg, k, v)
-        train(cfg, out, resume=True, progress=args.progress, diagnose=args.diagnose)
+        train(cfg, out, True, args.progress, diagnose=args.diagnose, download=args.download)
         return 0
     cfg = Config(**given).validate()  # before a run directory is made for it
     if args.out:
         out = _checked_out(Path(args.out), args.force)
-        train(cfg, out, progress=args.progress, diagnose=args.diagnose)
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
         return 0
     out, made = _new_run_dir(Path("runs"), cfg.dataset)
     try:
-        train(cfg, out, progress=args.progress, diagnose=args.diagnose)
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
     except BaseException:
         for d in made:  # a run that failed before writing anything leaves no directory
             with contextlib.suppress(OSError):

@@ -107,13 +107,15 @@ class Splits:
     scaler: object
 
 
-def load_splits(cfg: Config) -> Splits:
-    """Train / validation / test arrays; the test split is fixed (independent of --seed)."""
+def load_splits(cfg: Config, download: bool = False) -> Splits:
+    """Train / validation / test arrays; the test split is fixed (independent of --seed).
+    ``download``: fetch missing MNIST-format files into the data directory first."""
     key = cfg.dataset.lower().replace("-", "_")
+    if download and key not in ("mnist", "fashion_mnist"):
+        raise ValueError(f"--download applies to mnist and fashion_mnist, not {cfg.dataset}")
     if key in ("mnist", "fashion_mnist"):
         root = cfg.data_dir or "data"
-        train = data.load_dataset(key, root=root, train=True)
-        test = data.load_dataset(key, root=root, train=False)
+        train, test = (_idx_split(key, root, part, download) for part in (True, False))
         X, y, X_te, y_te, task = train.X, train.y, test.X, test.y, train.task
         n_out = 10
     else:
@@ -140,6 +142,17 @@ def _scaler(key: str, X_tr: np.ndarray):
             {"mean": np.zeros(X_tr.shape[1]), "scale": np.full(X_tr.shape[1], peak)}
         )
     return scaler
+
+
+def _idx_split(key: str, root: str, train: bool, download: bool):
+    try:
+        return data.load_dataset(key, root=root, train=train, download=download)
+    except FileNotFoundError as e:  # the library's hint is a Python call; this is the command
+        what = str(e).split(". Put the four files")[0]  # "mnist: <path>[.gz] not found"
+        raise FileNotFoundError(
+            f"{what}; put the four MNIST-format files in {root} (raw or .gz), or add "
+            "--download to fetch and verify them"
+        ) from None
 
 
 # ----- model -----------------------------------------------------------------------------
@@ -194,7 +207,13 @@ class _Saver:
 
 
 def train(
-    cfg: Config, out: Path, resume: bool = False, progress=None, log=print, diagnose=False
+    cfg: Config,
+    out: Path,
+    resume: bool = False,
+    progress=None,
+    log=print,
+    diagnose=False,
+    download=False,
 ) -> dict:
     """Run (or resume) training into ``out``; return the metrics written to metrics.json.
 
@@ -202,7 +221,7 @@ def train(
     back to config.json and its learning rate replaces the checkpoint's. ``diagnose`` adds
     a `diagnostics.Monitor` writing into ``out/diagnostics``."""
     cfg.validate()
-    splits = load_splits(cfg)
+    splits = load_splits(cfg, download)
     _random.manual_seed(cfg.seed)
     model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
     opt = OPTIMIZERS[cfg.optimizer](model.parameters(), lr=cfg.lr)

@@ -403,3 +403,50 @@ def test_explain_refuses_an_output_file_before_printing(
 def test_version(capsys):
     assert _main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"chainrule {cr.__version__}"
+
+
+# ----- --download, with the network replaced ---------------------------------------------------
+def _idx(array: np.ndarray) -> bytes:
+    head = bytes([0, 0, 0x08, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    return head + array.astype(np.uint8).tobytes()
+
+
+def test_train_download_fetches_verifies_and_trains(tmp_path, monkeypatch, capsys):
+    import gzip
+    import hashlib
+
+    from chainrule.data import _download, _mnist
+
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train": (rng.integers(0, 256, (60, 28, 28)), np.arange(60) % 10),
+        "t10k": (rng.integers(0, 256, (20, 28, 28)), np.arange(20) % 10),
+    }
+    payloads = {}
+    for part, (images, labels) in arrays.items():
+        payloads[f"{part}-images-idx3-ubyte.gz"] = gzip.compress(_idx(images), mtime=0)
+        payloads[f"{part}-labels-idx1-ubyte.gz"] = gzip.compress(_idx(labels), mtime=0)
+    table = {n: _mnist._Remote(len(p), hashlib.sha256(p).hexdigest()) for n, p in payloads.items()}
+    monkeypatch.setitem(_mnist._FILES, "mnist", table)
+    fetched = []
+
+    def fetch(url: str, max_bytes: int) -> bytes:
+        fetched.append(url)
+        return payloads[url.rsplit("/", 1)[1]][: max_bytes + 1]
+
+    monkeypatch.setattr(_download, "_fetch", fetch)
+    root, run = tmp_path / "mnist", tmp_path / "run"
+    assert _main(["train", "--dataset", "mnist", "--data-dir", root, "--epochs", 1,
+                  "--hidden", "8", "--out", run]) == 1  # fmt: skip
+    assert "or add --download to fetch and verify them" in _error_line(capsys)
+    assert fetched == []
+    assert _main(["train", "--dataset", "mnist", "--data-dir", root, "--download",
+                  "--epochs", 1, "--hidden", "8", "--out", run]) == 0  # fmt: skip
+    assert sorted(p.name for p in root.iterdir()) == sorted(payloads)
+    assert len(fetched) == 4
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 1
+
+
+def test_download_is_only_for_mnist_files(tmp_path, capsys):
+    assert _main(["train", "--dataset", "iris", "--download", "--out", tmp_path / "r"]) == 1
+    assert "--download applies to mnist and fashion_mnist, not iris" in _error_line(capsys)
