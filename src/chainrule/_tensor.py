@@ -13,6 +13,7 @@ import numpy as np
 from . import _strict
 from ._dtypes import as_array, is_floating
 from ._grad_mode import _GradMode
+from ._quiet import quietly
 from ._strict import _StrictMode
 
 
@@ -28,7 +29,8 @@ class Tensor:
 
     ``x += y`` (``-=``, ``*=``, ``/=``) records a new node and rebinds ``x`` to it, never
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
-    (a parameter), it updates the tensor in place instead, as PyTorch does.
+    (a parameter), it updates that tensor object itself instead (with a new array), so
+    ``p -= lr * p.grad`` works as in PyTorch.
     """
 
     __slots__ = (
@@ -242,7 +244,9 @@ class Tensor:
 
     # ``x += y`` and the like: a new node (the name is rebound), so no value a graph saved
     # is ever changed -- except under no_grad on a leaf that requires gradients, where they
-    # update it in place, as in PyTorch (``p -= lr * p.grad`` in a hand-written optimizer).
+    # update that tensor itself, as in PyTorch (``p -= lr * p.grad`` in a hand-written
+    # optimizer): the same object gets the result as a new array, so a graph that saved the
+    # old values keeps them, and no array the caller shares is written into.
     def __iadd__(self, other):
         return self._update(np.add, "+=", other) if self._updatable() else ops.add(self, other)
 
@@ -262,15 +266,16 @@ class Tensor:
 
     def _update(self, ufunc, symbol: str, other) -> Tensor:
         value = other.data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self.data, value, out=self.data)
-        except (ValueError, TypeError) as e:
-            shape = np.shape(value)
-            raise type(e)(
-                f"{symbol} under no_grad updates the tensor in place, but a tensor of shape "
-                f"{self.shape} and dtype {self.dtype} cannot take the result with an operand "
-                f"of shape {shape}: {e}"
-            ) from None
+        result = np.asarray(quietly(ufunc, (self.data, value)))  # IEEE, as the ops: p / 0
+        if result.shape != self.data.shape or not np.can_cast(
+            result.dtype, self.data.dtype, "same_kind"
+        ):
+            raise ValueError(
+                f"{symbol} under no_grad updates the tensor itself, but a tensor of shape "
+                f"{self.shape} and dtype {self.dtype} cannot take the result of shape "
+                f"{result.shape} and dtype {result.dtype} (operand of shape {np.shape(value)})"
+            )
+        self.data = result.astype(self.data.dtype, copy=False)
         return self
 
     def __neg__(self):
