@@ -178,9 +178,9 @@ def load(path, model=None, optimizer=None) -> dict:
         raise CheckpointError(f"{path}: holds no optimizer state")
     optim_state = None
     try:
-        training = _decode(json.loads(metadata.get("training", "{}")), tensors)
+        training = _decode(json.loads(metadata.get("training", "{}")), _part(tensors, "training"))
         if optimizer is not None:
-            optim_state = _decode(json.loads(metadata["optimizer"]), tensors)
+            optim_state = _decode(json.loads(metadata["optimizer"]), _part(tensors, "optimizer"))
     except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise CheckpointError(f"{path}: malformed metadata: {e}") from None
     if not isinstance(training, dict):
@@ -195,6 +195,12 @@ def load(path, model=None, optimizer=None) -> dict:
             model.load_state_dict(backup)
         raise
     return training
+
+
+def _part(tensors: dict, prefix: str) -> dict:
+    """The tensors a part of the metadata may refer to: those under its own prefix (an old
+    file whose training state points at "optimizer/0" is refused, not misread)."""
+    return {k: v for k, v in tensors.items() if k.startswith(prefix + "/")}
 
 
 def _apply(path: Path, what: str, target, state) -> None:

@@ -169,6 +169,23 @@ def test_arrays_in_the_training_state_round_trip_with_shape_and_dtype(tmp_path):
         assert np.array_equal(value, want[key]), key
 
 
+def test_a_training_state_pointing_at_an_optimizer_tensor_is_refused(tmp_path):
+    # what the save of earlier versions wrote for an array in the training state: a reference
+    # into the optimizer's tensors (and no array). It must not load as Adam's moments.
+    model, opt = _trained()
+    path = tmp_path / "ckpt.safetensors"
+    cr.save(path, model, opt, epoch=1)
+    tensors, meta = read_checkpoint(path)
+    meta = {**meta, "training": json.dumps({"best": {"__array__": "optimizer/0"}})}
+    meta.pop("sha256")
+    from chainrule._checkpoint import _digest
+
+    meta["sha256"] = _digest(tensors, meta)  # a well-formed file otherwise
+    path.write_bytes(safetensors_bytes(tensors, metadata=meta))
+    with pytest.raises(CheckpointError, match="missing tensor 'optimizer/0'"):
+        cr.load(path, _model(), cr.optim.Adam(_model().parameters(), lr=0.01))
+
+
 def test_a_zero_dimensional_parameter_round_trips(tmp_path):
     class Scale(cr.nn.Module):
         def __init__(self, value):
