@@ -118,6 +118,25 @@ def test_a_resumed_run_keeps_its_earlier_diagnostics(tmp_path, capsys):
     assert [r["epoch"] for r in epochs["epochs"]] == [1, 2, 3, 4]
 
 
+def test_a_condition_that_holds_across_a_resume_is_announced_once(tmp_path, capsys):
+    # a deep sigmoid network: vanishing gradients from the first epoch on, and still at the
+    # resume point; the resumed run must not raise the alert a second time
+    flags = ["--activation", "sigmoid", "--hidden", ",".join(["32"] * 8), "--init", "0.05",
+             "--diagnose", "--no-progress"]  # fmt: skip
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    assert _main(["train", *flags, "--epochs", 4, "--out", ref]) == 0
+    assert _main(["train", *flags, "--epochs", 2, "--out", run]) == 0
+    capsys.readouterr()
+    assert _main(["train", "--resume", run, "--epochs", 4, "--diagnose", "--no-progress"]) == 0
+    assert "vanishing" not in capsys.readouterr().err
+    alerts = [
+        json.loads((d / "diagnostics" / "stats.json").read_text(encoding="utf-8"))["alerts"]
+        for d in (ref, run)
+    ]
+    assert alerts[0] == alerts[1]
+    assert [a["kind"] for a in alerts[0]] == ["vanishing"]
+
+
 def test_resume_with_more_epochs_records_them_in_config_json(tmp_path, capsys):
     run = tmp_path / "run"
     assert _main(["train", "--epochs", 1, "--out", run, "--no-progress"]) == 0

@@ -122,7 +122,7 @@ class Monitor(Callback):
         self.records.append(record)
         self._ongoing, self._raised = self._raised, set()
         if self.out_dir is not None:
-            _report.write_tables(self.out_dir, self.records, self.alerts)
+            _report.write_tables(self.out_dir, self.records, self.alerts, self._ongoing)
 
     def on_train_end(self, state) -> None:
         """Write every file (the PNGs too) when ``out_dir`` is set."""
@@ -176,7 +176,11 @@ class Monitor(Callback):
 
     def continue_from(self, epochs_done: int) -> None:
         """Take back the records and alerts of the first ``epochs_done`` epochs from
-        ``out_dir``'s stats.json (a resumed run's earlier part), so the files keep them."""
+        ``out_dir``'s stats.json (a resumed run's earlier part), so the files keep them, and
+        the conditions that held then, so they are not announced again.
+
+        A run stopped in the middle of an epoch records that epoch's gradient norms over
+        the batches after the resume only (the partial sums are not in the checkpoint)."""
         path = None if self.out_dir is None else self.out_dir / "stats.json"
         if path is None or not path.exists():
             return
@@ -184,16 +188,19 @@ class Monitor(Callback):
             about = json.loads(path.read_text(encoding="utf-8"))
             records = [EpochRecord.from_json(r) for r in about["epochs"]]
             alerts = [Alert(int(a["epoch"]), a["kind"], a["message"]) for a in about["alerts"]]
+            ongoing = {str(kind) for kind in about.get("ongoing", [])}
         except (OSError, ValueError, KeyError, TypeError) as e:
             self._say(f"chainrule diagnostics: {path}: unreadable ({e}); starting afresh")
             return
         self.records = [r for r in records if r.epoch <= epochs_done]
         self.alerts = [a for a in alerts if a.epoch <= epochs_done]
+        if self.records and len(self.records) == len(records):  # resumed at the last record
+            self._ongoing = ongoing
 
     def save(self, out_dir: str | Path) -> list[Path]:
         """Write the tables and (with matplotlib) the PNGs into ``out_dir``; return the paths."""
         out_dir = Path(out_dir)
-        paths = _report.write_tables(out_dir, self.records, self.alerts)
+        paths = _report.write_tables(out_dir, self.records, self.alerts, self._ongoing)
         if self.records and not _plot.have_matplotlib():
             self._say(f"chainrule diagnostics: {_plot.MISSING}")
         return paths + _report.write_plots(out_dir, self.records)

@@ -32,12 +32,17 @@ def _cell(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def write_tables(out_dir: Path, records: list[EpochRecord], alerts: list[Alert]) -> list[Path]:
-    """Write the JSON of every record and alert, and the two CSV tables."""
+def write_tables(
+    out_dir: Path, records: list[EpochRecord], alerts: list[Alert], ongoing=()
+) -> list[Path]:
+    """Write the JSON of every record and alert, and the two CSV tables. ``ongoing``: the
+    alert kinds that held at the last record (kept so that a resumed run does not raise
+    them again)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     about = {
         "epochs": [r.to_json() for r in records],
         "alerts": [a._asdict() for a in alerts],
+        "ongoing": sorted(ongoing),
     }
     return [
         atomic_write(out_dir / "stats.json", json.dumps(about, indent=1).encode()),
