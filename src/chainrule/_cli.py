@@ -342,13 +342,18 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
 
 def _read_npy(path: Path) -> np.ndarray:
     try:
-        return np.load(path)  # object arrays are refused: nothing in a file is ever run
+        x = np.load(path)  # object arrays are refused: nothing in a file is ever run
     except (ValueError, EOFError) as e:
         reason = str(e) if isinstance(e, EOFError) else "not a .npy array of numbers"
-        raise ValueError(
-            f"{path}: cannot read it as a NumPy .npy file ({reason}); save the inputs with "
-            "np.save(path, array) from an array of numbers"
-        ) from None
+    else:
+        if isinstance(x, np.ndarray):
+            return x
+        x.close()  # an .npz archive under a .npy name
+        reason = "an .npz archive of several arrays"
+    raise ValueError(
+        f"{path}: cannot read it as a NumPy .npy file ({reason}); save the inputs with "
+        "np.save(path, array) from an array of numbers"
+    )
 
 
 def _read_csv(path: Path) -> np.ndarray:

@@ -288,7 +288,9 @@ def test_two_runs_in_the_same_second_get_two_directories(tmp_path, monkeypatch, 
     assert names == ["digits-20261201-120000", "digits-20261201-120000-2"]
 
 
-def test_a_failed_default_run_leaves_no_directory(tmp_path, monkeypatch, capsys):
+def test_a_default_run_that_fails_before_training_leaves_no_directory(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     assert _main(["train", "--dataset", "mnist", "--data-dir", tmp_path / "none"]) == 1
     assert "mnist" in _error_line(capsys)
@@ -375,13 +377,19 @@ ROW = "5.1,3.5,1.4,0.2\n"
         ("empty.csv", "", r"empty.csv: no input rows"),
         ("text.npy", "a,b,c,d\n" + ROW, r"cannot read it as a NumPy .npy file \(not a .npy array "
          r"of numbers\); save the inputs with np.save"),
+        ("archive.npy", None, r"cannot read it as a NumPy .npy file \(an .npz archive of "
+         r"several arrays\)"),
     ],
 )  # fmt: skip
 def test_predict_names_what_is_wrong_with_an_input_file(
     iris_run, tmp_path, capsys, name, content, message
 ):
     path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
+    if content is None:  # np.savez under a .npy name
+        with open(path, "wb") as fh:
+            np.savez(fh, a=np.zeros((2, 4)), b=np.ones(3))
+    else:
+        path.write_text(content, encoding="utf-8")
     assert _main(["predict", iris_run, path]) == 1
     err = _error_line(capsys)
     assert re.search(message, err), err
@@ -417,6 +425,15 @@ def test_explain_refuses_an_output_file_before_printing(
     out = capsys.readouterr()
     assert out.out == ""  # nothing printed before the error
     assert re.search(message, out.err)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_explain_writes_its_files_before_printing(capsys):
+    # /proc takes no new files, even from root: the error comes before the report
+    assert _main(["explain", "--example", "add-mul", "--dot", "/proc/chainrule-test.dot"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert "chainrule explain: error:" in out.err
 
 
 def test_version(capsys):

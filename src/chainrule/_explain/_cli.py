@@ -102,10 +102,9 @@ def main(args: argparse.Namespace) -> int:
         if not args.list_examples:
             print("chainrule explain: choose an example with --example NAME", file=sys.stderr)
         return 0 if args.list_examples else 2
-    _check_outputs(args.dot, args.render)  # before anything is printed
+    _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
-    print(report(args.example, trace, args.format, args.table))
-    if args.dot:
+    if args.dot:  # the files first: a failure shows before anything is printed
         Path(args.dot).write_text(trace.to_dot(), encoding="utf-8")
     if args.render:
         try:
@@ -113,6 +112,7 @@ def main(args: argparse.Namespace) -> int:
         except (GraphvizNotFoundError, RuntimeError) as e:
             print(f"chainrule explain: error: {e}", file=sys.stderr)
             return 1
+    print(report(args.example, trace, args.format, args.table))
     return 0
 
 
