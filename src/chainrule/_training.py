@@ -140,12 +140,14 @@ def _as_input(x: np.ndarray, dtype) -> Tensor:
 
 
 def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
-    """Number of correct predictions in a batch, or None when accuracy does not apply."""
+    """Number of correct predictions in a batch, or None when accuracy does not apply:
+    class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype."""
     pred = out.data
-    if y.dtype.kind in "iu" and pred.ndim == 2 and pred.shape[1] > 1:
+    if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
+        return None
+    if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
         return int((pred.argmax(axis=1) == y).sum())
-    one_hot = y.dtype.kind == "f" and y.shape == pred.shape and pred.ndim == 2
-    if one_hot and pred.shape[1] > 1 and np.all((y == 0) | (y == 1)) and np.all(y.sum(1) == 1):
+    if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
         return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum())
     return None
 
@@ -153,13 +155,17 @@ def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
 def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=None):
     """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output).
 
-    ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`)."""
+    ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`). A loss that
+    is NaN or infinite raises `FloatingPointError` before the weights are touched."""
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
     out = model(_as_input(x, dtype))
     loss = loss_fn(out, y)
+    value = loss.item()
+    if not np.isfinite(value):
+        raise FloatingPointError(f"the loss became {value}")
     loss.backward()
     optimizer.step()
-    return loss.item(), out
+    return value, out
 
 
 def fit(
@@ -195,6 +201,7 @@ def fit(
             f"fit: the training data is empty ({len(loader.dataset)} samples, "
             f"batch_size {loader.batch_size}, drop_last {loader.drop_last}): no batch to train on"
         )
+    _check_finite(loader, "the training data")
     if val_data is not None:
         val_data = _loader(val_data, batch_size, False, None)
         if len(val_data) == 0:
@@ -271,11 +278,14 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
         if i < skip:  # already trained on before the run was interrupted
             continue
         with defer:  # a Ctrl-C waits for the step: weights and position stay consistent
-            loss, out = train_step(
-                state.model, state.loss_fn, state.optimizer, x, y, state.input_dtype
-            )
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"fit: the loss became {loss} at step {state.step}")
+            try:
+                loss, out = train_step(
+                    state.model, state.loss_fn, state.optimizer, x, y, state.input_dtype
+                )
+            except FloatingPointError as e:  # the weights are those of the step before
+                raise FloatingPointError(
+                    f"fit: {e} at step {state.step}; the weights were not updated with it"
+                ) from None
             meter.add(loss, _batch_metrics(out, y), len(x))
             state.step += 1
             state.batch += 1

@@ -7,7 +7,6 @@ A callback is any object with some of these methods, each given the `TrainState`
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -84,8 +83,12 @@ class EarlyStopping(Callback):
 class ModelCheckpoint(Callback):
     """Save a checkpoint (`chainrule.save`) at the end of each epoch.
 
-    ``path`` may contain ``{epoch}``; with ``save_best_only`` it is written only when
-    ``monitor`` improves. ``extra_state`` (a callable returning a dict) adds training state.
+    ``path`` may contain ``{epoch}`` (1 for the first) and any logged value, Keras-style
+    (``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``); with ``save_best_only`` it is
+    written only when ``monitor`` improves. The checkpoint's training state records
+    ``epoch``, the number of epochs done (so ``fit(..., initial_epoch=state["epoch"])``
+    continues after it), and ``step``. ``extra_state`` (a callable returning a dict) adds
+    training state.
     """
 
     def __init__(
@@ -97,22 +100,35 @@ class ModelCheckpoint(Callback):
         self.best = None
 
     def on_epoch_end(self, state, logs: dict) -> None:
-        value = logs.get(self.monitor, math.nan)
         if self.best_only:
+            if self.monitor not in logs:
+                raise KeyError(
+                    f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)} "
+                    "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
+                )
+            value = logs[self.monitor]
             if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
                 return
             self.best = value
         extra = self.extra_state(state) if self.extra_state else {}
-        path = Path(self.path.format(epoch=state.epoch + 1))
-        save(path, state.model, state.optimizer, epoch=state.epoch, step=state.step, **extra)
+        try:
+            path = Path(self.path.format(**{**logs, "epoch": state.epoch + 1}))
+        except KeyError as e:
+            raise KeyError(
+                f"ModelCheckpoint: the path {self.path!r} names {e}, which is not among the "
+                f"logs {sorted(logs)}"
+            ) from None
+        done = state.epoch + 1
+        save(path, state.model, state.optimizer, epoch=done, step=state.step, **extra)
 
 
 class LearningRateScheduler(Callback):
-    """Call ``scheduler.step()`` at the end of every epoch (an `optim` schedule)."""
+    """Call ``scheduler.step()`` at the end of every epoch (an `optim` schedule), and log
+    ``lr``: the rate the epoch trained with (Keras's ``learning_rate``)."""
 
     def __init__(self, scheduler):
         self.scheduler = scheduler
 
     def on_epoch_end(self, state, logs: dict) -> None:
+        logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with
         self.scheduler.step()
-        logs["lr"] = self.scheduler.get_last_lr()[0]

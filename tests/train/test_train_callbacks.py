@@ -141,7 +141,7 @@ def test_model_checkpoint_writes_one_file_per_epoch_with_the_epoch_in_the_name(t
     for epoch in range(3):
         fresh, _, _ = _setup(seed=1)  # different initial weights
         training = cr.load(tmp_path / f"ckpt-{epoch + 1}.safetensors", fresh)
-        assert training["epoch"] == epoch
+        assert training["epoch"] == epoch + 1  # epochs done: fit(initial_epoch=...) goes on
         assert training["step"] == 3 * (epoch + 1)  # 24 samples / 8 = 3 steps per epoch
         for name, value in fresh.state_dict().items():
             np.testing.assert_array_equal(value, log.snapshots[epoch][name])
@@ -174,10 +174,29 @@ def test_model_checkpoint_save_best_only_keeps_the_best_weights_in_one_file(tmp_
     _run([Scripted(scores), log, ckpt], epochs=len(scores))
     fresh, _, _ = _setup(seed=1)
     training = cr.load(path, fresh)
-    assert training["epoch"] == 3
+    assert training["epoch"] == 4  # the 4th epoch (index 3) was the best
     for name, value in fresh.state_dict().items():
         np.testing.assert_array_equal(value, log.snapshots[3][name])
     assert [p.name for p in tmp_path.iterdir()] == ["best.safetensors"]  # no temporary files
+
+
+def test_model_checkpoint_path_takes_logged_values_keras_style(tmp_path):
+    ckpt = ModelCheckpoint(tmp_path / "w{epoch:02d}-{score:.2f}.safetensors", monitor="score")
+    _run([Scripted([3.0, 2.5]), ckpt], epochs=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "w01-3.00.safetensors",
+        "w02-2.50.safetensors",
+    ]
+    bad = ModelCheckpoint(tmp_path / "{val_loss}.safetensors", monitor="loss")
+    with pytest.raises(KeyError, match=r"names 'val_loss', which is not among the logs"):
+        _run([bad], epochs=1)
+
+
+def test_model_checkpoint_best_only_without_its_monitor_is_an_error(tmp_path):
+    ckpt = ModelCheckpoint(tmp_path / "best.safetensors", save_best_only=True)  # val_loss
+    with pytest.raises(KeyError, match=r"'val_loss' is not among the logs .* pass val_data"):
+        _run([ckpt], epochs=1)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_model_checkpoint_extra_state_is_stored(tmp_path):
@@ -267,8 +286,8 @@ def test_the_scheduled_rate_is_the_one_the_steps_use():
 
 
 def test_the_scheduled_rate_is_recorded_in_the_history():
-    # LearningRateScheduler puts the new rate into the epoch's logs (logs["lr"]); as in
-    # Keras, whatever the epoch's logs hold should reach the History (and history.csv).
+    # LearningRateScheduler puts the epoch's rate into its logs (logs["lr"]); as in Keras,
+    # whatever the epoch's logs hold should reach the History (and history.csv).
     model, opt, data = _setup()
     schedule = cr.optim.ExponentialLR(opt, gamma=0.5)
     history = cr.fit(
@@ -282,4 +301,6 @@ def test_the_scheduled_rate_is_recorded_in_the_history():
         progress=False,
     )
     assert "lr" in history.history
-    np.testing.assert_allclose(history.history["lr"], [0.05, 0.025, 0.0125], rtol=1e-12)
+    # the rate each epoch trained with (Keras's learning_rate), then halved for the next
+    np.testing.assert_allclose(history.history["lr"], [0.1, 0.05, 0.025], rtol=1e-12)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.0125, rel=1e-12)
