@@ -211,3 +211,13 @@ def test_a_whole_mlp_loss_gradcheck_with_second_order():
     labels = np.array([0, 1, 1])
     f = lambda x: F.cross_entropy(model(x), labels)  # noqa: E731
     assert cr.gradcheck(f, [_rng().standard_normal((3, 3))], check_second_order=True)
+
+
+@pytest.mark.parametrize(
+    ("momentum", "error", "match"),
+    [(None, TypeError, r"momentum=None, a cumulative average, is not supported"),
+     (1.5, ValueError, r"momentum must be in \[0, 1\], got 1.5")],
+)  # fmt: skip
+def test_batchnorm_momentum_is_checked_when_the_layer_is_made(momentum, error, match):
+    with pytest.raises(error, match=match):
+        nn.BatchNorm1d(3, momentum=momentum)

@@ -150,6 +150,7 @@ def test_load_state_dict_not_strict_reports_names_but_still_checks_shapes():
     result = model.load_state_dict(state, strict=False)
     assert result.unexpected == ["extra"]
     assert "3.weight" in result.missing
+    assert (result.missing_keys, result.unexpected_keys) == (result.missing, result.unexpected)
     np.testing.assert_array_equal(model[0].bias.data, 2.0)
     assert model[0].bias.dtype == np.float32
     with pytest.raises(ValueError, match=r"shape mismatch for 0.bias: model \(8,\), state \(3,\)"):

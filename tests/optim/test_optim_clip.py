@@ -119,3 +119,12 @@ def test_clipping_before_a_step():
     optim.clip_grad_norm_([w], max_norm=5.0)
     opt.step()
     np.testing.assert_allclose(w.data, [-3.0, -4.0], rtol=1e-6)
+
+
+def test_clip_grad_norm_of_large_float32_gradients_is_computed_in_float64():
+    # 3e19 squared overflows float32 (max 3.4e38); the true total is √2·3e19 ≈ 4.24e19
+    p = cr.tensor(np.zeros(2, np.float32), requires_grad=True)
+    p.grad = np.full(2, 3e19, np.float32)
+    total = optim.clip_grad_norm_([p], max_norm=1.0)
+    assert total == pytest.approx(math.sqrt(2) * float(np.float32(3e19)), rel=1e-6)
+    np.testing.assert_allclose(p.grad, [1 / math.sqrt(2)] * 2, rtol=1e-5)

@@ -211,6 +211,13 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
         _check_sizes("BatchNorm1d", num_features=num_features)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+            raise TypeError(
+                f"BatchNorm1d: momentum must be a number in [0, 1], got {momentum!r} "
+                "(PyTorch's momentum=None, a cumulative average, is not supported)"
+            )
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, dtype))
         self.bias = Parameter(np.zeros(num_features, dtype))

@@ -35,6 +35,16 @@ class LoadResult(NamedTuple):
     missing: list[str]
     unexpected: list[str]
 
+    @property
+    def missing_keys(self) -> list[str]:
+        """PyTorch's name for `missing`."""
+        return self.missing
+
+    @property
+    def unexpected_keys(self) -> list[str]:
+        """PyTorch's name for `unexpected`."""
+        return self.unexpected
+
 
 class _Recorder:
     """While `Module.summary` runs, every module call appends ``(module, output)`` here."""

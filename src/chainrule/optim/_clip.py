@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .._quiet import silenced
 from .._tensor import Tensor
 from ._hyper import _non_negative
 
@@ -34,8 +35,9 @@ def clip_grad_norm_(
     owners = _with_grads(params)
     if not owners:
         return 0.0
-    norms = [np.linalg.norm(_array(p).reshape(-1), q) for p in owners]
-    total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), q))
+    with silenced():  # in float64 (float32 squares overflow at 1.8e19); beyond: inf, quietly
+        norms = [np.linalg.norm(_array(p).reshape(-1).astype(np.float64), q) for p in owners]
+        total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), q))
     if not math.isfinite(total):
         if error_if_nonfinite:
             raise ValueError(f"clip_grad_norm_: the total norm of the gradients is {total}")
