@@ -138,7 +138,10 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if mine:
             owned.remove(t)
         if t._hooks:
+            before = None if record is None else _copy(g)
             g, mine = _run_hooks(t, _array(g)), False  # a hook may keep the array it saw
+            if record is not None and hasattr(record, "hooked"):  # explain shows both
+                record.hooked(t, before, _copy(g))
         if wanted is not None and t in wanted:
             wanted[t], mine = _array(g), False  # the caller's: never written into
         node = t._node

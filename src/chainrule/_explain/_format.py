@@ -91,15 +91,23 @@ def fanout_lines(trace) -> list[str]:
             s = trace.step(number)
             via = label(trace.lang, "via", step=number, op=s.op)
             parts.append(f"{fmt(trace, v, s.edge(slot).downstream)} ({via})")
-        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {fmt(trace, v, v.grad)}")
+        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {_hooked(trace, v)}")
     return lines
+
+
+def _hooked(trace, v) -> str:
+    """``v``'s gradient; with hooks, the sum of its branches and what the hooks made of it."""
+    if v.before_hooks is None:
+        return fmt(trace, v, v.grad)
+    after = label(trace.lang, "hooked", value=fmt(trace, v, v.grad))
+    return f"{fmt(trace, v, v.before_hooks)}; {after}"
 
 
 def leaf_lines(trace) -> list[str]:
     """``∂out/∂w = …`` for every leaf that requires grad."""
     out = trace.output.name
     return [
-        f"∂{out}/∂{v.name} = {fmt(trace, v, v.grad)}"
+        f"∂{out}/∂{v.name} = {_hooked(trace, v)}"
         for v in trace.values
         if v.kind == "parameter" and v.grad is not None
     ]

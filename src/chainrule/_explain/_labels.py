@@ -45,6 +45,10 @@ _EN = {
         "(equal up to rounding: the engine adds the paths where they meet, then multiplies)"
     ),
     "tr_update": "update with learning rate η = {lr}",
+    "hooked": "after its hook: {value}",
+    "tr_hooked": (
+        "(not the sum above: a gradient hook on {names} changed what the engine passed on)"
+    ),
     "tr_not_scalar": (
         "This graph is not scalar: along each path the {upstream} is passed backward "
         "through each node's rule (a vector–Jacobian product); shapes are shown."
@@ -94,6 +98,8 @@ _KO = {
     "tr_engine": "엔진 값",
     "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
     "tr_update": "학습률 η = {lr}로 갱신",
+    "hooked": "훅을 거친 뒤: {value}",
+    "tr_hooked": "(위의 합과 다르다: {names}의 기울기 훅이 엔진이 넘긴 값을 바꿨다)",
     "tr_not_scalar": (
         "스칼라 그래프가 아니다: 각 경로에서 {upstream}가 각 노드의 규칙(벡터–야코비안 곱)을 "
         "거쳐 역전파된다. 형상을 함께 보인다."

@@ -73,6 +73,13 @@ class _Recorder:
         self.index = {id(t): i for i, t in enumerate(order)}
         self.lang = lang
         self.steps: list[Step] = []
+        self.hooks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def hooked(self, t: Tensor, before, after) -> None:
+        """A tensor's hooks ran: its gradient before them (the sum of its branches) and
+        after (what flows on, and what a leaf's .grad receives)."""
+        i = self.index[id(t)]
+        self.hooks[i] = (np.array(before, dtype=t.dtype), np.array(after, dtype=t.dtype))
 
     def __call__(self, node, out: Tensor, grad_out, grads_in) -> None:
         upstream = np.array(grad_out, dtype=out.dtype)  # a copy: later adds cannot reach it
@@ -171,9 +178,13 @@ def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
     out = []
     for i, t in enumerate(order):
         total = _total(i, t, steps, producer, consumers, root, grad)
+        before = None
+        if i in recorder.hooks:
+            before, total = recorder.hooks[i]
         name, kind, named = labels[i]
         used = tuple(consumers.get(i, ()))
-        out.append(Value(i, name, kind, named, np.array(t.data), total, producer.get(i), used))
+        data = np.array(t.data)
+        out.append(Value(i, name, kind, named, data, total, producer.get(i), used, before))
     return out
 
 

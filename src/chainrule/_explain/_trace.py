@@ -33,6 +33,8 @@ class Value:
         grad: ∂output/∂value as the engine computed it (None where no gradient flows).
         producer: the number of the step that computed it (None for a leaf).
         consumers: ``(step, slot)`` for each node that sent it a gradient.
+        before_hooks: when the tensor has gradient hooks, its gradient before they ran
+            (the sum of its branches); ``grad`` is then what the hooks returned.
     """
 
     index: int
@@ -43,6 +45,7 @@ class Value:
     grad: np.ndarray | None
     producer: int | None
     consumers: tuple[tuple[int, int], ...]
+    before_hooks: np.ndarray | None = None
 
     @property
     def is_fanout(self) -> bool:

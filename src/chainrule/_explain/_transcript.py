@@ -82,23 +82,39 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
     for t in terms[1:]:
         total = total + t["value"]
     grad = v.grad.reshape(())
+    hooked = _hooked_on(trace, v, paths)
+    check = _agreement(total, grad, [t["value"] for t in terms], trace.lang)
+    if hooked and check == CHECK["mismatch"]:
+        check += " " + label(trace.lang, "tr_hooked", names=", ".join(hooked))
     return {
         "out": trace.output.name,
         "leaf": v.name,
         "terms": terms,
         "sum": fmt(trace, v, total),
         "engine": fmt(trace, v, grad),
-        "check": _agreement(total, grad, trace.lang),
+        "check": check,
         "update": None if lr is None else _update(trace, v, lr),
     }
 
 
-def _agreement(total, grad, lang: str) -> str:
+def _agreement(total, grad, terms, lang: str) -> str:
+    """The path sum against the engine's gradient: equal, equal within the rounding of the
+    tensor's dtype (the table's tolerance, relative to the largest term), or not."""
     if total == grad:
         return CHECK["exact"]
-    if np.isclose(total, grad):
+    tol = 1e-12 if np.result_type(grad) == np.float64 else 1e-5
+    scale = max(abs(float(t)) for t in terms)
+    if abs(float(total) - float(grad)) <= tol * max(scale, abs(float(grad))):
         return CHECK["close"] + " " + label(lang, "tr_close")
     return CHECK["mismatch"]
+
+
+def _hooked_on(trace, v, paths) -> list[str]:
+    """Names of the values from ``v`` up whose gradient hooks changed."""
+    indices = {v.index} | {trace.step(n).output for path in paths for n, _ in path}
+    return [
+        trace.values[i].name for i in sorted(indices) if trace.values[i].before_hooks is not None
+    ]
 
 
 def _product(first, factors):
@@ -118,7 +134,11 @@ def _term(trace, v, path, expand: bool) -> dict:
         (trace.values[chain[hi]].name, trace.values[chain[lo]].name, _product(one, locals_[lo:hi]))
         for lo, hi in itertools.pairwise(_stops(trace, chain, expand))
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
-    value = _product(trace.output.grad.reshape(()), locals_)  # the seed is 1 unless given
+    seed = trace.output.grad.reshape(())  # 1 unless backward was given another upstream
+    value = _product(seed, locals_)
+    if seed != 1:  # shown as the first factor, so that the factors multiply to the value
+        out = trace.output.name
+        factors.insert(0, (out, out, seed))
     return {
         "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
         "value": value,
