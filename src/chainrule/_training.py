@@ -319,12 +319,10 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
     the model's modes are restored afterwards."""
     x, dtype = np.asarray(x), input_dtype(model)
+    starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: shape (0, outputs)
     with _evaluating(model), no_grad():
-        outs = [
-            model(_as_input(x[i : i + batch_size], dtype)).data
-            for i in range(0, len(x), batch_size)
-        ]
-    return np.concatenate(outs) if outs else np.zeros((0,))
+        outs = [model(_as_input(x[i : i + batch_size], dtype)).data for i in starts]
+    return np.concatenate(outs)
 
 
 @contextlib.contextmanager

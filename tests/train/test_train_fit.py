@@ -479,6 +479,13 @@ def test_predict_returns_the_model_outputs_in_batches():
     np.testing.assert_allclose(out, X @ W + b, rtol=1e-12)
 
 
+def test_predict_on_no_rows_gives_no_rows_of_outputs():
+    model = _linear(seed=3)
+    out = cr.predict(model, np.zeros((0, N_IN)))
+    assert out.shape == (0, N_CLASSES)
+    assert out.dtype == model.weight.dtype
+
+
 def test_predict_and_evaluate_restore_every_module_mode_even_after_an_error():
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(6, N_IN)), rng.integers(0, N_CLASSES, 6)
