@@ -53,20 +53,24 @@ class History:
 
 
 class _Meter:
-    """Running sample-weighted loss and accuracy over an epoch."""
+    """Running sample-weighted loss and accuracy over an epoch. Accuracy is logged only
+    when every batch had one: targets whose rows look one-hot in some batches only
+    (multi-label 0/1 targets) get none."""
 
     def __init__(self):
-        self.n, self.loss, self.correct = 0, 0.0, None
+        self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
 
     def add(self, loss: float, correct: int | None, n: int) -> None:
         self.n += n
         self.loss += loss * n
-        if correct is not None:
+        if correct is None:
+            self.unscored = True
+        else:
             self.correct = (self.correct or 0) + correct
 
     def logs(self, prefix: str = "") -> dict[str, float]:
         logs = {f"{prefix}loss": self.loss / max(self.n, 1)}
-        if self.correct is not None:
+        if self.correct is not None and not self.unscored:
             logs[f"{prefix}accuracy"] = self.correct / max(self.n, 1)
         return logs
 
@@ -110,7 +114,7 @@ class TrainState:
             "batch": self.batch,
             "step": self.step,
             "loader_state": self.epoch_loader_state,
-            "meter": [m.n, m.loss, m.correct],
+            "meter": [m.n, m.loss, m.correct, m.unscored],
         }
 
 
@@ -156,7 +160,8 @@ def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=No
     """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output).
 
     ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`). A loss that
-    is NaN or infinite raises `FloatingPointError` before the weights are touched."""
+    is NaN or infinite raises `FloatingPointError` before the optimizer steps (after the
+    forward pass: layers that keep running statistics have seen the batch)."""
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
     out = model(_as_input(x, dtype))
     loss = loss_fn(out, y)
@@ -271,7 +276,9 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
         state.meter = _Meter()
-        state.meter.n, state.meter.loss, state.meter.correct = point["meter"]
+        m = state.meter
+        m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
+        m.unscored = bool(rest and rest[0])
         state.epoch_loader_state = point["loader_state"]
 
 
@@ -289,7 +296,8 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
                 )
             except FloatingPointError as e:  # the weights are those of the step before
                 raise FloatingPointError(
-                    f"fit: {e} at step {state.step}; the weights were not updated with it"
+                    f"fit: {e} at step {state.step}; the optimizer did not take this step "
+                    "(layers with running statistics, such as BatchNorm1d, saw the batch)"
                 ) from None
             meter.add(loss, _batch_metrics(out, y), len(x))
             state.step += 1
@@ -319,6 +327,8 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
     the model's modes are restored afterwards."""
     x, dtype = np.asarray(x), input_dtype(model)
+    if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count
+        return np.zeros((0,))
     starts = range(0, len(x), batch_size) if len(x) else [0]  # no rows: shape (0, outputs)
     with _evaluating(model), no_grad():
         outs = [model(_as_input(x[i : i + batch_size], dtype)).data for i in starts]

@@ -7,6 +7,7 @@ A callback is any object with some of these methods, each given the `TrainState`
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +95,7 @@ class ModelCheckpoint(Callback):
     def __init__(
         self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None
     ):
-        self.path, self.monitor, self.best_only = str(path), monitor, save_best_only
+        self.path, self.monitor, self.best_only = _checked_path(str(path)), monitor, save_best_only
         self.is_better = _better(_mode(monitor, mode), 0.0)
         self.extra_state = extra_state
         self.best = None
@@ -118,8 +119,30 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint: the path {self.path!r} names {e}, which is not among the "
                 f"logs {sorted(logs)}"
             ) from None
+        except (ValueError, TypeError) as e:  # a format spec that does not fit the value
+            raise ValueError(
+                f"ModelCheckpoint: cannot fill in the path {self.path!r}: {e}"
+            ) from None
         done = state.epoch + 1
         save(path, state.model, state.optimizer, epoch=done, step=state.step, **extra)
+
+
+def _checked_path(path: str) -> str:
+    """A checkpoint path whose fields are names (``{epoch}``, ``{val_loss:.3f}``; ``{{``
+    for a brace), checked when the callback is made rather than after an epoch."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(path) if name is not None]
+    except ValueError as e:
+        raise ValueError(
+            f"ModelCheckpoint: the path {path!r} is not a valid pattern: {e}"
+        ) from None
+    for name in fields:
+        if not name.isidentifier():
+            raise ValueError(
+                f"ModelCheckpoint: the path {path!r} has a field {{{name}}}; fields are names "
+                "such as {epoch} or {val_loss:.3f} (write {{ and }} for literal braces)"
+            )
+    return path
 
 
 class LearningRateScheduler(Callback):

@@ -37,7 +37,7 @@ def test_a_hook_on_a_fan_out_value_shows_the_branch_sum_and_the_hooks_result():
     assert "∂L/∂w = 260" in table
     text = trace.transcript(of="w")
     assert "∂L/∂w = 12 + 12 + 2 = 26" in text  # the chain rule alone
-    assert "engine: ∂L/∂w = 260 ✗ (not the sum above: a gradient hook on h changed" in text
+    assert "engine: ∂L/∂w = 260 ✗ (a gradient hook on h changed what the engine passed on" in text
 
 
 def test_a_hook_on_a_leaf_shows_what_reaches_grad():
@@ -64,8 +64,46 @@ class SlightlyWrong(Elementwise):
 
 
 def test_a_small_real_difference_is_not_called_rounding():
-    for value in (3.0, 1e-9):  # a tiny gradient too: no absolute tolerance hides it
-        w = leaf(value, "w")
-        text = cr.explain(SlightlyWrong()(w) * 1.0).transcript(of="w")
+    for scale in (1.0, 1e-9):  # a tiny gradient too: no absolute tolerance hides it
+        w = leaf(3.0, "w")
+        text = cr.explain(SlightlyWrong()(w) * scale).transcript(of="w")
         assert "✗" in text, text
         assert "≈" not in text, text
+
+
+def test_a_hook_on_a_value_used_once_shows_in_its_upstream_cell():
+    w = leaf(2.0, "w")
+    h = w * 5.0
+    h.name = "h"
+    h.register_hook(lambda g: g * 10)
+    table = cr.explain(h * 1.0).table()
+    assert "1; after its hook: 10" in table  # what arrived at h, then what flowed on
+    assert "∂L/∂w = 50" in table
+    assert w.grad == 50.0
+
+
+def test_a_hook_on_the_output_is_named_in_the_transcript():
+    w = leaf(2.0, "w")
+    out = w * 3.0
+    out.register_hook(lambda g: g * 10)
+    text = cr.explain(out).transcript(of="w")
+    assert "= 10 × 3" in text
+    assert "a gradient hook on L changed what the engine passed on" in text
+
+
+def test_a_hook_that_only_looks_is_not_shown():
+    seen = []
+    w = leaf(3.0, "w")
+    h = w * 2
+    h.name = "h"
+    h.register_hook(lambda g: seen.append(float(g)))  # returns None: the gradient stays
+    trace = cr.explain(h * h + h)
+    assert seen == [13.0]
+    assert "after its hook" not in trace.table()
+    assert "hook" not in trace.transcript(of="w")
+
+
+def test_float16_rounding_is_rounding():
+    w = cr.tensor(0.7, dtype="float16", requires_grad=True, name="w")
+    text = cr.explain((w * 1.3 + w) * (w * 0.9)).transcript(of="w")
+    assert "✗" not in text

@@ -221,3 +221,9 @@ def test_a_whole_mlp_loss_gradcheck_with_second_order():
 def test_batchnorm_momentum_is_checked_when_the_layer_is_made(momentum, error, match):
     with pytest.raises(error, match=match):
         nn.BatchNorm1d(3, momentum=momentum)
+
+
+def test_batchnorm_momentum_may_be_a_numpy_number():
+    layer = nn.BatchNorm1d(3, momentum=np.float32(0.2))
+    layer(cr.tensor(np.arange(6.0).reshape(2, 3)))
+    np.testing.assert_allclose(layer.running_mean, 0.2 * np.array([1.5, 2.5, 3.5]), rtol=1e-6)

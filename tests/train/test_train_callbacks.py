@@ -192,6 +192,23 @@ def test_model_checkpoint_path_takes_logged_values_keras_style(tmp_path):
         _run([bad], epochs=1)
 
 
+@pytest.mark.parametrize(
+    ("path", "match"),
+    [("run{1}/x", r"has a field \{1\}; fields are names"),
+     ("a{}b", r"has a field \{\}"),
+     ("a{b", r"is not a valid pattern")],
+)  # fmt: skip
+def test_model_checkpoint_path_patterns_are_checked_when_made(path, match):
+    with pytest.raises(ValueError, match=match):
+        ModelCheckpoint(path)
+
+
+def test_model_checkpoint_format_spec_that_does_not_fit_is_named(tmp_path):
+    ckpt = ModelCheckpoint(tmp_path / "{loss:d}.safetensors", monitor="loss")
+    with pytest.raises(ValueError, match=r"cannot fill in the path .*\{loss:d\}"):
+        _run([ckpt], epochs=1)
+
+
 def test_model_checkpoint_best_only_without_its_monitor_is_an_error(tmp_path):
     ckpt = ModelCheckpoint(tmp_path / "best.safetensors", save_best_only=True)  # val_loss
     with pytest.raises(KeyError, match=r"'val_loss' is not among the logs .* pass val_data"):

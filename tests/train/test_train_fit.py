@@ -362,7 +362,7 @@ def test_a_non_finite_loss_stops_fit_before_the_weights_change():
             shuffle=False,
             progress=False,
         )
-    assert "the weights were not updated with it" in str(info.value)
+    assert "the optimizer did not take this step" in str(info.value)
     assert seen_steps == [1, 2]  # two good steps, then the bad batch
     np.testing.assert_array_equal(model.weight.data, weights[-1])  # as after step 1
     assert np.isfinite(model.weight.data).all()
@@ -393,6 +393,30 @@ def test_accuracy_with_integer_one_hot_targets_equals_float_one_hot():
         runs.append(history.history)
     assert runs[0] == runs[1]
     assert 0 <= runs[0]["val_accuracy"][-1] <= 1
+
+
+def test_multi_label_targets_get_no_accuracy_even_where_a_batch_looks_one_hot():
+    # 0/1 targets of two columns: with batches of 2, some batches happen to be one-hot rows
+    X, _, _, _ = _classification_data(seed=6)
+    Y = np.random.default_rng(6).integers(0, 2, size=(len(X), 2))
+    model = _linear(N_IN, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.001)
+    history = cr.fit(model, cr.nn.MSELoss(), opt, (X, Y), 2, batch_size=2, progress=False)
+    assert set(history.history) == {"loss"}
+
+
+def test_finite_data_whose_sum_overflows_is_accepted():
+    X, y, _, _ = _classification_data(seed=7)
+    X = X.astype(np.float32)
+    X[:, 0] = 3e38  # finite, but the sum over the data set overflows float32
+    model = cr.nn.Linear(N_IN, N_CLASSES)
+    opt = cr.optim.SGD(model.parameters(), lr=0.0)
+    with pytest.raises(FloatingPointError, match="the loss became"):  # not the data check
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), 1, progress=False)
+
+
+def test_predict_on_an_empty_vector_gives_an_empty_vector():
+    assert cr.predict(_linear(), []).shape == (0,)
 
 
 def test_integer_multi_output_targets_get_no_accuracy():

@@ -39,7 +39,7 @@ def rows(trace) -> list[list[str]]:
     out = []
     for s in trace.steps:
         v = trace.values[s.output]
-        out.append([str(s.number), s.op, v.name, fmt(trace, v), fmt(trace, v, s.upstream)])
+        out.append([str(s.number), s.op, v.name, fmt(trace, v), _hooked(trace, v, s.upstream)])
         out[-1] += ["", "", "", s.rule]
         for slot, index in enumerate(s.operands):
             out.append(_operand_row(trace, s, slot, trace.values[index]))
@@ -95,10 +95,11 @@ def fanout_lines(trace) -> list[str]:
     return lines
 
 
-def _hooked(trace, v) -> str:
-    """``v``'s gradient; with hooks, the sum of its branches and what the hooks made of it."""
+def _hooked(trace, v, grad=None) -> str:
+    """``v``'s gradient (``grad``, else ``v.grad``); when a hook changed it, what arrived
+    (the sum of the branches) and what the hook made of it."""
     if v.before_hooks is None:
-        return fmt(trace, v, v.grad)
+        return fmt(trace, v, v.grad if grad is None else grad)
     after = label(trace.lang, "hooked", value=fmt(trace, v, v.grad))
     return f"{fmt(trace, v, v.before_hooks)}; {after}"
 

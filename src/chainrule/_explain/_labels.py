@@ -47,7 +47,8 @@ _EN = {
     "tr_update": "update with learning rate η = {lr}",
     "hooked": "after its hook: {value}",
     "tr_hooked": (
-        "(not the sum above: a gradient hook on {names} changed what the engine passed on)"
+        "(a gradient hook on {names} changed what the engine passed on: the products of "
+        "local gradients alone do not give it)"
     ),
     "tr_not_scalar": (
         "This graph is not scalar: along each path the {upstream} is passed backward "
@@ -99,7 +100,9 @@ _KO = {
     "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
     "tr_update": "학습률 η = {lr}로 갱신",
     "hooked": "훅을 거친 뒤: {value}",
-    "tr_hooked": "(위의 합과 다르다: {names}의 기울기 훅이 엔진이 넘긴 값을 바꿨다)",
+    "tr_hooked": (
+        "({names}의 기울기 훅이 엔진이 넘긴 값을 바꿨다: 국소적 미분의 곱만으로는 나오지 않는다)"
+    ),
     "tr_not_scalar": (
         "스칼라 그래프가 아니다: 각 경로에서 {upstream}가 각 노드의 규칙(벡터–야코비안 곱)을 "
         "거쳐 역전파된다. 형상을 함께 보인다."

@@ -78,8 +78,9 @@ class _Recorder:
     def hooked(self, t: Tensor, before, after) -> None:
         """A tensor's hooks ran: its gradient before them (the sum of its branches) and
         after (what flows on, and what a leaf's .grad receives)."""
-        i = self.index[id(t)]
-        self.hooks[i] = (np.array(before, dtype=t.dtype), np.array(after, dtype=t.dtype))
+        before, after = np.array(before, dtype=t.dtype), np.array(after, dtype=t.dtype)
+        if not np.array_equal(before, after, equal_nan=True):  # a hook that only looked: none
+            self.hooks[self.index[id(t)]] = (before, after)
 
     def __call__(self, node, out: Tensor, grad_out, grads_in) -> None:
         upstream = np.array(grad_out, dtype=out.dtype)  # a copy: later adds cannot reach it

@@ -24,6 +24,8 @@ from ._values import shape
 
 #: more paths than this are not written out one by one
 MAX_PATHS = 64
+#: relative differences that count as rounding, by dtype (float16 keeps ~3 digits)
+_TOLERANCE = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5, np.dtype(np.float16): 1e-2}
 FORMATS = ("text", "markdown", "latex")
 
 
@@ -84,7 +86,7 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
     grad = v.grad.reshape(())
     hooked = _hooked_on(trace, v, paths)
     check = _agreement(total, grad, [t["value"] for t in terms], trace.lang)
-    if hooked and check == CHECK["mismatch"]:
+    if hooked:
         check += " " + label(trace.lang, "tr_hooked", names=", ".join(hooked))
     return {
         "out": trace.output.name,
@@ -102,7 +104,7 @@ def _agreement(total, grad, terms, lang: str) -> str:
     tensor's dtype (the table's tolerance, relative to the largest term), or not."""
     if total == grad:
         return CHECK["exact"]
-    tol = 1e-12 if np.result_type(grad) == np.float64 else 1e-5
+    tol = _TOLERANCE.get(np.result_type(grad), 1e-5)
     scale = max(abs(float(t)) for t in terms)
     if abs(float(total) - float(grad)) <= tol * max(scale, abs(float(grad))):
         return CHECK["close"] + " " + label(lang, "tr_close")
@@ -178,6 +180,9 @@ def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict
         lines.append(label(lang, "tr_path", i=i) + ": " + _route(trace, v, path))
         lines += ["  " + _hop(trace, number, slot) for number, slot in reversed(path)]
     lines += _into(trace, v)
+    hooked = _hooked_on(trace, v, paths)
+    if hooked:
+        lines.append(label(lang, "tr_hooked", names=", ".join(hooked)))
     if lr is not None:
         u = _update(trace, v, lr)
         lines.append(label(lang, "tr_update", lr=u["lr"]) + ":")

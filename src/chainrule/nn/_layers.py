@@ -3,6 +3,8 @@ BatchNorm1d and Flatten. Activations call the core ops; only Affine needs its ow
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import ops
@@ -211,7 +213,7 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
         _check_sizes("BatchNorm1d", num_features=num_features)
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
             raise TypeError(
                 f"BatchNorm1d: momentum must be a number in [0, 1], got {momentum!r} "
                 "(PyTorch's momentum=None, a cumulative average, is not supported)"
