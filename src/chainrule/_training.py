@@ -129,6 +129,25 @@ def _loader(data, batch_size: int, shuffle: bool, seed):
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
+def _check_loader_settings(data, **given) -> None:
+    """Settings given to fit for a DataLoader that has its own: an error, not ignored."""
+    from .data import DataLoader
+
+    if not isinstance(data, DataLoader):
+        return
+    clash = [
+        f"{k}={v!r}"
+        for k, v in given.items()
+        if v is not None and (k == "seed" or getattr(data, k) != v)
+    ]
+    if clash:
+        raise ValueError(
+            f"fit: train_data is a DataLoader (batch_size={data.batch_size}, "
+            f"shuffle={data.shuffle}), so {', '.join(clash)} would not apply; set them on "
+            "the DataLoader"
+        )
+
+
 def input_dtype(model):
     """The dtype of the model's first floating parameter (None without one): fit, evaluate
     and predict cast floating inputs to it, as Keras casts inputs to a layer's dtype, so
@@ -181,8 +200,8 @@ def fit(
     epochs: int,
     val_data=None,
     callbacks: Iterable = (),
-    batch_size: int = 32,
-    shuffle: bool = True,
+    batch_size: int | None = None,
+    shuffle: bool | None = None,
     seed: int | None = None,
     progress: bool | None = None,
     initial_epoch: int = 0,
@@ -192,15 +211,18 @@ def fit(
     """Train ``model`` for ``epochs`` epochs of mini-batch gradient descent.
 
     ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair
-    (then ``batch_size``, ``shuffle`` and ``seed`` build the loader). Returns a `History`
-    with per-epoch ``loss``, ``accuracy`` (classification), ``val_loss`` and
+    (then ``batch_size`` (default 32), ``shuffle`` (default True) and ``seed`` build the
+    loader; given with a `DataLoader` that has other settings, they are an error). Returns
+    a `History` with per-epoch ``loss``, ``accuracy`` (classification), ``val_loss`` and
     ``val_accuracy``. ``progress``: a tqdm bar with the running loss; None shows it only
     when stderr is a terminal. ``initial_epoch`` and ``history`` continue an earlier run;
     ``resume_from`` (a `TrainState.resume_point()`) continues one mid-epoch, exactly.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
-    loader = _loader(train_data, batch_size, shuffle, seed)
+    _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    batch_size = 32 if batch_size is None else batch_size
+    loader = _loader(train_data, batch_size, True if shuffle is None else shuffle, seed)
     if len(loader) == 0:
         raise ValueError(
             f"fit: the training data is empty ({len(loader.dataset)} samples, "

@@ -568,3 +568,16 @@ def test_continuing_with_other_logged_keys_keeps_columns_aligned():
     assert all(len(column) == 4 for column in h.history.values())
     assert np.isnan(h.history["val_loss"][:2]).all()
     assert np.isfinite(h.history["val_loss"][2:]).all()
+
+
+def test_loader_settings_given_with_a_data_loader_are_an_error_not_ignored():
+    X, y, _, _ = _classification_data()
+    loader = cr.data.DataLoader(cr.data.ArrayDataset(X, y), batch_size=8, shuffle=True, seed=0)
+    model = _linear()
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    loss = cr.nn.SoftmaxCrossEntropy()
+    for kwargs in ({"batch_size": 4}, {"shuffle": False}, {"seed": 3}):
+        with pytest.raises(ValueError, match=r"train_data is a DataLoader \(batch_size=8"):
+            cr.fit(model, loss, opt, loader, 1, progress=False, **kwargs)
+    history = cr.fit(model, loss, opt, loader, 1, batch_size=8, shuffle=True, progress=False)
+    assert len(history.epoch) == 1  # the loader's own settings, repeated: fine
