@@ -148,10 +148,11 @@ def _idx_split(key: str, root: str, train: bool, download: bool):
     try:
         return data.load_dataset(key, root=root, train=train, download=download)
     except FileNotFoundError as e:  # the library's hint is a Python call; this is the command
-        what = str(e).split(". Put the four files")[0]  # "mnist: <path>[.gz] not found"
+        if not hasattr(e, "missing"):
+            raise
         raise FileNotFoundError(
-            f"{what}; put the four MNIST-format files in {root} (raw or .gz), or add "
-            "--download to fetch and verify them"
+            f"{key}: {e.missing} not found; put the four MNIST-format files in {root} (raw "
+            "or .gz), or add --download to fetch and verify them"
         ) from None
 
 

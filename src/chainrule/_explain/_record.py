@@ -19,7 +19,7 @@ from ._labels import check_lang
 from ._naming import forward_order, names
 from ._rules import input_rules, shown
 from ._trace import Edge, Step, Trace, Value
-from ._values import shape
+from ._values import rounding, shape
 
 
 def explain(
@@ -145,7 +145,7 @@ def _check(local, upstream, down, shape_) -> str:
     expected = np.asarray(unbroadcast(np.asarray(upstream * local), shape_), dtype=down.dtype)
     if expected.shape == down.shape and np.array_equal(expected, down, equal_nan=True):
         return "exact"
-    tol = 1e-12 if down.dtype == np.float64 else 1e-5
+    tol = rounding(down.dtype)
     scale = float(np.max(np.abs(expected), initial=0.0))
     if expected.shape == down.shape and np.allclose(expected, down, rtol=tol, atol=tol * scale):
         return "close"

@@ -20,12 +20,10 @@ from .._tensor import Tensor
 from ._format import CHECK, fmt
 from ._labels import label
 from ._transcript_text import render_nonscalar, render_scalar
-from ._values import shape
+from ._values import rounding, shape
 
 #: more paths than this are not written out one by one
 MAX_PATHS = 64
-#: relative differences that count as rounding, by dtype (float16 keeps ~3 digits)
-_TOLERANCE = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5, np.dtype(np.float16): 1e-2}
 FORMATS = ("text", "markdown", "latex")
 
 
@@ -104,7 +102,7 @@ def _agreement(total, grad, terms, lang: str) -> str:
     tensor's dtype (the table's tolerance, relative to the largest term), or not."""
     if total == grad:
         return CHECK["exact"]
-    tol = _TOLERANCE.get(np.result_type(grad), 1e-5)
+    tol = rounding(np.result_type(grad))
     scale = max(abs(float(t)) for t in terms)
     if abs(float(total) - float(grad)) <= tol * max(scale, abs(float(grad))):
         return CHECK["close"] + " " + label(lang, "tr_close")

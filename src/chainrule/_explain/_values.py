@@ -21,6 +21,16 @@ _SUMMARY_DECIMALS = 4
 _EPS64 = float(np.finfo(np.float64).eps)
 
 
+#: relative differences that count as rounding, by dtype (float16 keeps about 3 digits)
+_ROUNDING = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5, np.dtype(np.float16): 1e-2}
+
+
+def rounding(dtype) -> float:
+    """The relative difference that is rounding in ``dtype``: the table's ≈ and the
+    transcript's share it."""
+    return _ROUNDING.get(np.dtype(dtype), 1e-5)
+
+
 def decimals_for(dtype) -> int:
     """8 decimals for float64 (the tutorials' hand calculations), 6 for other dtypes."""
     return 8 if np.dtype(dtype) == np.float64 else 6

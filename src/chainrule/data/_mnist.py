@@ -99,7 +99,8 @@ def load_mnist(
     Returns ``X`` float32 in [0, 1] of shape (N, 784) (rows × columns, flattened) and ``y``
     int64 labels 0–9. With ``download=True``, missing files are first fetched into ``root``
     and checked against their published SHA-256; nothing is downloaded otherwise.
-    Raises FileNotFoundError for a missing file and `IDXFormatError` for a malformed one.
+    Raises FileNotFoundError for a missing file (its ``missing`` attribute names it) and
+    `IDXFormatError` for a malformed one.
     """
     kind = "fashion_mnist" if fashion else "mnist"
     root = Path(root)
@@ -160,12 +161,14 @@ def _find(root: Path, base: str, kind: str) -> Path:
         if candidate.is_file():
             return candidate
     fashion = ", fashion=True" if kind == "fashion_mnist" else ""
-    raise FileNotFoundError(
+    error = FileNotFoundError(
         f"{kind}: {root / base}[.gz] not found. Put the four files train-images-idx3-ubyte, "
         f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (raw or "
         f".gz) in {root}, or call load_mnist({str(root)!r}{fashion}, download=True) to "
         "fetch and verify them"
     )
+    error.missing = f"{root / base}[.gz]"  # for callers that word the advice their own way
+    raise error
 
 
 def _images(path: Path) -> np.ndarray:
