@@ -77,7 +77,10 @@ class _Meter:
 
 @dataclass
 class TrainState:
-    """Where training is: shared with callbacks (they may set ``stop_training``)."""
+    """Where training is: shared with callbacks. A callback may set ``stop_training``: set
+    in ``on_batch_end`` it ends the epoch after that batch (validation and ``on_epoch_end``
+    still run, on the batches trained), set in ``on_epoch_end`` it ends training after
+    that epoch -- as in Keras."""
 
     model: object
     optimizer: object
@@ -325,6 +328,8 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
             state.step += 1
             state.batch += 1
         _call(callbacks, "on_batch_end", state)
+        if state.stop_training:  # a callback asked to stop: this epoch ends here
+            break
         if show:
             bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)
     if show:

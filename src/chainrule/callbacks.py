@@ -2,7 +2,9 @@
 
 A callback is any object with some of these methods, each given the `TrainState`:
 ``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
-``on_epoch_end(state, logs)``, ``on_train_end(state)``.
+``on_epoch_end(state, logs)``, ``on_train_end(state)``. Setting ``state.stop_training``
+ends training: after the current batch when set in ``on_batch_end`` (the epoch's row then
+covers the batches trained), after the epoch when set in ``on_epoch_end``.
 """
 
 from __future__ import annotations

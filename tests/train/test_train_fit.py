@@ -336,6 +336,52 @@ def test_a_callback_can_stop_training_after_the_current_epoch():
     assert history.epoch == [0, 1]
 
 
+def test_stop_training_set_after_a_batch_ends_the_epoch_there_as_in_keras():
+    # batches of 4, 4 and 2 in order; the callback stops after the second batch of epoch 0.
+    # The truth: a run on only those 8 samples (the same two batches), by hand in NumPy.
+    X, y, Xv, yv = _classification_data()
+    model = _linear()
+    W, b = _weights(model)
+    losses = []
+    for lo, hi in ((0, 4), (4, 8)):
+        xb, yb = X[lo:hi], y[lo:hi]
+        losses.append(_ce(W, b, xb, yb) * len(xb))
+        z = _logits(W, b, xb)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(yb)), yb] -= 1
+        g = p / len(yb)
+        W, b = W - 0.1 * xb.T @ g, b - 0.1 * g.sum(axis=0)
+    events = []
+
+    class StopAfterTwoBatches:
+        def on_batch_end(self, state):
+            events.append(("batch", state.step))
+            if state.step == 2:
+                state.stop_training = True
+
+        def on_epoch_end(self, state, logs):
+            events.append(("epoch_end", state.epoch))
+
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        cr.optim.SGD(model.parameters(), lr=0.1),
+        (X, y),
+        5,
+        val_data=(Xv, yv),
+        callbacks=[StopAfterTwoBatches()],
+        batch_size=BATCH,
+        shuffle=False,
+        progress=False,
+    )
+    assert events == [("batch", 1), ("batch", 2), ("epoch_end", 0)]
+    assert history.epoch == [0]
+    np.testing.assert_allclose(model.weight.data, W, rtol=1e-12, atol=1e-15)
+    assert history.history["loss"][0] == pytest.approx(sum(losses) / 8, rel=1e-12)
+    assert history.history["val_loss"][0] == pytest.approx(_ce(W, b, Xv, yv), rel=1e-12)
+
+
 # ----- failures and progress output -------------------------------------------------------
 def test_a_non_finite_loss_stops_fit_before_the_weights_change():
     rng = np.random.default_rng(0)
