@@ -60,7 +60,7 @@ class _Meter:
     def __init__(self):
         self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
 
-    def add(self, loss: float, correct: int | None, n: int) -> None:
+    def add(self, loss: float, correct: float | None, n: int) -> None:
         self.n += n
         self.loss += loss * n
         if correct is None:
@@ -165,10 +165,16 @@ def _as_input(x: np.ndarray, dtype) -> Tensor:
     return Tensor(x)
 
 
-def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
-    """Number of correct predictions in a batch, or None when accuracy does not apply:
-    class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype."""
+def _batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> float | None:
+    """Number of correct predictions in a batch, or None when accuracy does not apply.
+
+    Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
+    the arg-max must hit the label. With a binary cross-entropy loss, logits against 0/1
+    targets of the same shape: a logit > 0 predicts 1, and a sample scores the fraction
+    of its outputs predicted right (Keras' binary accuracy)."""
     pred = out.data
+    if _is_binary(loss_fn):
+        return _binary_correct(pred, y)
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
         return None
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
@@ -176,6 +182,23 @@ def _batch_metrics(out: Tensor, y: np.ndarray) -> int | None:
     if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
         return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum())
     return None
+
+
+def _is_binary(loss_fn) -> bool:
+    from .nn import BCEWithLogitsLoss, functional
+
+    return isinstance(loss_fn, BCEWithLogitsLoss) or (
+        loss_fn is functional.binary_cross_entropy_with_logits
+    )
+
+
+def _binary_correct(logits: np.ndarray, y: np.ndarray) -> float | None:
+    if logits.ndim == 0 or y.shape != logits.shape or not np.all((y == 0) | (y == 1)):
+        return None  # soft targets (or a shape the loss refuses): no accuracy
+    right = (logits > 0) == (y == 1)
+    if right.ndim == 1:
+        return int(right.sum())
+    return float(right.reshape(len(right), -1).mean(axis=1).sum())
 
 
 def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=None):
@@ -216,10 +239,12 @@ def fit(
     ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair
     (then ``batch_size`` (default 32), ``shuffle`` (default True) and ``seed`` build the
     loader; given with a `DataLoader` that has other settings, they are an error). Returns
-    a `History` with per-epoch ``loss``, ``accuracy`` (classification), ``val_loss`` and
-    ``val_accuracy``. ``progress``: a tqdm bar with the running loss; None shows it only
-    when stderr is a terminal. ``initial_epoch`` and ``history`` continue an earlier run;
-    ``resume_from`` (a `TrainState.resume_point()`) continues one mid-epoch, exactly.
+    a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
+    (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
+    > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
+    tqdm bar with the running loss; None shows it only when stderr is a terminal.
+    ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` (a
+    `TrainState.resume_point()`) continues one mid-epoch, exactly.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -324,7 +349,7 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
                     f"fit: {e} at step {state.step}; the optimizer did not take this step "
                     "(layers with running statistics, such as BatchNorm1d, saw the batch)"
                 ) from None
-            meter.add(loss, _batch_metrics(out, y), len(x))
+            meter.add(loss, _batch_metrics(out, y, state.loss_fn), len(x))
             state.step += 1
             state.batch += 1
         _call(callbacks, "on_batch_end", state)
@@ -344,7 +369,7 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
     with _evaluating(model), no_grad():
         for x, y in loader:
             out = model(_as_input(x, dtype))
-            meter.add(loss_fn(out, y).item(), _batch_metrics(out, y), len(x))
+            meter.add(loss_fn(out, y).item(), _batch_metrics(out, y, loss_fn), len(x))
     if meter.n == 0:
         raise ValueError("evaluate: the data is empty (0 samples)")
     return meter.logs(prefix)

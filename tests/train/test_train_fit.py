@@ -451,6 +451,49 @@ def test_multi_label_targets_get_no_accuracy_even_where_a_batch_looks_one_hot():
     assert set(history.history) == {"loss"}
 
 
+def _binary_accuracy(W, b, X, Y):
+    """Keras' binary accuracy by hand: p = sigmoid(logit) > 0.5, averaged per sample, then
+    over the samples."""
+    p = 1 / (1 + np.exp(-_logits(W, b, X)))
+    return float(np.mean(np.mean((p > 0.5) == (Y == 1), axis=1)))
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_binary_cross_entropy_reports_binary_accuracy(outputs):
+    # lr 0: the weights stay put, so every epoch's accuracy is that of the initial model;
+    # 3 outputs: multi-label targets, each sample scoring the fraction it predicts right
+    X, _, Xv, _ = _classification_data(seed=8)
+    rng = np.random.default_rng(8)
+    Y, Yv = rng.integers(0, 2, size=(len(X), outputs)), rng.integers(0, 2, (len(Xv), outputs))
+    model = _linear(N_IN, outputs)
+    W, b = _weights(model)
+    opt = cr.optim.SGD(model.parameters(), lr=0.0)
+    for loss_fn in (cr.nn.BCEWithLogitsLoss(), cr.nn.functional.binary_cross_entropy_with_logits):
+        history = cr.fit(
+            model,
+            loss_fn,
+            opt,
+            (X, Y.astype(float)),
+            1,
+            val_data=(Xv, Yv.astype(float)),
+            batch_size=BATCH,
+            progress=False,
+        )
+        assert history.history["accuracy"][0] == pytest.approx(_binary_accuracy(W, b, X, Y))
+        assert history.history["val_accuracy"][0] == pytest.approx(_binary_accuracy(W, b, Xv, Yv))
+        scores = cr.evaluate(model, loss_fn, (Xv, Yv.astype(float)))
+        assert scores["accuracy"] == pytest.approx(_binary_accuracy(W, b, Xv, Yv))
+
+
+def test_binary_cross_entropy_with_soft_targets_gets_no_accuracy():
+    X, _, _, _ = _classification_data(seed=9)
+    Y = np.random.default_rng(9).uniform(size=(len(X), 1))
+    model = _linear(N_IN, 1)
+    opt = cr.optim.SGD(model.parameters(), lr=0.01)
+    history = cr.fit(model, cr.nn.BCEWithLogitsLoss(), opt, (X, Y), 1, progress=False)
+    assert set(history.history) == {"loss"}
+
+
 def test_finite_data_whose_sum_overflows_is_accepted():
     X, y, _, _ = _classification_data(seed=7)
     X = X.astype(np.float32)
