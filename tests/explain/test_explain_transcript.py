@@ -132,6 +132,37 @@ def test_non_scalar_graph_says_so_and_shows_shapes():
     assert text.splitlines()[-1].strip().startswith("W⁺ = W − η·∂L/∂W = [[")
 
 
+def _line(text, start):
+    found = [line.strip() for line in text.splitlines() if line.strip().startswith(start)]
+    assert len(found) == 1, (start, found)
+    return found[0]
+
+
+def test_non_scalar_fan_out_shows_each_branch_then_the_sum_never_a_branch_as_the_whole():
+    # L = Σ h², h = σ(XW + b): h feeds Mul twice. By hand: ∂L/∂h = 2h, ∂L/∂z = 2h·h(1 − h),
+    # ∂L/∂b = Σ over rows of ∂L/∂z.
+    X = cr.tensor([[1.0, 2.0], [3.0, 4.0]], dtype="float64", name="X")
+    W, b = leaf([[0.5, -1.0], [2.0, 0.25]], "W"), leaf([0.1, -0.2], "b")
+    h = cr.sigmoid(X @ W + b)
+    text = explain((h * h).sum()).transcript(of="b")
+    hv = 1 / (1 + np.exp(-(X.data @ W.data + b.data)))
+    dz = 2 * hv * hv * (1 - hv)
+    branches = [line for line in text.splitlines() if "one branch into sigmoid1" in line]
+    assert len(branches) == 2
+    for line in branches:  # each branch: the other factor, h
+        assert numbers(line.split("=", 1)[1].split("[local")[0]) == pytest.approx(
+            hv.ravel().tolist(), abs=5e-9
+        )
+    total = _line(text, "∂L/∂sigmoid1 =").rsplit("=", 1)[1]
+    assert numbers(total) == pytest.approx((2 * hv).ravel().tolist(), abs=5e-9)
+    dz_line = _line(text, "#3 Sigmoid: ∂L/∂add1 (2, 2) =").split("=", 1)[1].split("[local")[0]
+    assert numbers(dz_line) == pytest.approx(dz.ravel().tolist(), abs=5e-9)
+    db_line = _line(text, "#4 Add: ∂L/∂b (2) =").split("=", 1)[1].split("[local")[0]
+    assert numbers(db_line) == pytest.approx(dz.sum(axis=0).tolist(), abs=5e-9)
+    assert text.count("#3 Sigmoid") == 1  # every node once, not once per path
+    assert "∂L/∂sigmoid1 (2, 2) =" not in text  # a single branch is never called ∂L/∂h
+
+
 def test_too_many_paths_are_cut():
     x = leaf(1.0, "x")
     a = x

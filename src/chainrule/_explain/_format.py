@@ -39,7 +39,7 @@ def rows(trace) -> list[list[str]]:
     out = []
     for s in trace.steps:
         v = trace.values[s.output]
-        out.append([str(s.number), s.op, v.name, fmt(trace, v), _hooked(trace, v, s.upstream)])
+        out.append([str(s.number), s.op, v.name, fmt(trace, v), hooked(trace, v, s.upstream)])
         out[-1] += ["", "", "", s.rule]
         for slot, index in enumerate(s.operands):
             out.append(_operand_row(trace, s, slot, trace.values[index]))
@@ -91,11 +91,11 @@ def fanout_lines(trace) -> list[str]:
             s = trace.step(number)
             via = label(trace.lang, "via", step=number, op=s.op)
             parts.append(f"{fmt(trace, v, s.edge(slot).downstream)} ({via})")
-        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {_hooked(trace, v)}")
+        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {hooked(trace, v)}")
     return lines
 
 
-def _hooked(trace, v, grad=None) -> str:
+def hooked(trace, v, grad=None) -> str:
     """``v``'s gradient (``grad``, else ``v.grad``); when a hook changed it, what arrived
     (the sum of the branches) and what the hook made of it."""
     if v.before_hooks is None:
@@ -108,7 +108,7 @@ def leaf_lines(trace) -> list[str]:
     """``∂out/∂w = …`` for every leaf that requires grad."""
     out = trace.output.name
     return [
-        f"∂{out}/∂{v.name} = {_hooked(trace, v)}"
+        f"∂{out}/∂{v.name} = {hooked(trace, v)}"
         for v in trace.values
         if v.kind == "parameter" and v.grad is not None
     ]

@@ -51,10 +51,13 @@ _EN = {
         "local gradients alone do not give it)"
     ),
     "tr_not_scalar": (
-        "This graph is not scalar: along each path the {upstream} is passed backward "
-        "through each node's rule (a vector–Jacobian product); shapes are shown."
+        "This graph is not scalar: its paths are listed, then each node on them once, in "
+        "backward order. A node passes the whole {upstream} of its output through its rule "
+        "(a vector–Jacobian product) to its inputs; a value used by several nodes sums its "
+        "branches. Shapes are shown."
     ),
-    "tr_into": "contributions into {leaf}",
+    "tr_walk": "node by node, from the output back",
+    "tr_branch": "one branch into {name}",
     "tr_many": "(more than {n} paths: the first {n} are shown)",
     "dot_legend": (
         "green: {forward} values · red: {backward} gradients · "
@@ -104,10 +107,12 @@ _KO = {
         "({names}의 기울기 훅이 엔진이 넘긴 값을 바꿨다: 국소적 미분의 곱만으로는 나오지 않는다)"
     ),
     "tr_not_scalar": (
-        "스칼라 그래프가 아니다: 각 경로에서 {upstream}가 각 노드의 규칙(벡터–야코비안 곱)을 "
-        "거쳐 역전파된다. 형상을 함께 보인다."
+        "스칼라 그래프가 아니다: 경로를 먼저 보이고, 경로 위의 노드를 역전파 순서로 한 번씩 "
+        "보인다. 각 노드는 출력의 {upstream} 전체를 규칙(벡터–야코비안 곱)에 통과시켜 입력으로 "
+        "보낸다. 여러 노드에 쓰인 값은 각 가지를 더한다. 형상을 함께 보인다."
     ),
-    "tr_into": "{leaf}로 들어오는 하류 기울기",
+    "tr_walk": "출력에서 거꾸로, 노드마다",
+    "tr_branch": "{name}로 가는 한 가지",
     "tr_many": "(경로가 {n}개보다 많다: 처음 {n}개만 보인다)",
     "dot_legend": (
         "초록: {forward} 값 · 빨강: {backward} 기울기 · 이중 테두리: 분기(기울기의 합) · {law}"

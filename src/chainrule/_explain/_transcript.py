@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 
 from .._tensor import Tensor
+from . import _format
 from ._format import CHECK, fmt
 from ._labels import label
 from ._transcript_text import render_nonscalar, render_scalar
@@ -167,7 +168,11 @@ def _update(trace, v, lr: float) -> dict:
 
 # ----- other graphs: rules with shapes ----------------------------------------------------------
 def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict:
-    """Each path node by node; for graphs of tensors, or with too many paths to sum."""
+    """The paths as routes, then every node on them once, in backward order; for graphs of
+    tensors, or with too many paths to sum one by one.
+
+    Each node sends on the whole gradient of its output (not one path's share of it), so
+    a value that feeds several nodes is shown receiving each branch, then their sum."""
     out, lang = trace.output, trace.lang
     title = label(lang, "tr_title", out=out.name, leaf=v.name) + f" {shape(v.data.shape)}"
     scalar, complete = scalar_complete
@@ -176,8 +181,9 @@ def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict
         lines.append(label(lang, "tr_many", n=MAX_PATHS))
     for i, path in enumerate(paths, 1):
         lines.append(label(lang, "tr_path", i=i) + ": " + _route(trace, v, path))
-        lines += ["  " + _hop(trace, number, slot) for number, slot in reversed(path)]
-    lines += _into(trace, v)
+    lines.append(label(lang, "tr_walk") + ":")
+    lines += ["  " + line for line in _walk(trace, v)]
+    lines.append(f"∂{out.name}/∂{v.name} = {fmt(trace, v, v.grad)}")
     hooked = _hooked_on(trace, v, paths)
     if hooked:
         lines.append(label(lang, "tr_hooked", names=", ".join(hooked)))
@@ -197,23 +203,62 @@ def _route(trace, v, path) -> str:
     return " → ".join(parts)
 
 
-def _hop(trace, number: int, slot: int) -> str:
+def _downstream_of(trace, v) -> set[int]:
+    """``v`` and every value computed from it (all of them reach the output: the engine
+    recorded only nodes on the way back from it)."""
+    seen, stack = {v.index}, [v.index]
+    while stack:
+        for number, _ in trace.values[stack.pop()].consumers:
+            o = trace.step(number).output
+            if o not in seen:
+                seen.add(o)
+                stack.append(o)
+    return seen
+
+
+def _walk(trace, v) -> list[str]:
+    """Each node between ``v`` and the output, nearest the output first: the gradient it
+    sent to each input on the way to ``v``; after a fan-out value's last branch, the sum."""
+    on_path = _downstream_of(trace, v)
+    last_branch = {
+        i: max(n for n, _ in trace.values[i].consumers)
+        for i in on_path
+        if trace.values[i].is_fanout
+    }
+    lines = []
+    for s in trace.steps:
+        if s.output not in on_path:
+            continue
+        for e in s.inputs:
+            if e.value in on_path:
+                lines.append(_hop(trace, s, e))
+        for i, number in sorted(last_branch.items()):
+            if number == s.number:
+                lines.append(_fanout_sum(trace, trace.values[i]))
+    return lines
+
+
+def _hop(trace, s, e) -> str:
     """One node on the way back: the gradient it sent to one input, and by which rule."""
-    s = trace.step(number)
-    e = s.edge(slot)
-    x, out = trace.values[e.value], trace.output
+    x, out, lang = trace.values[e.value], trace.output, trace.lang
     how = [e.rule] if e.rule is not None else []
     if e.local is not None:
-        how.append(f"{label(trace.lang, 'local')} {fmt(trace, x, e.local)}")
+        how.append(f"{label(lang, 'local')} {fmt(trace, x, e.local)}")
     grad = fmt(trace, x, e.downstream)
-    where = f"∂{out.name}/∂{x.name} {shape(x.data.shape)}"
-    return f"#{number} {s.op}: {where} = {grad}   [{'; '.join(how)}]"
+    if x.is_fanout:  # one branch of a sum, shown after the last branch
+        where = label(lang, "tr_branch", name=x.name) + f" {shape(x.data.shape)}"
+    else:
+        where = f"∂{out.name}/∂{x.name} {shape(x.data.shape)}"
+        if x.before_hooks is not None:
+            grad += "; " + label(lang, "hooked", value=fmt(trace, x, x.grad))
+    return f"#{s.number} {s.op}: {where} = {grad}   [{'; '.join(how)}]"
 
 
-def _into(trace, v) -> list[str]:
-    out = trace.output.name
-    parts = [fmt(trace, v, trace.step(n).edge(slot).downstream) for n, slot in v.consumers]
-    total = f"∂{out}/∂{v.name} = {fmt(trace, v, v.grad)}"
-    if len(parts) > 1:
-        return [label(trace.lang, "tr_into", leaf=v.name) + ": " + " + ".join(parts), total]
-    return [total]
+def _fanout_sum(trace, x) -> str:
+    parts = []
+    for number, slot in x.consumers:
+        s = trace.step(number)
+        via = label(trace.lang, "via", step=number, op=s.op)
+        parts.append(f"{fmt(trace, x, s.edge(slot).downstream)} ({via})")
+    total = _format.hooked(trace, x)
+    return f"∂{trace.output.name}/∂{x.name} = " + " + ".join(parts) + f" = {total}"
