@@ -397,3 +397,17 @@ def test_value_sharing_data_with_input_is_constant_in_second_derivative(stop):
     for f in (lambda t: stop(t) * t + t**3, lambda t: t * stop(t) + t**3):
         assert cr.grad(f)(leaf(av)).item() == pytest.approx(av + 3 * av**2, rel=1e-15)
         assert cr.grad(cr.grad(f))(leaf(av)).item() == pytest.approx(6 * av, rel=1e-15)
+
+
+def test_grad_differentiates_the_argument_not_other_uses_of_the_same_tensor():
+    # by hand: d/dy (x·y) = x = 3. Nested: the inner derivative d/dy (x·y²) = 2xy, at y = x
+    # it is 2x², whose derivative is 4x = 12 at x = 3 (torch.func.grad agrees)
+    x = cr.tensor(3.0, dtype="float64", requires_grad=True)
+    assert cr.grad(lambda y: x * y)(x).item() == 3.0
+    inner = cr.grad(lambda x: cr.grad(lambda y: x * y * y)(x))
+    assert inner(3.0).item() == 12.0
+    # the same tensor passed twice: ∂(a·b²)/∂a = b² = 4, ∂(a·b²)/∂b = 2ab = 8
+    t = cr.tensor(2.0, dtype="float64", requires_grad=True)
+    da, db = cr.grad(lambda a, b: a * b * b, (0, 1))(t, t)
+    assert (da.item(), db.item()) == (4.0, 8.0)
+    assert t.grad is None

@@ -9,6 +9,7 @@ import numpy as np
 from . import _engine
 from ._grad_mode import enable_grad, is_grad_enabled
 from ._tensor import Tensor, _from_op
+from .ops._shape import Reshape
 
 
 class _Nesting:
@@ -66,9 +67,13 @@ def _any_requires_grad(args) -> bool:
 
 
 def _leaf(a) -> Tensor:
-    """The tensor to differentiate with respect to: ``a`` itself if it already takes part
-    in a graph (so an outer transform sees through), else a fresh leaf."""
-    return a if isinstance(a, Tensor) and a.requires_grad else Tensor(a, requires_grad=True)
+    """The tensor to differentiate with respect to: a new tensor of its own for every
+    argument, so that other uses of the same object (a closure, another argument) are not
+    differentiated with it. For an argument that takes part in a graph it is an identity
+    node on top of it, which an outer transform sees through; else a fresh leaf."""
+    if isinstance(a, Tensor) and a.requires_grad:
+        return Reshape(a.shape)(a)  # d(identity) = 1: the outer graph continues below
+    return Tensor(a, requires_grad=True)
 
 
 def _gradients(out, inputs: list[Tensor], create: bool) -> tuple[Tensor, ...]:
