@@ -953,3 +953,26 @@ def test_gradcheck_on_wrong_scalar_backward_names_input_and_values():
     assert m, msg
     assert float(m.group(1)) == pytest.approx(1.0, rel=1e-6)
     assert float(m.group(2)) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_hook_returning_another_shape_is_named_as_the_culprit():
+    def widen(g):
+        return np.ones(5)
+
+    for make in (lambda x: x, lambda x: x * 3.0):  # on a leaf and on an intermediate
+        x = cr.tensor([1.0, 2.0], requires_grad=True)
+        h = make(x)
+        h.register_hook(widen)
+        with pytest.raises(RuntimeError, match=r"hook widen on a tensor of shape \(2,\) "):
+            (h * 2.0).sum().backward()
+        assert x.grad is None
+
+
+def test_removing_a_hook_twice_does_nothing_the_second_time():
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    double = lambda g: g * 2  # noqa: E731
+    first, _ = x.register_hook(double), x.register_hook(double)
+    first()
+    first()  # no error, and the other registration stays
+    (x * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])

@@ -283,7 +283,17 @@ def _run_hooks(t: Tensor, g):
         out = as_user(fn, (g,))
         if out is not None:
             g = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"gradient hook {_hook_name(fn)} on a tensor of shape {t.shape} returned "
+                    f"a gradient of shape {g.shape}; a hook must return the same shape "
+                    "(or None to keep the gradient)"
+                )
     return g
+
+
+def _hook_name(fn) -> str:
+    return getattr(fn, "__name__", None) or type(fn).__name__
 
 
 def _store_grad(t: Tensor, g, owned: bool, create: bool):

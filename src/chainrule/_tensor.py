@@ -150,13 +150,23 @@ class Tensor:
 
     def register_hook(self, fn: Callable) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None return
-        value replaces the gradient. Returns a function that removes the hook."""
+        value (of the tensor's shape) replaces the gradient. Returns a function that
+        removes the hook (calling it again does nothing)."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require gradients")
+        if not callable(fn):
+            raise TypeError(f"register_hook: expected a callable, got {type(fn).__name__}")
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        return lambda: self._hooks.remove(fn)
+        registered = [True]
+
+        def remove() -> None:
+            if registered:  # once: a second call must not remove another registration
+                registered.clear()
+                self._hooks.remove(fn)
+
+        return remove
 
     def zero_grad(self) -> None:
         """Clear the accumulated gradient (sets ``.grad`` to None)."""
