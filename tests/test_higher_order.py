@@ -411,3 +411,26 @@ def test_grad_differentiates_the_argument_not_other_uses_of_the_same_tensor():
     da, db = cr.grad(lambda a, b: a * b * b, (0, 1))(t, t)
     assert (da.item(), db.item()) == (4.0, 8.0)
     assert t.grad is None
+
+
+def test_a_custom_backward_using_numpy_functions_names_itself_under_create_graph():
+    class NpSin(cr.Function):
+        """d/dx sin x = cos x, but written with NumPy."""
+
+        def forward(self, x):
+            self.saved = (x,)
+            return np.sin(x)
+
+        def backward(self, grad_out):
+            (x,) = self.saved
+            return grad_out * np.cos(x)
+
+    x = cr.tensor(0.5, dtype="float64", requires_grad=True)
+    NpSin()(x).backward()  # first order: arrays, fine
+    assert x.grad == pytest.approx(np.cos(0.5), rel=1e-15)
+    with pytest.raises(
+        TypeError,
+        match=r"NpSin\.backward failed with create_graph=True: .*"
+        r"chainrule ops",
+    ):
+        cr.grad(cr.grad(lambda t: NpSin()(t)))(0.5)

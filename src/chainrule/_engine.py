@@ -186,6 +186,15 @@ def _backward_recorded(node, out: Tensor, g):
     node.saved = _saved_as_tensors(saved, node.inputs, out)
     try:
         return node.backward(g)
+    except TypeError as e:
+        if node._trusted:
+            raise
+        raise TypeError(
+            f"{node.name}.backward failed with create_graph=True: {e}. For gradients of "
+            "gradients, backward is given Tensors (the saved inputs and output, and the "
+            "upstream gradient) and must compute with chainrule ops (cr.cos, operators, "
+            "methods), not NumPy functions"
+        ) from e
     finally:
         node.saved = saved
 
