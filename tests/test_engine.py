@@ -976,3 +976,34 @@ def test_removing_a_hook_twice_does_nothing_the_second_time():
     first()  # no error, and the other registration stays
     (x * 1.0).sum().backward()
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def other():
+        with cr.no_grad():
+            inside.set()
+            release.wait(10)
+        seen["other"] = cr.is_grad_enabled()
+
+    def fresh():
+        seen["fresh"] = cr.is_grad_enabled()
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    inside.wait(10)
+    x = cr.tensor(2.0, requires_grad=True)
+    recorded = (x * 2.0).requires_grad  # another thread is inside no_grad: not this one
+    with cr.no_grad():
+        starter = threading.Thread(target=fresh)
+        starter.start()
+        starter.join()
+    release.set()
+    worker.join()
+    assert recorded
+    assert seen == {"other": True, "fresh": True}
+    assert cr.is_grad_enabled()

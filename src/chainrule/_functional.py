@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -12,11 +13,14 @@ from ._tensor import Tensor, _from_op
 from .ops._shape import Reshape
 
 
-class _Nesting:
-    """How many `grad` evaluations are under way: inside one, results must stay
-    differentiable (the outer transform differentiates them again)."""
+class _Depth(threading.local):
+    """How many `grad` evaluations are under way in this thread: inside one, results must
+    stay differentiable (the outer transform differentiates them again)."""
 
     depth = 0
+
+
+_Nesting = _Depth()
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

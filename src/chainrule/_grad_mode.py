@@ -1,17 +1,25 @@
 """Whether operations record a graph: `no_grad` and `enable_grad`.
 
-The flag lives on a class so the hot path reads one attribute; both context managers
-restore the previous state on exit, even when an exception leaves the block. The same
-machinery (`_SetMode`) sets the flags of anomaly mode and strict mode.
+The flag is one attribute the hot path reads, kept per thread as in PyTorch: a
+``no_grad`` block in one thread does not stop another from recording (each thread starts
+with recording on). Both context managers restore the previous state on exit, even when an
+exception leaves the block. The same machinery (`_SetMode`) sets the flags of anomaly mode
+and strict mode.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
+class _PerThread(threading.local):
+    """A flag with a value per thread; every thread starts with the class default."""
+
     enabled = True
+
+
+_GradMode = _PerThread()
 
 
 def is_grad_enabled() -> bool:
@@ -27,7 +35,7 @@ class _SetMode:
     and re-entering one instance work (each entry pushes the value it replaced).
     """
 
-    flag: type
+    flag: object
     enabled: bool
 
     def __init__(self, func=None):
