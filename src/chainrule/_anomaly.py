@@ -17,7 +17,7 @@ inside the checked forward of each op and inside backward, so the error that nam
 is what you see. Off (the default), all of this costs one flag test per op in forward and
 one per backward call: the engine's per-node loop is unchanged.
 
-Like grad mode, the flag is global to the process (all threads).
+Unlike grad mode (which is per thread), the flag is global to the process (all threads).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ While strict mode is on (``cr.set_strict(True)`` or ``with cr.strict(): ...``), 
 Reads from inside chainrule (an optimizer skipping parameters without a gradient, say)
 never warn: they expect None. Off, strict mode costs one flag test per ``.grad`` read and
 one per accumulation into an existing ``.grad``; nothing on the path of a correct step.
-Like grad mode, the flag is global to the process (all threads).
+Unlike grad mode (which is per thread), the flag is global to the process (all threads).
 """
 
 from __future__ import annotations
