@@ -220,12 +220,7 @@ def _checked_params(params, existing: list[Tensor]) -> list[Tensor]:
 def _check_param(i: int, p) -> None:
     if not isinstance(p, Tensor):
         raise ValueError(f"parameter {i} is a {type(p).__name__}, not a chainrule Tensor")
-    if not p.requires_grad:
-        raise ValueError(
-            f"parameter {i} (shape {p.shape}) does not require gradients; "
-            "create it with requires_grad=True"
-        )
-    if not p.is_leaf:
+    if not p.is_leaf:  # one that does not require gradients is frozen: it gets no step
         raise ValueError(f"parameter {i} is not a leaf tensor (it was computed by an op)")
 
 
