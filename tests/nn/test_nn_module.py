@@ -59,6 +59,20 @@ def test_named_parameters_follow_definition_order():
     assert [n for n, _ in block.named_buffers()] == ["norm.running_mean", "norm.running_var"]
 
 
+def test_modules_in_a_dict_are_found_and_round_trip_through_the_state_dict():
+    class Heads(nn.Module):
+        def __init__(self):
+            self.blocks = {"a": nn.Linear(2, 3), "b": nn.Linear(3, 1), "note": "text"}
+
+    model = Heads()
+    names = ["blocks.a.weight", "blocks.a.bias", "blocks.b.weight", "blocks.b.bias"]
+    assert [n for n, _ in model.named_parameters()] == names
+    assert [n for n, _ in model.named_children()] == ["blocks.a", "blocks.b"]
+    other = Heads()
+    other.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(other.blocks["b"].weight.data, model.blocks["b"].weight.data)
+
+
 def test_a_shared_parameter_is_listed_once():
     layer = nn.Linear(3, 3)
     model = nn.Sequential(layer, nn.ReLU(), layer)

@@ -80,14 +80,16 @@ class Module:
 
     # ----- the walk over attributes ---------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, object]]:
-        """(name, value) of each Parameter, buffer and child Module, in definition order."""
+        """(name, value) of each Parameter, buffer and child Module, in definition order;
+        inside a list or tuple named ``attr.0``, ``attr.1``, …, inside a dict ``attr.key``."""
         for name, value in vars(self).items():
             if isinstance(value, (Parameter, Module)) or name in self._buffer_names:
                 yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
+            elif isinstance(value, (list, tuple, dict)):
+                items = value.items() if isinstance(value, dict) else enumerate(value)
+                for key, item in items:
                     if isinstance(item, (Parameter, Module)):
-                        yield f"{name}.{i}", item
+                        yield f"{name}.{key}", item
 
     def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
         """Parameters and buffers of the whole tree, depth first; each object once."""
