@@ -99,9 +99,20 @@ def test_an_explicit_generator_is_used():
         (0.05, 0.05),
         ("he_uniform", math.sqrt(2 / 300)),
         ("xavier_uniform", math.sqrt(2 / 500)),
+        (np.float32(0.05), 0.05),
+        ("uniform", 0.1 / math.sqrt(12)),  # U(−0.05, 0.05): std = width / √12
     ],
 )
 def test_linear_init_options(option, std):
     layer = nn.Linear(300, 200, init=option, generator=_gen())
     assert layer.weight.data.std() == pytest.approx(std, rel=0.03)
     np.testing.assert_array_equal(layer.bias.data, 0)
+
+
+def test_linear_init_zeros_and_bad_numbers():
+    assert not nn.Linear(3, 2, init="zeros").weight.data.any()
+    for bad in (0.0, -0.1, float("nan"), np.inf):
+        with pytest.raises(ValueError, match="standard deviation must be positive"):
+            nn.Linear(3, 2, init=bad)
+    with pytest.raises(ValueError, match="unknown init 'glorot'"):
+        nn.Linear(3, 2, init="glorot")

@@ -9,6 +9,7 @@ fan_out = out (times the product of any further axes).
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -97,6 +98,14 @@ def ones_(t: Tensor) -> Tensor:
     return t
 
 
+def _small_uniform(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+    return uniform_(t, -0.05, 0.05, generator)  # Keras's RandomUniform default
+
+
+def _zeros(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+    return zeros_(t)
+
+
 _BY_NAME = {
     "he": he_normal_,
     "he_normal": he_normal_,
@@ -105,13 +114,18 @@ _BY_NAME = {
     "xavier_normal": xavier_normal_,
     "xavier_uniform": xavier_uniform_,
     "normal": normal_,
+    "uniform": _small_uniform,
+    "zeros": _zeros,
 }
 
 
 def initialise(t: Tensor, init, generator: np.random.Generator | None = None) -> Tensor:
     """Apply ``init``: a name ("he", "xavier", "normal" for std 0.01, "he_uniform",
-    "xavier_uniform", ...) or a number, the std of a zero-mean normal."""
-    if isinstance(init, (int, float)) and not isinstance(init, bool):
+    "xavier_uniform", "uniform" on ±0.05, "zeros", ...) or a positive number (a Python or
+    NumPy number), the std of a zero-mean normal."""
+    if isinstance(init, numbers.Real) and not isinstance(init, (bool, np.bool_)):
+        if not math.isfinite(init) or init <= 0:
+            raise ValueError(f"init: a standard deviation must be positive and finite, got {init}")
         return normal_(t, 0.0, float(init), generator)
     fn = _BY_NAME.get(init) if isinstance(init, str) else None
     if fn is None:

@@ -93,8 +93,9 @@ class Linear(Module):
     """The Affine layer: ``x @ weight + bias`` with weight of shape (in_features, out_features).
 
     ``init`` chooses the weight initialiser: "he" (default, for ReLU), "xavier" (tanh,
-    sigmoid), "normal" (std 0.01), the other names of `chainrule.nn.init`, or a number
-    used as the std of a normal distribution. The bias starts at zero.
+    sigmoid), "normal" (std 0.01), "he_uniform", "xavier_uniform", "uniform" (on ±0.05,
+    as Keras), "zeros", or a positive number used as the std of a normal distribution.
+    The bias starts at zero.
     """
 
     def __init__(
