@@ -16,6 +16,7 @@ import numpy as np
 
 from ._grad_mode import no_grad
 from ._interrupts import Interrupts
+from ._random import default_generator
 from ._tensor import Tensor
 
 
@@ -243,8 +244,10 @@ def fit(
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
     > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
     tqdm bar with the running loss; None shows it only when stderr is a terminal.
-    ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` (a
-    `TrainState.resume_point()`) continues one mid-epoch, exactly.
+    ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` continues
+    one exactly: a `TrainState.resume_point()` (mid-epoch too), or the training state
+    `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
+    history and random-generator state are restored).
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -262,6 +265,8 @@ def fit(
         if len(val_data) == 0:
             raise ValueError("fit: val_data is empty (0 samples): nothing to validate on")
         _check_finite(val_data, "val_data")
+    if resume_from is not None and "position" in resume_from:  # a checkpoint's state
+        resume_from, history = _from_checkpoint(resume_from, history)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch
@@ -317,6 +322,23 @@ def _check_finite(loader, what: str) -> None:
 
 def _loader_state(loader):
     return loader.state_dict() if hasattr(loader, "state_dict") else None
+
+
+def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, History | None]:
+    """(resume point, history) from a checkpoint's training state; restores the library
+    generator's state when the checkpoint holds one."""
+    try:
+        if history is None and "history" in saved:
+            history = History(**saved["history"])
+        if "rng" in saved:
+            default_generator().bit_generator.state = saved["rng"]
+        point = saved["position"]
+        missing = {"epoch", "batch", "step", "loader_state", "meter"} - set(point)
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
+    if missing:
+        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
+    return point, history
 
 
 def _restore_position(state: TrainState, point: dict) -> None:

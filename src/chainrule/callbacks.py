@@ -10,11 +10,13 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``.
 from __future__ import annotations
 
 import string
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from ._checkpoint import save
+from ._random import default_generator
 
 
 class Callback:
@@ -89,9 +91,16 @@ class ModelCheckpoint(Callback):
     ``path`` may contain ``{epoch}`` (1 for the first) and any logged value, Keras-style
     (``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``); with ``save_best_only`` it is
     written only when ``monitor`` improves. The checkpoint's training state records
-    ``epoch``, the number of epochs done (so ``fit(..., initial_epoch=state["epoch"])``
-    continues after it), and ``step``. ``extra_state`` (a callable returning a dict) adds
-    training state.
+    ``epoch`` (the number of epochs done), ``step``, and what an exact continuation needs:
+    ``position`` (the data loader's state), ``history`` and ``rng`` (the library
+    generator's state, which dropout draws from). To continue as if the run had not
+    stopped, rebuild the model, optimizer and data the same way, then::
+
+        state = cr.load(path, model, optimizer)
+        cr.fit(model, loss_fn, optimizer, data, epochs, resume_from=state)
+
+    ``extra_state`` (a callable given the `TrainState`, returning a dict) adds training
+    state (a schedule's position, say).
     """
 
     def __init__(
@@ -125,8 +134,17 @@ class ModelCheckpoint(Callback):
             raise ValueError(
                 f"ModelCheckpoint: cannot fill in the path {self.path!r}: {e}"
             ) from None
-        done = state.epoch + 1
-        save(path, state.model, state.optimizer, epoch=done, step=state.step, **extra)
+        save(
+            path,
+            state.model,
+            state.optimizer,
+            epoch=state.epoch + 1,
+            step=state.step,
+            position=state.resume_point(),
+            history=asdict(state.history),
+            rng=default_generator().bit_generator.state,
+            **extra,
+        )
 
 
 def _checked_path(path: str) -> str:

@@ -227,6 +227,61 @@ def test_model_checkpoint_extra_state_is_stored(tmp_path):
     assert training["n"] == 3
 
 
+def _dropout_run(epochs, callbacks=(), resume_from=None):
+    """An MLP with dropout and Adam on shuffled data: randomness from both generators."""
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
+    cr.manual_seed(3)
+    model = cr.nn.Sequential(
+        cr.nn.Linear(4, 16, dtype="float64"),
+        cr.nn.ReLU(),
+        cr.nn.Dropout(0.3),
+        cr.nn.Linear(16, 3, dtype="float64"),
+    )
+    opt = cr.optim.Adam(model.parameters(), lr=0.01)
+    if resume_from is not None:
+        resume_from = cr.load(resume_from, model, opt)
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        (X, y),
+        epochs,
+        callbacks=callbacks,
+        batch_size=8,
+        seed=5,
+        progress=False,
+        resume_from=resume_from,
+    )
+    return history, model
+
+
+def test_a_model_checkpoint_resumes_exactly_as_if_the_run_had_not_stopped(tmp_path):
+    whole, model = _dropout_run(6)
+    path = tmp_path / "ckpt.safetensors"
+    _dropout_run(3, [ModelCheckpoint(path, monitor="loss")])
+    cr.manual_seed(99)  # whatever happens in between: the checkpoint brings its own state
+    resumed, model2 = _dropout_run(6, resume_from=path)
+    assert resumed.epoch == whole.epoch == list(range(6))
+    assert resumed.history["loss"] == whole.history["loss"]  # bit for bit
+    for a, b in zip(model.parameters(), model2.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_resume_from_a_state_without_a_position_is_named():
+    model, opt, data = _setup()
+    with pytest.raises(ValueError, match="resume_from's position lacks"):
+        cr.fit(
+            model,
+            cr.nn.SoftmaxCrossEntropy(),
+            opt,
+            data,
+            2,
+            progress=False,
+            resume_from={"position": {"epoch": 1}},
+        )
+
+
 # ----- LearningRateScheduler -------------------------------------------------------------------
 class LrLog:
     def __init__(self):
