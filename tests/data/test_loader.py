@@ -195,3 +195,36 @@ def test_repr_is_informative():
     assert "10 samples" in text
     assert "batch_size=4" in text
     assert "batches=2" in text
+
+
+def test_a_per_sample_dataset_is_stacked_into_batches_pytorch_style():
+    class Samples:  # a list of (x, y) pairs, indexed by one int only
+        def __init__(self, n):
+            self.items = [(np.full(3, i, np.float32), i % 2) for i in range(n)]
+
+        def __len__(self):
+            return len(self.items)
+
+        def __getitem__(self, i):
+            return self.items[i]
+
+    batches = list(DataLoader(Samples(7), batch_size=3, shuffle=True, seed=0))
+    assert [len(x) for x, _ in batches] == [3, 3, 1]
+    X = np.concatenate([x for x, _ in batches])
+    y = np.concatenate([y for _, y in batches])
+    assert X.shape == (7, 3)
+    assert X.dtype == np.float32
+    assert sorted(X[:, 0].astype(int)) == list(range(7))  # every sample once
+    np.testing.assert_array_equal(y, X[:, 0].astype(int) % 2)  # labels stay with samples
+
+
+def test_per_sample_items_that_are_not_pairs_are_named():
+    class Bad:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return [1, 2, 3][i]
+
+    with pytest.raises(TypeError, match="items must be pairs"):
+        list(DataLoader(Bad(), batch_size=2))

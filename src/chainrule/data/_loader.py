@@ -21,7 +21,9 @@ class DataLoader:
 
     Args:
         dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or any object with
-            ``len()`` whose ``dataset[int_array]`` returns a batch ``(X_batch, y_batch)``.
+            ``len()`` whose ``dataset[int_array]`` returns a batch ``(X_batch, y_batch)``
+            or, PyTorch style, whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
+            (the loader then stacks the samples of a batch).
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
@@ -52,6 +54,7 @@ class DataLoader:
         # library generator that dropout and initialisers use
         unused = not self.shuffle and seed is None
         self._rng = np.random.default_rng(0) if unused else generator_from(seed, "DataLoader")
+        self._per_sample = False  # set when the dataset turns out to index one sample only
 
     def __len__(self) -> int:
         n, b = len(self.dataset), self.batch_size
@@ -65,7 +68,17 @@ class DataLoader:
     def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         stop = len(self) * self.batch_size
         for start in range(0, min(stop, len(order)), self.batch_size):
-            yield self.dataset[order[start : start + self.batch_size]]
+            yield self._batch(order[start : start + self.batch_size])
+
+    def _batch(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not self._per_sample:
+            try:
+                return self.dataset[idx]
+            except (TypeError, IndexError):  # a list-backed dataset: one sample per index
+                if isinstance(self.dataset, ArrayDataset):
+                    raise
+                self._per_sample = True
+        return _collate([self.dataset[int(i)] for i in idx])
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state as a JSON-able dict; take it between epochs.
@@ -94,6 +107,18 @@ class DataLoader:
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
         )
+
+
+def _collate(samples: list) -> tuple[np.ndarray, np.ndarray]:
+    """Samples ``(x_i, y_i)`` stacked into a batch ``(X, y)``."""
+    try:
+        xs, ys = zip(*samples)
+        return np.stack([np.asarray(x) for x in xs]), np.stack([np.asarray(y) for y in ys])
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers of "
+            f"one shape each, to be stacked into a batch ({e})"
+        ) from None
 
 
 def _as_dataset(dataset: Any) -> Any:
