@@ -351,3 +351,36 @@ def test_the_error_is_a_floating_point_error_for_the_command_line():
     with pytest.raises(FloatingPointError) as info, cr.detect_anomaly():
         cr.log(cr.tensor([0.0]))
     assert "\n" not in str(info.value)  # one line, as the command line reports it
+
+
+def test_an_overflow_where_two_gradients_meet_is_located():
+    # each Div sends −1/x² = −1e308 (finite); their sum is −inf
+    x = cr.tensor(1e-154, dtype="float64", requires_grad=True)
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
+        (1 / x + 1 / x).backward()
+    e = info.value
+    assert (e.op, e.phase, e.kind) == ("Div", "backward", "non-finite")
+    assert "the sum overflowed" in str(e)
+
+
+def test_an_overflow_accumulating_into_grad_over_two_backward_calls_is_reported():
+    x = cr.tensor(1.0, dtype="float64", requires_grad=True)
+    with cr.detect_anomaly():
+        (x * 1e308).backward()
+        with pytest.raises(cr.AnomalyError, match="left by an earlier backward"):
+            (x * 1e308).backward()
+
+
+def test_a_hook_that_makes_a_nan_is_named_with_its_line():
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+
+    def poison(g):
+        return g * np.nan
+
+    x.register_hook(poison)
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
+        (x * 2.0).sum().backward()
+    e = info.value
+    assert e.op == "hook poison"
+    assert e.lineno == poison.__code__.co_firstlineno
+    assert "from a finite gradient" in str(e)

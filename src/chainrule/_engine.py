@@ -244,6 +244,8 @@ def _send(node, g, grads_in, grads, owned, pending, ready, create):
             else:
                 gi, fresh = _checked(node, t, gi, create)  # converted, or an error
             prev = grads.get(t)
+            if prev is not None and _AnomalyMode.enabled:  # only where gradients meet
+                _anomaly.check_sum(node, t, prev, gi)
             if prev is None:  # the first contribution
                 grads[t] = gi
                 if fresh and not create:
@@ -291,13 +293,16 @@ def _run_hooks(t: Tensor, g):
     for fn in t._hooks:
         out = as_user(fn, (g,))
         if out is not None:
-            g = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
-            if g.shape != t.shape:
+            new = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
+            if new.shape != t.shape:
                 raise RuntimeError(
                     f"gradient hook {_hook_name(fn)} on a tensor of shape {t.shape} returned "
-                    f"a gradient of shape {g.shape}; a hook must return the same shape "
+                    f"a gradient of shape {new.shape}; a hook must return the same shape "
                     "(or None to keep the gradient)"
                 )
+            if _AnomalyMode.enabled:
+                _anomaly.check_hook(t, fn, g, new)
+            g = new
     return g
 
 
@@ -315,6 +320,8 @@ def _store_grad(t: Tensor, g, owned: bool, create: bool):
         return
     if _StrictMode.enabled:  # tested only when adding to an earlier backward's gradient
         _strict.accumulating(t, grad)
+    if _AnomalyMode.enabled:
+        _anomaly.check_accumulated(t, grad, g)
     if create or isinstance(grad, Tensor):
         t._grad = grad + g
     else:
