@@ -34,8 +34,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import read_regular
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; stale temporary files go by age
+    fcntl = None
+
 FORMAT, VERSION = "chainrule-checkpoint", "1"
 _MAX_HEADER = 64 * 1024 * 1024  # a header larger than this is not one we wrote
+# the safetensors dtypes of the arrays `save` writes (bool, integers, floats): others
+# (BF16, the 8-, 6- and 4-bit floats) have no NumPy type and are refused up front
+_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
 
 
 class CheckpointError(ValueError):
@@ -75,10 +85,14 @@ def atomic_write(path, data: bytes) -> Path:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
+            locked = _lock(fd)  # held until closed: other savers see a live writer
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if locked:  # rename while still holding the lock (POSIX allows it)
+                os.replace(tmp, path)
+        if not locked:
+            os.replace(tmp, path)
     except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -109,18 +123,48 @@ def _umask() -> int:
     return mask
 
 
-_STALE_AFTER = 60.0  # seconds: a temporary file this old has no writer any more
+_STALE_AFTER = 60.0  # seconds: without file locks, a temporary file this old has no writer
+
+
+def _lock(fd: int) -> bool:
+    """Take an exclusive lock on our own new temporary file (True), where the platform
+    has ``flock``; a writer's lock dies with its process, so a killed writer's file is
+    unlocked at once."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks: fall back to the age rule
+        return False
+    return True
+
+
+def _abandoned(stale: Path) -> bool:
+    """Whether no live writer holds ``stale``: it is unlocked (where locks exist), or
+    untouched for a minute."""
+    if fcntl is not None:
+        try:
+            fd = os.open(stale, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True  # nobody holds it; our lock goes with the file
+        except OSError:
+            return False  # a writer is at work on it
+        finally:
+            os.close(fd)
+    return time.time() - stale.stat().st_mtime > _STALE_AFTER
 
 
 def _remove_stale(path: Path) -> None:
     """Delete temporary files that a killed writer left beside ``path``: exactly
-    ``.<name>.<8 mkstemp characters>.tmp``, untouched for a minute. Best effort: a file that
-    cannot be removed is left, and the save that just succeeded stays a success."""
+    ``.<name>.<8 mkstemp characters>.tmp`` and held by no live writer. Best effort: a file
+    that cannot be removed is left, and the save that just succeeded stays a success."""
     pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
-    now = time.time()
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         try:
-            if pattern.fullmatch(stale.name) and now - stale.stat().st_mtime > _STALE_AFTER:
+            if pattern.fullmatch(stale.name) and _abandoned(stale):
                 stale.unlink()
         except OSError:
             pass
@@ -141,6 +185,9 @@ def _to_json(obj, tensors: dict, prefix: str) -> str:
     return json.dumps(_encode(obj, tensors, prefix), separators=(",", ":"))
 
 
+_RESERVED = ({"__array__"}, {"__items__"})  # the markers `_decode` reads
+
+
 def _encode(obj, tensors: dict, prefix: str):
     """JSON-able form of ``obj``; arrays are moved into ``tensors`` as ``<prefix>/<n>`` and
     referenced by that key."""
@@ -153,9 +200,14 @@ def _encode(obj, tensors: dict, prefix: str):
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj):
+        if all(isinstance(k, str) for k in obj) and set(obj) not in _RESERVED:
             return {k: _encode(v, tensors, prefix) for k, v in obj.items()}
-        return {"__items__": [[k, _encode(v, tensors, prefix)] for k, v in obj.items()]}
+        # other keys, or a dict that would read back as a reference: stored as pairs
+        return {
+            "__items__": [
+                [_encode(k, tensors, prefix), _encode(v, tensors, prefix)] for k, v in obj.items()
+            ]
+        }
     if isinstance(obj, (list, tuple)):
         return [_encode(v, tensors, prefix) for v in obj]
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -233,13 +285,13 @@ def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     from safetensors.numpy import load as from_bytes
 
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as e:
         raise CheckpointError(f"{path}: cannot read the checkpoint: {e.strerror or e}") from None
     metadata = _header_metadata(path, data)
     try:
         tensors = from_bytes(data)
-    except (SafetensorError, ValueError, TypeError, OverflowError) as e:
+    except (SafetensorError, ValueError, TypeError, OverflowError, KeyError) as e:
         raise CheckpointError(f"{path}: not a valid safetensors file: {e}") from None
     return tensors, metadata
 
@@ -277,6 +329,13 @@ def _header_metadata(path: Path, data: bytes) -> dict[str, str]:
         raise CheckpointError(f"{path}: not a chainrule checkpoint (no format marker)")
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path}: unsupported checkpoint version {meta.get('version')!r}")
+    for name, entry in header.items():
+        dtype = entry.get("dtype") if isinstance(entry, dict) else None
+        if name != "__metadata__" and isinstance(dtype, str) and dtype not in _DTYPES:
+            raise CheckpointError(
+                f"{path}: tensor {name!r} has dtype {dtype!r}, which a chainrule checkpoint "
+                f"never holds (expected one of {', '.join(sorted(_DTYPES))})"
+            )
     return meta
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 import tracemalloc
 
@@ -170,3 +171,11 @@ def test_corrupt_and_truncated_gzip(tmp_path, idx_bytes):
 def test_missing_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         read_idx(tmp_path / "nope")
+
+
+def test_a_path_that_is_not_a_regular_file_is_refused_without_reading(tmp_path):
+    fifo = tmp_path / "train-images-idx3-ubyte"
+    os.mkfifo(fifo)  # opening it for reading in the usual way would block forever
+    with pytest.raises(OSError, match="not a regular file") as info:
+        read_idx(fifo)
+    assert str(fifo) in str(info.value)

@@ -218,8 +218,13 @@ STRUCTURE = {  # name -> (bytes, pattern)
     ),
     "unknown dtype": (
         raw(with_mark(a=entry("Q32", [2], 0, 8)), bytes(8)),
-        r"not a valid safetensors file",
+        r"tensor 'a' has dtype 'Q32'",
     ),
+    # valid safetensors dtypes that have no NumPy type (the library would raise KeyError)
+    **{
+        f"dtype {d}": (raw(with_mark(a=entry(d, [4], 0, 8)), bytes(8)), rf"dtype '{d}'")
+        for d in ("BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2")
+    },
     "negative dimension": (
         raw(with_mark(a=entry("F32", [-2], 0, 8)), bytes(8)),
         r"not a valid safetensors file",

@@ -511,3 +511,27 @@ def test_atomic_write_into_a_missing_directory_fails_cleanly(tmp_path):
     with pytest.raises(FileNotFoundError):
         atomic_write(tmp_path / "missing" / "f.bin", b"x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_that_is_not_a_regular_file_is_refused_without_reading(tmp_path):
+    # a device such as /dev/zero would be read without end, a pipe would block forever
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    with pytest.raises(cr.CheckpointError, match="not a regular file"):
+        cr.load(fifo)
+    with pytest.raises(cr.CheckpointError, match="not a regular file"):
+        cr.load(tmp_path)  # a directory
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(cr.CheckpointError, match="not a regular file"):
+            cr.load("/dev/zero")
+
+
+def test_training_state_that_looks_like_the_format_s_markers_round_trips(tmp_path):
+    path = tmp_path / "c.safetensors"
+    state = {
+        "ref": {"__array__": "training/0"},  # would read back as a reference
+        "pairs": {"__items__": [[1, 2]]},  # would read back as {1: 2}
+        "keys": {(1, 2): "tuple", 3: "int"},
+    }
+    cr.save(path, cr.nn.Linear(2, 2), **state)
+    assert cr.load(path) == state

@@ -177,15 +177,21 @@ def _aged(path, data=b"half", seconds=3600):
 
 
 def test_atomic_write_removes_temporary_files_a_killed_writer_left(tmp_path):
+    fcntl = pytest.importorskip("fcntl")  # POSIX: a live writer holds a lock on its file
     target = tmp_path / "model.safetensors"
     stale = _aged(tmp_path / ".model.safetensors.abc12_yz.tmp")
-    fresh = tmp_path / ".model.safetensors.k3j2h1g0.tmp"  # may belong to a live writer
-    fresh.write_bytes(b"in flight")
+    just_killed = tmp_path / ".model.safetensors.z9y8x7w6.tmp"  # new, but nobody holds it
+    just_killed.write_bytes(b"half")
+    live = tmp_path / ".model.safetensors.k3j2h1g0.tmp"  # a writer at work: locked
+    live.write_bytes(b"in flight")
     other = _aged(tmp_path / ".model.safetensors.best.q1w2e3r4.tmp")  # another file's
-    atomic_write(target, b"new")
+    with open(live, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        atomic_write(target, b"new")
     assert target.read_bytes() == b"new"
     assert not stale.exists()
-    assert fresh.exists()
+    assert not just_killed.exists()
+    assert live.exists()
     assert other.exists()
 
 

@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .._files import open_regular
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _DTYPES = {
     0x08: (np.dtype(">u1"), "unsigned byte"),
@@ -48,8 +50,8 @@ def read_idx(path: str | os.PathLike, max_bytes: int | None = DEFAULT_MAX_BYTES)
     Raises `IDXFormatError` for anything malformed, naming the file and the field.
     """
     name = os.fspath(path)
-    with open(name, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
+    f, size = open_regular(name)  # a device or a pipe would never end (OSError)
+    with f:
         compressed = f.read(2) == _GZIP_MAGIC
         f.seek(0)
         if not compressed:
