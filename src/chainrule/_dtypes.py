@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._quiet import quietly
+
 _FLOATS = (np.float16, np.float32, np.float64)
 _default = np.dtype(np.float32)
 
@@ -32,9 +34,11 @@ def is_floating(dtype: np.dtype) -> bool:
 
 
 def as_array(data, dtype=None) -> np.ndarray:
-    """`data` as an ndarray: arrays keep their dtype, Python data gets the default float."""
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    if isinstance(data, (np.ndarray, np.generic)):
+    """`data` as an ndarray: arrays keep their dtype, Python data gets the default float.
+
+    A value beyond the range of the dtype becomes ±inf without a RuntimeWarning (as
+    ``torch.tensor(1e300)`` gives inf in float32): chainrule's ops give IEEE results
+    quietly (see ``_quiet.py``)."""
+    if dtype is None and isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
-    return np.asarray(data, dtype=_default)
+    return quietly(np.asarray, (data, _default if dtype is None else dtype))

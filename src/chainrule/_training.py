@@ -16,6 +16,7 @@ import numpy as np
 
 from ._grad_mode import no_grad
 from ._interrupts import Interrupts
+from ._quiet import quietly
 from ._random import default_generator
 from ._tensor import Tensor
 
@@ -162,7 +163,7 @@ def input_dtype(model):
 
 def _as_input(x: np.ndarray, dtype) -> Tensor:
     if dtype is not None and x.dtype.kind == "f" and x.dtype != dtype:
-        x = x.astype(dtype)
+        x = quietly(x.astype, (dtype,))  # beyond the dtype's range: ±inf, as IEEE casts give
     return Tensor(x)
 
 
@@ -259,12 +260,12 @@ def fit(
             f"fit: the training data is empty ({len(loader.dataset)} samples, "
             f"batch_size {loader.batch_size}, drop_last {loader.drop_last}): no batch to train on"
         )
-    _check_finite(loader, "the training data")
+    _check_finite(loader, "the training data", input_dtype(model))
     if val_data is not None:
         val_data = _loader(val_data, batch_size, False, None)
         if len(val_data) == 0:
             raise ValueError("fit: val_data is empty (0 samples): nothing to validate on")
-        _check_finite(val_data, "val_data")
+        _check_finite(val_data, "val_data", input_dtype(model))
     if resume_from is not None and "position" in resume_from:  # a checkpoint's state
         resume_from, history = _from_checkpoint(resume_from, history)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
@@ -305,19 +306,34 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
     state.history.fill()
 
 
-def _check_finite(loader, what: str) -> None:
-    """A clear error for NaN or infinity in a dataset's inputs (checked once, up front)."""
-    X = getattr(loader.dataset, "X", None)
-    if not isinstance(X, np.ndarray) or X.dtype.kind not in "fc":
-        return
-    with np.errstate(all="ignore"):  # a sum is finite when every value is (no X-sized mask)
-        if np.isfinite(np.add.reduce(X, axis=None)):
+def _check_finite(loader, what: str, dtype=None) -> None:
+    """A clear error, up front, for NaN or infinity in a dataset's inputs or float targets,
+    and for inputs too large for the model's float ``dtype`` (they would become inf)."""
+    dataset = loader.dataset
+    for name in ("X", "y"):
+        a = getattr(dataset, name, None)
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and a.size:
+            _check_array(a, f"fit: {what} holds", f"{name} of shape {a.shape}", name)
+    X = getattr(dataset, "X", None)
+    if dtype is not None and isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.size:
+        limit = np.finfo(dtype).max
+        if X.dtype.itemsize > np.dtype(dtype).itemsize and np.abs(X).max() > limit:
+            bad = int(np.count_nonzero(np.abs(X) > limit))
+            raise ValueError(
+                f"fit: {what} holds {bad} input values beyond the range of the model's "
+                f"{np.dtype(dtype)} (|x| > {limit:.4g}; X of shape {X.shape}): they would "
+                "become infinite"
+            )
+
+
+def _check_array(a: np.ndarray, prefix: str, where: str, name: str) -> None:
+    with np.errstate(all="ignore"):  # a sum is finite when every value is (no a-sized mask)
+        if np.isfinite(np.add.reduce(a, axis=None)):
             return
-    if not np.isfinite(X).all():  # inf or NaN, or only an overflowing sum: count exactly
-        bad = int(X.size - np.isfinite(X).sum())
-        raise ValueError(
-            f"fit: {what} holds {bad} NaN or infinite input values (X of shape {X.shape})"
-        )
+    if not np.isfinite(a).all():  # inf or NaN, or only an overflowing sum: count exactly
+        bad = int(a.size - np.isfinite(a).sum())
+        kind = "input" if name == "X" else "target"
+        raise ValueError(f"{prefix} {bad} NaN or infinite {kind} values ({where})")
 
 
 def _loader_state(loader):

@@ -670,3 +670,20 @@ def test_loader_settings_given_with_a_data_loader_are_an_error_not_ignored():
             cr.fit(model, loss, opt, loader, 1, progress=False, **kwargs)
     history = cr.fit(model, loss, opt, loader, 1, batch_size=8, shuffle=True, progress=False)
     assert len(history.epoch) == 1  # the loader's own settings, repeated: fine
+
+
+def test_nan_targets_and_inputs_too_large_for_the_model_are_refused_up_front():
+    X, _, _, _ = _classification_data(seed=10)
+    Y = np.random.default_rng(10).normal(size=(len(X), 1))
+    Y[5, 0] = np.nan
+    model = cr.nn.Linear(N_IN, 1)  # float32
+    opt = cr.optim.SGD(model.parameters(), lr=0.01)
+    before = model.weight.data.copy()
+    with pytest.raises(ValueError, match=r"holds 1 NaN or infinite target values \(y of shape"):
+        cr.fit(model, cr.nn.MSELoss(), opt, (X, Y), 1, progress=False)
+    Y[5, 0] = 0.0
+    X = X.copy()
+    X[2, 1] = 1e300  # finite in float64, infinite in the model's float32
+    with pytest.raises(ValueError, match=r"1 input values beyond the range of the model's float32"):
+        cr.fit(model, cr.nn.MSELoss(), opt, (X, Y), 1, progress=False)
+    np.testing.assert_array_equal(model.weight.data, before)
