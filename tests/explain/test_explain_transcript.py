@@ -187,3 +187,40 @@ def test_errors():
         trace.transcript(of=3)
     with pytest.raises(ValueError, match="L is the output"):
         trace.transcript(of="L")
+
+
+# ----- float32: the products run in the tensors' dtype ------------------------------------------
+def test_float32_one_path_is_exact_and_its_locals_stay_float32():
+    a = cr.tensor(0.5, requires_grad=True, name="a")  # float32, the default
+    b = cr.tensor(0.3, requires_grad=True, name="b")
+    trace = explain(cr.sigmoid(a * b + 2.0))
+    # add's local gradient is the number 1: recorded as float32, like everything here
+    assert {e.local.dtype for s in trace.steps for e in s.inputs} == {np.dtype(np.float32)}
+    last = trace.transcript(of="a").splitlines()[-1]
+    # one path, multiplied in float32 as the engine does: the same float32 number exactly
+    assert last.endswith("✓"), last
+    z = np.float32(0.5) * np.float32(0.3) + np.float32(2.0)
+    y = 1 / (1 + np.exp(-z, dtype=np.float32))
+    assert numbers(last) == pytest.approx([y * (1 - y) * 0.3], abs=5e-7)
+
+
+class _Inverse(cr.Function):
+    """inv: d(1/x)/dx = −1/x² — backward divides first, so it rounds unlike local × upstream."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return 1 / x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out / (x * x) * -1
+
+
+def test_one_path_rounding_is_not_blamed_on_paths_meeting():
+    a = cr.tensor(1.7, requires_grad=True, name="a")  # float32: this value rounds differently
+    last = explain(cr.sigmoid(_Inverse()(a))).transcript(of="a").splitlines()[-1]
+    assert "≈" in last
+    assert "paths" not in last
+    assert "a node's backward rounds its own arithmetic" in last
+    y = 1 / (1 + math.exp(-1 / 1.7))  # ∂L/∂a = σ'(1/a) × (−1/a²)
+    assert numbers(last.split("≈")[0]) == pytest.approx([-y * (1 - y) / 1.7**2], abs=5e-6)

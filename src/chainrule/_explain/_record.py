@@ -128,6 +128,11 @@ def _locals(node, out: Tensor, elementwise_locals) -> tuple:
 
 
 def _as_float(a, dtype) -> np.ndarray:
+    """A copy of a local gradient as an array. A Python number (add's 1, neg's −1) and a
+    mask take the input's ``dtype``: NumPy keeps an array's dtype when it multiplies it by
+    a Python number, so the engine's product runs in that dtype, not in float64."""
+    if type(a) in (bool, int, float):  # not NumPy's scalars, which keep their dtype
+        return np.array(a, dtype=dtype)
     a = np.array(a.data if isinstance(a, Tensor) else a)  # a copy
     return a.astype(dtype) if a.dtype == bool else a
 
