@@ -224,3 +224,36 @@ def test_one_path_rounding_is_not_blamed_on_paths_meeting():
     assert "a node's backward rounds its own arithmetic" in last
     y = 1 / (1 + math.exp(-1 / 1.7))  # ∂L/∂a = σ'(1/a) × (−1/a²)
     assert numbers(last.split("≈")[0]) == pytest.approx([-y * (1 - y) / 1.7**2], abs=5e-6)
+
+
+# ----- decimals: no nonzero number is written as 0 ----------------------------------------------
+def test_few_decimals_never_write_a_nonzero_path_as_zero():
+    d, g = seed_deltas(WEIGHTS), seed_gradients(WEIGHTS)
+    text = explain(examples.seed_network(), decimals=3).transcript(of="W1", lr=LR)
+    lines = [line.strip() for line in text.splitlines()]
+    p1 = d["dE_do1"] * d["do1_dz3"] * WEIGHTS["W5"] * d["dh1_dz1"] * 0.1  # 0.00055995
+    p2 = d["dE_do2"] * d["do2_dz4"] * WEIGHTS["W7"] * d["dh1_dz1"] * 0.1  # 0.00024893
+    assert numbers(lines[3]) == pytest.approx([p1], rel=1e-2)
+    assert numbers(lines[6]) == pytest.approx([p2], rel=1e-2)
+    # the sum line holds as written: 5.60e-4 + 2.49e-4 = 8.09e-4
+    a, b, total = numbers(lines[7].split("=", 1)[1])
+    assert a + b == pytest.approx(total, abs=1e-6)
+    assert total == pytest.approx(g["W1"], rel=1e-2)
+    # W1⁺ = 0.3 − 0.5 × 8.09e-4: the gradient is shown, not 0.001 or 0.000
+    old, lr, grad, new = numbers(lines[-1].split("=", 2)[2])
+    assert (old, lr) == (0.3, 0.5)
+    assert grad == pytest.approx(g["W1"], rel=1e-2)
+    assert new == pytest.approx(0.3 - 0.5 * g["W1"], abs=5e-4)
+
+
+@pytest.mark.parametrize("decimals", range(11))
+def test_any_decimals_write_every_nonzero_number_nonzero(decimals):
+    for x in (2.5e-9, 3e-5, 2.4893e-4, 4.9e-3, 0.06, 0.5, 0.99, 7.0, 1234.5, 3e9):
+        for signed in (x, -x):
+            w = leaf(1.0, "w")
+            c = cr.tensor(signed, dtype="float64", name="c")
+            last = explain(w * c, decimals=decimals).transcript(of=w).splitlines()[-1]
+            (written,) = numbers(last.split("=")[1])  # engine: ∂L/∂w = c
+            assert written != 0, last
+            assert math.copysign(1, written) == math.copysign(1, signed), last
+            assert abs(written - signed) <= 0.5 * abs(signed), last  # the leading digit
