@@ -257,3 +257,17 @@ def test_any_decimals_write_every_nonzero_number_nonzero(decimals):
             assert written != 0, last
             assert math.copysign(1, written) == math.copysign(1, signed), last
             assert abs(written - signed) <= 0.5 * abs(signed), last  # the leading digit
+
+
+# ----- a path of one factor keeps the ∂a/∂b form ---------------------------------------------
+def test_a_one_factor_path_names_its_factor():
+    x = leaf(2.0, "x")
+    trace = explain(x * x + x)  # L = x² + x: paths x·1, x·1 and 1; by hand 2 + 2 + 1 = 5
+    lines = [line.strip() for line in trace.transcript(of="x").splitlines()]
+    assert lines[7] == "path 3: ∂L/∂x = 1"
+    assert lines[8] == "∂L/∂x = 2 + 2 + 1 = 5"
+    tex = trace.transcript(of="x", fmt="latex")
+    assert "\\text{path 3} &= \\frac{\\partial L}{\\partial x} = 1 \\\\" in tex
+    # the transcript of a single one-factor path still writes it once
+    y = leaf(2.0, "y")
+    assert explain(y + 3.0).transcript(of=y).splitlines()[1].strip() == "∂L/∂y = 1"

@@ -31,12 +31,13 @@ def _update_line(data: dict) -> str:
 
 
 # ----- scalar transcripts --------------------------------------------------------------------
-def _term_lines(term: dict, head: str) -> list[str]:
-    """``head chain`` / ``= factors`` / ``= product`` (fewer lines for a single factor)."""
+def _term_lines(term: dict, head: str, whole: bool = False) -> list[str]:
+    """``head chain`` / ``= factors`` / ``= product``; a single factor on one line,
+    ``head ∂a/∂b = value`` (just ``head value`` when ``head`` is that factor already)."""
     pad = " " * (width(head) - 2)
     names = " × ".join(_d(num, den) for num, den, _ in term["factors"])
     if len(term["factors"]) == 1:
-        return [f"{head}{term['text']}"]
+        return [f"{head}{term['text']}" if whole else f"{head}{names} = {term['text']}"]
     values = _times([text for _, _, text in term["factors"]])
     return [f"{head}{names}", f"{pad}= {values}", f"{pad}= {term['text']}"]
 
@@ -47,7 +48,7 @@ def _scalar_text(data: dict, lang: str) -> list[str]:
     lines = []
     terms = data["terms"]
     if len(terms) == 1:
-        lines += _term_lines(terms[0], f"{whole} = ")
+        lines += _term_lines(terms[0], f"{whole} = ", whole=True)
     else:
         for i, term in enumerate(terms, 1):
             lines += _term_lines(term, label(lang, "tr_path", i=i) + ": ")
@@ -112,8 +113,10 @@ def _scalar_latex(data: dict, lang: str) -> str:
         head = whole if len(data["terms"]) == 1 else f"\\text{{{label(lang, 'tr_path', i=i)}}}"
         chain = " \\times ".join(_frac(num, den) for num, den, _ in term["factors"])
         values = _tex_times([text for _, _, text in term["factors"]])
-        if len(term["factors"]) == 1:
+        if len(term["factors"]) == 1 and len(data["terms"]) == 1:
             rows.append(f"{head} &= {term['text']}")
+        elif len(term["factors"]) == 1:
+            rows.append(f"{head} &= {chain} = {term['text']}")
         else:
             rows.append(f"{head} &= {chain} = {values} = {term['text']}")
     if len(data["terms"]) > 1:
