@@ -24,7 +24,9 @@ from ._naming import op_name
 from ._values import MAX_ELEMENTS, number, shape
 
 GREEN, RED = "#2e7d32", "#c62828"
-FONT = "Helvetica,Arial,sans-serif"
+#: Latin fonts first, then fonts with Hangul (Linux, Windows, macOS), so that Korean labels
+#: (lang="ko", or a tensor's own name) render as text, not boxes; the same in every graph
+FONT = "Helvetica,Arial,Noto Sans CJK KR,NanumGothic,Malgun Gothic,AppleGothic,sans-serif"
 FORMATS = ("svg", "png", "pdf")
 _SYMBOLS = {
     "Add": "+",
