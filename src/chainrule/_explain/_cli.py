@@ -89,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", dest="format",
                         help="text (default), markdown or latex")  # fmt: skip
     parser.add_argument("--table", action="store_true",
-                        help="seed-network: also print the whole table")  # fmt: skip
+                        help="seed-network: also the whole table (not with latex)")  # fmt: skip
     parser.add_argument("--dot", metavar="FILE", help="write the annotated graph as DOT text")
     parser.add_argument("--render", metavar="FILE",
                         help="draw the graph with Graphviz (.svg, .png, .pdf)")  # fmt: skip
@@ -102,6 +102,8 @@ def main(args: argparse.Namespace) -> int:
         if not args.list_examples:
             print("chainrule explain: choose an example with --example NAME", file=sys.stderr)
         return 0 if args.list_examples else 2
+    if args.table and args.format == "latex":
+        raise ValueError("--table has no LaTeX form: use --format text or markdown for the table")
     _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     if args.dot:  # the files first: a failure shows before anything is printed
