@@ -377,3 +377,15 @@ def test_gradients_summed_over_broadcast_axes_are_marked():
     assert not rows["add1"].endswith("Σ")
     assert "Σ = summed over the broadcast axes" in text.splitlines()[1]
     assert "Σ = summed" not in explain(examples.apple()).table()
+
+
+def test_trailing_zeros_are_dropped_within_a_few_epsilons_as_the_docs_say():
+    eps = np.finfo(np.float64).eps
+    product = 0.1 * 0.7  # stored as 0.06999999999999999, 1 epsilon (relative) from 0.07
+    assert product != 0.07
+    assert abs(product - 0.07) <= 4 * eps * 0.07
+    a, b = cr.tensor(0.1, dtype="float64"), cr.tensor(0.7, dtype="float64", requires_grad=True)
+    assert explain(a * b).table().startswith("Backward pass of L = 0.07: ")
+    further = 0.07 * (1 + 1e-14)  # about 45 epsilons away: the zeros show it is not 0.07
+    c = cr.tensor(further, dtype="float64", requires_grad=True)
+    assert explain(c * 1.0).table().startswith("Backward pass of L = 0.07000000: ")
