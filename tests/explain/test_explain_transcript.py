@@ -221,7 +221,7 @@ def test_one_path_rounding_is_not_blamed_on_paths_meeting():
     last = explain(cr.sigmoid(_Inverse()(a))).transcript(of="a").splitlines()[-1]
     assert "≈" in last
     assert "paths" not in last
-    assert "a node's backward rounds its own arithmetic" in last
+    assert "each node's backward rounds in its own order of operations" in last
     y = 1 / (1 + math.exp(-1 / 1.7))  # ∂L/∂a = σ'(1/a) × (−1/a²)
     assert numbers(last.split("≈")[0]) == pytest.approx([-y * (1 - y) / 1.7**2], abs=5e-6)
 
