@@ -20,15 +20,21 @@ from ._tensor import Tensor
 def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> int:
     """Check every node of ``output``'s graph locally; return how many were checked.
 
-    Raises `GradcheckError` naming the first node (op, position, input) whose analytic
-    local gradient disagrees with finite differences. Call it before ``backward`` (which
-    releases the graph). Inputs are evaluated in float64.
+    Raises `GradcheckError` naming the first node whose backward disagrees with finite
+    differences: its op, its position in forward order (inputs first, counting from 1 --
+    not explain's step numbers, which count backward from the output) and the input.
+    Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64.
     """
     rng = np.random.default_rng(0)
     nodes = _forward_order(output)
-    for position, node in enumerate(nodes):
-        _check_node(node, position, rng, eps, atol, rtol)
+    for position, node in enumerate(nodes, 1):
+        _check_node(node, _where(node, position, len(nodes)), rng, eps, atol, rtol)
     return len(nodes)
+
+
+def _where(node, position: int, total: int) -> str:
+    """``Mul (node 2 of 6 in forward order, counting from 1)``."""
+    return f"{node.name} (node {position} of {total} in forward order, counting from 1)"
 
 
 def _forward_order(output: Tensor) -> list:
@@ -48,7 +54,7 @@ def _forward_order(output: Tensor) -> list:
     return order
 
 
-def _check_node(node, position: int, rng, eps: float, atol: float, rtol: float) -> None:
+def _check_node(node, where: str, rng, eps: float, atol: float, rtol: float) -> None:
     if node.released:
         raise RuntimeError("check_graph: the graph was released by backward; call it before")
     arrays = [_float64(t.data) for t in node.inputs]
@@ -62,11 +68,11 @@ def _check_node(node, position: int, rng, eps: float, atol: float, rtol: float) 
         with silenced():
             numeric = _numeric_vjp(node, arrays, i, v, eps)
         if not np.all(np.isfinite(numeric)):
-            raise GradcheckError(_undefined(node, position, i, numeric, eps))
+            raise GradcheckError(_undefined(where, i, numeric, eps))
         got = np.zeros_like(numeric) if analytic[i] is None else np.asarray(analytic[i])
         err = np.abs(got - numeric)
         if np.shape(got) != numeric.shape or not np.all(err <= atol + rtol * np.abs(numeric)):
-            raise GradcheckError(_message(node, position, i, got, numeric))
+            raise GradcheckError(_message(where, i, got, numeric))
 
 
 def _float64(a: np.ndarray) -> np.ndarray:
@@ -102,24 +108,31 @@ def _numeric_vjp(node, arrays, i: int, v, eps: float) -> np.ndarray:
     return grad
 
 
-def _undefined(node, position: int, i: int, numeric, eps: float) -> str:
+def _undefined(where: str, i: int, numeric, eps: float) -> str:
     k = int(np.argmin(np.isfinite(numeric)))
     index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
     return (
-        f"check_graph: node {position} ({node.name}), input {i}, index {index}: the finite "
+        f"check_graph: {where}, input {i}, index {index}: the finite "
         f"difference is {numeric.flat[k]} (a step of ±{eps:g} leaves the function's domain or "
         "overflows), so this node cannot be checked here; use a smaller eps or another point"
     )
 
 
-def _message(node, position: int, i: int, got, numeric) -> str:
+def _message(where: str, i: int, got, numeric) -> str:
+    """The numbers compared are vector–Jacobian products with a random upstream gradient
+    v, not the local gradient itself: backward(v) against finite differences of
+    ⟨v, forward⟩."""
     if np.shape(got) != numeric.shape:
-        detail = f"returned shape {np.shape(got)} for an input of shape {numeric.shape}"
+        detail = f"backward returned shape {np.shape(got)} for an input of shape {numeric.shape}"
     else:
         k = int(np.argmax(np.abs(got - numeric)))
         index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
-        detail = f"at index {index}: analytic {got.flat[k]:.10g} vs numeric {numeric.flat[k]:.10g}"
+        detail = (
+            f"at index {index}, its product with a random upstream gradient v differs: "
+            f"analytic {got.flat[k]:.10g} (backward(v)) vs numeric {numeric.flat[k]:.10g} "
+            "(finite differences of ⟨v, forward⟩)"
+        )
     return (
-        f"check_graph: node {position} ({node.name}) has a wrong backward for input {i}, "
-        f"{detail} — this is the first node whose local gradient disagrees"
+        f"check_graph: {where} has a wrong backward for input {i}: {detail} — the first "
+        "node in forward order whose backward disagrees"
     )

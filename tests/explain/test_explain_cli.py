@@ -153,3 +153,17 @@ def test_sigmoid_graph_report_sets_the_four_local_gradients_against_the_fused_on
     want = [-(y**2), 1.0, math.exp(-x), -1.0, y * (1 - y), y * (1 - y)]
     assert [float(line.rsplit(" = ", 1)[1]) for line in lines] == pytest.approx(want, abs=5e-9)
     assert lines[-1].strip().startswith("∂y_node/∂x = y(1 − y) = ")
+
+
+def test_table_with_latex_is_refused_in_one_line(capsys):
+    from chainrule._cli import main as chainrule_main
+
+    argv = ["explain", "--example", "seed-network", "--format", "latex", "--table"]
+    code = chainrule_main(argv)
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert out == ""
+    assert err == (
+        "chainrule explain: error: --table has no LaTeX form: "
+        "use --format text or markdown for the table\n"
+    )

@@ -142,3 +142,29 @@ def test_ci_has_graphviz_so_the_render_tests_ran():
     # letting the render tests above skip quietly.
     if os.environ.get("CHAINRULE_REQUIRE_GRAPHVIZ") == "1":
         assert HAS_DOT, "CHAINRULE_REQUIRE_GRAPHVIZ=1 but Graphviz 'dot' is not on PATH"
+
+
+KOREAN_FONTS = ("Noto Sans CJK KR", "NanumGothic", "Malgun Gothic", "AppleGothic")
+
+
+def test_korean_labels_name_fonts_that_have_hangul():
+    dot = explain(examples.add_mul(), lang="ko").to_dot()
+    assert dot == explain(examples.add_mul(), lang="ko").to_dot()
+    lists = re.findall(r'fontname="([^"]*)"', dot)
+    assert len(lists) == 3  # graph, node and edge defaults
+    for fonts in lists:
+        names = fonts.split(",")
+        assert names[:2] == ["Helvetica", "Arial"]  # Latin text looks as before
+        assert set(KOREAN_FONTS) <= set(names)
+        assert names[-1] == "sans-serif"
+
+
+@pytest.mark.skipif(
+    not HAS_DOT, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
+)
+def test_rendered_svg_asks_for_the_korean_fonts(tmp_path):
+    svg = explain(examples.add_mul(), lang="ko").render(tmp_path / "ko.svg").read_text("utf-8")
+    assert "순전파" in svg
+    families = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert families
+    assert all("Noto Sans CJK KR" in f and "Malgun Gothic" in f for f in families)

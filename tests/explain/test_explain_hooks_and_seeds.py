@@ -38,6 +38,9 @@ def test_a_hook_on_a_fan_out_value_shows_the_branch_sum_and_the_hooks_result():
     text = trace.transcript(of="w")
     assert "∂L/∂w = 12 + 12 + 2 = 26" in text  # the chain rule alone
     assert "engine: ∂L/∂w = 260 ✗ (a gradient hook on h changed what the engine passed on" in text
+    # the graph's fan-out box: Σ of the branches, then the hook's result on its own line
+    (box,) = [line for line in trace.to_dot().splitlines() if line.startswith("  v2 [")]
+    assert ">Σ 13<BR/>after its hook: 130</FONT>" in box
 
 
 def test_a_hook_on_a_leaf_shows_what_reaches_grad():

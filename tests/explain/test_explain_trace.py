@@ -377,3 +377,39 @@ def test_gradients_summed_over_broadcast_axes_are_marked():
     assert not rows["add1"].endswith("Σ")
     assert "Σ = summed over the broadcast axes" in text.splitlines()[1]
     assert "Σ = summed" not in explain(examples.apple()).table()
+
+
+def test_trailing_zeros_are_dropped_within_a_few_epsilons_as_the_docs_say():
+    eps = np.finfo(np.float64).eps
+    product = 0.1 * 0.7  # stored as 0.06999999999999999, 1 epsilon (relative) from 0.07
+    assert product != 0.07
+    assert abs(product - 0.07) <= 4 * eps * 0.07
+    a, b = cr.tensor(0.1, dtype="float64"), cr.tensor(0.7, dtype="float64", requires_grad=True)
+    assert explain(a * b).table().startswith("Backward pass of L = 0.07: ")
+    further = 0.07 * (1 + 1e-14)  # about 45 epsilons away: the zeros show it is not 0.07
+    c = cr.tensor(further, dtype="float64", requires_grad=True)
+    assert explain(c * 1.0).table().startswith("Backward pass of L = 0.07000000: ")
+
+
+def test_a_model_names_its_parameters():
+    model = cr.nn.Sequential(cr.nn.Linear(2, 3), cr.nn.Sigmoid(), cr.nn.Linear(3, 1))
+    x = np.array([[0.1, 0.2]], dtype=np.float32)
+    trace = explain((model(cr.tensor(x)) ** 2).sum(), model=model)
+    found = [v.name for v in trace.values if v.kind == "parameter"]
+    assert found == ["0.weight", "0.bias", "2.weight", "2.bias"]  # not w1 … w4
+    # by hand in NumPy: L = (σ(xW0 + b0)W2 + b2)², so ∂L/∂b2 = 2·out, ∂L/∂b0 = 2·out·W2ᵀ·h(1 − h)
+    w0, b0, w2, b2 = (p.data for p in model.parameters())
+    h = 1 / (1 + np.exp(-(x @ w0 + b0)))
+    out = h @ w2 + b2
+    np.testing.assert_allclose(trace["2.bias"].grad, 2 * out[0], rtol=1e-6)
+    np.testing.assert_allclose(trace["0.bias"].grad, (2 * out @ w2.T * h * (1 - h))[0], rtol=1e-5)
+    assert "Chain rule for ∂L/∂2.bias" in trace.transcript(of="2.bias")
+
+
+def test_a_model_does_not_rename_a_named_parameter():
+    model = cr.nn.Linear(2, 1)
+    model.weight.name = "W"
+    trace = explain(model(cr.tensor([[1.0, 2.0]])).sum(), model=model)
+    assert [v.name for v in trace.values if v.kind == "parameter"] == ["W", "bias"]
+    with pytest.raises(TypeError, match=r"model must be an nn\.Module"):
+        explain(model(cr.tensor([[1.0, 2.0]])).sum(), model="linear")

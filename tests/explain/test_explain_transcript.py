@@ -187,3 +187,87 @@ def test_errors():
         trace.transcript(of=3)
     with pytest.raises(ValueError, match="L is the output"):
         trace.transcript(of="L")
+
+
+# ----- float32: the products run in the tensors' dtype ------------------------------------------
+def test_float32_one_path_is_exact_and_its_locals_stay_float32():
+    a = cr.tensor(0.5, requires_grad=True, name="a")  # float32, the default
+    b = cr.tensor(0.3, requires_grad=True, name="b")
+    trace = explain(cr.sigmoid(a * b + 2.0))
+    # add's local gradient is the number 1: recorded as float32, like everything here
+    assert {e.local.dtype for s in trace.steps for e in s.inputs} == {np.dtype(np.float32)}
+    last = trace.transcript(of="a").splitlines()[-1]
+    # one path, multiplied in float32 as the engine does: the same float32 number exactly
+    assert last.endswith("✓"), last
+    z = np.float32(0.5) * np.float32(0.3) + np.float32(2.0)
+    y = 1 / (1 + np.exp(-z, dtype=np.float32))
+    assert numbers(last) == pytest.approx([y * (1 - y) * 0.3], abs=5e-7)
+
+
+class _Inverse(cr.Function):
+    """inv: d(1/x)/dx = −1/x² — backward divides first, so it rounds unlike local × upstream."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return 1 / x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out / (x * x) * -1
+
+
+def test_one_path_rounding_is_not_blamed_on_paths_meeting():
+    a = cr.tensor(1.7, requires_grad=True, name="a")  # float32: this value rounds differently
+    last = explain(cr.sigmoid(_Inverse()(a))).transcript(of="a").splitlines()[-1]
+    assert "≈" in last
+    assert "paths" not in last
+    assert "each node's backward rounds in its own order of operations" in last
+    y = 1 / (1 + math.exp(-1 / 1.7))  # ∂L/∂a = σ'(1/a) × (−1/a²)
+    assert numbers(last.split("≈")[0]) == pytest.approx([-y * (1 - y) / 1.7**2], abs=5e-6)
+
+
+# ----- decimals: no nonzero number is written as 0 ----------------------------------------------
+def test_few_decimals_never_write_a_nonzero_path_as_zero():
+    d, g = seed_deltas(WEIGHTS), seed_gradients(WEIGHTS)
+    text = explain(examples.seed_network(), decimals=3).transcript(of="W1", lr=LR)
+    lines = [line.strip() for line in text.splitlines()]
+    p1 = d["dE_do1"] * d["do1_dz3"] * WEIGHTS["W5"] * d["dh1_dz1"] * 0.1  # 0.00055995
+    p2 = d["dE_do2"] * d["do2_dz4"] * WEIGHTS["W7"] * d["dh1_dz1"] * 0.1  # 0.00024893
+    assert numbers(lines[3]) == pytest.approx([p1], rel=1e-2)
+    assert numbers(lines[6]) == pytest.approx([p2], rel=1e-2)
+    # the sum line holds as written: 5.60e-4 + 2.49e-4 = 8.09e-4
+    a, b, total = numbers(lines[7].split("=", 1)[1])
+    assert a + b == pytest.approx(total, abs=1e-6)
+    assert total == pytest.approx(g["W1"], rel=1e-2)
+    # W1⁺ = 0.3 − 0.5 × 8.09e-4: the gradient is shown, not 0.001 or 0.000
+    old, lr, grad, new = numbers(lines[-1].split("=", 2)[2])
+    assert (old, lr) == (0.3, 0.5)
+    assert grad == pytest.approx(g["W1"], rel=1e-2)
+    assert new == pytest.approx(0.3 - 0.5 * g["W1"], abs=5e-4)
+
+
+@pytest.mark.parametrize("decimals", range(11))
+def test_any_decimals_write_every_nonzero_number_nonzero(decimals):
+    for x in (2.5e-9, 3e-5, 2.4893e-4, 4.9e-3, 0.06, 0.5, 0.99, 7.0, 1234.5, 3e9):
+        for signed in (x, -x):
+            w = leaf(1.0, "w")
+            c = cr.tensor(signed, dtype="float64", name="c")
+            last = explain(w * c, decimals=decimals).transcript(of=w).splitlines()[-1]
+            (written,) = numbers(last.split("=")[1])  # engine: ∂L/∂w = c
+            assert written != 0, last
+            assert math.copysign(1, written) == math.copysign(1, signed), last
+            assert abs(written - signed) <= 0.5 * abs(signed), last  # the leading digit
+
+
+# ----- a path of one factor keeps the ∂a/∂b form ---------------------------------------------
+def test_a_one_factor_path_names_its_factor():
+    x = leaf(2.0, "x")
+    trace = explain(x * x + x)  # L = x² + x: paths x·1, x·1 and 1; by hand 2 + 2 + 1 = 5
+    lines = [line.strip() for line in trace.transcript(of="x").splitlines()]
+    assert lines[7] == "path 3: ∂L/∂x = 1"
+    assert lines[8] == "∂L/∂x = 2 + 2 + 1 = 5"
+    tex = trace.transcript(of="x", fmt="latex")
+    assert "\\text{path 3} &= \\frac{\\partial L}{\\partial x} = 1 \\\\" in tex
+    # the transcript of a single one-factor path still writes it once
+    y = leaf(2.0, "y")
+    assert explain(y + 3.0).transcript(of=y).splitlines()[1].strip() == "∂L/∂y = 1"

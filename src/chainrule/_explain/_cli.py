@@ -19,9 +19,9 @@ from ._dot import GraphvizNotFoundError
 from ._examples import SEED_LR, add_mul, apple, seed_network, sigmoid_graph, softmax_with_loss
 from ._format import fmt
 from ._labels import LANGS, label
+from ._latex import tex_math, tex_text
 from ._record import explain
 from ._transcript import FORMATS
-from ._transcript_text import tex_name
 
 _DIGITS = re.compile(r"(\d+)")
 #: the seed network's tensors in the order the tutorial computes them
@@ -89,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", dest="format",
                         help="text (default), markdown or latex")  # fmt: skip
     parser.add_argument("--table", action="store_true",
-                        help="seed-network: also print the whole table")  # fmt: skip
+                        help="seed-network: also the whole table (not with latex)")  # fmt: skip
     parser.add_argument("--dot", metavar="FILE", help="write the annotated graph as DOT text")
     parser.add_argument("--render", metavar="FILE",
                         help="draw the graph with Graphviz (.svg, .png, .pdf)")  # fmt: skip
@@ -102,6 +102,8 @@ def main(args: argparse.Namespace) -> int:
         if not args.list_examples:
             print("chainrule explain: choose an example with --example NAME", file=sys.stderr)
         return 0 if args.list_examples else 2
+    if args.table and args.format == "latex":
+        raise ValueError("--table has no LaTeX form: use --format text or markdown for the table")
     _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     if args.dot:  # the files first: a failure shows before anything is printed
@@ -148,7 +150,9 @@ def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:
 
 
 def _heading(text: str, fmt_: str) -> str:
-    return {"text": text, "markdown": f"## {text}", "latex": f"\\section*{{{text}}}"}[fmt_]
+    if fmt_ == "latex":
+        return f"\\section*{{{tex_text(text)}}}"
+    return f"## {text}" if fmt_ == "markdown" else text
 
 
 def _tables(trace, fmt_: str) -> list[str]:
@@ -174,8 +178,8 @@ def _section(title: str, lines: list[tuple[str, str]], fmt_: str) -> str:
     if fmt_ == "markdown":
         return f"**{title}**\n\n" + "\n".join(f"- {n} = {v}" for n, v in lines)
     if fmt_ == "latex":
-        body = " \\\\\n".join(f"${tex_name(n)} = {v}$" for n, v in lines)
-        return f"\\paragraph{{{title}}}\n{body}"
+        body = " \\\\\n".join(f"${tex_math(n)} = {v}$" for n, v in lines)
+        return f"\\paragraph{{{tex_text(title)}}}\n{body}"
     return f"{title}:\n" + "\n".join(f"  {n} = {v}" for n, v in lines)
 
 

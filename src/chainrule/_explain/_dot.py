@@ -4,7 +4,8 @@ Value nodes are boxes (parameters filled, constants as plain text, the output bo
 nodes are circles holding the op's symbol and step number, with the rule as tooltip. Each
 edge is drawn twice, as the tutorials draw it: forward, in green, labelled with the value
 that flows; backward, dashed red, labelled with the gradient the engine sent. A value used
-by several nodes (fan-out) has a double border and shows Σ, the sum of its branches.
+by several nodes (fan-out) has a double border and shows Σ, the sum of its branches, and
+below it, when a gradient hook changed that sum, what the hook returned.
 
 The text depends only on the trace, so the same graph always gives the same DOT.
 """
@@ -23,7 +24,9 @@ from ._naming import op_name
 from ._values import MAX_ELEMENTS, number, shape
 
 GREEN, RED = "#2e7d32", "#c62828"
-FONT = "Helvetica,Arial,sans-serif"
+#: Latin fonts first, then fonts with Hangul (Linux, Windows, macOS), so that Korean labels
+#: (lang="ko", or a tensor's own name) render as text, not boxes; the same in every graph
+FONT = "Helvetica,Arial,Noto Sans CJK KR,NanumGothic,Malgun Gothic,AppleGothic,sans-serif"
 FORMATS = ("svg", "png", "pdf")
 _SYMBOLS = {
     "Add": "+",
@@ -81,9 +84,17 @@ def _value_node(trace, v) -> str:
         text += f" = {_html(fmt(trace, v))}"
     if v.is_fanout:
         attrs["peripheries"] = "2"
-        text += f'<BR/><FONT COLOR="{RED}">Σ {_html(_short(trace, v, v.grad))}</FONT>'
+        text += f'<BR/><FONT COLOR="{RED}">{_html(_fanout_sum(trace, v))}</FONT>'
     text = text.replace("\n", "<BR/>")
     return f"  v{v.index} [{_attrs(attrs)}, label=<{text}>];"
+
+
+def _fanout_sum(trace, v) -> str:
+    """Σ of the branches; when a hook changed it, what the hook returned on a second line."""
+    if v.before_hooks is None:
+        return f"Σ {_short(trace, v, v.grad)}"
+    after = label(trace.lang, "hooked", value=_short(trace, v, v.grad))
+    return f"Σ {_short(trace, v, v.before_hooks)}\n{after}"
 
 
 def _op_node(trace, step) -> str:

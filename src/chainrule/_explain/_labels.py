@@ -44,6 +44,10 @@ _EN = {
     "tr_close": (
         "(equal up to rounding: the engine adds the paths where they meet, then multiplies)"
     ),
+    "tr_close_one": (
+        "(equal up to rounding: each node's backward rounds in its own order of operations, "
+        "and the engine rounds each gradient to its tensor's dtype)"
+    ),
     "tr_update": "update with learning rate η = {lr}",
     "hooked": "after its hook: {value}",
     "tr_hooked": (
@@ -101,6 +105,10 @@ _KO = {
     "tr_path": "경로 {i}",
     "tr_engine": "엔진 값",
     "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
+    "tr_close_one": (
+        "(반올림 오차 안에서 같다: 노드의 backward는 자신의 계산 순서로 반올림하고, "
+        "엔진은 기울기를 각 텐서의 dtype으로 반올림한다)"
+    ),
     "tr_update": "학습률 η = {lr}로 갱신",
     "hooked": "훅을 거친 뒤: {value}",
     "tr_hooked": (

@@ -5,6 +5,8 @@ to right: it depends only on how the graph was built, so the names (and the DOT 
 the same every time. Naming rules, in that order:
 
 - a tensor's own ``name``;
+- with ``explain(..., model=m)``, a parameter's name in ``m.named_parameters()``
+  (``0.weight``, ``0.bias``);
 - the output: ``L`` (``out1``, … if the user took ``L``);
 - an intermediate: its op's name and a counter (``mul1``, ``mul2``, ``sigmoid1``);
 - a leaf that requires grad: ``w1``, ``w2``, …;
@@ -65,9 +67,14 @@ def op_name(op: str) -> str:
     return _SHORT.get(op) or re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
 
 
-def names(order: list[Tensor], root: Tensor) -> list[tuple[str, str, bool]]:
-    """``(name, kind, named by the user)`` for each tensor of ``order``."""
-    taken = {t.name for t in order if t.name}
+def names(
+    order: list[Tensor], root: Tensor, given: dict[int, str] | None = None
+) -> list[tuple[str, str, bool]]:
+    """``(name, kind, named by the user)`` for each tensor of ``order``; ``given`` maps
+    ``id(tensor)`` to a name for tensors without their own (a model's parameters)."""
+    given = given or {}
+    own = {id(t): t.name or given.get(id(t)) for t in order}
+    taken = {name for name in own.values() if name}
     counters: dict[str, int] = {}
 
     def fresh(prefix: str) -> str:
@@ -80,8 +87,8 @@ def names(order: list[Tensor], root: Tensor) -> list[tuple[str, str, bool]]:
     out = []
     for t in order:
         kind = _kind(t, root)
-        if t.name:
-            out.append((t.name, kind, True))
+        if own[id(t)]:
+            out.append((own[id(t)], kind, True))
             continue
         out.append((_generated(t, kind, taken, fresh), kind, False))
     return out

@@ -28,6 +28,7 @@ def explain(
     retain_graph: bool = False,
     grad=None,
     decimals: int | None = None,
+    model=None,
 ) -> Trace:
     """Run backward from ``output`` and record every node: values and gradients.
 
@@ -38,7 +39,8 @@ def explain(
     Unnamed tensors get names in forward order (leaves first): leaves that require grad
     w1, w2, …; other leaves x1, x2, …, except unnamed one-element constants, which are
     named by their value (0.5); intermediates after their op (mul1, sigmoid1, …); the output
-    L. Generated names skip the names you gave.
+    L. Generated names skip the names you gave. With ``model=``, a parameter without a
+    name of its own is named as in ``model.named_parameters()`` (``0.weight``, ``0.bias``).
 
     Args:
         output: the tensor to differentiate, usually a scalar loss.
@@ -46,6 +48,7 @@ def explain(
         retain_graph: keep the graph so backward (or explain) can run again.
         grad: the upstream gradient of ``output`` when it is not a single number.
         decimals: decimals for every number shown (default: 8 for float64, else 6).
+        model: an ``nn.Module`` whose parameters' names to use (optional).
 
     Returns:
         A `Trace` (see ``trace.table()``, ``transcript``, ``to_dot``, ``render``).
@@ -59,11 +62,20 @@ def explain(
             "its upstream gradient as grad=, or reduce it to a scalar first (e.g. .sum())"
         )
     order = forward_order(output)
-    labels = names(order, output)
+    labels = names(order, output, _model_names(model))
     recorder = _Recorder(order, lang)
     _engine.backward(output, grad, retain_graph=retain_graph, record=recorder)
     values = _values(order, labels, output, recorder, grad)
     return Trace(values, recorder.steps, len(order) - 1, lang, decimals, order)
+
+
+def _model_names(model) -> dict[int, str]:
+    """``id(parameter)`` → its dotted name in ``model`` (empty without a model)."""
+    if model is None:
+        return {}
+    if not callable(getattr(model, "named_parameters", None)):
+        raise TypeError(f"explain: model must be an nn.Module, got {type(model).__name__}")
+    return {id(p): name for name, p in model.named_parameters()}
 
 
 class _Recorder:
@@ -128,6 +140,11 @@ def _locals(node, out: Tensor, elementwise_locals) -> tuple:
 
 
 def _as_float(a, dtype) -> np.ndarray:
+    """A copy of a local gradient as an array. A Python number (add's 1, neg's −1) and a
+    mask take the input's ``dtype``: NumPy keeps an array's dtype when it multiplies it by
+    a Python number, so the engine's product runs in that dtype, not in float64."""
+    if type(a) in (bool, int, float):  # not NumPy's scalars, which keep their dtype
+        return np.array(a, dtype=dtype)
     a = np.array(a.data if isinstance(a, Tensor) else a)  # a copy
     return a.astype(dtype) if a.dtype == bool else a
 

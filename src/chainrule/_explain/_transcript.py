@@ -100,13 +100,15 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
 
 def _agreement(total, grad, terms, lang: str) -> str:
     """The path sum against the engine's gradient: equal, equal within the rounding of the
-    tensor's dtype (the table's tolerance, relative to the largest term), or not."""
+    tensor's dtype (the table's tolerance, relative to the largest term), or not. Rounding
+    comes from where the engine adds paths, or, on one path, from a node's own arithmetic."""
     if total == grad:
         return CHECK["exact"]
     tol = rounding(np.result_type(grad))
     scale = max(abs(float(t)) for t in terms)
     if abs(float(total) - float(grad)) <= tol * max(scale, abs(float(grad))):
-        return CHECK["close"] + " " + label(lang, "tr_close")
+        why = "tr_close" if len(terms) > 1 else "tr_close_one"
+        return CHECK["close"] + " " + label(lang, why)
     return CHECK["mismatch"]
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from ._format import width
 from ._labels import label
+from ._latex import tex_ascii, tex_name, tex_text
 
 
 def _d(num: str, den: str) -> str:
@@ -31,12 +30,13 @@ def _update_line(data: dict) -> str:
 
 
 # ----- scalar transcripts --------------------------------------------------------------------
-def _term_lines(term: dict, head: str) -> list[str]:
-    """``head chain`` / ``= factors`` / ``= product`` (fewer lines for a single factor)."""
+def _term_lines(term: dict, head: str, whole: bool = False) -> list[str]:
+    """``head chain`` / ``= factors`` / ``= product``; a single factor on one line,
+    ``head ∂a/∂b = value`` (just ``head value`` when ``head`` is that factor already)."""
     pad = " " * (width(head) - 2)
     names = " × ".join(_d(num, den) for num, den, _ in term["factors"])
     if len(term["factors"]) == 1:
-        return [f"{head}{term['text']}"]
+        return [f"{head}{term['text']}" if whole else f"{head}{names} = {term['text']}"]
     values = _times([text for _, _, text in term["factors"]])
     return [f"{head}{names}", f"{pad}= {values}", f"{pad}= {term['text']}"]
 
@@ -47,7 +47,7 @@ def _scalar_text(data: dict, lang: str) -> list[str]:
     lines = []
     terms = data["terms"]
     if len(terms) == 1:
-        lines += _term_lines(terms[0], f"{whole} = ")
+        lines += _term_lines(terms[0], f"{whole} = ", whole=True)
     else:
         for i, term in enumerate(terms, 1):
             lines += _term_lines(term, label(lang, "tr_path", i=i) + ": ")
@@ -74,29 +74,16 @@ def render_scalar(data: dict, fmt: str, lang: str) -> str:
 
 def render_nonscalar(data: dict, fmt: str) -> str:
     """A transcript of a graph with tensors: the path lines under a title."""
-    if fmt == "latex":
-        body = "\n".join(data["lines"])
-        return f"\\paragraph{{{data['title']}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
+    if fmt == "latex":  # a verbatim block can hold no command: its lines go in ASCII
+        body = tex_ascii("\n".join(data["lines"]))
+        title = tex_text(data["title"])
+        return f"\\paragraph{{{title}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
     if fmt == "markdown":
         return f"**{data['title']}**\n\n```\n" + "\n".join(data["lines"]) + "\n```"
     return data["title"] + "\n" + "\n".join("  " + line for line in data["lines"])
 
 
 # ----- LaTeX ------------------------------------------------------------------------------------
-def tex_name(name: str) -> str:
-    """W5 → W_{5}, mul1 → \\mathrm{mul}_{1}, x → x; anything else in \\text{}."""
-    m = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
-    if m:
-        return f"{_tex_base(m.group(1))}_{{{m.group(2)}}}"
-    if re.fullmatch(r"[A-Za-z]+", name):
-        return _tex_base(name)
-    return "\\text{" + re.sub(r"([_&%$#{}])", r"\\\1", name) + "}"
-
-
-def _tex_base(letters: str) -> str:
-    return letters if len(letters) == 1 else f"\\mathrm{{{letters}}}"
-
-
 def _frac(num: str, den: str) -> str:
     return f"\\frac{{\\partial {tex_name(num)}}}{{\\partial {tex_name(den)}}}"
 
@@ -105,26 +92,35 @@ def _tex_times(numbers: list[str]) -> str:
     return _times(numbers).replace("×", "\\times")
 
 
+def _latex_row(head: str, term: dict, alone: bool) -> str:
+    """One path: ``head &= chain = factors = product`` (``head &= product`` when the path
+    is one factor and the whole transcript)."""
+    chain = " \\times ".join(_frac(num, den) for num, den, _ in term["factors"])
+    if len(term["factors"]) == 1:
+        return f"{head} &= {term['text']}" if alone else f"{head} &= {chain} = {term['text']}"
+    values = _tex_times([text for _, _, text in term["factors"]])
+    return f"{head} &= {chain} = {values} = {term['text']}"
+
+
 def _scalar_latex(data: dict, lang: str) -> str:
-    whole = _frac(data["out"], data["leaf"])
-    rows = []
-    for i, term in enumerate(data["terms"], 1):
-        head = whole if len(data["terms"]) == 1 else f"\\text{{{label(lang, 'tr_path', i=i)}}}"
-        chain = " \\times ".join(_frac(num, den) for num, den, _ in term["factors"])
-        values = _tex_times([text for _, _, text in term["factors"]])
-        if len(term["factors"]) == 1:
-            rows.append(f"{head} &= {term['text']}")
-        else:
-            rows.append(f"{head} &= {chain} = {values} = {term['text']}")
-    if len(data["terms"]) > 1:
-        parts = _times([t["text"] for t in data["terms"]]).replace("×", "+")
+    """An ``aligned`` block in display maths; the title and the engine's check around it
+    as comments (in ASCII: a comment may hold no command)."""
+    whole, terms = _frac(data["out"], data["leaf"]), data["terms"]
+    if len(terms) == 1:
+        rows = [_latex_row(whole, terms[0], alone=True)]
+    else:
+        heads = [
+            f"\\text{{{tex_text(label(lang, 'tr_path', i=i))}}}" for i in range(1, 1 + len(terms))
+        ]
+        rows = [_latex_row(head, term, alone=False) for head, term in zip(heads, terms)]
+        parts = _times([t["text"] for t in terms]).replace("×", "+")
         rows.append(f"{whole} &= {parts} = {data['sum']}")
     if data["update"]:
         rows.append(_latex_update(data))
-    engine = f"% {label(lang, 'tr_engine')}: {data['engine']} {data['check']}"
     body = " \\\\\n".join(rows)
     block = f"\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]"  # display maths
-    return f"% {_title(data, lang)}\n{block}\n{engine}"
+    engine = f"{label(lang, 'tr_engine')}: {data['engine']} {data['check']}"
+    return f"% {tex_ascii(_title(data, lang))}\n{block}\n% {tex_ascii(engine)}"
 
 
 def _latex_update(data: dict) -> str:

@@ -1,10 +1,12 @@
 """Numbers as explain writes them: small tensors in full, large ones as a summary.
 
 Every number is written with a fixed number of decimals (8 for float64, 6 otherwise), as
-the tutorials do: σ(0.44498412) reads 0.60944600. Trailing zeros are dropped only when the
-shorter form is the stored number itself (up to a few units of rounding), so 0.45 stays
-0.45 and 100 × 2 × 1.1 reads 220. Magnitudes below 1e-4 or from 1e8 up are written in
-scientific notation so that no nonzero value is ever shown as 0.
+the tutorials do: σ(0.44498412) reads 0.60944600. Trailing zeros are dropped when the
+shorter form is the stored number up to rounding (within 4 machine epsilons, relative), so
+0.45 stays 0.45, 0.1 × 0.7 = 0.06999999999999999 reads 0.07 and 100 × 2 × 1.1 reads 220.
+Magnitudes from 1e8 up, and below 1e-4 or below the smallest number the decimals can write
+(1e-3 with 3 decimals), are written in scientific notation, so that no nonzero value is
+ever shown as 0.
 """
 
 from __future__ import annotations
@@ -43,14 +45,15 @@ def number(x, decimals: int, eps: float = _EPS64) -> str:
         return str(x)
     if x == 0:
         return "0"
-    if abs(x) < 1e-4 or abs(x) >= 1e8:
-        mantissa, exponent = f"{x:.{decimals - 1}e}".split("e")
+    if abs(x) < max(1e-4, 10.0**-decimals) or abs(x) >= 1e8:  # fixed decimals would show 0
+        mantissa, exponent = f"{x:.{max(decimals - 1, 0)}e}".split("e")
         return f"{_strip(mantissa, x, eps, 'e' + exponent)}e{int(exponent)}"
     return _strip(f"{x:.{decimals}f}", x, eps)
 
 
 def _strip(text: str, x: float, eps: float, exponent: str = "") -> str:
-    """``text`` without trailing zeros when that still names ``x`` (within 4 ulps)."""
+    """``text`` without trailing zeros when that still names ``x``: within 4 machine
+    epsilons ``eps`` of it, relative (a few units in the last place)."""
     short = text.rstrip("0").rstrip(".") if "." in text else text
     if short != text and abs(float(short + exponent) - x) > 4 * eps * abs(x):
         return text
