@@ -381,8 +381,18 @@ def test_gradcheck_second_order_catches_a_wrong_second_derivative():
 
     x = np.array([0.5, -1.2, 2.0])
     assert cr.gradcheck(lambda t: CubeSavingSlope()(t), [x])
-    with pytest.raises(cr.GradcheckError):
+    with pytest.raises(cr.GradcheckError, match=r"^second-order check"):
         cr.gradcheck(lambda t: CubeSavingSlope()(t), [x], check_second_order=True)
+
+
+def test_gradcheck_says_when_values_are_not_finite_and_how_to_localize():
+    # d/dx sqrt(x) at 0: analytic inf, numeric NaN (sqrt of −ε)
+    with pytest.raises(cr.GradcheckError) as info:
+        cr.gradcheck(cr.sqrt, [np.array([0.0, 4.0])])
+    message = str(info.value)
+    assert "of 4 entries not finite on one side" in message  # the 2×2 Jacobian
+    assert "largest finite absolute error" in message
+    assert "localize=True" in message
 
 
 # ----- detached values are constants in higher derivatives -------------------------------------

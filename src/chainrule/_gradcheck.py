@@ -101,9 +101,17 @@ def gradcheck(
         except GradcheckError as e:
             if localize:
                 raise GradcheckError(f"{e}\n{_localize(f, arrays, eps, atol, rtol)}") from None
-            raise
+            raise GradcheckError(
+                f"{e}; localize=True names the node whose backward is wrong"
+            ) from None
     if check_second_order:
-        gradcheck(_first_derivative(f, arrays), arrays, eps, atol, rtol)
+        try:
+            gradcheck(_first_derivative(f, arrays), arrays, eps, atol, rtol)
+        except GradcheckError as e:
+            raise GradcheckError(
+                "second-order check (the gradient of Σᵢ⟨∂(v·f)/∂xᵢ, rᵢ⟩ for fixed random v, rᵢ: "
+                f"the first derivatives are right, their own derivatives are not): {e}"
+            ) from None
     return True
 
 
@@ -116,12 +124,16 @@ def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
     where = f"input index {tuple(int(n) for n in np.unravel_index(j, in_shape))}"
     if out_shape:
         where += f", output index {tuple(int(n) for n in np.unravel_index(k, out_shape))}"
-    finite = err[np.isfinite(err)]
-    worst = finite.max() if finite.size else float("nan")
+    finite = np.isfinite(err)
+    if finite.all():
+        summary = f"largest absolute error {err.max():.3g}"
+    else:  # inf or NaN on either side: say so rather than leave them out of the maximum
+        summary = f"{int(err.size - finite.sum())} of {err.size} entries not finite on one side"
+        if finite.any():
+            summary += f", largest finite absolute error {err[finite].max():.3g}"
     raise GradcheckError(
         f"gradcheck failed for input {i} at {where}: analytic {analytic[k, j]:.10g} vs "
-        f"numeric {numeric[k, j]:.10g}; largest absolute error {worst:.3g} "
-        f"(atol={atol}, rtol={rtol})"
+        f"numeric {numeric[k, j]:.10g}; {summary} (atol={atol}, rtol={rtol})"
     )
 
 
@@ -150,4 +162,7 @@ def _localize(f, arrays, eps, atol, rtol) -> str:
         check_graph(out, eps, atol, rtol)
     except GradcheckError as e:
         return str(e)
-    return "check_graph: every node's local gradient agrees; the error is in how they combine"
+    return (
+        "check_graph: every node's backward agrees with finite differences of its forward; "
+        "the error is in how they combine"
+    )
