@@ -242,3 +242,10 @@ def test_summary_cleans_up_after_a_failing_forward():
     assert all(m.training for m in model.modules())
     model(np.ones((2, 4), np.float32))  # module calls are no longer recorded
     assert nn._module._Recorder.calls is None
+
+
+def test_a_layer_that_does_not_fit_is_named_by_its_place_in_sequential():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(5, 2))
+    with pytest.raises(ValueError, match=r"^Sequential layer 2 \(Linear\(in_features=5, ") as e:
+        model(np.ones((2, 3), np.float32))
+    assert "input of shape (2, 4) does not fit a weight of shape (5, 2)" in str(e.value)

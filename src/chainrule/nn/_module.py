@@ -236,8 +236,13 @@ class Sequential(Module):
         return ((str(i), layer) for i, layer in enumerate(self.layers))
 
     def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer(x)
+            except ValueError as e:  # say which layer: shapes alone do not tell
+                if type(e) is not ValueError:
+                    raise
+                raise ValueError(f"Sequential layer {i} ({layer!r}): {e}") from None
         return x
 
     def append(self, layer: Module) -> Sequential:
