@@ -236,18 +236,15 @@ def _same(key: str, saved, given) -> bool:
 
 
 def _read_config(run_dir: Path):
-    from ._run import Config
+    from ._run import read_config
 
     path = run_dir / "config.json"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return Config(**raw).validate()
+        return read_config(path)
     except FileNotFoundError:
         raise ValueError(f"{path}: not found; is {run_dir} a chainrule run directory?") from None
     except NotADirectoryError:
         raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None
-    except (json.JSONDecodeError, TypeError) as e:
-        raise ValueError(f"{path}: malformed config ({e})") from None
 
 
 def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):

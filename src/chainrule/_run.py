@@ -77,23 +77,100 @@ class Config:
 
 def _init_value(init: str):
     """The weight init a --init flag names: he, xavier, normal or a positive std."""
-    if init in ("he", "xavier", "normal"):
-        return init
-    try:
-        std = float(init)
-    except ValueError:
-        std = math.nan
-    if not (std > 0 and math.isfinite(std)):
+    if not _is_init(init):
         raise ValueError(
             f"--init takes he, xavier, normal or a positive standard deviation such as 0.01, "
             f"got {init!r}"
         )
-    return std
+    return init if init in ("he", "xavier", "normal") else float(init)
+
+
+def _is_init(init) -> bool:
+    if not isinstance(init, str):
+        return False
+    try:
+        std = float(init)
+    except ValueError:
+        std = math.nan
+    return init in ("he", "xavier", "normal") or (std > 0 and math.isfinite(std))
 
 
 def _choice(what: str, value: str, known) -> None:
     if value not in known:
         raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(known)}")
+
+
+# ----- config.json -----------------------------------------------------------------------
+def _is_int(value, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_lr(value) -> bool:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value is None or (number and value > 0)  # NaN is not > 0
+
+
+def _one_of(known) -> tuple[str, object]:
+    return f"one of {', '.join(known)}", lambda v: isinstance(v, str) and v in known
+
+
+_FIELDS = {  # config.json field: (what it must be, its check)
+    "dataset": (
+        f"one of {', '.join(data.DATASETS)}",
+        lambda v: isinstance(v, str) and _dataset_key(v) in data.DATASETS,
+    ),
+    "hidden": (
+        "a list of positive integers",
+        lambda v: isinstance(v, list) and all(_is_int(h, 1) for h in v),
+    ),
+    "activation": _one_of(ACTIVATIONS),
+    "init": ('"he", "xavier", "normal" or a positive standard deviation such as "0.01"', _is_init),
+    "optimizer": _one_of(OPTIMIZERS),
+    "lr": ("a positive number (or null for the optimizer's default)", _is_lr),
+    "batch_size": ("a positive integer", lambda v: _is_int(v, 1)),
+    "epochs": ("a positive integer", lambda v: _is_int(v, 1)),
+    "seed": ("a non-negative integer", lambda v: _is_int(v, 0)),
+    "data_dir": ("a directory name (or null)", lambda v: v is None or isinstance(v, str)),
+}
+
+
+def read_config(path: Path) -> Config:
+    """A run's config.json with every field's type and range checked: a damaged or
+    hand-edited file is refused with a message naming the file and the field."""
+    raw = _json_object(path)
+    unknown = [k for k in raw if k not in _FIELDS]
+    if unknown:
+        raise ValueError(
+            f'{path}: unknown field "{unknown[0]}"; a run\'s config has {", ".join(_FIELDS)}'
+        )
+    for name, (what, check) in _FIELDS.items():
+        if name not in raw:
+            raise ValueError(f'{path}: field "{name}" is missing')
+        if not check(raw[name]):
+            raise ValueError(f'{path}: field "{name}" must be {what}, got {_shown(raw[name])}')
+    return Config(**raw).validate()
+
+
+def _json_object(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start})"
+        ) from None
+    except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: malformed config ({e})") from None
+    if not isinstance(raw, dict):
+        raise ValueError(
+            f"{path}: must hold a JSON object of the run's settings, got {_shown(raw)}"
+        )
+    return raw
+
+
+def _shown(value) -> str:
+    """A value as config.json spells it, cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ----- data ------------------------------------------------------------------------------
@@ -110,7 +187,7 @@ class Splits:
 def load_splits(cfg: Config, download: bool = False) -> Splits:
     """Train / validation / test arrays; the test split is fixed (independent of --seed).
     ``download``: fetch missing MNIST-format files into the data directory first."""
-    key = cfg.dataset.lower().replace("-", "_")
+    key = _dataset_key(cfg.dataset)
     if download and key not in ("mnist", "fashion_mnist"):
         raise ValueError(f"--download applies to mnist and fashion_mnist, not {cfg.dataset}")
     if key in ("mnist", "fashion_mnist"):
@@ -130,6 +207,10 @@ def load_splits(cfg: Config, download: bool = False) -> Splits:
     if not classify:
         y_tr, y_va, y_te = (a.reshape(-1, 1) for a in (y_tr, y_va, y_te))
     return Splits((X_tr, y_tr), (X_va, y_va), (X_te, y_te), task, n_out, scaler)
+
+
+def _dataset_key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")  # as data.load_dataset reads it
 
 
 def _scaler(key: str, X_tr: np.ndarray):
