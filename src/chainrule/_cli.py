@@ -276,35 +276,57 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from . import data
-    from ._run import build_model
+    from ._run import CHECKPOINT, build_model
     from ._training import predict
 
     run_dir = Path(args.run_dir)
     cfg = _read_config(run_dir)
-    shapes = _checkpoint_shapes(run_dir)
-    model = build_model(cfg, shapes["n_in"], shapes["n_out"])
+    n_in, n_out = _checkpoint_shapes(run_dir)
+    model = build_model(cfg, n_in, n_out)
     state = _load_checkpoint(run_dir, model)
-    scaler = data.Standardizer()
-    scaler.load_state_dict({k: np.asarray(v) for k, v in state["scaler"].items()})
-    out = predict(model, scaler.transform(_read_inputs(Path(args.input_file), shapes["n_in"])))
-    for value in out.argmax(axis=1) if shapes["task"] != "regression" else out[:, 0]:
+    task, scaler = _task_and_scaler(run_dir / CHECKPOINT, state, n_in)
+    out = predict(model, scaler.transform(_read_inputs(Path(args.input_file), n_in)))
+    for value in out.argmax(axis=1) if task != "regression" else out[:, 0]:
         print(value)
     return 0
 
 
-def _checkpoint_shapes(run_dir: Path) -> dict:
+def _task_and_scaler(path: Path, state: dict, n_in: int):
+    """The run's task and input scaling, from its checkpoint's training state."""
+    from . import data
+    from ._run import training_field
+
+    saved = training_field(path, state, "scaler", dict, "predict")
+    task = training_field(path, state, "task", str, "predict")
+    if task not in ("classification", "regression"):
+        raise CheckpointError(f'{path}: the training state\'s "task" is unknown: {task!r}')
+    scaler = data.Standardizer()
+    try:
+        scaler.load_state_dict(saved)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(
+            f'{path}: the training state\'s "scaler" is malformed ({e})'
+        ) from None
+    if scaler.mean.shape != (n_in,):
+        raise CheckpointError(
+            f'{path}: the training state\'s "scaler" is for {scaler.mean.shape} features, '
+            f"the model takes {n_in}"
+        )
+    return task, scaler
+
+
+def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:
+    """The model's input and output sizes, from the weight matrices in its checkpoint."""
     from ._checkpoint import read_checkpoint
     from ._run import CHECKPOINT
 
-    tensors, meta = read_checkpoint(run_dir / CHECKPOINT)
+    tensors, _ = read_checkpoint(run_dir / CHECKPOINT)
     names = sorted((k for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2),
                    key=_layer_order)  # fmt: skip
     weights = [tensors[k] for k in names]
     if not weights:
         raise CheckpointError(f"{run_dir / CHECKPOINT}: holds no weight matrices")
-    task = json.loads(meta.get("training", "{}")).get("task", "classification")
-    return {"n_in": weights[0].shape[0], "n_out": weights[-1].shape[1], "task": task}
+    return weights[0].shape[0], weights[-1].shape[1]
 
 
 def _layer_order(name: str) -> list:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _random, data, nn, optim
-from ._checkpoint import atomic_write, load, save
+from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._training import History, evaluate, fit
 
 OPTIMIZERS = {
@@ -351,14 +351,38 @@ def train(
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 
+def training_field(path: Path, state: dict, key: str, kind: type, needed_by: str):
+    """``state[key]`` from a checkpoint's training state, checked to be a ``kind``; a file
+    saved by ``cr.save`` rather than by a run may lack it."""
+    if key not in state:
+        raise CheckpointError(
+            f'{path}: the training state has no "{key}", which {needed_by} needs; '
+            "is it a checkpoint written by chainrule train?"
+        )
+    if not isinstance(state[key], kind):
+        raise CheckpointError(f'{path}: the training state\'s "{key}" is not {_a(kind)}')
+    return state[key]
+
+
+def _a(kind: type) -> str:
+    return {dict: "an object", str: "a string"}.get(kind, f"a {kind.__name__}")
+
+
 def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict, float]:
-    state = load(out / CHECKPOINT, model, opt)
+    path = out / CHECKPOINT
+    state = load(path, model, opt)
+    keys = ("history", "rng", "position", "config")
+    history, rng, position, config = (
+        training_field(path, state, k, dict, "--resume") for k in keys
+    )
     try:
-        history = History(**state["history"])
-        _random.default_generator().bit_generator.state = state["rng"]
-        position, saved_batch = state["position"], state["config"]["batch_size"]
+        history = History(**history)
+        _random.default_generator().bit_generator.state = rng
+        saved_batch = config["batch_size"]
+        position = {k: position[k] for k in ("epoch", "batch", "step", "loader_state", "meter")}
     except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"{out / CHECKPOINT}: no resumable training state ({e})") from None
+        missing = "missing " if isinstance(e, KeyError) else ""
+        raise CheckpointError(f"{path}: no resumable training state ({missing}{e})") from None
     if position["batch"] and batch_size != saved_batch:  # the position counts batches
         raise ValueError(
             f"{out / CHECKPOINT}: stopped in the middle of an epoch with --batch-size "

@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import _cli
 
 
@@ -133,3 +134,77 @@ def test_a_config_with_the_default_learning_rate_as_null_still_evaluates(run, tm
     capsys.readouterr()
     assert _main(["evaluate", edited]) == 0
     assert json.loads(capsys.readouterr().out)["test_loss"] > 0
+
+
+# ----- checkpoints without a run's training state -------------------------------------------
+def _with_checkpoint(run, tmp_path, with_optimizer=False, **training_state):
+    """``run``'s config.json beside a checkpoint written by ``cr.save`` with the run's
+    weights and only the given training state."""
+    from chainrule._run import Config, build_model
+
+    other = tmp_path / "saved"
+    other.mkdir()
+    shutil.copy(run / "config.json", other / "config.json")
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    model = build_model(Config(**config), 64, 10)
+    cr.load(run / "model.safetensors", model)
+    opt = cr.optim.Adam(model.parameters(), lr=0.01) if with_optimizer else None
+    cr.save(other / "model.safetensors", model, opt, **training_state)
+    return other
+
+
+def test_predict_names_the_missing_scaler_of_a_checkpoint_saved_by_cr_save(run, tmp_path, capsys):
+    other = _with_checkpoint(run, tmp_path, epoch=1)
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
+    assert line == (
+        f"chainrule predict: error: {other / 'model.safetensors'}: the training state has no "
+        '"scaler", which predict needs; is it a checkpoint written by chainrule train?'
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}}, 'has no "task"'),
+        ({"scaler": [1, 2], "task": "classification"}, 'the training state\'s "scaler" is not '
+                                                        "an object"),
+        ({"scaler": {"mean": [0.0] * 64}, "task": "classification"}, "\"scaler\" is malformed"),
+        ({"scaler": {"mean": [0.0] * 3, "scale": [1.0] * 3}, "task": "classification"},
+         "\"scaler\" is for (3,) features, the model takes 64"),
+        ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}, "task": "ranking"},
+         "the training state's \"task\" is unknown: 'ranking'"),
+    ],
+)  # fmt: skip
+def test_predict_names_a_missing_or_malformed_training_field(run, tmp_path, capsys, state, message):
+    other = _with_checkpoint(run, tmp_path, **state)
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
+    assert line.startswith(f"chainrule predict: error: {other / 'model.safetensors'}: ")
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("history", 'the training state has no "history", which --resume needs'),
+        ("rng", 'the training state has no "rng", which --resume needs'),
+        ("position", 'the training state has no "position", which --resume needs'),
+        ("position.step", "no resumable training state (missing 'step')"),
+        ("config", 'the training state has no "config", which --resume needs'),
+    ],
+)
+def test_resume_names_a_missing_training_field(run, tmp_path, capsys, drop, message):
+    state = cr.load(run / "model.safetensors")  # the training state a run saves
+    key, _, inner = drop.partition(".")
+    if inner:
+        state[key] = {k: v for k, v in state[key].items() if k != inner}
+    else:
+        del state[key]
+    other = _with_checkpoint(run, tmp_path, with_optimizer=True, **state)
+    before = _files(other)
+    line = _error_line(capsys, ["train", "--resume", other, "--epochs", 2])
+    assert line == f"chainrule train: error: {other / 'model.safetensors'}: {message}" + (
+        "; is it a checkpoint written by chainrule train?" if not inner else ""
+    )
+    assert _files(other) == before
