@@ -71,8 +71,16 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage mistake in one line that points at --help (argparse prints
+    the whole usage block first); the exit status stays 2. Sub-commands inherit it."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {_joined(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="chainrule", description="Train and inspect small networks.")
+    p = _Parser(prog="chainrule", description="Train and inspect small networks.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("--version", action="version", version=f"chainrule {_version()}")
     sub = p.add_subparsers(dest="command")
@@ -142,7 +150,11 @@ def _version() -> str:
 def _one_line(e: BaseException) -> str:
     if isinstance(e, MemoryError):
         return f"out of memory ({str(e) or 'the model or the data is too large'})"
-    return "; ".join(line.strip() for line in str(e).splitlines() if line.strip())
+    return _joined(str(e))
+
+
+def _joined(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _train(args) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -208,3 +210,45 @@ def test_resume_names_a_missing_training_field(run, tmp_path, capsys, drop, mess
         "; is it a checkpoint written by chainrule train?" if not inner else ""
     )
     assert _files(other) == before
+
+
+# ----- usage mistakes -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "start", "end"),
+    [
+        (["train", "--epochs", "x"],
+         "chainrule train: error: argument --epochs: invalid int value: 'x'",
+         " (see chainrule train --help)"),
+        (["--epochs", "x"],  # train flags without the command
+         "chainrule train: error: argument --epochs: invalid int value: 'x'",
+         " (see chainrule train --help)"),
+        (["train", "--hidden", "10,x"],
+         "chainrule train: error: argument --hidden: --hidden takes sizes like 100,100",
+         "got '10,x' (see chainrule train --help)"),
+        (["foo"], "chainrule: error: argument command: invalid choice: 'foo'",
+         " (see chainrule --help)"),
+        (["evaluate"], "chainrule evaluate: error: the following arguments are required: run_dir",
+         " (see chainrule evaluate --help)"),
+        (["experiment"], "chainrule experiment: error: the following arguments are required",
+         " (see chainrule experiment --help)"),
+    ],
+)  # fmt: skip
+def test_a_usage_mistake_is_one_line_with_exit_status_2(capsys, argv, start, end):
+    line = _error_line(capsys, argv, code=2)
+    assert line.startswith(start)
+    assert line.endswith(end)
+
+
+def test_the_command_reports_a_usage_mistake_in_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--epochs", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "chainrule train: error: argument --epochs: invalid int value: 'x' "
+        "(see chainrule train --help)\n"
+    )
