@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`chainrule explain | head`): stop quietly
         _stdout_to_devnull()
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("chainrule: interrupted; the last checkpoint is saved", file=sys.stderr)
+    except KeyboardInterrupt as e:  # train's says where its checkpoint is (_run.Interrupted)
+        note = f"; {e}" if str(e) else ""
+        print(f"chainrule {args.command}: interrupted{note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, OSError, CheckpointError, FloatingPointError, MemoryError) as e:
         if args.debug:

@@ -254,14 +254,31 @@ def loss_for(task: str):
 
 
 # ----- the run ---------------------------------------------------------------------------
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during `train`; the message says where the last checkpoint is."""
+
+
 class _Saver:
     """Writes the checkpoint and history after every epoch; keeps the state for Ctrl-C."""
 
-    def __init__(self, out: Path, cfg: Config, splits: Splits, seconds_before: float = 0.0):
-        self.out, self.cfg, self.state = out, cfg, None
-        self.seconds_before, self.start = seconds_before, time.perf_counter()
+    def __init__(self, out: Path):
+        self.out, self.state, self.about = out, None, {}
+        self.seconds_before, self.start = 0.0, time.perf_counter()
+
+    def prepare(self, cfg: Config, splits: Splits, seconds_before: float) -> _Saver:
         scaler = {k: v.tolist() for k, v in splits.scaler.state_dict().items()}
         self.about = {"config": asdict(cfg), "task": splits.task, "scaler": scaler}
+        self.seconds_before = seconds_before
+        return self
+
+    def after_interrupt(self, resumed: bool) -> str:
+        """Save the training so far, if it began; say where the last checkpoint is."""
+        path = self.out / CHECKPOINT
+        if self.state is not None:
+            self.save()
+        elif not (resumed and path.exists()):  # a resumed run's checkpoint is untouched
+            return "no checkpoint was written yet"
+        return f"the last checkpoint is {path}; continue with chainrule train --resume {self.out}"
 
     def on_train_begin(self, state) -> None:
         self.state, self.start = state, time.perf_counter()
@@ -301,7 +318,17 @@ def train(
 
     On resume, ``cfg`` (the saved config with any changes the caller allowed) is written
     back to config.json and its learning rate replaces the checkpoint's. ``diagnose`` adds
-    a `diagnostics.Monitor` writing into ``out/diagnostics``."""
+    a `diagnostics.Monitor` writing into ``out/diagnostics``. A Ctrl-C saves the training
+    so far and raises `Interrupted`, which says where the checkpoint is (or that there is
+    none yet)."""
+    saver = _Saver(out)
+    try:
+        return _train(cfg, out, saver, resume, progress, log, diagnose, download)
+    except KeyboardInterrupt:
+        raise Interrupted(saver.after_interrupt(resume)) from None
+
+
+def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnose, download):
     cfg.validate()
     splits = load_splits(cfg, download)
     _random.manual_seed(cfg.seed)
@@ -322,8 +349,7 @@ def train(
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
-    saver = _Saver(out, cfg, splits, seconds)
-    callbacks = [saver]
+    callbacks = [saver.prepare(cfg, splits, seconds)]
     if diagnose:
         from .diagnostics import monitor_for_run
 
@@ -331,23 +357,18 @@ def train(
         monitor.continue_from(len(history.epoch))  # a resumed run keeps its earlier records
         callbacks.append(monitor)
     loss_fn = loss_for(splits.task)
-    try:
-        fit(
-            model,
-            loss_fn,
-            opt,
-            loader,
-            cfg.epochs,
-            val_data=splits.val,
-            callbacks=callbacks,
-            progress=progress,
-            history=history,
-            resume_from=position,
-        )
-    except KeyboardInterrupt:
-        if saver.state is not None:
-            saver.save()
-        raise
+    fit(
+        model,
+        loss_fn,
+        opt,
+        loader,
+        cfg.epochs,
+        val_data=splits.val,
+        callbacks=callbacks,
+        progress=progress,
+        history=history,
+        resume_from=position,
+    )
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 

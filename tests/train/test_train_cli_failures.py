@@ -252,3 +252,77 @@ def test_the_command_reports_a_usage_mistake_in_one_line():
         "chainrule train: error: argument --epochs: invalid int value: 'x' "
         "(see chainrule train --help)\n"
     )
+
+
+# ----- Ctrl-C -------------------------------------------------------------------------------
+def _interrupted_line(capsys, argv) -> str:
+    return _error_line(capsys, argv, code=130)
+
+
+def _ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_training_says_where_the_checkpoint_is(tmp_path, capsys, monkeypatch):
+    from chainrule import _training
+
+    real_step, calls = _training.train_step, []
+
+    def interrupting_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    run = tmp_path / "run"
+    line = _interrupted_line(capsys, ["train", "--hidden", 8, "--out", run, "--no-progress"])
+    checkpoint = run / "model.safetensors"
+    assert line == (
+        f"chainrule train: interrupted; the last checkpoint is {checkpoint}; "
+        f"continue with chainrule train --resume {run}"
+    )
+    assert cr.load(checkpoint)["position"]["step"] == 4
+
+
+def test_ctrl_c_before_the_first_checkpoint_says_there_is_none(tmp_path, capsys, monkeypatch):
+    from chainrule import _run
+
+    monkeypatch.setattr(_run, "load_splits", _ctrl_c)
+    run = tmp_path / "run"
+    line = _interrupted_line(capsys, ["train", "--out", run])
+    assert line == "chainrule train: interrupted; no checkpoint was written yet"
+    assert not (run / "model.safetensors").exists()
+
+
+def test_ctrl_c_before_a_resumed_run_trains_leaves_its_checkpoint(
+    run, tmp_path, capsys, monkeypatch
+):
+    from chainrule import _run
+
+    again = tmp_path / "again"
+    shutil.copytree(run, again)
+    before = _files(again)
+    monkeypatch.setattr(_run, "load_splits", _ctrl_c)
+    line = _interrupted_line(capsys, ["train", "--resume", again, "--epochs", 2])
+    assert line == (
+        f"chainrule train: interrupted; the last checkpoint is {again / 'model.safetensors'}; "
+        f"continue with chainrule train --resume {again}"
+    )
+    assert _files(again) == before
+
+
+def test_ctrl_c_in_another_command_says_only_interrupted(run, tmp_path, capsys, monkeypatch):
+    from chainrule import _training
+    from chainrule._explain import _cli as explain_cli
+
+    np.save(tmp_path / "x.npy", np.zeros((1, 64)))
+    monkeypatch.setattr(_training, "evaluate", _ctrl_c)
+    monkeypatch.setattr(_training, "predict", _ctrl_c)
+    monkeypatch.setattr(explain_cli, "explain", _ctrl_c)
+    for argv in (
+        ["evaluate", run],
+        ["predict", run, tmp_path / "x.npy"],
+        ["explain", "--example", "add-mul"],
+    ):
+        assert _interrupted_line(capsys, argv) == f"chainrule {argv[0]}: interrupted"
