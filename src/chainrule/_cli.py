@@ -298,7 +298,8 @@ def _predict(args) -> int:
     model = build_model(cfg, n_in, n_out)
     state = _load_checkpoint(run_dir, model)
     task, scaler = _task_and_scaler(run_dir / CHECKPOINT, state, n_in)
-    out = predict(model, scaler.transform(_read_inputs(Path(args.input_file), n_in)))
+    path = Path(args.input_file)
+    out = predict(model, _scaled(path, _read_inputs(path, n_in), scaler))
     for value in out.argmax(axis=1) if task != "regression" else out[:, 0]:
         print(value)
     return 0
@@ -361,15 +362,41 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
         x = x[None]  # one sample
     if x.ndim == 0 or len(x) == 0:
         raise ValueError(f"{path}: no input rows (shape {x.shape})")
-    rows = np.asarray(x, dtype=np.float32).reshape(len(x), -1)  # an image per row is flattened
+    rows = x.reshape(len(x), -1)  # an image per row is flattened
     if rows.shape[1] != n_features:
         raise ValueError(
             f"{path}: expected rows of {n_features} features, got shape {x.shape} "
             f"({rows.shape[1]} features per row)"
         )
-    if not np.isfinite(rows).all():
-        raise ValueError(f"{path}: inputs contain NaN or infinity")
-    return rows
+    _refuse_bad_values(path, rows, rows)
+    return rows.astype(np.float64)
+
+
+def _scaled(path: Path, rows: np.ndarray, scaler) -> np.ndarray:
+    """The run's scaling, applied in float64; the model's float32 must hold the result."""
+    z = scaler.transform(rows)
+    _refuse_bad_values(path, rows, z, " once the run's scaling is applied")
+    return z.astype(np.float32)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _refuse_bad_values(path: Path, rows: np.ndarray, values: np.ndarray, after: str = "") -> None:
+    """NaN, infinity or a value beyond float32 (the model's dtype) in ``values`` is an
+    error naming the first: its row and feature (from 1) and its value in ``rows``."""
+    finite = np.isfinite(values)
+    too_large = finite & (np.abs(values) > _FLOAT32_MAX)
+    limit = f"at most {_FLOAT32_MAX:.4g} in magnitude"
+    for bad, what in (
+        (~finite, "is NaN or infinite"),
+        (too_large, f"is too large for the model's float32{after} ({limit})"),
+    ):
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{path}: the input at row {r + 1}, feature {c + 1} ({rows[r, c]}) {what}"
+            )
 
 
 def _read_npy(path: Path) -> np.ndarray:
@@ -393,7 +420,7 @@ def _read_csv(path: Path) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-            return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2, encoding="utf-8-sig")
+            return np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig")  # float64
     except ValueError as e:
         reason = str(e).split("; use `usecols`")[0].rstrip(".")  # NumPy's advice is for Python
         raise ValueError(

@@ -326,3 +326,60 @@ def test_ctrl_c_in_another_command_says_only_interrupted(run, tmp_path, capsys, 
         ["explain", "--example", "add-mul"],
     ):
         assert _interrupted_line(capsys, argv) == f"chainrule {argv[0]}: interrupted"
+
+
+# ----- predict: values the model's float32 cannot hold --------------------------------------
+def test_predict_refuses_values_beyond_float32_without_a_warning(run, tmp_path):
+    x = np.zeros((3, 64))
+    x[1, 5] = 1e300
+    np.save(tmp_path / "big.npy", x)
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "predict", str(run), str(tmp_path / "big.npy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"chainrule predict: error: {tmp_path / 'big.npy'}: the input at row 2, feature 6 "
+        "(1e+300) is too large for the model's float32 (at most 3.403e+38 in magnitude)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({(0, 63): -1e39}, "the input at row 1, feature 64 (-1e+39) is too large for the "
+                           "model's float32 (at most 3.403e+38 in magnitude)"),
+        ({(2, 0): np.nan, (2, 1): 1e300}, "the input at row 3, feature 1 (nan) is NaN or "
+                                          "infinite"),
+        ({(1, 3): -np.inf}, "the input at row 2, feature 4 (-inf) is NaN or infinite"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("suffix", [".npy", ".csv"])
+def test_predict_names_the_first_value_the_model_cannot_take(
+    run, tmp_path, capsys, values, message, suffix
+):
+    x = np.zeros((3, 64))
+    for at, value in values.items():
+        x[at] = value
+    path = tmp_path / f"inputs{suffix}"
+    if suffix == ".npy":
+        np.save(path, x)
+    else:
+        np.savetxt(path, x, delimiter=",")
+    assert _error_line(capsys, ["predict", run, path]) == (
+        f"chainrule predict: error: {path}: {message}"
+    )
+
+
+def test_predict_refuses_a_value_the_run_scaling_takes_beyond_float32(tmp_path, capsys):
+    iris = tmp_path / "iris"
+    assert _main(["train", "--dataset", "iris", "--epochs", 1, "--out", iris]) == 0
+    np.save(tmp_path / "x.npy", np.full((2, 4), 3e38))  # within float32, but not once scaled
+    assert _error_line(capsys, ["predict", iris, tmp_path / "x.npy"]) == (
+        f"chainrule predict: error: {tmp_path / 'x.npy'}: the input at row 1, feature 1 "
+        "(3e+38) is too large for the model's float32 once the run's scaling is applied "
+        "(at most 3.403e+38 in magnitude)"
+    )
