@@ -166,17 +166,7 @@ def _train(args) -> int:
     if given.get("data_dir"):  # stored absolute: evaluate and resume work from anywhere
         given["data_dir"] = str(Path(given["data_dir"]).resolve())
     if args.resume:
-        if args.out:
-            raise ValueError(
-                f"--out cannot be used with --resume: the run continues in {args.resume}"
-            )
-        out = Path(args.resume)
-        cfg = _read_config(out)
-        _check_unchanged(cfg, given, args.force)
-        for k, v in given.items():
-            setattr(cfg, k, v)
-        train(cfg, out, True, args.progress, diagnose=args.diagnose, download=args.download)
-        return 0
+        return _resume(args, given)
     cfg = Config(**given).validate()  # before a run directory is made for it
     if args.out:
         out = _checked_out(Path(args.out), args.force)
@@ -193,6 +183,34 @@ def _train(args) -> int:
     return 0
 
 
+def _resume(args, given: dict) -> int:
+    """--resume DIR: continue the run from its checkpoint; a run stopped before its first
+    checkpoint trained nothing, so it starts again from epoch 0 with its config.json."""
+    from ._run import train
+
+    if args.out:
+        raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
+    out = Path(args.resume)
+    cfg = _read_config(out)
+    _check_unchanged(cfg, given, args.force)
+    for k, v in given.items():
+        setattr(cfg, k, v)
+    resume = not _before_first_checkpoint(out)
+    if not resume:
+        print(
+            f"chainrule train: {out} has no checkpoint (the run stopped before its first "
+            "epoch ended); training it from epoch 0 with its config.json",
+            file=sys.stderr,
+        )
+    train(cfg, out, resume, args.progress, diagnose=args.diagnose, download=args.download)
+    return 0
+
+
+def _before_first_checkpoint(out: Path) -> bool:
+    """Whether ``out`` holds only what a run writes before its first checkpoint."""
+    return all(p.name == "config.json" or _is_temporary(p.name) for p in out.iterdir())
+
+
 def _checked_out(out: Path, force: bool) -> Path:
     """``--out`` for a new run: a new or empty directory, or one holding only what a run
     writes before its first checkpoint (nothing to lose); anything else needs --force."""
@@ -200,10 +218,9 @@ def _checked_out(out: Path, force: bool) -> Path:
 
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
-    names = [p.name for p in out.iterdir()] if out.exists() else []
-    if force or all(n == "config.json" or _is_temporary(n) for n in names):
+    if force or not out.exists() or _before_first_checkpoint(out):
         return out
-    if CHECKPOINT in names:
+    if (out / CHECKPOINT).exists():
         raise ValueError(
             f"--out {out} already holds a run; continue it with --resume {out}, choose "
             "another --out, or pass --force to train a new run over it"

@@ -383,3 +383,37 @@ def test_predict_refuses_a_value_the_run_scaling_takes_beyond_float32(tmp_path, 
         "(3e+38) is too large for the model's float32 once the run's scaling is applied "
         "(at most 3.403e+38 in magnitude)"
     )
+
+
+# ----- --resume of a run stopped before its first checkpoint --------------------------------
+def test_resume_before_the_first_checkpoint_trains_the_run_from_the_start(run, tmp_path, capsys):
+    from safetensors.numpy import load_file
+
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    shutil.copy(run / "config.json", stopped / "config.json")  # all a run writes before training
+    (stopped / ".model.safetensors.0a1b2c3d.tmp").write_bytes(b"half a checkpoint")
+    capsys.readouterr()
+    assert _main(["train", "--resume", stopped, "--no-progress"]) == 0
+    assert capsys.readouterr().err == (
+        f"chainrule train: {stopped} has no checkpoint (the run stopped before its first epoch "
+        "ended); training it from epoch 0 with its config.json\n"
+    )
+    weights, reference = (load_file(d / "model.safetensors") for d in (stopped, run))
+    assert {k: v.tobytes() for k, v in weights.items() if k.startswith("model/")} == {
+        k: v.tobytes() for k, v in reference.items() if k.startswith("model/")
+    }  # the same run as one trained straight through
+    assert (stopped / "history.csv").read_bytes() == (run / "history.csv").read_bytes()
+
+
+def test_resume_still_refuses_a_checkpoint_that_exists_but_is_damaged(run, tmp_path, capsys):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    shutil.copy(run / "config.json", damaged / "config.json")
+    (damaged / "model.safetensors").write_bytes(b"")
+    line = _error_line(capsys, ["train", "--resume", damaged])
+    assert line == (
+        f"chainrule train: error: {damaged / 'model.safetensors'}: too short to be a checkpoint "
+        "(0 bytes)"
+    )
+    assert sorted(p.name for p in damaged.iterdir()) == ["config.json", "model.safetensors"]
