@@ -1,7 +1,11 @@
 """Train the tutorials' network with each of their six optimizers and compare final losses.
 
-    python examples/compare_optimizers.py                 # bundled digits (8×8, 64 inputs)
-    python examples/compare_optimizers.py --mnist DIR     # MNIST files in DIR (784 inputs)
+    python examples/compare_optimizers.py              # MNIST if its files are in ./data,
+                                                       # else the bundled digits (8×8, 64 inputs)
+    python examples/compare_optimizers.py --mnist DIR  # MNIST files in DIR (784 inputs)
+
+./data is where `chainrule train --dataset mnist` looks by default; MNIST is used when all
+four files (train-/t10k-, images/labels, raw or .gz) are there.
 
 GD is SGD on the full batch (one step per epoch); the others take mini-batches of 100, as
 in the tutorials. Every run starts from the same initial weights and sees the same batches.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import chainrule as cr
 
@@ -24,12 +29,29 @@ OPTIMIZERS = {  # name: (optimizer factory, learning rate, full batch?)
 }
 
 
+DATA_DIR = Path("data")  # the default --data-dir of `chainrule train`
+MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+def has_mnist(root: Path) -> bool:
+    """Whether all four MNIST files are in ``root``, raw or gzipped."""
+    return all((root / n).is_file() or (root / f"{n}.gz").is_file() for n in MNIST_FILES)
+
+
 def load(mnist_dir: str | None):
-    if mnist_dir:
-        train = cr.data.load_mnist(mnist_dir, train=True)
-        return train.X[:10000], train.y[:10000]  # a slice keeps the comparison quick
+    """(what the data is, X, y): MNIST from ``mnist_dir``, or from ./data when its files
+    are there; the bundled digits otherwise."""
+    root = mnist_dir or (DATA_DIR if has_mnist(DATA_DIR) else None)
+    if root is not None:
+        train = cr.data.load_mnist(root, train=True)
+        return f"MNIST from {root}", train.X[:10000], train.y[:10000]  # a slice keeps it quick
     digits = cr.data.load_digits()
-    return digits.X / 16.0, digits.y
+    return "the bundled digits", digits.X / 16.0, digits.y
 
 
 def run(name: str, X, y, epochs: int) -> tuple[float, float]:
@@ -60,16 +82,21 @@ def positive(text: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", metavar="DIR", help="directory with the MNIST IDX files")
+    parser.add_argument(
+        "--mnist",
+        metavar="DIR",
+        help=f"directory with the MNIST IDX files (default: {DATA_DIR} "
+        "when they are there, else the bundled digits)",
+    )
     parser.add_argument("--epochs", type=positive, default=20)
     args = parser.parse_args()
     try:
-        X, y = load(args.mnist)
+        source, X, y = load(args.mnist)
     except (OSError, ValueError) as e:  # missing or malformed files (IDXFormatError too)
         parser.error(str(e))
     print(
         f"{X.shape[1]}-50-10 MLP, ReLU, softmax cross-entropy, {args.epochs} epochs, "
-        f"{len(X)} training samples"
+        f"{len(X)} training samples of {source}"
     )
     print(f"{'optimizer':<10} {'lr':>6} {'final loss':>11} {'train acc':>10} {'seconds':>8}")
     for name in OPTIMIZERS:

@@ -71,8 +71,16 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage mistake in one line that points at --help (argparse prints
+    the whole usage block first); the exit status stays 2. Sub-commands inherit it."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {_joined(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="chainrule", description="Train and inspect small networks.")
+    p = _Parser(prog="chainrule", description="Train and inspect small networks.")
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("--version", action="version", version=f"chainrule {_version()}")
     sub = p.add_subparsers(dest="command")
@@ -113,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`chainrule explain | head`): stop quietly
         _stdout_to_devnull()
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("chainrule: interrupted; the last checkpoint is saved", file=sys.stderr)
+    except KeyboardInterrupt as e:  # train's says where its checkpoint is (_run.Interrupted)
+        note = f"; {e}" if str(e) else ""
+        print(f"chainrule {args.command}: interrupted{note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, OSError, CheckpointError, FloatingPointError, MemoryError) as e:
         if args.debug:
@@ -142,7 +151,11 @@ def _version() -> str:
 def _one_line(e: BaseException) -> str:
     if isinstance(e, MemoryError):
         return f"out of memory ({str(e) or 'the model or the data is too large'})"
-    return "; ".join(line.strip() for line in str(e).splitlines() if line.strip())
+    return _joined(str(e))
+
+
+def _joined(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _train(args) -> int:
@@ -153,17 +166,7 @@ def _train(args) -> int:
     if given.get("data_dir"):  # stored absolute: evaluate and resume work from anywhere
         given["data_dir"] = str(Path(given["data_dir"]).resolve())
     if args.resume:
-        if args.out:
-            raise ValueError(
-                f"--out cannot be used with --resume: the run continues in {args.resume}"
-            )
-        out = Path(args.resume)
-        cfg = _read_config(out)
-        _check_unchanged(cfg, given, args.force)
-        for k, v in given.items():
-            setattr(cfg, k, v)
-        train(cfg, out, True, args.progress, diagnose=args.diagnose, download=args.download)
-        return 0
+        return _resume(args, given)
     cfg = Config(**given).validate()  # before a run directory is made for it
     if args.out:
         out = _checked_out(Path(args.out), args.force)
@@ -180,6 +183,34 @@ def _train(args) -> int:
     return 0
 
 
+def _resume(args, given: dict) -> int:
+    """--resume DIR: continue the run from its checkpoint; a run stopped before its first
+    checkpoint trained nothing, so it starts again from epoch 0 with its config.json."""
+    from ._run import train
+
+    if args.out:
+        raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
+    out = Path(args.resume)
+    cfg = _read_config(out)
+    _check_unchanged(cfg, given, args.force)
+    for k, v in given.items():
+        setattr(cfg, k, v)
+    resume = not _before_first_checkpoint(out)
+    if not resume:
+        print(
+            f"chainrule train: {out} has no checkpoint (the run stopped before its first "
+            "epoch ended); training it from epoch 0 with its config.json",
+            file=sys.stderr,
+        )
+    train(cfg, out, resume, args.progress, diagnose=args.diagnose, download=args.download)
+    return 0
+
+
+def _before_first_checkpoint(out: Path) -> bool:
+    """Whether ``out`` holds only what a run writes before its first checkpoint."""
+    return all(p.name == "config.json" or _is_temporary(p.name) for p in out.iterdir())
+
+
 def _checked_out(out: Path, force: bool) -> Path:
     """``--out`` for a new run: a new or empty directory, or one holding only what a run
     writes before its first checkpoint (nothing to lose); anything else needs --force."""
@@ -187,10 +218,9 @@ def _checked_out(out: Path, force: bool) -> Path:
 
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
-    names = [p.name for p in out.iterdir()] if out.exists() else []
-    if force or all(n == "config.json" or _is_temporary(n) for n in names):
+    if force or not out.exists() or _before_first_checkpoint(out):
         return out
-    if CHECKPOINT in names:
+    if (out / CHECKPOINT).exists():
         raise ValueError(
             f"--out {out} already holds a run; continue it with --resume {out}, choose "
             "another --out, or pass --force to train a new run over it"
@@ -236,18 +266,15 @@ def _same(key: str, saved, given) -> bool:
 
 
 def _read_config(run_dir: Path):
-    from ._run import Config
+    from ._run import read_config
 
     path = run_dir / "config.json"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return Config(**raw).validate()
+        return read_config(path)
     except FileNotFoundError:
         raise ValueError(f"{path}: not found; is {run_dir} a chainrule run directory?") from None
     except NotADirectoryError:
         raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None
-    except (json.JSONDecodeError, TypeError) as e:
-        raise ValueError(f"{path}: malformed config ({e})") from None
 
 
 def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):
@@ -279,35 +306,58 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from . import data
-    from ._run import build_model
+    from ._run import CHECKPOINT, build_model
     from ._training import predict
 
     run_dir = Path(args.run_dir)
     cfg = _read_config(run_dir)
-    shapes = _checkpoint_shapes(run_dir)
-    model = build_model(cfg, shapes["n_in"], shapes["n_out"])
+    n_in, n_out = _checkpoint_shapes(run_dir)
+    model = build_model(cfg, n_in, n_out)
     state = _load_checkpoint(run_dir, model)
-    scaler = data.Standardizer()
-    scaler.load_state_dict({k: np.asarray(v) for k, v in state["scaler"].items()})
-    out = predict(model, scaler.transform(_read_inputs(Path(args.input_file), shapes["n_in"])))
-    for value in out.argmax(axis=1) if shapes["task"] != "regression" else out[:, 0]:
+    task, scaler = _task_and_scaler(run_dir / CHECKPOINT, state, n_in)
+    path = Path(args.input_file)
+    out = predict(model, _scaled(path, _read_inputs(path, n_in), scaler))
+    for value in out.argmax(axis=1) if task != "regression" else out[:, 0]:
         print(value)
     return 0
 
 
-def _checkpoint_shapes(run_dir: Path) -> dict:
+def _task_and_scaler(path: Path, state: dict, n_in: int):
+    """The run's task and input scaling, from its checkpoint's training state."""
+    from . import data
+    from ._run import training_field
+
+    saved = training_field(path, state, "scaler", dict, "predict")
+    task = training_field(path, state, "task", str, "predict")
+    if task not in ("classification", "regression"):
+        raise CheckpointError(f'{path}: the training state\'s "task" is unknown: {task!r}')
+    scaler = data.Standardizer()
+    try:
+        scaler.load_state_dict(saved)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(
+            f'{path}: the training state\'s "scaler" is malformed ({e})'
+        ) from None
+    if scaler.mean.shape != (n_in,):
+        raise CheckpointError(
+            f'{path}: the training state\'s "scaler" is for {scaler.mean.shape} features, '
+            f"the model takes {n_in}"
+        )
+    return task, scaler
+
+
+def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:
+    """The model's input and output sizes, from the weight matrices in its checkpoint."""
     from ._checkpoint import read_checkpoint
     from ._run import CHECKPOINT
 
-    tensors, meta = read_checkpoint(run_dir / CHECKPOINT)
+    tensors, _ = read_checkpoint(run_dir / CHECKPOINT)
     names = sorted((k for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2),
                    key=_layer_order)  # fmt: skip
     weights = [tensors[k] for k in names]
     if not weights:
         raise CheckpointError(f"{run_dir / CHECKPOINT}: holds no weight matrices")
-    task = json.loads(meta.get("training", "{}")).get("task", "classification")
-    return {"n_in": weights[0].shape[0], "n_out": weights[-1].shape[1], "task": task}
+    return weights[0].shape[0], weights[-1].shape[1]
 
 
 def _layer_order(name: str) -> list:
@@ -329,15 +379,41 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
         x = x[None]  # one sample
     if x.ndim == 0 or len(x) == 0:
         raise ValueError(f"{path}: no input rows (shape {x.shape})")
-    rows = np.asarray(x, dtype=np.float32).reshape(len(x), -1)  # an image per row is flattened
+    rows = x.reshape(len(x), -1)  # an image per row is flattened
     if rows.shape[1] != n_features:
         raise ValueError(
             f"{path}: expected rows of {n_features} features, got shape {x.shape} "
             f"({rows.shape[1]} features per row)"
         )
-    if not np.isfinite(rows).all():
-        raise ValueError(f"{path}: inputs contain NaN or infinity")
-    return rows
+    _refuse_bad_values(path, rows, rows)
+    return rows.astype(np.float64)
+
+
+def _scaled(path: Path, rows: np.ndarray, scaler) -> np.ndarray:
+    """The run's scaling, applied in float64; the model's float32 must hold the result."""
+    z = scaler.transform(rows)
+    _refuse_bad_values(path, rows, z, " once the run's scaling is applied")
+    return z.astype(np.float32)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _refuse_bad_values(path: Path, rows: np.ndarray, values: np.ndarray, after: str = "") -> None:
+    """NaN, infinity or a value beyond float32 (the model's dtype) in ``values`` is an
+    error naming the first: its row and feature (from 1) and its value in ``rows``."""
+    finite = np.isfinite(values)
+    too_large = finite & (np.abs(values) > _FLOAT32_MAX)
+    limit = f"at most {_FLOAT32_MAX:.4g} in magnitude"
+    for bad, what in (
+        (~finite, "is NaN or infinite"),
+        (too_large, f"is too large for the model's float32{after} ({limit})"),
+    ):
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{path}: the input at row {r + 1}, feature {c + 1} ({rows[r, c]}) {what}"
+            )
 
 
 def _read_npy(path: Path) -> np.ndarray:
@@ -361,7 +437,7 @@ def _read_csv(path: Path) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # an empty file: reported below
-            return np.loadtxt(path, delimiter=",", dtype=np.float32, ndmin=2, encoding="utf-8-sig")
+            return np.loadtxt(path, delimiter=",", ndmin=2, encoding="utf-8-sig")  # float64
     except ValueError as e:
         reason = str(e).split("; use `usecols`")[0].rstrip(".")  # NumPy's advice is for Python
         raise ValueError(

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _random, data, nn, optim
-from ._checkpoint import atomic_write, load, save
+from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._training import History, evaluate, fit
 
 OPTIMIZERS = {
@@ -77,23 +77,100 @@ class Config:
 
 def _init_value(init: str):
     """The weight init a --init flag names: he, xavier, normal or a positive std."""
-    if init in ("he", "xavier", "normal"):
-        return init
-    try:
-        std = float(init)
-    except ValueError:
-        std = math.nan
-    if not (std > 0 and math.isfinite(std)):
+    if not _is_init(init):
         raise ValueError(
             f"--init takes he, xavier, normal or a positive standard deviation such as 0.01, "
             f"got {init!r}"
         )
-    return std
+    return init if init in ("he", "xavier", "normal") else float(init)
+
+
+def _is_init(init) -> bool:
+    if not isinstance(init, str):
+        return False
+    try:
+        std = float(init)
+    except ValueError:
+        std = math.nan
+    return init in ("he", "xavier", "normal") or (std > 0 and math.isfinite(std))
 
 
 def _choice(what: str, value: str, known) -> None:
     if value not in known:
         raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(known)}")
+
+
+# ----- config.json -----------------------------------------------------------------------
+def _is_int(value, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_lr(value) -> bool:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value is None or (number and value > 0)  # NaN is not > 0
+
+
+def _one_of(known) -> tuple[str, object]:
+    return f"one of {', '.join(known)}", lambda v: isinstance(v, str) and v in known
+
+
+_FIELDS = {  # config.json field: (what it must be, its check)
+    "dataset": (
+        f"one of {', '.join(data.DATASETS)}",
+        lambda v: isinstance(v, str) and _dataset_key(v) in data.DATASETS,
+    ),
+    "hidden": (
+        "a list of positive integers",
+        lambda v: isinstance(v, list) and all(_is_int(h, 1) for h in v),
+    ),
+    "activation": _one_of(ACTIVATIONS),
+    "init": ('"he", "xavier", "normal" or a positive standard deviation such as "0.01"', _is_init),
+    "optimizer": _one_of(OPTIMIZERS),
+    "lr": ("a positive number (or null for the optimizer's default)", _is_lr),
+    "batch_size": ("a positive integer", lambda v: _is_int(v, 1)),
+    "epochs": ("a positive integer", lambda v: _is_int(v, 1)),
+    "seed": ("a non-negative integer", lambda v: _is_int(v, 0)),
+    "data_dir": ("a directory name (or null)", lambda v: v is None or isinstance(v, str)),
+}
+
+
+def read_config(path: Path) -> Config:
+    """A run's config.json with every field's type and range checked: a damaged or
+    hand-edited file is refused with a message naming the file and the field."""
+    raw = _json_object(path)
+    unknown = [k for k in raw if k not in _FIELDS]
+    if unknown:
+        raise ValueError(
+            f'{path}: unknown field "{unknown[0]}"; a run\'s config has {", ".join(_FIELDS)}'
+        )
+    for name, (what, check) in _FIELDS.items():
+        if name not in raw:
+            raise ValueError(f'{path}: field "{name}" is missing')
+        if not check(raw[name]):
+            raise ValueError(f'{path}: field "{name}" must be {what}, got {_shown(raw[name])}')
+    return Config(**raw).validate()
+
+
+def _json_object(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start})"
+        ) from None
+    except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: malformed config ({e})") from None
+    if not isinstance(raw, dict):
+        raise ValueError(
+            f"{path}: must hold a JSON object of the run's settings, got {_shown(raw)}"
+        )
+    return raw
+
+
+def _shown(value) -> str:
+    """A value as config.json spells it, cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ----- data ------------------------------------------------------------------------------
@@ -110,7 +187,7 @@ class Splits:
 def load_splits(cfg: Config, download: bool = False) -> Splits:
     """Train / validation / test arrays; the test split is fixed (independent of --seed).
     ``download``: fetch missing MNIST-format files into the data directory first."""
-    key = cfg.dataset.lower().replace("-", "_")
+    key = _dataset_key(cfg.dataset)
     if download and key not in ("mnist", "fashion_mnist"):
         raise ValueError(f"--download applies to mnist and fashion_mnist, not {cfg.dataset}")
     if key in ("mnist", "fashion_mnist"):
@@ -130,6 +207,10 @@ def load_splits(cfg: Config, download: bool = False) -> Splits:
     if not classify:
         y_tr, y_va, y_te = (a.reshape(-1, 1) for a in (y_tr, y_va, y_te))
     return Splits((X_tr, y_tr), (X_va, y_va), (X_te, y_te), task, n_out, scaler)
+
+
+def _dataset_key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")  # as data.load_dataset reads it
 
 
 def _scaler(key: str, X_tr: np.ndarray):
@@ -173,14 +254,31 @@ def loss_for(task: str):
 
 
 # ----- the run ---------------------------------------------------------------------------
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during `train`; the message says where the last checkpoint is."""
+
+
 class _Saver:
     """Writes the checkpoint and history after every epoch; keeps the state for Ctrl-C."""
 
-    def __init__(self, out: Path, cfg: Config, splits: Splits, seconds_before: float = 0.0):
-        self.out, self.cfg, self.state = out, cfg, None
-        self.seconds_before, self.start = seconds_before, time.perf_counter()
+    def __init__(self, out: Path):
+        self.out, self.state, self.about = out, None, {}
+        self.seconds_before, self.start = 0.0, time.perf_counter()
+
+    def prepare(self, cfg: Config, splits: Splits, seconds_before: float) -> _Saver:
         scaler = {k: v.tolist() for k, v in splits.scaler.state_dict().items()}
         self.about = {"config": asdict(cfg), "task": splits.task, "scaler": scaler}
+        self.seconds_before = seconds_before
+        return self
+
+    def after_interrupt(self, resumed: bool) -> str:
+        """Save the training so far, if it began; say where the last checkpoint is."""
+        path = self.out / CHECKPOINT
+        if self.state is not None:
+            self.save()
+        elif not (resumed and path.exists()):  # a resumed run's checkpoint is untouched
+            return "no checkpoint was written yet"
+        return f"the last checkpoint is {path}; continue with chainrule train --resume {self.out}"
 
     def on_train_begin(self, state) -> None:
         self.state, self.start = state, time.perf_counter()
@@ -220,7 +318,17 @@ def train(
 
     On resume, ``cfg`` (the saved config with any changes the caller allowed) is written
     back to config.json and its learning rate replaces the checkpoint's. ``diagnose`` adds
-    a `diagnostics.Monitor` writing into ``out/diagnostics``."""
+    a `diagnostics.Monitor` writing into ``out/diagnostics``. A Ctrl-C saves the training
+    so far and raises `Interrupted`, which says where the checkpoint is (or that there is
+    none yet)."""
+    saver = _Saver(out)
+    try:
+        return _train(cfg, out, saver, resume, progress, log, diagnose, download)
+    except KeyboardInterrupt:
+        raise Interrupted(saver.after_interrupt(resume)) from None
+
+
+def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnose, download):
     cfg.validate()
     splits = load_splits(cfg, download)
     _random.manual_seed(cfg.seed)
@@ -241,8 +349,7 @@ def train(
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
-    saver = _Saver(out, cfg, splits, seconds)
-    callbacks = [saver]
+    callbacks = [saver.prepare(cfg, splits, seconds)]
     if diagnose:
         from .diagnostics import monitor_for_run
 
@@ -250,34 +357,53 @@ def train(
         monitor.continue_from(len(history.epoch))  # a resumed run keeps its earlier records
         callbacks.append(monitor)
     loss_fn = loss_for(splits.task)
-    try:
-        fit(
-            model,
-            loss_fn,
-            opt,
-            loader,
-            cfg.epochs,
-            val_data=splits.val,
-            callbacks=callbacks,
-            progress=progress,
-            history=history,
-            resume_from=position,
-        )
-    except KeyboardInterrupt:
-        if saver.state is not None:
-            saver.save()
-        raise
+    fit(
+        model,
+        loss_fn,
+        opt,
+        loader,
+        cfg.epochs,
+        val_data=splits.val,
+        callbacks=callbacks,
+        progress=progress,
+        history=history,
+        resume_from=position,
+    )
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 
+def training_field(path: Path, state: dict, key: str, kind: type, needed_by: str):
+    """``state[key]`` from a checkpoint's training state, checked to be a ``kind``; a file
+    saved by ``cr.save`` rather than by a run may lack it."""
+    if key not in state:
+        raise CheckpointError(
+            f'{path}: the training state has no "{key}", which {needed_by} needs; '
+            "is it a checkpoint written by chainrule train?"
+        )
+    if not isinstance(state[key], kind):
+        raise CheckpointError(f'{path}: the training state\'s "{key}" is not {_a(kind)}')
+    return state[key]
+
+
+def _a(kind: type) -> str:
+    return {dict: "an object", str: "a string"}.get(kind, f"a {kind.__name__}")
+
+
 def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict, float]:
-    state = load(out / CHECKPOINT, model, opt)
+    path = out / CHECKPOINT
+    state = load(path, model, opt)
+    keys = ("history", "rng", "position", "config")
+    history, rng, position, config = (
+        training_field(path, state, k, dict, "--resume") for k in keys
+    )
     try:
-        history = History(**state["history"])
-        _random.default_generator().bit_generator.state = state["rng"]
-        position, saved_batch = state["position"], state["config"]["batch_size"]
+        history = History(**history)
+        _random.default_generator().bit_generator.state = rng
+        saved_batch = config["batch_size"]
+        position = {k: position[k] for k in ("epoch", "batch", "step", "loader_state", "meter")}
     except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"{out / CHECKPOINT}: no resumable training state ({e})") from None
+        missing = "missing " if isinstance(e, KeyError) else ""
+        raise CheckpointError(f"{path}: no resumable training state ({missing}{e})") from None
     if position["batch"] and batch_size != saved_batch:  # the position counts batches
         raise ValueError(
             f"{out / CHECKPOINT}: stopped in the middle of an epoch with --batch-size "

@@ -154,7 +154,7 @@ CASES = {
         1,
         r"model\.safetensors: the sha256 digest does not match: the file is corrupt",
     ),
-    "--resume: killed before the first checkpoint": (
+    "--resume: a trained run whose checkpoint is gone": (
         lambda t, r, s: ["train", "--resume", str(_run_with(r, t, None))],
         1,
         r"model\.safetensors: cannot read the checkpoint: No such file or directory",
@@ -184,12 +184,11 @@ def _check_failure(proc: subprocess.CompletedProcess, code: int, pattern: str) -
     assert proc.returncode == code, (proc.returncode, err)
     assert not has_traceback(err), err
     lines = err.strip().splitlines()
-    assert lines, "nothing on stderr"
-    if code == 1:
-        assert len(lines) == 1, err
-    else:  # argparse: usage (which may wrap) then one error line
-        assert lines[0].startswith("usage: chainrule"), err
-        assert re.fullmatch(r"chainrule( \w+)?: error: .*", lines[-1]), err
+    assert len(lines) == 1, err
+    if code == 2:  # a usage mistake points at --help
+        assert re.fullmatch(
+            r"chainrule( \w+)?: error: .* \(see chainrule( \w+)? --help\)", lines[0]
+        ), err
     assert re.search(pattern, lines[-1]), lines[-1]
     assert proc.stdout == ""
     return lines

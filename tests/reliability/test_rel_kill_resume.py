@@ -397,7 +397,9 @@ def _assert_interrupted_cleanly(proc: subprocess.Popen) -> str:
     assert proc.returncode == 130, err
     assert not has_traceback(err), err
     lines = err.strip().splitlines()
-    assert lines == ["chainrule: interrupted; the last checkpoint is saved"], err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("chainrule train: interrupted; the last checkpoint is "), err
+    assert "model.safetensors; continue with chainrule train --resume " in lines[0], err
     return err
 
 

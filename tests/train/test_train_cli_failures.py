@@ -1,0 +1,419 @@
+"""``chainrule`` on damaged or hand-edited run directories, odd inputs, usage mistakes and
+Ctrl-C: one line on stderr that names the file and what is wrong, never a traceback.
+
+Runs are small (the bundled digits, 8 hidden units, one epoch), made by the command itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import _cli
+
+
+def _main(argv):
+    try:
+        return _cli.main([str(a) for a in argv])
+    except SystemExit as e:
+        return e.code
+
+
+def _error_line(capsys, argv, code=1) -> str:
+    """The single stderr line of a failing ``chainrule argv``."""
+    capsys.readouterr()
+    assert _main(argv) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err.strip()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "run"
+    assert _main(["train", "--epochs", 1, "--hidden", 8, "--out", out, "--no-progress"]) == 0
+    return out
+
+
+def _files(directory) -> dict:
+    return {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file()}
+
+
+# ----- config.json --------------------------------------------------------------------------
+def _with_config(run, tmp_path, text: bytes):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run, damaged)
+    (damaged / "config.json").write_bytes(text)
+    return damaged
+
+
+def _edited(run, tmp_path, **changes):
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    return _with_config(run, tmp_path, json.dumps({**config, **changes}).encode())
+
+
+def _assert_refused_by_every_command(capsys, damaged, message):
+    """evaluate, predict and train --resume all refuse it the same way; nothing changes."""
+    np.save(damaged.parent / "x.npy", np.zeros((1, 64)))
+    before = _files(damaged)
+    for argv in (
+        ["evaluate", damaged],
+        ["predict", damaged, damaged.parent / "x.npy"],
+        ["train", "--resume", damaged, "--epochs", 2],
+    ):
+        line = _error_line(capsys, argv)
+        assert line == f"chainrule {argv[0]}: error: {damaged / 'config.json'}: {message}"
+    assert _files(damaged) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("dataset", 5, 'field "dataset" must be one of digits, iris, wine, breast_cancer, '
+                       "diabetes, mnist, fashion_mnist, got 5"),
+        ("batch_size", 2.5, 'field "batch_size" must be a positive integer, got 2.5'),
+        ("batch_size", True, 'field "batch_size" must be a positive integer, got true'),
+        ("epochs", 0, 'field "epochs" must be a positive integer, got 0'),
+        ("seed", 1.5, 'field "seed" must be a non-negative integer, got 1.5'),
+        ("seed", -3, 'field "seed" must be a non-negative integer, got -3'),
+        ("hidden", [8, "8"], 'field "hidden" must be a list of positive integers, got [8, "8"]'),
+        ("hidden", 8, 'field "hidden" must be a list of positive integers, got 8'),
+        ("activation", None, 'field "activation" must be one of relu, sigmoid, tanh, '
+                             "leaky_relu, got null"),
+        ("optimizer", ["adam"], 'field "optimizer" must be one of sgd, momentum, nesterov, '
+                                'adagrad, rmsprop, adam, adamw, got ["adam"]'),
+        ("init", 0.01, 'field "init" must be "he", "xavier", "normal" or a positive standard '
+                       'deviation such as "0.01", got 0.01'),
+        ("lr", "fast", "field \"lr\" must be a positive number (or null for the optimizer's "
+                       'default), got "fast"'),
+        ("lr", -0.1, "field \"lr\" must be a positive number (or null for the optimizer's "
+                     "default), got -0.1"),
+        ("data_dir", 3, 'field "data_dir" must be a directory name (or null), got 3'),
+    ],
+)  # fmt: skip
+def test_a_config_field_of_the_wrong_type_or_range_is_named(
+    run, tmp_path, capsys, field, value, message
+):
+    _assert_refused_by_every_command(capsys, _edited(run, tmp_path, **{field: value}), message)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'\xff{"dataset": "digits"}', "not UTF-8 text (byte 0xff at offset 0)"),
+        (b"[1, 2]", "must hold a JSON object of the run's settings, got [1, 2]"),
+        (b'"digits"', 'must hold a JSON object of the run\'s settings, got "digits"'),
+        (b"{}", 'field "dataset" is missing'),
+    ],
+)
+def test_a_config_json_that_is_not_a_run_config_is_named(run, tmp_path, capsys, text, message):
+    _assert_refused_by_every_command(capsys, _with_config(run, tmp_path, text), message)
+
+
+def test_a_missing_or_unknown_config_field_is_named(run, tmp_path, capsys):
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    del config["seed"]
+    missing = _with_config(run, tmp_path / "a", json.dumps(config).encode())
+    _assert_refused_by_every_command(capsys, missing, 'field "seed" is missing')
+    unknown = _edited(run, tmp_path / "b", momentum=0.9)
+    _assert_refused_by_every_command(
+        capsys,
+        unknown,
+        'unknown field "momentum"; a run\'s config has dataset, hidden, activation, init, '
+        "optimizer, lr, batch_size, epochs, seed, data_dir",
+    )
+
+
+def test_a_config_with_the_default_learning_rate_as_null_still_evaluates(run, tmp_path, capsys):
+    edited = _edited(run, tmp_path, lr=None)
+    capsys.readouterr()
+    assert _main(["evaluate", edited]) == 0
+    assert json.loads(capsys.readouterr().out)["test_loss"] > 0
+
+
+# ----- checkpoints without a run's training state -------------------------------------------
+def _with_checkpoint(run, tmp_path, with_optimizer=False, **training_state):
+    """``run``'s config.json beside a checkpoint written by ``cr.save`` with the run's
+    weights and only the given training state."""
+    from chainrule._run import Config, build_model
+
+    other = tmp_path / "saved"
+    other.mkdir()
+    shutil.copy(run / "config.json", other / "config.json")
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    model = build_model(Config(**config), 64, 10)
+    cr.load(run / "model.safetensors", model)
+    opt = cr.optim.Adam(model.parameters(), lr=0.01) if with_optimizer else None
+    cr.save(other / "model.safetensors", model, opt, **training_state)
+    return other
+
+
+def test_predict_names_the_missing_scaler_of_a_checkpoint_saved_by_cr_save(run, tmp_path, capsys):
+    other = _with_checkpoint(run, tmp_path, epoch=1)
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
+    assert line == (
+        f"chainrule predict: error: {other / 'model.safetensors'}: the training state has no "
+        '"scaler", which predict needs; is it a checkpoint written by chainrule train?'
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}}, 'has no "task"'),
+        ({"scaler": [1, 2], "task": "classification"}, 'the training state\'s "scaler" is not '
+                                                        "an object"),
+        ({"scaler": {"mean": [0.0] * 64}, "task": "classification"}, "\"scaler\" is malformed"),
+        ({"scaler": {"mean": [0.0] * 3, "scale": [1.0] * 3}, "task": "classification"},
+         "\"scaler\" is for (3,) features, the model takes 64"),
+        ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}, "task": "ranking"},
+         "the training state's \"task\" is unknown: 'ranking'"),
+    ],
+)  # fmt: skip
+def test_predict_names_a_missing_or_malformed_training_field(run, tmp_path, capsys, state, message):
+    other = _with_checkpoint(run, tmp_path, **state)
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
+    assert line.startswith(f"chainrule predict: error: {other / 'model.safetensors'}: ")
+    assert message in line
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        ("history", 'the training state has no "history", which --resume needs'),
+        ("rng", 'the training state has no "rng", which --resume needs'),
+        ("position", 'the training state has no "position", which --resume needs'),
+        ("position.step", "no resumable training state (missing 'step')"),
+        ("config", 'the training state has no "config", which --resume needs'),
+    ],
+)
+def test_resume_names_a_missing_training_field(run, tmp_path, capsys, drop, message):
+    state = cr.load(run / "model.safetensors")  # the training state a run saves
+    key, _, inner = drop.partition(".")
+    if inner:
+        state[key] = {k: v for k, v in state[key].items() if k != inner}
+    else:
+        del state[key]
+    other = _with_checkpoint(run, tmp_path, with_optimizer=True, **state)
+    before = _files(other)
+    line = _error_line(capsys, ["train", "--resume", other, "--epochs", 2])
+    assert line == f"chainrule train: error: {other / 'model.safetensors'}: {message}" + (
+        "; is it a checkpoint written by chainrule train?" if not inner else ""
+    )
+    assert _files(other) == before
+
+
+# ----- usage mistakes -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "start", "end"),
+    [
+        (["train", "--epochs", "x"],
+         "chainrule train: error: argument --epochs: invalid int value: 'x'",
+         " (see chainrule train --help)"),
+        (["--epochs", "x"],  # train flags without the command
+         "chainrule train: error: argument --epochs: invalid int value: 'x'",
+         " (see chainrule train --help)"),
+        (["train", "--hidden", "10,x"],
+         "chainrule train: error: argument --hidden: --hidden takes sizes like 100,100",
+         "got '10,x' (see chainrule train --help)"),
+        (["foo"], "chainrule: error: argument command: invalid choice: 'foo'",
+         " (see chainrule --help)"),
+        (["evaluate"], "chainrule evaluate: error: the following arguments are required: run_dir",
+         " (see chainrule evaluate --help)"),
+        (["experiment"], "chainrule experiment: error: the following arguments are required",
+         " (see chainrule experiment --help)"),
+    ],
+)  # fmt: skip
+def test_a_usage_mistake_is_one_line_with_exit_status_2(capsys, argv, start, end):
+    line = _error_line(capsys, argv, code=2)
+    assert line.startswith(start)
+    assert line.endswith(end)
+
+
+def test_the_command_reports_a_usage_mistake_in_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--epochs", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "chainrule train: error: argument --epochs: invalid int value: 'x' "
+        "(see chainrule train --help)\n"
+    )
+
+
+# ----- Ctrl-C -------------------------------------------------------------------------------
+def _interrupted_line(capsys, argv) -> str:
+    return _error_line(capsys, argv, code=130)
+
+
+def _ctrl_c(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_training_says_where_the_checkpoint_is(tmp_path, capsys, monkeypatch):
+    from chainrule import _training
+
+    real_step, calls = _training.train_step, []
+
+    def interrupting_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    run = tmp_path / "run"
+    line = _interrupted_line(capsys, ["train", "--hidden", 8, "--out", run, "--no-progress"])
+    checkpoint = run / "model.safetensors"
+    assert line == (
+        f"chainrule train: interrupted; the last checkpoint is {checkpoint}; "
+        f"continue with chainrule train --resume {run}"
+    )
+    assert cr.load(checkpoint)["position"]["step"] == 4
+
+
+def test_ctrl_c_before_the_first_checkpoint_says_there_is_none(tmp_path, capsys, monkeypatch):
+    from chainrule import _run
+
+    monkeypatch.setattr(_run, "load_splits", _ctrl_c)
+    run = tmp_path / "run"
+    line = _interrupted_line(capsys, ["train", "--out", run])
+    assert line == "chainrule train: interrupted; no checkpoint was written yet"
+    assert not (run / "model.safetensors").exists()
+
+
+def test_ctrl_c_before_a_resumed_run_trains_leaves_its_checkpoint(
+    run, tmp_path, capsys, monkeypatch
+):
+    from chainrule import _run
+
+    again = tmp_path / "again"
+    shutil.copytree(run, again)
+    before = _files(again)
+    monkeypatch.setattr(_run, "load_splits", _ctrl_c)
+    line = _interrupted_line(capsys, ["train", "--resume", again, "--epochs", 2])
+    assert line == (
+        f"chainrule train: interrupted; the last checkpoint is {again / 'model.safetensors'}; "
+        f"continue with chainrule train --resume {again}"
+    )
+    assert _files(again) == before
+
+
+def test_ctrl_c_in_another_command_says_only_interrupted(run, tmp_path, capsys, monkeypatch):
+    from chainrule import _training
+    from chainrule._explain import _cli as explain_cli
+
+    np.save(tmp_path / "x.npy", np.zeros((1, 64)))
+    monkeypatch.setattr(_training, "evaluate", _ctrl_c)
+    monkeypatch.setattr(_training, "predict", _ctrl_c)
+    monkeypatch.setattr(explain_cli, "explain", _ctrl_c)
+    for argv in (
+        ["evaluate", run],
+        ["predict", run, tmp_path / "x.npy"],
+        ["explain", "--example", "add-mul"],
+    ):
+        assert _interrupted_line(capsys, argv) == f"chainrule {argv[0]}: interrupted"
+
+
+# ----- predict: values the model's float32 cannot hold --------------------------------------
+def test_predict_refuses_values_beyond_float32_without_a_warning(run, tmp_path):
+    x = np.zeros((3, 64))
+    x[1, 5] = 1e300
+    np.save(tmp_path / "big.npy", x)
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "predict", str(run), str(tmp_path / "big.npy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"chainrule predict: error: {tmp_path / 'big.npy'}: the input at row 2, feature 6 "
+        "(1e+300) is too large for the model's float32 (at most 3.403e+38 in magnitude)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({(0, 63): -1e39}, "the input at row 1, feature 64 (-1e+39) is too large for the "
+                           "model's float32 (at most 3.403e+38 in magnitude)"),
+        ({(2, 0): np.nan, (2, 1): 1e300}, "the input at row 3, feature 1 (nan) is NaN or "
+                                          "infinite"),
+        ({(1, 3): -np.inf}, "the input at row 2, feature 4 (-inf) is NaN or infinite"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("suffix", [".npy", ".csv"])
+def test_predict_names_the_first_value_the_model_cannot_take(
+    run, tmp_path, capsys, values, message, suffix
+):
+    x = np.zeros((3, 64))
+    for at, value in values.items():
+        x[at] = value
+    path = tmp_path / f"inputs{suffix}"
+    if suffix == ".npy":
+        np.save(path, x)
+    else:
+        np.savetxt(path, x, delimiter=",")
+    assert _error_line(capsys, ["predict", run, path]) == (
+        f"chainrule predict: error: {path}: {message}"
+    )
+
+
+def test_predict_refuses_a_value_the_run_scaling_takes_beyond_float32(tmp_path, capsys):
+    iris = tmp_path / "iris"
+    assert _main(["train", "--dataset", "iris", "--epochs", 1, "--out", iris]) == 0
+    np.save(tmp_path / "x.npy", np.full((2, 4), 3e38))  # within float32, but not once scaled
+    assert _error_line(capsys, ["predict", iris, tmp_path / "x.npy"]) == (
+        f"chainrule predict: error: {tmp_path / 'x.npy'}: the input at row 1, feature 1 "
+        "(3e+38) is too large for the model's float32 once the run's scaling is applied "
+        "(at most 3.403e+38 in magnitude)"
+    )
+
+
+# ----- --resume of a run stopped before its first checkpoint --------------------------------
+def test_resume_before_the_first_checkpoint_trains_the_run_from_the_start(run, tmp_path, capsys):
+    from safetensors.numpy import load_file
+
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    shutil.copy(run / "config.json", stopped / "config.json")  # all a run writes before training
+    (stopped / ".model.safetensors.0a1b2c3d.tmp").write_bytes(b"half a checkpoint")
+    capsys.readouterr()
+    assert _main(["train", "--resume", stopped, "--no-progress"]) == 0
+    assert capsys.readouterr().err == (
+        f"chainrule train: {stopped} has no checkpoint (the run stopped before its first epoch "
+        "ended); training it from epoch 0 with its config.json\n"
+    )
+    weights, reference = (load_file(d / "model.safetensors") for d in (stopped, run))
+    assert {k: v.tobytes() for k, v in weights.items() if k.startswith("model/")} == {
+        k: v.tobytes() for k, v in reference.items() if k.startswith("model/")
+    }  # the same run as one trained straight through
+    assert (stopped / "history.csv").read_bytes() == (run / "history.csv").read_bytes()
+
+
+def test_resume_still_refuses_a_checkpoint_that_exists_but_is_damaged(run, tmp_path, capsys):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    shutil.copy(run / "config.json", damaged / "config.json")
+    (damaged / "model.safetensors").write_bytes(b"")
+    line = _error_line(capsys, ["train", "--resume", damaged])
+    assert line == (
+        f"chainrule train: error: {damaged / 'model.safetensors'}: too short to be a checkpoint "
+        "(0 bytes)"
+    )
+    assert sorted(p.name for p in damaged.iterdir()) == ["config.json", "model.safetensors"]
