@@ -192,10 +192,12 @@ def _resume(args, given: dict) -> int:
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
     out = Path(args.resume)
     cfg = _read_config(out)
+    resume = not _before_first_checkpoint(out)
+    if resume and not args.force:
+        _check_matches_checkpoint(out, cfg)
     _check_unchanged(cfg, given, args.force)
     for k, v in given.items():
         setattr(cfg, k, v)
-    resume = not _before_first_checkpoint(out)
     if not resume:
         print(
             f"chainrule train: {out} has no checkpoint (the run stopped before its first "
@@ -256,6 +258,30 @@ def _check_unchanged(cfg, given: dict, force: bool) -> None:
         raise ValueError(
             f"refusing to resume with a changed configuration ({was}); "
             "pass --force to resume anyway"
+        )
+
+
+def _check_matches_checkpoint(out: Path, cfg) -> None:
+    """config.json must still say what the checkpoint was trained with (an edited file
+    would, say, load Adam's state into AdamW); only --epochs may differ, unless --force."""
+    from ._checkpoint import load
+    from ._run import CHECKPOINT
+
+    saved = load(out / CHECKPOINT).get("config")
+    if not isinstance(saved, dict):
+        return  # no config to compare with: resuming reports what else is missing
+    changed = [
+        f"{f.name}: {saved[f.name]} -> {getattr(cfg, f.name)}"
+        for f in fields(cfg)
+        if f.name != "epochs"
+        and f.name in saved
+        and not _same(f.name, saved[f.name], getattr(cfg, f.name))
+    ]
+    if changed:
+        raise ValueError(
+            f"{out / 'config.json'} differs from the configuration its checkpoint was "
+            f"trained with ({', '.join(changed)}); restore it, or pass --force to resume "
+            "with config.json as it is"
         )
 
 

@@ -417,3 +417,15 @@ def test_resume_still_refuses_a_checkpoint_that_exists_but_is_damaged(run, tmp_p
         "(0 bytes)"
     )
     assert sorted(p.name for p in damaged.iterdir()) == ["config.json", "model.safetensors"]
+
+
+def test_resume_refuses_a_config_json_edited_away_from_its_checkpoint(run, tmp_path, capsys):
+    # the flags agree with config.json, but config.json no longer says what was trained
+    edited = _edited(run, tmp_path, optimizer="adamw", lr=0.5)
+    before = _files(edited)
+    line = _error_line(capsys, ["train", "--resume", edited, "--epochs", 2])
+    assert f"{edited / 'config.json'} differs from the configuration its checkpoint" in line
+    assert "optimizer: adam -> adamw" in line
+    assert "lr: " in line
+    assert _files(edited) == before
+    assert _main(["train", "--resume", edited, "--epochs", 2, "--force", "--no-progress"]) == 0
