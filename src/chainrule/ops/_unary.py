@@ -12,7 +12,7 @@ import numpy as np
 from ._common import constant
 from ._common import cos as _cos
 from ._common import sin as _sin
-from ._elementwise import Elementwise
+from ._elementwise import _BITS, Elementwise, Selection
 
 
 class Exp(Elementwise):
@@ -132,7 +132,7 @@ class Sigmoid(Elementwise):
         return (y * (1.0 - y),)
 
 
-class ReLU(Elementwise):
+class ReLU(Selection):
     """relu: d/dx max(x, 0) = 1 if x > 0 else 0 (relu'(0) = 0)."""
 
     __slots__ = ()
@@ -149,7 +149,10 @@ class ReLU(Elementwise):
     def backward_into(self, grad_out):
         """backward writing into ``grad_out``, an array the engine allocated and nobody else
         holds (no hook, retain_grad, grad() or explain saw it): one array fewer per step."""
-        np.multiply(grad_out, self.saved[0] > 0, out=grad_out)
+        if grad_out.itemsize not in _BITS:
+            return self.backward(grad_out)
+        bits = grad_out.view(_BITS[grad_out.itemsize])  # as `selected`: exact 0s
+        np.multiply(bits, self.saved[0] > 0, out=bits)
         return (grad_out,)
 
 
@@ -170,7 +173,7 @@ class LeakyReLU(Elementwise):
         return self.saved
 
 
-class Clip(Elementwise):
+class Clip(Selection):
     """clip: d/dx clip(x, lo, hi) = 1 for lo ≤ x ≤ hi, else 0."""
 
     __slots__ = ("hi", "lo")

@@ -1,0 +1,101 @@
+"""Edge cases of the ops checked against PyTorch and NumPy: selections with an inf or NaN
+upstream gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+
+INF, NAN = np.inf, np.nan
+X = [-1.0, 0.0, 2.0, 3.0]
+
+
+def _grads(fn, xs, dtype, upstream=None, create_graph=False):
+    """x.grad of fn(x).sum() (or of fn(x) with ``upstream``) in chainrule and in PyTorch."""
+    x = cr.tensor(np.array(xs, dtype=dtype), requires_grad=True)
+    xt = torch.tensor(np.array(xs, dtype=dtype), requires_grad=True)
+    y, yt = fn(x, cr), fn(xt, torch)
+    if upstream is None:
+        y.sum().backward(create_graph=create_graph)
+        yt.sum().backward()
+    else:
+        up = np.array(upstream, dtype=dtype)
+        y.backward(up, create_graph=create_graph)
+        yt.backward(torch.tensor(up))
+    grad = x.grad.data if create_graph else x.grad
+    return grad, xt.grad.numpy()
+
+
+# ----- selections: exactly 0 where the mask is 0, whatever the upstream -----------------------
+SELECTIONS = {
+    "relu.log": lambda x, m: x.relu().log(),
+    "relu.sqrt": lambda x, m: x.relu().sqrt(),
+    "maximum.sqrt": lambda x, m: m.maximum(x, m.zeros_like(x) if m is torch else 0.0).sqrt(),
+    "minimum.neg.sqrt": lambda x, m: (-m.minimum(x, m.zeros_like(x) if m is torch else 0.0)).sqrt(),
+    "clip.log": lambda x, m: (x.clamp(0, None) if m is torch else x.clip(0, None)).log(),
+    "clip_hi.sub.log": lambda x, m: (
+        2 - (x.clamp(None, 2) if m is torch else x.clip(None, 2))
+    ).log(),
+    "where.log": lambda x, m: m.where(x > 0, x, m.zeros_like(x) if m is torch else 0.0).log(),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_a_masked_out_element_gets_zero_from_an_inf_upstream(name, dtype):
+    grad, expected = _grads(SELECTIONS[name], X, dtype)
+    np.testing.assert_allclose(grad, expected, rtol=1e-6 if dtype == "float32" else 1e-15)
+    assert grad.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, m: x.relu(),
+        lambda x, m: x.clamp(0, 2) if m is torch else x.clip(0, 2),
+        lambda x, m: m.maximum(x, m.zeros_like(x) if m is torch else 0.0),
+        lambda x, m: m.minimum(x, m.zeros_like(x) if m is torch else 0.0),
+        lambda x, m: m.where(x > 0, x, m.zeros_like(x) if m is torch else 0.0),
+    ],
+)
+def test_the_user_s_inf_and_nan_upstream_is_selected_not_multiplied(fn):
+    upstream = [NAN, INF, -INF, NAN]  # at x = -1, 0, 2, 3
+    grad, expected = _grads(fn, X, "float64", upstream)
+    np.testing.assert_array_equal(grad, expected)
+
+
+def test_maximum_ties_share_an_inf_upstream_and_the_loser_gets_zero():
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    y = cr.tensor([1.0, 5.0, 0.0], dtype="float64", requires_grad=True)
+    cr.maximum(x, y).backward(np.array([INF, INF, INF]))
+    xt = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    yt = torch.tensor([1.0, 5.0, 0.0], dtype=torch.float64, requires_grad=True)
+    torch.maximum(xt, yt).backward(torch.full((3,), INF, dtype=torch.float64))
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())  # [inf, 0, inf]
+    np.testing.assert_array_equal(y.grad, yt.grad.numpy())  # [inf, inf, 0]
+
+
+def test_where_with_broadcast_branches_sums_only_the_chosen_elements():
+    cond = np.array([[True, False], [False, True]])
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)  # broadcast over rows
+    y = cr.tensor([[3.0], [4.0]], dtype="float64", requires_grad=True)  # over columns
+    up = np.array([[INF, NAN], [NAN, 5.0]])
+    cr.where(cond, x, y).backward(up)
+    np.testing.assert_array_equal(x.grad, [INF, 5.0])
+    np.testing.assert_array_equal(y.grad, [[NAN], [NAN]])
+
+
+@pytest.mark.parametrize("name", ["relu.log", "clip.log", "maximum.sqrt", "where.log"])
+def test_create_graph_selects_as_the_plain_backward_does(name):
+    grad, expected = _grads(SELECTIONS[name], X, "float64", create_graph=True)
+    np.testing.assert_allclose(grad, expected, rtol=1e-15)
+
+
+def test_relu_gradient_is_unchanged_for_finite_upstream_and_zero_at_nan_input():
+    x = cr.tensor([-2.0, 0.0, NAN, 1.5], dtype="float64", requires_grad=True)
+    (x.relu() * np.array([3.0, 3.0, 3.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0, 3.0])  # relu'(NaN) = 0 (tabled)
