@@ -99,3 +99,14 @@ def test_relu_gradient_is_unchanged_for_finite_upstream_and_zero_at_nan_input():
     x = cr.tensor([-2.0, 0.0, NAN, 1.5], dtype="float64", requires_grad=True)
     (x.relu() * np.array([3.0, 3.0, 3.0, 3.0])).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0, 3.0])  # relu'(NaN) = 0 (tabled)
+
+
+def test_explain_checks_a_selection_with_an_inf_upstream_as_exact():
+    x = cr.tensor([-1.0, 2.0], dtype="float64", requires_grad=True, name="x")
+    trace = cr.explain(x.relu().log().sum())
+    (relu,) = [s for s in trace.steps if s.op == "ReLU"]
+    (edge,) = relu.inputs
+    assert np.isinf(relu.upstream[0])
+    np.testing.assert_array_equal(edge.local, [0.0, 1.0])
+    np.testing.assert_array_equal(edge.downstream, [0.0, 0.5])
+    assert edge.check == "exact"
