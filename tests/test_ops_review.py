@@ -1,5 +1,5 @@
 """Edge cases of the ops checked against PyTorch and NumPy: selections with an inf or NaN
-upstream gradient."""
+upstream gradient, and integer outputs outside the graph."""
 
 from __future__ import annotations
 
@@ -110,3 +110,62 @@ def test_explain_checks_a_selection_with_an_inf_upstream_as_exact():
     np.testing.assert_array_equal(edge.local, [0.0, 1.0])
     np.testing.assert_array_equal(edge.downstream, [0.0, 0.5])
     assert edge.check == "exact"
+
+
+# ----- integer outputs are outside the graph --------------------------------------------------
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8"])
+def test_a_cast_to_integers_or_bool_ends_the_graph(dtype):
+    x = cr.tensor([1.5, 2.5], dtype="float64", requires_grad=True)
+    xt = torch.tensor([1.5, 2.5], dtype=torch.float64, requires_grad=True)
+    n, nt = x.astype(dtype), xt.to(getattr(torch, dtype))
+    assert (n.requires_grad, n.grad_fn) == (nt.requires_grad, nt.grad_fn) == (False, None)
+    np.testing.assert_array_equal(n.data, nt.numpy())
+    (n * 2.0 + x).sum().backward()
+    (nt * 2.0 + xt).sum().backward()
+    np.testing.assert_array_equal(x.grad, xt.grad.numpy())  # [1, 1], not [3, 3]
+
+
+def test_a_graph_holding_only_an_integer_cast_has_nothing_to_differentiate():
+    x = cr.tensor([1.5, 2.5], dtype="float64", requires_grad=True)
+    y = (x.astype("int64") * 2.0).sum()
+    assert not y.requires_grad
+    with pytest.raises(RuntimeError):
+        y.backward()
+    assert x.grad is None
+
+
+def test_a_cast_between_floats_stays_differentiable():
+    x = cr.tensor([1.5, 2.5], dtype="float64", requires_grad=True)
+    y = x.astype("float32")
+    assert y.requires_grad
+    assert y.dtype == np.float32
+    (y * 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    assert x.grad.dtype == np.float64
+
+
+def test_a_user_function_with_an_integer_output_is_outside_the_graph():
+    class ArgMax(cr.Function):
+        """no derivative: an index"""
+
+        def forward(self, x):
+            return np.argmax(x)
+
+        def backward(self, grad_out):
+            raise AssertionError("never called")
+
+    class Double(cr.Function):
+        """d/dx 2x = 2"""
+
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad_out):
+            return 2 * grad_out
+
+    x = cr.tensor([1.0, 3.0, 2.0], dtype="float64", requires_grad=True)
+    i = ArgMax()(x)
+    assert (i.requires_grad, i.grad_fn, i.item()) == (False, None, 1)
+    d = Double()(x)  # a floating output of a user's Function still records
+    assert d.requires_grad
+    assert d.grad_fn is not None

@@ -91,8 +91,9 @@ class Function:
         # the hot path of every op, written out in one function. The common cases first (one
         # or two Tensors; a Tensor and a number `pair` made an array): they keep the argument
         # tuple as ``_inputs``. Anything else goes through `_prepared`.
-        if not self._trusted and _is_node(self):  # a user's instance called again, like a
-            return _fresh_copy(self)(*inputs)  # layer: a node of its own, the first intact
+        trusted = self._trusted
+        if not trusted and _is_node(self):  # a user's instance called again, like a layer:
+            return _fresh_copy(self)(*inputs)  # a node of its own, the first kept intact
         n = len(inputs)
         if n == 2 and isinstance(inputs[0], Tensor):
             x, y = inputs
@@ -125,7 +126,9 @@ class Function:
             out = self._as_output_array(out) if self.saved else np.asarray(out)
         elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
             out = self._as_output_array(out)
-        if _GradMode.enabled and True in needs:
+        # only a floating output has a gradient (an integer one ends the graph, as in
+        # PyTorch); chainrule's ops give one from floating inputs, Cast sees to its own
+        if _GradMode.enabled and True in needs and (trusted or out.dtype.kind == "f"):
             self._inputs = inputs
             self.released = False
             return _from_op(out, self)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import constant
+from .._dtypes import is_floating
+from ._common import constant, is_tensor
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import _BITS, Elementwise, Selection
@@ -195,13 +196,21 @@ class Clip(Selection):
 
 
 class Cast(Elementwise):
-    """cast: d/dx x = 1; the gradient is cast back to the input's dtype."""
+    """cast: d/dx x = 1; the gradient is cast back to the input's dtype.
+
+    A cast to an integer or bool dtype has no gradient: its output is outside the graph, as
+    in PyTorch."""
 
     __slots__ = ("dtype",)
     quiet = True  # a float64 beyond float32's range becomes ±inf
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
+
+    def __call__(self, x):
+        if not is_floating(self.dtype) and is_tensor(x):
+            x = x.detach()  # the graph ends here
+        return super().__call__(x)
 
     def forward(self, x):
         return x.astype(self.dtype)
