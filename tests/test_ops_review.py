@@ -1,5 +1,5 @@
 """Edge cases of the ops checked against PyTorch and NumPy: selections with an inf or NaN
-upstream gradient, and integer outputs outside the graph."""
+upstream gradient, integer outputs outside the graph, and a forward with several outputs."""
 
 from __future__ import annotations
 
@@ -169,3 +169,20 @@ def test_a_user_function_with_an_integer_output_is_outside_the_graph():
     d = Double()(x)  # a floating output of a user's Function still records
     assert d.requires_grad
     assert d.grad_fn is not None
+
+
+# ----- a forward returns one array ------------------------------------------------------------
+@pytest.mark.parametrize("kind", [tuple, list])
+def test_a_forward_returning_several_arrays_is_an_error_naming_the_function(kind):
+    class Halves(cr.Function):
+        """splits x"""
+
+        def forward(self, x):
+            return kind((x[:1], x[1:]))
+
+        def backward(self, grad_out):
+            return grad_out
+
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    with pytest.raises(TypeError, match=rf"Halves\.forward returned a {kind.__name__}.*one array"):
+        Halves()(x)
