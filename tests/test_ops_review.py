@@ -1,5 +1,6 @@
 """Edge cases of the ops checked against PyTorch and NumPy: selections with an inf or NaN
-upstream gradient, integer outputs outside the graph, and a forward with several outputs."""
+upstream gradient, integer outputs outside the graph, a forward with several outputs, and the
+dtype that NumPy scalars and integer arrays give."""
 
 from __future__ import annotations
 
@@ -186,3 +187,61 @@ def test_a_forward_returning_several_arrays_is_an_error_naming_the_function(kind
     x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
     with pytest.raises(TypeError, match=rf"Halves\.forward returned a {kind.__name__}.*one array"):
         Halves()(x)
+
+
+# ----- dtypes: NumPy scalars and integer arrays keep a float tensor's dtype -------------------
+X32 = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+OPERANDS = {
+    "int64 - x": (lambda x: np.int64(2) - x, lambda x: 2 - x),
+    "x - int32": (lambda x: x - np.int32(2), lambda x: x - 2),
+    "x ** int64": (lambda x: x ** np.int64(2), lambda x: x**2),
+    "int64 ** x": (lambda x: np.int64(2) ** x, lambda x: 2**x),
+    "x / uint8": (lambda x: x / np.uint8(4), lambda x: x / 4),
+    "x * bool_": (lambda x: x * np.bool_(True), lambda x: x * True),
+    "float64 * x": (lambda x: np.float64(0.1) * x, lambda x: 0.1 * x),
+    "x + float16": (lambda x: x + np.float16(0.5), lambda x: x + 0.5),
+    "x * int array": (lambda x: x * np.array([1, 2, 3]), lambda x: x * torch.tensor([1, 2, 3])),
+    "int array - x": (lambda x: np.array([1, 2, 3]) - x, lambda x: torch.tensor([1, 2, 3]) - x),
+    "x * bool array": (
+        lambda x: x * np.array([True, False, True]),
+        lambda x: x * torch.tensor([True, False, True]),
+    ),
+    "maximum int64": (
+        lambda x: cr.maximum(x, np.int64(2)),
+        lambda x: torch.maximum(x, torch.tensor(2.0)),
+    ),
+    "where int array": (
+        lambda x: cr.where(np.array([True, False, True]), x, np.array([7, 8, 9])),
+        lambda x: torch.where(torch.tensor([True, False, True]), x, torch.tensor([7, 8, 9])),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(OPERANDS))
+def test_numpy_scalars_and_integer_arrays_keep_float32_as_pytorch_does(name):
+    ours, theirs = OPERANDS[name]
+    x = cr.tensor(X32, requires_grad=True)
+    xt = torch.tensor(X32, requires_grad=True)
+    y, yt = ours(x), theirs(xt)
+    assert yt.dtype == torch.float32
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-6)
+    y.sum().backward()
+    yt.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-6)
+
+
+def test_a_float64_array_with_a_float32_tensor_follows_numpy_promotion():
+    x = cr.tensor(X32, requires_grad=True)
+    y = x * np.array([1.0, 2.0, 3.0])  # documented: NumPy's rule, float64
+    assert y.dtype == (X32 * np.array([1.0, 2.0, 3.0])).dtype == np.float64
+
+
+def test_comparisons_with_numpy_scalars_compare_in_the_tensor_dtype():
+    x = cr.tensor(np.array([0.1], dtype=np.float32))
+    np.testing.assert_array_equal((x == np.float64(0.1)).data, [True])  # as x == 0.1
+
+
+def test_numpy_scalars_between_non_tensors_keep_their_dtype():
+    assert cr.ops.add(np.float64(1.0), np.float64(2.0)).dtype == np.float64
