@@ -1,6 +1,7 @@
 """Edge cases of the ops checked against PyTorch and NumPy: selections with an inf or NaN
-upstream gradient, integer outputs outside the graph, a forward with several outputs, and the
-dtype that NumPy scalars and integer arrays give."""
+upstream gradient, integer outputs outside the graph, a forward with several outputs, the
+dtype that NumPy scalars and integer arrays give, and concatenate / clip / reduction
+arguments."""
 
 from __future__ import annotations
 
@@ -245,3 +246,57 @@ def test_comparisons_with_numpy_scalars_compare_in_the_tensor_dtype():
 
 def test_numpy_scalars_between_non_tensors_keep_their_dtype():
     assert cr.ops.add(np.float64(1.0), np.float64(2.0)).dtype == np.float64
+
+
+# ----- concatenate, clip, reductions ----------------------------------------------------------
+def test_concatenate_with_axis_none_flattens_then_joins_as_numpy_and_pytorch():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(2, 3)), rng.normal(size=(4,)), rng.normal(size=())
+    ts = [cr.tensor(v, requires_grad=True) for v in (a, b, c)]
+    tts = [torch.tensor(v, requires_grad=True) for v in (a, b, c)]
+    y = cr.concatenate(ts, axis=None)
+    yt = torch.cat([t.reshape(-1) for t in tts])
+    np.testing.assert_array_equal(y.data, np.concatenate([a, b, c], axis=None))
+    w = rng.normal(size=y.shape)
+    y.backward(w)
+    yt.backward(torch.tensor(w))
+    for t, tt in zip(ts, tts):
+        np.testing.assert_array_equal(t.grad, tt.grad.numpy())
+        assert t.grad.shape == t.shape
+
+
+def test_clip_takes_zero_d_tensors_as_constant_bounds():
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float32", requires_grad=True)
+    y = x.clip(cr.tensor(1.5, dtype="float64"), cr.tensor(2.5))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y.data, np.clip(X32, 1.5, 2.5))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+
+
+def test_clip_keeps_float32_with_numpy_scalar_bounds():
+    x = cr.tensor(X32)
+    assert x.clip(np.int64(2), np.float64(2.5)).dtype == np.float32
+
+
+def test_clip_refuses_a_bound_that_requires_grad_and_says_what_to_use():
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    lo = cr.tensor(1.5, dtype="float64", requires_grad=True)
+    with pytest.raises(TypeError, match=r"clip.*lo.*cr\.maximum"):
+        x.clip(lo, None)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("axis", [(0, 0), (0, -2), (1, 0, 1)])
+def test_a_duplicate_reduction_axis_raises_as_numpy_does_naming_the_op(op, axis):
+    data = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match="duplicate") as numpy_error:
+        getattr(np, op)(data, axis=axis)
+    x = cr.tensor(data, requires_grad=True)
+    with pytest.raises(type(numpy_error.value), match=rf"(?i){op}.*duplicate"):
+        getattr(x, op)(axis=axis)
+
+
+def test_distinct_axes_still_reduce():
+    data = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(cr.tensor(data).sum(axis=(1, 0)).data, data.sum())

@@ -274,8 +274,23 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def clip(x, lo=None, hi=None):
-    """Limit values to [lo, hi] (either bound may be None)."""
-    return Clip(lo, hi)(x)
+    """Limit values to [lo, hi] (either bound may be None); the bounds are constants."""
+    return Clip(_bound(lo, "lo"), _bound(hi, "hi"))(x)
+
+
+def _bound(b, name: str):
+    """A bound of clip as NumPy takes it; a number (a 0-d Tensor's, a NumPy scalar) as a
+    Python number, which keeps x's dtype."""
+    if is_tensor(b):
+        if b.requires_grad:
+            raise TypeError(
+                f"clip: the bound {name} requires grad, but clip's bounds are constants; "
+                "use cr.maximum(x, lo) and cr.minimum(x, hi) to differentiate them too"
+            )
+        b = b.data
+    if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
+        return b.item()
+    return b
 
 
 def cast(x, dtype):
