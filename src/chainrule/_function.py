@@ -41,6 +41,10 @@ from ._quiet import quietly
 from ._tensor import Tensor, _from_op
 
 _PLAIN_ERRORS = (ValueError, IndexError, np.exceptions.AxisError)
+_ONE_OUTPUT = (
+    "{name}.forward returned a {kind}; forward must return one array (a Function has one "
+    "output: write one Function per output, or concatenate them into one array)"
+)
 # One shared tuple per needs_grad pattern of up to three inputs: a graph then holds one
 # object fewer per node for the garbage collector to visit.
 _SHARED = {t: t for n in (1, 2, 3) for t in itertools.product((False, True), repeat=n)}
@@ -91,8 +95,9 @@ class Function:
         # the hot path of every op, written out in one function. The common cases first (one
         # or two Tensors; a Tensor and a number `pair` made an array): they keep the argument
         # tuple as ``_inputs``. Anything else goes through `_prepared`.
-        if not self._trusted and _is_node(self):  # a user's instance called again, like a
-            return _fresh_copy(self)(*inputs)  # layer: a node of its own, the first intact
+        trusted = self._trusted
+        if not trusted and _is_node(self):  # a user's instance called again, like a layer:
+            return _fresh_copy(self)(*inputs)  # a node of its own, the first kept intact
         n = len(inputs)
         if n == 2 and isinstance(inputs[0], Tensor):
             x, y = inputs
@@ -122,10 +127,14 @@ class Function:
             shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
             raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
+            if not trusted and isinstance(out, (tuple, list)):  # a user's forward
+                raise TypeError(_ONE_OUTPUT.format(name=self.name, kind=type(out).__name__))
             out = self._as_output_array(out) if self.saved else np.asarray(out)
         elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
             out = self._as_output_array(out)
-        if _GradMode.enabled and True in needs:
+        # only a floating output has a gradient (an integer one ends the graph, as in
+        # PyTorch); chainrule's ops give one from floating inputs, Cast sees to its own
+        if _GradMode.enabled and True in needs and (trusted or out.dtype.kind == "f"):
             self._inputs = inputs
             self.released = False
             return _from_op(out, self)

@@ -69,9 +69,10 @@ def constant(a) -> np.ndarray:
 
 
 def pair(x, y) -> tuple:
-    """Operands of a binary op: a Python number becomes a 0-d array of the other operand's
-    dtype (so ``x * 2`` stays float32 for a float32 x), which the op holds as it is, not as
-    a Tensor (see `Function`); an array becomes a view, an array object of its own."""
+    """Operands of a binary op: a number (Python's or a NumPy scalar) becomes a 0-d array of
+    the other operand's dtype (so ``x * 2`` stays float32 for a float32 x), which the op
+    holds as it is, not as a Tensor (see `Function`); an array becomes a view, an array
+    object of its own, converted to a float tensor's dtype if it holds integers or bools."""
     if isinstance(x, Tensor):  # the common cases first: tensor op tensor, tensor op number
         if isinstance(y, Tensor):
             return x, y
@@ -86,11 +87,15 @@ def pair(x, y) -> tuple:
 def _operand(a, other):
     if isinstance(a, Tensor):
         return a
-    if isinstance(a, np.ndarray):
-        return a.view()
     ref = other.data.dtype if isinstance(other, Tensor) else None
+    if isinstance(a, np.ndarray):
+        if ref is not None and a.dtype.kind in "biu" and is_floating(ref):
+            return a.astype(ref)  # [1, 2] * x keeps x's float dtype, as in PyTorch
+        return a.view()
     if isinstance(other, np.ndarray):
         ref = other.dtype
+    if ref is not None and isinstance(a, np.generic) and a.dtype.kind in "biuf":
+        a = a.item()  # a NumPy scalar counts as the Python number it holds
     table = _NUMBERS.get(ref) if type(a) is float or type(a) is int else None
     if table is not None:  # a number with a float tensor, as in `pair`
         c = table.get(a)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import constant, pair, unbroadcast
+from ._common import constant, is_tensor, pair, unbroadcast
 from ._common import log as _log
 
 
@@ -43,6 +43,42 @@ def _scalar(loc):
     """A 0-d array as a NumPy scalar: a NumPy scalar times a 0-d array costs ~0.4 µs, two
     NumPy scalars ~0.03 µs, the same IEEE product -- what makes scalar graphs fast."""
     return loc[()] if type(loc) is np.ndarray else loc
+
+
+class Selection(Elementwise):
+    """Base of ops that choose where the upstream gradient goes (relu, clip, maximum,
+    minimum, where): ``local()`` is a mask of 0, ½ or 1, and where it is 0 the downstream
+    gradient is exactly 0, as PyTorch selects it, even where the upstream is inf or NaN
+    (a product would give 0·∞ = NaN)."""
+
+    __slots__ = ()
+
+    def backward(self, grad_out):
+        grads = []
+        for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
+            grads.append(unbroadcast(selected(grad_out, loc), t.data.shape) if need else None)
+        return tuple(grads)
+
+
+def selected(grad_out, mask):
+    """``grad_out × mask`` for a constant mask of 0, ½ or 1, and exactly 0 where it is 0."""
+    if mask.dtype != bool:  # ½ to each input at a tie
+        grad_out, mask = grad_out * mask, mask != 0
+    if is_tensor(grad_out):  # create_graph: recorded, with the mask as a constant
+        return where(mask, grad_out, 0.0)
+    if isinstance(grad_out, np.generic):  # a 0-d graph's NumPy scalar
+        return grad_out if mask else grad_out.dtype.type(0)
+    bits = _BITS.get(grad_out.itemsize)
+    if bits is None:  # no integer type of its size (longdouble)
+        return np.where(mask, grad_out, 0)
+    # grad_out's bits times 0 or 1, as integers: +0 or grad_out exactly, at the speed of the
+    # float product (np.where and np.copyto with a mask took 15× as long on (512, 256))
+    out = np.empty(np.broadcast(grad_out, mask).shape, grad_out.dtype)
+    np.multiply(grad_out.view(bits), mask, out=out.view(bits))
+    return out
+
+
+_BITS = {2: np.int16, 4: np.int32, 8: np.int64}  # an integer type for each float's size
 
 
 # ----- arithmetic ------------------------------------------------------------------------
@@ -153,7 +189,7 @@ class Pow(Elementwise):
 
 
 # ----- binary selections -----------------------------------------------------------------
-class Maximum(Elementwise):
+class Maximum(Selection):
     """maximum: ∂/∂x = 1 where x > y or x is NaN, 0 where x < y, ½ at ties (each gets half)."""
 
     __slots__ = ()
@@ -166,7 +202,7 @@ class Maximum(Elementwise):
         return self.saved
 
 
-class Minimum(Elementwise):
+class Minimum(Selection):
     """minimum: ∂/∂x = 1 where x < y or x is NaN, 0 where x > y, ½ at ties (each gets half)."""
 
     __slots__ = ()
@@ -186,8 +222,9 @@ def _tie_masks(wins, ties, dtype):
     return (wins + half).astype(dtype), ((~wins & ~ties) + half).astype(dtype)
 
 
-class Where(Elementwise):
-    """where: ∂/∂x = cond, ∂/∂y = not cond (the other branch gets exactly 0, even if NaN)."""
+class Where(Selection):
+    """where: ∂/∂x = cond, ∂/∂y = not cond (the other branch gets exactly 0, even from an
+    upstream inf or NaN)."""
 
     __slots__ = ("cond",)
 

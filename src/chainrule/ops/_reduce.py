@@ -22,7 +22,10 @@ def _axes(axis, ndim: int) -> tuple[int, ...]:
     for a in axes:
         if not -n <= a < n:
             raise np.exceptions.AxisError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
-    return tuple(sorted({a % n for a in axes})) if ndim else ()
+    kept = {a % n for a in axes}
+    if len(kept) < len(axes):
+        raise ValueError(f"duplicate value in axis {axis}")  # as NumPy: not summed twice
+    return tuple(sorted(kept)) if ndim else ()
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:

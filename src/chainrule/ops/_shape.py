@@ -195,8 +195,10 @@ def _index_part(p):
     return p
 
 
-def concatenate(tensors, axis: int = 0):
-    """Join tensors along an existing axis."""
+def concatenate(tensors, axis: int | None = 0):
+    """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does."""
+    if axis is None:
+        return Concatenate(0)(*[reshape(t, -1) for t in tensors])
     return Concatenate(axis)(*tensors)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import constant
+from .._dtypes import is_floating
+from ._common import constant, is_tensor
 from ._common import cos as _cos
 from ._common import sin as _sin
-from ._elementwise import Elementwise
+from ._elementwise import _BITS, Elementwise, Selection
 
 
 class Exp(Elementwise):
@@ -132,7 +133,7 @@ class Sigmoid(Elementwise):
         return (y * (1.0 - y),)
 
 
-class ReLU(Elementwise):
+class ReLU(Selection):
     """relu: d/dx max(x, 0) = 1 if x > 0 else 0 (relu'(0) = 0)."""
 
     __slots__ = ()
@@ -149,7 +150,10 @@ class ReLU(Elementwise):
     def backward_into(self, grad_out):
         """backward writing into ``grad_out``, an array the engine allocated and nobody else
         holds (no hook, retain_grad, grad() or explain saw it): one array fewer per step."""
-        np.multiply(grad_out, self.saved[0] > 0, out=grad_out)
+        if grad_out.itemsize not in _BITS:
+            return self.backward(grad_out)
+        bits = grad_out.view(_BITS[grad_out.itemsize])  # as `selected`: exact 0s
+        np.multiply(bits, self.saved[0] > 0, out=bits)
         return (grad_out,)
 
 
@@ -170,7 +174,7 @@ class LeakyReLU(Elementwise):
         return self.saved
 
 
-class Clip(Elementwise):
+class Clip(Selection):
     """clip: d/dx clip(x, lo, hi) = 1 for lo ≤ x ≤ hi, else 0."""
 
     __slots__ = ("hi", "lo")
@@ -192,13 +196,21 @@ class Clip(Elementwise):
 
 
 class Cast(Elementwise):
-    """cast: d/dx x = 1; the gradient is cast back to the input's dtype."""
+    """cast: d/dx x = 1; the gradient is cast back to the input's dtype.
+
+    A cast to an integer or bool dtype has no gradient: its output is outside the graph, as
+    in PyTorch."""
 
     __slots__ = ("dtype",)
     quiet = True  # a float64 beyond float32's range becomes ±inf
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
+
+    def __call__(self, x):
+        if not is_floating(self.dtype) and is_tensor(x):
+            x = x.detach()  # the graph ends here
+        return super().__call__(x)
 
     def forward(self, x):
         return x.astype(self.dtype)
@@ -262,8 +274,23 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def clip(x, lo=None, hi=None):
-    """Limit values to [lo, hi] (either bound may be None)."""
-    return Clip(lo, hi)(x)
+    """Limit values to [lo, hi] (either bound may be None); the bounds are constants."""
+    return Clip(_bound(lo, "lo"), _bound(hi, "hi"))(x)
+
+
+def _bound(b, name: str):
+    """A bound of clip as NumPy takes it; a number (a 0-d Tensor's, a NumPy scalar) as a
+    Python number, which keeps x's dtype."""
+    if is_tensor(b):
+        if b.requires_grad:
+            raise TypeError(
+                f"clip: the bound {name} requires grad, but clip's bounds are constants; "
+                "use cr.maximum(x, lo) and cr.minimum(x, hi) to differentiate them too"
+            )
+        b = b.data
+    if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
+        return b.item()
+    return b
 
 
 def cast(x, dtype):
