@@ -14,7 +14,7 @@ import numpy as np
 from .. import _engine
 from .._tensor import Tensor
 from ..ops._common import unbroadcast
-from ..ops._elementwise import Elementwise, Selection, selected
+from ..ops._elementwise import Elementwise
 from ._labels import check_lang
 from ._naming import forward_order, names
 from ._rules import input_rules, shown
@@ -101,9 +101,11 @@ class _Recorder:
         locals_ = _locals(node, out, elementwise_locals)
         n = len(node.inputs)
         rules = (None,) * n if elementwise else _shape_rules(node, out, self.lang)
-        selects = isinstance(node, Selection)  # exactly 0 where local is 0, even from ∞
+        # local × upstream as the node forms it: a selection (relu) gives exactly 0 where
+        # local is 0, an op with unbounded local gradients (log) exactly 0 where upstream is
+        times = node.product if isinstance(node, Elementwise) else Elementwise.product
         edges = tuple(
-            _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i], selects)
+            _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i], times)
             for i, (t, gi, need) in enumerate(zip(node.inputs, grads_in, node.needs_grad))
             if need
         )
@@ -150,18 +152,18 @@ def _as_float(a, dtype) -> np.ndarray:
     return a.astype(dtype) if a.dtype == bool else a
 
 
-def _edge(value: int, slot: int, t: Tensor, local, upstream, gi, rule, selects) -> Edge:
+def _edge(value: int, slot: int, t: Tensor, local, upstream, gi, rule, times) -> Edge:
     down = None if gi is None else np.array(gi, dtype=t.dtype)  # as the engine converts it
     check = None
     if local is not None and down is not None:
-        check = _check(local, upstream, down, t.shape, selects)
-    return Edge(value, slot, local, rule, down, check)
+        check = _check(local, upstream, down, t.shape, times)
+    return Edge(value, slot, local, rule, down, check, times)
 
 
-def _check(local, upstream, down, shape_, selects: bool) -> str:
-    """Does the downstream gradient equal unbroadcast(local × upstream), as shown? (A
-    selection such as relu gives exactly 0 where local is 0: ``selected``.)"""
-    product = selected(upstream, local) if selects else upstream * local
+def _check(local, upstream, down, shape_, times) -> str:
+    """Does the downstream gradient equal unbroadcast(local × upstream), as shown? The
+    product is the node's own (``times``: see `Elementwise.product`)."""
+    product = times(upstream, local)
     expected = np.asarray(unbroadcast(np.asarray(product), shape_), dtype=down.dtype)
     if expected.shape == down.shape and np.array_equal(expected, down, equal_nan=True):
         return "exact"

@@ -8,12 +8,14 @@ the graph is released and after an optimizer changes the weights in place.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._tensor import Tensor
+from ..ops._elementwise import Elementwise
 from . import _dot, _format, _transcript
 from ._values import decimals_for
 
@@ -62,6 +64,8 @@ class Edge:
     ``rule`` is the derivative with the shapes it maps (in the trace's language), for every
     node that is not elementwise. ``check`` says whether downstream = unbroadcast(local ×
     upstream) holds: "exact", "close" or "mismatch" (None without a local gradient).
+    ``times(upstream, local)`` is the node's own product (see `Elementwise.product`: a
+    selection gives exactly 0 where local is 0, exp or log exactly 0 where upstream is).
     """
 
     value: int
@@ -70,6 +74,7 @@ class Edge:
     rule: str | None
     downstream: np.ndarray | None
     check: str | None
+    times: Callable = Elementwise.product
 
 
 @dataclass(frozen=True, eq=False)

@@ -120,25 +120,26 @@ def _hooked_on(trace, v, paths) -> list[str]:
     ]
 
 
-def _product(first, factors):
-    """``first × factors[-1] × … × factors[0]``: from the output end, as backward runs."""
+def _product(first, edges):
+    """``first × local[-1] × … × local[0]`` over the edges, from the output end, as
+    backward runs, each product formed as its node forms it (``Edge.times``)."""
     out = first
-    for f in reversed(factors):
-        out = out * f
+    for e in reversed(edges):
+        out = e.times(out, e.local.reshape(()))
     return out
 
 
 def _term(trace, v, path, expand: bool) -> dict:
     """One path: the factors between stops (∂a/∂b and its number) and their product."""
     chain = [v.index] + [trace.step(n).output for n, _ in path]  # leaf … output
-    locals_ = [trace.step(n).edge(slot).local.reshape(()) for n, slot in path]
+    edges = [trace.step(n).edge(slot) for n, slot in path]
     one = np.ones((), dtype=v.grad.dtype)
     factors = [
-        (trace.values[chain[hi]].name, trace.values[chain[lo]].name, _product(one, locals_[lo:hi]))
+        (trace.values[chain[hi]].name, trace.values[chain[lo]].name, _product(one, edges[lo:hi]))
         for lo, hi in itertools.pairwise(_stops(trace, chain, expand))
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
     seed = trace.output.grad.reshape(())  # 1 unless backward was given another upstream
-    value = _product(seed, locals_)
+    value = _product(seed, edges)
     if seed != 1:  # shown as the first factor, so that the factors multiply to the value
         out = trace.output.name
         factors.insert(0, (out, out, seed))

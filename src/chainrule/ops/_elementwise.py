@@ -26,6 +26,12 @@ class Elementwise(Function):
     def local(self) -> tuple:
         raise NotImplementedError
 
+    @staticmethod
+    def product(grad_out, local):
+        """local × upstream, before the sum over broadcast axes, as this op's backward
+        forms it (``explain`` checks each edge with it)."""
+        return grad_out * local
+
     def backward(self, grad_out):  # 0·∞ = NaN: the IEEE answer, silent (the engine's pass)
         scalar = isinstance(grad_out, np.generic)  # the upstream of a 0-d output (see below)
         grads = []
@@ -58,6 +64,35 @@ class Selection(Elementwise):
         for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
             grads.append(unbroadcast(selected(grad_out, loc), t.data.shape) if need else None)
         return tuple(grads)
+
+    @staticmethod
+    def product(grad_out, local):
+        return selected(grad_out, local)
+
+
+class Unbounded(Elementwise):
+    """Base of ops whose local gradient can be ±inf or NaN (exp, log, sqrt, div, pow):
+    where the upstream gradient is exactly 0 the downstream is exactly 0 (0·∞ taken as 0).
+    So a branch that `where` masks out, or a term weighted by 0, contributes nothing
+    however its local gradient behaves: ``where(x > 0, sqrt(x), 0)`` has a finite
+    gradient at x ≤ 0 (PyTorch gives NaN there)."""
+
+    __slots__ = ()
+
+    def backward(self, grad_out):
+        if isinstance(grad_out, np.generic) and grad_out == 0:  # a 0-d graph's zero
+            return tuple(grad_out if need else None for need in self.needs_grad)
+        grads = []
+        for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
+            grads.append(unbroadcast(self.product(grad_out, loc), t.data.shape) if need else None)
+        return tuple(grads)
+
+    @staticmethod
+    def product(grad_out, local):
+        if isinstance(grad_out, np.generic):
+            return grad_out * _scalar(local) if grad_out != 0 else grad_out
+        live = (grad_out.data if is_tensor(grad_out) else grad_out) != 0  # the output's shape
+        return selected(grad_out * local, live)
 
 
 def selected(grad_out, mask):
@@ -152,7 +187,7 @@ class Mul(Elementwise):
         return y, x
 
 
-class Div(Elementwise):
+class Div(Unbounded):
     """div: ∂(x/y)/∂x = 1/y, ∂(x/y)/∂y = −x/y² = −out/y."""
 
     __slots__ = ()
@@ -168,7 +203,7 @@ class Div(Elementwise):
         return 1.0 / y, -out / y
 
 
-class Pow(Elementwise):
+class Pow(Unbounded):
     """pow: ∂(xʸ)/∂x = y·xʸ⁻¹ (0 where y = 0), ∂(xʸ)/∂y = xʸ·ln x (ln x taken as 0 at x = 0)."""
 
     __slots__ = ()

@@ -13,10 +13,10 @@ from .._dtypes import is_floating
 from ._common import constant, is_tensor
 from ._common import cos as _cos
 from ._common import sin as _sin
-from ._elementwise import _BITS, Elementwise, Selection
+from ._elementwise import _BITS, Elementwise, Selection, Unbounded
 
 
-class Exp(Elementwise):
+class Exp(Unbounded):
     """exp: d/dx eˣ = eˣ = out."""
 
     __slots__ = ()
@@ -31,7 +31,7 @@ class Exp(Elementwise):
         return self.saved
 
 
-class Log(Elementwise):
+class Log(Unbounded):
     """log: d/dx ln x = 1/x."""
 
     __slots__ = ()
@@ -45,7 +45,7 @@ class Log(Elementwise):
         return (1.0 / self.saved[0],)
 
 
-class Sqrt(Elementwise):
+class Sqrt(Unbounded):
     """sqrt: d/dx √x = 1/(2√x) = 0.5/out (+inf at x = 0)."""
 
     __slots__ = ()
