@@ -45,3 +45,18 @@ def test_the_rule_holds_for_gradients_of_gradients():
 
     second = cr.grad(lambda x: cr.grad(h)(x).sum())(np.array([-1.0, 0.0, 4.0]))
     np.testing.assert_allclose(second.data, [0.0, 0.0, 0.75 / 2.0], rtol=1e-15)
+
+
+def test_index_and_mask_arrays_changed_after_the_forward_pass_do_not_move_the_gradient():
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    idx = np.array([0, 0])
+    y = x[idx].sum()
+    idx[1] = 2  # after the forward pass
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 0.0])  # as the forward selected
+    x.grad = None
+    mask = np.array([True, False, False])
+    y = cr.ops.where(mask, x, 0.0).sum()
+    mask[:] = [False, False, True]
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0])

@@ -264,7 +264,7 @@ class Where(Selection):
     __slots__ = ("cond",)
 
     def __init__(self, cond):
-        self.cond = np.asarray(cond, dtype=bool)
+        self.cond = np.array(cond, dtype=bool)  # a copy: the caller may change theirs later
 
     def forward(self, x, y):
         return np.where(self.cond, x, y)

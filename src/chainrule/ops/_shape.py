@@ -188,10 +188,12 @@ def _index_arg(idx):
 
 
 def _index_part(p):
+    """One part of an index, as the node keeps it: integer and boolean arrays are copied,
+    so changing the caller's array after the forward pass cannot move the gradient."""
     if isinstance(p, Tensor):
-        return p.data
-    if isinstance(p, list):
-        return np.asarray(p)
+        return p.data.copy()
+    if isinstance(p, (list, np.ndarray)):
+        return np.array(p)
     return p
 
 
