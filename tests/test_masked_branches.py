@@ -60,3 +60,11 @@ def test_index_and_mask_arrays_changed_after_the_forward_pass_do_not_move_the_gr
     mask[:] = [False, False, True]
     y.backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0])
+
+
+def test_numbers_beyond_float32_become_inf_without_a_warning():
+    # run with warnings as errors (the suite's setting): a RuntimeWarning would fail here
+    x = cr.tensor([1.0, 2.0])  # float32
+    assert cr.tensor([1e300]).data[0] == np.inf
+    np.testing.assert_array_equal((x + 1e300).data, [np.inf, np.inf])
+    np.testing.assert_array_equal((np.float64(-1e300) * x).data, [-np.inf, -np.inf])

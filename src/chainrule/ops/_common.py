@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import as_array, is_floating
+from .._quiet import quietly
 from .._tensor import Tensor
 
 
@@ -102,7 +103,7 @@ def _operand(a, other):
         return c if c is not None else _number(a, table, ref)
     python_number = isinstance(a, (int, float)) and ref is not None
     if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
-        return np.asarray(ref.type(a))
+        return quietly(np.asarray, (a, ref))
     return as_array(a)
 
 
@@ -116,7 +117,7 @@ _NUMBERS_KEPT = 256  # per dtype; a full table starts again empty
 
 
 def _number(a, table: dict, dtype: np.dtype) -> np.ndarray:
-    c = np.array(a, dtype)
+    c = quietly(np.array, (a, dtype))  # beyond the dtype's range: ±inf, without a warning
     if a == a and a != 0:
         if len(table) >= _NUMBERS_KEPT:
             table.clear()
