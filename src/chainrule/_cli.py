@@ -159,7 +159,8 @@ def _joined(text: str) -> str:
 
 
 def _train(args) -> int:
-    from ._run import Config, train
+    from ._config import Config
+    from ._run import train
 
     names = {f.name for f in fields(Config)}
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
@@ -292,7 +293,7 @@ def _same(key: str, saved, given) -> bool:
 
 
 def _read_config(run_dir: Path):
-    from ._run import read_config
+    from ._config import read_config
 
     path = run_dir / "config.json"
     try:

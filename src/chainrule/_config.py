@@ -1,0 +1,167 @@
+"""A run's configuration: the `Config` of `chainrule train` and its config.json.
+
+`Config.validate` checks values given as flags; `read_config` checks a config.json that
+may have been edited or damaged, field by field, naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import data, nn, optim
+from ._files import read_regular
+
+OPTIMIZERS = {
+    "sgd": optim.SGD,
+    "momentum": optim.Momentum,
+    "nesterov": optim.Nesterov,
+    "adagrad": optim.AdaGrad,
+    "rmsprop": optim.RMSProp,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+}
+DEFAULT_LR = {
+    "sgd": 0.1,
+    "momentum": 0.05,
+    "nesterov": 0.05,
+    "adagrad": 0.05,
+    "rmsprop": 0.001,
+    "adam": 0.01,
+    "adamw": 0.01,
+}
+ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
+
+
+@dataclass
+class Config:
+    """Everything that defines a run (written to config.json)."""
+
+    dataset: str = "digits"
+    hidden: list[int] = field(default_factory=lambda: [100])
+    activation: str = "relu"
+    init: str = "he"
+    optimizer: str = "adam"
+    lr: float | None = None
+    batch_size: int = 32
+    epochs: int = 30
+    seed: int = 0
+    data_dir: str | None = None
+
+    def validate(self) -> Config:
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("activation", self.activation, ACTIVATIONS)
+        if self.epochs < 1 or self.batch_size < 1 or any(h < 1 for h in self.hidden):
+            raise ValueError("--epochs, --batch-size and --hidden sizes must be positive")
+        if self.lr is None:
+            self.lr = DEFAULT_LR[self.optimizer]
+        if not self.lr > 0:  # NaN too
+            raise ValueError(f"--lr must be positive, got {self.lr}")
+        init_value(self.init)
+        if self.seed < 0:
+            raise ValueError(f"--seed must be a non-negative integer, got {self.seed}")
+        return self
+
+
+def init_value(init: str):
+    """The weight init a --init flag names: he, xavier, normal or a positive std."""
+    if not _is_init(init):
+        raise ValueError(
+            f"--init takes he, xavier, normal or a positive standard deviation such as 0.01, "
+            f"got {init!r}"
+        )
+    return init if init in ("he", "xavier", "normal") else float(init)
+
+
+def _is_init(init) -> bool:
+    if not isinstance(init, str):
+        return False
+    try:
+        std = float(init)
+    except ValueError:
+        std = math.nan
+    return init in ("he", "xavier", "normal") or (std > 0 and math.isfinite(std))
+
+
+def _choice(what: str, value: str, known) -> None:
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; choose from {', '.join(known)}")
+
+
+# ----- config.json -----------------------------------------------------------------------
+def _is_int(value, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_lr(value) -> bool:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value is None or (number and value > 0)  # NaN is not > 0
+
+
+def _one_of(known) -> tuple[str, object]:
+    return f"one of {', '.join(known)}", lambda v: isinstance(v, str) and v in known
+
+
+_FIELDS = {  # config.json field: (what it must be, its check)
+    "dataset": (
+        f"one of {', '.join(data.DATASETS)}",
+        lambda v: isinstance(v, str) and dataset_key(v) in data.DATASETS,
+    ),
+    "hidden": (
+        "a list of positive integers",
+        lambda v: isinstance(v, list) and all(_is_int(h, 1) for h in v),
+    ),
+    "activation": _one_of(ACTIVATIONS),
+    "init": ('"he", "xavier", "normal" or a positive standard deviation such as "0.01"', _is_init),
+    "optimizer": _one_of(OPTIMIZERS),
+    "lr": ("a positive number (or null for the optimizer's default)", _is_lr),
+    "batch_size": ("a positive integer", lambda v: _is_int(v, 1)),
+    "epochs": ("a positive integer", lambda v: _is_int(v, 1)),
+    "seed": ("a non-negative integer", lambda v: _is_int(v, 0)),
+    "data_dir": ("a directory name (or null)", lambda v: v is None or isinstance(v, str)),
+}
+
+
+def read_config(path: Path) -> Config:
+    """A run's config.json with every field's type and range checked: a damaged or
+    hand-edited file is refused with a message naming the file and the field."""
+    raw = _json_object(path)
+    unknown = [k for k in raw if k not in _FIELDS]
+    if unknown:
+        raise ValueError(
+            f'{path}: unknown field "{unknown[0]}"; a run\'s config has {", ".join(_FIELDS)}'
+        )
+    for name, (what, check) in _FIELDS.items():
+        if name not in raw:
+            raise ValueError(f'{path}: field "{name}" is missing')
+        if not check(raw[name]):
+            raise ValueError(f'{path}: field "{name}" must be {what}, got {_shown(raw[name])}')
+    return Config(**raw).validate()
+
+
+def _json_object(path: Path) -> dict:
+    try:
+        raw = json.loads(read_regular(path).decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start})"
+        ) from None
+    except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{path}: malformed config ({e})") from None
+    if not isinstance(raw, dict):
+        raise ValueError(
+            f"{path}: must hold a JSON object of the run's settings, got {_shown(raw)}"
+        )
+    return raw
+
+
+def _shown(value) -> str:
+    """A value as config.json spells it, cut short."""
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def dataset_key(name: str) -> str:
+    return name.strip().lower().replace("-", "_")  # as data.load_dataset reads it
