@@ -1007,3 +1007,32 @@ def test_grad_mode_is_per_thread():
     assert recorded
     assert seen == {"other": True, "fresh": True}
     assert cr.is_grad_enabled()
+
+
+def test_one_no_grad_object_entered_in_two_threads_restores_each_thread_s_mode():
+    import threading
+
+    shared = cr.no_grad()
+    a_inside, b_done = threading.Event(), threading.Event()
+    after = {}
+
+    def a():
+        with cr.no_grad():  # A's outer mode: off
+            with shared:
+                a_inside.set()
+                b_done.wait(10)
+            after["a"] = cr.is_grad_enabled()  # back to A's outer mode
+
+    def b():
+        a_inside.wait(10)
+        with shared:
+            pass
+        after["b"] = cr.is_grad_enabled()  # B started with recording on
+        b_done.set()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert after == {"a": False, "b": True}

@@ -444,3 +444,15 @@ def test_a_custom_backward_using_numpy_functions_names_itself_under_create_graph
         r"chainrule ops",
     ):
         cr.grad(cr.grad(lambda t: NpSin()(t)))(0.5)
+
+
+def test_a_plain_bug_in_a_custom_backward_is_not_blamed_on_numpy_under_create_graph():
+    class Buggy(cr.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad_out):
+            return grad_out * len(3)  # a bug of its own, not a NumPy function on a Tensor
+
+    with pytest.raises(TypeError, match=r"^object of type 'int' has no len\(\)$"):
+        cr.grad(cr.grad(lambda t: Buggy()(t) ** 2))(0.5)

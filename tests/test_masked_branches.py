@@ -68,3 +68,12 @@ def test_numbers_beyond_float32_become_inf_without_a_warning():
     assert cr.tensor([1e300]).data[0] == np.inf
     np.testing.assert_array_equal((x + 1e300).data, [np.inf, np.inf])
     np.testing.assert_array_equal((np.float64(-1e300) * x).data, [-np.inf, -np.inf])
+
+
+def test_a_zero_upstream_keeps_second_derivatives_where_the_local_gradient_is_finite():
+    # f = (eˣ − 2)²: f'' = 2e²ˣ + 2eˣ(eˣ − 2) = 8 at x = ln 2, where the upstream into exp
+    # is 2(eˣ − 2) = 0 exactly; g = (x − 1)·√x: g'' = 1/√x − (x − 1)/(4x^{3/2}) = 1 at x = 1
+    f = lambda x: ((cr.ops.exp(x) - 2.0) ** 2).sum()  # noqa: E731
+    g = lambda x: ((x - 1.0) * cr.ops.sqrt(x)).sum()  # noqa: E731
+    assert cr.grad(cr.grad(f))(np.array([np.log(2.0)])).data[0] == pytest.approx(8.0, rel=1e-14)
+    assert cr.grad(cr.grad(g))(np.array([1.0])).data[0] == pytest.approx(1.0, rel=1e-14)

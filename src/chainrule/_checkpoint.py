@@ -81,11 +81,11 @@ def atomic_write(path, data: bytes) -> Path:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:  # name the file asked for, not the temporary one
         raise type(e)(e.errno, f"cannot write {path}: {e.strerror}") from None
+    locked = _lock(fd)  # first: held until closed, so other savers see a live writer
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
-            locked = _lock(fd)  # held until closed: other savers see a live writer
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -139,10 +139,17 @@ def _lock(fd: int) -> bool:
     return True
 
 
+_UNLOCKED_AFTER = 1.0  # seconds: a live writer locks its file microseconds after making it
+
+
 def _abandoned(stale: Path) -> bool:
-    """Whether no live writer holds ``stale``: it is unlocked (where locks exist), or
+    """Whether no live writer holds ``stale``: it is unlocked and a second old (where locks
+    exist: the second covers the moment between creating a file and locking it), or
     untouched for a minute."""
+    age = time.time() - stale.stat().st_mtime
     if fcntl is not None:
+        if age <= _UNLOCKED_AFTER:
+            return False
         try:
             fd = os.open(stale, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -154,7 +161,7 @@ def _abandoned(stale: Path) -> bool:
             return False  # a writer is at work on it
         finally:
             os.close(fd)
-    return time.time() - stale.stat().st_mtime > _STALE_AFTER
+    return age > _STALE_AFTER
 
 
 def _remove_stale(path: Path) -> None:

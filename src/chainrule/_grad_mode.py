@@ -39,17 +39,23 @@ class _SetMode:
     enabled: bool
 
     def __init__(self, func=None):
-        self._previous: list[bool] = []
+        self._saved = threading.local()  # per thread: one instance may be entered in several
         self._func = func
         if func is not None:
             functools.update_wrapper(self, func)
 
+    def _previous(self) -> list[bool]:
+        stack = getattr(self._saved, "stack", None)
+        if stack is None:
+            stack = self._saved.stack = []
+        return stack
+
     def __enter__(self) -> None:
-        self._previous.append(self.flag.enabled)
+        self._previous().append(self.flag.enabled)
         self.flag.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:
-        self.flag.enabled = self._previous.pop()
+        self.flag.enabled = self._previous().pop()
 
     def __call__(self, *args, **kwargs):
         if self._func is None:  # @mode(): called with the function to decorate

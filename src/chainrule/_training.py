@@ -317,7 +317,8 @@ def _check_finite(loader, what: str, dtype=None) -> None:
     X = getattr(dataset, "X", None)
     if dtype is not None and isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.size:
         limit = np.finfo(dtype).max
-        if X.dtype.itemsize > np.dtype(dtype).itemsize and np.abs(X).max() > limit:
+        wider = X.dtype.itemsize > np.dtype(dtype).itemsize
+        if wider and (X.max() > limit or X.min() < -limit):  # no X-sized temporary
             bad = int(np.count_nonzero(np.abs(X) > limit))
             raise ValueError(
                 f"fit: {what} holds {bad} input values beyond the range of the model's "
@@ -346,14 +347,20 @@ def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, Histor
     try:
         if history is None and "history" in saved:
             history = History(**saved["history"])
-        if "rng" in saved:
-            default_generator().bit_generator.state = saved["rng"]
         point = saved["position"]
         missing = {"epoch", "batch", "step", "loader_state", "meter"} - set(point)
-    except (TypeError, ValueError, KeyError) as e:
+        if missing:
+            raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
+        if "rng" in saved:  # last: a refused state leaves the generator as it was
+            rng = np.random.default_rng()
+            rng.bit_generator.state = saved["rng"]  # checked on a spare generator first
+            default_generator().bit_generator.state = saved["rng"]
+    except (TypeError, KeyError) as e:
         raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
-    if missing:
-        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
+    except ValueError as e:
+        if str(e).startswith("fit:"):
+            raise
+        raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
     return point, history
 
 

@@ -228,3 +228,20 @@ def test_per_sample_items_that_are_not_pairs_are_named():
 
     with pytest.raises(TypeError, match="items must be pairs"):
         list(DataLoader(Bad(), batch_size=2))
+
+
+@pytest.mark.parametrize(
+    "item",
+    [lambda i: {"image": np.ones(2), "label": i}, lambda i: np.array([i, 10 * i])],
+    ids=["dict", "two-feature-array"],
+)
+def test_per_sample_items_of_two_that_are_not_pairs_are_refused_not_split(item):
+    class Samples:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return [item(j) for j in range(4)][i]
+
+    with pytest.raises(TypeError, match="items must be pairs"):
+        list(DataLoader(Samples(), batch_size=2))

@@ -303,7 +303,7 @@ CONVENTIONS = [  # (function, point, value, gradient)
     ("norm (F.norm)", cr.nn.functional.norm, [0.0, 0.0], 0.0, [0.0, 0.0]),
     ("sqrt(sum(x²))", composed_norm, [0.0, 0.0], 0.0, [NAN, NAN]),
     ("where(x > 0, log x, 0)", log_where, [0.0, -1.0, 2.0, NAN], [0.0, 0.0, np.log(2), 0.0],
-     [0.0, 0.0, 0.5, 0.0]),  # upstream 0 gives 0, even against log's 1/0 = ∞
+     [0.0, -0.0, 0.5, 0.0]),  # 0·(1/0) and 0·NaN taken as 0; 0·(1/−1) = −0 as IEEE
     ("where(x > 0, log(where(x > 0, x, 1)), 0)", log_double_where, [0.0, -1.0, 2.0, NAN],
      [0.0, 0.0, np.log(2), 0.0], [0.0, 0.0, 0.5, 0.0]),
     ("where(x > 0, √x, 0)", sqrt_where, [0.0, -1.0, 4.0], [0.0, 0.0, 2.0], [0.0, 0.0, 0.25]),

@@ -180,8 +180,9 @@ def test_atomic_write_removes_temporary_files_a_killed_writer_left(tmp_path):
     fcntl = pytest.importorskip("fcntl")  # POSIX: a live writer holds a lock on its file
     target = tmp_path / "model.safetensors"
     stale = _aged(tmp_path / ".model.safetensors.abc12_yz.tmp")
-    just_killed = tmp_path / ".model.safetensors.z9y8x7w6.tmp"  # new, but nobody holds it
-    just_killed.write_bytes(b"half")
+    just_killed = _aged(tmp_path / ".model.safetensors.z9y8x7w6.tmp", seconds=5)  # unheld
+    brand_new = tmp_path / ".model.safetensors.n0n0n0n0.tmp"  # made this instant: a writer
+    brand_new.write_bytes(b"")  # may not have locked it yet, so it is spared
     live = tmp_path / ".model.safetensors.k3j2h1g0.tmp"  # a writer at work: locked
     live.write_bytes(b"in flight")
     other = _aged(tmp_path / ".model.safetensors.best.q1w2e3r4.tmp")  # another file's
@@ -191,6 +192,7 @@ def test_atomic_write_removes_temporary_files_a_killed_writer_left(tmp_path):
     assert target.read_bytes() == b"new"
     assert not stale.exists()
     assert not just_killed.exists()
+    assert brand_new.exists()
     assert live.exists()
     assert other.exists()
 

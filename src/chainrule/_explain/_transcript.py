@@ -16,6 +16,7 @@ import itertools
 
 import numpy as np
 
+from .._quiet import silenced
 from .._tensor import Tensor
 from . import _format
 from ._format import CHECK, fmt
@@ -124,8 +125,9 @@ def _product(first, edges):
     """``first × local[-1] × … × local[0]`` over the edges, from the output end, as
     backward runs, each product formed as its node forms it (``Edge.times``)."""
     out = first
-    for e in reversed(edges):
-        out = e.times(out, e.local.reshape(()))
+    with silenced():  # 0·∞ and the like: IEEE results, as the engine's pass gives them
+        for e in reversed(edges):
+            out = e.times(out, e.local.reshape(()))
     return out
 
 

@@ -111,14 +111,15 @@ class DataLoader:
 
 def _collate(samples: list) -> tuple[np.ndarray, np.ndarray]:
     """Samples ``(x_i, y_i)`` stacked into a batch ``(X, y)``."""
+    what = "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers"
+    for item in samples:  # a tuple or list of two: an array of two features is not a pair
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise TypeError(f"{what}, got {type(item).__name__} {item!r:.80}")
     try:
         xs, ys = zip(*samples)
         return np.stack([np.asarray(x) for x in xs]), np.stack([np.asarray(y) for y in ys])
-    except (TypeError, ValueError) as e:
-        raise TypeError(
-            "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers of "
-            f"one shape each, to be stacked into a batch ({e})"
-        ) from None
+    except ValueError as e:
+        raise TypeError(f"{what} of one shape each, to be stacked into a batch ({e})") from None
 
 
 def _as_dataset(dataset: Any) -> Any:

@@ -72,27 +72,37 @@ class Selection(Elementwise):
 
 class Unbounded(Elementwise):
     """Base of ops whose local gradient can be ±inf or NaN (exp, log, sqrt, div, pow):
-    where the upstream gradient is exactly 0 the downstream is exactly 0 (0·∞ taken as 0).
-    So a branch that `where` masks out, or a term weighted by 0, contributes nothing
-    however its local gradient behaves: ``where(x > 0, sqrt(x), 0)`` has a finite
-    gradient at x ≤ 0 (PyTorch gives NaN there)."""
+    where the upstream gradient is exactly 0 and the local gradient is not finite, the
+    downstream is exactly 0 (0·∞ taken as 0, not NaN). So a branch that `where` masks out,
+    or a term weighted by 0, contributes nothing however its local gradient behaves:
+    ``where(x > 0, sqrt(x), 0)`` has a finite gradient at x ≤ 0 (PyTorch gives NaN there).
+    Everywhere else the product is the plain one, so higher derivatives are unchanged."""
 
     __slots__ = ()
 
     def backward(self, grad_out):
-        if isinstance(grad_out, np.generic) and grad_out == 0:  # a 0-d graph's zero
-            return tuple(grad_out if need else None for need in self.needs_grad)
+        scalar = isinstance(grad_out, np.generic)  # the upstream of a 0-d output
         grads = []
         for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
-            grads.append(unbroadcast(self.product(grad_out, loc), t.data.shape) if need else None)
+            if not need:
+                grads.append(None)
+            elif scalar:
+                grads.append(self.product(grad_out, _scalar(loc)))
+            else:
+                grads.append(unbroadcast(self.product(grad_out, loc), t.data.shape))
         return tuple(grads)
 
     @staticmethod
     def product(grad_out, local):
-        if isinstance(grad_out, np.generic):
-            return grad_out * _scalar(local) if grad_out != 0 else grad_out
-        live = (grad_out.data if is_tensor(grad_out) else grad_out) != 0  # the output's shape
-        return selected(grad_out * local, live)
+        out = grad_out * local
+        if isinstance(out, np.generic):
+            return out if out == out or grad_out != 0 else out.dtype.type(0)
+        values = out.data if is_tensor(out) else out
+        if not np.isnan(np.add.reduce(values, axis=None)):  # one pass: no NaN anywhere
+            return out
+        g = grad_out.data if is_tensor(grad_out) else grad_out
+        dead = np.isnan(values) & (g == 0)  # 0 × (±∞ or NaN): taken as 0
+        return selected(out, ~dead) if dead.any() else out
 
 
 def selected(grad_out, mask):
