@@ -77,8 +77,8 @@ def test_compare_optimizers_uses_mnist_when_its_four_files_are_in_data(tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0] == (
-        "784-50-10 MLP, ReLU, softmax cross-entropy, 1 epochs, 120 training samples of MNIST "
-        "from data"
+        "784-50-10 MLP, ReLU, softmax cross-entropy, 1 epochs, 120 training samples of "
+        "MNIST-format files from data"
     )
     assert [line.split()[0] for line in lines[2:]] == list(ROWS)
 
@@ -96,4 +96,5 @@ def test_compare_optimizers_mnist_flag_names_the_directory(tmp_path):
     done = _run("--epochs", "1", "--mnist", str(tmp_path / "elsewhere"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("784-50-10 MLP")
-    assert f"120 training samples of MNIST from {tmp_path / 'elsewhere'}" in done.stdout
+    where = tmp_path / "elsewhere"
+    assert f"120 training samples of MNIST-format files from {where}" in done.stdout

@@ -113,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     rest = [a for a in argv if a != "--debug"]  # --debug may stand anywhere
     if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help", "--version")):
         rest = ["train", *rest]  # `chainrule` alone, or train flags only: the default job
-    args = _parser().parse_args([*(["--debug"] if "--debug" in argv else []), *rest])
+    try:  # building the parser imports most of the package: a Ctrl-C may land there
+        args = _parser().parse_args([*(["--debug"] if "--debug" in argv else []), *rest])
+    except KeyboardInterrupt:
+        print("chainrule: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         code = _COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit

@@ -57,8 +57,8 @@ class Config:
             raise ValueError("--epochs, --batch-size and --hidden sizes must be positive")
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
-        if not self.lr > 0:  # NaN too
-            raise ValueError(f"--lr must be positive, got {self.lr}")
+        if not _in_range(self.lr):
+            raise ValueError(f"--lr must be positive and below {FLOAT32_MAX:.3g}, got {self.lr}")
         init_value(self.init)
         if self.seed < 0:
             raise ValueError(f"--seed must be a non-negative integer, got {self.seed}")
@@ -82,7 +82,7 @@ def _is_init(init) -> bool:
         std = float(init)
     except ValueError:
         std = math.nan
-    return init in ("he", "xavier", "normal") or (std > 0 and math.isfinite(std))
+    return init in ("he", "xavier", "normal") or _in_range(std)
 
 
 def _choice(what: str, value: str, known) -> None:
@@ -95,9 +95,17 @@ def _is_int(value, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
+FLOAT32_MAX = 3.4028234663852886e38  # the models train in float32
+
+
+def _in_range(x: float) -> bool:
+    """Positive and within float32's range (NaN and inf are not)."""
+    return 0 < x <= FLOAT32_MAX
+
+
 def _is_lr(value) -> bool:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return value is None or (number and value > 0)  # NaN is not > 0
+    return value is None or (number and _in_range(value))
 
 
 def _one_of(known) -> tuple[str, object]:
@@ -116,7 +124,7 @@ _FIELDS = {  # config.json field: (what it must be, its check)
     "activation": _one_of(ACTIVATIONS),
     "init": ('"he", "xavier", "normal" or a positive standard deviation such as "0.01"', _is_init),
     "optimizer": _one_of(OPTIMIZERS),
-    "lr": ("a positive number (or null for the optimizer's default)", _is_lr),
+    "lr": ("a positive number within float32's range (or null for the default)", _is_lr),
     "batch_size": ("a positive integer", lambda v: _is_int(v, 1)),
     "epochs": ("a positive integer", lambda v: _is_int(v, 1)),
     "seed": ("a non-negative integer", lambda v: _is_int(v, 0)),

@@ -133,6 +133,7 @@ def _message(where: str, i: int, got, numeric) -> str:
             "(finite differences of ⟨v, forward⟩)"
         )
     return (
-        f"check_graph: {where} has a wrong backward for input {i}: {detail} — the first "
+        f"check_graph: {where} has a wrong backward for its input {i + 1} (counting from "
+        f"1): {detail} — the first "
         "node in forward order whose backward disagrees"
     )

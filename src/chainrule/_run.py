@@ -113,6 +113,7 @@ class _Saver:
     def __init__(self, out: Path):
         self.out, self.state, self.about = out, None, {}
         self.seconds_before, self.start = 0.0, time.perf_counter()
+        self.config_json = None  # a resumed run's config.json, written with its checkpoint
 
     def prepare(self, cfg: Config, splits: Splits, seconds_before: float) -> _Saver:
         scaler = {k: v.tolist() for k, v in splits.scaler.state_dict().items()}
@@ -151,6 +152,9 @@ class _Saver:
             seconds=self.seconds(),
             **self.about,
         )
+        if self.config_json is not None:  # now the checkpoint holds this configuration
+            atomic_write(self.out / "config.json", self.config_json)
+            self.config_json = None
         write_history(self.out / "history.csv", s.history)
 
 
@@ -197,7 +201,11 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "config.json", json.dumps(asdict(cfg), indent=2).encode())
+    config_json = json.dumps(asdict(cfg), indent=2).encode()
+    if resume:  # with the next checkpoint: until then config.json matches the last one
+        saver.config_json = config_json
+    else:
+        atomic_write(out / "config.json", config_json)
     callbacks = [saver.prepare(cfg, splits, seconds)]
     if diagnose:
         from .diagnostics import monitor_for_run

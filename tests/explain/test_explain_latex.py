@@ -128,3 +128,10 @@ def test_pdflatex_compiles_the_english_output(tmp_path):
     )
     assert done.returncode == 0, done.stdout.decode("utf-8", "replace")[-2000:]
     assert (tmp_path / "explain.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_capital_greek_letter_that_looks_latin_is_drawn_as_that_letter():
+    a = leaf(0.5, "Α")  # GREEK CAPITAL LETTER ALPHA, not the Latin A
+    tex = explain(a * a).transcript(of="Α", fmt="latex")
+    assert "\\mathrm{A}" in tex
+    assert "Alpha" not in tex.split("\n", 1)[1]  # the maths draws the letter, not its name

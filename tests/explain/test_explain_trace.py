@@ -413,3 +413,27 @@ def test_a_model_does_not_rename_a_named_parameter():
     assert [v.name for v in trace.values if v.kind == "parameter"] == ["W", "bias"]
     with pytest.raises(TypeError, match=r"model must be an nn\.Module"):
         explain(model(cr.tensor([[1.0, 2.0]])).sum(), model="linear")
+
+
+def test_a_model_name_never_duplicates_a_name_the_user_gave():
+    model = cr.nn.Linear(2, 1)
+    other = cr.tensor([[3.0]], requires_grad=True, name="weight")  # the user's own "weight"
+    trace = explain((model(cr.tensor([[1.0, 2.0]])) * other).sum(), model=model)
+    names = [v.name for v in trace.values]
+    assert len(names) == len(set(names))
+    assert trace["weight"].data.tolist() == [[3.0]]  # the user's tensor keeps the name
+    assert "bias" in names  # the model still names the parameter nobody else named
+
+
+def test_a_frozen_one_element_parameter_named_by_the_model_is_an_input_not_a_constant():
+    model = cr.nn.Linear(2, 1)
+    model.bias.requires_grad = False
+    trace = explain(model(cr.tensor([[1.0, 2.0]])).sum(), model=model)
+    assert trace["bias"].kind == "input"
+
+
+@pytest.mark.parametrize("decimals", [-1, 2.5, "3", True, 18])
+def test_decimals_must_be_a_small_non_negative_integer(decimals):
+    x = cr.tensor(2.0, requires_grad=True)
+    with pytest.raises(ValueError, match="decimals must be an integer from 0 to 17"):
+        explain(x * 3.0, decimals=decimals)

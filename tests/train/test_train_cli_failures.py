@@ -91,10 +91,14 @@ def _assert_refused_by_every_command(capsys, damaged, message):
                                 'adagrad, rmsprop, adam, adamw, got ["adam"]'),
         ("init", 0.01, 'field "init" must be "he", "xavier", "normal" or a positive standard '
                        'deviation such as "0.01", got 0.01'),
-        ("lr", "fast", "field \"lr\" must be a positive number (or null for the optimizer's "
-                       'default), got "fast"'),
-        ("lr", -0.1, "field \"lr\" must be a positive number (or null for the optimizer's "
-                     "default), got -0.1"),
+        ("lr", "fast", 'field "lr" must be a positive number within float32\'s range (or '
+                       'null for the default), got "fast"'),
+        ("lr", -0.1, 'field "lr" must be a positive number within float32\'s range (or null '
+                     "for the default), got -0.1"),
+        ("lr", float("inf"), 'field "lr" must be a positive number within float32\'s range '
+                             "(or null for the default), got Infinity"),
+        ("init", "1e300", 'field "init" must be "he", "xavier", "normal" or a positive standard '
+                          'deviation such as "0.01", got "1e300"'),
         ("data_dir", 3, 'field "data_dir" must be a directory name (or null), got 3'),
     ],
 )  # fmt: skip
@@ -429,3 +433,35 @@ def test_resume_refuses_a_config_json_edited_away_from_its_checkpoint(run, tmp_p
     assert "lr: " in line
     assert _files(edited) == before
     assert _main(["train", "--resume", edited, "--epochs", 2, "--force", "--no-progress"]) == 0
+
+
+def test_a_forced_resume_that_fails_leaves_the_run_resumable_as_it_was(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--hidden", 8, "--out", out, "--no-progress"]) == 0
+    config = (out / "config.json").read_bytes()
+    argv = ["train", "--resume", out, "--epochs", 2, "--lr", "1e30", "--force", "--no-progress"]
+    line = _error_line(capsys, argv)  # diverges in its first epoch: no checkpoint with it
+    assert "the loss became" in line
+    assert (out / "config.json").read_bytes() == config  # still the checkpoint's config
+    assert _main(["train", "--resume", out, "--epochs", 2, "--no-progress"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [("--init", "1e300", "--init takes he, xavier, normal or a positive standard deviation"),
+     ("--lr", "1e300", "--lr must be positive and below 3.4e+38, got 1e+300")],
+)  # fmt: skip
+def test_a_rate_or_std_beyond_float32_is_refused_in_one_line(
+    tmp_path, capsys, flag, value, message
+):
+    line = _error_line(capsys, ["train", "--out", tmp_path / "r", "--no-progress", flag, value])
+    assert message in line
+
+
+def test_ctrl_c_while_the_command_starts_up_is_one_line(capsys, monkeypatch):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_parser", interrupted)  # as if the signal came mid-import
+    assert _main(["train"]) == _cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "chainrule: interrupted\n"

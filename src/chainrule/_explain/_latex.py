@@ -203,6 +203,12 @@ def _symbol(c: str, form: str) -> str:
     return command + " " if re.search(r"\\[A-Za-z]+$", command) else command
 
 
+_LATIN = {  # capital Greek letters that look like Latin ones (LaTeX has no command)
+    "Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I",
+    "Kappa": "K", "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X",
+}  # fmt: skip
+
+
 def _greek(c: str) -> tuple[str, str]:
     """(maths command, ASCII name) of a Greek letter, else its Unicode name in brackets."""
     name = unicodedata.name("μ" if c == "µ" else c, f"U+{ord(c):04X}")
@@ -212,8 +218,8 @@ def _greek(c: str) -> tuple[str, str]:
     letter = m.group(2).lower().replace("lamda", "lambda")
     if m.group(1) == "CAPITAL":
         letter = letter.capitalize()
-        if letter not in _CAPITALS:
-            return f"\\mathrm{{{letter}}}", letter
+        if letter not in _CAPITALS:  # Alpha, Beta, …: drawn as the Latin letter
+            return f"\\mathrm{{{_LATIN.get(letter, letter)}}}", letter
     if letter == "omicron":
         return "o", letter
     return "\\" + letter, letter

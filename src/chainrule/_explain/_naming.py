@@ -73,7 +73,8 @@ def names(
     """``(name, kind, named by the user)`` for each tensor of ``order``; ``given`` maps
     ``id(tensor)`` to a name for tensors without their own (a model's parameters)."""
     given = given or {}
-    own = {id(t): t.name or given.get(id(t)) for t in order}
+    users = {t.name for t in order if t.name}  # a model's name never hides one of these
+    own = {id(t): t.name or _unless_taken(given.get(id(t)), users) for t in order}
     taken = {name for name in own.values() if name}
     counters: dict[str, int] = {}
 
@@ -86,7 +87,7 @@ def names(
 
     out = []
     for t in order:
-        kind = _kind(t, root)
+        kind = _kind(t, root, bool(own[id(t)]))
         if own[id(t)]:
             out.append((own[id(t)], kind, True))
             continue
@@ -94,14 +95,18 @@ def names(
     return out
 
 
-def _kind(t: Tensor, root: Tensor) -> str:
+def _unless_taken(name: str | None, users: set[str]) -> str | None:
+    return None if name in users else name
+
+
+def _kind(t: Tensor, root: Tensor, named: bool) -> str:
     if t is root:
         return "output"
     if t._node is not None:
         return "intermediate"
     if t.requires_grad:
         return "parameter"
-    return "constant" if t.size == 1 and not t.name else "input"
+    return "constant" if t.size == 1 and not named else "input"
 
 
 def _generated(t: Tensor, kind: str, taken: set, fresh) -> str:

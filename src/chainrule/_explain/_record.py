@@ -54,6 +54,10 @@ def explain(
         A `Trace` (see ``trace.table()``, ``transcript``, ``to_dot``, ``render``).
     """
     check_lang(lang)
+    if decimals is not None and (
+        not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 17
+    ):
+        raise ValueError(f"explain: decimals must be an integer from 0 to 17, got {decimals!r}")
     if not isinstance(output, Tensor):
         raise TypeError(f"explain: expected a Tensor, got {type(output).__name__}")
     if grad is None and output.size != 1:
