@@ -337,7 +337,7 @@ def test_a_relative_data_dir_is_stored_absolute(tmp_path, monkeypatch, capsys):
         (["--init", "-1"], r"--init takes .* got '-1'"),
         (["--init", "nan"], r"--init takes .* got 'nan'"),
         (["--seed", "-1"], r"--seed must be a non-negative integer, got -1"),
-        (["--lr", "nan"], r"--lr must be positive, got nan"),
+        (["--lr", "nan"], r"--lr must be positive and below 3.4e\+38, got nan"),
     ],
 )
 def test_bad_flag_values_are_named_and_leave_no_run(tmp_path, capsys, flags, message):
