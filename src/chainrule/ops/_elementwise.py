@@ -32,16 +32,17 @@ class Elementwise(Function):
         forms it (``explain`` checks each edge with it)."""
         return grad_out * local
 
-    def backward(self, grad_out):  # 0·∞ = NaN: the IEEE answer, silent (the engine's pass)
+    def backward(self, grad_out):  # the one backward of every elementwise op
         scalar = isinstance(grad_out, np.generic)  # the upstream of a 0-d output (see below)
+        times = self.product  # the plain product, a selection, or the zero-upstream rule
         grads = []
         for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
             if not need:
                 grads.append(None)
             elif scalar:  # 0-d inputs: nothing to unbroadcast
-                grads.append(grad_out * _scalar(loc))
+                grads.append(times(grad_out, _scalar(loc)))
             else:
-                grads.append(unbroadcast(grad_out * loc, t.data.shape))
+                grads.append(unbroadcast(times(grad_out, loc), t.data.shape))
         return tuple(grads)
 
 
@@ -59,12 +60,6 @@ class Selection(Elementwise):
 
     __slots__ = ()
 
-    def backward(self, grad_out):
-        grads = []
-        for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
-            grads.append(unbroadcast(selected(grad_out, loc), t.data.shape) if need else None)
-        return tuple(grads)
-
     @staticmethod
     def product(grad_out, local):
         return selected(grad_out, local)
@@ -79,18 +74,6 @@ class Unbounded(Elementwise):
     Everywhere else the product is the plain one, so higher derivatives are unchanged."""
 
     __slots__ = ()
-
-    def backward(self, grad_out):
-        scalar = isinstance(grad_out, np.generic)  # the upstream of a 0-d output
-        grads = []
-        for loc, t, need in zip(self.local(), self._inputs, self.needs_grad):
-            if not need:
-                grads.append(None)
-            elif scalar:
-                grads.append(self.product(grad_out, _scalar(loc)))
-            else:
-                grads.append(unbroadcast(self.product(grad_out, loc), t.data.shape))
-        return tuple(grads)
 
     @staticmethod
     def product(grad_out, local):
