@@ -2,7 +2,8 @@
 
 For an elementwise node the chain rule is a plain product: downstream = local × upstream,
 summed back over broadcast axes. `local()` is that single source of truth: the shared
-`backward` multiplies by it, and ``explain`` shows it.
+`backward` multiplies by it through the op's `product` (plain, or a selection, or the
+zero-upstream rule of `Unbounded`), and ``explain`` shows it.
 
 Ops whose forward can meet inf or NaN set ``quiet = True``, and the engine runs every backward
 (``local()`` included) without NumPy's warnings: NumPy's IEEE result (x/0 = ±inf, ∞ − ∞ =
