@@ -343,23 +343,20 @@ def _loader_state(loader):
 
 def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, History | None]:
     """(resume point, history) from a checkpoint's training state; restores the library
-    generator's state when the checkpoint holds one."""
+    generator's state when the checkpoint holds one (last: a refused state changes nothing)."""
+    point = saved["position"]
+    missing = {"epoch", "batch", "step", "loader_state", "meter"} - set(
+        point if isinstance(point, dict) else ()
+    )
+    if missing:
+        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
     try:
         if history is None and "history" in saved:
             history = History(**saved["history"])
-        point = saved["position"]
-        missing = {"epoch", "batch", "step", "loader_state", "meter"} - set(point)
-        if missing:
-            raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
-        if "rng" in saved:  # last: a refused state leaves the generator as it was
-            rng = np.random.default_rng()
-            rng.bit_generator.state = saved["rng"]  # checked on a spare generator first
+        if "rng" in saved:
+            np.random.default_rng().bit_generator.state = saved["rng"]  # checked on a spare
             default_generator().bit_generator.state = saved["rng"]
-    except (TypeError, KeyError) as e:
-        raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
-    except ValueError as e:
-        if str(e).startswith("fit:"):
-            raise
+    except (TypeError, ValueError, KeyError) as e:
         raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
     return point, history
 
