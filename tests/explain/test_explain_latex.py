@@ -8,6 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from _explain_ops import Inverse
 
 import chainrule as cr
 from chainrule._explain import explain
@@ -30,18 +31,6 @@ def example_reports(lang: str) -> list[str]:
     return [report(name, explain(ex.build(), lang=lang), "latex") for name, ex in EXAMPLES.items()]
 
 
-class _Inverse(cr.Function):
-    """inv: d(1/x)/dx = −1/x² — backward divides first, so it rounds unlike local × upstream."""
-
-    def forward(self, x):
-        self.saved = (x,)
-        return 1 / x
-
-    def backward(self, grad_out):
-        (x,) = self.saved
-        return grad_out / (x * x) * -1
-
-
 def transcripts(lang: str) -> list[str]:
     """LaTeX transcripts of scalar and tensor graphs, with hooks, ≈ and names in Unicode."""
     rng = np.random.default_rng(0)
@@ -54,7 +43,7 @@ def transcripts(lang: str) -> list[str]:
     hooked = y_hat * sigma
     hooked.register_hook(lambda g: g * 10)
     names = explain(hooked * hooked + y_hat, lang=lang)
-    one_path = explain(cr.sigmoid(_Inverse()(cr.tensor(1.7, requires_grad=True, name="a"))), lang)
+    one_path = explain(cr.sigmoid(Inverse()(cr.tensor(1.7, requires_grad=True, name="a"))), lang)
     return [
         tensors.transcript(of="b", lr=0.1, fmt="latex"),
         tensors.transcript(of="W", fmt="latex"),

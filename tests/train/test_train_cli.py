@@ -20,7 +20,7 @@ import pytest
 from safetensors.numpy import load_file
 
 import chainrule as cr
-from chainrule import _cli, _training
+from chainrule import _cli
 from chainrule._run import Config, load_splits
 
 RUN_FILES = {"config.json", "history.csv", "metrics.json", "model.safetensors", "curves.png"}
@@ -331,17 +331,10 @@ def test_resume_with_more_epochs_matches_an_uninterrupted_run(run3, tmp_path):
     _assert_same_run(run, run3)
 
 
-def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(run3, tmp_path, capsys, monkeypatch):
-    real_step = _training.train_step
-    calls = []
-
-    def interrupting_step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "train_step", interrupting_step)
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(
+    run3, tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    interrupt_at_step(5)
     run = tmp_path / "interrupted"
     code, _, err = _cli_run(capsys, ["train", "--epochs", 3, "--out", run])
     assert code == 130
@@ -365,17 +358,10 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(run3, tmp_path, c
     _assert_same_run(run, run3)
 
 
-def test_ctrl_c_in_a_later_epoch_resumes_exactly(run3, tmp_path, capsys, monkeypatch):
-    real_step = _training.train_step
-    calls = []
-
-    def interrupting_step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 60:  # digits: 41 batches per epoch, so this is in epoch 1
-            raise KeyboardInterrupt
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "train_step", interrupting_step)
+def test_ctrl_c_in_a_later_epoch_resumes_exactly(
+    run3, tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    interrupt_at_step(60)  # digits: 41 batches per epoch, so this is in epoch 1
     run = tmp_path / "interrupted"
     code, _, _ = _cli_run(capsys, ["train", "--epochs", 3, "--out", run])
     assert code == 130

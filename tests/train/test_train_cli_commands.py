@@ -230,21 +230,13 @@ def test_a_bare_memory_error_still_says_what_happened():
     assert _cli._one_line(MemoryError()) == "out of memory (the model or the data is too large)"
 
 
-def test_resuming_mid_epoch_with_another_batch_size_is_refused(tmp_path, capsys, monkeypatch):
-    from chainrule import _training
-
+def test_resuming_mid_epoch_with_another_batch_size_is_refused(
+    tmp_path, capsys, monkeypatch, interrupt_at_step
+):
     run = tmp_path / "run"
-    real_step, calls = _training.train_step, []
-
-    def interrupting_step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "train_step", interrupting_step)
+    interrupt_at_step(5)
     assert _main(["train", "--epochs", 1, "--out", run, "--no-progress"]) == 130
-    monkeypatch.setattr(_training, "train_step", real_step)
+    monkeypatch.undo()
     capsys.readouterr()
     argv = ["train", "--resume", run, "--batch-size", 64, "--force", "--no-progress"]
     assert _main(argv) == 1

@@ -42,6 +42,12 @@ def run(tmp_path_factory):
     return out
 
 
+def _command(*argv) -> subprocess.CompletedProcess:
+    """The real ``chainrule`` command in a process of its own."""
+    argv = [sys.executable, "-m", "chainrule", *map(str, argv)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
 def _files(directory) -> dict:
     return {p.name: p.read_bytes() for p in directory.iterdir() if p.is_file()}
 
@@ -244,12 +250,7 @@ def test_a_usage_mistake_is_one_line_with_exit_status_2(capsys, argv, start, end
 
 
 def test_the_command_reports_a_usage_mistake_in_one_line():
-    done = subprocess.run(
-        [sys.executable, "-m", "chainrule", "train", "--epochs", "x"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _command("train", "--epochs", "x")
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
@@ -267,18 +268,8 @@ def _ctrl_c(*args, **kwargs):
     raise KeyboardInterrupt
 
 
-def test_ctrl_c_in_training_says_where_the_checkpoint_is(tmp_path, capsys, monkeypatch):
-    from chainrule import _training
-
-    real_step, calls = _training.train_step, []
-
-    def interrupting_step(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(_training, "train_step", interrupting_step)
+def test_ctrl_c_in_training_says_where_the_checkpoint_is(tmp_path, capsys, interrupt_at_step):
+    interrupt_at_step(5)
     run = tmp_path / "run"
     line = _interrupted_line(capsys, ["train", "--hidden", 8, "--out", run, "--no-progress"])
     checkpoint = run / "model.safetensors"
@@ -337,12 +328,7 @@ def test_predict_refuses_values_beyond_float32_without_a_warning(run, tmp_path):
     x = np.zeros((3, 64))
     x[1, 5] = 1e300
     np.save(tmp_path / "big.npy", x)
-    done = subprocess.run(
-        [sys.executable, "-m", "chainrule", "predict", str(run), str(tmp_path / "big.npy")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _command("predict", run, tmp_path / "big.npy")
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
