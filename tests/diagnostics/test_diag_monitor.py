@@ -81,6 +81,21 @@ def test_grad_norms_are_averaged_over_the_epochs_batches():
             assert record.grad_norms[name] == pytest.approx(expected, rel=1e-12)
 
 
+def test_the_probe_of_a_per_sample_dataset_is_its_first_inputs():
+    X, y = data(n=20)
+    model = mlp(cr.nn.Tanh, "xavier", depth=1)
+    samples = [(X[i], int(y[i])) for i in range(len(X))]  # dataset[i] is one sample
+    loader = cr.data.DataLoader(samples, batch_size=5)
+    monitor = diag.Monitor(model, probe_size=7, warn=False)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, loader, 1, callbacks=[monitor], progress=False)
+    hidden = np.tanh(X[:7] @ model[0].weight.data + model[0].bias.data)
+    stats = monitor.records[-1].activations[0]
+    assert stats.mean == pytest.approx(hidden.mean(), rel=1e-12)
+    assert stats.std == pytest.approx(hidden.std(), rel=1e-12)
+    assert stats.counts.sum() == hidden.size
+
+
 def test_every_records_only_every_nth_epoch():
     X, y = data(n=16)
     model = mlp(cr.nn.ReLU, "he", depth=1)

@@ -215,7 +215,16 @@ def probe_batch(loader, size: int) -> np.ndarray:
             f"Monitor: cannot take a probe batch from a {type(loader).__name__}; "
             "pass probe=<array of inputs>"
         )
-    x, _ = dataset[np.arange(min(size, len(dataset)))]
+    return _first_inputs(dataset, np.arange(min(size, len(dataset))))
+
+
+def _first_inputs(dataset, idx: np.ndarray) -> np.ndarray:
+    """The inputs at ``idx``: one batch indexing, or, for a dataset whose ``dataset[i]`` is
+    one sample ``(x_i, y_i)`` (which `DataLoader` accepts too), the samples stacked."""
+    try:
+        x, _ = dataset[idx]
+    except (TypeError, IndexError):
+        return np.stack([np.asarray(dataset[int(i)][0]) for i in idx])
     return np.asarray(x)
 
 
