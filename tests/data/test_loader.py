@@ -245,3 +245,10 @@ def test_per_sample_items_of_two_that_are_not_pairs_are_refused_not_split(item):
 
     with pytest.raises(TypeError, match="items must be pairs"):
         list(DataLoader(Samples(), batch_size=2))
+
+
+def test_a_dataset_that_is_one_array_is_refused_not_unpacked_row_by_row():
+    X = np.arange(12.0).reshape(6, 2)  # inputs without targets
+    batches = iter(DataLoader(X, batch_size=2))  # a batch of 2 rows would unpack as (x, y)
+    with pytest.raises(TypeError, match=r"DataLoader: .*pair.*got ndarray of shape \(2, 2\)"):
+        next(batches)

@@ -73,11 +73,13 @@ class DataLoader:
     def _batch(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not self._per_sample:
             try:
-                return self.dataset[idx]
+                batch = self.dataset[idx]
             except (TypeError, IndexError):  # a list-backed dataset: one sample per index
                 if isinstance(self.dataset, ArrayDataset):
                     raise
                 self._per_sample = True
+            else:
+                return _pair(batch)
         return _collate([self.dataset[int(i)] for i in idx])
 
     def state_dict(self) -> dict[str, Any]:
@@ -107,6 +109,18 @@ class DataLoader:
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
         )
+
+
+def _pair(batch: Any) -> Any:
+    """``batch`` when it is a pair ``(X_batch, y_batch)``; a lone array (a dataset that is
+    one array of inputs) would otherwise be unpacked row by row into x and y."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch
+    shape = f" of shape {batch.shape}" if isinstance(batch, np.ndarray) else ""
+    raise TypeError(
+        f"DataLoader: dataset[indices] must give a pair (X_batch, y_batch), got "
+        f"{type(batch).__name__}{shape}; for arrays X and y pass (X, y) or ArrayDataset(X, y)"
+    )
 
 
 def _collate(samples: list) -> tuple[np.ndarray, np.ndarray]:
