@@ -71,7 +71,8 @@ class EarlyStopping(Callback):
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
         value = logs[self.monitor]
-        if self.best is None or self.is_better(value, self.best):
+        # nan is no improvement: as the best it would make every later value look worse
+        if not np.isnan(value) and (self.best is None or self.is_better(value, self.best)):
             self.best, self.wait = value, 0
             if self.restore:
                 self.best_weights = state.model.state_dict()

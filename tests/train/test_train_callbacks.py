@@ -118,6 +118,19 @@ def test_early_stopping_without_restore_keeps_the_last_weights():
         np.testing.assert_array_equal(value, log.snapshots[-1][name])
 
 
+def test_early_stopping_never_takes_nan_as_the_best_value():
+    # nan first (one epoch without improvement, within patience), then a value that
+    # improves every epoch: nothing to stop for, and the best weights are the last epoch's
+    scores = [float("nan"), 4.0, 3.0, 2.0, 1.0]
+    log = WeightLog()
+    stopper = EarlyStopping(monitor="score", patience=2, mode="min", restore_best_weights=True)
+    model, _, history = _run([Scripted(scores), log, stopper], epochs=len(scores))
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert stopper.best == 1.0
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[4][name])
+
+
 def test_early_stopping_on_a_missing_metric_names_it():
     stopper = EarlyStopping(monitor="val_loss")  # no val_data given
     with pytest.raises(KeyError, match="val_loss"):
