@@ -65,7 +65,7 @@ class EarlyStopping(Callback):
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
     def on_train_begin(self, state) -> None:
-        self.best, self.wait, self.best_weights = None, 0, None
+        self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
     def on_epoch_end(self, state, logs: dict) -> None:
         if self.monitor not in logs:

@@ -131,6 +131,14 @@ def test_early_stopping_never_takes_nan_as_the_best_value():
         np.testing.assert_array_equal(value, log.snapshots[4][name])
 
 
+def test_early_stopping_used_again_reports_only_the_new_runs_stop():
+    stopper = EarlyStopping(monitor="score", patience=1, mode="min")
+    _run([Scripted(SCORES), stopper], epochs=len(SCORES))
+    assert stopper.stopped_epoch == 3  # best at epoch 2, one epoch of patience
+    _run([Scripted([10.0 - i for i in range(4)]), stopper], epochs=4)  # improves throughout
+    assert stopper.stopped_epoch is None
+
+
 def test_early_stopping_on_a_missing_metric_names_it():
     stopper = EarlyStopping(monitor="val_loss")  # no val_data given
     with pytest.raises(KeyError, match="val_loss"):
