@@ -250,6 +250,8 @@ def fit(
     `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
     history and random-generator state are restored).
     """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
+        raise TypeError(f"fit: epochs must be an int (the total number), got {epochs!r}")
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
     _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)

@@ -269,6 +269,15 @@ def test_negative_epochs_is_a_value_error():
         )
 
 
+@pytest.mark.parametrize("epochs", [2.0, "3", None])
+def test_epochs_that_are_not_an_int_are_named(epochs):
+    X, y, _, _ = _classification_data()
+    model = _linear()
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="fit: epochs must be an int"):
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), epochs, progress=False)
+
+
 # ----- callbacks -------------------------------------------------------------------------------
 def test_callback_hooks_run_in_order_with_one_batch_end_per_batch():
     X, y, Xv, yv = _classification_data()
