@@ -259,14 +259,15 @@ def fit(
     loader = _loader(train_data, batch_size, True if shuffle is None else shuffle, seed)
     if len(loader) == 0:
         raise ValueError(
-            f"fit: the training data is empty ({len(loader.dataset)} samples, "
-            f"batch_size {loader.batch_size}, drop_last {loader.drop_last}): no batch to train on"
+            f"fit: the training data is empty ({_batching(loader)}): no batch to train on"
         )
     _check_finite(loader, "the training data", input_dtype(model))
     if val_data is not None:
         val_data = _loader(val_data, batch_size, False, None)
         if len(val_data) == 0:
-            raise ValueError("fit: val_data is empty (0 samples): nothing to validate on")
+            raise ValueError(
+                f"fit: val_data is empty ({_batching(val_data)}): nothing to validate on"
+            )
         _check_finite(val_data, "val_data", input_dtype(model))
     if resume_from is not None and "position" in resume_from:  # a checkpoint's state
         resume_from, history = _from_checkpoint(resume_from, history)
@@ -306,6 +307,13 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
             method(state, logs)
             state.history.update_last(logs)
     state.history.fill()
+
+
+def _batching(loader) -> str:
+    """How many samples a loader holds and how it batches them (for an empty-data error:
+    ``drop_last`` can leave no batch from samples that exist)."""
+    n = len(loader.dataset)
+    return f"{n} samples, batch_size {loader.batch_size}, drop_last {loader.drop_last}"
 
 
 def _check_finite(loader, what: str, dtype=None) -> None:
@@ -415,7 +423,7 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
             out = model(_as_input(x, dtype))
             meter.add(loss_fn(out, y).item(), _batch_metrics(out, y, loss_fn), len(x))
     if meter.n == 0:
-        raise ValueError("evaluate: the data is empty (0 samples)")
+        raise ValueError(f"evaluate: the data is empty ({_batching(loader)})")
     return meter.logs(prefix)
 
 

@@ -654,6 +654,19 @@ def test_empty_validation_data_is_an_error_not_a_perfect_score():
         cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X[:0], y[:0]))
 
 
+def test_validation_data_that_drop_last_leaves_without_a_batch_is_not_called_0_samples():
+    X = np.zeros((8, 3), np.float32)
+    y = np.zeros(8, np.int64)
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    val = cr.data.DataLoader((X[:5], y[:5]), batch_size=8, drop_last=True)
+    expected = r"empty \(5 samples, batch_size 8, drop_last True\)"
+    with pytest.raises(ValueError, match=r"fit: val_data is " + expected):
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), 1, val_data=val)
+    with pytest.raises(ValueError, match=r"evaluate: the data is " + expected):
+        cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), val)
+
+
 def test_continuing_with_other_logged_keys_keeps_columns_aligned():
     X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
