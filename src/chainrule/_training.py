@@ -155,14 +155,17 @@ def _check_loader_settings(data, **given) -> None:
 
 def input_dtype(model):
     """The dtype of the model's first floating parameter (None without one): fit, evaluate
-    and predict cast floating inputs to it, as Keras casts inputs to a layer's dtype, so
-    float64 data does not silently run a float32 model in float64."""
+    and predict cast numeric inputs (float, integer, bool) to it, as Keras casts inputs to
+    a layer's dtype, so float64 data does not silently run a float32 model in float64."""
     params = model.parameters() if hasattr(model, "parameters") else ()
     return next((p.dtype for p in params if p.dtype.kind == "f"), None)
 
 
 def _as_input(x: np.ndarray, dtype) -> Tensor:
-    if dtype is not None and x.dtype.kind == "f" and x.dtype != dtype:
+    """``x`` as a Tensor of the model's float ``dtype``: floating, integer and boolean
+    inputs are all cast, as Keras casts inputs to a layer's dtype (int64 data must not run
+    a float32 model in float64, as NumPy's promotion would)."""
+    if dtype is not None and x.dtype.kind in "biuf" and x.dtype != dtype:
         x = quietly(x.astype, (dtype,))  # beyond the dtype's range: ±inf, as IEEE casts give
     return Tensor(x)
 
@@ -430,6 +433,10 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
 def predict(model, x, batch_size: int = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
     the model's modes are restored afterwards."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"predict: batch_size must be an int, got {batch_size!r}")
+    if batch_size <= 0:
+        raise ValueError(f"predict: batch_size must be positive, got {batch_size}")
     x, dtype = np.asarray(x), input_dtype(model)
     if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count
         return np.zeros((0,))

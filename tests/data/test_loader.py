@@ -252,3 +252,11 @@ def test_a_dataset_that_is_one_array_is_refused_not_unpacked_row_by_row():
     batches = iter(DataLoader(X, batch_size=2))  # a batch of 2 rows would unpack as (x, y)
     with pytest.raises(TypeError, match=r"DataLoader: .*pair.*got ndarray of shape \(2, 2\)"):
         next(batches)
+
+
+def test_a_dict_of_arrays_is_refused_with_its_keys_named():
+    data = {"X": np.zeros((4, 2)), "y": np.zeros(4)}
+    with pytest.raises(
+        TypeError, match=r"DataLoader: dataset is a dict with the keys \['X', 'y'\]"
+    ):
+        DataLoader(data)

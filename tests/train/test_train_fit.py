@@ -643,6 +643,33 @@ def test_float64_data_runs_a_float32_model_in_float32():
     np.testing.assert_array_equal(out64, out32)
 
 
+def test_integer_data_runs_a_float32_model_in_float32():
+    # int64 counts, as np.loadtxt(dtype=int) gives them: NumPy alone would promote
+    # int64 @ float32 to float64; the inputs are cast like float64 data instead
+    rng = np.random.default_rng(8)
+    X, y = rng.integers(0, 256, size=(12, N_IN)), rng.integers(0, N_CLASSES, 12)
+
+    def run(cast):
+        cr.manual_seed(9)
+        model = cr.nn.Linear(N_IN, N_CLASSES, init=0.001)
+        opt = cr.optim.SGD(model.parameters(), lr=1e-4)
+        history = cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (cast(X), y), 2, batch_size=4)
+        return history.history, cr.predict(model, cast(X))
+
+    (h8, out8), (h32, out32) = run(lambda a: a), run(lambda a: a.astype(np.float32))
+    assert out8.dtype == np.float32
+    assert h8 == h32
+    np.testing.assert_array_equal(out8, out32)
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "error"), [(0, ValueError), (-2, ValueError), (2.0, TypeError)]
+)
+def test_predict_refuses_a_batch_size_that_is_not_a_positive_int(batch_size, error):
+    with pytest.raises(error, match=f"predict: batch_size must be .*{batch_size}"):
+        cr.predict(_linear(seed=3), np.zeros((3, N_IN)), batch_size=batch_size)
+
+
 def test_empty_validation_data_is_an_error_not_a_perfect_score():
     X = np.zeros((8, 3), np.float32)
     y = np.zeros(8, np.int64)

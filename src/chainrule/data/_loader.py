@@ -7,7 +7,7 @@ state, epoch 2 differs from epoch 1, and the whole sequence of epochs follows fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -140,6 +140,11 @@ def _as_dataset(dataset: Any) -> Any:
     """A pair of arrays becomes an `ArrayDataset`; anything else must index by batch."""
     if isinstance(dataset, tuple) and len(dataset) == 2:
         return ArrayDataset(*dataset)
+    if isinstance(dataset, Mapping):  # indexed by key, not by position: dataset[0] fails
+        raise TypeError(
+            f"DataLoader: dataset is a {type(dataset).__name__} with the keys "
+            f"{sorted(map(str, dataset))[:5]}; pass its arrays as a pair (X, y)"
+        )
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
         raise TypeError(
             "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support "
