@@ -49,6 +49,8 @@ def main(args: argparse.Namespace) -> int:
         paths = write_init_outputs(result, out)
     else:
         _check_positive(args, "steps")
+        if args.epochs < 0:  # 0 is allowed: it skips the network half
+            raise ValueError(f"--epochs must be 0 or more, got {args.epochs}")
         result = optimizer_experiment(args.function, args.steps, args.epochs, args.seed)
         print(summary(result))
         paths = write_optimizer_outputs(result, out)
