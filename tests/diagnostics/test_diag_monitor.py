@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -219,6 +220,8 @@ def test_the_rules_by_hand():
     assert diag._checks.vanishing({"a": 1e-3, "b": 1.0}, t) is None  # exactly the threshold
     assert diag._checks.vanishing({"a": 0.9e-4, "b": 0.1}, t) is not None
     assert diag._checks.vanishing({"a": 0.0, "b": 0.0}, t) is None  # no gradient at all
+    # an infinite last layer is the non-finite alert's case, not a ratio of 0 to report
+    assert diag._checks.vanishing({"a": 1.0, "b": math.inf}, t) is None
     assert diag._checks.exploding({"a": 2e3}, {}, t) is not None
     assert diag._checks.exploding({"a": 5.0}, {"a": 0.04}, t) is not None  # 125× growth
     assert diag._checks.exploding({"a": 5.0}, {"a": 0.06}, t) is None

@@ -29,7 +29,7 @@ def vanishing(norms: dict[str, float], t: Thresholds) -> str | None:
     if len(norms) < 2:
         return None
     (first, g_first), (last, g_last) = next(iter(norms.items())), list(norms.items())[-1]
-    if not g_last > 0 or not math.isfinite(g_first) or g_first >= t.vanish * g_last:
+    if not 0 < g_last < math.inf or not math.isfinite(g_first) or g_first >= t.vanish * g_last:
         return None
     return (
         f"vanishing gradients: the first layer's gradient norm ({first}: {g_first:.2e}) "
