@@ -233,7 +233,9 @@ class Sequential(Module):
         self.layers = list(layers)
 
     def _members(self) -> Iterator[tuple[str, object]]:
-        return ((str(i), layer) for i, layer in enumerate(self.layers))
+        """The layers named ``0``, ``1``, …, then any other attribute a subclass sets."""
+        yield from ((str(i), layer) for i, layer in enumerate(self.layers))
+        yield from ((n, v) for n, v in super()._members() if not n.startswith("layers."))
 
     def forward(self, x):
         for i, layer in enumerate(self.layers):
