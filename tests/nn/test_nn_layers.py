@@ -203,6 +203,17 @@ def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(np.zeros((2, 3, 4))).shape == (2, 12)
 
 
+def test_flatten_of_an_empty_batch_and_of_a_scalar():
+    x = cr.tensor(np.zeros((0, 3, 4)), requires_grad=True)
+    out = nn.Flatten()(x)
+    assert out.shape == (0, 12)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 4)
+    assert nn.Flatten()(np.zeros((5,))).shape == (5, 1)
+    with pytest.raises(ValueError, match=r"Flatten: .* got shape \(\)"):
+        nn.Flatten()(cr.tensor(1.0))
+
+
 def test_a_whole_mlp_loss_gradcheck_with_second_order():
     cr.manual_seed(0)
     model = nn.Sequential(

@@ -3,6 +3,7 @@ BatchNorm1d and Flatten. Activations call the core ops; only Affine needs its ow
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -181,7 +182,10 @@ class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1·d2·...): keeps the batch axis, joins the others."""
 
     def forward(self, x) -> Tensor:
-        return ops.reshape(x, x.shape[0], -1)
+        if len(x.shape) == 0:
+            raise ValueError("Flatten: expects an input with a batch axis, got shape ()")
+        # -1 cannot be inferred when the batch is empty, so the joined size is given
+        return ops.reshape(x, x.shape[0], math.prod(x.shape[1:]))
 
 
 class Dropout(Module):
