@@ -194,8 +194,10 @@ def test_batchnorm_float32_and_errors():
     assert bn.running_mean.dtype == np.float32
     with pytest.raises(ValueError, match=r"\(N, 3\), got \(4, 2\)"):
         bn(np.ones((4, 2), np.float32))
-    with pytest.raises(ValueError, match="more than one sample"):
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*more than one sample.*\(1, 3\)"):
         bn(np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*\(0, 3\)"):
+        bn(np.ones((0, 3), np.float32))
     assert bn.eval()(np.ones((1, 3), np.float32)).shape == (1, 3)
 
 

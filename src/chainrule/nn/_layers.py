@@ -250,7 +250,10 @@ class BatchNorm1d(Module):
                 f"(N, {self.num_features}), got {x.shape}"
             )
         if self.training and x.shape[0] < 2:
-            raise ValueError("BatchNorm1d in training mode needs more than one sample per batch")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) in training mode needs more than one sample "
+                f"per batch to compute a variance, got an input of shape {x.shape} (use eval())"
+            )
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         m = self.momentum  # plain NumPy on the buffers: nothing is recorded
