@@ -177,6 +177,13 @@ def test_load_state_dict_strict_lists_every_problem_and_changes_nothing():
         np.testing.assert_array_equal(value, before[name])
 
 
+@pytest.mark.parametrize("state", [None, [("0.bias", np.zeros(8))], np.zeros(3)])
+def test_load_state_dict_of_something_not_a_dict_is_an_error_naming_its_type(state):
+    model = _model()
+    with pytest.raises(ValueError, match=rf"expected a dict .*got a {type(state).__name__}$"):
+        model.load_state_dict(state)
+
+
 def test_load_state_dict_not_strict_reports_names_but_still_checks_shapes():
     model = _model()
     state = {"0.bias": np.full(8, 2.0), "extra": np.zeros(1)}
