@@ -201,6 +201,14 @@ def test_batchnorm_float32_and_errors():
     assert bn.eval()(np.ones((1, 3), np.float32)).shape == (1, 3)
 
 
+def test_leaky_relu_slope_is_used_and_checked_when_the_layer_is_made():
+    out = nn.LeakyReLU(0.2)(np.array([-2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(out.data, [-0.4, 0.0, 3.0])
+    for slope in ["0.2", None, True]:
+        with pytest.raises(ValueError, match=rf"^LeakyReLU: negative_slope .*got {slope!r}$"):
+            nn.LeakyReLU(slope)
+
+
 def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(np.zeros((2, 3, 4))).shape == (2, 12)
 

@@ -156,6 +156,8 @@ class LeakyReLU(Module):
     """x for x > 0, negative_slope · x otherwise."""
 
     def __init__(self, negative_slope: float = 0.01):
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
+            raise ValueError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
         self.negative_slope = negative_slope
 
     def forward(self, x) -> Tensor:
