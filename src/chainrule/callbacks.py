@@ -17,6 +17,7 @@ import numpy as np
 
 from ._checkpoint import save
 from ._random import default_generator
+from .optim import LRScheduler
 
 
 class Callback:
@@ -172,6 +173,12 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, scheduler):
         self.scheduler = scheduler
+
+    def on_train_begin(self, state) -> None:
+        """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
+        schedule that has counted fewer epochs than are done is moved on to that count."""
+        if isinstance(self.scheduler, LRScheduler):
+            self.scheduler.last_epoch = max(self.scheduler.last_epoch, state.epochs_done)
 
     def on_epoch_end(self, state, logs: dict) -> None:
         logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with

@@ -194,13 +194,34 @@ def test_batchnorm_float32_and_errors():
     assert bn.running_mean.dtype == np.float32
     with pytest.raises(ValueError, match=r"\(N, 3\), got \(4, 2\)"):
         bn(np.ones((4, 2), np.float32))
-    with pytest.raises(ValueError, match="more than one sample"):
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*more than one sample.*\(1, 3\)"):
         bn(np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*\(0, 3\)"):
+        bn(np.ones((0, 3), np.float32))
     assert bn.eval()(np.ones((1, 3), np.float32)).shape == (1, 3)
+
+
+def test_leaky_relu_slope_is_used_and_checked_when_the_layer_is_made():
+    out = nn.LeakyReLU(0.2)(np.array([-2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(out.data, [-0.4, 0.0, 3.0])
+    for slope in ["0.2", None, True]:
+        with pytest.raises(ValueError, match=rf"^LeakyReLU: negative_slope .*got {slope!r}$"):
+            nn.LeakyReLU(slope)
 
 
 def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(np.zeros((2, 3, 4))).shape == (2, 12)
+
+
+def test_flatten_of_an_empty_batch_and_of_a_scalar():
+    x = cr.tensor(np.zeros((0, 3, 4)), requires_grad=True)
+    out = nn.Flatten()(x)
+    assert out.shape == (0, 12)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 4)
+    assert nn.Flatten()(np.zeros((5,))).shape == (5, 1)
+    with pytest.raises(ValueError, match=r"Flatten: .* got shape \(\)"):
+        nn.Flatten()(cr.tensor(1.0))
 
 
 def test_a_whole_mlp_loss_gradcheck_with_second_order():

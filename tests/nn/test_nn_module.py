@@ -110,6 +110,25 @@ def test_sequential_indexing_len_and_iteration():
         nn.Sequential(nn.ReLU(), lambda x: x)
 
 
+def test_a_subclass_of_sequential_keeps_its_own_parameters_and_buffers():
+    class Scaled(nn.Sequential):
+        def __init__(self):
+            super().__init__(nn.Linear(2, 3), nn.ReLU())
+            self.scale = nn.Parameter(np.full(3, 2.0, np.float32))
+            self.register_buffer("calls", np.zeros((), np.int64))
+
+        def forward(self, x):
+            return super().forward(x) * self.scale
+
+    model = Scaled()
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "scale"]
+    assert any(p is model.scale for p in model.parameters())
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "scale", "calls"]
+    state = {**model.state_dict(), "scale": np.full(3, 5.0)}
+    model.load_state_dict(state)
+    assert np.array_equal(model.scale.data, [5.0, 5.0, 5.0])
+
+
 # ----- state --------------------------------------------------------------------------------
 def test_state_dict_holds_copies_of_parameters_and_buffers():
     model = _model()
@@ -156,6 +175,13 @@ def test_load_state_dict_strict_lists_every_problem_and_changes_nothing():
     assert "shape mismatch for 0.weight: model (4, 8), state (8, 4)" in message
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+@pytest.mark.parametrize("state", [None, [("0.bias", np.zeros(8))], np.zeros(3)])
+def test_load_state_dict_of_something_not_a_dict_is_an_error_naming_its_type(state):
+    model = _model()
+    with pytest.raises(ValueError, match=rf"expected a dict .*got a {type(state).__name__}$"):
+        model.load_state_dict(state)
 
 
 def test_load_state_dict_not_strict_reports_names_but_still_checks_shapes():

@@ -95,6 +95,11 @@ def test_non_finite_norms():
         ({"max_norm": -1.0}, "max_norm must be >= 0, got -1.0"),
         ({"max_norm": 1.0, "norm_type": 0}, "norm_type must be > 0"),
         ({"max_norm": 1.0, "norm_type": -2}, "norm_type must be > 0"),
+        (
+            {"max_norm": 1.0, "norm_type": "fro"},
+            r"norm_type must be > 0 \(or math.inf\), got 'fro'",
+        ),
+        ({"max_norm": 1.0, "norm_type": None}, r"norm_type must be > 0 \(or math.inf\), got None"),
     ],
 )
 def test_clip_grad_norm_validates(kwargs, match):

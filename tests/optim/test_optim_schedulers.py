@@ -122,6 +122,8 @@ def test_validates_settings(make, match):
         (lambda sd: sd.update(last_epoch=-1), "last_epoch must be an integer >= 0"),
         (lambda sd: sd.update(base_lrs=[0.1]), "1 base_lrs for 2 parameter groups"),
         (lambda sd: sd.update(base_lrs=[0.1, -0.1]), "base_lrs must be >= 0"),
+        (lambda sd: sd.update(base_lrs=0.1), "base_lrs must be a list, got 0.1"),
+        (lambda sd: sd.update(base_lrs=None), "base_lrs must be a list, got None"),
         (lambda sd: sd.update(step_size=0, gamma=0.3), "step_size must be an integer >= 1"),
     ],
 )

@@ -352,6 +352,32 @@ def test_lr_scheduler_step_schedule():
     np.testing.assert_allclose(log.lrs, [0.1, 0.1, 0.01, 0.01, 0.001], rtol=1e-12)
 
 
+def test_a_resumed_run_continues_its_schedule(tmp_path):
+    path = tmp_path / "last.safetensors"
+    model, opt, data = _setup()
+    schedule = cr.optim.ExponentialLR(opt, gamma=0.5)
+    callbacks = [LearningRateScheduler(schedule), ModelCheckpoint(path, monitor="loss")]
+    fit_args = dict(batch_size=8, seed=0, progress=False)
+    cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 2, callbacks=callbacks, **fit_args)
+    model, opt, data = _setup()  # a new process: fresh model, optimizer and schedule
+    schedule = cr.optim.ExponentialLR(opt, gamma=0.5)
+    log = LrLog()
+    resume = cr.load(path, model, opt)
+    callbacks = [log, LearningRateScheduler(schedule)]
+    cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        5,
+        callbacks=callbacks,
+        **fit_args,
+        resume_from=resume,
+    )
+    np.testing.assert_allclose(log.lrs, [0.1 * 0.5**2, 0.1 * 0.5**3, 0.1 * 0.5**4], rtol=1e-12)
+    assert schedule.last_epoch == 5
+
+
 def test_the_scheduled_rate_is_the_one_the_steps_use():
     # A schedule that sets lr to 0 after the first epoch: later epochs must not move weights.
     model, _, data = _setup()

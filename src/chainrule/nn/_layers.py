@@ -3,6 +3,7 @@ BatchNorm1d and Flatten. Activations call the core ops; only Affine needs its ow
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -155,6 +156,8 @@ class LeakyReLU(Module):
     """x for x > 0, negative_slope · x otherwise."""
 
     def __init__(self, negative_slope: float = 0.01):
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
+            raise ValueError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
         self.negative_slope = negative_slope
 
     def forward(self, x) -> Tensor:
@@ -181,7 +184,10 @@ class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1·d2·...): keeps the batch axis, joins the others."""
 
     def forward(self, x) -> Tensor:
-        return ops.reshape(x, x.shape[0], -1)
+        if len(x.shape) == 0:
+            raise ValueError("Flatten: expects an input with a batch axis, got shape ()")
+        # -1 cannot be inferred when the batch is empty, so the joined size is given
+        return ops.reshape(x, x.shape[0], math.prod(x.shape[1:]))
 
 
 class Dropout(Module):
@@ -246,7 +252,10 @@ class BatchNorm1d(Module):
                 f"(N, {self.num_features}), got {x.shape}"
             )
         if self.training and x.shape[0] < 2:
-            raise ValueError("BatchNorm1d in training mode needs more than one sample per batch")
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) in training mode needs more than one sample "
+                f"per batch to compute a variance, got an input of shape {x.shape} (use eval())"
+            )
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         m = self.momentum  # plain NumPy on the buffers: nothing is recorded

@@ -8,7 +8,7 @@ BatchNorm's running statistics) that belong in the state but are not trained.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -145,6 +145,10 @@ class Module:
         always a ValueError; with ``strict`` so are missing and unexpected names. Every
         problem is listed, and nothing is changed unless the whole load can be done.
         """
+        if not isinstance(state, Mapping):
+            raise ValueError(
+                f"load_state_dict: expected a dict of arrays by name, got a {type(state).__name__}"
+            )
         own = {n: (v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
         values = {n: np.asarray(v.data if isinstance(v, Tensor) else v) for n, v in state.items()}
         result = LoadResult(
@@ -233,7 +237,9 @@ class Sequential(Module):
         self.layers = list(layers)
 
     def _members(self) -> Iterator[tuple[str, object]]:
-        return ((str(i), layer) for i, layer in enumerate(self.layers))
+        """The layers named ``0``, ``1``, …, then any other attribute a subclass sets."""
+        yield from ((str(i), layer) for i, layer in enumerate(self.layers))
+        yield from ((n, v) for n, v in super()._members() if not n.startswith("layers."))
 
     def forward(self, x):
         for i, layer in enumerate(self.layers):

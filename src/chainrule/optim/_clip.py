@@ -65,7 +65,10 @@ def clip_grad_value_(params, clip_value: float) -> None:
 
 
 def _norm_type(norm_type) -> float:
-    q = float(norm_type)
+    try:
+        q = float(norm_type)
+    except (TypeError, ValueError):
+        q = math.nan  # a string such as "fro" or None: refused below, by name
     if not q > 0:
         raise ValueError(f"norm_type must be > 0 (or math.inf), got {norm_type!r}")
     return q

@@ -57,6 +57,10 @@ class LRScheduler:
         expected = {"last_epoch", "base_lrs", *self._settings}
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             raise ValueError(f"load_state_dict: expected a dict with the keys {sorted(expected)}")
+        if not isinstance(state_dict["base_lrs"], (list, tuple)):
+            raise ValueError(
+                f"load_state_dict: base_lrs must be a list, got {state_dict['base_lrs']!r}"
+            )
         base_lrs = [_non_negative("base_lrs", lr) for lr in state_dict["base_lrs"]]
         if len(base_lrs) != len(self.optimizer.param_groups):
             raise ValueError(
