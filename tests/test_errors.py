@@ -181,6 +181,25 @@ def test_item_of_multi_element_tensor_names_shape():
         cr.tensor([1.0, 2.0]).item()
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_float_and_int_take_any_one_element_tensor(shape):
+    t = cr.tensor(np.full(shape, -2.75))
+    assert float(t) == -2.75
+    assert int(t) == -2  # towards zero, as int(-2.75)
+
+
+def test_float_of_multi_element_tensor_names_shape():
+    with pytest.raises(ValueError, match=re.escape("(2,)")):
+        float(cr.tensor([1.0, 2.0]))
+
+
+def test_iterating_a_0d_tensor_raises_instead_of_yielding_nothing():
+    with pytest.raises(TypeError, match="0-d"):
+        list(cr.tensor(3.0))
+    rows = list(cr.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert [r.data.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
+
+
 # ----- errors raised inside an op's forward -------------------------------------------------
 class ShapeProblemError(ValueError):
     """A ValueError subclass whose constructor takes more than a message."""

@@ -196,11 +196,19 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self):
+        if self.data.ndim == 0:  # else Python would try t[0] and stop at once, silently
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self.item())  # any one-element tensor, as in PyTorch: float(t) of (1,)
+
+    def __int__(self) -> int:
+        return int(self.item())
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
