@@ -303,6 +303,31 @@ def test_grad_argnums_out_of_range():
         cr.grad(lambda t: t.sum(), 1)(np.array([1.0]))
 
 
+def test_an_argument_named_twice_in_argnums_gets_its_gradient_each_time():
+    # f = x²y³ at (1.5, −0.5): ∂f/∂x = −0.375, ∂f/∂y = 1.6875; -2 names x as 0 does
+    x, y = np.float64(1.5), np.float64(-0.5)
+    grads = cr.grad(_x2y3, (0, -2, 1, 0))(x, y)
+    assert [g.item() for g in grads] == [-0.375, -0.375, 1.6875, -0.375]
+
+
+def test_argnums_may_be_numpy_integers_and_anything_else_is_named():
+    x, y = np.float64(1.5), np.float64(-0.5)
+    assert cr.grad(_x2y3, np.int64(1))(x, y).item() == 1.6875
+    (gy,) = cr.grad(_x2y3, [np.int64(1)])(x, y)
+    assert gy.item() == 1.6875
+    with pytest.raises(TypeError, match=r"argnums .*1\.0"):
+        cr.grad(_x2y3, 1.0)
+
+
+def test_grad_stays_differentiable_for_a_keyword_argument_that_requires_grad():
+    # f = x²y³: ∂f/∂x = 2xy³ and its derivative in y is 6xy² = 6·1.5·0.25 = 2.25
+    y = leaf(-0.5)
+    gx = cr.grad(_x2y3)(np.float64(1.5), y=y)
+    assert gx.item() == -0.375
+    gx.backward()
+    assert y.grad == 2.25
+
+
 # ----- Newton's method ------------------------------------------------------------------------
 def test_newtons_method_on_quartic_converges_to_one():
     # y = x⁴ − 2x²: y' = 4x³ − 4x, y'' = 12x² − 4; from x = 2 Newton converges to the minimum 1
