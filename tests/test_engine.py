@@ -470,6 +470,33 @@ def test_hook_on_leaf_changes_the_stored_gradient():
     np.testing.assert_array_equal(x.grad, [3.0, 5.0])
 
 
+def test_a_leaf_hook_may_return_a_tensor_and_a_plain_backward_stores_its_values():
+    # the hook gives g·x. x² at x = 2: gx = 2x·x = 2x² = 8; gx's own backward gives
+    # 4x = 8, which the hook turns into 8·x = 16
+    x = leaf(2.0)
+    x.register_hook(lambda g: g * x)
+    (x * x).backward(create_graph=True)
+    gx = x.grad
+    assert isinstance(gx, cr.Tensor)
+    assert gx.item() == 8.0
+    x.grad = None
+    gx.backward()
+    assert isinstance(x.grad, np.ndarray)
+    assert x.grad == 16.0
+
+
+def test_under_create_graph_a_leaf_hook_returning_an_array_still_gives_a_tensor():
+    # x³ at x = 2: 3x² = 12, doubled by the hook; twice accumulated: 48
+    x = leaf(2.0)
+    x.register_hook(lambda g: np.asarray(g.data) * 2.0)
+    (x**3).backward(create_graph=True)
+    assert isinstance(x.grad, cr.Tensor)
+    assert x.grad.item() == 24.0
+    (x**3).backward(create_graph=True)
+    assert isinstance(x.grad, cr.Tensor)
+    assert x.grad.item() == 48.0
+
+
 def test_hook_remover_removes_it():
     x = leaf(2.0)
     h = x * 1.0

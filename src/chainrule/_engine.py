@@ -293,7 +293,7 @@ def _run_hooks(t: Tensor, g):
     for fn in t._hooks:
         out = as_user(fn, (g,))
         if out is not None:
-            new = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
+            new = _as_gradient_like(g, out, t.dtype)
             if new.shape != t.shape:
                 raise RuntimeError(
                     f"gradient hook {_hook_name(fn)} on a tensor of shape {t.shape} returned "
@@ -304,6 +304,14 @@ def _run_hooks(t: Tensor, g):
                 _anomaly.check_hook(t, fn, g, new)
             g = new
     return g
+
+
+def _as_gradient_like(g, out, dtype):
+    """What a hook returned, as the kind of gradient it was given: a Tensor under
+    create_graph, else an array (a Tensor returned in a plain backward counts by value)."""
+    if isinstance(g, Tensor):
+        return out if isinstance(out, Tensor) else _from_op(np.asarray(out, dtype=dtype), None)
+    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=dtype)
 
 
 def _hook_name(fn) -> str:
