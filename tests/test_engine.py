@@ -433,6 +433,31 @@ def test_no_grad_works_as_a_decorator():
         assert cr.is_grad_enabled()
 
 
+def test_no_grad_and_enable_grad_decorate_methods():
+    class Model:
+        scale = 2.0
+
+        @cr.no_grad()
+        def predict(self, t):
+            return t * self.scale
+
+        @cr.no_grad
+        def predict_bare(self, t):
+            return t * self.scale
+
+        @cr.enable_grad()
+        def train_step(self, t):
+            return t * self.scale
+
+    model, x = Model(), leaf(1.5)
+    for out in (model.predict(x), model.predict_bare(x)):
+        assert not out.requires_grad
+        assert out.item() == 3.0
+    with cr.no_grad():
+        assert model.train_step(x).requires_grad
+    assert Model.predict(model, x).item() == 3.0  # through the class, self passed by hand
+
+
 def test_leaf_update_under_no_grad():
     # the optimizer pattern: update a parameter without recording, then reuse it
     w = leaf([1.0, -1.0])
