@@ -261,6 +261,20 @@ def test_custom_function_returning_too_many_gradients():
         out.sum().backward()
 
 
+class ListOfGrads(cr.Function):
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, grad_out):
+        return [grad_out, grad_out]  # two gradients, but in a list
+
+
+def test_custom_function_returning_a_list_of_gradients_is_told_to_return_a_tuple():
+    out = ListOfGrads()(leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+    with pytest.raises(RuntimeError, match=r"ListOfGrads\.backward returned a list .* tuple"):
+        out.sum().backward()
+
+
 def test_custom_function_without_backward():
     out = NoBackward()(leaf([1.0]))
     with pytest.raises(NotImplementedError, match="NoBackward"):

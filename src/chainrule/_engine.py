@@ -201,9 +201,14 @@ def _backward_recorded(node, out: Tensor, g):
 
 def _as_gradients(node, grads_in) -> tuple:
     """What backward returned as a tuple of one gradient per input, or an error."""
+    n = len(node._inputs)
+    if isinstance(grads_in, list) and n > 1:  # one gradient, or meant as one per input?
+        raise RuntimeError(
+            f"{node.name}.backward returned a list for {n} inputs; return a tuple with one "
+            "gradient per input (a list is taken as the values of one gradient)"
+        )
     if not isinstance(grads_in, tuple):
         grads_in = (grads_in,)
-    n = len(node._inputs)
     if len(grads_in) != n:
         raise RuntimeError(
             f"{node.name}.backward returned {len(grads_in)} gradients for {n} inputs"
