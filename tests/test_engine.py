@@ -129,6 +129,15 @@ def test_leaf_grad_has_leaf_shape_and_dtype():
     assert x.grad.dtype == np.float64
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_upstream_tensor_of_another_dtype_gives_a_gradient_of_the_leaf_s_dtype(create_graph):
+    upstream = cr.tensor([0.5, 3.0], dtype=F64)
+    x = leaf([1.0, 2.0], dtype="float32")
+    x.backward(upstream, create_graph=create_graph)  # the root is the leaf: d x/d x = 1
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(x.grad), [0.5, 3.0])
+
+
 # ----- graph release ----------------------------------------------------------------------
 def test_second_backward_without_retain_graph_raises():
     x = leaf(2.0)

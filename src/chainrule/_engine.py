@@ -75,14 +75,15 @@ def _seed(root: Tensor, grad, create_graph: bool):
         if seed.ndim == 0 and not create_graph:  # a NumPy scalar, as ops pass 0-d gradients
             seed = seed[()]
     else:
-        seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        # in the output's dtype, as every gradient has its tensor's (a leaf root keeps it)
+        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
         if seed.shape != root.shape:
             raise ValueError(
                 f"backward: the upstream gradient has shape {seed.shape}, but the output has "
                 f"shape {root.shape}"
             )
         if create_graph and isinstance(grad, Tensor):
-            return grad
+            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
     return _from_op(seed, None) if create_graph else seed
 
 
