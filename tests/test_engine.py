@@ -121,6 +121,14 @@ def test_intermediates_keep_no_grad_unless_retained():
     assert x.grad == pytest.approx(42.0, abs=0)
 
 
+def test_retain_grad_on_a_tensor_backward_never_reaches_raises():
+    x = leaf([1.0, 2.0])
+    with cr.no_grad():
+        h = x * 2.0
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        h.retain_grad()
+
+
 def test_leaf_grad_has_leaf_shape_and_dtype():
     x = leaf(np.ones((2, 3)))
     (x * 2.0).sum().backward()

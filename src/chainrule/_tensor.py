@@ -146,6 +146,11 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:  # backward never reaches it: .grad would stay None
+            raise RuntimeError(
+                "retain_grad: this tensor does not require gradients (none of the tensors "
+                "it was computed from has requires_grad=True, or it was computed in no_grad())"
+            )
         self._retain = True
 
     def register_hook(self, fn: Callable) -> Callable[[], None]:
