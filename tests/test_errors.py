@@ -135,6 +135,14 @@ def test_integer_tensor_via_dtype_argument_cannot_require_grad():
         cr.tensor([1, 2, 3], dtype="int64", requires_grad=True)
 
 
+@pytest.mark.parametrize(
+    "make", [lambda: cr.tensor(None), lambda: leaf([1.0, 2.0]) + None, lambda: None * leaf(1.0)]
+)
+def test_none_is_not_data_rather_than_nan(make):
+    with pytest.raises(TypeError, match="None"):
+        make()
+
+
 def test_requires_grad_cannot_be_turned_off_on_non_leaf():
     y = leaf(1.0) * 2.0
     with pytest.raises(RuntimeError, match="detach"):
