@@ -148,6 +148,8 @@ def _first_derivative(f, arrays) -> Callable:
         with enable_grad():  # h needs a graph even when evaluated for finite differences
             xs = [x if x.requires_grad else Tensor(x.data, requires_grad=True) for x in xs]
             out = (f(*xs) * v).sum()
+            if not out.requires_grad:  # f does not depend on its inputs: no derivatives
+                return Tensor(np.zeros(()))
             grads = _engine.grad(out, xs, create_graph=True)
             return sum((g * r).sum() for g, r in zip(grads, rs))
 
