@@ -998,6 +998,13 @@ def test_gradcheck_reports_a_wrong_backward():
     assert float(m.group(2)) == pytest.approx(1.0, rel=1e-6)
 
 
+def test_gradcheck_failure_from_a_float32_cast_inside_f_says_so():
+    # (x as float32)² at 1.1: the analytic 2x is right, but f(1.1 ± 1e-6) in float32 moves
+    # by whole float32 steps (about 1.2e-7), so the finite difference is off by percent
+    with pytest.raises(cr.GradcheckError, match="f returned float32 from float64 inputs"):
+        cr.gradcheck(lambda t: (t.astype("float32") ** 2).sum(), [np.array([1.1])])
+
+
 def test_gradcheck_error_is_an_assertion_error():
     assert issubclass(cr.GradcheckError, AssertionError)
 

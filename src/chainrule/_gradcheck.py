@@ -99,10 +99,11 @@ def gradcheck(
         try:
             _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
         except GradcheckError as e:
+            msg = f"{e}{_precision_note(out.dtype)}"
             if localize:
-                raise GradcheckError(f"{e}\n{_localize(f, arrays, eps, atol, rtol)}") from None
+                raise GradcheckError(f"{msg}\n{_localize(f, arrays, eps, atol, rtol)}") from None
             raise GradcheckError(
-                f"{e}; localize=True names the node whose backward is wrong"
+                f"{msg}; localize=True names the node whose backward is wrong"
             ) from None
     if check_second_order:
         try:
@@ -134,6 +135,17 @@ def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
     raise GradcheckError(
         f"gradcheck failed for input {i} at {where}: analytic {analytic[k, j]:.10g} vs "
         f"numeric {numeric[k, j]:.10g}; {summary} (atol={atol}, rtol={rtol})"
+    )
+
+
+def _precision_note(dtype: np.dtype) -> str:
+    """Why a failure may be f's precision rather than its backward: the inputs are float64,
+    so a lower precision output means f casts inside (a float32 constant, ``astype``)."""
+    if dtype == np.float64:
+        return ""
+    return (
+        f"; note that f returned {dtype} from float64 inputs: finite differences need f to "
+        "compute in float64 throughout (look for a cast or a lower-precision constant in f)"
     )
 
 
