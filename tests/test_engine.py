@@ -570,6 +570,23 @@ def test_hook_remover_removes_it():
     assert len(calls) == 2
 
 
+def test_a_hook_that_removes_itself_does_not_skip_the_next_one():
+    x = leaf(2.0)
+    h = x * 1.0
+    calls = []
+
+    def once(g):
+        calls.append("once")
+        remove()
+
+    remove = h.register_hook(once)
+    h.register_hook(lambda g: calls.append("next"))
+    y = h * h
+    y.backward(retain_graph=True)
+    y.backward()
+    assert calls == ["once", "next", "next"]
+
+
 def test_hooks_run_in_registration_order():
     x = leaf(1.0)
     h = x * 1.0

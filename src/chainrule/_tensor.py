@@ -169,7 +169,9 @@ class Tensor:
         def remove() -> None:
             if registered:  # once: a second call must not remove another registration
                 registered.clear()
-                self._hooks.remove(fn)
+                hooks = list(self._hooks)  # a new list: backward may be iterating the old one
+                hooks.remove(fn)  # (a hook that removes itself must not skip the next)
+                self._hooks = hooks
 
         return remove
 
