@@ -254,6 +254,24 @@ def test_grad_does_not_touch_dot_grad():
     assert x.grad is None
 
 
+def test_grad_leaves_the_graph_outside_the_function_alone():
+    # h = w² is computed before; cr.grad of Σ x·h in x is h = [1, 4]. h's branch leads to no
+    # argument: it is not released, its hook not called, its retained .grad not set, so
+    # h's own backward still works afterwards: ∂Σh/∂w = 2w = [2, 4]
+    w = leaf([1.0, 2.0])
+    h = w * w
+    h.retain_grad()
+    seen = []
+    h.register_hook(seen.append)
+    g = cr.grad(lambda x: (x * h).sum())(np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(g.data, [1.0, 4.0])
+    assert h.grad is None
+    assert seen == []
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    assert len(seen) == 1
+
+
 def test_grad_works_inside_no_grad_and_returns_plain_values():
     with cr.no_grad():
         g = cr.grad(lambda t: t**3)(2.0)

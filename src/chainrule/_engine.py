@@ -42,15 +42,59 @@ def backward(root: Tensor, grad=None, retain_graph=False, create_graph=False, re
 
 
 def grad(output: Tensor, inputs, grad_output=None, retain_graph=None, create_graph=False):
-    """Return d(output)/d(input) for each input without touching any ``.grad``."""
+    """Return d(output)/d(input) for each input without touching any ``.grad``.
+
+    Only the paths from ``output`` to ``inputs`` are walked: a branch that leads to none of
+    them (a tensor computed before, used by the function `cr.grad` differentiates) is not
+    released, and its hooks and retained gradients are left alone, as in PyTorch."""
     inputs = list(inputs)
     for i, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t._requires_grad):
             raise ValueError(f"grad: input {i} is not a tensor that requires gradients")
     wanted = dict.fromkeys(inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    _run(output, _seed(output, grad_output, create_graph), retain, create_graph, wanted, None)
+    seed = _seed(output, grad_output, create_graph)
+    restore = _only_towards(output, wanted)
+    try:
+        _run(output, seed, retain, create_graph, wanted, None)
+    finally:
+        for node, needs in restore:
+            node.needs_grad = needs
     return [wanted[t] if wanted[t] is not None else _zeros_like(t, create_graph) for t in inputs]
+
+
+def _only_towards(root: Tensor, wanted) -> list:
+    """Turn off (in ``needs_grad``) every edge below ``root`` that leads to none of the
+    ``wanted`` tensors; return each changed node with its own value, to be put back."""
+    users = {root: []}  # tensor -> the tensors computed from it (by edges that need grad)
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        node = t._node
+        if node is None:
+            continue
+        for x, need in zip(node._inputs, node.needs_grad):
+            if need:
+                if x not in users:
+                    users[x] = []
+                    stack.append(x)
+                users[x].append(t)
+    useful = set()  # the tensors from which a wanted one is reached
+    stack = [t for t in wanted if t in users]
+    while stack:
+        t = stack.pop()
+        if t not in useful:
+            useful.add(t)
+            stack.extend(users[t])
+    restore = []
+    for t in users:
+        node = t._node
+        if node is not None:
+            needs = tuple([need and x in useful for x, need in zip(node._inputs, node.needs_grad)])
+            if needs != node.needs_grad:
+                restore.append((node, node.needs_grad))
+                node.needs_grad = needs
+    return restore
 
 
 def _zeros_like(t: Tensor, create_graph: bool):
