@@ -121,12 +121,29 @@ def test_intermediates_keep_no_grad_unless_retained():
     assert x.grad == pytest.approx(42.0, abs=0)
 
 
+def test_retain_grad_on_a_tensor_backward_never_reaches_raises():
+    x = leaf([1.0, 2.0])
+    with cr.no_grad():
+        h = x * 2.0
+    with pytest.raises(RuntimeError, match="does not require gradients"):
+        h.retain_grad()
+
+
 def test_leaf_grad_has_leaf_shape_and_dtype():
     x = leaf(np.ones((2, 3)))
     (x * 2.0).sum().backward()
     assert isinstance(x.grad, np.ndarray)
     assert x.grad.shape == (2, 3)
     assert x.grad.dtype == np.float64
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_upstream_tensor_of_another_dtype_gives_a_gradient_of_the_leaf_s_dtype(create_graph):
+    upstream = cr.tensor([0.5, 3.0], dtype=F64)
+    x = leaf([1.0, 2.0], dtype="float32")
+    x.backward(upstream, create_graph=create_graph)  # the root is the leaf: d x/d x = 1
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(x.grad), [0.5, 3.0])
 
 
 # ----- graph release ----------------------------------------------------------------------
@@ -433,6 +450,31 @@ def test_no_grad_works_as_a_decorator():
         assert cr.is_grad_enabled()
 
 
+def test_no_grad_and_enable_grad_decorate_methods():
+    class Model:
+        scale = 2.0
+
+        @cr.no_grad()
+        def predict(self, t):
+            return t * self.scale
+
+        @cr.no_grad
+        def predict_bare(self, t):
+            return t * self.scale
+
+        @cr.enable_grad()
+        def train_step(self, t):
+            return t * self.scale
+
+    model, x = Model(), leaf(1.5)
+    for out in (model.predict(x), model.predict_bare(x)):
+        assert not out.requires_grad
+        assert out.item() == 3.0
+    with cr.no_grad():
+        assert model.train_step(x).requires_grad
+    assert Model.predict(model, x).item() == 3.0  # through the class, self passed by hand
+
+
 def test_leaf_update_under_no_grad():
     # the optimizer pattern: update a parameter without recording, then reuse it
     w = leaf([1.0, -1.0])
@@ -470,6 +512,33 @@ def test_hook_on_leaf_changes_the_stored_gradient():
     np.testing.assert_array_equal(x.grad, [3.0, 5.0])
 
 
+def test_a_leaf_hook_may_return_a_tensor_and_a_plain_backward_stores_its_values():
+    # the hook gives g·x. x² at x = 2: gx = 2x·x = 2x² = 8; gx's own backward gives
+    # 4x = 8, which the hook turns into 8·x = 16
+    x = leaf(2.0)
+    x.register_hook(lambda g: g * x)
+    (x * x).backward(create_graph=True)
+    gx = x.grad
+    assert isinstance(gx, cr.Tensor)
+    assert gx.item() == 8.0
+    x.grad = None
+    gx.backward()
+    assert isinstance(x.grad, np.ndarray)
+    assert x.grad == 16.0
+
+
+def test_under_create_graph_a_leaf_hook_returning_an_array_still_gives_a_tensor():
+    # x³ at x = 2: 3x² = 12, doubled by the hook; twice accumulated: 48
+    x = leaf(2.0)
+    x.register_hook(lambda g: np.asarray(g.data) * 2.0)
+    (x**3).backward(create_graph=True)
+    assert isinstance(x.grad, cr.Tensor)
+    assert x.grad.item() == 24.0
+    (x**3).backward(create_graph=True)
+    assert isinstance(x.grad, cr.Tensor)
+    assert x.grad.item() == 48.0
+
+
 def test_hook_remover_removes_it():
     x = leaf(2.0)
     h = x * 1.0
@@ -499,6 +568,23 @@ def test_hook_remover_removes_it():
     y.backward()
     assert x.grad == pytest.approx(4.0, abs=0)
     assert len(calls) == 2
+
+
+def test_a_hook_that_removes_itself_does_not_skip_the_next_one():
+    x = leaf(2.0)
+    h = x * 1.0
+    calls = []
+
+    def once(g):
+        calls.append("once")
+        remove()
+
+    remove = h.register_hook(once)
+    h.register_hook(lambda g: calls.append("next"))
+    y = h * h
+    y.backward(retain_graph=True)
+    y.backward()
+    assert calls == ["once", "next", "next"]
 
 
 def test_hooks_run_in_registration_order():
@@ -927,6 +1013,13 @@ def test_gradcheck_reports_a_wrong_backward():
     assert m, msg
     assert float(m.group(1)) == pytest.approx(2.0, rel=1e-6)
     assert float(m.group(2)) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_gradcheck_failure_from_a_float32_cast_inside_f_says_so():
+    # (x as float32)² at 1.1: the analytic 2x is right, but f(1.1 ± 1e-6) in float32 moves
+    # by whole float32 steps (about 1.2e-7), so the finite difference is off by percent
+    with pytest.raises(cr.GradcheckError, match="f returned float32 from float64 inputs"):
+        cr.gradcheck(lambda t: (t.astype("float32") ** 2).sum(), [np.array([1.1])])
 
 
 def test_gradcheck_error_is_an_assertion_error():

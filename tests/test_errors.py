@@ -135,6 +135,14 @@ def test_integer_tensor_via_dtype_argument_cannot_require_grad():
         cr.tensor([1, 2, 3], dtype="int64", requires_grad=True)
 
 
+@pytest.mark.parametrize(
+    "make", [lambda: cr.tensor(None), lambda: leaf([1.0, 2.0]) + None, lambda: None * leaf(1.0)]
+)
+def test_none_is_not_data_rather_than_nan(make):
+    with pytest.raises(TypeError, match="None"):
+        make()
+
+
 def test_requires_grad_cannot_be_turned_off_on_non_leaf():
     y = leaf(1.0) * 2.0
     with pytest.raises(RuntimeError, match="detach"):
@@ -179,6 +187,25 @@ def test_second_backward_on_released_graph():
 def test_item_of_multi_element_tensor_names_shape():
     with pytest.raises(ValueError, match=re.escape("(2,)")):
         cr.tensor([1.0, 2.0]).item()
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_float_and_int_take_any_one_element_tensor(shape):
+    t = cr.tensor(np.full(shape, -2.75))
+    assert float(t) == -2.75
+    assert int(t) == -2  # towards zero, as int(-2.75)
+
+
+def test_float_of_multi_element_tensor_names_shape():
+    with pytest.raises(ValueError, match=re.escape("(2,)")):
+        float(cr.tensor([1.0, 2.0]))
+
+
+def test_iterating_a_0d_tensor_raises_instead_of_yielding_nothing():
+    with pytest.raises(TypeError, match="0-d"):
+        list(cr.tensor(3.0))
+    rows = list(cr.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert [r.data.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
 
 
 # ----- errors raised inside an op's forward -------------------------------------------------
@@ -239,6 +266,20 @@ def test_custom_function_returning_too_few_gradients():
 def test_custom_function_returning_too_many_gradients():
     out = TooManyGrads()(leaf([1.0, 2.0]))
     with pytest.raises(RuntimeError, match="TooManyGrads"):
+        out.sum().backward()
+
+
+class ListOfGrads(cr.Function):
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, grad_out):
+        return [grad_out, grad_out]  # two gradients, but in a list
+
+
+def test_custom_function_returning_a_list_of_gradients_is_told_to_return_a_tuple():
+    out = ListOfGrads()(leaf([1.0, 2.0]), leaf([3.0, 4.0]))
+    with pytest.raises(RuntimeError, match=r"ListOfGrads\.backward returned a list .* tuple"):
         out.sum().backward()
 
 

@@ -254,6 +254,24 @@ def test_grad_does_not_touch_dot_grad():
     assert x.grad is None
 
 
+def test_grad_leaves_the_graph_outside_the_function_alone():
+    # h = w² is computed before; cr.grad of Σ x·h in x is h = [1, 4]. h's branch leads to no
+    # argument: it is not released, its hook not called, its retained .grad not set, so
+    # h's own backward still works afterwards: ∂Σh/∂w = 2w = [2, 4]
+    w = leaf([1.0, 2.0])
+    h = w * w
+    h.retain_grad()
+    seen = []
+    h.register_hook(seen.append)
+    g = cr.grad(lambda x: (x * h).sum())(np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(g.data, [1.0, 4.0])
+    assert h.grad is None
+    assert seen == []
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    assert len(seen) == 1
+
+
 def test_grad_works_inside_no_grad_and_returns_plain_values():
     with cr.no_grad():
         g = cr.grad(lambda t: t**3)(2.0)
@@ -301,6 +319,31 @@ def test_grad_rejects_non_scalar_output():
 def test_grad_argnums_out_of_range():
     with pytest.raises(ValueError, match="argnums"):
         cr.grad(lambda t: t.sum(), 1)(np.array([1.0]))
+
+
+def test_an_argument_named_twice_in_argnums_gets_its_gradient_each_time():
+    # f = x²y³ at (1.5, −0.5): ∂f/∂x = −0.375, ∂f/∂y = 1.6875; -2 names x as 0 does
+    x, y = np.float64(1.5), np.float64(-0.5)
+    grads = cr.grad(_x2y3, (0, -2, 1, 0))(x, y)
+    assert [g.item() for g in grads] == [-0.375, -0.375, 1.6875, -0.375]
+
+
+def test_argnums_may_be_numpy_integers_and_anything_else_is_named():
+    x, y = np.float64(1.5), np.float64(-0.5)
+    assert cr.grad(_x2y3, np.int64(1))(x, y).item() == 1.6875
+    (gy,) = cr.grad(_x2y3, [np.int64(1)])(x, y)
+    assert gy.item() == 1.6875
+    with pytest.raises(TypeError, match=r"argnums .*1\.0"):
+        cr.grad(_x2y3, 1.0)
+
+
+def test_grad_stays_differentiable_for_a_keyword_argument_that_requires_grad():
+    # f = x²y³: ∂f/∂x = 2xy³ and its derivative in y is 6xy² = 6·1.5·0.25 = 2.25
+    y = leaf(-0.5)
+    gx = cr.grad(_x2y3)(np.float64(1.5), y=y)
+    assert gx.item() == -0.375
+    gx.backward()
+    assert y.grad == 2.25
 
 
 # ----- Newton's method ------------------------------------------------------------------------
@@ -383,6 +426,13 @@ def test_gradcheck_second_order_catches_a_wrong_second_derivative():
     assert cr.gradcheck(lambda t: CubeSavingSlope()(t), [x])
     with pytest.raises(cr.GradcheckError, match=r"^second-order check"):
         cr.gradcheck(lambda t: CubeSavingSlope()(t), [x], check_second_order=True)
+
+
+def test_gradcheck_second_order_of_a_function_that_ignores_its_input():
+    # f(x) = 3 (a constant): every derivative is 0, which both orders confirm
+    x = np.array([0.5, -1.2])
+    const = lambda t: cr.tensor(3.0, dtype=F64)  # noqa: E731
+    assert cr.gradcheck(const, [x], check_second_order=True)
 
 
 def test_gradcheck_says_when_values_are_not_finite_and_how_to_localize():

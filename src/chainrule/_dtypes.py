@@ -41,4 +41,6 @@ def as_array(data, dtype=None) -> np.ndarray:
     quietly (see ``_quiet.py``)."""
     if dtype is None and isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
+    if data is None:  # NumPy would make it NaN
+        raise TypeError("expected a number, a list or an array, got None")
     return quietly(np.asarray, (data, _default if dtype is None else dtype))

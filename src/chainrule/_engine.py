@@ -42,15 +42,59 @@ def backward(root: Tensor, grad=None, retain_graph=False, create_graph=False, re
 
 
 def grad(output: Tensor, inputs, grad_output=None, retain_graph=None, create_graph=False):
-    """Return d(output)/d(input) for each input without touching any ``.grad``."""
+    """Return d(output)/d(input) for each input without touching any ``.grad``.
+
+    Only the paths from ``output`` to ``inputs`` are walked: a branch that leads to none of
+    them (a tensor computed before, used by the function `cr.grad` differentiates) is not
+    released, and its hooks and retained gradients are left alone, as in PyTorch."""
     inputs = list(inputs)
     for i, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t._requires_grad):
             raise ValueError(f"grad: input {i} is not a tensor that requires gradients")
     wanted = dict.fromkeys(inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    _run(output, _seed(output, grad_output, create_graph), retain, create_graph, wanted, None)
+    seed = _seed(output, grad_output, create_graph)
+    restore = _only_towards(output, wanted)
+    try:
+        _run(output, seed, retain, create_graph, wanted, None)
+    finally:
+        for node, needs in restore:
+            node.needs_grad = needs
     return [wanted[t] if wanted[t] is not None else _zeros_like(t, create_graph) for t in inputs]
+
+
+def _only_towards(root: Tensor, wanted) -> list:
+    """Turn off (in ``needs_grad``) every edge below ``root`` that leads to none of the
+    ``wanted`` tensors; return each changed node with its own value, to be put back."""
+    users = {root: []}  # tensor -> the tensors computed from it (by edges that need grad)
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        node = t._node
+        if node is None:
+            continue
+        for x, need in zip(node._inputs, node.needs_grad):
+            if need:
+                if x not in users:
+                    users[x] = []
+                    stack.append(x)
+                users[x].append(t)
+    useful = set()  # the tensors from which a wanted one is reached
+    stack = [t for t in wanted if t in users]
+    while stack:
+        t = stack.pop()
+        if t not in useful:
+            useful.add(t)
+            stack.extend(users[t])
+    restore = []
+    for t in users:
+        node = t._node
+        if node is not None:
+            needs = tuple([need and x in useful for x, need in zip(node._inputs, node.needs_grad)])
+            if needs != node.needs_grad:
+                restore.append((node, node.needs_grad))
+                node.needs_grad = needs
+    return restore
 
 
 def _zeros_like(t: Tensor, create_graph: bool):
@@ -75,14 +119,15 @@ def _seed(root: Tensor, grad, create_graph: bool):
         if seed.ndim == 0 and not create_graph:  # a NumPy scalar, as ops pass 0-d gradients
             seed = seed[()]
     else:
-        seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        # in the output's dtype, as every gradient has its tensor's (a leaf root keeps it)
+        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
         if seed.shape != root.shape:
             raise ValueError(
                 f"backward: the upstream gradient has shape {seed.shape}, but the output has "
                 f"shape {root.shape}"
             )
         if create_graph and isinstance(grad, Tensor):
-            return grad
+            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
     return _from_op(seed, None) if create_graph else seed
 
 
@@ -201,9 +246,14 @@ def _backward_recorded(node, out: Tensor, g):
 
 def _as_gradients(node, grads_in) -> tuple:
     """What backward returned as a tuple of one gradient per input, or an error."""
+    n = len(node._inputs)
+    if isinstance(grads_in, list) and n > 1:  # one gradient, or meant as one per input?
+        raise RuntimeError(
+            f"{node.name}.backward returned a list for {n} inputs; return a tuple with one "
+            "gradient per input (a list is taken as the values of one gradient)"
+        )
     if not isinstance(grads_in, tuple):
         grads_in = (grads_in,)
-    n = len(node._inputs)
     if len(grads_in) != n:
         raise RuntimeError(
             f"{node.name}.backward returned {len(grads_in)} gradients for {n} inputs"
@@ -293,7 +343,7 @@ def _run_hooks(t: Tensor, g):
     for fn in t._hooks:
         out = as_user(fn, (g,))
         if out is not None:
-            new = out if isinstance(out, Tensor) else np.asarray(out, dtype=t.dtype)
+            new = _as_gradient_like(g, out, t.dtype)
             if new.shape != t.shape:
                 raise RuntimeError(
                     f"gradient hook {_hook_name(fn)} on a tensor of shape {t.shape} returned "
@@ -304,6 +354,14 @@ def _run_hooks(t: Tensor, g):
                 _anomaly.check_hook(t, fn, g, new)
             g = new
     return g
+
+
+def _as_gradient_like(g, out, dtype):
+    """What a hook returned, as the kind of gradient it was given: a Tensor under
+    create_graph, else an array (a Tensor returned in a plain backward counts by value)."""
+    if isinstance(g, Tensor):
+        return out if isinstance(out, Tensor) else _from_op(np.asarray(out, dtype=dtype), None)
+    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=dtype)
 
 
 def _hook_name(fn) -> str:

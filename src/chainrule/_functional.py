@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Sequence
+from numbers import Integral
 
 import numpy as np
 
@@ -33,26 +35,29 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     gradients enabled even inside `no_grad` (which then only makes the results plain
     values), so functions that take gradients can themselves be gradient-checked.
     """
-    many = not isinstance(argnums, int)
-    nums = tuple(argnums) if many else (argnums,)
+    many = not isinstance(argnums, Integral)
+    nums = _as_tuple(argnums) if many else (operator.index(argnums),)
 
     def wrapped(*args, **kwargs):
         args = list(args)
         for i in nums:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"grad: argnums {i}, but the function got {len(args)} arguments")
+        at = [i % len(args) for i in nums]  # -1 and len - 1 name one argument
+        distinct = list(dict.fromkeys(at))  # each differentiated once, whatever the repeats
         recording = is_grad_enabled()  # under no_grad the results are plain values
-        create = recording and (_Nesting.depth > 0 or _any_requires_grad(args))
+        create = recording and (_Nesting.depth > 0 or _any_requires_grad(*args, *kwargs.values()))
         with enable_grad():  # the transform needs its own graph, whatever the grad mode
-            inputs = [_leaf(args[i]) for i in nums]
-            for i, t in zip(nums, inputs):
+            inputs = [_leaf(args[i]) for i in distinct]
+            for i, t in zip(distinct, inputs):
                 args[i] = t
             _Nesting.depth += 1
             try:
                 out = f(*args, **kwargs)
             finally:
                 _Nesting.depth -= 1
-            grads = _gradients(out, inputs, create)
+            grads = dict(zip(distinct, _gradients(out, inputs, create)))
+            grads = tuple(grads[i] for i in at)
         if not recording and isinstance(out, Tensor):
             out = out.detach()
         return out, (grads if many else grads[0])
@@ -66,7 +71,16 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return lambda *args, **kwargs: vg(*args, **kwargs)[1]
 
 
-def _any_requires_grad(args) -> bool:
+def _as_tuple(argnums) -> tuple[int, ...]:
+    try:
+        return tuple(operator.index(i) for i in argnums)
+    except TypeError:
+        raise TypeError(
+            f"grad: argnums must be an int or a sequence of ints, got {argnums!r}"
+        ) from None
+
+
+def _any_requires_grad(*args) -> bool:
     return any(isinstance(a, Tensor) and a.requires_grad for a in args)
 
 

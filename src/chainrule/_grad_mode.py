@@ -63,6 +63,12 @@ class _SetMode:
         with type(self)():
             return self._func(*args, **kwargs)
 
+    def __get__(self, obj, objtype=None):
+        # a decorated method: bound to its object as a function would be
+        if obj is None or self._func is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
 
 class _SetGrad(_SetMode):
     flag = _GradMode

@@ -99,10 +99,11 @@ def gradcheck(
         try:
             _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
         except GradcheckError as e:
+            msg = f"{e}{_precision_note(out.dtype)}"
             if localize:
-                raise GradcheckError(f"{e}\n{_localize(f, arrays, eps, atol, rtol)}") from None
+                raise GradcheckError(f"{msg}\n{_localize(f, arrays, eps, atol, rtol)}") from None
             raise GradcheckError(
-                f"{e}; localize=True names the node whose backward is wrong"
+                f"{msg}; localize=True names the node whose backward is wrong"
             ) from None
     if check_second_order:
         try:
@@ -137,6 +138,17 @@ def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
     )
 
 
+def _precision_note(dtype: np.dtype) -> str:
+    """Why a failure may be f's precision rather than its backward: the inputs are float64,
+    so a lower precision output means f casts inside (a float32 constant, ``astype``)."""
+    if dtype == np.float64:
+        return ""
+    return (
+        f"; note that f returned {dtype} from float64 inputs: finite differences need f to "
+        "compute in float64 throughout (look for a cast or a lower-precision constant in f)"
+    )
+
+
 def _first_derivative(f, arrays) -> Callable:
     """A scalar function of the inputs whose gradient involves f's second derivatives:
     Σᵢ ⟨∂(v·f)/∂xᵢ, rᵢ⟩ with fixed random v and rᵢ."""
@@ -148,6 +160,8 @@ def _first_derivative(f, arrays) -> Callable:
         with enable_grad():  # h needs a graph even when evaluated for finite differences
             xs = [x if x.requires_grad else Tensor(x.data, requires_grad=True) for x in xs]
             out = (f(*xs) * v).sum()
+            if not out.requires_grad:  # f does not depend on its inputs: no derivatives
+                return Tensor(np.zeros(()))
             grads = _engine.grad(out, xs, create_graph=True)
             return sum((g * r).sum() for g, r in zip(grads, rs))
 

@@ -146,6 +146,11 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:  # backward never reaches it: .grad would stay None
+            raise RuntimeError(
+                "retain_grad: this tensor does not require gradients (none of the tensors "
+                "it was computed from has requires_grad=True, or it was computed in no_grad())"
+            )
         self._retain = True
 
     def register_hook(self, fn: Callable) -> Callable[[], None]:
@@ -164,7 +169,9 @@ class Tensor:
         def remove() -> None:
             if registered:  # once: a second call must not remove another registration
                 registered.clear()
-                self._hooks.remove(fn)
+                hooks = list(self._hooks)  # a new list: backward may be iterating the old one
+                hooks.remove(fn)  # (a hook that removes itself must not skip the next)
+                self._hooks = hooks
 
         return remove
 
@@ -196,11 +203,19 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __iter__(self):
+        if self.data.ndim == 0:  # else Python would try t[0] and stop at once, silently
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def __bool__(self) -> bool:
         return bool(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self.item())  # any one-element tensor, as in PyTorch: float(t) of (1,)
+
+    def __int__(self) -> int:
+        return int(self.item())
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
