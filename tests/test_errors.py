@@ -143,6 +143,15 @@ def test_none_is_not_data_rather_than_nan(make):
         make()
 
 
+def test_comparing_with_none_or_a_string_is_a_plain_bool_as_in_pytorch():
+    x = leaf([1.0, 2.0])
+    assert (x == None) is False  # noqa: E711 (the operator itself is under test)
+    assert (x != None) is True  # noqa: E711
+    assert (x == "auto") is False
+    assert (x != "auto") is True
+    assert x not in [None, "auto"]  # a membership test compares with ==
+
+
 def test_requires_grad_cannot_be_turned_off_on_non_leaf():
     y = leaf(1.0) * 2.0
     with pytest.raises(RuntimeError, match="detach"):

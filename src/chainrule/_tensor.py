@@ -317,9 +317,13 @@ class Tensor:
 
     # ----- comparisons (not differentiable: they return boolean tensors) ----------------
     def __eq__(self, other):
+        if other is None or isinstance(other, str):  # `t in [None, "auto"]`: False, as in
+            return False  # PyTorch (not NumPy's NaN for None or its error for a string)
         return ops.compare(np.equal, self, other)
 
     def __ne__(self, other):
+        if other is None or isinstance(other, str):
+            return True
         return ops.compare(np.not_equal, self, other)
 
     def __lt__(self, other):
