@@ -108,6 +108,16 @@ def test_grad_none_clears_and_zero_grad_clears():
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
 
 
+def test_zero_grad_without_none_gives_zeros_also_for_a_gradient_tensor():
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward(create_graph=True)  # .grad is a Tensor: 2x
+    x.zero_grad(set_to_none=False)
+    assert isinstance(x.grad, np.ndarray)
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
 def test_intermediates_keep_no_grad_unless_retained():
     x = leaf(2.0)
     h = x * 3.0

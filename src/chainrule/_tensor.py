@@ -175,9 +175,17 @@ class Tensor:
 
         return remove
 
-    def zero_grad(self) -> None:
-        """Clear the accumulated gradient (sets ``.grad`` to None)."""
-        self._grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the accumulated gradient: ``.grad`` becomes None, or with
+        ``set_to_none=False`` (as in PyTorch) the gradient array is filled with zeros in
+        place, so that whoever holds it sees the zeros."""
+        grad = self._grad
+        if set_to_none or grad is None:
+            self._grad = None
+        elif isinstance(grad, np.ndarray) and grad.flags.writeable:
+            grad[...] = 0
+        else:  # a Tensor (create_graph) or a read-only array: zeros of its own
+            self._grad = np.zeros(self.shape, dtype=self.dtype)
 
     # ----- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:

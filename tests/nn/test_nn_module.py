@@ -226,6 +226,15 @@ def test_zero_grad_clears_every_gradient():
     assert all(p.grad is None for p in block.parameters())
 
 
+def test_zero_grad_set_to_none_false_fills_zeros_of_each_shape_and_dtype():
+    block = Block()
+    block(np.ones((4, 2), np.float32)).sum().backward()
+    block.zero_grad(set_to_none=False)
+    for p in block.parameters():
+        assert p.grad.dtype == p.dtype
+        np.testing.assert_array_equal(p.grad, np.zeros(p.shape))
+
+
 # ----- display ------------------------------------------------------------------------------
 def test_repr_shows_the_tree():
     assert repr(nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Dropout(0.1)))) == (

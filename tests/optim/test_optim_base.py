@@ -174,6 +174,41 @@ def test_zero_grad_sets_none(name):
     assert all(p.grad is None for p in ps)
 
 
+def test_zero_grad_set_to_none_false_zeros_the_same_arrays_in_place():
+    ps = [param(), param((5,))]
+    opt = optim.SGD(ps, lr=0.1)
+    feed(ps)
+    held = [p.grad for p in ps]
+    opt.zero_grad(set_to_none=False)
+    for p, g in zip(ps, held):
+        assert p.grad is g  # whoever holds the array sees the zeros
+        np.testing.assert_array_equal(g, np.zeros(p.shape))
+    w = ps[0]
+    (w * 3.0).sum().backward()  # adds to the zeros: d(3·Σw)/dw = 3 exactly
+    np.testing.assert_array_equal(w.grad, np.full(w.shape, 3.0))
+
+
+def test_step_with_a_closure_evaluates_it_first_and_returns_its_loss():
+    # loss = w², w = 3: the closure gives loss 9 and gradient 6; SGD lr 0.1 makes w 2.4
+    w = cr.tensor(3.0, dtype="float64", requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = w * w
+        loss.backward()
+        calls.append(cr.is_grad_enabled())
+        return loss
+
+    with cr.no_grad():  # the closure still records its graph
+        loss = opt.step(closure)
+    assert loss.item() == 9.0
+    assert calls == [True]
+    assert w.item() == pytest.approx(2.4, abs=1e-15)
+    assert opt.step() is None
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_step_skips_parameters_without_gradients(name):
     a, b = param(seed=1), param(seed=2)

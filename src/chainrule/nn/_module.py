@@ -176,10 +176,11 @@ class Module:
         """Set evaluation mode (dropout off, running statistics) here and below; returns self."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Clear every parameter's gradient (sets ``.grad`` to None)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: ``.grad`` becomes None (or, with
+        ``set_to_none=False``, zeros in place; see `Tensor.zero_grad`)."""
         for p in self.parameters():
-            p.grad = None
+            p.zero_grad(set_to_none)
 
     # ----- display --------------------------------------------------------------------------
     def extra_repr(self) -> str:

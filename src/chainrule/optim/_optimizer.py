@@ -7,10 +7,11 @@ in place; ``g`` its gradient, read only; ``state`` its dict of arrays and step c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from .._grad_mode import enable_grad
 from .._tensor import Tensor
 from ._hyper import check_hyper
 from ._state import parse_state_dict
@@ -63,19 +64,29 @@ class Optimizer:
         self.param_groups.append({"params": params, **full})
 
     # ----- the update loop -------------------------------------------------------------
-    def step(self) -> None:
-        """Update every parameter in place from its ``.grad``; skip those whose grad is None."""
+    def step(self, closure: Callable[[], object] | None = None):
+        """Update every parameter in place from its ``.grad``; skip those whose grad is None.
+
+        ``closure``, as in PyTorch, re-evaluates the model: it is called first (with
+        gradients enabled), typically zeroing the gradients, computing the loss and calling
+        backward; its result is returned. Without it, step returns None."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         index = 0
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     self._step_one(index, p, group)
                 index += 1
+        return loss
 
-    def zero_grad(self) -> None:
-        """Clear every parameter's gradient (``.grad = None``) before the next backward."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient before the next backward: ``.grad = None``, or
+        with ``set_to_none=False`` zeros in place (see `Tensor.zero_grad`)."""
         for p in self._params():
-            p.grad = None
+            p.zero_grad(set_to_none)
 
     def _step_one(self, index: int, p: Tensor, group: dict) -> None:
         w, g = p.data, p.grad
