@@ -116,3 +116,17 @@ def test_linear_init_zeros_and_bad_numbers():
             nn.Linear(3, 2, init=bad)
     with pytest.raises(ValueError, match="unknown init 'glorot'"):
         nn.Linear(3, 2, init="glorot")
+
+
+@pytest.mark.parametrize(
+    ("fill", "match"),
+    [(lambda t: init.normal_(t, std=-0.1), r"normal_: std must be >= 0, got -0.1"),
+     (lambda t: init.normal_(t, mean=float("inf")), r"normal_: mean must be a finite number"),
+     (lambda t: init.uniform_(t, 1.0, -1.0), r"uniform_: .* a <= b, got a=1.0 > b=-1.0"),
+     (lambda t: init.uniform_(t, 0.0, "1"), r"uniform_: b must be a finite number")],
+)  # fmt: skip
+def test_fill_arguments_are_checked_before_anything_is_written(fill, match):
+    t = cr.tensor(np.arange(4.0))
+    with pytest.raises(ValueError, match=match):
+        fill(t)
+    np.testing.assert_array_equal(t.data, np.arange(4.0))

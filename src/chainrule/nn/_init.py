@@ -26,6 +26,13 @@ def _draw_dtype(dtype: np.dtype) -> type:
     return np.float32 if dtype == np.float32 else np.float64
 
 
+def _finite(fn: str, **values) -> None:
+    """Each value a finite real number, or a ValueError naming ``fn`` and the argument."""
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"{fn}: {name} must be a finite number, got {v!r}")
+
+
 def fans(t: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (in, out, ...)."""
     if t.ndim < 2:
@@ -40,6 +47,9 @@ def normal_(
     t: Tensor, mean: float = 0.0, std: float = 0.01, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill ``t`` with samples of N(mean, std²); the tutorials' default std is 0.01."""
+    _finite("normal_", mean=mean, std=std)
+    if std < 0:
+        raise ValueError(f"normal_: std must be >= 0, got {std}")
     a = t.data
     a[...] = _rng(generator).standard_normal(a.shape, dtype=_draw_dtype(a.dtype))
     a *= std
@@ -51,6 +61,9 @@ def uniform_(
     t: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill ``t`` with samples of the uniform distribution on [a, b)."""
+    _finite("uniform_", a=a, b=b)
+    if a > b:
+        raise ValueError(f"uniform_: the range [a, b) needs a <= b, got a={a} > b={b}")
     arr = t.data
     arr[...] = _rng(generator).random(arr.shape, dtype=_draw_dtype(arr.dtype))
     arr *= b - a
