@@ -485,6 +485,35 @@ def test_no_grad_and_enable_grad_decorate_methods():
     assert Model.predict(model, x).item() == 3.0  # through the class, self passed by hand
 
 
+def test_no_grad_on_a_generator_holds_while_its_body_runs_only():
+    x = leaf(1.5)
+
+    @cr.no_grad()
+    def scaled(factors):
+        received = yield None
+        for f in factors:
+            assert not cr.is_grad_enabled()
+            received = yield (x * f, received)
+        return "done"
+
+    gen = scaled([2.0, 3.0])
+    assert next(gen) is None
+    assert cr.is_grad_enabled()  # between values: the caller's mode
+    y, got = gen.send("a")
+    assert (y.item(), y.requires_grad, got) == (3.0, False, "a")
+    assert cr.is_grad_enabled()
+    y, got = gen.send("b")
+    assert (y.item(), y.requires_grad, got) == (4.5, False, "b")
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+
+
+def test_a_mode_given_something_that_is_not_a_function_is_a_type_error():
+    with pytest.raises(TypeError, match=r"no_grad takes no arguments .* got 5"):
+        cr.no_grad(5)
+
+
 def test_leaf_update_under_no_grad():
     # the optimizer pattern: update a parameter without recording, then reuse it
     w = leaf([1.0, -1.0])

@@ -10,6 +10,7 @@ and strict mode.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 
@@ -39,6 +40,11 @@ class _SetMode:
     enabled: bool
 
     def __init__(self, func=None):
+        if func is not None and not callable(func):
+            raise TypeError(
+                f"{type(self).__name__} takes no arguments (or, as a decorator, the function "
+                f"to decorate), got {func!r}"
+            )
         self._saved = threading.local()  # per thread: one instance may be entered in several
         self._func = func
         if func is not None:
@@ -60,8 +66,33 @@ class _SetMode:
     def __call__(self, *args, **kwargs):
         if self._func is None:  # @mode(): called with the function to decorate
             return type(self)(args[0])
+        if inspect.isgeneratorfunction(self._func):
+            return self._generate(self._func(*args, **kwargs))
         with type(self)():
             return self._func(*args, **kwargs)
+
+    def _generate(self, gen):
+        """Run a decorated generator with the mode set while its body runs (each resume),
+        and as it was outside, between the values it yields."""
+        mode = type(self)
+        try:
+            with mode():
+                value = gen.send(None)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in: the generator's body handles it
+                    with mode():
+                        value = gen.throw(e)
+                else:
+                    with mode():
+                        value = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
 
     def __get__(self, obj, objtype=None):
         # a decorated method: bound to its object as a function would be
