@@ -152,6 +152,20 @@ def test_comparing_with_none_or_a_string_is_a_plain_bool_as_in_pytorch():
     assert x not in [None, "auto"]  # a membership test compares with ==
 
 
+def test_an_assigned_grad_must_match_the_tensor_as_in_pytorch():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"shape \(2,\) and dtype float64 to a tensor of shape"):
+        x.grad = np.ones(2)  # would broadcast into (2, 2) at the next backward
+    with pytest.raises(ValueError, match=r"dtype float32 to a tensor of shape \(2, 2\)"):
+        x.grad = np.ones((2, 2), np.float32)
+    with pytest.raises(TypeError, match=r"grad: assigned a list"):
+        x.grad = [[1.0, 1.0], [1.0, 1.0]]
+    assert x.grad is None  # nothing was assigned
+    x.grad = cr.tensor(np.ones((2, 2)), dtype="float64")
+    x.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 2), 2.0))
+
+
 def test_requires_grad_cannot_be_turned_off_on_non_leaf():
     y = leaf(1.0) * 2.0
     with pytest.raises(RuntimeError, match="detach"):

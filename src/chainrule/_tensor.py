@@ -76,6 +76,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value) -> None:
+        if value is not None:
+            _check_grad(self, value)
         self._grad = value
 
     @property
@@ -406,6 +408,22 @@ class Tensor:
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         return ops.log_softmax(self, axis)
+
+
+def _check_grad(t: Tensor, value) -> None:
+    """A gradient assigned to ``t.grad`` must be an array (or Tensor) of ``t``'s shape and
+    dtype, as in PyTorch: backward adds into it, and the optimizers read it."""
+    data = value.data if isinstance(value, Tensor) else value
+    if not isinstance(data, np.ndarray):
+        raise TypeError(
+            f"grad: assigned a {type(value).__name__}; a gradient is a NumPy array (or Tensor) "
+            f"of the tensor's shape {t.shape} and dtype {t.dtype}, or None"
+        )
+    if data.shape != t.shape or data.dtype != t.dtype:
+        raise ValueError(
+            f"grad: assigned a gradient of shape {data.shape} and dtype {data.dtype} to a "
+            f"tensor of shape {t.shape} and dtype {t.dtype}; they must be the same"
+        )
 
 
 def _from_op(data: np.ndarray, node) -> Tensor:

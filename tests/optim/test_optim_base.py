@@ -240,7 +240,9 @@ def test_updates_in_place_and_never_writes_the_gradient(name):
 def test_a_gradient_of_the_wrong_shape_is_an_error():
     w = param()
     opt = optim.SGD([w], lr=0.1)
-    w.grad = np.ones(4)
+    with pytest.raises(ValueError, match=r"grad: assigned a gradient of shape \(4,\)"):
+        w.grad = np.ones(4)  # refused where it is assigned, as in PyTorch
+    w._grad = np.ones(4)  # put there past the check: the step still refuses it
     with pytest.raises(ValueError, match=r"parameter 0: the gradient has shape \(4,\), but"):
         opt.step()
 
