@@ -102,8 +102,9 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
 def _agreement(total, grad, terms, lang: str) -> str:
     """The path sum against the engine's gradient: equal, equal within the rounding of the
     tensor's dtype (the table's tolerance, relative to the largest term), or not. Rounding
-    comes from where the engine adds paths, or, on one path, from a node's own arithmetic."""
-    if total == grad:
+    comes from where the engine adds paths, or, on one path, from a node's own arithmetic.
+    NaN on both sides is equal, as in the table's check."""
+    if total == grad or (np.isnan(total) and np.isnan(grad)):
         return CHECK["exact"]
     tol = rounding(np.result_type(grad))
     scale = max(abs(float(t)) for t in terms)
