@@ -160,6 +160,44 @@ def test_seed_network_fanout_of_hidden_units():
     assert "(via step" in trace.table()
 
 
+class TimesConstant(cr.Function):
+    """times_constant: x·stop(y) -- y is used as a constant: its gradient is None."""
+
+    def forward(self, x, y):
+        self.saved = (y,)
+        return x * y
+
+    def backward(self, grad_out):
+        (y,) = self.saved
+        return grad_out * y, None
+
+
+def test_an_input_a_backward_sent_no_gradient_is_no_branch_of_a_sum():
+    # L = sum(x·stop(y) + 2y): ∂L/∂y = 2 (only the mul sends y a gradient)
+    x, y = leaf([3.0, 1.0], "x"), leaf([5.0, 4.0], "y")
+    trace = explain((TimesConstant()(x, y) + y * 2.0).sum())
+    assert y.grad.tolist() == [2.0, 2.0]
+    assert len(trace["y"].consumers) == 1
+    assert not trace["y"].is_fanout
+    assert "y: " not in trace.table()  # no fan-out line, which showed y's value as a branch
+    walk = trace.transcript(of="y")
+    assert "TimesConstant" not in walk
+    assert "[5, 4]" not in walk
+
+
+def test_a_walk_shows_no_gradient_where_a_backward_sent_none():
+    # L = sum(a·stop(y)), a = 2y: ∂L/∂y = 2y = [10, 8], only through a
+    y = leaf([5.0, 4.0], "y")
+    a = y * 2.0
+    a.name = "a"
+    trace = explain(TimesConstant()(a, y).sum())
+    assert y.grad.tolist() == [10.0, 8.0]
+    lines = trace.transcript(of="y").splitlines()
+    hops = [line.strip() for line in lines if line.strip().startswith("#2 TimesConstant")]
+    assert len(hops) == 1
+    assert hops[0].startswith("#2 TimesConstant: ∂L/∂a (2) = [5, 4]")
+
+
 # ----- naming ----------------------------------------------------------------------------------
 def test_generated_names_follow_the_documented_scheme():
     x = cr.tensor([1.0, 2.0], dtype=F64, name="x1")  # the user's x1: generated names skip it

@@ -201,7 +201,8 @@ def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
     consumers: dict[int, list[tuple[int, int]]] = {}
     for s in steps:
         for e in s.inputs:
-            consumers.setdefault(e.value, []).append((s.number, e.slot))
+            if e.downstream is not None:  # a backward that returned None sent nothing
+                consumers.setdefault(e.value, []).append((s.number, e.slot))
     out = []
     for i, t in enumerate(order):
         total = _total(i, t, steps, producer, consumers, root, grad)

@@ -236,7 +236,7 @@ def _walk(trace, v) -> list[str]:
         if s.output not in on_path:
             continue
         for e in s.inputs:
-            if e.value in on_path:
+            if e.value in on_path and e.downstream is not None:
                 lines.append(_hop(trace, s, e))
         for i, number in sorted(last_branch.items()):
             if number == s.number:
