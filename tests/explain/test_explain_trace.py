@@ -248,6 +248,25 @@ def test_large_tensors_are_summarised():
     assert "shape (10, 10): mean 0.495, std 0.2887, min 0, max 0.99" in text
 
 
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [(1e200, "mean 0, std 1e200, min -1e200, max 1e200, norm 2.828e200"),
+     (1e-200, "mean 0, std 1e-200, min -1e-200, max 1e-200, norm 2.828e-200")],
+)  # fmt: skip
+def test_summaries_of_huge_and_tiny_values_neither_overflow_nor_underflow(size, expected):
+    # eight values ±size: mean 0, std size, norm size·√8 = 2.828·size (finite, nonzero)
+    x = cr.tensor(np.array([1.0, -1.0] * 4) * size, dtype=F64, name="x")
+    text = explain((x * leaf(1.0, "w")).sum()).table()
+    assert f"shape (8): {expected}" in text
+
+
+def test_summaries_of_infinite_values_give_no_warning():
+    # pytest turns warnings into errors: ∞ − ∞ in the std must not warn
+    x = cr.tensor([np.inf, 1.0] * 4, dtype=F64, name="x")
+    text = explain((x * leaf(1.0, "w")).sum()).table()
+    assert "shape (8): mean inf, std nan, min 1, max inf, norm inf" in text
+
+
 def test_matrix_ops_show_their_rule_with_shapes():
     rng = np.random.default_rng(0)
     X = cr.tensor(rng.normal(size=(4, 3)), name="X")
