@@ -355,6 +355,17 @@ def test_a_backward_that_disagrees_with_its_local_gradient_is_flagged():
     assert "✗" in trace.table()
 
 
+def test_an_infinite_upstream_through_indexing_or_max_is_no_mismatch():
+    # ∂(x[1]·∞)/∂x = [0, ∞, 0]: indexing routes the ∞ and sends exactly 0 elsewhere, where
+    # the local gradient [0, 1, 0] is 0; max multiplies its mask, 0·∞ = NaN. Neither is ✗.
+    for pick in (lambda x: x[1], lambda x: x.max()):
+        x = leaf([1.0, 3.0, 2.0], "x")
+        trace = explain(pick(x) * np.inf)
+        (edge,) = trace.steps[-1].inputs
+        assert edge.local.tolist() == [0.0, 1.0, 0.0]
+        assert edge.check == "exact"
+
+
 class OnlyBackward(Elementwise):
     """double: d/dx 2x = 2"""
 
