@@ -198,6 +198,14 @@ def test_a_walk_shows_no_gradient_where_a_backward_sent_none():
     assert hops[0].startswith("#2 TimesConstant: ∂L/∂a (2) = [5, 4]")
 
 
+def test_the_transcript_of_a_leaf_no_gradient_reached_is_zero():
+    # L = x·stop(y): no path carries a gradient to y, so ∂L/∂y = 0
+    x, y = leaf(3.0, "x"), leaf(5.0, "y")
+    trace = explain(TimesConstant()(x, y))
+    assert float(y.grad) == 0.0
+    assert trace.transcript(of="y").splitlines()[-1].strip() == "∂L/∂y = 0"
+
+
 # ----- naming ----------------------------------------------------------------------------------
 def test_generated_names_follow_the_documented_scheme():
     x = cr.tensor([1.0, 2.0], dtype=F64, name="x1")  # the user's x1: generated names skip it

@@ -42,7 +42,7 @@ def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
         raise ValueError(f"transcript: {v.name} is the output; pass a tensor it was computed from")
     paths, complete = _paths(trace, v.index)
     scalar = _is_scalar(trace, paths)
-    if scalar and complete:
+    if scalar and complete and paths:  # no path: no gradient reached it (a backward's None)
         return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
     return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
 
