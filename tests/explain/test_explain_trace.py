@@ -256,6 +256,17 @@ def test_large_tensors_are_summarised():
     assert "shape (10, 10): mean 0.495, std 0.2887, min 0, max 0.99" in text
 
 
+def test_an_integer_matrix_is_written_on_one_line():
+    # a 2×3 integer input: its value and, as w's local gradient, in one table row each
+    w = leaf([[0.5, 1.0, 2.0], [1.0, 1.0, 1.0]], "w")
+    k = cr.tensor(np.array([[1, 2, 3], [4, 5, 6]]), name="k")
+    trace = explain((w * k).sum())
+    for text in (trace.table(), trace.to_markdown()):
+        (row,) = [line for line in text.splitlines() if " k " in line]
+        assert "[[1, 2, 3], [4, 5, 6]]" in row
+        assert all("]]" in line or "[[" not in line for line in text.splitlines())
+
+
 @pytest.mark.parametrize(
     ("size", "expected"),
     [(1e200, "mean 0, std 1e200, min -1e200, max 1e200, norm 2.828e200"),

@@ -114,6 +114,6 @@ def value(a, lang: str, decimals: int | None = None, limit: int = MAX_ELEMENTS) 
         a = a.astype(np.int8)
     if a.size > limit:
         return summary(a, lang)
-    if a.dtype.kind in "iu":
-        return np.array2string(a, separator=", ") if a.ndim else str(int(a))
+    if a.dtype.kind in "iu":  # on one line, as floats are: [[1, 2], [3, 4]]
+        return str(a.tolist())
     return array(a, decimals if decimals is not None else decimals_for(a.dtype))
