@@ -89,6 +89,13 @@ def test_large_tensors_on_edges_show_shape_and_norm():
     assert 'label="(2, 4)\\nnorm 7.0711"' in dot
 
 
+def test_the_norm_of_huge_values_on_an_edge_is_not_inf():
+    x = cr.tensor([[3e200, 4e200, 0.0, 0.0]] * 2, dtype="float64", requires_grad=True, name="x")
+    dot = explain((x * 2.0).sum()).to_dot()
+    # √(2·(9 + 16))·1e200 = 7.0711e200
+    assert 'label="(2, 4)\\nnorm 7.071e200"' in dot
+
+
 def test_render_without_graphviz_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
     trace = explain(examples.apple())

@@ -160,6 +160,52 @@ def test_seed_network_fanout_of_hidden_units():
     assert "(via step" in trace.table()
 
 
+class TimesConstant(cr.Function):
+    """times_constant: x·stop(y) -- y is used as a constant: its gradient is None."""
+
+    def forward(self, x, y):
+        self.saved = (y,)
+        return x * y
+
+    def backward(self, grad_out):
+        (y,) = self.saved
+        return grad_out * y, None
+
+
+def test_an_input_a_backward_sent_no_gradient_is_no_branch_of_a_sum():
+    # L = sum(x·stop(y) + 2y): ∂L/∂y = 2 (only the mul sends y a gradient)
+    x, y = leaf([3.0, 1.0], "x"), leaf([5.0, 4.0], "y")
+    trace = explain((TimesConstant()(x, y) + y * 2.0).sum())
+    assert y.grad.tolist() == [2.0, 2.0]
+    assert len(trace["y"].consumers) == 1
+    assert not trace["y"].is_fanout
+    assert "y: " not in trace.table()  # no fan-out line, which showed y's value as a branch
+    walk = trace.transcript(of="y")
+    assert "TimesConstant" not in walk
+    assert "[5, 4]" not in walk
+
+
+def test_a_walk_shows_no_gradient_where_a_backward_sent_none():
+    # L = sum(a·stop(y)), a = 2y: ∂L/∂y = 2y = [10, 8], only through a
+    y = leaf([5.0, 4.0], "y")
+    a = y * 2.0
+    a.name = "a"
+    trace = explain(TimesConstant()(a, y).sum())
+    assert y.grad.tolist() == [10.0, 8.0]
+    lines = trace.transcript(of="y").splitlines()
+    hops = [line.strip() for line in lines if line.strip().startswith("#2 TimesConstant")]
+    assert len(hops) == 1
+    assert hops[0].startswith("#2 TimesConstant: ∂L/∂a (2) = [5, 4]")
+
+
+def test_the_transcript_of_a_leaf_no_gradient_reached_is_zero():
+    # L = x·stop(y): no path carries a gradient to y, so ∂L/∂y = 0
+    x, y = leaf(3.0, "x"), leaf(5.0, "y")
+    trace = explain(TimesConstant()(x, y))
+    assert float(y.grad) == 0.0
+    assert trace.transcript(of="y").splitlines()[-1].strip() == "∂L/∂y = 0"
+
+
 # ----- naming ----------------------------------------------------------------------------------
 def test_generated_names_follow_the_documented_scheme():
     x = cr.tensor([1.0, 2.0], dtype=F64, name="x1")  # the user's x1: generated names skip it
@@ -208,6 +254,36 @@ def test_large_tensors_are_summarised():
     text = explain((x * x).sum()).table()
     # x = 0.00 … 0.99: mean 0.495, max 0.99
     assert "shape (10, 10): mean 0.495, std 0.2887, min 0, max 0.99" in text
+
+
+def test_an_integer_matrix_is_written_on_one_line():
+    # a 2×3 integer input: its value and, as w's local gradient, in one table row each
+    w = leaf([[0.5, 1.0, 2.0], [1.0, 1.0, 1.0]], "w")
+    k = cr.tensor(np.array([[1, 2, 3], [4, 5, 6]]), name="k")
+    trace = explain((w * k).sum())
+    for text in (trace.table(), trace.to_markdown()):
+        (row,) = [line for line in text.splitlines() if " k " in line]
+        assert "[[1, 2, 3], [4, 5, 6]]" in row
+        assert all("]]" in line or "[[" not in line for line in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [(1e200, "mean 0, std 1e200, min -1e200, max 1e200, norm 2.828e200"),
+     (1e-200, "mean 0, std 1e-200, min -1e-200, max 1e-200, norm 2.828e-200")],
+)  # fmt: skip
+def test_summaries_of_huge_and_tiny_values_neither_overflow_nor_underflow(size, expected):
+    # eight values ±size: mean 0, std size, norm size·√8 = 2.828·size (finite, nonzero)
+    x = cr.tensor(np.array([1.0, -1.0] * 4) * size, dtype=F64, name="x")
+    text = explain((x * leaf(1.0, "w")).sum()).table()
+    assert f"shape (8): {expected}" in text
+
+
+def test_summaries_of_infinite_values_give_no_warning():
+    # pytest turns warnings into errors: ∞ − ∞ in the std must not warn
+    x = cr.tensor([np.inf, 1.0] * 4, dtype=F64, name="x")
+    text = explain((x * leaf(1.0, "w")).sum()).table()
+    assert "shape (8): mean inf, std nan, min 1, max inf, norm inf" in text
 
 
 def test_matrix_ops_show_their_rule_with_shapes():
@@ -296,6 +372,17 @@ def test_a_backward_that_disagrees_with_its_local_gradient_is_flagged():
     (edge,) = trace.steps[0].inputs
     assert (float(edge.local), float(edge.downstream), edge.check) == (4.0, 6.0, "mismatch")
     assert "✗" in trace.table()
+
+
+def test_an_infinite_upstream_through_indexing_or_max_is_no_mismatch():
+    # ∂(x[1]·∞)/∂x = [0, ∞, 0]: indexing routes the ∞ and sends exactly 0 elsewhere, where
+    # the local gradient [0, 1, 0] is 0; max multiplies its mask, 0·∞ = NaN. Neither is ✗.
+    for pick in (lambda x: x[1], lambda x: x.max()):
+        x = leaf([1.0, 3.0, 2.0], "x")
+        trace = explain(pick(x) * np.inf)
+        (edge,) = trace.steps[-1].inputs
+        assert edge.local.tolist() == [0.0, 1.0, 0.0]
+        assert edge.check == "exact"
 
 
 class OnlyBackward(Elementwise):

@@ -260,3 +260,12 @@ def test_a_one_factor_path_names_its_factor():
     # the transcript of a single one-factor path still writes it once
     y = leaf(2.0, "y")
     assert explain(y + 3.0).transcript(of=y).splitlines()[1].strip() == "∂L/∂y = 1"
+
+
+def test_a_nan_gradient_agrees_with_the_nan_path_product():
+    # x = NaN: ∂L/∂x = exp(3x)·3 is NaN both as the product of the path and from the engine
+    x = leaf(float("nan"), "x")
+    trace = explain((x * 3.0).exp())
+    assert np.isnan(x.grad)
+    last = trace.transcript(of="x").splitlines()[-1].strip()
+    assert last == "engine: ∂L/∂x = nan ✓"

@@ -21,7 +21,7 @@ import numpy as np
 from ._format import fmt
 from ._labels import label
 from ._naming import op_name
-from ._values import MAX_ELEMENTS, number, shape
+from ._values import MAX_ELEMENTS, norm, number, shape
 
 GREEN, RED = "#2e7d32", "#c62828"
 #: Latin fonts first, then fonts with Hangul (Linux, Windows, macOS), so that Korean labels
@@ -66,8 +66,7 @@ def _short(trace, v, array) -> str:
     a = np.asarray(array)
     if a.size <= MAX_ELEMENTS:
         return fmt(trace, v, a)
-    norm = number(np.sqrt((a.astype(np.float64) ** 2).sum()), 4)
-    return f"{shape(a.shape)}\n{label(trace.lang, 'norm')} {norm}"
+    return f"{shape(a.shape)}\n{label(trace.lang, 'norm')} {number(norm(a), 4)}"
 
 
 # ----- nodes --------------------------------------------------------------------------------

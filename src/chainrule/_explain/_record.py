@@ -14,7 +14,7 @@ import numpy as np
 from .. import _engine
 from .._tensor import Tensor
 from ..ops._common import unbroadcast
-from ..ops._elementwise import Elementwise
+from ..ops._elementwise import Elementwise, selected
 from ._labels import check_lang
 from ._naming import forward_order, names
 from ._rules import input_rules, shown
@@ -108,8 +108,9 @@ class _Recorder:
         # local × upstream as the node forms it: a selection (relu) gives exactly 0 where
         # local is 0, an op with unbounded local gradients (log) exactly 0 where upstream is
         times = node.product if isinstance(node, Elementwise) else Elementwise.product
+        routes = not isinstance(node, Elementwise)  # its product is not known: see _check
         edges = tuple(
-            _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i], times)
+            _edge(self.index[id(t)], i, t, locals_[i], upstream, gi, rules[i], times, routes)
             for i, (t, gi, need) in enumerate(zip(node.inputs, grads_in, node.needs_grad))
             if need
         )
@@ -156,17 +157,21 @@ def _as_float(a, dtype) -> np.ndarray:
     return a.astype(dtype) if a.dtype == bool else a
 
 
-def _edge(value: int, slot: int, t: Tensor, local, upstream, gi, rule, times) -> Edge:
+def _edge(value: int, slot: int, t: Tensor, local, upstream, gi, rule, times, routes) -> Edge:
     down = None if gi is None else np.array(gi, dtype=t.dtype)  # as the engine converts it
     check = None
     if local is not None and down is not None:
         check = _check(local, upstream, down, t.shape, times)
+        if check == "mismatch" and routes:
+            check = _check(local, upstream, down, t.shape, selected)
     return Edge(value, slot, local, rule, down, check, times)
 
 
 def _check(local, upstream, down, shape_, times) -> str:
     """Does the downstream gradient equal unbroadcast(local × upstream), as shown? The
-    product is the node's own (``times``: see `Elementwise.product`)."""
+    product is the node's own (``times``: see `Elementwise.product`). A node that is not
+    elementwise (its local gradient is its backward applied to 1) may multiply, 0·∞ = NaN
+    (max), or route the gradient, exactly 0 where local is 0 (indexing): both count."""
     product = times(upstream, local)
     expected = np.asarray(unbroadcast(np.asarray(product), shape_), dtype=down.dtype)
     if expected.shape == down.shape and np.array_equal(expected, down, equal_nan=True):
@@ -201,7 +206,8 @@ def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
     consumers: dict[int, list[tuple[int, int]]] = {}
     for s in steps:
         for e in s.inputs:
-            consumers.setdefault(e.value, []).append((s.number, e.slot))
+            if e.downstream is not None:  # a backward that returned None sent nothing
+                consumers.setdefault(e.value, []).append((s.number, e.slot))
     out = []
     for i, t in enumerate(order):
         total = _total(i, t, steps, producer, consumers, root, grad)

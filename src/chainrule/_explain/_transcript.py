@@ -42,7 +42,7 @@ def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
         raise ValueError(f"transcript: {v.name} is the output; pass a tensor it was computed from")
     paths, complete = _paths(trace, v.index)
     scalar = _is_scalar(trace, paths)
-    if scalar and complete:
+    if scalar and complete and paths:  # no path: no gradient reached it (a backward's None)
         return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
     return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
 
@@ -102,8 +102,9 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
 def _agreement(total, grad, terms, lang: str) -> str:
     """The path sum against the engine's gradient: equal, equal within the rounding of the
     tensor's dtype (the table's tolerance, relative to the largest term), or not. Rounding
-    comes from where the engine adds paths, or, on one path, from a node's own arithmetic."""
-    if total == grad:
+    comes from where the engine adds paths, or, on one path, from a node's own arithmetic.
+    NaN on both sides is equal, as in the table's check."""
+    if total == grad or (np.isnan(total) and np.isnan(grad)):
         return CHECK["exact"]
     tol = rounding(np.result_type(grad))
     scale = max(abs(float(t)) for t in terms)
@@ -235,7 +236,7 @@ def _walk(trace, v) -> list[str]:
         if s.output not in on_path:
             continue
         for e in s.inputs:
-            if e.value in on_path:
+            if e.value in on_path and e.downstream is not None:
                 lines.append(_hop(trace, s, e))
         for i, number in sorted(last_branch.items()):
             if number == s.number:

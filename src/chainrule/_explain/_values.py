@@ -73,17 +73,36 @@ def shape(s: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(n) for n in s) + ")"
 
 
+def _scaled(a) -> tuple[np.ndarray, float]:
+    """``a`` in float64 divided by a power of two near its largest magnitude, and that
+    power: statistics of the scaled values neither overflow (1e200 squared) nor underflow
+    (1e-200 squared) before they are scaled back."""
+    f = np.asarray(a, dtype=np.float64)
+    big = float(np.max(np.abs(f), initial=0.0))
+    scale = math.ldexp(1.0, math.frexp(big)[1] - 1) if math.isfinite(big) and big > 0 else 1.0
+    return f / scale, scale
+
+
+def norm(a) -> float:
+    """The Euclidean norm of ``a`` (inf or NaN only when ``a`` holds one)."""
+    g, scale = _scaled(a)
+    with np.errstate(all="ignore"):  # a norm beyond the largest float is inf
+        return scale * float(np.sqrt((g * g).sum()))
+
+
 def summary(a: np.ndarray, lang: str) -> str:
     """Shape, mean, std, min, max and norm of a large array, on one line."""
+    g, scale = _scaled(a)
     f = np.asarray(a, dtype=np.float64)
     d = _SUMMARY_DECIMALS
-    stats = (
-        ("mean", f.mean()),
-        ("std", f.std()),
-        ("min", f.min()),
-        ("max", f.max()),
-        ("norm", np.sqrt((f * f).sum())),
-    )
+    with np.errstate(all="ignore"):  # inf and NaN among the values: IEEE results, no warning
+        stats = (
+            ("mean", scale * g.mean()),
+            ("std", scale * g.std()),
+            ("min", f.min()),
+            ("max", f.max()),
+            ("norm", norm(a)),
+        )
     parts = [f"{label(lang, key)} {number(v, d)}" for key, v in stats]
     return f"{label(lang, 'shape')} {shape(a.shape)}: " + ", ".join(parts)
 
@@ -95,6 +114,6 @@ def value(a, lang: str, decimals: int | None = None, limit: int = MAX_ELEMENTS) 
         a = a.astype(np.int8)
     if a.size > limit:
         return summary(a, lang)
-    if a.dtype.kind in "iu":
-        return np.array2string(a, separator=", ") if a.ndim else str(int(a))
+    if a.dtype.kind in "iu":  # on one line, as floats are: [[1, 2], [3, 4]]
+        return str(a.tolist())
     return array(a, decimals if decimals is not None else decimals_for(a.dtype))
