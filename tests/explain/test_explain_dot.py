@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 
 import pytest
 from _explain_reference import WEIGHTS, numbers, seed_gradients
 
 import chainrule as cr
 import chainrule.examples as examples
-from chainrule._explain import GraphvizNotFoundError, explain
+from chainrule._explain import GraphvizNotFoundError, _dot, explain
 
 GREEN, RED = "#2e7d32", "#c62828"
 HAS_DOT = shutil.which("dot") is not None
@@ -115,6 +116,16 @@ def test_render_reports_a_failing_dot(monkeypatch, tmp_path):
     monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: false)
     with pytest.raises(RuntimeError, match="Graphviz dot failed"):
         explain(examples.apple()).render(tmp_path / "graph.png")
+
+
+def test_render_reports_a_dot_that_hangs(monkeypatch, tmp_path):
+    hanging = tmp_path / "dot"
+    hanging.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(30)\n")
+    hanging.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: str(hanging))
+    monkeypatch.setattr(_dot, "TIMEOUT", 0.5)
+    with pytest.raises(RuntimeError, match=r"dot did not finish within 0.5 s writing .*graph.svg"):
+        explain(examples.apple()).render(tmp_path / "graph.svg")
 
 
 def test_render_rejects_unknown_formats(tmp_path):

@@ -150,6 +150,10 @@ def to_dot(trace) -> str:
 
 
 # ----- rendering ----------------------------------------------------------------------------
+#: seconds Graphviz may take before `render` gives up
+TIMEOUT = 120
+
+
 def render(dot_text: str, path: str | Path) -> Path:
     """Run Graphviz ``dot`` on ``dot_text``, writing ``path``; its suffix picks the format."""
     path = Path(path)
@@ -159,13 +163,18 @@ def render(dot_text: str, path: str | Path) -> Path:
     program = shutil.which("dot")
     if program is None:
         raise GraphvizNotFoundError(_INSTALL)
-    done = subprocess.run(
-        [program, f"-T{kind}", "-o", str(path)],
-        input=dot_text.encode("utf-8"),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [program, f"-T{kind}", "-o", str(path)],
+            input=dot_text.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"render: Graphviz dot did not finish within {TIMEOUT} s writing {path}"
+        ) from None
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"render: Graphviz dot failed ({done.returncode}): {err}")
