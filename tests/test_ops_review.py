@@ -331,6 +331,17 @@ def test_distinct_axes_still_reduce():
     np.testing.assert_array_equal(cr.tensor(data).sum(axis=(1, 0)).data, data.sum())
 
 
+@pytest.mark.parametrize("idx", [[], ([],), (slice(None), []), ([[]],), ([], 1)])
+def test_an_empty_list_index_selects_nothing_as_numpy_does(idx):
+    data = np.arange(6.0).reshape(2, 3)
+    x = cr.tensor(data, requires_grad=True)
+    y = x[idx]
+    np.testing.assert_array_equal(y.data, data[idx])
+    assert y.shape == data[idx].shape
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
+
+
 # ----- optional cross-check: the hand-worked tables above against PyTorch ---------------------
 def test_the_hand_worked_selection_gradients_agree_with_pytorch():
     torch = pytest.importorskip("torch")

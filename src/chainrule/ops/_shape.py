@@ -193,7 +193,10 @@ def _index_part(p):
     if isinstance(p, Tensor):
         return p.data.copy()
     if isinstance(p, (list, np.ndarray)):
-        return np.array(p)
+        a = np.array(p)
+        if a.size == 0 and isinstance(p, list):  # x[[]] selects nothing, as in NumPy
+            return a.astype(np.intp)
+        return a
     return p
 
 
