@@ -342,6 +342,14 @@ def test_an_empty_list_index_selects_nothing_as_numpy_does(idx):
     np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
 
 
+def test_broadcast_to_takes_an_int_shape_as_numpy_does():
+    x = cr.tensor(np.array([2.0]), requires_grad=True)
+    y = x.broadcast_to(3)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(np.array([2.0]), 3))
+    y.backward(np.array([1.0, 2.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [7.0])  # the three upstream values, summed
+
+
 # ----- optional cross-check: the hand-worked tables above against PyTorch ---------------------
 def test_the_hand_worked_selection_gradients_agree_with_pytorch():
     torch = pytest.importorskip("torch")

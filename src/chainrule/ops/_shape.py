@@ -58,7 +58,7 @@ class BroadcastTo(Function):
     __slots__ = ("shape",)
 
     def __init__(self, shape):
-        self.shape = tuple(shape)
+        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
     def forward(self, x):
         return np.broadcast_to(x, self.shape)
@@ -172,7 +172,7 @@ def transpose(x, *axes):
 
 
 def broadcast_to(x, shape):
-    """``x`` broadcast to ``shape`` (NumPy rules)."""
+    """``x`` broadcast to ``shape`` (a tuple, or an int for one axis; NumPy rules)."""
     return BroadcastTo(shape)(x)
 
 
