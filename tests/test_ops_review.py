@@ -315,6 +315,16 @@ def test_clip_refuses_a_bound_that_requires_grad_and_says_what_to_use():
         x.clip(lo, None)
 
 
+def test_clip_bounds_that_broadcast_x_give_numpy_s_shape_and_a_summed_gradient():
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    lo = np.array([[0.0], [2.5]])  # (2, 1) with x (3,): the output is (2, 3)
+    y = x.clip(lo, None)
+    np.testing.assert_array_equal(y.data, np.clip(x.data, lo, None))
+    y.sum().backward()
+    # row 0 keeps every x (x >= 0), row 1 only x = 3 (x >= 2.5): summed over the rows
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 2.0])
+
+
 @pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
 @pytest.mark.parametrize("axis", [(0, 0), (0, -2), (1, 0, 1)])
 def test_a_duplicate_reduction_axis_raises_as_numpy_does_naming_the_op(op, axis):
