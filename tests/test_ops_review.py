@@ -267,6 +267,36 @@ def test_a_float64_array_with_a_float32_tensor_follows_numpy_promotion():
     assert y.dtype == (X32 * np.array([1.0, 2.0, 3.0])).dtype == np.float64
 
 
+LISTS = {
+    "mul": (lambda x, c: x * c, lambda a, c: a * c),
+    "rsub": (lambda x, c: c - x, lambda a, c: c - a),
+    "rdiv": (lambda x, c: c / x, lambda a, c: c / a),
+    "pow": (lambda x, c: x**c, lambda a, c: a**c),
+    "maximum": (cr.maximum, np.maximum),
+    "where": (
+        lambda x, c: cr.where([True, False], x, c),
+        lambda a, c: np.where([True, False], a, c),
+    ),
+    "equal": (lambda x, c: x * 0.1 == c, lambda a, c: a * 0.1 == c),
+}
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_list_of_python_numbers_takes_a_float64_tensor_s_dtype_without_rounding(name):
+    fn, reference = LISTS[name]
+    data, c = np.array([1.0, 1.5]), [0.1, 1.7]
+    y = fn(cr.tensor(data, requires_grad=True), c)
+    expected = reference(data, np.array(c))  # NumPy: the list as float64
+    assert y.dtype == expected.dtype
+    np.testing.assert_array_equal(y.data, expected)
+
+
+def test_the_gradient_through_a_list_operand_is_the_list_in_float64():
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (x * [0.1, 0.2]).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.array([0.1, 0.2]))
+
+
 def test_comparisons_with_numpy_scalars_compare_in_the_tensor_dtype():
     x = cr.tensor(np.array([0.1], dtype=np.float32))
     np.testing.assert_array_equal((x == np.float64(0.1)).data, [True])  # as x == 0.1
