@@ -198,6 +198,22 @@ def test_mixed_partial_with_backward_twice(xv, yv):
     assert x.grad == pytest.approx(2 * yv**3, rel=1e-13)  # ∂²f/∂x² = 2y³
 
 
+def test_mixed_partial_of_pow_at_a_zero_exponent():
+    # f = xʸ: ∂f/∂x = y·xʸ⁻¹ and ∂f/∂y = xʸ·ln x, so ∂²f/∂y∂x = xʸ⁻¹ + y·xʸ⁻¹·ln x and
+    # ∂²f/∂x∂y = y·xʸ⁻¹·ln x + xʸ⁻¹: both 1/x at y = 0, where ∂f/∂x itself is 0
+    xs = np.array([2.0, 0.5, -4.0])
+    x, y = leaf(xs), leaf(np.zeros(3))
+    (x**y).sum().backward(create_graph=True)
+    gx, gy = x.grad, y.grad
+    np.testing.assert_array_equal(gx.data, [0.0, 0.0, 0.0])
+    x.grad = y.grad = None
+    gx.sum().backward(retain_graph=True)
+    np.testing.assert_allclose(y.grad, 1 / xs, rtol=1e-15)
+    x.grad = y.grad = None
+    gy[:2].sum().backward()  # ln x is NaN for x < 0
+    np.testing.assert_allclose(x.grad[:2], 1 / xs[:2], rtol=1e-15)
+
+
 def test_hessian_of_two_variable_function():
     # f = x²y³: H = [[2y³, 6xy²], [6xy², 6x²y]]
     xv, yv = 1.5, -0.7

@@ -267,6 +267,36 @@ def test_a_float64_array_with_a_float32_tensor_follows_numpy_promotion():
     assert y.dtype == (X32 * np.array([1.0, 2.0, 3.0])).dtype == np.float64
 
 
+LISTS = {
+    "mul": (lambda x, c: x * c, lambda a, c: a * c),
+    "rsub": (lambda x, c: c - x, lambda a, c: c - a),
+    "rdiv": (lambda x, c: c / x, lambda a, c: c / a),
+    "pow": (lambda x, c: x**c, lambda a, c: a**c),
+    "maximum": (cr.maximum, np.maximum),
+    "where": (
+        lambda x, c: cr.where([True, False], x, c),
+        lambda a, c: np.where([True, False], a, c),
+    ),
+    "equal": (lambda x, c: x * 0.1 == c, lambda a, c: a * 0.1 == c),
+}
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_list_of_python_numbers_takes_a_float64_tensor_s_dtype_without_rounding(name):
+    fn, reference = LISTS[name]
+    data, c = np.array([1.0, 1.5]), [0.1, 1.7]
+    y = fn(cr.tensor(data, requires_grad=True), c)
+    expected = reference(data, np.array(c))  # NumPy: the list as float64
+    assert y.dtype == expected.dtype
+    np.testing.assert_array_equal(y.data, expected)
+
+
+def test_the_gradient_through_a_list_operand_is_the_list_in_float64():
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    (x * [0.1, 0.2]).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.array([0.1, 0.2]))
+
+
 def test_comparisons_with_numpy_scalars_compare_in_the_tensor_dtype():
     x = cr.tensor(np.array([0.1], dtype=np.float32))
     np.testing.assert_array_equal((x == np.float64(0.1)).data, [True])  # as x == 0.1
@@ -315,6 +345,16 @@ def test_clip_refuses_a_bound_that_requires_grad_and_says_what_to_use():
         x.clip(lo, None)
 
 
+def test_clip_bounds_that_broadcast_x_give_numpy_s_shape_and_a_summed_gradient():
+    x = cr.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    lo = np.array([[0.0], [2.5]])  # (2, 1) with x (3,): the output is (2, 3)
+    y = x.clip(lo, None)
+    np.testing.assert_array_equal(y.data, np.clip(x.data, lo, None))
+    y.sum().backward()
+    # row 0 keeps every x (x >= 0), row 1 only x = 3 (x >= 2.5): summed over the rows
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 2.0])
+
+
 @pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
 @pytest.mark.parametrize("axis", [(0, 0), (0, -2), (1, 0, 1)])
 def test_a_duplicate_reduction_axis_raises_as_numpy_does_naming_the_op(op, axis):
@@ -329,6 +369,25 @@ def test_a_duplicate_reduction_axis_raises_as_numpy_does_naming_the_op(op, axis)
 def test_distinct_axes_still_reduce():
     data = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(cr.tensor(data).sum(axis=(1, 0)).data, data.sum())
+
+
+@pytest.mark.parametrize("idx", [[], ([],), (slice(None), []), ([[]],), ([], 1)])
+def test_an_empty_list_index_selects_nothing_as_numpy_does(idx):
+    data = np.arange(6.0).reshape(2, 3)
+    x = cr.tensor(data, requires_grad=True)
+    y = x[idx]
+    np.testing.assert_array_equal(y.data, data[idx])
+    assert y.shape == data[idx].shape
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
+
+
+def test_broadcast_to_takes_an_int_shape_as_numpy_does():
+    x = cr.tensor(np.array([2.0]), requires_grad=True)
+    y = x.broadcast_to(3)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(np.array([2.0]), 3))
+    y.backward(np.array([1.0, 2.0, 4.0]))
+    np.testing.assert_array_equal(x.grad, [7.0])  # the three upstream values, summed
 
 
 # ----- optional cross-check: the hand-worked tables above against PyTorch ---------------------

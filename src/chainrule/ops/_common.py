@@ -73,7 +73,8 @@ def pair(x, y) -> tuple:
     """Operands of a binary op: a number (Python's or a NumPy scalar) becomes a 0-d array of
     the other operand's dtype (so ``x * 2`` stays float32 for a float32 x), which the op
     holds as it is, not as a Tensor (see `Function`); an array becomes a view, an array
-    object of its own, converted to a float tensor's dtype if it holds integers or bools."""
+    object of its own, converted to a float tensor's dtype if it holds integers or bools;
+    a list or tuple of numbers with a float tensor becomes an array of the tensor's dtype."""
     if isinstance(x, Tensor):  # the common cases first: tensor op tensor, tensor op number
         if isinstance(y, Tensor):
             return x, y
@@ -104,6 +105,8 @@ def _operand(a, other):
     python_number = isinstance(a, (int, float)) and ref is not None
     if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
         return quietly(np.asarray, (a, ref))
+    if isinstance(a, (list, tuple)) and ref is not None and is_floating(ref):
+        return quietly(np.asarray, (a, ref))  # Python numbers, as one number: x's float dtype
     return as_array(a)
 
 

@@ -211,9 +211,17 @@ class Pow(Unbounded):
     def local(self):
         x, y, out = self.saved
         nx, ny = self.needs_grad
-        # x⁰ = 1 is constant, even at x = 0 where y·xʸ⁻¹ would be 0·∞
-        grad_x = y * x ** (y - 1 + (constant(y) == 0)) if nx else None
-        grad_y = out * _log(x + (constant(x) == 0)) if ny else None
+        grad_x = grad_y = None
+        if nx:
+            # x⁰ = 1 is constant: where y = 0 the exponent y − 1 becomes 0, so that y·x⁰ = 0
+            # (not 0·∞ at x = 0, nor 0·NaN); when y needs a gradient, only where x is 0 or
+            # NaN, so that the gradient's derivative in y stays xʸ⁻¹ (second derivatives)
+            zero = constant(y) == 0
+            if ny:
+                zero = zero & ~(np.abs(constant(x)) > 0)
+            grad_x = y * x ** (y - 1 + zero)
+        if ny:
+            grad_y = out * _log(x + (constant(x) == 0))
         return grad_x, grad_y
 
 

@@ -58,7 +58,7 @@ class BroadcastTo(Function):
     __slots__ = ("shape",)
 
     def __init__(self, shape):
-        self.shape = tuple(shape)
+        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
     def forward(self, x):
         return np.broadcast_to(x, self.shape)
@@ -172,7 +172,7 @@ def transpose(x, *axes):
 
 
 def broadcast_to(x, shape):
-    """``x`` broadcast to ``shape`` (NumPy rules)."""
+    """``x`` broadcast to ``shape`` (a tuple, or an int for one axis; NumPy rules)."""
     return BroadcastTo(shape)(x)
 
 
@@ -193,7 +193,10 @@ def _index_part(p):
     if isinstance(p, Tensor):
         return p.data.copy()
     if isinstance(p, (list, np.ndarray)):
-        return np.array(p)
+        a = np.array(p)
+        if a.size == 0 and isinstance(p, list):  # x[[]] selects nothing, as in NumPy
+            return a.astype(np.intp)
+        return a
     return p
 
 

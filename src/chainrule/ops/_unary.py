@@ -183,13 +183,14 @@ class Clip(Selection):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
-        mask = np.ones(x.shape, dtype=bool)
+        out = np.clip(x, self.lo, self.hi)
+        mask = np.ones(out.shape, dtype=bool)  # array bounds may broadcast x, as in NumPy
         if self.lo is not None:
             mask &= x >= self.lo
         if self.hi is not None:
             mask &= x <= self.hi
         self.saved = (mask,)
-        return np.clip(x, self.lo, self.hi)
+        return out
 
     def local(self):
         return self.saved
