@@ -297,6 +297,32 @@ def test_the_gradient_through_a_list_operand_is_the_list_in_float64():
     np.testing.assert_array_equal(x.grad, np.array([0.1, 0.2]))
 
 
+@pytest.mark.parametrize(
+    ("fn", "reference"),
+    [(lambda x, c: x @ c, lambda d, c: d @ c),
+     (lambda x, c: cr.concatenate([x, c]), lambda d, c: np.concatenate([d, c])),
+     (lambda x, c: cr.stack([c, x]), lambda d, c: np.stack([c, d]))],
+)  # fmt: skip
+def test_list_operands_of_matmul_concatenate_and_stack_take_the_tensor_dtype(fn, reference):
+    data, c = np.array([1.0, 1.5]), [0.1, 1.7]
+    y = fn(cr.tensor(data, dtype="float64", requires_grad=True), c)
+    expected = reference(data, np.array(c))  # NumPy: the list as float64, not rounded
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, expected)
+    y32 = fn(cr.tensor(data, dtype="float32"), c)
+    assert y32.dtype == np.float32  # a float32 tensor keeps the list in float32
+
+
+def test_a_0_d_integer_tensor_is_an_index_as_in_pytorch():
+    x = cr.tensor(np.arange(6.0), dtype="float64", requires_grad=True)
+    i, j = cr.tensor(1, dtype="int64"), cr.tensor(4, dtype="int64")
+    x[i:j].sum().backward()
+    np.testing.assert_array_equal(x.grad, [0, 1, 1, 1, 0, 0])
+    assert list(range(j)) == [0, 1, 2, 3]
+    with pytest.raises(TypeError, match=r"only a 0-d integer tensor .* dtype float32"):
+        x[cr.tensor(1.0) :]
+
+
 def test_comparisons_with_numpy_scalars_compare_in_the_tensor_dtype():
     x = cr.tensor(np.array([0.1], dtype=np.float32))
     np.testing.assert_array_equal((x == np.float64(0.1)).data, [True])  # as x == 0.1

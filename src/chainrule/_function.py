@@ -192,11 +192,23 @@ def _prepared(inputs) -> tuple[tuple, tuple, tuple]:
             needs.append(x._requires_grad)
             arrays.append(x.data)
         else:
-            a = x.view() if type(x) is np.ndarray else as_array(x)
+            a = x.view() if type(x) is np.ndarray else _constant(x, inputs)
             kept.append(a)
             needs.append(False)
             arrays.append(a)
     return tuple(kept), tuple(needs), tuple(arrays)
+
+
+def _constant(x, inputs) -> np.ndarray:
+    """A constant that is not an array (a number, a list of numbers) as an array: of the
+    first float tensor's dtype among ``inputs``, as a number is for a binary op, so that
+    ``x64 @ [0.1, 0.2]`` is not computed with the list rounded to float32."""
+    for t in inputs:
+        if isinstance(t, Tensor) and t.data.dtype.kind == "f":
+            if isinstance(x, (int, float, list, tuple)):
+                return quietly(np.asarray, (x, t.data.dtype))
+            break
+    return as_array(x)
 
 
 def _is_node(fn: Function) -> bool:

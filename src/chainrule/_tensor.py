@@ -227,6 +227,15 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A 0-d integer tensor as an index (``x[i:j]``, ``range(n)``), as in PyTorch."""
+        if self.data.ndim != 0 or self.data.dtype.kind not in "iu":
+            raise TypeError(
+                f"only a 0-d integer tensor can be used as an index, not one of shape "
+                f"{self.shape} and dtype {self.dtype}"
+            )
+        return int(self.data)
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = f", dtype={self.dtype}" if self.dtype != np.float32 else ""
