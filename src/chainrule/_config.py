@@ -51,6 +51,10 @@ class Config:
     data_dir: str | None = None
 
     def validate(self) -> Config:
+        if dataset_key(self.dataset) not in data.DATASETS:  # before a run directory is named
+            raise ValueError(
+                f"unknown dataset {self.dataset!r}; known datasets: {', '.join(data.DATASETS)}"
+            )
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("activation", self.activation, ACTIVATIONS)
         if self.epochs < 1 or self.batch_size < 1 or any(h < 1 for h in self.hidden):

@@ -297,6 +297,17 @@ def test_a_default_run_that_fails_before_training_leaves_no_directory(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("dataset", ["a/b", "../elsewhere", "nope"])
+def test_an_unknown_dataset_is_named_and_leaves_no_directory(
+    tmp_path, monkeypatch, capsys, dataset
+):
+    # refused before a run directory is named after it (a slash made it a path)
+    monkeypatch.chdir(tmp_path)
+    assert _main(["train", "--dataset", dataset]) == 1
+    assert f"unknown dataset {dataset!r}" in _error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_resuming_with_fewer_epochs_than_trained_is_refused_and_changes_nothing(tmp_path, capsys):
     run = tmp_path / "run"
     assert _main(["train", "--epochs", 3, "--out", run]) == 0
