@@ -416,8 +416,9 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
             f"{path}: expected rows of {n_features} features, got shape {x.shape} "
             f"({rows.shape[1]} features per row)"
         )
+    rows = rows.astype(np.float64)  # first: float16 cannot be compared with float32's limit
     _refuse_bad_values(path, rows, rows)
-    return rows.astype(np.float64)
+    return rows
 
 
 def _scaled(path: Path, rows: np.ndarray, scaler) -> np.ndarray:
