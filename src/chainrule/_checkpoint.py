@@ -362,4 +362,5 @@ def _decode(obj, tensors: dict):
 
 
 def _key(k):
-    return tuple(k) if isinstance(k, list) else k
+    """A dict key as saved: a tuple (stored as a JSON list) again, however nested."""
+    return tuple(_key(x) for x in k) if isinstance(k, list) else k

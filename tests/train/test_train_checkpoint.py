@@ -535,3 +535,10 @@ def test_training_state_that_looks_like_the_format_s_markers_round_trips(tmp_pat
     }
     cr.save(path, cr.nn.Linear(2, 2), **state)
     assert cr.load(path) == state
+
+
+def test_dict_keys_that_are_nested_tuples_round_trip(tmp_path):
+    path = tmp_path / "c.safetensors"
+    state = {"keys": {(1, (2, 3)): "nested", ((), ("a", (4,))): "deeper", (5,): "flat"}}
+    cr.save(path, cr.nn.Linear(2, 2), **state)
+    assert cr.load(path) == state
