@@ -341,6 +341,13 @@ def test_a_relative_data_dir_is_stored_absolute(tmp_path, monkeypatch, capsys):
         (["--init", "nan"], r"--init takes .* got 'nan'"),
         (["--seed", "-1"], r"--seed must be a non-negative integer, got -1"),
         (["--lr", "nan"], r"--lr must be positive and below 3.4e\+38, got nan"),
+        (
+            ["--epochs", "0"],
+            r"^chainrule train: error: --epochs must be a positive integer, got 0$",
+        ),
+        (["--batch-size", "-3"], r": --batch-size must be a positive integer, got -3$"),
+        (["--hidden", "100,0"], r": --hidden sizes must be positive integers, got 100,0$"),
+        (["--hidden", "-5"], r": --hidden sizes must be positive integers, got -5$"),
     ],
 )
 def test_bad_flag_values_are_named_and_leave_no_run(tmp_path, capsys, flags, message):
