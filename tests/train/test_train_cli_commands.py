@@ -317,6 +317,27 @@ def test_resuming_with_fewer_epochs_than_trained_is_refused_and_changes_nothing(
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
 
 
+def test_resuming_with_fewer_epochs_than_begun_mid_epoch_is_refused(
+    tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    # digits trains on 41 batches of 32 an epoch: step 50 begins the 9th of epoch 2, so the
+    # weights hold 8 batches of epoch 2, and a run of 1 epoch cannot be made of them
+    run = tmp_path / "run"
+    interrupt_at_step(50)
+    assert _main(["train", "--epochs", 3, "--out", run, "--no-progress"]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert _main(["train", "--resume", run, "--epochs", 1, "--no-progress"]) == 1
+    assert _error_line(capsys).endswith(
+        "has already trained 1 epochs and 8 batches of epoch 2; --epochs is the total, so it "
+        "must be at least 2 (got 1)"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert _main(["train", "--resume", run, "--epochs", 2, "--no-progress"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 2
+
+
 def test_resume_and_out_together_are_refused(tmp_path, capsys):
     run = tmp_path / "run"
     assert _main(["train", "--epochs", 1, "--out", run]) == 0
