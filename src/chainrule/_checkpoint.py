@@ -93,8 +93,10 @@ def atomic_write(path, data: bytes) -> Path:
                 os.replace(tmp, path)
         if not locked:
             os.replace(tmp, path)
-    except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
+    except BaseException as e:  # also KeyboardInterrupt: never leave the temporary file behind
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename == tmp:  # the rename: name the path asked for
+            raise type(e)(e.errno, f"cannot write {path}: {e.strerror}") from None
         raise
     _fsync_dir(path.parent)
     _remove_stale(path)
