@@ -93,8 +93,10 @@ def atomic_write(path, data: bytes) -> Path:
                 os.replace(tmp, path)
         if not locked:
             os.replace(tmp, path)
-    except BaseException:  # also KeyboardInterrupt: never leave the temporary file behind
+    except BaseException as e:  # also KeyboardInterrupt: never leave the temporary file behind
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename == tmp:  # the rename: name the path asked for
+            raise type(e)(e.errno, f"cannot write {path}: {e.strerror}") from None
         raise
     _fsync_dir(path.parent)
     _remove_stale(path)
@@ -362,4 +364,5 @@ def _decode(obj, tensors: dict):
 
 
 def _key(k):
-    return tuple(k) if isinstance(k, list) else k
+    """A dict key as saved: a tuple (stored as a JSON list) again, however nested."""
+    return tuple(_key(x) for x in k) if isinstance(k, list) else k

@@ -369,6 +369,10 @@ def _task_and_scaler(path: Path, state: dict, n_in: int):
         raise CheckpointError(
             f'{path}: the training state\'s "scaler" is malformed ({e})'
         ) from None
+    if not np.isfinite(scaler.mean).all():  # every input would become NaN or infinite
+        raise CheckpointError(
+            f'{path}: the training state\'s "scaler" is malformed (its mean is not finite)'
+        )
     if scaler.mean.shape != (n_in,):
         raise CheckpointError(
             f'{path}: the training state\'s "scaler" is for {scaler.mean.shape} features, '
@@ -416,13 +420,15 @@ def _read_inputs(path: Path, n_features: int) -> np.ndarray:
             f"{path}: expected rows of {n_features} features, got shape {x.shape} "
             f"({rows.shape[1]} features per row)"
         )
+    rows = rows.astype(np.float64)  # first: float16 cannot be compared with float32's limit
     _refuse_bad_values(path, rows, rows)
-    return rows.astype(np.float64)
+    return rows
 
 
 def _scaled(path: Path, rows: np.ndarray, scaler) -> np.ndarray:
     """The run's scaling, applied in float64; the model's float32 must hold the result."""
-    z = scaler.transform(rows)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        z = scaler.transform(rows)
     _refuse_bad_values(path, rows, z, " once the run's scaling is applied")
     return z.astype(np.float32)
 
@@ -437,7 +443,7 @@ def _refuse_bad_values(path: Path, rows: np.ndarray, values: np.ndarray, after: 
     too_large = finite & (np.abs(values) > _FLOAT32_MAX)
     limit = f"at most {_FLOAT32_MAX:.4g} in magnitude"
     for bad, what in (
-        (~finite, "is NaN or infinite"),
+        (~finite, f"is NaN or infinite{after}"),
         (too_large, f"is too large for the model's float32{after} ({limit})"),
     ):
         if bad.any():

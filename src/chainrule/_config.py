@@ -51,10 +51,18 @@ class Config:
     data_dir: str | None = None
 
     def validate(self) -> Config:
+        if dataset_key(self.dataset) not in data.DATASETS:  # before a run directory is named
+            raise ValueError(
+                f"unknown dataset {self.dataset!r}; known datasets: {', '.join(data.DATASETS)}"
+            )
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("activation", self.activation, ACTIVATIONS)
-        if self.epochs < 1 or self.batch_size < 1 or any(h < 1 for h in self.hidden):
-            raise ValueError("--epochs, --batch-size and --hidden sizes must be positive")
+        for flag, value in (("--epochs", self.epochs), ("--batch-size", self.batch_size)):
+            if value < 1:
+                raise ValueError(f"{flag} must be a positive integer, got {value}")
+        if any(h < 1 for h in self.hidden):
+            sizes = ",".join(map(str, self.hidden))
+            raise ValueError(f"--hidden sizes must be positive integers, got {sizes}")
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
         if not _in_range(self.lr):

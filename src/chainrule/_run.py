@@ -193,10 +193,13 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
     history, position, seconds = History(), None, 0.0
     if resume:
         history, position, seconds = _resume(out, model, opt, cfg.batch_size)
-        if cfg.epochs < len(history.epoch):  # before anything in the run is rewritten
+        done, batches = len(history.epoch), position["batch"]
+        begun = done + 1 if batches else done  # stopped in an epoch: its batches are trained
+        if cfg.epochs < begun:  # before anything in the run is rewritten
+            part = f" and {batches} batches of epoch {done + 1}" if batches else ""
             raise ValueError(
-                f"{out} has already trained {len(history.epoch)} epochs; --epochs is the "
-                f"total, so it must be at least {len(history.epoch)} (got {cfg.epochs})"
+                f"{out} has already trained {done} epochs{part}; --epochs is the total, so "
+                f"it must be at least {begun} (got {cfg.epochs})"
             )
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr

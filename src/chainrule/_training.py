@@ -478,4 +478,10 @@ def _progress_bar(loader, show: bool, desc: str):
         return loader
     from tqdm.auto import tqdm
 
-    return tqdm(loader, desc=desc, leave=False, unit="batch", dynamic_ncols=True)
+    # one iterator, made here: tqdm.auto's bar calls iter() on what it wraps when made and
+    # again when iterated, and each iter() of a shuffling loader draws an order, so a bar
+    # given the loader would change the run (and a resume without a bar would differ)
+    batches = iter(loader)
+    return tqdm(
+        batches, total=len(loader), desc=desc, leave=False, unit="batch", dynamic_ncols=True
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import pickle
@@ -211,6 +212,16 @@ def test_saving_into_a_missing_directory_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match=f"cannot write {path}"):
         cr.save(path, _model())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saving_over_a_directory_names_the_path_and_leaves_nothing(tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    path.mkdir()
+    with pytest.raises(IsADirectoryError) as raised:
+        cr.save(path, _model())
+    assert str(raised.value) == f"[Errno {errno.EISDIR}] cannot write {path}: Is a directory"
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.safetensors"]
+    assert list(path.iterdir()) == []
 
 
 def test_load_asking_for_an_optimizer_a_checkpoint_lacks(tmp_path):
@@ -533,5 +544,12 @@ def test_training_state_that_looks_like_the_format_s_markers_round_trips(tmp_pat
         "pairs": {"__items__": [[1, 2]]},  # would read back as {1: 2}
         "keys": {(1, 2): "tuple", 3: "int"},
     }
+    cr.save(path, cr.nn.Linear(2, 2), **state)
+    assert cr.load(path) == state
+
+
+def test_dict_keys_that_are_nested_tuples_round_trip(tmp_path):
+    path = tmp_path / "c.safetensors"
+    state = {"keys": {(1, (2, 3)): "nested", ((), ("a", (4,))): "deeper", (5,): "flat"}}
     cr.save(path, cr.nn.Linear(2, 2), **state)
     assert cr.load(path) == state

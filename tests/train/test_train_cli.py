@@ -259,6 +259,16 @@ def test_predict_prints_one_class_per_row(request, tmp_path, capsys, which, suff
     assert np.mean(np.array(classes) == labels) >= 0.8
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.int16, np.uint8, ">f8"])
+def test_predict_reads_inputs_of_any_number_dtype_without_a_warning(
+    linear_run, tmp_path, capsys, dtype
+):
+    raw, _ = _digits_rows()  # whole numbers 0..16: exact in each dtype
+    path = tmp_path / "inputs.npy"
+    np.save(path, raw.astype(dtype))
+    assert _predict_lines(capsys, linear_run, path) == list(_expected_classes(linear_run, raw))
+
+
 def test_predict_a_single_row_csv(linear_run, tmp_path, capsys):
     raw, _ = _digits_rows(1)
     path = tmp_path / "one.csv"

@@ -297,6 +297,17 @@ def test_a_default_run_that_fails_before_training_leaves_no_directory(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("dataset", ["a/b", "../elsewhere", "nope"])
+def test_an_unknown_dataset_is_named_and_leaves_no_directory(
+    tmp_path, monkeypatch, capsys, dataset
+):
+    # refused before a run directory is named after it (a slash made it a path)
+    monkeypatch.chdir(tmp_path)
+    assert _main(["train", "--dataset", dataset]) == 1
+    assert f"unknown dataset {dataset!r}" in _error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_resuming_with_fewer_epochs_than_trained_is_refused_and_changes_nothing(tmp_path, capsys):
     run = tmp_path / "run"
     assert _main(["train", "--epochs", 3, "--out", run]) == 0
@@ -304,6 +315,27 @@ def test_resuming_with_fewer_epochs_than_trained_is_refused_and_changes_nothing(
     assert _main(["train", "--resume", run, "--epochs", 2]) == 1
     assert "has already trained 3 epochs; --epochs is the total" in _error_line(capsys)
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_resuming_with_fewer_epochs_than_begun_mid_epoch_is_refused(
+    tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    # digits trains on 41 batches of 32 an epoch: step 50 begins the 9th of epoch 2, so the
+    # weights hold 8 batches of epoch 2, and a run of 1 epoch cannot be made of them
+    run = tmp_path / "run"
+    interrupt_at_step(50)
+    assert _main(["train", "--epochs", 3, "--out", run, "--no-progress"]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert _main(["train", "--resume", run, "--epochs", 1, "--no-progress"]) == 1
+    assert _error_line(capsys).endswith(
+        "has already trained 1 epochs and 8 batches of epoch 2; --epochs is the total, so it "
+        "must be at least 2 (got 1)"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert _main(["train", "--resume", run, "--epochs", 2, "--no-progress"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 2
 
 
 def test_resume_and_out_together_are_refused(tmp_path, capsys):
@@ -330,6 +362,13 @@ def test_a_relative_data_dir_is_stored_absolute(tmp_path, monkeypatch, capsys):
         (["--init", "nan"], r"--init takes .* got 'nan'"),
         (["--seed", "-1"], r"--seed must be a non-negative integer, got -1"),
         (["--lr", "nan"], r"--lr must be positive and below 3.4e\+38, got nan"),
+        (
+            ["--epochs", "0"],
+            r"^chainrule train: error: --epochs must be a positive integer, got 0$",
+        ),
+        (["--batch-size", "-3"], r": --batch-size must be a positive integer, got -3$"),
+        (["--hidden", "100,0"], r": --hidden sizes must be positive integers, got 100,0$"),
+        (["--hidden", "-5"], r": --hidden sizes must be positive integers, got -5$"),
     ],
 )
 def test_bad_flag_values_are_named_and_leave_no_run(tmp_path, capsys, flags, message):

@@ -182,6 +182,10 @@ def test_predict_names_the_missing_scaler_of_a_checkpoint_saved_by_cr_save(run, 
         ({"scaler": [1, 2], "task": "classification"}, 'the training state\'s "scaler" is not '
                                                         "an object"),
         ({"scaler": {"mean": [0.0] * 64}, "task": "classification"}, "\"scaler\" is malformed"),
+        ({"scaler": {"mean": [np.nan] + [0.0] * 63, "scale": [16.0] * 64},
+          "task": "classification"}, "\"scaler\" is malformed (its mean is not finite)"),
+        ({"scaler": {"mean": [0.0] * 63 + [-np.inf], "scale": [16.0] * 64},
+          "task": "classification"}, "\"scaler\" is malformed (its mean is not finite)"),
         ({"scaler": {"mean": [0.0] * 3, "scale": [1.0] * 3}, "task": "classification"},
          "\"scaler\" is for (3,) features, the model takes 64"),
         ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}, "task": "ranking"},
@@ -194,6 +198,22 @@ def test_predict_names_a_missing_or_malformed_training_field(run, tmp_path, caps
     line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
     assert line.startswith(f"chainrule predict: error: {other / 'model.safetensors'}: ")
     assert message in line
+
+
+def test_an_input_the_run_s_scaling_makes_infinite_is_named_as_such(run, tmp_path, capsys):
+    # a feature with a tiny spread gets a tiny scale: 1e10 / 1e-300 overflows float64
+    scale = [16.0] * 64
+    scale[2] = 1e-300
+    state = {"scaler": {"mean": [0.0] * 64, "scale": scale}, "task": "classification"}
+    other = _with_checkpoint(run, tmp_path, **state)
+    x = np.zeros((2, 64))
+    x[1, 2] = 1e10
+    np.save(tmp_path / "x.npy", x)
+    line = _error_line(capsys, ["predict", other, tmp_path / "x.npy"])
+    assert line == (
+        f"chainrule predict: error: {tmp_path / 'x.npy'}: the input at row 2, feature 3 "
+        "(10000000000.0) is NaN or infinite once the run's scaling is applied"
+    )
 
 
 @pytest.mark.parametrize(

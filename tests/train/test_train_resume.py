@@ -64,7 +64,7 @@ class InterruptAt:
             raise KeyboardInterrupt
 
 
-def _fit(model, opt, loader, epochs=EPOCHS, callbacks=(), **kwargs):
+def _fit(model, opt, loader, epochs=EPOCHS, callbacks=(), progress=False, **kwargs):
     return cr.fit(
         model,
         cr.nn.SoftmaxCrossEntropy(),
@@ -73,7 +73,7 @@ def _fit(model, opt, loader, epochs=EPOCHS, callbacks=(), **kwargs):
         epochs,
         val_data=VAL,
         callbacks=callbacks,
-        progress=False,
+        progress=progress,
         **kwargs,
     )
 
@@ -132,6 +132,22 @@ def test_dropout_makes_the_library_generator_matter(reference):
     cr.default_generator().random(5)
     _fit(model, opt, loader)
     assert not np.array_equal(model.state_dict()["0.weight"], reference[0]["0.weight"])
+
+
+def test_a_progress_bar_does_not_change_the_run(tmp_path, reference, capsys):
+    # the bar is a display only: shown (a terminal) or not (a log file), the same run
+    model, opt, loader = _build()
+    history = _fit(model, opt, loader, progress=True)
+    _assert_same_run(model.state_dict(), history, *reference)
+
+    model, opt, loader = _build()  # stopped with a bar, resumed without one
+    grab = Grab()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, opt, loader, callbacks=[grab, InterruptAt(2, 5)], progress=True)
+    path = tmp_path / "ckpt.safetensors"
+    _checkpoint(path, model, opt, grab.state)
+    model, history = _resume(path)
+    _assert_same_run(model.state_dict(), history, *reference)
 
 
 @pytest.mark.parametrize("stop_after", [1, 2, 4])
