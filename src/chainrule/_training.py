@@ -273,7 +273,9 @@ def fit(
             )
         _check_finite(val_data, "val_data", input_dtype(model))
     if resume_from is not None and "position" in resume_from:  # a checkpoint's state
-        resume_from, history = _from_checkpoint(resume_from, history)
+        resume_from, history = _from_checkpoint(resume_from, history, epochs)
+    elif resume_from is not None:  # a position (`TrainState.position`)
+        _check_total(resume_from, epochs)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch
@@ -354,7 +356,7 @@ def _loader_state(loader):
     return loader.state_dict() if hasattr(loader, "state_dict") else None
 
 
-def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, History | None]:
+def _from_checkpoint(saved: dict, history: History | None, epochs: int):
     """(resume point, history) from a checkpoint's training state; restores the library
     generator's state when the checkpoint holds one (last: a refused state changes nothing)."""
     point = saved["position"]
@@ -363,6 +365,7 @@ def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, Histor
     )
     if missing:
         raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
+    _check_total(point, epochs)
     try:
         if history is None and "history" in saved:
             history = History(**saved["history"])
@@ -372,6 +375,19 @@ def _from_checkpoint(saved: dict, history: History | None) -> tuple[dict, Histor
     except (TypeError, ValueError, KeyError) as e:
         raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
     return point, history
+
+
+def _check_total(point: dict, epochs: int) -> None:
+    """``epochs`` (the total) must reach past what the resumed run has already trained:
+    else fit would return a model trained further than its history says."""
+    epoch, batch, mid = point["epoch"], point["batch"], point["meter"] is not None
+    least = epoch + 1 if mid else epoch
+    if epochs < least:
+        part = f" and {batch} batches of epoch {epoch + 1}" if mid else ""
+        raise ValueError(
+            f"fit: resume_from has already trained {epoch} epochs{part}; epochs is the "
+            f"total, so it must be at least {least} (got {epochs})"
+        )
 
 
 def _restore_position(state: TrainState, point: dict) -> None:

@@ -308,6 +308,22 @@ def test_resume_from_a_state_without_a_position_is_named_and_changes_nothing():
     assert cr.default_generator().bit_generator.state == before
 
 
+def test_resume_with_fewer_total_epochs_than_already_trained_is_refused(tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    _dropout_run(3, [ModelCheckpoint(path, monitor="loss")])  # saved after epoch 3
+    with pytest.raises(ValueError, match=r"already trained 3 epochs; .* at least 3 \(got 2\)"):
+        _dropout_run(2, resume_from=path)
+    resumed, _ = _dropout_run(3, resume_from=path)  # the same total: nothing left to train
+    assert resumed.epoch == [0, 1, 2]
+
+
+def test_a_position_mid_epoch_needs_that_epoch_in_the_total():
+    model, opt, data = _setup()
+    point = {"epoch": 2, "batch": 3, "step": 9, "loader_state": None, "meter": [24, 1.0, 3]}
+    with pytest.raises(ValueError, match=r"2 epochs and 3 batches of epoch 3; .* at least 3"):
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 2, resume_from=point)
+
+
 # ----- LearningRateScheduler -------------------------------------------------------------------
 class LrLog:
     def __init__(self):
