@@ -163,7 +163,7 @@ def _joined(text: str) -> str:
 
 
 def _train(args) -> int:
-    from ._config import Config
+    from ._config import Config, dataset_key
     from ._run import train
 
     names = {f.name for f in fields(Config)}
@@ -173,11 +173,13 @@ def _train(args) -> int:
     if args.resume:
         return _resume(args, given)
     cfg = Config(**given).validate()  # before a run directory is made for it
+    if args.out == "":
+        raise ValueError("--out is empty; give a directory for the run (or leave --out out)")
     if args.out:
         out = _checked_out(Path(args.out), args.force)
         train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
         return 0
-    out, made = _new_run_dir(Path("runs"), cfg.dataset)
+    out, made = _new_run_dir(Path("runs"), dataset_key(cfg.dataset))  # " Digits" -> digits
     try:
         train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
     except BaseException:

@@ -288,6 +288,22 @@ def test_two_runs_in_the_same_second_get_two_directories(tmp_path, monkeypatch, 
     assert names == ["digits-20261201-120000", "digits-20261201-120000-2"]
 
 
+def test_a_dataset_spelled_loosely_names_its_run_directory_by_its_own_name(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_cli.time, "strftime", lambda fmt: "20261201-120000")
+    assert _main(["train", "--epochs", 1, "--dataset", " Breast-Cancer"]) == 0
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["breast_cancer-20261201-120000"]
+
+
+def test_an_empty_out_is_refused_rather_than_taken_as_the_default(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert _main(["train", "--epochs", 1, "--out", ""]) == 1
+    assert "--out is empty" in _error_line(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_default_run_that_fails_before_training_leaves_no_directory(
     tmp_path, monkeypatch, capsys
 ):
