@@ -203,6 +203,11 @@ def _resume(args, given: dict) -> int:
     if resume and not args.force:
         _check_matches_checkpoint(out, cfg)
     _check_unchanged(cfg, given, args.force)
+    if resume and "seed" in given and not _same("seed", cfg.seed, given["seed"]):
+        raise ValueError(
+            f"--seed cannot change when resuming (even with --force): the initial weights, "
+            f"the shuffling and the random state of {out} continue from its checkpoint"
+        )
     for k, v in given.items():
         setattr(cfg, k, v)
     if not resume:

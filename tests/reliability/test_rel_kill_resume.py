@@ -551,6 +551,18 @@ def test_force_resumes_with_a_change_that_fits(finished):
     assert len(cr.load(finished / "model.safetensors")["history"]["epoch"]) == EPOCHS + 1
 
 
+def test_force_does_not_change_the_seed_of_a_run_that_continues(finished, capsys):
+    # the weights, the shuffling and the generator come from the checkpoint: a new seed
+    # would do nothing but be written into config.json
+    before = {p.name: p.read_bytes() for p in finished.iterdir()}
+    code = _main(["train", "--resume", str(finished), "--seed", "4", "--force"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "--seed cannot change when resuming (even with --force)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in finished.iterdir()} == before
+
+
 def test_force_with_a_model_that_does_not_fit_fails_in_one_line(finished, capsys):
     code = _main(["train", "--resume", str(finished), "--hidden", "16", "--force"])
     err = capsys.readouterr().err
