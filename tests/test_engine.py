@@ -626,6 +626,18 @@ def test_a_hook_that_removes_itself_does_not_skip_the_next_one():
     assert calls == ["once", "next", "next"]
 
 
+def test_a_hook_changing_its_gradient_in_place_is_told_to_return_one():
+    x = leaf([1.0, 2.0])
+    y = x * 2.0
+
+    def triple_in_place(g):
+        g *= 3
+
+    y.register_hook(triple_in_place)
+    with pytest.raises(ValueError, match=r"hook triple_in_place: .*read-only.* return the new"):
+        y.sum().backward()  # the upstream of a sum is a broadcast view: read-only
+
+
 def test_hooks_run_in_registration_order():
     x = leaf(1.0)
     h = x * 1.0

@@ -341,7 +341,15 @@ def _run_hooks(t: Tensor, g):
     """Call ``t``'s hooks in order; a returned value replaces the gradient. Either way the
     engine no longer owns the result: a hook may keep the array it was given."""
     for fn in t._hooks:
-        out = as_user(fn, (g,))
+        try:
+            out = as_user(fn, (g,))
+        except ValueError as e:
+            if "read-only" not in str(e):
+                raise
+            raise ValueError(
+                f"gradient hook {_hook_name(fn)}: {e}. A hook must not change the gradient "
+                "it is given in place (it may be shared); return the new gradient instead"
+            ) from e
         if out is not None:
             new = _as_gradient_like(g, out, t.dtype)
             if new.shape != t.shape:
