@@ -159,7 +159,13 @@ def _one_line(e: BaseException) -> str:
 
 
 def _joined(text: str) -> str:
-    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+    """A multi-line message on one line: lines joined by "; ", or by a space after a line
+    that ends in a colon (a heading and its list)."""
+    out = ""
+    for line in (line.strip() for line in text.splitlines()):
+        if line:
+            out += ("" if not out else " " if out.endswith(":") else "; ") + line
+    return out
 
 
 def _train(args) -> int:

@@ -226,6 +226,13 @@ def test_a_flag_value_that_names_a_command_is_still_a_value(monkeypatch):
     assert (seen[0].command, seen[0].out) == ("train", "explain")
 
 
+def test_a_multi_line_message_becomes_one_readable_line():
+    message = "load_state_dict failed:\n  missing: a.weight\n\n  unexpected: b.bias\nstop"
+    assert _cli._one_line(ValueError(message)) == (
+        "load_state_dict failed: missing: a.weight; unexpected: b.bias; stop"
+    )
+
+
 def test_a_bare_memory_error_still_says_what_happened():
     assert _cli._one_line(MemoryError()) == "out of memory (the model or the data is too large)"
 
