@@ -414,7 +414,11 @@ def _layer_order(name: str) -> list:
 
 
 def _read_inputs(path: Path, n_features: int) -> np.ndarray:
+    from ._files import open_regular
+
     suffix = path.suffix.lower()
+    if suffix in (".npy", ".csv"):  # a pipe or a device would block or never end
+        open_regular(path)[0].close()
     if suffix == ".npy":
         x = _read_npy(path)
     elif suffix == ".csv":

@@ -429,6 +429,15 @@ def iris_run(tmp_path_factory):
 ROW = "5.1,3.5,1.4,0.2\n"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need os.mkfifo")
+@pytest.mark.parametrize("name", ["inputs.csv", "inputs.npy"])
+def test_predict_refuses_a_named_pipe_instead_of_waiting_for_it(iris_run, tmp_path, capsys, name):
+    pipe = tmp_path / name
+    os.mkfifo(pipe)  # nobody writes: a reader that opened it would wait for ever
+    assert _main(["predict", iris_run, pipe]) == 1
+    assert "not a regular file" in _error_line(capsys)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
