@@ -65,7 +65,12 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
         action="store_true",
         help="resume even if flags change the config; train into an --out that holds files",
     )
-    t.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    t.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar with the running loss (default: when stderr is a terminal)",
+    )
     t.add_argument(
         "--diagnose", action="store_true", help="record layer statistics into DIR/diagnostics"
     )
@@ -90,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run_dir", help="a run directory written by chainrule train")
     e.add_argument("--dataset", default=None, help="another data set with the same features")
     e.add_argument("--data-dir", default=None, help="where the MNIST-format files are now")
-    pr = sub.add_parser("predict", help="class predictions for a .npy or .csv of inputs")
+    pr = sub.add_parser("predict", help="class (or regression) predictions for a .npy or .csv")
     pr.add_argument("run_dir", help="a run directory written by chainrule train")
     pr.add_argument(
         "input_file",

@@ -15,7 +15,8 @@ _default = np.dtype(np.float32)
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the dtype that Python numbers and lists become (``"float32"`` or ``"float64"``)."""
+    """Set the dtype that Python numbers and lists become: ``"float32"`` (the default),
+    ``"float64"``, or ``"float16"``; any other dtype is a ValueError."""
     global _default
     d = np.dtype(dtype)
     if d.type not in _FLOATS:

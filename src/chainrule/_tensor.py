@@ -99,18 +99,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The array's shape, as in NumPy."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """The array's NumPy dtype."""
         return self.data.dtype
 
     @property
@@ -201,6 +205,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        """The values as (nested lists of) Python numbers."""
         return self.data.tolist()
 
     def astype(self, dtype) -> Tensor:
@@ -359,63 +364,83 @@ class Tensor:
 
     # ----- methods ----------------------------------------------------------------------
     def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes when None); see `chainrule.sum`."""
         return ops.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Arithmetic mean over ``axis`` (all axes when None)."""
         return ops.mean(self, axis, keepdims)
 
     def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
         return ops.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; tied minima share the gradient equally."""
         return ops.min(self, axis, keepdims)
 
     def exp(self) -> Tensor:
+        """eˣ elementwise."""
         return ops.exp(self)
 
     def log(self) -> Tensor:
+        """Natural logarithm elementwise."""
         return ops.log(self)
 
     def sqrt(self) -> Tensor:
+        """Square root elementwise."""
         return ops.sqrt(self)
 
     def abs(self) -> Tensor:
+        """|x| elementwise (gradient 0 at 0)."""
         return ops.abs(self)
 
     def sin(self) -> Tensor:
+        """sin x elementwise."""
         return ops.sin(self)
 
     def cos(self) -> Tensor:
+        """cos x elementwise."""
         return ops.cos(self)
 
     def tanh(self) -> Tensor:
+        """Hyperbolic tangent elementwise."""
         return ops.tanh(self)
 
     def sigmoid(self) -> Tensor:
+        """Logistic sigmoid 1 / (1 + e⁻ˣ) elementwise."""
         return ops.sigmoid(self)
 
     def relu(self) -> Tensor:
+        """max(x, 0) elementwise (gradient 0 at 0)."""
         return ops.relu(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x for x > 0, ``negative_slope`` · x otherwise."""
         return ops.leaky_relu(self, negative_slope)
 
     def clip(self, lo=None, hi=None) -> Tensor:
+        """Values limited to [lo, hi] (either bound may be None)."""
         return ops.clip(self, lo, hi)
 
     def reshape(self, *shape) -> Tensor:
+        """A view with a new shape (``x.reshape(2, -1)`` or ``x.reshape((2, -1))``)."""
         return ops.reshape(self, *shape)
 
     def transpose(self, *axes) -> Tensor:
+        """The axes permuted (reversed when none are given)."""
         return ops.transpose(self, *axes)
 
     def broadcast_to(self, shape) -> Tensor:
+        """The tensor broadcast to ``shape`` (NumPy rules)."""
         return ops.broadcast_to(self, shape)
 
     def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / Σ exp(x) along ``axis``."""
         return ops.softmax(self, axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
+        """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
         return ops.log_softmax(self, axis)
 
 

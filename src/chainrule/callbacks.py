@@ -19,19 +19,27 @@ from ._checkpoint import save
 from ._random import default_generator
 from .optim import LRScheduler
 
+__all__ = ["Callback", "EarlyStopping", "LearningRateScheduler", "ModelCheckpoint"]
+
 
 class Callback:
     """Base class with no-op hooks; override the ones you need."""
 
-    def on_train_begin(self, state) -> None: ...
+    def on_train_begin(self, state) -> None:
+        """Called once, before the first epoch (of this `fit` call)."""
 
-    def on_epoch_begin(self, state) -> None: ...
+    def on_epoch_begin(self, state) -> None:
+        """Called at the start of each epoch (also of an epoch resumed in its middle)."""
 
-    def on_batch_end(self, state) -> None: ...
+    def on_batch_end(self, state) -> None:
+        """Called after each optimizer step; ``state.step`` counts them."""
 
-    def on_epoch_end(self, state, logs: dict) -> None: ...
+    def on_epoch_end(self, state, logs: dict) -> None:
+        """Called after each epoch's validation, its row already in the history;
+        keys added to ``logs`` are added to that row."""
 
-    def on_train_end(self, state) -> None: ...
+    def on_train_end(self, state) -> None:
+        """Called once after the last epoch, or after a callback stopped training."""
 
 
 def _better(mode: str, min_delta: float):

@@ -110,7 +110,7 @@ class Trace:
 
     ``str(trace)`` and ``trace.table()`` give a plain-text table, ``to_markdown()`` the
     same in Markdown, ``transcript(of=w)`` the chain rule for one leaf written out by hand,
-    ``to_dot()`` the annotated graph as DOT text and ``render(path)`` an SVG or PNG of it.
+    ``to_dot()`` the annotated graph as DOT text and ``render(path)`` an SVG, PNG or PDF of it.
     ``trace["W5"]`` (or ``trace[tensor]``) is the recorded `Value` of one tensor.
     """
 

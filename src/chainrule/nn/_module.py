@@ -55,8 +55,9 @@ class _Recorder:
 class Module:
     """Base class of layers and models: subclass it and write ``forward``.
 
-    Parameters are the `Parameter`, `Module` and list/tuple-of-those attributes of the
-    instance, found in definition order; calling the module calls ``forward``.
+    Parameters are the `Parameter` and `Module` attributes of the instance, and those in
+    lists, tuples and dicts it holds (named ``heads.0``, ``blocks.a``), found in definition
+    order; calling the module calls ``forward``.
     """
 
     training = True  # set per instance by train() / eval()
