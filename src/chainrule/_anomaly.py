@@ -10,7 +10,8 @@ While `detect_anomaly` is on:
 - backward: before a node's backward runs, its saved arrays are compared with those
   copies (an array changed in place after the forward pass would give a wrong gradient),
   and afterwards the gradients it returned are checked: a NaN or inf made from a finite
-  upstream gradient and finite inputs raises `AnomalyError`. So does a sum of finite
+  upstream gradient and finite inputs raises `AnomalyError` (unless it is the gradient of
+  an input that needs none, which the engine drops). So does a sum of finite
   gradients that overflows where a tensor's uses meet (or where a backward adds to an
   earlier ``.grad``), and a gradient hook that returns NaN or inf for a finite gradient.
 
@@ -145,8 +146,9 @@ def checked(backward, retain: bool):
         if record is not None and not retain:
             record.copies = ()
         grads = grads_in if isinstance(grads_in, tuple) else (grads_in,)
-        for i, gi in enumerate(grads):
-            if gi is not None and not _finite(gi) and _blamed(node, grad_out):
+        for i, (gi, need) in enumerate(zip(grads, node.needs_grad)):
+            # the gradient of an input that needs none is dropped by the engine: not blamed
+            if need and gi is not None and not _finite(gi) and _blamed(node, grad_out):
                 what = (
                     f".backward returned {_bad_values(gi)} in the gradient of input {i}, "
                     "from a finite upstream gradient and finite inputs"
