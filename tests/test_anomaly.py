@@ -409,3 +409,18 @@ def test_a_nan_in_the_gradient_of_an_input_that_needs_none_is_not_blamed():
     p = cr.tensor([2.0, 2.0], dtype="float64", requires_grad=True)
     with cr.detect_anomaly(), pytest.raises(cr.AnomalyError, match="gradient of input 1"):
         PowWithExponentGradient()(x, p).sum().backward()
+
+
+def test_with_create_graph_a_backward_making_inf_is_located_in_backward():
+    # the same fault as without create_graph: Sqrt's backward, not an op inside it, at the
+    # line that created the Sqrt node (not the line calling backward)
+    model, (x, _) = MLP(), batch()
+    with cr.detect_anomaly():
+        a1 = cr.relu(model.l1(cr.tensor(x)))
+        root = cr.sqrt(a1)  # fault: sqrt backward with create_graph
+        with pytest.raises(cr.AnomalyError) as info:
+            root.sum().backward(create_graph=True)
+    located(info.value, "Sqrt", "backward", "sqrt backward with create_graph")
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
+        cr.grad(lambda t: cr.sqrt(t).sum())(np.array([0.0, 4.0]))  # fault: cr.grad of sqrt
+    located(info.value, "Sqrt", "backward", "cr.grad of sqrt")
