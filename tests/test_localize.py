@@ -94,3 +94,31 @@ def test_a_point_where_finite_differences_are_undefined_is_named_not_blamed():
             "the finite difference is nan",
         ):
             cr.check_graph(y, eps=1e-6)
+
+
+class WrongHalf(cr.Function):
+    """d/dx x/2 = 1/2 — but backward deliberately returns 1."""
+
+    def forward(self, x):
+        return 0.5 * x
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+@pytest.mark.parametrize(
+    ("f", "position"),
+    [
+        # 30,000² beside 0.01²: the sum of v·forward rounds away the step of the small entry
+        (lambda t: WrongHalf()(t**2), "node 2 of 2"),
+        # a cast to float32: its rounding swamps a step of 1e-6 (Cast's backward is right)
+        (lambda t: WrongHalf()(t.astype("float32") * 3.0), "node 3 of 3"),
+    ],
+)
+def test_rounding_in_a_correct_node_does_not_take_the_blame(f, position):
+    x = np.array([1e-2, 3e4, 0.5])
+    with pytest.raises(cr.GradcheckError, match=rf"WrongHalf \({position} in forward order"):
+        cr.gradcheck(f, [x], localize=True)
+    t = cr.tensor(x, requires_grad=True)  # the same nodes, without the wrong one
+    assert cr.check_graph(t**2) == 1
+    assert cr.check_graph(t.astype("float32") * 3.0) == 2
