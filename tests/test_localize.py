@@ -122,3 +122,37 @@ def test_rounding_in_a_correct_node_does_not_take_the_blame(f, position):
     t = cr.tensor(x, requires_grad=True)  # the same nodes, without the wrong one
     assert cr.check_graph(t**2) == 1
     assert cr.check_graph(t.astype("float32") * 3.0) == 2
+
+
+class SquareSlightlyOffAndWrong(cr.Function):
+    """d/dx x² = 2x — backward is off by 0.01 % at index 0 (within rtol), 50 % at index 1."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x * x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out * 2 * x * np.array([1.0001, 1.5])
+
+
+def test_the_entry_named_is_one_that_fails_not_the_largest_error_within_tolerance():
+    # at x = [1000, 0.1] the error at index 0 (0.2·|v₀|) is larger in absolute terms but
+    # within 1e-3 of 2000·v₀; index 1 (0.1·|v₁| against 0.2·v₁) is the wrong one
+    x = cr.tensor(np.array([1000.0, 0.1]), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match=r"at index \(1,\)"):
+        cr.check_graph(SquareSlightlyOffAndWrong()(x))
+
+
+class GradientOfAnotherShape(cr.Function):
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, grad_out):
+        return np.ones(3)
+
+
+def test_a_backward_returning_another_shape_is_named():
+    x = cr.tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match=r"returned shape \(3,\) for an input of shape"):
+        cr.check_graph(GradientOfAnotherShape()(x))

@@ -71,9 +71,11 @@ def _check_node(node, where: str, rng, eps: float, atol: float, rtol: float) -> 
         if not np.all(np.isfinite(numeric)):
             raise GradcheckError(_undefined(where, i, numeric, eps))
         got = np.zeros_like(numeric) if analytic[i] is None else np.asarray(analytic[i])
-        err = np.abs(got - numeric)
-        if np.shape(got) != numeric.shape or not np.all(err <= atol + rtol * np.abs(numeric)):
-            raise GradcheckError(_message(where, i, got, numeric))
+        if np.shape(got) != numeric.shape:  # before subtracting: it may not broadcast
+            raise GradcheckError(_message(where, i, got, numeric, None))
+        bad = ~(np.abs(got - numeric) <= atol + rtol * np.abs(numeric))  # NaN fails
+        if bad.any():
+            raise GradcheckError(_message(where, i, got, numeric, bad))
 
 
 def _float64(a: np.ndarray) -> np.ndarray:
@@ -130,14 +132,14 @@ def _undefined(where: str, i: int, numeric, eps: float) -> str:
     )
 
 
-def _message(where: str, i: int, got, numeric) -> str:
+def _message(where: str, i: int, got, numeric, bad) -> str:
     """The numbers compared are vector–Jacobian products with a random upstream gradient
     v, not the local gradient itself: backward(v) against finite differences of
     ⟨v, forward⟩."""
     if np.shape(got) != numeric.shape:
         detail = f"backward returned shape {np.shape(got)} for an input of shape {numeric.shape}"
     else:
-        k = int(np.argmax(np.abs(got - numeric)))
+        k = int(np.flatnonzero(bad)[0])  # the first entry out of tolerance
         index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
         detail = (
             f"at index {index}, its product with a random upstream gradient v differs: "
