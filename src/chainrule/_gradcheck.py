@@ -66,6 +66,7 @@ def _numerical_jacobian(f, arrays, i: int, eps: float) -> np.ndarray:
 def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray | None]:
     """The central-difference gradient of a scalar function ``f`` for each input (float64);
     None for an integer or boolean Tensor or a boolean array, passed to ``f`` unchanged."""
+    _check_settings("numerical_grad", eps)
     arrays = _as_inputs(inputs)
     if _output(f, arrays).size != 1:
         raise ValueError(
@@ -117,6 +118,7 @@ def gradcheck(
     checked too. With ``localize=True`` a failure also names the first node of the graph
     whose own local gradient is wrong (see `check_graph`).
     """
+    _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
     analytic, out = _analytic_jacobians(f, arrays)
     for i, a in enumerate(arrays):
@@ -142,6 +144,15 @@ def gradcheck(
                 f"the first derivatives are right, their own derivatives are not): {e}"
             ) from None
     return True
+
+
+def _check_settings(name: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
+    """A step of 0 (or NaN) would divide by zero, a negative tolerance fail every entry:
+    either would blame a correct backward."""
+    if not eps > 0:
+        raise ValueError(f"{name}: eps must be a positive step, e.g. 1e-6; got {eps}")
+    if not (atol >= 0 and rtol >= 0):
+        raise ValueError(f"{name}: atol and rtol must be 0 or more; got {atol} and {rtol}")
 
 
 def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from ._gradcheck import GradcheckError
+from ._gradcheck import GradcheckError, _check_settings
 from ._quiet import silenced
 from ._tensor import Tensor
 
@@ -25,6 +25,7 @@ def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
     not explain's step numbers, which count backward from the output) and the input.
     Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64.
     """
+    _check_settings("check_graph", eps, atol, rtol)
     rng = np.random.default_rng(0)
     nodes = _forward_order(output)
     for position, node in enumerate(nodes, 1):
