@@ -90,8 +90,8 @@ def test_a_point_where_finite_differences_are_undefined_is_named_not_blamed():
         warnings.simplefilter("error")
         with pytest.raises(
             cr.GradcheckError,
-            match=r"Log \(node 1 of 2 in forward order, counting from 1\), input 0, index \(0,\): "
-            "the finite difference is nan",
+            match=r"Log \(node 1 of 2 in forward order, counting from 1\), input 1 \(counting "
+            r"from 1\), index \(0,\): the finite difference is nan",
         ):
             cr.check_graph(y, eps=1e-6)
 

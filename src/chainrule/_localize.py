@@ -127,7 +127,7 @@ def _undefined(where: str, i: int, numeric, eps: float) -> str:
     k = int(np.argmin(np.isfinite(numeric)))
     index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
     return (
-        f"check_graph: {where}, input {i}, index {index}: the finite "
+        f"check_graph: {where}, input {i + 1} (counting from 1), index {index}: the finite "
         f"difference is {numeric.flat[k]} (a step of ±{eps:g} leaves the function's domain or "
         "overflows), so this node cannot be checked here; use a smaller eps or another point"
     )
