@@ -424,3 +424,13 @@ def test_with_create_graph_a_backward_making_inf_is_located_in_backward():
     with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
         cr.grad(lambda t: cr.sqrt(t).sum())(np.array([0.0, 4.0]))  # fault: cr.grad of sqrt
     located(info.value, "Sqrt", "backward", "cr.grad of sqrt")
+
+
+def test_a_value_masked_after_the_op_is_reported_with_the_way_to_mask_it_before():
+    # log(x) masked by where: anomaly mode stops at Log and says to mask Log's input instead
+    x = cr.tensor([-1.0, 0.0, 4.0], dtype="float64", requires_grad=True)
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError, match="mask the op's input"):
+        cr.where(x > 0, cr.log(x), 0.0)
+    with cr.detect_anomaly():  # the advice followed: no anomaly, and d/dx log x = 1/4 at 4
+        cr.where(x > 0, cr.log(cr.where(x > 0, x, 1.0)), 0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.25])

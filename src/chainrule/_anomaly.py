@@ -134,7 +134,11 @@ def forward(node, arrays):
     with np.errstate(all="ignore"):  # the AnomalyError below says more than a warning
         out = node.forward(*arrays)
     if not _finite(out) and all(_finite(a) for a in arrays) and not _inside_backward():
-        what = f" returned {_bad_values(out)} from finite inputs"
+        what = (
+            f" returned {_bad_values(out)} from finite inputs (if your code masks them later, "
+            "e.g. with cr.where, mask the op's input instead, as in "
+            "cr.log(cr.where(x > 0, x, 1.0)): anomaly mode stops at the op that makes them)"
+        )
         raise _error(node, "forward", "non-finite", what, _site())
     if _GradMode.enabled and True in node.needs_grad:  # the node will be recorded
         node._anomaly = _Record(_site(), node.saved or ())
