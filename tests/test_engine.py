@@ -1073,6 +1073,22 @@ def test_gradcheck_failure_from_a_float32_cast_inside_f_says_so():
         cr.gradcheck(lambda t: (t.astype("float32") ** 2).sum(), [np.array([1.1])])
 
 
+def test_gradcheck_passes_integer_labels_and_indices_to_f_unchanged():
+    # an int64 Tensor cannot require gradients: it is a label or an index, not a point to
+    # differentiate at. ∂/∂z of mean cross-entropy = (softmax(z) − onehot(y)) / N
+    z = np.array([[0.2, -1.0, 0.5], [1.5, 0.3, -0.2]])
+    y = cr.tensor(np.array([2, 0]))
+    ce = cr.nn.functional.cross_entropy
+    assert cr.gradcheck(ce, [z, y], check_second_order=True)
+    assert cr.gradcheck(lambda x, i: x[i].sum(), [z, cr.tensor(np.array([1, 1]))], localize=True)
+    assert cr.gradcheck(lambda x, m: (x[m] ** 2).sum(), [z, z > 0])  # a boolean mask
+    soft = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    grad_z, grad_y = cr.numerical_grad(ce, [z, y])
+    np.testing.assert_allclose(grad_z, (soft - np.eye(3)[[2, 0]]) / 2, atol=1e-8)
+    assert grad_y is None
+    assert cr.gradcheck(lambda x: x * x, np.float32(1.5))  # a NumPy scalar, as a float is
+
+
 def test_gradcheck_error_is_an_assertion_error():
     assert issubclass(cr.GradcheckError, AssertionError)
 

@@ -339,6 +339,22 @@ def test_gradcheck_on_non_tensor_output():
         cr.gradcheck(lambda t: 1.0, [np.ones(2)])
 
 
+@pytest.mark.parametrize("settings", [{"eps": 0.0}, {"eps": np.nan}, {"atol": -1e-5}])
+def test_a_step_of_zero_or_a_negative_tolerance_is_refused_not_blamed_on_backward(settings):
+    # f = Σ x², whose backward is right: a zero step (0/0) or a negative tolerance would
+    # report it as wrong
+    def f(t):
+        return (t * t).sum()
+
+    with pytest.raises(ValueError, match=r"gradcheck: (eps|atol)"):
+        cr.gradcheck(f, [np.array([1.0, 2.0])], **settings)
+    with pytest.raises(ValueError, match=r"check_graph: (eps|atol)"):
+        cr.check_graph(f(cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)), **settings)
+    if "eps" in settings:
+        with pytest.raises(ValueError, match="numerical_grad: eps"):
+            cr.numerical_grad(f, [np.array([1.0, 2.0])], **settings)
+
+
 def test_numerical_grad_of_non_scalar():
     with pytest.raises(ValueError, match="single value"):
         cr.numerical_grad(lambda t: t * 2.0, [np.ones(2)])

@@ -90,7 +90,69 @@ def test_a_point_where_finite_differences_are_undefined_is_named_not_blamed():
         warnings.simplefilter("error")
         with pytest.raises(
             cr.GradcheckError,
-            match=r"Log \(node 1 of 2 in forward order, counting from 1\), input 0, index \(0,\): "
-            "the finite difference is nan",
+            match=r"Log \(node 1 of 2 in forward order, counting from 1\), input 1 \(counting "
+            r"from 1\), index \(0,\): the finite difference is nan",
         ):
             cr.check_graph(y, eps=1e-6)
+
+
+class WrongHalf(cr.Function):
+    """d/dx x/2 = 1/2 — but backward deliberately returns 1."""
+
+    def forward(self, x):
+        return 0.5 * x
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+@pytest.mark.parametrize(
+    ("f", "position"),
+    [
+        # 30,000² beside 0.01²: the sum of v·forward rounds away the step of the small entry
+        (lambda t: WrongHalf()(t**2), "node 2 of 2"),
+        # a cast to float32: its rounding swamps a step of 1e-6 (Cast's backward is right)
+        (lambda t: WrongHalf()(t.astype("float32") * 3.0), "node 3 of 3"),
+    ],
+)
+def test_rounding_in_a_correct_node_does_not_take_the_blame(f, position):
+    x = np.array([1e-2, 3e4, 0.5])
+    with pytest.raises(cr.GradcheckError, match=rf"WrongHalf \({position} in forward order"):
+        cr.gradcheck(f, [x], localize=True)
+    t = cr.tensor(x, requires_grad=True)  # the same nodes, without the wrong one
+    assert cr.check_graph(t**2) == 1
+    assert cr.check_graph(t.astype("float32") * 3.0) == 2
+
+
+class SquareSlightlyOffAndWrong(cr.Function):
+    """d/dx x² = 2x — backward is off by 0.01 % at index 0 (within rtol), 50 % at index 1."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x * x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out * 2 * x * np.array([1.0001, 1.5])
+
+
+def test_the_entry_named_is_one_that_fails_not_the_largest_error_within_tolerance():
+    # at x = [1000, 0.1] the error at index 0 (0.2·|v₀|) is larger in absolute terms but
+    # within 1e-3 of 2000·v₀; index 1 (0.1·|v₁| against 0.2·v₁) is the wrong one
+    x = cr.tensor(np.array([1000.0, 0.1]), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match=r"at index \(1,\)"):
+        cr.check_graph(SquareSlightlyOffAndWrong()(x))
+
+
+class GradientOfAnotherShape(cr.Function):
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, grad_out):
+        return np.ones(3)
+
+
+def test_a_backward_returning_another_shape_is_named():
+    x = cr.tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match=r"returned shape \(3,\) for an input of shape"):
+        cr.check_graph(GradientOfAnotherShape()(x))

@@ -149,6 +149,15 @@ def test_a_retained_non_leaf_does_not_warn(strict):
     assert caught == []
 
 
+def test_a_retained_non_leaf_read_before_backward_warns(strict):
+    x = leaf([1.0, 2.0])
+    h = x * 2.0
+    h.retain_grad()
+    with pytest.warns(cr.StrictModeWarning, match="no backward has reached it yet") as caught:
+        assert h.grad is None
+    assert [w.lineno for w in caught] == [here() - 1]
+
+
 # ----- chainrule's own reads, and strict mode off ------------------------------------------------
 def test_an_optimizer_skipping_parameters_without_gradients_does_not_warn(strict):
     used, unused = leaf([1.0]), leaf([1.0])

@@ -10,9 +10,12 @@ While `detect_anomaly` is on:
 - backward: before a node's backward runs, its saved arrays are compared with those
   copies (an array changed in place after the forward pass would give a wrong gradient),
   and afterwards the gradients it returned are checked: a NaN or inf made from a finite
-  upstream gradient and finite inputs raises `AnomalyError`. So does a sum of finite
-  gradients that overflows where a tensor's uses meet (or where a backward adds to an
-  earlier ``.grad``), and a gradient hook that returns NaN or inf for a finite gradient.
+  upstream gradient and finite inputs raises `AnomalyError` (unless it is the gradient of
+  an input that needs none, which the engine drops). So does a sum of finite gradients
+  that overflows where a tensor's uses meet (or where a backward adds to an earlier
+  ``.grad``), and a gradient hook that returns NaN or inf for a finite gradient. With
+  ``create_graph=True`` the ops a backward runs are not checked one by one: what it
+  returns is, naming the node and its line.
 
 NumPy's floating-point warnings (divide by zero, overflow, invalid value) are silenced
 inside the checked forward of each op and inside backward, so the error that names the op
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import linecache
 import sys
+import threading
 
 import numpy as np
 
@@ -61,6 +65,11 @@ class AnomalyError(FloatingPointError):
 
 class _AnomalyMode:
     enabled = False
+
+
+# per thread: whether a node's backward is running; the ops it runs (with create_graph) are
+# not checked one by one, since the gradients it returns are, and name the node and its line
+_in_backward = threading.local()
 
 
 def is_anomaly_enabled() -> bool:
@@ -124,8 +133,12 @@ def forward(node, arrays):
     """``node.forward(*arrays)``, checked; called by `Function` while anomaly mode is on."""
     with np.errstate(all="ignore"):  # the AnomalyError below says more than a warning
         out = node.forward(*arrays)
-    if not _finite(out) and all(_finite(a) for a in arrays):
-        what = f" returned {_bad_values(out)} from finite inputs"
+    if not _finite(out) and all(_finite(a) for a in arrays) and not _inside_backward():
+        what = (
+            f" returned {_bad_values(out)} from finite inputs (if your code masks them later, "
+            "e.g. with cr.where, mask the op's input instead, as in "
+            "cr.log(cr.where(x > 0, x, 1.0)): anomaly mode stops at the op that makes them)"
+        )
         raise _error(node, "forward", "non-finite", what, _site())
     if _GradMode.enabled and True in node.needs_grad:  # the node will be recorded
         node._anomaly = _Record(_site(), node.saved or ())
@@ -141,12 +154,18 @@ def checked(backward, retain: bool):
         record = getattr(node, "_anomaly", None)
         if record is not None:
             _verify_saved(node, record, out)
-        grads_in = backward(node, out, grad_out)
+        outer = _inside_backward()
+        _in_backward.running = True
+        try:
+            grads_in = backward(node, out, grad_out)
+        finally:
+            _in_backward.running = outer
         if record is not None and not retain:
             record.copies = ()
         grads = grads_in if isinstance(grads_in, tuple) else (grads_in,)
-        for i, gi in enumerate(grads):
-            if gi is not None and not _finite(gi) and _blamed(node, grad_out):
+        for i, (gi, need) in enumerate(zip(grads, node.needs_grad)):
+            # the gradient of an input that needs none is dropped by the engine: not blamed
+            if need and gi is not None and not _finite(gi) and _blamed(node, grad_out):
                 what = (
                     f".backward returned {_bad_values(gi)} in the gradient of input {i}, "
                     "from a finite upstream gradient and finite inputs"
@@ -212,6 +231,10 @@ def check_hook(t, fn, before, after) -> None:
         lineno,
         line,
     )
+
+
+def _inside_backward() -> bool:
+    return getattr(_in_backward, "running", False)
 
 
 def _blamed(node, grad_out) -> bool:

@@ -21,9 +21,24 @@ class GradcheckError(AssertionError):
 
 
 def _as_inputs(inputs) -> list[np.ndarray]:
-    if isinstance(inputs, (Tensor, np.ndarray, float, int)):
+    if isinstance(inputs, (Tensor, np.ndarray, np.generic, float, int)):
         inputs = [inputs]
-    return [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    return [_as_input(x) for x in inputs]
+
+
+def _as_input(x) -> np.ndarray:
+    """``x`` as a float64 array, the point to check at; an integer or boolean Tensor, or a
+    boolean array (labels, indices, masks: nothing to differentiate) is kept as it is."""
+    a = x.data if isinstance(x, Tensor) else x
+    kept = isinstance(x, Tensor) or (isinstance(a, np.ndarray) and a.dtype == bool)
+    if kept and a.dtype.kind in "biu":
+        return a.copy()
+    return np.array(a, dtype=np.float64)
+
+
+def _checked(a: np.ndarray) -> bool:
+    """Whether input array ``a`` is differentiated (float64), not passed as a constant."""
+    return a.dtype.kind == "f"
 
 
 def _output(f: Callable, arrays: Sequence[np.ndarray]) -> np.ndarray:
@@ -48,31 +63,41 @@ def _numerical_jacobian(f, arrays, i: int, eps: float) -> np.ndarray:
     return np.stack(columns, axis=1) if columns else np.zeros((n_out, 0))
 
 
-def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray]:
-    """The central-difference gradient of a scalar function ``f`` for each input (float64)."""
+def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray | None]:
+    """The central-difference gradient of a scalar function ``f`` for each input (float64);
+    None for an integer or boolean Tensor or a boolean array, passed to ``f`` unchanged."""
+    _check_settings("numerical_grad", eps)
     arrays = _as_inputs(inputs)
     if _output(f, arrays).size != 1:
         raise ValueError(
             "numerical_grad: f must return a single value; use gradcheck for non-scalar f"
         )
-    return [_numerical_jacobian(f, arrays, i, eps).reshape(a.shape) for i, a in enumerate(arrays)]
+    return [
+        _numerical_jacobian(f, arrays, i, eps).reshape(a.shape) if _checked(a) else None
+        for i, a in enumerate(arrays)
+    ]
 
 
 def _analytic_jacobians(f, arrays) -> tuple[list[np.ndarray], np.ndarray]:
-    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    leaves = [_leaf(a) for a in arrays]
     out = f(*leaves)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
     jac = [np.zeros((out.size, a.size)) for a in arrays]
+    checked = [i for i, a in enumerate(arrays) if _checked(a)]
     if not out.requires_grad:
         return jac, out.data
     for k in range(out.size):
         seed = np.zeros(out.shape)
         seed.flat[k] = 1.0
-        grads = _engine.grad(out, leaves, grad_output=seed, retain_graph=True)
-        for i, g in enumerate(grads):
+        grads = _engine.grad(out, [leaves[i] for i in checked], seed, retain_graph=True)
+        for i, g in zip(checked, grads):
             jac[i][k] = np.asarray(g).ravel()
     return jac, out.data
+
+
+def _leaf(a: np.ndarray) -> Tensor:
+    return Tensor(a, requires_grad=_checked(a))
 
 
 def gradcheck(
@@ -86,15 +111,19 @@ def gradcheck(
 ) -> bool:
     """Compare ``f``'s analytic gradients with finite differences for every input.
 
-    Inputs are converted to float64. Returns True, or raises `GradcheckError` naming the
-    input, the first failing index, both values and the largest error. With
-    ``check_second_order=True`` the gradients of the gradients are checked too. With
-    ``localize=True`` a failure also names the first node of the graph whose own local
-    gradient is wrong (see `check_graph`).
+    Inputs are converted to float64, except integer or boolean Tensors and boolean arrays
+    (labels, indices, masks), which are passed to ``f`` unchanged. Returns True, or raises
+    `GradcheckError` naming the input, the first failing index, both values and the
+    largest error. With ``check_second_order=True`` the gradients of the gradients are
+    checked too. With ``localize=True`` a failure also names the first node of the graph
+    whose own local gradient is wrong (see `check_graph`).
     """
+    _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
     analytic, out = _analytic_jacobians(f, arrays)
     for i, a in enumerate(arrays):
+        if not _checked(a):
+            continue
         numeric = _numerical_jacobian(f, arrays, i, eps)
         try:
             _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
@@ -107,13 +136,23 @@ def gradcheck(
             ) from None
     if check_second_order:
         try:
-            gradcheck(_first_derivative(f, arrays), arrays, eps, atol, rtol)
+            kept = [a if _checked(a) else Tensor(a) for a in arrays]  # constants stay so
+            gradcheck(_first_derivative(f, arrays), kept, eps, atol, rtol)
         except GradcheckError as e:
             raise GradcheckError(
                 "second-order check (the gradient of Σᵢ⟨∂(v·f)/∂xᵢ, rᵢ⟩ for fixed random v, rᵢ: "
                 f"the first derivatives are right, their own derivatives are not): {e}"
             ) from None
     return True
+
+
+def _check_settings(name: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
+    """A step of 0 (or NaN) would divide by zero, a negative tolerance fail every entry:
+    either would blame a correct backward."""
+    if not eps > 0:
+        raise ValueError(f"{name}: eps must be a positive step, e.g. 1e-6; got {eps}")
+    if not (atol >= 0 and rtol >= 0):
+        raise ValueError(f"{name}: atol and rtol must be 0 or more; got {atol} and {rtol}")
 
 
 def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
@@ -154,15 +193,15 @@ def _first_derivative(f, arrays) -> Callable:
     Σᵢ ⟨∂(v·f)/∂xᵢ, rᵢ⟩ with fixed random v and rᵢ."""
     rng = np.random.default_rng(0)
     v = rng.standard_normal(_output(f, arrays).shape)
-    rs = [rng.standard_normal(a.shape) for a in arrays]
+    rs = [rng.standard_normal(a.shape) for a in arrays if _checked(a)]
 
     def h(*xs):
         with enable_grad():  # h needs a graph even when evaluated for finite differences
-            xs = [x if x.requires_grad else Tensor(x.data, requires_grad=True) for x in xs]
+            xs = [x if x.requires_grad else _leaf(x.data) for x in xs]
             out = (f(*xs) * v).sum()
             if not out.requires_grad:  # f does not depend on its inputs: no derivatives
                 return Tensor(np.zeros(()))
-            grads = _engine.grad(out, xs, create_graph=True)
+            grads = _engine.grad(out, [x for x in xs if x.requires_grad], create_graph=True)
             return sum((g * r).sum() for g, r in zip(grads, rs))
 
     return h
@@ -171,7 +210,7 @@ def _first_derivative(f, arrays) -> Callable:
 def _localize(f, arrays, eps, atol, rtol) -> str:
     from ._localize import check_graph
 
-    out = f(*[Tensor(a, requires_grad=True) for a in arrays])
+    out = f(*[_leaf(a) for a in arrays])
     try:
         check_graph(out, eps, atol, rtol)
     except GradcheckError as e:

@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from ._gradcheck import GradcheckError
+from ._gradcheck import GradcheckError, _check_settings
 from ._quiet import silenced
 from ._tensor import Tensor
 
@@ -25,6 +25,7 @@ def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
     not explain's step numbers, which count backward from the output) and the input.
     Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64.
     """
+    _check_settings("check_graph", eps, atol, rtol)
     rng = np.random.default_rng(0)
     nodes = _forward_order(output)
     for position, node in enumerate(nodes, 1):
@@ -59,30 +60,42 @@ def _check_node(node, where: str, rng, eps: float, atol: float, rtol: float) -> 
         raise RuntimeError("check_graph: the graph was released by backward; call it before")
     arrays = [_float64(t.data) for t in node.inputs]
     with silenced():  # as in a real pass: IEEE results (log 0 = −inf), no RuntimeWarning
-        out = _run_forward(node, arrays)
+        out = _run_forward(node, arrays, np.float64)
         v = rng.standard_normal(np.shape(out))
         analytic = _vjp(node, arrays, v)
+        coarse = _coarse_step(_run_forward(node, arrays, None).dtype)
     for i, t in enumerate(node.inputs):
         if not node.needs_grad[i] or t.dtype.kind != "f":
             continue
         with silenced():
-            numeric = _numeric_vjp(node, arrays, i, v, eps)
+            numeric = _numeric_vjp(node, arrays, i, v, eps, coarse)
         if not np.all(np.isfinite(numeric)):
             raise GradcheckError(_undefined(where, i, numeric, eps))
         got = np.zeros_like(numeric) if analytic[i] is None else np.asarray(analytic[i])
-        err = np.abs(got - numeric)
-        if np.shape(got) != numeric.shape or not np.all(err <= atol + rtol * np.abs(numeric)):
-            raise GradcheckError(_message(where, i, got, numeric))
+        if np.shape(got) != numeric.shape:  # before subtracting: it may not broadcast
+            raise GradcheckError(_message(where, i, got, numeric, None))
+        bad = ~(np.abs(got - numeric) <= atol + rtol * np.abs(numeric))  # NaN fails
+        if bad.any():
+            raise GradcheckError(_message(where, i, got, numeric, bad))
 
 
 def _float64(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float64) if a.dtype.kind == "f" else a
 
 
-def _run_forward(node, arrays):
+def _run_forward(node, arrays, dtype):
     twin = copy.copy(node)  # the recorded node keeps its own saved values
     twin.saved = ()
-    return np.asarray(twin.forward(*[a.copy() for a in arrays]), dtype=np.float64)
+    return np.asarray(twin.forward(*[a.copy() for a in arrays]), dtype=dtype)
+
+
+def _coarse_step(dtype: np.dtype) -> float:
+    """0, or for a node whose forward gives a lower precision than float64 from float64
+    inputs (a cast to float32), the relative step its rounding needs (the cube root of its
+    machine epsilon: with eps = 1e-6, float32 rounding would swamp the difference)."""
+    if dtype.kind != "f" or dtype.itemsize >= 8:
+        return 0.0
+    return float(np.finfo(dtype).eps) ** (1 / 3)
 
 
 def _vjp(node, arrays, v):
@@ -94,17 +107,19 @@ def _vjp(node, arrays, v):
     return grads if isinstance(grads, tuple) else (grads,)
 
 
-def _numeric_vjp(node, arrays, i: int, v, eps: float) -> np.ndarray:
+def _numeric_vjp(node, arrays, i: int, v, eps: float, coarse: float) -> np.ndarray:
     x = arrays[i].copy()
     grad = np.zeros_like(x)
     for j in range(x.size):
+        h = max(eps, coarse * max(1.0, abs(float(x.flat[j]))))
         parts = []
-        for step in (eps, -eps):
+        for step in (h, -h):
             shifted = x.copy()
             shifted.flat[j] += step
             probe = [*arrays[:i], shifted, *arrays[i + 1 :]]
-            parts.append(float(np.sum(v * _run_forward(node, probe))))
-        grad.flat[j] = (parts[0] - parts[1]) / (2 * eps)
+            parts.append(_run_forward(node, probe, np.float64))
+        # difference first: outputs that did not move add exactly 0, not their rounding
+        grad.flat[j] = float(np.sum(v * (parts[0] - parts[1]))) / (2 * h)
     return grad
 
 
@@ -112,20 +127,20 @@ def _undefined(where: str, i: int, numeric, eps: float) -> str:
     k = int(np.argmin(np.isfinite(numeric)))
     index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
     return (
-        f"check_graph: {where}, input {i}, index {index}: the finite "
+        f"check_graph: {where}, input {i + 1} (counting from 1), index {index}: the finite "
         f"difference is {numeric.flat[k]} (a step of ±{eps:g} leaves the function's domain or "
         "overflows), so this node cannot be checked here; use a smaller eps or another point"
     )
 
 
-def _message(where: str, i: int, got, numeric) -> str:
+def _message(where: str, i: int, got, numeric, bad) -> str:
     """The numbers compared are vector–Jacobian products with a random upstream gradient
     v, not the local gradient itself: backward(v) against finite differences of
     ⟨v, forward⟩."""
     if np.shape(got) != numeric.shape:
         detail = f"backward returned shape {np.shape(got)} for an input of shape {numeric.shape}"
     else:
-        k = int(np.argmax(np.abs(got - numeric)))
+        k = int(np.flatnonzero(bad)[0])  # the first entry out of tolerance
         index = tuple(int(n) for n in np.unravel_index(k, numeric.shape))
         detail = (
             f"at index {index}, its product with a random upstream gradient v differs: "

@@ -5,7 +5,8 @@ While strict mode is on (``cr.set_strict(True)`` or ``with cr.strict(): ...``), 
 
 - runs a backward that adds to a ``.grad`` an earlier backward left behind (gradients
   accumulate across backward calls; clear them between steps with ``zero_grad()``);
-- reads ``.grad`` of a leaf that no backward has reached yet (it is None);
+- reads ``.grad`` of a leaf (or a ``retain_grad()``-ed non-leaf) that no backward has
+  reached yet (it is None);
 - reads ``.grad`` of a leaf that does not require gradients (it is always None);
 - reads ``.grad`` of a non-leaf that was not ``retain_grad()``-ed (it is always None).
 
@@ -62,9 +63,11 @@ def grad_read(t) -> None:
     frame, level = user_frame()  # level 1: here, 2: the getter, 3: whoever reads .grad
     if level != 3 or frame is None:  # chainrule itself reads it, and expects None
         return
-    if t._node is not None:
-        if not t._retain:
-            _warn(_NON_LEAF.format(t=describe(t), op=t._node.name), level)
+    if t._node is not None and not t._retain:
+        _warn(_NON_LEAF.format(t=describe(t), op=t._node.name), level)
+    elif t._node is not None:  # retained: None until a backward reaches it
+        if t._grad is None:
+            _warn(_NO_BACKWARD.format(t=describe(t)), level)
     elif t._grad is None:
         text = _NO_BACKWARD if t._requires_grad else _NOT_REQUIRED
         _warn(text.format(t=describe(t)), level)
