@@ -53,6 +53,12 @@ def test_torch_is_measured_or_reported_missing(results):
         assert any("PyTorch is not installed" in n for n in step["notes"])
 
 
+def test_memory_covers_the_step_and_the_digits_epoch(results):
+    memory = results["benchmarks"]["memory"]
+    assert len(memory["rows"]) == 2
+    assert all(memory[case]["numpy"] > 0 for case in ("mlp_step", "digits_epoch"))
+
+
 def test_saved_activations_are_released_by_backward(results):
     release = results["benchmarks"]["memory"]["release"]
     assert release["default"]["saved_arrays"] > 0
