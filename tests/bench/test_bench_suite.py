@@ -45,6 +45,20 @@ def test_contenders_do_the_same_work(results):
         assert r["loss_agreement"] < 1e-4  # same weights, same batches: the same losses
 
 
+def test_a_contender_doing_other_work_is_refused(monkeypatch):
+    from benchmarks import mlp, training_step
+
+    numpy_step = mlp.numpy_step
+
+    def without_the_last_row(p):  # trains on one sample fewer per batch
+        step = numpy_step(p)
+        return lambda x, labels: step(x[:-1], labels[:-1])
+
+    monkeypatch.setattr(mlp, "numpy_step", without_the_last_row)
+    with pytest.raises(RuntimeError, match="losses differ"):
+        training_step.measure(4, quick=True)
+
+
 def test_torch_is_measured_or_reported_missing(results):
     step = results["benchmarks"]["training_step"]
     measured = ["torch" in r["median_ms"] for r in step["results"]]
