@@ -73,6 +73,8 @@ def blas_threads() -> int:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if os.environ.get(var, "").isdigit():
             return int(os.environ[var])
+    if hasattr(os, "sched_getaffinity"):  # OpenBLAS counts the CPUs this process may use
+        return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
