@@ -29,6 +29,14 @@ def test_every_benchmark_ran(results):
     assert results["machine"]["blas_threads"] >= 1
 
 
+def test_the_json_says_how_and_where_it_was_made(results):
+    assert results["command"].startswith("python -m benchmarks --quick --json ")
+    machine = results["machine"]
+    assert {"cpu", "logical_cpus", "blas_threads", "blas", "python", "numpy", "torch"} <= set(
+        machine
+    )
+
+
 @pytest.mark.parametrize("name", list(run.BENCHMARKS))
 def test_each_table_is_well_formed(results, name):
     table = results["benchmarks"][name]
