@@ -73,6 +73,8 @@ def blas_threads() -> int:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if os.environ.get(var, "").isdigit():
             return int(os.environ[var])
+    if hasattr(os, "sched_getaffinity"):  # OpenBLAS counts the CPUs this process may use
+        return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
 
 
@@ -95,6 +97,7 @@ def machine() -> dict:
         "blas_threads": blas_threads(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "blas": _blas(),
         "torch": _version("torch"),  # not imported here: it would load 10⁵ objects for the GC
         "platform": platform.platform(terse=True),
     }
@@ -116,6 +119,16 @@ def matmul_peak(quick: bool = False) -> float:
                 np.matmul(a, b, out=out)
             best = max(best, 2 * n**3 * reps / (time.perf_counter() - start) / 1e9)
     return best
+
+
+def _blas() -> str | None:
+    """NumPy's BLAS as its build describes it, e.g. "OpenBLAS 0.3.31 ... DYNAMIC_ARCH ..."."""
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    except (TypeError, KeyError):  # an older NumPy, or a build that does not say
+        return None
+    about = blas.get("openblas configuration") or f"{blas.get('name')} {blas.get('version')}"
+    return " ".join(about.split())
 
 
 def _version(package: str) -> str | None:

@@ -18,11 +18,12 @@ from chainrule._run import Config, build_model, load_splits
 TARGET_ACCURACY = 0.97  # the default run's promise: at least 97% test accuracy
 
 
-def setup(epochs: int | None = None):
-    """(config, splits, model, loader) exactly as ``chainrule train`` makes them."""
+def setup(epochs: int | None = None, splits=None):
+    """(config, splits, model, loader) exactly as ``chainrule train`` makes them; ``splits``
+    (from `load_splits`) reuses data already loaded."""
     cfg = Config() if epochs is None else Config(epochs=epochs)
     cfg.validate()
-    splits = load_splits(cfg)
+    splits = load_splits(cfg) if splits is None else splits
     _random.manual_seed(cfg.seed)
     model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
     loader = cr.data.DataLoader(
@@ -69,13 +70,17 @@ class _EpochClock:
 
 
 # ----- hand-written NumPy, for memory --------------------------------------------------------
-def numpy_epoch(model, loader, lr: float, state: dict | None = None) -> dict:
-    """One epoch of the same training by hand: forward, softmax cross-entropy, backward,
-    Adam (β = 0.9, 0.999, ε = 1e-8) on copies of ``model``'s weights. Returns the state."""
-    if state is None:
-        params = [a for pair in weights(model) for a in pair]
-        state = {"params": params, "m": [np.zeros_like(a) for a in params], "t": 0}
-        state["v"] = [np.zeros_like(a) for a in params]
+def numpy_state(model) -> dict:
+    """What the hand-written training keeps: copies of ``model``'s weights, Adam's moments."""
+    params = [a for pair in weights(model) for a in pair]
+    state = {"params": params, "m": [np.zeros_like(a) for a in params], "t": 0}
+    state["v"] = [np.zeros_like(a) for a in params]
+    return state
+
+
+def numpy_epoch(loader, lr: float, state: dict) -> None:
+    """One epoch of the same training by hand, on a `numpy_state`: forward, softmax
+    cross-entropy, backward, Adam (β = 0.9, 0.999, ε = 1e-8)."""
     w1, b1, w2, b2 = state["params"]
     for x, y in loader:
         x = x.astype(np.float32, copy=False)
@@ -92,7 +97,6 @@ def numpy_epoch(model, loader, lr: float, state: dict | None = None) -> dict:
         dh = z @ w2.T
         dh *= h > 0
         _adam(state, [x.T @ dh, dh.sum(axis=0), h.T @ z, z.sum(axis=0)], lr)
-    return state
 
 
 def _adam(state: dict, grads: list[np.ndarray], lr: float) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 
 from . import anomaly, end_to_end, engine_overhead, kernels, memory, training_step
@@ -40,7 +42,8 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     about = machine()
     print(describe(about), flush=True)
-    results = {"machine": about, "quick": args.quick, "benchmarks": {}}
+    command = shlex.join(["python", "-m", "benchmarks", *(sys.argv[1:] if argv is None else argv)])
+    results = {"command": command, "machine": about, "quick": args.quick, "benchmarks": {}}
     for name in args.only or BENCHMARKS:
         start = time.perf_counter()
         result = BENCHMARKS[name](args.quick)
@@ -64,5 +67,5 @@ def describe(about: dict) -> str:
     return (
         f"{about['cpu']}, {about['logical_cpus']} logical CPUs, BLAS threads "
         f"{about['blas_threads']}; Python {about['python']}, NumPy {about['numpy']}, "
-        f"PyTorch {torch}; {about['platform']}"
+        f"PyTorch {torch}; {about['platform']}; BLAS: {about['blas'] or 'unknown'}"
     )

@@ -12,6 +12,7 @@ from . import mlp
 from ._common import TORCH_MISSING, import_torch, interleaved, matmul_peak, medians, paired_ratio
 
 ROUNDS, PAUSE = 40, 0.2
+AGREEMENT = 1e-4  # largest relative loss difference accepted (float32 sums differ ~1e-7)
 PAUSED = (
     f", each block after a {PAUSE} s pause and an untimed step (so that no library's "
     "spinning threads slow the next)"
@@ -54,6 +55,8 @@ def run(quick: bool = False) -> dict:
     notes = [
         f"float32 matmul peak of this machine: {peak:.0f} GFLOP/s (best of square products)",
         "GFLOP/s counts the matrix products only (forward, dW, dX)",
+        "the contenders' losses over their first 3 steps from the same weights agree to "
+        f"{max(r['loss_agreement'] for r in results):.1g} (relative)",
         f"times: medians of {2 if quick else ROUNDS} rounds of blocks of steps, chainrule, "
         f"NumPy and PyTorch in turn{'' if quick else PAUSED}; ratios: medians of the "
         "per-round ratios",
@@ -74,7 +77,12 @@ def measure(batch: int, torch=None, quick: bool = False) -> dict:
     """Median ms per step of each contender at one batch size, timed interleaved."""
     p = mlp.problem(batch)
     agree = mlp.agreement(p, torch)
-    block = 2 if quick else max(4, 4096 // batch)  # ~30-50 ms per block here
+    if not agree <= AGREEMENT:  # then they would not be timing the same work
+        raise RuntimeError(
+            f"training_step, batch {batch}: the contenders' losses differ by {agree:.3g} "
+            f"(relative) over their first steps, more than {AGREEMENT:g}"
+        )
+    block = 2 if quick else max(4, 4096 // batch)  # 4,096 rows: ~35-150 ms per block here
     rounds, warmup, pause = (2, 2, 0.0) if quick else (ROUNDS, 20, PAUSE)
     samples = interleaved(mlp.contenders(p, torch), rounds, block, warmup, pause)
     ms = {k: v * 1e3 for k, v in medians(samples).items()}

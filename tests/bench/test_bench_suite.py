@@ -29,6 +29,14 @@ def test_every_benchmark_ran(results):
     assert results["machine"]["blas_threads"] >= 1
 
 
+def test_the_json_says_how_and_where_it_was_made(results):
+    assert results["command"].startswith("python -m benchmarks --quick --json ")
+    machine = results["machine"]
+    assert {"cpu", "logical_cpus", "blas_threads", "blas", "python", "numpy", "torch"} <= set(
+        machine
+    )
+
+
 @pytest.mark.parametrize("name", list(run.BENCHMARKS))
 def test_each_table_is_well_formed(results, name):
     table = results["benchmarks"][name]
@@ -45,12 +53,32 @@ def test_contenders_do_the_same_work(results):
         assert r["loss_agreement"] < 1e-4  # same weights, same batches: the same losses
 
 
+def test_a_contender_doing_other_work_is_refused(monkeypatch):
+    from benchmarks import mlp, training_step
+
+    numpy_step = mlp.numpy_step
+
+    def without_the_last_row(p):  # trains on one sample fewer per batch
+        step = numpy_step(p)
+        return lambda x, labels: step(x[:-1], labels[:-1])
+
+    monkeypatch.setattr(mlp, "numpy_step", without_the_last_row)
+    with pytest.raises(RuntimeError, match="losses differ"):
+        training_step.measure(4, quick=True)
+
+
 def test_torch_is_measured_or_reported_missing(results):
     step = results["benchmarks"]["training_step"]
     measured = ["torch" in r["median_ms"] for r in step["results"]]
     if not all(measured):
         assert not any(measured)
         assert any("PyTorch is not installed" in n for n in step["notes"])
+
+
+def test_memory_covers_the_step_and_the_digits_epoch(results):
+    memory = results["benchmarks"]["memory"]
+    assert len(memory["rows"]) == 2
+    assert all(memory[case]["numpy"] > 0 for case in ("mlp_step", "digits_epoch"))
 
 
 def test_saved_activations_are_released_by_backward(results):
