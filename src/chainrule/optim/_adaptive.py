@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ._optimizer import Optimizer, add_scaled, decayed_grad
+from ._optimizer import Optimizer, add_scaled
 
 
 class AdaGrad(Optimizer):
@@ -32,7 +32,7 @@ class AdaGrad(Optimizer):
         super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
 
     def _update(self, w, g, state, group) -> None:
-        d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        d = self._decayed(w, g, group)
         h, tmp = state["sum_sq"], self._scratch(w, 1)
         np.multiply(d, d, out=tmp)
         h += tmp
@@ -78,7 +78,7 @@ class RMSProp(Optimizer):
         return self._state_keys if group["momentum"] else ("square_avg",)
 
     def _update(self, w, g, state, group) -> None:
-        d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        d = self._decayed(w, g, group)
         v, u = state["square_avg"], self._scratch(w, 1)
         v *= group["alpha"]
         np.multiply(d, d, out=u)
@@ -130,7 +130,7 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
     def _update(self, w, g, state, group) -> None:
-        d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        d = self._decayed(w, g, group)
         self._adam(w, d, state, group)
 
     def _adam(self, w, d, state, group) -> None:

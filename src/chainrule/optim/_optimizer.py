@@ -125,6 +125,13 @@ class Optimizer:
         else:  # a strided parameter or gradient (rare): one temporary
             w += x * a
 
+    def _decayed(self, w: np.ndarray, g: np.ndarray, group: dict) -> np.ndarray:
+        """The gradient with the group's L2 penalty added (`decayed_grad`), in work array 0;
+        ``g`` itself, and no work array, when the group has no weight decay."""
+        if group["weight_decay"] == 0:
+            return g
+        return decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+
     def _scratch(self, w: np.ndarray, slot) -> np.ndarray:
         """A reusable work array shaped like ``w``, so that steps stop allocating once warm.
 

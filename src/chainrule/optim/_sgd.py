@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._optimizer import Optimizer, add_scaled, decayed_grad
+from ._optimizer import Optimizer, add_scaled
 
 
 class SGD(Optimizer):
@@ -69,9 +69,7 @@ class SGD(Optimizer):
         return ()  # the momentum buffer starts as the first gradient, so it is made then
 
     def _update(self, w, g, state, group) -> None:
-        d = g
-        if group["weight_decay"] != 0:
-            d = decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
+        d = self._decayed(w, g, group)
         if group["momentum"] != 0:
             d = self._momentum(w, d, state, group)
         self._add_scaled(w, -group["lr"], d)
