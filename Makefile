@@ -25,8 +25,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-bench-torch: $(STAMP)
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+bench-torch: $(STAMP)  # the CPU build, from PyTorch's CPU wheel index (PyPI's Linux wheel brings CUDA)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
