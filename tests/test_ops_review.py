@@ -476,3 +476,18 @@ def test_the_hand_worked_dtype_results_agree_with_pytorch():
         np.testing.assert_allclose(yt.detach().numpy(), expected_y, rtol=1e-6, err_msg=name)
         yt.sum().backward()
         np.testing.assert_allclose(xt.grad.numpy(), expected_grad, rtol=1e-6, err_msg=name)
+
+
+def test_leaky_relu_of_an_integer_tensor_keeps_its_slope():
+    # the slope was cast to the integer dtype, 0.01 -> 0: a plain relu
+    y = cr.tensor([-2, 3], dtype="int64").leaky_relu()
+    np.testing.assert_allclose(y.data, [-0.02, 3.0], rtol=1e-15)  # -2·0.01, 3·1
+
+
+@pytest.mark.parametrize(
+    ("call", "op"),
+    [(lambda y: y.sum(axis=1.5), "Sum"), (lambda y: y.softmax(axis=[0, 1]), "Softmax")],
+)
+def test_a_bad_argument_type_names_the_op_and_the_shapes(call, op):
+    with pytest.raises(TypeError, match=rf"^{op} on shapes \(3,\): "):
+        call(cr.tensor([1.0, 2.0, 3.0]))

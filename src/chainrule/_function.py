@@ -41,6 +41,7 @@ from ._quiet import quietly
 from ._tensor import Tensor, _from_op
 
 _PLAIN_ERRORS = (ValueError, IndexError, np.exceptions.AxisError)
+_NAMED_ERRORS = (*_PLAIN_ERRORS, TypeError)  # a bad argument to one of chainrule's own ops
 _ONE_OUTPUT = (
     "{name}.forward returned a {kind}; forward must return one array (a Function has one "
     "output: write one Function per output, or concatenate them into one array)"
@@ -121,9 +122,9 @@ class Function:
                 out = quietly(self.forward, arrays)
             else:
                 out = self.forward(*arrays)
-        except _PLAIN_ERRORS as e:
-            if type(e) not in _PLAIN_ERRORS:  # a user's own exception type: leave it alone
-                raise
+        except _NAMED_ERRORS as e:
+            if type(e) not in _PLAIN_ERRORS and not (trusted and type(e) is TypeError):
+                raise  # a user's own exception type, or a TypeError from a user's forward
             shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
             raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result

@@ -166,7 +166,9 @@ class LeakyReLU(Elementwise):
         self.slope = negative_slope
 
     def forward(self, x):
-        local = np.where(x > 0, 1.0, self.slope).astype(x.dtype, copy=False)
+        local = np.where(x > 0, 1.0, self.slope)  # float64; an integer x keeps it (as exp)
+        if x.dtype.kind == "f":
+            local = local.astype(x.dtype, copy=False)
         self.saved = (local,)
         return x * local
 
