@@ -524,3 +524,11 @@ def test_decimals_must_be_a_small_non_negative_integer(decimals):
     x = cr.tensor(2.0, requires_grad=True)
     with pytest.raises(ValueError, match="decimals must be an integer from 0 to 17"):
         explain(x * 3.0, decimals=decimals)
+
+
+def test_an_empty_matrix_shows_its_shape():
+    x = cr.tensor(np.zeros((0, 3)), dtype="float64", requires_grad=True, name="x")
+    table = explain((x * 2.0).sum()).table()
+    assert "∂L/∂x = [] (shape (0, 3))" in table  # [] alone would not say (0, 3)
+    ko = explain((x * 2.0).sum(), lang="ko").table()
+    assert "[] (형상 (0, 3))" in ko

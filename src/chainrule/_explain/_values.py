@@ -114,6 +114,8 @@ def value(a, lang: str, decimals: int | None = None, limit: int = MAX_ELEMENTS) 
         a = a.astype(np.int8)
     if a.size > limit:
         return summary(a, lang)
+    if a.size == 0 and a.ndim > 1:  # [] alone would hide the shape, as (0, 3)
+        return f"[] ({label(lang, 'shape')} {shape(a.shape)})"
     if a.dtype.kind in "iu":  # on one line, as floats are: [[1, 2], [3, 4]]
         return str(a.tolist())
     return array(a, decimals if decimals is not None else decimals_for(a.dtype))
