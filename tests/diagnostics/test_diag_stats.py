@@ -34,6 +34,15 @@ def test_dead_share_counts_units_never_positive():
     assert diag.dead_share(y) == pytest.approx(2 / 4)  # columns 0 and 3
 
 
+def test_nan_outputs_are_neither_saturated_nor_dead():
+    # saturation over the 4 numbers only (0.999 and 0.001 saturated), as mean and std skip NaN
+    y = np.array([0.5, np.nan, 0.999, 0.001, np.nan, 0.6])
+    assert diag.saturated_share("sigmoid", y) == pytest.approx(2 / 4)
+    # column 0 is all NaN (broken, not dead), column 1 never positive (dead), column 2 alive
+    units = np.array([[np.nan, 0.0, 1.0], [np.nan, -1.0, 0.0]])
+    assert diag.dead_share(units) == pytest.approx(1 / 3)
+
+
 def test_activation_stats_match_numpy():
     rng = np.random.default_rng(0)
     y = sigmoid(rng.normal(0, 3, size=(50, 20)))

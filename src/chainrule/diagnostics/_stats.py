@@ -53,16 +53,19 @@ def saturated_share(kind: str, y: np.ndarray) -> float | None:
         return None
     local, peak = _LOCAL_GRADIENT[kind]
     y = np.asarray(y, dtype=np.float64)
+    y = y[~np.isnan(y)]  # NaN is neither saturated nor not: left out, as from mean and std
     return float(np.mean(local(y) < SATURATION * peak)) if y.size else 0.0
 
 
 def dead_share(y: np.ndarray) -> float:
-    """Share of units (columns of ``y``, shape (N, units...)) never positive over the batch."""
+    """Share of units (columns of ``y``, shape (N, units...)) never positive over the batch;
+    a unit whose outputs are all NaN is broken, not dead, and is not counted as dead."""
     y = np.asarray(y)
     if y.size == 0:
         return 0.0
     units = y.reshape(len(y), -1)  # (N, units): every non-batch axis is a unit
-    return float(np.mean(~np.any(units > 0, axis=0)))
+    dead = ~np.any(units > 0, axis=0) & ~np.all(np.isnan(units), axis=0)
+    return float(np.mean(dead))
 
 
 def histogram_range(kind: str, y: np.ndarray) -> tuple[float, float]:
