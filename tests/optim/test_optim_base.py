@@ -261,8 +261,11 @@ def test_works_on_model_parameters_from_backward():
     opt = optim.Adam([w], lr=0.1)
     opt.zero_grad()
     (w @ x).sum().backward()
+    g = np.tile(np.arange(6.0).reshape(3, 2).sum(axis=1), (2, 1))  # ∂Σ(w·x)/∂w_ij = Σ_k x_jk
+    np.testing.assert_array_equal(w.grad, g)
     opt.step()
-    assert np.all(w.data < 1)
+    # Adam's first step: m̂ = g and v̂ = g², so w moves by lr·g / (|g| + eps)
+    np.testing.assert_allclose(w.data, 1.0 - 0.1 * g / (np.abs(g) + 1e-8), rtol=0, atol=1e-15)
 
 
 # ----- dtype and memory ------------------------------------------------------------------------
