@@ -112,9 +112,15 @@ def test_loading_casts_to_the_parameter_dtype_and_copies():
     w32 = cr.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     opt32 = optim.Adam([w32])
     opt32.load_state_dict(sd)
-    assert opt32.state[0]["exp_avg"].dtype == np.float32
+    # one Adam step with g = 1: m = (1 − 0.9)·1 and v = (1 − 0.999)·1²
+    for name, value in (("exp_avg", 0.1), ("exp_avg_sq", 0.001)):
+        assert opt32.state[0][name].dtype == np.float32
+        np.testing.assert_array_equal(opt32.state[0][name], np.full(3, value, np.float32))
+    assert opt32.state[0]["step"] == 1
     opt.load_state_dict(sd)
     assert opt.state[0]["exp_avg"] is not sd["state"][0]["exp_avg"]
+    sd["state"][0]["exp_avg"][:] = 7.0  # the loaded state is a copy: it does not follow
+    np.testing.assert_allclose(opt.state[0]["exp_avg"], np.full(3, 0.1), rtol=1e-15)
 
 
 def test_load_restores_hyper_parameters():
