@@ -67,6 +67,8 @@ def test_skips_missing_gradients_and_keeps_dtype():
     c = cr.tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
     c.grad = np.array([0.0, 0.0], dtype=np.float32)
     assert optim.clip_grad_norm_([a, b, c], max_norm=5.0) == pytest.approx(10.0)
+    np.testing.assert_allclose(a.grad, np.array([6.0, 8.0]) * 5.0 / (10.0 + 1e-6), rtol=1e-15)
+    np.testing.assert_array_equal(c.grad, [0.0, 0.0])
     assert b.grad is None
     assert c.grad.dtype == np.float32
     assert optim.clip_grad_norm_([b], max_norm=1.0) == 0.0
