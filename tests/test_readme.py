@@ -15,6 +15,7 @@ README = ROOT / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CORE_FOLDERS = sorted(p.parent for p in (ROOT / "src" / "chainrule").glob("*/README.md"))
+PACKAGES = sorted(p.parent for p in (ROOT / "src" / "chainrule").glob("*/__init__.py"))
 
 
 def _doc_blocks(path: Path) -> list[tuple[str, str]]:
@@ -46,6 +47,12 @@ def test_readme_example_runs(code, tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.strip()  # each example prints its results
 
 
+def test_the_docs_have_examples_that_show_their_output():
+    # the parametrised test below would collect nothing if the blocks were not found
+    assert len(DOC_BLOCKS) >= 5
+    assert sum(bool(shown) for _, _, shown in DOC_BLOCKS) >= 3
+
+
 @pytest.mark.parametrize(
     ("path", "code", "shown"),
     DOC_BLOCKS,
@@ -70,6 +77,11 @@ def test_every_command_in_the_docs_parses(path, line):
         _cli._parser().parse_args(args)
     except SystemExit:
         pytest.fail(f"{path.name}: {line!r} is refused by the command line")
+
+
+def test_every_package_folder_has_a_readme():
+    assert len(PACKAGES) >= 7
+    assert [f.name for f in CORE_FOLDERS] == [p.name for p in PACKAGES]
 
 
 @pytest.mark.parametrize("folder", CORE_FOLDERS, ids=[f.name for f in CORE_FOLDERS])
