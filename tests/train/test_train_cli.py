@@ -125,7 +125,7 @@ def test_config_json_records_the_run(run3):
     assert config["optimizer"] == "adam"
     assert config["seed"] == 0
     assert config["batch_size"] == 32
-    assert config["lr"] > 0
+    assert config["lr"] == 0.01  # Adam's default learning rate, as the docs give it
 
 
 def test_history_csv_has_a_header_and_one_row_per_epoch(run3):
