@@ -183,6 +183,10 @@ def test_an_input_a_backward_sent_no_gradient_is_no_branch_of_a_sum():
     walk = trace.transcript(of="y")
     assert "TimesConstant" not in walk
     assert "[5, 4]" not in walk
+    # the one path that carries y a gradient, and the sum it gives: ∂L/∂y = 2
+    paths = [line.strip() for line in walk.splitlines() if line.strip().startswith("path ")]
+    assert paths == ["path 1: y → Mul (#3) → mul1 (2) → Add (#2) → add1 (2) → Sum (#1) → L ()"]
+    assert walk.splitlines()[-1].strip() == "∂L/∂y = [2, 2]"
 
 
 def test_a_walk_shows_no_gradient_where_a_backward_sent_none():
