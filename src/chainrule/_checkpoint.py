@@ -353,7 +353,7 @@ def _decode(obj, tensors: dict):
         if set(obj) == {"__array__"}:
             key = obj["__array__"]
             if key not in tensors:
-                raise KeyError(f"missing tensor {key!r}")
+                raise ValueError(f"missing tensor {key!r}")  # (a KeyError would quote it)
             return tensors[key]
         if set(obj) == {"__items__"}:
             return {_key(k): _decode(v, tensors) for k, v in obj["__items__"]}

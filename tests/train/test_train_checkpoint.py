@@ -395,7 +395,7 @@ def test_optimizer_metadata_pointing_at_a_missing_tensor(tmp_path):
     other = _model(seed=11)
     before = _snapshot(other)
     with pytest.raises(
-        CheckpointError, match=r"malformed metadata: .*missing tensor 'optimizer/99'"
+        CheckpointError, match=r"malformed metadata: missing tensor 'optimizer/99'$"
     ):
         cr.load(path, other, cr.optim.Adam(other.parameters(), lr=0.1))
     _assert_state_equal(other.state_dict(), before)
