@@ -35,6 +35,13 @@ def _hidden(text: str) -> list[int]:
         ) from None
 
 
+def _name(text: str) -> str:
+    """An optimizer or activation name as the run stores it: ``SGD`` and ``Adam`` (as
+    PyTorch spells the classes) or ``leaky-relu`` are read as sgd, adam, leaky_relu, the
+    way --dataset reads ``Iris``."""
+    return text.strip().lower().replace("-", "_")
+
+
 def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     # config flags default to None, so an explicit flag can be told from a default one
     t.add_argument(
@@ -42,11 +49,21 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
         help="digits (default), iris, wine, breast_cancer, diabetes (regression), or mnist and "
         "fashion_mnist from --data-dir",
     )
-    t.add_argument("--hidden", type=_hidden, help="hidden sizes, e.g. 100,100 (default 100)")
-    t.add_argument("--activation", help="relu (default), sigmoid, tanh, leaky_relu")
-    t.add_argument("--init", help="he (default), xavier, normal or a standard deviation")
     t.add_argument(
-        "--optimizer", help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw"
+        "--hidden",
+        type=_hidden,
+        help="hidden sizes, e.g. 100,100 (default 100; '' for none, a linear model)",
+    )
+    t.add_argument("--activation", type=_name, help="relu (default), sigmoid, tanh, leaky_relu")
+    t.add_argument(
+        "--init",
+        type=lambda text: text.strip().lower(),
+        help="he (default), xavier, normal or a standard deviation",
+    )
+    t.add_argument(
+        "--optimizer",
+        type=_name,
+        help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw",
     )
     t.add_argument("--lr", type=float, help="learning rate (default: per optimizer)")
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
@@ -82,6 +99,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {_joined(message)} (see {self.prog} --help)\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        # every parser here takes the rest of the line, so a flag left over is unknown to
+        # the command it follows: say so there (`chainrule explain: ... --help` names the
+        # flags it does take), not in the top-level parser, which knows no command's flags
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -333,8 +359,19 @@ def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = 
     cfg = _read_config(run_dir)
     cfg.dataset, cfg.data_dir = dataset or cfg.dataset, data_dir or cfg.data_dir
     splits = load_splits(cfg)
-    model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
+    sizes = splits.train[0].shape[1], splits.n_out
+    expected = _checkpoint_shapes(run_dir) if dataset is not None else sizes
+    if sizes != expected:  # another data set: say so, not which weight failed to load
+        raise ValueError(
+            f"--dataset {dataset} has {_sizes(*sizes)}, but the model in {run_dir} takes "
+            f"{_sizes(*expected)}; evaluate it on a data set with the same features"
+        )
+    model = build_model(cfg, *sizes)
     return cfg, splits, model, _load_checkpoint(run_dir, model)
+
+
+def _sizes(n_in: int, n_out: int) -> str:
+    return f"{n_in} features and {n_out} output{'' if n_out == 1 else 's'}"
 
 
 def _load_checkpoint(run_dir: Path, model) -> dict:

@@ -22,7 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init.add_argument("--bins", type=int, default=30, help="histogram bins (default 30)")
     _common(init)
     opt = sub.add_parser("optimizers", help="optimizer paths on a surface; losses on digits")
-    opt.add_argument("--function", default="x2/20+y2", choices=list(FUNCTIONS))
+    opt.add_argument(
+        "--function",
+        default="x2/20+y2",
+        choices=list(FUNCTIONS),
+        help="the surface the optimizers walk on (default x2/20+y2, f = x²/20 + y²)",
+    )
     opt.add_argument("--steps", type=int, default=30, help="steps on the surface (default 30)")
     opt.add_argument("--epochs", type=int, default=20, help="epochs on digits (default 20)")
     _common(opt)

@@ -1,0 +1,89 @@
+"""The command line as a newcomer types it: names spelt as PyTorch spells its classes, a
+flag given to the wrong command, a run evaluated on another data set."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chainrule import _cli
+
+
+def _main(argv):
+    try:
+        return _cli.main([str(a) for a in argv])
+    except SystemExit as e:
+        return e.code
+
+
+def _error_line(capsys, argv, code) -> str:
+    capsys.readouterr()
+    assert _main(argv) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err.strip()
+
+
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "iris"
+    argv = ["train", "--dataset", "iris", "--epochs", 1, "--hidden", 4, "--out", out]
+    assert _main([*argv, "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("flags", "stored"),
+    [
+        (["--optimizer", "SGD"], {"optimizer": "sgd"}),
+        (["--optimizer", "Adam", "--activation", "Leaky-ReLU"], {"activation": "leaky_relu"}),
+        (["--init", "He"], {"init": "he"}),
+        (["--init", "1E-2"], {"init": "1e-2"}),
+    ],
+)
+def test_train_reads_names_in_any_case(tmp_path, capsys, flags, stored):
+    out = tmp_path / "run"
+    argv = ["train", "--dataset", "iris", "--epochs", 1, "--hidden", 4, "--out", out, *flags]
+    assert _main([*argv, "--no-progress"]) == 0, capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert {k: config[k] for k in stored} == stored
+
+
+def test_resume_with_the_same_optimizer_spelt_otherwise_is_no_change(iris_run, capsys):
+    # the run uses adam; "Adam" names the same optimizer, so resuming is not refused
+    argv = ["train", "--resume", iris_run, "--epochs", 2, "--optimizer", "Adam"]
+    assert _main([*argv, "--no-progress"]) == 0, capsys.readouterr().err
+
+
+def test_an_unknown_optimizer_is_still_refused(tmp_path, capsys):
+    err = _error_line(capsys, ["train", "--optimizer", "Adamax", "--out", tmp_path / "r"], 1)
+    assert "unknown optimizer 'adamax'" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["explain", "--example", "add-mul", "--latex"], "chainrule explain"),
+        (["experiment", "init", "--bogus"], "chainrule experiment init"),
+        (["train", "--bogus"], "chainrule train"),
+    ],
+)
+def test_an_unknown_flag_is_reported_by_the_command_it_follows(capsys, argv, command):
+    err = _error_line(capsys, argv, 2)
+    assert err.startswith(f"{command}: error: unrecognized arguments: {argv[-1]}"), err
+    assert err.endswith(f"(see {command} --help)"), err
+
+
+def test_evaluate_on_a_data_set_of_other_features_says_so(iris_run, capsys):
+    err = _error_line(capsys, ["evaluate", iris_run, "--dataset", "wine"], 1)
+    assert "--dataset wine has 13 features and 3 outputs" in err, err
+    assert "takes 4 features and 3 outputs" in err, err
+    assert "load_state_dict" not in err
+
+
+def test_evaluate_on_its_own_data_set_named_again(iris_run, capsys):
+    capsys.readouterr()
+    assert _main(["evaluate", iris_run, "--dataset", "iris"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"test_loss", "test_accuracy"}
