@@ -41,6 +41,7 @@ def iris_run(tmp_path_factory):
         (["--optimizer", "Adam", "--activation", "Leaky-ReLU"], {"activation": "leaky_relu"}),
         (["--init", "He"], {"init": "he"}),
         (["--init", "1E-2"], {"init": "1e-2"}),
+        (["--dataset", " Iris"], {"dataset": "iris"}),  # stored as the name it is known by
     ],
 )
 def test_train_reads_names_in_any_case(tmp_path, capsys, flags, stored):
@@ -87,3 +88,10 @@ def test_evaluate_on_its_own_data_set_named_again(iris_run, capsys):
     capsys.readouterr()
     assert _main(["evaluate", iris_run, "--dataset", "iris"]) == 0
     assert set(json.loads(capsys.readouterr().out)) == {"test_loss", "test_accuracy"}
+
+
+def test_resume_of_a_run_that_stored_its_data_set_spelt_otherwise_is_no_change(iris_run, capsys):
+    # a run made before names were stored normalised holds "Iris": the same data set
+    config = json.loads((iris_run / "config.json").read_text())
+    assert _cli._same("dataset", "Iris", config["dataset"])
+    assert not _cli._same("dataset", "Iris", "wine")

@@ -46,6 +46,7 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     # config flags default to None, so an explicit flag can be told from a default one
     t.add_argument(
         "--dataset",
+        type=_name,
         help="digits (default), iris, wine, breast_cancer, diabetes (regression), or mnist and "
         "fashion_mnist from --data-dir",
     )
@@ -119,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_train_arguments(t)
     e = sub.add_parser("evaluate", help="test loss and accuracy of a finished run")
     e.add_argument("run_dir", help="a run directory written by chainrule train")
-    e.add_argument("--dataset", default=None, help="another data set with the same features")
+    e.add_argument(
+        "--dataset", type=_name, default=None, help="another data set with the same features"
+    )
     e.add_argument("--data-dir", default=None, help="where the MNIST-format files are now")
     pr = sub.add_parser("predict", help="class (or regression) predictions for a .npy or .csv")
     pr.add_argument("run_dir", help="a run directory written by chainrule train")
@@ -337,6 +340,8 @@ def _check_matches_checkpoint(out: Path, cfg) -> None:
 def _same(key: str, saved, given) -> bool:
     if key == "data_dir" and saved is not None and given is not None:
         return Path(saved).resolve() == Path(given).resolve()  # a run may store a relative path
+    if key == "dataset" and isinstance(saved, str) and isinstance(given, str):
+        return _name(saved) == _name(given)  # an older run may store "Iris"
     return saved == given
 
 
