@@ -95,3 +95,25 @@ def test_resume_of_a_run_that_stored_its_data_set_spelt_otherwise_is_no_change(i
     config = json.loads((iris_run / "config.json").read_text())
     assert _cli._same("dataset", "Iris", config["dataset"])
     assert not _cli._same("dataset", "Iris", "wine")
+
+
+def test_a_resumed_run_says_where_it_continues(tmp_path, capsys):
+    out = tmp_path / "iris"
+    base = ["train", "--dataset", "iris", "--hidden", 4, "--no-progress"]
+    assert _main([*base, "--epochs", 2, "--out", out]) == 0
+    capsys.readouterr()
+    assert _main(["train", "--resume", out, "--epochs", 3, "--no-progress"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"chainrule train: resuming {out} at epoch 3 of 3"
+    assert _main(["train", "--resume", out, "--epochs", 3, "--no-progress"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"chainrule train: {out} has trained all 3 epochs; nothing to resume"
+
+
+def test_a_regression_run_says_its_loss_is_a_mean_squared_error(tmp_path, capsys):
+    out = tmp_path / "diabetes"
+    argv = ["train", "--dataset", "diabetes", "--epochs", 1, "--out", out, "--no-progress"]
+    assert _main(argv) == 0
+    line = capsys.readouterr().out.strip()
+    loss = json.loads((out / "metrics.json").read_text())["test_loss"]
+    assert line.startswith(f"test loss (mean squared error) {loss:.4f} after 1 epochs")

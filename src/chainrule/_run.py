@@ -203,6 +203,7 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
             )
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
+        log(_resuming(out, position, len(history.epoch), cfg.epochs))
     out.mkdir(parents=True, exist_ok=True)
     config_json = json.dumps(asdict(cfg), indent=2).encode()
     if resume:  # with the next checkpoint: until then config.json matches the last one
@@ -275,6 +276,17 @@ def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict, floa
     return history, position, float(seconds)
 
 
+def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
+    """Where a resumed run continues, on one line before the run's summary (on stdout: a
+    failing run's stderr stays one line)."""
+    if done >= epochs:
+        return f"chainrule train: {out} has trained all {epochs} epochs; nothing to resume"
+    where = f"epoch {position['epoch'] + 1}"
+    if position["batch"]:
+        where += f" after batch {position['batch']}"
+    return f"chainrule train: resuming {out} at {where} of {epochs}"
+
+
 def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:
     test = evaluate(model, loss_fn, splits.test)
     metrics = {
@@ -293,8 +305,9 @@ def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds
 def summary_line(metrics: dict, out: Path) -> str:
     acc = metrics.get("test_accuracy")
     acc_text = f"test accuracy {acc:.2%}, " if acc is not None else ""
+    loss = "test loss" if acc is not None else "test loss (mean squared error)"
     return (
-        f"{acc_text}test loss {metrics['test_loss']:.4f} after {metrics['epochs']} epochs "
+        f"{acc_text}{loss} {metrics['test_loss']:.4f} after {metrics['epochs']} epochs "
         f"in {metrics['seconds']:.1f} s; run saved in {out}"
     )
 
