@@ -4,6 +4,9 @@
   with and without ``axis`` and ``keepdims``;
 * ``maximum(a, a)`` and ``minimum(a, a)`` give ½ of the upstream gradient to each input;
 * every optimizer writes its update rule as maths in its docstring;
+* on a terminal, `fit` leaves one progress bar per epoch showing the epoch's running loss
+  (an epoch of the digits takes less than tqdm's refresh interval: a bar cleared at its
+  end never showed the loss);
 * ``chainrule train`` with no flags but ``--out`` trains the documented default network
   and reaches 97% test accuracy in well under a minute.
 
@@ -12,7 +15,10 @@ Expected values are worked by hand in the comments.
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import sys
 
 import numpy as np
 import pytest
@@ -104,6 +110,30 @@ def test_each_optimizer_writes_its_update_rule_as_maths_in_its_docstring(name):
     rule = [line for line in doc.splitlines() if "W ←" in line]
     assert rule, f"{name}'s docstring has no update of W written as W ← …"
     assert "η" in doc, f"{name}'s docstring does not name the learning rate η"
+
+
+# ----- fit's progress bar on a terminal -----------------------------------------------------------
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_each_epoch_leaves_a_bar_with_its_running_loss(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    history = cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), 3, batch_size=8)
+    shown = terminal.getvalue()
+    for epoch in (1, 2, 3):
+        assert f"epoch {epoch}/3: 100%" in shown
+    # the loss each finished bar shows is the epoch's mean loss of the history
+    losses = [float(v) for v in re.findall(r"loss=([0-9.]+)", shown)]
+    np.testing.assert_allclose(losses, history.history["loss"], rtol=0, atol=5e-5)
 
 
 # ----- the default training run ------------------------------------------------------------------

@@ -247,7 +247,8 @@ def fit(
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
     > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
-    tqdm bar with the running loss; None shows it only when stderr is a terminal.
+    tqdm bar per epoch with the running loss, left on screen with the epoch's loss (Keras
+    prints a line per epoch); None shows it only when stderr is a terminal.
     ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` continues
     one exactly: a `TrainState.resume_point()` (mid-epoch too), or the training state
     `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
@@ -498,6 +499,6 @@ def _progress_bar(loader, show: bool, desc: str):
     # again when iterated, and each iter() of a shuffling loader draws an order, so a bar
     # given the loader would change the run (and a resume without a bar would differ)
     batches = iter(loader)
-    return tqdm(
-        batches, total=len(loader), desc=desc, leave=False, unit="batch", dynamic_ncols=True
-    )
+    # left on screen (leave=True): an epoch of the digits is shorter than tqdm's refresh
+    # interval, and a bar cleared at its end would never have shown the loss
+    return tqdm(batches, total=len(loader), desc=desc, leave=True, unit="batch", dynamic_ncols=True)
