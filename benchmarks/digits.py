@@ -64,6 +64,7 @@ class _EpochClock:
             "seconds": self.ends[-1],
             "test_accuracy": test_accuracy,
             "epochs": len(self.ends),
+            "val_accuracy": list(val_accuracy),
             "first_epoch_at_target": None if first is None else first + 1,
             "seconds_to_target": None if first is None else self.ends[first],
         }

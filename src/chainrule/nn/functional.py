@@ -1,5 +1,6 @@
-"""`chainrule.nn.functional`: the layers and losses as plain functions of tensors, and `norm`
-(Euclidean; its gradient at 0 is 0, not NaN).
+"""`chainrule.nn.functional`: the layers and losses as plain functions of tensors, `norm`
+(Euclidean; its gradient at 0 is 0, not NaN) and `logsumexp` (−inf with gradient 0 over a
+slice of all −inf, not NaN).
 
 import chainrule.nn.functional as F
 loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
@@ -7,6 +8,7 @@ loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
 
 from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..ops._reduce import norm
+from ..ops._softmax import logsumexp
 from ._layers import dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 
@@ -17,6 +19,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsumexp",
     "mse_loss",
     "norm",
     "relu",

@@ -2,7 +2,9 @@
 
 A slice of all −inf has no probability mass: softmax 0 and log_softmax −inf, not 0/0 = NaN
 (its gradients follow from the same formulas: 0, and the upstream gradient unchanged). A
-slice holding +inf or NaN is NaN throughout. No RuntimeWarning either way.
+slice holding +inf or NaN is NaN throughout. No RuntimeWarning either way. logsumexp over
+a slice of all −inf is −inf with gradient 0 (its gradient is softmax); over a slice holding
++inf it is +inf (gradient NaN, as softmax there).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import exp
+from ._common import exp, is_tensor
+from ._reduce import _axes, _Reduce
 
 
 def shifted(x: np.ndarray, axis: int) -> np.ndarray:
@@ -32,6 +35,12 @@ def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     return z - np.log(np.maximum(total, 1))  # all −inf: −inf − log 1, not −inf − (−inf)
 
 
+def softmax_array(x: np.ndarray, axis) -> np.ndarray:
+    """softmax of an array: 0 throughout a slice of all −inf, NaN where it holds +inf or NaN."""
+    e = np.exp(shifted(x, axis))
+    return e / np.maximum(e.sum(axis=axis, keepdims=True), 1)  # all −inf: 0 / 1
+
+
 class Softmax(Function):
     """softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so dX = y ⊙ (dY − Σ dY ⊙ y)."""
 
@@ -43,8 +52,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(shifted(x, self.axis))
-        out = e / np.maximum(e.sum(axis=self.axis, keepdims=True), 1)  # all −inf: 0 / 1
+        out = softmax_array(x, self.axis)
         self.saved = (out,)
         return out
 
@@ -73,6 +81,31 @@ class LogSoftmax(Function):
         return (grad_out - exp(y) * grad_out.sum(axis=self.axis, keepdims=True),)
 
 
+class LogSumExp(_Reduce):
+    """logsumexp: ∂(log Σⱼ exp xⱼ)/∂xᵢ = softmax(x)ᵢ; a slice of all −inf gives −inf and 0."""
+
+    __slots__ = ()
+    derivative = "dX = softmax(x) · dY"
+    quiet = True  # log 0 = −inf for a slice of all −inf (or an empty one)
+
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        self.saved = (x,)
+        if x.size == 0:  # a sum of nothing is 0: log 0 = −inf, as NumPy's formula gives
+            out = np.log(np.exp(x).sum(axis=self.axes, keepdims=True))
+        else:
+            m = x.max(axis=self.axes, keepdims=True)
+            lo = np.maximum(m, np.finfo(x.dtype).min) if x.dtype.kind == "f" else m
+            out = np.log(np.exp(x - lo).sum(axis=self.axes, keepdims=True)) + lo
+            out = np.where(m == np.inf, m, out)  # +inf in a slice: +inf, not ∞ − ∞ = NaN
+        return out if self.keepdims else np.squeeze(out, axis=self.axes)
+
+    def backward(self, grad_out):
+        (x,) = self.saved  # softmax from x itself, so that all −inf gives 0, not exp(NaN)
+        p = Softmax(self.axes)(x) if is_tensor(x) else softmax_array(x, self.axes)
+        return (self._upstream_kept(grad_out, x.shape) * p,)
+
+
 def softmax(x, axis: int = -1):
     """exp(x) / Σ exp(x) along ``axis``."""
     return Softmax(axis)(x)
@@ -81,3 +114,10 @@ def softmax(x, axis: int = -1):
 def log_softmax(x, axis: int = -1):
     """x − log Σ exp(x) along ``axis`` (via log-sum-exp, finite for large logits)."""
     return LogSoftmax(axis)(x)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False):
+    """log Σ exp(x) over ``axis`` (all axes when None), shifted by the maximum so that it is
+    finite for large logits; −inf (gradient 0) over a slice of all −inf, +inf where a slice
+    holds +inf."""
+    return LogSumExp(axis, keepdims)(x)
