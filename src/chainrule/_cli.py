@@ -203,7 +203,7 @@ def _joined(text: str) -> str:
 
 
 def _train(args) -> int:
-    from ._config import Config, dataset_key
+    from ._config import Config
     from ._run import train
 
     names = {f.name for f in fields(Config)}
@@ -219,7 +219,7 @@ def _train(args) -> int:
         out = _checked_out(Path(args.out), args.force)
         train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
         return 0
-    out, made = _new_run_dir(Path("runs"), dataset_key(cfg.dataset))  # " Digits" -> digits
+    out, made = _new_run_dir(Path("runs"), cfg.dataset)  # the parser normalised its name
     try:
         train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
     except BaseException:

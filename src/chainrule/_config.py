@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import data, nn, optim
 from ._files import read_regular
+from .data._registry import dataset_key
 
 OPTIMIZERS = {
     "sgd": optim.SGD,
@@ -177,7 +178,3 @@ def _shown(value) -> str:
     """A value as config.json spells it, cut short."""
     text = json.dumps(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def dataset_key(name: str) -> str:
-    return name.strip().lower().replace("-", "_")  # as data.load_dataset reads it

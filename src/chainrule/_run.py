@@ -20,7 +20,7 @@ import numpy as np
 from . import _random, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
-from ._training import History, evaluate, fit
+from ._training import History, evaluate, fit, trained
 
 CHECKPOINT, SPLIT_SEED = "model.safetensors", 0
 IMAGES = ("digits", "mnist", "fashion_mnist")
@@ -193,13 +193,11 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
     history, position, seconds = History(), None, 0.0
     if resume:
         history, position, seconds = _resume(out, model, opt, cfg.batch_size)
-        done, batches = len(history.epoch), position["batch"]
-        begun = done + 1 if batches else done  # stopped in an epoch: its batches are trained
-        if cfg.epochs < begun:  # before anything in the run is rewritten
-            part = f" and {batches} batches of epoch {done + 1}" if batches else ""
+        least, words = trained(position)
+        if cfg.epochs < least:  # before anything in the run is rewritten
             raise ValueError(
-                f"{out} has already trained {done} epochs{part}; --epochs is the total, so "
-                f"it must be at least {begun} (got {cfg.epochs})"
+                f"{out} has already trained {words}; --epochs is the total, so it must be at "
+                f"least {least} (got {cfg.epochs})"
             )
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr

@@ -378,16 +378,23 @@ def _from_checkpoint(saved: dict, history: History | None, epochs: int):
     return point, history
 
 
+def trained(point: dict) -> tuple[int, str]:
+    """What a resume point has trained: the least total of epochs that holds it (an epoch
+    stopped after some of its batches counts) and, in words, "2 epochs and 9 batches of
+    epoch 3"."""
+    epoch, batch = point["epoch"], point["batch"]
+    part = f" and {batch} batches of epoch {epoch + 1}" if batch else ""
+    return (epoch + 1 if batch else epoch), f"{epoch} epochs{part}"
+
+
 def _check_total(point: dict, epochs: int) -> None:
     """``epochs`` (the total) must reach past what the resumed run has already trained:
     else fit would return a model trained further than its history says."""
-    epoch, batch, mid = point["epoch"], point["batch"], point["meter"] is not None
-    least = epoch + 1 if mid else epoch
+    least, words = trained(point)
     if epochs < least:
-        part = f" and {batch} batches of epoch {epoch + 1}" if mid else ""
         raise ValueError(
-            f"fit: resume_from has already trained {epoch} epochs{part}; epochs is the "
-            f"total, so it must be at least {least} (got {epochs})"
+            f"fit: resume_from has already trained {words}; epochs is the total, so it must "
+            f"be at least {least} (got {epochs})"
         )
 
 
@@ -450,10 +457,9 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
 def predict(model, x, batch_size: int = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
     the model's modes are restored afterwards."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"predict: batch_size must be an int, got {batch_size!r}")
-    if batch_size <= 0:
-        raise ValueError(f"predict: batch_size must be positive, got {batch_size}")
+    from .data._loader import check_batch_size
+
+    check_batch_size("predict", batch_size)
     x, dtype = np.asarray(x), input_dtype(model)
     if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count
         return np.zeros((0,))

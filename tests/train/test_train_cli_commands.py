@@ -14,17 +14,11 @@ import time
 
 import numpy as np
 import pytest
+from _cli_run import main as _main
 
 import chainrule as cr
 from chainrule import _cli
 from chainrule._checkpoint import atomic_write
-
-
-def _main(argv):
-    try:
-        return _cli.main([str(a) for a in argv])
-    except SystemExit as e:
-        return e.code
 
 
 def _seed_network_numpy():

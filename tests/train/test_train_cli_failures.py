@@ -13,26 +13,11 @@ import sys
 
 import numpy as np
 import pytest
+from _cli_run import error_line as _error_line
+from _cli_run import main as _main
 
 import chainrule as cr
 from chainrule import _cli
-
-
-def _main(argv):
-    try:
-        return _cli.main([str(a) for a in argv])
-    except SystemExit as e:
-        return e.code
-
-
-def _error_line(capsys, argv, code=1) -> str:
-    """The single stderr line of a failing ``chainrule argv``."""
-    capsys.readouterr()
-    assert _main(argv) == code
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert len(err.splitlines()) == 1, err
-    return err.strip()
 
 
 @pytest.fixture(scope="module")

@@ -42,10 +42,7 @@ class DataLoader:
         seed: int | None = None,
         drop_last: bool = False,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        check_batch_size("DataLoader", batch_size)
         self.dataset = _as_dataset(dataset)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -109,6 +106,14 @@ class DataLoader:
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
         )
+
+
+def check_batch_size(owner: str, batch_size) -> None:
+    """A positive int (a NumPy integer too), or an error naming ``owner``."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"{owner}: batch_size must be an int, got {batch_size!r}")
+    if batch_size <= 0:
+        raise ValueError(f"{owner}: batch_size must be positive, got {batch_size}")
 
 
 def _pair(batch: Any) -> Any:

@@ -30,12 +30,17 @@ DATASETS: Mapping[str, Callable[..., DataBundle]] = MappingProxyType(
 """Name → loader. The bundled sets take no arguments; the MNIST ones need ``root``."""
 
 
+def dataset_key(name) -> str:
+    """The key of DATASETS a name means: case, surrounding spaces and ``-`` ignored."""
+    return str(name).strip().lower().replace("-", "_")
+
+
 def load_dataset(name: str, **kwargs: Any) -> DataBundle:
     """Load a dataset by name (``"digits"``, ``"fashion-mnist"``, …; case and ``-`` ignored).
 
     Keyword arguments go to the loader, e.g. ``load_dataset("mnist", root="data")``.
     """
-    key = str(name).strip().lower().replace("-", "_")
+    key = dataset_key(name)
     if key not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     return DATASETS[key](**kwargs)

@@ -6,24 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from _cli_run import error_line as _error_line
+from _cli_run import main as _main
 
 from chainrule import _cli
-
-
-def _main(argv):
-    try:
-        return _cli.main([str(a) for a in argv])
-    except SystemExit as e:
-        return e.code
-
-
-def _error_line(capsys, argv, code) -> str:
-    capsys.readouterr()
-    assert _main(argv) == code
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert len(err.splitlines()) == 1, err
-    return err.strip()
 
 
 @pytest.fixture(scope="module")
