@@ -13,6 +13,7 @@ from .._dtypes import get_default_dtype
 from .._function import Function
 from .._random import default_generator
 from .._tensor import Tensor
+from ..ops._common import float_operands
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -63,8 +64,11 @@ def _rows(a):
 
 
 def linear(x, weight, bias=None) -> Tensor:
-    """x @ weight + bias as one node; weight has shape (in, out)."""
-    return Affine()(x, weight) if bias is None else Affine()(x, weight, bias)
+    """x @ weight + bias as one node; weight has shape (in, out). An integer or bool ``x``
+    takes the weight's float dtype."""
+    if bias is None:
+        return Affine()(*float_operands((x, weight)))
+    return Affine()(*float_operands((x, weight, bias)))
 
 
 def dropout(

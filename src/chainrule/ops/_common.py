@@ -77,13 +77,42 @@ def pair(x, y) -> tuple:
     a list or tuple of numbers with a float tensor becomes an array of the tensor's dtype."""
     if isinstance(x, Tensor):  # the common cases first: tensor op tensor, tensor op number
         if isinstance(y, Tensor):
-            return x, y
+            return (x, y) if x.data.dtype is y.data.dtype else float_operands((x, y))
         table = _NUMBERS.get(x.data.dtype) if type(y) is float or type(y) is int else None
         if table is not None:  # a float tensor
             c = table.get(y)
             return x, c if c is not None else _number(y, table, x.data.dtype)
         return x, _operand(y, x)
     return _operand(x, y), _operand(y, x)
+
+
+def float_operands(operands) -> tuple:
+    """Operands of an op computed in floating point: an integer or bool Tensor or array among
+    floating ones takes their dtype, as in PyTorch (float32 with int64 stays float32, where
+    NumPy would compute in float64). Other operands are returned as they are."""
+    kinds = [_dtype(a) for a in operands]
+    floats = [d for d in kinds if d is not None and d.kind == "f"]
+    if not floats or len(floats) == len(operands):
+        return tuple(operands)
+    dtype = np.result_type(*floats)
+    return tuple(
+        _as_float(a, dtype) if d is not None and d.kind in "biu" else a
+        for a, d in zip(operands, kinds)
+    )
+
+
+def _dtype(a) -> np.dtype | None:
+    if isinstance(a, Tensor):
+        return a.data.dtype
+    return a.dtype if isinstance(a, np.ndarray) else None
+
+
+def _as_float(a, dtype: np.dtype):
+    """An integer or bool operand as ``dtype``: a Tensor keeps its name (it has no gradient
+    to carry: only floating tensors require one)."""
+    if isinstance(a, Tensor):
+        return Tensor(a.data.astype(dtype), name=a.name)
+    return a.astype(dtype)
 
 
 def _operand(a, other):

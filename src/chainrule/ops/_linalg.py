@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._function import Function
-from ._common import swap_last, unbroadcast
+from ._common import float_operands, swap_last, unbroadcast
 
 
 class MatMul(Function):
@@ -46,5 +46,6 @@ def _fit(grad, promoted: tuple[int, ...], shape: tuple[int, ...]):
 
 
 def matmul(x, y):
-    """Matrix product ``x @ y`` (vectors, matrices and stacks of matrices)."""
-    return MatMul()(x, y)
+    """Matrix product ``x @ y`` (vectors, matrices and stacks of matrices); an integer
+    operand with a floating one takes its dtype."""
+    return MatMul()(*float_operands((x, y)))

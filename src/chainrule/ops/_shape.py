@@ -8,7 +8,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ._common import is_tensor, unbroadcast
+from ._common import float_operands, is_tensor, unbroadcast
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
@@ -201,12 +201,14 @@ def _index_part(p):
 
 
 def concatenate(tensors, axis: int | None = 0):
-    """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does."""
+    """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does.
+    Integer tensors joined with floating ones take their dtype."""
     if axis is None:
-        return Concatenate(0)(*[reshape(t, -1) for t in tensors])
-    return Concatenate(axis)(*tensors)
+        tensors = [reshape(t, -1) for t in tensors]
+    return Concatenate(0 if axis is None else axis)(*float_operands(tensors))
 
 
 def stack(tensors, axis: int = 0):
-    """Join same-shaped tensors along a new axis."""
-    return Stack(axis)(*tensors)
+    """Join same-shaped tensors along a new axis; integer tensors joined with floating ones
+    take their dtype."""
+    return Stack(axis)(*float_operands(tensors))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import is_floating
-from ._common import constant, is_tensor
+from ._common import constant, float_operands, is_tensor
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import _BITS, Elementwise, Selection, Unbounded
@@ -278,12 +278,12 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi] (either bound may be None); the bounds are constants."""
-    return Clip(_bound(lo, "lo"), _bound(hi, "hi"))(x)
+    return Clip(_bound(lo, "lo", x), _bound(hi, "hi", x))(x)
 
 
-def _bound(b, name: str):
+def _bound(b, name: str, x):
     """A bound of clip as NumPy takes it; a number (a 0-d Tensor's, a NumPy scalar) as a
-    Python number, which keeps x's dtype."""
+    Python number, which keeps x's dtype, as does an array of integers."""
     if is_tensor(b):
         if b.requires_grad:
             raise TypeError(
@@ -293,6 +293,8 @@ def _bound(b, name: str):
         b = b.data
     if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
         return b.item()
+    if isinstance(b, np.ndarray) and is_tensor(x):
+        return float_operands((x, b))[1]
     return b
 
 
