@@ -306,13 +306,19 @@ def fit(
 
 def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
     """on_epoch_end of every callback; what one adds to ``logs`` reaches the history before
-    the next is called (so a checkpoint saved after a schedule records its rate)."""
-    for cb in callbacks:
+    the next is called. Callbacks that save the training (``saves_training = True``, as
+    `ModelCheckpoint`) come after the others, wherever they are in the list, so that a
+    checkpoint holds what the others did (a schedule's next rate and its logged ``lr``)."""
+    for cb in sorted(callbacks, key=_saves_training):  # stable: the list's order otherwise
         method = getattr(cb, "on_epoch_end", None)
         if method is not None:
             method(state, logs)
             state.history.update_last(logs)
     state.history.fill()
+
+
+def _saves_training(callback) -> bool:
+    return getattr(callback, "saves_training", False) is True
 
 
 def _batching(loader) -> str:

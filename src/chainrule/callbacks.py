@@ -110,8 +110,12 @@ class ModelCheckpoint(Callback):
         cr.fit(model, loss_fn, optimizer, data, epochs, resume_from=state)
 
     ``extra_state`` (a callable given the `TrainState`, returning a dict) adds training
-    state (a schedule's position, say).
+    state (a schedule's position, say). ``fit`` calls its ``on_epoch_end`` after the other
+    callbacks' (``saves_training``), so the checkpoint includes what they did at the end of
+    the epoch, such as a schedule's step.
     """
+
+    saves_training = True
 
     def __init__(
         self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None
@@ -184,9 +188,13 @@ class LearningRateScheduler(Callback):
 
     def on_train_begin(self, state) -> None:
         """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
-        schedule that has counted fewer epochs than are done is moved on to that count."""
-        if isinstance(self.scheduler, LRScheduler):
+        schedule that has counted fewer epochs than are done is moved on to that count, and
+        the optimizer gets the schedule's rate for the next epoch (whatever rate a
+        checkpoint saved before the schedule stepped)."""
+        if isinstance(self.scheduler, LRScheduler) and state.epochs_done:
             self.scheduler.last_epoch = max(self.scheduler.last_epoch, state.epochs_done)
+            for group, lr in zip(state.optimizer.param_groups, self.scheduler.get_last_lr()):
+                group["lr"] = lr
 
     def on_epoch_end(self, state, logs: dict) -> None:
         logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with

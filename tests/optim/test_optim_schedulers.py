@@ -148,3 +148,51 @@ def test_a_group_added_after_the_schedule_is_an_error():
     opt.add_param_group({"params": [cr.tensor(np.zeros(1), requires_grad=True)]})
     with pytest.raises(ValueError, match="3 parameter groups, the schedule was made for 2"):
         sched.step()
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_a_schedule_made_after_loading_the_optimizer_starts_from_the_first_rate(name):
+    # the optimizer's state_dict carries each group's η₀ as "initial_lr" (PyTorch's key):
+    # a schedule made again on a restored optimizer, moved on to epoch e, gives the rate
+    # of the closed form from η₀, not from the rate the saved optimizer had decayed to
+    make, formula = SCHEDULES[name]
+    opt = optimizer()
+    sched = make(opt)
+    for _ in range(4):
+        sched.step()
+    saved = opt.state_dict()
+    assert [g["initial_lr"] for g in saved["param_groups"]] == [0.1, 0.02]
+    restored = optimizer(lrs=(0.7, 0.7))
+    restored.load_state_dict(saved)
+    again = make(restored)
+    assert again.base_lrs == [0.1, 0.02]
+    again.last_epoch = 4
+    again.step()
+    for group, lr0 in zip(restored.param_groups, (0.1, 0.02)):
+        assert group["lr"] == pytest.approx(formula(lr0, 5), rel=1e-12)
+
+
+def test_an_optimizer_state_without_initial_lr_still_loads():
+    saved = optimizer().state_dict()  # no schedule was ever made
+    assert all("initial_lr" not in g for g in saved["param_groups"])
+    opt = optimizer(lrs=(0.5, 0.5))
+    opt.load_state_dict(saved)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.02]
+
+
+def test_a_negative_initial_lr_is_refused_by_name():
+    opt = optimizer()
+    optim.ExponentialLR(opt, gamma=0.5)
+    saved = opt.state_dict()
+    saved["param_groups"][1]["initial_lr"] = -1.0
+    with pytest.raises(ValueError, match="initial_lr"):
+        optimizer().load_state_dict(saved)
+
+
+def test_loading_a_schedule_state_sets_the_groups_initial_lr():
+    sched = optim.StepLR(optimizer(), step_size=3, gamma=0.5)
+    sched.step()
+    opt = optimizer(lrs=(0.3, 0.3))
+    other = optim.StepLR(opt, step_size=3, gamma=0.5)
+    other.load_state_dict(sched.state_dict())
+    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.02]

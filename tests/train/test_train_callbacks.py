@@ -444,3 +444,65 @@ def test_the_scheduled_rate_is_recorded_in_the_history():
     # the rate each epoch trained with (Keras's learning_rate), then halved for the next
     np.testing.assert_allclose(history.history["lr"], [0.1, 0.05, 0.025], rtol=1e-12)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.0125, rel=1e-12)
+
+
+def _schedule_run(path, epochs, *, checkpoint_first, schedule_after_load, resume=False):
+    """``epochs`` epochs of SGD with StepLR(1, 0.5) and a checkpoint after every epoch;
+    ``resume``: continue from ``path``, the schedule made before or after loading it."""
+    model, opt, data = _setup()
+    state, schedule = None, None
+    if not (resume and schedule_after_load):
+        schedule = cr.optim.StepLR(opt, step_size=1, gamma=0.5)
+    if resume:
+        state = cr.load(path, model, opt)
+    if schedule is None:
+        schedule = cr.optim.StepLR(opt, step_size=1, gamma=0.5)
+    log, rate = LrLog(), LearningRateScheduler(schedule)
+    checkpoint = ModelCheckpoint(path, monitor="loss")
+    callbacks = [log, checkpoint, rate] if checkpoint_first else [log, rate, checkpoint]
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        data,
+        epochs,
+        callbacks=callbacks,
+        batch_size=8,
+        seed=0,
+        progress=False,
+        resume_from=state,
+    )
+    return log.lrs, history, model.state_dict()
+
+
+@pytest.mark.parametrize("schedule_after_load", [False, True], ids=["made before", "made after"])
+@pytest.mark.parametrize("checkpoint_first", [False, True], ids=["schedule first", "ckpt first"])
+def test_a_resumed_schedule_gives_the_uninterrupted_rates(
+    tmp_path, checkpoint_first, schedule_after_load
+):
+    # The rates of StepLR(step_size=1, gamma=0.5) from 0.1 are 0.1·0.5ᵉ in epoch e, whether
+    # the schedule is made before or after the checkpoint is loaded (η₀ travels with the
+    # optimizer's state as "initial_lr") and wherever the checkpoint is in the list.
+    how = dict(checkpoint_first=checkpoint_first, schedule_after_load=schedule_after_load)
+    lrs, full, weights = _schedule_run(tmp_path / "a.safetensors", 4, **how)
+    np.testing.assert_allclose(lrs, [0.1, 0.05, 0.025, 0.0125], rtol=1e-12)
+    path = tmp_path / "b.safetensors"
+    _schedule_run(path, 2, **how)
+    lrs, resumed, resumed_weights = _schedule_run(path, 4, **how, resume=True)
+    np.testing.assert_allclose(lrs, [0.025, 0.0125], rtol=1e-12)
+    np.testing.assert_allclose(resumed.history["lr"], [0.1, 0.05, 0.025, 0.0125], rtol=1e-12)
+    assert resumed.history == full.history
+    for name in weights:
+        np.testing.assert_array_equal(resumed_weights[name], weights[name])
+
+
+def test_the_checkpoint_holds_the_rate_of_the_next_epoch(tmp_path):
+    # the checkpoint runs after the schedule even when listed first: it saves the stepped
+    # rate and the epoch's logged lr
+    path = tmp_path / "c.safetensors"
+    _schedule_run(path, 2, checkpoint_first=True, schedule_after_load=False)
+    model, opt, _ = _setup()
+    state = cr.load(path, model, opt)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.025, rel=1e-12)
+    assert opt.param_groups[0]["initial_lr"] == pytest.approx(0.1, rel=1e-12)
+    assert state["history"]["history"]["lr"] == pytest.approx([0.1, 0.05], rel=1e-12)

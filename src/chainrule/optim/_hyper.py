@@ -56,6 +56,7 @@ def _flag(name: str, value) -> bool:
 
 RULES = {
     "lr": _non_negative,
+    "initial_lr": _non_negative,  # a schedule's η₀, kept in the group as PyTorch does
     "eps": _non_negative,
     "weight_decay": _non_negative,
     "momentum": _unit_open,

@@ -3,7 +3,9 @@
 Call ``optimizer.step()`` for every batch and ``scheduler.step()`` once per epoch. The
 learning rate after e calls is a function of e and the group's initial rate η₀ alone, so a
 resumed schedule gives exactly the same rates; a rate the user sets by hand is overwritten
-at the next ``scheduler.step()``.
+at the next ``scheduler.step()``. η₀ is kept in each parameter group as ``"initial_lr"``, as
+in PyTorch: the first schedule made on an optimizer sets it, and it is saved and loaded with
+the optimizer's state, so a schedule made after loading a checkpoint starts from η₀ too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        # η₀ is kept in each group as "initial_lr" (PyTorch's key): it travels with the
+        # optimizer's state_dict, so a schedule made again after loading a checkpoint starts
+        # from the first rate, not from the rate the checkpoint had decayed to
+        groups = optimizer.param_groups
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in groups]
         self.last_epoch = 0
 
     def step(self) -> None:
@@ -70,6 +76,8 @@ class LRScheduler:
         last_epoch = _count("last_epoch", state_dict["last_epoch"], 0)
         self._set(**{name: state_dict[name] for name in self._settings})
         self.last_epoch, self.base_lrs = last_epoch, base_lrs
+        for group, base in zip(self.optimizer.param_groups, base_lrs):
+            group["initial_lr"] = base
 
     def _set(self, **settings) -> None:
         """Validate all ``settings``, then assign them (all or nothing)."""

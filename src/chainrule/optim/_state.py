@@ -54,7 +54,7 @@ def _group_hyper(optimizer, g: int, theirs) -> dict:
         raise ValueError(f"load_state_dict: parameter group {g} is not a dict")
     names = set(theirs) - {"params"}
     expected = set(optimizer.defaults)
-    if names != expected:
+    if names - {"initial_lr"} != expected:  # initial_lr: a schedule's, where one was made
         raise ValueError(
             f"load_state_dict: group {g} has hyper-parameters {sorted(names)}, but "
             f"{type(optimizer).__name__} has {sorted(expected)} (a state_dict of another "
