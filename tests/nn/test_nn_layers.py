@@ -192,13 +192,55 @@ def test_batchnorm_float32_and_errors():
     bn = nn.BatchNorm1d(3)
     assert bn(np.ones((4, 3), np.float32)).dtype == np.float32
     assert bn.running_mean.dtype == np.float32
-    with pytest.raises(ValueError, match=r"\(N, 3\), got \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"\(N, 3\) or \(N, 3, L\), got \(4, 2\)"):
         bn(np.ones((4, 2), np.float32))
-    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*more than one sample.*\(1, 3\)"):
+    with pytest.raises(ValueError, match=r"\(N, 3, L\), got \(4, 3, 2, 1\)"):
+        bn(np.ones((4, 3, 2, 1), np.float32))
+    with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*more than one value.*\(1, 3\)"):
         bn(np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match=r"more than one value per channel.*\(1, 3, 1\)"):
+        bn(np.ones((1, 3, 1), np.float32))
     with pytest.raises(ValueError, match=r"^BatchNorm1d\(3\) .*\(0, 3\)"):
         bn(np.ones((0, 3), np.float32))
     assert bn.eval()(np.ones((1, 3), np.float32)).shape == (1, 3)
+
+
+def test_batchnorm_of_sequences_normalises_each_channel_over_batch_and_length():
+    # (N, C, L), as PyTorch's BatchNorm1d: the statistics of channel c are those of
+    # x[:, c, :], worked here channel by channel on the flattened values
+    bn = nn.BatchNorm1d(3, momentum=0.1, dtype="float64")
+    bn.weight.data[:] = [2.0, 1.0, 0.5]
+    bn.bias.data[:] = [0.0, 1.0, -1.0]
+    x = _rng(1).standard_normal((4, 3, 5)) * [[1.0], [2.0], [3.0]] + [[0.0], [1.0], [-2.0]]
+    out = bn(x).data
+    for c in range(3):
+        v = x[:, c, :].reshape(-1)  # 20 values
+        expected = (x[:, c, :] - v.mean()) / np.sqrt(v.var() + 1e-5) * bn.weight.data[c]
+        np.testing.assert_allclose(out[:, c, :], expected + bn.bias.data[c], rtol=1e-10)
+        assert bn.running_mean[c] == pytest.approx(0.1 * v.mean(), rel=1e-12)
+        assert bn.running_var[c] == pytest.approx(0.9 + 0.1 * v.var(ddof=1), rel=1e-12)
+    evaluated = bn.eval()(x).data
+    inv_std = 1 / np.sqrt(bn.running_var + 1e-5)
+    expected = (x - bn.running_mean[:, None]) * (inv_std * bn.weight.data)[:, None]
+    np.testing.assert_allclose(evaluated, expected + bn.bias.data[:, None], rtol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_batchnorm_of_sequences_matches_finite_differences(training):
+    bn = nn.BatchNorm1d(2, dtype="float64")
+    bn.running_mean[:], bn.running_var[:] = [0.5, -0.5], [2.0, 0.5]
+    bn.train(training)
+    x = cr.tensor(_rng(2).standard_normal((3, 2, 4)), requires_grad=True)
+    r = cr.tensor(_rng(3).standard_normal((3, 2, 4)))
+    w, b = bn.weight, bn.bias
+    w.data[:] = [1.5, -0.5]
+
+    def f(x, w, b):
+        bn.weight, bn.bias = w, b
+        return (bn(x) * r).sum()
+
+    bn.momentum = 0.0  # the statistics stay put while gradcheck evaluates f many times
+    assert cr.gradcheck(f, [x, w, b])
 
 
 def test_leaky_relu_slope_is_used_and_checked_when_the_layer_is_made():

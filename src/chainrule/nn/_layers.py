@@ -213,7 +213,8 @@ class Dropout(Module):
 
 
 class BatchNorm1d(Module):
-    """Batch normalisation of (N, C) inputs: y = (x − μ) / √(σ² + eps) · weight + bias.
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C:
+    y = (x − μ) / √(σ² + eps) · weight + bias, with μ and σ² over N (and L).
 
     Training uses the batch's mean and (biased) variance and updates the running
     statistics, running ← (1 − momentum)·running + momentum·batch, with the unbiased
@@ -242,6 +243,8 @@ class BatchNorm1d(Module):
     def forward(self, x) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         self._check_input(x)
+        if x.ndim == 3:
+            return self._forward_sequence(x)
         if not self.training:
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
             return (x - self.running_mean) * (inv_std * self.weight) + self.bias
@@ -251,16 +254,33 @@ class BatchNorm1d(Module):
         self._update_running(mean.data, var.data, x.shape[0])
         return centred / (var + self.eps).sqrt() * self.weight + self.bias
 
+    def _forward_sequence(self, x: Tensor) -> Tensor:
+        """(N, C, L): the statistics of each channel over N and L; per-channel vectors are
+        reshaped to (C, 1) to broadcast along L."""
+        column = (self.num_features, 1)
+        weight, bias = self.weight.reshape(column), self.bias.reshape(column)
+        if not self.training:
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+            mean = self.running_mean.reshape(column)
+            return (x - mean) * (inv_std.reshape(column) * weight) + bias
+        mean = x.mean(axis=(0, 2), keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=(0, 2), keepdims=True)
+        self._update_running(mean.data.reshape(-1), var.data.reshape(-1), x.shape[0] * x.shape[2])
+        return centred / (var + self.eps).sqrt() * weight + bias
+
     def _check_input(self, x: Tensor) -> None:
-        if x.ndim != 2 or x.shape[1] != self.num_features:
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            c = self.num_features
             raise ValueError(
-                f"BatchNorm1d({self.num_features}) expects inputs of shape "
-                f"(N, {self.num_features}), got {x.shape}"
+                f"BatchNorm1d({c}) expects inputs of shape (N, {c}) or (N, {c}, L), got {x.shape}"
             )
-        if self.training and x.shape[0] < 2:
+        values = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
+        if self.training and values < 2:
             raise ValueError(
-                f"BatchNorm1d({self.num_features}) in training mode needs more than one sample "
-                f"per batch to compute a variance, got an input of shape {x.shape} (use eval())"
+                f"BatchNorm1d({self.num_features}) in training mode needs more than one value "
+                f"per channel to compute a variance, got an input of shape {x.shape} "
+                "(use eval())"
             )
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
