@@ -149,6 +149,22 @@ def test_fanout_lists_each_branch_and_their_sum():
     assert float(trace["w"].grad) == pytest.approx(3 * (3 + math.exp(1.5)), rel=1e-15)
 
 
+def test_a_negative_branch_is_written_in_parentheses():
+    # y = x·x − a·x at x = 1, a = 3: the branches send −3 (via a·x) and 1 and 1 (via x·x)
+    x = leaf(1.0, "x")
+    a = cr.tensor(3.0, dtype="float64", name="a")
+    y = x * x - a * x
+    y.name = "y"
+    trace = explain(y)
+    line = next(s for s in trace.table().splitlines() if s.strip().startswith("x:"))
+    assert "(-3) (via step" in line
+    assert "+ -" not in line
+    assert line.endswith("= -1")
+    transcript = trace.transcript(of=x)
+    assert "+ -" not in transcript
+    assert "1 + 1 + (-3) = -1" in transcript
+
+
 def test_seed_network_fanout_of_hidden_units():
     trace = explain(examples.seed_network())
     d = seed_gradients(WEIGHTS)

@@ -86,13 +86,20 @@ def fanout_lines(trace) -> list[str]:
     for v in trace.values:
         if not v.is_fanout or v.grad is None:
             continue
-        parts = []
-        for number, slot in v.consumers:
-            s = trace.step(number)
-            via = label(trace.lang, "via", step=number, op=s.op)
-            parts.append(f"{fmt(trace, v, s.edge(slot).downstream)} ({via})")
-        lines.append(f"{v.name}: " + " + ".join(parts) + f" = {hooked(trace, v)}")
+        lines.append(f"{v.name}: {branch_sum(trace, v)}")
     return lines
+
+
+def branch_sum(trace, v) -> str:
+    """``a (via #i op) + b (via #j op) = total`` for a fan-out value ``v``; a negative
+    contribution in parentheses, as the transcript writes its sums."""
+    parts = []
+    for number, slot in v.consumers:
+        s = trace.step(number)
+        via = label(trace.lang, "via", step=number, op=s.op)
+        value = fmt(trace, v, s.edge(slot).downstream)
+        parts.append(f"{f'({value})' if value.startswith('-') else value} ({via})")
+    return " + ".join(parts) + f" = {hooked(trace, v)}"
 
 
 def hooked(trace, v, grad=None) -> str:

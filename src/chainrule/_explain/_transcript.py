@@ -261,10 +261,4 @@ def _hop(trace, s, e) -> str:
 
 
 def _fanout_sum(trace, x) -> str:
-    parts = []
-    for number, slot in x.consumers:
-        s = trace.step(number)
-        via = label(trace.lang, "via", step=number, op=s.op)
-        parts.append(f"{fmt(trace, x, s.edge(slot).downstream)} ({via})")
-    total = _format.hooked(trace, x)
-    return f"∂{trace.output.name}/∂{x.name} = " + " + ".join(parts) + f" = {total}"
+    return f"∂{trace.output.name}/∂{x.name} = {_format.branch_sum(trace, x)}"
