@@ -239,7 +239,7 @@ def _resume(args, given: dict) -> int:
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
     out = Path(args.resume)
     cfg = _read_config(out)
-    resume = not _before_first_checkpoint(out)
+    resume = _trained(out)
     if resume and not args.force:
         _check_matches_checkpoint(out, cfg)
     _check_unchanged(cfg, given, args.force)
@@ -258,6 +258,14 @@ def _resume(args, given: dict) -> int:
         )
     train(cfg, out, resume, args.progress, diagnose=args.diagnose, download=args.download)
     return 0
+
+
+def _trained(out: Path) -> bool:
+    """Whether the run in ``out`` has written what an epoch's end writes (a checkpoint and
+    its history, or the final metrics); files of the user's beside them do not count."""
+    from ._run import CHECKPOINT
+
+    return any((out / name).exists() for name in (CHECKPOINT, "history.csv", "metrics.json"))
 
 
 def _before_first_checkpoint(out: Path) -> bool:

@@ -23,6 +23,7 @@ from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._training import History, evaluate, fit, trained
 
 CHECKPOINT, SPLIT_SEED = "model.safetensors", 0
+RUN_FILES = (CHECKPOINT, "config.json", "history.csv", "metrics.json", "curves.png")
 IMAGES = ("digits", "mnist", "fashion_mnist")
 
 
@@ -173,7 +174,8 @@ def train(
     back to config.json and its learning rate replaces the checkpoint's. ``diagnose`` adds
     a `diagnostics.Monitor` writing into ``out/diagnostics``. A Ctrl-C saves the training
     so far and raises `Interrupted`, which says where the checkpoint is (or that there is
-    none yet)."""
+    none yet). A new run first removes what an earlier run wrote into ``out`` (`clear_run`),
+    once its data and model are ready."""
     saver = _Saver(out)
     try:
         return _train(cfg, out, saver, resume, progress, log, diagnose, download)
@@ -206,7 +208,8 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
     config_json = json.dumps(asdict(cfg), indent=2).encode()
     if resume:  # with the next checkpoint: until then config.json matches the last one
         saver.config_json = config_json
-    else:
+    else:  # a new run (over an old one with --force): the data and model are ready by now
+        clear_run(out)
         atomic_write(out / "config.json", config_json)
     callbacks = [saver.prepare(cfg, splits, seconds)]
     if diagnose:
@@ -229,6 +232,21 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         resume_from=position,
     )
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
+
+
+def clear_run(out: Path) -> None:
+    """Remove what an earlier run wrote into ``out`` (a new run over it, ``--force``), the
+    checkpoint first: a new run never sits beside an old run's model, metrics, curves or
+    diagnostics, which a crash before its first checkpoint would leave mixed. Other files
+    in ``out`` are left alone."""
+    from .diagnostics._report import FILES
+
+    diagnostics = out / "diagnostics"
+    paths = [out / name for name in RUN_FILES] + [diagnostics / name for name in FILES]
+    for path in [*paths, *out.glob(".*.tmp"), *diagnostics.glob(".*.tmp")]:
+        path.unlink(missing_ok=True)
+    if diagnostics.is_dir() and not any(diagnostics.iterdir()):
+        diagnostics.rmdir()
 
 
 def training_field(path: Path, state: dict, key: str, kind: type, needed_by: str):

@@ -265,6 +265,42 @@ def test_training_into_a_run_directory_is_refused_and_changes_nothing(tmp_path, 
     assert json.loads((run / "config.json").read_text())["dataset"] == "digits"
 
 
+def test_a_forced_new_run_leaves_nothing_of_the_old_run_beside_it(tmp_path, monkeypatch, capsys):
+    # the old run's checkpoint, metrics, curves and diagnostics go when the new run starts,
+    # so a crash before the new run's first checkpoint cannot leave the old model beside the
+    # new config.json; a file of the user's stays
+    run = tmp_path / "run"
+    argv = ["train", "--dataset", "wine", "--epochs", 1, "--out", run, "--diagnose"]
+    assert _main([*argv, "--no-progress"]) == 0
+    assert (run / "diagnostics" / "stats.json").exists()
+    (run / "notes.txt").write_text("mine")
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cr._training, "train_step", crash)
+    assert _main(["train", "--epochs", 1, "--out", run, "--force", "--no-progress"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "notes.txt"]
+    assert json.loads((run / "config.json").read_text())["dataset"] == "digits"
+    monkeypatch.undo()
+    assert _main(["train", "--resume", run, "--no-progress"]) == 0  # starts from epoch 0
+    assert "has no checkpoint" in capsys.readouterr().err
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 1
+
+
+def test_a_forced_run_that_fails_before_training_leaves_the_old_run_intact(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _main(["train", "--dataset", "wine", "--epochs", 1, "--out", run]) == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    empty = tmp_path / "no-mnist-here"
+    empty.mkdir()
+    argv = ["train", "--dataset", "mnist", "--data-dir", empty, "--out", run, "--force"]
+    assert _main(argv) == 1
+    assert "no-mnist-here" in _error_line(capsys)
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
 def test_training_into_a_directory_of_other_files_is_refused(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert _main(["train", "--epochs", 1, "--out", tmp_path]) == 1

@@ -59,6 +59,10 @@ def write_tables(
     ]
 
 
+#: every file the Monitor writes into its directory
+FILES = ("stats.json", "activations.csv", "gradients.csv", "activations.png", "gradients.png")
+
+
 def write_plots(out_dir: Path, records: list[EpochRecord]) -> list[Path]:
     """Draw the two PNGs (nothing when matplotlib is missing or nothing was recorded)."""
     if not records or not _plot.have_matplotlib():
