@@ -97,6 +97,7 @@ class TrainState:
     meter: _Meter | None = None  # set from an epoch's first batch until its row is in history
     stop_training: bool = False
     input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
+    callbacks: list = field(default_factory=list)  # fit's callbacks, in their order
 
     def resume_point(self) -> dict:
         """JSON-able position in training; ``fit(resume_from=...)`` continues from it exactly.
@@ -120,6 +121,7 @@ class TrainState:
             "step": self.step,
             "loader_state": self.epoch_loader_state,
             "meter": [m.n, m.loss, m.correct, m.unscored],
+            "batch_size": getattr(self.loader, "batch_size", None),  # what `batch` counts
         }
 
 
@@ -260,6 +262,9 @@ def fit(
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
     _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
     batch_size = 32 if batch_size is None else batch_size
+    # a resumed run's random state is the one restored: a loader made here must not move it
+    # by drawing its seed (dropout would then draw other numbers than the first run did)
+    kept = default_generator().bit_generator.state if resume_from is not None else None
     loader = _loader(train_data, batch_size, True if shuffle is None else shuffle, seed)
     if len(loader) == 0:
         raise ValueError(
@@ -273,16 +278,22 @@ def fit(
                 f"fit: val_data is empty ({_batching(val_data)}): nothing to validate on"
             )
         _check_finite(val_data, "val_data", input_dtype(model))
+    if kept is not None:
+        default_generator().bit_generator.state = kept
+    saved_callbacks = None
     if resume_from is not None and "position" in resume_from:  # a checkpoint's state
-        resume_from, history = _from_checkpoint(resume_from, history, epochs)
+        saved_callbacks = resume_from.get("callbacks")
+        resume_from, history = _from_checkpoint(resume_from, history, epochs, loader)
     elif resume_from is not None:  # a position (`TrainState.position`)
-        _check_total(resume_from, epochs)
+        _check_point(resume_from, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch
     if resume_from is not None:
         _restore_position(state, resume_from)
-    callbacks = list(callbacks)
+    callbacks = state.callbacks = list(callbacks)
+    if saved_callbacks is not None:
+        load_callback_states(callbacks, saved_callbacks)
     with Interrupts() as interrupts:
         defer = interrupts.critical
         _call(callbacks, "on_train_begin", state)
@@ -294,10 +305,10 @@ def fit(
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
                 logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
-            with defer:  # the row and the position move together
+            with defer:  # the row, the position and the callbacks' work move together
                 state.history.append(epoch, logs)
                 state.epochs_done, state.meter = epoch + 1, None
-            _epoch_end(callbacks, state, logs)
+                _epoch_end(callbacks, state, logs)
             if state.stop_training:
                 break
         _call(callbacks, "on_train_end", state)
@@ -305,11 +316,10 @@ def fit(
 
 
 def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
-    """on_epoch_end of every callback; what one adds to ``logs`` reaches the history before
-    the next is called. Callbacks that save the training (``saves_training = True``, as
-    `ModelCheckpoint`) come after the others, wherever they are in the list, so that a
-    checkpoint holds what the others did (a schedule's next rate and its logged ``lr``)."""
-    for cb in sorted(callbacks, key=_saves_training):  # stable: the list's order otherwise
+    """on_epoch_end of every callback, in the list's order; what one adds to ``logs``
+    reaches the history before the next is called (so a checkpoint listed after a schedule
+    records its rate)."""
+    for cb in callbacks:
         method = getattr(cb, "on_epoch_end", None)
         if method is not None:
             method(state, logs)
@@ -317,8 +327,37 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
     state.history.fill()
 
 
-def _saves_training(callback) -> bool:
-    return getattr(callback, "saves_training", False) is True
+def callback_states(callbacks) -> dict:
+    """The state of every callback that has ``state_dict`` and ``load_state_dict`` (as
+    `EarlyStopping` and `ModelCheckpoint`), keyed by class name (``Name-2`` for a second
+    of one class): what `ModelCheckpoint` saves so that a resumed run's callbacks go on as
+    if it had not stopped."""
+    return {key: cb.state_dict() for key, cb in _stateful(callbacks)}
+
+
+def load_callback_states(callbacks, saved) -> None:
+    """Give each stateful callback its saved state (from `callback_states`); a callback
+    with none saved starts afresh, a saved state with no callback is not used."""
+    if not isinstance(saved, dict):
+        raise ValueError("fit: resume_from's callbacks must be a dict of callback states")
+    for key, cb in _stateful(callbacks):
+        if key in saved:
+            try:
+                cb.load_state_dict(saved[key])
+            except (TypeError, ValueError, KeyError) as e:
+                raise ValueError(f"fit: resume_from's state of the callback {key}: {e}") from None
+
+
+def _stateful(callbacks) -> list[tuple[str, object]]:
+    keyed, seen = [], {}
+    for cb in callbacks:
+        if callable(getattr(cb, "state_dict", None)) and callable(
+            getattr(cb, "load_state_dict", None)
+        ):
+            name = type(cb).__name__
+            seen[name] = seen.get(name, 0) + 1
+            keyed.append((name if seen[name] == 1 else f"{name}-{seen[name]}", cb))
+    return keyed
 
 
 def _batching(loader) -> str:
@@ -363,7 +402,7 @@ def _loader_state(loader):
     return loader.state_dict() if hasattr(loader, "state_dict") else None
 
 
-def _from_checkpoint(saved: dict, history: History | None, epochs: int):
+def _from_checkpoint(saved: dict, history: History | None, epochs: int, loader):
     """(resume point, history) from a checkpoint's training state; restores the library
     generator's state when the checkpoint holds one (last: a refused state changes nothing)."""
     point = saved["position"]
@@ -372,7 +411,7 @@ def _from_checkpoint(saved: dict, history: History | None, epochs: int):
     )
     if missing:
         raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
-    _check_total(point, epochs)
+    _check_point(point, epochs, loader)
     try:
         if history is None and "history" in saved:
             history = History(**saved["history"])
@@ -393,9 +432,16 @@ def trained(point: dict) -> tuple[int, str]:
     return (epoch + 1 if batch else epoch), f"{epoch} epochs{part}"
 
 
-def _check_total(point: dict, epochs: int) -> None:
+def _check_point(point: dict, epochs: int, loader) -> None:
     """``epochs`` (the total) must reach past what the resumed run has already trained:
-    else fit would return a model trained further than its history says."""
+    else fit would return a model trained further than its history says. A point in the
+    middle of an epoch counts batches: the batch size must be the one it was taken with."""
+    saved, now = point.get("batch_size"), getattr(loader, "batch_size", None)
+    if point["batch"] and saved is not None and saved != now:
+        raise ValueError(
+            f"fit: resume_from stopped in the middle of an epoch with batch_size {saved}; "
+            f"resume with that batch size, not {now} (it can change between epochs)"
+        )
     least, words = trained(point)
     if epochs < least:
         raise ValueError(

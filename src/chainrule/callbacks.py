@@ -17,6 +17,7 @@ import numpy as np
 
 from ._checkpoint import save
 from ._random import default_generator
+from ._training import callback_states
 from .optim import LRScheduler
 
 __all__ = ["Callback", "EarlyStopping", "LearningRateScheduler", "ModelCheckpoint"]
@@ -73,8 +74,40 @@ class EarlyStopping(Callback):
         self.restore = restore_best_weights
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
+        self.restored = False
+
     def on_train_begin(self, state) -> None:
-        self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
+        """Start afresh, unless a resumed ``fit`` has just restored this callback's state."""
+        if not self.restored:
+            self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
+        self.restored = False
+
+    def state_dict(self) -> dict:
+        """``{"best", "wait", "best_weights", "stopped_epoch"}``: where the callback is
+        (``best_weights``: the model's state_dict at the best epoch, when restoring)."""
+        return {
+            "best": self.best,
+            "wait": self.wait,
+            "best_weights": self.best_weights,
+            "stopped_epoch": self.stopped_epoch,
+        }
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint)."""
+        _check_keys(state_dict, ("best", "wait", "best_weights", "stopped_epoch"))
+        best = _optional_number(state_dict, "best")
+        wait, stopped = state_dict["wait"], state_dict["stopped_epoch"]
+        weights = state_dict["best_weights"]
+        if isinstance(wait, bool) or not isinstance(wait, int) or wait < 0:
+            raise ValueError(f"wait must be an integer >= 0, got {wait!r}")
+        if stopped is not None and (isinstance(stopped, bool) or not isinstance(stopped, int)):
+            raise ValueError(f"stopped_epoch must be an integer or None, got {stopped!r}")
+        if weights is not None and not (
+            isinstance(weights, dict) and all(isinstance(v, np.ndarray) for v in weights.values())
+        ):
+            raise ValueError("best_weights must be a dict of arrays or None")
+        self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
+        self.restored = True
 
     def on_epoch_end(self, state, logs: dict) -> None:
         if self.monitor not in logs:
@@ -109,13 +142,17 @@ class ModelCheckpoint(Callback):
         state = cr.load(path, model, optimizer)
         cr.fit(model, loss_fn, optimizer, data, epochs, resume_from=state)
 
-    ``extra_state`` (a callable given the `TrainState`, returning a dict) adds training
-    state (a schedule's position, say). ``fit`` calls its ``on_epoch_end`` after the other
-    callbacks' (``saves_training``), so the checkpoint includes what they did at the end of
-    the epoch, such as a schedule's step.
+    The checkpoint also holds the state of ``fit``'s callbacks that have ``state_dict``
+    and ``load_state_dict`` (`EarlyStopping`'s best value, patience count and best weights;
+    this callback's best value), which a resumed ``fit`` gives back to the same callbacks.
+    Callbacks run in the list's order: list this one after those whose end-of-epoch work
+    it should save (a `LearningRateScheduler`'s step and logged ``lr``). ``extra_state``
+    (a callable given the `TrainState`, returning a dict) adds training state of your own
+    under names the checkpoint does not use itself.
     """
 
-    saves_training = True
+    #: the training state's own names, which ``extra_state`` cannot use
+    RESERVED = frozenset({"epoch", "step", "position", "history", "rng", "callbacks"})
 
     def __init__(
         self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None
@@ -137,6 +174,12 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         extra = self.extra_state(state) if self.extra_state else {}
+        clash = sorted(self.RESERVED.intersection(extra))
+        if clash:
+            raise ValueError(
+                f"ModelCheckpoint: extra_state returned {', '.join(clash)}, which the "
+                "checkpoint's training state uses itself; choose other names"
+            )
         try:
             path = Path(self.path.format(**{**logs, "epoch": state.epoch + 1}))
         except KeyError as e:
@@ -157,8 +200,31 @@ class ModelCheckpoint(Callback):
             position=state.resume_point(),
             history=asdict(state.history),
             rng=default_generator().bit_generator.state,
+            callbacks=callback_states(state.callbacks),
             **extra,
         )
+
+    def state_dict(self) -> dict:
+        """``{"best": float | None}``: the best monitored value so far."""
+        return {"best": self.best}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint)."""
+        _check_keys(state_dict, ("best",))
+        self.best = _optional_number(state_dict, "best")
+
+
+def _check_keys(state_dict, keys: tuple[str, ...]) -> None:
+    if not isinstance(state_dict, dict) or set(state_dict) != set(keys):
+        got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+        raise ValueError(f"expected a dict with the keys {', '.join(keys)}, got {got}")
+
+
+def _optional_number(state_dict: dict, key: str) -> float | None:
+    value = state_dict[key]
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError(f"{key} must be a number or None, got {value!r}")
+    return value
 
 
 def _checked_path(path: str) -> str:

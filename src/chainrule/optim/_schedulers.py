@@ -6,6 +6,8 @@ resumed schedule gives exactly the same rates; a rate the user sets by hand is o
 at the next ``scheduler.step()``. η₀ is kept in each parameter group as ``"initial_lr"``, as
 in PyTorch: the first schedule made on an optimizer sets it, and it is saved and loaded with
 the optimizer's state, so a schedule made after loading a checkpoint starts from η₀ too.
+To start a new schedule from a rate set by hand on such an optimizer, set ``initial_lr``
+along with ``lr`` (or delete it from the group).
 """
 
 from __future__ import annotations
