@@ -31,6 +31,30 @@ def test_cross_entropy_gradcheck_with_second_order(data):
     assert cr.gradcheck(F.cross_entropy, [logits, probs], check_second_order=True)
 
 
+def test_cross_entropy_with_target_rows_that_do_not_sum_to_one(data):
+    # L = −Σ t·log softmax(x) / N gives ∂L/∂x = (softmax(x)·Σₖ tₖ − t) / N: unnormalised
+    # weights and a zero row (a masked sample) too, checked against finite differences
+    logits, _, probs = data
+    t = probs * np.array([[1.0], [0.0], [2.5], [0.4], [1.0]])  # row sums 1, 0, 2.5, 0.4, 1
+    x = cr.tensor(logits, requires_grad=True)
+    F.cross_entropy(x, t).backward()
+    expected = (_softmax(logits) * t.sum(axis=1, keepdims=True) - t) / len(t)
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12, atol=1e-15)
+    assert cr.gradcheck(F.cross_entropy, [logits, t], check_second_order=True)
+
+
+def test_cross_entropy_mixed_second_derivative_in_the_target():
+    # ∂L/∂x₀₀ = (p₀₀·Σₖ t₀ₖ − t₀₀) / N, so ∂/∂t₀ₖ of it is (p₀₀ − [k = 0]) / N (N = 1)
+    x = cr.tensor([[1.0, 2.0, 0.5]], dtype="float64", requires_grad=True)
+    t = cr.tensor([[0.2, 0.3, 0.5]], dtype="float64", requires_grad=True)
+    F.cross_entropy(x, t).backward(create_graph=True)
+    g = x.grad
+    x.grad = t.grad = None
+    g[0, 0].backward()
+    p00 = _softmax(x.data)[0, 0]
+    np.testing.assert_allclose(t.grad, [[p00 - 1, p00, p00]], rtol=1e-12)
+
+
 def test_cross_entropy_value_is_the_mean_negative_log_softmax(data):
     logits, labels, probs = data
     log_p = np.log(_softmax(logits))

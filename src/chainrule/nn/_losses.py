@@ -26,7 +26,9 @@ class SoftmaxWithLoss(Function):
 
     Fused: log-sum-exp keeps L finite for any finite logits, and the gradient is a single
     subtraction. x is (N, C); t is class labels (N,) or probabilities (N, C), where
-    0·log 0 counts as 0 (a class with logit −inf and target 0 costs nothing).
+    0·log 0 counts as 0 (a class with logit −inf and target 0 costs nothing). For a target
+    row that does not sum to 1 (unnormalised weights, a row of zeros masking a sample) the
+    gradient is (softmax(x)·Σₖ tₖ − t) / N, which is the formula above when it does.
     """
 
     __slots__ = ()
@@ -93,10 +95,11 @@ def _check_nonempty(loss: str, n: int, x: np.ndarray, t: np.ndarray) -> None:
 
 
 def _minus_target(p, t):
-    """p − t, where t is probabilities or class labels (then 1 is subtracted at each label)."""
+    """p·Σₖ tₖ − t, where t is probabilities (Σₖ tₖ = 1 for a distribution; p·1 is p
+    exactly) or class labels (then 1 is subtracted at each label)."""
     labels = constant(t)
     if labels.ndim == 2:
-        return p - t
+        return p * t.sum(axis=1, keepdims=True) - t
     rows = np.arange(len(labels))
     if is_tensor(p):
         onehot = np.zeros(p.shape, p.dtype)
