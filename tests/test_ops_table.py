@@ -499,6 +499,18 @@ def _transpose(x, axes, form):
 
 
 @st.composite
+def _swapaxes_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    ndim = len(shape)
+    a, b = (draw(st.integers(-ndim, ndim - 1)) for _ in range(2))  # negative ones too
+    return _case(draw(arrays(shape)), a=a, b=b, method=draw(st.booleans()))
+
+
+def _swapaxes(x, a, b, method):
+    return x.swapaxes(a, b) if method else cr.swapaxes(x, a, b)
+
+
+@st.composite
 def _broadcast_to_cases(draw):
     target = draw(shapes())
     x = draw(arrays(broadcast_source_shape(draw, target)))
@@ -635,6 +647,13 @@ SHAPE = [
         lambda x, axes, form: np.transpose(x, axes),
         _transpose_cases(negative=True),
         ("transpose",),
+    ),
+    Op(
+        "swapaxes",
+        _swapaxes,
+        lambda x, a, b, method: np.swapaxes(x, a, b),
+        _swapaxes_cases(),
+        ("swapaxes",),
     ),
     Op(
         "broadcast_to",

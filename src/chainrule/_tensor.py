@@ -428,8 +428,13 @@ class Tensor:
         return ops.reshape(self, *shape)
 
     def transpose(self, *axes) -> Tensor:
-        """The axes permuted (reversed when none are given)."""
+        """The axes permuted (reversed when none are given), as in NumPy: ``x.transpose(0,
+        1)`` of a matrix leaves it as it is; PyTorch's two-axis swap is `swapaxes`."""
         return ops.transpose(self, *axes)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """The tensor with two axes swapped (PyTorch's ``transpose(a, b)``)."""
+        return ops.swapaxes(self, axis1, axis2)
 
     def broadcast_to(self, shape) -> Tensor:
         """The tensor broadcast to ``shape`` (NumPy rules)."""

@@ -5,7 +5,7 @@ from ._compare import compare
 from ._elementwise import add, div, maximum, minimum, mul, neg, pow, sub, where
 from ._linalg import matmul
 from ._reduce import max, mean, min, sum
-from ._shape import broadcast_to, concatenate, index, reshape, stack, transpose
+from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
 from ._softmax import log_softmax, softmax
 from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 
@@ -42,6 +42,7 @@ __all__ = [
     "stack",
     "sub",
     "sum",
+    "swapaxes",
     "tanh",
     "transpose",
     "where",

@@ -167,8 +167,23 @@ def reshape(x, *shape):
 
 
 def transpose(x, *axes):
-    """Permute the axes (reversed when no axes are given)."""
+    """Permute the axes (reversed when no axes are given), as NumPy's ``transpose``: the
+    axes are the whole permutation, so ``transpose(x, 0, 1)`` of a matrix leaves it as it
+    is. PyTorch's ``transpose(x, a, b)``, which swaps two axes, is `swapaxes`."""
     return Transpose(_shape_arg(axes) if axes else None)(x)
+
+
+def swapaxes(x, axis1: int, axis2: int):
+    """``x`` with two axes swapped (NumPy's ``swapaxes``, PyTorch's ``transpose(a, b)``)."""
+    ndim = x.ndim if isinstance(x, Tensor) else np.ndim(x)
+    axes = list(range(ndim))
+    try:
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    except (IndexError, TypeError):
+        raise ValueError(
+            f"swapaxes: axes {axis1} and {axis2} for a tensor of {ndim} dimensions"
+        ) from None
+    return Transpose(tuple(axes))(x)
 
 
 def broadcast_to(x, shape):
