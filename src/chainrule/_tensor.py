@@ -27,6 +27,9 @@ class Tensor:
         requires_grad: whether backward should compute ``.grad`` for this tensor.
         name: a label shown by ``explain`` and in error messages.
 
+    A NumPy array given here is shared, not copied (as ``torch.as_tensor``); `tensor`
+    copies it (as ``torch.tensor``), and so does `nn.Parameter`.
+
     ``x += y`` (``-=``, ``*=``, ``/=``) records a new node and rebinds ``x`` to it, never
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
     (a parameter), it updates that tensor object itself instead (with a new array), so
@@ -133,7 +136,9 @@ class Tensor:
         return ops.transpose(self)
 
     # ----- autograd -----------------------------------------------------------------
-    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(
+        self, grad=None, retain_graph: bool = False, create_graph: bool = False, *, gradient=None
+    ) -> None:
         """Compute gradients of this tensor with respect to every leaf that requires them.
 
         Leaf gradients accumulate into ``.grad`` (clear them with ``grad = None`` or an
@@ -141,8 +146,12 @@ class Tensor:
         only for a single-element tensor. The graph's saved values are released unless
         ``retain_graph=True``; ``create_graph=True`` records the backward pass so that
         gradients of gradients can be taken (``.grad`` then holds Tensors; it implies
-        ``retain_graph=True``).
+        ``retain_graph=True``). ``gradient=`` is PyTorch's name for ``grad``.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward: give the upstream gradient once, as grad or gradient")
+            grad = gradient
         retain = retain_graph or create_graph  # the recorded gradient still needs the graph
         engine.backward(self, grad, retain_graph=retain, create_graph=create_graph)
 
@@ -225,6 +234,18 @@ class Tensor:
 
     def __bool__(self) -> bool:
         return bool(self.data)
+
+    def __contains__(self, value) -> bool:
+        """Whether any element equals ``value`` (a number or a tensor that broadcasts), as
+        in PyTorch and NumPy, whatever the tensor's number of axes."""
+        other = value.data if isinstance(value, Tensor) else value
+        return bool((self.data == other).any())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return super().__format__(spec)
 
     def __float__(self) -> float:
         return float(self.item())  # any one-element tensor, as in PyTorch: float(t) of (1,)
@@ -479,8 +500,19 @@ def _from_op(data: np.ndarray, node) -> Tensor:
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
-    """Create a leaf `Tensor` (see `Tensor` for the dtype rules)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    """Create a leaf `Tensor` holding a copy of ``data``, as ``torch.tensor`` does (see
+    `Tensor` for the dtype rules): an optimizer updating it, or anything written into it,
+    leaves the caller's array alone. ``Tensor(array)`` shares the array's memory instead,
+    as ``torch.as_tensor`` does."""
+    return own_copy(Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name), data)
+
+
+def own_copy(t: Tensor, data) -> Tensor:
+    """``t`` with an array of its own where it shares memory with ``data``."""
+    source = data.data if isinstance(data, Tensor) else data
+    if isinstance(source, np.ndarray) and np.may_share_memory(t.data, source):
+        t.data = t.data.copy()
+    return t
 
 
 # The ops and the engine build Tensors, so they are imported after the class exists.

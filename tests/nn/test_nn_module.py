@@ -284,3 +284,22 @@ def test_a_layer_that_does_not_fit_is_named_by_its_place_in_sequential():
     with pytest.raises(ValueError, match=r"^Sequential layer 2 \(Linear\(in_features=5, ") as e:
         model(np.ones((2, 3), np.float32))
     assert "input of shape (2, 4) does not fit a weight of shape (5, 2)" in str(e.value)
+
+
+def test_a_buffer_replaced_by_a_numpy_scalar_is_named_and_nothing_is_loaded():
+    # `self.steps = self.steps + 1` gives a NumPy scalar, which cannot be loaded into
+    class Counter(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 2)
+            self.register_buffer("steps", np.array(0))
+
+        def forward(self, x):
+            self.steps = self.steps + 1
+            return self.fc(x)
+
+    a, b = Counter(), Counter()
+    a(cr.tensor(np.ones((1, 2), np.float32)))
+    before = a.fc.weight.data.copy()
+    with pytest.raises(ValueError, match=r"steps in the model is not a writable array \(a int64"):
+        a.load_state_dict(b.state_dict())
+    np.testing.assert_array_equal(a.fc.weight.data, before)  # nothing changed

@@ -13,16 +13,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, own_copy
 
 
 class Parameter(Tensor):
-    """A trainable `Tensor`: a leaf with ``requires_grad=True`` that modules collect."""
+    """A trainable `Tensor`: a leaf with ``requires_grad=True`` that modules collect.
+
+    It holds a copy of ``data``: optimizer steps, `nn.init` and ``load_state_dict`` write
+    into the parameter's own array, never into the array it was made from (one initial
+    array can start two models)."""
 
     __slots__ = ()
 
     def __init__(self, data, dtype=None, requires_grad: bool = True, name: str | None = None):
         super().__init__(data, dtype=dtype, requires_grad=requires_grad, name=name)
+        own_copy(self, data)
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{super().__repr__()}"
@@ -213,9 +218,15 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
     lines = [f"  missing from the state: {n}" for n in strict.missing]
     lines += [f"  unexpected in the state: {n}" for n in strict.unexpected]
     lines += [
+        f"  {n} in the model is not a writable array ({_kind(own[n])}): update a buffer "
+        "in place (x[...] = …) or assign it an array (np.asarray(…))"
+        for n in values
+        if n in own and not _writable(own[n])
+    ]
+    lines += [
         f"  shape mismatch for {n}: model {own[n].shape}, state {v.shape}"
         for n, v in values.items()
-        if n in own and v.shape != own[n].shape
+        if n in own and _writable(own[n]) and v.shape != own[n].shape
     ]
     lines += [
         f"  not numeric: {n} has dtype {v.dtype}"
@@ -270,3 +281,11 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
+
+
+def _writable(a) -> bool:
+    return isinstance(a, np.ndarray) and a.flags.writeable
+
+
+def _kind(a) -> str:
+    return "a read-only array" if isinstance(a, np.ndarray) else f"a {type(a).__name__}"
