@@ -36,7 +36,8 @@ def test_a_hook_on_a_fan_out_value_shows_the_branch_sum_and_the_hooks_result():
     assert "after its hook: 130" in table
     assert "∂L/∂w = 260" in table
     text = trace.transcript(of="w")
-    assert "∂L/∂w = 12 + 12 + 2 = 26" in text  # the chain rule alone
+    # the chain rule alone: ∂L/∂h = 2h + 1 = 13 over its three routes, times ∂h/∂w = 2
+    assert "∂L/∂w = ∂L/∂h × ∂h/∂w\n        = 13 × 2\n        = 26" in text
     assert "engine: ∂L/∂w = 260 ✗ (a gradient hook on h changed what the engine passed on" in text
     # the graph's fan-out box: Σ of the branches, then the hook's result on its own line
     (box,) = [line for line in trace.to_dot().splitlines() if line.startswith("  v2 [")]

@@ -269,3 +269,32 @@ def test_a_nan_gradient_agrees_with_the_nan_path_product():
     assert np.isnan(x.grad)
     last = trace.transcript(of="x").splitlines()[-1].strip()
     assert last == "engine: ∂L/∂x = nan ✓"
+
+
+def test_a_factor_between_named_values_is_the_whole_derivative():
+    # L = h·h + sin h with h = 3x (named) at x = 0.5: three routes from h to L, and the
+    # factor ∂L/∂h is their sum, 2h + cos h = 3 + cos 1.5, not one route's share
+    x = cr.tensor(0.5, dtype="float64", requires_grad=True, name="x")
+    h = 3 * x
+    h.name = "h"
+    out = h * h + cr.sin(h)
+    out.name = "L"
+    text = cr.explain(out).transcript(of="x")
+    dl_dh = 3 + math.cos(1.5)
+    assert "∂L/∂x = ∂L/∂h × ∂h/∂x" in text
+    assert f"= {dl_dh:.8f} × 3" in text
+    assert f"= {3 * dl_dh:.8f}" in text
+    assert "paths" not in text  # one sequence of named values: one term
+    assert "✓" in text
+
+
+def test_mse_of_a_named_prediction_shows_the_whole_derivative_of_the_loss():
+    # L = (pred − 3)² with pred = 2w at w = 0.5: ∂L/∂pred = 2(1 − 3) = −4 (the table's
+    # value), × ∂pred/∂w = 2 gives −8; mse_loss computes d·d, two routes to pred
+    w = cr.tensor([[0.5]], dtype="float64", requires_grad=True, name="w")
+    pred = cr.tensor([[2.0]], dtype="float64") @ w
+    pred.name = "pred"
+    trace = cr.explain(cr.nn.functional.mse_loss(pred, cr.tensor([[3.0]], dtype="float64")))
+    assert trace["pred"].grad.item() == -4.0
+    text = trace.transcript(of="w")
+    assert "∂L/∂w = ∂L/∂pred × ∂pred/∂w\n        = (-4) × 2\n        = -8" in text

@@ -79,7 +79,7 @@ def _is_scalar(trace, paths) -> bool:
 
 # ----- scalar graphs: products of numbers -------------------------------------------------------
 def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
-    terms = [_term(trace, v, path, expand) for path in paths]
+    terms = _terms(trace, v, paths, expand)
     total = terms[0]["value"]
     for t in terms[1:]:
         total = total + t["value"]
@@ -146,6 +146,49 @@ def _term(trace, v, path, expand: bool) -> dict:
     if seed != 1:  # shown as the first factor, so that the factors multiply to the value
         out = trace.output.name
         factors.insert(0, (out, out, seed))
+    return {
+        "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
+        "value": value,
+        "text": fmt(trace, v, value),
+    }
+
+
+def _terms(trace, v, paths, expand: bool) -> list[dict]:
+    """One term per path; with named intermediates (factors ∂a/∂b between them), one term
+    per sequence of named values a path passes, whose factors are whole derivatives: ∂a/∂b
+    sums every route from b to a that passes no other named value (the paths of such a
+    group are all the combinations of those routes, so the sum of their products is the
+    product of the factors' sums)."""
+    if expand or not any(x.named and x.kind == "intermediate" for x in trace.values):
+        return [_term(trace, v, path, expand) for path in paths]
+    groups: dict[tuple, list] = {}
+    for path in paths:
+        chain = [v.index] + [trace.step(n).output for n, _ in path]
+        stops = _stops(trace, chain, expand)
+        groups.setdefault(tuple(chain[i] for i in stops), []).append((path, stops))
+    return [_group_term(trace, v, key, members) for key, members in groups.items()]
+
+
+def _group_term(trace, v, key: tuple, members: list) -> dict:
+    one = np.ones((), dtype=v.grad.dtype)
+    factors = []
+    for j in range(len(key) - 1):
+        routes = {}  # each route from key[j] to key[j + 1] once, however many paths use it
+        for path, stops in members:
+            route = tuple(path[stops[j] : stops[j + 1]])
+            routes[route] = [trace.step(n).edge(slot) for n, slot in route]
+        total = None
+        for edges in routes.values():
+            share = _product(one, edges)
+            total = share if total is None else total + share
+        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, total))
+    factors.reverse()  # written from the output down
+    value = trace.output.grad.reshape(())  # the seed: 1 unless backward was given another
+    if value != 1:
+        factors.insert(0, (trace.output.name, trace.output.name, value))
+    with silenced():
+        for _, _, f in factors[1 if value != 1 else 0 :]:
+            value = value * f
     return {
         "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
         "value": value,
