@@ -155,6 +155,24 @@ def test_render_png(tmp_path):
     assert len(data) > 2000
 
 
+def test_control_characters_in_names_are_drawn_as_escapes():
+    x = cr.tensor(2.0, requires_grad=True, name="a\tb\x1bc\x00d")
+    y = x * x
+    y.name = '<y> & "q"'
+    dot = explain(y).to_dot()
+    assert not any(c < " " and c != "\n" for c in dot)
+    assert "a\\x09b\\x1bc\\x00d" in dot
+
+
+@pytest.mark.skipif(
+    not HAS_DOT, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
+)
+def test_graphviz_draws_a_graph_whose_names_hold_control_characters(tmp_path):
+    x = cr.tensor(2.0, requires_grad=True, name="a\tb\x1bc\x00d")
+    svg = explain(x * x).render(tmp_path / "odd.svg").read_text(encoding="utf-8")
+    assert "a\\x09b" in svg
+
+
 def test_ci_has_graphviz_so_the_render_tests_ran():
     # .ci/run installs Graphviz and sets this: there a missing `dot` fails rather than
     # letting the render tests above skip quietly.

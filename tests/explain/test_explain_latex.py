@@ -124,3 +124,10 @@ def test_a_capital_greek_letter_that_looks_latin_is_drawn_as_that_letter():
     tex = explain(a * a).transcript(of="Α", fmt="latex")
     assert "\\mathrm{A}" in tex
     assert "Alpha" not in tex.split("\n", 1)[1]  # the maths draws the letter, not its name
+
+
+def test_control_characters_in_a_name_become_visible_escapes():
+    x = cr.tensor(2.0, dtype="float64", requires_grad=True, name="a\tb\x00c")
+    tex = cr.explain(x * x * 3.0).transcript(of=x, fmt="latex")
+    assert not any(ch < " " and ch != "\n" for ch in tex)
+    assert "a\\textbackslash{}x09b\\textbackslash{}x00c" in tex

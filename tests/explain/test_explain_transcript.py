@@ -298,3 +298,43 @@ def test_mse_of_a_named_prediction_shows_the_whole_derivative_of_the_loss():
     assert trace["pred"].grad.item() == -4.0
     text = trace.transcript(of="w")
     assert "∂L/∂w = ∂L/∂pred × ∂pred/∂w\n        = (-4) × 2\n        = -8" in text
+
+
+def test_a_path_through_float32_is_compared_with_float32_rounding():
+    # L = 1.1·float64(2·float32(x)): ∂L/∂x = 2.2, which the engine forms through float32
+    # (2.20000005); equal up to float32 rounding, not a mismatch
+    x = cr.tensor(0.5, dtype="float64", requires_grad=True, name="x")
+    text = cr.explain((x.astype("float32") * 2.0).astype("float64") * 1.1).transcript(of="x")
+    assert "= 2.2\n" in text
+    assert "engine: ∂L/∂x = 2.20000005 ≈" in text
+
+
+def test_cancelling_infinite_paths_say_why_the_engine_differs():
+    # L = 2√x − 2√x at x = 0: the paths are 2·∞ and −2·∞; the engine adds the branches
+    # first (0) and takes 0 × ∞ as 0 -- with h named, the transcript does the same
+    x = leaf(0.0, "x")
+    h = cr.sqrt(x)
+    text = cr.explain(h * 2.0 - h * 2.0).transcript(of=x)
+    assert "∂L/∂x = inf + (-inf) = nan" in text
+    assert "engine: ∂L/∂x = 0 ✗ (the paths' products are infinite with opposite signs" in text
+    x = leaf(0.0, "x")
+    h = cr.sqrt(x)
+    h.name = "h"
+    text = cr.explain(h * 2.0 - h * 2.0).transcript(of=x)
+    assert "= 0 × inf\n        = 0\n  engine: ∂L/∂x = 0 ✓" in text
+
+
+def test_markdown_shows_names_as_written():
+    x = cr.tensor(2.0, requires_grad=True, name="<h>")
+    y = x * x
+    y.name = "$y$*"
+    trace = cr.explain(y)
+    md = trace.to_markdown()
+    assert "| \\$y\\$\\* |" in md
+    assert "- ∂\\$y\\$\\*/∂\\<h\\> = 4" in md
+    assert "<h>" not in md.replace("\\<h\\>", "")
+    assert (
+        cr.explain(x * x * 3.0)
+        .transcript(of=x, fmt="markdown")
+        .startswith("**Chain rule for ∂L/∂\\<h\\>")
+    )

@@ -53,11 +53,18 @@ class GraphvizNotFoundError(FileNotFoundError):
     """Raised by ``Trace.render`` when the Graphviz ``dot`` program is not installed."""
 
 
+# control characters other than a newline (a tab, ESC, NUL in a name) break Graphviz's
+# parser: they are drawn as \xNN
+_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(32), 127] if c != ord("\n")})
+
+
 def _quote(text: str) -> str:
+    text = text.translate(_CONTROL)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def _html(text: str) -> str:
+    text = text.translate(_CONTROL)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -149,20 +149,30 @@ def table(trace) -> str:
 
 
 # ----- Markdown ------------------------------------------------------------------------------
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*<>$|"})
+
+
+def md(text: str) -> str:
+    """``text`` as literal Markdown: the characters that would start emphasis, code, HTML
+    or (on GitHub) maths, or end a table cell, are escaped; a name such as ``<h>`` or
+    ``$x$`` shows as written."""
+    return text.translate(_MARKDOWN)
+
+
 def _md_row(cells: list[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+    return "| " + " | ".join(md(c) for c in cells) + " |"
 
 
 def markdown(trace) -> str:
     """The whole report as Markdown: a table and two lists."""
     title, law = intro(trace)
-    lines = [f"**{title}**", "", law, ""]
+    lines = [f"**{md(title)}**", "", md(law), ""]
     if trace.steps:
         head = header(trace)
-        lines += [_md_row(head), _md_row(["---"] * len(head))]
+        lines += [_md_row(head), "| " + " | ".join(["---"] * len(head)) + " |"]
         lines += [_md_row(r) for r in rows(trace)]
     for key, section in (("fanout_title", fanout_lines), ("leaves_title", leaf_lines)):
         body = section(trace)
         if body:
-            lines += ["", f"**{label(trace.lang, key)}**", "", *(f"- {b}" for b in body)]
+            lines += ["", f"**{md(label(trace.lang, key))}**", "", *(f"- {md(b)}" for b in body)]
     return "\n".join(lines)

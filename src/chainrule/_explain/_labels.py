@@ -48,6 +48,11 @@ _EN = {
         "(equal up to rounding: each node's backward rounds in its own order of operations, "
         "and the engine rounds each gradient to its tensor's dtype)"
     ),
+    "tr_cancel": (
+        "(the paths' products are infinite with opposite signs, so their sum is undefined; "
+        "the engine adds the branches where they meet first, then multiplies, and takes "
+        "0 × ∞ as 0)"
+    ),
     "tr_update": "update with learning rate η = {lr}",
     "hooked": "after its hook: {value}",
     "tr_hooked": (
@@ -108,6 +113,10 @@ _KO = {
     "tr_close_one": (
         "(반올림 오차 안에서 같다: 노드의 backward는 자신의 계산 순서로 반올림하고, "
         "엔진은 기울기를 각 텐서의 dtype으로 반올림한다)"
+    ),
+    "tr_cancel": (
+        "(경로별 곱이 부호가 반대인 무한대라 합이 정의되지 않는다: 엔진은 가지가 만나는 곳에서 "
+        "먼저 더한 뒤 곱하고, 0 × ∞를 0으로 본다)"
     ),
     "tr_update": "학습률 η = {lr}로 갱신",
     "hooked": "훅을 거친 뒤: {value}",

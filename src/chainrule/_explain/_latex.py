@@ -164,6 +164,11 @@ def _scripted(script: str, run: str, form: str) -> str:
 
 def _char(c: str, accents: str, form: str) -> str:
     """One character (with its combining ``accents``) in ``form``."""
+    if (c < " " or c == "\x7f") and c != "\n":  # a control character, drawn as \xNN
+        code = f"x{ord(c):02x}"
+        return {"text": f"\\textbackslash{{}}{code}", "math": f"\\backslash\\mathrm{{{code}}}"}.get(
+            form, f"\\{code}"
+        )
     if c.isascii() and not accents:
         escapes = {"text": _TEXT_ESCAPES, "math": _MATH_ESCAPES}.get(form, {})
         return escapes.get(c, c)

@@ -81,11 +81,13 @@ def _is_scalar(trace, paths) -> bool:
 def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
     terms = _terms(trace, v, paths, expand)
     total = terms[0]["value"]
-    for t in terms[1:]:
-        total = total + t["value"]
+    with silenced():  # inf + (−inf): NaN, as IEEE gives it
+        for t in terms[1:]:
+            total = total + t["value"]
     grad = v.grad.reshape(())
     hooked = _hooked_on(trace, v, paths)
-    check = _agreement(total, grad, [t["value"] for t in terms], trace.lang)
+    dtypes = {trace.values[trace.step(n).output].data.dtype for path in paths for n, _ in path}
+    check = _agreement(total, grad, [t["value"] for t in terms], trace.lang, dtypes)
     if hooked:
         check += " " + label(trace.lang, "tr_hooked", names=", ".join(hooked))
     return {
@@ -99,18 +101,24 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
     }
 
 
-def _agreement(total, grad, terms, lang: str) -> str:
-    """The path sum against the engine's gradient: equal, equal within the rounding of the
-    tensor's dtype (the table's tolerance, relative to the largest term), or not. Rounding
-    comes from where the engine adds paths, or, on one path, from a node's own arithmetic.
-    NaN on both sides is equal, as in the table's check."""
+def _agreement(total, grad, terms, lang: str, dtypes=()) -> str:
+    """The path sum against the engine's gradient: equal, equal within rounding (the
+    table's tolerance for the least precise dtype on the paths -- a cast to float32 on the
+    way rounds there -- relative to the largest term, and never finer than that dtype's
+    smallest normal number, below which it keeps fewer digits), or not. Rounding comes
+    from where the engine adds paths, or, on one path, from a node's own arithmetic. NaN
+    on both sides is equal, as in the table's check."""
     if total == grad or (np.isnan(total) and np.isnan(grad)):
         return CHECK["exact"]
-    tol = rounding(np.result_type(grad))
+    coarsest = max({np.dtype(grad.dtype), *dtypes}, key=rounding)
+    tol = rounding(coarsest)
     scale = max(abs(float(t)) for t in terms)
-    if abs(float(total) - float(grad)) <= tol * max(scale, abs(float(grad))):
+    floor = float(np.finfo(coarsest).smallest_normal) if coarsest.kind == "f" else 0.0
+    if abs(float(total) - float(grad)) <= max(tol * max(scale, abs(float(grad))), floor):
         why = "tr_close" if len(terms) > 1 else "tr_close_one"
         return CHECK["close"] + " " + label(lang, why)
+    if np.isnan(total) and np.isfinite(grad) and any(np.isinf(t) for t in terms):
+        return CHECK["mismatch"] + " " + label(lang, "tr_cancel")
     return CHECK["mismatch"]
 
 
@@ -170,25 +178,26 @@ def _terms(trace, v, paths, expand: bool) -> list[dict]:
 
 
 def _group_term(trace, v, key: tuple, members: list) -> dict:
+    """The term of one sequence of named values ``key`` (leaf … output). Its value is
+    formed as the engine forms it: from the output down, the gradient that reached a named
+    value is passed along each route to the next and the routes' results added, each
+    product by its node's rule (so 0 × ∞ is 0 where the engine takes it so)."""
     one = np.ones((), dtype=v.grad.dtype)
+    seed = value = trace.output.grad.reshape(())  # 1 unless backward was given another
     factors = []
-    for j in range(len(key) - 1):
+    for j in reversed(range(len(key) - 1)):  # from the output down
         routes = {}  # each route from key[j] to key[j + 1] once, however many paths use it
         for path, stops in members:
             route = tuple(path[stops[j] : stops[j + 1]])
             routes[route] = [trace.step(n).edge(slot) for n, slot in route]
-        total = None
-        for edges in routes.values():
-            share = _product(one, edges)
-            total = share if total is None else total + share
-        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, total))
-    factors.reverse()  # written from the output down
-    value = trace.output.grad.reshape(())  # the seed: 1 unless backward was given another
-    if value != 1:
-        factors.insert(0, (trace.output.name, trace.output.name, value))
-    with silenced():
-        for _, _, f in factors[1 if value != 1 else 0 :]:
-            value = value * f
+        shares = [(_product(one, edges), _product(value, edges)) for edges in routes.values()]
+        with silenced():
+            factor, value = shares[0]
+            for f, passed in shares[1:]:
+                factor, value = factor + f, value + passed
+        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, factor))
+    if seed != 1:  # shown as the first factor, so that the factors multiply to the value
+        factors.insert(0, (trace.output.name, trace.output.name, seed))
     return {
         "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
         "value": value,
