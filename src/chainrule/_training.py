@@ -55,23 +55,26 @@ class History:
 
 
 class _Meter:
-    """Running sample-weighted loss and accuracy over an epoch. Accuracy is logged only
-    when every batch had one: targets whose rows look one-hot in some batches only
-    (multi-label 0/1 targets) get none."""
+    """Running loss and accuracy over an epoch: the loss of the whole epoch as the loss
+    function reduces a batch (a sample-weighted mean of batch means; with
+    ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
+    logged only when every batch had one: targets whose rows look one-hot in some batches
+    only (multi-label 0/1 targets) get none."""
 
-    def __init__(self):
+    def __init__(self, summed: bool = False):
         self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
+        self.summed = summed
 
     def add(self, loss: float, correct: float | None, n: int) -> None:
         self.n += n
-        self.loss += loss * n
+        self.loss += loss if self.summed else loss * n
         if correct is None:
             self.unscored = True
         else:
             self.correct = (self.correct or 0) + correct
 
     def logs(self, prefix: str = "") -> dict[str, float]:
-        logs = {f"{prefix}loss": self.loss / max(self.n, 1)}
+        logs = {f"{prefix}loss": self.loss if self.summed else self.loss / max(self.n, 1)}
         if self.correct is not None and not self.unscored:
             logs[f"{prefix}accuracy"] = self.correct / max(self.n, 1)
         return logs
@@ -261,6 +264,7 @@ def fit(
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
     _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    _sums(loss_fn)  # a loss that reduces to one number per batch, checked before anything
     batch_size = 32 if batch_size is None else batch_size
     # a resumed run's random state is the one restored: a loader made here must not move it
     # by drawing its seed (dropout would then draw other numbers than the first run did)
@@ -300,7 +304,7 @@ def fit(
         for epoch in range(state.epoch, epochs):
             if state.meter is None:  # a new epoch (not the one being resumed)
                 state.epoch_loader_state = _loader_state(loader)
-                state.epoch, state.batch, state.meter = epoch, 0, _Meter()
+                state.epoch, state.batch, state.meter = epoch, 0, _Meter(_sums(loss_fn))
             _call(callbacks, "on_epoch_begin", state)
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
@@ -358,6 +362,18 @@ def _stateful(callbacks) -> list[tuple[str, object]]:
             seen[name] = seen.get(name, 0) + 1
             keyed.append((name if seen[name] == 1 else f"{name}-{seen[name]}", cb))
     return keyed
+
+
+def _sums(loss_fn) -> bool:
+    """Whether ``loss_fn`` sums over a batch (``reduction="sum"``) rather than averaging;
+    one that keeps every element (``"none"``) cannot train or be evaluated."""
+    reduction = getattr(loss_fn, "reduction", "mean")
+    if reduction == "none":
+        raise ValueError(
+            f"{type(loss_fn).__name__}(reduction='none') gives a loss per element; fit and "
+            "evaluate need one number per batch: use reduction='mean' or 'sum'"
+        )
+    return reduction == "sum"
 
 
 def _batching(loader) -> str:
@@ -456,7 +472,7 @@ def _restore_position(state: TrainState, point: dict) -> None:
     if point["loader_state"] is not None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
-        state.meter = _Meter()
+        state.meter = _Meter(_sums(state.loss_fn))
         m = state.meter
         m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
         m.unscored = bool(rest and rest[0])
@@ -496,7 +512,7 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
     """Mean loss (and accuracy for classification) of ``model`` on ``data``, in eval mode."""
     loader = _loader(data, batch_size, False, None)
-    meter, dtype = _Meter(), input_dtype(model)
+    meter, dtype = _Meter(_sums(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
         for x, y in loader:
             out = model(_as_input(x, dtype))

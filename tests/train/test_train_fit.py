@@ -736,3 +736,34 @@ def test_nan_targets_and_inputs_too_large_for_the_model_are_refused_up_front():
     with pytest.raises(ValueError, match=r"1 input values beyond the range of the model's float32"):
         cr.fit(model, cr.nn.MSELoss(), opt, (X, Y), 1, progress=False)
     np.testing.assert_array_equal(model.weight.data, before)
+
+
+def test_a_summed_loss_is_the_datasets_sum_whatever_the_batch_size():
+    # MSELoss(reduction="sum") over the data is Σ (pred − y)², worked here by hand from the
+    # predictions; the mean loss is that over the number of elements
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3)).astype(np.float32)
+    y = rng.normal(size=(100, 1)).astype(np.float32)
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 1)
+    squared = (cr.predict(model, X).astype(np.float64) - y) ** 2
+    for batch_size in (7, 10, 25, 100):
+        summed = cr.evaluate(model, cr.nn.MSELoss(reduction="sum"), (X, y), batch_size)
+        assert summed["loss"] == pytest.approx(squared.sum(), rel=1e-5)
+        mean = cr.evaluate(model, cr.nn.MSELoss(), (X, y), batch_size)
+        assert mean["loss"] == pytest.approx(squared.mean(), rel=1e-5)
+    history = cr.fit(model, cr.nn.MSELoss(reduction="sum"), cr.optim.SGD(model.parameters(),
+                     lr=0.0), (X, y), 1, batch_size=30, progress=False)  # fmt: skip
+    assert history.history["loss"][0] == pytest.approx(squared.sum(), rel=1e-5)
+
+
+def test_a_loss_per_element_is_refused_before_training():
+    model = cr.nn.Linear(3, 1)
+    before = model.weight.data.copy()
+    data = (np.ones((4, 3), np.float32), np.ones((4, 1), np.float32))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"reduction='none'\) gives a loss per element"):
+        cr.fit(model, cr.nn.MSELoss(reduction="none"), opt, data, 1, progress=False)
+    with pytest.raises(ValueError, match="one number per batch"):
+        cr.evaluate(model, cr.nn.MSELoss(reduction="none"), data)
+    np.testing.assert_array_equal(model.weight.data, before)
