@@ -303,3 +303,13 @@ def test_a_buffer_replaced_by_a_numpy_scalar_is_named_and_nothing_is_loaded():
     with pytest.raises(ValueError, match=r"steps in the model is not a writable array \(a int64"):
         a.load_state_dict(b.state_dict())
     np.testing.assert_array_equal(a.fc.weight.data, before)  # nothing changed
+
+
+def test_summary_counts_a_layer_called_twice_once():
+    # 4→4 Linear (16 + 4 = 20) used twice, then 4→2 (8 + 2 = 10): rows add to the total 30
+    shared = nn.Linear(4, 4)
+    model = nn.Sequential(shared, nn.ReLU(), shared, nn.Linear(4, 2))
+    lines = model.summary((1, 4)).splitlines()
+    counts = [line.rsplit("   ", 1)[-1].strip() for line in lines[2:6]]
+    assert counts == ["20", "0", "0 (shared)", "10"]
+    assert "Total params: 30" in lines

@@ -15,8 +15,9 @@ _HEADER = ("Layer (type)", "Output shape", "Params")
 def summary(model: Module, input_shape: tuple[int, ...]) -> str:
     """The table `Module.summary` returns: one row per layer call, then the totals."""
     names = {id(m): name for name, m in model.named_modules()}
+    counted: set[int] = set()  # parameters already in a row: a shared layer's count once
     rows = [
-        _row(names.get(id(m), ""), m, out)
+        _row(names.get(id(m), ""), m, out, counted)
         for m, out in _trace(model, tuple(input_shape))
         if _is_leaf(m)
     ]
@@ -47,11 +48,17 @@ def _is_leaf(module: Module) -> bool:
     return next(module.named_children(), None) is None
 
 
-def _row(name: str, module: Module, out) -> tuple[str, str, str]:
+def _row(name: str, module: Module, out, counted: set[int]) -> tuple[str, str, str]:
+    """A layer call's row; parameters counted in an earlier row (a layer called twice, or
+    weights it shares) show as "0 (shared)", so that the rows add up to the total."""
     kind = type(module).__name__
     shape = str(tuple(out.shape)) if hasattr(out, "shape") else "-"
-    count = sum(p.size for p in module.parameters())
-    return (f"{name} ({kind})" if name else kind, shape, f"{count:,}")
+    params = list(module.parameters())
+    count = sum(p.size for p in params if id(p) not in counted)
+    shared = any(id(p) in counted for p in params)
+    counted.update(id(p) for p in params)
+    text = f"{count:,}" + (" (shared)" if shared else "")
+    return (f"{name} ({kind})" if name else kind, shape, text)
 
 
 def _table(rows: list[tuple[str, str, str]], totals: list[str]) -> str:
