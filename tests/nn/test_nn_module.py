@@ -313,3 +313,23 @@ def test_summary_counts_a_layer_called_twice_once():
     counts = [line.rsplit("   ", 1)[-1].strip() for line in lines[2:6]]
     assert counts == ["20", "0", "0 (shared)", "10"]
     assert "Total params: 30" in lines
+
+
+def test_repr_of_a_module_with_children_keeps_its_own_settings():
+    class Block(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 2)
+            self.scale = 3
+
+        def extra_repr(self):
+            return f"scale={self.scale}"
+
+        def forward(self, x):
+            return self.fc(x) * self.scale
+
+    assert repr(Block()).splitlines() == [
+        "Block(",
+        "  scale=3",
+        "  (fc): Linear(in_features=2, out_features=2, bias=True)",
+        ")",
+    ]

@@ -197,7 +197,8 @@ class Module:
         children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"{type(self).__name__}("]
+        extra = self.extra_repr()  # a container's own settings first, as PyTorch prints them
+        lines = [f"{type(self).__name__}(", *([f"  {extra}"] if extra else [])]
         for name, child in children:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
