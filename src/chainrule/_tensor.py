@@ -100,6 +100,11 @@ class Tensor:
             raise RuntimeError("requires_grad cannot be turned off on a non-leaf; use .detach()")
         self._requires_grad = bool(value)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set `requires_grad` in place and return this tensor, as in PyTorch."""
+        self.requires_grad = requires_grad
+        return self
+
     @property
     def shape(self) -> tuple[int, ...]:
         """The array's shape, as in NumPy."""

@@ -333,3 +333,27 @@ def test_repr_of_a_module_with_children_keeps_its_own_settings():
         "  (fc): Linear(in_features=2, out_features=2, bias=True)",
         ")",
     ]
+
+
+def test_requires_grad_false_freezes_a_layer():
+    cr.manual_seed(0)
+    first, last = nn.Linear(2, 3), nn.Linear(3, 1)
+    model = nn.Sequential(first, nn.ReLU(), last)
+    assert first.requires_grad_(False) is first
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    frozen, trained = first.weight.data.copy(), last.weight.data.copy()
+    (model(np.ones((4, 2), np.float32)) ** 2).sum().backward()
+    opt.step()
+    assert first.weight.grad is None
+    np.testing.assert_array_equal(first.weight.data, frozen)
+    assert not np.array_equal(last.weight.data, trained)
+    assert model.requires_grad_(True) is model
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_tensor_requires_grad_underscore_returns_the_tensor():
+    t = cr.tensor([1.0, 2.0])
+    assert t.requires_grad_() is t
+    assert t.requires_grad
+    with pytest.raises(TypeError, match="only floating tensors"):
+        cr.tensor(np.array([1, 2])).requires_grad_()

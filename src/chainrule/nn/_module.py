@@ -182,6 +182,13 @@ class Module:
         """Set evaluation mode (dropout off, running statistics) here and below; returns self."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set `requires_grad` of every parameter here and below (``False`` freezes them:
+        backward leaves their ``.grad`` alone and optimizers skip them); returns self."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: ``.grad`` becomes None (or, with
         ``set_to_none=False``, zeros in place; see `Tensor.zero_grad`)."""
