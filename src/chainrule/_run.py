@@ -8,9 +8,11 @@ checkpoint exactly: same weights, same data order, same losses.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,15 +54,26 @@ def load_splits(cfg: Config, download: bool = False) -> Splits:
     else:
         bundle = data.load_dataset(key)
         task, classify = bundle.task, bundle.task != "regression"
-        X, X_te, y, y_te = data.train_test_split(bundle.X, bundle.y, 0.2, SPLIT_SEED, classify)
+        stratify = classify and _stratifiable(bundle.y, 0.2)
+        X, X_te, y, y_te = data.train_test_split(bundle.X, bundle.y, 0.2, SPLIT_SEED, stratify)
         n_out = bundle.num_classes if classify else 1
     classify = task != "regression"
-    X_tr, X_va, y_tr, y_va = data.train_test_split(X, y, 0.1, SPLIT_SEED + 1, classify)
+    stratify = classify and _stratifiable(y, 0.1)
+    X_tr, X_va, y_tr, y_va = data.train_test_split(X, y, 0.1, SPLIT_SEED + 1, stratify)
     scaler = _scaler(key, X_tr)
     X_tr, X_va, X_te = (scaler.transform(a) for a in (X_tr, X_va, X_te))
     if not classify:
         y_tr, y_va, y_te = (a.reshape(-1, 1) for a in (y_tr, y_va, y_te))
     return Splits((X_tr, y_tr), (X_va, y_va), (X_te, y_te), task, n_out, scaler)
+
+
+def _stratifiable(y: np.ndarray, fraction: float) -> bool:
+    """Whether a stratified split of the labels ``y`` keeps every class in both parts (two
+    samples of each, parts of at least as many samples as classes); a data set too small
+    for that (a few MNIST-format images) is split at random instead."""
+    counts = np.unique(y, return_counts=True)[1]
+    part = math.ceil(fraction * len(y))
+    return counts.min() >= 2 and min(part, len(y) - part) >= len(counts)
 
 
 def _scaler(key: str, X_tr: np.ndarray):
@@ -212,6 +225,7 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         clear_run(out)
         atomic_write(out / "config.json", config_json)
     callbacks = [saver.prepare(cfg, splits, seconds)]
+    monitor = None
     if diagnose:
         from .diagnostics import monitor_for_run
 
@@ -219,18 +233,24 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         monitor.continue_from(len(history.epoch))  # a resumed run keeps its earlier records
         callbacks.append(monitor)
     loss_fn = loss_for(splits.task)
-    fit(
-        model,
-        loss_fn,
-        opt,
-        loader,
-        cfg.epochs,
-        val_data=splits.val,
-        callbacks=callbacks,
-        progress=progress,
-        history=history,
-        resume_from=position,
-    )
+    try:
+        fit(
+            model,
+            loss_fn,
+            opt,
+            loader,
+            cfg.epochs,
+            val_data=splits.val,
+            callbacks=callbacks,
+            progress=progress,
+            history=history,
+            resume_from=position,
+        )
+    except BaseException:
+        if monitor is not None:  # a run that died is the one most in need of its diagnosis
+            with contextlib.suppress(Exception):  # the run's own error is the one to report
+                monitor.save(monitor.out_dir)
+        raise
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 

@@ -157,3 +157,38 @@ def test_one_hot_keeps_label_shape_and_dtype():
 def test_one_hot_validation(labels, num_classes, error, match):
     with pytest.raises(error, match=match):
         one_hot(labels, num_classes)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [[1e-300, 2e-300, 3e-300], [1e200, 1.0000001e200], [1e308, -1e308, 1e308], [-5e-310, 5e-310]],
+    ids=["tiny", "huge and close", "near the float64 limit", "subnormal"],
+)
+def test_standardizing_extreme_magnitudes_gives_mean_0_std_1(column):
+    # the statistics, worked in units where the values are near 1, scaled back
+    X = np.array(column)[:, None]
+    unit = np.abs(X).max()
+    Z = Standardizer().fit_transform(X)
+    assert np.all(np.isfinite(Z))
+    expected = (X / unit - (X / unit).mean()) / (X / unit).std()
+    np.testing.assert_allclose(Z, expected, rtol=1e-6)
+    s = Standardizer().fit(X)
+    Standardizer().load_state_dict(s.state_dict())  # its own state loads back
+
+
+def test_ordinary_data_gets_numpys_mean_and_std_exactly():
+    X = np.random.default_rng(0).normal(3, 5, size=(500, 4))
+    s = Standardizer().fit(X)
+    np.testing.assert_array_equal(s.mean, X.mean(axis=0))
+    np.testing.assert_array_equal(s.scale, X.std(axis=0))
+
+
+def test_a_stratified_part_too_small_for_every_class_is_refused():
+    y = np.repeat([0, 1, 2], 10)
+    X = np.arange(30.0)[:, None]
+    with pytest.raises(ValueError, match="test part of 2 samples cannot hold all 3 classes"):
+        train_test_split(X, y, test_size=2, stratify=True)
+    with pytest.raises(ValueError, match="training part of 2 samples cannot hold all 3"):
+        train_test_split(X, y, test_size=28, stratify=True)
+    _, _, _, y_test = train_test_split(X, y, test_size=3, stratify=True, seed=0)
+    assert sorted(y_test) == [0, 1, 2]

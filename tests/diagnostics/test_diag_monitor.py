@@ -167,6 +167,45 @@ def test_vanishing_gradients_warn_for_a_deep_sigmoid_network(capsys):
     assert norms["0"] < 1e-3 * norms["10"]
 
 
+def test_vanishing_is_judged_in_the_order_the_layers_run_not_the_order_declared():
+    # the same deep sigmoid body, its output layer declared first: still vanishing, with
+    # the body's first layer as the first layer
+    class HeadFirst(cr.nn.Module):
+        def __init__(self):
+            body = mlp(cr.nn.Sigmoid, 0.01, depth=5)
+            self.head = body[-1]
+            self.body = cr.nn.Sequential(*list(body)[:-1])
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    X, y = data()
+    model = HeadFirst()
+    monitor = diag.Monitor(model, warn=False)
+    train(model, monitor, X, y)
+    norms = monitor.records[0].layer_grad_norms
+    assert next(iter(norms)) == "body.0"
+    assert list(norms)[-1] == "head"
+    assert [a.kind for a in monitor.alerts] == ["vanishing"]
+
+
+def test_a_layer_called_twice_gets_a_row_per_call():
+    class Twice(cr.nn.Module):
+        def __init__(self):
+            self.first, self.act = cr.nn.Linear(8, 5, dtype="float64"), cr.nn.Sigmoid()
+            self.second = cr.nn.Linear(5, 3, dtype="float64")
+
+        def forward(self, x):
+            return self.second(self.act(self.act(self.first(x))))  # σ(σ(·))
+
+    X, _ = data()
+    model = Twice()
+    rows = diag.layer_outputs(model, X[:4])
+    assert [name for name, _, _ in rows] == ["act", "act#2"]
+    inner = 1 / (1 + np.exp(-(X[:4] @ model.first.weight.data + model.first.bias.data)))
+    np.testing.assert_allclose(rows[1][2], 1 / (1 + np.exp(-inner)), rtol=1e-12)
+
+
 def test_no_warning_for_a_relu_he_network(capsys):
     X, y = data()
     model = mlp(cr.nn.ReLU, "he", depth=5)

@@ -121,3 +121,18 @@ def test_the_docs_image_is_the_optimizer_experiments():
     image = Path(__file__).resolve().parents[2] / "docs" / "images" / "optimizer_trajectories.png"
     assert_png(image, min_width=800)
     assert _optimizers.TRAJECTORY_OPTIMIZERS["SGD"][1]["lr"] == 0.95
+
+
+def test_a_run_that_dies_keeps_its_diagnosis(tmp_path, capsys):
+    # SGD at lr 10 from weights of std 3 blows up in the first epoch: fit stops at an
+    # infinite loss, and the exploding-gradient alert it raised on the way is on disk
+    from chainrule import _cli
+
+    out = tmp_path / "run"
+    argv = ["train", "--diagnose", "--hidden", "100,100", "--init", "3", "--optimizer", "sgd",
+            "--lr", "10", "--out", str(out), "--no-progress"]  # fmt: skip
+    assert _cli.main(argv) == 1
+    assert "the loss became" in capsys.readouterr().err
+    about = json.loads((out / "diagnostics" / "stats.json").read_text())
+    assert [a["kind"] for a in about["alerts"]] == ["exploding"]
+    assert about["epochs"] == []  # it died before the first epoch's record

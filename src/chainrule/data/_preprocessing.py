@@ -30,8 +30,13 @@ class Standardizer:
             raise ValueError("Standardizer.fit: X has no samples")
         X64 = X.astype(np.float64)
         constant = (X64 == X64[0]).all(axis=0)
-        self.mean = np.where(constant, X64[0], X64.mean(axis=0))
-        self.scale = np.where(constant, 1.0, X64.std(axis=0))
+        # in units of a power of two near each column's peak: exact, and the squares of
+        # the deviations neither overflow (values near 1e308) nor underflow (near 1e-300)
+        peak = np.abs(X64).max(axis=0)
+        unit = np.exp2(np.floor(np.log2(np.where(peak > 0, peak, 1.0))))
+        Y = X64 / unit
+        self.mean = np.where(constant, X64[0], Y.mean(axis=0) * unit)
+        self.scale = np.where(constant, 1.0, Y.std(axis=0) * unit)
         return self
 
     def transform(self, X: ArrayLike) -> np.ndarray:

@@ -20,7 +20,8 @@ def train_test_split(
     ``test_size`` is a fraction in (0, 1) or a number of samples; the test part gets
     ``ceil(fraction × N)`` samples and each part keeps at least one. With
     ``stratify=True`` the labels ``y`` are split class by class, so both parts keep the
-    class proportions (each class needs at least two samples). Use it for a validation
+    class proportions (each class needs at least two samples, and each part at least one
+    sample per class). Use it for a validation
     split too: ``train_test_split(X_train, y_train, 0.1)``.
     """
     X, y = np.asarray(X), np.asarray(y)
@@ -64,6 +65,12 @@ def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np
         raise ValueError(
             f"train_test_split: stratify needs >= 2 samples per class; class {rare} has 1"
         )
+    for part, size in (("test", n_test), ("training", len(y) - n_test)):
+        if size < len(classes):  # some class would be missing from that part
+            raise ValueError(
+                f"train_test_split: a stratified {part} part of {size} samples cannot hold "
+                f"all {len(classes)} classes; give it at least {len(classes)}"
+            )
     quota = n_test * counts / len(y)
     take = np.floor(quota).astype(int)
     leftover = n_test - take.sum()

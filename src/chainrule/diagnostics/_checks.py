@@ -1,7 +1,8 @@
 """The rules behind the Monitor's warnings; each returns a one-line message or None.
 
-Layer gradient norms are given in the model's order (first layer first): a layer is the
-module owning the parameters, and its norm is that of all its parameters' gradients.
+Layer gradient norms are given in the order the forward pass calls the layers (first
+layer first): a layer is the module owning the parameters, and its norm is that of all its
+parameters' gradients.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from .._tensor import Tensor
 from ..callbacks import Callback
 from . import _checks, _plot, _report
-from ._probe import layer_outputs
+from ._probe import layer_calls, outputs_of
 from ._records import Alert, EpochRecord, layer_of
 from ._stats import activation_stats
 
@@ -134,14 +134,16 @@ class Monitor(Callback):
         """The statistics now: activations on the probe, gradient norms averaged so far."""
         if self.model is None or self.probe is None:
             raise RuntimeError("Monitor.record: no model or probe yet (give them, or fit first)")
-        acts = layer_outputs(self.model, self.probe)
+        calls = layer_calls(self.model, self.probe)
         n = max(self._batches, 1)
         return EpochRecord(
             epoch=epoch,
             logs=dict(logs or {}),
-            activations=[activation_stats(name, kind, y, self.bins) for name, kind, y in acts],
+            activations=[
+                activation_stats(name, kind, y, self.bins) for name, kind, y in outputs_of(calls)
+            ],
             grad_norms={k: v / n for k, v in self._param_sums.items()},
-            layer_grad_norms={k: v / n for k, v in self._layer_sums.items()},
+            layer_grad_norms={k: v / n for k, v in _in_call_order(self._layer_sums, calls)},
         )
 
     def _check(self, record: EpochRecord, before: EpochRecord | None) -> None:
@@ -204,6 +206,16 @@ class Monitor(Callback):
         if self.records and not _plot.have_matplotlib():
             self._say(f"chainrule diagnostics: {_plot.MISSING}")
         return paths + _report.write_plots(out_dir, self.records)
+
+
+def _in_call_order(layers: dict[str, float], calls) -> list[tuple[str, float]]:
+    """The layers in the order the forward pass first called them (the first layer is the
+    one nearest the input, whatever order the model declared them in); layers the probe
+    did not see keep their places after those."""
+    first = {}
+    for name, _, _ in calls:
+        first.setdefault(name, len(first))
+    return sorted(layers.items(), key=lambda item: first.get(item[0], len(first)))
 
 
 def probe_batch(loader, size: int) -> np.ndarray:

@@ -33,12 +33,28 @@ def activation_kind(module: nn.Module) -> str | None:
 
 def layer_outputs(model: nn.Module, x: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
     """``(layer name, kind, output array)`` for each activation layer of ``model`` on ``x``,
-    in the order they ran; every leaf layer (kind = its class name) when there is none."""
+    in the order they ran; every leaf layer (kind = its class name) when there is none. A
+    layer called more than once is named ``name#2``, ``name#3``, … from its second call."""
+    return outputs_of(layer_calls(model, x))
+
+
+def layer_calls(model: nn.Module, x: np.ndarray) -> list[tuple[str, nn.Module, np.ndarray]]:
+    """``(layer name, layer, output array)`` for each leaf layer call of ``model`` on ``x``
+    (in eval mode, without a graph), in the order they ran."""
     x = Tensor(np.asarray(x, dtype=_dtype_of(model)))
     with _eval_mode(model), no_grad():
-        calls = _run(model, x)
-    acts = [(n, activation_kind(m), out) for n, m, out in calls if activation_kind(m)]
-    return acts or [(n, type(m).__name__.lower(), out) for n, m, out in calls]
+        return _run(model, x)
+
+
+def outputs_of(calls) -> list[tuple[str, str, np.ndarray]]:
+    """`layer_outputs` from the `layer_calls` of one run."""
+    seen: dict[str, int] = {}
+    named = []
+    for n, m, out in calls:
+        seen[n] = seen.get(n, 0) + 1
+        named.append((n if seen[n] == 1 else f"{n}#{seen[n]}", m, out))
+    acts = [(n, activation_kind(m), out) for n, m, out in named if activation_kind(m)]
+    return acts or [(n, type(m).__name__.lower(), out) for n, m, out in named]
 
 
 def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
