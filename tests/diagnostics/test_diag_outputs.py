@@ -136,3 +136,17 @@ def test_a_run_that_dies_keeps_its_diagnosis(tmp_path, capsys):
     about = json.loads((out / "diagnostics" / "stats.json").read_text())
     assert [a["kind"] for a in about["alerts"]] == ["exploding"]
     assert about["epochs"] == []  # it died before the first epoch's record
+
+
+def test_the_init_figure_names_the_number_of_inputs(monkeypatch, tmp_path):
+    titles = []
+    real = _plot.save_png
+
+    def keep_title(fig, path, dpi):
+        titles.append(fig._suptitle.get_text())
+        return real(fig, path, dpi)
+
+    monkeypatch.setattr(_plot, "save_png", keep_title)
+    result = experiments.init_experiment(layers=2, units=10, samples=200)
+    experiments._initialisation.plot_init_histograms(result, tmp_path / "h.png")
+    assert titles == ["activations per layer (1 → last), 200 random inputs"]

@@ -37,6 +37,7 @@ class InitResult:
     first)."""
 
     stats: dict[tuple[str, str], list[ActivationStats]]
+    samples: int = 1000  # the number of random inputs the statistics are taken over
 
     def rows(self) -> list[dict]:
         """One row per activation, init and layer: mean, std, saturated and dead share."""
@@ -82,7 +83,7 @@ def init_experiment(
         for label, init in inits.items():
             outs = layer_outputs(init_network(act, init, layers, units, seed + 1), x)
             stats[(act, label)] = _layer_stats([y for _, _, y in outs], act, bins)
-    return InitResult(stats)
+    return InitResult(stats, samples)
 
 
 def _layer_stats(outs: list[np.ndarray], kind: str, bins: int) -> list[ActivationStats]:
@@ -111,7 +112,8 @@ def plot_init_histograms(result: InitResult, path: Path) -> Path:
     for r, act in enumerate(acts):
         for c, init in enumerate(inits):
             _draw_cell(cells[r][c], f"{act} · {init}", result.stats[(act, init)])
-    fig.suptitle("activations per layer (1 → last), 1000 random inputs", fontsize=10)
+    title = f"activations per layer (1 → last), {result.samples} random inputs"
+    fig.suptitle(title, fontsize=10)
     return _plot.save_png(fig, path, dpi=80)
 
 
