@@ -74,3 +74,72 @@ def test_backward_takes_pytorchs_keyword_gradient():
     np.testing.assert_array_equal(x.grad, [3.0, 30.0])
     with pytest.raises(TypeError, match="once, as grad or gradient"):
         (x * 3.0).backward(np.ones(2), gradient=np.ones(2))
+
+
+def test_a_hook_handle_removes_by_call_or_remove_and_holds_the_tensor_weakly():
+    import gc
+    import weakref
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    seen = []
+    handle = y.register_hook(lambda g: seen.append(g.copy()))
+    (y * 3.0).sum().backward(retain_graph=True)
+    handle.remove()  # PyTorch's spelling
+    handle()  # and again, as a call: nothing more to remove
+    (y * 3.0).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], [3.0, 3.0])
+    kept = y.register_hook(lambda g: None)
+    alive = weakref.ref(y)
+    del y
+    gc.collect()
+    assert alive() is None  # the handle did not keep it
+    kept()  # removing from a tensor that is gone does nothing
+
+
+def test_a_read_only_grad_is_replaced_not_written_into():
+    # cr.grad of a sum gives a broadcast (read-only) array of ones; assigned as .grad, the
+    # next backward adds to it by making a new array (x·w summed: ∂/∂x = w = 1)
+    ones = cr.grad(lambda x: x.sum())(np.ones(3)).data
+    assert not ones.flags.writeable
+    x = cr.Tensor(np.ones(3), requires_grad=True)
+    w = cr.Tensor(np.ones(3), requires_grad=True)
+    x.grad = ones
+    (x * w).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(w.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(ones, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("mode", "is_on"),
+    [(cr.detect_anomaly, cr.is_anomaly_enabled), (cr.strict, cr.is_strict)],
+    ids=["anomaly", "strict"],
+)
+def test_a_process_wide_mode_stays_on_while_any_threads_block_is_open(mode, is_on):
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def first():
+        with mode():
+            a_in.set()
+            b_in.wait()
+        a_out.set()  # A's block closed while B's is still open
+
+    def second():
+        a_in.wait()
+        with mode():
+            b_in.set()
+            a_out.wait()
+            seen.append(is_on())
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [True]
+    assert not is_on()  # off again once the last block closed

@@ -33,7 +33,7 @@ import threading
 
 import numpy as np
 
-from ._grad_mode import _GradMode, _SetMode
+from ._grad_mode import _GradMode, _SetGlobal
 
 
 class AnomalyError(FloatingPointError):
@@ -82,7 +82,7 @@ def set_detect_anomaly(mode: bool = True) -> None:
     _AnomalyMode.enabled = bool(mode)
 
 
-class detect_anomaly(_SetMode):  # noqa: N801 (lowercase like a function, as in PyTorch)
+class detect_anomaly(_SetGlobal):  # noqa: N801 (lowercase like a function, as in PyTorch)
     """Anomaly mode inside a block: ``with cr.detect_anomaly(): ...``, or ``@cr.detect_anomaly``
     on a function. The first NaN or inf an op creates, in forward or in backward, and an
     array modified in place after it was saved for backward, raise `AnomalyError` naming

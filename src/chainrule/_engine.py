@@ -388,7 +388,7 @@ def _store_grad(t: Tensor, g, owned: bool, create: bool):
         _strict.accumulating(t, grad)
     if _AnomalyMode.enabled:
         _anomaly.check_accumulated(t, grad, g)
-    if create or isinstance(grad, Tensor):
-        t._grad = grad + g
+    if create or isinstance(grad, Tensor) or not grad.flags.writeable:
+        t._grad = grad + g  # a read-only .grad the user assigned (a broadcast view) stays as it is
     else:
         t._grad += g

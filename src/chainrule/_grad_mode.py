@@ -101,6 +101,31 @@ class _SetMode:
         return functools.partial(self.__call__, obj)
 
 
+class _SetGlobal(_SetMode):
+    """`_SetMode` for a process-wide flag (anomaly mode, strict mode), which blocks in
+    several threads may turn on at overlapping times: the flag is on while any block is
+    open, and goes back to the value before the first block when the last one closes (a
+    value saved per thread and restored on exit would switch it off inside another
+    thread's block, or leave it on for good)."""
+
+    _lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        flag = self.flag
+        with self._lock:
+            if not getattr(flag, "open_blocks", 0):
+                flag.before = flag.enabled
+            flag.open_blocks = getattr(flag, "open_blocks", 0) + 1
+            flag.enabled = self.enabled
+
+    def __exit__(self, *exc) -> None:
+        flag = self.flag
+        with self._lock:
+            flag.open_blocks -= 1
+            if flag.open_blocks == 0:
+                flag.enabled = flag.before
+
+
 class _SetGrad(_SetMode):
     flag = _GradMode
 

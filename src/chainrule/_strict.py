@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ._anomaly import user_frame
-from ._grad_mode import _SetMode
+from ._grad_mode import _SetGlobal
 
 
 class StrictModeWarning(UserWarning):
@@ -49,7 +49,7 @@ def set_strict(mode: bool = True) -> None:
     _StrictMode.enabled = bool(mode)
 
 
-class strict(_SetMode):  # noqa: N801 (lowercase like a function, as no_grad)
+class strict(_SetGlobal):  # noqa: N801 (lowercase like a function, as no_grad)
     """Strict mode inside a block: ``with cr.strict(): ...`` (or ``@cr.strict`` on a
     function). The previous setting is restored on exit. See `set_strict`."""
 

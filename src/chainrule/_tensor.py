@@ -6,6 +6,7 @@ The class is deliberately thin: every method and operator below is a one-line ca
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -173,10 +174,10 @@ class Tensor:
             )
         self._retain = True
 
-    def register_hook(self, fn: Callable) -> Callable[[], None]:
+    def register_hook(self, fn: Callable) -> HookHandle:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None return
-        value (of the tensor's shape) replaces the gradient. Returns a function that
-        removes the hook (calling it again does nothing)."""
+        value (of the tensor's shape) replaces the gradient. Returns a `HookHandle`: call
+        it, or its ``remove()`` as in PyTorch, to take the hook off."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require gradients")
         if not callable(fn):
@@ -184,16 +185,7 @@ class Tensor:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        registered = [True]
-
-        def remove() -> None:
-            if registered:  # once: a second call must not remove another registration
-                registered.clear()
-                hooks = list(self._hooks)  # a new list: backward may be iterating the old one
-                hooks.remove(fn)  # (a hook that removes itself must not skip the next)
-                self._hooks = hooks
-
-        return remove
+        return HookHandle(self, fn)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the accumulated gradient: ``.grad`` becomes None, or with
@@ -502,6 +494,28 @@ def _from_op(data: np.ndarray, node) -> Tensor:
     t._requires_grad = node is not None
     t.name = None
     return t
+
+
+class HookHandle:
+    """What `Tensor.register_hook` returns: calling it, or ``remove()``, takes the hook off
+    (once: again does nothing). It holds the tensor weakly, so a kept handle does not keep
+    the tensor, or the graph behind it, alive."""
+
+    __slots__ = ("_fn", "_tensor")
+
+    def __init__(self, tensor: Tensor, fn: Callable) -> None:
+        self._tensor, self._fn = weakref.ref(tensor), fn
+
+    def remove(self) -> None:
+        """Take the hook off the tensor."""
+        tensor, fn = self._tensor(), self._fn
+        self._fn = None  # once: a second call must not remove another registration
+        if tensor is not None and fn is not None:
+            hooks = list(tensor._hooks)  # a new list: backward may be iterating the old one
+            hooks.remove(fn)  # (a hook that removes itself must not skip the next)
+            tensor._hooks = hooks
+
+    __call__ = remove
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
