@@ -90,10 +90,14 @@ def float_operands(operands) -> tuple:
     """Operands of an op computed in floating point: an integer or bool Tensor or array among
     floating ones takes their dtype, as in PyTorch (float32 with int64 stays float32, where
     NumPy would compute in float64). Other operands are returned as they are."""
+    operands = tuple(operands)
+    first = operands[0].data.dtype if operands and isinstance(operands[0], Tensor) else None
+    if first is not None and all(isinstance(a, Tensor) and a.data.dtype is first for a in operands):
+        return operands  # the common case: tensors of one dtype
     kinds = [_dtype(a) for a in operands]
     floats = [d for d in kinds if d is not None and d.kind == "f"]
     if not floats or len(floats) == len(operands):
-        return tuple(operands)
+        return operands
     dtype = np.result_type(*floats)
     return tuple(
         _as_float(a, dtype) if d is not None and d.kind in "biu" else a
