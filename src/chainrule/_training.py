@@ -510,7 +510,8 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 
 
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
-    """Mean loss (and accuracy for classification) of ``model`` on ``data``, in eval mode."""
+    """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
+    mean over the samples, or the sum for a loss with ``reduction="sum"``."""
     loader = _loader(data, batch_size, False, None)
     meter, dtype = _Meter(_sums(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():

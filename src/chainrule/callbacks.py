@@ -73,8 +73,7 @@ class EarlyStopping(Callback):
         self.is_better = _better(self.mode, abs(min_delta))
         self.restore = restore_best_weights
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
-
-        self.restored = False
+        self.restored = False  # set by load_state_dict: the next on_train_begin keeps the state
 
     def on_train_begin(self, state) -> None:
         """Start afresh, unless a resumed ``fit`` has just restored this callback's state."""
