@@ -218,6 +218,45 @@ def test_a_per_sample_dataset_is_stacked_into_batches_pytorch_style():
     np.testing.assert_array_equal(y, X[:, 0].astype(int) % 2)  # labels stay with samples
 
 
+def test_a_per_sample_getitem_that_would_accept_an_index_array_runs_per_sample():
+    # written for one index, as in PyTorch: X[i][::-1] flips the row i; given an index
+    # array it would flip the batch's order instead and pair rows with the wrong labels
+    class Flipped:
+        def __init__(self, X, y):
+            self.X, self.y = X, y
+
+        def __len__(self):
+            return len(self.X)
+
+        def __getitem__(self, i):
+            return self.X[i][::-1].copy(), self.y[i]
+
+    X, y = np.arange(12.0).reshape(4, 3), np.arange(4)
+    ((xb, yb),) = list(DataLoader(Flipped(X, y), batch_size=4))
+    np.testing.assert_array_equal(xb, X[:, ::-1])
+    np.testing.assert_array_equal(yb, y)
+
+
+def test_getitems_fetches_a_batch_of_samples_at_once_as_in_pytorch():
+    calls = []
+
+    class Batched:
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            raise AssertionError("__getitems__ should be used")
+
+        def __getitems__(self, indices):
+            calls.append(list(indices))
+            return [(np.full(2, i, np.float32), i) for i in indices]
+
+    batches = list(DataLoader(Batched(), batch_size=2))
+    assert calls == [[0, 1], [2, 3], [4]]
+    np.testing.assert_array_equal(batches[1][0], [[2, 2], [3, 3]])
+    np.testing.assert_array_equal(batches[2][1], [4])
+
+
 def test_per_sample_items_that_are_not_pairs_are_named():
     class Bad:
         def __len__(self):
@@ -249,9 +288,8 @@ def test_per_sample_items_of_two_that_are_not_pairs_are_refused_not_split(item):
 
 def test_a_dataset_that_is_one_array_is_refused_not_unpacked_row_by_row():
     X = np.arange(12.0).reshape(6, 2)  # inputs without targets
-    batches = iter(DataLoader(X, batch_size=2))  # a batch of 2 rows would unpack as (x, y)
-    with pytest.raises(TypeError, match=r"DataLoader: .*pair.*got ndarray of shape \(2, 2\)"):
-        next(batches)
+    with pytest.raises(TypeError, match=r"DataLoader: dataset is one array of shape \(6, 2\)"):
+        DataLoader(X, batch_size=2)  # a row of 2 values would unpack as (x, y)
 
 
 def test_a_dict_of_arrays_is_refused_with_its_keys_named():

@@ -20,10 +20,10 @@ class DataLoader:
     """Iterate over ``dataset`` in mini-batches ``(X_batch, y_batch)`` of NumPy arrays.
 
     Args:
-        dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or any object with
-            ``len()`` whose ``dataset[int_array]`` returns a batch ``(X_batch, y_batch)``
-            or, PyTorch style, whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
-            (the loader then stacks the samples of a batch).
+        dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or, PyTorch style, any
+            object with ``len()`` whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
+            (the loader stacks the samples of a batch; a ``__getitems__(indices)`` that
+            returns the list of samples at once is used when the dataset has one).
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
@@ -51,7 +51,6 @@ class DataLoader:
         # library generator that dropout and initialisers use
         unused = not self.shuffle and seed is None
         self._rng = np.random.default_rng(0) if unused else generator_from(seed, "DataLoader")
-        self._per_sample = False  # set when the dataset turns out to index one sample only
 
     def __len__(self) -> int:
         n, b = len(self.dataset), self.batch_size
@@ -68,16 +67,7 @@ class DataLoader:
             yield self._batch(order[start : start + self.batch_size])
 
     def _batch(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not self._per_sample:
-            try:
-                batch = self.dataset[idx]
-            except (TypeError, IndexError):  # a list-backed dataset: one sample per index
-                if isinstance(self.dataset, ArrayDataset):
-                    raise
-                self._per_sample = True
-            else:
-                return _pair(batch)
-        return _collate([self.dataset[int(i)] for i in idx])
+        return fetch(self.dataset, idx)
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state as a JSON-able dict; take it between epochs.
@@ -106,6 +96,19 @@ class DataLoader:
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
         )
+
+
+def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The samples at ``idx`` as a batch ``(X, y)``: an `ArrayDataset` by one indexing; a
+    dataset with PyTorch's ``__getitems__(indices)`` from the samples it returns; any other
+    one sample at a time, stacked. Never ``dataset[idx]`` on a dataset written for one
+    index: a per-sample ``__getitem__`` (flipping a row, normalising a sample) may run on
+    the whole batch without an error and give wrong samples or labels."""
+    if isinstance(dataset, ArrayDataset):
+        return _pair(dataset[idx])
+    getitems = getattr(dataset, "__getitems__", None)
+    samples = getitems(idx.tolist()) if callable(getitems) else [dataset[int(i)] for i in idx]
+    return _collate(list(samples))
 
 
 def check_batch_size(owner: str, batch_size) -> None:
@@ -145,6 +148,11 @@ def _as_dataset(dataset: Any) -> Any:
     """A pair of arrays becomes an `ArrayDataset`; anything else must index by batch."""
     if isinstance(dataset, tuple) and len(dataset) == 2:
         return ArrayDataset(*dataset)
+    if isinstance(dataset, np.ndarray):  # inputs without targets: its rows are not pairs
+        raise TypeError(
+            f"DataLoader: dataset is one array of shape {dataset.shape}; pass inputs and "
+            "targets as a pair (X, y) or ArrayDataset(X, y)"
+        )
     if isinstance(dataset, Mapping):  # indexed by key, not by position: dataset[0] fails
         raise TypeError(
             f"DataLoader: dataset is a {type(dataset).__name__} with the keys "

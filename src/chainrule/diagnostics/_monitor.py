@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from .._tensor import Tensor
 from ..callbacks import Callback
+from ..data._loader import fetch
 from . import _checks, _plot, _report
 from ._probe import layer_calls, outputs_of
 from ._records import Alert, EpochRecord, layer_of
@@ -231,13 +232,8 @@ def probe_batch(loader, size: int) -> np.ndarray:
 
 
 def _first_inputs(dataset, idx: np.ndarray) -> np.ndarray:
-    """The inputs at ``idx``: one batch indexing, or, for a dataset whose ``dataset[i]`` is
-    one sample ``(x_i, y_i)`` (which `DataLoader` accepts too), the samples stacked."""
-    try:
-        x, _ = dataset[idx]
-    except (TypeError, IndexError):
-        return np.stack([np.asarray(dataset[int(i)][0]) for i in idx])
-    return np.asarray(x)
+    """The inputs at ``idx``, fetched as `DataLoader` fetches a batch."""
+    return np.asarray(fetch(dataset, idx)[0])
 
 
 def grad_norms(model) -> dict[str, float]:
