@@ -485,9 +485,12 @@ def test_leaky_relu_of_an_integer_tensor_keeps_its_slope():
 
 
 @pytest.mark.parametrize(
-    ("call", "op"),
-    [(lambda y: y.sum(axis=1.5), "Sum"), (lambda y: y.softmax(axis=[0, 1]), "Softmax")],
+    ("call", "message"),
+    [
+        (lambda y: y.sum(axis=1.5), r"^sum: axis must be None, an int or a tuple of ints"),
+        (lambda y: y.softmax(axis=[0, 1]), r"^Softmax on shapes \(3,\): "),
+    ],
 )
-def test_a_bad_argument_type_names_the_op_and_the_shapes(call, op):
-    with pytest.raises(TypeError, match=rf"^{op} on shapes \(3,\): "):
+def test_a_bad_argument_type_names_the_op(call, message):
+    with pytest.raises(TypeError, match=message):
         call(cr.tensor([1.0, 2.0, 3.0]))

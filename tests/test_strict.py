@@ -210,3 +210,21 @@ def test_used_as_a_decorator():
 
 def test_the_warning_is_a_user_warning():
     assert issubclass(cr.StrictModeWarning, UserWarning)
+
+
+def test_an_in_place_update_of_a_parameter_outside_no_grad_is_flagged():
+    # p -= lr·grad with the graph recorded rebinds the loop variable and leaves p as it
+    # was: strict mode says so, at the line that did it
+    model = cr.nn.Linear(2, 1)
+    model(np.ones((1, 2), np.float32)).sum().backward()
+    before = model.weight.data.copy()
+    weight = model.weight
+    with cr.strict(), pytest.warns(cr.StrictModeWarning, match=r"-= on .*a leaf") as caught:
+        weight -= 0.1 * weight.grad  # the mistake under test
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    np.testing.assert_array_equal(model.weight.data, before)  # unchanged, as warned
+    with cr.strict(), cr.no_grad():  # the right way: no warning, and the update lands
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    assert not np.array_equal(model.weight.data, before)

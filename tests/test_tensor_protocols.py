@@ -143,3 +143,29 @@ def test_a_process_wide_mode_stays_on_while_any_threads_block_is_open(mode, is_o
         t.join()
     assert seen == [True]
     assert not is_on()  # off again once the last block closed
+
+
+def test_argmax_and_argmin_follow_numpy_and_stay_outside_the_graph():
+    values = np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]])
+    x = cr.tensor(values, requires_grad=True)
+    for axis in (None, 0, 1, -1):
+        np.testing.assert_array_equal(x.argmax(axis).data, np.argmax(values, axis))
+        np.testing.assert_array_equal(cr.argmin(x, axis).data, np.argmin(values, axis))
+    assert x.argmax(1).tolist() == [1, 0]  # the first of the tied fives
+    assert x.argmax(1, keepdims=True).shape == (2, 1)
+    assert x.argmax().dtype == np.int64
+    assert not x.argmax(1).requires_grad
+    accuracy = (x.argmax(1) == cr.tensor(np.array([1, 2]))).numpy().mean()
+    assert accuracy == 0.5
+
+
+@pytest.mark.parametrize("op", [cr.max, cr.min])
+def test_pytorchs_two_tensor_max_says_to_use_maximum(op):
+    x, y = cr.tensor([1.0, 5.0]), cr.tensor([2.0, 2.0])
+    name = op.__name__
+    pairwise = "maximum" if name == "max" else "minimum"
+    with pytest.raises(TypeError, match=rf"{name}: axis must be .* got Tensor; .*cr\.{pairwise}"):
+        op(x, y)
+    with pytest.raises(TypeError, match=r"sum: axis must be None, an int or a tuple of ints"):
+        x.sum(1.0)
+    assert float(op(x, 0)) == (5.0 if name == "max" else 1.0)

@@ -20,6 +20,8 @@ from ._random import default_generator, manual_seed
 from ._strict import StrictModeWarning, is_strict, set_strict, strict
 from .ops import (
     abs,
+    argmax,
+    argmin,
     broadcast_to,
     clip,
     concatenate,
@@ -68,6 +70,8 @@ __all__ = [
     "Tensor",
     "Trace",
     "abs",
+    "argmax",
+    "argmin",
     "broadcast_to",
     "callbacks",
     "check_graph",

@@ -81,6 +81,12 @@ def accumulating(t, grad) -> None:
         _warn(_ACCUMULATING.format(t=describe(t)), user_frame()[1])
 
 
+def rebinding(t, symbol: str) -> None:
+    """Warn that ``x op= y`` on a leaf that requires grad, with the graph recorded, makes
+    the name a new node and leaves the leaf (a parameter, usually) unchanged."""
+    _warn(_REBINDING.format(t=describe(t), op=symbol), user_frame()[1])
+
+
 def describe(t) -> str:
     """``tensor 'w' (shape (3, 2))``, or ``a tensor of shape (3, 2)`` when it has no name."""
     return f"tensor {t.name!r} (shape {t.shape})" if t.name else f"a tensor of shape {t.shape}"
@@ -95,6 +101,11 @@ _ACCUMULATING = (
     "gradients accumulate across backward calls. Clear them before each step "
     "(optimizer.zero_grad(), model.zero_grad() or t.grad = None), unless you accumulate "
     "on purpose"
+)
+_REBINDING = (
+    "{op} on {t}, a leaf that requires grad, while the graph is recorded: the name now "
+    "holds a new node, and the leaf itself (a parameter?) is unchanged. An update of a "
+    "parameter belongs under `with cr.no_grad():`"
 )
 _NO_BACKWARD = (
     ".grad of {t} is None: no backward has reached it yet. Call loss.backward() first; "

@@ -315,21 +315,34 @@ class Tensor:
     # optimizer): the same object gets the result as a new array, so a graph that saved the
     # old values keeps them, and no array the caller shares is written into.
     def __iadd__(self, other):
-        return self._update(np.add, "+=", other) if self._updatable() else ops.add(self, other)
+        return self._update(np.add, "+=", other) if self._updatable("+=") else ops.add(self, other)
 
     def __isub__(self, other):
-        return self._update(np.subtract, "-=", other) if self._updatable() else ops.sub(self, other)
+        if self._updatable("-="):
+            return self._update(np.subtract, "-=", other)
+        return ops.sub(self, other)
 
     def __imul__(self, other):
-        return self._update(np.multiply, "*=", other) if self._updatable() else ops.mul(self, other)
+        if self._updatable("*="):
+            return self._update(np.multiply, "*=", other)
+        return ops.mul(self, other)
 
     def __itruediv__(self, other):
-        if self._updatable():
+        if self._updatable("/="):
             return self._update(np.true_divide, "/=", other)
         return ops.div(self, other)
 
-    def _updatable(self) -> bool:
-        return self._requires_grad and self._node is None and not _GradMode.enabled
+    def _updatable(self, symbol: str) -> bool:
+        """Whether ``x op= y`` updates ``x`` itself: a leaf that requires grad, under
+        no_grad. Recorded, it rebinds the name (strict mode warns: a parameter update
+        outside no_grad leaves the parameter unchanged)."""
+        if not (self._requires_grad and self._node is None):
+            return False
+        if _GradMode.enabled:
+            if _StrictMode.enabled:
+                _strict.rebinding(self, symbol)
+            return False
+        return True
 
     def _update(self, ufunc, symbol: str, other) -> Tensor:
         value = other.data if isinstance(other, Tensor) else other
@@ -449,6 +462,14 @@ class Tensor:
         """The axes permuted (reversed when none are given), as in NumPy: ``x.transpose(0,
         1)`` of a matrix leaves it as it is; PyTorch's two-axis swap is `swapaxes`."""
         return ops.transpose(self, *axes)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value along ``axis`` (int64, outside the graph)."""
+        return ops.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the smallest value along ``axis`` (int64, outside the graph)."""
+        return ops.argmin(self, axis, keepdims)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """The tensor with two axes swapped (PyTorch's ``transpose(a, b)``)."""

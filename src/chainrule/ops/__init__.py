@@ -1,7 +1,7 @@
 """The differentiable ops. Each op is a `Function` subclass with its forward and local
 gradient side by side, plus a lowercase function that applies it."""
 
-from ._compare import compare
+from ._compare import argmax, argmin, compare
 from ._elementwise import add, div, maximum, minimum, mul, neg, pow, sub, where
 from ._linalg import matmul
 from ._reduce import max, mean, min, sum
@@ -12,6 +12,8 @@ from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, s
 __all__ = [
     "abs",
     "add",
+    "argmax",
+    "argmin",
     "broadcast_to",
     "cast",
     "clip",

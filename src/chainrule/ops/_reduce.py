@@ -32,6 +32,22 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _axis_arg(op: str, axis, pairwise: str = ""):
+    """``axis`` as given, once it is None, an int or a sequence of ints: a tensor in its
+    place is most likely PyTorch's two-tensor form, ``torch.max(a, b)``, which is
+    ``cr.maximum`` here."""
+    ints = (int, np.integer)
+    fine = axis is None or (isinstance(axis, ints) and not isinstance(axis, bool))
+    if not fine and isinstance(axis, (tuple, list)):
+        fine = all(isinstance(a, ints) and not isinstance(a, bool) for a in axis)
+    if fine:
+        return axis
+    hint = f"; the elementwise {pairwise} of two tensors is cr.{pairwise}(x, y)" if pairwise else ""
+    raise TypeError(
+        f"{op}: axis must be None, an int or a tuple of ints, got {type(axis).__name__}{hint}"
+    )
+
+
 class _Reduce(Function):
     __slots__ = ("axes", "keepdims")
 
@@ -129,24 +145,24 @@ class Norm(_Reduce):
 
 def sum(x, axis=None, keepdims: bool = False):
     """Sum over ``axis`` (all axes when None)."""
-    return Sum(axis, keepdims)(x)
+    return Sum(_axis_arg("sum", axis), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims: bool = False):
     """Arithmetic mean over ``axis`` (all axes when None)."""
-    return Mean(axis, keepdims)(x)
+    return Mean(_axis_arg("mean", axis), keepdims)(x)
 
 
 def max(x, axis=None, keepdims: bool = False):
     """Maximum over ``axis``; tied maxima share the gradient equally."""
-    return Max(axis, keepdims)(x)
+    return Max(_axis_arg("max", axis, "maximum"), keepdims)(x)
 
 
 def min(x, axis=None, keepdims: bool = False):
     """Minimum over ``axis``; tied minima share the gradient equally."""
-    return Min(axis, keepdims)(x)
+    return Min(_axis_arg("min", axis, "minimum"), keepdims)(x)
 
 
 def norm(x, axis=None, keepdims: bool = False):
     """Euclidean norm √(Σ x²) over ``axis`` (all axes when None); its gradient at 0 is 0."""
-    return Norm(axis, keepdims)(x)
+    return Norm(_axis_arg("norm", axis), keepdims)(x)
