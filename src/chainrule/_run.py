@@ -124,6 +124,8 @@ class Interrupted(KeyboardInterrupt):
 class _Saver:
     """Writes the checkpoint and history after every epoch; keeps the state for Ctrl-C."""
 
+    saves_training = True  # fit calls it after the other callbacks (see ModelCheckpoint)
+
     def __init__(self, out: Path):
         self.out, self.state, self.about = out, None, {}
         self.seconds_before, self.start = 0.0, time.perf_counter()

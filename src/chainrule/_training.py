@@ -309,9 +309,10 @@ def fit(
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
                 logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
-            with defer:  # the row, the position and the callbacks' work move together
+            with defer:  # the row and the position move together
                 state.history.append(epoch, logs)
                 state.epochs_done, state.meter = epoch + 1, None
+            with interrupts.patient:  # and the callbacks' work with them, unless forced
                 _epoch_end(callbacks, state, logs)
             if state.stop_training:
                 break
@@ -320,15 +321,20 @@ def fit(
 
 
 def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
-    """on_epoch_end of every callback, in the list's order; what one adds to ``logs``
-    reaches the history before the next is called (so a checkpoint listed after a schedule
-    records its rate)."""
-    for cb in callbacks:
+    """on_epoch_end of every callback, in the list's order, except that those that save the
+    training (``saves_training``, as `ModelCheckpoint`) come after all the others, so that
+    a checkpoint holds what they did (a schedule's step and logged ``lr``, EarlyStopping's
+    count); what one adds to ``logs`` reaches the history before the next is called."""
+    for cb in sorted(callbacks, key=_saves_training):  # stable: the list's order otherwise
         method = getattr(cb, "on_epoch_end", None)
         if method is not None:
             method(state, logs)
             state.history.update_last(logs)
     state.history.fill()
+
+
+def _saves_training(callback) -> bool:
+    return getattr(callback, "saves_training", False) is True
 
 
 def callback_states(callbacks) -> dict:

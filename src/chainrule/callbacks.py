@@ -144,14 +144,20 @@ class ModelCheckpoint(Callback):
     The checkpoint also holds the state of ``fit``'s callbacks that have ``state_dict``
     and ``load_state_dict`` (`EarlyStopping`'s best value, patience count and best weights;
     this callback's best value), which a resumed ``fit`` gives back to the same callbacks.
-    Callbacks run in the list's order: list this one after those whose end-of-epoch work
-    it should save (a `LearningRateScheduler`'s step and logged ``lr``). ``extra_state``
-    (a callable given the `TrainState`, returning a dict) adds training state of your own
-    under names the checkpoint does not use itself.
+    ``fit`` calls its ``on_epoch_end`` after every other callback's, wherever it is in the
+    list (``saves_training``), so that the checkpoint holds their end-of-epoch work: a
+    `LearningRateScheduler`'s step and logged ``lr``, `EarlyStopping`'s count. A callback
+    that needs the file of an epoch finds it in the next ``on_epoch_begin`` or in
+    ``on_train_end``. ``extra_state`` (a callable given the `TrainState`, returning a dict)
+    adds training state of your own under names the checkpoint does not use itself.
     """
 
-    #: the training state's own names, which ``extra_state`` cannot use
-    RESERVED = frozenset({"epoch", "step", "position", "history", "rng", "callbacks"})
+    saves_training = True
+
+    #: the names `save` and the training state use themselves, which ``extra_state`` cannot
+    RESERVED = frozenset(
+        {"path", "model", "optimizer", "epoch", "step", "position", "history", "rng", "callbacks"}
+    )
 
     def __init__(
         self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None

@@ -94,19 +94,28 @@ def _same(a, b):
         assert np.array_equal(wa[name], wb[name]), name
 
 
-def _early_stopping(path):
+def _early_stopping(path, checkpoint_first=False):
     last = ModelCheckpoint(path, monitor="loss")
     stop = EarlyStopping("score", patience=3, mode="min", restore_best_weights=True)
-    return [Score(), stop, last]
+    return [Score(), last, stop] if checkpoint_first else [Score(), stop, last]
 
 
+@pytest.mark.parametrize("checkpoint_first", [False, True], ids=["stop first", "ckpt first"])
 @pytest.mark.parametrize("crash_after", [2, 3, 4, 5])
-def test_early_stopping_stops_where_the_uninterrupted_run_does(tmp_path, crash_after):
-    straight = _run(tmp_path / "a.safetensors", _early_stopping)
-    resumed = _run(tmp_path / "b.safetensors", _early_stopping, crash_after)
+def test_early_stopping_stops_where_the_uninterrupted_run_does(
+    tmp_path, crash_after, checkpoint_first
+):
+    # Keras lists the two either way; the checkpoint holds EarlyStopping's count of the
+    # epoch it was written in, either way
+    def make(path):
+        return _early_stopping(path, checkpoint_first)
+
+    straight = _run(tmp_path / "a.safetensors", make)
+    resumed = _run(tmp_path / "b.safetensors", make, crash_after)
     assert straight[0].epoch == [0, 1, 2, 3, 4, 5]  # stopped after the 6th epoch
-    assert resumed[2][1].stopped_epoch == 5
-    assert resumed[2][1].best == 0.2
+    stop = next(cb for cb in resumed[2] if isinstance(cb, EarlyStopping))
+    assert stop.stopped_epoch == 5
+    assert stop.best == 0.2
     _same(resumed, straight)  # the final weights are epoch 3's, restored
 
 
@@ -251,12 +260,33 @@ def test_a_ctrl_c_during_the_epochs_callbacks_waits_for_all_of_them():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.0125, rel=1e-12)
 
 
-def test_extra_state_may_not_use_the_checkpoints_own_names(tmp_path):
+def test_a_second_ctrl_c_stops_a_slow_callback_at_once():
+    # the first SIGINT is held for the callbacks to finish; a second one stops now
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.fail("the test needs Python's default SIGINT handler")
+    reached = []
+
+    class Hangs:
+        def on_epoch_end(self, state, logs):
+            os.kill(os.getpid(), signal.SIGINT)
+            reached.append("after the first")
+            os.kill(os.getpid(), signal.SIGINT)
+            reached.append("after the second")  # never: the second one stops here
+
     model, opt = _build()
-    checkpoint = ModelCheckpoint(tmp_path / "e.safetensors", extra_state=lambda s: {"step": 1})
-    with pytest.raises(ValueError, match=r"extra_state returned step, which the checkpoint"):
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, opt, [Hangs()])
+    assert reached == ["after the first"]
+
+
+@pytest.mark.parametrize("name", ["step", "model", "optimizer", "path", "callbacks"])
+def test_extra_state_may_not_use_the_checkpoints_own_names(tmp_path, name):
+    model, opt = _build()
+    path = tmp_path / "e.safetensors"
+    checkpoint = ModelCheckpoint(path, extra_state=lambda s: {name: 1})
+    with pytest.raises(ValueError, match=rf"extra_state returned {name}, which the checkpoint"):
         _fit(model, opt, [checkpoint], epochs=1)
-    assert not (tmp_path / "e.safetensors").exists()
+    assert not path.exists()
 
 
 def test_a_damaged_callback_state_is_refused_by_name(tmp_path):
