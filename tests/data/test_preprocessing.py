@@ -159,21 +159,28 @@ def test_one_hot_validation(labels, num_classes, error, match):
         one_hot(labels, num_classes)
 
 
+R = 1.5**0.5  # three equally spaced values standardise to −√1.5, 0, √1.5
+BIG = 1.7976931348623157e308  # the largest float64
+
+
 @pytest.mark.parametrize(
-    "column",
-    [[1e-300, 2e-300, 3e-300], [1e200, 1.0000001e200], [1e308, -1e308, 1e308], [-5e-310, 5e-310]],
-    ids=["tiny", "huge and close", "near the float64 limit", "subnormal"],
+    ("column", "expected"),
+    [
+        ([1e-300, 2e-300, 3e-300], [-R, 0.0, R]),
+        ([1e200, 1.0000001e200], [-1.0, 1.0]),
+        ([BIG, -BIG, 0.0], [R, -R, 0.0]),
+        ([1e308, -1e308, 1e308], [0.5**0.5, -(2**0.5), 0.5**0.5]),  # mean 1e308/3
+        ([-5e-310, 5e-310], [-1.0, 1.0]),
+    ],
+    ids=["tiny", "huge and close", "the float64 limit", "near the limit", "subnormal"],
 )
-def test_standardizing_extreme_magnitudes_gives_mean_0_std_1(column):
-    # the statistics, worked in units where the values are near 1, scaled back
+def test_standardizing_extreme_magnitudes_gives_the_hand_worked_values(column, expected):
     X = np.array(column)[:, None]
-    unit = np.abs(X).max()
-    Z = Standardizer().fit_transform(X)
-    assert np.all(np.isfinite(Z))
-    expected = (X / unit - (X / unit).mean()) / (X / unit).std()
-    np.testing.assert_allclose(Z, expected, rtol=1e-6)
     s = Standardizer().fit(X)
-    Standardizer().load_state_dict(s.state_dict())  # its own state loads back
+    np.testing.assert_allclose(s.transform(X)[:, 0], expected, rtol=1e-6)
+    again = Standardizer()
+    again.load_state_dict(s.state_dict())  # its own state loads back
+    np.testing.assert_array_equal(again.transform(X), s.transform(X))
 
 
 def test_ordinary_data_gets_numpys_mean_and_std_exactly():
@@ -181,6 +188,16 @@ def test_ordinary_data_gets_numpys_mean_and_std_exactly():
     s = Standardizer().fit(X)
     np.testing.assert_array_equal(s.mean, X.mean(axis=0))
     np.testing.assert_array_equal(s.scale, X.std(axis=0))
+
+
+def test_a_rare_class_is_in_both_stratified_parts():
+    # 2 + 2 + 100 samples, 10%: the rare classes' shares (0.2 each) round to none, but
+    # each part keeps one of each
+    y = np.array([0] * 2 + [1] * 2 + [2] * 100)
+    X = np.arange(104.0)[:, None]
+    _, _, y_train, y_test = train_test_split(X, y, 0.1, seed=0, stratify=True)
+    assert np.bincount(y_test).tolist() == [1, 1, 9]
+    assert np.bincount(y_train).tolist() == [1, 1, 91]
 
 
 def test_a_stratified_part_too_small_for_every_class_is_refused():

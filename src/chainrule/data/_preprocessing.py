@@ -32,8 +32,8 @@ class Standardizer:
         constant = (X64 == X64[0]).all(axis=0)
         # in units of a power of two near each column's peak: exact, and the squares of
         # the deviations neither overflow (values near 1e308) nor underflow (near 1e-300)
-        peak = np.abs(X64).max(axis=0)
-        unit = np.exp2(np.floor(np.log2(np.where(peak > 0, peak, 1.0))))
+        _, exponent = np.frexp(np.abs(X64).max(axis=0))  # peak = m·2^e with ½ ≤ m < 1
+        unit = np.ldexp(1.0, exponent - 1)  # 2^(e−1) ≤ peak, exact even at the float64 limit
         Y = X64 / unit
         self.mean = np.where(constant, X64[0], Y.mean(axis=0) * unit)
         self.scale = np.where(constant, 1.0, Y.std(axis=0) * unit)

@@ -71,9 +71,23 @@ def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np
                 f"train_test_split: a stratified {part} part of {size} samples cannot hold "
                 f"all {len(classes)} classes; give it at least {len(classes)}"
             )
-    quota = n_test * counts / len(y)
-    take = np.floor(quota).astype(int)
-    leftover = n_test - take.sum()
-    take[np.argsort(-(quota - take), kind="stable")[:leftover]] += 1
+    take = _per_class(n_test * counts / len(y), counts, n_test)
     picks = [rng.permutation(np.flatnonzero(inverse == c))[: take[c]] for c in range(len(classes))]
     return np.concatenate(picks)
+
+
+def _per_class(quota: np.ndarray, counts: np.ndarray, n_test: int) -> np.ndarray:
+    """Test samples per class: each class's share of ``n_test`` rounded by largest
+    remainder, but never 0 and never all of a class, so that every class is in both parts
+    (a class of 2 samples among 100 would round to none)."""
+    take = np.clip(np.floor(quota).astype(int), 1, counts - 1)
+    order = np.argsort(-(quota - take), kind="stable")  # the most short-changed first
+    while take.sum() < n_test:
+        c = next(c for c in order if take[c] < counts[c] - 1)
+        take[c] += 1
+        order = np.argsort(-(quota - take), kind="stable")
+    while take.sum() > n_test:
+        c = next(c for c in order[::-1] if take[c] > 1)
+        take[c] -= 1
+        order = np.argsort(-(quota - take), kind="stable")
+    return take
