@@ -102,3 +102,14 @@ def test_cross_entropy_labels_stay_integers():
     loss = cr.nn.functional.cross_entropy(logits, cr.tensor(np.array([0])))
     expected = -np.log(np.exp(2.0) / np.exp([2.0, 1.0, 0.1]).sum())
     np.testing.assert_allclose(loss.item(), expected, rtol=1e-6)
+
+
+def test_an_integer_tensor_with_a_float_array_takes_the_arrays_dtype():
+    # the same rule with the roles swapped: the float side is an array
+    i = cr.tensor(np.array([1, 2]))
+    f = np.array([0.5, 0.25], np.float32)
+    for result, expected in ((i + f, [1.5, 2.25]), (f + i, [1.5, 2.25]), (i * f, [0.5, 0.5])):
+        assert result.dtype == np.float32
+        np.testing.assert_array_equal(result.data, expected)
+    assert (i @ np.ones((2, 2), np.float32)).dtype == np.float32
+    assert (i + np.array([1, 1])).dtype == np.int64  # integers with integers stay integers

@@ -82,8 +82,8 @@ def pair(x, y) -> tuple:
         if table is not None:  # a float tensor
             c = table.get(y)
             return x, c if c is not None else _number(y, table, x.data.dtype)
-        return x, _operand(y, x)
-    return _operand(x, y), _operand(y, x)
+        return float_operands((x, _operand(y, x)))  # an integer tensor with a float array
+    return float_operands((_operand(x, y), _operand(y, x)))
 
 
 def float_operands(operands) -> tuple:
