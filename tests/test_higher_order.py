@@ -256,21 +256,6 @@ def test_value_and_grad_int_and_tuple_argnums():
     assert (gx.item(), gy.item()) == (-0.375, 1.6875)
 
 
-def test_value_and_grad_value_is_plain_unless_it_stays_differentiable():
-    # from plain numbers the graph is used up by the gradient: the value carries none
-    value, _ = cr.value_and_grad(_x2y3)(np.float64(1.5), np.float64(-0.5))
-    assert value.is_leaf
-    assert not value.requires_grad
-    # from a tensor that requires grad the value stays part of the caller's graph:
-    # f = x²y³ at (2, 3) = 108 and d f/dx = 2xy³ = 108
-    x = leaf(2.0)
-    value, gx = cr.value_and_grad(_x2y3)(x, np.float64(3.0))
-    assert value.item() == 108.0
-    assert gx.item() == 108.0
-    value.backward()
-    assert x.grad == 108.0
-
-
 def test_grad_of_array_argument_and_kwargs():
     # f(w; scale) = scale · Σ w²: ∇f = 2·scale·w
     w = np.array([[1.0, -2.0], [0.5, 3.0]])

@@ -269,8 +269,12 @@ def _trained(out: Path) -> bool:
 
 
 def _before_first_checkpoint(out: Path) -> bool:
-    """Whether ``out`` holds only what a run writes before its first checkpoint."""
-    return all(p.name == "config.json" or _is_temporary(p.name) for p in out.iterdir())
+    """Whether ``out`` holds only what a run writes before its first checkpoint: its
+    config.json, temporary files a killed write left, and the diagnostics of a run that
+    died before it (which a new run there replaces)."""
+    return not _trained(out) and all(
+        p.name in ("config.json", "diagnostics") or _is_temporary(p.name) for p in out.iterdir()
+    )
 
 
 def _checked_out(out: Path, force: bool) -> Path:

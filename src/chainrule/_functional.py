@@ -58,7 +58,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                 _Nesting.depth -= 1
             grads = dict(zip(distinct, _gradients(out, inputs, create)))
             grads = tuple(grads[i] for i in at)
-        if not create and isinstance(out, Tensor):  # its graph was released: a plain value
+        if not recording and isinstance(out, Tensor):
             out = out.detach()
         return out, (grads if many else grads[0])
 

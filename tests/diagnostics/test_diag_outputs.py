@@ -136,6 +136,9 @@ def test_a_run_that_dies_keeps_its_diagnosis(tmp_path, capsys):
     about = json.loads((out / "diagnostics" / "stats.json").read_text())
     assert [a["kind"] for a in about["alerts"]] == ["exploding"]
     assert about["epochs"] == []  # it died before the first epoch's record
+    # nothing was trained there: a new run may take the directory without --force
+    assert _cli.main(["train", "--epochs", "1", "--out", str(out), "--no-progress"]) == 0
+    assert not (out / "diagnostics").exists()  # the dead run's diagnosis went with it
 
 
 def test_the_init_figure_names_the_number_of_inputs(monkeypatch, tmp_path):
