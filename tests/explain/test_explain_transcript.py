@@ -338,3 +338,23 @@ def test_markdown_shows_names_as_written():
         .transcript(of=x, fmt="markdown")
         .startswith("**Chain rule for ∂L/∂\\<h\\>")
     )
+
+
+def test_terms_that_sum_several_paths_are_called_routes():
+    # a = 3x, b = a·a (named), L = b·a + 2a at x = 0.5: L = a³ + 2a, ∂L/∂x = (3a² + 2)·3
+    # = 26.25. Through b: ∂L/∂b·∂b/∂a·∂a/∂x = 1.5·3·3 = 13.5 (∂b/∂a sums two paths);
+    # past b: ∂L/∂a·∂a/∂x = (b + 2)·3 = 12.75
+    x = leaf(0.5, "x")
+    a = 3 * x
+    a.name = "a"
+    b = a * a
+    b.name = "b"
+    out = b * a + a * 2.0
+    out.name = "L"
+    trace = cr.explain(out)
+    text = trace.transcript(of="x")
+    assert "2 routes from x to L through the tensors you named" in text
+    assert "route 1: ∂L/∂b × ∂b/∂a × ∂a/∂x\n         = 1.5 × 3 × 3\n         = 13.5" in text
+    assert "route 2: ∂L/∂a × ∂a/∂x\n         = 4.25 × 3\n         = 12.75" in text
+    assert "∂L/∂x = 13.5 + 12.75 = 26.25" in text
+    assert "4 paths from x to L" in trace.transcript(of="x", expand=True)  # node by node

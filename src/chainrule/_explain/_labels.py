@@ -40,6 +40,11 @@ _EN = {
     "tr_title": "Chain rule for ∂{out}/∂{leaf}",
     "tr_paths": "{n} paths from {leaf} to {out}, summed",
     "tr_path": "path {i}",
+    "tr_routes": (
+        "{n} routes from {leaf} to {out} through the tensors you named, summed (a factor "
+        "between two of them sums every path between them)"
+    ),
+    "tr_route": "route {i}",
     "tr_engine": "engine",
     "tr_close": (
         "(equal up to rounding: the engine adds the paths where they meet, then multiplies)"
@@ -108,6 +113,11 @@ _KO = {
     "tr_title": "{chain_rule}으로 구한 ∂{out}/∂{leaf}",
     "tr_paths": "{leaf}에서 {out}까지 경로 {n}개의 합",
     "tr_path": "경로 {i}",
+    "tr_routes": (
+        "이름 붙인 텐서를 거쳐 {leaf}에서 {out}까지 가는 길 {n}개의 합 (두 이름 붙은 텐서 "
+        "사이의 인자는 그 사이 모든 경로의 합)"
+    ),
+    "tr_route": "길 {i}",
     "tr_engine": "엔진 값",
     "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
     "tr_close_one": (

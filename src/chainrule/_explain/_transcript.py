@@ -3,16 +3,17 @@
     ∂E/∂W5 = ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5 = a × b × c = d
 
 Every path from the tensor to the output through the recorded nodes is one product of the
-nodes' local gradients; the paths are summed. The product runs from the output down, as
-the engine multiplies, and the result is compared with the gradient the engine formed. In a
+nodes' local gradients; the paths are summed. When the user named tensors between them, the
+factors run between those instead: each factor ∂a/∂b is the whole derivative (the sum over
+every path from b to a), and the terms are the routes through named tensors. The product
+runs from the output down, as the engine multiplies, and the result is compared with the
+gradient the engine formed. In a
 graph whose tensors are not all single numbers, the factors are Jacobians: the transcript
 then follows each path with the rule and shapes of every node and the gradient the engine
 sent along it.
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 
@@ -79,7 +80,9 @@ def _is_scalar(trace, paths) -> bool:
 
 # ----- scalar graphs: products of numbers -------------------------------------------------------
 def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
-    terms = _terms(trace, v, paths, expand)
+    named = _by_named(trace, expand)
+    terms = _group_terms(trace, v, paths) if named else [_term(trace, v, p) for p in paths]
+    routes = len(terms) < len(paths)  # a term sums several paths: it is a route, not a path
     total = terms[0]["value"]
     with silenced():  # inf + (−inf): NaN, as IEEE gives it
         for t in terms[1:]:
@@ -98,6 +101,7 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
         "engine": fmt(trace, v, grad),
         "check": check,
         "update": None if lr is None else _update(trace, v, lr),
+        "routes": routes,
     }
 
 
@@ -140,63 +144,24 @@ def _product(first, edges):
     return out
 
 
-def _term(trace, v, path, expand: bool) -> dict:
-    """One path: the factors between stops (∂a/∂b and its number) and their product."""
+def _term(trace, v, path) -> dict:
+    """One path node by node: a factor ∂a/∂b (its local gradient) for each edge, and their
+    product, formed as backward forms it."""
     chain = [v.index] + [trace.step(n).output for n, _ in path]  # leaf … output
     edges = [trace.step(n).edge(slot) for n, slot in path]
     one = np.ones((), dtype=v.grad.dtype)
     factors = [
-        (trace.values[chain[hi]].name, trace.values[chain[lo]].name, _product(one, edges[lo:hi]))
-        for lo, hi in itertools.pairwise(_stops(trace, chain, expand))
+        (trace.values[chain[k + 1]].name, trace.values[chain[k]].name, _product(one, [e]))
+        for k, e in enumerate(edges)
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
     seed = trace.output.grad.reshape(())  # 1 unless backward was given another upstream
-    value = _product(seed, edges)
-    if seed != 1:  # shown as the first factor, so that the factors multiply to the value
-        out = trace.output.name
-        factors.insert(0, (out, out, seed))
-    return {
-        "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
-        "value": value,
-        "text": fmt(trace, v, value),
-    }
+    return _as_term(trace, v, factors, seed, _product(seed, edges))
 
 
-def _terms(trace, v, paths, expand: bool) -> list[dict]:
-    """One term per path; with named intermediates (factors ∂a/∂b between them), one term
-    per sequence of named values a path passes, whose factors are whole derivatives: ∂a/∂b
-    sums every route from b to a that passes no other named value (the paths of such a
-    group are all the combinations of those routes, so the sum of their products is the
-    product of the factors' sums)."""
-    if expand or not any(x.named and x.kind == "intermediate" for x in trace.values):
-        return [_term(trace, v, path, expand) for path in paths]
-    groups: dict[tuple, list] = {}
-    for path in paths:
-        chain = [v.index] + [trace.step(n).output for n, _ in path]
-        stops = _stops(trace, chain, expand)
-        groups.setdefault(tuple(chain[i] for i in stops), []).append((path, stops))
-    return [_group_term(trace, v, key, members) for key, members in groups.items()]
-
-
-def _group_term(trace, v, key: tuple, members: list) -> dict:
-    """The term of one sequence of named values ``key`` (leaf … output). Its value is
-    formed as the engine forms it: from the output down, the gradient that reached a named
-    value is passed along each route to the next and the routes' results added, each
-    product by its node's rule (so 0 × ∞ is 0 where the engine takes it so)."""
-    one = np.ones((), dtype=v.grad.dtype)
-    seed = value = trace.output.grad.reshape(())  # 1 unless backward was given another
-    factors = []
-    for j in reversed(range(len(key) - 1)):  # from the output down
-        routes = {}  # each route from key[j] to key[j + 1] once, however many paths use it
-        for path, stops in members:
-            route = tuple(path[stops[j] : stops[j + 1]])
-            routes[route] = [trace.step(n).edge(slot) for n, slot in route]
-        shares = [(_product(one, edges), _product(value, edges)) for edges in routes.values()]
-        with silenced():
-            factor, value = shares[0]
-            for f, passed in shares[1:]:
-                factor, value = factor + f, value + passed
-        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, factor))
-    if seed != 1:  # shown as the first factor, so that the factors multiply to the value
+def _as_term(trace, v, factors: list, seed, value) -> dict:
+    """A term's factors (from the output down) and value, formatted; an upstream gradient
+    other than 1 is shown as the first factor, so that the factors multiply to the value."""
+    if seed != 1:
         factors.insert(0, (trace.output.name, trace.output.name, seed))
     return {
         "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
@@ -205,11 +170,50 @@ def _group_term(trace, v, key: tuple, members: list) -> dict:
     }
 
 
-def _stops(trace, chain: list[int], expand: bool) -> list[int]:
-    """Positions in ``chain`` where a factor starts or ends."""
+def _by_named(trace, expand: bool) -> bool:
+    """Whether the factors run between tensors the user named (the default when there are
+    any) rather than node by node."""
+    return not expand and any(x.named and x.kind == "intermediate" for x in trace.values)
+
+
+def _group_terms(trace, v, paths) -> list[dict]:
+    """One term per sequence of named values the paths pass (a route), whose factors are
+    whole derivatives: ∂a/∂b sums every path from b to a that passes no other named value
+    (the paths of a route are all the combinations of those, so the sum of their products
+    is the product of the factors' sums)."""
+    groups: dict[tuple, list] = {}
+    for path in paths:
+        chain = [v.index] + [trace.step(n).output for n, _ in path]
+        stops = _stops(trace, chain)
+        groups.setdefault(tuple(chain[i] for i in stops), []).append((path, stops))
+    return [_group_term(trace, v, key, members) for key, members in groups.items()]
+
+
+def _group_term(trace, v, key: tuple, members: list) -> dict:
+    """The term of one route, the sequence of named values ``key`` (leaf … output). Its
+    value is formed as the engine forms it: from the output down, the gradient that
+    reached a named value is passed along each path to the next and the results added,
+    each product by its node's rule (so 0 × ∞ is 0 where the engine takes it so)."""
+    one = np.ones((), dtype=v.grad.dtype)
+    seed = value = trace.output.grad.reshape(())  # 1 unless backward was given another
+    factors = []
+    for j in reversed(range(len(key) - 1)):  # from the output down
+        between = {}  # each path from key[j] to key[j + 1] once, however many routes use it
+        for path, stops in members:
+            part = tuple(path[stops[j] : stops[j + 1]])
+            between[part] = [trace.step(n).edge(slot) for n, slot in part]
+        shares = [(_product(one, edges), _product(value, edges)) for edges in between.values()]
+        with silenced():
+            factor, value = shares[0]
+            for f, passed in shares[1:]:
+                factor, value = factor + f, value + passed
+        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, factor))
+    return _as_term(trace, v, factors, seed, value)
+
+
+def _stops(trace, chain: list[int]) -> list[int]:
+    """Positions in ``chain`` where a factor starts or ends: the ends and the named values."""
     last = len(chain) - 1
-    if expand or not any(v.named and v.kind == "intermediate" for v in trace.values):
-        return list(range(last + 1))
     named = [i for i in range(1, last) if trace.values[chain[i]].named]
     return [0, *named, last]
 

@@ -18,9 +18,14 @@ def _times(numbers: list[str]) -> str:
 def _title(data: dict, lang: str) -> str:
     title = label(lang, "tr_title", out=data["out"], leaf=data["leaf"])
     if len(data["terms"]) > 1:
-        n = len(data["terms"])
-        title += ": " + label(lang, "tr_paths", n=n, leaf=data["leaf"], out=data["out"])
+        n, key = len(data["terms"]), "tr_routes" if data["routes"] else "tr_paths"
+        title += ": " + label(lang, key, n=n, leaf=data["leaf"], out=data["out"])
     return title
+
+
+def _term_label(data: dict, lang: str, i: int) -> str:
+    """``path i``, or ``route i`` when the terms run between named tensors."""
+    return label(lang, "tr_route" if data["routes"] else "tr_path", i=i)
 
 
 def _update_line(data: dict) -> str:
@@ -50,7 +55,7 @@ def _scalar_text(data: dict, lang: str) -> list[str]:
         lines += _term_lines(terms[0], f"{whole} = ", whole=True)
     else:
         for i, term in enumerate(terms, 1):
-            lines += _term_lines(term, label(lang, "tr_path", i=i) + ": ")
+            lines += _term_lines(term, _term_label(data, lang, i) + ": ")
         parts = " + ".join(
             f"({t['text']})" if t["text"].startswith("-") else t["text"] for t in terms
         )
@@ -110,7 +115,7 @@ def _scalar_latex(data: dict, lang: str) -> str:
         rows = [_latex_row(whole, terms[0], alone=True)]
     else:
         heads = [
-            f"\\text{{{tex_text(label(lang, 'tr_path', i=i))}}}" for i in range(1, 1 + len(terms))
+            f"\\text{{{tex_text(_term_label(data, lang, i))}}}" for i in range(1, 1 + len(terms))
         ]
         rows = [_latex_row(head, term, alone=False) for head, term in zip(heads, terms)]
         parts = _times([t["text"] for t in terms]).replace("×", "+")
