@@ -120,27 +120,28 @@ def test_a_read_only_grad_is_replaced_not_written_into():
 def test_a_process_wide_mode_stays_on_while_any_threads_block_is_open(mode, is_on):
     import threading
 
+    assert not is_on()  # the test starts from the mode off
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
     seen = []
 
     def first():
         with mode():
             a_in.set()
-            b_in.wait()
+            b_in.wait(10)
         a_out.set()  # A's block closed while B's is still open
 
     def second():
-        a_in.wait()
+        a_in.wait(10)
         with mode():
             b_in.set()
-            a_out.wait()
+            a_out.wait(10)
             seen.append(is_on())
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(30)
     assert seen == [True]
     assert not is_on()  # off again once the last block closed
 

@@ -65,6 +65,7 @@ class AnomalyError(FloatingPointError):
 
 class _AnomalyMode:
     enabled = False
+    open_blocks, before = 0, False  # see _grad_mode._SetGlobal
 
 
 # per thread: whether a node's backward is running; the ops it runs (with create_graph) are

@@ -3,8 +3,8 @@
 The flag is one attribute the hot path reads, kept per thread as in PyTorch: a
 ``no_grad`` block in one thread does not stop another from recording (each thread starts
 with recording on). Both context managers restore the previous state on exit, even when an
-exception leaves the block. The same machinery (`_SetMode`) sets the flags of anomaly mode
-and strict mode.
+exception leaves the block. The same machinery sets the process-wide flags of anomaly mode
+and strict mode (`_SetGlobal`: on while any thread's block is open).
 """
 
 from __future__ import annotations
@@ -110,12 +110,12 @@ class _SetGlobal(_SetMode):
 
     _lock = threading.Lock()
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> None:  # the flag class declares open_blocks = 0, before = False
         flag = self.flag
         with self._lock:
-            if not getattr(flag, "open_blocks", 0):
+            if flag.open_blocks == 0:
                 flag.before = flag.enabled
-            flag.open_blocks = getattr(flag, "open_blocks", 0) + 1
+            flag.open_blocks += 1
             flag.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:

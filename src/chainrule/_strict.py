@@ -32,6 +32,7 @@ class StrictModeWarning(UserWarning):
 
 class _StrictMode:
     enabled = False
+    open_blocks, before = 0, False  # see _grad_mode._SetGlobal
 
 
 def is_strict() -> bool:
@@ -51,7 +52,8 @@ def set_strict(mode: bool = True) -> None:
 
 class strict(_SetGlobal):  # noqa: N801 (lowercase like a function, as no_grad)
     """Strict mode inside a block: ``with cr.strict(): ...`` (or ``@cr.strict`` on a
-    function). The previous setting is restored on exit. See `set_strict`."""
+    function). It is on while any thread's block is open; when the last one closes, the
+    setting before the first returns. See `set_strict`."""
 
     flag = _StrictMode
     enabled = True

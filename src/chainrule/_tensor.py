@@ -544,13 +544,13 @@ def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = Non
     `Tensor` for the dtype rules): an optimizer updating it, or anything written into it,
     leaves the caller's array alone. ``Tensor(array)`` shares the array's memory instead,
     as ``torch.as_tensor`` does."""
-    return own_copy(Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name), data)
+    return own_copy(Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name))
 
 
-def own_copy(t: Tensor, data) -> Tensor:
-    """``t`` with an array of its own where it shares memory with ``data``."""
-    source = data.data if isinstance(data, Tensor) else data
-    if isinstance(source, np.ndarray) and np.may_share_memory(t.data, source):
+def own_copy(t: Tensor) -> Tensor:
+    """``t`` with an array of its own where it is a view of another's memory (an array,
+    a Tensor's, or any buffer such as an ``array.array``)."""
+    if t.data.base is not None:
         t.data = t.data.copy()
     return t
 

@@ -21,13 +21,14 @@ class Parameter(Tensor):
 
     It holds a copy of ``data``: optimizer steps, `nn.init` and ``load_state_dict`` write
     into the parameter's own array, never into the array it was made from (one initial
-    array can start two models)."""
+    array can start two models). To share weights between layers, assign the same
+    Parameter (``decoder.weight = encoder.weight``), not a new one made from its array."""
 
     __slots__ = ()
 
     def __init__(self, data, dtype=None, requires_grad: bool = True, name: str | None = None):
         super().__init__(data, dtype=dtype, requires_grad=requires_grad, name=name)
-        own_copy(self, data)
+        own_copy(self)
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{super().__repr__()}"
@@ -183,8 +184,9 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Set `requires_grad` of every parameter here and below (``False`` freezes them:
-        backward leaves their ``.grad`` alone and optimizers skip them); returns self."""
+        """Set `requires_grad` of every parameter here and below; returns self. ``False``
+        freezes them: backward computes no gradient for them, and optimizers skip a
+        parameter whose ``.grad`` is None (clear earlier gradients with ``zero_grad()``)."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
