@@ -30,6 +30,7 @@ import stat
 import struct
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -56,18 +57,43 @@ class CheckpointError(ValueError):
 def save(path, model, optimizer=None, **training_state) -> Path:
     """Write ``model`` (and ``optimizer``, and any JSON-able training state) to ``path``.
 
+    ``model`` is a module, or its ``state_dict()`` (the arrays by name, as
+    ``torch.save(model.state_dict(), path)`` saves them); `load` reads either into a model.
     The write is atomic: either the complete new checkpoint is at ``path`` afterwards, or
     the previous file is untouched.
     """
     from safetensors.numpy import save as to_bytes
 
-    tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in model.state_dict().items()}
+    tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in _model_state(model).items()}
     training = _to_json(training_state, tensors, "training")
     metadata = {"format": FORMAT, "version": VERSION, "training": training}
     if optimizer is not None:
         metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors, "optimizer")
     metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
+
+
+def _model_state(model) -> Mapping:
+    """The arrays ``save`` writes for ``model``: its state_dict, or the mapping it is."""
+    if isinstance(model, Mapping):
+        bad = [k for k, v in model.items() if not isinstance(k, str) or _tensor_data(v) is None]
+        if bad:
+            raise TypeError(
+                f"save: a state dict maps names to arrays; {bad[0]!r} does not (a module, or "
+                "model.state_dict(), is what save takes)"
+            )
+        return {k: _tensor_data(v) for k, v in model.items()}
+    if not callable(getattr(model, "state_dict", None)):
+        raise TypeError(
+            f"save: expected a module or its state_dict() to save, got {type(model).__name__}"
+        )
+    return model.state_dict()
+
+
+def _tensor_data(v) -> np.ndarray | None:
+    """``v`` as a numeric array (a Tensor's data), or None if it is not one."""
+    a = getattr(v, "data", v) if not isinstance(v, np.ndarray) else v
+    return a if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else None
 
 
 def atomic_write(path, data: bytes) -> Path:

@@ -556,3 +556,29 @@ def test_dict_keys_that_are_nested_tuples_round_trip(tmp_path):
     state = {"keys": {(1, (2, 3)): "nested", ((), ("a", (4,))): "deeper", (5,): "flat"}}
     cr.save(path, cr.nn.Linear(2, 2), **state)
     assert cr.load(path) == state
+
+
+def test_save_takes_a_state_dict_as_torch_save_does(tmp_path):
+    path = tmp_path / "weights.safetensors"
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU(), cr.nn.Linear(4, 2))
+    cr.save(path, model.state_dict())
+    cr.manual_seed(1)
+    other = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU(), cr.nn.Linear(4, 2))
+    cr.load(path, other)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(other.state_dict()[name], value)
+
+
+@pytest.mark.parametrize(
+    ("thing", "message"),
+    [
+        ([1, 2], "expected a module or its state_dict"),
+        ({"w": "text"}, "'w' does not"),
+        ({"w": np.array(["a"])}, "'w' does not"),
+    ],
+)
+def test_save_names_what_it_cannot_save(tmp_path, thing, message):
+    with pytest.raises(TypeError, match=message):
+        cr.save(tmp_path / "x.safetensors", thing)
+    assert not (tmp_path / "x.safetensors").exists()
