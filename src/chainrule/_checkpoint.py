@@ -92,7 +92,9 @@ def _model_state(model) -> Mapping:
 
 def _tensor_data(v) -> np.ndarray | None:
     """``v`` as a numeric array (a Tensor's data), or None if it is not one."""
-    a = getattr(v, "data", v) if not isinstance(v, np.ndarray) else v
+    if isinstance(v, np.generic):  # a NumPy scalar, as a 0-d array
+        v = np.asarray(v)
+    a = v if isinstance(v, np.ndarray) else getattr(v, "data", v)  # a Tensor's array
     return a if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else None
 
 

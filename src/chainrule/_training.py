@@ -309,10 +309,10 @@ def fit(
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
                 logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
-            with defer:  # the row and the position move together
-                state.history.append(epoch, logs)
-                state.epochs_done, state.meter = epoch + 1, None
-            with interrupts.patient:  # and the callbacks' work with them, unless forced
+            with interrupts.patient:  # the callbacks' work goes with the row, unless forced
+                with defer:  # the row and the position move together
+                    state.history.append(epoch, logs)
+                    state.epochs_done, state.meter = epoch + 1, None
                 _epoch_end(callbacks, state, logs)
             if state.stop_training:
                 break

@@ -102,17 +102,30 @@ def test_batches_are_numpy_arrays_of_the_dataset_dtype():
     assert X.min() == 0
 
 
-def test_one_indexing_call_per_batch():
+def test_one_indexing_call_per_batch(monkeypatch):
     calls = []
+    real = ArrayDataset.__getitem__
 
-    class Counting(ArrayDataset):
-        def __getitem__(self, index):
-            calls.append(np.shape(index))
-            return super().__getitem__(index)
+    def counting(self, index):
+        calls.append(np.shape(index))
+        return real(self, index)
 
-    ds = Counting(np.zeros((1000, 3)), np.zeros(1000))
+    monkeypatch.setattr(ArrayDataset, "__getitem__", counting)
+    ds = ArrayDataset(np.zeros((1000, 3)), np.zeros(1000))
     assert sum(len(X) for X, _ in DataLoader(ds, batch_size=128, shuffle=True, seed=0)) == 1000
     assert calls == [(128,)] * 7 + [(104,)]
+
+
+def test_a_subclass_with_its_own_getitem_is_read_one_sample_at_a_time():
+    class Flipped(ArrayDataset):  # written for one index, as PyTorch datasets are
+        def __getitem__(self, i):
+            x, y = super().__getitem__(i)
+            return x[::-1].copy(), y
+
+    X, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    xb, yb = next(iter(DataLoader(Flipped(X, y), batch_size=3)))
+    np.testing.assert_array_equal(xb, [[1.0, 0.0], [3.0, 2.0], [5.0, 4.0]])
+    np.testing.assert_array_equal(yb, [0, 1, 2])
 
 
 # ----- DataLoader: epochs and seeds -----------------------------------------------------------

@@ -558,6 +558,15 @@ def test_dict_keys_that_are_nested_tuples_round_trip(tmp_path):
     assert cr.load(path) == state
 
 
+def test_a_state_dict_may_hold_tensors_and_numpy_scalars(tmp_path):
+    path = tmp_path / "s.safetensors"
+    cr.save(path, {"w": cr.tensor([1.0, 2.0]), "steps": np.int64(7)})
+    tensors, _ = read_checkpoint(path)
+    np.testing.assert_array_equal(tensors["model/w"], [1.0, 2.0])
+    assert tensors["model/steps"].shape == ()
+    assert int(tensors["model/steps"]) == 7
+
+
 def test_save_takes_a_state_dict_as_torch_save_does(tmp_path):
     path = tmp_path / "weights.safetensors"
     cr.manual_seed(0)

@@ -328,3 +328,32 @@ def test_a_mid_epoch_resume_with_another_batch_size_is_refused_before_anything_c
     between = grab[0].resume_point() | {"batch": 0, "meter": None}  # between epochs: allowed
     cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, Y), 1, batch_size=16,
            progress=False, resume_from=between)  # fmt: skip
+
+
+def test_a_ctrl_c_as_the_epochs_row_is_written_waits_for_the_callbacks():
+    # SIGINT while the history row is appended: the callbacks of that epoch still run
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.fail("the test needs Python's default SIGINT handler")
+
+    class InterruptingHistory(cr.History):
+        sent = False
+
+        def append(self, epoch, logs):
+            super().append(epoch, logs)
+            if not self.sent:
+                self.sent = True
+                os.kill(os.getpid(), signal.SIGINT)
+
+    ran = []
+
+    class Records:
+        def on_epoch_end(self, state, logs):
+            ran.append(state.epoch)
+
+    model, opt = _build()
+    history = InterruptingHistory()
+    with pytest.raises(KeyboardInterrupt):
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, Y), 3, callbacks=[Records()],
+               batch_size=8, progress=False, history=history)  # fmt: skip
+    assert history.epoch == [0]
+    assert ran == [0]

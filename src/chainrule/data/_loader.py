@@ -99,12 +99,13 @@ class DataLoader:
 
 
 def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The samples at ``idx`` as a batch ``(X, y)``: an `ArrayDataset` by one indexing; a
+    """The samples at ``idx`` as a batch ``(X, y)``: an `ArrayDataset` by one indexing (a
+    subclass with a ``__getitem__`` of its own is read as any other dataset); a
     dataset with PyTorch's ``__getitems__(indices)`` from the samples it returns; any other
     one sample at a time, stacked. Never ``dataset[idx]`` on a dataset written for one
     index: a per-sample ``__getitem__`` (flipping a row, normalising a sample) may run on
     the whole batch without an error and give wrong samples or labels."""
-    if isinstance(dataset, ArrayDataset):
+    if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
         return _pair(dataset[idx])
     getitems = getattr(dataset, "__getitems__", None)
     samples = getitems(idx.tolist()) if callable(getitems) else [dataset[int(i)] for i in idx]
