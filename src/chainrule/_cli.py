@@ -263,9 +263,9 @@ def _resume(args, given: dict) -> int:
 def _trained(out: Path) -> bool:
     """Whether the run in ``out`` has written what an epoch's end writes (a checkpoint and
     its history, or the final metrics); files of the user's beside them do not count."""
-    from ._run import CHECKPOINT
+    from ._run import TRAINED
 
-    return any((out / name).exists() for name in (CHECKPOINT, "history.csv", "metrics.json"))
+    return any((out / name).exists() for name in TRAINED)
 
 
 def _before_first_checkpoint(out: Path) -> bool:

@@ -12,7 +12,6 @@ import contextlib
 import csv
 import io
 import json
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +22,11 @@ from . import _random, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._training import History, evaluate, fit, trained
+from .data._split import can_stratify
 
 CHECKPOINT, SPLIT_SEED = "model.safetensors", 0
-RUN_FILES = (CHECKPOINT, "config.json", "history.csv", "metrics.json", "curves.png")
+TRAINED = (CHECKPOINT, "history.csv", "metrics.json")  # written once an epoch has ended
+RUN_FILES = (*TRAINED, "config.json", "curves.png")
 IMAGES = ("digits", "mnist", "fashion_mnist")
 
 
@@ -54,26 +55,17 @@ def load_splits(cfg: Config, download: bool = False) -> Splits:
     else:
         bundle = data.load_dataset(key)
         task, classify = bundle.task, bundle.task != "regression"
-        stratify = classify and _stratifiable(bundle.y, 0.2)
+        stratify = classify and can_stratify(bundle.y, 0.2)  # a tiny set: at random
         X, X_te, y, y_te = data.train_test_split(bundle.X, bundle.y, 0.2, SPLIT_SEED, stratify)
         n_out = bundle.num_classes if classify else 1
     classify = task != "regression"
-    stratify = classify and _stratifiable(y, 0.1)
+    stratify = classify and can_stratify(y, 0.1)
     X_tr, X_va, y_tr, y_va = data.train_test_split(X, y, 0.1, SPLIT_SEED + 1, stratify)
     scaler = _scaler(key, X_tr)
     X_tr, X_va, X_te = (scaler.transform(a) for a in (X_tr, X_va, X_te))
     if not classify:
         y_tr, y_va, y_te = (a.reshape(-1, 1) for a in (y_tr, y_va, y_te))
     return Splits((X_tr, y_tr), (X_va, y_va), (X_te, y_te), task, n_out, scaler)
-
-
-def _stratifiable(y: np.ndarray, fraction: float) -> bool:
-    """Whether a stratified split of the labels ``y`` keeps every class in both parts (two
-    samples of each, parts of at least as many samples as classes); a data set too small
-    for that (a few MNIST-format images) is split at random instead."""
-    counts = np.unique(y, return_counts=True)[1]
-    part = math.ceil(fraction * len(y))
-    return counts.min() >= 2 and min(part, len(y) - part) >= len(counts)
 
 
 def _scaler(key: str, X_tr: np.ndarray):

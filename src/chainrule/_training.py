@@ -100,6 +100,7 @@ class TrainState:
     meter: _Meter | None = None  # set from an epoch's first batch until its row is in history
     stop_training: bool = False
     input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
+    summed: bool = False  # the loss sums over a batch (reduction="sum"): see `_Meter`
     callbacks: list = field(default_factory=list)  # fit's callbacks, in their order
 
     def resume_point(self) -> dict:
@@ -264,7 +265,7 @@ def fit(
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
     _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
-    _sums(loss_fn)  # a loss that reduces to one number per batch, checked before anything
+    summed = _summed(loss_fn)  # and reduction="none" refused, before anything changes
     batch_size = 32 if batch_size is None else batch_size
     # a resumed run's random state is the one restored: a loader made here must not move it
     # by drawing its seed (dropout would then draw other numbers than the first run did)
@@ -291,20 +292,20 @@ def fit(
     elif resume_from is not None:  # a position (`TrainState.position`)
         _check_point(resume_from, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
-    state.input_dtype = input_dtype(model)
+    state.input_dtype, state.summed = input_dtype(model), summed
     state.epochs_done = initial_epoch
     if resume_from is not None:
         _restore_position(state, resume_from)
     callbacks = state.callbacks = list(callbacks)
-    if saved_callbacks is not None:
-        load_callback_states(callbacks, saved_callbacks)
     with Interrupts() as interrupts:
         defer = interrupts.critical
         _call(callbacks, "on_train_begin", state)
+        if saved_callbacks is not None:  # after on_train_begin, which starts them afresh
+            load_callback_states(callbacks, saved_callbacks)
         for epoch in range(state.epoch, epochs):
             if state.meter is None:  # a new epoch (not the one being resumed)
                 state.epoch_loader_state = _loader_state(loader)
-                state.epoch, state.batch, state.meter = epoch, 0, _Meter(_sums(loss_fn))
+                state.epoch, state.batch, state.meter = epoch, 0, _Meter(summed)
             _call(callbacks, "on_epoch_begin", state)
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
@@ -370,7 +371,7 @@ def _stateful(callbacks) -> list[tuple[str, object]]:
     return keyed
 
 
-def _sums(loss_fn) -> bool:
+def _summed(loss_fn) -> bool:
     """Whether ``loss_fn`` sums over a batch (``reduction="sum"``) rather than averaging;
     one that keeps every element (``"none"``) cannot train or be evaluated."""
     reduction = getattr(loss_fn, "reduction", "mean")
@@ -478,7 +479,7 @@ def _restore_position(state: TrainState, point: dict) -> None:
     if point["loader_state"] is not None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
-        state.meter = _Meter(_sums(state.loss_fn))
+        state.meter = _Meter(state.summed)
         m = state.meter
         m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
         m.unscored = bool(rest and rest[0])
@@ -519,7 +520,7 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
     mean over the samples, or the sum for a loss with ``reduction="sum"``."""
     loader = _loader(data, batch_size, False, None)
-    meter, dtype = _Meter(_sums(loss_fn)), input_dtype(model)
+    meter, dtype = _Meter(_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
         for x, y in loader:
             out = model(_as_input(x, dtype))

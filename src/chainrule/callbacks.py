@@ -73,13 +73,10 @@ class EarlyStopping(Callback):
         self.is_better = _better(self.mode, abs(min_delta))
         self.restore = restore_best_weights
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
-        self.restored = False  # set by load_state_dict: the next on_train_begin keeps the state
 
     def on_train_begin(self, state) -> None:
-        """Start afresh, unless a resumed ``fit`` has just restored this callback's state."""
-        if not self.restored:
-            self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
-        self.restored = False
+        """Start afresh (a resumed ``fit`` then gives back the saved state)."""
+        self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
     def state_dict(self) -> dict:
         """``{"best", "wait", "best_weights", "stopped_epoch"}``: where the callback is
@@ -106,7 +103,6 @@ class EarlyStopping(Callback):
         ):
             raise ValueError("best_weights must be a dict of arrays or None")
         self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
-        self.restored = True
 
     def on_epoch_end(self, state, logs: dict) -> None:
         if self.monitor not in logs:

@@ -37,14 +37,14 @@ class SimulatedCrashError(Exception):
 
 
 class CrashAfter:
-    """Raises `SimulatedCrashError` at the end of epoch ``n`` (1-based), after the others."""
+    """Raises ``error`` at the end of epoch ``n`` (1-based), after the callbacks before it."""
 
-    def __init__(self, n):
-        self.n = n
+    def __init__(self, n, error=SimulatedCrashError):
+        self.n, self.error = n, error
 
     def on_epoch_end(self, state, logs):
         if state.epoch + 1 == self.n:
-            raise SimulatedCrashError
+            raise self.error
 
 
 def _build():
@@ -201,7 +201,7 @@ def test_a_resume_with_array_data_and_no_seed_keeps_the_random_state(tmp_path):
             grab.append(state)
 
     with pytest.raises(KeyboardInterrupt):
-        _fit(model, opt, [Grab(), _InterruptAfterEpoch(2)])
+        _fit(model, opt, [Grab(), CrashAfter(2, KeyboardInterrupt)])
     point = grab[0].resume_point()
     rng = cr.default_generator().bit_generator.state
     weights = {k: v.copy() for k, v in model.state_dict().items()}
@@ -222,15 +222,6 @@ def test_a_resume_with_array_data_and_no_seed_keeps_the_random_state(tmp_path):
         resume_from=point,
     )
     _same((resumed_history, model.state_dict(), None), straight)
-
-
-class _InterruptAfterEpoch:
-    def __init__(self, n):
-        self.n = n
-
-    def on_epoch_end(self, state, logs):
-        if state.epoch + 1 == self.n:
-            raise KeyboardInterrupt
 
 
 def test_a_ctrl_c_during_the_epochs_callbacks_waits_for_all_of_them():

@@ -60,20 +60,33 @@ def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np
     if y.ndim != 1:
         raise ValueError(f"train_test_split: stratify needs 1-D labels, got shape {y.shape}")
     classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if counts.min() < 2:
-        rare = classes[np.argmin(counts)]
-        raise ValueError(
-            f"train_test_split: stratify needs >= 2 samples per class; class {rare} has 1"
-        )
-    for part, size in (("test", n_test), ("training", len(y) - n_test)):
-        if size < len(classes):  # some class would be missing from that part
-            raise ValueError(
-                f"train_test_split: a stratified {part} part of {size} samples cannot hold "
-                f"all {len(classes)} classes; give it at least {len(classes)}"
-            )
+    problem = _unstratifiable(classes, counts, n_test)
+    if problem:
+        raise ValueError(f"train_test_split: {problem}")
     take = _per_class(n_test * counts / len(y), counts, n_test)
     picks = [rng.permutation(np.flatnonzero(inverse == c))[: take[c]] for c in range(len(classes))]
     return np.concatenate(picks)
+
+
+def can_stratify(y: ArrayLike, test_size: float | int) -> bool:
+    """Whether ``train_test_split(..., test_size, stratify=True)`` can keep every class of
+    the labels ``y`` in both parts (else it refuses; split such data at random)."""
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    return _unstratifiable(classes, counts, _test_count(test_size, len(y))) is None
+
+
+def _unstratifiable(classes: np.ndarray, counts: np.ndarray, n_test: int) -> str | None:
+    """Why a stratified split of these classes into ``n_test`` test samples and the rest
+    cannot keep every class in both parts, or None when it can."""
+    if counts.min() < 2:
+        return f"stratify needs >= 2 samples per class; class {classes[np.argmin(counts)]} has 1"
+    for part, size in (("test", n_test), ("training", counts.sum() - n_test)):
+        if size < len(classes):  # some class would be missing from that part
+            return (
+                f"a stratified {part} part of {size} samples cannot hold all {len(classes)} "
+                f"classes; give it at least {len(classes)}"
+            )
+    return None
 
 
 def _per_class(quota: np.ndarray, counts: np.ndarray, n_test: int) -> np.ndarray:

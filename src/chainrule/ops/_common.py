@@ -124,9 +124,7 @@ def _operand(a, other):
         return a
     ref = other.data.dtype if isinstance(other, Tensor) else None
     if isinstance(a, np.ndarray):
-        if ref is not None and a.dtype.kind in "biu" and is_floating(ref):
-            return a.astype(ref)  # [1, 2] * x keeps x's float dtype, as in PyTorch
-        return a.view()
+        return a.view()  # an integer one takes a float tensor's dtype in `float_operands`
     if isinstance(other, np.ndarray):
         ref = other.dtype
     if ref is not None and isinstance(a, np.generic) and a.dtype.kind in "biuf":
