@@ -213,3 +213,104 @@ def test_bce_is_stable_and_exact_at_zero():
 def test_bce_shape_mismatch():
     with pytest.raises(ValueError, match=r"target has shape \(3,\).*logits have shape \(3, 1\)"):
         F.binary_cross_entropy_with_logits(np.zeros((3, 1)), np.zeros(3))
+
+
+# ----- reduction="sum" and "none" for the fused losses -------------------------------------
+def _per_sample_cross_entropy(logits, target):
+    log_p = np.log(_softmax(logits))
+    if target.ndim == 1:
+        return -log_p[np.arange(len(target)), target]
+    return -(target * log_p).sum(axis=1)
+
+
+@pytest.mark.parametrize("which", ["labels", "probs"])
+def test_cross_entropy_reductions_match_the_per_sample_formula(data, which):
+    logits, labels, probs = data
+    target = labels if which == "labels" else probs
+    rows = _per_sample_cross_entropy(logits, target)
+    onehot = np.eye(4)[labels] if which == "labels" else probs
+    upstream = np.array([0.5, -1.0, 2.0, 0.0, 3.0])
+    cases = [("mean", rows.mean(), None, 1 / 5), ("sum", rows.sum(), None, 1.0)]
+    cases.append(("none", rows, upstream, upstream[:, None]))
+    for reduction, value, grad, scale in cases:
+        x = cr.tensor(logits, requires_grad=True)
+        loss = nn.SoftmaxCrossEntropy(reduction=reduction)(x, target)
+        np.testing.assert_allclose(loss.data, value, rtol=1e-12)
+        loss.backward(grad)
+        np.testing.assert_allclose(x.grad, (_softmax(logits) - onehot) * scale, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_cross_entropy_reductions_gradcheck_with_second_order(data, reduction):
+    logits, labels, probs = data
+    weights = np.arange(1.0, 6.0)  # a different weight per sample, so "none" is not a sum
+
+    def loss(x, t=labels):
+        out = F.cross_entropy(x, t, reduction=reduction)
+        return (out * weights).sum() if reduction == "none" else out
+
+    assert cr.gradcheck(loss, [logits], check_second_order=True)
+    assert cr.gradcheck(loss, [logits, probs], check_second_order=True)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_reductions_match_the_direct_formula(reduction):
+    rng = np.random.default_rng(5)
+    x_np, t = rng.standard_normal((4, 3)) * 3, rng.random((4, 3))
+    s = 1 / (1 + np.exp(-x_np))
+    each = -(t * np.log(s) + (1 - t) * np.log(1 - s))
+    value = {"mean": each.mean(), "sum": each.sum(), "none": each}[reduction]
+    upstream = rng.standard_normal((4, 3)) if reduction == "none" else None
+    scale = {"mean": 1 / 12, "sum": 1.0, "none": upstream}[reduction]
+    x = cr.tensor(x_np, requires_grad=True)
+    loss = nn.BCEWithLogitsLoss(reduction=reduction)(x, t)
+    np.testing.assert_allclose(loss.data, value, rtol=1e-12)
+    loss.backward(upstream)
+    np.testing.assert_allclose(x.grad, (s - t) * scale, rtol=1e-12, atol=1e-15)
+    weights = rng.random((4, 3))
+
+    def weighted(x, t):
+        out = F.binary_cross_entropy_with_logits(x, t, reduction=reduction)
+        return (out * weights).sum() if reduction == "none" else out
+
+    assert cr.gradcheck(weighted, [x_np, t], check_second_order=True)
+
+
+def test_an_empty_batch_sums_to_zero_and_keeps_no_rows():
+    # a mean over nothing is an error; a sum over nothing is 0, and "none" keeps no rows
+    x = cr.tensor(np.zeros((0, 3)), requires_grad=True)
+    labels = np.zeros(0, np.int64)
+    total = F.cross_entropy(x, labels, reduction="sum")
+    assert total.item() == 0.0
+    total.backward()
+    assert x.grad.shape == (0, 3)
+    assert F.cross_entropy(x, labels, reduction="none").shape == (0,)
+    assert F.binary_cross_entropy_with_logits(x, np.zeros((0, 3)), reduction="sum").item() == 0
+    with pytest.raises(ValueError, match="empty batch"):
+        F.cross_entropy(x, labels)
+
+
+@pytest.mark.parametrize("loss", [nn.SoftmaxCrossEntropy, nn.BCEWithLogitsLoss, nn.MSELoss])
+def test_an_unknown_reduction_is_refused_by_name(loss):
+    with pytest.raises(ValueError, match=r"reduction must be one of .*got 'avg'"):
+        loss(reduction="avg")
+
+
+def test_a_summed_cross_entropy_trains_and_evaluates_as_the_mean_does():
+    # a summed loss with the learning rate divided by the batch's size takes the same steps
+    # as the mean; fit logs it summed over the data (20 samples), and "none" is refused
+    X, y = np.random.default_rng(6).standard_normal((20, 4)), np.arange(20) % 3
+    for reduction in ("mean", "sum"):
+        cr.manual_seed(0)
+        model = nn.Linear(4, 3)
+        loss_fn = nn.SoftmaxCrossEntropy(reduction=reduction)
+        opt = cr.optim.SGD(model.parameters(), lr=0.1 if reduction == "mean" else 0.1 / 20)
+        history = cr.fit(model, loss_fn, opt, (X, y), epochs=2, batch_size=20, progress=False)
+        if reduction == "mean":
+            expected = history.history["loss"]
+        else:
+            np.testing.assert_allclose(
+                history.history["loss"], np.multiply(expected, 20), rtol=1e-5
+            )
+    with pytest.raises(ValueError, match="reduction='none'"):
+        cr.evaluate(model, nn.SoftmaxCrossEntropy(reduction="none"), (X, y))

@@ -33,7 +33,11 @@ _SHORT = {
     "ReLU": "relu",
     "LeakyReLU": "leaky_relu",
     "SoftmaxWithLoss": "softmax_loss",
+    "SoftmaxWithLossSum": "softmax_loss_sum",
+    "SoftmaxWithLossPerSample": "softmax_loss_per_sample",
     "BCEWithLogits": "bce",
+    "BCEWithLogitsSum": "bce_sum",
+    "BCEWithLogitsPerElement": "bce_per_element",
 }
 
 

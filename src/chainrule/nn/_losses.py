@@ -35,21 +35,38 @@ class SoftmaxWithLoss(Function):
     derivative = "dX = (softmax(x) − t) / N · dL"
     quiet = True  # ±inf logits: IEEE results (+inf for a label of probability 0), no warning
 
+    #: how the per-sample losses are combined: "mean" here; `SoftmaxWithLossSum` sums them
+    #: and `SoftmaxWithLossPerSample` keeps them, as `cross_entropy`'s ``reduction`` selects
+    reduction = "mean"
+
     def forward(self, x, t):
         t = _checked_target(x, t)
-        _check_nonempty("cross_entropy", len(t), x, t)
+        if self.reduction == "mean":
+            _check_nonempty("cross_entropy", len(t), x, t)
         z = shifted(x, 1)  # (N, C), at most 0 so that exp cannot overflow
         e = np.exp(z)
         total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # (N, 1): 0 only for all −inf
         self.saved = (x, e / total, t)  # softmax(x), the only thing backward needs
         if t.ndim == 1:  # −log p[label] = log Σ exp(z) − z[label]
-            return (np.log(total[:, 0]) - z[np.arange(len(t)), t]).sum() / len(t)
+            return self._reduced(np.log(total[:, 0]) - z[np.arange(len(t)), t], len(t))
         z -= np.log(total)  # z is now log softmax(x)
-        return -np.where(t == 0, 0, t * z).sum() / len(t)
+        terms = -np.where(t == 0, 0, t * z)
+        return self._reduced(terms.sum(axis=1) if self.reduction == "none" else terms, len(t))
+
+    def _reduced(self, losses, n: int):
+        if self.reduction == "none":
+            return losses
+        return losses.sum() / n if self.reduction == "mean" else losses.sum()
+
+    def _scale(self, grad_out, n: int):
+        """The upstream gradient for each sample's row: dL/N, dL, or dLᵢ as a column."""
+        if self.reduction == "none":
+            return grad_out.reshape(-1, 1)
+        return grad_out / n if self.reduction == "mean" else grad_out
 
     def backward(self, grad_out):
         x, p, t = self.saved
-        scale = grad_out / x.shape[0]
+        scale = self._scale(grad_out, x.shape[0])
         grad_x = grad_t = None
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: softmax recomputed from the logits Tensor, so
@@ -125,6 +142,7 @@ class BCEWithLogits(Function):
     __slots__ = ()
     derivative = "dX = (σ(x) − t) / n · dL"
     quiet = True  # ±inf logits: IEEE results, no warning
+    reduction = "mean"  # the subclasses below: "sum" and "none"
 
     def forward(self, x, t):
         if t.shape != x.shape:
@@ -132,16 +150,20 @@ class BCEWithLogits(Function):
                 f"binary_cross_entropy_with_logits: the target has shape {t.shape}, but the "
                 f"logits have shape {x.shape}; they must match"
             )
-        _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
+        if self.reduction == "mean":
+            _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
         t = t.astype(x.dtype, copy=False)
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
         self.saved = (x, sigma, t)
-        return (np.maximum(x, 0) - x * t + np.log1p(e)).mean()
+        losses = np.maximum(x, 0) - x * t + np.log1p(e)
+        if self.reduction == "none":
+            return losses
+        return losses.mean() if self.reduction == "mean" else losses.sum()
 
     def backward(self, grad_out):
         x, sigma, t = self.saved
-        scale = grad_out / x.size
+        scale = grad_out / x.size if self.reduction == "mean" else grad_out  # "none": dLᵢ
         grad_x = grad_t = None
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: σ recomputed from the logits Tensor
@@ -150,6 +172,49 @@ class BCEWithLogits(Function):
         if self.needs_grad[1]:
             grad_t = -x * scale
         return grad_x, grad_t
+
+
+class SoftmaxWithLossSum(SoftmaxWithLoss):
+    """softmax cross-entropy, summed: L = −Σ t·log softmax(x) gives dX = (softmax(x) − t) · dL."""
+
+    __slots__ = ()
+    derivative = "dX = (softmax(x) − t) · dL"
+    reduction = "sum"
+
+
+class SoftmaxWithLossPerSample(SoftmaxWithLoss):
+    """softmax cross-entropy per sample: Lᵢ = −Σₖ tᵢₖ·log softmax(xᵢ)ₖ gives
+    dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ."""
+
+    __slots__ = ()
+    derivative = "dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ"
+    reduction = "none"
+
+
+class BCEWithLogitsSum(BCEWithLogits):
+    """binary cross-entropy on logits, summed: L = Σ (max(x, 0) − x·t + log(1 + e^−|x|))
+    gives dX = (σ(x) − t) · dL and dT = −x · dL."""
+
+    __slots__ = ()
+    derivative = "dX = (σ(x) − t) · dL"
+    reduction = "sum"
+
+
+class BCEWithLogitsPerElement(BCEWithLogits):
+    """binary cross-entropy on logits per element: Lᵢ = max(xᵢ, 0) − xᵢ·tᵢ + log(1 + e^−|xᵢ|)
+    gives dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ and dTᵢ = −xᵢ · dLᵢ."""
+
+    __slots__ = ()
+    derivative = "dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ"
+    reduction = "none"
+
+
+_CROSS_ENTROPY = {
+    "mean": SoftmaxWithLoss,
+    "sum": SoftmaxWithLossSum,
+    "none": SoftmaxWithLossPerSample,
+}
+_BCE = {"mean": BCEWithLogits, "sum": BCEWithLogitsSum, "none": BCEWithLogitsPerElement}
 
 
 # ----- functions ----------------------------------------------------------------------------
@@ -169,13 +234,15 @@ def _as_target(target, like: Tensor, keep_integers: bool = False):
     return target.astype(like.dtype, copy=False)
 
 
-def cross_entropy(logits, target) -> Tensor:
-    """Mean softmax cross-entropy of (N, C) logits against class labels (N,) or
-    probability / one-hot targets (N, C); one fused node (see `SoftmaxWithLoss`)."""
+def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of (N, C) logits against class labels (N,) or probability /
+    one-hot targets (N, C): the mean over the N samples, their sum (``reduction="sum"``) or
+    each sample's loss, shape (N,) (``"none"``); one fused node (see `SoftmaxWithLoss`)."""
+    _check_reduction(reduction)
     logits = _as_tensor(logits)
     _check_label_dtype(target, logits)
     target = _as_target(target, logits, keep_integers=True)
-    return SoftmaxWithLoss()(logits, target)
+    return _CROSS_ENTROPY[reduction]()(logits, target)
 
 
 def _check_label_dtype(target, logits: Tensor) -> None:
@@ -191,10 +258,12 @@ def _check_label_dtype(target, logits: Tensor) -> None:
         )
 
 
-def binary_cross_entropy_with_logits(logits, target) -> Tensor:
-    """Mean binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape."""
+def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape: the
+    mean over every element, the sum (``reduction="sum"``) or each element's (``"none"``)."""
+    _check_reduction(reduction)
     logits = _as_tensor(logits)
-    return BCEWithLogits()(logits, _as_target(target, logits))
+    return _BCE[reduction]()(logits, _as_target(target, logits))
 
 
 def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
@@ -239,10 +308,18 @@ class MSELoss(Module):
 
 class SoftmaxCrossEntropy(Module):
     """The tutorials' Softmax-with-Loss: ``loss(logits, target)`` with class labels (N,) or
-    one-hot / probability targets (N, C); gradient (softmax − target) / N."""
+    one-hot / probability targets (N, C); gradient (softmax − target) / N. ``reduction``:
+    "mean" (the default), "sum" or "none" (see `cross_entropy`)."""
+
+    def __init__(self, reduction: str = "mean"):
+        _check_reduction(reduction)
+        self.reduction = reduction
 
     def forward(self, logits, target) -> Tensor:
-        return cross_entropy(logits, target)
+        return cross_entropy(logits, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
 CrossEntropyLoss = SoftmaxCrossEntropy
@@ -250,7 +327,15 @@ CrossEntropyLoss = SoftmaxCrossEntropy
 
 class BCEWithLogitsLoss(Module):
     """Binary cross-entropy on logits ``loss(logits, target)``, mean over all elements;
-    gradient (σ(x) − t) / n."""
+    gradient (σ(x) − t) / n. ``reduction``: "mean" (the default), "sum" or "none" (see
+    `binary_cross_entropy_with_logits`)."""
+
+    def __init__(self, reduction: str = "mean"):
+        _check_reduction(reduction)
+        self.reduction = reduction
 
     def forward(self, logits, target) -> Tensor:
-        return binary_cross_entropy_with_logits(logits, target)
+        return binary_cross_entropy_with_logits(logits, target, self.reduction)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
