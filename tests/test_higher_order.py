@@ -214,6 +214,14 @@ def test_mixed_partial_of_pow_at_a_zero_exponent():
     np.testing.assert_allclose(x.grad[:2], 1 / xs[:2], rtol=1e-15)
 
 
+def test_mixed_partial_of_pow_at_a_zero_exponent_when_the_first_gradient_is_in_x_only():
+    # the same ∂²f/∂y∂x = 1/x at y = 0 when the first gradient is taken in x alone (cr.grad
+    # of one argument): y, not differentiated then, is still in the recorded gradient
+    xs = np.array([2.0, 0.5, -4.0])
+    d2 = cr.grad(lambda y, x: cr.grad(lambda x, y: (x**y).sum(), 0)(x, y).sum(), 0)
+    np.testing.assert_allclose(d2(np.zeros(3), xs).data, 1 / xs, rtol=1e-15)
+
+
 def test_hessian_of_two_variable_function():
     # f = x²y³: H = [[2y³, 6xy²], [6xy², 6x²y]]
     xv, yv = 1.5, -0.7

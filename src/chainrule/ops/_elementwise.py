@@ -214,10 +214,11 @@ class Pow(Unbounded):
         grad_x = grad_y = None
         if nx:
             # x⁰ = 1 is constant: where y = 0 the exponent y − 1 becomes 0, so that y·x⁰ = 0
-            # (not 0·∞ at x = 0, nor 0·NaN); when y needs a gradient, only where x is 0 or
-            # NaN, so that the gradient's derivative in y stays xʸ⁻¹ (second derivatives)
+            # (not 0·∞ at x = 0, nor 0·NaN); when y can be differentiated (this pass or a
+            # later one, through a recorded gradient), only where x is 0 or NaN, so that the
+            # gradient's derivative in y stays xʸ⁻¹ (second derivatives)
             zero = constant(y) == 0
-            if ny:
+            if ny or (is_tensor(y) and y.requires_grad):
                 zero = zero & ~(np.abs(constant(x)) > 0)
             grad_x = y * x ** (y - 1 + zero)
         if ny:
