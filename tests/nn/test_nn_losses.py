@@ -314,3 +314,23 @@ def test_a_summed_cross_entropy_trains_and_evaluates_as_the_mean_does():
             )
     with pytest.raises(ValueError, match="reduction='none'"):
         cr.evaluate(model, nn.SoftmaxCrossEntropy(reduction="none"), (X, y))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "bce"])
+def test_a_target_of_another_dtype_keeps_its_mixed_second_derivative(loss):
+    # ∂/∂t of ∂L/∂x: for cross-entropy (N = 1, upstream ones) Σₖ ∂²L/∂tⱼ∂xₖ = (Σₖ pₖ) − 1 = 0
+    # would hide a missing term, so take ∂/∂t of ∂L/∂x₀₀ alone; for BCE ∂²L/∂t∂x = −1/n
+    x = cr.tensor([[1.0, 2.0, 0.5]], dtype="float64", requires_grad=True)
+    t = cr.tensor([[0.2, 0.3, 0.5]], dtype="float32", requires_grad=True)
+    fn = F.cross_entropy if loss == "cross_entropy" else F.binary_cross_entropy_with_logits
+    fn(x, t).backward(create_graph=True)
+    g = x.grad
+    x.grad = t.grad = None
+    g[0, 0].backward()
+    assert t.grad is not None
+    assert t.grad.dtype == np.float32
+    if loss == "cross_entropy":
+        p00 = _softmax(x.data)[0, 0]
+        np.testing.assert_allclose(t.grad, [[p00 - 1, p00, p00]], rtol=1e-6)
+    else:
+        np.testing.assert_allclose(t.grad, [[-1 / 3, 0, 0]], rtol=1e-6)

@@ -223,10 +223,11 @@ def _as_tensor(x) -> Tensor:
 
 
 def _as_target(target, like: Tensor, keep_integers: bool = False):
-    """A data target as an array of ``like``'s dtype; a target requiring grad is kept."""
+    """A data target as an array of ``like``'s dtype; a target requiring grad stays in the
+    graph, cast to that dtype by a recorded node (so its second derivatives flow too)."""
     if isinstance(target, Tensor):
         if target.requires_grad:
-            return target
+            return target if target.dtype == like.dtype else target.astype(like.dtype)
         target = target.data
     target = np.asarray(target)
     if keep_integers and target.dtype.kind in "iu":
