@@ -48,15 +48,17 @@ class SoftmaxWithLoss(Function):
         total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # (N, 1): 0 only for all −inf
         self.saved = (x, e / total, t)  # softmax(x), the only thing backward needs
         if t.ndim == 1:  # −log p[label] = log Σ exp(z) − z[label]
-            return self._reduced(np.log(total[:, 0]) - z[np.arange(len(t)), t], len(t))
+            losses = np.log(total[:, 0]) - z[np.arange(len(t)), t]
+            return losses if self.reduction == "none" else self._reduced(losses.sum(), len(t))
         z -= np.log(total)  # z is now log softmax(x)
-        terms = -np.where(t == 0, 0, t * z)
-        return self._reduced(terms.sum(axis=1) if self.reduction == "none" else terms, len(t))
-
-    def _reduced(self, losses, n: int):
+        terms = np.where(t == 0, 0, t * z)  # minus a sum (−0 for a sum of +0, as documented)
         if self.reduction == "none":
-            return losses
-        return losses.sum() / n if self.reduction == "mean" else losses.sum()
+            return -terms.sum(axis=1)
+        return self._reduced(-terms.sum(), len(t))
+
+    def _reduced(self, total, n: int):
+        """The sum of the losses, as the mean or as it is."""
+        return total / n if self.reduction == "mean" else total
 
     def _scale(self, grad_out, n: int):
         """The upstream gradient for each sample's row: dL/N, dL, or dLᵢ as a column."""
