@@ -1,6 +1,6 @@
 """A branch that `where` masks out, or a term weighted by 0, adds nothing to the gradient,
-however its own local gradient behaves there (0·∞ taken as 0 for exp, log, sqrt, div and
-pow). The truth is the derivative worked by hand."""
+however its own local gradient behaves there (0·∞ taken as 0 for mul, exp, log, sqrt, div
+and pow). The truth is the derivative worked by hand."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ BRANCHES = {  # f, and f' at x = 4 by hand
     "reciprocal": (lambda x: 1.0 / x, -1 / 16),  # −1/x²
     "exp": (lambda x: cr.ops.exp(0.5 * x), 0.5 * np.exp(2.0)),  # ½·e^(x/2)
     "pow": (lambda x: x**0.5, 0.25),  # ½·x^(−½)
+    "x·log x": (lambda x: x * cr.ops.log(x), np.log(4.0) + 1),  # the entropy term: ln x + 1
+    "log x · log x": (lambda x: cr.ops.log(x) * cr.ops.log(x), np.log(4.0) / 2),  # 2·ln x / x
 }
 
 
@@ -32,6 +34,9 @@ def test_a_branch_masked_by_where_adds_no_nan_to_the_gradient(name, dtype):
 def test_a_term_weighted_by_zero_adds_no_nan_but_a_live_one_still_does():
     x = cr.tensor([0.0, 2.0], dtype="float64", requires_grad=True)
     (0.0 * cr.ops.log(x)).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+    x.grad = None
+    (0.0 * (cr.ops.log(x) * cr.ops.log(x))).sum().backward()  # mul's local gradient is −∞
     np.testing.assert_array_equal(x.grad, [0.0, 0.0])
     x.grad = None
     cr.ops.log(x).sum().backward()  # upstream 1 at x = 0: 1/0 = inf, as IEEE and PyTorch

@@ -67,11 +67,12 @@ class Selection(Elementwise):
 
 
 class Unbounded(Elementwise):
-    """Base of ops whose local gradient can be ±inf or NaN (exp, log, sqrt, div, pow):
-    where the upstream gradient is exactly 0 and the local gradient is not finite, the
-    downstream is exactly 0 (0·∞ taken as 0, not NaN). So a branch that `where` masks out,
-    or a term weighted by 0, contributes nothing however its local gradient behaves:
-    ``where(x > 0, sqrt(x), 0)`` has a finite gradient at x ≤ 0 (PyTorch gives NaN there).
+    """Base of ops whose local gradient can be ±inf or NaN (mul, whose local gradient is the
+    other operand, exp, log, sqrt, div, pow): where the upstream gradient is exactly 0 and
+    the local gradient is not finite, the downstream is exactly 0 (0·∞ taken as 0, not
+    NaN). So a branch that `where` masks out, or a term weighted by 0, contributes nothing
+    however its local gradient behaves: ``where(x > 0, sqrt(x), 0)`` and the entropy term
+    ``where(p > 0, p * log(p), 0)`` have finite gradients at 0 (PyTorch gives NaN there).
     Everywhere else the product is the plain one, so higher derivatives are unchanged."""
 
     __slots__ = ()
@@ -166,7 +167,7 @@ class Neg(Elementwise):
         return (-grad_out,)
 
 
-class Mul(Elementwise):
+class Mul(Unbounded):
     """mul: ∂(xy)/∂x = y, ∂(xy)/∂y = x — each input receives the other input × upstream."""
 
     __slots__ = ()
