@@ -113,3 +113,28 @@ def test_an_integer_tensor_with_a_float_array_takes_the_arrays_dtype():
         np.testing.assert_array_equal(result.data, expected)
     assert (i @ np.ones((2, 2), np.float32)).dtype == np.float32
     assert (i + np.array([1, 1])).dtype == np.int64  # integers with integers stay integers
+
+
+# ----- float16 means over more elements than float16 can count ------------------------------
+BIG = 70_000  # above float16's largest finite value, 65,504
+STEP = 2.0**-24  # the spacing of float16's subnormal numbers, where these gradients lie
+
+
+def test_a_float16_mean_over_more_than_65504_elements_has_a_gradient():
+    # d(mean x)/dxᵢ = 1/n = 1.43e-5, a float16 subnormal; dividing by n in float16 gave 0
+    x = cr.tensor(np.zeros(BIG, np.float16), requires_grad=True)
+    x.mean().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.astype(np.float64), 1 / BIG, rtol=0, atol=STEP)
+
+
+def test_float16_losses_over_more_than_65504_values_have_their_gradients():
+    # BCE: (σ(0) − 1)/n = −0.5/n; cross-entropy on zero logits: (1/C − [label])/N
+    x = cr.tensor(np.zeros((700, 100), np.float16), requires_grad=True)
+    cr.nn.BCEWithLogitsLoss()(x, np.ones((700, 100))).backward()
+    np.testing.assert_allclose(x.grad.astype(np.float64), -0.5 / BIG, rtol=0, atol=STEP)
+    logits = cr.tensor(np.zeros((BIG, 2), np.float16), requires_grad=True)
+    cr.nn.SoftmaxCrossEntropy()(logits, np.zeros(BIG, np.int64)).backward()
+    expected = np.array([-0.5, 0.5]) / BIG
+    np.testing.assert_allclose(logits.grad[:3].astype(np.float64), [expected] * 3, atol=STEP)
+    assert np.abs(logits.grad).min() > 0

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ..ops._common import constant, is_tensor
+from ..ops._common import constant, divided, is_tensor
 from ..ops._softmax import log_softmax_array, shifted
 from ._module import Module
 
@@ -58,13 +58,13 @@ class SoftmaxWithLoss(Function):
 
     def _reduced(self, total, n: int):
         """The sum of the losses, as the mean or as it is."""
-        return total / n if self.reduction == "mean" else total
+        return divided(total, n) if self.reduction == "mean" else total
 
     def _scale(self, grad_out, n: int):
         """The upstream gradient for each sample's row: dL/N, dL, or dLᵢ as a column."""
         if self.reduction == "none":
             return grad_out.reshape(-1, 1)
-        return grad_out / n if self.reduction == "mean" else grad_out
+        return divided(grad_out, n) if self.reduction == "mean" else grad_out
 
     def backward(self, grad_out):
         x, p, t = self.saved
@@ -165,7 +165,7 @@ class BCEWithLogits(Function):
 
     def backward(self, grad_out):
         x, sigma, t = self.saved
-        scale = grad_out / x.size if self.reduction == "mean" else grad_out  # "none": dLᵢ
+        scale = divided(grad_out, x.size) if self.reduction == "mean" else grad_out  # "none": dLᵢ
         grad_x = grad_t = None
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: σ recomputed from the logits Tensor

@@ -32,6 +32,18 @@ def _summed_to(grad, shape: tuple[int, ...]):
     return grad
 
 
+def divided(a, n: int):
+    """``a / n`` for a count ``n`` (a mean's), in ``a``'s dtype. float16 cannot hold a count
+    above 65,504: NumPy would make it inf and the quotient 0, so there ``a`` is multiplied
+    by 1/n instead."""
+    if n > _FLOAT16_MAX and a.dtype == np.float16:
+        return a * (1.0 / n)
+    return a / n
+
+
+_FLOAT16_MAX = 65504
+
+
 def is_tensor(a) -> bool:
     return isinstance(a, Tensor)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import broadcast_to, constant
+from ._common import broadcast_to, constant, divided
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -84,13 +84,13 @@ class Mean(_Reduce):
         self.axes = _axes(self.axes, x.ndim)
         if x.size == 0:  # a mean over nothing: NaN, as 0/0 and as PyTorch, without the
             n = int(np.prod([x.shape[a] for a in self.axes]))  # warning NumPy's mean adds
-            return np.add.reduce(x, axis=self.axes, keepdims=self.keepdims) / n
+            return divided(np.add.reduce(x, axis=self.axes, keepdims=self.keepdims), n)
         return x.mean(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad_out):
         shape = self.inputs[0].shape
         n = int(np.prod([shape[a] for a in self.axes]))
-        return (broadcast_to(self._upstream_kept(grad_out, shape) / n, shape),)
+        return (broadcast_to(divided(self._upstream_kept(grad_out, shape), n), shape),)
 
 
 class _Extreme(_Reduce):
