@@ -73,6 +73,38 @@ def test_modules_in_a_dict_are_found_and_round_trip_through_the_state_dict():
     np.testing.assert_array_equal(other.blocks["b"].weight.data, model.blocks["b"].weight.data)
 
 
+def test_modules_in_nested_containers_are_found_trained_saved_and_switched_to_eval():
+    class Stages(nn.Module):
+        def __init__(self):
+            self.stages = [[nn.Linear(2, 2), nn.Dropout(0.5)], {"head": (nn.Linear(2, 1),)}]
+            self.stages.append(self.stages)  # a list holding itself is walked once
+
+    model = Stages()
+    names = ["stages.0.0.weight", "stages.0.0.bias", "stages.1.head.0.weight"]
+    assert [n for n, _ in model.named_parameters()] == [*names, "stages.1.head.0.bias"]
+    assert list(model.state_dict()) == [n for n, _ in model.named_parameters()]
+    model.eval()
+    assert model.stages[0][1].training is False  # the Dropout two levels down
+    other = Stages()
+    other.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(other.stages[0][0].weight.data, model.stages[0][0].weight.data)
+
+
+def test_a_buffer_that_is_none_is_left_out_of_the_state_until_it_holds_an_array():
+    class Lazy(nn.Module):
+        def __init__(self):
+            self.register_buffer("seen", None)
+            self.layer = nn.Linear(2, 2)
+
+    model = Lazy()
+    assert model.seen is None
+    assert "seen" not in model.state_dict()
+    model.load_state_dict(model.state_dict())  # its own state loads
+    model.seen = np.arange(3.0)
+    assert [n for n, _ in model.named_buffers()] == ["seen"]
+    np.testing.assert_array_equal(model.state_dict()["seen"], [0.0, 1.0, 2.0])
+
+
 def test_a_shared_parameter_is_listed_once():
     layer = nn.Linear(3, 3)
     model = nn.Sequential(layer, nn.ReLU(), layer)

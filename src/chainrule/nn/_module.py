@@ -1,7 +1,8 @@
 """`Parameter`, `Module` and `Sequential`: the containers a network is built from.
 
 A module finds its parameters by walking its own attributes (``vars(self)``) in the order
-they were defined: a `Parameter`, a `Module`, or a list/tuple holding them. Nothing is
+they were defined: a `Parameter`, a `Module`, or a list, tuple or dict holding them (or
+holding such containers, to any depth). Nothing is
 registered by magic; the only registration is `register_buffer`, for arrays (such as
 BatchNorm's running statistics) that belong in the state but are not trained.
 """
@@ -62,8 +63,8 @@ class Module:
     """Base class of layers and models: subclass it and write ``forward``.
 
     Parameters are the `Parameter` and `Module` attributes of the instance, and those in
-    lists, tuples and dicts it holds (named ``heads.0``, ``blocks.a``), found in definition
-    order; calling the module calls ``forward``.
+    lists, tuples and dicts it holds, nested too (named ``heads.0``, ``blocks.a``,
+    ``stages.0.1``), found in definition order; calling the module calls ``forward``.
     """
 
     training = True  # set per instance by train() / eval()
@@ -79,24 +80,27 @@ class Module:
             _Recorder.calls.append((self, out))
         return out
 
-    def register_buffer(self, name: str, value: np.ndarray) -> None:
-        """Store ``value`` as attribute ``name``: saved in the state, but not a parameter."""
-        setattr(self, name, np.asarray(value))
+    def register_buffer(self, name: str, value: np.ndarray | None) -> None:
+        """Store ``value`` as attribute ``name``: saved in the state, but not a parameter.
+        A buffer that is None (as in PyTorch: a statistic not kept yet) is left out of the
+        state until an array is assigned to it."""
+        setattr(self, name, None if value is None else np.asarray(value))
         if name not in self._buffer_names:
             self._buffer_names = (*self._buffer_names, name)
 
     # ----- the walk over attributes ---------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, object]]:
         """(name, value) of each Parameter, buffer and child Module, in definition order;
-        inside a list or tuple named ``attr.0``, ``attr.1``, …, inside a dict ``attr.key``."""
+        inside a list or tuple named ``attr.0``, ``attr.1``, …, inside a dict ``attr.key``,
+        and so on down nested lists, tuples and dicts (``stages.0.1``)."""
         for name, value in vars(self).items():
-            if isinstance(value, (Parameter, Module)) or name in self._buffer_names:
+            if name in self._buffer_names:
+                if value is not None:
+                    yield name, value
+            elif isinstance(value, (Parameter, Module)):
                 yield name, value
             elif isinstance(value, (list, tuple, dict)):
-                items = value.items() if isinstance(value, dict) else enumerate(value)
-                for key, item in items:
-                    if isinstance(item, (Parameter, Module)):
-                        yield f"{name}.{key}", item
+                yield from _contained(name, value, {id(value)})
 
     def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
         """Parameters and buffers of the whole tree, depth first; each object once."""
@@ -291,6 +295,18 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
+
+
+def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]]:
+    """The Parameters and Modules in a list, tuple or dict and in those it holds, in order
+    (a container met again, as one holding itself, is not walked twice)."""
+    items = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, item in items:
+        if isinstance(item, (Parameter, Module)):
+            yield f"{prefix}.{key}", item
+        elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            yield from _contained(f"{prefix}.{key}", item, seen)
 
 
 def _writable(a) -> bool:
