@@ -334,3 +334,16 @@ def test_a_target_of_another_dtype_keeps_its_mixed_second_derivative(loss):
         np.testing.assert_allclose(t.grad, [[p00 - 1, p00, p00]], rtol=1e-6)
     else:
         np.testing.assert_allclose(t.grad, [[-1 / 3, 0, 0]], rtol=1e-6)
+
+
+def test_bce_at_infinite_logits_is_the_limit_of_the_loss():
+    # L(x, t) = max(x, 0) − x·t + log(1 + e^−|x|) tends to (1 − t)·x as x → +∞ and to −t·x
+    # as x → −∞: 0 for a certain, correct prediction, +∞ for a wrong one (not ∞ − ∞ = NaN);
+    # the gradient σ(x) − t is 0 or ±1 there
+    x = cr.tensor(np.array([-np.inf, np.inf, np.inf, -np.inf, np.inf]), requires_grad=True)
+    t = np.array([0.0, 1.0, 0.0, 1.0, 0.5])
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    np.testing.assert_array_equal(loss.data, [0.0, 0.0, np.inf, np.inf, np.inf])
+    loss.backward(np.ones(5))
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0, -1.0, 0.5])
+    assert F.binary_cross_entropy_with_logits(x[:2], t[:2]).item() == 0.0

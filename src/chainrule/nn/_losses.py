@@ -159,6 +159,8 @@ class BCEWithLogits(Function):
         sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
         self.saved = (x, sigma, t)
         losses = np.maximum(x, 0) - x * t + np.log1p(e)
+        if np.isnan(np.add.reduce(losses, axis=None)):  # one pass: no NaN, nothing to do
+            losses = _at_infinite_logits(x, t, losses)
         if self.reduction == "none":
             return losses
         return losses.mean() if self.reduction == "mean" else losses.sum()
@@ -174,6 +176,14 @@ class BCEWithLogits(Function):
         if self.needs_grad[1]:
             grad_t = -x * scale
         return grad_x, grad_t
+
+
+def _at_infinite_logits(x, t, losses):
+    """The loss where a logit is ±inf: (1 − t)·x for x = +inf and −t·x for x = −inf, which
+    is 0 where that weight is 0 (a certain, correct prediction) rather than ∞ − ∞ = NaN."""
+    weight = np.where(x > 0, 1 - t, t)
+    exact = np.where(weight == 0, 0, weight * np.abs(x))
+    return np.where(np.isinf(x), exact, losses)
 
 
 class SoftmaxWithLossSum(SoftmaxWithLoss):
