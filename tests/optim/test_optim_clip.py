@@ -109,6 +109,19 @@ def test_clip_grad_norm_validates(kwargs, match):
         optim.clip_grad_norm_(with_grads([1.0]), **kwargs)
 
 
+def test_an_infinite_bound_measures_without_clipping():
+    # the norm of (3, 4) is 5; max_norm = inf is PyTorch's way to read it, changing nothing
+    (a,) = with_grads([3.0, 4.0])
+    assert optim.clip_grad_norm_([a], math.inf) == pytest.approx(5.0)
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    optim.clip_grad_value_([a], math.inf)
+    np.testing.assert_array_equal(a.grad, [3.0, 4.0])
+    with pytest.raises(ValueError, match="max_norm must be finite, got -inf"):
+        optim.clip_grad_norm_([a], -math.inf)
+    with pytest.raises(ValueError, match="max_norm must be finite, got nan"):
+        optim.clip_grad_norm_([a], math.nan)
+
+
 def test_clip_grad_value():
     a, b = with_grads([-3.0, 0.5, 2.0], None)
     grad = a.grad

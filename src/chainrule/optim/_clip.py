@@ -21,7 +21,8 @@ def clip_grad_norm_(
 
     Args:
         params: a Tensor or an iterable of Tensors; those whose ``.grad`` is None are skipped.
-        max_norm: the largest total norm allowed, >= 0.
+        max_norm: the largest total norm allowed, >= 0; ``math.inf`` clips nothing (only
+            measures the norm, as in PyTorch).
         norm_type: q > 0, or ``math.inf`` for the largest absolute value.
         error_if_nonfinite: raise ValueError when the total is nan or inf; otherwise such
             gradients are left unchanged (scaling by 0 would turn inf into nan), and the
@@ -30,7 +31,7 @@ def clip_grad_norm_(
     Returns:
         The total norm before clipping, as a Python float.
     """
-    max_norm = _non_negative("max_norm", max_norm)
+    max_norm = _limit("max_norm", max_norm)
     q = _norm_type(norm_type)
     owners = _with_grads(params)
     if not owners:
@@ -54,14 +55,21 @@ def clip_grad_value_(params, clip_value: float) -> None:
 
     Args:
         params: a Tensor or an iterable of Tensors; those whose ``.grad`` is None are skipped.
-        clip_value: the largest absolute value allowed, >= 0.
+        clip_value: the largest absolute value allowed, >= 0 (``math.inf``: no limit).
     """
-    c = _non_negative("clip_value", clip_value)
+    c = _limit("clip_value", clip_value)
     for p in _with_grads(params):
         if isinstance(p.grad, Tensor):
             p.grad.data = np.clip(p.grad.data, -c, c)
         else:
             np.clip(p.grad, -c, c, out=p.grad)
+
+
+def _limit(name: str, value) -> float:
+    """A bound >= 0, which may be +inf (no bound)."""
+    if value == math.inf and not isinstance(value, bool):
+        return math.inf
+    return _non_negative(name, value)
 
 
 def _norm_type(norm_type) -> float:
