@@ -286,9 +286,9 @@ def test_batchnorm_momentum_is_checked_when_the_layer_is_made(momentum, error, m
         nn.BatchNorm1d(3, momentum=momentum)
 
 
-@pytest.mark.parametrize("eps", [-1e-5, float("nan"), float("inf"), "1e-5", None])
+@pytest.mark.parametrize("eps", [-1e-5, 0, 0.0, float("nan"), float("inf"), "1e-5", None])
 def test_batchnorm_eps_is_checked_when_the_layer_is_made(eps):
-    with pytest.raises(ValueError, match=r"BatchNorm1d: eps must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"BatchNorm1d: eps must be a finite number > 0"):
         nn.BatchNorm1d(3, eps=eps)
 
 

@@ -232,8 +232,11 @@ class BatchNorm1d(Module):
             )
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < math.inf:
-            raise ValueError(f"BatchNorm1d: eps must be a finite number >= 0, got {eps!r}")
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < math.inf:
+            raise ValueError(
+                f"BatchNorm1d: eps must be a finite number > 0, got {eps!r} (with 0, a "
+                "channel that is constant over the batch would be normalised to 0/0 = NaN)"
+            )
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, dtype))
         self.bias = Parameter(np.zeros(num_features, dtype))
