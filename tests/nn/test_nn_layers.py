@@ -296,3 +296,23 @@ def test_batchnorm_momentum_may_be_a_numpy_number():
     layer = nn.BatchNorm1d(3, momentum=np.float32(0.2))
     layer(cr.tensor(np.arange(6.0).reshape(2, 3)))
     np.testing.assert_allclose(layer.running_mean, 0.2 * np.array([1.5, 2.5, 3.5]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer", ["linear", "batchnorm", "batchnorm eval"])
+def test_a_float64_input_runs_a_float32_layer_in_float32_and_gets_its_gradient(layer):
+    # as Keras casts inputs to a layer's dtype: the output is float32, and the gradient
+    # reaching the float64 input is float64 and equals the float32 layer's, cast back
+    rng = np.random.default_rng(0)
+    x64 = rng.standard_normal((4, 3))
+    module = nn.Linear(3, 2) if layer == "linear" else nn.BatchNorm1d(3)
+    if layer == "batchnorm eval":
+        module.eval()
+    x = cr.tensor(x64, requires_grad=True)
+    out = module(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float64
+    x32 = cr.tensor(x64.astype(np.float32), requires_grad=True)
+    module(x32).sum().backward()
+    np.testing.assert_array_equal(x.grad, x32.grad.astype(np.float64))
+    assert module(x64).dtype == np.float32  # a plain array too
