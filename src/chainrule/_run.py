@@ -354,28 +354,23 @@ def write_history(path: Path, history: History) -> None:
 
 
 def plot_curves(path: Path, history: History) -> bool:
-    """Loss and accuracy per epoch as a PNG, when matplotlib is installed."""
-    try:
-        import matplotlib
+    """Loss and accuracy per epoch as a PNG, when matplotlib is installed (drawn on a
+    ``Figure`` of its own: pyplot's global backend is left as the caller had it)."""
+    from .diagnostics._plot import have_matplotlib, integer_ticks, new_figure, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    if not have_matplotlib():
         return False
     h = history.history
     panels = [k for k in ("loss", "accuracy") if k in h]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
+    fig = new_figure(5 * len(panels), 3.5)
     epochs = np.asarray(history.epoch) + 1
-    for ax, key in zip(axes[0], panels):
+    for ax, key in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
         for name in (key, f"val_{key}"):
             if name in h:
                 ax.plot(epochs, h[name], label=name)
         ax.set_xlabel("epoch")
         ax.set_title(key)
+        integer_ticks(ax)
         ax.legend()
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write(path, buf.getvalue())
+    save_png(fig, path)
     return True

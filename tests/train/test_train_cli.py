@@ -478,3 +478,20 @@ def test_python_dash_m_chainrule_demo():
     )
     assert result.returncode == 0, result.stderr
     _assert_apple_gradients(result.stdout)
+
+
+def test_drawing_the_curves_leaves_pyplots_backend_alone(tmp_path):
+    # a notebook's backend must survive a run made from it: the curves are drawn on a
+    # Figure of their own, never through pyplot
+    pytest.importorskip("matplotlib")
+    script = (
+        "import matplotlib; matplotlib.use('svg'); from pathlib import Path; "
+        "from chainrule._run import plot_curves; from chainrule import History; "
+        "h = History(); h.append(0, {'loss': 1.0, 'accuracy': 0.5}); "
+        f"drawn = plot_curves(Path({str(tmp_path / 'c.png')!r}), h); "
+        "print(drawn, matplotlib.get_backend())"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "svg"]
+    assert (tmp_path / "c.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
