@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 import chainrule as cr
-from chainrule import _random
+from chainrule import _generator
 from chainrule._run import Config, build_model, load_splits
 
 TARGET_ACCURACY = 0.97  # the default run's promise: at least 97% test accuracy
@@ -24,7 +24,7 @@ def setup(epochs: int | None = None, splits=None):
     cfg = Config() if epochs is None else Config(epochs=epochs)
     cfg.validate()
     splits = load_splits(cfg) if splits is None else splits
-    _random.manual_seed(cfg.seed)
+    _generator.manual_seed(cfg.seed)
     model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
     loader = cr.data.DataLoader(
         cr.data.ArrayDataset(*splits.train), batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed

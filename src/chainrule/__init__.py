@@ -13,10 +13,10 @@ from ._anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_dete
 from ._dtypes import get_default_dtype, set_default_dtype
 from ._function import Function
 from ._functional import grad, value_and_grad
+from ._generator import default_generator, manual_seed
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._gradcheck import GradcheckError, gradcheck, numerical_grad
 from ._localize import check_graph
-from ._random import default_generator, manual_seed
 from ._strict import StrictModeWarning, is_strict, set_strict, strict
 from .ops import (
     abs,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _random, data, nn
+from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._training import History, evaluate, fit, trained
@@ -156,7 +156,7 @@ class _Saver:
             s.optimizer,
             position=s.resume_point(),
             history=asdict(s.history),
-            rng=_random.default_generator().bit_generator.state,
+            rng=_generator.default_generator().bit_generator.state,
             seconds=self.seconds(),
             **self.about,
         )
@@ -193,7 +193,7 @@ def train(
 def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnose, download):
     cfg.validate()
     splits = load_splits(cfg, download)
-    _random.manual_seed(cfg.seed)
+    _generator.manual_seed(cfg.seed)
     model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
     opt = OPTIMIZERS[cfg.optimizer](model.parameters(), lr=cfg.lr)
     loader = data.DataLoader(
@@ -289,7 +289,7 @@ def _resume(out: Path, model, opt, batch_size: int) -> tuple[History, dict, floa
     )
     try:
         history = History(**history)
-        _random.default_generator().bit_generator.state = rng
+        _generator.default_generator().bit_generator.state = rng
         saved_batch = config["batch_size"]
         position = {k: position[k] for k in ("epoch", "batch", "step", "loader_state", "meter")}
     except (KeyError, TypeError, ValueError) as e:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._generator import default_generator
 from ._grad_mode import no_grad
 from ._interrupts import Interrupts
 from ._quiet import quietly
-from ._random import default_generator
 from ._tensor import Tensor
 
 

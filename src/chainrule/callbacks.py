@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ._checkpoint import save
-from ._random import default_generator
+from ._generator import default_generator
 from ._training import callback_states
 from .optim import LRScheduler
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule.data as crd
+from chainrule import _checkpoint
 from chainrule.data import _download, _mnist
 
 NAMES = {
@@ -167,13 +168,14 @@ def test_falls_back_to_the_next_mirror(tmp_path, fake_remote, monkeypatch):
     assert len(fetched) == 8
 
 
-def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
+def test_interrupted_write_leaves_no_file(tmp_path, fake_remote, monkeypatch):
+    # a download is written as a checkpoint is: nothing at its name, no temporary file left
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_download.os, "replace", crash)
+    monkeypatch.setattr(_checkpoint.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        _download.write_atomic(tmp_path / "f.gz", b"payload")
+        crd.download_mnist(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 

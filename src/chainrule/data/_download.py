@@ -1,18 +1,16 @@
 """Fetching a file over HTTP(S), checking its SHA-256, and writing it atomically.
 
-Nothing unverified ever reaches its final name: the payload is hashed in memory, written
-to a temporary file in the same directory, synced, then renamed with ``os.replace``.
+Nothing unverified ever reaches its final name: the payload is hashed in memory, then
+written with the checkpoints' `atomic_write` (a temporary file in the same directory,
+synced, renamed with ``os.replace``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.request
 from collections.abc import Sequence
-from pathlib import Path
 
 _TIMEOUT = 60.0
 
@@ -52,17 +50,3 @@ def _verify(payload: bytes, size: int, sha256: str) -> str | None:
     if digest != sha256:
         return f"SHA-256 mismatch: expected {sha256}, got {digest}"
     return None
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` through a synced temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

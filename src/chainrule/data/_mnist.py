@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._checkpoint import atomic_write
 from ._bundled import DataBundle
-from ._download import fetch_verified, write_atomic
+from ._download import fetch_verified
 from ._idx import IDXFormatError, read_idx
 
 
@@ -151,7 +152,7 @@ def download_mnist(root: str | os.PathLike, fashion: bool = False) -> list[Path]
         path = root / filename
         if not path.exists() and not path.with_suffix("").exists():
             urls = [mirror + filename for mirror in _MIRRORS[kind]]
-            write_atomic(path, fetch_verified(urls, remote.size, remote.sha256))
+            atomic_write(path, fetch_verified(urls, remote.size, remote.sha256))
         paths.append(path if path.exists() else path.with_suffix(""))
     return paths
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._random import default_generator
+from .._generator import default_generator
 
 
 def check_seed(seed: int | None, owner: str) -> None:

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .._random import default_generator
+from .._generator import default_generator
 from .._tensor import Tensor
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from .. import ops
 from .._dtypes import get_default_dtype
 from .._function import Function
-from .._random import default_generator
+from .._generator import default_generator
 from .._tensor import Tensor
 from ..ops._common import float_operands
 from ._init import initialise

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng()
+_current = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed the library's generator (initialisers, dropout, shuffling) and return it."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+    global _current
+    _current = np.random.default_rng(seed)
+    return _current
 
 
 def default_generator() -> np.random.Generator:
     """The generator used wherever no explicit one is passed."""
-    return _generator
+    return _current
