@@ -33,19 +33,21 @@ def ref_sgd(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
     return out
 
 
-def ref_momentum(lr, momentum):
+def ref_momentum(lr, momentum, weight_decay=0.0):
     w, v, out = W0.copy(), np.zeros_like(W0), []
     for g in GRADS:
+        g = g + weight_decay * w
         v = momentum * v - lr * g
         w = w + v
         out.append(w)
     return out
 
 
-def ref_nesterov(lr, momentum):
+def ref_nesterov(lr, momentum, weight_decay=0.0):
     """The tutorials' form: the parameter moves first, using the old velocity."""
     w, v, out = W0.copy(), np.zeros_like(W0), []
     for g in GRADS:
+        g = g + weight_decay * w
         w = w + momentum * momentum * v - (1 + momentum) * lr * g
         v = momentum * v - lr * g
         out.append(w)
@@ -127,7 +129,15 @@ CASES = {
         lambda p: optim.Momentum(p, lr=0.2, momentum=0.5),
         lambda: ref_momentum(0.2, 0.5),
     ),
+    "momentum-decay": (
+        lambda p: optim.Momentum(p, lr=0.05, weight_decay=0.1),
+        lambda: ref_momentum(0.05, 0.9, weight_decay=0.1),
+    ),
     "nesterov": (lambda p: optim.Nesterov(p, lr=0.05), lambda: ref_nesterov(0.05, 0.9)),
+    "nesterov-decay": (
+        lambda p: optim.Nesterov(p, lr=0.05, weight_decay=0.1),
+        lambda: ref_nesterov(0.05, 0.9, weight_decay=0.1),
+    ),
     "nesterov-0.5": (
         lambda p: optim.Nesterov(p, lr=0.2, momentum=0.5),
         lambda: ref_nesterov(0.2, 0.5),
@@ -200,7 +210,7 @@ def test_first_ten_steps_match_the_textbook(name):
 
 def test_reference_check_count():
     """The number reported for the issue: optimizer variants × steps, each a full array."""
-    assert len(CASES) * STEPS == 220
+    assert len(CASES) * STEPS == 240
 
 
 @pytest.mark.parametrize(
@@ -211,8 +221,16 @@ def test_reference_check_count():
             lambda p: optim.Nesterov(p, lr=0.05),
             lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
         ),
+        (
+            lambda p: optim.Momentum(p, lr=0.05, weight_decay=0.1),
+            lambda p: optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.1),
+        ),
+        (
+            lambda p: optim.Nesterov(p, lr=0.05, weight_decay=0.1),
+            lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1),
+        ),
     ],
-    ids=["momentum", "nesterov"],
+    ids=["momentum", "nesterov", "momentum-decay", "nesterov-decay"],
 )
 def test_tutorial_and_pytorch_momentum_agree_at_constant_lr(tutorial, pytorch):
     for a, b in zip(run(tutorial), run(pytorch)):

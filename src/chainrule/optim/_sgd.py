@@ -97,24 +97,27 @@ class Momentum(Optimizer):
         v ← α·v − η·g
         W ← W + v
 
-    Equal to ``SGD(params, lr, momentum=α)`` while η is constant (see the module
-    docstring for when they differ).
+    with g + λ·W in place of g under weight decay λ. Equal to ``SGD(params, lr,
+    momentum=α, weight_decay=λ)`` while η is constant (see the module docstring for when
+    they differ).
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
         momentum: α in [0, 1).
+        weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
     """
 
     _state_keys = ("velocity",)
 
-    def __init__(self, params, lr: float, momentum: float = 0.9) -> None:
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+    def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
 
     def _update(self, w, g, state, group) -> None:
+        d = self._decayed(w, g, group)  # in work array 0 under weight decay, else g
         v = state["velocity"]
         v *= group["momentum"]
-        add_scaled(v, -group["lr"], g, self._scratch(w, 0))
+        add_scaled(v, -group["lr"], d, self._scratch(w, 0))
         w += v
 
 
@@ -125,23 +128,26 @@ class Nesterov(Optimizer):
         W ← W + α·v − η·g
 
     which is the tutorials' W ← W + α²·v − (1 + α)·η·g, v ← α·v − η·g written with the
-    new v (Bengio et al. 2012, arXiv:1212.0901). Equal to ``SGD(params, lr, momentum=α,
-    nesterov=True)`` while η is constant.
+    new v (Bengio et al. 2012, arXiv:1212.0901), with g + λ·W in place of g under weight
+    decay λ. Equal to ``SGD(params, lr, momentum=α, nesterov=True, weight_decay=λ)``
+    while η is constant.
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
         momentum: α in [0, 1).
+        weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
     """
 
     _state_keys = ("velocity",)
 
-    def __init__(self, params, lr: float, momentum: float = 0.9) -> None:
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+    def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
 
     def _update(self, w, g, state, group) -> None:
+        d = self._decayed(w, g, group)  # in work array 0 under weight decay, else g
         v, step = state["velocity"], self._scratch(w, 0)
-        np.multiply(g, -group["lr"], out=step)  # −η·g
+        np.multiply(d, -group["lr"], out=step)  # −η·d (in place when d is work array 0)
         v *= group["momentum"]
         v += step
         w += step
