@@ -327,3 +327,23 @@ def test_no_weight_decay_keeps_no_work_array_for_it(cls):
     one = param((250_000,), "float32").data.nbytes  # 1 MB
     without, with_decay = held_after_two_steps(0.0), held_after_two_steps(0.1)
     assert with_decay - without == pytest.approx(one, rel=0.05)
+
+
+@pytest.mark.parametrize("opt", [optim.SGD, optim.Momentum, optim.Adam])
+def test_a_bad_hyper_parameter_names_the_optimizer(opt):
+    with pytest.raises(ValueError, match=rf"^{opt.__name__}: lr must be >= 0, got -1\.0$"):
+        opt([param()], lr=-1.0)
+    with pytest.raises(ValueError, match=rf"^{opt.__name__}: got an empty parameter list$"):
+        opt([], lr=0.1)
+    good = opt([param()], lr=0.1)
+    with pytest.raises(ValueError, match=rf"^{opt.__name__}: lr must be >= 0, got -2\.0$"):
+        good.add_param_group({"params": [param()], "lr": -2.0})
+
+
+def test_an_update_that_overflows_gives_inf_without_a_warning():
+    # IEEE results, as every op gives them (warnings are errors in this suite): the loss
+    # that follows is inf or NaN, which fit reports by name
+    p = cr.nn.Parameter(np.ones(3, np.float32))
+    p.grad = np.full(3, 10.0, np.float32)
+    optim.SGD([p], lr=1e38).step()
+    np.testing.assert_array_equal(p.data, [-np.inf] * 3)

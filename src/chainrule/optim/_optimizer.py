@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .._grad_mode import enable_grad
+from .._quiet import silenced
 from .._tensor import Tensor
 from ._hyper import check_hyper
 from ._state import parse_state_dict
@@ -41,22 +42,34 @@ class Optimizer:
     _state_keys: tuple[str, ...] = ()
 
     def __init__(self, params, defaults: dict) -> None:
-        self.defaults = check_hyper(defaults)
+        self.defaults = self._named(check_hyper, defaults)
         self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
         self._buffers: dict = {}
         for group in _as_groups(params):
             self.add_param_group(group)
         if not self._params():
-            raise ValueError("the optimizer got an empty parameter list")
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+
+    def _named(self, fn, arg):
+        """``fn(arg)``, with a ValueError or TypeError prefixed by the optimizer's name."""
+        try:
+            return fn(arg)
+        except (ValueError, TypeError) as e:
+            if str(e).startswith(f"{type(self).__name__}:"):
+                raise
+            raise type(e)(f"{type(self).__name__}: {e}") from None
 
     def add_param_group(self, group: dict) -> None:
         """Add a group ``{"params": [...], **hyper-parameters}`` (e.g. to unfreeze layers)."""
+        self._named(self._add_group, group)
+
+    def _add_group(self, group: dict) -> None:
         if not isinstance(group, dict) or "params" not in group:
             raise ValueError(f"a parameter group must be a dict with a 'params' key, got {group!r}")
         unknown = sorted(set(group) - set(self.defaults) - {"params"})
         if unknown:
-            raise ValueError(f"unknown hyper-parameter(s) {unknown} for {type(self).__name__}")
+            raise ValueError(f"unknown hyper-parameter(s) {unknown}")
         params = _checked_params(group["params"], self._params())
         options = check_hyper({k: v for k, v in group.items() if k != "params"})
         full = {**self.defaults, **options}
@@ -75,11 +88,12 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         index = 0
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._step_one(index, p, group)
-                index += 1
+        with silenced():  # IEEE results (an update that overflows gives inf), no warning
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._step_one(index, p, group)
+                    index += 1
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
