@@ -66,8 +66,8 @@ class EarlyStopping(Callback):
     def __init__(
         self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto", restore_best_weights=False
     ):
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
         self.monitor, self.patience = monitor, patience
         self.mode = _mode(monitor, mode)
         self.is_better = _better(self.mode, abs(min_delta))
@@ -105,6 +105,8 @@ class EarlyStopping(Callback):
         self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
 
     def on_epoch_end(self, state, logs: dict) -> None:
+        """Count an epoch without improvement of ``logs[monitor]`` (NaN never improves), or
+        keep the new best (and its weights); ask fit to stop after ``patience`` of them."""
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
         value = logs[self.monitor]
@@ -119,6 +121,7 @@ class EarlyStopping(Callback):
             state.stop_training, self.stopped_epoch = True, state.epoch
 
     def on_train_end(self, state) -> None:
+        """Give the model its best epoch's weights back, with ``restore_best_weights``."""
         if self.restore and self.best_weights is not None:
             state.model.load_state_dict(self.best_weights)
 
@@ -164,6 +167,8 @@ class ModelCheckpoint(Callback):
         self.best = None
 
     def on_epoch_end(self, state, logs: dict) -> None:
+        """Save the checkpoint (to the path filled in with this epoch's logs), or with
+        ``save_best_only`` only when ``logs[monitor]`` improved on the best so far."""
         if self.best_only:
             if self.monitor not in logs:
                 raise KeyError(
@@ -264,5 +269,6 @@ class LearningRateScheduler(Callback):
                 group["lr"] = lr
 
     def on_epoch_end(self, state, logs: dict) -> None:
+        """Log the rate this epoch trained with as ``lr``, then step the schedule."""
         logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with
         self.scheduler.step()

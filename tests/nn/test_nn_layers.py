@@ -316,3 +316,9 @@ def test_a_float64_input_runs_a_float32_layer_in_float32_and_gets_its_gradient(l
     module(x32).sum().backward()
     np.testing.assert_array_equal(x.grad, x32.grad.astype(np.float64))
     assert module(x64).dtype == np.float32  # a plain array too
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", None, float("nan")])
+def test_dropout_names_a_probability_that_is_not_one(p):
+    with pytest.raises(ValueError, match=r"dropout probability must be a number in \[0, 1\]"):
+        nn.Dropout(p)

@@ -108,7 +108,7 @@ ROWS = [
      lambda: cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.Linear(5, 2))(t((4, 3), False, "float32")),
      ValueError, r"Affine on shapes \(4, 4\) and \(5, 2\)"),
     ("optimizer with no parameters", lambda: cr.optim.Adam([], lr=0.1), ValueError,
-     r"the optimizer got an empty parameter list"),
+     r"Adam: got an empty parameter list"),
     ("negative learning rate", lambda: cr.optim.SGD([t(2)], lr=-0.1), ValueError,
      r"lr must be >= 0, got -0\.1"),
     ("NaN learning rate", lambda: cr.optim.RMSProp([t(2)], lr=float("nan")), ValueError,
@@ -126,7 +126,7 @@ ROWS = [
     ("negative epochs", lambda: _fit(X4, Y4, epochs=-1), ValueError,
      r"fit: epochs must be >= 0, got -1"),
     ("dropout probability 1.5", lambda: cr.nn.Dropout(1.5), ValueError,
-     r"dropout probability must be in \[0, 1\], got 1\.5"),
+     r"dropout probability must be a number in \[0, 1\], got 1\.5"),
     ("Linear with 0 inputs", lambda: cr.nn.Linear(0, 3), ValueError,
      r"Linear: in_features must be a positive integer, got 0"),
 ]  # fmt: skip

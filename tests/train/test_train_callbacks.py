@@ -62,6 +62,12 @@ def _run(callbacks, epochs=10, seed=0):
 
 
 # ----- EarlyStopping ---------------------------------------------------------------------------
+@pytest.mark.parametrize("patience", [-1, "3", 2.5, None, True])
+def test_early_stopping_names_a_patience_that_is_not_a_count(patience):
+    with pytest.raises(ValueError, match=r"EarlyStopping: patience must be an integer >= 0"):
+        EarlyStopping(patience=patience)
+
+
 # best at epoch index 2; nothing better afterwards
 SCORES = [5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 3.8, 3.9, 4.0, 4.1, 4.2, 4.3]
 

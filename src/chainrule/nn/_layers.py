@@ -89,8 +89,8 @@ def dropout(
 
 
 def _check_probability(p: float) -> None:
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be a number in [0, 1], got {p!r}")
 
 
 # ----- layers -------------------------------------------------------------------------------
