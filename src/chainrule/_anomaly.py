@@ -91,7 +91,7 @@ class detect_anomaly(_SetGlobal):  # noqa: N801 (lowercase like a function, as i
     is checked, every saved array copied): for debugging, not for training runs.
     """
 
-    flag = _AnomalyMode
+    _flag = _AnomalyMode
     enabled = True
 
 

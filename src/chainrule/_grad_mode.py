@@ -29,14 +29,14 @@ def is_grad_enabled() -> bool:
 
 
 class _SetMode:
-    """Context manager and decorator (``@mode`` or ``@mode()``) setting ``flag.enabled``.
+    """Context manager and decorator (``@mode`` or ``@mode()``) setting ``_flag.enabled``.
 
-    A subclass names the class holding the flag (``flag``) and the value to set
+    A subclass names the class holding the flag (``_flag``) and the value to set
     (``enabled``). The previous value is restored on exit, exceptions included; nesting
     and re-entering one instance work (each entry pushes the value it replaced).
     """
 
-    flag: object
+    _flag: object
     enabled: bool
 
     def __init__(self, func=None):
@@ -57,11 +57,11 @@ class _SetMode:
         return stack
 
     def __enter__(self) -> None:
-        self._previous().append(self.flag.enabled)
-        self.flag.enabled = self.enabled
+        self._previous().append(self._flag.enabled)
+        self._flag.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:
-        self.flag.enabled = self._previous().pop()
+        self._flag.enabled = self._previous().pop()
 
     def __call__(self, *args, **kwargs):
         if self._func is None:  # @mode(): called with the function to decorate
@@ -111,7 +111,7 @@ class _SetGlobal(_SetMode):
     _lock = threading.Lock()
 
     def __enter__(self) -> None:  # the flag class declares open_blocks = 0, before = False
-        flag = self.flag
+        flag = self._flag
         with self._lock:
             if flag.open_blocks == 0:
                 flag.before = flag.enabled
@@ -119,7 +119,7 @@ class _SetGlobal(_SetMode):
             flag.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:
-        flag = self.flag
+        flag = self._flag
         with self._lock:
             flag.open_blocks -= 1
             if flag.open_blocks == 0:
@@ -127,7 +127,7 @@ class _SetGlobal(_SetMode):
 
 
 class _SetGrad(_SetMode):
-    flag = _GradMode
+    _flag = _GradMode
 
 
 class no_grad(_SetGrad):  # noqa: N801 (lowercase like a function, as in PyTorch)

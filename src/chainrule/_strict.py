@@ -55,7 +55,7 @@ class strict(_SetGlobal):  # noqa: N801 (lowercase like a function, as no_grad)
     function). It is on while any thread's block is open; when the last one closes, the
     setting before the first returns. See `set_strict`."""
 
-    flag = _StrictMode
+    _flag = _StrictMode
     enabled = True
 
 

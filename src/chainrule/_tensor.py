@@ -1,7 +1,8 @@
 """`Tensor`: a NumPy array, its gradient, and the node that produced it.
 
-The class is deliberately thin: every method and operator below is a one-line call into
-``ops``, where each op keeps its forward and its local gradient side by side.
+The class is deliberately thin: every operator and math method below is a one-line call
+into ``ops``, where each op keeps its forward and its local gradient side by side; the rest
+is bookkeeping (gradients, hooks, conversions, the in-place update of a parameter).
 """
 
 from __future__ import annotations

@@ -289,7 +289,7 @@ def fit(
     if resume_from is not None and "position" in resume_from:  # a checkpoint's state
         saved_callbacks = resume_from.get("callbacks")
         resume_from, history = _from_checkpoint(resume_from, history, epochs, loader)
-    elif resume_from is not None:  # a position (`TrainState.position`)
+    elif resume_from is not None:  # a position (`TrainState.resume_point()`)
         _check_point(resume_from, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype, state.summed = input_dtype(model), summed

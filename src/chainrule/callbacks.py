@@ -133,7 +133,8 @@ class ModelCheckpoint(Callback):
     (``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``); with ``save_best_only`` it is
     written only when ``monitor`` improves. The checkpoint's training state records
     ``epoch`` (the number of epochs done), ``step``, and what an exact continuation needs:
-    ``position`` (the data loader's state), ``history`` and ``rng`` (the library
+    ``position`` (the resume point: epoch, batch, step, the data loader's state and the
+    epoch's running totals), ``history`` and ``rng`` (the library
     generator's state, which dropout draws from). To continue as if the run had not
     stopped, rebuild the model, optimizer and data the same way, then::
 

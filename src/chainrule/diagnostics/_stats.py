@@ -103,9 +103,3 @@ def activation_stats(
         counts=counts,
         edges=edges,
     )
-
-
-def global_norm(arrays) -> float:
-    """√(Σ‖a‖²) over ``arrays``: the norm of all of them laid end to end."""
-    flat = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
-    return float(np.sqrt(sum(np.dot(a, a) for a in flat)))
