@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -40,7 +42,19 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the chosen experiment, print its table and the files written; return 0."""
-    out = Path(args.out or f"runs/experiment-{args.experiment}")
+    out, made = _out_dir(args)  # before any work: a bad --out fails at once
+    try:
+        paths = _run(args, out)
+    except BaseException:
+        for d in made:  # a run that failed leaves no directory of its own behind
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only if empty
+        raise
+    _report(paths)
+    return 0
+
+
+def _run(args: argparse.Namespace, out: Path) -> list[Path]:
     if args.experiment == "init":
         _check_positive(args, "layers", "units", "samples", "bins")
         result = init_experiment(
@@ -51,16 +65,31 @@ def main(args: argparse.Namespace) -> int:
             bins=args.bins,
         )
         print(result.table())
-        paths = write_init_outputs(result, out)
-    else:
-        _check_positive(args, "steps")
-        if args.epochs < 0:  # 0 is allowed: it skips the network half
-            raise ValueError(f"--epochs must be 0 or more, got {args.epochs}")
-        result = optimizer_experiment(args.function, args.steps, args.epochs, args.seed)
-        print(summary(result))
-        paths = write_optimizer_outputs(result, out)
-    _report(paths)
-    return 0
+        return write_init_outputs(result, out)
+    _check_positive(args, "steps")
+    if args.epochs < 0:  # 0 is allowed: it skips the network half
+        raise ValueError(f"--epochs must be 0 or more, got {args.epochs}")
+    result = optimizer_experiment(args.function, args.steps, args.epochs, args.seed)
+    print(summary(result))
+    return write_optimizer_outputs(result, out)
+
+
+def _out_dir(args: argparse.Namespace) -> tuple[Path, list[Path]]:
+    """``--out`` (or its default) made and writable, and the directories made for it
+    (deepest first), to be removed again if the run fails."""
+    if args.out == "":
+        raise ValueError("--out is empty; give a directory for the results (or leave --out out)")
+    out = Path(args.out or f"runs/experiment-{args.experiment}")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    made = [d for d in (out, *out.parents) if not d.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"--out {out}: cannot create the directory ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: the directory is not writable")
+    return out, made
 
 
 def _check_positive(args: argparse.Namespace, *names: str) -> None:
