@@ -24,6 +24,10 @@ def refused(capsys, *argv) -> str:
     return printed.err.strip()
 
 
+def _must_not_run(*args, **kwargs):
+    pytest.fail("the experiment ran before its flags were checked")
+
+
 SMALL_INIT = ("init", "--layers", 2, "--units", 8, "--samples", 20)
 
 
@@ -60,3 +64,41 @@ def test_a_failed_run_removes_the_directories_it_made(tmp_path, capsys, monkeypa
     err = refused(capsys, *SMALL_INIT, "--out", tmp_path / "new" / "deeper")
     assert err.startswith("chainrule experiment: error: out of memory")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("init", "--layers", 0), "--layers must be an integer from 1 to 20, got 0"),
+        (("init", "--layers", 10**20), f"--layers must be an integer from 1 to 20, got {10**20}"),
+        (("init", "--units", 10**20), f"--units must be an integer from 1 to 1000, got {10**20}"),
+        (
+            ("init", "--samples", 10**6),
+            "--samples must be an integer from 1 to 100000, got 1000000",
+        ),
+        (("init", "--bins", 10**8), "--bins must be an integer from 1 to 200, got 100000000"),
+        (
+            ("optimizers", "--steps", 10**20),
+            f"--steps must be an integer from 1 to 10000, got {10**20}",
+        ),
+        (("optimizers", "--epochs", 1001), "--epochs must be an integer from 0 to 1000, got 1001"),
+        (("init", "--seed", -1), "--seed must be a non-negative integer, got -1"),
+        (("optimizers", "--seed", -1), "--seed must be a non-negative integer, got -1"),
+    ],
+)
+def test_every_size_and_the_seed_are_checked_before_the_work(
+    tmp_path, capsys, monkeypatch, argv, message
+):
+    for job in ("init_experiment", "optimizer_experiment"):  # unchecked, some would never end
+        monkeypatch.setattr(f"chainrule.experiments._command.{job}", _must_not_run)
+    out = tmp_path / "out"
+    assert refused(capsys, *argv, "--out", out) == f"chainrule experiment: error: {message}"
+    assert not out.exists()
+
+
+def test_the_init_network_is_bounded_as_a_whole(tmp_path, capsys):
+    argv = ("init", "--layers", 20, "--units", 1000, "--samples", 1000, "--out", tmp_path / "o")
+    assert refused(capsys, *argv).endswith(
+        "--samples × --units × --layers must be at most 10,000,000 (every layer's outputs are "
+        "kept), got 1000 × 1000 × 20"
+    )

@@ -127,7 +127,7 @@ def test_the_optimizer_experiment_trains_the_same_network_from_the_same_start():
 def test_bad_arguments_are_errors(tmp_path):
     with pytest.raises(ValueError, match="--layers"):
         experiments.main(parse(["init", "--layers", "0", "--out", str(tmp_path)]))
-    with pytest.raises(ValueError, match="--epochs must be 0 or more, got -1"):
+    with pytest.raises(ValueError, match="--epochs must be an integer from 0 to 1000, got -1"):
         experiments.main(parse(["optimizers", "--epochs", "-1", "--out", str(tmp_path)]))
     with pytest.raises(SystemExit):
         parse(["optimizers", "--function", "himmelblau"])
