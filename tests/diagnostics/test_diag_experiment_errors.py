@@ -102,3 +102,30 @@ def test_the_init_network_is_bounded_as_a_whole(tmp_path, capsys):
         "--samples × --units × --layers must be at most 10,000,000 (every layer's outputs are "
         "kept), got 1000 × 1000 × 20"
     )
+
+
+def test_a_run_removes_its_own_earlier_files_it_does_not_write(tmp_path, capsys):
+    out = tmp_path / "mix"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    argv = ["experiment", "optimizers", "--steps", 2, "--out", out]
+    assert _cli.main([*map(str, argv), "--epochs", "1"]) == 0
+    assert (out / "losses.csv").is_file()
+    capsys.readouterr()
+    assert _cli.main([*map(str, argv), "--epochs", "0", "--function", "saddle"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "trajectories.csv"]
+    assert "removed losses.csv: an earlier run's, which this run does not write" in (
+        capsys.readouterr().out
+    )
+
+
+def test_one_experiment_does_not_write_beside_the_other(tmp_path, capsys):
+    out = tmp_path / "mix"
+    argv = ("optimizers", "--steps", 2, "--epochs", 0, "--out", out)
+    assert _cli.main(["experiment", *map(str, argv)]) == 0
+    err = refused(capsys, *SMALL_INIT, "--out", out)
+    assert err == (
+        f"chainrule experiment: error: --out {out} holds the results of "
+        "`chainrule experiment optimizers` (trajectories.csv); choose another --out"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["trajectories.csv"]

@@ -6,12 +6,13 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..diagnostics import _plot
 from ..optim._playground import FUNCTIONS
-from ._initialisation import init_experiment, write_init_outputs
-from ._optimizers import optimizer_experiment, summary, write_optimizer_outputs
+from ._initialisation import INIT_FILES, init_experiment, write_init_outputs
+from ._optimizers import OPTIMIZER_FILES, optimizer_experiment, summary, write_optimizer_outputs
 
 #: flag → (least, most) accepted, checked before any work: the tutorials' sizes fit well
 #: inside, and the largest runs take seconds to a minute, not all the memory
@@ -25,6 +26,8 @@ LIMITS = {
 }
 #: --samples × --units × --layers at most: every layer's outputs are kept (float64)
 MAX_ACTIVATIONS = 10_000_000
+#: experiment → the files it may write into --out; a run removes its own earlier ones
+OUTPUTS = {"init": INIT_FILES, "optimizers": OPTIMIZER_FILES}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,17 +69,20 @@ def main(args: argparse.Namespace) -> int:
     _check_args(args)  # before any work: a bad flag fails at once
     out, made = _out_dir(args)
     try:
-        paths = _run(args, out)
+        result, write = _run(args)
+        earlier = _remove_earlier(out, OUTPUTS[args.experiment])  # none left beside the new
+        paths = write(result, out)
     except BaseException:
         for d in made:  # a run that failed leaves no directory of its own behind
             with contextlib.suppress(OSError):
                 d.rmdir()  # only if empty
         raise
-    _report(paths)
+    _report(paths, [p for p in earlier if p not in paths])
     return 0
 
 
-def _run(args: argparse.Namespace, out: Path) -> list[Path]:
+def _run(args: argparse.Namespace) -> tuple[object, Callable[[object, Path], list[Path]]]:
+    """Run the experiment and print its table; return the result and its writer."""
     if args.experiment == "init":
         result = init_experiment(
             layers=args.layers,
@@ -86,10 +92,18 @@ def _run(args: argparse.Namespace, out: Path) -> list[Path]:
             bins=args.bins,
         )
         print(result.table())
-        return write_init_outputs(result, out)
+        return result, write_init_outputs
     result = optimizer_experiment(args.function, args.steps, args.epochs, args.seed)
     print(summary(result))
-    return write_optimizer_outputs(result, out)
+    return result, write_optimizer_outputs
+
+
+def _remove_earlier(out: Path, names: tuple[str, ...]) -> list[Path]:
+    """Remove the files of ``names`` an earlier run left in ``out``; nothing else."""
+    earlier = [out / name for name in names if (out / name).is_file()]
+    for path in earlier:
+        path.unlink()
+    return earlier
 
 
 def _out_dir(args: argparse.Namespace) -> tuple[Path, list[Path]]:
@@ -100,6 +114,7 @@ def _out_dir(args: argparse.Namespace) -> tuple[Path, list[Path]]:
     out = Path(args.out or f"runs/experiment-{args.experiment}")
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
+    _refuse_others(out, args.experiment)
     made = [d for d in (out, *out.parents) if not d.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -108,6 +123,17 @@ def _out_dir(args: argparse.Namespace) -> tuple[Path, list[Path]]:
     if not os.access(out, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: the directory is not writable")
     return out, made
+
+
+def _refuse_others(out: Path, experiment: str) -> None:
+    """One experiment's files are not mixed with another's in one directory."""
+    for name, files in OUTPUTS.items():
+        found = [f for f in files if name != experiment and (out / f).exists()]
+        if found:
+            raise ValueError(
+                f"--out {out} holds the results of `chainrule experiment {name}` ({found[0]}); "
+                "choose another --out"
+            )
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -125,7 +151,10 @@ def _check_args(args: argparse.Namespace) -> None:
         )
 
 
-def _report(paths: list[Path]) -> None:
+def _report(paths: list[Path], removed: list[Path]) -> None:
     print("\nwrote " + ", ".join(str(p) for p in paths))
+    if removed:
+        names = ", ".join(p.name for p in removed)
+        print(f"removed {names}: an earlier run's, which this run does not write")
     if not _plot.have_matplotlib():
         print(f"chainrule experiment: {_plot.MISSING}", file=sys.stderr)

@@ -28,6 +28,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 #: column label → `nn.Linear`'s ``init`` (a number is the std of a normal distribution)
 INITS: dict[str, float | str] = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
+#: every file `write_init_outputs` may write (the PNG only with matplotlib)
+INIT_FILES = ("init_stats.csv", "init_histograms.png")
 COLUMNS = ("activation", "init", "layer", "mean", "std", "saturated", "dead")
 
 
@@ -96,9 +98,10 @@ def _layer_stats(outs: list[np.ndarray], kind: str, bins: int) -> list[Activatio
 def write_init_outputs(result: InitResult, out_dir: Path) -> list[Path]:
     """``init_stats.csv`` and, with matplotlib, ``init_histograms.png`` in ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [write_csv(out_dir / "init_stats.csv", COLUMNS, result.rows())]
+    csv_name, png_name = INIT_FILES
+    paths = [write_csv(out_dir / csv_name, COLUMNS, result.rows())]
     if _plot.have_matplotlib():
-        paths.append(plot_init_histograms(result, out_dir / "init_histograms.png"))
+        paths.append(plot_init_histograms(result, out_dir / png_name))
     return paths
 
 

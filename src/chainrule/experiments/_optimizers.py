@@ -43,6 +43,10 @@ NETWORK_OPTIMIZERS: dict[str, tuple[type, dict]] = {
     "Adam": (optim.Adam, {"lr": 0.01}),
 }
 
+#: every file `write_optimizer_outputs` may write (losses without epochs, PNGs without
+#: matplotlib are not written)
+OPTIMIZER_FILES = ("trajectories.csv", "losses.csv", "trajectories.png", "losses.png")
+
 
 @dataclass
 class OptimizerResult:
