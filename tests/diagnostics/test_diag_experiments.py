@@ -131,3 +131,31 @@ def test_bad_arguments_are_errors(tmp_path):
         experiments.main(parse(["optimizers", "--epochs", "-1", "--out", str(tmp_path)]))
     with pytest.raises(SystemExit):
         parse(["optimizers", "--function", "himmelblau"])
+
+
+def test_rosenbrock_takes_rates_that_converge_in_the_valley(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(_plot, "have_matplotlib", lambda: False)
+    args = parse(
+        ["optimizers", "--function", "rosenbrock", "--epochs", "0", "--out", str(tmp_path)]
+    )
+    assert experiments.main(args) == 0
+    text = capsys.readouterr().out
+    assert "nan" not in text
+    assert "note:" not in text
+    result = experiments.optimizer_experiment("rosenbrock", steps=3000, epochs=0)
+    assert result.trajectory_lrs["SGD"] == 0.001
+    for row in result.trajectory_rows():
+        assert row["distance"] < 0.5, row  # from (−1.5, 2), 2.7 away from (1, 1)
+
+
+def test_a_path_that_diverges_is_named_under_the_table():
+    # SGD's y grows 2.9-fold a step on the saddle at lr 0.95: inf within 700 steps
+    result = experiments.optimizer_experiment("saddle", steps=1000, epochs=0)
+    assert np.isnan(result.trajectories["SGD"][-1]).all()
+    notes = [
+        line for line in experiments._optimizers.summary(result).splitlines() if "note" in line
+    ]
+    assert notes == [
+        "note: SGD diverged on saddle at the rate shown (nan from there on): fewer --steps shows "
+        "the path before that, and chainrule.optim.playground takes other rates"
+    ]

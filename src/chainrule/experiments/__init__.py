@@ -13,6 +13,7 @@ from ._command import add_arguments, main
 from ._initialisation import INITS, InitResult, init_experiment, init_network, write_init_outputs
 from ._optimizers import (
     NETWORK_OPTIMIZERS,
+    ROSENBROCK_OPTIMIZERS,
     TRAJECTORY_OPTIMIZERS,
     OptimizerResult,
     optimizer_experiment,
@@ -22,6 +23,7 @@ from ._optimizers import (
 __all__ = [
     "INITS",
     "NETWORK_OPTIMIZERS",
+    "ROSENBROCK_OPTIMIZERS",
     "TRAJECTORY_OPTIMIZERS",
     "InitResult",
     "OptimizerResult",

@@ -33,6 +33,17 @@ TRAJECTORY_OPTIMIZERS: dict[str, tuple[type, dict]] = {
     "RMSProp": (optim.RMSProp, {"lr": 0.3, "alpha": 0.9}),
     "Adam": (optim.Adam, {"lr": 0.3}),
 }
+#: on the Rosenbrock valley, whose curvature reaches ~2000 where the bowl's is 2, the bowl's
+#: rates for SGD, Momentum and Nesterov diverge (nan in a few steps): rates that converge to
+#: (1, 1) over some thousand steps, the valley's lesson (fast down, slow along it)
+ROSENBROCK_OPTIMIZERS: dict[str, tuple[type, dict]] = {
+    "SGD": (optim.SGD, {"lr": 0.001}),
+    "Momentum": (optim.Momentum, {"lr": 0.001, "momentum": 0.9}),
+    "Nesterov": (optim.Nesterov, {"lr": 0.001, "momentum": 0.9}),
+    "AdaGrad": (optim.AdaGrad, {"lr": 1.5}),
+    "RMSProp": (optim.RMSProp, {"lr": 0.01, "alpha": 0.9}),
+    "Adam": (optim.Adam, {"lr": 0.1}),
+}
 #: the same classes on the digits network, with `chainrule train`'s default rates
 NETWORK_OPTIMIZERS: dict[str, tuple[type, dict]] = {
     "SGD": (optim.SGD, {"lr": 0.1}),
@@ -46,6 +57,7 @@ NETWORK_OPTIMIZERS: dict[str, tuple[type, dict]] = {
 #: every file `write_optimizer_outputs` may write (losses without epochs, PNGs without
 #: matplotlib are not written)
 OPTIMIZER_FILES = ("trajectories.csv", "losses.csv", "trajectories.png", "losses.png")
+_SURFACE_OPTIMIZERS = {"rosenbrock": ROSENBROCK_OPTIMIZERS}
 
 
 @dataclass
@@ -107,12 +119,16 @@ def optimizer_experiment(
     epochs: int = 20,
     seed: int = 0,
     batch_size: int = 100,
-    trajectory_optimizers: Mapping = TRAJECTORY_OPTIMIZERS,
+    trajectory_optimizers: Mapping | None = None,
     network_optimizers: Mapping = NETWORK_OPTIMIZERS,
 ) -> OptimizerResult:
-    """Run both halves of the experiment (``epochs=0`` skips the network half)."""
+    """Run both halves of the experiment (``epochs=0`` skips the network half). Without
+    ``trajectory_optimizers``, the surface's own rates: `ROSENBROCK_OPTIMIZERS` on
+    "rosenbrock", `TRAJECTORY_OPTIMIZERS` (the tutorials') on the others."""
     if function not in FUNCTIONS:
         raise ValueError(f"unknown function {function!r}; choose from {', '.join(FUNCTIONS)}")
+    if trajectory_optimizers is None:
+        trajectory_optimizers = _SURFACE_OPTIMIZERS.get(function, TRAJECTORY_OPTIMIZERS)
     paths = playground(function, trajectory_optimizers, steps)
     losses, accuracy = train_digits(network_optimizers, epochs, seed, batch_size)
     return OptimizerResult(
@@ -255,6 +271,13 @@ def plot_losses(result: OptimizerResult, path: Path) -> Path:
 def summary(result: OptimizerResult) -> str:
     """The two tables as text."""
     text = format_table(result.trajectory_rows(), ("optimizer", "lr", "x", "y", "distance", "f"))
+    diverged = [name for name, path in result.trajectories.items() if np.isnan(path[-1]).any()]
+    if diverged:
+        text += (
+            f"\nnote: {', '.join(diverged)} diverged on {result.function} at the rate shown "
+            "(nan from there on): fewer --steps shows the path before that, and "
+            "chainrule.optim.playground takes other rates"
+        )
     if result.losses:
         columns = ("optimizer", "lr", "final_loss", "test_accuracy")
         text += "\n\n" + format_table(result.network_rows(), columns)
