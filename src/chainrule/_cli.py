@@ -268,34 +268,60 @@ def _trained(out: Path) -> bool:
     return any((out / name).exists() for name in TRAINED)
 
 
-def _before_first_checkpoint(out: Path) -> bool:
-    """Whether ``out`` holds only what a run writes before its first checkpoint: its
-    config.json, temporary files a killed write left, and the diagnostics of a run that
-    died before it (which a new run there replaces)."""
-    return not _trained(out) and all(
-        p.name in ("config.json", "diagnostics") or _is_temporary(p.name) for p in out.iterdir()
-    )
+def _not_left_before_first_checkpoint(out: Path) -> str | None:
+    """The first file in ``out`` that a run stopped before its first checkpoint does not
+    leave (None if there is none). Such a run leaves its config.json, temporary files of a
+    killed write, and diagnostics (which a new run there replaces); a config.json counts
+    only if it reads as a run's config, and only the run's own temporary files count."""
+    for path in sorted(out.iterdir()):
+        if not _left_before_first_checkpoint(path):
+            return path.name
+    return None
+
+
+def _left_before_first_checkpoint(path: Path) -> bool:
+    from ._run import RUN_FILES, is_temporary
+    from .diagnostics._report import FILES
+
+    if path.name == "config.json":
+        return path.is_file() and _is_run_config(path)
+    if path.name == "diagnostics" and path.is_dir():
+        return all(p.name in FILES or is_temporary(p, FILES) for p in path.iterdir())
+    return is_temporary(path, RUN_FILES)
+
+
+def _is_run_config(path: Path) -> bool:
+    from ._config import read_config
+
+    try:
+        read_config(path)
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _checked_out(out: Path, force: bool) -> Path:
     """``--out`` for a new run: a new or empty directory, or one holding only what a run
     writes before its first checkpoint (nothing to lose); anything else needs --force."""
-    from ._run import CHECKPOINT
+    from ._run import CHECKPOINT, check_diagnostics_dir
 
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
-    if force or not out.exists() or _before_first_checkpoint(out):
+    if not out.exists():
+        return out
+    check_diagnostics_dir(out)
+    blocking = None if force else _not_left_before_first_checkpoint(out)
+    if blocking is None:
         return out
     if (out / CHECKPOINT).exists():
         raise ValueError(
             f"--out {out} already holds a run; continue it with --resume {out}, choose "
             "another --out, or pass --force to train a new run over it"
         )
-    raise ValueError(f"--out {out} is not empty; choose a new or empty directory (or --force)")
-
-
-def _is_temporary(name: str) -> bool:
-    return name.startswith(".") and name.endswith(".tmp")  # left by a killed write
+    raise ValueError(
+        f"--out {out} is not empty (it holds {blocking}); choose a new or empty directory "
+        "(or --force: a new run replaces only a run's own files)"
+    )
 
 
 def _new_run_dir(parent: Path, dataset: str) -> tuple[Path, list[Path]]:

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -192,6 +193,8 @@ def train(
 
 def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnose, download):
     cfg.validate()
+    if diagnose or not resume:  # before anything is written: clear_run looks in there too
+        check_diagnostics_dir(out)
     splits = load_splits(cfg, download)
     _generator.manual_seed(cfg.seed)
     model = build_model(cfg, splits.train[0].shape[1], splits.n_out)
@@ -252,15 +255,42 @@ def clear_run(out: Path) -> None:
     """Remove what an earlier run wrote into ``out`` (a new run over it, ``--force``), the
     checkpoint first: a new run never sits beside an old run's model, metrics, curves or
     diagnostics, which a crash before its first checkpoint would leave mixed. Other files
-    in ``out`` are left alone."""
+    in ``out``, temporary-looking ones included, are left alone."""
     from .diagnostics._report import FILES
 
+    paths = [out / name for name in RUN_FILES] + _temporaries(out, RUN_FILES)
     diagnostics = out / "diagnostics"
-    paths = [out / name for name in RUN_FILES] + [diagnostics / name for name in FILES]
-    for path in [*paths, *out.glob(".*.tmp"), *diagnostics.glob(".*.tmp")]:
+    if diagnostics.is_dir():
+        paths += [diagnostics / name for name in FILES] + _temporaries(diagnostics, FILES)
+    for path in paths:
         path.unlink(missing_ok=True)
     if diagnostics.is_dir() and not any(diagnostics.iterdir()):
         diagnostics.rmdir()
+
+
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # as atomic_write names them
+
+
+def is_temporary(path: Path, names) -> bool:
+    """Whether ``path`` is a temporary file that `atomic_write` makes for one of the files
+    ``names`` (``.<name>.<8 random characters>.tmp``), which a killed write leaves behind."""
+    match = _TEMPORARY.fullmatch(path.name)
+    return match is not None and match["name"] in names and path.is_file()
+
+
+def _temporaries(directory: Path, names) -> list[Path]:
+    return [p for p in directory.glob(".*.tmp") if is_temporary(p, names)]
+
+
+def check_diagnostics_dir(out: Path) -> None:
+    """A run keeps its diagnostics in the directory ``out/diagnostics``: anything else of
+    that name is refused before the run writes anything."""
+    path = out / "diagnostics"
+    if path.exists() and not path.is_dir():
+        raise ValueError(
+            f"{path}: not a directory, but the run keeps its diagnostics there; move or "
+            "rename it, or choose another --out"
+        )
 
 
 def training_field(path: Path, state: dict, key: str, kind: type, needed_by: str):

@@ -6,6 +6,7 @@ the operating system (file modes).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from _cli_run import main as _main
 import chainrule as cr
 from chainrule import _cli
 from chainrule._checkpoint import atomic_write
+from chainrule._config import Config
 
 
 def _seed_network_numpy():
@@ -304,14 +306,15 @@ def test_a_forced_run_that_fails_before_training_leaves_the_old_run_intact(tmp_p
 def test_training_into_a_directory_of_other_files_is_refused(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert _main(["train", "--epochs", 1, "--out", tmp_path]) == 1
-    assert "is not empty; choose a new or empty directory" in _error_line(capsys)
+    assert "is not empty (it holds notes.txt); choose a new" in _error_line(capsys)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
 def test_a_run_stopped_before_its_first_checkpoint_may_start_again(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
-    (run / "config.json").write_text("{}")  # all that a run writes before its first epoch
+    config = json.dumps(dataclasses.asdict(Config()))  # all a run writes before its first epoch
+    (run / "config.json").write_text(config)
     (run / ".model.safetensors.abcd1234.tmp").write_bytes(b"partial")
     assert _main(["train", "--epochs", 1, "--out", run]) == 0
 
