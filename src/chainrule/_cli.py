@@ -241,7 +241,7 @@ def _resume(args, given: dict) -> int:
     cfg = _read_config(out)
     resume = _trained(out)
     if resume and not args.force:
-        _check_matches_checkpoint(out, cfg)
+        _check_matches_checkpoint(out, cfg, ", or pass --force to resume with config.json as it is")
     _check_unchanged(cfg, given, args.force)
     if resume and "seed" in given and not _same("seed", cfg.seed, given["seed"]):
         raise ValueError(
@@ -351,9 +351,10 @@ def _check_unchanged(cfg, given: dict, force: bool) -> None:
         )
 
 
-def _check_matches_checkpoint(out: Path, cfg) -> None:
+def _check_matches_checkpoint(out: Path, cfg, remedy: str) -> None:
     """config.json must still say what the checkpoint was trained with (an edited file
-    would, say, load Adam's state into AdamW); only --epochs may differ, unless --force."""
+    would, say, load Adam's state into AdamW, or evaluate a tanh network as a sigmoid one);
+    only epochs may differ. ``remedy`` follows "restore it" in the message."""
     from ._checkpoint import load
     from ._run import CHECKPOINT
 
@@ -370,8 +371,7 @@ def _check_matches_checkpoint(out: Path, cfg) -> None:
     if changed:
         raise ValueError(
             f"{out / 'config.json'} differs from the configuration its checkpoint was "
-            f"trained with ({', '.join(changed)}); restore it, or pass --force to resume "
-            "with config.json as it is"
+            f"trained with ({', '.join(changed)}); restore it{remedy}"
         )
 
 
@@ -395,11 +395,15 @@ def _read_config(run_dir: Path):
         raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None
 
 
+_AS_TRAINED = " (the model is built from it)"
+
+
 def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):
     """The run's config, its data splits (for the input and output sizes) and its model."""
     from ._run import build_model, load_splits
 
     cfg = _read_config(run_dir)
+    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED)
     cfg.dataset, cfg.data_dir = dataset or cfg.dataset, data_dir or cfg.data_dir
     splits = load_splits(cfg)
     sizes = splits.train[0].shape[1], splits.n_out
@@ -440,6 +444,7 @@ def _predict(args) -> int:
 
     run_dir = Path(args.run_dir)
     cfg = _read_config(run_dir)
+    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED)
     n_in, n_out = _checkpoint_shapes(run_dir)
     model = build_model(cfg, n_in, n_out)
     state = _load_checkpoint(run_dir, model)

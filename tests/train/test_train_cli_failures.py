@@ -426,6 +426,27 @@ def test_resume_refuses_a_config_json_edited_away_from_its_checkpoint(run, tmp_p
     assert _main(["train", "--resume", edited, "--epochs", 2, "--force", "--no-progress"]) == 0
 
 
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_evaluate_and_predict_refuse_a_config_json_edited_away_from_its_checkpoint(
+    run, tmp_path, capsys, command
+):
+    edited = _edited(run, tmp_path, activation="sigmoid")  # the run trained relu
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    before = _files(edited)
+    argv = [command, edited, *([tmp_path / "x.npy"] if command == "predict" else [])]
+    assert _error_line(capsys, argv) == (
+        f"chainrule {command}: error: {edited / 'config.json'} differs from the configuration "
+        "its checkpoint was trained with (activation: relu -> sigmoid); restore it (the model "
+        "is built from it)"
+    )
+    assert _files(edited) == before
+
+
+def test_evaluate_accepts_a_config_json_whose_epochs_alone_changed(run, tmp_path, capsys):
+    edited = _edited(run, tmp_path, epochs=7)  # what --resume --epochs 7 would write
+    assert _main(["evaluate", edited]) == 0
+
+
 def test_a_forced_resume_that_fails_leaves_the_run_resumable_as_it_was(tmp_path, capsys):
     out = tmp_path / "run"
     assert _main(["train", "--epochs", 1, "--hidden", 8, "--out", out, "--no-progress"]) == 0
