@@ -422,10 +422,17 @@ def _sizes(n_in: int, n_out: int) -> str:
 
 
 def _load_checkpoint(run_dir: Path, model) -> dict:
+    """The checkpoint's weights into ``model`` (which must all be finite); its training state."""
     from ._checkpoint import load
     from ._run import CHECKPOINT
 
-    return load(run_dir / CHECKPOINT, model)
+    state = load(run_dir / CHECKPOINT, model)
+    for name, value in model.state_dict().items():
+        if not np.isfinite(value).all():
+            raise CheckpointError(
+                f"{run_dir / CHECKPOINT}: the model's {name} holds NaN or infinite values"
+            )
+    return state
 
 
 def _evaluate(args) -> int:
@@ -434,6 +441,11 @@ def _evaluate(args) -> int:
 
     _, splits, model, _ = _load_run(Path(args.run_dir), args.dataset, args.data_dir)
     metrics = evaluate(model, loss_for(splits.task), splits.test)
+    if not np.isfinite(metrics["loss"]):  # NaN would print as NaN, which is not JSON
+        raise ValueError(
+            f"{args.run_dir}: the test loss is not finite ({metrics['loss']}): the model's "
+            "outputs overflow on the test data"
+        )
     print(json.dumps({f"test_{k}": v for k, v in metrics.items()}, indent=2))
     return 0
 
@@ -451,6 +463,7 @@ def _predict(args) -> int:
     task, scaler = _task_and_scaler(run_dir / CHECKPOINT, state, n_in)
     path = Path(args.input_file)
     out = predict(model, _scaled(path, _read_inputs(path, n_in), scaler))
+    _refuse_non_finite_outputs(path, out)
     for value in out.argmax(axis=1) if task != "regression" else out[:, 0]:
         print(value)
     return 0
@@ -558,6 +571,17 @@ def _refuse_bad_values(path: Path, rows: np.ndarray, values: np.ndarray, after: 
             raise ValueError(
                 f"{path}: the input at row {r + 1}, feature {c + 1} ({rows[r, c]}) {what}"
             )
+
+
+def _refuse_non_finite_outputs(path: Path, out: np.ndarray) -> None:
+    """An output that overflowed (or is NaN) is an error naming its input row (from 1)."""
+    finite = np.isfinite(out).all(axis=1)
+    if not finite.all():
+        r = int(np.argmin(finite))
+        raise ValueError(
+            f"{path}: the model's output for the input at row {r + 1} is not finite "
+            f"({out[r][~np.isfinite(out[r])][0]}); the input is too large for the model"
+        )
 
 
 def _read_npy(path: Path) -> np.ndarray:
