@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -585,19 +586,47 @@ def _refuse_non_finite_outputs(path: Path, out: np.ndarray) -> None:
 
 
 def _read_npy(path: Path) -> np.ndarray:
+    """A .npy array of numbers, its header checked against the file's size before any
+    memory is allocated for it (a 200-byte file may declare 477 GiB); never a pickle."""
+    from ._files import open_regular
+
+    fh, size = open_regular(path)
+    with fh:
+        try:
+            shape, dtype = _npy_header(fh)
+        except (ValueError, EOFError) as e:
+            reason = f"truncated in its header: {e}" if str(e).startswith("EOF") else e
+            raise ValueError(
+                f"{path}: cannot read it as a NumPy .npy file ({reason}); save the inputs with "
+                "np.save(path, array) from an array of numbers"
+            ) from None
+        declared, present = math.prod(shape) * dtype.itemsize, size - fh.tell()
+        if present < declared:
+            raise ValueError(
+                f"{path}: truncated, or its header is wrong: it declares shape {shape} of "
+                f"{dtype} ({declared:,} bytes of data), but only {present:,} bytes follow it"
+            )
+        fh.seek(0)
+        return np.lib.format.read_array(fh, allow_pickle=False)
+
+
+def _npy_header(fh) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype a .npy header declares; ValueError saying why it is not one."""
+    fmt = np.lib.format
+    if fh.read(4) == b"PK\x03\x04":
+        raise ValueError("an .npz archive of several arrays")
+    fh.seek(0)
     try:
-        x = np.load(path)  # object arrays are refused: nothing in a file is ever run
-    except (ValueError, EOFError) as e:
-        reason = str(e) if isinstance(e, EOFError) else "not a .npy array of numbers"
-    else:
-        if isinstance(x, np.ndarray):
-            return x
-        x.close()  # an .npz archive under a .npy name
-        reason = "an .npz archive of several arrays"
-    raise ValueError(
-        f"{path}: cannot read it as a NumPy .npy file ({reason}); save the inputs with "
-        "np.save(path, array) from an array of numbers"
-    )
+        version = fmt.read_magic(fh)
+    except ValueError:
+        raise ValueError("not a .npy array of numbers") from None
+    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+    if version not in readers:
+        raise ValueError(f".npy format version {version[0]}.{version[1]} is not supported")
+    shape, _, dtype = readers[version](fh)
+    if dtype.hasobject or any(n < 0 for n in shape):  # objects would need a pickle
+        raise ValueError("not a .npy array of numbers")
+    return shape, dtype
 
 
 def _read_csv(path: Path) -> np.ndarray:
