@@ -309,6 +309,7 @@ def _checked_out(out: Path, force: bool) -> Path:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
     if not out.exists():
+        _check_parents(out, f"--out {out}")
         return out
     check_diagnostics_dir(out)
     blocking = None if force else _not_left_before_first_checkpoint(out)
@@ -325,9 +326,23 @@ def _checked_out(out: Path, force: bool) -> Path:
     )
 
 
+def _check_parents(path: Path, what: str) -> None:
+    """The nearest existing parent of ``path`` must be a directory, so that it can be made."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{what}: {parent} is not a directory, so it cannot hold one")
+            return
+
+
 def _new_run_dir(parent: Path, dataset: str) -> tuple[Path, list[Path]]:
     """A new directory ``parent/<dataset>-<time>[-n]``, claimed by creating it (two runs
     started in the same second get two directories); and the directories made for it."""
+    if parent.exists() and not parent.is_dir():
+        raise ValueError(
+            f"{parent} is not a directory, but new runs go in {parent}/<dataset>-<time>; "
+            "rename it, or give the run a directory with --out"
+        )
     made = [] if parent.exists() else [parent]
     parent.mkdir(parents=True, exist_ok=True)
     stem = f"{dataset}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -33,6 +33,7 @@ DEFAULT_LR = {
     "adam": 0.01,
     "adamw": 0.01,
 }
+MAX_HIDDEN = 100_000  # units in a layer: two such layers' weights are already 40 GB
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 
 
@@ -61,9 +62,12 @@ class Config:
         for flag, value in (("--epochs", self.epochs), ("--batch-size", self.batch_size)):
             if value < 1:
                 raise ValueError(f"{flag} must be a positive integer, got {value}")
-        if any(h < 1 for h in self.hidden):
+        if any(h < 1 or h > MAX_HIDDEN for h in self.hidden):
             sizes = ",".join(map(str, self.hidden))
-            raise ValueError(f"--hidden sizes must be positive integers, got {sizes}")
+            raise ValueError(
+                f"--hidden sizes must be positive integers up to {MAX_HIDDEN} (a wider layer "
+                f"would not fit in memory), got {sizes}"
+            )
         if self.lr is None:
             self.lr = DEFAULT_LR[self.optimizer]
         if not _in_range(self.lr):
@@ -127,8 +131,8 @@ _FIELDS = {  # config.json field: (what it must be, its check)
         lambda v: isinstance(v, str) and dataset_key(v) in data.DATASETS,
     ),
     "hidden": (
-        "a list of positive integers",
-        lambda v: isinstance(v, list) and all(_is_int(h, 1) for h in v),
+        f"a list of positive integers up to {MAX_HIDDEN}",
+        lambda v: isinstance(v, list) and all(_is_int(h, 1) and h <= MAX_HIDDEN for h in v),
     ),
     "activation": _one_of(ACTIVATIONS),
     "init": ('"he", "xavier", "normal" or a positive standard deviation such as "0.01"', _is_init),

@@ -423,8 +423,13 @@ def test_a_relative_data_dir_is_stored_absolute(tmp_path, monkeypatch, capsys):
             r"^chainrule train: error: --epochs must be a positive integer, got 0$",
         ),
         (["--batch-size", "-3"], r": --batch-size must be a positive integer, got -3$"),
-        (["--hidden", "100,0"], r": --hidden sizes must be positive integers, got 100,0$"),
-        (["--hidden", "-5"], r": --hidden sizes must be positive integers, got -5$"),
+        (["--hidden", "100,0"], r": --hidden sizes must be positive integers up to .*, got 100,0$"),
+        (["--hidden", "-5"], r": --hidden sizes must be positive integers up to .*, got -5$"),
+        (
+            ["--hidden", "8,100000000000000000000"],
+            r": --hidden sizes must be positive integers up to 100000 \(a wider layer would not "
+            r"fit in memory\), got 8,100000000000000000000$",
+        ),
     ],
 )
 def test_bad_flag_values_are_named_and_leave_no_run(tmp_path, capsys, flags, message):

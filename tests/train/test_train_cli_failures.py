@@ -74,8 +74,11 @@ def _assert_refused_by_every_command(capsys, damaged, message):
         ("epochs", 0, 'field "epochs" must be a positive integer, got 0'),
         ("seed", 1.5, 'field "seed" must be a non-negative integer, got 1.5'),
         ("seed", -3, 'field "seed" must be a non-negative integer, got -3'),
-        ("hidden", [8, "8"], 'field "hidden" must be a list of positive integers, got [8, "8"]'),
-        ("hidden", 8, 'field "hidden" must be a list of positive integers, got 8'),
+        ("hidden", [8, "8"], 'field "hidden" must be a list of positive integers up to 100000, '
+                             'got [8, "8"]'),
+        ("hidden", 8, 'field "hidden" must be a list of positive integers up to 100000, got 8'),
+        ("hidden", [10**20], 'field "hidden" must be a list of positive integers up to 100000, '
+                             "got [100000000000000000000]"),
         ("activation", None, 'field "activation" must be one of relu, sigmoid, tanh, '
                              "leaky_relu, got null"),
         ("optimizer", ["adam"], 'field "optimizer" must be one of sgd, momentum, nesterov, '

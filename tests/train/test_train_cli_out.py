@@ -102,3 +102,24 @@ def test_resume_with_diagnose_names_a_file_named_diagnostics(tmp_path, capsys):
     line = _error_line(capsys, ["train", "--resume", out, "--epochs", 2, "--diagnose"])
     assert f"{out / 'diagnostics'}: not a directory" in line
     assert _files(out) == before
+
+
+@pytest.mark.parametrize("inside", ["sub", "sub/deeper"])
+def test_an_out_inside_a_regular_file_is_named(tmp_path, capsys, inside):
+    (tmp_path / "afile").write_text("mine")
+    out = tmp_path / "afile" / inside
+    assert _error_line(capsys, [*_TRAIN, "--out", out]) == (
+        f"chainrule train: error: --out {out}: {tmp_path / 'afile'} is not a directory, so it "
+        "cannot hold one"
+    )
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_regular_file_named_runs_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").write_text("mine")
+    assert _error_line(capsys, _TRAIN) == (
+        "chainrule train: error: runs is not a directory, but new runs go in "
+        "runs/<dataset>-<time>; rename it, or give the run a directory with --out"
+    )
+    assert (tmp_path / "runs").read_text() == "mine"
