@@ -479,10 +479,11 @@ def test_predict_refuses_a_named_pipe_instead_of_waiting_for_it(iris_run, tmp_pa
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("header.csv", "a,b,c,d\n" + ROW, r"not a CSV of numbers \(could not convert string 'a'"
-         r".*\); predict reads comma-separated numbers, one sample per row, without a header"),
-        ("ragged.csv", ROW + "5.1,3.5,1.4\n", r"the number of columns changed from 4 to 3 at row "
-         r"2\); predict reads"),
+        ("header.csv", "a,b,c,d\n" + ROW, r"not a CSV of numbers \(line 1, column 1: 'a' is not "
+         r"a number\); predict reads comma-separated numbers, one sample per line, without a "
+         r"header row$"),
+        ("ragged.csv", ROW + "5.1,3.5,1.4\n", r"\(line 2 has 3 values, line 1 has 4\); predict "
+         r"reads"),
         ("empty.csv", "", r"empty.csv: no input rows"),
         ("text.npy", "a,b,c,d\n" + ROW, r"cannot read it as a NumPy .npy file \(not a .npy array "
          r"of numbers\); save the inputs with np.save"),

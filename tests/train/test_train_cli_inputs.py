@@ -64,3 +64,36 @@ def test_a_fortran_ordered_npy_reads_as_its_rows(run, tmp_path, capsys):
     want = capsys.readouterr().out
     assert _main(["predict", run, tmp_path / "f.npy"]) == 0
     assert capsys.readouterr().out == want
+
+
+_ROW = ",".join(["1"] * 64)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a,b\n" + _ROW + "\n", "(line 1, column 1: 'a' is not a number)"),  # a header row
+        (
+            _ROW + "\n\n" + _ROW.replace("1", "x", 1) + "\n",
+            "(line 3, column 1: 'x' is not a number)",
+        ),
+        (_ROW + "\r\n\r\n" + _ROW[:-2] + "\r\n", "(line 3 has 63 values, line 1 has 64)"),
+        ("# inputs\n" + _ROW + "\n", "(line 1, column 1: '# inputs' is not a number)"),
+    ],
+)
+def test_a_csv_that_is_not_numbers_names_its_line_in_the_file(run, tmp_path, capsys, text, where):
+    path = tmp_path / "x.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert _error_line(capsys, ["predict", run, path]) == (
+        f"chainrule predict: error: {path}: not a CSV of numbers {where}; predict reads "
+        "comma-separated numbers, one sample per line, without a header row"
+    )
+
+
+@pytest.mark.parametrize(("bad", "what"), [("nan", "is NaN or infinite"), ("1e39", "is too large")])
+def test_a_bad_value_in_a_csv_names_its_line_in_the_file(run, tmp_path, capsys, bad, what):
+    path = tmp_path / "x.csv"
+    path.write_text(f"{_ROW}\n\n{_ROW}\n{_ROW.replace('1', bad)}\n", encoding="utf-8")
+    line = _error_line(capsys, ["predict", run, path])
+    assert line.startswith(f"chainrule predict: error: {path}: the input at line 4, feature 1 (")
+    assert what in line
