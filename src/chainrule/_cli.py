@@ -40,7 +40,21 @@ def _name(text: str) -> str:
     """An optimizer or activation name as the run stores it: ``SGD`` and ``Adam`` (as
     PyTorch spells the classes) or ``leaky-relu`` are read as sgd, adam, leaky_relu, the
     way --dataset reads ``Iris``."""
-    return text.strip().lower().replace("-", "_")
+    return _given(text).strip().lower().replace("-", "_")
+
+
+def _given(text: str) -> str:
+    """A value that must not be empty: an empty one is refused, not taken as left out."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a value (or leave the flag out)")
+    return text
+
+
+def _path(text: str) -> str:
+    """A file or directory name, which must not be empty ('' is not the current directory)."""
+    if not text:
+        raise argparse.ArgumentTypeError("is empty; give a file or directory name")
+    return text
 
 
 def _add_train_arguments(t: argparse.ArgumentParser) -> None:
@@ -71,14 +85,16 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
     t.add_argument("--epochs", type=int, help="number of epochs (default 30)")
     t.add_argument("--seed", type=int, help="random seed (default 0)")
-    t.add_argument("--data-dir", help="directory with MNIST-format files (default ./data)")
+    t.add_argument(
+        "--data-dir", type=_path, help="directory with MNIST-format files (default ./data)"
+    )
     t.add_argument(
         "--download",
         action="store_true",
         help="mnist, fashion_mnist: fetch missing files into --data-dir, checked by SHA-256",
     )
     t.add_argument("--out", help="run directory (default runs/<dataset>-<time>)")
-    t.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly")
+    t.add_argument("--resume", type=_path, metavar="DIR", help="continue the run in DIR exactly")
     t.add_argument(
         "--force",
         action="store_true",
@@ -120,15 +136,18 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train an MLP (the default command)")
     _add_train_arguments(t)
     e = sub.add_parser("evaluate", help="test loss and accuracy of a finished run")
-    e.add_argument("run_dir", help="a run directory written by chainrule train")
+    e.add_argument("run_dir", type=_path, help="a run directory written by chainrule train")
     e.add_argument(
         "--dataset", type=_name, default=None, help="another data set with the same features"
     )
-    e.add_argument("--data-dir", default=None, help="where the MNIST-format files are now")
+    e.add_argument(
+        "--data-dir", type=_path, default=None, help="where the MNIST-format files are now"
+    )
     pr = sub.add_parser("predict", help="class (or regression) predictions for a .npy or .csv")
-    pr.add_argument("run_dir", help="a run directory written by chainrule train")
+    pr.add_argument("run_dir", type=_path, help="a run directory written by chainrule train")
     pr.add_argument(
         "input_file",
+        type=_path,
         help="a .npy array or a .csv (no header row) of raw, unscaled inputs, one sample per "
         "row; prints one prediction per line (the run's own scaling is applied)",
     )
@@ -211,7 +230,7 @@ def _train(args) -> int:
     given = {k: v for k, v in vars(args).items() if k in names and v is not None}
     if given.get("data_dir"):  # stored absolute: evaluate and resume work from anywhere
         given["data_dir"] = str(Path(given["data_dir"]).resolve())
-    if args.resume:
+    if args.resume is not None:
         return _resume(args, given)
     cfg = Config(**given).validate()  # before a run directory is made for it
     if args.out == "":
@@ -420,7 +439,8 @@ def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = 
 
     cfg = _read_config(run_dir)
     _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED)
-    cfg.dataset, cfg.data_dir = dataset or cfg.dataset, data_dir or cfg.data_dir
+    cfg.dataset = cfg.dataset if dataset is None else dataset
+    cfg.data_dir = cfg.data_dir if data_dir is None else data_dir
     splits = load_splits(cfg)
     sizes = splits.train[0].shape[1], splits.n_out
     expected = _checkpoint_shapes(run_dir) if dataset is not None else sizes

@@ -257,6 +257,25 @@ def test_a_usage_mistake_is_one_line_with_exit_status_2(capsys, argv, start, end
     assert line.endswith(end)
 
 
+@pytest.mark.parametrize(
+    ("argv", "flag", "what"),
+    [
+        (["train", "--resume=", "--out", "{tmp}/x"], "--resume", "a file or directory name"),
+        (["train", "--dataset", " ", "--out", "{tmp}/x"], "--dataset", "a value"),
+        (["train", "--data-dir", "", "--out", "{tmp}/x"], "--data-dir", "a file or directory name"),
+        (["evaluate", "{run}", "--dataset", ""], "--dataset", "a value"),
+        (["evaluate", "{run}", "--data-dir", ""], "--data-dir", "a file or directory name"),
+        (["evaluate", ""], "run_dir", "a file or directory name"),
+        (["predict", "{run}", ""], "input_file", "a file or directory name"),
+    ],
+)  # fmt: skip
+def test_an_empty_value_is_refused_not_taken_as_left_out(run, tmp_path, capsys, argv, flag, what):
+    argv = [a.format(tmp=tmp_path, run=run) for a in argv]
+    line = _error_line(capsys, argv, code=2)
+    assert line.startswith(f"chainrule {argv[0]}: error: argument {flag}: is empty; give {what}")
+    assert not (tmp_path / "x").exists()
+
+
 def test_the_command_reports_a_usage_mistake_in_one_line():
     done = _command("train", "--epochs", "x")
     assert done.returncode == 2
