@@ -386,6 +386,8 @@ def test_predict_names_the_first_value_the_model_cannot_take(
         np.save(path, x)
     else:
         np.savetxt(path, x, delimiter=",")
+    if suffix == ".csv":  # a CSV's rows are its lines
+        message = message.replace(" at row ", " at line ")
     assert _error_line(capsys, ["predict", run, path]) == (
         f"chainrule predict: error: {path}: {message}"
     )
