@@ -230,6 +230,36 @@ def test_resume_names_a_missing_training_field(run, tmp_path, capsys, drop, mess
     assert _files(other) == before
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("epoch", -5, "must be a non-negative integer, got -5"),
+        ("epoch", True, "must be a non-negative integer, got True"),
+        ("epoch", 3, "is 3, but the history has 1 epochs"),
+        ("batch", 10**9, "is 1000000000, beyond an epoch's 41"),
+        ("step", 1.5, "must be a non-negative integer, got 1.5"),
+        ("meter", "x", "is not the running sums of the epoch it stopped in"),
+        ("loader_state", "x", "is not the state of the run's data loader"),
+        ("loader_state", {"rng": {"bit_generator": "MT19937"}},
+         "is not the state of the run's data loader"),
+    ],
+)  # fmt: skip
+def test_resume_names_a_position_the_run_cannot_be_at(run, tmp_path, capsys, field, value, message):
+    state = cr.load(run / "model.safetensors")  # the training state a run saves
+    state["position"][field] = value
+    other = _with_checkpoint(run, tmp_path, with_optimizer=True, **state)
+    before = _files(other)
+    capsys.readouterr()
+    assert _main(["train", "--resume", other, "--epochs", 2]) == 1
+    out, err = capsys.readouterr()
+    assert err == (
+        f"chainrule train: error: {other / 'model.safetensors'}: the training state's "
+        f'"position.{field}" {message}\n'
+    )
+    assert out == ""  # no "resuming at ..." line before it
+    assert _files(other) == before
+
+
 # ----- usage mistakes -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("argv", "start", "end"),
