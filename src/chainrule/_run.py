@@ -22,6 +22,7 @@ import numpy as np
 from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
+from ._files import read_regular
 from ._training import History, evaluate, fit, trained
 from .data._split import can_stratify
 
@@ -214,6 +215,8 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
         log(_resuming(out, position, len(history.epoch), cfg.epochs))
+        if len(history.epoch) >= cfg.epochs and (out / "metrics.json").exists():
+            return _finished(out, log)  # nothing to train: every file stays as it is
     out.mkdir(parents=True, exist_ok=True)
     config_json = json.dumps(asdict(cfg), indent=2).encode()
     if resume:  # with the next checkpoint: until then config.json matches the last one
@@ -376,6 +379,17 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     if position["batch"]:
         where += f" after batch {position['batch']}"
     return f"chainrule train: resuming {out} at {where} of {epochs}"
+
+
+def _finished(out: Path, log) -> dict:
+    """The metrics of a run that has trained all its epochs, as its metrics.json has them
+    (summarised when they read as a run's); nothing is written."""
+    try:
+        metrics = json.loads(read_regular(out / "metrics.json"))
+        log(summary_line(metrics, out))
+    except (OSError, ValueError, KeyError, TypeError):  # damaged: reported by no one here
+        return {}
+    return metrics
 
 
 def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:

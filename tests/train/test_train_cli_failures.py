@@ -531,3 +531,14 @@ def test_ctrl_c_while_the_command_starts_up_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(_cli, "_parser", interrupted)  # as if the signal came mid-import
     assert _main(["train"]) == _cli.EXIT_INTERRUPTED
     assert capsys.readouterr().err == "chainrule: interrupted\n"
+
+
+def test_resuming_a_finished_run_leaves_its_files_alone(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--hidden", 8, "--out", out, "--no-progress"]) == 0
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    capsys.readouterr()
+    assert _main(["train", "--resume", out, "--no-progress"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"chainrule train: {out} has trained all 1 epochs; nothing to resume"
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
