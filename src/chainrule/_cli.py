@@ -636,7 +636,7 @@ def _refuse_non_finite_outputs(source: _Source, out: np.ndarray) -> None:
 
 def _read_npy(path: Path) -> np.ndarray:
     """A .npy array of numbers, its header checked against the file's size before any
-    memory is allocated for it (a 200-byte file may declare 477 GiB); never a pickle."""
+    memory is allocated for it (a 200-byte file may declare 477 GiB); object arrays are refused."""
     from ._files import open_regular
 
     fh, size = open_regular(path)
@@ -656,7 +656,7 @@ def _read_npy(path: Path) -> np.ndarray:
                 f"{dtype} ({declared:,} bytes of data), but only {present:,} bytes follow it"
             )
         fh.seek(0)
-        return np.lib.format.read_array(fh, allow_pickle=False)
+        return np.lib.format.read_array(fh)  # NumPy's default refuses object arrays
 
 
 def _npy_header(fh) -> tuple[tuple[int, ...], np.dtype]:
@@ -673,7 +673,7 @@ def _npy_header(fh) -> tuple[tuple[int, ...], np.dtype]:
     if version not in readers:
         raise ValueError(f".npy format version {version[0]}.{version[1]} is not supported")
     shape, _, dtype = readers[version](fh)
-    if dtype.hasobject or any(n < 0 for n in shape):  # objects would need a pickle
+    if dtype.hasobject or any(n < 0 for n in shape):  # nothing in a file is ever run
         raise ValueError("not a .npy array of numbers")
     return shape, dtype
 
