@@ -554,3 +554,28 @@ def test_an_empty_matrix_shows_its_shape():
     assert "∂L/∂x = [] (shape (0, 3))" in table  # [] alone would not say (0, 3)
     ko = explain((x * 2.0).sum(), lang="ko").table()
     assert "[] (형상 (0, 3))" in ko
+
+
+@pytest.mark.parametrize(
+    ("loss", "logits_rule", "target_rule"),
+    [
+        ("cross_entropy", "dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ", "dTᵢ = −log softmax(xᵢ) · dLᵢ"),
+        ("bce", "dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ", "dTᵢ = −xᵢ · dLᵢ"),
+    ],
+)
+def test_a_loss_target_that_requires_grad_is_shown_its_own_rule(loss, logits_rule, target_rule):
+    # ∂L/∂t is −log softmax(x)·dL (cross-entropy) or −x·dL (BCE), not the logits' rule
+    x = cr.tensor([[0.2, -1.0, 0.5], [1.5, 0.3, -0.7]], requires_grad=True, name="x")
+    t = cr.tensor([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], requires_grad=True, name="t")
+    functional = cr.nn.functional
+    fn = (
+        functional.cross_entropy
+        if loss == "cross_entropy"
+        else functional.binary_cross_entropy_with_logits
+    )
+    each = fn(x, t, reduction="none")
+    total = (each * np.arange(1.0, each.size + 1).reshape(each.shape)).sum()
+    trace = cr.explain(total)
+    rules = {trace.values[e.value].name: e.rule for s in trace.steps for e in s.inputs}
+    assert rules["x"].startswith(logits_rule)
+    assert rules["t"].startswith(target_rule)

@@ -22,7 +22,8 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 # ----- fused nodes --------------------------------------------------------------------------
 class SoftmaxWithLoss(Function):
-    """softmax cross-entropy: L = −Σ t·log softmax(x) / N gives dX = (softmax(x) − t) / N · dL.
+    """softmax cross-entropy: L = −Σ t·log softmax(x) / N gives dX = (softmax(x) − t) / N · dL
+    and, for a target that requires gradients, dT = −log softmax(x) / N · dL.
 
     Fused: log-sum-exp keeps L finite for any finite logits, and the gradient is a single
     subtraction. x is (N, C); t is class labels (N,) or probabilities (N, C), where
@@ -32,7 +33,7 @@ class SoftmaxWithLoss(Function):
     """
 
     __slots__ = ()
-    derivative = "dX = (softmax(x) − t) / N · dL"
+    derivative = "dX = (softmax(x) − t) / N · dL, dT = −log softmax(x) / N · dL"
     quiet = True  # ±inf logits: IEEE results (+inf for a label of probability 0), no warning
 
     #: how the per-sample losses are combined: "mean" here; `SoftmaxWithLossSum` sums them
@@ -142,7 +143,7 @@ class BCEWithLogits(Function):
     """
 
     __slots__ = ()
-    derivative = "dX = (σ(x) − t) / n · dL"
+    derivative = "dX = (σ(x) − t) / n · dL, dT = −x / n · dL"
     quiet = True  # ±inf logits: IEEE results, no warning
     reduction = "mean"  # the subclasses below: "sum" and "none"
 
@@ -190,7 +191,7 @@ class SoftmaxWithLossSum(SoftmaxWithLoss):
     """softmax cross-entropy, summed: L = −Σ t·log softmax(x) gives dX = (softmax(x) − t) · dL."""
 
     __slots__ = ()
-    derivative = "dX = (softmax(x) − t) · dL"
+    derivative = "dX = (softmax(x) − t) · dL, dT = −log softmax(x) · dL"
     reduction = "sum"
 
 
@@ -199,7 +200,7 @@ class SoftmaxWithLossPerSample(SoftmaxWithLoss):
     dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ."""
 
     __slots__ = ()
-    derivative = "dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ"
+    derivative = "dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ, dTᵢ = −log softmax(xᵢ) · dLᵢ"
     reduction = "none"
 
 
@@ -208,7 +209,7 @@ class BCEWithLogitsSum(BCEWithLogits):
     gives dX = (σ(x) − t) · dL and dT = −x · dL."""
 
     __slots__ = ()
-    derivative = "dX = (σ(x) − t) · dL"
+    derivative = "dX = (σ(x) − t) · dL, dT = −x · dL"
     reduction = "sum"
 
 
@@ -217,7 +218,7 @@ class BCEWithLogitsPerElement(BCEWithLogits):
     gives dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ and dTᵢ = −xᵢ · dLᵢ."""
 
     __slots__ = ()
-    derivative = "dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ"
+    derivative = "dXᵢ = (σ(xᵢ) − tᵢ) · dLᵢ, dTᵢ = −xᵢ · dLᵢ"
     reduction = "none"
 
 
