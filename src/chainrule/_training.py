@@ -44,14 +44,17 @@ class History:
             column.extend([float("nan")] * (len(self.epoch) - len(column)))
 
     def update_last(self, logs: dict[str, float]) -> None:
-        """Add to the last row the keys of ``logs`` it does not hold yet (a callback's
-        additions, such as the learning rate a schedule just set)."""
+        """Make the last row hold ``logs`` as a callback left them: keys it added (such as
+        the learning rate a schedule just set) and values it changed, as Keras's History
+        records the logs after every other callback."""
         row = len(self.epoch)
         for k, v in logs.items():
             column = self.history.setdefault(k, [])
             if len(column) < row:
                 column.extend([float("nan")] * (row - 1 - len(column)))
                 column.append(float(v))
+            else:
+                column[row - 1] = float(v)
 
 
 class _Meter:
@@ -138,6 +141,17 @@ def _loader(data, batch_size: int, shuffle: bool, seed):
     if isinstance(data, tuple) and len(data) == 2:
         data = ArrayDataset(*data)
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _evaluation_loader(data, batch_size: int):
+    """A loader over every sample of ``data`` in order: a DataLoader that drops its last
+    batch or shuffles is read again without doing either (Keras never leaves samples out
+    of an evaluation)."""
+    from .data import DataLoader
+
+    if isinstance(data, DataLoader) and (data.drop_last or data.shuffle):
+        return DataLoader(data.dataset, batch_size=data.batch_size, shuffle=False)
+    return _loader(data, batch_size, False, None)
 
 
 def _check_loader_settings(data, **given) -> None:
@@ -264,6 +278,10 @@ def fit(
         raise TypeError(f"fit: epochs must be an int (the total number), got {epochs!r}")
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)):
+        raise TypeError(f"fit: initial_epoch must be an int, got {initial_epoch!r}")
+    if initial_epoch < 0:
+        raise ValueError(f"fit: initial_epoch must be >= 0, got {initial_epoch}")
     _check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
     summed = _summed(loss_fn)  # and reduction="none" refused, before anything changes
     batch_size = 32 if batch_size is None else batch_size
@@ -277,7 +295,7 @@ def fit(
         )
     _check_finite(loader, "the training data", input_dtype(model))
     if val_data is not None:
-        val_data = _loader(val_data, batch_size, False, None)
+        val_data = _evaluation_loader(val_data, batch_size)
         if len(val_data) == 0:
             raise ValueError(
                 f"fit: val_data is empty ({_batching(val_data)}): nothing to validate on"
@@ -501,7 +519,8 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
             except FloatingPointError as e:  # the weights are those of the step before
                 raise FloatingPointError(
                     f"fit: {e} at step {state.step}; the optimizer did not take this step "
-                    "(layers with running statistics, such as BatchNorm1d, saw the batch)"
+                    "(a smaller learning rate is the usual cure; layers with running "
+                    "statistics, such as BatchNorm1d, saw the batch)"
                 ) from None
             meter.add(loss, _batch_metrics(out, y, state.loss_fn), len(x))
             state.step += 1
@@ -519,7 +538,12 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
     mean over the samples, or the sum for a loss with ``reduction="sum"``."""
-    loader = _loader(data, batch_size, False, None)
+    if isinstance(batch_size, np.ndarray):  # Keras's evaluate(x, y)
+        raise TypeError(
+            "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
+            "not evaluate(model, loss_fn, X, y)"
+        )
+    loader = _evaluation_loader(data, batch_size)
     meter, dtype = _Meter(_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
         for x, y in loader:
@@ -536,6 +560,11 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     from .data._loader import check_batch_size
 
     check_batch_size("predict", batch_size)
+    if isinstance(x, tuple) or hasattr(x, "dataset"):  # (X, y), a DataLoader
+        raise TypeError(
+            f"predict takes the inputs as one array (X), got a {type(x).__name__}; for (X, y) "
+            "data pass X, and for a DataLoader its inputs (loader.dataset.X)"
+        )
     x, dtype = np.asarray(x), input_dtype(model)
     if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count
         return np.zeros((0,))
@@ -567,8 +596,10 @@ def _call(callbacks, hook: str, *args) -> None:
 
 
 def _show_progress(progress: bool | None) -> bool:
+    """``progress`` as given; None: on a terminal, or in a Jupyter kernel (tqdm.auto then
+    draws a notebook bar), as Keras's verbose="auto"."""
     if progress is None:
-        return sys.stderr.isatty()
+        return sys.stderr.isatty() or "ipykernel" in sys.modules
     return progress
 
 

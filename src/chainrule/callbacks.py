@@ -49,12 +49,27 @@ def _better(mode: str, min_delta: float):
     return lambda new, best: new > best + min_delta
 
 
-def _mode(monitor: str, mode: str) -> str:
+_HIGHER_IS_BETTER = ("acc", "auc", "f1", "precision", "recall")
+_LOWER_IS_BETTER = ("loss", "error", "mse", "mae")
+
+
+def _mode(owner: str, monitor: str, mode: str, needed: bool = True) -> str:
+    """ "min" or "max" for ``monitor``. "auto" reads the name, as Keras 3 does: accuracy,
+    AUC, F1, precision and recall are maximised, losses and errors minimised; another name
+    is an error (when the direction is ``needed``) rather than a silent guess."""
     if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode == "auto":
-        return "max" if "acc" in monitor else "min"
-    return mode
+        raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    name = str(monitor).lower()
+    if any(word in name for word in _HIGHER_IS_BETTER):
+        return "max"
+    if any(word in name for word in _LOWER_IS_BETTER) or not needed:
+        return "min"
+    raise ValueError(
+        f"{owner}: cannot tell whether {monitor!r} should go up or down; pass mode='min' "
+        "or mode='max'"
+    )
 
 
 class EarlyStopping(Callback):
@@ -69,7 +84,7 @@ class EarlyStopping(Callback):
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
         self.monitor, self.patience = monitor, patience
-        self.mode = _mode(monitor, mode)
+        self.mode = _mode("EarlyStopping", monitor, mode)
         self.is_better = _better(self.mode, abs(min_delta))
         self.restore = restore_best_weights
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
@@ -131,12 +146,12 @@ class ModelCheckpoint(Callback):
 
     ``path`` may contain ``{epoch}`` (1 for the first) and any logged value, Keras-style
     (``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``); with ``save_best_only`` it is
-    written only when ``monitor`` improves. The checkpoint's training state records
-    ``epoch`` (the number of epochs done), ``step``, and what an exact continuation needs:
-    ``position`` (the resume point: epoch, batch, step, the data loader's state and the
-    epoch's running totals), ``history`` and ``rng`` (the library
-    generator's state, which dropout draws from). To continue as if the run had not
-    stopped, rebuild the model, optimizer and data the same way, then::
+    written only when ``monitor`` improves; missing folders on the path are made. The
+    checkpoint's training state records ``epoch`` (the number of epochs done), ``step``,
+    and what an exact continuation needs: ``position`` (the resume point: epoch, batch,
+    step, the data loader's state and the epoch's running totals), ``history`` and ``rng``
+    (the library generator's state, which dropout draws from). To continue as if the run
+    had not stopped, rebuild the model, optimizer and data the same way, then::
 
         state = cr.load(path, model, optimizer)
         cr.fit(model, loss_fn, optimizer, data, epochs, resume_from=state)
@@ -163,7 +178,7 @@ class ModelCheckpoint(Callback):
         self, path, monitor="val_loss", save_best_only=False, mode="auto", extra_state=None
     ):
         self.path, self.monitor, self.best_only = _checked_path(str(path)), monitor, save_best_only
-        self.is_better = _better(_mode(monitor, mode), 0.0)
+        self.is_better = _better(_mode("ModelCheckpoint", monitor, mode, save_best_only), 0.0)
         self.extra_state = extra_state
         self.best = None
 
@@ -198,6 +213,7 @@ class ModelCheckpoint(Callback):
             raise ValueError(
                 f"ModelCheckpoint: cannot fill in the path {self.path!r}: {e}"
             ) from None
+        path.parent.mkdir(parents=True, exist_ok=True)  # as Keras and Lightning do
         save(
             path,
             state.model,
@@ -253,11 +269,23 @@ def _checked_path(path: str) -> str:
 
 
 class LearningRateScheduler(Callback):
-    """Call ``scheduler.step()`` at the end of every epoch (an `optim` schedule), and log
-    ``lr``: the rate the epoch trained with (Keras's ``learning_rate``)."""
+    """Set the learning rate every epoch, and log ``lr``: the rate the epoch trained with
+    (Keras's ``learning_rate``).
+
+    ``scheduler`` is an `optim` schedule (`StepLR`, `CosineAnnealingLR`, …), whose
+    ``step()`` is called at the end of every epoch, or, as in Keras, a function
+    ``schedule(epoch, lr) -> new lr`` called at the start of every epoch (``epoch`` counts
+    from 0) with each parameter group's rate.
+    """
 
     def __init__(self, scheduler):
+        if not (callable(getattr(scheduler, "step", None)) or callable(scheduler)):
+            raise TypeError(
+                "LearningRateScheduler: expected an optim schedule (with step()) or a "
+                f"function schedule(epoch, lr) -> lr, got {type(scheduler).__name__}"
+            )
         self.scheduler = scheduler
+        self._function = not callable(getattr(scheduler, "step", None))
 
     def on_train_begin(self, state) -> None:
         """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
@@ -269,7 +297,28 @@ class LearningRateScheduler(Callback):
             for group, lr in zip(state.optimizer.param_groups, self.scheduler.get_last_lr()):
                 group["lr"] = lr
 
+    def on_epoch_begin(self, state) -> None:
+        """With a function: each group's rate for this epoch, ``schedule(epoch, lr)`` (not
+        again for an epoch resumed in its middle: the checkpoint holds the rate it set)."""
+        if not self._function or state.batch:
+            return
+        for group in state.optimizer.param_groups:
+            group["lr"] = _rate(self.scheduler(state.epoch, group["lr"]), state.epoch)
+
     def on_epoch_end(self, state, logs: dict) -> None:
-        """Log the rate this epoch trained with as ``lr``, then step the schedule."""
+        """Log the rate this epoch trained with as ``lr``, then step an `optim` schedule."""
         logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with
-        self.scheduler.step()
+        if not self._function:
+            self.scheduler.step()
+
+
+def _rate(lr, epoch: int) -> float:
+    """What a schedule function returned, checked to be a learning rate."""
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) or not lr >= 0:
+        raise ValueError(
+            f"LearningRateScheduler: the schedule returned {lr!r} for epoch {epoch}; a "
+            "learning rate is a number >= 0"
+        )
+    if not np.isfinite(lr):
+        raise ValueError(f"LearningRateScheduler: the schedule returned {lr!r} for epoch {epoch}")
+    return float(lr)

@@ -514,3 +514,76 @@ def test_a_checkpoint_holds_the_next_rate_wherever_it_is_listed(tmp_path, checkp
     assert opt.param_groups[0]["lr"] == pytest.approx(0.025, rel=1e-12)
     assert opt.param_groups[0]["initial_lr"] == pytest.approx(0.1, rel=1e-12)
     assert state["history"]["history"]["lr"] == pytest.approx([0.1, 0.05], rel=1e-12)
+
+
+# ----- Keras's forms -----------------------------------------------------------------------------
+class LrAfterBegin:
+    """The rate each epoch trains with (read at its first batch, after on_epoch_begin)."""
+
+    def __init__(self):
+        self.lrs = []
+
+    def on_batch_end(self, state):
+        if state.batch == 1:
+            self.lrs.append(state.optimizer.param_groups[0]["lr"])
+
+
+def test_lr_scheduler_takes_a_keras_schedule_function():
+    # Keras: schedule(epoch, lr) -> lr at the start of each epoch, epoch counted from 0
+    seen = []
+
+    def schedule(epoch, lr):
+        seen.append((epoch, lr))
+        return 0.1 if epoch < 2 else lr * 0.5
+
+    log = LrAfterBegin()
+    _, _, history = _run([LearningRateScheduler(schedule), log], epochs=4)
+    np.testing.assert_allclose(log.lrs, [0.1, 0.1, 0.05, 0.025], rtol=1e-15)
+    assert [e for e, _ in seen] == [0, 1, 2, 3]
+    np.testing.assert_allclose(history.history["lr"], [0.1, 0.1, 0.05, 0.025], rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "match"),
+    [(0.01, "expected an optim schedule"), (lambda e, lr: -1.0, "returned -1.0 for epoch 0")],
+)
+def test_lr_scheduler_names_what_it_cannot_use(schedule, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        _run([LearningRateScheduler(schedule)], epochs=1)
+
+
+def test_a_callback_that_changes_a_logged_value_changes_the_history():
+    # Keras's History records the logs as the callbacks left them
+    class Rescale:
+        def on_epoch_end(self, state, logs):
+            logs["loss"] = 123.0
+
+    assert _run([Rescale()], epochs=2)[2].history["loss"] == [123.0, 123.0]
+
+
+def test_model_checkpoint_makes_missing_folders(tmp_path):
+    path = tmp_path / "a" / "b" / "ckpt-{epoch}.safetensors"
+    _run([ModelCheckpoint(str(path))], epochs=2)
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
+        "ckpt-1.safetensors",
+        "ckpt-2.safetensors",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("monitor", "direction"),
+    [("val_loss", "min"), ("val_accuracy", "max"), ("val_auc", "max"), ("f1", "max"),
+     ("mae", "min"), ("Recall", "max")],
+)  # fmt: skip
+def test_mode_auto_reads_the_direction_from_the_name(monitor, direction):
+    assert EarlyStopping(monitor=monitor).mode == direction
+
+
+def test_mode_auto_refuses_a_name_it_cannot_read():
+    # Keras 3 raises too: "score" could be either; minimising it silently was a guess
+    with pytest.raises(ValueError, match=r"EarlyStopping: cannot tell whether 'score'"):
+        EarlyStopping(monitor="score")
+    with pytest.raises(ValueError, match=r"ModelCheckpoint: cannot tell whether 'score'"):
+        ModelCheckpoint("best.safetensors", monitor="score", save_best_only=True)
+    ModelCheckpoint("last.safetensors", monitor="score")  # saves every epoch: no direction
+    assert EarlyStopping(monitor="score", mode="max").mode == "max"

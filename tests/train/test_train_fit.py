@@ -681,17 +681,24 @@ def test_empty_validation_data_is_an_error_not_a_perfect_score():
         cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), (X[:0], y[:0]))
 
 
-def test_validation_data_that_drop_last_leaves_without_a_batch_is_not_called_0_samples():
-    X = np.zeros((8, 3), np.float32)
-    y = np.zeros(8, np.int64)
-    model = cr.nn.Linear(3, 2)
-    opt = cr.optim.SGD(model.parameters(), lr=0.1)
-    val = cr.data.DataLoader((X[:5], y[:5]), batch_size=8, drop_last=True)
-    expected = r"empty \(5 samples, batch_size 8, drop_last True\)"
-    with pytest.raises(ValueError, match=r"fit: val_data is " + expected):
-        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, (X, y), 1, val_data=val)
-    with pytest.raises(ValueError, match=r"evaluate: the data is " + expected):
-        cr.evaluate(model, cr.nn.SoftmaxCrossEntropy(), val)
+def test_evaluation_reads_every_sample_of_a_loader_that_drops_or_shuffles():
+    # as Keras, an evaluation never leaves samples out: a DataLoader made for training
+    # (drop_last, shuffle) is read in order and whole, for evaluate and for val_data
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(13, 3)).astype(np.float32), np.arange(13) % 2
+    model, loss_fn = cr.nn.Linear(3, 2), cr.nn.SoftmaxCrossEntropy()
+    whole = cr.evaluate(model, loss_fn, (X, y))
+    for loader in (
+        cr.data.DataLoader((X, y), batch_size=8, drop_last=True),
+        cr.data.DataLoader((X, y), batch_size=4, shuffle=True, seed=1),
+    ):
+        got = cr.evaluate(model, loss_fn, loader)
+        assert got["accuracy"] == whole["accuracy"]
+        assert got["loss"] == pytest.approx(whole["loss"], rel=1e-6)
+    opt = cr.optim.SGD(model.parameters(), lr=0.0)  # lr 0: validation sees these weights
+    val = cr.data.DataLoader((X, y), batch_size=20, drop_last=True)  # no whole batch
+    history = cr.fit(model, loss_fn, opt, (X, y), 1, val_data=val, progress=False)
+    assert history.history["val_loss"][0] == pytest.approx(whole["loss"], rel=1e-6)
 
 
 def test_continuing_with_other_logged_keys_keeps_columns_aligned():
@@ -767,3 +774,27 @@ def test_a_loss_per_element_is_refused_before_training():
     with pytest.raises(ValueError, match="one number per batch"):
         cr.evaluate(model, cr.nn.MSELoss(reduction="none"), data)
     np.testing.assert_array_equal(model.weight.data, before)
+
+
+def test_keras_call_forms_are_named():
+    X, y = np.zeros((4, 3), np.float32), np.zeros(4, np.int64)
+    model, loss_fn = cr.nn.Linear(3, 2), cr.nn.SoftmaxCrossEntropy()
+    with pytest.raises(TypeError, match=r"evaluate\(model, loss_fn, \(X, y\)\)"):
+        cr.evaluate(model, loss_fn, X, y)
+    with pytest.raises(TypeError, match=r"predict takes the inputs as one array \(X\)"):
+        cr.predict(model, (X, y))
+    with pytest.raises(TypeError, match=r"for a DataLoader its inputs"):
+        cr.predict(model, cr.data.DataLoader((X, y)))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="fit: initial_epoch must be >= 0, got -1"):
+        cr.fit(model, loss_fn, opt, (X, y), 2, initial_epoch=-1)
+
+
+def test_progress_is_shown_by_default_in_a_jupyter_kernel(monkeypatch):
+    from chainrule import _training
+
+    monkeypatch.setattr(_training.sys.stderr, "isatty", lambda: False, raising=False)
+    assert _training._show_progress(None) is False
+    monkeypatch.setitem(_training.sys.modules, "ipykernel", object())
+    assert _training._show_progress(None) is True
+    assert _training._show_progress(False) is False
