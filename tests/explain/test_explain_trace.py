@@ -579,3 +579,21 @@ def test_a_loss_target_that_requires_grad_is_shown_its_own_rule(loss, logits_rul
     rules = {trace.values[e.value].name: e.rule for s in trace.steps for e in s.inputs}
     assert rules["x"].startswith(logits_rule)
     assert rules["t"].startswith(target_rule)
+
+
+def test_summaries_of_small_values_keep_four_significant_digits():
+    # x = 0.00012, 0.00024, …, 0.00960 (80 values): mean 0.00486, max 0.0096, by hand
+    x = leaf(np.arange(1.0, 81.0).reshape(8, 10) * 1.2e-4)
+    text = explain((x * 2.0).sum()).table()
+    assert "shape (8, 10): mean 0.00486, std 0.002771, min 0.00012, max 0.0096" in text
+
+
+def test_a_batch_of_one_label_is_an_input_not_a_constant():
+    # a one-element data array (labels of a batch of one) is x1, not the number "1"; a
+    # Python number in the code (the 2 in x ** 2) keeps its value as its name
+    model = cr.nn.Linear(3, 2, dtype="float64")
+    loss = cr.nn.SoftmaxCrossEntropy()(model(cr.tensor(np.ones((1, 3)))), np.array([1]))
+    trace = explain(loss * 2.0, model=model)
+    kinds = {v.name: v.kind for v in trace.values}
+    assert kinds["x2"] == "input"
+    assert kinds["2"] == "constant"

@@ -110,7 +110,9 @@ def _kind(t: Tensor, root: Tensor, named: bool) -> str:
         return "intermediate"
     if t.requires_grad:
         return "parameter"
-    return "constant" if t.size == 1 and not named else "input"
+    # a number in the code (the 2 in x ** 2, held 0-d): named by its value; data, even of
+    # one element (a batch of one label), is an input
+    return "constant" if t.ndim == 0 and not named else "input"
 
 
 def _generated(t: Tensor, kind: str, taken: set, fresh) -> str:

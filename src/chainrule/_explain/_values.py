@@ -91,10 +91,11 @@ def norm(a) -> float:
 
 
 def summary(a: np.ndarray, lang: str) -> str:
-    """Shape, mean, std, min, max and norm of a large array, on one line."""
+    """Shape, mean, std, min, max and norm of a large array, on one line, each with 4
+    decimals or, when smaller than 0.1, at least 4 significant digits (a gradient of
+    2.3456e-4 reads 0.00023456, not 0.0002)."""
     g, scale = _scaled(a)
     f = np.asarray(a, dtype=np.float64)
-    d = _SUMMARY_DECIMALS
     with np.errstate(all="ignore"):  # inf and NaN among the values: IEEE results, no warning
         stats = (
             ("mean", scale * g.mean()),
@@ -103,8 +104,17 @@ def summary(a: np.ndarray, lang: str) -> str:
             ("max", f.max()),
             ("norm", norm(a)),
         )
-    parts = [f"{label(lang, key)} {number(v, d)}" for key, v in stats]
+    parts = [f"{label(lang, key)} {number(v, _summary_decimals(v))}" for key, v in stats]
     return f"{label(lang, 'shape')} {shape(a.shape)}: " + ", ".join(parts)
+
+
+def _summary_decimals(v) -> int:
+    """4, or more between 1e-4 and 0.1 for 4 significant digits (below 1e-4 `number`
+    writes 4 significant digits in scientific notation)."""
+    v = abs(float(v))
+    if not 1e-4 <= v < 0.1:
+        return _SUMMARY_DECIMALS
+    return 3 - math.floor(math.log10(v))
 
 
 def value(a, lang: str, decimals: int | None = None, limit: int = MAX_ELEMENTS) -> str:
