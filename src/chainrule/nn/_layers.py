@@ -100,9 +100,7 @@ class Linear(Module):
     ``init`` chooses the weight initialiser: "he" (default, for ReLU), "xavier" (tanh,
     sigmoid), "normal" (std 0.01), "he_uniform", "xavier_uniform", "uniform" (on ±0.05,
     as Keras), "zeros", or a positive number used as the std of a normal distribution.
-    The bias starts at zero. An input of another float dtype is cast to the weight's (as a
-    Keras layer casts its inputs; `linear` itself follows NumPy's promotion), so float64
-    data runs a float32 layer in float32; the cast is recorded, so gradients reach it.
+    The bias starts at zero.
     """
 
     def __init__(
@@ -122,22 +120,13 @@ class Linear(Module):
         initialise(self.weight, init, generator)
 
     def forward(self, x) -> Tensor:
-        return linear(as_layer_dtype(x, self.weight.dtype), self.weight, self.bias)
+        return linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
-
-
-def as_layer_dtype(x, dtype: np.dtype):
-    """A floating input of another dtype than the layer's parameters, cast to theirs (a
-    recorded cast for a Tensor); anything else as it is (integers: see `float_operands`)."""
-    data = x.data if isinstance(x, Tensor) else x
-    if not isinstance(data, np.ndarray) or data.dtype == dtype or data.dtype.kind != "f":
-        return x
-    return x.astype(dtype) if isinstance(x, Tensor) else data.astype(dtype)
 
 
 def _check_sizes(layer: str, **sizes: int) -> None:
@@ -229,8 +218,7 @@ class BatchNorm1d(Module):
 
     Training uses the batch's mean and (biased) variance and updates the running
     statistics, running ← (1 − momentum)·running + momentum·batch, with the unbiased
-    variance as PyTorch does; eval mode uses the running statistics. An input of another
-    float dtype is cast to the layer's, as in `Linear`.
+    variance as PyTorch does; eval mode uses the running statistics.
     Composed from core ops, so its gradient needs no rule of its own.
     """
 
@@ -256,7 +244,7 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", np.ones(num_features, dtype))
 
     def forward(self, x) -> Tensor:
-        x = as_layer_dtype(x if isinstance(x, Tensor) else Tensor(x), self.weight.dtype)
+        x = x if isinstance(x, Tensor) else Tensor(x)
         self._check_input(x)
         if x.ndim == 3:
             return self._forward_sequence(x)
