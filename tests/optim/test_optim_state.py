@@ -201,3 +201,28 @@ def test_a_state_dict_of_another_optimizer_is_rejected():
     opt = optim.SGD(fresh_params(), lr=0.1)
     with pytest.raises(ValueError, match="a state_dict of another optimizer"):
         opt.load_state_dict(adam_state())
+
+
+@pytest.mark.parametrize("opt", [optim.Momentum, optim.Nesterov])
+def test_a_state_saved_before_weight_decay_existed_loads_and_continues(opt):
+    # Momentum and Nesterov took weight_decay later: an older checkpoint's group has only
+    # lr and momentum, and loads with weight_decay 0 (the update it was saved with)
+    rng = np.random.default_rng(0)
+    a, b = (cr.nn.Parameter(rng.standard_normal(4)) for _ in range(2))
+    b.data[...] = a.data
+    first, second = opt([a], lr=0.1), opt([b], lr=0.1)
+    for p, o in ((a, first), (b, second)):
+        p.grad = np.ones(4)
+        o.step()
+    saved = first.state_dict()
+    del saved["param_groups"][0]["weight_decay"]
+    second.load_state_dict(saved)
+    assert second.param_groups[0]["weight_decay"] == 0.0
+    for p, o in ((a, first), (b, second)):
+        p.grad = np.full(4, 0.5)
+        o.step()
+    np.testing.assert_array_equal(a.data, b.data)
+    other = first.state_dict()
+    del other["param_groups"][0]["momentum"]  # a name still missing is refused
+    with pytest.raises(ValueError, match="group 0 has hyper-parameters"):
+        second.load_state_dict(other)

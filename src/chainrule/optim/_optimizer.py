@@ -40,6 +40,9 @@ class Optimizer:
 
     #: names of the arrays an optimizer may keep per parameter
     _state_keys: tuple[str, ...] = ()
+    #: hyper-parameters added in a later version, with the value that changes nothing: a
+    #: state_dict saved before them (an older checkpoint) loads with these
+    _added_later: tuple[tuple[str, object], ...] = ()
 
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = self._named(check_hyper, defaults)

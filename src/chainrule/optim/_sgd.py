@@ -109,6 +109,7 @@ class Momentum(Optimizer):
     """
 
     _state_keys = ("velocity",)
+    _added_later = (("weight_decay", 0.0),)  # checkpoints saved before it load unchanged
 
     def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))
@@ -140,6 +141,7 @@ class Nesterov(Optimizer):
     """
 
     _state_keys = ("velocity",)
+    _added_later = (("weight_decay", 0.0),)  # checkpoints saved before it load unchanged
 
     def __init__(self, params, lr: float, momentum: float = 0.9, weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay))

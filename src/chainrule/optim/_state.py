@@ -52,6 +52,9 @@ def _top_level(state_dict) -> tuple[list, dict]:
 def _group_hyper(optimizer, g: int, theirs) -> dict:
     if not isinstance(theirs, dict):
         raise ValueError(f"load_state_dict: parameter group {g} is not a dict")
+    # a hyper-parameter added to the optimizer after the state was saved takes the value
+    # that changes nothing (weight_decay 0 for Momentum and Nesterov)
+    theirs = {**dict(optimizer._added_later), **theirs}
     names = set(theirs) - {"params"}
     expected = set(optimizer.defaults)
     if names - {"initial_lr"} != expected:  # initial_lr: a schedule's, where one was made
