@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import asdict
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ class EarlyStopping(Callback):
     def __init__(
         self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto", restore_best_weights=False
     ):
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+        if isinstance(patience, bool) or not isinstance(patience, Integral) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
         self.monitor, self.patience = monitor, patience
         self.mode = _mode("EarlyStopping", monitor, mode)

@@ -66,6 +66,7 @@ def _run(callbacks, epochs=10, seed=0):
 def test_early_stopping_names_a_patience_that_is_not_a_count(patience):
     with pytest.raises(ValueError, match=r"EarlyStopping: patience must be an integer >= 0"):
         EarlyStopping(patience=patience)
+    assert EarlyStopping(patience=np.int64(3)).patience == 3  # NumPy's integers count
 
 
 # best at epoch index 2; nothing better afterwards

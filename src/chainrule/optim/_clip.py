@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
 
 from .._quiet import silenced
 from .._tensor import Tensor
-from ._hyper import _non_negative
 
 
 def clip_grad_norm_(
@@ -67,9 +67,12 @@ def clip_grad_value_(params, clip_value: float) -> None:
 
 def _limit(name: str, value) -> float:
     """A bound >= 0, which may be +inf (no bound)."""
-    if value == math.inf and not isinstance(value, bool):
-        return math.inf
-    return _non_negative(name, value)
+    if isinstance(value, Real) and not isinstance(value, bool):
+        if value == math.inf:
+            return math.inf
+        if value >= 0:
+            return float(value)
+    raise ValueError(f"{name} must be a number >= 0 (math.inf for no limit), got {value!r}")
 
 
 def _norm_type(norm_type) -> float:
