@@ -386,10 +386,11 @@ def _check_unchanged(cfg, given: dict, force: bool) -> None:
         )
 
 
-def _check_matches_checkpoint(out: Path, cfg, remedy: str) -> None:
+def _check_matches_checkpoint(out: Path, cfg, remedy: str, keys=None) -> None:
     """config.json must still say what the checkpoint was trained with (an edited file
     would, say, load Adam's state into AdamW, or evaluate a tanh network as a sigmoid one);
-    only epochs may differ. ``remedy`` follows "restore it" in the message."""
+    only epochs may differ, or only ``keys`` are compared when given. ``remedy`` follows
+    "restore it" in the message."""
     from ._checkpoint import load
     from ._run import CHECKPOINT
 
@@ -400,6 +401,7 @@ def _check_matches_checkpoint(out: Path, cfg, remedy: str) -> None:
         f"{f.name}: {saved[f.name]} -> {getattr(cfg, f.name)}"
         for f in fields(cfg)
         if f.name != "epochs"
+        and (keys is None or f.name in keys)
         and f.name in saved
         and not _same(f.name, saved[f.name], getattr(cfg, f.name))
     ]
@@ -431,6 +433,9 @@ def _read_config(run_dir: Path):
 
 
 _AS_TRAINED = " (the model is built from it)"
+#: what evaluate and predict build the model and read its inputs from (the optimizer, the
+#: learning rate or the data's directory do not change what the checkpoint computes)
+_MODEL_KEYS = ("dataset", "hidden", "activation")
 
 
 def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):
@@ -438,7 +443,7 @@ def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = 
     from ._run import build_model, load_splits
 
     cfg = _read_config(run_dir)
-    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED)
+    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED, _MODEL_KEYS)
     cfg.dataset = cfg.dataset if dataset is None else dataset
     cfg.data_dir = cfg.data_dir if data_dir is None else data_dir
     splits = load_splits(cfg)
@@ -492,7 +497,7 @@ def _predict(args) -> int:
 
     run_dir = Path(args.run_dir)
     cfg = _read_config(run_dir)
-    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED)
+    _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED, _MODEL_KEYS)
     n_in, n_out = _checkpoint_shapes(run_dir)
     model = build_model(cfg, n_in, n_out)
     state = _load_checkpoint(run_dir, model)

@@ -215,8 +215,9 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
         log(_resuming(out, position, len(history.epoch), cfg.epochs))
-        if len(history.epoch) >= cfg.epochs and (out / "metrics.json").exists():
-            return _finished(out, log)  # nothing to train: every file stays as it is
+        finished = len(history.epoch) >= cfg.epochs and _finished(out, log)
+        if finished:  # nothing to train: every file stays as it is
+            return finished
     out.mkdir(parents=True, exist_ok=True)
     config_json = json.dumps(asdict(cfg), indent=2).encode()
     if resume:  # with the next checkpoint: until then config.json matches the last one
@@ -381,14 +382,16 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     return f"chainrule train: resuming {out} at {where} of {epochs}"
 
 
-def _finished(out: Path, log) -> dict:
-    """The metrics of a run that has trained all its epochs, as its metrics.json has them
-    (summarised when they read as a run's); nothing is written."""
+def _finished(out: Path, log) -> dict | None:
+    """The metrics of a run that has trained all its epochs, as its metrics.json has them,
+    summarised; None when the file is missing or does not read as a run's metrics (killed
+    before it was written, or damaged: the run is then finished again, which rewrites it)."""
     try:
         metrics = json.loads(read_regular(out / "metrics.json"))
-        log(summary_line(metrics, out))
-    except (OSError, ValueError, KeyError, TypeError):  # damaged: reported by no one here
-        return {}
+        line = summary_line(metrics, out)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    log(line)
     return metrics
 
 

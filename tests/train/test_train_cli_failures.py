@@ -542,3 +542,22 @@ def test_resuming_a_finished_run_leaves_its_files_alone(tmp_path, capsys):
     first = capsys.readouterr().out.splitlines()[0]
     assert first == f"chainrule train: {out} has trained all 1 epochs; nothing to resume"
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
+
+
+def test_evaluate_and_predict_accept_edits_that_do_not_change_the_model(run, tmp_path, capsys):
+    # the optimizer, its rate and the seed shaped the training, not what the model computes
+    edited = _edited(run, tmp_path, optimizer="sgd", lr=0.5, seed=3)
+    np.save(tmp_path / "x.npy", np.zeros((2, 64)))
+    assert _main(["evaluate", edited]) == 0
+    assert _main(["predict", edited, tmp_path / "x.npy"]) == 0
+
+
+def test_resuming_a_finished_run_with_damaged_metrics_writes_them_again(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _main(["train", "--epochs", 1, "--hidden", 8, "--out", out, "--no-progress"]) == 0
+    good = json.loads((out / "metrics.json").read_text())
+    (out / "metrics.json").write_text("{")
+    assert _main(["train", "--resume", out, "--no-progress"]) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["test_accuracy"] == good["test_accuracy"]
+    assert again["test_loss"] == good["test_loss"]
