@@ -306,50 +306,40 @@ def _check_reduction(reduction: str) -> None:
 
 
 # ----- modules ------------------------------------------------------------------------------
-class MSELoss(Module):
-    """Mean squared error ``loss(pred, target)``; see `mse_loss` for ``reduction``."""
+class _Loss(Module):
+    """A loss module: its ``reduction`` ("mean", "sum" or "none"), checked when made."""
 
     def __init__(self, reduction: str = "mean"):
         _check_reduction(reduction)
         self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Mean squared error ``loss(pred, target)``; see `mse_loss` for ``reduction``."""
 
     def forward(self, pred, target) -> Tensor:
         return mse_loss(pred, target, self.reduction)
 
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
 
-
-class SoftmaxCrossEntropy(Module):
+class SoftmaxCrossEntropy(_Loss):
     """The tutorials' Softmax-with-Loss: ``loss(logits, target)`` with class labels (N,) or
     one-hot / probability targets (N, C); gradient (softmax − target) / N. ``reduction``:
     "mean" (the default), "sum" or "none" (see `cross_entropy`)."""
 
-    def __init__(self, reduction: str = "mean"):
-        _check_reduction(reduction)
-        self.reduction = reduction
-
     def forward(self, logits, target) -> Tensor:
         return cross_entropy(logits, target, self.reduction)
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
 CrossEntropyLoss = SoftmaxCrossEntropy
 
 
-class BCEWithLogitsLoss(Module):
+class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits ``loss(logits, target)``, mean over all elements;
     gradient (σ(x) − t) / n. ``reduction``: "mean" (the default), "sum" or "none" (see
     `binary_cross_entropy_with_logits`)."""
 
-    def __init__(self, reduction: str = "mean"):
-        _check_reduction(reduction)
-        self.reduction = reduction
-
     def forward(self, logits, target) -> Tensor:
         return binary_cross_entropy_with_logits(logits, target, self.reduction)
-
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"

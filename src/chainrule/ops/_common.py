@@ -32,6 +32,9 @@ def _summed_to(grad, shape: tuple[int, ...]):
     return grad
 
 
+_FLOAT16_MAX = 65504  # the largest finite float16
+
+
 def divided(a, n: int):
     """``a / n`` for a count ``n`` (a mean's), in ``a``'s dtype. float16 cannot hold a count
     above 65,504: NumPy would make it inf and the quotient 0, so there ``a`` is multiplied
@@ -39,9 +42,6 @@ def divided(a, n: int):
     if n > _FLOAT16_MAX and a.dtype == np.float16:
         return a * (1.0 / n)
     return a / n
-
-
-_FLOAT16_MAX = 65504
 
 
 def is_tensor(a) -> bool:
