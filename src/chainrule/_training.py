@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -315,6 +316,7 @@ def fit(
     if resume_from is not None:
         _restore_position(state, resume_from)
     callbacks = state.callbacks = list(callbacks)
+    _warn_unknown_hooks(callbacks)
     with Interrupts() as interrupts:
         defer = interrupts.critical
         _call(callbacks, "on_train_begin", state)
@@ -350,6 +352,24 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
             method(state, logs)
             state.history.update_last(logs)
     state.history.fill()
+
+
+HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+def _warn_unknown_hooks(callbacks) -> None:
+    """A method named like a hook that fit never calls (Keras's ``on_train_batch_end``, a
+    misspelling) would be ignored in silence: say so, once per fit."""
+    for cb in callbacks:
+        unknown = [n for n in dir(cb) if n.startswith("on_") and n not in HOOKS]
+        unknown = [n for n in unknown if callable(getattr(cb, n, None))]
+        if unknown:
+            warnings.warn(
+                f"fit: the callback {type(cb).__name__} has {', '.join(unknown)}, which fit "
+                f"never calls; its hooks are {', '.join(HOOKS)}",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _saves_training(callback) -> bool:

@@ -588,3 +588,13 @@ def test_mode_auto_refuses_a_name_it_cannot_read():
         ModelCheckpoint("best.safetensors", monitor="score", save_best_only=True)
     ModelCheckpoint("last.safetensors", monitor="score")  # saves every epoch: no direction
     assert EarlyStopping(monitor="score", mode="max").mode == "max"
+
+
+def test_a_hook_fit_never_calls_is_named_in_a_warning():
+    # Keras's on_train_batch_end would otherwise be ignored in silence
+    class KerasStyle:
+        def on_train_batch_end(self, batch, logs=None):
+            raise AssertionError("never called")
+
+    with pytest.warns(UserWarning, match=r"KerasStyle has on_train_batch_end, which fit never"):
+        _run([KerasStyle()], epochs=1)
