@@ -326,6 +326,14 @@ CONVENTIONS = [  # (function, point, value, gradient)
     ("maximum, tie", lambda x: cr.ops.maximum(x, 1.0), 1.0, 1.0, 0.5),
     ("maximum, NaN", lambda x: cr.ops.maximum(x, 1.0), NAN, NAN, 1.0),
     ("maximum, NaN other", lambda x: cr.ops.maximum(x, NAN), 1.0, NAN, 0.0),
+    ("where(x > 0, x·log x, 0)", lambda x: cr.ops.where(x > 0, x * cr.ops.log(x), 0.0),
+     [0.0, 0.5], [0.0, 0.5 * np.log(0.5)], [0.0, np.log(0.5) + 1.0]),  # mul: 0·(−∞) taken as 0
+    ("BCE, logit +inf, target 1", lambda x: F.binary_cross_entropy_with_logits(x, [1.0]),
+     [INF], 0.0, [0.0]),  # the limit (1 − t)·x = 0, not ∞ − ∞
+    ("BCE, logit −inf, target 0", lambda x: F.binary_cross_entropy_with_logits(x, [0.0]),
+     [-INF], 0.0, [0.0]),
+    ("BCE, logit +inf, target 0", lambda x: F.binary_cross_entropy_with_logits(x, [0.0]),
+     [INF], INF, [1.0]),
     ("x ** 0", lambda x: x**0.0, 0.0, 1.0, 0.0),
     ("x ** 0.5", lambda x: x**0.5, 0.0, 0.0, INF),
     ("0 ** y at y = 1", lambda y: 0.0**y, 1.0, 0.0, 0.0),
