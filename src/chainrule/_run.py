@@ -215,9 +215,9 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
         log(_resuming(out, position, len(history.epoch), cfg.epochs))
-        finished = len(history.epoch) >= cfg.epochs and _finished(out, log)
-        if finished:  # nothing to train: every file stays as it is
-            return finished
+        metrics = _finished(out, log) if len(history.epoch) >= cfg.epochs else None
+        if metrics is not None:  # nothing to train: every file stays as it is
+            return metrics
     out.mkdir(parents=True, exist_ok=True)
     config_json = json.dumps(asdict(cfg), indent=2).encode()
     if resume:  # with the next checkpoint: until then config.json matches the last one

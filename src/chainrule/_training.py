@@ -8,6 +8,8 @@ stop training, save checkpoints or change the learning rate.
 from __future__ import annotations
 
 import contextlib
+import copy
+import difflib
 import sys
 import warnings
 from collections.abc import Iterable
@@ -106,6 +108,9 @@ class TrainState:
     input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
     summed: bool = False  # the loss sums over a batch (reduction="sum"): see `_Meter`
     callbacks: list = field(default_factory=list)  # fit's callbacks, in their order
+    #: True while the epoch is one a resume point caught after it began (its
+    #: on_epoch_begin already ran before the run stopped, so its effects are restored)
+    epoch_resumed: bool = False
 
     def resume_point(self) -> dict:
         """JSON-able position in training; ``fit(resume_from=...)`` continues from it exactly.
@@ -151,7 +156,9 @@ def _evaluation_loader(data, batch_size: int):
     from .data import DataLoader
 
     if isinstance(data, DataLoader) and (data.drop_last or data.shuffle):
-        return DataLoader(data.dataset, batch_size=data.batch_size, shuffle=False)
+        whole = copy.copy(data)  # its own class and batching, in order, every sample
+        whole.shuffle, whole.drop_last = False, False
+        return whole
     return _loader(data, batch_size, False, None)
 
 
@@ -269,7 +276,7 @@ def fit(
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
     > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
     tqdm bar per epoch with the running loss, left on screen with the epoch's loss (Keras
-    prints a line per epoch); None shows it only when stderr is a terminal.
+    prints a line per epoch); None shows it when stderr is a terminal or in Jupyter.
     ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` continues
     one exactly: a `TrainState.resume_point()` (mid-epoch too), or the training state
     `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
@@ -326,6 +333,7 @@ def fit(
             if state.meter is None:  # a new epoch (not the one being resumed)
                 state.epoch_loader_state = _loader_state(loader)
                 state.epoch, state.batch, state.meter = epoch, 0, _Meter(summed)
+                state.epoch_resumed = False
             _call(callbacks, "on_epoch_begin", state)
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
@@ -354,19 +362,42 @@ def _epoch_end(callbacks, state: TrainState, logs: dict) -> None:
     state.history.fill()
 
 
-HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+#: Keras's hooks that fit has no counterpart of: a callback written for Keras that defines
+#: one would be ignored in silence
+_KERAS_ONLY = (
+    "on_batch_begin",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
 
 
 def _warn_unknown_hooks(callbacks) -> None:
-    """A method named like a hook that fit never calls (Keras's ``on_train_batch_end``, a
-    misspelling) would be ignored in silence: say so, once per fit."""
+    """A method fit never calls that is named as a Keras hook (``on_train_batch_end``) or
+    nearly as one of fit's (a misspelling) would be ignored in silence: say so."""
     for cb in callbacks:
-        unknown = [n for n in dir(cb) if n.startswith("on_") and n not in HOOKS]
-        unknown = [n for n in unknown if callable(getattr(cb, n, None))]
+        methods = {n for k in type(cb).__mro__ for n, v in vars(k).items() if callable(v)}
+        unknown = sorted(
+            n
+            for n in methods
+            if n.startswith("on_")
+            and n not in _HOOKS
+            and (n in _KERAS_ONLY or difflib.get_close_matches(n, _HOOKS, n=1, cutoff=0.85))
+        )
         if unknown:
             warnings.warn(
                 f"fit: the callback {type(cb).__name__} has {', '.join(unknown)}, which fit "
-                f"never calls; its hooks are {', '.join(HOOKS)}",
+                f"never calls; its hooks are {', '.join(_HOOKS)}",
                 UserWarning,
                 stacklevel=3,
             )
@@ -517,6 +548,7 @@ def _restore_position(state: TrainState, point: dict) -> None:
     if point["loader_state"] is not None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
+        state.epoch_resumed = True
         state.meter = _Meter(state.summed)
         m = state.meter
         m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
@@ -558,7 +590,7 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
     mean over the samples, or the sum for a loss with ``reduction="sum"``."""
-    if isinstance(batch_size, np.ndarray):  # Keras's evaluate(x, y)
+    if isinstance(batch_size, (np.ndarray, list, Tensor)):  # Keras's evaluate(x, y)
         raise TypeError(
             "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
             "not evaluate(model, loss_fn, X, y)"
@@ -583,7 +615,7 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
     if isinstance(x, tuple) or hasattr(x, "dataset"):  # (X, y), a DataLoader
         raise TypeError(
             f"predict takes the inputs as one array (X), got a {type(x).__name__}; for (X, y) "
-            "data pass X, and for a DataLoader its inputs (loader.dataset.X)"
+            "data pass X, and for a DataLoader the inputs of its dataset"
         )
     x, dtype = np.asarray(x), input_dtype(model)
     if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count
@@ -619,7 +651,7 @@ def _show_progress(progress: bool | None) -> bool:
     """``progress`` as given; None: on a terminal, or in a Jupyter kernel (tqdm.auto then
     draws a notebook bar), as Keras's verbose="auto"."""
     if progress is None:
-        return sys.stderr.isatty() or "ipykernel" in sys.modules
+        return sys.stderr.isatty() or "ipykernel.zmqshell" in sys.modules
     return progress
 
 

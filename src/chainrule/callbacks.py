@@ -9,6 +9,8 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``.
 
 from __future__ import annotations
 
+import inspect
+import re
 import string
 from dataclasses import asdict
 from numbers import Integral
@@ -50,23 +52,26 @@ def _better(mode: str, min_delta: float):
     return lambda new, best: new > best + min_delta
 
 
-_HIGHER_IS_BETTER = ("acc", "auc", "f1", "precision", "recall")
-_LOWER_IS_BETTER = ("loss", "error", "mse", "mae")
+_HIGHER_IS_BETTER = {"acc", "accuracy", "auc", "f1", "precision", "recall"}
+_LOWER_IS_BETTER = {"loss", "error", "mse", "mae"}
 
 
 def _mode(owner: str, monitor: str, mode: str, needed: bool = True) -> str:
-    """ "min" or "max" for ``monitor``. "auto" reads the name, as Keras 3 does: accuracy,
-    AUC, F1, precision and recall are maximised, losses and errors minimised; another name
-    is an error (when the direction is ``needed``) rather than a silent guess."""
+    """The direction, "min" or "max", in which ``monitor`` improves. "auto" reads the words
+    of the name (``val_soft_f1_loss``: loss, error, mse, mae are minimised first; then acc,
+    accuracy, auc, f1, precision, recall maximised); another name is an error, when the
+    direction is ``needed``, rather than a silent guess (Keras 3 refuses one too)."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode != "auto":
         return mode
-    name = str(monitor).lower()
-    if any(word in name for word in _HIGHER_IS_BETTER):
-        return "max"
-    if any(word in name for word in _LOWER_IS_BETTER) or not needed:
+    words = set(re.split(r"[^a-z0-9]+", str(monitor).lower()))
+    if words & _LOWER_IS_BETTER:
         return "min"
+    if words & _HIGHER_IS_BETTER:
+        return "max"
+    if not needed:
+        return "min"  # never used: the callback does not compare values
     raise ValueError(
         f"{owner}: cannot tell whether {monitor!r} should go up or down; pass mode='min' "
         "or mode='max'"
@@ -275,8 +280,8 @@ class LearningRateScheduler(Callback):
 
     ``scheduler`` is an `optim` schedule (`StepLR`, `CosineAnnealingLR`, …), whose
     ``step()`` is called at the end of every epoch, or, as in Keras, a function
-    ``schedule(epoch, lr) -> new lr`` called at the start of every epoch (``epoch`` counts
-    from 0) with each parameter group's rate.
+    ``schedule(epoch, lr) -> new lr`` (or ``schedule(epoch)``) called at the start of
+    every epoch (``epoch`` counts from 0) with each parameter group's rate.
     """
 
     def __init__(self, scheduler):
@@ -287,6 +292,7 @@ class LearningRateScheduler(Callback):
             )
         self.scheduler = scheduler
         self._function = not callable(getattr(scheduler, "step", None))
+        self._takes_lr = self._function and _positional(scheduler) != 1
 
     def on_train_begin(self, state) -> None:
         """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
@@ -301,10 +307,11 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, state) -> None:
         """With a function: each group's rate for this epoch, ``schedule(epoch, lr)`` (not
         again for an epoch resumed in its middle: the checkpoint holds the rate it set)."""
-        if not self._function or state.batch:
+        if not self._function or state.epoch_resumed:
             return
         for group in state.optimizer.param_groups:
-            group["lr"] = _rate(self.scheduler(state.epoch, group["lr"]), state.epoch)
+            args = (state.epoch, group["lr"]) if self._takes_lr else (state.epoch,)
+            group["lr"] = _rate(self.scheduler(*args), state.epoch)
 
     def on_epoch_end(self, state, logs: dict) -> None:
         """Log the rate this epoch trained with as ``lr``, then step an `optim` schedule."""
@@ -313,13 +320,29 @@ class LearningRateScheduler(Callback):
             self.scheduler.step()
 
 
-def _rate(lr, epoch: int) -> float:
+def _rate(value, epoch: int) -> float:
     """What a schedule function returned, checked to be a learning rate."""
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) or not lr >= 0:
+    lr = None
+    if not isinstance(value, (bool, str)) and np.ndim(value) == 0:
+        try:
+            lr = float(value)  # Python and NumPy numbers, 0-d arrays
+        except (TypeError, ValueError):
+            lr = None
+    if lr is None or not (lr >= 0 and np.isfinite(lr)):
         raise ValueError(
-            f"LearningRateScheduler: the schedule returned {lr!r} for epoch {epoch}; a "
-            "learning rate is a number >= 0"
+            f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a "
+            "learning rate is a finite number >= 0"
         )
-    if not np.isfinite(lr):
-        raise ValueError(f"LearningRateScheduler: the schedule returned {lr!r} for epoch {epoch}")
-    return float(lr)
+    return lr
+
+
+def _positional(fn) -> int | None:
+    """How many positional arguments ``fn`` takes (None when it cannot be told, or any)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in kinds for p in params)

@@ -6,6 +6,8 @@ epoch's logs, so which epoch is "best" is known in advance rather than read off 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -66,7 +68,10 @@ def _run(callbacks, epochs=10, seed=0):
 def test_early_stopping_names_a_patience_that_is_not_a_count(patience):
     with pytest.raises(ValueError, match=r"EarlyStopping: patience must be an integer >= 0"):
         EarlyStopping(patience=patience)
-    assert EarlyStopping(patience=np.int64(3)).patience == 3  # NumPy's integers count
+
+
+def test_early_stopping_takes_numpy_integers_as_patience():
+    assert EarlyStopping(patience=np.int64(3)).patience == 3
 
 
 # best at epoch index 2; nothing better afterwards
@@ -574,7 +579,8 @@ def test_model_checkpoint_makes_missing_folders(tmp_path):
 @pytest.mark.parametrize(
     ("monitor", "direction"),
     [("val_loss", "min"), ("val_accuracy", "max"), ("val_auc", "max"), ("f1", "max"),
-     ("mae", "min"), ("Recall", "max")],
+     ("mae", "min"), ("Recall", "max"), ("val_cauchy_loss", "min"), ("val_soft_f1_loss", "min"),
+     ("f1_score", "max")],
 )  # fmt: skip
 def test_mode_auto_reads_the_direction_from_the_name(monitor, direction):
     assert EarlyStopping(monitor=monitor).mode == direction
@@ -584,6 +590,8 @@ def test_mode_auto_refuses_a_name_it_cannot_read():
     # Keras 3 raises too: "score" could be either; minimising it silently was a guess
     with pytest.raises(ValueError, match=r"EarlyStopping: cannot tell whether 'score'"):
         EarlyStopping(monitor="score")
+    with pytest.raises(ValueError, match=r"cannot tell whether 'val_inaccuracy'"):
+        EarlyStopping(monitor="val_inaccuracy")  # a word, not a substring, decides
     with pytest.raises(ValueError, match=r"ModelCheckpoint: cannot tell whether 'score'"):
         ModelCheckpoint("best.safetensors", monitor="score", save_best_only=True)
     ModelCheckpoint("last.safetensors", monitor="score")  # saves every epoch: no direction
@@ -598,3 +606,61 @@ def test_a_hook_fit_never_calls_is_named_in_a_warning():
 
     with pytest.warns(UserWarning, match=r"KerasStyle has on_train_batch_end, which fit never"):
         _run([KerasStyle()], epochs=1)
+
+
+def test_a_schedule_function_is_not_applied_again_to_an_epoch_resumed_at_its_start(tmp_path):
+    # a resume point taken after on_epoch_begin, before the first step, holds the rate the
+    # schedule set: the resumed run must give the rates and weights of an uninterrupted one
+    path = tmp_path / "at-start.safetensors"
+
+    def halve(epoch, lr):
+        return lr * 0.5
+
+    class StopAtEpochOne:
+        def on_epoch_begin(self, state):
+            if state.epoch == 1:
+                cr.save(path, state.model, state.optimizer, position=state.resume_point(),
+                        history=dataclasses.asdict(state.history),
+                        rng=cr.default_generator().bit_generator.state)  # fmt: skip
+                raise KeyboardInterrupt
+
+    _, _, whole = _run([LearningRateScheduler(halve)], epochs=4)
+    with pytest.raises(KeyboardInterrupt):
+        _run([LearningRateScheduler(halve), StopAtEpochOne()], epochs=4)
+    model, opt, data = _setup()
+    resumed = cr.fit(
+        model, cr.nn.SoftmaxCrossEntropy(), opt, data, 4, batch_size=8, shuffle=False,
+        progress=False, callbacks=[LearningRateScheduler(halve)],
+        resume_from=cr.load(path, model, opt),
+    )  # fmt: skip
+    assert resumed.history["lr"] == whole.history["lr"]
+    assert resumed.history["loss"] == whole.history["loss"]
+
+
+def test_a_one_argument_schedule_and_a_numpy_rate_are_taken():
+    log = LrAfterBegin()
+    _run([LearningRateScheduler(lambda epoch: np.array(0.1 / (epoch + 1))), log], epochs=3)
+    np.testing.assert_allclose(log.lrs, [0.1, 0.05, 0.1 / 3], rtol=1e-15)
+
+
+def test_the_hook_warning_spares_other_methods_and_the_librarys_callbacks(tmp_path):
+    # on_* attributes that are not methods, a helper method with another name, properties,
+    # and every callback chainrule itself has: no warning (warnings are errors here)
+    class Quiet(cr.callbacks.Callback):
+        def __init__(self):
+            self.on_improve = print
+
+        @property
+        def on_value(self):
+            raise RuntimeError("a property must not be evaluated")
+
+        def on_improvement_found(self):
+            pass
+
+    from chainrule.diagnostics import Monitor
+
+    model, opt, data = _setup()
+    callbacks = [Quiet(), EarlyStopping(monitor="loss"), ModelCheckpoint(str(tmp_path / "c"),
+                 monitor="loss"), LearningRateScheduler(cr.optim.StepLR(opt, step_size=1)),
+                 Monitor(model, out_dir=tmp_path / "diag", warn=False)]  # fmt: skip
+    cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 1, callbacks=callbacks, progress=False)

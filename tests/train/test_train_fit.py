@@ -783,7 +783,7 @@ def test_keras_call_forms_are_named():
         cr.evaluate(model, loss_fn, X, y)
     with pytest.raises(TypeError, match=r"predict takes the inputs as one array \(X\)"):
         cr.predict(model, (X, y))
-    with pytest.raises(TypeError, match=r"for a DataLoader its inputs"):
+    with pytest.raises(TypeError, match=r"for a DataLoader the inputs of its dataset"):
         cr.predict(model, cr.data.DataLoader((X, y)))
     opt = cr.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="fit: initial_epoch must be >= 0, got -1"):
@@ -795,6 +795,21 @@ def test_progress_is_shown_by_default_in_a_jupyter_kernel(monkeypatch):
 
     monkeypatch.setattr(_training.sys.stderr, "isatty", lambda: False, raising=False)
     assert _training._show_progress(None) is False
-    monkeypatch.setitem(_training.sys.modules, "ipykernel", object())
+    monkeypatch.setitem(_training.sys.modules, "ipykernel.zmqshell", object())
     assert _training._show_progress(None) is True
     assert _training._show_progress(False) is False
+
+
+def test_evaluation_of_a_loader_subclass_keeps_its_own_batching():
+    # read again in order and whole, a shuffling loader is still of its own class
+    class Scaled(cr.data.DataLoader):
+        def _batch(self, idx):
+            x, t = super()._batch(idx)
+            return x * 100, t
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(10, 3)).astype(np.float32), np.arange(10) % 2
+    model, loss_fn = cr.nn.Linear(3, 2), cr.nn.SoftmaxCrossEntropy()
+    plain = cr.evaluate(model, loss_fn, (X * 100, y))
+    shuffled = cr.evaluate(model, loss_fn, Scaled((X, y), batch_size=4, shuffle=True, seed=0))
+    assert shuffled["loss"] == pytest.approx(plain["loss"], rel=1e-6)

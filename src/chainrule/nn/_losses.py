@@ -188,7 +188,8 @@ def _at_infinite_logits(x, t, losses):
 
 
 class SoftmaxWithLossSum(SoftmaxWithLoss):
-    """softmax cross-entropy, summed: L = −Σ t·log softmax(x) gives dX = (softmax(x) − t) · dL."""
+    """softmax cross-entropy, summed: L = −Σ t·log softmax(x) gives dX = (softmax(x) − t) · dL
+    and dT = −log softmax(x) · dL."""
 
     __slots__ = ()
     derivative = "dX = (softmax(x) − t) · dL, dT = −log softmax(x) · dL"
@@ -197,7 +198,7 @@ class SoftmaxWithLossSum(SoftmaxWithLoss):
 
 class SoftmaxWithLossPerSample(SoftmaxWithLoss):
     """softmax cross-entropy per sample: Lᵢ = −Σₖ tᵢₖ·log softmax(xᵢ)ₖ gives
-    dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ."""
+    dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ and dTᵢ = −log softmax(xᵢ) · dLᵢ."""
 
     __slots__ = ()
     derivative = "dXᵢ = (softmax(xᵢ) − tᵢ) · dLᵢ, dTᵢ = −log softmax(xᵢ) · dLᵢ"
