@@ -194,14 +194,23 @@ def _abandoned(stale: Path) -> bool:
     return age > _STALE_AFTER
 
 
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # mkstemp's 8 characters
+
+
+def temporary_target(name: str) -> str | None:
+    """The file name whose temporary ``name`` is, as `atomic_write` names them
+    (``.<name>.<8 random characters>.tmp``); None for any other name."""
+    match = _TEMPORARY.fullmatch(name)
+    return match["name"] if match else None
+
+
 def _remove_stale(path: Path) -> None:
     """Delete temporary files that a killed writer left beside ``path``: exactly
     ``.<name>.<8 mkstemp characters>.tmp`` and held by no live writer. Best effort: a file
     that cannot be removed is left, and the save that just succeeded stays a success."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         try:
-            if pattern.fullmatch(stale.name) and _abandoned(stale):
+            if temporary_target(stale.name) == path.name and _abandoned(stale):
                 stale.unlink()
         except OSError:
             pass

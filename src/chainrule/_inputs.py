@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._config import FLOAT32_MAX
+
 
 class _Source:
     """Where predict's input rows are in their file: a CSV's line of each row (blank lines
@@ -28,12 +30,8 @@ class _Source:
 def read_inputs(path: Path, n_features: int) -> tuple[np.ndarray, _Source]:
     """The rows of a .npy or .csv file as a float64 (n, ``n_features``) array, and where
     each row is in the file; a ValueError naming the file and the line or row otherwise."""
-    from ._files import open_regular
-
     suffix = path.suffix.lower()
-    if suffix in (".npy", ".csv"):  # a pipe or a device would block or never end
-        open_regular(path)[0].close()
-    if suffix == ".npy":
+    if suffix == ".npy":  # both readers open regular files only (a pipe would block)
         x, source = _read_npy(path), _Source(path)
     elif suffix == ".csv":
         x, source = _read_csv(path)
@@ -64,15 +62,12 @@ def scaled_inputs(source: _Source, rows: np.ndarray, scaler) -> np.ndarray:
     return z.astype(np.float32)
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
 def _refuse_bad_values(source: _Source, rows: np.ndarray, values: np.ndarray, after="") -> None:
     """NaN, infinity or a value beyond float32 (the model's dtype) in ``values`` is an
     error naming the first: its line or row and feature (from 1) and its value in ``rows``."""
     finite = np.isfinite(values)
-    too_large = finite & (np.abs(values) > _FLOAT32_MAX)
-    limit = f"at most {_FLOAT32_MAX:.4g} in magnitude"
+    too_large = finite & (np.abs(values) > FLOAT32_MAX)
+    limit = f"at most {FLOAT32_MAX:.4g} in magnitude"
     for bad, what in (
         (~finite, f"is NaN or infinite{after}"),
         (too_large, f"is too large for the model's float32{after} ({limit})"),

@@ -12,7 +12,6 @@ import contextlib
 import csv
 import io
 import json
-import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _generator, data, nn
-from ._checkpoint import CheckpointError, atomic_write, load, save
+from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
 from ._training import History, evaluate, fit, trained
@@ -272,14 +271,10 @@ def clear_run(out: Path) -> None:
         diagnostics.rmdir()
 
 
-_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # as atomic_write names them
-
-
 def is_temporary(path: Path, names) -> bool:
     """Whether ``path`` is a temporary file that `atomic_write` makes for one of the files
-    ``names`` (``.<name>.<8 random characters>.tmp``), which a killed write leaves behind."""
-    match = _TEMPORARY.fullmatch(path.name)
-    return match is not None and match["name"] in names and path.is_file()
+    ``names`` (`temporary_target`), which a killed write leaves behind."""
+    return temporary_target(path.name) in names and path.is_file()
 
 
 def _temporaries(directory: Path, names) -> list[Path]:

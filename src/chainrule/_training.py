@@ -106,7 +106,6 @@ class TrainState:
     meter: _Meter | None = None  # set from an epoch's first batch until its row is in history
     stop_training: bool = False
     input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
-    summed: bool = False  # the loss sums over a batch (reduction="sum"): see `_Meter`
     callbacks: list = field(default_factory=list)  # fit's callbacks, in their order
     #: True while the epoch is one a resume point caught after it began (its
     #: on_epoch_begin already ran before the run stopped, so its effects are restored)
@@ -318,7 +317,7 @@ def fit(
     elif resume_from is not None:  # a position (`TrainState.resume_point()`)
         _check_point(resume_from, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
-    state.input_dtype, state.summed = input_dtype(model), summed
+    state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch
     if resume_from is not None:
         _restore_position(state, resume_from)
@@ -549,7 +548,7 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.loader.load_state_dict(point["loader_state"])
     if point["meter"] is not None:  # mid-epoch: this epoch's permutation is drawn again
         state.epoch_resumed = True
-        state.meter = _Meter(state.summed)
+        state.meter = _Meter(_summed(state.loss_fn))
         m = state.meter
         m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
         m.unscored = bool(rest and rest[0])

@@ -22,6 +22,7 @@ from ._checkpoint import save
 from ._generator import default_generator
 from ._training import callback_states
 from .optim import LRScheduler
+from .optim._hyper import RULES
 
 __all__ = ["Callback", "EarlyStopping", "LearningRateScheduler", "ModelCheckpoint"]
 
@@ -321,19 +322,15 @@ class LearningRateScheduler(Callback):
 
 
 def _rate(value, epoch: int) -> float:
-    """What a schedule function returned, checked to be a learning rate."""
-    lr = None
-    if not isinstance(value, (bool, str)) and np.ndim(value) == 0:
-        try:
-            lr = float(value)  # Python and NumPy numbers, 0-d arrays
-        except (TypeError, ValueError):
-            lr = None
-    if lr is None or not (lr >= 0 and np.isfinite(lr)):
+    """What a schedule function returned, checked by the optimizers' own rule for ``lr``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    try:
+        return RULES["lr"]("lr", value)
+    except ValueError as e:
         raise ValueError(
-            f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}; a "
-            "learning rate is a finite number >= 0"
-        )
-    return lr
+            f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}: {e}"
+        ) from None
 
 
 def _positional(fn) -> int | None:

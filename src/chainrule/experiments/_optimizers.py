@@ -36,13 +36,11 @@ TRAJECTORY_OPTIMIZERS: dict[str, tuple[type, dict]] = {
 #: on the Rosenbrock valley, whose curvature reaches ~2000 where the bowl's is 2, the bowl's
 #: rates for SGD, Momentum and Nesterov diverge (nan in a few steps): rates that converge to
 #: (1, 1) over some thousand steps, the valley's lesson (fast down, slow along it)
+_ROSENBROCK_RATES = {"SGD": 0.001, "Momentum": 0.001, "Nesterov": 0.001, "AdaGrad": 1.5,
+                     "RMSProp": 0.01, "Adam": 0.1}  # fmt: skip
 ROSENBROCK_OPTIMIZERS: dict[str, tuple[type, dict]] = {
-    "SGD": (optim.SGD, {"lr": 0.001}),
-    "Momentum": (optim.Momentum, {"lr": 0.001, "momentum": 0.9}),
-    "Nesterov": (optim.Nesterov, {"lr": 0.001, "momentum": 0.9}),
-    "AdaGrad": (optim.AdaGrad, {"lr": 1.5}),
-    "RMSProp": (optim.RMSProp, {"lr": 0.01, "alpha": 0.9}),
-    "Adam": (optim.Adam, {"lr": 0.1}),
+    name: (cls, {**options, "lr": _ROSENBROCK_RATES[name]})
+    for name, (cls, options) in TRAJECTORY_OPTIMIZERS.items()
 }
 #: the same classes on the digits network, with `chainrule train`'s default rates
 NETWORK_OPTIMIZERS: dict[str, tuple[type, dict]] = {

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ..ops._common import constant, divided, is_tensor
+from ..ops._common import constant, divided, has_nan, is_tensor
 from ..ops._softmax import log_softmax_array, shifted
 from ._module import Module
 
@@ -160,7 +160,7 @@ class BCEWithLogits(Function):
         sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
         self.saved = (x, sigma, t)
         losses = np.maximum(x, 0) - x * t + np.log1p(e)
-        if np.isnan(np.add.reduce(losses, axis=None)):  # one pass: no NaN, nothing to do
+        if has_nan(losses):  # ∞ − ∞ where a logit is infinite
             losses = _at_infinite_logits(x, t, losses)
         if self.reduction == "none":
             return losses
