@@ -112,9 +112,17 @@ BINARY = [
 
 
 def expected(fn: Callable, *arrays: np.ndarray):
-    """``fn(*arrays)`` with NumPy's warnings off: here inf and NaN are the right answers."""
+    """``fn(*arrays)`` with NumPy's warnings off: here inf and NaN are the right answers.
+
+    0-d arrays are passed as one-element arrays, and the results taken back to 0-d: NumPy 1.x
+    computes a 0-d float32 with a Python number (``SLOPE * x``, ``y - 1``) in float64, where
+    NumPy 2 and chainrule keep float32; with one-element arrays both NumPy versions do."""
+    scalars = bool(arrays) and all(a.ndim == 0 for a in arrays)
     with np.errstate(all="ignore"):
-        return fn(*arrays)
+        out = fn(*(a.reshape(1) for a in arrays)) if scalars else fn(*arrays)
+    if not scalars:
+        return out
+    return tuple(np.reshape(o, ()) for o in out) if isinstance(out, tuple) else np.reshape(out, ())
 
 
 #: relative tolerance of a value against its truth: a few units in the last place

@@ -157,9 +157,11 @@ class BCEWithLogits(Function):
             _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
         t = t.astype(x.dtype, copy=False)
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        sigma = np.where(x >= 0, 1.0, e) / (1.0 + e)
+        # 0 and 1 in x's dtype: NumPy 1.x computes a 0-d float32 with a Python number in float64
+        zero, one = x.dtype.type(0), e.dtype.type(1)
+        sigma = np.where(x >= 0, one, e) / (one + e)
         self.saved = (x, sigma, t)
-        losses = np.maximum(x, 0) - x * t + np.log1p(e)
+        losses = np.maximum(x, zero) - x * t + np.log1p(e)
         if has_nan(losses):  # ∞ − ∞ where a logit is infinite
             losses = _at_infinite_logits(x, t, losses)
         if self.reduction == "none":
@@ -182,8 +184,9 @@ class BCEWithLogits(Function):
 def _at_infinite_logits(x, t, losses):
     """The loss where a logit is ±inf: (1 − t)·x for x = +inf and −t·x for x = −inf, which
     is 0 where that weight is 0 (a certain, correct prediction) rather than ∞ − ∞ = NaN."""
-    weight = np.where(x > 0, 1 - t, t)
-    exact = np.where(weight == 0, 0, weight * np.abs(x))
+    zero, one = t.dtype.type(0), t.dtype.type(1)  # as in `BCEWithLogits.forward`
+    weight = np.where(x > 0, one - t, t)
+    exact = np.where(weight == 0, zero, weight * np.abs(x))
     return np.where(np.isinf(x), exact, losses)
 
 

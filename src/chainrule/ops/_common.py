@@ -44,10 +44,13 @@ def has_nan(a: np.ndarray) -> bool:
 def divided(a, n: int):
     """``a / n`` for a count ``n`` (a mean's), in ``a``'s dtype. float16 cannot hold a count
     above 65,504: NumPy would make it inf and the quotient 0, so there ``a`` is multiplied
-    by 1/n instead."""
+    by 1/n instead. A floating ``a`` is divided by the count in its own dtype, as NumPy 2
+    converts a Python number (NumPy 1.x divides a 0-d float32 by a Python int in float64)."""
+    if a.dtype.kind != "f":
+        return a / n
     if n > _FLOAT16_MAX and a.dtype == np.float16:
-        return a * (1.0 / n)
-    return a / n
+        return a * a.dtype.type(1.0 / n)
+    return a / a.dtype.type(n)
 
 
 def is_tensor(a) -> bool:

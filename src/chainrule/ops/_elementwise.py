@@ -221,7 +221,8 @@ class Pow(Unbounded):
             zero = constant(y) == 0
             if ny or (is_tensor(y) and y.requires_grad):
                 zero = zero & ~(np.abs(constant(x)) > 0)
-            grad_x = y * x ** (y - 1 + zero)
+            # y − 1 in y's dtype (NumPy 1.x computes a 0-d float32 y − 1 in float64)
+            grad_x = y * x ** (y - constant(y).dtype.type(1) + zero)
         if ny:
             grad_y = out * _log(x + (constant(x) == 0))
         return grad_x, grad_y

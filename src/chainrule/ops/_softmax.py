@@ -32,13 +32,18 @@ def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     """log_softmax of an array: x − log-sum-exp, −inf throughout a slice of all −inf."""
     z = shifted(x, axis)
     total = np.exp(z).sum(axis=axis, keepdims=True)
-    return z - np.log(np.maximum(total, 1))  # all −inf: −inf − log 1, not −inf − (−inf)
+    return z - np.log(_at_least_one(total))  # all −inf: −inf − log 1, not −inf − (−inf)
 
 
 def softmax_array(x: np.ndarray, axis) -> np.ndarray:
     """softmax of an array: 0 throughout a slice of all −inf, NaN where it holds +inf or NaN."""
     e = np.exp(shifted(x, axis))
-    return e / np.maximum(e.sum(axis=axis, keepdims=True), 1)  # all −inf: 0 / 1
+    return e / _at_least_one(e.sum(axis=axis, keepdims=True))  # all −inf: 0 / 1
+
+
+def _at_least_one(total: np.ndarray) -> np.ndarray:
+    """max(total, 1) in total's dtype (NumPy 1.x takes a 0-d float32 with 1 to float64)."""
+    return np.maximum(total, total.dtype.type(1))
 
 
 class Softmax(Function):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import is_floating
+from .._quiet import quietly
 from ._common import constant, float_operands, is_tensor
 from ._common import cos as _cos
 from ._common import sin as _sin
@@ -123,14 +124,15 @@ class Sigmoid(Elementwise):
 
     def forward(self, x):
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        r = 1.0 / (1.0 + e)
+        one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
+        r = one / (one + e)
         out = np.where(x >= 0, r, e * r)  # σ(x) for x ≥ 0, and e^x/(1 + e^x) below
         self.saved = (out,)
         return out
 
     def local(self):
         y = self.saved[0]
-        return (y * (1.0 - y),)
+        return (y * (y.dtype.type(1) - y),)
 
 
 class ReLU(Selection):
@@ -142,7 +144,7 @@ class ReLU(Selection):
 
     def forward(self, x):
         self.saved = (x,)  # the input, which the node holds anyway: no extra memory
-        return np.maximum(x, 0)
+        return np.maximum(x, x.dtype.type(0) if x.dtype.kind == "f" else 0)  # 0: as in Sigmoid
 
     def local(self):
         return (constant(self.saved[0]) > 0,)
@@ -185,17 +187,26 @@ class Clip(Selection):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
-        out = np.clip(x, self.lo, self.hi)
+        lo, hi = _number_as(self.lo, x), _number_as(self.hi, x)
+        out = np.clip(x, lo, hi)
         mask = np.ones(out.shape, dtype=bool)  # array bounds may broadcast x, as in NumPy
-        if self.lo is not None:
-            mask &= x >= self.lo
-        if self.hi is not None:
-            mask &= x <= self.hi
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
         self.saved = (mask,)
         return out
 
     def local(self):
         return self.saved
+
+
+def _number_as(b, x: np.ndarray):
+    """A Python number bound in the dtype of a floating x, as NumPy 2 takes it (beyond the
+    dtype's range: ±inf, without a warning); NumPy 1.x would clip a 0-d float32 x in float64."""
+    if type(b) in (int, float) and x.dtype.kind == "f":
+        return quietly(np.asarray, (b, x.dtype))
+    return b
 
 
 class Cast(Elementwise):
