@@ -15,7 +15,9 @@ Where it applies:
 - `silenced` also serves the few callers outside both (``check_graph``'s probes).
 
 NumPy ≥ 2 keeps its error state in a context variable: setting it directly costs ~0.1 µs
-against ~1 µs for ``np.errstate``, a difference paid on every op.
+against ~1 µs for ``np.errstate``, a difference paid on every op. NumPy 1.x has no such
+variable, only the state's values: there a state the user set equal to the default
+(``np.errstate(divide="warn")``) cannot be told from the default, and is overridden too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ if _STATE is not None:
     with np.errstate(all="ignore"):
         _IGNORE = _get()
 _NUMPY1_DEFAULT = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+_NUMPY1_IGNORE = dict.fromkeys(_NUMPY1_DEFAULT, "ignore")
+#: NumPy 1.x: whether `silenced` replaced the default state (what `as_user` gives back)
+_numpy1_silenced = contextvars.ContextVar("chainrule_numpy1_silenced", default=False)
 
 
 def quietly(fn, args: tuple):
@@ -62,9 +67,15 @@ def _quietly_numpy1(fn, args: tuple):
 def silenced():
     """The block runs as `quietly` runs a function (for a whole backward pass)."""
     if _STATE is None:
-        default = np.geterr() == _NUMPY1_DEFAULT
-        with np.errstate(all="ignore") if default else contextlib.nullcontext():
+        if np.geterr() != _NUMPY1_DEFAULT:
             yield
+            return
+        token = _numpy1_silenced.set(True)
+        try:
+            with np.errstate(all="ignore"):
+                yield
+        finally:
+            _numpy1_silenced.reset(token)
         return
     token = _set(_IGNORE) if _get() is _DEFAULT else None
     try:
@@ -77,7 +88,12 @@ def silenced():
 def as_user(fn, args: tuple):
     """``fn(*args)`` under the error state the user had, inside a `silenced` pass: a custom
     `Function`'s backward and a hook warn (or raise) as they would outside chainrule."""
-    if _STATE is None or _get() is not _IGNORE:
+    if _STATE is None:
+        if not _numpy1_silenced.get() or np.geterr() != _NUMPY1_IGNORE:
+            return fn(*args)
+        with np.errstate(**_NUMPY1_DEFAULT):
+            return fn(*args)
+    if _get() is not _IGNORE:
         return fn(*args)
     token = _set(_DEFAULT)
     try:
