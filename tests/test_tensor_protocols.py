@@ -57,6 +57,42 @@ def test_tensor_copies_the_callers_array_and_Tensor_shares_it():
     assert cr.tensor(shared).data is not shared.data
 
 
+def test_np_array_of_a_tensor_copies_and_np_asarray_shares_as_for_an_array():
+    # NumPy 2 passes copy= to __array__ and takes its answer as it is; NumPy 1 copies itself
+    t = cr.tensor([1.0, 2.0], dtype="float64")
+    np.array(t)[0] = 7.0
+    np.array(t, dtype=np.float64, copy=True)[0] = 7.0
+    assert t.data[0] == 1.0
+    np.asarray(t)[1] = 5.0
+    assert t.data[1] == 5.0
+    assert np.array(t, dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("dtype", "copy", "shared"),
+    [
+        (None, None, True),
+        (None, True, False),
+        (None, False, True),
+        ("float64", True, False),
+        ("float64", False, True),
+        ("float32", None, False),
+    ],
+)
+def test_the_array_protocol_honours_numpy_2s_copy_argument(dtype, copy, shared):
+    t = cr.tensor([1.0, 2.0], dtype="float64")
+    a = t.__array__(dtype, copy=copy)
+    assert np.shares_memory(a, t.data) is shared
+    np.testing.assert_array_equal(a, [1.0, 2.0])
+
+
+def test_the_array_protocol_refuses_copy_false_where_the_dtype_needs_a_copy():
+    t = cr.tensor([1.0, 2.0], dtype="float64")
+    with pytest.raises(ValueError, match="copy"):
+        t.__array__(np.float32, copy=False)
+    assert t.__array__(np.float32).dtype == np.float32  # copy=None: a copy as needed
+
+
 def test_a_parameter_copies_its_array_so_one_start_serves_two_models():
     w0 = np.ones((2, 2), np.float32)
     for lr in (0.1, 0.5):

@@ -220,7 +220,15 @@ class Tensor:
         return ops.cast(self, dtype)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        # NumPy 2 passes copy= and takes the answer as it is: copy=True (np.array's default)
+        # wants an array of its own, copy=False refuses to copy; NumPy 1 copies by itself.
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and array is not self.data:
+            raise ValueError(
+                f"a {self.data.dtype} tensor becomes {array.dtype} only in a copy, "
+                "and copy=False was asked for"
+            )
+        return array.copy() if copy and array is self.data else array
 
     def __len__(self) -> int:
         return len(self.data)
