@@ -142,6 +142,7 @@ def test_a_run_that_dies_keeps_its_diagnosis(tmp_path, capsys):
 
 
 def test_the_init_figure_names_the_number_of_inputs(monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
     titles = []
     real = _plot.save_png
 
