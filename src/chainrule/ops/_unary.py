@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import is_floating
-from .._quiet import quietly
-from ._common import constant, float_operands, is_tensor
+from ._common import constant, float_operands, is_tensor, pair
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import _BITS, Elementwise, Selection, Unbounded
@@ -187,26 +186,17 @@ class Clip(Selection):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
-        lo, hi = _number_as(self.lo, x), _number_as(self.hi, x)
-        out = np.clip(x, lo, hi)
+        out = np.clip(x, self.lo, self.hi)
         mask = np.ones(out.shape, dtype=bool)  # array bounds may broadcast x, as in NumPy
-        if lo is not None:
-            mask &= x >= lo
-        if hi is not None:
-            mask &= x <= hi
+        if self.lo is not None:
+            mask &= x >= self.lo
+        if self.hi is not None:
+            mask &= x <= self.hi
         self.saved = (mask,)
         return out
 
     def local(self):
         return self.saved
-
-
-def _number_as(b, x: np.ndarray):
-    """A Python number bound in the dtype of a floating x, as NumPy 2 takes it (beyond the
-    dtype's range: ±inf, without a warning); NumPy 1.x would clip a 0-d float32 x in float64."""
-    if type(b) in (int, float) and x.dtype.kind == "f":
-        return quietly(np.asarray, (b, x.dtype))
-    return b
 
 
 class Cast(Elementwise):
@@ -293,8 +283,10 @@ def clip(x, lo=None, hi=None):
 
 
 def _bound(b, name: str, x):
-    """A bound of clip as NumPy takes it; a number (a 0-d Tensor's, a NumPy scalar) as a
-    Python number, which keeps x's dtype, as does an array of integers."""
+    """A bound of clip as NumPy takes it, keeping x's dtype: a number (a 0-d Tensor's, a
+    NumPy scalar) as `pair` gives a binary op's number, a 0-d array of a float tensor's
+    dtype (NumPy 1.x would clip a 0-d float32 x by a Python number in float64); an array
+    of integers in a float tensor's dtype."""
     if is_tensor(b):
         if b.requires_grad:
             raise TypeError(
@@ -303,7 +295,9 @@ def _bound(b, name: str, x):
             )
         b = b.data
     if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
-        return b.item()
+        b = b.item()
+    if type(b) in (int, float) and is_tensor(x) and is_floating(x.dtype):
+        return pair(x, b)[1]
     if isinstance(b, np.ndarray) and is_tensor(x):
         return float_operands((x, b))[1]
     return b
