@@ -52,7 +52,8 @@ from .ops import (
 
 from . import callbacks, data, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import CheckpointError, load, save
-from ._training import History, evaluate, fit, predict
+from ._history import History
+from ._training import evaluate, fit, predict
 
 from . import diagnostics, examples, experiments  # isort: skip  (they build on nn and fit)
 from ._explain import GraphvizNotFoundError, Trace, explain

@@ -22,7 +22,9 @@ from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
-from ._training import History, evaluate, fit, trained
+from ._history import History
+from ._position import trained
+from ._training import evaluate, fit
 from .data._split import can_stratify
 
 CHECKPOINT, SPLIT_SEED = "model.safetensors", 0

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._callback_calls import callback_states
 from ._checkpoint import save
 from ._generator import default_generator
-from ._training import callback_states
 from .optim import LRScheduler
 from .optim._hyper import RULES
 

@@ -1,0 +1,111 @@
+"""How `fit` calls its callbacks: each hook in the list's order (the training savers last at
+an epoch's end), a warning for hooks it never calls, and the callbacks' states that a
+checkpoint keeps."""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._training import TrainState
+
+
+def call(callbacks, hook: str, *args) -> None:
+    """Call ``hook`` on every callback that has it, in the list's order."""
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(*args)
+
+
+def epoch_end(callbacks, state: TrainState, logs: dict) -> None:
+    """on_epoch_end of every callback, in the list's order, except that those that save the
+    training (``saves_training``, as `ModelCheckpoint`) come after all the others, so that
+    a checkpoint holds what they did (a schedule's step and logged ``lr``, EarlyStopping's
+    count); what one adds to ``logs`` reaches the history before the next is called."""
+    for cb in sorted(callbacks, key=_saves_training):  # stable: the list's order otherwise
+        method = getattr(cb, "on_epoch_end", None)
+        if method is not None:
+            method(state, logs)
+            state.history.update_last(logs)
+    state.history.fill()
+
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+#: Keras's hooks that fit has no counterpart of: a callback written for Keras that defines
+#: one would be ignored in silence
+_KERAS_ONLY = (
+    "on_batch_begin",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
+
+
+def warn_unknown_hooks(callbacks) -> None:
+    """A method fit never calls that is named as a Keras hook (``on_train_batch_end``) or
+    nearly as one of fit's (a misspelling) would be ignored in silence: say so."""
+    for cb in callbacks:
+        methods = {n for k in type(cb).__mro__ for n, v in vars(k).items() if callable(v)}
+        unknown = sorted(
+            n
+            for n in methods
+            if n.startswith("on_")
+            and n not in _HOOKS
+            and (n in _KERAS_ONLY or difflib.get_close_matches(n, _HOOKS, n=1, cutoff=0.85))
+        )
+        if unknown:
+            warnings.warn(
+                f"fit: the callback {type(cb).__name__} has {', '.join(unknown)}, which fit "
+                f"never calls; its hooks are {', '.join(_HOOKS)}",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _saves_training(callback) -> bool:
+    return getattr(callback, "saves_training", False) is True
+
+
+def callback_states(callbacks) -> dict:
+    """The state of every callback that has ``state_dict`` and ``load_state_dict`` (as
+    `EarlyStopping` and `ModelCheckpoint`), keyed by class name (``Name-2`` for a second
+    of one class): what `ModelCheckpoint` saves so that a resumed run's callbacks go on as
+    if it had not stopped."""
+    return {key: cb.state_dict() for key, cb in _stateful(callbacks)}
+
+
+def load_callback_states(callbacks, saved) -> None:
+    """Give each stateful callback its saved state (from `callback_states`); a callback
+    with none saved starts afresh, a saved state with no callback is not used."""
+    if not isinstance(saved, dict):
+        raise ValueError("fit: resume_from's callbacks must be a dict of callback states")
+    for key, cb in _stateful(callbacks):
+        if key in saved:
+            try:
+                cb.load_state_dict(saved[key])
+            except (TypeError, ValueError, KeyError) as e:
+                raise ValueError(f"fit: resume_from's state of the callback {key}: {e}") from None
+
+
+def _stateful(callbacks) -> list[tuple[str, object]]:
+    keyed, seen = [], {}
+    for cb in callbacks:
+        if callable(getattr(cb, "state_dict", None)) and callable(
+            getattr(cb, "load_state_dict", None)
+        ):
+            name = type(cb).__name__
+            seen[name] = seen.get(name, 0) + 1
+            keyed.append((name if seen[name] == 1 else f"{name}-{seen[name]}", cb))
+    return keyed

@@ -1,0 +1,110 @@
+"""The data `fit`, `evaluate` and `predict` are given: loaders made from arrays or datasets,
+the settings that clash with a loader's own, inputs cast to the model's dtype, and the
+up-front check for NaN and infinity."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ._quiet import quietly
+from ._tensor import Tensor
+
+
+def train_loader(data, batch_size: int, shuffle: bool, seed):
+    """A DataLoader for ``data``: a loader already, a dataset, or an ``(X, y)`` pair."""
+    from .data import ArrayDataset, DataLoader
+
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, tuple) and len(data) == 2:
+        data = ArrayDataset(*data)
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def evaluation_loader(data, batch_size: int):
+    """A loader over every sample of ``data`` in order: a DataLoader that drops its last
+    batch or shuffles is read again without doing either (Keras never leaves samples out
+    of an evaluation)."""
+    from .data import DataLoader
+
+    if isinstance(data, DataLoader) and (data.drop_last or data.shuffle):
+        whole = copy.copy(data)  # its own class and batching, in order, every sample
+        whole.shuffle, whole.drop_last = False, False
+        return whole
+    return train_loader(data, batch_size, False, None)
+
+
+def check_loader_settings(data, **given) -> None:
+    """Settings given to fit for a DataLoader that has its own: an error, not ignored."""
+    from .data import DataLoader
+
+    if not isinstance(data, DataLoader):
+        return
+    clash = [
+        f"{k}={v!r}"
+        for k, v in given.items()
+        if v is not None and (k == "seed" or getattr(data, k) != v)
+    ]
+    if clash:
+        raise ValueError(
+            f"fit: train_data is a DataLoader (batch_size={data.batch_size}, "
+            f"shuffle={data.shuffle}), so {', '.join(clash)} would not apply; set them on "
+            "the DataLoader"
+        )
+
+
+def input_dtype(model):
+    """The dtype of the model's first floating parameter (None without one): fit, evaluate
+    and predict cast numeric inputs (float, integer, bool) to it, as Keras casts inputs to
+    a layer's dtype, so float64 data does not silently run a float32 model in float64."""
+    params = model.parameters() if hasattr(model, "parameters") else ()
+    return next((p.dtype for p in params if p.dtype.kind == "f"), None)
+
+
+def as_input(x: np.ndarray, dtype) -> Tensor:
+    """``x`` as a Tensor of the model's float ``dtype``: floating, integer and boolean
+    inputs are all cast, as Keras casts inputs to a layer's dtype (int64 data must not run
+    a float32 model in float64, as NumPy's promotion would)."""
+    if dtype is not None and x.dtype.kind in "biuf" and x.dtype != dtype:
+        x = quietly(x.astype, (dtype,))  # beyond the dtype's range: ±inf, as IEEE casts give
+    return Tensor(x)
+
+
+def batching(loader) -> str:
+    """How many samples a loader holds and how it batches them (for an empty-data error:
+    ``drop_last`` can leave no batch from samples that exist)."""
+    n = len(loader.dataset)
+    return f"{n} samples, batch_size {loader.batch_size}, drop_last {loader.drop_last}"
+
+
+def check_finite(loader, what: str, dtype=None) -> None:
+    """A clear error, up front, for NaN or infinity in a dataset's inputs or float targets,
+    and for inputs too large for the model's float ``dtype`` (they would become inf)."""
+    dataset = loader.dataset
+    for name in ("X", "y"):
+        a = getattr(dataset, name, None)
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and a.size:
+            _check_array(a, f"fit: {what} holds", f"{name} of shape {a.shape}", name)
+    X = getattr(dataset, "X", None)
+    if dtype is not None and isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.size:
+        limit = np.finfo(dtype).max
+        wider = X.dtype.itemsize > np.dtype(dtype).itemsize
+        if wider and (X.max() > limit or X.min() < -limit):  # no X-sized temporary
+            bad = int(np.count_nonzero(np.abs(X) > limit))
+            raise ValueError(
+                f"fit: {what} holds {bad} input values beyond the range of the model's "
+                f"{np.dtype(dtype)} (|x| > {limit:.4g}; X of shape {X.shape}): they would "
+                "become infinite"
+            )
+
+
+def _check_array(a: np.ndarray, prefix: str, where: str, name: str) -> None:
+    with np.errstate(all="ignore"):  # a sum is finite when every value is (no a-sized mask)
+        if np.isfinite(np.add.reduce(a, axis=None)):
+            return
+    if not np.isfinite(a).all():  # inf or NaN, or only an overflowing sum: count exactly
+        bad = int(a.size - np.isfinite(a).sum())
+        kind = "input" if name == "X" else "target"
+        raise ValueError(f"{prefix} {bad} NaN or infinite {kind} values ({where})")

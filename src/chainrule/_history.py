@@ -1,0 +1,120 @@
+"""What training logs: `History` (what `fit` returns, one row per epoch) and the running
+loss and accuracy of an epoch (`Meter`), with the accuracy of one batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._tensor import Tensor
+
+
+@dataclass
+class History:
+    """What `fit` returns: per-epoch ``history["loss"]``, ``["accuracy"]`` (classification),
+    ``["val_loss"]``, ``["val_accuracy"]``, like Keras' History."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch: list[int] = field(default_factory=list)
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Add one epoch's logs as a new row (a new column gets NaN for earlier epochs)."""
+        rows = len(self.epoch)
+        self.epoch.append(epoch)
+        for k, v in logs.items():
+            column = self.history.setdefault(k, [])
+            column.extend([float("nan")] * (rows - len(column)))
+            column.append(float(v))
+
+    def fill(self) -> None:
+        """Give every column a value for every epoch: NaN where an epoch logged none."""
+        for column in self.history.values():
+            column.extend([float("nan")] * (len(self.epoch) - len(column)))
+
+    def update_last(self, logs: dict[str, float]) -> None:
+        """Make the last row hold ``logs`` as a callback left them: keys it added (such as
+        the learning rate a schedule just set) and values it changed, as Keras's History
+        records the logs after every other callback."""
+        row = len(self.epoch)
+        for k, v in logs.items():
+            column = self.history.setdefault(k, [])
+            if len(column) < row:
+                column.extend([float("nan")] * (row - 1 - len(column)))
+                column.append(float(v))
+            else:
+                column[row - 1] = float(v)
+
+
+class Meter:
+    """Running loss and accuracy over an epoch: the loss of the whole epoch as the loss
+    function reduces a batch (a sample-weighted mean of batch means; with
+    ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
+    logged only when every batch had one: targets whose rows look one-hot in some batches
+    only (multi-label 0/1 targets) get none."""
+
+    def __init__(self, summed: bool = False):
+        self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
+        self.summed = summed
+
+    def add(self, loss: float, correct: float | None, n: int) -> None:
+        self.n += n
+        self.loss += loss if self.summed else loss * n
+        if correct is None:
+            self.unscored = True
+        else:
+            self.correct = (self.correct or 0) + correct
+
+    def logs(self, prefix: str = "") -> dict[str, float]:
+        logs = {f"{prefix}loss": self.loss if self.summed else self.loss / max(self.n, 1)}
+        if self.correct is not None and not self.unscored:
+            logs[f"{prefix}accuracy"] = self.correct / max(self.n, 1)
+        return logs
+
+
+def is_summed(loss_fn) -> bool:
+    """Whether ``loss_fn`` sums over a batch (``reduction="sum"``) rather than averaging;
+    one that keeps every element (``"none"``) cannot train or be evaluated."""
+    reduction = getattr(loss_fn, "reduction", "mean")
+    if reduction == "none":
+        raise ValueError(
+            f"{type(loss_fn).__name__}(reduction='none') gives a loss per element; fit and "
+            "evaluate need one number per batch: use reduction='mean' or 'sum'"
+        )
+    return reduction == "sum"
+
+
+def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> float | None:
+    """Number of correct predictions in a batch, or None when accuracy does not apply.
+
+    Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
+    the arg-max must hit the label. With a binary cross-entropy loss, logits against 0/1
+    targets of the same shape: a logit > 0 predicts 1, and a sample scores the fraction
+    of its outputs predicted right (Keras' binary accuracy)."""
+    pred = out.data
+    if _is_binary(loss_fn):
+        return _binary_correct(pred, y)
+    if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
+        return None
+    if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
+        return int((pred.argmax(axis=1) == y).sum())
+    if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
+        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum())
+    return None
+
+
+def _is_binary(loss_fn) -> bool:
+    from .nn import BCEWithLogitsLoss, functional
+
+    return isinstance(loss_fn, BCEWithLogitsLoss) or (
+        loss_fn is functional.binary_cross_entropy_with_logits
+    )
+
+
+def _binary_correct(logits: np.ndarray, y: np.ndarray) -> float | None:
+    if logits.ndim == 0 or y.shape != logits.shape or not np.all((y == 0) | (y == 1)):
+        return None  # soft targets (or a shape the loss refuses): no accuracy
+    right = (logits > 0) == (y == 1)
+    if right.ndim == 1:
+        return int(right.sum())
+    return float(right.reshape(len(right), -1).mean(axis=1).sum())
