@@ -8,30 +8,57 @@ import numpy as np
 from ._generator import default_generator
 from ._history import History
 
+#: what a resume point records (`TrainState.resume_point`)
+POSITION_KEYS = ("epoch", "batch", "step", "loader_state", "meter")
+
 
 def loader_state(loader):
     return loader.state_dict() if hasattr(loader, "state_dict") else None
+
+
+def resume_point(resume_from, history: History | None, epochs: int, loader):
+    """(resume point, history, the callbacks' saved states or None) from what ``fit`` was
+    given as ``resume_from``: a checkpoint's training state (what `chainrule.load` returns
+    for a `callbacks.ModelCheckpoint` file) or a `TrainState.resume_point()`; checked."""
+    if not isinstance(resume_from, dict):
+        raise TypeError(
+            "fit: resume_from must be the training state chainrule.load(path, model, "
+            "optimizer) returns for a checkpoint, or a TrainState.resume_point(); got a "
+            f"{type(resume_from).__name__}"
+        )
+    if "position" in resume_from:
+        point, history = from_checkpoint(resume_from, history, epochs, loader)
+        return point, history, resume_from.get("callbacks")
+    _check_keys(resume_from)
+    rows = len(history.epoch) if history is not None and history.epoch else None
+    check_point(resume_from, epochs, loader, rows)  # an empty history: a new record
+    return resume_from, history, None
 
 
 def from_checkpoint(saved: dict, history: History | None, epochs: int, loader):
     """(resume point, history) from a checkpoint's training state; restores the library
     generator's state when the checkpoint holds one (last: a refused state changes nothing)."""
     point = saved["position"]
-    missing = {"epoch", "batch", "step", "loader_state", "meter"} - set(
-        point if isinstance(point, dict) else ()
-    )
-    if missing:
-        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
-    check_point(point, epochs, loader)
+    _check_keys(point)
     try:
         if history is None and "history" in saved:
             history = History(**saved["history"])
+    except (TypeError, ValueError, KeyError) as e:
+        raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
+    check_point(point, epochs, loader, None if history is None else len(history.epoch))
+    try:
         if "rng" in saved:
             np.random.default_rng().bit_generator.state = saved["rng"]  # checked on a spare
             default_generator().bit_generator.state = saved["rng"]
     except (TypeError, ValueError, KeyError) as e:
         raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
     return point, history
+
+
+def _check_keys(point) -> None:
+    missing = set(POSITION_KEYS) - set(point if isinstance(point, dict) else ())
+    if missing:
+        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
 
 
 def trained(point: dict) -> tuple[int, str]:
@@ -43,10 +70,14 @@ def trained(point: dict) -> tuple[int, str]:
     return (epoch + 1 if batch else epoch), f"{epoch} epochs{part}"
 
 
-def check_point(point: dict, epochs: int, loader) -> None:
-    """``epochs`` (the total) must reach past what the resumed run has already trained:
-    else fit would return a model trained further than its history says. A point in the
-    middle of an epoch counts batches: the batch size must be the one it was taken with."""
+def check_point(point: dict, epochs: int, loader, rows: int | None) -> None:
+    """A resume point ``fit`` can continue from: one this run can be at (`position_problem`),
+    with ``epochs`` (the total) reaching past what it has already trained -- else fit would
+    return a model trained further than its history says. A point in the middle of an
+    epoch counts batches: the batch size must be the one it was taken with."""
+    problem = position_problem(point, loader, rows)
+    if problem is not None:
+        raise ValueError(f"fit: resume_from's {problem}")
     saved, now = point.get("batch_size"), getattr(loader, "batch_size", None)
     if point["batch"] and saved is not None and saved != now:
         raise ValueError(
@@ -59,3 +90,52 @@ def check_point(point: dict, epochs: int, loader) -> None:
             f"fit: resume_from has already trained {words}; epochs is the total, so it must "
             f"be at least {least} (got {epochs})"
         )
+
+
+def position_problem(point: dict, loader, rows: int | None) -> str | None:
+    """What makes ``point`` a position this run cannot be at, in words that name the field
+    (``"position.batch" is 50, beyond an epoch's 41``), or None: counts that are
+    non-negative integers, the epoch its history has reached (``rows``: the history's
+    epochs, None when there is none yet), a batch within the epoch, the running sums of an
+    epoch stopped part-way, and a state the loader takes (loaded into ``loader``: fit
+    loads it again when it starts)."""
+    for key in ("epoch", "batch", "step"):
+        value = point[key]
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+            return f'"position.{key}" must be a non-negative integer, got {value!r}'
+    if rows is not None and point["epoch"] != rows:
+        return f'"position.epoch" is {point["epoch"]}, but the history has {rows} epochs'
+    if hasattr(loader, "__len__") and point["batch"] > len(loader):
+        return f'"position.batch" is {point["batch"]}, beyond an epoch\'s {len(loader)}'
+    meter = point["meter"]
+    if (meter is None and point["batch"]) or not (meter is None or _is_meter(meter)):
+        return '"position.meter" is not the running sums of the epoch it stopped in'
+    if point["loader_state"] is not None:
+        try:
+            loader.load_state_dict(point["loader_state"])
+        except (AttributeError, TypeError, ValueError, KeyError):
+            return '"position.loader_state" is not the state of the run\'s data loader'
+    return None
+
+
+def _is_meter(meter) -> bool:
+    """Whether ``meter`` is an epoch's running sums as a resume point records them
+    (`Meter`): samples, loss, correct predictions (None where no batch had an accuracy)
+    and (older points lack it) whether some batch had none."""
+    if not isinstance(meter, (list, tuple)) or len(meter) not in (3, 4):
+        return False
+    n, loss, correct, *unscored = meter
+    return (
+        _count(n)
+        and _number(loss)
+        and (correct is None or _number(correct))
+        and all(isinstance(u, bool) for u in unscored)
+    )
+
+
+def _count(n) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float, np.number)) and not isinstance(x, bool)

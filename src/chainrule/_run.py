@@ -23,7 +23,7 @@ from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_ta
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
 from ._history import History
-from ._position import trained
+from ._position import POSITION_KEYS, position_problem, trained
 from ._training import evaluate, fit
 from .data._split import can_stratify
 
@@ -322,7 +322,7 @@ def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float]:
         history = History(**history)
         _generator.default_generator().bit_generator.state = rng
         saved_batch = config["batch_size"]
-        position = {k: position[k] for k in ("epoch", "batch", "step", "loader_state", "meter")}
+        position = {k: position[k] for k in POSITION_KEYS}
     except (KeyError, TypeError, ValueError) as e:
         missing = "missing " if isinstance(e, KeyError) else ""
         raise CheckpointError(f"{path}: no resumable training state ({missing}{e})") from None
@@ -331,41 +331,13 @@ def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float]:
             f"{out / CHECKPOINT}: stopped in the middle of an epoch with --batch-size "
             f"{saved_batch}; resume with that batch size (it can change between epochs)"
         )
-    _check_position(path, position, loader, len(history.epoch))
+    problem = position_problem(position, loader, len(history.epoch))
+    if problem is not None:
+        raise CheckpointError(f"{path}: the training state's {problem}")
     seconds = state.get("seconds", 0.0)  # training time before this run (absent: unknown)
     if not isinstance(seconds, (int, float)) or not seconds >= 0:
         seconds = 0.0
     return history, position, float(seconds)
-
-
-def _check_position(path: Path, position: dict, loader, done: int) -> None:
-    """A checkpoint's position must be one this run can be at: counts that are
-    non-negative integers, the epoch its history has reached, a batch within the epoch,
-    the loader's own state, and the running sums of a stopped epoch."""
-    for key in ("epoch", "batch", "step"):
-        value = position[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            _bad_position(path, key, f"must be a non-negative integer, got {value!r}")
-    if position["epoch"] != done:
-        _bad_position(path, "epoch", f"is {position['epoch']}, but the history has {done} epochs")
-    if position["batch"] > len(loader):
-        _bad_position(path, "batch", f"is {position['batch']}, beyond an epoch's {len(loader)}")
-    meter = position["meter"]
-    if (meter is None and position["batch"]) or not (meter is None or _is_meter(meter)):
-        _bad_position(path, "meter", "is not the running sums of the epoch it stopped in")
-    try:
-        loader.load_state_dict(position["loader_state"])  # fit loads it again: the same
-    except ValueError:
-        _bad_position(path, "loader_state", "is not the state of the run's data loader")
-
-
-def _is_meter(meter) -> bool:
-    numbers = isinstance(meter, list) and len(meter) in (3, 4)
-    return numbers and all(isinstance(v, (int, float)) for v in meter)
-
-
-def _bad_position(path: Path, key: str, what: str):
-    raise CheckpointError(f'{path}: the training state\'s "position.{key}" {what}')
 
 
 def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:

@@ -30,7 +30,7 @@ from ._generator import default_generator
 from ._grad_mode import no_grad
 from ._history import History, Meter, batch_metrics, is_summed
 from ._interrupts import Interrupts
-from ._position import check_point, from_checkpoint, loader_state
+from ._position import loader_state, resume_point
 from ._tensor import Tensor
 
 __all__ = ["History", "TrainState", "evaluate", "fit", "predict", "train_step"]
@@ -133,7 +133,10 @@ def fit(
     ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` continues
     one exactly: a `TrainState.resume_point()` (mid-epoch too), or the training state
     `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
-    history and random-generator state are restored).
+    history and random-generator state are restored). A position the run cannot be at (a
+    negative count, a batch beyond an epoch's, an epoch other than the history's length,
+    a loader state of another kind of loader) is a `ValueError` naming its field, raised
+    before anything changes.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
         raise TypeError(f"fit: epochs must be an int (the total number), got {epochs!r}")
@@ -165,11 +168,8 @@ def fit(
     if kept is not None:
         default_generator().bit_generator.state = kept
     saved_callbacks = None
-    if resume_from is not None and "position" in resume_from:  # a checkpoint's state
-        saved_callbacks = resume_from.get("callbacks")
-        resume_from, history = from_checkpoint(resume_from, history, epochs, loader)
-    elif resume_from is not None:  # a position (`TrainState.resume_point()`)
-        check_point(resume_from, epochs, loader)
+    if resume_from is not None:
+        resume_from, history, saved_callbacks = resume_point(resume_from, history, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype = input_dtype(model)
     state.epochs_done = initial_epoch

@@ -333,7 +333,9 @@ def test_a_position_mid_epoch_needs_that_epoch_in_the_total():
     model, opt, data = _setup()
     point = {"epoch": 2, "batch": 3, "step": 9, "loader_state": None, "meter": [24, 1.0, 3]}
     with pytest.raises(ValueError, match=r"2 epochs and 3 batches of epoch 3; .* at least 3"):
-        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 2, resume_from=point)
+        cr.fit(  # 3 batches of 8 an epoch
+            model, cr.nn.SoftmaxCrossEntropy(), opt, data, 2, batch_size=8, resume_from=point
+        )
 
 
 # ----- LearningRateScheduler -------------------------------------------------------------------

@@ -378,6 +378,24 @@ def test_ctrl_c_in_a_later_epoch_resumes_exactly(
     _assert_same_run(run, run3)
 
 
+@pytest.mark.parametrize("dataset", ["diabetes", "iris"])
+def test_ctrl_c_in_an_epoch_with_no_accuracy_yet_resumes_exactly(
+    dataset, tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    # the running sums of the stopped epoch have no accuracy (None): a regression's never
+    # do (diabetes: 10 batches an epoch, stopped in the first), and neither does an epoch
+    # stopped before its first batch (iris: 4 batches an epoch, stopped as epoch 1 began)
+    ref = _train(tmp_path / "straight", "--dataset", dataset, "--epochs", 2)
+    interrupt_at_step(5)
+    run = tmp_path / "interrupted"
+    code, _, _ = _cli_run(capsys, ["train", "--dataset", dataset, "--epochs", 2, "--out", run])
+    assert code == 130
+    monkeypatch.undo()
+    code, _, err = _cli_run(capsys, ["train", "--resume", run])
+    assert code == 0, err
+    _assert_same_run(run, ref)
+
+
 def test_resume_refuses_a_changed_configuration(run3, capsys):
     code, _, err = _cli_run(capsys, ["train", "--resume", run3, "--lr", 0.5])
     line = _assert_one_line_error(code, err)

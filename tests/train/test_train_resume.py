@@ -238,3 +238,56 @@ def test_resume_from_a_point_taken_before_any_batch_restarts_from_the_beginning(
 
     model, history = _resume(path)
     _assert_same_run(model.state_dict(), history, *reference)
+
+
+# ----- positions fit cannot continue from --------------------------------------------------
+BAD_POSITIONS = [
+    ("epoch", -1, '"position.epoch" must be a non-negative integer, got -1'),
+    ("epoch", 1.5, '"position.epoch" must be a non-negative integer, got 1.5'),
+    ("epoch", 4, '"position.epoch" is 4, but the history has 2 epochs'),
+    ("batch", -3, '"position.batch" must be a non-negative integer, got -3'),
+    ("batch", 13, '"position.batch" is 13, beyond an epoch\'s 12'),
+    ("step", True, '"position.step" must be a non-negative integer, got True'),
+    ("meter", [1, "a", 2.0], '"position.meter" is not the running sums'),
+    ("meter", None, '"position.meter" is not the running sums'),  # with batch 3
+    ("loader_state", {"x": 1}, '"position.loader_state" is not the state of the run\'s'),
+]
+
+
+def _stopped_checkpoint(path):
+    """A run stopped after batch 3 of epoch 2 (history: 2 epochs), saved to ``path``."""
+    model, opt, loader = _build()
+    grab = Grab()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, opt, loader, callbacks=[grab, InterruptAt(2, 3)])
+    _checkpoint(path, model, opt, grab.state)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_POSITIONS)
+@pytest.mark.parametrize("form", ["checkpoint", "resume_point"])
+def test_fit_names_a_position_it_cannot_continue_from_and_changes_nothing(
+    tmp_path, form, field, value, message
+):
+    path = tmp_path / "ckpt.safetensors"
+    _stopped_checkpoint(path)
+    model, opt, loader = _build()
+    training = cr.load(path, model, opt)
+    training["position"][field] = value
+    before = model.state_dict()
+    rng = cr.manual_seed(3).bit_generator.state
+    if form == "checkpoint":  # what cr.load returns, as fit(resume_from=...) takes it
+        kwargs = {"resume_from": training}
+    else:  # a TrainState.resume_point() with the history it goes with
+        kwargs = {"resume_from": training["position"], "history": cr.History(**training["history"])}
+    with pytest.raises(ValueError, match=r"^fit: resume_from's ") as info:
+        _fit(model, opt, loader, **kwargs)
+    assert message in str(info.value)
+    assert cr.default_generator().bit_generator.state == rng
+    for name, array in model.state_dict().items():
+        assert np.array_equal(array, before[name]), name
+
+
+def test_fit_refuses_a_path_as_resume_from_and_says_what_to_pass(tmp_path):
+    model, opt, loader = _build()
+    with pytest.raises(TypeError, match=r"chainrule.load\(path, model, optimizer\).*got a str"):
+        _fit(model, opt, loader, resume_from=str(tmp_path / "ckpt.safetensors"))
