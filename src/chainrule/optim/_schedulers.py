@@ -8,6 +8,12 @@ in PyTorch: the first schedule made on an optimizer sets it, and it is saved and
 the optimizer's state, so a schedule made after loading a checkpoint starts from η₀ too.
 To start a new schedule from a rate set by hand on such an optimizer, set ``initial_lr``
 along with ``lr`` (or delete it from the group).
+
+Unlike PyTorch's schedules, which multiply the group's current rate (so a second schedule,
+or one made on a restored optimizer, goes on from the rate it finds), these restart from
+η₀ at their first ``step()``. Making a schedule leaves the groups' rates as they are, as in
+PyTorch, so until that first step a group may train at a rate other than η₀, the rate that
+``get_last_lr()`` reports for epoch 0.
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ class LRScheduler:
             group["lr"] = self._lr(base, self.last_epoch)
 
     def get_last_lr(self) -> list[float]:
-        """The learning rate of each parameter group after the last ``step()``."""
+        """The learning rate of each parameter group after the last ``step()``: the closed
+        form at ``last_epoch`` (η₀ before the first step, whatever rate a group holds)."""
         return [self._lr(base, self.last_epoch) for base in self.base_lrs]
 
     def _lr(self, base_lr: float, epoch: int) -> float:
