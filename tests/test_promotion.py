@@ -70,6 +70,19 @@ def test_clip_with_integer_array_bounds_stays_float32():
     np.testing.assert_array_equal(x.grad, [[0.0, 0.0, 1.0]])
 
 
+@pytest.mark.parametrize(
+    "bound",
+    [1.5, np.float64(1.5), np.array([1.5, 1.5, 1.5], np.float32), cr.tensor(1.5)],
+    ids=["python float", "numpy scalar", "float32 array", "0-d tensor"],
+)
+def test_an_integer_tensor_clipped_by_a_float_bound_takes_the_float_dtype(bound):
+    # as cr.maximum(v, bound) does: a Python float's dtype is the default, float32
+    v = cr.tensor(np.array([0, 2, 5]))
+    y = v.clip(bound, 3)
+    assert y.dtype == cr.maximum(v, bound).dtype == np.float32
+    np.testing.assert_array_equal(y.data, [1.5, 2.0, 3.0])
+
+
 def test_the_integer_tensor_keeps_its_name_in_the_graph():
     x = cr.tensor(X, requires_grad=True, name="x")
     v = cr.tensor(V, name="v")

@@ -279,14 +279,17 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 def clip(x, lo=None, hi=None):
     """Limit values to [lo, hi] (either bound may be None); the bounds are constants."""
-    return Clip(_bound(lo, "lo", x), _bound(hi, "hi", x))(x)
+    x, lo = _bound(lo, "lo", x)
+    x, hi = _bound(hi, "hi", x)
+    return Clip(lo, hi)(x)
 
 
-def _bound(b, name: str, x):
-    """A bound of clip as NumPy takes it, keeping x's dtype: a number (a 0-d Tensor's, a
-    NumPy scalar) as `pair` gives a binary op's number, a 0-d array of a float tensor's
-    dtype (NumPy 1.x would clip a 0-d float32 x by a Python number in float64); an array
-    of integers in a float tensor's dtype."""
+def _bound(b, name: str, x) -> tuple:
+    """``x`` and a bound of clip as NumPy takes it, both as a binary op's operands: a number
+    (a 0-d Tensor's, a NumPy scalar) as `pair` gives it, a 0-d array of a float tensor's
+    dtype (NumPy 1.x would clip a 0-d float32 x by a Python number in float64); an array of
+    integers in a float tensor's dtype. An integer tensor with a floating bound takes the
+    bound's float dtype (a Python float's: the default), as it does in `maximum`."""
     if is_tensor(b):
         if b.requires_grad:
             raise TypeError(
@@ -296,11 +299,11 @@ def _bound(b, name: str, x):
         b = b.data
     if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
         b = b.item()
-    if type(b) in (int, float) and is_tensor(x) and is_floating(x.dtype):
-        return pair(x, b)[1]
+    if type(b) in (int, float) and is_tensor(x):
+        return pair(x, b)
     if isinstance(b, np.ndarray) and is_tensor(x):
-        return float_operands((x, b))[1]
-    return b
+        return float_operands((x, b))
+    return x, b
 
 
 def cast(x, dtype):
