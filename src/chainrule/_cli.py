@@ -79,7 +79,7 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
         type=_name,
         help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw",
     )
-    t.add_argument("--lr", type=float, help="learning rate (default: per optimizer)")
+    t.add_argument("--lr", type=float, help="learning rate (default: per optimizer and task)")
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")
     t.add_argument("--epochs", type=int, help="number of epochs (default 30)")
     t.add_argument("--seed", type=int, help="random seed (default 0)")
@@ -475,7 +475,7 @@ def _load_checkpoint(run_dir: Path, model) -> dict:
 
 
 def _evaluate(args) -> int:
-    from ._run import loss_for
+    from ._run import in_target_units, loss_for
     from ._training import evaluate
 
     _, splits, model, _ = _load_run(Path(args.run_dir), args.dataset, args.data_dir)
@@ -485,7 +485,10 @@ def _evaluate(args) -> int:
             f"{args.run_dir}: the test loss is not finite ({metrics['loss']}): the model's "
             "outputs overflow on the test data"
         )
-    print(json.dumps({f"test_{k}": v for k, v in metrics.items()}, indent=2))
+    result = {f"test_{k}": v for k, v in metrics.items()}
+    if splits.target_scaler is not None:  # a regression: the loss of the standardised target
+        result["test_mse"] = in_target_units(metrics["loss"], splits.target_scaler)
+    print(json.dumps(result, indent=2))
     return 0
 
 
@@ -505,6 +508,11 @@ def _predict(args) -> int:
     rows, source = read_inputs(path, n_in)
     out = predict(model, scaled_inputs(source, rows, scaler))
     refuse_non_finite_outputs(source, out)
+    if task == "regression":  # the model predicts the standardised target
+        target = _standardizer(run_dir / CHECKPOINT, state, "target_scaler", 1, "targets")
+        with np.errstate(over="ignore"):  # beyond the model's float range: inf, refused
+            out = target.inverse_transform(out.astype(np.float64)).astype(out.dtype)
+        refuse_non_finite_outputs(source, out)
     for value in out.argmax(axis=1) if task != "regression" else out[:, 0]:
         print(value)
     return 0
@@ -512,30 +520,35 @@ def _predict(args) -> int:
 
 def _task_and_scaler(path: Path, state: dict, n_in: int):
     """The run's task and input scaling, from its checkpoint's training state."""
-    from . import data
     from ._run import training_field
 
-    saved = training_field(path, state, "scaler", dict, "predict")
+    training_field(path, state, "scaler", dict, "predict")  # present first: as ever
     task = training_field(path, state, "task", str, "predict")
     if task not in ("classification", "regression"):
         raise CheckpointError(f'{path}: the training state\'s "task" is unknown: {task!r}')
+    return task, _standardizer(path, state, "scaler", n_in, "features")
+
+
+def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
+    """The `Standardizer` saved as ``state[key]``, checked: finite, for ``n`` ``what``."""
+    from . import data
+    from ._run import training_field
+
     scaler = data.Standardizer()
     try:
-        scaler.load_state_dict(saved)
+        scaler.load_state_dict(training_field(path, state, key, dict, "predict"))
     except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f'{path}: the training state\'s "{key}" is malformed ({e})') from None
+    if not np.isfinite(scaler.mean).all():  # every value would become NaN or infinite
         raise CheckpointError(
-            f'{path}: the training state\'s "scaler" is malformed ({e})'
-        ) from None
-    if not np.isfinite(scaler.mean).all():  # every input would become NaN or infinite
-        raise CheckpointError(
-            f'{path}: the training state\'s "scaler" is malformed (its mean is not finite)'
+            f'{path}: the training state\'s "{key}" is malformed (its mean is not finite)'
         )
-    if scaler.mean.shape != (n_in,):
+    if scaler.mean.shape != (n,):
         raise CheckpointError(
-            f'{path}: the training state\'s "scaler" is for {scaler.mean.shape} features, '
-            f"the model takes {n_in}"
+            f'{path}: the training state\'s "{key}" is for {scaler.mean.shape} {what}, '
+            f"the model {'takes' if what == 'features' else 'gives'} {n}"
         )
-    return task, scaler
+    return scaler
 
 
 def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:

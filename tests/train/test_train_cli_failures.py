@@ -178,6 +178,15 @@ def test_predict_names_the_missing_scaler_of_a_checkpoint_saved_by_cr_save(run, 
          "\"scaler\" is for (3,) features, the model takes 64"),
         ({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}, "task": "ranking"},
          "the training state's \"task\" is unknown: 'ranking'"),
+        *[({"scaler": {"mean": [0.0] * 64, "scale": [16.0] * 64}, "task": "regression",
+            **target}, message) for target, message in [
+            ({}, 'has no "target_scaler", which predict needs'),
+            ({"target_scaler": {"mean": [0.0]}}, '"target_scaler" is malformed'),
+            ({"target_scaler": {"mean": [np.nan], "scale": [2.0]}},
+             '"target_scaler" is malformed (its mean is not finite)'),
+            ({"target_scaler": {"mean": [0.0, 1.0], "scale": [1.0, 1.0]}},
+             '"target_scaler" is for (2,) targets, the model gives 1'),
+        ]],
     ],
 )  # fmt: skip
 def test_predict_names_a_missing_or_malformed_training_field(run, tmp_path, capsys, state, message):

@@ -101,5 +101,8 @@ def test_a_regression_run_says_its_loss_is_a_mean_squared_error(tmp_path, capsys
     argv = ["train", "--dataset", "diabetes", "--epochs", 1, "--out", out, "--no-progress"]
     assert _main(argv) == 0
     line = capsys.readouterr().out.strip()
-    loss = json.loads((out / "metrics.json").read_text())["test_loss"]
-    assert line.startswith(f"test loss (mean squared error) {loss:.4f} after 1 epochs")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert line.startswith(
+        f"test loss (mean squared error of the standardised target) {metrics['test_loss']:.4f} "
+        f"({metrics['test_mse']:.4f} in the target's units) after 1 epochs"
+    )

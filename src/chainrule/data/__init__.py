@@ -23,11 +23,12 @@ from ._idx import IDXFormatError, read_idx
 from ._loader import DataLoader
 from ._mnist import download_mnist, load_fashion_mnist, load_mnist
 from ._preprocessing import Standardizer, one_hot
-from ._registry import DATASETS, load_dataset
+from ._registry import DATASETS, TASKS, load_dataset
 from ._split import train_test_split
 
 __all__ = [
     "DATASETS",
+    "TASKS",
     "ArrayDataset",
     "DataBundle",
     "DataLoader",

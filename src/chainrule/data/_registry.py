@@ -29,6 +29,12 @@ DATASETS: Mapping[str, Callable[..., DataBundle]] = MappingProxyType(
 )
 """Name → loader. The bundled sets take no arguments; the MNIST ones need ``root``."""
 
+TASKS: Mapping[str, str] = MappingProxyType(
+    {k: "regression" if k == "diabetes" else "classification" for k in DATASETS}
+)
+"""Name → the dataset's task, ``"classification"`` or ``"regression"``, known without
+loading it (its `DataBundle` says the same)."""
+
 
 def dataset_key(name) -> str:
     """The key of DATASETS a name means: case, surrounding spaces and ``-`` ignored."""
