@@ -134,6 +134,13 @@ def test_registry_names():
         crd.DATASETS["mine"] = crd.load_iris  # read-only
 
 
+def test_the_registry_knows_each_task_as_its_data_states_it():
+    assert list(crd.TASKS) == list(crd.DATASETS)
+    for name in BUNDLED:
+        assert crd.TASKS[name] == crd.load_dataset(name).task, name
+    assert crd.TASKS["mnist"] == crd.TASKS["fashion_mnist"] == "classification"
+
+
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="unknown dataset 'cifar10'") as info:
         crd.load_dataset("cifar10")
