@@ -429,6 +429,28 @@ def test_ctrl_c_in_an_epoch_with_no_accuracy_yet_resumes_exactly(
     _assert_same_run(run, ref)
 
 
+@pytest.mark.parametrize(
+    ("dataset", "optimizer"),
+    [("wine", "sgd"), ("breast_cancer", "momentum"), ("digits", "nesterov"),
+     ("iris", "adagrad"), ("diabetes", "rmsprop"), ("breast_cancer", "adamw")],
+)  # fmt: skip
+def test_ctrl_c_resumes_exactly_with_every_optimizer(
+    dataset, optimizer, tmp_path, capsys, monkeypatch, interrupt_at_step
+):
+    # each optimizer's state (velocities, squared-gradient sums, step counts) goes through
+    # the checkpoint mid-epoch, with batches of 64 (the last one short)
+    flags = ["--dataset", dataset, "--optimizer", optimizer, "--epochs", 2, "--batch-size", 64]
+    ref = _train(tmp_path / "straight", *flags)
+    interrupt_at_step(3)
+    run = tmp_path / "interrupted"
+    code, _, _ = _cli_run(capsys, ["train", *flags, "--out", run])
+    assert code == 130
+    monkeypatch.undo()
+    code, _, err = _cli_run(capsys, ["train", "--resume", run])
+    assert code == 0, err
+    _assert_same_run(run, ref)
+
+
 def test_resume_refuses_a_changed_configuration(run3, capsys):
     code, _, err = _cli_run(capsys, ["train", "--resume", run3, "--lr", 0.5])
     line = _assert_one_line_error(code, err)
