@@ -75,15 +75,15 @@ def check_point(point: dict, epochs: int, loader, rows: int | None) -> None:
     with ``epochs`` (the total) reaching past what it has already trained -- else fit would
     return a model trained further than its history says. A point in the middle of an
     epoch counts batches: the batch size must be the one it was taken with."""
-    problem = position_problem(point, loader, rows)
-    if problem is not None:
-        raise ValueError(f"fit: resume_from's {problem}")
     saved, now = point.get("batch_size"), getattr(loader, "batch_size", None)
-    if point["batch"] and saved is not None and saved != now:
-        raise ValueError(
+    if _count(point["batch"]) and point["batch"] and saved is not None and saved != now:
+        raise ValueError(  # first: the batch may be beyond an epoch of the other size
             f"fit: resume_from stopped in the middle of an epoch with batch_size {saved}; "
             f"resume with that batch size, not {now} (it can change between epochs)"
         )
+    problem = position_problem(point, loader, rows)
+    if problem is not None:
+        raise ValueError(f"fit: resume_from's {problem}")
     least, words = trained(point)
     if epochs < least:
         raise ValueError(

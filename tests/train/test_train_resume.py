@@ -291,3 +291,15 @@ def test_fit_refuses_a_path_as_resume_from_and_says_what_to_pass(tmp_path):
     model, opt, loader = _build()
     with pytest.raises(TypeError, match=r"chainrule.load\(path, model, optimizer\).*got a str"):
         _fit(model, opt, loader, resume_from=str(tmp_path / "ckpt.safetensors"))
+
+
+def test_a_point_mid_epoch_names_the_batch_size_it_counts_before_anything_else():
+    model, opt, loader = _build()
+    grab = Grab()
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, opt, loader, callbacks=[grab, InterruptAt(1, 11)])  # 12 batches of 8
+    point = grab.state.resume_point()
+    model, opt, _ = _build()
+    bigger = cr.data.DataLoader(cr.data.ArrayDataset(*TRAIN), batch_size=32, seed=7)
+    with pytest.raises(ValueError, match="with batch_size 8; resume with that batch size, not 32"):
+        _fit(model, opt, bigger, resume_from=point)  # batch 11 is beyond its 3 as well
