@@ -183,6 +183,18 @@ def test_standardizing_extreme_magnitudes_gives_the_hand_worked_values(column, e
     np.testing.assert_array_equal(again.transform(X), s.transform(X))
 
 
+def test_values_near_the_limit_far_from_their_mean_transform_without_overflow():
+    # mean 5e307 and std √2·1e308, by hand; -1.5e308 − 5e307 = -2e308 would overflow
+    X = np.array([[-1.5e308, 7.0], [1.5e308, 8.0], [1.5e308, 9.0]])
+    s = Standardizer().fit(X)
+    np.testing.assert_allclose(s.mean, [5e307, 8.0], rtol=1e-12)
+    np.testing.assert_allclose(s.scale, [2**0.5 * 1e308, (2 / 3) ** 0.5], rtol=1e-12)
+    Z = s.transform(X)
+    np.testing.assert_allclose(Z[:, 0], [-(2**0.5), 0.5**0.5, 0.5**0.5], rtol=1e-12)
+    np.testing.assert_array_equal(Z[:, 1], (X[:, 1] - 8.0) / (2 / 3) ** 0.5)  # as before
+    np.testing.assert_allclose(s.inverse_transform(Z), X, rtol=1e-12)
+
+
 def test_ordinary_data_gets_numpys_mean_and_std_exactly():
     X = np.random.default_rng(0).normal(3, 5, size=(500, 4))
     s = Standardizer().fit(X)

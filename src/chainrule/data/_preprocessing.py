@@ -43,7 +43,7 @@ class Standardizer:
         """``(X − mean) / scale``, in X's floating dtype (the default float for integers)."""
         X = _features(X, "transform")
         mean, scale = self._fitted("transform", X)
-        return ((X - mean) / scale).astype(_float_dtype(X), copy=False)
+        return _standardize(X, mean, scale).astype(_float_dtype(X), copy=False)
 
     def fit_transform(self, X: ArrayLike) -> np.ndarray:
         """`fit` on ``X``, then `transform` it."""
@@ -53,7 +53,7 @@ class Standardizer:
         """Undo `transform`: ``Z × scale + mean``."""
         Z = _features(Z, "inverse_transform")
         mean, scale = self._fitted("inverse_transform", Z)
-        return (Z * scale + mean).astype(_float_dtype(Z), copy=False)
+        return _unstandardize(Z, mean, scale).astype(_float_dtype(Z), copy=False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """The fitted ``mean`` and ``scale`` arrays (float64), e.g. to save with a model."""
@@ -121,6 +121,25 @@ def _features(X: ArrayLike, method: str) -> np.ndarray:
     if X.dtype.kind == "f" and not np.isfinite(X).all():
         raise ValueError(f"Standardizer.{method}: X contains NaN or infinity")
     return X
+
+
+def _standardize(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(X − mean) / scale``. Finite X − mean overflows only for values near the float64
+    limit (±1.8e308) of opposite signs; in those features both are halved first, which is
+    exact at that size, and the quotient doubled back."""
+    with np.errstate(over="ignore"):
+        overflows = np.isinf(X - mean).any(axis=0)  # one flag per feature
+    half = np.where(overflows, 2.0, 1.0)
+    return (X / half - mean / half) / scale * half
+
+
+def _unstandardize(Z: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``Z × scale + mean``, from halves in the features where ``Z × scale`` alone would
+    overflow though the sum does not (as in `_standardize`)."""
+    with np.errstate(over="ignore"):
+        overflows = np.isinf(Z * scale + mean).any(axis=0)
+    half = np.where(overflows, 2.0, 1.0)
+    return (Z * (scale / half) + mean / half) * half
 
 
 def _float_dtype(X: np.ndarray) -> np.dtype:
