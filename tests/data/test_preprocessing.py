@@ -115,6 +115,9 @@ def test_standardizer_state_round_trips_through_json():
     np.testing.assert_array_equal(t.transform(X), s.transform(X))
     with pytest.raises(ValueError, match="positive scale"):
         t.load_state_dict({"mean": [0.0], "scale": [0.0]})
+    with pytest.raises(ValueError, match="finite mean"):  # JSON can hold NaN and Infinity
+        t.load_state_dict(json.loads('{"mean": [NaN], "scale": [1.0]}'))
+    np.testing.assert_array_equal(t.transform(X), s.transform(X))  # a refused state: no change
 
 
 def test_standardizer_errors():

@@ -64,10 +64,11 @@ class Standardizer:
         """Restore ``mean`` and ``scale`` saved by `state_dict` (lists from JSON work too)."""
         mean = np.asarray(state["mean"], dtype=np.float64)
         scale = np.asarray(state["scale"], dtype=np.float64)
-        if mean.shape != scale.shape or not (np.isfinite(scale).all() and (scale > 0).all()):
+        usable = np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()
+        if mean.shape != scale.shape or not usable:
             raise ValueError(
-                "Standardizer.load_state_dict: mean and scale need one shape and a finite, "
-                f"positive scale; got shapes {mean.shape} and {scale.shape}"
+                "Standardizer.load_state_dict: mean and scale need one shape, a finite mean "
+                f"and a finite, positive scale; got shapes {mean.shape} and {scale.shape}"
             )
         self.mean, self.scale = mean, scale
 
