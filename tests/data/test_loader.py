@@ -171,6 +171,23 @@ def test_state_dict_resumes_the_same_data_order_through_json():
         np.testing.assert_array_equal(np.concatenate(epoch_ids(resumed)), expected)
 
 
+def test_state_taken_inside_an_epoch_resumes_with_the_next_epoch():
+    # iter() draws the epoch's whole order at once, so a state taken before its first
+    # batch, or halfway, already lies past this epoch: loading it replays the next one
+    loader = DataLoader(ids_dataset(20), batch_size=6, shuffle=True, seed=4)
+    batches = iter(loader)
+    saved = loader.state_dict()
+    first = [X[:, 0].astype(int) for X, _ in [next(batches)]]
+    assert loader.state_dict() == saved  # reading batches draws nothing
+    this_epoch = np.concatenate(first + [X[:, 0].astype(int) for X, _ in batches])
+    next_epoch = np.concatenate(epoch_ids(loader))
+    resumed = DataLoader(ids_dataset(20), batch_size=6, shuffle=True, seed=0)
+    resumed.load_state_dict(saved)
+    resumed_epoch = np.concatenate(epoch_ids(resumed))
+    np.testing.assert_array_equal(resumed_epoch, next_epoch)
+    assert resumed_epoch.tolist() != this_epoch.tolist()
+
+
 def test_load_state_dict_rejects_foreign_state():
     loader = DataLoader(ids_dataset(4), seed=0)
     with pytest.raises(ValueError, match="load_state_dict"):
