@@ -80,7 +80,11 @@ def load_breast_cancer() -> DataBundle:
 def load_diabetes() -> DataBundle:
     """Diabetes progression (Efron et al. 2004): 442 patients, 10 baseline variables in their
     original units (not standardised: use `Standardizer`), float32 targets — a regression
-    set for MSE."""
+    set for MSE.
+
+    "Original units" as in the authors' file (sex, for one, is coded 1 and 2). These are
+    scikit-learn's ``load_diabetes(scaled=False)``; its default ``scaled=True`` gives each
+    column mean 0 and Euclidean norm 1, that is ``Standardizer`` output divided by √442."""
     return _load_bundled("diabetes")
 
 

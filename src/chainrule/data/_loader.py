@@ -32,6 +32,12 @@ class DataLoader:
 
     Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out).
     ``len(loader)`` is the number of batches per epoch.
+
+    Batches, ``len()`` and ``drop_last`` are PyTorch's. Unlike PyTorch's loader: the
+    shuffling generator is the loader's own, seeded once (a later ``cr.manual_seed``
+    leaves it alone); an empty dataset gives no batches rather than an error; a tuple of
+    two is always read as ``(X, y)``; and a sample's list ``x`` is stacked into one array
+    (PyTorch returns one tensor per list position).
     """
 
     def __init__(

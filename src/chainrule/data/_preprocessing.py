@@ -15,6 +15,12 @@ class Standardizer:
     so nothing about the test data leaks into training. Statistics are taken over axis 0
     in float64. A constant feature gets scale 1, so it becomes exactly 0, never NaN.
 
+    As scikit-learn's ``StandardScaler`` (population std, ``ddof=0``), except: ``X`` may
+    have any shape (N, ...); integers become the default float (float32), not float64;
+    NaN is refused rather than left out of the statistics and passed through; and only
+    an exactly constant feature gets scale 1 (scikit-learn also gives it to features
+    whose variance is within rounding error of 0).
+
     >>> s = Standardizer().fit(X_train)
     >>> X_train, X_test = s.transform(X_train), s.transform(X_test)
     """
@@ -92,6 +98,10 @@ def one_hot(labels: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) 
 
     ``labels`` are integers in ``[0, num_classes)`` of any shape; the result has shape
     ``labels.shape + (num_classes,)``.
+
+    Unlike ``torch.nn.functional.one_hot``: ``num_classes`` is required (inferred from a
+    batch's labels it would shrink when the batch lacks the last class), any integer dtype
+    is accepted, and the default output is float32, ready for a loss (PyTorch: int64).
     """
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":

@@ -23,6 +23,13 @@ def train_test_split(
     class proportions (each class needs at least two samples, and each part at least one
     sample per class). Use it for a validation
     split too: ``train_test_split(X_train, y_train, 0.1)``.
+
+    Sizes are scikit-learn's, float product included (``0.07 × 100`` is 7.000000000000001
+    in floating point, so 8 test samples), except where its training part would be empty:
+    scikit-learn refuses, this keeps one sample there. Stratified counts are each class's
+    share rounded by largest remainder (ties go to the lower class), never 0 and never the
+    whole class; scikit-learn rounds the training part first, breaks ties at random and may
+    leave a small class out of one part.
     """
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
