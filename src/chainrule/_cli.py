@@ -539,10 +539,6 @@ def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
         scaler.load_state_dict(training_field(path, state, key, dict, "predict"))
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f'{path}: the training state\'s "{key}" is malformed ({e})') from None
-    if not np.isfinite(scaler.mean).all():  # every value would become NaN or infinite
-        raise CheckpointError(
-            f'{path}: the training state\'s "{key}" is malformed (its mean is not finite)'
-        )
     if scaler.mean.shape != (n,):
         raise CheckpointError(
             f'{path}: the training state\'s "{key}" is for {scaler.mean.shape} {what}, '

@@ -113,9 +113,9 @@ def test_standardizer_state_round_trips_through_json():
     t = Standardizer()
     t.load_state_dict(json.loads(json.dumps(state)))
     np.testing.assert_array_equal(t.transform(X), s.transform(X))
-    with pytest.raises(ValueError, match="positive scale"):
+    with pytest.raises(ValueError, match="the scale is not finite and positive"):
         t.load_state_dict({"mean": [0.0], "scale": [0.0]})
-    with pytest.raises(ValueError, match="finite mean"):  # JSON can hold NaN and Infinity
+    with pytest.raises(ValueError, match="the mean is not finite"):  # JSON holds NaN, Infinity
         t.load_state_dict(json.loads('{"mean": [NaN], "scale": [1.0]}'))
     np.testing.assert_array_equal(t.transform(X), s.transform(X))  # a refused state: no change
 

@@ -70,12 +70,9 @@ class Standardizer:
         """Restore ``mean`` and ``scale`` saved by `state_dict` (lists from JSON work too)."""
         mean = np.asarray(state["mean"], dtype=np.float64)
         scale = np.asarray(state["scale"], dtype=np.float64)
-        usable = np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()
-        if mean.shape != scale.shape or not usable:
-            raise ValueError(
-                "Standardizer.load_state_dict: mean and scale need one shape, a finite mean "
-                f"and a finite, positive scale; got shapes {mean.shape} and {scale.shape}"
-            )
+        problem = _state_problem(mean, scale)
+        if problem:
+            raise ValueError(f"Standardizer.load_state_dict: {problem}")
         self.mean, self.scale = mean, scale
 
     def _fitted(self, method: str, X: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -155,3 +152,14 @@ def _unstandardize(Z: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.nda
 
 def _float_dtype(X: np.ndarray) -> np.dtype:
     return X.dtype if X.dtype.kind == "f" else get_default_dtype()
+
+
+def _state_problem(mean: np.ndarray, scale: np.ndarray) -> str | None:
+    """What makes a saved mean and scale unusable (every value would become NaN or inf)."""
+    if mean.shape != scale.shape:
+        return f"mean and scale need one shape, got {mean.shape} and {scale.shape}"
+    if not np.isfinite(mean).all():
+        return "the mean is not finite"
+    if not (np.isfinite(scale).all() and (scale > 0).all()):
+        return "the scale is not finite and positive"
+    return None
