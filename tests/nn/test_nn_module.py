@@ -389,3 +389,18 @@ def test_tensor_requires_grad_underscore_returns_the_tensor():
     assert t.requires_grad
     with pytest.raises(TypeError, match="only floating tensors"):
         cr.tensor(np.array([1, 2])).requires_grad_()
+
+
+def test_a_child_that_refers_back_to_its_parent_does_not_rename_the_parents_parameters():
+    # as in PyTorch: the model itself is reached first, under no prefix
+    class Tree(nn.Module):
+        def __init__(self):
+            self.child = nn.Linear(2, 2)
+            self.child.parent = self  # a back reference, reached before scale
+            self.scale = nn.Parameter(np.ones(2, np.float32))
+
+    model = Tree()
+    names = ["child.weight", "child.bias", "scale"]
+    assert [n for n, _ in model.named_parameters()] == names
+    assert list(model.state_dict()) == names
+    model.load_state_dict(Tree().state_dict())

@@ -103,7 +103,9 @@ class Module:
                 yield from _contained(name, value, {id(value)})
 
     def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
-        """Parameters and buffers of the whole tree, depth first; each object once."""
+        """Parameters and buffers of the whole tree, depth first; each object once (a
+        module met again, such as a child's reference back to its parent, is not walked
+        again under a longer name)."""
         for name, value in self._members():
             if id(value) in seen:
                 continue
@@ -134,7 +136,7 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs in definition order; a shared parameter once."""
-        return ((n, v) for n, v in self._named_state("", set()) if isinstance(v, Parameter))
+        return ((n, v) for n, v in self._state() if isinstance(v, Parameter))
 
     def parameters(self) -> Iterator[Parameter]:
         """The parameters in definition order (what an optimizer is given)."""
@@ -142,7 +144,7 @@ class Module:
 
     def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
         """(dotted name, array) for every buffer, such as BatchNorm's running statistics."""
-        return ((n, v) for n, v in self._named_state("", set()) if not isinstance(v, Parameter))
+        return ((n, v) for n, v in self._state() if not isinstance(v, Parameter))
 
     # ----- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -174,7 +176,7 @@ class Module:
         return result
 
     def _state(self) -> list[tuple[str, object]]:
-        return list(self._named_state("", set()))
+        return list(self._named_state("", {id(self)}))  # the model itself is already met
 
     # ----- modes and gradients --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
