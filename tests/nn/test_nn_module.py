@@ -404,3 +404,18 @@ def test_a_child_that_refers_back_to_its_parent_does_not_rename_the_parents_para
     assert [n for n, _ in model.named_parameters()] == names
     assert list(model.state_dict()) == names
     model.load_state_dict(Tree().state_dict())
+
+
+@pytest.mark.parametrize("value", [5, 2.5, np.int64(5), [1, 2]])
+def test_state_dict_gives_arrays_for_a_buffer_replaced_by_a_number_or_a_list(value):
+    class Counter(nn.Module):
+        def __init__(self):
+            self.register_buffer("steps", np.array(0))
+
+    model = Counter()
+    model.steps = value  # as `self.steps = self.steps + 1` or `= 0` does
+    state = model.state_dict()
+    assert type(state["steps"]) is np.ndarray
+    np.testing.assert_array_equal(state["steps"], value)
+    state["steps"][...] = 9
+    assert model.steps is value  # a copy, not the buffer itself

@@ -148,8 +148,9 @@ class Module:
 
     # ----- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter and buffer as NumPy arrays, by dotted name."""
-        return {n: (v.data if isinstance(v, Tensor) else v).copy() for n, v in self._state()}
+        """A copy of every parameter and buffer as NumPy arrays, by dotted name (a buffer
+        that was replaced by a number or a list is saved as the array it makes)."""
+        return {n: np.array(v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
 
     def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
         """Copy ``state``'s values into the existing arrays, in place.
