@@ -419,3 +419,19 @@ def test_state_dict_gives_arrays_for_a_buffer_replaced_by_a_number_or_a_list(val
     np.testing.assert_array_equal(state["steps"], value)
     state["steps"][...] = 9
     assert model.steps is value  # a copy, not the buffer itself
+
+
+@pytest.mark.parametrize("mode", ["False", 0, None])
+def test_train_refuses_a_mode_that_is_not_a_bool_and_changes_nothing(mode):
+    # a string would be truthy and leave dropout on: PyTorch refuses it too
+    model = nn.Sequential(nn.Dropout(0.5))
+    with pytest.raises(ValueError, match=r"train: mode must be True or False, got "):
+        model.train(mode)
+    assert model.training
+    assert model[0].training
+
+
+def test_train_takes_a_numpy_bool():
+    model = nn.Sequential(nn.Dropout(0.5))
+    assert model.train(np.bool_(False)) is model
+    assert model[0].training is False

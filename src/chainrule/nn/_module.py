@@ -181,9 +181,12 @@ class Module:
 
     # ----- modes and gradients --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (dropout active, batch statistics) here and below; returns self."""
+        """Set training mode (dropout active, batch statistics) here and below; returns self.
+        ``mode`` is a bool: anything else (a string is always true) is a ValueError."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"train: mode must be True or False, got {mode!r}")
         for m in self.modules():
-            m.training = mode
+            m.training = bool(mode)
         return self
 
     def eval(self) -> Module:
