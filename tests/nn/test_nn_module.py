@@ -435,3 +435,21 @@ def test_train_takes_a_numpy_bool():
     model = nn.Sequential(nn.Dropout(0.5))
     assert model.train(np.bool_(False)) is model
     assert model[0].training is False
+
+
+def test_children_list_a_layer_stored_twice_once_and_the_repr_shows_both_places():
+    # PyTorch's children() and named_children() skip a module already given; its repr does not
+    class Twice(nn.Module):
+        def __init__(self):
+            self.first = nn.Linear(2, 2)
+            self.act = nn.ReLU()
+            self.again = self.first
+
+    model = Twice()
+    assert [n for n, _ in model.named_children()] == ["first", "act"]
+    assert list(model.children()) == [model.first, model.act]
+    assert "(again): Linear(in_features=2" in repr(model)
+    assert [type(m).__name__ for m in nn.Sequential(model, nn.Tanh()).children()] == [
+        "Twice",
+        "Tanh",
+    ]

@@ -127,8 +127,17 @@ class Module:
                 yield from child._named_modules(f"{prefix}.{name}" if prefix else name, seen)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """The direct sub-modules with their attribute names."""
-        return ((n, v) for n, v in self._members() if isinstance(v, Module))
+        """The direct sub-modules with their attribute names; one stored under two names is
+        given once, under the first (as in PyTorch; the repr shows both)."""
+        seen = set()
+        for name, value in self._members():
+            if isinstance(value, Module) and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules, each once."""
+        return (m for _, m in self.named_children())
 
     def modules(self) -> Iterator[Module]:
         """This module and every module below it."""
@@ -213,7 +222,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = list(self.named_children())
+        children = [(n, v) for n, v in self._members() if isinstance(v, Module)]
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         extra = self.extra_repr()  # a container's own settings first, as PyTorch prints them
