@@ -453,3 +453,23 @@ def test_children_list_a_layer_stored_twice_once_and_the_repr_shows_both_places(
         "Twice",
         "Tanh",
     ]
+
+
+def test_summary_gives_a_row_to_parameters_a_container_holds_itself():
+    # fc: 2·3 + 3 = 9; the model's own scale (3) and offsets (2 + 2): its row, after fc's
+    class Scaled(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 3)
+            self.scale = nn.Parameter(np.ones(3, np.float32))
+            self.offsets = [nn.Parameter(np.zeros(2, np.float32)) for _ in range(2)]
+
+        def forward(self, x):
+            return self.fc(x) * self.scale
+
+    lines = nn.Sequential(Scaled(), nn.ReLU()).summary((1, 2)).splitlines()
+    assert [line.split() for line in lines[2:5]] == [
+        ["0.fc", "(Linear)", "(1,", "3)", "9"],
+        ["0", "(Scaled)", "(1,", "3)", "7"],
+        ["1", "(ReLU)", "(1,", "3)", "0"],
+    ]
+    assert lines[6] == "Total params: 16"

@@ -233,7 +233,10 @@ class Module:
         return "\n".join([*lines, ")"])
 
     def summary(self, input_shape: tuple[int, ...]) -> str:
-        """A table of each layer's output shape and parameter count, and the totals.
+        """A table of each layer's output shape and parameter count, and the totals. A
+        container is a row only for parameters it holds itself (after its layers' rows), and
+        a parameter counted in an earlier row shows as "0 (shared)": the rows add up to the
+        total of the layers that ran.
 
         A zero input of ``input_shape`` (batch axis included, e.g. ``(1, 784)``) is passed
         through the model in eval mode without recording a graph; the modes are restored.

@@ -7,7 +7,7 @@ import numpy as np
 from .._dtypes import get_default_dtype
 from .._grad_mode import no_grad
 from .._tensor import Tensor
-from ._module import Module, _Recorder
+from ._module import Module, Parameter, _Recorder
 
 _HEADER = ("Layer (type)", "Output shape", "Params")
 
@@ -19,7 +19,7 @@ def summary(model: Module, input_shape: tuple[int, ...]) -> str:
     rows = [
         _row(names.get(id(m), ""), m, out, counted)
         for m, out in _trace(model, tuple(input_shape))
-        if _is_leaf(m)
+        if _is_leaf(m) or _own_parameters(m)
     ]
     params = list(model.parameters())
     total = sum(p.size for p in params)
@@ -48,12 +48,20 @@ def _is_leaf(module: Module) -> bool:
     return next(module.named_children(), None) is None
 
 
+def _own_parameters(module: Module) -> list[Parameter]:
+    """The parameters a module holds itself, not through a child: a layer's are all of its
+    own; a container with some (a learned scale beside its layers) is a row for them too,
+    after its layers' rows, so that no parameter is left out of the rows."""
+    own = {id(v): v for _, v in module._members() if isinstance(v, Parameter)}
+    return list(own.values())
+
+
 def _row(name: str, module: Module, out, counted: set[int]) -> tuple[str, str, str]:
     """A layer call's row; parameters counted in an earlier row (a layer called twice, or
     weights it shares) show as "0 (shared)", so that the rows add up to the total."""
     kind = type(module).__name__
     shape = str(tuple(out.shape)) if hasattr(out, "shape") else "-"
-    params = list(module.parameters())
+    params = _own_parameters(module)
     count = sum(p.size for p in params if id(p) not in counted)
     shared = any(id(p) in counted for p in params)
     counted.update(id(p) for p in params)
