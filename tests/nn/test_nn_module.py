@@ -473,3 +473,16 @@ def test_summary_gives_a_row_to_parameters_a_container_holds_itself():
         ["1", "(ReLU)", "(1,", "3)", "0"],
     ]
     assert lines[6] == "Total params: 16"
+
+
+def test_load_state_dict_names_a_value_that_is_not_an_array_with_the_other_problems():
+    model = _model()
+    before = model.state_dict()
+    state = {**model.state_dict(), "0.bias": [[1.0], [1.0, 2.0]], "3.bias": np.zeros(2)}
+    with pytest.raises(ValueError, match="state does not fit") as err:
+        model.load_state_dict(state)
+    message = str(err.value)
+    assert "0.bias is not an array: setting an array element with a sequence" in message
+    assert "shape mismatch for 3.bias: model (3,), state (2,)" in message
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])

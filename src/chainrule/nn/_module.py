@@ -173,7 +173,7 @@ class Module:
                 f"load_state_dict: expected a dict of arrays by name, got a {type(state).__name__}"
             )
         own = {n: (v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
-        values = {n: np.asarray(v.data if isinstance(v, Tensor) else v) for n, v in state.items()}
+        values = {n: _as_array(v) for n, v in state.items()}
         result = LoadResult(
             [n for n in own if n not in values], [n for n in values if n not in own]
         )
@@ -246,9 +246,23 @@ class Module:
         return summary(self, input_shape)
 
 
+def _as_array(value) -> np.ndarray | ValueError:
+    """``value`` as an array, or NumPy's error when it cannot be one (a ragged list)."""
+    try:
+        return np.asarray(value.data if isinstance(value, Tensor) else value)
+    except ValueError as e:
+        return e
+
+
 def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
     lines = [f"  missing from the state: {n}" for n in strict.missing]
     lines += [f"  unexpected in the state: {n}" for n in strict.unexpected]
+    lines += [
+        f"  {n} is not an array: {v}"
+        for n, v in values.items()
+        if n in own and isinstance(v, ValueError)
+    ]
+    values = {n: v for n, v in values.items() if isinstance(v, np.ndarray)}
     lines += [
         f"  {n} in the model is not a writable array ({_kind(own[n])}): update a buffer "
         "in place (x[...] = …) or assign it an array (np.asarray(…))"
