@@ -486,3 +486,28 @@ def test_load_state_dict_names_a_value_that_is_not_an_array_with_the_other_probl
     assert "shape mismatch for 3.bias: model (3,), state (2,)" in message
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+def test_a_tied_weight_has_one_key_loads_back_and_is_stepped_once():
+    class Tied(nn.Module):
+        def __init__(self):
+            self.enc = nn.Linear(2, 2, bias=False, init="zeros")
+            self.dec = nn.Linear(2, 2, init="zeros")
+            self.dec.weight = self.enc.weight
+
+        def forward(self, x):
+            return self.dec(self.enc(x))
+
+    model = Tied()
+    model.enc.weight.data[...] = np.eye(2)
+    assert list(model.state_dict()) == ["enc.weight", "dec.bias"]
+    assert model.load_state_dict(model.state_dict()) == nn.LoadResult([], [])
+    # PyTorch's state of the same model also has dec.weight: reported, not loaded
+    both = {**model.state_dict(), "dec.weight": np.eye(2)}
+    assert model.load_state_dict(both, strict=False) == nn.LoadResult([], ["dec.weight"])
+    # out = x·W·W + b with W = I and x = (1, 1): d sum(out)/dW = 2 in every entry (two uses)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    model(np.ones((1, 2), np.float32)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(model.enc.weight.data, np.eye(2) - 0.2, rtol=1e-6)
+    assert model.dec.weight is model.enc.weight

@@ -285,8 +285,9 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
 class Sequential(Module):
     """Layers applied one after another: ``Sequential(Linear(784, 100), ReLU(), ...)``.
 
-    Indexable (an int gives a layer, a slice a new Sequential), with ``len`` and iteration;
-    its parameters are named by position (``0.weight``).
+    Indexable (an int gives a layer, a slice a new Sequential numbered from 0 again, where
+    PyTorch keeps the old numbers), with ``len`` and iteration; its parameters are named by
+    position (``0.weight``). ``layers`` is the plain list of layers.
     """
 
     def __init__(self, *layers: Module):
