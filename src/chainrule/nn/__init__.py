@@ -27,7 +27,8 @@ from ._losses import (
     SoftmaxCrossEntropy,
     SoftmaxWithLoss,
 )
-from ._module import LoadResult, Module, Parameter, Sequential
+from ._module import LoadResult, Module, Parameter
+from ._sequential import Sequential
 
 __all__ = [
     "Affine",
