@@ -376,7 +376,7 @@ def _finished(out: Path, log) -> dict | None:
 
 def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds, log) -> dict:
     metrics = {
-        **test_metrics(model, loss_fn, splits),
+        **metrics_on_test(model, loss_fn, splits),
         "epochs": len(history.epoch),
         "seconds": seconds,
     }
@@ -387,7 +387,7 @@ def _finish(out: Path, model, loss_fn, splits: Splits, history: History, seconds
     return metrics
 
 
-def test_metrics(model, loss_fn, splits: Splits) -> dict:
+def metrics_on_test(model, loss_fn, splits: Splits) -> dict:
     """The model's test accuracy (None, null in JSON, for a regression) and loss; for a
     regression also ``test_mse``, the mean squared error in the target's own units (the
     loss is that of the standardised target: ``test_mse`` = loss × scale²)."""
