@@ -437,3 +437,20 @@ def test_a_value_masked_after_the_op_is_reported_with_the_way_to_mask_it_before(
     with cr.detect_anomaly():  # the advice followed: no anomaly, and d/dx log x = 1/4 at 4
         cr.where(x > 0, cr.log(cr.where(x > 0, x, 1.0)), 0.0).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.25])
+
+
+def test_a_scalar_gradient_an_op_passes_to_two_inputs_is_not_added_into_in_anomaly_mode():
+    # Add sends its 0-d upstream gradient to both inputs; in anomaly mode the engine once
+    # took that array for one it had allocated, and adding a's second contribution into it
+    # changed b's gradient too (y.grad was 10, not 5)
+    def grads():
+        x = cr.tensor(1.0, dtype="float64", requires_grad=True)
+        y = cr.tensor(1.0, dtype="float64", requires_grad=True)
+        a, b = x * 2.0, y * 5.0
+        ((a + b) + a).backward()
+        return x.grad, y.grad
+
+    expected = grads()
+    with cr.detect_anomaly():
+        got = grads()
+    assert (got[0].item(), got[1].item()) == (4.0, 5.0) == (expected[0].item(), expected[1].item())

@@ -199,7 +199,8 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if node.released:
             raise RuntimeError(_RELEASED.format(op=node.name))
         if through is not None:
-            grads_in = through(node, t, _array(g))
+            g = _array(g)  # the object backward sees: `_send` tells a passed-on one by identity
+            grads_in = through(node, t, g)
         else:
             if record is None:
                 t = None  # backward needs only its saved values: the output's may be freed
