@@ -191,6 +191,18 @@ def test_a_saved_output_modified_in_place_is_located():
     located(info.value, "Exp", "backward", "saved output")
 
 
+def test_a_saved_0d_output_modified_in_place_is_located():
+    # NumPy gives a scalar for a 0-d result, and the node's saved output becomes an array
+    # only after forward returned: it was not copied, so a change went unseen (grad 0)
+    x = cr.tensor(0.5, dtype="float64", requires_grad=True)
+    with cr.detect_anomaly():
+        y = cr.exp(x)  # fault: saved 0-d output
+        y.data[...] = 0.0
+        with pytest.raises(cr.AnomalyError, match="the output array") as info:
+            y.backward()
+    located(info.value, "Exp", "backward", "saved 0-d output")
+
+
 # ----- what is not blamed ------------------------------------------------------------------------
 def test_a_nan_already_in_the_data_is_not_blamed_on_any_op():
     model, (x, labels) = MLP(), batch()

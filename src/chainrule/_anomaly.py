@@ -126,7 +126,13 @@ class _Record:
 
     def __init__(self, site, saved):
         self.site = site
-        self.copies = [(i, s.copy()) for i, s in enumerate(saved) if type(s) is np.ndarray]
+        # a NumPy scalar too: a 0-d output forward returned as one is saved as an array
+        # (``Function._as_output_array``) that the user can then change through ``.data``
+        self.copies = [
+            (i, np.array(s))
+            for i, s in enumerate(saved)
+            if type(s) is np.ndarray or isinstance(s, np.generic)
+        ]
 
 
 # ----- forward -------------------------------------------------------------------------------
