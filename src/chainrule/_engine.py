@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _anomaly, _strict
 from ._anomaly import _AnomalyMode
-from ._grad_mode import enable_grad
+from ._grad_mode import enable_grad, no_grad
 from ._quiet import as_user, silenced
 from ._strict import _StrictMode
 from ._tensor import Tensor, _from_op
@@ -161,10 +161,10 @@ def _run(root, seed, retain, create, wanted, record):
 
 
 def _run_through(root, seed, retain, create, wanted, record, through):
-    if create:
-        with enable_grad():
-            return _walk(root, seed, retain, True, wanted, record, through)
-    return _walk(root, seed, retain, False, wanted, record, through)
+    # grad mode is create_graph while the pass runs, as in PyTorch: hooks and user-defined
+    # backward rules see it, and without create_graph what they compute records no graph
+    with enable_grad() if create else no_grad():
+        return _walk(root, seed, retain, create, wanted, record, through)
 
 
 def _walk(root, seed, retain, create, wanted, record, through):

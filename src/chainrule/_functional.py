@@ -30,10 +30,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     ``f`` must return a single-element tensor. The gradient is a Tensor (a tuple of them
     when ``argnums`` is a tuple) of each argument's shape. Inside another `grad`, or when
-    an argument is a tensor that requires gradients, the result stays differentiable, so
-    ``grad(grad(f))`` gives the second derivative and mixed partials work. ``f`` runs with
-    gradients enabled even inside `no_grad` (which then only makes the results plain
-    values), so functions that take gradients can themselves be gradient-checked.
+    ``f``'s value depends on a tensor that requires gradients other than the differentiated
+    arguments (an argument, or a weight ``f`` closes over), the value and the gradient stay
+    differentiable, so ``grad(grad(f))`` gives the second derivative, mixed partials work,
+    and a gradient penalty can be backpropagated into a model's weights. Otherwise both are
+    plain values (detached). ``f`` runs with gradients enabled even inside `no_grad` (which
+    then only makes the results plain values), so functions that take gradients can
+    themselves be gradient-checked.
     """
     many = not isinstance(argnums, Integral)
     nums = _as_tuple(argnums) if many else (operator.index(argnums),)
@@ -56,10 +59,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                 out = f(*args, **kwargs)
             finally:
                 _Nesting.depth -= 1
+            create = create or (recording and _depends_on_others(out, inputs))
             grads = dict(zip(distinct, _gradients(out, inputs, create)))
             grads = tuple(grads[i] for i in at)
-        if not recording and isinstance(out, Tensor):
-            out = out.detach()
+        if not create and isinstance(out, Tensor):
+            out = out.detach()  # its graph led only to the inputs made above, now released
         return out, (grads if many else grads[0])
 
     return wrapped
@@ -92,6 +96,29 @@ def _leaf(a) -> Tensor:
     if isinstance(a, Tensor) and a.requires_grad:
         return Reshape(a.shape)(a)  # d(identity) = 1: the outer graph continues below
     return Tensor(a, requires_grad=True)
+
+
+def _depends_on_others(out, inputs: list[Tensor]) -> bool:
+    """Whether ``out`` was computed from a tensor that requires gradients besides
+    ``inputs``: one ``f`` closed over, in which the gradient must stay differentiable."""
+    if not isinstance(out, Tensor):
+        return False
+    own = {id(t) for t in inputs}
+    seen, stack = {id(out)}, [out]
+    while stack:
+        t = stack.pop()
+        node = t._node
+        if id(t) in own:
+            continue
+        if node is None:
+            if t.requires_grad:  # a leaf of the caller's
+                return True
+            continue
+        for x, need in zip(node._inputs, node.needs_grad):
+            if need and id(x) not in seen:
+                seen.add(id(x))
+                stack.append(x)
+    return False
 
 
 def _gradients(out, inputs: list[Tensor], create: bool) -> tuple[Tensor, ...]:

@@ -153,7 +153,9 @@ class Tensor:
         only for a single-element tensor. The graph's saved values are released unless
         ``retain_graph=True``; ``create_graph=True`` records the backward pass so that
         gradients of gradients can be taken (``.grad`` then holds Tensors; it implies
-        ``retain_graph=True``). ``gradient=`` is PyTorch's name for ``grad``.
+        ``retain_graph=True``). ``gradient=`` is PyTorch's name for ``grad``. While it
+        runs, grad mode is ``create_graph`` (as in PyTorch): what hooks and user-defined
+        backward rules compute is recorded only then.
         """
         if gradient is not None:
             if grad is not None:
