@@ -1,5 +1,5 @@
-"""The backward pass's rules as PyTorch users know them: grad mode while backward runs.
-Expected values are worked out by hand in the comments."""
+"""The backward pass's rules as PyTorch users know them: grad mode while backward runs, and
+a leaf frozen after the forward. Expected values are worked out by hand in the comments."""
 
 import numpy as np
 
@@ -58,3 +58,14 @@ def test_a_gradient_tensor_the_user_assigned_gets_no_graph_from_a_plain_backward
     (x * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
     assert x.grad.grad_fn is None
+
+
+def test_a_leaf_frozen_after_the_forward_gets_no_gradient():
+    # PyTorch accumulates only into leaves that still require gradients: w was frozen
+    # between the forward and backward; x still gets ∂Σxw/∂x = w = [3, 4]
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    loss = (x * w).sum()
+    w.requires_grad_(False)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    assert w.grad is None

@@ -191,7 +191,7 @@ def _walk(root, seed, retain, create, wanted, record, through):
             wanted[t], mine = _array(g), False  # the caller's: never written into
         node = t._node
         if node is None:
-            if wanted is None:
+            if wanted is None and t._requires_grad:  # not a leaf frozen since the forward
                 _store_grad(t, g, mine, create)
             continue
         if t._retain:
