@@ -180,7 +180,14 @@ class Tensor:
     def register_hook(self, fn: Callable) -> HookHandle:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None return
         value (of the tensor's shape) replaces the gradient. Returns a `HookHandle`: call
-        it, or its ``remove()`` as in PyTorch, to take the hook off."""
+        it, or its ``remove()`` as in PyTorch, to take the hook off.
+
+        As in PyTorch: hooks run in registration order, each given the previous one's
+        result, once per backward with the gradient summed over all uses of the tensor;
+        a retained ``.grad`` (`retain_grad`) and a leaf's ``.grad`` get the gradient after
+        every hook. Unlike PyTorch, ``grad`` is an array (a Tensor under
+        ``create_graph=True``), and a returned value of another dtype is cast to the
+        tensor's dtype rather than refused."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require gradients")
         if not callable(fn):
