@@ -133,21 +133,25 @@ def _features(X: ArrayLike, method: str) -> np.ndarray:
 
 def _standardize(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """``(X − mean) / scale``. Finite X − mean overflows only for values near the float64
-    limit (±1.8e308) of opposite signs; in those features both are halved first, which is
-    exact at that size, and the quotient doubled back."""
+    limit (±1.8e308) of opposite signs; those features are computed again from halves,
+    which is exact at that size, and the quotient doubled back."""
     with np.errstate(over="ignore"):
-        overflows = np.isinf(X - mean).any(axis=0)  # one flag per feature
-    half = np.where(overflows, 2.0, 1.0)
-    return (X / half - mean / half) / scale * half
+        d = X - mean
+    over = np.isinf(d).any(axis=0)  # one flag per feature; almost always none
+    z = d / scale
+    if not over.any():
+        return z
+    with np.errstate(over="ignore"):  # the other features' halves are not used
+        return np.where(over, (X / 2 - mean / 2) / scale * 2, z)
 
 
 def _unstandardize(Z: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``Z × scale + mean``, from halves in the features where ``Z × scale`` alone would
-    overflow though the sum does not (as in `_standardize`)."""
+    """``Z × scale + mean``, from halves in the features where ``Z × scale`` alone
+    overflows though the sum need not (as in `_standardize`)."""
     with np.errstate(over="ignore"):
-        overflows = np.isinf(Z * scale + mean).any(axis=0)
-    half = np.where(overflows, 2.0, 1.0)
-    return (Z * (scale / half) + mean / half) * half
+        x = Z * scale + mean
+        over = np.isinf(x).any(axis=0)
+        return np.where(over, (Z * (scale / 2) + mean / 2) * 2, x) if over.any() else x
 
 
 def _float_dtype(X: np.ndarray) -> np.dtype:
