@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the second pass, under python -O (which strips asserts): the error paths and the command
+# line, where a check that lived in an assert would show; the whole suite runs in the first
+OPTIMIZED_TESTS := tests/test_errors.py tests/reliability/test_rel_bad_input.py \
+	tests/reliability/test_rel_cli.py tests/reliability/test_rel_checkpoint_files.py \
+	tests/reliability/test_rel_idx_files.py \
+	tests/reliability/test_rel_kill_resume.py::test_sigkill_at_random_and_edge_points_then_resume_is_bit_identical
 
 .PHONY: run test lint format bench bench-torch clean
 
@@ -14,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
-	$(BIN)/python -O -m pytest -q -p no:cacheprovider
+	$(BIN)/python -O -m pytest -q -p no:cacheprovider $(OPTIMIZED_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
