@@ -207,7 +207,16 @@ def _version() -> str:
 def _one_line(e: BaseException) -> str:
     if isinstance(e, MemoryError):
         return f"out of memory ({str(e) or 'the model or the data is too large'})"
+    if isinstance(e, OSError) and e.strerror:
+        return _joined(_os_error(e))
     return _joined(str(e))
+
+
+def _os_error(e: OSError) -> str:
+    """The file and the reason, as `ls` and `cp` say them ("out.csv: Permission denied"),
+    not Python's ``[Errno 13] Permission denied: 'out.csv'``."""
+    names = [os.fsdecode(f) for f in (e.filename, e.filename2) if f is not None]
+    return f"{' -> '.join(names)}: {e.strerror}" if names else e.strerror
 
 
 def _joined(text: str) -> str:

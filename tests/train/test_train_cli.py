@@ -345,6 +345,32 @@ def test_predict_rejects_malformed_input_files(linear_run, tmp_path, capsys, nam
     _assert_one_line_error(code, err)
 
 
+def test_a_missing_input_file_is_named_with_the_reason_and_no_errno(linear_run, tmp_path, capsys):
+    path = tmp_path / "missing.npy"
+    code, _, err = _cli_run(capsys, ["predict", linear_run, path])
+    line = _assert_one_line_error(code, err)
+    assert line == f"chainrule predict: error: {path}: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (OSError(2, "No such file or directory", "in.npy"), "in.npy: No such file or directory"),
+        (
+            OSError(18, "Invalid cross-device link", "a", None, "b"),
+            "a -> b: Invalid cross-device link",
+        ),
+        (
+            OSError(21, "cannot write model.safetensors: Is a directory"),
+            "cannot write model.safetensors: Is a directory",
+        ),
+        (OSError("no errno at all"), "no errno at all"),
+    ],
+)
+def test_an_os_error_is_shown_as_file_and_reason(error, expected):
+    assert _cli._one_line(error) == expected
+
+
 def test_predict_never_unpickles_an_npy_file(linear_run, tmp_path, capsys):
     path = tmp_path / "objects.npy"
     np.save(path, np.array([{"a": 1}, [1, 2]], dtype=object), allow_pickle=True)
