@@ -132,7 +132,7 @@ class Function:
                 raise TypeError(_ONE_OUTPUT.format(name=self.name, kind=type(out).__name__))
             out = self._as_output_array(out) if self.saved else np.asarray(out)
         elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
-            out = self._as_output_array(out)
+            out = out.view()  # a saved ``x`` stays the input, as in PyTorch (create_graph)
         # only a floating output has a gradient (an integer one ends the graph, as in
         # PyTorch); chainrule's ops give one from floating inputs, Cast sees to its own
         if _GradMode.enabled and True in needs and (trusted or out.dtype.kind == "f"):
@@ -163,8 +163,8 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     def _as_output_array(self, out) -> np.ndarray:
-        # NumPy returns scalars for 0-d results, and an identity forward returns its input:
-        # the output needs an array object of its own, with saved references updated to it
+        # NumPy returns scalars for 0-d results: the output needs an array object, with
+        # saved references to the scalar updated to it
         arr = out.view() if type(out) is np.ndarray else np.asarray(out)
         saved = self.saved or ()
         for s in saved:  # by identity: == on arrays compares values

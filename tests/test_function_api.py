@@ -1,0 +1,44 @@
+"""The user-defined op API, `cr.Function`: behaviour found wrong by comparing it with
+`torch.autograd.Function`, each case checked here without PyTorch (the side-by-side
+programs are in test_function_vs_pytorch.py, which needs it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+
+
+def leaf(value):
+    return cr.tensor(np.asarray(value, dtype=np.float64), requires_grad=True)
+
+
+# ----- a forward that returns its input unchanged -----------------------------------------------
+class ScaledIdentity(cr.Function):
+    """y = x, with the gradient scaled by x²: a custom gradient, not the true derivative."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        return grad_out * x * x
+
+
+def test_an_identity_forward_keeps_its_saved_input_an_input_for_second_derivatives():
+    # backward computes g·x² from the saved *input* x, so the second derivative is
+    # d/dx (x²) = 2x = 3 at x = 1.5 (PyTorch gives 3 too); taking the saved x for the
+    # node's own output differentiated it through this same rule instead: 6.75
+    x = cr.tensor(1.5, dtype="float64")
+    assert cr.grad(lambda t: ScaledIdentity()(t))(x).item() == 2.25
+    assert cr.grad(cr.grad(lambda t: ScaledIdentity()(t)))(x).item() == 3.0
+
+
+def test_an_identity_forward_gives_an_output_of_its_own():
+    x = leaf([1.0, 2.0])
+    y = ScaledIdentity()(x)
+    assert y.data is not x.data
+    assert y.grad_fn.saved[0] is x.data  # the input, by identity
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 4.0])
