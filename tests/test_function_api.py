@@ -4,7 +4,10 @@ programs are in test_function_vs_pytorch.py, which needs it)."""
 
 from __future__ import annotations
 
+import traceback
+
 import numpy as np
+import pytest
 
 import chainrule as cr
 
@@ -42,3 +45,26 @@ def test_an_identity_forward_gives_an_output_of_its_own():
     assert y.grad_fn.saved[0] is x.data  # the input, by identity
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 4.0])
+
+
+# ----- an error raised inside a user's forward ---------------------------------------------------
+class PickFifth(cr.Function):
+    def forward(self, x):
+        return x[[5]]  # out of bounds for a short x
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+def test_an_error_in_a_users_forward_names_the_op_and_keeps_the_line_at_fault():
+    with pytest.raises(IndexError, match=r"^PickFifth on shapes \(2,\): index 5 ") as info:
+        PickFifth()(leaf([1.0, 2.0]))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert frames[-1].name == "forward"
+    assert frames[-1].line == "return x[[5]]  # out of bounds for a short x"
+
+
+def test_an_error_in_chainrules_own_op_still_ends_at_the_call():
+    with pytest.raises(ValueError, match=r"^Reshape on shapes \(3,\): ") as info:
+        leaf([1.0, 2.0, 3.0]).reshape(4)
+    assert traceback.extract_tb(info.value.__traceback__)[-1].name == "__call__"

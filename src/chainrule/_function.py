@@ -126,7 +126,9 @@ class Function:
             if type(e) not in _PLAIN_ERRORS and not (trusted and type(e) is TypeError):
                 raise  # a user's own exception type, or a TypeError from a user's forward
             shapes = " and ".join(str(a.shape) for a in arrays)  # say which op, on what
-            raise type(e)(f"{self.name} on shapes {shapes}: {e}") from None
+            named = type(e)(f"{self.name} on shapes {shapes}: {e}")
+            # a user's forward keeps its frames, so that the traceback shows the line at fault
+            raise named.with_traceback(None if trusted else e.__traceback__) from None
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
             if not trusted and isinstance(out, (tuple, list)):  # a user's forward
                 raise TypeError(_ONE_OUTPUT.format(name=self.name, kind=type(out).__name__))
