@@ -16,7 +16,7 @@ def leaf(value):
     return cr.tensor(np.asarray(value, dtype=np.float64), requires_grad=True)
 
 
-# ----- a forward that returns its input unchanged -----------------------------------------------
+# ----- a forward that returns its input unchanged ----------------------------------------------
 class ScaledIdentity(cr.Function):
     """y = x, with the gradient scaled by x²: a custom gradient, not the true derivative."""
 
@@ -47,7 +47,7 @@ def test_an_identity_forward_gives_an_output_of_its_own():
     np.testing.assert_array_equal(x.grad, [1.0, 4.0])
 
 
-# ----- an error raised inside a user's forward ---------------------------------------------------
+# ----- an error raised inside a user's forward -------------------------------------------------
 class PickFifth(cr.Function):
     def forward(self, x):
         return x[[5]]  # out of bounds for a short x
@@ -68,3 +68,51 @@ def test_an_error_in_chainrules_own_op_still_ends_at_the_call():
     with pytest.raises(ValueError, match=r"^Reshape on shapes \(3,\): ") as info:
         leaf([1.0, 2.0, 3.0]).reshape(4)
     assert traceback.extract_tb(info.value.__traceback__)[-1].name == "__call__"
+
+
+# ----- what a forward returns ------------------------------------------------------------------
+class MissingReturn(cr.Function):
+    def forward(self, x):
+        self.saved = (x,)
+        y = x * 2  # noqa: F841 (the mistake under test: no return)
+
+    def backward(self, grad_out):
+        return grad_out * 2
+
+
+class ReturnsText(cr.Function):
+    def forward(self, x):
+        return "done"
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+def test_a_forward_without_a_return_is_an_error_naming_the_op():
+    # it gave a tensor holding None (dtype object) that failed later, in another op
+    with pytest.raises(TypeError, match=r"^MissingReturn\.forward returned None \(is its return"):
+        MissingReturn()(leaf([1.0, 2.0]))
+
+
+def test_a_forward_returning_text_is_an_error_naming_the_op():
+    with pytest.raises(TypeError, match=r"^ReturnsText\.forward returned a str; .* an array$"):
+        ReturnsText()(leaf([1.0, 2.0]))
+
+
+def test_a_forward_may_return_a_number_a_numpy_scalar_or_a_tensor():
+    class Total(cr.Function):
+        def __init__(self, convert):
+            self.convert = convert
+
+        def forward(self, x):
+            return self.convert(x.sum())
+
+        def backward(self, grad_out):
+            return np.full(2, grad_out)
+
+    for convert in (float, np.float64, cr.tensor):
+        x = leaf([1.0, 2.0])
+        y = Total(convert)(x)
+        assert (y.shape, y.item(), y.requires_grad) == ((), 3.0, True)
+        y.backward()
+        np.testing.assert_array_equal(x.grad, [1.0, 1.0])

@@ -130,8 +130,8 @@ class Function:
             # a user's forward keeps its frames, so that the traceback shows the line at fault
             raise named.with_traceback(None if trusted else e.__traceback__) from None
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
-            if not trusted and isinstance(out, (tuple, list)):  # a user's forward
-                raise TypeError(_ONE_OUTPUT.format(name=self.name, kind=type(out).__name__))
+            if not trusted:  # a user's forward: one array of numbers, or an error
+                _check_output(self, out)
             out = self._as_output_array(out) if self.saved else np.asarray(out)
         elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
             out = out.view()  # a saved ``x`` stays the input, as in PyTorch (create_graph)
@@ -212,6 +212,17 @@ def _constant(x, inputs) -> np.ndarray:
                 return quietly(np.asarray, (x, t.data.dtype))
             break
     return as_array(x)
+
+
+def _check_output(fn: Function, out) -> None:
+    """Refuse what a user's forward returns by mistake instead of one array: several arrays,
+    or None (a missing return), text or other objects, which NumPy would quietly make an
+    array of objects or strings, a tensor that fails later, far from the cause."""
+    if isinstance(out, (tuple, list)):
+        raise TypeError(_ONE_OUTPUT.format(name=fn.name, kind=type(out).__name__))
+    if out is None or np.asarray(out).dtype.kind not in "biufc":
+        what = "None (is its return missing?)" if out is None else f"a {type(out).__name__}"
+        raise TypeError(f"{fn.name}.forward returned {what}; forward must return an array")
 
 
 def _is_node(fn: Function) -> bool:
