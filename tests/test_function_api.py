@@ -116,3 +116,39 @@ def test_a_forward_may_return_a_number_a_numpy_scalar_or_a_tensor():
         assert (y.shape, y.item(), y.requires_grad) == ((), 3.0, True)
         y.backward()
         np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+# ----- NumPy's warnings in a user's backward ---------------------------------------------------
+class SafeDivide(cr.Function):
+    """d/dx x/c = 1/c, with 1 for c = 0 (x/c taken as x there)"""
+
+    quiet = True  # the forward runs without NumPy's warnings; the backward has no such flag
+
+    def __init__(self, c):
+        self.c = np.asarray(c, dtype=np.float64)
+
+    def forward(self, x):
+        return x * self.scale()
+
+    def backward(self, grad_out):
+        return grad_out * self.scale()
+
+    def scale(self):
+        return np.where(self.c == 0, 1.0, 1.0 / self.c)  # 1/0 is computed: NumPy warns
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_users_backward_warns_as_outside_chainrule_with_or_without_create_graph(create_graph):
+    # create_graph=True gives backward Tensors, but its NumPy code on its own arrays warned
+    # only without it
+    x = leaf([1.0, 2.0])
+    y = SafeDivide([0.0, 4.0])(x).sum()
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        y.backward(create_graph=create_graph)
+    np.testing.assert_allclose(np.asarray(x.grad.data if create_graph else x.grad), [1.0, 0.25])
+
+
+def test_a_users_backward_obeys_an_error_state_set_to_raise_with_create_graph():
+    y = SafeDivide([0.0, 4.0])(leaf([1.0, 2.0])).sum()
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError, match="divide by zero"):
+        y.backward(create_graph=True)

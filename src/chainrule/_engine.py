@@ -231,7 +231,9 @@ def _backward_recorded(node, out: Tensor, g):
     saved = node.saved
     node.saved = _saved_as_tensors(saved, node.inputs, out)
     try:
-        return node.backward(g)
+        if node._trusted:
+            return node.backward(g)
+        return as_user(node.backward, (g,))  # the user's NumPy warnings apply, as without
     except TypeError as e:
         if node._trusted or "Tensor" not in str(e):  # only a NumPy function given a Tensor
             raise
