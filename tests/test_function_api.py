@@ -152,3 +152,43 @@ def test_a_users_backward_obeys_an_error_state_set_to_raise_with_create_graph():
     y = SafeDivide([0.0, 4.0])(leaf([1.0, 2.0])).sum()
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError, match="divide by zero"):
         y.backward(create_graph=True)
+
+
+# ----- a backward that writes into its upstream gradient ---------------------------------------
+class DoublesInPlace(cr.Function):
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, grad_out):
+        grad_out *= 2  # the mistake under test
+        return grad_out
+
+
+@pytest.mark.parametrize("anomaly", [False, True])
+def test_a_backward_cannot_change_the_gradient_it_shares_with_another_tensor(anomaly):
+    # add hands the same upstream array to both of its inputs: doubling it in place doubled
+    # z's gradient too, silently, when z's turn came after the op's (z + f(x), not f(x) + z)
+    x, z = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    loss = ((z + DoublesInPlace()(x)) * np.array([1.0, 1.0])).sum()
+    with (
+        cr.detect_anomaly() if anomaly else cr.enable_grad(),
+        pytest.raises(ValueError, match=r"^DoublesInPlace\.backward: .*read-only: .* grad_out \*="),
+    ):
+        loss.backward()
+    assert z.grad is None or np.array_equal(z.grad, [1.0, 1.0])
+
+
+def test_a_backward_may_return_its_upstream_gradient_unchanged():
+    class PassThrough(cr.Function):
+        def forward(self, x):
+            return x.copy()
+
+        def backward(self, grad_out):
+            return grad_out
+
+    x, z = leaf([1.0, 2.0]), leaf([1.0, 2.0])
+    ((z + PassThrough()(x)) * np.array([3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(z.grad, [3.0, 4.0])
+    x.grad += 1.0  # a .grad of its own, writable
+    np.testing.assert_array_equal(z.grad, [3.0, 4.0])

@@ -204,15 +204,13 @@ def _walk(root, seed, retain, create, wanted, record, through):
         else:
             if record is None:
                 t = None  # backward needs only its saved values: the output's may be freed
-            if type(g) is not np.ndarray and not node._trusted:  # a user's op gets an array
-                g = np.asarray(g)
             if mine and node._into and record is None and type(g) is np.ndarray:
                 grads_in = node.backward_into(g)  # g is the engine's alone: written over
                 g = None  # so `_send` keeps owning it where the node returns it
             elif node._trusted:
                 grads_in = node.backward(g)
             else:
-                grads_in = as_user(node.backward, (g,))  # the user's NumPy warnings apply
+                grads_in = _user_backward(node, g)
         if type(grads_in) is not tuple or len(grads_in) != len(node._inputs):
             grads_in = _as_gradients(node, grads_in)
         if record is not None:  # copies: the engine may later add into these arrays
@@ -223,7 +221,24 @@ def _walk(root, seed, retain, create, wanted, record, through):
 
 
 def _backward_plain(node, out: Tensor, g):
-    return node.backward(g)
+    return node.backward(g) if node._trusted else _user_backward(node, g)
+
+
+def _user_backward(node, g):
+    """A user's ``node.backward(g)``, under the user's NumPy error state, given ``g`` as an
+    array it cannot write into: the engine may pass the same array on to other tensors (add
+    hands one upstream gradient to both inputs), whose gradients would change with it."""
+    g = np.asarray(g).view()
+    g.flags.writeable = False
+    try:
+        return as_user(node.backward, (g,))
+    except ValueError as e:
+        if "read-only" not in str(e):
+            raise
+        raise ValueError(
+            f"{node.name}.backward: {e}: backward must not write into grad_out, which may be "
+            "other tensors' gradient too; compute a new array (grad_out * 2, not grad_out *= 2)"
+        ) from e
 
 
 def _backward_recorded(node, out: Tensor, g):
