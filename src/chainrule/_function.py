@@ -69,12 +69,36 @@ class Function:
 
     Each call records a node of its own: an instance called again (kept like a layer, as
     ``cube = Cube()``, then ``cube(cube(x))``) runs as a copy of itself, so the node of
-    the first call keeps its inputs and saved values.
+    the first call keeps its inputs and saved values. ``explain`` shows the op by its class
+    name with the first paragraph of its docstring (or `derivative`).
+
+    Where it differs from ``torch.autograd.Function``:
+
+    - Every argument is an input, and positional. A number becomes a 0-d array of the first
+      float tensor's dtype (``True`` becomes 1.0), a list an array; None is refused. Pass
+      settings (an axis, a flag) to ``__init__`` instead, as ``Scaled(k)(x)``.
+    - forward gets each input's own array, as it is (an integer tensor stays integer), and
+      must not write into it (there is no ``mark_dirty``). It returns one array: a tuple is
+      a TypeError (write one Function per output); a number becomes a 0-d array.
+    - Save what backward needs in ``self.saved``, not in other attributes: only ``saved``
+      is released after backward, checked by `detect_anomaly`, and given as Tensors with
+      ``create_graph=True`` (anything else is a constant to higher derivatives). There is
+      no version counter: a saved array changed in place before backward silently changes
+      the gradient, where PyTorch raises; `detect_anomaly` reports it. ``self.needs_grad``
+      is PyTorch's ``ctx.needs_input_grad``.
+    - backward gets ``grad_out`` read-only and returns exactly one gradient per input,
+      numbers and arrays included (surplus Nones are an error, not ignored), as a tuple
+      when there are several. None is a zero gradient: a leaf reached only through None
+      gets a ``.grad`` of zeros, where PyTorch leaves None. A gradient must have its
+      input's shape (PyTorch sums a broadcast one; here it is an error); a number, a NumPy
+      scalar, a Tensor or another dtype is converted to the input's dtype. What backward
+      returns for a constant input is ignored (PyTorch refuses anything but None).
     """
 
     __slots__ = ("_anomaly", "_inputs", "needs_grad", "released", "saved")
 
-    #: one line stating the local derivative, shown by ``explain``; defaults to the docstring.
+    #: the local derivative on one line (per input: ``"dX = dY·Wᵀ, dW = Xᵀ·dY"``), shown by
+    #: ``explain`` in its formulas, and in its table when the class has no docstring.
     derivative: str | None = None
     #: True for an op whose forward can meet inf or NaN: it then runs without NumPy's
     #: floating-point warnings, giving the IEEE result (see ``_quiet.py``).
