@@ -1,6 +1,6 @@
-"""The user-defined op API, `cr.Function`: behaviour found wrong by comparing it with
-`torch.autograd.Function`, each case checked here without PyTorch (the side-by-side
-programs are in test_function_vs_pytorch.py, which needs it)."""
+"""The user-defined op API, `cr.Function`, without PyTorch: what comparing it with
+`torch.autograd.Function` found wrong (each now fixed), and how `explain` shows a user's op.
+The side-by-side programs are in test_function_vs_pytorch.py, which needs PyTorch."""
 
 from __future__ import annotations
 
@@ -192,3 +192,27 @@ def test_a_backward_may_return_its_upstream_gradient_unchanged():
     np.testing.assert_array_equal(z.grad, [3.0, 4.0])
     x.grad += 1.0  # a .grad of its own, writable
     np.testing.assert_array_equal(z.grad, [3.0, 4.0])
+
+
+# ----- explain ------------------------------------------------------------------------------
+class Product(cr.Function):
+    derivative = "dX = dY·y, dY = dY·x"  # one rule per input; no docstring
+
+    def forward(self, x, y):
+        self.saved = (x, y)
+        return x * y
+
+    def backward(self, grad_out):
+        x, y = self.saved
+        return grad_out * y, grad_out * x
+
+
+def test_explain_shows_a_users_op_by_name_with_its_derivative_attribute():
+    x = cr.tensor([2.0, 3.0], dtype="float64", requires_grad=True, name="x")
+    w = cr.tensor([5.0, 7.0], dtype="float64", requires_grad=True, name="w")
+    trace = cr.explain(Product()(x, w).sum())
+    (step,) = [s for s in trace.steps if s.op == "Product"]
+    assert step.rule == "dX = dY·y, dY = dY·x"
+    assert [e.rule.split(":")[0] for e in step.inputs] == ["dX = dY·y", "dY = dY·x"]
+    assert [e.downstream.tolist() for e in step.inputs] == [[5.0, 7.0], [2.0, 3.0]]
+    assert "Product" in trace.table()
