@@ -191,7 +191,7 @@ class Function:
     def _as_output_array(self, out) -> np.ndarray:
         # NumPy returns scalars for 0-d results: the output needs an array object, with
         # saved references to the scalar updated to it
-        arr = out.view() if type(out) is np.ndarray else np.asarray(out)
+        arr = np.asarray(out)  # a new object, also for an ndarray subclass
         saved = self.saved or ()
         for s in saved:  # by identity: == on arrays compares values
             if s is out:
