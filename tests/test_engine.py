@@ -634,6 +634,34 @@ def test_a_hook_changing_its_gradient_in_place_is_told_to_return_one():
         y.sum().backward()  # the upstream of a sum is a broadcast view: read-only
 
 
+@pytest.mark.parametrize("hooked", ["a", "b"])
+def test_a_hook_cannot_change_the_gradient_add_shares_with_its_other_input(hooked):
+    """add passes one upstream array to both inputs: a hook writing into it on one side
+    would change the other side's gradient (a.grad was 10 for a gradient of 1)."""
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    a2, b2 = a * 1.0, b * 1.0
+    s = a2 + b2
+
+    def ten_times_in_place(g):
+        g *= 10
+
+    (a2 if hooked == "a" else b2).register_hook(ten_times_in_place)
+    with pytest.raises(ValueError, match=r"hook ten_times_in_place: .*read-only"):
+        (s * 1.0).sum().backward()
+
+
+def test_a_hook_may_keep_and_return_the_read_only_gradient_it_was_given():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    a2, b2 = a * 1.0, b * 1.0
+    seen = []
+    b2.register_hook(lambda g: seen.append(g) or g)
+    (a2 + b2).backward(np.array([1.0, 1.0]))
+    assert np.array_equal(a.grad, [1.0, 1.0])
+    assert np.array_equal(b.grad, [1.0, 1.0])
+    assert np.array_equal(seen[0], [1.0, 1.0])
+    assert not seen[0].flags.writeable
+
+
 def test_hooks_run_in_registration_order():
     x = leaf(1.0)
     h = x * 1.0

@@ -357,8 +357,13 @@ def _checked(node, t: Tensor, gi, create: bool):
 
 def _run_hooks(t: Tensor, g):
     """Call ``t``'s hooks in order; a returned value replaces the gradient. Either way the
-    engine no longer owns the result: a hook may keep the array it was given."""
+    engine no longer owns the result: a hook may keep the array it was given. Each hook
+    gets a read-only view: the array may be another tensor's gradient too (add passes one
+    upstream to both inputs), which a hook writing into it would change silently."""
     for fn in t._hooks:
+        if type(g) is np.ndarray and g.flags.writeable:
+            g = g.view()
+            g.flags.writeable = False
         try:
             out = as_user(fn, (g,))
         except ValueError as e:

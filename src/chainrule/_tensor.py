@@ -185,9 +185,10 @@ class Tensor:
         As in PyTorch: hooks run in registration order, each given the previous one's
         result, once per backward with the gradient summed over all uses of the tensor;
         a retained ``.grad`` (`retain_grad`) and a leaf's ``.grad`` get the gradient after
-        every hook. Unlike PyTorch, ``grad`` is an array (a Tensor under
-        ``create_graph=True``), and a returned value of another dtype is cast to the
-        tensor's dtype rather than refused."""
+        every hook. Unlike PyTorch, ``grad`` is a read-only array (a Tensor under
+        ``create_graph=True``): it may be another tensor's gradient too, so a hook returns
+        a new one rather than writing into it (PyTorch only asks that hooks do not). A
+        returned value of another dtype is cast to the tensor's dtype rather than refused."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require gradients")
         if not callable(fn):
