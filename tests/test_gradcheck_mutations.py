@@ -794,3 +794,26 @@ def _with(g, j: int, value: float) -> np.ndarray:
     a = np.array(g, dtype=np.float64)
     a.flat[j] = value
     return a
+
+
+# ----- the path gradcheck checks is the one backward takes ----------------------------------------
+@pytest.mark.parametrize(
+    ("fn", "x"),
+    [
+        (cr.exp, np.array(0.3)),
+        (lambda t: (t * t).sum().sqrt(), np.array([0.1, 0.5, 2.0])),
+    ],
+    ids=["exp", "a norm written out"],
+)
+def test_a_0d_output_is_checked_on_the_path_backward_takes(monkeypatch, fn, x):
+    """``backward()`` and `cr.grad` start a 0-d output's pass from a NumPy scalar, and the
+    elementwise ops multiply NumPy scalars on a path of their own (`_elementwise._scalar`):
+    gradcheck must start from the same seed, or a wrong scalar path goes unseen."""
+    original = _elementwise._scalar
+    monkeypatch.setattr(_elementwise, "_scalar", lambda loc: 2 * original(loc))
+    t = cr.Tensor(x.copy(), requires_grad=True)
+    fn(t).backward()
+    (numeric,) = cr.numerical_grad(fn, [x])
+    assert not np.allclose(t.grad, numeric)  # the mutant is live on backward()'s path
+    with pytest.raises(cr.GradcheckError):
+        cr.gradcheck(fn, [x])

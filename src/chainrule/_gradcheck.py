@@ -88,12 +88,22 @@ def _analytic_jacobians(f, arrays) -> tuple[list[np.ndarray], np.ndarray]:
     if not out.requires_grad:
         return jac, out.data
     for k in range(out.size):
-        seed = np.zeros(out.shape)
-        seed.flat[k] = 1.0
-        grads = _engine.grad(out, [leaves[i] for i in checked], seed, retain_graph=True)
+        grads = _engine.grad(out, [leaves[i] for i in checked], _seed(out, k), retain_graph=True)
         for i, g in zip(checked, grads):
             jac[i][k] = np.asarray(g).ravel()
     return jac, out.data
+
+
+def _seed(out: Tensor, k: int) -> np.ndarray | None:
+    """The upstream gradient that picks output element ``k``. For a 0-d output, None: the
+    engine's own seed, a NumPy scalar, as ``backward()`` and `grad` start from; a 0-d array
+    would send the ops down their array path and leave the scalar path a loss's backward
+    takes unchecked."""
+    if out.ndim == 0:
+        return None
+    seed = np.zeros(out.shape)
+    seed.flat[k] = 1.0
+    return seed
 
 
 def _leaf(a: np.ndarray) -> Tensor:
@@ -111,12 +121,14 @@ def gradcheck(
 ) -> bool:
     """Compare ``f``'s analytic gradients with finite differences for every input.
 
-    Inputs are converted to float64, except integer or boolean Tensors and boolean arrays
-    (labels, indices, masks), which are passed to ``f`` unchanged. Returns True, or raises
-    `GradcheckError` naming the input, the first failing index, both values and the
-    largest error. With ``check_second_order=True`` the gradients of the gradients are
-    checked too. With ``localize=True`` a failure also names the first node of the graph
-    whose own local gradient is wrong (see `check_graph`).
+    The analytic Jacobian is computed row by row the way ``backward`` computes a gradient
+    (a 0-d output from the same NumPy-scalar seed). Inputs are converted to float64, except
+    integer or boolean Tensors and boolean arrays (labels, indices, masks), which are
+    passed to ``f`` unchanged. Returns True, or raises `GradcheckError` naming the input,
+    the first failing index, both values and the largest error. With
+    ``check_second_order=True`` the gradients of the gradients are checked too. With
+    ``localize=True`` a failure also names the first node of the graph whose own local
+    gradient is wrong (see `check_graph`).
     """
     _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
