@@ -615,6 +615,41 @@ def test_correct_ops_pass_at_small_magnitudes(name):
     assert cr.gradcheck(fn, inputs)
 
 
+LARGE = {
+    "2x at 1e8 and 1e12": (lambda x: x * 2.0, [np.array([1e8, -1e12])]),
+    "x * y at 1e8": (lambda x, y: x * y, [_values((2, 3)) * 1e8, _other((2, 3))]),
+    "x ** 2 at 1e10": (lambda x: x**2, [np.array([1e10, -3e10])]),
+    "a sum of values near 1e8": (cr.sum, [1e8 + _values((2, 3))]),
+    "matmul at 1e6": (cr.matmul, [_values((3, 4)) * 1e6, _other((4, 3))]),
+    "exp(log x) at 1e8": (lambda x: cr.exp(cr.log(x)), [np.array([1e8, 3e9])]),
+    "tanh at 1e3": (cr.tanh, [np.array([1e3, -1e3])]),
+    "softmax at 1e6": (cr.softmax, [_values((2, 3)) * 1e6]),
+}
+
+
+@pytest.mark.parametrize("name", LARGE)
+def test_correct_ops_pass_at_large_magnitudes(name):
+    """With a fixed step, x ± 1e-6 rounds visibly at |x| = 1e8 (and is x itself at 1e10):
+    these failed, right as they are. The step is relative to |x| beyond 1."""
+    fn, inputs = LARGE[name]
+    assert cr.gradcheck(fn, inputs)
+
+
+def test_a_wrong_gradient_is_still_caught_at_large_magnitudes(monkeypatch):
+    _mutate(monkeypatch, _elementwise.Mul, _moved(-1), 0)
+    with pytest.raises(cr.GradcheckError):
+        cr.gradcheck(lambda x, y: x * y, [_values((2, 3)) * 1e8, _other((2, 3))])
+
+
+@pytest.mark.parametrize("x", [0.5, 3.0, -(2.0**22), 2.0**40])
+def test_a_quadratic_is_differentiated_exactly_at_any_magnitude(x):
+    """Central differences of x²/2 are exact when x ± h and their squares are: with a step
+    h = eps·max(1, |x|) of a power of two, they are at every x here. A fixed step of 2⁻²⁰
+    is lost in the rounding of 2⁴⁰ ± h (numeric gradient 0)."""
+    (grad,) = cr.numerical_grad(lambda t: t * t / 2, [np.array(x)], eps=2.0**-20)
+    assert grad == x
+
+
 def test_a_step_past_the_edge_of_the_domain_fails_and_a_smaller_eps_passes():
     """eps is the finite-difference step: log at 3e-7 with eps = 1e-6 steps to a negative x
     (NaN), which no tolerance can pass; with eps = 1e-10 it is checked normally."""
