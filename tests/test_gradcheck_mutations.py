@@ -534,6 +534,21 @@ def test_atol_and_rtol_are_the_bounds_of_the_comparison(monkeypatch):
         cr.gradcheck(lambda t: t * 3.0, [x], atol=0.029, rtol=0)
 
 
+@pytest.mark.parametrize(
+    ("scale", "caught"), [(1.0015, True), (0.9985, True), (1.0005, False), (0.9995, False)]
+)
+def test_the_default_relative_tolerance_is_a_thousandth(monkeypatch, scale, caught):
+    _mutate(monkeypatch, _elementwise.Mul, _scaled(scale), 0)  # f = 3x: a gradient of 3
+    assert _caught(Case("3x", _elementwise.Mul, lambda t: t * 3.0, (_values((2,)),))) == caught
+
+
+@pytest.mark.parametrize(("error", "caught"), [(2e-5, True), (-2e-5, True), (5e-6, False)])
+def test_the_default_absolute_tolerance_is_1e_5(monkeypatch, error, caught):
+    # relu of negative values: a gradient of exactly 0, where only atol counts
+    _mutate(monkeypatch, _unary.ReLU, lambda g, grads, i: g + error, 0)
+    assert _caught(Case("relu", _unary.ReLU, cr.relu, (_values((2,), -2, -1),))) == caught
+
+
 # ----- the whole Jacobian, and what a failure says ------------------------------------------------
 def _one_entry_wrong(monkeypatch, k_out: int, j_in: int, by: float) -> None:
     """Make exp's backward wrong in the Jacobian entry ∂out[k_out]/∂x[j_in] only (by ``by``):
