@@ -124,6 +124,17 @@ def test_rounding_in_a_correct_node_does_not_take_the_blame(f, position):
     assert cr.check_graph(t.astype("float32") * 3.0) == 2
 
 
+@pytest.mark.parametrize("magnitude", [1e8, 1e10])
+def test_correct_nodes_at_large_magnitudes_pass(magnitude):
+    """A fixed step of 1e-6 is lost in the rounding of x ± 1e-6 at 1e8 (and is x itself at
+    1e10): a correct Mul was blamed. The step is relative to |x| beyond 1, as in gradcheck."""
+    x = cr.tensor([magnitude, -2 * magnitude], dtype="float64", requires_grad=True)
+    assert cr.check_graph(((x * 2.0) ** 2).sum()) == 3
+    y = WrongHalf()(x * 2.0)  # and a wrong node there is still named
+    with pytest.raises(cr.GradcheckError, match=r"WrongHalf \(node 2 of 2"):
+        cr.check_graph(y)
+
+
 class SquareSlightlyOffAndWrong(cr.Function):
     """d/dx x² = 2x — backward is off by 0.01 % at index 0 (within rtol), 50 % at index 1."""
 

@@ -23,7 +23,8 @@ def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
     Raises `GradcheckError` naming the first node whose backward disagrees with finite
     differences: its op, its position in forward order (inputs first, counting from 1 --
     not explain's step numbers, which count backward from the output) and the input.
-    Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64.
+    Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64;
+    the step is ``eps``, relative to |x| where |x| > 1, as in `gradcheck`.
     """
     _check_settings("check_graph", eps, atol, rtol)
     rng = np.random.default_rng(0)
@@ -111,7 +112,7 @@ def _numeric_vjp(node, arrays, i: int, v, eps: float, coarse: float) -> np.ndarr
     x = arrays[i].copy()
     grad = np.zeros_like(x)
     for j in range(x.size):
-        h = max(eps, coarse * max(1.0, abs(float(x.flat[j]))))
+        h = max(eps, coarse) * max(1.0, abs(float(x.flat[j])))  # relative beyond 1, as gradcheck
         parts = []
         for step in (h, -h):
             shifted = x.copy()
