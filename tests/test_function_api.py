@@ -118,6 +118,46 @@ def test_a_forward_may_return_a_number_a_numpy_scalar_or_a_tensor():
         np.testing.assert_array_equal(x.grad, [1.0, 1.0])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_a_python_float_from_forward_takes_the_inputs_float_dtype(dtype):
+    """NumPy would make float64 of it, and a float32 graph would go on in float64."""
+
+    class Mean(cr.Function):
+        def forward(self, x, k):
+            self.saved = (x,)
+            return float(x.mean()) * float(k)
+
+        def backward(self, grad_out):
+            (x,) = self.saved
+            return np.full(x.shape, grad_out / x.size, x.dtype), None
+
+    x = cr.tensor([1.0, 2.0, 4.0], dtype=dtype, requires_grad=True)
+    y = Mean()(x, np.int64(3))  # an integer constant does not decide the dtype
+    assert y.dtype == np.dtype(dtype)
+    assert y.item() == pytest.approx(7.0)
+    y.backward()
+    assert x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(x.grad, [1 / 3] * 3, rtol=1e-3)
+
+
+def test_a_python_int_from_forward_stays_an_integer_output_without_a_gradient():
+    class Count(cr.Function):
+        def forward(self, x):
+            return int((x > 0).sum())
+
+    y = Count()(leaf([1.0, -2.0, 3.0]))
+    assert (y.dtype.kind, y.item(), y.requires_grad) == ("i", 2, False)
+
+
+def test_none_as_an_input_is_an_error_naming_the_op_and_the_input():
+    class Scale(cr.Function):
+        def forward(self, x, k):
+            return x * k
+
+    with pytest.raises(TypeError, match=r"^Scale: input 2 \(counting from 1\) is None.*__init__"):
+        Scale()(leaf([1.0]), None)
+
+
 # ----- NumPy's warnings in a user's backward ---------------------------------------------------
 class SafeDivide(cr.Function):
     """d/dx x/c = 1/c, with 1 for c = 0 (x/c taken as x there)"""

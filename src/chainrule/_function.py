@@ -79,7 +79,8 @@ class Function:
       settings (an axis, a flag) to ``__init__`` instead, as ``Scaled(k)(x)``.
     - forward gets each input's own array, as it is (an integer tensor stays integer), and
       must not write into it (there is no ``mark_dirty``). It returns one array: a tuple is
-      a TypeError (write one Function per output); a number becomes a 0-d array.
+      a TypeError (write one Function per output); a number becomes a 0-d array (a
+      Python float of the first floating input's dtype, as a number in an op).
     - Save what backward needs in ``self.saved``, not in other attributes: only ``saved``
       is released after backward, checked by `detect_anomaly`, and given as Tensors with
       ``create_graph=True`` (anything else is a constant to higher derivatives). There is
@@ -131,12 +132,12 @@ class Function:
             elif type(y) is np.ndarray and y is not x.data:  # x * 2: `pair` made 2 an array
                 needs, arrays = (x._requires_grad, False), (x.data, y)
             else:
-                inputs, needs, arrays = _prepared(inputs)
+                inputs, needs, arrays = _prepared(self, inputs)
         elif n == 1 and isinstance(inputs[0], Tensor):
             x = inputs[0]
             needs, arrays = (x._requires_grad,), (x.data,)
         else:
-            inputs, needs, arrays = _prepared(inputs)
+            inputs, needs, arrays = _prepared(self, inputs)
         self.needs_grad = needs = _SHARED.get(needs, needs)
         self.saved = ()
         try:
@@ -155,7 +156,7 @@ class Function:
             raise named.with_traceback(None if trusted else e.__traceback__) from None
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result
             if not trusted:  # a user's forward: one array of numbers, or an error
-                _check_output(self, out)
+                out = _user_output(self, out, arrays)
             out = self._as_output_array(out) if self.saved else np.asarray(out)
         elif _is_one_of(out, arrays):  # an identity forward: the output needs its own array
             out = out.view()  # a saved ``x`` stays the input, as in PyTorch (create_graph)
@@ -208,12 +209,14 @@ class Function:
         return f"<{self.name} node>"
 
 
-def _prepared(inputs) -> tuple[tuple, tuple, tuple]:
+def _prepared(fn: Function, inputs) -> tuple[tuple, tuple, tuple]:
     """(inputs, needs_grad, arrays) for any inputs. What is not a Tensor (a constant) becomes
     an array object of its own (a view of the caller's array: memory is still shared), so
     that identity tells it from every Tensor's array."""
     kept, needs, arrays = [], [], []
-    for x in inputs:
+    for i, x in enumerate(inputs):
+        if x is None:
+            raise TypeError(_NONE_INPUT.format(name=fn.name, i=i + 1))
         if isinstance(x, Tensor):
             kept.append(x)
             needs.append(x._requires_grad)
@@ -236,6 +239,24 @@ def _constant(x, inputs) -> np.ndarray:
                 return quietly(np.asarray, (x, t.data.dtype))
             break
     return as_array(x)
+
+
+_NONE_INPUT = (
+    "{name}: input {i} (counting from 1) is None, not a tensor, a number or an array; every "
+    "argument of an op is an input (a Function takes settings such as an axis in __init__)"
+)
+
+
+def _user_output(fn: Function, out, arrays):
+    """What a user's forward returned, checked (`_check_output`). A Python float takes the
+    dtype of the first floating input, as a number does in an op (NumPy would make float64
+    of it, and a float32 graph would go on in float64)."""
+    _check_output(fn, out)
+    if type(out) is float:
+        for a in arrays:
+            if a.dtype.kind == "f":
+                return quietly(np.asarray, (out, a.dtype))
+    return out
 
 
 def _check_output(fn: Function, out) -> None:
