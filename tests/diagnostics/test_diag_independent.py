@@ -275,6 +275,20 @@ def test_the_rules_at_and_beyond_their_thresholds(epochs, alerts):
     assert run_rules(epochs)[0] == alerts
 
 
+def test_gradients_beyond_the_squares_range_keep_their_norms():
+    # the squares of 1e200 overflow and those of 1e-200 underflow in float64; the norms and
+    # the warnings must not: the first is exploding (finite), the second vanishing (not 0)
+    with np.errstate(over="raise", under="ignore"):
+        alerts, records = run_rules([[(1e200, 1.0)]])
+    assert alerts == [(1, "exploding")]
+    assert records[0].layer_grad_norms == {"0": 1e200, "2": 1.0}
+    assert records[0].grad_norms["0.weight"] == 1e200
+    alerts, records = run_rules([[(1e-200, 1e-190)]])
+    assert alerts == [(1, "vanishing")]
+    assert records[0].layer_grad_norms["0"] == pytest.approx(1e-200, rel=1e-12)
+    assert records[0].layer_grad_norms["2"] == pytest.approx(1e-190, rel=1e-12)
+
+
 # ----- the optimizers, by their docstrings' maths ----------------------------------------------
 def hand_step(name, options, p, g, state):
     """One step of the named optimizer on the array ``p`` with gradient ``g`` (defaults as

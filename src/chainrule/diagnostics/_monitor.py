@@ -242,18 +242,36 @@ def grad_norms(model) -> dict[str, float]:
     for name, p in model.named_parameters():
         g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
         if g is not None:
-            flat = np.asarray(g, dtype=np.float64).ravel()
-            out[name] = float(np.sqrt(np.dot(flat, flat)))
+            out[name] = _norm(np.asarray(g, dtype=np.float64).ravel())
     return out
+
+
+#: sums of squares in this range are exact enough: outside it, squares overflowed to inf
+#: or lost their digits to underflow, so the values are rescaled first
+_PLAIN_SQUARES = (np.finfo(np.float64).tiny / np.finfo(np.float64).eps, np.inf)
+
+
+def _norm(flat: np.ndarray) -> float:
+    """‖flat‖₂, also where the squares leave float64's range: a finite gradient of 1e200
+    is exploding, not non-finite, and one of 1e-200 is vanishing, not zero."""
+    with np.errstate(over="ignore", under="ignore"):
+        square = float(np.dot(flat, flat))
+        if _PLAIN_SQUARES[0] < square < _PLAIN_SQUARES[1]:
+            return float(np.sqrt(square))
+        peak = float(np.max(np.abs(flat))) if flat.size else 0.0
+        if peak == 0 or not np.isfinite(peak):  # zeros, or an inf or nan to pass on
+            return peak
+        scaled = flat / peak
+        return peak * float(np.sqrt(np.dot(scaled, scaled)))
 
 
 def layer_norms(norms: dict[str, float]) -> dict[str, float]:
     """Each layer's gradient norm √(Σ ‖g‖²) over its parameters, from `grad_norms`' output;
     layers in model order."""
-    squares: dict[str, float] = {}
+    layers: dict[str, list[float]] = {}
     for name, g in norms.items():
-        squares[layer_of(name)] = squares.get(layer_of(name), 0.0) + g * g
-    return {k: float(np.sqrt(v)) for k, v in squares.items()}
+        layers.setdefault(layer_of(name), []).append(g)
+    return {k: _norm(np.array(v)) for k, v in layers.items()}
 
 
 def _accumulate(sums: dict[str, float], values: dict[str, float]) -> None:
