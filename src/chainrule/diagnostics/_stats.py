@@ -88,7 +88,9 @@ def activation_stats(
     hist_range: tuple[float, float] | None = None,
 ) -> ActivationStats:
     """Mean, std, saturated / dead share and a ``bins``-bin histogram of ``y`` (over
-    ``hist_range``, by default `histogram_range`); non-finite values are left out."""
+    ``hist_range``, by default `histogram_range`); non-finite values are left out. The std
+    is NumPy's population std (ddof 0): the probe is all there is to describe, not a
+    sample of something larger."""
     y = np.asarray(y, dtype=np.float64)
     finite = y[np.isfinite(y)]
     span = histogram_range(kind, y) if hist_range is None else hist_range
