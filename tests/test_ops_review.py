@@ -350,6 +350,33 @@ def test_concatenate_with_axis_none_flattens_then_joins_as_numpy_does():
         assert t.grad.shape == t.shape
 
 
+@pytest.mark.parametrize(
+    ("call", "lo", "hi"),
+    [
+        (lambda x: x.clip(min=0.0), 0.0, None),
+        (lambda x: x.clip(max=1.0), None, 1.0),
+        (lambda x: x.clip(0.0, max=1.0), 0.0, 1.0),
+        (lambda x: cr.ops.clip(x, min=0.0, max=1.0), 0.0, 1.0),
+    ],
+)
+def test_clip_takes_min_and_max_by_name_as_pytorch_and_numpy_2(call, lo, hi):
+    values = np.array([-1.0, 0.5, 2.0])
+    x = cr.tensor(values, dtype="float64", requires_grad=True)
+    y = call(x)
+    np.testing.assert_array_equal(y.data, np.clip(values, lo, hi))
+    y.sum().backward()
+    inside = (lo is None or values > lo) & (hi is None or values < hi)
+    np.testing.assert_array_equal(x.grad, inside.astype(float))
+
+
+def test_clip_refuses_a_bound_given_twice():
+    x = cr.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"clip: the bound lo was given twice, as lo and as min="):
+        x.clip(0.0, min=0.0)
+    with pytest.raises(TypeError, match=r"bound hi was given twice"):
+        x.clip(hi=1.0, max=1.0)
+
+
 def test_clip_takes_zero_d_tensors_as_constant_bounds():
     x = cr.tensor([1.0, 2.0, 3.0], dtype="float32", requires_grad=True)
     y = x.clip(cr.tensor(1.5, dtype="float64"), cr.tensor(2.5))

@@ -469,9 +469,10 @@ class Tensor:
         """x for x > 0, ``negative_slope`` · x otherwise."""
         return ops.leaky_relu(self, negative_slope)
 
-    def clip(self, lo=None, hi=None) -> Tensor:
-        """Values limited to [lo, hi] (either bound may be None)."""
-        return ops.clip(self, lo, hi)
+    def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:
+        """Values limited to [lo, hi] (either bound may be None); ``min=`` and ``max=`` name
+        the same bounds, as in PyTorch and NumPy 2."""
+        return ops.clip(self, lo, hi, min=min, max=max)
 
     def reshape(self, *shape) -> Tensor:
         """A view with a new shape (``x.reshape(2, -1)`` or ``x.reshape((2, -1))``)."""

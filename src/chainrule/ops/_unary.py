@@ -277,11 +277,22 @@ def leaky_relu(x, negative_slope: float = 0.01):
     return LeakyReLU(negative_slope)(x)
 
 
-def clip(x, lo=None, hi=None):
-    """Limit values to [lo, hi] (either bound may be None); the bounds are constants."""
+def clip(x, lo=None, hi=None, *, min=None, max=None):
+    """Limit values to [lo, hi] (either bound may be None); the bounds are constants.
+    ``min=`` and ``max=`` are the same bounds by the names PyTorch and NumPy 2 use."""
+    lo, hi = _named_bound(lo, min, "lo", "min"), _named_bound(hi, max, "hi", "max")
     x, lo = _bound(lo, "lo", x)
     x, hi = _bound(hi, "hi", x)
     return Clip(lo, hi)(x)
+
+
+def _named_bound(b, keyword, name: str, alias: str):
+    """The bound given by position (or as ``name``) or as ``alias``; both is an error."""
+    if keyword is None:
+        return b
+    if b is not None:
+        raise TypeError(f"clip: the bound {name} was given twice, as {name} and as {alias}=")
+    return keyword
 
 
 def _bound(b, name: str, x) -> tuple:
