@@ -243,8 +243,8 @@ def _encode(obj, tensors: dict, prefix: str):
         key = f"{prefix}/{len([k for k in tensors if k.startswith(prefix + '/')])}"
         tensors[key] = np.asarray(obj, order="C")  # 0-d stays 0-d
         return {"__array__": key}
-    if isinstance(obj, np.generic):
-        return obj.item()
+    if isinstance(obj, np.generic):  # as the Python value it holds, checked like one
+        return _encode(obj.item(), tensors, prefix)  # (a complex or a date is refused)
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj) and set(obj) not in _RESERVED:
             return {k: _encode(v, tensors, prefix) for k, v in obj.items()}
