@@ -62,7 +62,14 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     ``model`` is a module, or its ``state_dict()`` (the arrays by name, as
     ``torch.save(model.state_dict(), path)`` saves them); `load` reads either into a model.
     The write is atomic: either the complete new checkpoint is at ``path`` afterwards, or
-    the previous file is untouched.
+    the previous file is untouched. Its tensors are named ``model/<state_dict name>``
+    (optimizer and training arrays follow, see the module docstring).
+
+    ``training_state`` holds JSON values (None, bools, ints, floats, strings, lists and
+    dicts, nested), NumPy arrays of bools, integers or floats, and NumPy scalars. `load`
+    gives tuples back as lists (a tuple used as a dict key stays a tuple) and NumPy
+    scalars as Python numbers; anything else (a set, a Tensor, bytes, a complex) is a
+    TypeError naming its type.
     """
     from safetensors.numpy import save as to_bytes
 
@@ -271,6 +278,11 @@ def load(path, model=None, optimizer=None) -> dict:
     Raises `CheckpointError` naming the file and the problem for anything that is not a
     valid chainrule checkpoint, or whose tensors do not fit the model or optimizer. Nothing
     is changed in the model or optimizer unless the whole file is valid.
+
+    As with PyTorch's ``load_state_dict``, values are copied into the model's arrays in
+    their dtypes (a float64 checkpoint loads into a float32 model as float32), and what a
+    state_dict does not hold stays as the fresh model has it: training or eval mode, and
+    each parameter's ``requires_grad``.
     """
     path = Path(path)
     tensors, metadata = _read(path)
