@@ -9,8 +9,6 @@ Layout of a checkpoint file (a plain safetensors file, readable by any safetenso
               "version"    "1"
               "optimizer"  JSON of the optimizer state; each array is replaced by
                            {"__array__": "optimizer/<n>"}
-              "optimizer_class"  the optimizer's class name (Adam and AdamW, Momentum and
-                           Nesterov have state_dicts of the same form; `load` tells them apart)
               "training"   JSON of the training state (epoch, step, RNG state, config, ...)
               "sha256"     digest of everything else: tensor names, dtypes, shapes and bytes,
                            and the other metadata (safetensors itself has no checksum)
@@ -78,7 +76,6 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     metadata = {"format": FORMAT, "version": VERSION, "training": training}
     if optimizer is not None:
         metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors, "optimizer")
-        metadata["optimizer_class"] = type(optimizer).__name__
     metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
 
@@ -289,7 +286,6 @@ def load(path, model=None, optimizer=None) -> dict:
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     if optimizer is not None and "optimizer" not in metadata:
         raise CheckpointError(f"{path}: holds no optimizer state")
-    _check_optimizer_class(path, metadata, optimizer)
     optim_state = None
     try:
         training = _decode(json.loads(metadata.get("training", "{}")), _part(tensors, "training"))
@@ -309,18 +305,6 @@ def load(path, model=None, optimizer=None) -> dict:
             model.load_state_dict(backup)
         raise
     return training
-
-
-def _check_optimizer_class(path: Path, metadata: dict, optimizer) -> None:
-    """Refuse the state of another optimizer class: Adam's loads into AdamW without a
-    complaint from ``load_state_dict`` (same hyper-parameters, same arrays), but the
-    update rule differs. A file written before the class was recorded is not checked."""
-    saved = metadata.get("optimizer_class")
-    if optimizer is not None and saved is not None and saved != type(optimizer).__name__:
-        raise CheckpointError(
-            f"{path}: the optimizer state does not fit: it was saved by {saved}, the "
-            f"optimizer is {type(optimizer).__name__} (build the one it was saved by)"
-        )
 
 
 def _part(tensors: dict, prefix: str) -> dict:

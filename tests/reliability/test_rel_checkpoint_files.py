@@ -330,7 +330,7 @@ def _fit_cases(tmp_path, good: bytes) -> dict[str, tuple[bytes, str]]:
         "no optimizer state": (saved_bytes(tmp_path, small_model()), r"holds no optimizer state"),
         "optimizer state of another optimizer": (
             saved_bytes(tmp_path, sgd_model, sgd),
-            r"optimizer state does not fit: it was saved by SGD, the optimizer is Adam",
+            r"optimizer state does not fit.*hyper-parameters",
         ),
         "optimizer state for 2 of 4 parameters": (
             saved_bytes(tmp_path, part_model, partial),
