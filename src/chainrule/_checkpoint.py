@@ -279,7 +279,10 @@ def load(path, model=None, optimizer=None) -> dict:
     As with PyTorch's ``load_state_dict``, values are copied into the model's arrays in
     their dtypes (a float64 checkpoint loads into a float32 model as float32), and what a
     state_dict does not hold stays as the fresh model has it: training or eval mode, and
-    each parameter's ``requires_grad``.
+    each parameter's ``requires_grad``. The file does not name the optimizer's class: a
+    state of the same form loads into another class, as in PyTorch (Adam's into AdamW,
+    Momentum's into Nesterov; the run then goes on with the other update rule), while
+    one of other hyper-parameters or arrays (Adam's into SGD) is refused.
     """
     path = Path(path)
     tensors, metadata = _read(path)
