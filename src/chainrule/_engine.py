@@ -226,19 +226,30 @@ def _backward_plain(node, out: Tensor, g):
 
 def _user_backward(node, g):
     """A user's ``node.backward(g)``, under the user's NumPy error state, given ``g`` as an
-    array it cannot write into: the engine may pass the same array on to other tensors (add
-    hands one upstream gradient to both inputs), whose gradients would change with it."""
-    g = np.asarray(g).view()
-    g.flags.writeable = False
+    array it cannot write into (see `_read_only_call`)."""
+    return _read_only_call(
+        node.backward,
+        np.asarray(g),
+        f"{node.name}.backward",
+        "backward must not write into grad_out, which may be other tensors' gradient too; "
+        "compute a new array (grad_out * 2, not grad_out *= 2)",
+    )
+
+
+def _read_only_call(fn, g, who: str, advice: str):
+    """``fn(g)`` for a user's backward or hook, under the user's NumPy error state, with an
+    array ``g`` as a read-only view: the engine may pass the same array to other tensors
+    (add hands one upstream gradient to both inputs), whose gradients a write into it
+    would change silently. A write is a ValueError saying ``who`` did it, and ``advice``."""
+    if type(g) is np.ndarray and g.flags.writeable:
+        g = g.view()
+        g.flags.writeable = False
     try:
-        return as_user(node.backward, (g,))
+        return as_user(fn, (g,))
     except ValueError as e:
         if "read-only" not in str(e):
             raise
-        raise ValueError(
-            f"{node.name}.backward: {e}: backward must not write into grad_out, which may be "
-            "other tensors' gradient too; compute a new array (grad_out * 2, not grad_out *= 2)"
-        ) from e
+        raise ValueError(f"{who}: {e}: {advice}") from e
 
 
 def _backward_recorded(node, out: Tensor, g):
@@ -355,24 +366,18 @@ def _checked(node, t: Tensor, gi, create: bool):
     return gi, fresh
 
 
+_HOOK_ADVICE = (
+    "a hook must not change the gradient it is given in place (it may be shared); "
+    "return the new gradient instead"
+)
+
+
 def _run_hooks(t: Tensor, g):
     """Call ``t``'s hooks in order; a returned value replaces the gradient. Either way the
-    engine no longer owns the result: a hook may keep the array it was given. Each hook
-    gets a read-only view: the array may be another tensor's gradient too (add passes one
-    upstream to both inputs), which a hook writing into it would change silently."""
+    engine no longer owns the result: a hook may keep the array it was given, a read-only
+    view (`_read_only_call`)."""
     for fn in t._hooks:
-        if type(g) is np.ndarray and g.flags.writeable:
-            g = g.view()
-            g.flags.writeable = False
-        try:
-            out = as_user(fn, (g,))
-        except ValueError as e:
-            if "read-only" not in str(e):
-                raise
-            raise ValueError(
-                f"gradient hook {_hook_name(fn)}: {e}. A hook must not change the gradient "
-                "it is given in place (it may be shared); return the new gradient instead"
-            ) from e
+        out = _read_only_call(fn, g, f"gradient hook {_hook_name(fn)}", _HOOK_ADVICE)
         if out is not None:
             new = _as_gradient_like(g, out, t.dtype)
             if new.shape != t.shape:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .._explain._values import norm  # the Euclidean norm, scaled: no overflow of squares
 from .._tensor import Tensor
 from ..callbacks import Callback
 from ..data._loader import fetch
@@ -242,27 +243,8 @@ def grad_norms(model) -> dict[str, float]:
     for name, p in model.named_parameters():
         g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
         if g is not None:
-            out[name] = _norm(np.asarray(g, dtype=np.float64).ravel())
+            out[name] = norm(g)  # scaled first: 1e200 is exploding, not inf
     return out
-
-
-#: sums of squares in this range are exact enough: outside it, squares overflowed to inf
-#: or lost their digits to underflow, so the values are rescaled first
-_PLAIN_SQUARES = (np.finfo(np.float64).tiny / np.finfo(np.float64).eps, np.inf)
-
-
-def _norm(flat: np.ndarray) -> float:
-    """‖flat‖₂, also where the squares leave float64's range: a finite gradient of 1e200
-    is exploding, not non-finite, and one of 1e-200 is vanishing, not zero."""
-    with np.errstate(over="ignore", under="ignore"):
-        square = float(np.dot(flat, flat))
-        if _PLAIN_SQUARES[0] < square < _PLAIN_SQUARES[1]:
-            return float(np.sqrt(square))
-        peak = float(np.max(np.abs(flat))) if flat.size else 0.0
-        if peak == 0 or not np.isfinite(peak):  # zeros, or an inf or nan to pass on
-            return peak
-        scaled = flat / peak
-        return peak * float(np.sqrt(np.dot(scaled, scaled)))
 
 
 def layer_norms(norms: dict[str, float]) -> dict[str, float]:
@@ -271,7 +253,7 @@ def layer_norms(norms: dict[str, float]) -> dict[str, float]:
     layers: dict[str, list[float]] = {}
     for name, g in norms.items():
         layers.setdefault(layer_of(name), []).append(g)
-    return {k: _norm(np.array(v)) for k, v in layers.items()}
+    return {k: norm(v) for k, v in layers.items()}
 
 
 def _accumulate(sums: dict[str, float], values: dict[str, float]) -> None:
