@@ -71,6 +71,7 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     """
     from safetensors.numpy import save as to_bytes
 
+    _require("save", "optimizer", optimizer, "state_dict")
     tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in _model_state(model).items()}
     training = _to_json(training_state, tensors, "training")
     metadata = {"format": FORMAT, "version": VERSION, "training": training}
@@ -284,6 +285,8 @@ def load(path, model=None, optimizer=None) -> dict:
     Momentum's into Nesterov; the run then goes on with the other update rule), while
     one of other hyper-parameters or arrays (Adam's into SGD) is refused.
     """
+    _require("load", "model", model, "load_state_dict")
+    _require("load", "optimizer", optimizer, "load_state_dict")
     path = Path(path)
     tensors, metadata = _read(path)
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
@@ -308,6 +311,17 @@ def load(path, model=None, optimizer=None) -> dict:
             model.load_state_dict(backup)
         raise
     return training
+
+
+def _require(op: str, what: str, obj, method: str) -> None:
+    """A TypeError naming ``what`` unless ``obj`` is None or has ``method`` (an optimizer's
+    name, such as "adam", where the optimizer object belongs)."""
+    if obj is not None and not callable(getattr(obj, method, None)):
+        noun = "a module" if what == "model" else "an optimizer"
+        raise TypeError(
+            f"{op}: the {what} argument must be {noun} (it has no {method}()), "
+            f"got {type(obj).__name__} {obj!r:.40}"
+        )
 
 
 def _part(tensors: dict, prefix: str) -> dict:

@@ -591,3 +591,30 @@ def test_save_names_what_it_cannot_save(tmp_path, thing, message):
     with pytest.raises(TypeError, match=message):
         cr.save(tmp_path / "x.safetensors", thing)
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_save_names_an_optimizer_given_by_name_and_writes_nothing(tmp_path):
+    path = tmp_path / "x.safetensors"
+    with pytest.raises(
+        TypeError, match=r"save: the optimizer argument must be an optimizer.*'adam'"
+    ):
+        cr.save(path, cr.nn.Linear(2, 2), "adam")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "optimizer", "message"),
+    [
+        ("net", None, r"load: the model argument must be a module .*str 'net'"),
+        ({"weight": np.zeros((2, 2))}, None, r"load: the model argument must be a module .*dict"),
+        (None, "sgd", r"load: the optimizer argument must be an optimizer .*'sgd'"),
+    ],
+)
+def test_load_names_a_model_or_optimizer_that_is_not_one(tmp_path, model, optimizer, message):
+    path = tmp_path / "x.safetensors"
+    net = cr.nn.Linear(2, 2)
+    cr.save(path, net, cr.optim.SGD(net.parameters(), lr=0.1))
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match=message):
+        cr.load(path, model, optimizer)
+    assert path.read_bytes() == before
