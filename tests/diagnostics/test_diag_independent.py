@@ -423,3 +423,25 @@ def test_the_init_experiment_equals_a_numpy_forward_pass(tmp_path):
             value = want[key]
             text = "" if value is None else repr(value) if isinstance(value, float) else str(value)
             assert row[key] == text
+
+
+def test_a_parameter_without_a_gradient_in_some_batches_is_averaged_over_the_others():
+    # the second layer's weight gets a gradient in batches 1 and 3 only (None in 2, as
+    # zero_grad() leaves a parameter the batch did not reach): its mean is (3 + 5) / 2
+    model = cr.nn.Sequential(
+        cr.nn.Linear(1, 1, dtype="float64"), cr.nn.Linear(1, 1, dtype="float64")
+    )
+    monitor = diag.Monitor(model, warn=False, probe=np.zeros((2, 1)))
+    state = SimpleNamespace(epoch=0, model=model, loader=None)
+    monitor.on_train_begin(state)
+    monitor.on_epoch_begin(state)
+    for first, last in ((1.0, 3.0), (2.0, None), (6.0, 5.0)):
+        model[0].weight.grad = np.full((1, 1), first)
+        model[1].weight.grad = None if last is None else np.full((1, 1), last)
+        monitor.on_batch_end(state)
+    monitor.on_epoch_end(state, {"loss": 1.0})
+    record = monitor.records[-1]
+    assert record.grad_norms["0.weight"] == pytest.approx(3.0)  # (1 + 2 + 6) / 3
+    assert record.grad_norms["1.weight"] == pytest.approx(4.0)
+    assert record.layer_grad_norms["1"] == pytest.approx(4.0)
+    assert "0.bias" not in record.grad_norms  # never a gradient: not in the record

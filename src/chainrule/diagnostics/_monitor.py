@@ -38,7 +38,8 @@ class Monitor(Callback):
     order, so the loader's random state, and hence training, is untouched.
 
     Gradients: after every batch of a recorded epoch, each parameter's ``.grad`` norm (and
-    each layer's, over all its parameters); the record holds their mean over the epoch.
+    each layer's, over all its parameters); the record holds their mean over the epoch's
+    batches (those in which the parameter had a gradient).
 
     Warnings (one line each, when a condition starts): vanishing gradients (first layer's
     norm below ``thresholds.vanish`` of the last layer's), exploding gradients (a layer's
@@ -78,9 +79,9 @@ class Monitor(Callback):
         self.thresholds = thresholds or _checks.Thresholds()
         self.records: list[EpochRecord] = []
         self.alerts: list[Alert] = []
-        self._recording, self._batches = False, 0
-        self._param_sums: dict[str, float] = {}
-        self._layer_sums: dict[str, float] = {}
+        self._recording = False
+        self._param_sums: dict[str, list[float]] = {}  # name -> [sum of norms, batches]
+        self._layer_sums: dict[str, list[float]] = {}
         self._ongoing: set[str] = set()  # alert kinds raised at the previous record
         self._raised: set[str] = set()  # alert kinds raised at the current record
 
@@ -95,7 +96,7 @@ class Monitor(Callback):
     def on_epoch_begin(self, state) -> None:
         """Decide whether this epoch is recorded; reset the gradient sums."""
         self._recording = (state.epoch + 1) % self.every == 0
-        self._batches, self._param_sums, self._layer_sums = 0, {}, {}
+        self._param_sums, self._layer_sums = {}, {}
 
     def on_batch_end(self, state) -> None:
         """Add this batch's gradient norms; warn at once when one is not finite or above
@@ -106,7 +107,6 @@ class Monitor(Callback):
         layers = layer_norms(norms)
         _accumulate(self._param_sums, norms)
         _accumulate(self._layer_sums, layers)
-        self._batches += 1
         found = {
             "nonfinite_gradients": _checks.nonfinite_gradients(norms),
             "exploding": _checks.exploding(layers, {}, self.thresholds),
@@ -137,15 +137,14 @@ class Monitor(Callback):
         if self.model is None or self.probe is None:
             raise RuntimeError("Monitor.record: no model or probe yet (give them, or fit first)")
         calls = layer_calls(self.model, self.probe)
-        n = max(self._batches, 1)
         return EpochRecord(
             epoch=epoch,
             logs=dict(logs or {}),
             activations=[
                 activation_stats(name, kind, y, self.bins) for name, kind, y in outputs_of(calls)
             ],
-            grad_norms={k: v / n for k, v in self._param_sums.items()},
-            layer_grad_norms={k: v / n for k, v in _in_call_order(self._layer_sums, calls)},
+            grad_norms=_means(self._param_sums),
+            layer_grad_norms=_means(dict(_in_call_order(self._layer_sums, calls))),
         )
 
     def _check(self, record: EpochRecord, before: EpochRecord | None) -> None:
@@ -210,7 +209,7 @@ class Monitor(Callback):
         return paths + _report.write_plots(out_dir, self.records)
 
 
-def _in_call_order(layers: dict[str, float], calls) -> list[tuple[str, float]]:
+def _in_call_order(layers: dict, calls) -> list[tuple]:
     """The layers in the order the forward pass first called them (the first layer is the
     one nearest the input, whatever order the model declared them in); layers the probe
     did not see keep their places after those."""
@@ -256,9 +255,17 @@ def layer_norms(norms: dict[str, float]) -> dict[str, float]:
     return {k: norm(v) for k, v in layers.items()}
 
 
-def _accumulate(sums: dict[str, float], values: dict[str, float]) -> None:
+def _accumulate(sums: dict[str, list[float]], values: dict[str, float]) -> None:
     for k, v in values.items():
-        sums[k] = sums.get(k, 0.0) + v
+        total = sums.setdefault(k, [0.0, 0])
+        total[0] += v
+        total[1] += 1
+
+
+def _means(sums: dict[str, list[float]]) -> dict[str, float]:
+    """Each name's mean over the batches that gave it a gradient (a parameter a batch did
+    not reach has no ``.grad`` after ``zero_grad()``: that batch does not count for it)."""
+    return {k: total / n for k, (total, n) in sums.items()}
 
 
 def _check_positive(**values: int) -> None:

@@ -25,7 +25,7 @@ class EpochRecord:
 
     ``grad_norms`` maps each parameter's name to its gradient norm, and ``layer_grad_norms``
     each layer (the module owning parameters) to the norm of all its gradients; both are
-    averaged over the epoch's batches.
+    averaged over the epoch's batches (over those that gave the parameter a gradient).
     """
 
     epoch: int
