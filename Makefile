@@ -11,7 +11,7 @@ OPTIMIZED_TESTS := tests/test_errors.py tests/reliability/test_rel_bad_input.py 
 	tests/reliability/test_rel_idx_files.py \
 	tests/reliability/test_rel_kill_resume.py::test_sigkill_at_random_and_edge_points_then_resume_is_bit_identical
 
-.PHONY: run test lint format bench bench-torch clean
+.PHONY: run test test-optimized lint format bench bench-torch clean
 
 run: $(STAMP)
 	$(BIN)/python -m chainrule
@@ -21,6 +21,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 	$(BIN)/python -O -m pytest -q -p no:cacheprovider $(OPTIMIZED_TESTS)
+
+test-optimized: $(STAMP)  # the whole suite under python -O (asserts stripped), as one pass
+	$(BIN)/python -O -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
