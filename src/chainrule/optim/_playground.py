@@ -66,8 +66,8 @@ def playground(
     """Run each optimizer from ``start`` on ``function`` for ``steps`` steps.
 
     Args:
-        function: a name in `FUNCTIONS` ("x2/20+y2", "rosenbrock", "saddle"), or any
-            function of two scalar Tensors returning a scalar Tensor.
+        function: the name of a built-in surface ("x2/20+y2", "rosenbrock", "saddle"),
+            or any function of two scalar Tensors returning a scalar Tensor.
         optimizers: name → ``(optimizer class, kwargs)``, e.g. ``(cr.optim.SGD, {"lr":
             0.95})``, or name → a factory taking the parameter list ``[x, y]``.
         steps: number of optimizer steps.

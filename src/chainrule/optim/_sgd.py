@@ -98,8 +98,9 @@ class Momentum(Optimizer):
         W ← W + v
 
     with g + λ·W in place of g under weight decay λ. Equal to ``SGD(params, lr,
-    momentum=α, weight_decay=λ)`` while η is constant (see the module docstring for when
-    they differ).
+    momentum=α, weight_decay=λ)`` while η is constant. They differ when η changes (a
+    schedule): `SGD` applies the new η to its whole buffer at once, while the velocity v
+    still holds the steps taken with the old η and forgets them at rate α.
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
