@@ -3,8 +3,8 @@
 monitor = cr.diagnostics.Monitor(model, out_dir="runs/diag")
 cr.fit(model, loss_fn, opt, (X, y), epochs=10, callbacks=[monitor])
 monitor.records[-1].activations   # per layer: mean, std, histogram, saturated/dead share
-monitor.records[-1].grad_norms    # per parameter: gradient norm, averaged over the epoch
-monitor.alerts                    # vanishing / exploding gradients, non-finite losses
+monitor.records[-1].grad_norms    # per parameter: mean gradient norm over the batches that gave one
+monitor.alerts                    # vanishing / exploding gradients, non-finite gradients or losses
 """
 
 from ._checks import Thresholds
