@@ -920,9 +920,11 @@ def test_set_default_dtype_changes_it(restore_default_dtype):
     assert x.grad.dtype == np.float64
 
 
-def test_set_default_dtype_rejects_non_float(restore_default_dtype):
-    with pytest.raises(ValueError, match="float"):
-        cr.set_default_dtype("int32")
+@pytest.mark.parametrize("dtype", ["int32", "longdouble", "complex64"])
+def test_set_default_dtype_rejects_unsupported_dtypes(restore_default_dtype, dtype):
+    supported = "supported dtypes float16, float32 and float64"
+    with pytest.raises(ValueError, match=rf"set_default_dtype: {np.dtype(dtype)} .*{supported}"):
+        cr.set_default_dtype(dtype)
     assert cr.get_default_dtype() == np.float32
 
 

@@ -20,7 +20,10 @@ def set_default_dtype(dtype) -> None:
     global _default
     d = np.dtype(dtype)
     if d.type not in _FLOATS:
-        raise ValueError(f"set_default_dtype: {d} is not a floating dtype (use float32 or float64)")
+        raise ValueError(
+            f"set_default_dtype: {d} is not one of the supported dtypes float16, float32 "
+            "and float64"
+        )
     _default = d
 
 
