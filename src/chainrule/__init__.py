@@ -53,7 +53,7 @@ from .ops import (
 from . import callbacks, data, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import CheckpointError, load, save
 from ._history import History
-from ._training import evaluate, fit, predict
+from ._training import TrainState, evaluate, fit, predict
 
 from . import diagnostics, examples, experiments  # isort: skip  (they build on nn and fit)
 from ._explain import GraphvizNotFoundError, Trace, explain
@@ -70,6 +70,7 @@ __all__ = [
     "StrictModeWarning",
     "Tensor",
     "Trace",
+    "TrainState",
     "abs",
     "argmax",
     "argmin",

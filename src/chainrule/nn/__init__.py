@@ -1,6 +1,9 @@
 """`chainrule.nn`: modules, layers, losses and initialisers for neural networks.
 
+import numpy as np
 import chainrule as cr
+x = np.random.default_rng(0).random((32, 784), dtype=np.float32)  # a batch of 32 inputs
+labels = np.arange(32) % 10  # and their classes
 model = cr.nn.Sequential(cr.nn.Linear(784, 100), cr.nn.ReLU(), cr.nn.Linear(100, 10))
 loss = cr.nn.SoftmaxCrossEntropy()(model(x), labels)
 loss.backward()
