@@ -131,7 +131,7 @@ class EarlyStopping(Callback):
         keep the new best (and its weights); ask fit to stop after ``patience`` of them."""
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
-        value = logs[self.monitor]
+        value = _monitored(logs, self.monitor)
         # nan is no improvement: as the best it would make every later value look worse
         if not np.isnan(value) and (self.best is None or self.is_better(value, self.best)):
             self.best, self.wait = value, 0
@@ -198,7 +198,7 @@ class ModelCheckpoint(Callback):
                     f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)} "
                     "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
                 )
-            value = logs[self.monitor]
+            value = _monitored(logs, self.monitor)
             if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
                 return
             self.best = value
@@ -242,6 +242,12 @@ class ModelCheckpoint(Callback):
         """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint)."""
         _check_keys(state_dict, ("best",))
         self.best = _optional_number(state_dict, "best")
+
+
+def _monitored(logs: dict, monitor: str) -> float:
+    """``logs[monitor]`` as a Python float, as the history keeps it: a value a callback
+    logged as a NumPy scalar or 0-d array is kept, and saved in a checkpoint, as a number."""
+    return float(logs[monitor])
 
 
 def _check_keys(state_dict, keys: tuple[str, ...]) -> None:

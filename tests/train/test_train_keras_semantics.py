@@ -1,0 +1,94 @@
+"""Keras's meaning of EarlyStopping, ModelCheckpoint and fit's data, checked case by case.
+
+A scripted callback writes the monitored value of every epoch, so which epoch is best, and
+where training stops, is worked out by hand from Keras's documented rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.callbacks import EarlyStopping, ModelCheckpoint
+
+
+class Scripted:
+    """Sets ``logs[key] = values[epoch]`` at every epoch end (before later callbacks)."""
+
+    def __init__(self, values, key="score"):
+        self.values, self.key = values, key
+
+    def on_epoch_end(self, state, logs):
+        logs[self.key] = self.values[state.epoch]
+
+
+class WeightLog:
+    """A copy of the model's weights at the end of every epoch."""
+
+    def __init__(self):
+        self.snapshots = []
+
+    def on_epoch_end(self, state, logs):
+        self.snapshots.append(state.model.state_dict())
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(24, 3)), rng.integers(0, 3, size=24)
+
+
+def _build(seed=0):
+    cr.manual_seed(seed)
+    model = cr.nn.Sequential(
+        cr.nn.Linear(3, 5, dtype="float64"), cr.nn.Linear(5, 3, dtype="float64")
+    )
+    return model, cr.optim.SGD(model.parameters(), lr=0.1)
+
+
+def _fit(callbacks, epochs, model=None, opt=None, **kwargs):
+    if model is None:
+        model, opt = _build()
+    history = cr.fit(
+        model,
+        cr.nn.SoftmaxCrossEntropy(),
+        opt,
+        _data(),
+        epochs,
+        callbacks=callbacks,
+        batch_size=8,
+        shuffle=False,
+        progress=False,
+        **kwargs,
+    )
+    return model, history
+
+
+# ----- monitored values of any numeric kind ----------------------------------------------
+def test_a_monitored_zero_d_array_is_kept_as_a_number_a_checkpoint_can_resume_from(tmp_path):
+    path = tmp_path / "last.safetensors"
+    scores = [np.array(v) for v in (3, 2, 1, 2, 3, 4)]  # a 0-d integer array, as tensor.data
+
+    def callbacks():
+        return [
+            Scripted(scores),
+            EarlyStopping("score", patience=2, mode="min"),
+            ModelCheckpoint(path, monitor="score", mode="min"),
+        ]
+
+    _fit(callbacks(), 3)
+    model, opt = _build()
+    saved = cr.load(path, model, opt)
+    assert saved["callbacks"]["EarlyStopping"]["best"] == 1.0
+    assert type(saved["callbacks"]["EarlyStopping"]["best"]) is float
+    resumed = callbacks()
+    _, history = _fit(resumed, 6, model, opt, resume_from=saved)
+    # best 1 at epoch 2 (from 0); epochs 3 and 4 do not improve: patience 2 stops after 4
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert resumed[1].stopped_epoch == 4
+
+
+def test_a_best_only_checkpoint_keeps_a_monitored_numpy_value_as_a_float(tmp_path):
+    best = ModelCheckpoint(tmp_path / "b.safetensors", "score", save_best_only=True, mode="min")
+    _fit([Scripted([np.array(2.5), np.float32(1.5)]), best], 2)
+    assert best.state_dict() == {"best": 1.5}
+    assert type(best.state_dict()["best"]) is float
