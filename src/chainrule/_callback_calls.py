@@ -24,13 +24,24 @@ def epoch_end(callbacks, state: TrainState, logs: dict) -> None:
     """on_epoch_end of every callback, in the list's order, except that those that save the
     training (``saves_training``, as `ModelCheckpoint`) come after all the others, so that
     a checkpoint holds what they did (a schedule's step and logged ``lr``, EarlyStopping's
-    count); what one adds to ``logs`` reaches the history before the next is called."""
-    for cb in sorted(callbacks, key=_saves_training):  # stable: the list's order otherwise
-        method = getattr(cb, "on_epoch_end", None)
-        if method is not None:
-            method(state, logs)
-            state.history.update_last(logs)
+    count); what one adds to ``logs`` reaches the history before the next is called. Before
+    any of them saves, each one's ``before_saving(state, logs)`` runs (`ModelCheckpoint`
+    takes this epoch's best there), so that every checkpoint holds every saver's state of
+    this epoch, not of the last one for the savers listed after it."""
+    savers = [cb for cb in callbacks if _saves_training(cb)]
+    for cb in [cb for cb in callbacks if not _saves_training(cb)]:
+        _epoch_end(cb, state, logs)
+    call(savers, "before_saving", state, logs)
+    for cb in savers:
+        _epoch_end(cb, state, logs)
     state.history.fill()
+
+
+def _epoch_end(callback, state: TrainState, logs: dict) -> None:
+    method = getattr(callback, "on_epoch_end", None)
+    if method is not None:
+        method(state, logs)
+        state.history.update_last(logs)
 
 
 _HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")

@@ -168,7 +168,10 @@ class ModelCheckpoint(Callback):
     this callback's best value), which a resumed ``fit`` gives back to the same callbacks.
     ``fit`` calls its ``on_epoch_end`` after every other callback's, wherever it is in the
     list (``saves_training``), so that the checkpoint holds their end-of-epoch work: a
-    `LearningRateScheduler`'s step and logged ``lr``, `EarlyStopping`'s count. A callback
+    `LearningRateScheduler`'s step and logged ``lr``, `EarlyStopping`'s count. Before any
+    checkpoint of an epoch is written, each one takes that epoch's best (`before_saving`),
+    so that Keras's usual pair, one checkpoint of the last epoch and one ``save_best_only``,
+    hold each other's state of the same epoch in either order. A callback
     that needs the file of an epoch finds it in the next ``on_epoch_begin`` or in
     ``on_train_end``. ``extra_state`` (a callable given the `TrainState`, returning a dict)
     adds training state of your own under names the checkpoint does not use itself.
@@ -188,20 +191,21 @@ class ModelCheckpoint(Callback):
         self.is_better = _better(_mode("ModelCheckpoint", monitor, mode, save_best_only), 0.0)
         self.extra_state = extra_state
         self.best = None
+        self._decided = None  # (the logs, whether they are saved) from before_saving
+
+    def before_saving(self, state, logs: dict) -> None:
+        """Decide whether this epoch is saved, taking its value as the best if it improved:
+        `fit` calls this on every saving callback before any of them saves, so that another
+        checkpoint of this epoch holds this one's best as of this epoch."""
+        self._decided = (logs, self._improved(logs))
 
     def on_epoch_end(self, state, logs: dict) -> None:
         """Save the checkpoint (to the path filled in with this epoch's logs), or with
         ``save_best_only`` only when ``logs[monitor]`` improved on the best so far."""
-        if self.best_only:
-            if self.monitor not in logs:
-                raise KeyError(
-                    f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)} "
-                    "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
-                )
-            value = _monitored(logs, self.monitor)
-            if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
-                return
-            self.best = value
+        decided, self._decided = self._decided, None
+        due = decided[1] if decided is not None and decided[0] is logs else self._improved(logs)
+        if not due:
+            return
         extra = self.extra_state(state) if self.extra_state else {}
         clash = sorted(self.RESERVED.intersection(extra))
         if clash:
@@ -233,6 +237,22 @@ class ModelCheckpoint(Callback):
             callbacks=callback_states(state.callbacks),
             **extra,
         )
+
+    def _improved(self, logs: dict) -> bool:
+        """Whether the epoch of ``logs`` is saved; with ``save_best_only``, whether its value
+        improved on the best, which it then becomes."""
+        if not self.best_only:
+            return True
+        if self.monitor not in logs:
+            raise KeyError(
+                f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)} "
+                "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
+            )
+        value = _monitored(logs, self.monitor)
+        if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
+            return False
+        self.best = value
+        return True
 
     def state_dict(self) -> dict:
         """``{"best": float | None}``: the best monitored value so far."""

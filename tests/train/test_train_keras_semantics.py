@@ -7,6 +7,7 @@ where training stops, is worked out by hand from Keras's documented rules.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import chainrule as cr
 from chainrule.callbacks import EarlyStopping, ModelCheckpoint
@@ -92,3 +93,25 @@ def test_a_best_only_checkpoint_keeps_a_monitored_numpy_value_as_a_float(tmp_pat
     _fit([Scripted([np.array(2.5), np.float32(1.5)]), best], 2)
     assert best.state_dict() == {"best": 1.5}
     assert type(best.state_dict()["best"]) is float
+
+
+# ----- several checkpoints ----------------------------------------------------------------
+@pytest.mark.parametrize("best_first", [False, True], ids=["last, best", "best, last"])
+def test_every_checkpoint_holds_the_other_checkpoints_best_of_its_epoch(tmp_path, best_first):
+    # Keras's usual pair: the last epoch, and the best. The score's best is 1 at epoch 2;
+    # epochs 3 and 4 are worse, so a run continued from "last" must leave "best" alone
+    last_path, best_path = tmp_path / "last.safetensors", tmp_path / "best.safetensors"
+
+    def callbacks():
+        last = ModelCheckpoint(last_path, monitor="loss")
+        best = ModelCheckpoint(best_path, "score", save_best_only=True, mode="min")
+        pair = [best, last] if best_first else [last, best]
+        return [Scripted([3.0, 1.0, 2.0, 1.5]), *pair]
+
+    _fit(callbacks(), 2)
+    model, opt = _build()
+    saved = cr.load(last_path, model, opt)
+    key = "ModelCheckpoint" if best_first else "ModelCheckpoint-2"
+    assert saved["callbacks"][key] == {"best": 1.0}
+    _fit(callbacks(), 4, model, opt, resume_from=saved)
+    assert cr.load(best_path, *_build())["epoch"] == 2
