@@ -13,7 +13,7 @@ import inspect
 import re
 import string
 from dataclasses import asdict
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -82,17 +82,36 @@ def _mode(owner: str, monitor: str, mode: str, needed: bool = True) -> str:
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
-    With ``restore_best_weights=True`` the model ends with the weights of its best epoch.
+    As Keras's: ``mode`` "min", "max" or "auto" (read from the name, see `_mode`);
+    ``min_delta`` is a size (its sign is ignored); with ``patience=0`` the first epoch that
+    does not improve stops training. With ``baseline`` an epoch counts towards
+    ``patience`` unless it improves on the baseline too, so training stops after
+    ``patience`` epochs that do not reach it. The first ``start_from_epoch`` epochs (a
+    warm-up) are not watched: they are never the best and never counted. With
+    ``restore_best_weights=True`` the model ends with the weights of its best epoch,
+    whether or not training stopped early (as Keras 3); when no epoch had a number to
+    compare (all NaN, or all in the warm-up) it keeps its last weights.
+
+    Unlike Keras: ``patience`` defaults to 5 (Keras: 0); a ``monitor`` missing from an
+    epoch's logs is a `KeyError` rather than a warning, and NaN is never an improvement.
     """
 
     def __init__(
-        self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto", restore_best_weights=False
+        self,
+        monitor="val_loss",
+        patience=5,
+        min_delta=0.0,
+        mode="auto",
+        restore_best_weights=False,
+        baseline=None,
+        start_from_epoch=0,
     ):
-        if isinstance(patience, bool) or not isinstance(patience, Integral) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 0, got {patience!r}")
-        self.monitor, self.patience = monitor, patience
+        self.monitor = monitor
+        self.patience = _non_negative_int("patience", patience)
+        self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
         self.mode = _mode("EarlyStopping", monitor, mode)
-        self.is_better = _better(self.mode, abs(min_delta))
+        self.is_better = _better(self.mode, abs(_finite("min_delta", min_delta)))
+        self.baseline = None if baseline is None else _finite("baseline", baseline)
         self.restore = restore_best_weights
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
@@ -127,20 +146,28 @@ class EarlyStopping(Callback):
         self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
 
     def on_epoch_end(self, state, logs: dict) -> None:
-        """Count an epoch without improvement of ``logs[monitor]`` (NaN never improves), or
-        keep the new best (and its weights); ask fit to stop after ``patience`` of them."""
+        """Keep a new best of ``logs[monitor]`` (and its weights); count an epoch that does
+        not improve on the best, or on the ``baseline`` (NaN never improves); ask fit to
+        stop after ``patience`` of them. Epochs before ``start_from_epoch`` are skipped."""
         if self.monitor not in logs:
             raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
+        if state.epoch < self.start_from_epoch:  # the warm-up: not watched
+            return
         value = _monitored(logs, self.monitor)
-        # nan is no improvement: as the best it would make every later value look worse
-        if not np.isnan(value) and (self.best is None or self.is_better(value, self.best)):
-            self.best, self.wait = value, 0
+        if self._improves(value, self.best):
+            self.best = value
             if self.restore:
                 self.best_weights = state.model.state_dict()
-            return
+            if self._improves(value, self.baseline):
+                self.wait = 0
+                return
         self.wait += 1
         if self.wait >= self.patience:
             state.stop_training, self.stopped_epoch = True, state.epoch
+
+    def _improves(self, value: float, reference: float | None) -> bool:
+        # nan is no improvement: as the best it would make every later value look worse
+        return not np.isnan(value) and (reference is None or self.is_better(value, reference))
 
     def on_train_end(self, state) -> None:
         """Give the model its best epoch's weights back, with ``restore_best_weights``."""
@@ -262,6 +289,20 @@ class ModelCheckpoint(Callback):
         """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint)."""
         _check_keys(state_dict, ("best",))
         self.best = _optional_number(state_dict, "best")
+
+
+def _non_negative_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"EarlyStopping: {name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _finite(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (Real, np.ndarray)):
+        raise ValueError(f"EarlyStopping: {name} must be a number, got {value!r}")
+    if np.ndim(value) != 0 or not np.isfinite(value):
+        raise ValueError(f"EarlyStopping: {name} must be a finite number, got {value!r}")
+    return float(value)
 
 
 def _monitored(logs: dict, monitor: str) -> float:

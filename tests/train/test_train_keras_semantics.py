@@ -115,3 +115,84 @@ def test_every_checkpoint_holds_the_other_checkpoints_best_of_its_epoch(tmp_path
     assert saved["callbacks"][key] == {"best": 1.0}
     _fit(callbacks(), 4, model, opt, resume_from=saved)
     assert cr.load(best_path, *_build())["epoch"] == 2
+
+
+# ----- EarlyStopping's baseline and warm-up --------------------------------------------
+@pytest.mark.parametrize(
+    ("scores", "baseline", "patience", "epochs_run"),
+    [
+        # never reaching the baseline 1.0: stops after `patience` epochs, though improving
+        ([5, 4, 3, 2, 1.5, 1.2], 1.0, 2, 2),
+        ([5, 4, 3, 2, 1.5, 1.2], 1.0, 0, 1),
+        # reaching it at epoch 2 (from 0): the count restarts there, stopping after epoch 5
+        ([5, 4, 0.5, 0.6, 0.7, 0.8, 0.9], 1.0, 3, 6),
+        # no baseline: every new best restarts the count
+        ([5, 4, 3, 2, 1.5, 1.2], None, 2, 6),
+    ],
+)
+def test_baseline_stops_a_run_that_does_not_reach_it(scores, baseline, patience, epochs_run):
+    stop = EarlyStopping("score", patience=patience, mode="min", baseline=baseline)
+    _, history = _fit([Scripted(scores), stop], len(scores))
+    assert len(history.epoch) == epochs_run
+
+
+def test_baseline_in_max_mode_and_with_min_delta():
+    # accuracy must pass 0.8 by more than 0.05: 0.84 does not, 0.9 does
+    stop = EarlyStopping("acc", patience=2, min_delta=0.05, baseline=0.8)
+    assert stop.mode == "max"
+    _, history = _fit([Scripted([0.5, 0.9, 0.84, 0.84, 0.95], "acc"), stop], 5)
+    assert history.epoch == [0, 1, 2, 3]
+    stop = EarlyStopping("acc", patience=2, min_delta=0.05, baseline=0.8)
+    _, history = _fit([Scripted([0.5, 0.84, 0.85, 0.86], "acc"), stop], 4)
+    assert history.epoch == [0, 1]
+
+
+def test_restore_best_weights_below_the_baseline_gives_the_best_epoch():
+    log = WeightLog()
+    # no epoch reaches 0: patience 3 stops after epoch 2; the best is epoch 1's 1.0
+    stop = EarlyStopping("score", 3, mode="min", baseline=0.0, restore_best_weights=True)
+    model, history = _fit([Scripted([3.0, 1.0, 2.0, 2.5]), log, stop], 4)
+    assert history.epoch == [0, 1, 2]
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[1][name])
+
+
+def test_start_from_epoch_watches_nothing_in_the_warm_up():
+    # epoch 0 holds the lowest score, but is in the warm-up: the best is epoch 3's 2.0,
+    # and patience 1 stops after epoch 4, the first epoch after it that is worse
+    log = WeightLog()
+    stop = EarlyStopping(
+        "score", patience=1, mode="min", start_from_epoch=2, restore_best_weights=True
+    )
+    model, history = _fit([Scripted([0.1, 9.0, 3.0, 2.0, 2.5, 1.0]), log, stop], 6)
+    assert history.epoch == [0, 1, 2, 3, 4]
+    assert stop.best == 2.0
+    assert stop.stopped_epoch == 4
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[3][name])
+
+
+def test_a_warm_up_longer_than_the_run_never_stops_and_restores_nothing():
+    log = WeightLog()
+    stop = EarlyStopping("score", 0, mode="min", start_from_epoch=5, restore_best_weights=True)
+    model, history = _fit([Scripted([1.0, 2.0, 3.0]), log, stop], 3)
+    assert history.epoch == [0, 1, 2]
+    assert stop.best is None
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, log.snapshots[2][name])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start_from_epoch": -1}, "start_from_epoch must be an integer >= 0"),
+        ({"start_from_epoch": 1.5}, "start_from_epoch must be an integer >= 0"),
+        ({"baseline": float("nan")}, "baseline must be a finite number"),
+        ({"baseline": "0.5"}, "baseline must be a number"),
+        ({"min_delta": float("nan")}, "min_delta must be a finite number"),
+        ({"min_delta": None}, "min_delta must be a number"),
+    ],
+)
+def test_early_stopping_names_a_setting_it_cannot_use(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        EarlyStopping("loss", **kwargs)
