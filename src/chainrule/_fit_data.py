@@ -13,14 +13,31 @@ from ._tensor import Tensor
 
 
 def train_loader(data, batch_size: int, shuffle: bool, seed):
-    """A DataLoader for ``data``: a loader already, a dataset, or an ``(X, y)`` pair."""
+    """A DataLoader for ``data``: a loader already, a dataset, or an ``(X, y)`` pair (also
+    as a list ``[X, y]`` of two arrays, as Keras reads a list)."""
     from .data import ArrayDataset, DataLoader
 
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, tuple) and len(data) == 2:
+    arrays = _array_tuple(data)
+    if len(arrays) == 3:
+        raise ValueError(
+            "fit and evaluate take the data as (X, y): Keras's (X, y, sample_weight) has no "
+            "counterpart here (the loss function weighs every sample alike)"
+        )
+    if len(arrays) == 2 or (isinstance(data, tuple) and len(data) == 2):
         data = ArrayDataset(*data)
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _array_tuple(data) -> tuple:
+    """``data`` as a tuple when it is a tuple or list of arrays (Keras's ``(X, y)`` or
+    ``[X, y]``); else ``()``: a list of samples (pairs) is a dataset."""
+    if isinstance(data, (tuple, list)) and all(
+        isinstance(a, (np.ndarray, Tensor)) and a.ndim >= 1 for a in data
+    ):
+        return tuple(data)
+    return ()
 
 
 def evaluation_loader(data, batch_size: int):

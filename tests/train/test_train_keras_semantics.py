@@ -196,3 +196,33 @@ def test_a_warm_up_longer_than_the_run_never_stops_and_restores_nothing():
 def test_early_stopping_names_a_setting_it_cannot_use(kwargs, match):
     with pytest.raises(ValueError, match=match):
         EarlyStopping("loss", **kwargs)
+
+
+# ----- the forms of the data ---------------------------------------------------------------
+def test_data_as_a_list_of_two_arrays_is_the_pair_as_in_keras():
+    X, y = _data()
+    loss_fn = cr.nn.SoftmaxCrossEntropy()
+    histories = []
+    for form in (tuple, list):
+        model, opt = _build()
+        data = form((X, y))
+        histories.append(
+            cr.fit(model, loss_fn, opt, data, 2, val_data=data, batch_size=8, progress=False)
+        )
+        assert cr.evaluate(model, loss_fn, data) == cr.evaluate(model, loss_fn, (X, y))
+    assert histories[1].history == histories[0].history
+    assert len(histories[1].history["val_loss"]) == 2
+
+
+@pytest.mark.parametrize("form", [tuple, list])
+def test_keras_sample_weights_are_named_not_read_as_three_samples(form):
+    X, y = _data()
+    data = form((X, y, np.ones(len(y))))
+    model, opt = _build()
+    loss_fn = cr.nn.SoftmaxCrossEntropy()
+    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
+        cr.fit(model, loss_fn, opt, (X, y), 1, val_data=data, progress=False)
+    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
+        cr.fit(model, loss_fn, opt, data, 1, progress=False)
+    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
+        cr.evaluate(model, loss_fn, data)
