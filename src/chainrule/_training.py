@@ -41,7 +41,9 @@ class TrainState:
     """Where training is: shared with callbacks. A callback may set ``stop_training``: set
     in ``on_batch_end`` it ends the epoch after that batch (validation and ``on_epoch_end``
     still run, on the batches trained), set in ``on_epoch_end`` it ends training after
-    that epoch -- as in Keras."""
+    that epoch -- as in Keras. Set in ``on_train_begin`` or ``on_epoch_begin`` it ends
+    training before that epoch trains a batch (Keras trains one first): a resumed
+    `EarlyStopping` that had stopped the run stops it again there."""
 
     model: object
     optimizer: object
@@ -190,6 +192,10 @@ def fit(
                 state.epoch, state.batch, state.meter = epoch, 0, Meter(summed)
                 state.epoch_resumed = False
             call(callbacks, "on_epoch_begin", state)
+            if state.stop_training:  # asked before the epoch trained: it is not begun
+                if not state.epoch_resumed:
+                    state.meter = None
+                break
             logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
             if val_data is not None:
                 logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))

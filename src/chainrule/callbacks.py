@@ -4,7 +4,8 @@ A callback is any object with some of these methods, each given the `TrainState`
 ``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
 ``on_epoch_end(state, logs)``, ``on_train_end(state)``. Setting ``state.stop_training``
 ends training: after the current batch when set in ``on_batch_end`` (the epoch's row then
-covers the batches trained), after the epoch when set in ``on_epoch_end``.
+covers the batches trained), after the epoch when set in ``on_epoch_end``, before the
+epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class EarlyStopping(Callback):
     warm-up) are not watched: they are never the best and never counted. With
     ``restore_best_weights=True`` the model ends with the weights of its best epoch,
     whether or not training stopped early (as Keras 3); when no epoch had a number to
-    compare (all NaN, or all in the warm-up) it keeps its last weights.
+    compare (all NaN, or all in the warm-up) it keeps its last weights. A run resumed
+    from the checkpoint of the epoch where it stopped training trains no further, as the
+    uninterrupted run (to train on, drop its entry from the checkpoint's ``callbacks``).
 
     Unlike Keras: ``patience`` defaults to 5 (Keras: 0); a ``monitor`` missing from an
     epoch's logs is a `KeyError` rather than a warning, and NaN is never an improvement.
@@ -144,6 +147,12 @@ class EarlyStopping(Callback):
         ):
             raise ValueError("best_weights must be a dict of arrays or None")
         self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
+
+    def on_epoch_begin(self, state) -> None:
+        """Stop at once a run resumed from the checkpoint of the epoch where this callback
+        stopped it (its state says so): the uninterrupted run ended there."""
+        if self.stopped_epoch is not None:
+            state.stop_training = True
 
     def on_epoch_end(self, state, logs: dict) -> None:
         """Keep a new best of ``logs[monitor]`` (and its weights); count an epoch that does

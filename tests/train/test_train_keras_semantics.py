@@ -226,3 +226,53 @@ def test_keras_sample_weights_are_named_not_read_as_three_samples(form):
         cr.fit(model, loss_fn, opt, data, 1, progress=False)
     with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
         cr.evaluate(model, loss_fn, data)
+
+
+# ----- resuming a run that EarlyStopping ended -------------------------------------------
+def test_a_run_resumed_from_the_epoch_early_stopping_ended_trains_no_further(tmp_path):
+    # the best is epoch 1; patience 2 stops after epoch 3, whose checkpoint is the last.
+    # An uninterrupted run ends there with epoch 1's weights: so must one resumed from it
+    path = tmp_path / "last.safetensors"
+
+    def callbacks():
+        stop = EarlyStopping("score", 2, mode="min", restore_best_weights=True)
+        return [Scripted([3.0, 1.0, 2.0, 2.0, 0.5, 0.4]), stop, ModelCheckpoint(path, "loss")]
+
+    first = callbacks()
+    model, history = _fit(first, 6)
+    assert history.epoch == [0, 1, 2, 3]
+    assert first[1].stopped_epoch == 3
+    resumed_model, opt = _build()
+    saved = cr.load(path, resumed_model, opt)
+    again = callbacks()
+    _, resumed = _fit(again, 6, resumed_model, opt, resume_from=saved)
+    assert resumed.history == history.history
+    assert resumed.epoch == [0, 1, 2, 3]
+    assert again[1].stopped_epoch == 3
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(resumed_model.state_dict()[name], value)
+
+
+@pytest.mark.parametrize("hook", ["on_train_begin", "on_epoch_begin"])
+def test_a_stop_asked_before_an_epoch_trains_trains_nothing(hook):
+    events = []
+
+    class Stopper:
+        def on_batch_end(self, state):
+            events.append("batch")
+
+        def on_train_end(self, state):
+            events.append("end")
+            events.append(state.resume_point())
+
+    setattr(Stopper, hook, lambda self, state: setattr(state, "stop_training", True))
+    model, opt = _build()
+    before = model.state_dict()
+    _, history = _fit([Stopper()], 3, model, opt)
+    assert history.epoch == []
+    assert history.history == {}
+    assert events[0] == "end"
+    assert events[1]["epoch"] == 0
+    assert events[1]["meter"] is None
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
