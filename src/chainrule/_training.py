@@ -126,9 +126,9 @@ def fit(
 
     ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair,
     also as a list ``[X, y]`` (Keras's ``(X, y, sample_weight)`` is refused: no sample
-    weights); for the last two, ``batch_size`` (default 32), ``shuffle`` (default True) and
-    ``seed`` build the loader (given with a `DataLoader` that has other settings, they are
-    an error). Returns
+    weights); for any but a `DataLoader`, ``batch_size`` (default 32), ``shuffle`` (default
+    True) and ``seed`` build the loader (given with a `DataLoader` that has other settings,
+    they are an error). Returns
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
     > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a

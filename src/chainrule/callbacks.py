@@ -211,6 +211,11 @@ class ModelCheckpoint(Callback):
     that needs the file of an epoch finds it in the next ``on_epoch_begin`` or in
     ``on_train_end``. ``extra_state`` (a callable given the `TrainState`, returning a dict)
     adds training state of your own under names the checkpoint does not use itself.
+
+    Unlike Keras's: it saves once an epoch (no ``save_freq`` in batches) and always the
+    whole checkpoint (no ``save_weights_only``); with ``save_best_only`` a ``monitor``
+    missing from the logs is a `KeyError` rather than a warning, and a NaN value is never
+    saved as the best (as Keras). There is no ``verbose`` or ``initial_value_threshold``.
     """
 
     saves_training = True
@@ -358,7 +363,8 @@ class LearningRateScheduler(Callback):
     ``scheduler`` is an `optim` schedule (`StepLR`, `CosineAnnealingLR`, …), whose
     ``step()`` is called at the end of every epoch, or, as in Keras, a function
     ``schedule(epoch, lr) -> new lr`` (or ``schedule(epoch)``) called at the start of
-    every epoch (``epoch`` counts from 0) with each parameter group's rate.
+    every epoch (``epoch`` counts from 0) with each parameter group's rate. There is no
+    ``verbose``: the rates are in the history.
     """
 
     def __init__(self, scheduler):
