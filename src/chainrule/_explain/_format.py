@@ -7,6 +7,7 @@ table: the fan-out sums and the leaves' gradients.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -149,14 +150,41 @@ def table(trace) -> str:
 
 
 # ----- Markdown ------------------------------------------------------------------------------
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*<>$|"})
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_~<>$|&"})
+# a control character would end the line (a carriage return) or vanish: shown as \xNN
+_MD_CONTROL = str.maketrans({c: f"\\\\x{c:02x}" for c in [*range(32), 127] if c != ord("\n")})
+_LINK = re.compile(r"\](?=[(\[])")  # "](" or "][" would close a link's text
+# what would turn a list item into a heading, a nested list or a quote
+_BLOCK_START = re.compile(r"^(?:[#+-]|\d+[.)])")
 
 
 def md(text: str) -> str:
-    """``text`` as literal Markdown: the characters that would start emphasis, code, HTML
-    or (on GitHub) maths, or end a table cell, are escaped; a name such as ``<h>`` or
-    ``$x$`` shows as written."""
-    return text.translate(_MARKDOWN)
+    """``text`` as literal Markdown: the characters that would start emphasis,
+    strikethrough, code, HTML, an entity, a link or (on GitHub) maths, or end a table cell,
+    are escaped; a name such as ``<h>``, ``_x_`` or ``$x$`` shows as written. A newline is
+    a ``<br>`` (a table row stays one line) and another control character reads ``\\xNN``."""
+    text = _LINK.sub("\\\\]", text.translate(_MARKDOWN)).translate(_MD_CONTROL)
+    return text.replace("\n", "<br>")
+
+
+def md_item(text: str) -> str:
+    """``text`` as one Markdown list item: `md`, with a first character that would start
+    a heading or a nested list (``#``, ``-``, ``+``, ``1.``) escaped."""
+    text = md(text)
+    m = _BLOCK_START.match(text)
+    if m is None:
+        return f"- {text}"
+    cut = m.end() - 1
+    return f"- {text[:cut]}\\{text[cut:]}"
+
+
+def fence(lines: list[str]) -> str:
+    """``lines`` as a fenced code block, its fence longer than any run of backticks in
+    them (a name with ``` cannot close it)."""
+    body = "\n".join(lines)
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    mark = "`" * max(3, longest + 1)
+    return f"{mark}\n{body}\n{mark}"
 
 
 def _md_row(cells: list[str]) -> str:
@@ -174,5 +202,5 @@ def markdown(trace) -> str:
     for key, section in (("fanout_title", fanout_lines), ("leaves_title", leaf_lines)):
         body = section(trace)
         if body:
-            lines += ["", f"**{md(label(trace.lang, key))}**", "", *(f"- {md(b)}" for b in body)]
+            lines += ["", f"**{md(label(trace.lang, key))}**", "", *(md_item(b) for b in body)]
     return "\n".join(lines)

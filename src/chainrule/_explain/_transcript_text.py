@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._format import md, width
+from ._format import fence, md, width
 from ._labels import label
 from ._latex import tex_ascii, tex_name, tex_text
 
@@ -73,7 +73,7 @@ def render_scalar(data: dict, fmt: str, lang: str) -> str:
         return _scalar_latex(data, lang)
     lines = _scalar_text(data, lang)
     if fmt == "markdown":
-        return f"**{md(_title(data, lang))}**\n\n```\n" + "\n".join(lines) + "\n```"
+        return f"**{md(_title(data, lang))}**\n\n" + fence(lines)
     return _title(data, lang) + "\n" + "\n".join("  " + line for line in lines)
 
 
@@ -84,7 +84,7 @@ def render_nonscalar(data: dict, fmt: str) -> str:
         title = tex_text(data["title"])
         return f"\\paragraph{{{title}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
     if fmt == "markdown":
-        return f"**{md(data['title'])}**\n\n```\n" + "\n".join(data["lines"]) + "\n```"
+        return f"**{md(data['title'])}**\n\n" + fence(data["lines"])
     return data["title"] + "\n" + "\n".join("  " + line for line in data["lines"])
 
 
