@@ -46,6 +46,8 @@ _EN = {
     ),
     "tr_route": "route {i}",
     "tr_engine": "engine",
+    "tex_exact": "(exact)",
+    "tex_mismatch": "(mismatch)",
     "tr_close": (
         "(equal up to rounding: the engine adds the paths where they meet, then multiplies)"
     ),
@@ -119,6 +121,8 @@ _KO = {
     ),
     "tr_route": "길 {i}",
     "tr_engine": "엔진 값",
+    "tex_exact": "(정확히 같음)",
+    "tex_mismatch": "(다름)",
     "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
     "tr_close_one": (
         "(반올림 오차 안에서 같다: 노드의 backward는 자신의 계산 순서로 반올림하고, "

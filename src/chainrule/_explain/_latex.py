@@ -80,9 +80,10 @@ _TEXT_ESCAPES = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
+    "\n": " ",  # a blank line (a paragraph break) is an error inside \text{} or a heading
 }
 _MATH_ESCAPES = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%"}
-_MATH_ESCAPES.update({"$": r"\$", "#": r"\#", "~": r"\sim "})
+_MATH_ESCAPES.update({"$": r"\$", "#": r"\#", "~": r"\sim ", "\n": " "})
 _JOINED = re.compile(r"(?<!\\)\$\$")  # one inline formula closing where the next opens
 # a command needs a space after it only before a letter: "\eta \times" is "\eta\times"
 _COMMAND_SPACE = re.compile(r"(\\[A-Za-z]+) (?![A-Za-z])")

@@ -80,7 +80,7 @@ def render_scalar(data: dict, fmt: str, lang: str) -> str:
 def render_nonscalar(data: dict, fmt: str) -> str:
     """A transcript of a graph with tensors: the path lines under a title."""
     if fmt == "latex":  # a verbatim block can hold no command: its lines go in ASCII
-        body = tex_ascii("\n".join(data["lines"]))
+        body = _verbatim(tex_ascii("\n".join(data["lines"])))
         title = tex_text(data["title"])
         return f"\\paragraph{{{title}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
     if fmt == "markdown":
@@ -124,8 +124,28 @@ def _scalar_latex(data: dict, lang: str) -> str:
         rows.append(_latex_update(data))
     body = " \\\\\n".join(rows)
     block = f"\\[\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n\\]"  # display maths
-    engine = f"{label(lang, 'tr_engine')}: {data['engine']} {data['check']}"
-    return f"% {tex_ascii(_title(data, lang))}\n{block}\n% {tex_ascii(engine)}"
+    engine = f"{label(lang, 'tr_engine')}: {data['engine']} {_check_words(data['check'], lang)}"
+    return f"{_comment(_title(data, lang))}\n{block}\n{_comment(engine)}"
+
+
+def _check_words(check: str, lang: str) -> str:
+    """The engine check with ✓ and ✗ in words of ``lang`` (a comment is ASCII, and
+    Korean output keeps no English word)."""
+    for mark, key in (("✓", "tex_exact"), ("✗", "tex_mismatch")):
+        check = check.replace(mark, label(lang, key))
+    return check
+
+
+def _comment(text: str) -> str:
+    """``text`` as LaTeX comment lines, in ASCII: a newline in a name starts another
+    comment line rather than ending the comment."""
+    return "\n".join(f"% {line}" for line in tex_ascii(text).split("\n"))
+
+
+def _verbatim(text: str) -> str:
+    """``text`` for a verbatim block, which ends at the first ``\\end{verbatim}``: in a
+    name that sequence is written with a space, ``\\end {verbatim}``, which does not end it."""
+    return text.replace("\\end{verbatim}", "\\end {verbatim}")
 
 
 def _latex_update(data: dict) -> str:
