@@ -597,3 +597,28 @@ def test_a_batch_of_one_label_is_an_input_not_a_constant():
     kinds = {v.name: v.kind for v in trace.values}
     assert kinds["x2"] == "input"
     assert kinds["2"] == "constant"
+
+
+class FreesSaved(cr.Function):
+    """triple_sum: d(Σ 3x)/dxᵢ = 3."""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return np.array(3.0 * x.sum())
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        self.saved = None  # lets go of its input, as backward runs only once
+        return np.full_like(x, 3.0) * grad_out
+
+
+def test_a_function_whose_backward_runs_only_once_is_explained_by_its_rule():
+    # L = 2·Σ 3w: ∂L/∂w = 6 for every element, as an ordinary backward gives it
+    w, w_plain = leaf([1.0, 2.0], "w"), leaf([1.0, 2.0], "w")
+    (FreesSaved()(w_plain) * 2.0).backward()
+    trace = explain(FreesSaved()(w) * 2.0)
+    assert w.grad.tolist() == w_plain.grad.tolist() == [6.0, 6.0]
+    edge = trace.step(2).edge(0)
+    assert edge.local is None
+    assert edge.downstream.tolist() == [6.0, 6.0]
+    assert "triple_sum: d(Σ 3x)/dxᵢ = 3: () → (2)" in trace.table()

@@ -137,14 +137,28 @@ def _locals(node, out: Tensor, elementwise_locals) -> tuple:
     if elementwise_locals is not None:
         raw = elementwise_locals
     elif out.size == 1:  # a Jacobian row: the node's own backward with upstream 1
-        raw = node.backward(np.ones(out.shape, dtype=out.dtype))
-        raw = raw if isinstance(raw, tuple) else (raw,)
+        raw = _backward_of_one(node, out)
     else:
+        raw = None
+    if raw is None:
         return (None,) * n
     return tuple(
         None if loc is None or not need else _as_float(loc, t.dtype)
         for loc, t, need in zip(raw, node.inputs, node.needs_grad)
     )
+
+
+def _backward_of_one(node, out: Tensor) -> tuple | None:
+    """The node's backward applied to an upstream gradient of 1; None when a user's
+    backward cannot run a second time (it let go of its saved values), as the engine
+    needs it to run only once: the node then shows its rule, as nodes of larger outputs."""
+    try:
+        raw = node.backward(np.ones(out.shape, dtype=out.dtype))
+    except Exception:
+        if node._trusted:
+            raise
+        return None
+    return raw if isinstance(raw, tuple) else (raw,)
 
 
 def _as_float(a, dtype) -> np.ndarray:
