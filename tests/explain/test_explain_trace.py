@@ -4,6 +4,7 @@ gradients, fan-out sums, names; expected numbers are worked out in the tests."""
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import numpy as np
 import pytest
@@ -622,3 +623,16 @@ def test_a_function_whose_backward_runs_only_once_is_explained_by_its_rule():
     assert edge.local is None
     assert edge.downstream.tolist() == [6.0, 6.0]
     assert "triple_sum: d(Σ 3x)/dxᵢ = 3: () → (2)" in trace.table()
+
+
+def test_a_name_with_a_combining_accent_keeps_the_table_aligned():
+    # x̄ is x and a combining macron: one column on a terminal, as x is
+    x = leaf(2.0, "x")
+    mean = x * 3.0
+    mean.name = "x\u0304"
+    lines = explain(mean * mean).table().splitlines()
+    column = lines[3].index("forward value")
+    drawn = ["".join(c for c in line if not unicodedata.combining(c)) for line in lines[4:9]]
+    # L = 36, x̄ = 6 (twice), x̄ = 6 again as the output of step 2, then x = 2
+    assert [line[column:].split()[0] for line in drawn] == ["36", "6", "6", "6", "2"]
+    assert all(line[column - 2 : column] == "  " for line in drawn)

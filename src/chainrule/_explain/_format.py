@@ -124,8 +124,15 @@ def leaf_lines(trace) -> list[str]:
 
 # ----- plain text ----------------------------------------------------------------------------
 def width(text: str) -> int:
-    """Columns a string takes in a terminal (Hangul and other wide characters count 2)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns a string takes in a terminal: Hangul and other wide characters count 2,
+    combining accents (the bar of x̄) and other zero-width characters 0."""
+    return sum(_columns(c) for c in text)
+
+
+def _columns(c: str) -> int:
+    if unicodedata.category(c) in ("Mn", "Me", "Cf"):  # drawn over the previous character
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
 
 
 def _pad(text: str, n: int) -> str:
