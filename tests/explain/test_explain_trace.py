@@ -636,3 +636,12 @@ def test_a_name_with_a_combining_accent_keeps_the_table_aligned():
     # L = 36, x̄ = 6 (twice), x̄ = 6 again as the output of step 2, then x = 2
     assert [line[column:].split()[0] for line in drawn] == ["36", "6", "6", "6", "2"]
     assert all(line[column - 2 : column] == "  " for line in drawn)
+
+
+def test_a_leaf_explained_on_its_own_lists_the_gradient_added_to_its_grad():
+    w = leaf([1.0, 2.0], "w")
+    text = explain(w, grad=np.array([3.0, 4.0])).table()
+    assert w.grad.tolist() == [3.0, 4.0]  # what backward added: the upstream gradient
+    assert text.endswith(
+        "Gradients of the leaves (added to .grad, as backward does):\n  ∂w/∂w = [3, 4]"
+    )

@@ -113,13 +113,18 @@ def hooked(trace, v, grad=None) -> str:
 
 
 def leaf_lines(trace) -> list[str]:
-    """``∂out/∂w = …`` for every leaf that requires grad."""
+    """``∂out/∂w = …`` for every leaf that requires grad (the output too when it is a leaf:
+    backward adds its upstream gradient to its .grad)."""
     out = trace.output.name
     return [
         f"∂{out}/∂{v.name} = {hooked(trace, v)}"
         for v in trace.values
-        if v.kind == "parameter" and v.grad is not None
+        if v.grad is not None and (v.kind == "parameter" or _leaf_output(v))
     ]
+
+
+def _leaf_output(v) -> bool:
+    return v.kind == "output" and v.producer is None
 
 
 # ----- plain text ----------------------------------------------------------------------------
