@@ -645,3 +645,18 @@ def test_a_leaf_explained_on_its_own_lists_the_gradient_added_to_its_grad():
     assert text.endswith(
         "Gradients of the leaves (added to .grad, as backward does):\n  ∂w/∂w = [3, 4]"
     )
+
+
+def test_reshaping_one_element_is_not_marked_as_a_sum_over_broadcast_axes():
+    # L = reshape(3w, (1, 1)): its backward reshapes [[1]] to [1], nothing is summed
+    w = leaf([2.0], "w")
+    text = explain(cr.reshape(w * 3.0, (1, 1))).table()
+    assert "Σ" not in text
+    assert (
+        "mul1    [6]                               [1]             [1]                  ✓\n" in text
+    )
+    # a bias added to every row is summed over the rows: Σ
+    b = leaf([1.0, 2.0], "b")
+    trace = explain((cr.tensor(np.ones((3, 2)), dtype=F64) + b).sum())
+    assert trace["b"].grad.tolist() == [3.0, 3.0]
+    assert "✓ Σ" in trace.table()

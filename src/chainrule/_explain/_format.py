@@ -7,6 +7,7 @@ table: the fan-out sums and the leaves' gradients.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -62,7 +63,10 @@ def _summed(step, e) -> bool:
     """Whether local × upstream was summed over broadcast axes to give the downstream."""
     if e.local is None or e.downstream is None:
         return False
-    return np.broadcast_shapes(e.local.shape, step.upstream.shape) != e.downstream.shape
+    # a sum over axes of length 1 (an upstream of shape (1, 1) for an input of shape (1,))
+    # adds nothing: only a product larger than the gradient was summed
+    product = np.broadcast_shapes(e.local.shape, step.upstream.shape)
+    return math.prod(product) != e.downstream.size
 
 
 def header(trace) -> list[str]:
