@@ -25,7 +25,7 @@ class History:
         for k, v in logs.items():
             column = self.history.setdefault(k, [])
             column.extend([float("nan")] * (rows - len(column)))
-            column.append(float(v))
+            column.append(_number(k, v))
 
     def fill(self) -> None:
         """Give every column a value for every epoch: NaN where an epoch logged none."""
@@ -41,9 +41,21 @@ class History:
             column = self.history.setdefault(k, [])
             if len(column) < row:
                 column.extend([float("nan")] * (row - 1 - len(column)))
-                column.append(float(v))
+                column.append(_number(k, v))
             else:
-                column[row - 1] = float(v)
+                column[row - 1] = _number(k, v)
+
+
+def _number(key: str, value) -> float:
+    """A logged value as the float the history (and history.csv) keeps: a number, a NumPy
+    scalar or a one-element array; anything else is a TypeError naming the key."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"History: the logs' {key!r} must be a number to be kept per epoch, got "
+            f"{type(value).__name__} {value!r:.40}"
+        ) from None
 
 
 class Meter:

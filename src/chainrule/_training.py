@@ -150,6 +150,11 @@ def fit(
         raise TypeError(f"fit: initial_epoch must be an int, got {initial_epoch!r}")
     if initial_epoch < 0:
         raise ValueError(f"fit: initial_epoch must be >= 0, got {initial_epoch}")
+    if resume_from is not None and initial_epoch != 0:
+        raise ValueError(
+            f"fit: initial_epoch={initial_epoch} with resume_from: the resume point holds "
+            "its own epoch (give one or the other)"
+        )
     check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
     summed = is_summed(loss_fn)  # and reduction="none" refused, before anything changes
     batch_size = 32 if batch_size is None else batch_size

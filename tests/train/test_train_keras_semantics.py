@@ -276,3 +276,25 @@ def test_a_stop_asked_before_an_epoch_trains_trains_nothing(hook):
     assert events[1]["meter"] is None
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+@pytest.mark.parametrize("value", ["good", None, [1.0, 2.0]])
+def test_a_logged_value_that_is_no_number_is_named_with_its_key(value):
+    with pytest.raises(TypeError, match=r"History: the logs' 'note' must be a number"):
+        _fit([Scripted([value] * 3, key="note")], 3)
+
+
+def test_initial_epoch_with_resume_from_is_refused_before_anything_changes():
+    model, opt = _build()
+    states = []
+
+    class Keep:
+        def on_epoch_end(self, state, logs):
+            states.append(state.resume_point())
+
+    _fit([Keep()], 2, model, opt)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: initial_epoch=1 with resume_from"):
+        _fit([], 3, model, opt, initial_epoch=1, resume_from=states[-1])
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
