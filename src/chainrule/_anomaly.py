@@ -78,9 +78,22 @@ def is_anomaly_enabled() -> bool:
     return _AnomalyMode.enabled
 
 
-def set_detect_anomaly(mode: bool = True) -> None:
-    """Turn anomaly mode on or off for the whole process (see `detect_anomaly`)."""
+def set_detect_anomaly(mode: bool = True, check_nan: bool = True) -> None:
+    """Turn anomaly mode on or off for the whole process (see `detect_anomaly`).
+
+    ``check_nan`` is accepted as in PyTorch, but only its default, True, is supported:
+    anomaly mode always checks for NaN and inf (it has no mode that only records lines).
+    """
+    _require_check_nan(check_nan)
     _AnomalyMode.enabled = bool(mode)
+
+
+def _require_check_nan(check_nan) -> None:
+    if check_nan is not True:
+        raise ValueError(
+            f"detect_anomaly: check_nan={check_nan!r} is not supported; chainrule's anomaly "
+            "mode always checks for NaN and inf (check_nan=True, the default)"
+        )
 
 
 class detect_anomaly(_SetGlobal):  # noqa: N801 (lowercase like a function, as in PyTorch)
@@ -89,10 +102,17 @@ class detect_anomaly(_SetGlobal):  # noqa: N801 (lowercase like a function, as i
     array modified in place after it was saved for backward, raise `AnomalyError` naming
     the op, the pass and the line of your code that created the node. Slow (every output
     is checked, every saved array copied): for debugging, not for training runs.
+
+    ``check_nan`` is accepted as in PyTorch (``detect_anomaly(check_nan=True)``); only
+    True, its default, is supported (see `set_detect_anomaly`).
     """
 
     _flag = _AnomalyMode
     enabled = True
+
+    def __init__(self, func=None, check_nan: bool = True):
+        _require_check_nan(check_nan)
+        super().__init__(func)
 
 
 # ----- where a node was created ---------------------------------------------------------------
