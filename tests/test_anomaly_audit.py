@@ -61,3 +61,34 @@ def test_check_nan_false_is_refused_not_ignored(make):
     with pytest.raises(ValueError, match="check_nan=False"):
         make()
     assert not cr.is_anomaly_enabled()
+
+
+NO_SOURCE = "<no-source-file>"  # a file name linecache cannot read, as for ``python -c``
+
+
+def run_without_source(src: str, **names):
+    """Run ``src`` as code compiled from no file, with ``cr`` and ``names`` as globals."""
+    exec(compile(src, NO_SOURCE, "exec"), {"cr": cr, **names})
+
+
+def test_a_node_created_by_code_without_source_ends_the_message_cleanly():
+    """Code run by ``python -c`` or ``exec`` has no source text: the message names the file,
+    line and function, and does not end in a dangling ``": "``."""
+    x = cr.tensor(0.0, requires_grad=True, dtype="float64")
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
+        run_without_source("\n\ny = cr.log(x)\n", x=x)
+    err = info.value
+    assert (err.filename, err.lineno, err.line) == (NO_SOURCE, 3, "")
+    assert str(err).endswith(f"the node was created at {NO_SOURCE}:3 (in <module>)")
+
+
+def test_a_hook_defined_without_source_ends_the_message_cleanly():
+    """A gradient hook defined in code without a source file is named by file and line, with
+    no empty source text after them."""
+    x = cr.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * 2.0
+    run_without_source("y.register_hook(lambda g: g * float('nan'))\n", y=y)
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError) as info:
+        y.sum().backward()
+    assert info.value.phase == "backward"
+    assert str(info.value).endswith(f"the hook is defined at {NO_SOURCE}:1")

@@ -247,7 +247,7 @@ def check_hook(t, fn, before, after) -> None:
     if code is not None:
         filename, lineno = code.co_filename, code.co_firstlineno
         line = linecache.getline(filename, lineno).strip()
-        where = f"; the hook is defined at {filename}:{lineno}: {line}"
+        where = f"; the hook is defined at {filename}:{lineno}{_quoted(line)}"
     raise AnomalyError(
         f"anomaly in the backward pass: gradient hook {name} on a tensor of shape {t.shape} "
         f"returned {_bad_values(after)} from a finite gradient{where}",
@@ -331,6 +331,11 @@ def _site_of(node):
     return None if record is None else record.site
 
 
+def _quoted(line: str) -> str:
+    """``": <line>"``, or nothing for code without a source file (``python -c``, ``exec``)."""
+    return f": {line}" if line else ""
+
+
 def _error(node, phase: str, kind: str, what: str, site) -> AnomalyError:
     if site is None:
         filename, lineno, line = None, None, ""
@@ -338,6 +343,6 @@ def _error(node, phase: str, kind: str, what: str, site) -> AnomalyError:
     else:
         filename, lineno, function = site
         line = linecache.getline(filename, lineno).strip()
-        place = f"at {filename}:{lineno} (in {function}): {line}"
+        place = f"at {filename}:{lineno} (in {function}){_quoted(line)}"
     message = f"anomaly in the {phase} pass: {node.name}{what}; the node was created {place}"
     return AnomalyError(message, node.name, phase, kind, filename, lineno, line)
