@@ -92,3 +92,28 @@ def test_a_hook_defined_without_source_ends_the_message_cleanly():
         y.sum().backward()
     assert info.value.phase == "backward"
     assert str(info.value).endswith(f"the hook is defined at {NO_SOURCE}:1")
+
+
+def _half_graph():
+    x = cr.tensor(np.array([1.0, 2.0], dtype=np.float16), requires_grad=True)
+    return x, x * 2
+
+
+def test_a_seed_beyond_the_outputs_dtype_becomes_inf_quietly():
+    x, y = _half_graph()  # float16's largest value is 65504; pytest makes warnings errors
+    y.backward(np.array([1e5, 1.0]))
+    np.testing.assert_array_equal(x.grad, np.array([np.inf, 2.0], dtype=np.float16))
+
+
+def test_a_finite_seed_that_overflows_the_outputs_dtype_is_an_anomaly():
+    x, y = _half_graph()
+    with cr.detect_anomaly(), pytest.raises(cr.AnomalyError, match=r"overflows .* float16"):
+        y.backward(np.array([1e5, 1.0]))
+    assert x.grad is None
+
+
+def test_a_seed_that_is_inf_already_is_not_blamed():
+    x, y = _half_graph()
+    with cr.detect_anomaly():
+        y.backward(np.array([np.inf, 1.0]))
+    np.testing.assert_array_equal(x.grad, np.array([np.inf, 2.0], dtype=np.float16))

@@ -119,8 +119,7 @@ def _seed(root: Tensor, grad, create_graph: bool):
         if seed.ndim == 0 and not create_graph:  # a NumPy scalar, as ops pass 0-d gradients
             seed = seed[()]
     else:
-        # in the output's dtype, as every gradient has its tensor's (a leaf root keeps it)
-        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        seed = _seed_array(grad, root)
         if seed.shape != root.shape:
             raise ValueError(
                 f"backward: the upstream gradient has shape {seed.shape}, but the output has "
@@ -129,6 +128,26 @@ def _seed(root: Tensor, grad, create_graph: bool):
         if create_graph and isinstance(grad, Tensor):
             return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
     return _from_op(seed, None) if create_graph else seed
+
+
+def _seed_array(grad, root: Tensor) -> np.ndarray:
+    """The given upstream gradient in the output's dtype, as every gradient has its
+    tensor's (a leaf root keeps it). A finite value beyond that dtype's range becomes ±inf
+    quietly, as in the ops; in anomaly mode it is an `AnomalyError`."""
+    given = grad.data if isinstance(grad, Tensor) else grad
+    with silenced():
+        seed = np.asarray(given, dtype=root.dtype)
+    if _AnomalyMode.enabled and seed.dtype.kind == "f" and not np.all(np.isfinite(seed)):
+        source = np.asarray(given)
+        if source.dtype.kind in "biuf" and np.all(np.isfinite(source)):
+            raise _anomaly.AnomalyError(
+                f"backward: the upstream gradient given is finite but overflows the output's "
+                f"dtype {root.dtype} (inf after the cast); pass it in range, or compute the "
+                "output in a wider dtype",
+                phase="backward",
+                kind="non-finite",
+            )
+    return seed
 
 
 def _consumers(root: Tensor) -> dict:
