@@ -37,6 +37,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     plain values (detached). ``f`` runs with gradients enabled even inside `no_grad` (which
     then only makes the results plain values), so functions that take gradients can
     themselves be gradient-checked.
+
+    It is the functional form, as ``torch.func.grad`` and ``jax.grad``, not
+    ``torch.autograd.grad(outputs, inputs)``. Unlike ``torch.func.grad``: ``argnums`` may
+    repeat a position (each gets its gradient), ``f`` may return any single-element tensor
+    (shape (1,) too), and an argument that is a Python number or a list becomes a float
+    tensor (a list one tensor, with one gradient; an integer array is refused, as for any
+    tensor that requires gradients).
     """
     many = not isinstance(argnums, Integral)
     nums = _as_tuple(argnums) if many else (operator.index(argnums),)
