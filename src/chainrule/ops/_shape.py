@@ -197,20 +197,21 @@ def index(x, idx):
 
 
 def _index_arg(idx):
-    if isinstance(idx, tuple):
-        return tuple(_index_part(p) for p in idx)
-    return _index_part(idx)
+    if isinstance(idx, tuple):  # inside it, a tuple is a sequence of indices, as a list
+        return tuple(_index_part(p, (list, tuple, np.ndarray)) for p in idx)
+    return _index_part(idx, (list, np.ndarray))
 
 
-def _index_part(p):
+def _index_part(p, sequences):
     """One part of an index, as the node keeps it: integer and boolean arrays are copied,
-    so changing the caller's array after the forward pass cannot move the gradient."""
+    so changing the caller's array after the forward pass cannot move the gradient, and
+    sequences become arrays, so that the backward adds up repeated indices."""
     if isinstance(p, Tensor):
         return p.data.copy()
-    if isinstance(p, (list, np.ndarray)):
+    if isinstance(p, sequences):
         a = np.array(p)
-        if a.size == 0 and isinstance(p, list):  # x[[]] selects nothing, as in NumPy
-            return a.astype(np.intp)
+        if a.size == 0 and not isinstance(p, np.ndarray):  # x[[]] selects nothing, as in
+            return a.astype(np.intp)  # NumPy
         return a
     return p
 

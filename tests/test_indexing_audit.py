@@ -1,0 +1,30 @@
+"""Indexing, shape ops and reductions against NumPy: the forward as NumPy gives it, and the
+gradients worked out by hand (an index's gradient counts how often each element is
+selected; a tied maximum's is shared equally among the tied elements)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+# ----- indexing --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("idx", "counts"),
+    [
+        # a tuple inside the index tuple is a sequence of indices, as a list is
+        (((0, 0, 2),), [[2, 2, 2], [0, 0, 0], [1, 1, 1]]),
+        ((slice(None), (1, 1)), [[0, 2, 0], [0, 2, 0], [0, 2, 0]]),
+        (((0, 0), (1, 1)), [[0, 2, 0], [0, 0, 0], [0, 0, 0]]),
+        ((2, (0, 0, 0)), [[0, 0, 0], [0, 0, 0], [3, 0, 0]]),
+    ],
+)
+def test_repeated_indices_given_as_a_tuple_add_up(idx, counts):
+    data = np.arange(9.0).reshape(3, 3)
+    x = cr.tensor(data, requires_grad=True)
+    y = x[idx]
+    np.testing.assert_array_equal(y.data, data[idx])
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(x.grad, np.array(counts, dtype=float))
