@@ -28,3 +28,13 @@ def test_repeated_indices_given_as_a_tuple_add_up(idx, counts):
     np.testing.assert_array_equal(y.data, data[idx])
     y.backward(np.ones(y.shape))
     np.testing.assert_array_equal(x.grad, np.array(counts, dtype=float))
+
+
+# ----- reductions ------------------------------------------------------------------------
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_float16_ties_beyond_its_largest_count_still_share_the_gradient(op):
+    n = 70_000  # above 65,504, the largest float16: the count of ties must not become inf
+    x = cr.tensor(np.zeros((2, n), np.float16), requires_grad=True)
+    getattr(x, op)(axis=1).sum().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_array_equal(x.grad, np.full((2, n), 1 / n, np.float16))

@@ -102,7 +102,9 @@ class _Extreme(_Reduce):
         self.axes = _axes(self.axes, x.ndim)
         kept = type(self)._pick(x, axis=self.axes, keepdims=True)
         hits = x == kept
-        self.saved = (hits / hits.sum(axis=self.axes, keepdims=True).astype(x.dtype),)
+        # 1/k for k ties, worked out in float64: float16 cannot hold a count above 65,504
+        share = 1.0 / hits.sum(axis=self.axes, keepdims=True)
+        self.saved = (hits * (share.astype(x.dtype) if x.dtype.kind == "f" else share),)
         return kept if self.keepdims else np.squeeze(kept, axis=self.axes)
 
     def backward(self, grad_out):
