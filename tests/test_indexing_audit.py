@@ -38,3 +38,41 @@ def test_float16_ties_beyond_its_largest_count_still_share_the_gradient(op):
     getattr(x, op)(axis=1).sum().backward()
     assert x.grad.dtype == np.float16
     np.testing.assert_array_equal(x.grad, np.full((2, n), 1 / n, np.float16))
+
+
+# ----- transpose and reshape -------------------------------------------------------------
+def test_transpose_of_empty_axes_is_an_error_beyond_0_d_as_in_numpy():
+    x = cr.tensor(np.zeros((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"Transpose on shapes \(2, 3\): axes don't match"):
+        x.transpose(())
+    assert cr.tensor(np.array(1.0)).transpose(()).shape == ()
+
+
+def test_transpose_of_none_reverses_the_axes_as_in_numpy():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = cr.tensor(data, requires_grad=True)
+    y = x.transpose(None)
+    np.testing.assert_array_equal(y.data, data.transpose(None))
+    g = np.arange(24.0).reshape(4, 3, 2)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad, g.transpose())
+
+
+@pytest.mark.parametrize("form", ["reshape", "transpose"])
+def test_an_array_of_ints_is_a_shape_or_axes_as_in_numpy(form):
+    data = np.arange(24.0).reshape(2, 3, 4)
+    arg = np.array([4, 6]) if form == "reshape" else np.array([2, 0, 1])
+    x = cr.tensor(data, requires_grad=True)
+    y = getattr(x, form)(arg)
+    np.testing.assert_array_equal(y.data, getattr(data, form)(arg))
+    g = np.arange(24.0).reshape(y.shape)
+    y.backward(g)
+    expected = g.reshape(2, 3, 4) if form == "reshape" else g.transpose(1, 2, 0)
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+@pytest.mark.parametrize(("a", "b"), [(0, 2), (-3, 0)])
+def test_swapaxes_out_of_range_is_numpys_axis_error(a, b):
+    x = cr.tensor(np.zeros((2, 3)))
+    with pytest.raises(np.exceptions.AxisError, match="swapaxes: axes"):
+        cr.swapaxes(x, a, b)

@@ -12,8 +12,8 @@ from ._common import float_operands, is_tensor, unbroadcast
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as NumPy does."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f(np.array([2, 3]))`` alike, as NumPy does."""
+    if len(shape) == 1 and (isinstance(shape[0], (tuple, list)) or np.ndim(shape[0]) == 1):
         return tuple(shape[0])
     return tuple(shape)
 
@@ -42,10 +42,11 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x):
-        out = x.transpose(self.axes or None)  # NumPy validates the permutation
-        self.axes = (
-            tuple(a % x.ndim for a in self.axes) if self.axes else tuple(range(x.ndim))[::-1]
-        )
+        if self.axes is None:
+            self.axes = tuple(range(x.ndim))[::-1]
+            return x.transpose()
+        out = x.transpose(self.axes)  # NumPy validates the permutation: () only for 0-d
+        self.axes = tuple(a % x.ndim for a in self.axes)
         return out
 
     def backward(self, grad_out):
@@ -170,7 +171,8 @@ def transpose(x, *axes):
     """Permute the axes (reversed when no axes are given), as NumPy's ``transpose``: the
     axes are the whole permutation, so ``transpose(x, 0, 1)`` of a matrix leaves it as it
     is. PyTorch's ``transpose(x, a, b)``, which swaps two axes, is `swapaxes`."""
-    return Transpose(_shape_arg(axes) if axes else None)(x)
+    reverse = not axes or (len(axes) == 1 and axes[0] is None)  # x.transpose(None): NumPy's
+    return Transpose(None if reverse else _shape_arg(axes))(x)
 
 
 def swapaxes(x, axis1: int, axis2: int):
@@ -180,7 +182,7 @@ def swapaxes(x, axis1: int, axis2: int):
     try:
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     except (IndexError, TypeError):
-        raise ValueError(
+        raise np.exceptions.AxisError(  # a ValueError and an IndexError, as NumPy's
             f"swapaxes: axes {axis1} and {axis2} for a tensor of {ndim} dimensions"
         ) from None
     return Transpose(tuple(axes))(x)
