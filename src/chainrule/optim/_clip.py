@@ -1,4 +1,5 @@
-"""Gradient clipping, applied to ``.grad`` in place between backward and ``step()``."""
+"""Gradient clipping, applied to ``.grad`` in place between backward and ``step()`` (a
+read-only gradient array, such as a broadcast view the user assigned, is replaced)."""
 
 from __future__ import annotations
 
@@ -61,8 +62,10 @@ def clip_grad_value_(params, clip_value: float) -> None:
     for p in _with_grads(params):
         if isinstance(p.grad, Tensor):
             p.grad.data = np.clip(p.grad.data, -c, c)
-        else:
+        elif _writeable(p.grad):
             np.clip(p.grad, -c, c, out=p.grad)
+        else:  # a read-only array the user assigned (a broadcast view): a new one
+            p.grad = np.clip(p.grad, -c, c)
 
 
 def _limit(name: str, value) -> float:
@@ -97,8 +100,16 @@ def _array(p: Tensor) -> np.ndarray:
 
 def _scale(p: Tensor, coef: float) -> None:
     """Scale ``p.grad`` in place. A Tensor gradient (from create_graph=True) gets a new
-    array instead, because a graph node may have saved its old one for a later backward."""
+    array instead, because a graph node may have saved its old one for a later backward;
+    so does a read-only array the user assigned (such as a broadcast view)."""
     if isinstance(p.grad, Tensor):
         p.grad.data = p.grad.data * coef
-    else:
+    elif _writeable(p.grad):
         np.multiply(p.grad, coef, out=p.grad)
+    else:
+        p.grad = p.grad * coef
+
+
+def _writeable(grad) -> bool:
+    """Whether a gradient array can be changed in place."""
+    return isinstance(grad, np.ndarray) and grad.flags.writeable

@@ -1,0 +1,47 @@
+"""Edge cases of the optimizers, clipping and schedules: read-only gradients, unordered
+parameter collections, checks that leave everything unchanged on error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import optim
+
+
+def leaf(values) -> cr.Tensor:
+    """A float64 parameter holding ``values``."""
+    return cr.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+def read_only_grad(p: cr.Tensor, values) -> np.ndarray:
+    """Give ``p`` a read-only gradient (as a broadcast view the user assigned would be)."""
+    g = np.array(values, dtype=p.dtype)
+    g.flags.writeable = False
+    p.grad = g
+    return g
+
+
+# ----- clipping a read-only gradient ----------------------------------------------------
+def test_clip_grad_norm_replaces_a_read_only_gradient():
+    p = leaf([0.0, 0.0])
+    old = read_only_grad(p, [3.0, 4.0])
+    assert optim.clip_grad_norm_([p], max_norm=1.0) == pytest.approx(5.0)
+    np.testing.assert_allclose(p.grad, [0.6, 0.8], rtol=1e-6)
+    np.testing.assert_array_equal(old, [3.0, 4.0])
+
+
+def test_clip_grad_norm_of_a_broadcast_gradient():
+    p = leaf(np.zeros((3, 2)))
+    p.grad = np.broadcast_to(np.array([3.0, 4.0]), (3, 2))  # read-only, strides of 0
+    assert optim.clip_grad_norm_([p], max_norm=1.0) == pytest.approx(np.sqrt(75.0))
+    np.testing.assert_allclose(p.grad, np.full((3, 2), [3.0, 4.0]) / np.sqrt(75.0), rtol=1e-6)
+
+
+def test_clip_grad_value_replaces_a_read_only_gradient():
+    p = leaf([0.0, 0.0, 0.0])
+    old = read_only_grad(p, [-3.0, 0.5, 2.0])
+    optim.clip_grad_value_([p], 1.0)
+    np.testing.assert_array_equal(p.grad, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(old, [-3.0, 0.5, 2.0])
