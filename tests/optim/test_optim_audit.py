@@ -45,3 +45,24 @@ def test_clip_grad_value_replaces_a_read_only_gradient():
     optim.clip_grad_value_([p], 1.0)
     np.testing.assert_array_equal(p.grad, [-1.0, 0.5, 1.0])
     np.testing.assert_array_equal(old, [-3.0, 0.5, 2.0])
+
+
+# ----- a schedule refused leaves the optimizer as it was ----------------------------------
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda opt: optim.StepLR(opt, step_size=0), "step_size"),
+        (lambda opt: optim.StepLR(opt, step_size=2, gamma=-0.5), "gamma"),
+        (lambda opt: optim.ExponentialLR(opt, gamma=0.0), "gamma"),
+        (lambda opt: optim.CosineAnnealingLR(opt, T_max=0), "T_max"),
+        (lambda opt: optim.CosineAnnealingLR(opt, T_max=5, eta_min=-1.0), "eta_min"),
+    ],
+    ids=["step-size", "step-gamma", "exponential-gamma", "cosine-T_max", "cosine-eta_min"],
+)
+def test_a_schedule_with_bad_settings_changes_nothing(make, match):
+    opt = optim.SGD([leaf([1.0])], lr=0.1)
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match=match):
+        make(opt)
+    assert opt.state_dict() == before
+    assert "initial_lr" not in opt.param_groups[0]

@@ -26,7 +26,11 @@ from ._optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class: subclasses write ``_lr(base_lr, epoch)`` and name their settings."""
+    """Base class: subclasses write ``_lr(base_lr, epoch)`` and name their settings.
+
+    A subclass validates its settings (``_set``) before calling ``__init__``, which
+    records η₀ in the optimizer's groups: a schedule refused changes nothing.
+    """
 
     #: the settings that `state_dict` saves (attributes of the same names)
     _settings: tuple[str, ...] = ()
@@ -104,8 +108,8 @@ class StepLR(LRScheduler):
     _settings = ("step_size", "gamma")
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        self._set(step_size=step_size, gamma=gamma)  # checked before the groups change
         super().__init__(optimizer)
-        self._set(step_size=step_size, gamma=gamma)
 
     def _set(self, step_size, gamma) -> None:
         self.step_size, self.gamma = _count("step_size", step_size, 1), _positive("gamma", gamma)
@@ -125,8 +129,8 @@ class ExponentialLR(LRScheduler):
     _settings = ("gamma",)
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        self._set(gamma=gamma)  # checked before the groups change
         super().__init__(optimizer)
-        self._set(gamma=gamma)
 
     def _set(self, gamma) -> None:
         self.gamma = _positive("gamma", gamma)
@@ -146,8 +150,8 @@ class CosineAnnealingLR(LRScheduler):
     _settings = ("T_max", "eta_min")
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+        self._set(T_max=T_max, eta_min=eta_min)  # checked before the groups change
         super().__init__(optimizer)
-        self._set(T_max=T_max, eta_min=eta_min)
 
     def _set(self, T_max, eta_min) -> None:
         self.T_max, self.eta_min = _count("T_max", T_max, 1), _non_negative("eta_min", eta_min)
