@@ -66,3 +66,29 @@ def test_a_schedule_with_bad_settings_changes_nothing(make, match):
         make(opt)
     assert opt.state_dict() == before
     assert "initial_lr" not in opt.param_groups[0]
+
+
+# ----- parameters come in an ordered collection -------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a, b: optim.SGD({a, b}, lr=0.1),
+        lambda a, b: optim.SGD([{"params": {a, b}}], lr=0.1),
+        lambda a, b: optim.Adam([{"params": [a]}, {"params": frozenset([b])}]),
+        lambda a, b: optim.SGD([a], lr=0.1).add_param_group({"params": {b}}),
+    ],
+    ids=["set", "group-set", "group-frozenset", "add_param_group-set"],
+)
+def test_a_set_of_parameters_is_refused(make):
+    # the state_dict matches parameters by position, and a set's order changes between runs
+    with pytest.raises(ValueError, match=r"ordered collection.*not a set"):
+        make(leaf([1.0]), leaf([2.0]))
+
+
+def test_a_refused_group_leaves_the_optimizer_unchanged():
+    a = leaf([1.0])
+    opt = optim.SGD([a], lr=0.1)
+    with pytest.raises(ValueError, match="not a set"):
+        opt.add_param_group({"params": {leaf([2.0])}})
+    assert len(opt.param_groups) == 1
+    assert opt.param_groups[0]["params"] == [a]

@@ -28,7 +28,9 @@ class Optimizer:
     Args:
         params: an iterable of Tensors that require gradients (e.g. ``model.parameters()``),
             or of dicts ``{"params": [...], "lr": 0.1, ...}``, each a parameter group with
-            its own hyper-parameters (those it leaves out come from ``defaults``).
+            its own hyper-parameters (those it leaves out come from ``defaults``). An
+            ordered collection, never a set (ValueError): parameters are numbered by
+            position. PyTorch refuses a set only inside a group dict.
         defaults: the optimizer's hyper-parameters.
 
     Attributes:
@@ -231,6 +233,7 @@ def _as_groups(params) -> list[dict]:
             "params must be an iterable of Tensors or of parameter-group dicts, got a single "
             f"{type(params).__name__}; wrap it in a list"
         )
+    _refuse_set(params)
     items = list(params)
     if items and all(isinstance(x, dict) for x in items):
         return items
@@ -242,6 +245,7 @@ def _checked_params(params, existing: list[Tensor]) -> list[Tensor]:
         params = [params]
     if not isinstance(params, Iterable) or isinstance(params, dict):
         raise ValueError(f"'params' must be an iterable of Tensors, got {params!r}")
+    _refuse_set(params)
     params = list(params)
     seen = {id(p) for p in existing}
     for i, p in enumerate(params, start=len(existing)):
@@ -250,6 +254,17 @@ def _checked_params(params, existing: list[Tensor]) -> list[Tensor]:
             raise ValueError(f"parameter {i} appears more than once in the optimizer")
         seen.add(id(p))
     return params
+
+
+def _refuse_set(params) -> None:
+    """Parameters are numbered by position (state and state_dict are keyed by it), and a
+    set's order changes from run to run: PyTorch refuses a set in a group, so do we, and
+    at the top level too."""
+    if isinstance(params, (set, frozenset)):
+        raise ValueError(
+            "parameters must come in an ordered collection (a list, a tuple, "
+            "model.parameters()), not a set: their order numbers them in the state_dict"
+        )
 
 
 def _check_param(i: int, p) -> None:
