@@ -92,3 +92,46 @@ def test_a_refused_group_leaves_the_optimizer_unchanged():
         opt.add_param_group({"params": {leaf([2.0])}})
     assert len(opt.param_groups) == 1
     assert opt.param_groups[0]["params"] == [a]
+
+
+# ----- load_state_dict names the group of a bad hyper-parameter, and refuses repeated ids
+def two_group_adam() -> optim.Adam:
+    """Adam on two groups, stepped once (so every parameter has state)."""
+    a, b = leaf(np.ones((2, 3))), leaf(np.ones(4))
+    opt = optim.Adam([{"params": [a]}, {"params": [b], "lr": 0.5}])
+    a.grad, b.grad = np.ones(a.shape), np.ones(b.shape)
+    opt.step()
+    return opt
+
+
+def assert_refused(saved: dict, match: str) -> None:
+    """Loading ``saved`` into a fresh two-group Adam fails with ``match``, changing nothing."""
+    opt = two_group_adam()
+    before = opt.state_dict()
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(saved)
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    for i, entry in before["state"].items():
+        for name, value in entry.items():
+            np.testing.assert_array_equal(after["state"][i][name], value)
+
+
+def test_a_bad_hyper_parameter_in_a_state_dict_names_its_group():
+    saved = two_group_adam().state_dict()
+    saved["param_groups"][1]["betas"] = (0.5, 1.5)
+    assert_refused(saved, r"load_state_dict: group 1: betas\[1\] must be in \[0, 1\), got 1.5")
+
+
+def test_a_bad_combination_in_a_state_dict_names_its_group():
+    a = leaf([1.0])
+    saved = optim.SGD([a], lr=0.1, momentum=0.9, nesterov=True).state_dict()
+    saved["param_groups"][0]["momentum"] = 0.0
+    with pytest.raises(ValueError, match="load_state_dict: group 0: nesterov=True needs"):
+        optim.SGD([a], lr=0.1, momentum=0.9, nesterov=True).load_state_dict(saved)
+
+
+def test_a_parameter_id_given_to_two_parameters_is_refused():
+    saved = two_group_adam().state_dict()
+    saved["param_groups"][0]["params"] = [1]  # group 1 holds id 1 as well
+    assert_refused(saved, "load_state_dict: parameter id 1 appears more than once")

@@ -25,6 +25,11 @@ def parse_state_dict(optimizer, state_dict) -> tuple[list[dict], dict[int, dict]
     for g, (ours, theirs) in enumerate(zip(optimizer.param_groups, groups)):
         hyper = _group_hyper(optimizer, g, theirs)
         for saved_id in _group_ids(g, ours, theirs):
+            if saved_id in index_of:
+                raise ValueError(
+                    f"load_state_dict: parameter id {saved_id} appears more than once in "
+                    "the state_dict's groups"
+                )
             index_of[saved_id] = len(group_of)
             group_of.append(hyper)
         hypers.append(hyper)
@@ -63,8 +68,11 @@ def _group_hyper(optimizer, g: int, theirs) -> dict:
             f"{type(optimizer).__name__} has {sorted(expected)} (a state_dict of another "
             "optimizer?)"
         )
-    hyper = check_hyper({k: theirs[k] for k in sorted(names)})
-    optimizer._check_group(hyper)
+    try:
+        hyper = check_hyper({k: theirs[k] for k in sorted(names)})
+        optimizer._check_group(hyper)
+    except ValueError as e:
+        raise ValueError(f"load_state_dict: group {g}: {e}") from None
     return hyper
 
 
