@@ -54,7 +54,7 @@ class RMSProp(Optimizer):
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
-        alpha: α in [0, 1), the decay rate of the average.
+        alpha: α in [0, 1), the decay rate of the average (PyTorch also takes α >= 1).
         eps: ε >= 0, keeps the division finite.
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
         momentum: μ in [0, 1).

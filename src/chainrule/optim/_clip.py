@@ -31,6 +31,11 @@ def clip_grad_norm_(
 
     Returns:
         The total norm before clipping, as a Python float.
+
+    Unlike PyTorch: the total is a Python float, not a 0-d tensor, computed in float64
+    whatever the gradients' dtype; a nan or inf total leaves the gradients unchanged,
+    where PyTorch scales them anyway (by 0 for an inf total, making its infs nan, and by
+    nan for a nan total); and ``error_if_nonfinite`` raises ValueError, not RuntimeError.
     """
     max_norm = _limit("max_norm", max_norm)
     q = _norm_type(norm_type)

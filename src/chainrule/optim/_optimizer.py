@@ -38,6 +38,19 @@ class Optimizer:
             hyper-parameter. Learning-rate schedules change ``group["lr"]``.
         state: ``{index: {"step": int, name: ndarray, ...}}``, indices numbering the
             parameters across groups in order; created at a parameter's first update.
+
+    Differences from PyTorch, on purpose:
+
+    - ``state`` is keyed by the parameter's index, not by the Tensor (``opt.state[0]``,
+      not ``opt.state[p]``), so that it matches the state_dict; ``add_param_group``
+      appends, keeping the indices, but removing or reordering parameters in
+      ``param_groups`` would give them each other's state.
+    - A parameter given twice, even within one group, is a ValueError (PyTorch warns
+      and keeps both), and so is a group key that is not a hyper-parameter of the
+      optimizer (PyTorch keeps any extra key, such as a group's name).
+    - Hyper-parameters are checked against the ranges each docstring gives, which may
+      be narrower than PyTorch's (momentum and RMSProp's α below 1).
+    - ``state["step"]`` is a Python int, not a 0-d tensor.
     """
 
     #: names of the arrays an optimizer may keep per parameter

@@ -24,15 +24,17 @@ class SGD(Optimizer):
     With weight decay λ, momentum μ and dampening τ (PyTorch's form), at step t:
 
         d = g + λ·W
-        b = d                          (t = 1)
-        b = μ·b + (1 − τ)·d            (t > 1)
+        b = d                          (the first step with μ > 0: no buffer yet)
+        b = μ·b + (1 − τ)·d            (later steps with μ > 0)
         d = d + μ·b  if nesterov,  else  d = b         (only when μ > 0)
         W ← W − η·d
 
+    A step with μ = 0 leaves the buffer b as it is, as in PyTorch.
+
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
-        lr: the learning rate η >= 0.
-        momentum: μ in [0, 1); 0 is plain gradient descent.
+        lr: the learning rate η >= 0; required (PyTorch's SGD defaults to 1e-3).
+        momentum: μ in [0, 1); 0 is plain gradient descent (PyTorch also takes μ >= 1).
         nesterov: use Nesterov momentum (needs μ > 0 and τ = 0).
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
         dampening: τ in [0, 1], scales the gradient entering the momentum buffer.
