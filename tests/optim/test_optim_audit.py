@@ -135,3 +135,21 @@ def test_a_parameter_id_given_to_two_parameters_is_refused():
     saved = two_group_adam().state_dict()
     saved["param_groups"][0]["params"] = [1]  # group 1 holds id 1 as well
     assert_refused(saved, "load_state_dict: parameter id 1 appears more than once")
+
+
+# ----- betas must be an ordered pair ----------------------------------------------------
+@pytest.mark.parametrize(
+    "betas",
+    [{0.9, 0.99}, {0: 0.9, 1: 0.99}, {"a": 0.9, "b": 0.99}, np.array(0.9)],
+    ids=["set", "dict-int-keys", "dict-str-keys", "0-d-array"],
+)
+def test_betas_that_are_not_an_ordered_pair_are_a_value_error(betas):
+    with pytest.raises(ValueError, match=r"Adam: betas must be a pair \(beta1, beta2\)"):
+        optim.Adam([leaf([1.0])], betas=betas)
+
+
+@pytest.mark.parametrize("betas", [[0.8, 0.9], np.array([0.8, 0.9]), (0.8, 0.9)])
+def test_betas_as_a_list_an_array_or_a_tuple_become_a_tuple(betas):
+    opt = optim.AdamW([leaf([1.0])], betas=betas)
+    assert opt.param_groups[0]["betas"] == (0.8, 0.9)
+    assert all(type(b) is float for b in opt.param_groups[0]["betas"])

@@ -8,7 +8,10 @@ floats). Python floats matter for speed and dtype: NumPy treats them as "weak" s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
+
+import numpy as np
 
 
 def _number(name: str, value) -> float:
@@ -43,7 +46,11 @@ def _unit_closed(name: str, value) -> float:
 
 
 def _betas(name: str, value) -> tuple[float, float]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+    """An ordered pair: a tuple, list or array of two (not a set or a dict)."""
+    ordered = (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or (
+        isinstance(value, np.ndarray) and value.ndim == 1
+    )
+    if not ordered or len(value) != 2:
         raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
     return (_unit_open(f"{name}[0]", value[0]), _unit_open(f"{name}[1]", value[1]))
 
