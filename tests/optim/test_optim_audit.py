@@ -3,6 +3,8 @@ parameter collections, checks that leave everything unchanged on error."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,32 @@ def test_betas_as_a_list_an_array_or_a_tuple_become_a_tuple(betas):
     opt = optim.AdamW([leaf([1.0])], betas=betas)
     assert opt.param_groups[0]["betas"] == (0.8, 0.9)
     assert all(type(b) is float for b in opt.param_groups[0]["betas"])
+
+
+# ----- a rate set by hand as a NumPy scalar still saves as JSON -----------------------------
+def test_flatten_state_dict_gives_json_for_numpy_scalars_set_by_hand():
+    opt = optim.Adam([leaf([1.0, 2.0])])
+    opt.param_groups[0]["lr"] = np.float32(0.25)
+    opt.param_groups[0]["betas"] = (np.float32(0.5), np.float64(0.75))
+    _, metadata = optim.flatten_state_dict(opt.state_dict())
+    restored = json.loads(json.dumps(metadata))["param_groups"][0]
+    assert restored["lr"] == 0.25
+    assert restored["betas"] == [0.5, 0.75]
+
+
+def test_a_schedule_keeps_its_first_rate_as_a_python_float():
+    opt = optim.SGD([leaf([1.0])], lr=0.1)
+    opt.param_groups[0]["lr"] = np.float32(0.5)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    assert type(opt.param_groups[0]["initial_lr"]) is float
+    assert json.loads(json.dumps(sched.state_dict()))["base_lrs"] == [0.5]
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.25
+
+
+def test_a_schedule_on_a_group_with_a_negative_rate_set_by_hand_is_refused():
+    opt = optim.SGD([leaf([1.0])], lr=0.1)
+    opt.param_groups[0]["lr"] = -0.1
+    with pytest.raises(ValueError, match=r"StepLR: group 0: lr must be >= 0, got -0.1"):
+        optim.StepLR(opt, step_size=2)
+    assert "initial_lr" not in opt.param_groups[0]

@@ -43,8 +43,19 @@ class LRScheduler:
         # optimizer's state_dict, so a schedule made again after loading a checkpoint starts
         # from the first rate, not from the rate the checkpoint had decayed to
         groups = optimizer.param_groups
-        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in groups]
+        self.base_lrs = [self._first_lr(i, group) for i, group in enumerate(groups)]
+        for group, base in zip(groups, self.base_lrs):  # all checked: now write them
+            group["initial_lr"] = base
         self.last_epoch = 0
+
+    def _first_lr(self, i: int, group: dict) -> float:
+        """The group's η₀ (its ``initial_lr``, else its ``lr``) as a Python float >= 0,
+        whatever the user assigned by hand (a NumPy scalar, a negative rate)."""
+        name = "initial_lr" if "initial_lr" in group else "lr"
+        try:
+            return _non_negative(name, group[name])
+        except ValueError as e:
+            raise ValueError(f"{type(self).__name__}: group {i}: {e}") from None
 
     def step(self) -> None:
         """Advance one epoch and set each group's learning rate."""

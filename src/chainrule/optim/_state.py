@@ -138,15 +138,24 @@ def flatten_state_dict(state_dict: dict) -> tuple[dict[str, np.ndarray], dict]:
     """
     arrays, meta_state = {}, {}
     for i, entry in state_dict["state"].items():
-        meta_state[str(i)] = {k: v for k, v in entry.items() if not isinstance(v, np.ndarray)}
+        meta_state[str(i)] = {
+            k: _json_value(v) for k, v in entry.items() if not isinstance(v, np.ndarray)
+        }
         for k, v in entry.items():
             if isinstance(v, np.ndarray):
                 arrays[f"state.{i}.{k}"] = v
-    groups = [
-        {k: list(v) if isinstance(v, tuple) else v for k, v in g.items()}
-        for g in state_dict["param_groups"]
-    ]
+    groups = [{k: _json_value(v) for k, v in g.items()} for g in state_dict["param_groups"]]
     return arrays, {"param_groups": groups, "state": meta_state}
+
+
+def _json_value(v):
+    """``v`` with tuples as lists and NumPy scalars (a rate set by hand as ``np.float32``)
+    as Python numbers, which ``json.dumps`` takes."""
+    if isinstance(v, (tuple, list)):
+        return [_json_value(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def unflatten_state_dict(arrays: dict[str, np.ndarray], metadata: dict) -> dict:
