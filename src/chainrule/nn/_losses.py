@@ -3,8 +3,10 @@ logits are fused nodes, for numerical stability and for their one-line gradients
 
 Targets are data: a NumPy or list target is converted to the prediction's dtype (a float64
 label array does not turn a float32 model's loss into float64). Integer class labels stay
-integers. A mean over an empty batch is an error, not NaN. No loss emits a RuntimeWarning:
-inf and NaN inputs give IEEE results (docs/reliability.md).
+integers. An integer or bool prediction is computed in the target's float dtype (float64
+when the target has none), never the target in integers. A mean over an empty batch is an
+error, not NaN. No loss emits a RuntimeWarning: inf and NaN inputs give IEEE results
+(docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -239,6 +241,18 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _as_prediction(x, target) -> Tensor:
+    """The prediction (logits) as a floating Tensor: an integer or bool one takes the
+    target's float dtype, or float64 (as NumPy computes integers) when the target has none,
+    so that the target is never cast to an integer dtype (0.5 truncated to 0)."""
+    x = _as_tensor(x)
+    if x.dtype.kind not in "biu":
+        return x
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
+    return Tensor(x.data.astype(dtype), name=x.name)
+
+
 def _as_target(target, like: Tensor, keep_integers: bool = False):
     """A data target as an array of ``like``'s dtype; a target requiring grad stays in the
     graph, cast to that dtype by a recorded node (so its second derivatives flow too)."""
@@ -257,7 +271,7 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
     one-hot targets (N, C): the mean over the N samples, their sum (``reduction="sum"``) or
     each sample's loss, shape (N,) (``"none"``); one fused node (see `SoftmaxWithLoss`)."""
     _check_reduction(reduction)
-    logits = _as_tensor(logits)
+    logits = _as_prediction(logits, target)
     _check_label_dtype(target, logits)
     target = _as_target(target, logits, keep_integers=True)
     return _CROSS_ENTROPY[reduction]()(logits, target)
@@ -280,7 +294,7 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
     """Binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape: the
     mean over every element, the sum (``reduction="sum"``) or each element's (``"none"``)."""
     _check_reduction(reduction)
-    logits = _as_tensor(logits)
+    logits = _as_prediction(logits, target)
     return _BCE[reduction]()(logits, _as_target(target, logits))
 
 
@@ -288,7 +302,7 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     """Squared error (pred − target)², averaged ("mean", over every element), summed
     ("sum") or kept elementwise ("none"). The shapes must match: nothing is broadcast."""
     _check_reduction(reduction)
-    pred = _as_tensor(pred)
+    pred = _as_prediction(pred, target)
     target = _as_target(target, pred)
     if target.shape != pred.shape:
         raise ValueError(
