@@ -45,3 +45,33 @@ def test_integer_logits_with_integer_labels_compute_in_float64():
     loss = F.cross_entropy(x, np.array([2, 0], np.uint8), reduction="none")
     assert loss.dtype == np.float64
     np.testing.assert_allclose(loss.data, np.log(np.exp(x).sum(axis=1)) - [3, 0], rtol=1e-15)
+
+
+# ----- layers given integers or lists -------------------------------------------------------
+def test_dropout_of_an_integer_input_scales_in_float64():
+    x = np.arange(1, 41).reshape(4, 10)
+    y = F.dropout(x, 0.5, generator=np.random.default_rng(0))
+    keep = np.random.default_rng(0).random(x.shape) >= 0.5  # the same draws, in float64
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, np.where(keep, x * 2.0, 0.0))
+
+
+def test_dropout_of_an_integer_input_is_the_identity_in_eval_mode():
+    x = np.arange(6)
+    assert nn.Dropout(0.5).eval()(x).dtype == np.int64
+
+
+def test_batchnorm_of_an_integer_input_takes_the_layers_dtype_in_both_modes():
+    # (x − μ) / √(σ² + eps) per column, μ = 2, σ² = 8/3 (biased) for the column (0, 2, 4)
+    x = np.array([[0, 1], [2, 1], [4, 4]])
+    layer = nn.BatchNorm1d(2, dtype=np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data[:, 0], np.array([-2, 0, 2]) / np.sqrt(8 / 3 + 1e-5), 1e-6)
+    assert layer.eval()(x).dtype == np.float32
+
+
+def test_flatten_accepts_a_nested_list():
+    y = nn.Flatten()([[[1.0, 2.0], [3.0, 4.0]]])
+    assert y.shape == (1, 4)
+    np.testing.assert_array_equal(y.data, [[1, 2, 3, 4]])

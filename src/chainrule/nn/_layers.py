@@ -75,11 +75,14 @@ def dropout(
     x, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1−p),
-    so nothing changes at evaluation time (``training=False`` returns x)."""
+    so nothing changes at evaluation time (``training=False`` returns x). An integer or bool
+    ``x`` is dropped in float64, as NumPy computes integers scaled by a fraction."""
     _check_probability(p)
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not training or p == 0:
         return x
+    if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
+        x = Tensor(x.data.astype(np.float64), name=x.name)
     rng = default_generator() if generator is None else generator
     draw = np.float32 if x.dtype == np.float32 else np.float64
     mask = (rng.random(x.shape, dtype=draw) >= p).astype(x.dtype)
@@ -188,7 +191,8 @@ class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1·d2·...): keeps the batch axis, joins the others."""
 
     def forward(self, x) -> Tensor:
-        if len(x.shape) == 0:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim == 0:
             raise ValueError("Flatten: expects an input with a batch axis, got shape ()")
         # -1 cannot be inferred when the batch is empty, so the joined size is given
         return ops.reshape(x, x.shape[0], math.prod(x.shape[1:]))
@@ -216,6 +220,7 @@ class BatchNorm1d(Module):
     """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C:
     y = (x − μ) / √(σ² + eps) · weight + bias, with μ and σ² over N (and L).
 
+    An integer or bool input is computed in the layer's dtype, as `Linear` does.
     Training uses the batch's mean and (biased) variance and updates the running
     statistics, running ← (1 − momentum)·running + momentum·batch, with the unbiased
     variance as PyTorch does; eval mode uses the running statistics.
@@ -246,6 +251,8 @@ class BatchNorm1d(Module):
     def forward(self, x) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         self._check_input(x)
+        if x.dtype.kind in "biu":  # as in Linear: an integer input takes the layer's dtype
+            x = Tensor(x.data.astype(self.weight.dtype), name=x.name)
         if x.ndim == 3:
             return self._forward_sequence(x)
         if not self.training:
