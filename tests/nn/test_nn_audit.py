@@ -3,6 +3,7 @@ arguments a layer checks when it is made. Expected values are computed by hand o
 NumPy formulas."""
 
 import numpy as np
+import pytest
 
 from chainrule import nn
 
@@ -58,7 +59,7 @@ def test_dropout_of_an_integer_input_scales_in_float64():
 
 def test_dropout_of_an_integer_input_is_the_identity_in_eval_mode():
     x = np.arange(6)
-    assert nn.Dropout(0.5).eval()(x).dtype == np.int64
+    assert nn.Dropout(0.5).eval()(x).dtype == x.dtype
 
 
 def test_batchnorm_of_an_integer_input_takes_the_layers_dtype_in_both_modes():
@@ -75,3 +76,22 @@ def test_flatten_accepts_a_nested_list():
     y = nn.Flatten()([[[1.0, 2.0], [3.0, 4.0]]])
     assert y.shape == (1, 4)
     np.testing.assert_array_equal(y.data, [[1, 2, 3, 4]])
+
+
+# ----- arguments checked when the layer is made ----------------------------------------------
+@pytest.mark.parametrize("slope", [float("inf"), -float("inf"), float("nan")])
+def test_leaky_relu_refuses_a_slope_that_is_not_finite(slope):
+    with pytest.raises(ValueError, match="LeakyReLU: negative_slope must be a finite number"):
+        nn.LeakyReLU(slope)
+
+
+@pytest.mark.parametrize("axis", [1.0, True, None, "1"])
+def test_softmax_refuses_an_axis_that_is_not_an_integer(axis):
+    with pytest.raises(ValueError, match="Softmax: axis must be an integer"):
+        nn.Softmax(axis)
+
+
+def test_softmax_takes_a_numpy_integer_axis():
+    x = np.array([[0.0, np.log(3.0)], [0.0, 0.0]])
+    y = nn.Softmax(np.int64(1))(x)
+    np.testing.assert_allclose(y.data, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-15)

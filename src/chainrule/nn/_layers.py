@@ -163,8 +163,15 @@ class LeakyReLU(Module):
     """x for x > 0, negative_slope · x otherwise."""
 
     def __init__(self, negative_slope: float = 0.01):
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
-            raise ValueError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
+        if (
+            isinstance(negative_slope, bool)
+            or not isinstance(negative_slope, numbers.Real)
+            or not math.isfinite(negative_slope)
+        ):
+            raise ValueError(
+                "LeakyReLU: negative_slope must be a finite number (an infinite slope gives "
+                f"inf·0 = NaN at 0, a NaN one NaN for every x < 0), got {negative_slope!r}"
+            )
         self.negative_slope = negative_slope
 
     def forward(self, x) -> Tensor:
@@ -175,10 +182,16 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / Σ exp(x) along ``axis`` (for a loss, use SoftmaxCrossEntropy on the logits)."""
+    """exp(x) / Σ exp(x) along ``axis``, an integer (PyTorch's ``dim``; for a loss, use
+    SoftmaxCrossEntropy on the logits). No axis (None) is refused rather than guessed."""
 
     def __init__(self, axis: int = -1):
-        self.axis = axis
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(
+                f"Softmax: axis must be an integer, got {axis!r} (None is refused: the "
+                "softmax would be taken over the whole batch)"
+            )
+        self.axis = int(axis)
 
     def forward(self, x) -> Tensor:
         return ops.softmax(x, self.axis)
