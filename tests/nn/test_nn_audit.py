@@ -95,3 +95,18 @@ def test_softmax_takes_a_numpy_integer_axis():
     x = np.array([[0.0, np.log(3.0)], [0.0, 0.0]])
     y = nn.Softmax(np.int64(1))(x)
     np.testing.assert_allclose(y.data, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-15)
+
+
+# ----- error messages -----------------------------------------------------------------------
+def test_mse_shape_error_suggests_the_predictions_shape_for_the_target():
+    # a (3,) prediction against a (3, 1) target: the hint was target.reshape(-1, 1), the
+    # shape the target already had
+    with pytest.raises(ValueError, match=r"reshape the target: target\.reshape\(3,\)\)$"):
+        F.mse_loss(np.ones(3), np.ones((3, 1)))
+    with pytest.raises(ValueError, match=r"target\.reshape\(3, 1\)\)$"):
+        F.mse_loss(np.ones((3, 1)), np.ones(3))
+
+
+def test_mse_shape_error_gives_no_reshape_hint_when_the_sizes_differ():
+    with pytest.raises(ValueError, match=r"they must match, nothing is broadcast$"):
+        nn.MSELoss()(np.ones((4, 1)), np.ones(3))

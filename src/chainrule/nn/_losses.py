@@ -11,6 +11,8 @@ error, not NaN. No loss emits a RuntimeWarning: inf and NaN inputs give IEEE res
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._function import Function
@@ -307,7 +309,7 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     if target.shape != pred.shape:
         raise ValueError(
             f"mse_loss: the target has shape {target.shape}, but the prediction has shape "
-            f"{pred.shape}; they must match (reshape one of them, e.g. target.reshape(-1, 1))"
+            f"{pred.shape}; they must match, nothing is broadcast{_reshape_hint(pred, target)}"
         )
     if reduction == "mean":
         _check_nonempty("mse_loss", pred.size, pred, target)
@@ -316,6 +318,13 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     if reduction == "none":
         return squared
     return squared.mean() if reduction == "mean" else squared.sum()
+
+
+def _reshape_hint(pred: Tensor, target) -> str:
+    """How to make the target fit, when it has as many elements as the prediction."""
+    if math.prod(target.shape) != math.prod(pred.shape):
+        return ""
+    return f" (reshape the target: target.reshape{tuple(pred.shape)})"
 
 
 def _check_reduction(reduction: str) -> None:
