@@ -65,22 +65,24 @@ class SoftmaxWithLoss(Function):
         """The sum of the losses, as the mean or as it is."""
         return divided(total, n) if self.reduction == "mean" else total
 
-    def _scale(self, grad_out, n: int):
-        """The upstream gradient for each sample's row: dL/N, dL, or dLᵢ as a column."""
+    def _scaled(self, local, grad_out, n: int):
+        """The local gradient times the upstream one: (local·dL)/N, local·dL, or local·dLᵢ
+        row by row. Multiplied first, then divided, so that dL = 1 gives local/N exactly."""
         if self.reduction == "none":
-            return grad_out.reshape(-1, 1)
-        return divided(grad_out, n) if self.reduction == "mean" else grad_out
+            return local * grad_out.reshape(-1, 1)
+        local = local * grad_out
+        return divided(local, n) if self.reduction == "mean" else local
 
     def backward(self, grad_out):
         x, p, t = self.saved
-        scale = self._scale(grad_out, x.shape[0])
+        n = x.shape[0]
         grad_x = grad_t = None
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: softmax recomputed from the logits Tensor, so
                 p = x.softmax(axis=1)  # that the second derivative flows through it
-            grad_x = _minus_target(p, t) * scale
+            grad_x = self._scaled(_minus_target(p, t), grad_out, n)
         if self.needs_grad[1]:  # a probability target that requires a gradient
-            grad_t = -_log_softmax(x) * scale
+            grad_t = self._scaled(-_log_softmax(x), grad_out, n)
         return grad_x, grad_t
 
 
@@ -174,15 +176,20 @@ class BCEWithLogits(Function):
 
     def backward(self, grad_out):
         x, sigma, t = self.saved
-        scale = divided(grad_out, x.size) if self.reduction == "mean" else grad_out  # "none": dLᵢ
         grad_x = grad_t = None
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: σ recomputed from the logits Tensor
                 sigma = x.sigmoid()
-            grad_x = (sigma - t) * scale
+            grad_x = self._scaled(sigma - t, grad_out, x.size)
         if self.needs_grad[1]:
-            grad_t = -x * scale
+            grad_t = self._scaled(-x, grad_out, x.size)
         return grad_x, grad_t
+
+    def _scaled(self, local, grad_out, n: int):
+        """local·dL (elementwise dLᵢ for "none"), divided by n for the mean: multiplied first,
+        so that dL = 1 gives local/n exactly."""
+        local = local * grad_out
+        return divided(local, n) if self.reduction == "mean" else local
 
 
 def _at_infinite_logits(x, t, losses):
