@@ -145,3 +145,11 @@ def test_bce_gradient_is_exactly_sigmoid_minus_target_over_n(dtype):
     logits = cr.tensor(x, requires_grad=True)
     F.binary_cross_entropy_with_logits(logits, t).backward()
     np.testing.assert_array_equal(logits.grad, (sigma - t) / dtype(15))
+
+
+@pytest.mark.parametrize("dtype", ["int32", bool, "complex128"])
+@pytest.mark.parametrize(("layer", "sizes"), [(nn.Linear, (2, 3)), (nn.BatchNorm1d, (3,))])
+def test_a_layer_of_a_dtype_that_is_not_floating_is_refused_by_name(layer, sizes, dtype):
+    # the error came from deep inside Parameter, naming neither the layer nor its argument
+    with pytest.raises(TypeError, match=rf"^{layer.__name__}: dtype must be a floating dtype"):
+        layer(*sizes, dtype=dtype)

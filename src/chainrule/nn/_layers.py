@@ -116,7 +116,7 @@ class Linear(Module):
         generator: np.random.Generator | None = None,
     ):
         _check_sizes("Linear", in_features=in_features, out_features=out_features)
-        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _parameter_dtype("Linear", dtype)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((in_features, out_features), dtype))
         self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
@@ -130,6 +130,16 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+def _parameter_dtype(layer: str, dtype) -> np.dtype:
+    """The dtype of a layer's parameters: the default one, or a floating ``dtype``."""
+    dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{layer}: dtype must be a floating dtype (parameters are trained), got {dtype}"
+        )
+    return dtype
 
 
 def _check_sizes(layer: str, **sizes: int) -> None:
@@ -242,7 +252,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
         _check_sizes("BatchNorm1d", num_features=num_features)
-        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _parameter_dtype("BatchNorm1d", dtype)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
             raise TypeError(
                 f"BatchNorm1d: momentum must be a number in [0, 1], got {momentum!r} "
