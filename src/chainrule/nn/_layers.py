@@ -247,7 +247,8 @@ class BatchNorm1d(Module):
     Training uses the batch's mean and (biased) variance and updates the running
     statistics, running ← (1 − momentum)·running + momentum·batch, with the unbiased
     variance as PyTorch does; eval mode uses the running statistics.
-    Composed from core ops, so its gradient needs no rule of its own.
+    Composed from core ops, so its gradient needs no rule of its own. PyTorch's
+    ``affine=False``, ``track_running_stats=False`` and ``momentum=None`` are not offered.
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
