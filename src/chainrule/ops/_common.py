@@ -148,6 +148,10 @@ def _operand(a, other):
         return a.view()  # an integer one takes a float tensor's dtype in `float_operands`
     if isinstance(other, np.ndarray):
         ref = other.dtype
+    if ref is not None and ref.kind == "b" and isinstance(a, (int, np.integer, np.bool_)):
+        # with a bool operand an integer or bool number keeps NumPy's promotion (mask + 1 is
+        # int64, mask * True stays bool): there is no float dtype to take
+        return np.asarray(a, bool if isinstance(a, (bool, np.bool_)) else _int_dtype(a))
     if ref is not None and isinstance(a, np.generic) and a.dtype.kind in "biuf":
         a = a.item()  # a NumPy scalar counts as the Python number it holds
     table = _NUMBERS.get(ref) if type(a) is float or type(a) is int else None
@@ -160,6 +164,12 @@ def _operand(a, other):
     if isinstance(a, (list, tuple)) and ref is not None and is_floating(ref):
         return quietly(np.asarray, (a, ref))  # Python numbers, as one number: x's float dtype
     return as_array(a)
+
+
+def _int_dtype(a) -> np.dtype:
+    """A NumPy integer scalar's dtype, or NumPy's default integer for a Python int (one
+    too large for it is NumPy's OverflowError, as ``mask + 2**70`` is in NumPy)."""
+    return a.dtype if isinstance(a, np.integer) else np.dtype(np.int_)
 
 
 # The arrays of Python numbers met as constants, for each float dtype: in ``y * 0.5 + 1``

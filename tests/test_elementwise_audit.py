@@ -1,0 +1,51 @@
+"""Elementwise ops and the Tensor operators at the edges of their promise: NumPy's dtypes
+for a bool tensor with a number, leaky_relu's slope and its IEEE results, and ``**=``
+updating a parameter under no_grad as the other in-place operators do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+MASK = np.array([True, False, True])
+
+
+# ----- a bool tensor with a number: NumPy's result, not float32 -----------------------------
+@pytest.mark.parametrize(
+    "number",
+    [2, True, np.int64(2), np.uint8(2), np.bool_(True)],
+    ids=["int", "bool", "np.int64", "np.uint8", "np.bool_"],
+)
+@pytest.mark.parametrize("op", ["+", "*", "max"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_bool_tensor_with_an_integer_or_bool_number_gives_numpys_result(number, op, side):
+    # there is no float operand whose dtype the number could take: mask + 1 is int64 in
+    # NumPy (and PyTorch), mask * True stays bool
+    fn = {"+": np.add, "*": np.multiply, "max": np.maximum}[op]
+    crfn = {"+": cr.ops.add, "*": cr.ops.mul, "max": cr.maximum}[op]
+    operands = (cr.tensor(MASK), number) if side == "left" else (number, cr.tensor(MASK))
+    expected = fn(MASK, number) if side == "left" else fn(number, MASK)
+    y = crfn(*operands)
+    assert y.dtype == expected.dtype
+    np.testing.assert_array_equal(y.data, expected)
+    assert not y.requires_grad
+
+
+def test_operators_on_a_bool_tensor_with_python_numbers():
+    m = cr.tensor(MASK)
+    assert (m + 1).dtype == np.int64
+    np.testing.assert_array_equal((1 - m).data, [0, 1, 0])
+    assert (m * True).dtype == np.bool_
+    np.testing.assert_array_equal((m == 1).data, MASK)
+    # a Python float is still the default float dtype, as for an integer tensor
+    assert (m * 0.5).dtype == np.float32
+
+
+def test_a_bool_tensor_with_a_float_tensor_still_takes_the_float_dtype():
+    x = cr.tensor([1.5, 2.0, 0.25], requires_grad=True)
+    y = x * cr.tensor(MASK) + 1
+    assert y.dtype == np.float32
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0])
