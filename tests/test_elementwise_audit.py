@@ -49,3 +49,44 @@ def test_a_bool_tensor_with_a_float_tensor_still_takes_the_float_dtype():
     assert y.dtype == np.float32
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0])
+
+
+# ----- leaky_relu ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("x", "slope", "expected"),
+    [
+        (-np.inf, 0.0, np.nan),  # 0 · (−inf)
+        (-3e38, 10.0, -np.inf),  # beyond float32's range
+        (-2.0, np.inf, -np.inf),
+    ],
+)
+def test_leaky_relu_gives_ieee_results_without_a_warning(x, slope, expected):
+    t = cr.tensor([x], requires_grad=True)
+    y = cr.leaky_relu(t, slope)  # warnings are errors in the test run
+    np.testing.assert_array_equal(y.data, np.array([expected], np.float32))
+    y.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.array([slope], np.float32))
+
+
+@pytest.mark.parametrize(
+    "slope",
+    [None, "0.1", True, 1j, np.array([0.1, 0.2, 0.3]), cr.tensor(0.2, requires_grad=True)],
+    ids=["None", "str", "bool", "complex", "array", "tensor"],
+)
+def test_leaky_relu_refuses_a_slope_that_is_not_a_real_number(slope):
+    # None made NaN, an array broadcast x to another shape, a tensor got no gradient
+    x = cr.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"^leaky_relu: negative_slope must be a number"):
+        cr.leaky_relu(x, slope)
+    with pytest.raises(ValueError, match=r"^leaky_relu: negative_slope must be a number"):
+        x.leaky_relu(slope)
+
+
+@pytest.mark.parametrize("slope", [0.2, 2, np.float64(0.2), np.float32(0.25), np.int64(-1)])
+def test_leaky_relu_takes_python_and_numpy_numbers(slope):
+    x = cr.tensor([-2.0, 0.0, 3.0], dtype="float64", requires_grad=True)
+    y = cr.leaky_relu(x, slope)
+    np.testing.assert_allclose(y.data, [-2.0 * float(slope), 0.0, 3.0], rtol=1e-15)
+    assert cr.gradcheck(
+        lambda x: cr.leaky_relu(x, slope).sum(), [cr.tensor([-2.0, 3.0], "float64")]
+    )

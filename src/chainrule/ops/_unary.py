@@ -7,6 +7,8 @@ at the edges (sqrt'(0) = +inf, relu'(0) = 0, ...) are tabled in docs/reliability
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._dtypes import is_floating
@@ -162,6 +164,7 @@ class LeakyReLU(Elementwise):
     """leaky_relu: d/dx = 1 if x > 0 else negative_slope."""
 
     __slots__ = ("slope",)
+    quiet = True  # slope · x: 0 · (−inf) is NaN, and a slope above 1 can overflow
 
     def __init__(self, negative_slope: float = 0.01):
         self.slope = negative_slope
@@ -273,7 +276,11 @@ def relu(x):
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
-    """x for x > 0, negative_slope · x otherwise."""
+    """x for x > 0, negative_slope · x otherwise. The slope is a constant real number (as in
+    `nn.LeakyReLU`): an array would broadcast ``x`` to another shape, and a tensor would
+    get no gradient."""
+    if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
+        raise ValueError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
     return LeakyReLU(negative_slope)(x)
 
 
