@@ -90,3 +90,26 @@ def test_leaky_relu_takes_python_and_numpy_numbers(slope):
     assert cr.gradcheck(
         lambda x: cr.leaky_relu(x, slope).sum(), [cr.tensor([-2.0, 3.0], "float64")]
     )
+
+
+# ----- **= under no_grad updates the parameter, as += does ----------------------------------
+def test_power_in_place_under_no_grad_updates_the_parameter_itself():
+    p = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    q = p
+    with cr.no_grad():
+        p **= 2
+    assert p is q  # not a new tensor that needs no gradient, the parameter left unchanged
+    assert p.requires_grad
+    assert p.dtype == np.float32
+    np.testing.assert_array_equal(q.data, [1.0, 4.0, 9.0])
+
+
+def test_power_in_place_recorded_rebinds_to_a_new_node():
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    saved = y
+    y **= 3
+    assert y is not saved
+    np.testing.assert_array_equal(saved.data, [1.0, 2.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 12.0, 27.0])

@@ -32,7 +32,7 @@ class Tensor:
     A NumPy array given here is shared, not copied (as ``torch.as_tensor``); `tensor`
     copies it (as ``torch.tensor``), and so does `nn.Parameter`.
 
-    ``x += y`` (``-=``, ``*=``, ``/=``) records a new node and rebinds ``x`` to it, never
+    ``x += y`` (``-=``, ``*=``, ``/=``, ``**=``) records a new node and rebinds ``x`` to it, never
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
     (a parameter), it updates that tensor object itself instead (with a new array), so
     ``p -= lr * p.grad`` works as in PyTorch.
@@ -350,6 +350,11 @@ class Tensor:
         if self._updatable("/="):
             return self._update(np.true_divide, "/=", other)
         return ops.div(self, other)
+
+    def __ipow__(self, other):
+        if self._updatable("**="):
+            return self._update(np.power, "**=", other)
+        return ops.pow(self, other)
 
     def _updatable(self, symbol: str) -> bool:
         """Whether ``x op= y`` updates ``x`` itself: a leaf that requires grad, under
