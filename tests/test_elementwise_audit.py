@@ -113,3 +113,32 @@ def test_power_in_place_recorded_rebinds_to_a_new_node():
     np.testing.assert_array_equal(saved.data, [1.0, 2.0, 3.0])
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [3.0, 12.0, 27.0])
+
+
+# ----- comparisons of an integer tensor with an integer outside its dtype -------------------
+INT8 = np.array([1, 100, -128], np.int8)
+UINT8 = np.array([0, 200, 255], np.uint8)
+
+
+@pytest.mark.parametrize("number", [1000, -1, 2**70, np.int64(1000), np.int8(-1)])
+@pytest.mark.parametrize("values", [INT8, UINT8], ids=["int8", "uint8"])
+@pytest.mark.parametrize("name", ["less", "greater_equal", "equal", "not_equal"])
+def test_an_integer_tensor_compares_with_any_integer_by_value_as_numpy_does(name, values, number):
+    # the number was converted to int8 or uint8 first: an OverflowError
+    ufunc = getattr(np, name)
+    t = cr.tensor(values)
+    for got, expected in (
+        (cr.ops.compare(ufunc, t, number), ufunc(values, number)),
+        (cr.ops.compare(ufunc, number, t), ufunc(number, values)),
+    ):
+        assert got.dtype == np.bool_
+        assert not got.requires_grad
+        np.testing.assert_array_equal(got.data, expected)
+
+
+def test_comparison_operators_of_an_unsigned_tensor_with_a_negative_number():
+    t = cr.tensor(UINT8)
+    np.testing.assert_array_equal((t > -1).data, [True, True, True])
+    np.testing.assert_array_equal((t == -1).data, [False, False, False])
+    np.testing.assert_array_equal((-1 < t).data, [True, True, True])
+    np.testing.assert_array_equal((cr.tensor(INT8) <= 1000).data, [True, True, True])

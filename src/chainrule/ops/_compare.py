@@ -6,13 +6,26 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _from_op
-from ._common import constant, pair
+from ._common import constant, is_tensor, pair
 
 
 def compare(ufunc, x, y) -> Tensor:
-    """``ufunc(x, y)`` (e.g. ``np.less``) on the arrays, as a tensor that needs no gradient."""
-    x, y = pair(x, y)
-    return _from_op(np.asarray(ufunc(constant(x), constant(y))), None)
+    """``ufunc(x, y)`` (e.g. ``np.less``) on the arrays, as a tensor that needs no gradient.
+
+    An integer tensor and an integer number are compared by value, as NumPy compares them:
+    ``uint8_tensor > -1`` is all True and ``int8_tensor < 1000`` too, where converting the
+    number to the tensor's dtype first (as arithmetic does) would overflow."""
+    if _integer_and_number(x, y) or _integer_and_number(y, x):
+        a, b = (v if is_tensor(v) else int(v) for v in (x, y))
+    else:
+        a, b = pair(x, y)
+    return _from_op(np.asarray(ufunc(constant(a), constant(b))), None)
+
+
+def _integer_and_number(t, n) -> bool:
+    """Whether ``t`` is an integer tensor and ``n`` an integer number (Python's or NumPy's)."""
+    integer = isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+    return integer and is_tensor(t) and t.data.dtype.kind in "iu"
 
 
 def argmax(x, axis: int | None = None, keepdims: bool = False) -> Tensor:
