@@ -142,3 +142,23 @@ def test_comparison_operators_of_an_unsigned_tensor_with_a_negative_number():
     np.testing.assert_array_equal((t == -1).data, [False, False, False])
     np.testing.assert_array_equal((-1 < t).data, [True, True, True])
     np.testing.assert_array_equal((cr.tensor(INT8) <= 1000).data, [True, True, True])
+
+
+# ----- clip's bounds given as lists ----------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("bounds", [([0, 1, 2], None), ([0.7, 1.0, 2.0], (2.5, 2.5, 2.5))])
+def test_clip_bounds_given_as_lists_take_the_tensors_dtype(dtype, bounds):
+    # a list of numbers is the tensor's dtype, as in maximum; clip gave float64
+    values = np.array([0.5, 1.5, 3.0], dtype)
+    x = cr.tensor(values, requires_grad=True)
+    lo, hi = bounds
+    y = x.clip(lo, hi)
+    assert y.dtype == np.dtype(dtype)
+    lo_values = np.array(lo, dtype)
+    hi_values = np.full(3, np.inf, dtype) if hi is None else np.array(hi, dtype)
+    np.testing.assert_array_equal(y.data, np.clip(values, lo_values, hi_values))
+    assert cr.maximum(x, lo).dtype == y.dtype
+    y.sum().backward()
+    assert x.grad.dtype == np.dtype(dtype)
+    inside = (values >= lo_values) & (values <= hi_values)
+    np.testing.assert_array_equal(x.grad, inside.astype(dtype))

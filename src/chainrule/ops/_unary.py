@@ -305,9 +305,10 @@ def _named_bound(b, keyword, name: str, alias: str):
 def _bound(b, name: str, x) -> tuple:
     """``x`` and a bound of clip as NumPy takes it, both as a binary op's operands: a number
     (a 0-d Tensor's, a NumPy scalar) as `pair` gives it, a 0-d array of a float tensor's
-    dtype (NumPy 1.x would clip a 0-d float32 x by a Python number in float64); an array of
-    integers in a float tensor's dtype. An integer tensor with a floating bound takes the
-    bound's float dtype (a Python float's: the default), as it does in `maximum`."""
+    dtype (NumPy 1.x would clip a 0-d float32 x by a Python number in float64); a list or
+    tuple of numbers, and an array of integers, in a float tensor's dtype. An integer tensor
+    with a floating bound takes the bound's float dtype (a Python float's: the default), as
+    it does in `maximum`."""
     if is_tensor(b):
         if b.requires_grad:
             raise TypeError(
@@ -317,8 +318,8 @@ def _bound(b, name: str, x) -> tuple:
         b = b.data
     if isinstance(b, (np.ndarray, np.generic)) and b.ndim == 0 and b.dtype.kind in "biuf":
         b = b.item()
-    if type(b) in (int, float) and is_tensor(x):
-        return pair(x, b)
+    if (type(b) in (int, float) or isinstance(b, (list, tuple))) and is_tensor(x):
+        return pair(x, b)  # a list of numbers takes a float tensor's dtype, as in `maximum`
     if isinstance(b, np.ndarray) and is_tensor(x):
         return float_operands((x, b))
     return x, b
