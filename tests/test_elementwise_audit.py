@@ -162,3 +162,32 @@ def test_clip_bounds_given_as_lists_take_the_tensors_dtype(dtype, bounds):
     assert x.grad.dtype == np.dtype(dtype)
     inside = (values >= lo_values) & (values <= hi_values)
     np.testing.assert_array_equal(x.grad, inside.astype(dtype))
+
+
+# ----- sigmoid and abs of integer and bool tensors: NumPy's results, no gradient ------------
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        (np.array([0, 1, 2, 100, 255], np.uint8), np.float16),
+        (np.array([-128, -1, 0, 1, 127], np.int8), np.float16),
+        (np.array([-3, 0, 3], np.int16), np.float32),
+        (np.array([-3, 0, 3]), np.float64),
+        (np.array([True, False]), np.float16),
+    ],
+    ids=["uint8", "int8", "int16", "int64", "bool"],
+)
+def test_sigmoid_of_an_integer_or_bool_tensor_is_in_the_float_dtype_of_exp(values, dtype):
+    # −|x| of uint8 wrapped around (σ(1) was 0, with an overflow warning); bool raised
+    y = cr.sigmoid(cr.tensor(values))
+    assert y.dtype == dtype == cr.exp(cr.tensor(values)).dtype
+    assert not y.requires_grad
+    expected = 1.0 / (1.0 + np.exp(-values.astype(np.float64)))
+    np.testing.assert_allclose(y.data, expected, rtol=1e-3, atol=1e-7)
+
+
+def test_abs_of_a_bool_tensor_is_numpys():
+    mask = np.array([True, False])
+    y = cr.abs(cr.tensor(mask))  # np.sign has no bool loop: it raised
+    assert y.dtype == np.bool_
+    np.testing.assert_array_equal(y.data, np.abs(mask))
+    np.testing.assert_array_equal(abs(cr.tensor(mask)).data, mask)

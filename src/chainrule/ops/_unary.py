@@ -68,7 +68,7 @@ class Abs(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
-        self.saved = (np.sign(x),)
+        self.saved = (np.sign(x) if x.dtype.kind != "b" else x,)  # NumPy has no bool sign
         return np.abs(x)
 
     def local(self):
@@ -124,6 +124,8 @@ class Sigmoid(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
+        if x.dtype.kind != "f":  # the float dtype np.exp gives it (int8 -> float16, as exp):
+            x = x.astype(np.result_type(x.dtype, np.float16))  # −|x| of uint8 would wrap
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
         r = one / (one + e)
