@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _anomaly, _strict
 from ._anomaly import _AnomalyMode
+from ._dtypes import as_array
 from ._grad_mode import enable_grad, no_grad
 from ._quiet import as_user, silenced
 from ._strict import _StrictMode
@@ -135,8 +136,7 @@ def _seed_array(grad, root: Tensor) -> np.ndarray:
     tensor's (a leaf root keeps it). A finite value beyond that dtype's range becomes ±inf
     quietly, as in the ops; in anomaly mode it is an `AnomalyError`."""
     given = grad.data if isinstance(grad, Tensor) else grad
-    with silenced():
-        seed = np.asarray(given, dtype=root.dtype)
+    seed = as_array(given, root.dtype)
     if _AnomalyMode.enabled and seed.dtype.kind == "f" and not np.all(np.isfinite(seed)):
         source = np.asarray(given)
         if source.dtype.kind in "biuf" and np.all(np.isfinite(source)):

@@ -8,29 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _scripted import Scripted, WeightLog
 
 import chainrule as cr
 from chainrule.callbacks import EarlyStopping, ModelCheckpoint
-
-
-class Scripted:
-    """Sets ``logs[key] = values[epoch]`` at every epoch end (before later callbacks)."""
-
-    def __init__(self, values, key="score"):
-        self.values, self.key = values, key
-
-    def on_epoch_end(self, state, logs):
-        logs[self.key] = self.values[state.epoch]
-
-
-class WeightLog:
-    """A copy of the model's weights at the end of every epoch."""
-
-    def __init__(self):
-        self.snapshots = []
-
-    def on_epoch_end(self, state, logs):
-        self.snapshots.append(state.model.state_dict())
 
 
 def _data(seed=0):

@@ -13,7 +13,7 @@ from .._dtypes import get_default_dtype
 from .._function import Function
 from .._generator import default_generator
 from .._tensor import Tensor
-from ..ops._common import float_operands
+from ..ops._common import as_float, float_operands
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -82,7 +82,7 @@ def dropout(
     if not training or p == 0:
         return x
     if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
-        x = Tensor(x.data.astype(np.float64), name=x.name)
+        x = as_float(x, np.float64)
     rng = default_generator() if generator is None else generator
     draw = np.float32 if x.dtype == np.float32 else np.float64
     mask = (rng.random(x.shape, dtype=draw) >= p).astype(x.dtype)
@@ -276,7 +276,7 @@ class BatchNorm1d(Module):
         x = x if isinstance(x, Tensor) else Tensor(x)
         self._check_input(x)
         if x.dtype.kind in "biu":  # as in Linear: an integer input takes the layer's dtype
-            x = Tensor(x.data.astype(self.weight.dtype), name=x.name)
+            x = as_float(x, self.weight.dtype)
         if x.ndim == 3:
             return self._forward_sequence(x)
         if not self.training:

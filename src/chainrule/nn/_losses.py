@@ -17,7 +17,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ..ops._common import constant, divided, has_nan, is_tensor
+from ..ops._common import as_float, constant, divided, has_nan, is_tensor
 from ..ops._softmax import log_softmax_array, shifted
 from ._module import Module
 
@@ -65,14 +65,6 @@ class SoftmaxWithLoss(Function):
         """The sum of the losses, as the mean or as it is."""
         return divided(total, n) if self.reduction == "mean" else total
 
-    def _scaled(self, local, grad_out, n: int):
-        """The local gradient times the upstream one: (local·dL)/N, local·dL, or local·dLᵢ
-        row by row. Multiplied first, then divided, so that dL = 1 gives local/N exactly."""
-        if self.reduction == "none":
-            return local * grad_out.reshape(-1, 1)
-        local = local * grad_out
-        return divided(local, n) if self.reduction == "mean" else local
-
     def backward(self, grad_out):
         x, p, t = self.saved
         n = x.shape[0]
@@ -80,9 +72,9 @@ class SoftmaxWithLoss(Function):
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: softmax recomputed from the logits Tensor, so
                 p = x.softmax(axis=1)  # that the second derivative flows through it
-            grad_x = self._scaled(_minus_target(p, t), grad_out, n)
+            grad_x = _times_upstream(_minus_target(p, t), grad_out, n, self.reduction)
         if self.needs_grad[1]:  # a probability target that requires a gradient
-            grad_t = self._scaled(-_log_softmax(x), grad_out, n)
+            grad_t = _times_upstream(-_log_softmax(x), grad_out, n, self.reduction)
         return grad_x, grad_t
 
 
@@ -118,6 +110,16 @@ def _check_nonempty(loss: str, n: int, x: np.ndarray, t: np.ndarray) -> None:
             f"{loss}: empty batch (input shape {x.shape}, target shape {t.shape}): a mean "
             "over nothing is undefined"
         )
+
+
+def _times_upstream(local, grad_out, n: int, reduction: str):
+    """The local gradient times the upstream one: (local·dL)/n for "mean", local·dL for
+    "sum", local·dLᵢ for "none" (a loss per row of the softmax, per element of BCE).
+    Multiplied first, then divided, so that dL = 1 gives local/n exactly."""
+    if reduction == "none" and grad_out.ndim < local.ndim:
+        grad_out = grad_out.reshape(-1, 1)  # one loss per row
+    local = local * grad_out
+    return divided(local, n) if reduction == "mean" else local
 
 
 def _minus_target(p, t):
@@ -180,16 +182,10 @@ class BCEWithLogits(Function):
         if self.needs_grad[0]:
             if is_tensor(x):  # create_graph: σ recomputed from the logits Tensor
                 sigma = x.sigmoid()
-            grad_x = self._scaled(sigma - t, grad_out, x.size)
+            grad_x = _times_upstream(sigma - t, grad_out, x.size, self.reduction)
         if self.needs_grad[1]:
-            grad_t = self._scaled(-x, grad_out, x.size)
+            grad_t = _times_upstream(-x, grad_out, x.size, self.reduction)
         return grad_x, grad_t
-
-    def _scaled(self, local, grad_out, n: int):
-        """local·dL (elementwise dLᵢ for "none"), divided by n for the mean: multiplied first,
-        so that dL = 1 gives local/n exactly."""
-        local = local * grad_out
-        return divided(local, n) if self.reduction == "mean" else local
 
 
 def _at_infinite_logits(x, t, losses):
@@ -259,7 +255,7 @@ def _as_prediction(x, target) -> Tensor:
         return x
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)
-    return Tensor(x.data.astype(dtype), name=x.name)
+    return as_float(x, dtype)
 
 
 def _as_target(target, like: Tensor, keep_integers: bool = False):

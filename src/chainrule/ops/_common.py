@@ -121,7 +121,7 @@ def float_operands(operands) -> tuple:
         return operands
     dtype = np.result_type(*floats)
     return tuple(
-        _as_float(a, dtype) if d is not None and d.kind in "biu" else a
+        as_float(a, dtype) if d is not None and d.kind in "biu" else a
         for a, d in zip(operands, kinds)
     )
 
@@ -132,7 +132,7 @@ def _dtype(a) -> np.dtype | None:
     return a.dtype if isinstance(a, np.ndarray) else None
 
 
-def _as_float(a, dtype: np.dtype):
+def as_float(a, dtype: np.dtype):
     """An integer or bool operand as ``dtype``: a Tensor keeps its name (it has no gradient
     to carry: only floating tensors require one)."""
     if isinstance(a, Tensor):
