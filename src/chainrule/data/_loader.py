@@ -24,7 +24,8 @@ class DataLoader:
             object with ``len()`` whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
             (the loader stacks the samples of a batch; a ``__getitems__(indices)`` that
             returns the list of samples at once is used when the dataset has one).
-        batch_size: samples per batch (the last batch may be smaller).
+        batch_size: samples per batch (the last batch may be smaller); 32 by default, as
+            in Keras (PyTorch's default is 1).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
@@ -36,8 +37,10 @@ class DataLoader:
     Batches, ``len()`` and ``drop_last`` are PyTorch's. Unlike PyTorch's loader: the
     shuffling generator is the loader's own, seeded once (a later ``cr.manual_seed``
     leaves it alone); an empty dataset gives no batches rather than an error; a tuple of
-    two is always read as ``(X, y)``; and a sample's list ``x`` is stacked into one array
-    (PyTorch returns one tensor per list position).
+    two is always read as ``(X, y)``; a sample's list ``x`` is stacked into one array
+    (PyTorch returns one tensor per list position); and a sample's ``x`` or ``y`` that is
+    neither an array nor a number (None, a dict) is a `TypeError` (PyTorch's
+    ``default_collate`` refuses None too, but collates a dict key by key).
     """
 
     def __init__(
@@ -144,11 +147,23 @@ def _collate(samples: list) -> tuple[np.ndarray, np.ndarray]:
     for item in samples:  # a tuple or list of two: an array of two features is not a pair
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
             raise TypeError(f"{what}, got {type(item).__name__} {item!r:.80}")
+    xs, ys = zip(*samples) if samples else ((), ())
+    return _stacked(xs, "x", what), _stacked(ys, "y", what)
+
+
+def _stacked(values: tuple, part: str, what: str) -> np.ndarray:
+    """One part (``x`` or ``y``) of every sample stacked into an array. Values NumPy can
+    only hold as objects (None, a dict) are refused here, as PyTorch's collate refuses
+    None, rather than passed on as an object array to fail later in a layer or a loss."""
     try:
-        xs, ys = zip(*samples)
-        return np.stack([np.asarray(x) for x in xs]), np.stack([np.asarray(y) for y in ys])
+        arrays = [np.asarray(v) for v in values]
+        batch = np.stack(arrays)
     except ValueError as e:
         raise TypeError(f"{what} of one shape each, to be stacked into a batch ({e})") from None
+    if batch.dtype == object:
+        i = next((i for i, a in enumerate(arrays) if a.dtype == object), 0)
+        raise TypeError(f"{what}, got {part} = {values[i]!r:.80} ({type(values[i]).__name__})")
+    return batch
 
 
 def _as_dataset(dataset: Any) -> Any:
