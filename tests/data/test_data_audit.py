@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule.data as crd
-from chainrule.data import DataLoader
+from chainrule.data import DataLoader, train_test_split
 
 # ----- bundled sets against the summary tables printed in scikit-learn's documentation ---
 # Each row: min, max (and mean, sample std where the table gives them), as printed; a
@@ -238,3 +238,87 @@ def test_numpy_integer_batch_sizes_are_ints(batch_size):
 def test_bad_batch_sizes_are_named(batch_size, error):
     with pytest.raises(error, match="DataLoader: batch_size must be"):
         DataLoader((np.zeros(10), np.zeros(10)), batch_size=batch_size)
+
+
+# ----- train_test_split -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    "stratify",
+    [np.repeat([0, 1], 5), list(np.repeat([0, 1], 5)), np.array([1]), "y", 1],
+    ids=["array", "list", "one-element-array", "str", "int"],
+)
+def test_stratify_is_a_flag_and_scikit_learns_array_is_refused(stratify):
+    X, y = np.arange(10), np.repeat([0, 1], 5)
+    with pytest.raises(TypeError, match=r"stratify must be True or False.*stratify=y"):
+        train_test_split(X, y, 0.2, seed=0, stratify=stratify)
+
+
+def test_stratify_accepts_numpy_bools_and_scikit_learns_none():
+    X, y = np.arange(10), np.repeat([0, 1], 5)
+    y_test = train_test_split(X, y, 0.2, seed=0, stratify=np.True_)[3]
+    assert np.bincount(y_test).tolist() == [1, 1]
+    unstratified = train_test_split(X, y, 0.2, seed=0, stratify=False)
+    for flag in (np.False_, None):
+        for a, b in zip(
+            train_test_split(X, y, 0.2, seed=0, stratify=flag), unstratified, strict=True
+        ):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("counts", "test_size", "expected"),
+    [
+        # quotas 6.8, 9.6, 1.6: floors 6, 9, 1 and two more for the remainders .8, then
+        # .6 and .6 tied: the lower class wins (in floating point 9.6 − 9 < 1.6 − 1)
+        ([17, 24, 4], 18, [7, 10, 1]),
+        # quotas 3⅓, 9⅓, 3⅓: a three-way tie for the one sample left
+        ([5, 14, 5], 16, [4, 9, 3]),
+        # quotas 12.5, 7.5, 5: a tie between the first two
+        ([50, 30, 20], 0.25, [13, 7, 5]),
+        # quotas 9.6, 0.2, 0.2: the small classes get 1 each, the large one gives one back
+        ([96, 2, 2], 10, [8, 1, 1]),
+    ],
+)
+def test_stratified_counts_are_the_documented_largest_remainder(counts, test_size, expected):
+    y = np.repeat(np.arange(len(counts)), counts)
+    ids = np.arange(len(y))
+    ids_tr, ids_te, y_tr, y_te = train_test_split(ids, y, test_size, seed=3, stratify=True)
+    assert np.bincount(y_te, minlength=len(counts)).tolist() == expected
+    assert np.bincount(y_tr, minlength=len(counts)).tolist() == [
+        c - e for c, e in zip(counts, expected)
+    ]
+    assert sorted(np.concatenate([ids_tr, ids_te]).tolist()) == ids.tolist()  # no leak
+    np.testing.assert_array_equal(y[ids_te], y_te)
+
+
+# test sizes scikit-learn 1.9's train_test_split gives for (N, test_size)
+SKLEARN_TEST_SIZES = [
+    (10, 0.3, 3),
+    (20, 0.15, 3),
+    (30, 0.1, 3),
+    (5, 0.6, 3),
+    (40, 0.07, 3),
+    (3, 1 / 3, 1),
+    (40, 0.05, 2),
+    (33, 0.2, 7),
+    (100, 0.07, 8),
+]
+
+
+@pytest.mark.parametrize(
+    ("n", "test_size", "n_test", "stratify"),
+    [(*case, False) for case in SKLEARN_TEST_SIZES]
+    + [(*case, True) for case in SKLEARN_TEST_SIZES if min(case[2], case[0] - case[2]) >= 2],
+)
+def test_split_sizes_are_scikit_learns(n, test_size, n_test, stratify):
+    y = np.arange(n) % 2  # two classes, so a stratified part needs at least 2 samples
+    X_tr, X_te, y_tr, y_te = train_test_split(np.arange(n), y, test_size, seed=0, stratify=stratify)
+    assert (len(X_te), len(y_te), len(X_tr), len(y_tr)) == (n_test, n_test, n - n_test, n - n_test)
+
+
+def test_a_seed_fixes_the_split_whatever_ran_before():
+    X, y = np.arange(60), np.arange(60) % 3
+    first = train_test_split(X, y, 0.25, seed=9, stratify=True)
+    train_test_split(X, y, 0.25, seed=1)  # another split in between changes nothing
+    again = train_test_split(X, y, 0.25, seed=9, stratify=True)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)

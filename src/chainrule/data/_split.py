@@ -24,6 +24,10 @@ def train_test_split(
     sample per class). Use it for a validation
     split too: ``train_test_split(X_train, y_train, 0.1)``.
 
+    ``stratify`` is a flag, True or False (None, scikit-learn's default, is False), and
+    the classes are always those of ``y``; scikit-learn's ``stratify=y`` (an array of
+    labels) is refused with a `TypeError` that says so.
+
     Sizes are scikit-learn's, float product included (``0.07 × 100`` is 7.000000000000001
     in floating point, so 8 test samples), except where its training part would be empty:
     scikit-learn refuses, this keeps one sample there. Stratified counts are each class's
@@ -38,6 +42,7 @@ def train_test_split(
             f"and {y.shape}"
         )
     n_test = _test_count(test_size, len(X))
+    _check_stratify(stratify)
     rng = generator_from(seed, "train_test_split")
     test = _stratified_test(y, n_test, rng) if stratify else rng.permutation(len(X))[:n_test]
     is_test = np.zeros(len(X), dtype=bool)
@@ -62,6 +67,17 @@ def _test_count(test_size: float | int, n: int) -> int:
     return min(max(int(np.ceil(test_size * n)), 1), n - 1)
 
 
+def _check_stratify(stratify) -> None:
+    """True or False (a NumPy bool too, and scikit-learn's None for False); its array of
+    labels is refused, as ``if stratify`` would fail on it with NumPy's "truth value is
+    ambiguous" or, for a list or a one-element array, take any labels to mean True."""
+    if stratify is not None and not isinstance(stratify, (bool, np.bool_)):
+        raise TypeError(
+            f"train_test_split: stratify must be True or False, got {type(stratify).__name__}"
+            "; it splits by the labels y (scikit-learn's stratify=y is stratify=True here)"
+        )
+
+
 def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np.ndarray:
     """``n_test`` indices with each class represented in proportion (largest remainder)."""
     if y.ndim != 1:
@@ -70,7 +86,7 @@ def _stratified_test(y: np.ndarray, n_test: int, rng: np.random.Generator) -> np
     problem = _unstratifiable(classes, counts, n_test)
     if problem:
         raise ValueError(f"train_test_split: {problem}")
-    take = _per_class(n_test * counts / len(y), counts, n_test)
+    take = _per_class(counts, n_test)
     picks = [rng.permutation(np.flatnonzero(inverse == c))[: take[c]] for c in range(len(classes))]
     return np.concatenate(picks)
 
@@ -96,18 +112,27 @@ def _unstratifiable(classes: np.ndarray, counts: np.ndarray, n_test: int) -> str
     return None
 
 
-def _per_class(quota: np.ndarray, counts: np.ndarray, n_test: int) -> np.ndarray:
-    """Test samples per class: each class's share of ``n_test`` rounded by largest
-    remainder, but never 0 and never all of a class, so that every class is in both parts
-    (a class of 2 samples among 100 would round to none)."""
-    take = np.clip(np.floor(quota).astype(int), 1, counts - 1)
-    order = np.argsort(-(quota - take), kind="stable")  # the most short-changed first
+def _per_class(counts: np.ndarray, n_test: int) -> np.ndarray:
+    """Test samples per class: each class's share ``n_test × count / N`` rounded by
+    largest remainder, but never 0 and never all of a class, so that every class is in
+    both parts (a class of 2 samples among 100 would round to none).
+
+    The shares are compared as exact fractions (numerators ``n_test × count`` over the
+    common ``N``), so classes whose remainders are equal tie, and the tie goes to the
+    lower class: in floating point 9.6 − 9 is below 1.6 − 1, and 24 × 18 / 45 would lose
+    its tie with 4 × 18 / 45 to the higher class.
+    """
+    n = int(counts.sum())
+    shares = [n_test * int(c) for c in counts]  # quota × N, exact in Python ints
+    take = np.clip([s // n for s in shares], 1, counts - 1)
+
+    def most_short_changed_first() -> list[int]:  # by quota − take, i.e. share − take × N
+        return sorted(range(len(counts)), key=lambda c: (int(take[c]) * n - shares[c], c))
+
     while take.sum() < n_test:
-        c = next(c for c in order if take[c] < counts[c] - 1)
+        c = next(c for c in most_short_changed_first() if take[c] < counts[c] - 1)
         take[c] += 1
-        order = np.argsort(-(quota - take), kind="stable")
     while take.sum() > n_test:
-        c = next(c for c in order[::-1] if take[c] > 1)
+        c = next(c for c in most_short_changed_first()[::-1] if take[c] > 1)
         take[c] -= 1
-        order = np.argsort(-(quota - take), kind="stable")
     return take
