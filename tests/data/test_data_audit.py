@@ -3,11 +3,13 @@ bundled sets, PyTorch's DataLoader, scikit-learn's split sizes, and hand-worked 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 import chainrule.data as crd
-from chainrule.data import DataLoader, train_test_split
+from chainrule.data import DataLoader, Standardizer, train_test_split
 
 # ----- bundled sets against the summary tables printed in scikit-learn's documentation ---
 # Each row: min, max (and mean, sample std where the table gives them), as printed; a
@@ -322,3 +324,34 @@ def test_a_seed_fixes_the_split_whatever_ran_before():
     again = train_test_split(X, y, 0.25, seed=9, stratify=True)
     for a, b in zip(first, again, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ----- Standardizer -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "column",
+    [[0.0, 5e-324], [5e-324, 1e-323], [0.0, 0.0, 0.0, 5e-324], [-5e-324, 0.0]],
+    ids=["0-and-tiniest", "two-tiniest", "one-tiniest-of-four", "negative"],
+)
+def test_a_feature_whose_std_underflows_is_not_divided_by_zero(column):
+    # the std of [0, 5e-324] is 2.5e-324, half the smallest float64: it rounds to 0
+    X = np.array([column, [1.0, 2.0, 3.0, 4.0][: len(column)]]).T
+    s = Standardizer().fit(X)
+    Z = s.transform(X)  # warnings are errors here: no division by zero
+    assert np.isfinite(Z).all()
+    assert s.scale[0] == 1.0
+    np.testing.assert_array_equal(Z[:, 0], X[:, 0] - s.mean[0])
+    restored = Standardizer()
+    saved = json.dumps({k: v.tolist() for k, v in s.state_dict().items()})
+    restored.load_state_dict(json.loads(saved))
+    np.testing.assert_array_equal(restored.transform(X), Z)
+
+
+def test_standardizer_matches_hand_worked_population_statistics():
+    X_train = np.array([[1.0, 7.0], [2.0, 7.0], [3.0, 7.0], [6.0, 7.0]])
+    X_test = np.array([[3.0, 8.0]])
+    s = Standardizer().fit(X_train)
+    # mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5; the constant column: scale 1
+    np.testing.assert_allclose(s.mean, [3.0, 7.0])
+    np.testing.assert_allclose(s.scale, [np.sqrt(3.5), 1.0])
+    np.testing.assert_allclose(s.transform(X_test), [[0.0, 1.0]])
+    np.testing.assert_array_equal(s.transform(X_train)[:, 1], 0.0)

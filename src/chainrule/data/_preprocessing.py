@@ -13,13 +13,15 @@ class Standardizer:
 
     Fit it on the training split only, then transform every split with those statistics,
     so nothing about the test data leaks into training. Statistics are taken over axis 0
-    in float64. A constant feature gets scale 1, so it becomes exactly 0, never NaN.
+    in float64. A constant feature gets scale 1, so it becomes exactly 0, never NaN; so
+    does a feature of subnormal values whose standard deviation rounds to 0 (such as
+    ``[0, 5e-324]``: the std 2.5e-324 is below the smallest float64).
 
     As scikit-learn's ``StandardScaler`` (population std, ``ddof=0``), except: ``X`` may
     have any shape (N, ...); integers become the default float (float32), not float64;
     NaN is refused rather than left out of the statistics and passed through; and only
-    an exactly constant feature gets scale 1 (scikit-learn also gives it to features
-    whose variance is within rounding error of 0).
+    an exactly constant feature, or one whose std underflows to 0, gets scale 1
+    (scikit-learn also gives it to features whose variance is within rounding error of 0).
 
     >>> s = Standardizer().fit(X_train)
     >>> X_train, X_test = s.transform(X_train), s.transform(X_test)
@@ -42,7 +44,7 @@ class Standardizer:
         unit = np.ldexp(1.0, exponent - 1)  # 2^(e−1) ≤ peak, exact even at the float64 limit
         Y = X64 / unit
         self.mean = np.where(constant, X64[0], Y.mean(axis=0) * unit)
-        self.scale = np.where(constant, 1.0, Y.std(axis=0) * unit)
+        self.scale = _scale(Y.std(axis=0) * unit, constant)
         return self
 
     def transform(self, X: ArrayLike) -> np.ndarray:
@@ -117,6 +119,12 @@ def one_hot(labels: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) 
     out = np.zeros((*labels.shape, num_classes), dtype=dtype)
     np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
     return out
+
+
+def _scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
+    """Each feature's std, or 1 where the feature is constant or its std underflowed to 0
+    (a divisor of 0 would turn the feature into infinities and NaN)."""
+    return np.where(constant | (std == 0), 1.0, std)
 
 
 def _features(X: ArrayLike, method: str) -> np.ndarray:
