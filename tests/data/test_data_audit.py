@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule.data as crd
-from chainrule.data import DataLoader, Standardizer, train_test_split
+from chainrule.data import ArrayDataset, DataLoader, Standardizer, train_test_split
 
 # ----- bundled sets against the summary tables printed in scikit-learn's documentation ---
 # Each row: min, max (and mean, sample std where the table gives them), as printed; a
@@ -355,3 +355,40 @@ def test_standardizer_matches_hand_worked_population_statistics():
     np.testing.assert_allclose(s.scale, [np.sqrt(3.5), 1.0])
     np.testing.assert_allclose(s.transform(X_test), [[0.0, 1.0]])
     np.testing.assert_array_equal(s.transform(X_train)[:, 1], 0.0)
+
+
+# ----- read_idx and load_mnist as called -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("max_bytes", "error", "match"),
+    [
+        (-1, ValueError, "max_bytes must be >= 0, got -1"),
+        ("100", TypeError, "max_bytes must be an int or None, got '100'"),
+        (1e9, TypeError, "max_bytes must be an int or None"),
+        (True, TypeError, "max_bytes must be an int or None, got True"),
+    ],
+)
+def test_read_idx_names_a_bad_max_bytes(tmp_path, write_idx, max_bytes, error, match):
+    path = write_idx(tmp_path / "a-idx1-ubyte", np.arange(4, dtype=np.uint8))
+    with pytest.raises(error, match=match):
+        crd.read_idx(path, max_bytes=max_bytes)
+    assert crd.read_idx(path, max_bytes=np.int64(4)).tolist() == [0, 1, 2, 3]
+    assert crd.read_idx(str(path), max_bytes=None).tolist() == [0, 1, 2, 3]
+
+
+def test_mnist_bundle_feeds_a_loader_and_a_split(tmp_path, write_idx):
+    images = np.arange(6 * 28 * 28, dtype=np.int64).reshape(6, 28, 28) % 256
+    labels = np.array([0, 1, 0, 1, 0, 1])
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", images)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels, compress=True)
+    d = crd.load_mnist(str(tmp_path), train=False)
+    assert (d.X.dtype, d.y.dtype, d.num_classes) == (np.float32, np.int64, 10)
+    assert d.X[0, 255] == 1.0
+    assert d.X[0, 256] == 0.0
+    X_tr, X_te, y_tr, y_te = train_test_split(d.X, d.y, 2, seed=0, stratify=True)
+    assert sorted(y_te.tolist()) == [0, 1]
+    assert X_te.shape == (2, 784)
+    batches = list(DataLoader(ArrayDataset(X_tr, y_tr), batch_size=3, shuffle=True, seed=0))
+    assert [(x.shape, x.dtype) for x, _ in batches] == [
+        ((3, 784), np.float32),
+        ((1, 784), np.float32),
+    ]

@@ -49,6 +49,7 @@ def read_idx(path: str | os.PathLike, max_bytes: int | None = DEFAULT_MAX_BYTES)
     ``max_bytes`` caps the data size a header may declare (2 GiB by default; None lifts it).
     Raises `IDXFormatError` for anything malformed, naming the file and the field.
     """
+    _check_max_bytes(max_bytes)
     name = os.fspath(path)
     f, size = open_regular(name)  # a device or a pipe would never end (OSError)
     with f:
@@ -61,6 +62,16 @@ def read_idx(path: str | os.PathLike, max_bytes: int | None = DEFAULT_MAX_BYTES)
                 return _read_stream(gz, name, size, max_bytes, compressed=True)
         except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
             raise IDXFormatError(f"{name}: gzip stream: {err}") from err
+
+
+def _check_max_bytes(max_bytes) -> None:
+    """None or a non-negative int (bool is not a size), or an error naming ``max_bytes``."""
+    if max_bytes is None:
+        return
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
+        raise TypeError(f"read_idx: max_bytes must be an int or None, got {max_bytes!r}")
+    if max_bytes < 0:
+        raise ValueError(f"read_idx: max_bytes must be >= 0, got {max_bytes}")
 
 
 def _read_stream(
