@@ -1,8 +1,9 @@
 """Each layer's output on a probe batch, computed in eval mode without a graph.
 
 A `Sequential` (nested ones too) is walked layer by layer, which needs nothing but its
-public iteration. Any other model is run once while `Module`'s call recorder (the one
-behind `Module.summary`) lists every module call; the leaf modules' calls are kept.
+public iteration. Any other model, or any other module with layers of its own inside a
+`Sequential`, is run once while `Module`'s call recorder (the one behind `Module.summary`)
+lists every module call; the leaf modules' calls are kept.
 Either way the model's modes are restored afterwards and nothing is recorded for backward.
 """
 
@@ -58,10 +59,11 @@ def outputs_of(calls) -> list[tuple[str, str, np.ndarray]]:
 
 
 def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
-    if not isinstance(model, nn.Sequential):
-        return _record(model, x)
     calls: list = []
-    _walk(model, x, "", calls)
+    if isinstance(model, nn.Sequential):
+        _walk(model, x, "", calls)
+    else:
+        _record(model, x, "", calls)
     return calls
 
 
@@ -82,26 +84,40 @@ def _eval_mode(model: nn.Module) -> Iterator[None]:
 
 
 def _walk(seq: nn.Sequential, x: Tensor, prefix: str, calls: list) -> Tensor:
-    """Run ``seq`` on ``x``, appending ``(name, layer, output)`` for each leaf layer."""
+    """Run ``seq`` on ``x``, appending ``(name, layer, output)`` for each leaf layer; a
+    layer with layers of its own inside (a block) has its leaf calls recorded."""
     for i, layer in enumerate(seq):
         name = f"{prefix}.{i}" if prefix else str(i)
         if isinstance(layer, nn.Sequential):
             x = _walk(layer, x, name, calls)
-        else:
+        elif _is_leaf(layer):
             x = layer(x)
             calls.append((name, layer, x.data))
+        else:
+            x = _record(layer, x, name, calls)
     return x
 
 
-def _record(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
-    names = {id(m): name for name, m in model.named_modules()}
+def _is_leaf(module: nn.Module) -> bool:
+    return next(module.named_children(), None) is None
+
+
+def _record(model: nn.Module, x: Tensor, prefix: str, calls: list):
+    """Run ``model`` on ``x`` while the call recorder lists its module calls; append
+    ``(name, layer, output)`` for each leaf call (names under ``prefix``); return the output."""
+    names = {id(m): _joined(prefix, name) for name, m in model.named_modules()}
     _module._Recorder.calls = recorded = []
     try:
-        model(x)
+        out = model(x)
     finally:
         _module._Recorder.calls = None
-    return [
-        (names.get(id(m), type(m).__name__), m, out.data)
-        for m, out in recorded
-        if next(m.named_children(), None) is None and isinstance(out, Tensor)
-    ]
+    calls.extend(
+        (names.get(id(m), type(m).__name__), m, y.data)
+        for m, y in recorded
+        if _is_leaf(m) and isinstance(y, Tensor)
+    )
+    return out
+
+
+def _joined(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix and name else prefix or name
