@@ -68,16 +68,29 @@ def dead_share(y: np.ndarray) -> float:
     return float(np.mean(dead))
 
 
-def histogram_range(kind: str, y: np.ndarray) -> tuple[float, float]:
+def histogram_range(kind: str, y: np.ndarray, bins: int = 30) -> tuple[float, float]:
     """The histogram's range: the activation's own range for sigmoid / tanh (so epochs and
-    layers compare), the data's range otherwise (a single value gets a unit-wide range)."""
+    layers compare), the data's range otherwise, widened about its middle where it is too
+    narrow for ``bins`` distinct bin edges (a single value gets a unit-wide range, or one
+    ``bins`` float spacings wide where the floats are sparser than that)."""
     if kind in _RANGES:
         return _RANGES[kind]
     finite = y[np.isfinite(y)]
     if finite.size == 0:
         return (0.0, 1.0)
     lo, hi = float(finite.min()), float(finite.max())
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    if _distinct_edges(lo, hi, bins):
+        return (lo, hi)
+    mid = lo / 2 + hi / 2
+    half = max(0.5, float(bins * np.spacing(abs(mid))), hi / 2 - lo / 2)
+    return (mid - half, mid + half)
+
+
+def _distinct_edges(lo: float, hi: float, bins: int) -> bool:
+    """Whether ``bins`` equal bins from ``lo`` to ``hi`` have finite, increasing edges."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.linspace(lo, hi, bins + 1)
+    return bool(np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0))
 
 
 def activation_stats(
@@ -93,7 +106,7 @@ def activation_stats(
     sample of something larger."""
     y = np.asarray(y, dtype=np.float64)
     finite = y[np.isfinite(y)]
-    span = histogram_range(kind, y) if hist_range is None else hist_range
+    span = histogram_range(kind, y, bins) if hist_range is None else hist_range
     counts, edges = np.histogram(finite, bins=bins, range=span)
     return ActivationStats(
         layer=layer,
