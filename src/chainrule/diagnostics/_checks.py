@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -23,6 +25,18 @@ class Thresholds:
     vanish: float = 1e-3
     explode: float = 1e3
     growth: float = 100.0
+
+    def __post_init__(self) -> None:
+        """Refuse a limit that is not a positive number (inf switches a rule off)."""
+        for name in ("vanish", "explode", "growth"):
+            v = getattr(self, name)
+            if not _positive_number(v):
+                raise ValueError(f"Thresholds: {name} must be a positive number, got {v!r}")
+
+
+def _positive_number(v) -> bool:
+    real = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    return real and v > 0  # NaN is not > 0
 
 
 def vanishing(norms: dict[str, float], t: Thresholds) -> str | None:

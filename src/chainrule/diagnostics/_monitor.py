@@ -76,7 +76,7 @@ class Monitor(Callback):
         self.model, self.every, self.bins = model, every, histogram_bins
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.warn, self.probe, self.probe_size = warn, probe, probe_size
-        self.thresholds = thresholds or _checks.Thresholds()
+        self.thresholds = _thresholds(thresholds)
         self.records: list[EpochRecord] = []
         self.alerts: list[Alert] = []
         self._recording = False
@@ -87,11 +87,13 @@ class Monitor(Callback):
 
     # ----- the callback hooks ---------------------------------------------------------------
     def on_train_begin(self, state) -> None:
-        """Take the model and the probe batch."""
+        """Take the model and the probe batch; a probe the model cannot take is refused
+        now, not after the first recorded epoch's training."""
         if self.model is None:
             self.model = state.model
         if self.probe is None:
             self.probe = probe_batch(state.loader, self.probe_size)
+        _check_probe(self.model, self.probe)
 
     def on_epoch_begin(self, state) -> None:
         """Decide whether this epoch is recorded; reset the gradient sums."""
@@ -272,6 +274,29 @@ def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"Monitor: {name} must be a positive integer, got {v!r}")
+
+
+def _check_probe(model, probe) -> None:
+    """Run the probe once (eval mode, no graph: nothing changes); an error names it."""
+    shape = np.shape(probe)
+    if len(shape) == 0 or shape[0] == 0:
+        raise ValueError(f"Monitor: probe must hold at least one sample, got shape {shape}")
+    try:
+        layer_calls(model, probe)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"Monitor: the model cannot take the probe of shape {shape}: {e}") from e
+
+
+def _thresholds(thresholds) -> _checks.Thresholds:
+    """``thresholds``, or the default ones for None; anything else is refused."""
+    if thresholds is None:
+        return _checks.Thresholds()
+    if not isinstance(thresholds, _checks.Thresholds):
+        raise TypeError(
+            "Monitor: thresholds must be a chainrule.diagnostics.Thresholds, e.g. "
+            f"Thresholds(vanish=1e-4), got {thresholds!r}"
+        )
+    return thresholds
 
 
 def monitor_for_run(out_dir: str | Path, **kwargs) -> Monitor:
