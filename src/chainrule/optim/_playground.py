@@ -82,6 +82,12 @@ def playground(
     f, start = _resolve(function, start)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"playground: steps must be a non-negative integer, got {steps!r}")
+    if not isinstance(optimizers, Mapping):
+        raise TypeError(
+            "playground: optimizers must be a mapping of name → (class, kwargs) or factory, "
+            f"e.g. {{'SGD': (cr.optim.SGD, {{'lr': 0.95}})}}, got {optimizers!r:.80}"
+        )
+    dtype = _float_dtype(dtype)
     return {
         name: _trajectory(f, spec, int(steps), start, dtype) for name, spec in optimizers.items()
     }
@@ -100,6 +106,19 @@ def _resolve(function, start) -> tuple[Function2D, tuple[float, float]]:
     return function, _point(start)
 
 
+def _float_dtype(dtype) -> np.dtype:
+    """``dtype`` as a NumPy floating dtype (the parameters must take gradients)."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        d = None
+    if d is None or d.kind != "f":
+        raise ValueError(
+            f"playground: dtype must be a float dtype such as 'float64', got {dtype!r}"
+        )
+    return d
+
+
 def _point(start) -> tuple[float, float]:
     point = np.asarray(start, dtype=np.float64)
     if point.shape != (2,) or not np.all(np.isfinite(point)):
@@ -112,7 +131,7 @@ def _trajectory(f: Function2D, spec, steps: int, start, dtype) -> np.ndarray:
     y = Tensor(start[1], dtype=dtype, requires_grad=True, name="y")
     opt = _build(spec, [x, y])
     path = np.full((steps + 1, 2), np.nan)
-    path[0] = start
+    path[0] = x.item(), y.item()  # the start as the parameters hold it (float32 rounds)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as nan rows
         for i in range(1, steps + 1):
             _step(f, x, y, opt)
