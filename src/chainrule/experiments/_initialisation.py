@@ -19,6 +19,7 @@ import numpy as np
 from .. import nn
 from ..diagnostics import ActivationStats, _plot, activation_stats, layer_outputs
 from ..diagnostics._report import write_csv
+from ._arguments import check_counts, check_names
 from ._text import format_table
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -79,6 +80,10 @@ def init_experiment(
 ) -> InitResult:
     """Run the experiment; every (activation, init) pair sees the same inputs, and every
     activation the same weights for a given init."""
+    where = "init_experiment"
+    check_counts(where, 1, layers=layers, units=units, samples=samples, bins=bins)
+    check_counts(where, 0, seed=seed)
+    check_names(where, "activation", activations, ACTIVATIONS)
     x = np.random.default_rng(seed).standard_normal((samples, units))
     stats = {}
     for act in activations:

@@ -21,6 +21,7 @@ from .._training import evaluate, fit
 from ..diagnostics import _plot
 from ..diagnostics._report import write_csv
 from ..optim._playground import FUNCTIONS, playground
+from ._arguments import check_counts, check_names
 from ._text import format_table
 
 #: the tutorials' learning rates for f = x²/20 + y² from (−7, 2): SGD 0.95, Momentum 0.1,
@@ -123,8 +124,9 @@ def optimizer_experiment(
     """Run both halves of the experiment (``epochs=0`` skips the network half). Without
     ``trajectory_optimizers``, the surface's own rates: `ROSENBROCK_OPTIMIZERS` on
     "rosenbrock", `TRAJECTORY_OPTIMIZERS` (the tutorials') on the others."""
-    if function not in FUNCTIONS:
-        raise ValueError(f"unknown function {function!r}; choose from {', '.join(FUNCTIONS)}")
+    check_names("optimizer_experiment", "function", [function], FUNCTIONS)
+    check_counts("optimizer_experiment", 0, steps=steps, epochs=epochs, seed=seed)
+    check_counts("optimizer_experiment", 1, batch_size=batch_size)
     if trajectory_optimizers is None:
         trajectory_optimizers = _SURFACE_OPTIMIZERS.get(function, TRAJECTORY_OPTIMIZERS)
     paths = playground(function, trajectory_optimizers, steps)

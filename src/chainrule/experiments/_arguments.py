@@ -1,0 +1,23 @@
+"""Checks of the experiment functions' arguments, each error naming its argument."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def check_counts(where: str, least: int, **values) -> None:
+    """Each of ``values`` must be an integer (not a bool) of at least ``least``, 0 or 1."""
+    kind = "a positive" if least == 1 else "a non-negative"
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+            raise ValueError(f"{where}: {name} must be {kind} integer, got {v!r}")
+
+
+def check_names(where: str, name: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Every name in ``given`` must be one of ``known``."""
+    known = list(known)
+    unknown = [g for g in given if g not in known]
+    if unknown:
+        raise ValueError(f"{where}: unknown {name} {unknown[0]!r}; choose from {', '.join(known)}")
