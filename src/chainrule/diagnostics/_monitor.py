@@ -213,12 +213,18 @@ class Monitor(Callback):
 
 def _in_call_order(layers: dict, calls) -> list[tuple]:
     """The layers in the order the forward pass first called them (the first layer is the
-    one nearest the input, whatever order the model declared them in); layers the probe
-    did not see keep their places after those."""
-    first = {}
+    one nearest the input, whatever order the model declared them in); a layer holding
+    parameters of its own besides layers (a block) takes the place of its first layer
+    called; layers the probe did not see keep their places after those."""
+    first: dict[str, int] = {}
     for name, _, _ in calls:
         first.setdefault(name, len(first))
-    return sorted(layers.items(), key=lambda item: first.get(item[0], len(first)))
+
+    def place(layer: str) -> int:
+        inside = [i for name, i in first.items() if name.startswith(f"{layer}.")]
+        return first.get(layer, min(inside, default=len(first)))
+
+    return sorted(layers.items(), key=lambda item: place(item[0]))
 
 
 def probe_batch(loader, size: int) -> np.ndarray:
