@@ -319,6 +319,19 @@ def test_a_probe_the_model_cannot_take_is_refused_before_training(probe):
         np.testing.assert_array_equal(b0, b1)
 
 
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_an_out_dir_that_cannot_be_a_directory_is_refused_before_training(tmp_path, under):
+    X, y = data()
+    (tmp_path / "taken").write_text("not a directory")
+    model = mlp("relu", "he", depth=1)
+    before = weights(model)
+    monitor = diag.Monitor(model, warn=False, out_dir=tmp_path / "taken" / under)
+    with pytest.raises(ValueError, match="Monitor: out_dir"):
+        fit_once(model, monitor, X, y)
+    np.testing.assert_array_equal(before[0][0], weights(model)[0][0])
+    assert (tmp_path / "taken").read_text() == "not a directory"
+
+
 def test_the_playground_names_its_bad_arguments():
     sgd = {"SGD": (cr.optim.SGD, {"lr": 0.1})}
     with pytest.raises(TypeError, match="playground: optimizers must be"):

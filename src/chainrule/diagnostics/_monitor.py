@@ -87,8 +87,11 @@ class Monitor(Callback):
 
     # ----- the callback hooks ---------------------------------------------------------------
     def on_train_begin(self, state) -> None:
-        """Take the model and the probe batch; a probe the model cannot take is refused
-        now, not after the first recorded epoch's training."""
+        """Take the model and the probe batch; a probe the model cannot take, or an
+        ``out_dir`` that cannot be a directory, is refused now, not after the first
+        recorded epoch's training."""
+        if self.out_dir is not None:
+            _check_out_dir(self.out_dir)
         if self.model is None:
             self.model = state.model
         if self.probe is None:
@@ -280,6 +283,15 @@ def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"Monitor: {name} must be a positive integer, got {v!r}")
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """``out_dir`` is a directory, or can be made one: its nearest existing part is one."""
+    for part in (out_dir, *out_dir.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ValueError(f"Monitor: out_dir {out_dir}: {part} is not a directory")
+            return
 
 
 def _check_probe(model, probe) -> None:
