@@ -17,9 +17,13 @@ from .ops._shape import Reshape
 
 class _Depth(threading.local):
     """How many `grad` evaluations are under way in this thread: inside one, results must
-    stay differentiable (the outer transform differentiates them again)."""
+    stay differentiable (the outer transform differentiates them again). ``private`` holds
+    the fresh leaves they made (`_leaf`), by id, while the outermost one runs: no caller
+    can differentiate with respect to them, so a result computed from one need not stay
+    differentiable (the mixed partial ``grad(grad(f, 0), 1)`` of plain arguments)."""
 
     depth = 0
+    private: dict | None = None
 
 
 _Nesting = _Depth()
@@ -54,26 +58,34 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"grad: argnums {i}, but the function got {len(args)} arguments")
         at = [i % len(args) for i in nums]  # -1 and len - 1 name one argument
-        distinct = list(dict.fromkeys(at))  # each differentiated once, whatever the repeats
-        recording = is_grad_enabled()  # under no_grad the results are plain values
-        create = recording and (_Nesting.depth > 0 or _any_requires_grad(*args, *kwargs.values()))
-        with enable_grad():  # the transform needs its own graph, whatever the grad mode
-            inputs = [_leaf(args[i]) for i in distinct]
-            for i, t in zip(distinct, inputs):
-                args[i] = t
-            _Nesting.depth += 1
-            try:
-                out = f(*args, **kwargs)
-            finally:
-                _Nesting.depth -= 1
-            create = create or (recording and _depends_on_others(out, inputs))
-            grads = dict(zip(distinct, _gradients(out, inputs, create)))
-            grads = tuple(grads[i] for i in at)
-        if not create and isinstance(out, Tensor):
-            out = out.detach()  # its graph led only to the inputs made above, now released
-        return out, (grads if many else grads[0])
+        outermost = _Nesting.private is None
+        if outermost:
+            _Nesting.private = {}
+        try:
+            return _evaluate(f, args, kwargs, at, many)
+        finally:
+            if outermost:
+                _Nesting.private = None  # the leaves can go with the graph that holds them
 
     return wrapped
+
+
+def _evaluate(f: Callable, args: list, kwargs: dict, at: list[int], many: bool):
+    """``f(*args, **kwargs)`` and its gradient for the positions ``at`` (`value_and_grad`)."""
+    distinct = list(dict.fromkeys(at))  # each differentiated once, whatever the repeats
+    recording = is_grad_enabled()  # under no_grad the results are plain values
+    create = recording and (_Nesting.depth > 0 or _any_requires_grad(*args, *kwargs.values()))
+    with enable_grad():  # the transform needs its own graph, whatever the grad mode
+        inputs = [_leaf(args[i]) for i in distinct]
+        for i, t in zip(distinct, inputs):
+            args[i] = t
+        out = _call_nested(f, args, kwargs)
+        create = create or (recording and _depends_on_others(out, inputs))
+        grads = dict(zip(distinct, _gradients(out, inputs, create)))
+        grads = tuple(grads[i] for i in at)
+    if not create and isinstance(out, Tensor):
+        out = out.detach()  # its graph led only to the inputs made above, now released
+    return out, (grads if many else grads[0])
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -95,22 +107,34 @@ def _any_requires_grad(*args) -> bool:
     return any(isinstance(a, Tensor) and a.requires_grad for a in args)
 
 
+def _call_nested(f: Callable, args: list, kwargs: dict):
+    _Nesting.depth += 1
+    try:
+        return f(*args, **kwargs)
+    finally:
+        _Nesting.depth -= 1
+
+
 def _leaf(a) -> Tensor:
     """The tensor to differentiate with respect to: a new tensor of its own for every
     argument, so that other uses of the same object (a closure, another argument) are not
     differentiated with it. For an argument that takes part in a graph it is an identity
-    node on top of it, which an outer transform sees through; else a fresh leaf."""
+    node on top of it, which an outer transform sees through; else a fresh leaf, which
+    only this transform differentiates (noted in ``_Nesting.private``)."""
     if isinstance(a, Tensor) and a.requires_grad:
         return Reshape(a.shape)(a)  # d(identity) = 1: the outer graph continues below
-    return Tensor(a, requires_grad=True)
+    t = Tensor(a, requires_grad=True)
+    _Nesting.private[id(t)] = t  # kept, so that its id is not another tensor's meanwhile
+    return t
 
 
 def _depends_on_others(out, inputs: list[Tensor]) -> bool:
     """Whether ``out`` was computed from a tensor that requires gradients besides
-    ``inputs``: one ``f`` closed over, in which the gradient must stay differentiable."""
+    ``inputs``: one ``f`` closed over, in which the gradient must stay differentiable. A
+    leaf a nested transform made (`_leaf`) does not count: nobody else can reach it."""
     if not isinstance(out, Tensor):
         return False
-    own = {id(t) for t in inputs}
+    own = {id(t) for t in inputs}.union(_Nesting.private)
     seen, stack = {id(out)}, [out]
     while stack:
         t = stack.pop()
