@@ -296,6 +296,32 @@ def test_grad_restores_its_nesting_and_grad_mode_after_f_raises():
 
 
 # ----- gradcheck -----------------------------------------------------------------------------
+def test_gradcheck_inside_no_grad_checks_the_gradients():
+    # inside no_grad f recorded no graph: gradcheck reported "analytic 0 vs numeric 2" and
+    # blamed the backward of a correct function
+    with cr.no_grad():
+        assert cr.gradcheck(lambda a: (a * a).sum(), [np.array([1.0, 2.0])])
+        assert cr.gradcheck(
+            lambda a, b: cr.tanh(a) * b,
+            [np.array([0.3, -1.0]), np.array([2.0, 0.5])],
+            check_second_order=True,
+        )
+        assert not cr.is_grad_enabled()
+
+
+def test_gradcheck_inside_no_grad_still_finds_a_wrong_backward():
+    class Cube(cr.Function):
+        def forward(self, x):
+            self.saved = (x,)
+            return x**3
+
+        def backward(self, grad_out):
+            (x,) = self.saved
+            return grad_out * 3 * x**2 + 0.01  # off by 0.01
+
+    with cr.no_grad(), pytest.raises(cr.GradcheckError, match="Cube") as info:
+        cr.gradcheck(lambda a: Cube()(a), [np.array([1.0, 2.0])], localize=True)
+    assert "analytic 3.01 vs numeric 3" in str(info.value)
 
 
 # ----- errors: what was wrong, whose, and how to fix it ------------------------------------

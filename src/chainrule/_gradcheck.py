@@ -90,7 +90,8 @@ def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray | 
 
 def _analytic_jacobians(f, arrays) -> tuple[list[np.ndarray], np.ndarray]:
     leaves = [_leaf(a) for a in arrays]
-    out = f(*leaves)
+    with enable_grad():  # inside no_grad, f would record no graph: its gradients all 0
+        out = f(*leaves)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
     jac = [np.zeros((out.size, a.size)) for a in arrays]
@@ -142,7 +143,8 @@ def gradcheck(
     the first failing entry, both values and the largest error. With
     ``check_second_order=True`` the gradients of the gradients are checked too. With
     ``localize=True`` a failure also names the first node of the graph whose own local
-    gradient is wrong (see `check_graph`).
+    gradient is wrong (see `check_graph`). ``f`` runs with gradients enabled, also inside
+    `no_grad` (which would leave it no graph, and every gradient zero).
     """
     _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
@@ -236,7 +238,8 @@ def _first_derivative(f, arrays) -> Callable:
 def _localize(f, arrays, eps, atol, rtol) -> str:
     from ._localize import check_graph
 
-    out = f(*[_leaf(a) for a in arrays])
+    with enable_grad():
+        out = f(*[_leaf(a) for a in arrays])
     try:
         check_graph(out, eps, atol, rtol)
     except GradcheckError as e:
