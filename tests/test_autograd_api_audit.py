@@ -579,6 +579,24 @@ def test_grad_releases_the_graph_unless_asked_and_create_graph_keeps_it():
     np.testing.assert_array_equal(g, [2.0, 4.0])
 
 
+def test_grad_towards_an_intermediate_leaves_the_graph_below_it(torch):
+    # grad(z, [y]) walks only above y: y's own graph survives for a later backward
+    # (chainrule ran y's own node, Mul, and released it: the backward said "released")
+    def run(lib, make, grad_fn):
+        x = make([1.0, 2.0])
+        y = x * x
+        z = (y.sin()).sum()
+        (gy,) = grad_fn(z, [y])
+        y.sum().backward()  # releases y's node now: grad towards y needs none of it
+        (gy2,) = grad_fn((y * y.exp()).sum(), [y])
+        return as_np(gy), as_np(x.grad), as_np(gy2)
+
+    ours = run(cr, leaf, lambda z, ins: _engine.grad(z, ins))
+    theirs = run(torch, lambda v: tleaf(torch, v), lambda z, ins: torch.autograd.grad(z, ins))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 # ----- user-defined Functions against torch.autograd.Function ---------------------------------
 class SinMul(cr.Function):
     """f(x, y) = sin(x)·y, its backward written with chainrule ops: differentiable again."""
