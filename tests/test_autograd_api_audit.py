@@ -325,6 +325,56 @@ def test_gradcheck_inside_no_grad_still_finds_a_wrong_backward():
 
 
 # ----- errors: what was wrong, whose, and how to fix it ------------------------------------
+def test_a_backward_returning_text_is_named_as_not_numbers():
+    # it said "returned a gradient of shape () for an input of shape (2,)"
+    class Text(cr.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad_out):
+            return "abc"
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Text\.backward returned a gradient that is not numbers"):
+        Text()(x).sum().backward()
+    with pytest.raises(TypeError, match=r"not numbers \(a str.*shape \(2,\)"):
+        _engine.grad(Text()(x).sum(), [x], create_graph=True)
+
+
+def test_a_backward_returning_numbers_as_python_objects_still_works():
+    from fractions import Fraction
+
+    class Frac(cr.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad_out):
+            return np.array([Fraction(1, 2), Fraction(3, 2)], dtype=object)
+
+    x = leaf([1.0, 2.0])
+    Frac()(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.5, 1.5])
+
+
+def test_a_hook_returning_text_is_named():
+    # it was NumPy's "could not convert string to float: 'abc'", naming no hook
+    x = leaf([1.0, 2.0])
+    y = x * 2
+
+    def text_hook(g):
+        return "abc"
+
+    y.register_hook(text_hook)
+    with pytest.raises(TypeError, match="gradient hook text_hook returned a gradient that is"):
+        y.sum().backward()
+
+
+def test_an_upstream_gradient_that_is_not_numbers_names_backward():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"backward: the upstream gradient must be numbers"):
+        (x * 2).backward("ab")
+    with pytest.raises(TypeError, match=r"output's shape \(2,\), got a list"):
+        (x * 2).backward([[1.0, 2.0], [3.0]])
 
 
 def test_errors_pytorch_users_meet_say_how_to_fix_them():

@@ -136,7 +136,13 @@ def _seed_array(grad, root: Tensor) -> np.ndarray:
     tensor's (a leaf root keeps it). A finite value beyond that dtype's range becomes ±inf
     quietly, as in the ops; in anomaly mode it is an `AnomalyError`."""
     given = grad.data if isinstance(grad, Tensor) else grad
-    seed = as_array(given, root.dtype)
+    try:
+        seed = as_array(given, root.dtype)
+    except (TypeError, ValueError) as e:  # text, or lists of uneven lengths
+        raise TypeError(
+            f"backward: the upstream gradient must be numbers of the output's shape "
+            f"{root.shape}, got a {type(given).__name__} ({e})"
+        ) from None
     if _AnomalyMode.enabled and seed.dtype.kind == "f" and not np.all(np.isfinite(seed)):
         source = np.asarray(given)
         if source.dtype.kind in "biuf" and np.all(np.isfinite(source)):
@@ -375,12 +381,14 @@ def _checked(node, t: Tensor, gi, create: bool):
     fresh = False
     if create:
         if not isinstance(gi, Tensor):
-            gi = _from_op(np.asarray(gi, dtype=t.dtype), None)
+            gi = _from_op(_numbers(_who(node), gi, t.shape).astype(t.dtype, copy=False), None)
     elif isinstance(gi, Tensor):
         gi = gi.data  # a tensor's own array: never added into
     elif type(gi) is not np.ndarray:  # a NumPy scalar (0-d results), a number, a list
-        gi = np.asarray(gi)
+        gi = _numbers(_who(node), gi, t.shape)
         fresh = gi.base is None  # not a view of an array the op or the user holds
+    elif gi.dtype.kind not in "biufc":  # text or objects: NumPy's error would not say whose
+        gi = _numbers(_who(node), gi, t.shape)
     data = t.data
     if gi.shape != data.shape:
         raise RuntimeError(
@@ -390,6 +398,28 @@ def _checked(node, t: Tensor, gi, create: bool):
     if gi.dtype != data.dtype:
         gi, fresh = gi.astype(data.dtype), True
     return gi, fresh
+
+
+def _who(node) -> str:
+    return f"{node.name}.backward"
+
+
+def _numbers(who: str, gi, shape) -> np.ndarray:
+    """A gradient that ``who`` (a backward, a hook) returned, as an array of numbers; else a
+    TypeError saying so (NumPy would make an array of text or objects of it, then fail on
+    the shape or the cast with a message naming neither ``who`` nor the fix)."""
+    a = np.asarray(gi)
+    if a.dtype.kind in "biufc":
+        return a
+    if a.dtype.kind == "O":  # Python objects that are numbers (Fraction, Decimal) will do
+        try:
+            return a.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(
+        f"{who} returned a gradient that is not numbers (a {type(gi).__name__}, of dtype "
+        f"{a.dtype}); return an array, a number or a Tensor of shape {shape}"
+    )
 
 
 _HOOK_ADVICE = (
@@ -405,7 +435,7 @@ def _run_hooks(t: Tensor, g):
     for fn in t._hooks:
         out = _read_only_call(fn, g, f"gradient hook {_hook_name(fn)}", _HOOK_ADVICE)
         if out is not None:
-            new = _as_gradient_like(g, out, t.dtype)
+            new = _as_gradient_like(g, out, t, f"gradient hook {_hook_name(fn)}")
             if new.shape != t.shape:
                 raise RuntimeError(
                     f"gradient hook {_hook_name(fn)} on a tensor of shape {t.shape} returned "
@@ -418,12 +448,13 @@ def _run_hooks(t: Tensor, g):
     return g
 
 
-def _as_gradient_like(g, out, dtype):
+def _as_gradient_like(g, out, t: Tensor, who: str):
     """What a hook returned, as the kind of gradient it was given: a Tensor under
     create_graph, else an array (a Tensor returned in a plain backward counts by value)."""
-    if isinstance(g, Tensor):
-        return out if isinstance(out, Tensor) else _from_op(np.asarray(out, dtype=dtype), None)
-    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=dtype)
+    if isinstance(out, Tensor):
+        return out if isinstance(g, Tensor) else np.asarray(out.data, dtype=t.dtype)
+    new = _numbers(who, out, t.shape).astype(t.dtype, copy=False)
+    return _from_op(new, None) if isinstance(g, Tensor) else new
 
 
 def _hook_name(fn) -> str:
