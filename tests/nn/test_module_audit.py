@@ -1,0 +1,288 @@
+"""The module system as a PyTorch user meets it: names, counts and states against PyTorch's
+(weights transposed: chainrule's Linear keeps W as (in, out)), summary counts checked by
+hand, initialisers against the published formulas, and the errors of bad arguments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import nn
+
+init = nn.init
+
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is not installed")
+
+
+def _pair(seed: int = 0):
+    """The same MLP with BatchNorm in chainrule (float64) and in PyTorch."""
+    torch = _torch()
+    ours = nn.Sequential(
+        nn.Linear(4, 6, dtype="float64", generator=np.random.default_rng(seed)),
+        nn.BatchNorm1d(6, dtype="float64"),
+        nn.ReLU(),
+        nn.Linear(6, 3, dtype="float64", generator=np.random.default_rng(seed + 1)),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 3)
+    ).double()
+    return ours, theirs
+
+
+def _to_torch(ours, theirs) -> None:
+    """Copy chainrule's state into PyTorch's model (2-D weights transposed)."""
+    torch = _torch()
+    state = {n: torch.tensor(v.T if v.ndim == 2 else v) for n, v in ours.state_dict().items()}
+    theirs.load_state_dict(state, strict=False)  # num_batches_tracked stays PyTorch's
+
+
+def _from_torch(theirs) -> dict:
+    return {n: v.numpy().T if v.ndim == 2 else v.numpy() for n, v in theirs.state_dict().items()}
+
+
+# ----- names and counts against PyTorch -------------------------------------------------------
+def test_parameter_and_state_names_are_pytorchs_but_num_batches_tracked():
+    ours, theirs = _pair()
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    theirs_state = [n for n in theirs.state_dict() if not n.endswith("num_batches_tracked")]
+    assert list(ours.state_dict()) == theirs_state
+    assert [n for n, _ in ours.named_buffers()] == [
+        n for n, _ in theirs.named_buffers() if not n.endswith("num_batches_tracked")
+    ]
+
+
+def test_parameter_count_and_shapes_are_pytorchs_transposed():
+    ours, theirs = _pair()
+    for (_, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        assert p.shape == tuple(reversed(q.shape))
+    total = sum(q.numel() for q in theirs.parameters())
+    assert sum(p.size for p in ours.parameters()) == total
+    assert f"Total params: {total:,}" in ours.summary((2, 4))
+
+
+def test_a_pytorch_state_loads_with_strict_false_and_gives_pytorchs_outputs():
+    torch = _torch()
+    ours, theirs = _pair()
+    x = np.random.default_rng(3).standard_normal((8, 4))
+    for _ in range(3):  # move PyTorch's running statistics away from their start
+        theirs(torch.tensor(x))
+    result = ours.load_state_dict(_from_torch(theirs), strict=False)
+    assert result.missing_keys == []
+    assert result.unexpected_keys == ["1.num_batches_tracked"]
+    theirs.eval()
+    ours.eval()
+    expected = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours(x).data, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_batchnorm_running_statistics_follow_pytorchs_and_round_trip():
+    torch = _torch()
+    ours, theirs = _pair()
+    _to_torch(ours, theirs)
+    rng = np.random.default_rng(4)
+    for _ in range(4):
+        x = rng.standard_normal((5, 4)) * 3 + 1
+        ours(x)
+        theirs(torch.tensor(x))
+    saved = ours.state_dict()
+    for name in ("1.running_mean", "1.running_var"):
+        np.testing.assert_allclose(saved[name], _from_torch(theirs)[name], rtol=1e-12)
+    fresh, _ = _pair(seed=9)
+    fresh.load_state_dict(saved)
+    x = rng.standard_normal((3, 4))
+    np.testing.assert_array_equal(fresh.eval()(x).data, ours.eval()(x).data)
+
+
+# ----- the walk: every parameter once -------------------------------------------------------
+class _Nested(nn.Module):
+    """Parameters in a dict, a tuple, a nested list, a tied weight and a shared layer."""
+
+    def __init__(self):
+        self.a = nn.Linear(2, 3)
+        self.blocks = {"x": nn.Linear(3, 3), "y": (nn.Linear(3, 3, bias=False), nn.ReLU())}
+        self.deep = [[nn.Parameter(np.ones(2, np.float32))], [self.a]]
+        self.b = nn.Linear(3, 3)
+        self.b.weight = self.blocks["x"].weight
+
+    def forward(self, x):
+        return x
+
+
+def test_every_parameter_is_found_once_and_a_hand_count_agrees():
+    m = _Nested()
+    names = [n for n, _ in m.named_parameters()]
+    assert names == [
+        "a.weight",
+        "a.bias",
+        "blocks.x.weight",
+        "blocks.x.bias",
+        "blocks.y.0.weight",
+        "deep.0.0",
+        "b.bias",
+    ]
+    assert sum(p.size for p in m.parameters()) == (6 + 3) + (9 + 3) + 9 + 2 + 3
+    assert len({id(p) for p in m.parameters()}) == len(names)
+
+
+def test_train_eval_and_zero_grad_reach_every_module_and_parameter():
+    m = _Nested()
+    for p in m.parameters():
+        p.grad = np.ones(p.shape, p.dtype)
+    m.zero_grad()
+    assert all(p.grad is None for p in m.parameters())
+    m.eval()
+    assert not any(mod.training for mod in m.modules())
+    assert len(list(m.modules())) == 6  # _Nested, a, blocks.x, blocks.y.0, blocks.y.1, b
+    m.train()
+    assert all(mod.training for mod in [m, m.a, m.b, m.blocks["y"][1]])
+
+
+def test_one_array_shared_as_a_buffer_is_still_listed_once():
+    class Stats(nn.Module):
+        def __init__(self, shared):
+            self.register_buffer("mean", shared)
+
+    class Two(nn.Module):
+        def __init__(self):
+            shared = np.zeros(3)
+            self.a, self.b = Stats(shared), Stats(shared)
+
+    assert list(Two().state_dict()) == ["a.mean"]
+
+
+# ----- load_state_dict: all or nothing --------------------------------------------------------
+def _two_layers():
+    return nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+
+
+def test_infinities_and_nans_in_a_float_state_still_load():
+    m = _two_layers()
+    state = {n: np.zeros(v.shape) for n, v in m.state_dict().items()}
+    state["0.bias"][:] = [np.inf, -np.inf, np.nan]
+    m.load_state_dict(state)
+    np.testing.assert_array_equal(m[0].bias.data, np.array([np.inf, -np.inf, np.nan], "f4"))
+
+
+def test_a_float64_state_loads_into_float32_parameters_rounded():
+    m = _two_layers()
+    state = {n: np.full(v.shape, 0.1) for n, v in m.state_dict().items()}
+    m.load_state_dict(state)
+    for p in m.parameters():
+        assert p.dtype == np.float32
+        np.testing.assert_array_equal(p.data, np.float32(0.1))
+
+
+# ----- summary counts by hand -----------------------------------------------------------------
+def test_summary_rows_and_totals_by_hand():
+    model = nn.Sequential(
+        nn.Linear(10, 20),  # 10·20 + 20 = 220
+        nn.BatchNorm1d(20),  # 2·20 = 40 (the running statistics are buffers)
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(20, 5, bias=False),  # 100
+    )
+    model[4].requires_grad_(False)
+    rows = model.summary((7, 10)).splitlines()
+    assert rows[2].split()[-3:] == ["(7,", "20)", "220"]
+    assert rows[3].split()[-3:] == ["(7,", "20)", "40"]
+    assert rows[4].split()[-1] == rows[5].split()[-1] == "0"
+    assert rows[6].split()[-3:] == ["(7,", "5)", "100"]
+    assert rows[-2:] == ["Total params: 360", "Trainable params: 260"]
+
+
+# ----- Sequential -----------------------------------------------------------------------------
+
+
+def test_sequential_slices_share_layers_and_number_from_zero():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.Linear(4, 1))
+    tail = seq[2:]
+    assert len(tail) == 2
+    assert tail[0] is seq[2]
+    assert list(tail.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert len(seq.append(nn.ReLU())) == 5
+
+
+# ----- initialisers against the published formulas ------------------------------------------
+SHAPES = [(300, 500), (40, 60, 5)]
+
+
+def _fans(shape):
+    receptive = math.prod(shape[2:])
+    return shape[0] * receptive, shape[1] * receptive
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fans_are_pytorchs_of_the_transposed_weight(shape):
+    torch = _torch()
+    theirs = torch.empty((shape[1], shape[0], *shape[2:]))  # PyTorch's (out, in, ...)
+    expected = torch.nn.init._calculate_fan_in_and_fan_out(theirs)
+    assert init.fans(cr.tensor(np.empty(shape))) == expected == _fans(shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize(
+    ("fill", "std", "uniform"),
+    [
+        (init.xavier_normal_, lambda i, o: math.sqrt(2 / (i + o)), False),
+        (init.xavier_uniform_, lambda i, o: math.sqrt(2 / (i + o)), True),
+        (init.he_normal_, lambda i, o: math.sqrt(2 / i), False),
+        (init.he_uniform_, lambda i, o: math.sqrt(2 / i), True),
+    ],
+    ids=["xavier_normal", "xavier_uniform", "he_normal", "he_uniform"],
+)
+def test_initialisers_match_glorot_and_he(shape, dtype, fill, std, uniform):
+    w = cr.tensor(np.zeros(shape, dtype))
+    fill(w, generator=np.random.default_rng(0))
+    a = w.data.astype(np.float64)
+    sigma = std(*_fans(shape))
+    assert w.dtype == dtype
+    assert a.std() == pytest.approx(sigma, rel=0.03)
+    assert abs(a.mean()) < 0.03 * sigma
+    if uniform:  # on ±√3·σ, filling the whole range
+        assert np.abs(a).max() <= math.sqrt(3) * sigma * (1 + 1e-3)
+        assert np.abs(a).max() > 0.99 * math.sqrt(3) * sigma
+
+
+@pytest.mark.parametrize(("option", "std"), [("he", 2 / 250), ("xavier", 2 / 350), (0.3, 0.09)])
+def test_linear_init_options_have_the_promised_variance(option, std):
+    layer = nn.Linear(250, 100, init=option, generator=np.random.default_rng(1))
+    assert layer.weight.data.var() == pytest.approx(std, rel=0.03)
+    np.testing.assert_array_equal(layer.bias.data, 0)
+
+
+def test_gain_scales_xavier():
+    w = cr.tensor(np.zeros((300, 500)))
+    init.xavier_normal_(w, gain=3.0, generator=np.random.default_rng(0))
+    assert w.data.std() == pytest.approx(3 * math.sqrt(2 / 800), rel=0.03)
+
+
+# ----- manual_seed ----------------------------------------------------------------------------
+def _weights_after(seed):
+    cr.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(5, 4), nn.Linear(4, 2, init="xavier_uniform"))
+    return [p.data.copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("seed", [0, 7, np.int64(7), 2**40])
+def test_manual_seed_reproduces_models(seed):
+    for a, b in zip(_weights_after(seed), _weights_after(seed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(_weights_after(seed)[0], _weights_after(int(seed) + 1)[0])
+
+
+# ----- Parameter ------------------------------------------------------------------------------
+@pytest.mark.parametrize("source", ["array", "tensor", "parameter"])
+def test_a_parameter_owns_its_array(source):
+    a = np.arange(3, dtype=np.float32)
+    data = {"array": a, "tensor": cr.tensor(a), "parameter": nn.Parameter(a)}[source]
+    p = nn.Parameter(data)
+    init.zeros_(p)
+    np.testing.assert_array_equal(np.asarray(getattr(data, "data", data)), [0, 1, 2])
+    assert p.requires_grad
+    assert p.is_leaf
