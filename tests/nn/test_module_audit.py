@@ -142,6 +142,23 @@ def test_train_eval_and_zero_grad_reach_every_module_and_parameter():
     assert all(mod.training for mod in [m, m.a, m.b, m.blocks["y"][1]])
 
 
+def test_buffers_holding_equal_numbers_are_each_in_the_state():
+    # two small equal ints are one object in CPython: each buffer must still be saved
+    class Counter(nn.Module):
+        def __init__(self):
+            self.register_buffer("steps", np.array(0))
+
+    class Two(nn.Module):
+        def __init__(self):
+            self.a, self.b = Counter(), Counter()
+
+    m = Two()
+    m.a.steps = 5
+    m.b.steps = 5
+    assert list(m.state_dict()) == ["a.steps", "b.steps"]
+    assert [n for n, _ in m.named_buffers()] == ["a.steps", "b.steps"]
+
+
 def test_one_array_shared_as_a_buffer_is_still_listed_once():
     class Stats(nn.Module):
         def __init__(self, shared):

@@ -105,11 +105,14 @@ class Module:
     def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
         """Parameters and buffers of the whole tree, depth first; each object once (a
         module met again, such as a child's reference back to its parent, is not walked
-        again under a longer name)."""
+        again under a longer name). A buffer holding a number or a list is listed wherever
+        it is met: equal numbers can be one object (CPython's small ints) without being
+        shared state."""
         for name, value in self._members():
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
+            if _shareable(value):
+                if id(value) in seen:
+                    continue
+                seen.add(id(value))
             if isinstance(value, Module):
                 yield from value._named_state(f"{prefix}{name}.", seen)
             else:
@@ -292,6 +295,11 @@ def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]
         elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
             seen.add(id(item))
             yield from _contained(f"{prefix}.{key}", item, seen)
+
+
+def _shareable(value) -> bool:
+    """Whether ``value`` is state that two names can share: a module, a tensor or an array."""
+    return isinstance(value, (Module, Tensor, np.ndarray))
 
 
 def _writable(a) -> bool:
