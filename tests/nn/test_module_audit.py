@@ -5,6 +5,7 @@ hand, initialisers against the published formulas, and the errors of bad argumen
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -177,12 +178,43 @@ def _two_layers():
     return nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
 
 
+def test_a_value_beyond_the_models_dtype_is_listed_and_nothing_is_loaded():
+    m = _two_layers()
+    before = m.state_dict()
+    state = {n: np.full(v.shape, 7.0) for n, v in before.items()}  # float64
+    state["1.weight"][0, 0] = 1e300  # beyond float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"1\.weight.*float32") as e:
+            m.load_state_dict(state)
+    assert "0.weight" not in str(e.value)
+    for name, value in m.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
 def test_infinities_and_nans_in_a_float_state_still_load():
     m = _two_layers()
     state = {n: np.zeros(v.shape) for n, v in m.state_dict().items()}
     state["0.bias"][:] = [np.inf, -np.inf, np.nan]
     m.load_state_dict(state)
     np.testing.assert_array_equal(m[0].bias.data, np.array([np.inf, -np.inf, np.nan], "f4"))
+
+
+def test_a_nan_for_an_integer_buffer_is_listed_and_nothing_is_loaded():
+    class Counted(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 2)
+            self.register_buffer("steps", np.array(3))
+
+    m = Counted()
+    before = m.state_dict()
+    state = dict(before, **{"fc.weight": np.ones((2, 2)), "steps": np.array(np.nan)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"steps.*int64"):
+            m.load_state_dict(state)
+    np.testing.assert_array_equal(m.fc.weight.data, before["fc.weight"])
+    assert m.steps == 3
 
 
 def test_a_float64_state_loads_into_float32_parameters_rounded():

@@ -167,9 +167,12 @@ class Module:
     def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
         """Copy ``state``'s values into the existing arrays, in place.
 
-        Optimizers keep their references, since no array is replaced. A shape mismatch is
-        always a ValueError; with ``strict`` so are missing and unexpected names. Every
-        problem is listed, and nothing is changed unless the whole load can be done.
+        Optimizers keep their references, since no array is replaced. Values are cast to
+        the model's dtypes (a float64 state loads into float32 parameters). A shape mismatch,
+        or a value the model's dtype cannot hold (a finite number beyond float32's range, a
+        NaN for an integer buffer), is always a ValueError; with ``strict`` so are missing
+        and unexpected names. Every problem is listed, and nothing is changed unless the
+        whole load can be done.
         """
         if not isinstance(state, Mapping):
             raise ValueError(
@@ -181,11 +184,12 @@ class Module:
             [n for n in own if n not in values], [n for n in values if n not in own]
         )
         problems = _mismatches(own, values, result if strict else LoadResult([], []))
-        if problems:
-            raise ValueError("load_state_dict: the state does not fit the model:\n" + problems)
-        for name, value in values.items():
-            if name in own:
-                own[name][...] = value  # in place, cast to the model's dtype
+        casts, overflows = _casts(own, values)
+        if problems or overflows:
+            text = "\n".join(filter(None, [problems, overflows]))
+            raise ValueError("load_state_dict: the state does not fit the model:\n" + text)
+        for name, value in casts.items():
+            own[name][...] = value  # in place: every value is already of the model's dtype
         return result
 
     def _state(self) -> list[tuple[str, object]]:
@@ -285,6 +289,25 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
     return "\n".join(lines)
 
 
+def _casts(own: dict, values: dict) -> tuple[dict, str]:
+    """Each value the model has a name for, cast to the dtype of the model's array, and a
+    line for each that does not fit that dtype (cast before anything is written, so that a
+    value found too large leaves the model as it was)."""
+    casts, lines = {}, []
+    for name, value in values.items():
+        if not _loadable(own.get(name), value):
+            continue  # not in the model, or a problem _mismatches lists
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                casts[name] = value.astype(own[name].dtype)
+        except FloatingPointError:
+            lines.append(
+                f"  {name} has values the model's {own[name].dtype} cannot hold (beyond its "
+                "range, or NaN or infinite for integers)"
+            )
+    return casts, "\n".join(lines)
+
+
 def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]]:
     """The Parameters and Modules in a list, tuple or dict and in those it holds, in order
     (a container met again, as one holding itself, is not walked twice)."""
@@ -295,6 +318,11 @@ def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]
         elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
             seen.add(id(item))
             yield from _contained(f"{prefix}.{key}", item, seen)
+
+
+def _loadable(target, value) -> bool:
+    """Whether ``value`` is a numeric array that can be cast to ``target``, a writable array."""
+    return _writable(target) and isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
 
 
 def _shareable(value) -> bool:
