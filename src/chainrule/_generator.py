@@ -8,10 +8,22 @@ _current = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the library's generator (initialisers, dropout, shuffling) and return it."""
+    """Seed the library's generator (initialisers, dropout, shuffling) and return it.
+
+    ``seed`` is an integer >= 0 (a Python or NumPy integer). None, which would draw fresh
+    entropy and so never repeat, is a TypeError, as in PyTorch; so are a float (PyTorch
+    truncates it) and a bool."""
     global _current
-    _current = np.random.default_rng(seed)
+    _current = np.random.default_rng(_checked(seed))
     return _current
+
+
+def _checked(seed) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an integer, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"manual_seed: seed must be >= 0, got {seed}")
+    return int(seed)
 
 
 def default_generator() -> np.random.Generator:

@@ -325,6 +325,18 @@ def test_manual_seed_reproduces_models(seed):
     assert not np.array_equal(_weights_after(seed)[0], _weights_after(int(seed) + 1)[0])
 
 
+@pytest.mark.parametrize("seed", [None, 1.5, "0", [1, 2], True])
+def test_manual_seed_refuses_what_cannot_reproduce(seed):
+    # None silently drew fresh entropy: the "seeded" run never repeated
+    with pytest.raises(TypeError, match=r"manual_seed: seed must be an integer"):
+        cr.manual_seed(seed)
+
+
+def test_manual_seed_names_a_negative_seed():
+    with pytest.raises(ValueError, match=r"manual_seed: seed must be >= 0, got -1"):
+        cr.manual_seed(-1)
+
+
 # ----- Parameter ------------------------------------------------------------------------------
 @pytest.mark.parametrize("source", ["array", "tensor", "parameter"])
 def test_a_parameter_owns_its_array(source):
