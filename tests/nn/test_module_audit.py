@@ -311,6 +311,18 @@ def test_gain_scales_xavier():
     assert w.data.std() == pytest.approx(3 * math.sqrt(2 / 800), rel=0.03)
 
 
+@pytest.mark.parametrize("generator", [0, 42, np.random.RandomState(0), "seed"])
+def test_a_generator_that_is_not_a_numpy_generator_is_named(generator):
+    w = cr.tensor(np.zeros((3, 4)))
+    # he_normal_(w, 0) is PyTorch's kaiming_normal_(w, a=0): here the 0 is the generator
+    with pytest.raises(TypeError, match=r"generator.*numpy\.random\.Generator"):
+        init.he_normal_(w, generator)
+    for option in ("he", "zeros"):
+        with pytest.raises(TypeError, match=r"generator.*numpy\.random\.Generator"):
+            nn.Linear(3, 4, init=option, generator=generator)
+    np.testing.assert_array_equal(w.data, 0)
+
+
 # ----- manual_seed ----------------------------------------------------------------------------
 def _weights_after(seed):
     cr.manual_seed(seed)

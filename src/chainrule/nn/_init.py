@@ -18,7 +18,17 @@ from .._tensor import Tensor
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+    """``generator``, or the library's when it is None; anything else is a TypeError (a
+    seed or a ``RandomState`` failed deep inside NumPy, and ``he_normal_(w, 0)``, PyTorch's
+    ``kaiming_normal_(w, a=0)``, passes 0 as the generator)."""
+    if generator is None:
+        return default_generator()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            "generator must be a numpy.random.Generator (np.random.default_rng(seed)) or "
+            f"None, got {generator!r}"
+        )
+    return generator
 
 
 def _draw_dtype(dtype: np.dtype) -> type:
@@ -146,4 +156,4 @@ def initialise(t: Tensor, init, generator: np.random.Generator | None = None) ->
             f"unknown init {init!r}: use one of {', '.join(map(repr, _BY_NAME))} "
             "or a number (the std of a normal distribution)"
         )
-    return fn(t, generator=generator)
+    return fn(t, generator=_rng(generator))  # checked even where no number is drawn
