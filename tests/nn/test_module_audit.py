@@ -311,6 +311,31 @@ def test_gain_scales_xavier():
     assert w.data.std() == pytest.approx(3 * math.sqrt(2 / 800), rel=0.03)
 
 
+@pytest.mark.parametrize(
+    "fill",
+    [
+        lambda t: init.normal_(t),
+        lambda t: init.uniform_(t),
+        lambda t: init.he_normal_(t),
+        lambda t: init.xavier_uniform_(t),
+    ],
+    ids=["normal", "uniform", "he_normal", "xavier_uniform"],
+)
+def test_a_random_fill_of_an_integer_tensor_is_refused_before_writing(fill):
+    t = cr.tensor(np.full((3, 4), 7))
+    with pytest.raises(TypeError, match=r"floating.*int64"):
+        fill(t)
+    np.testing.assert_array_equal(t.data, 7)
+
+
+@pytest.mark.parametrize(
+    "fill", [init.normal_, init.uniform_, init.he_normal_, init.zeros_, init.ones_]
+)
+def test_an_array_that_is_not_a_tensor_is_named(fill):
+    with pytest.raises(TypeError, match=r"Tensor.*ndarray"):
+        fill(np.zeros((3, 4)))
+
+
 @pytest.mark.parametrize("generator", [0, 42, np.random.RandomState(0), "seed"])
 def test_a_generator_that_is_not_a_numpy_generator_is_named(generator):
     w = cr.tensor(np.zeros((3, 4)))

@@ -31,6 +31,19 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
     return generator
 
 
+def _target(fn: str, t, random: bool = True) -> np.ndarray:
+    """``t``'s array, once ``t`` is known to be a Tensor, of a floating dtype if random
+    values go into it (checked before anything is written: an integer tensor was filled
+    with truncated draws before the scaling failed)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(
+            f"{fn}: expects a Tensor (such as a layer's weight), got a {type(t).__name__}"
+        )
+    if random and t.dtype.kind != "f":
+        raise TypeError(f"{fn}: random values need a floating tensor, got dtype {t.dtype}")
+    return t.data
+
+
 def _draw_dtype(dtype: np.dtype) -> type:
     # NumPy draws float32 and float64 directly; anything else is drawn in float64 and cast
     return np.float32 if dtype == np.float32 else np.float64
@@ -57,10 +70,10 @@ def normal_(
     t: Tensor, mean: float = 0.0, std: float = 0.01, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill ``t`` with samples of N(mean, std²); the tutorials' default std is 0.01."""
+    a = _target("normal_", t)
     _finite("normal_", mean=mean, std=std)
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got {std}")
-    a = t.data
     a[...] = _rng(generator).standard_normal(a.shape, dtype=_draw_dtype(a.dtype))
     a *= std
     a += mean
@@ -71,10 +84,10 @@ def uniform_(
     t: Tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Fill ``t`` with samples of the uniform distribution on [a, b)."""
+    arr = _target("uniform_", t)
     _finite("uniform_", a=a, b=b)
     if a > b:
         raise ValueError(f"uniform_: the range [a, b) needs a <= b, got a={a} > b={b}")
-    arr = t.data
     arr[...] = _rng(generator).random(arr.shape, dtype=_draw_dtype(arr.dtype))
     arr *= b - a
     arr += a
@@ -85,6 +98,7 @@ def xavier_normal_(
     t: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Xavier/Glorot normal: std = gain · √(2 / (fan_in + fan_out)) (for tanh, sigmoid)."""
+    _target("xavier_normal_", t)
     fan_in, fan_out = fans(t)
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
@@ -93,6 +107,7 @@ def xavier_uniform_(
     t: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
 ) -> Tensor:
     """Xavier/Glorot uniform on ±gain · √(6 / (fan_in + fan_out))."""
+    _target("xavier_uniform_", t)
     fan_in, fan_out = fans(t)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound, generator)
@@ -100,24 +115,26 @@ def xavier_uniform_(
 
 def he_normal_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
     """He/Kaiming normal (fan_in): std = √(2 / fan_in), for ReLU networks."""
+    _target("he_normal_", t)
     return normal_(t, 0.0, math.sqrt(2.0 / fans(t)[0]), generator)
 
 
 def he_uniform_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
     """He/Kaiming uniform (fan_in) on ±√(6 / fan_in): the same variance, 2 / fan_in."""
+    _target("he_uniform_", t)
     bound = math.sqrt(6.0 / fans(t)[0])
     return uniform_(t, -bound, bound, generator)
 
 
 def zeros_(t: Tensor) -> Tensor:
     """Fill ``t`` with 0."""
-    t.data.fill(0)
+    _target("zeros_", t, random=False).fill(0)
     return t
 
 
 def ones_(t: Tensor) -> Tensor:
     """Fill ``t`` with 1."""
-    t.data.fill(1)
+    _target("ones_", t, random=False).fill(1)
     return t
 
 
