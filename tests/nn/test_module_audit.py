@@ -311,6 +311,15 @@ def test_gain_scales_xavier():
     assert w.data.std() == pytest.approx(3 * math.sqrt(2 / 800), rel=0.03)
 
 
+@pytest.mark.parametrize("fill", [init.xavier_normal_, init.xavier_uniform_])
+@pytest.mark.parametrize("gain", [-1.0, math.nan, math.inf, "2"])
+def test_a_bad_gain_is_named(fill, gain):
+    w = cr.tensor(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"gain"):
+        fill(w, gain=gain)
+    np.testing.assert_array_equal(w.data, 0)
+
+
 @pytest.mark.parametrize(
     "fill",
     [

@@ -56,6 +56,14 @@ def _finite(fn: str, **values) -> None:
             raise ValueError(f"{fn}: {name} must be a finite number, got {v!r}")
 
 
+def _check_gain(fn: str, gain: float) -> None:
+    """A gain is a finite number >= 0 (a bad one was reported as the std or the range it
+    made, not as the gain)."""
+    _finite(fn, gain=gain)
+    if gain < 0:
+        raise ValueError(f"{fn}: gain must be >= 0, got {gain}")
+
+
 def fans(t: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (in, out, ...)."""
     if t.ndim < 2:
@@ -99,6 +107,7 @@ def xavier_normal_(
 ) -> Tensor:
     """Xavier/Glorot normal: std = gain · √(2 / (fan_in + fan_out)) (for tanh, sigmoid)."""
     _target("xavier_normal_", t)
+    _check_gain("xavier_normal_", gain)
     fan_in, fan_out = fans(t)
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
@@ -108,6 +117,7 @@ def xavier_uniform_(
 ) -> Tensor:
     """Xavier/Glorot uniform on ±gain · √(6 / (fan_in + fan_out))."""
     _target("xavier_uniform_", t)
+    _check_gain("xavier_uniform_", gain)
     fan_in, fan_out = fans(t)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound, generator)
