@@ -322,6 +322,17 @@ def test_a_bad_gain_is_named(fill, gain):
 
 @pytest.mark.parametrize(
     "fill",
+    [init.xavier_normal_, init.xavier_uniform_, init.he_normal_, init.he_uniform_],
+)
+@pytest.mark.parametrize("shape", [(0, 4), (0, 0), (3, 0)])
+def test_an_empty_weight_has_nothing_to_fill(fill, shape):
+    w = cr.tensor(np.zeros(shape))
+    assert fill(w) is w
+    assert w.shape == shape
+
+
+@pytest.mark.parametrize(
+    "fill",
     [
         lambda t: init.normal_(t),
         lambda t: init.uniform_(t),

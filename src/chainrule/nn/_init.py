@@ -64,6 +64,13 @@ def _check_gain(fn: str, gain: float) -> None:
         raise ValueError(f"{fn}: gain must be >= 0, got {gain}")
 
 
+def _nothing_to_fill(t: Tensor, generator: np.random.Generator | None) -> bool:
+    """Whether ``t`` has no elements, so that a fan may be 0 and nothing is drawn (PyTorch
+    also leaves such a tensor as it is, with a warning); the generator is still checked."""
+    _rng(generator)
+    return t.size == 0
+
+
 def fans(t: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (in, out, ...)."""
     if t.ndim < 2:
@@ -109,6 +116,8 @@ def xavier_normal_(
     _target("xavier_normal_", t)
     _check_gain("xavier_normal_", gain)
     fan_in, fan_out = fans(t)
+    if _nothing_to_fill(t, generator):
+        return t
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
@@ -119,6 +128,8 @@ def xavier_uniform_(
     _target("xavier_uniform_", t)
     _check_gain("xavier_uniform_", gain)
     fan_in, fan_out = fans(t)
+    if _nothing_to_fill(t, generator):
+        return t
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound, generator)
 
@@ -126,13 +137,19 @@ def xavier_uniform_(
 def he_normal_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
     """He/Kaiming normal (fan_in): std = √(2 / fan_in), for ReLU networks."""
     _target("he_normal_", t)
-    return normal_(t, 0.0, math.sqrt(2.0 / fans(t)[0]), generator)
+    fan_in = fans(t)[0]
+    if _nothing_to_fill(t, generator):
+        return t
+    return normal_(t, 0.0, math.sqrt(2.0 / fan_in), generator)
 
 
 def he_uniform_(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
     """He/Kaiming uniform (fan_in) on ±√(6 / fan_in): the same variance, 2 / fan_in."""
     _target("he_uniform_", t)
-    bound = math.sqrt(6.0 / fans(t)[0])
+    fan_in = fans(t)[0]
+    if _nothing_to_fill(t, generator):
+        return t
+    bound = math.sqrt(6.0 / fan_in)
     return uniform_(t, -bound, bound, generator)
 
 
