@@ -244,6 +244,12 @@ def test_summary_rows_and_totals_by_hand():
     assert rows[-2:] == ["Total params: 360", "Trainable params: 260"]
 
 
+@pytest.mark.parametrize("shape", [784, "784", (2, -1)], ids=["int", "str", "negative"])
+def test_summary_names_an_input_shape_that_is_not_a_shape(shape):
+    with pytest.raises(ValueError, match=r"summary: input_shape"):
+        nn.Linear(784, 10).summary(shape)
+
+
 # ----- Sequential -----------------------------------------------------------------------------
 
 

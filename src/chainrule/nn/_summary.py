@@ -18,13 +18,26 @@ def summary(model: Module, input_shape: tuple[int, ...]) -> str:
     counted: set[int] = set()  # parameters already in a row: a shared layer's count once
     rows = [
         _row(names.get(id(m), ""), m, out, counted)
-        for m, out in _trace(model, tuple(input_shape))
+        for m, out in _trace(model, _shape(input_shape))
         if _is_leaf(m) or _own_parameters(m)
     ]
     params = list(model.parameters())
     total = sum(p.size for p in params)
     trainable = sum(p.size for p in params if p.requires_grad)
     return _table(rows, [f"Total params: {total:,}", f"Trainable params: {trainable:,}"])
+
+
+def _shape(input_shape) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of sizes, or a ValueError naming it (``summary(784)``
+    failed with "'int' object is not iterable")."""
+    if not isinstance(input_shape, (tuple, list)) or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in input_shape
+    ):
+        raise ValueError(
+            "summary: input_shape must be a tuple of sizes >= 0, the batch axis included "
+            f"(such as (1, 784)), got {input_shape!r}"
+        )
+    return tuple(int(n) for n in input_shape)
 
 
 def _trace(model: Module, shape: tuple[int, ...]) -> list:
