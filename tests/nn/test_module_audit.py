@@ -251,6 +251,14 @@ def test_summary_names_an_input_shape_that_is_not_a_shape(shape):
 
 
 # ----- Sequential -----------------------------------------------------------------------------
+def test_sequential_index_out_of_range_names_the_index_and_the_length():
+    seq = _two_layers()
+    with pytest.raises(IndexError, match=r"index 5 .* 2 layers"):
+        seq[5]
+    with pytest.raises(IndexError, match=r"index -3 .* 2 layers"):
+        seq[-3]
+    assert seq[-2] is seq[0]
+    assert seq[np.int64(1)] is seq[1]
 
 
 def test_sequential_slices_share_layers_and_number_from_zero():

@@ -46,7 +46,14 @@ class Sequential(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(*self.layers[idx])
-        return self.layers[idx]
+        try:
+            return self.layers[idx]
+        except IndexError:
+            n = len(self.layers)
+            valid = f" (0 to {n - 1}, or -{n} to -1)" if n else ""
+            raise IndexError(
+                f"Sequential: index {idx} is out of range for {n} layers{valid}"
+            ) from None
 
     def __len__(self) -> int:
         return len(self.layers)
