@@ -418,3 +418,28 @@ def test_a_parameter_owns_its_array(source):
     np.testing.assert_array_equal(np.asarray(getattr(data, "data", data)), [0, 1, 2])
     assert p.requires_grad
     assert p.is_leaf
+
+
+# ----- names that would collide in a state ----------------------------------------------------
+class _Keys(nn.Module):
+    def __init__(self, blocks):
+        self.blocks = blocks
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        {0: nn.Linear(1, 1), "0": nn.Linear(1, 1)},
+        {"a.b": nn.Linear(1, 1), "a": {"b": nn.Linear(1, 1)}},
+    ],
+    ids=["int_and_str_keys", "dotted_key"],
+)
+def test_two_members_under_one_name_are_refused_not_half_saved(blocks):
+    # four parameters gave a state of two: the others were never saved nor loaded
+    m = _Keys(blocks)
+    with pytest.raises(ValueError, match=r"more than one member named .*'blocks\.\S*weight'"):
+        m.state_dict()
+    with pytest.raises(ValueError, match=r"more than one member named"):
+        m.load_state_dict({})
+    with pytest.raises(ValueError, match=r"more than one member named"):
+        list(m.parameters())

@@ -193,7 +193,9 @@ class Module:
         return result
 
     def _state(self) -> list[tuple[str, object]]:
-        return list(self._named_state("", {id(self)}))  # the model itself is already met
+        state = list(self._named_state("", {id(self)}))  # the model itself is already met
+        _check_unique(state)
+        return state
 
     # ----- modes and gradients --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -323,6 +325,19 @@ def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]
 def _loadable(target, value) -> bool:
     """Whether ``value`` is a numeric array that can be cast to ``target``, a writable array."""
     return _writable(target) and isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+
+
+def _check_unique(state: list[tuple[str, object]]) -> None:
+    """Two members under one dotted name would be one entry of a state dict, the other
+    never saved nor loaded: a ValueError naming them."""
+    names = [n for n, _ in state]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(
+            f"the model has more than one member named {', '.join(map(repr, twice))}, and a "
+            "state dict can keep only one of them: rename them (dict keys 0 and '0', or a key "
+            "holding a '.', give the same dotted names)"
+        )
 
 
 def _shareable(value) -> bool:
