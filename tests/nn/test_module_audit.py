@@ -443,3 +443,35 @@ def test_two_members_under_one_name_are_refused_not_half_saved(blocks):
         m.load_state_dict({})
     with pytest.raises(ValueError, match=r"more than one member named"):
         list(m.parameters())
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "match"),
+    [
+        ("a.b", ValueError, r"register_buffer: the name must be non-empty and hold no '\.'"),
+        ("", ValueError, r"register_buffer: the name must be non-empty"),
+        (3, TypeError, r"register_buffer: the name must be a string, got 3"),
+        ("w", ValueError, r"register_buffer: 'w' already holds a Parameter"),
+        ("fc", ValueError, r"register_buffer: 'fc' already holds a Linear"),
+    ],
+)
+def test_register_buffer_refuses_a_name_pytorch_refuses(name, error, match):
+    # "w" silently turned a parameter into a buffer; "a.running_mean" beside a child "a"
+    # would give two state entries one name
+    class Holder(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.zeros(2))
+            self.fc = nn.Linear(2, 2)
+
+    m = Holder()
+    with pytest.raises(error, match=match):
+        m.register_buffer(name, np.ones(2))
+    assert [n for n, _ in m.named_parameters()] == ["w", "fc.weight", "fc.bias"]
+    assert list(m.named_buffers()) == []
+
+
+def test_register_buffer_may_register_a_buffer_again():
+    bn = nn.BatchNorm1d(2)
+    bn.register_buffer("running_mean", np.full(2, 3.0))
+    bn.register_buffer("running_var", None)
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean"]

@@ -83,7 +83,10 @@ class Module:
     def register_buffer(self, name: str, value: np.ndarray | None) -> None:
         """Store ``value`` as attribute ``name``: saved in the state, but not a parameter.
         A buffer that is None (as in PyTorch: a statistic not kept yet) is left out of the
-        state until an array is assigned to it."""
+        state until an array is assigned to it. As in PyTorch, ``name`` is a non-empty
+        string without "." and not an attribute holding a Parameter or a Module (which the
+        buffer would silently replace); the errors are TypeError and ValueError."""
+        _check_buffer_name(self, name)
         setattr(self, name, None if value is None else np.asarray(value))
         if name not in self._buffer_names:
             self._buffer_names = (*self._buffer_names, name)
@@ -253,6 +256,22 @@ class Module:
         from ._summary import summary  # the table is display code, kept apart
 
         return summary(self, input_shape)
+
+
+def _check_buffer_name(module: Module, name) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"register_buffer: the name must be a string, got {name!r}")
+    if not name or "." in name:
+        raise ValueError(
+            f"register_buffer: the name must be non-empty and hold no '.', got {name!r} "
+            "(dotted names are how the state names a child's buffers)"
+        )
+    held = vars(module).get(name)
+    if isinstance(held, (Parameter, Module)):
+        raise ValueError(
+            f"register_buffer: {name!r} already holds a {type(held).__name__}, which the "
+            "buffer would replace"
+        )
 
 
 def _as_array(value) -> np.ndarray | ValueError:
