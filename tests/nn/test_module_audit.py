@@ -99,6 +99,24 @@ def test_batchnorm_running_statistics_follow_pytorchs_and_round_trip():
     np.testing.assert_array_equal(fresh.eval()(x).data, ours.eval()(x).data)
 
 
+def test_a_pytorch_state_loaded_as_it_is_names_the_transposed_weights():
+    ours, theirs = _pair()
+    state = {n: v.numpy() for n, v in theirs.state_dict().items()}
+    with pytest.raises(ValueError, match=r"1\.num_batches_tracked") as e:
+        ours.load_state_dict(state)
+    for name, shape in [("0.weight", "(4, 6), state (6, 4)"), ("3.weight", "(6, 3), state (3, 6)")]:
+        assert f"shape mismatch for {name}: model {shape} (transposed: PyTorch's" in str(e.value)
+    assert "0.bias" not in str(e.value)
+
+
+def test_modules_and_children_are_named_as_in_pytorch():
+    ours, theirs = _pair()
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]
+    assert ours.eval() is ours
+    assert ours.train() is ours
+
+
 # ----- the walk: every parameter once -------------------------------------------------------
 class _Nested(nn.Module):
     """Parameters in a dict, a tuple, a nested list, a tied weight and a shared layer."""

@@ -299,6 +299,7 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
     ]
     lines += [
         f"  shape mismatch for {n}: model {own[n].shape}, state {v.shape}"
+        + _transposed_hint(own[n].shape, v.shape)
         for n, v in values.items()
         if n in own and _writable(own[n]) and v.shape != own[n].shape
     ]
@@ -308,6 +309,13 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
         if n in own and v.dtype.kind not in "biuf"
     ]
     return "\n".join(lines)
+
+
+def _transposed_hint(model: tuple, state: tuple) -> str:
+    """A note for a matrix stored the other way round, as PyTorch's Linear weight is."""
+    if len(model) == 2 and state == model[::-1] and model[0] != model[1]:
+        return " (transposed: PyTorch's Linear keeps (out, in), chainrule's (in, out))"
+    return ""
 
 
 def _casts(own: dict, values: dict) -> tuple[dict, str]:
