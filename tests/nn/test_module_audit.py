@@ -109,6 +109,23 @@ def test_a_pytorch_state_loaded_as_it_is_names_the_transposed_weights():
     assert "0.bias" not in str(e.value)
 
 
+def test_pytorch_tensors_that_numpy_cannot_take_are_listed_by_name():
+    torch = _torch()
+    ours, theirs = _pair()
+    state = dict(theirs.named_parameters())  # requires grad: .numpy() refuses them
+    state["1.running_mean"] = theirs[1].running_mean.bfloat16()  # NumPy has no bfloat16
+    before = ours.state_dict()
+    with pytest.raises(ValueError, match=r"does not fit the model") as e:
+        ours.load_state_dict(state, strict=False)
+    for name in ["0.weight", "0.bias", "1.weight", "3.bias", "1.running_mean"]:
+        assert f"  {name} is not an array: " in str(e.value)
+    assert "requires grad" in str(e.value)
+    assert "BFloat16" in str(e.value)
+    for name, value in ours.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+    assert isinstance(theirs[0].weight, torch.nn.Parameter)
+
+
 def test_modules_and_children_are_named_as_in_pytorch():
     ours, theirs = _pair()
     assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]

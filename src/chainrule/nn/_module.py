@@ -274,11 +274,13 @@ def _check_buffer_name(module: Module, name) -> None:
         )
 
 
-def _as_array(value) -> np.ndarray | ValueError:
-    """``value`` as an array, or NumPy's error when it cannot be one (a ragged list)."""
+def _as_array(value) -> np.ndarray | Exception:
+    """``value`` as an array, or the error met making one: NumPy's for a ragged list,
+    PyTorch's for a tensor that requires grad or is bfloat16 (listed by name with the other
+    problems, not raised alone)."""
     try:
         return np.asarray(value.data if isinstance(value, Tensor) else value)
-    except ValueError as e:
+    except (ValueError, TypeError, RuntimeError) as e:
         return e
 
 
@@ -288,7 +290,7 @@ def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
     lines += [
         f"  {n} is not an array: {v}"
         for n, v in values.items()
-        if n in own and isinstance(v, ValueError)
+        if n in own and isinstance(v, Exception)
     ]
     values = {n: v for n, v in values.items() if isinstance(v, np.ndarray)}
     lines += [
