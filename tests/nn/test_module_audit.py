@@ -134,6 +134,18 @@ def test_modules_and_children_are_named_as_in_pytorch():
     assert ours.train() is ours
 
 
+def test_the_repr_of_nested_sequentials_is_pytorchs():
+    torch = _torch()
+    ours = nn.Sequential(
+        nn.Linear(4, 6), nn.Sequential(nn.ReLU(), nn.Linear(6, 2, bias=False)), nn.Sigmoid()
+    )
+    tn = torch.nn
+    theirs = tn.Sequential(
+        tn.Linear(4, 6), tn.Sequential(tn.ReLU(), tn.Linear(6, 2, bias=False)), tn.Sigmoid()
+    )
+    assert repr(ours) == repr(theirs)
+
+
 # ----- the walk: every parameter once -------------------------------------------------------
 class _Nested(nn.Module):
     """Parameters in a dict, a tuple, a nested list, a tied weight and a shared layer."""
