@@ -443,6 +443,19 @@ def test_manual_seed_reproduces_models(seed):
     assert not np.array_equal(_weights_after(seed)[0], _weights_after(int(seed) + 1)[0])
 
 
+def test_manual_seed_reproduces_dropout_masks_and_initial_weights_together():
+    def run():
+        cr.manual_seed(3)
+        model = nn.Sequential(nn.Linear(6, 50), nn.Dropout(0.5))
+        x = np.ones((4, 6), np.float32)
+        return [model(x).data for _ in range(2)]
+
+    first, second = run(), run()
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0] == 0, first[1] == 0)  # a new mask at each call
+
+
 @pytest.mark.parametrize("seed", [None, 1.5, "0", [1, 2], True])
 def test_manual_seed_refuses_what_cannot_reproduce(seed):
     # None silently drew fresh entropy: the "seeded" run never repeated
