@@ -291,10 +291,19 @@ def test_summary_rows_and_totals_by_hand():
     assert rows[-2:] == ["Total params: 360", "Trainable params: 260"]
 
 
-@pytest.mark.parametrize("shape", [784, "784", (2, -1)], ids=["int", "str", "negative"])
+@pytest.mark.parametrize(
+    "shape",
+    [784, "784", (2, -1), (2.0, 784), None],
+    ids=["int", "str", "negative", "float", "none"],
+)
 def test_summary_names_an_input_shape_that_is_not_a_shape(shape):
     with pytest.raises(ValueError, match=r"summary: input_shape"):
         nn.Linear(784, 10).summary(shape)
+
+
+@pytest.mark.parametrize("shape", [[3, 784], np.array([3, 784]), (np.int64(3), 784)])
+def test_summary_takes_a_shape_as_any_sequence_of_sizes(shape):
+    assert "(3, 10)" in nn.Linear(784, 10).summary(shape)
 
 
 # ----- Sequential -----------------------------------------------------------------------------

@@ -28,16 +28,24 @@ def summary(model: Module, input_shape: tuple[int, ...]) -> str:
 
 
 def _shape(input_shape) -> tuple[int, ...]:
-    """``input_shape`` as a tuple of sizes, or a ValueError naming it (``summary(784)``
-    failed with "'int' object is not iterable")."""
-    if not isinstance(input_shape, (tuple, list)) or not all(
-        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in input_shape
+    """``input_shape`` (a tuple, a list, an array) as a tuple of sizes, or a ValueError
+    naming it (``summary(784)`` failed with "'int' object is not iterable")."""
+    sizes = None if isinstance(input_shape, (str, bytes)) else _items(input_shape)
+    if sizes is None or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in sizes
     ):
         raise ValueError(
             "summary: input_shape must be a tuple of sizes >= 0, the batch axis included "
             f"(such as (1, 784)), got {input_shape!r}"
         )
-    return tuple(int(n) for n in input_shape)
+    return tuple(int(n) for n in sizes)
+
+
+def _items(input_shape) -> tuple | None:
+    try:
+        return tuple(input_shape)
+    except TypeError:
+        return None
 
 
 def _trace(model: Module, shape: tuple[int, ...]) -> list:
