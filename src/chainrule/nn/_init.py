@@ -18,9 +18,9 @@ from .._tensor import Tensor
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    """``generator``, or the library's when it is None; anything else is a TypeError (a
-    seed or a ``RandomState`` failed deep inside NumPy, and ``he_normal_(w, 0)``, PyTorch's
-    ``kaiming_normal_(w, a=0)``, passes 0 as the generator)."""
+    """``generator``, or the library's when it is None; anything else is a TypeError naming
+    it: a seed, a ``RandomState``, or the 0 of ``he_normal_(w, 0)`` written as PyTorch's
+    ``kaiming_normal_(w, a=0)``."""
     if generator is None:
         return default_generator()
     if not isinstance(generator, np.random.Generator):
@@ -33,8 +33,7 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
 
 def _target(fn: str, t, random: bool = True) -> np.ndarray:
     """``t``'s array, once ``t`` is known to be a Tensor, of a floating dtype if random
-    values go into it (checked before anything is written: an integer tensor was filled
-    with truncated draws before the scaling failed)."""
+    values go into it; checked before anything is written."""
     if not isinstance(t, Tensor):
         raise TypeError(
             f"{fn}: expects a Tensor (such as a layer's weight), got a {type(t).__name__}"
@@ -57,8 +56,8 @@ def _finite(fn: str, **values) -> None:
 
 
 def _check_gain(fn: str, gain: float) -> None:
-    """A gain is a finite number >= 0 (a bad one was reported as the std or the range it
-    made, not as the gain)."""
+    """A gain is a finite number >= 0; a bad one is named as the gain, not as the std or
+    the range it would make."""
     _finite(fn, gain=gain)
     if gain < 0:
         raise ValueError(f"{fn}: gain must be >= 0, got {gain}")

@@ -29,7 +29,7 @@ def summary(model: Module, input_shape: tuple[int, ...]) -> str:
 
 def _shape(input_shape) -> tuple[int, ...]:
     """``input_shape`` (a tuple, a list, an array) as a tuple of sizes, or a ValueError
-    naming it (``summary(784)`` failed with "'int' object is not iterable")."""
+    naming it (``summary(784)`` is one)."""
     sizes = None if isinstance(input_shape, (str, bytes)) else _items(input_shape)
     if sizes is None or not all(
         isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in sizes
