@@ -409,3 +409,44 @@ def test_gradients_match_central_differences(name):
         np.testing.assert_allclose(
             t.grad, numeric, 1e-6, 1e-7, err_msg=f"{name} case {i}: {shp} axis {axis}"
         )
+
+
+# ----- integer and bool inputs to softmax, log_softmax and logsumexp ---------------------
+INTEGER_LOGITS = [
+    np.array([0, 200], np.uint8),  # 0 − 200 wraps around to 56 in uint8
+    np.array([-128, 127], np.int8),  # −128 − 127 wraps around to 1 in int8
+    np.array([[3, 1], [0, 65535]], np.uint16),
+    np.array([True, False, True]),  # bool has no subtraction in NumPy
+    np.array([5, -3, 2], np.int32),
+]
+
+
+def _float64_log_softmax(x: np.ndarray) -> np.ndarray:
+    """log_softmax along the last axis, in float64: z − m − log Σ exp(z − m)."""
+    z = x.astype(np.float64)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("x", INTEGER_LOGITS, ids=lambda x: x.dtype.name)
+def test_softmax_of_an_integer_or_bool_tensor_is_computed_in_exps_float_dtype(x):
+    dtype = np.exp(np.zeros(1, x.dtype)).dtype  # int8, uint8, bool: float16; int32: float64
+    rtol = 1e-3 if dtype == np.float16 else 1e-6
+    want = _float64_log_softmax(x)
+    out = cr.softmax(cr.tensor(x))
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.data, np.exp(want), rtol, 1e-4)
+    out = cr.log_softmax(cr.tensor(x))
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.data, want, rtol, 1e-2)
+    out = F.logsumexp(cr.tensor(x), axis=-1)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out.data, (x - want)[..., 0], rtol)  # x − log_softmax x
+
+
+def test_softmax_of_uint8_logits_by_hand():
+    # e^−200 / (e^−200 + 1) is 0 and 1 / (e^−200 + 1) is 1 to float16's precision
+    np.testing.assert_array_equal(cr.softmax(cr.tensor(np.array([0, 200], np.uint8))).data, [0, 1])
+    np.testing.assert_array_equal(
+        cr.log_softmax(cr.tensor(np.array([0, 200], np.uint8))).data, [-200, 0]
+    )

@@ -16,15 +16,23 @@ from ._common import exp, is_tensor
 from ._reduce import _axes, _Reduce
 
 
+def floating(x: np.ndarray) -> np.ndarray:
+    """``x`` itself if it is floating, else in the float dtype np.exp gives it (int8 and
+    bool: float16, int32: float64): x − max x in the integer dtype would wrap around for
+    unsigned and narrow ones (uint8 0 − 200 is 56), and bool has no subtraction."""
+    return x if x.dtype.kind == "f" else x.astype(np.result_type(x.dtype, np.float16))
+
+
 def shifted(x: np.ndarray, axis: int) -> np.ndarray:
     """x − max x: at most 0, so exp cannot overflow, and Σ exp of it is at least 1 (the
     maximum's own term is e⁰ = 1) -- except for a slice of all −inf, which stays −inf (no
-    ∞ − ∞) with Σ exp = 0, and a slice holding +inf or NaN, which becomes NaN."""
+    ∞ − ∞) with Σ exp = 0, and a slice holding +inf or NaN, which becomes NaN. An integer
+    or bool x is shifted in a float dtype (see `floating`)."""
+    x = floating(x)
     if x.size == 0:  # nothing to shift (and no maximum of nothing): softmax of it is empty
         return x.copy()
     m = x.max(axis=axis, keepdims=True)
-    if x.dtype.kind == "f":  # all −inf: shifted by the lowest finite value instead
-        m = np.maximum(m, np.finfo(x.dtype).min)
+    m = np.maximum(m, np.finfo(x.dtype).min)  # all −inf: shifted by the lowest finite value
     return x - m
 
 
@@ -95,12 +103,13 @@ class LogSumExp(_Reduce):
 
     def forward(self, x):
         self.axes = _axes(self.axes, x.ndim)
-        self.saved = (x,)
+        self.saved = (x,)  # the input itself: with create_graph it stands for the Tensor
+        x = floating(x)  # x − max x of uint8 would wrap around, as in `shifted`
         if x.size == 0:  # a sum of nothing is 0: log 0 = −inf, as NumPy's formula gives
             out = np.log(np.exp(x).sum(axis=self.axes, keepdims=True))
         else:
             m = x.max(axis=self.axes, keepdims=True)
-            lo = np.maximum(m, np.finfo(x.dtype).min) if x.dtype.kind == "f" else m
+            lo = np.maximum(m, np.finfo(x.dtype).min)
             out = np.log(np.exp(x - lo).sum(axis=self.axes, keepdims=True)) + lo
             out = np.where(m == np.inf, m, out)  # +inf in a slice: +inf, not ∞ − ∞ = NaN
         return out if self.keepdims else np.squeeze(out, axis=self.axes)
