@@ -450,3 +450,35 @@ def test_softmax_of_uint8_logits_by_hand():
     np.testing.assert_array_equal(
         cr.log_softmax(cr.tensor(np.array([0, 200], np.uint8))).data, [-200, 0]
     )
+
+
+# ----- concatenate with axis=None: constants as with an axis ------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("axis", [0, None])
+@pytest.mark.parametrize("first", [True, False])
+def test_concatenate_takes_a_list_of_numbers_in_the_tensors_dtype_with_or_without_an_axis(
+    dtype, axis, first
+):
+    # with axis=None the list was flattened on its own first, into an array of the default
+    # dtype: beside a float64 tensor 0.1 was rounded through float32, and a float16 tensor
+    # gave a float32 result
+    t = cr.tensor(np.array([1.0, 2.0], dtype), requires_grad=True)
+    numbers = [0.1, 0.3]
+    out = cr.concatenate([t, numbers] if first else [numbers, t], axis=axis)
+    assert out.dtype == dtype
+    want = np.concatenate([[1.0, 2.0], numbers] if first else [numbers, [1.0, 2.0]])
+    np.testing.assert_array_equal(out.data, want.astype(dtype))
+    out.backward(np.arange(4.0, dtype=dtype))
+    np.testing.assert_array_equal(t.grad, [0.0, 1.0] if first else [2.0, 3.0])
+
+
+def test_concatenate_with_axis_none_flattens_0d_and_nd_tensors_and_numbers():
+    a = cr.tensor(np.float32(5.0), requires_grad=True)
+    b = cr.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    out = cr.concatenate([a, b, 7.5], axis=None)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, [5, 0, 1, 2, 3, 4, 5, 7.5])
+    (out * cr.tensor(np.arange(8.0, dtype=np.float32))).sum().backward(create_graph=True)
+    assert a.grad.shape == ()
+    assert a.grad.item() == 0.0
+    np.testing.assert_array_equal(b.grad.data, [[1, 2, 3], [4, 5, 6]])

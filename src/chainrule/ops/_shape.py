@@ -120,7 +120,8 @@ def scatter(g, idx, shape):
 
 
 class Concatenate(Function):
-    """concatenate: each input receives its own slice of the upstream gradient."""
+    """concatenate: each input receives its own slice of the upstream gradient (with
+    ``axis=None``, of the flattened one, reshaped to the input's shape)."""
 
     __slots__ = ("axis",)
 
@@ -129,10 +130,16 @@ class Concatenate(Function):
 
     def forward(self, *xs):
         out = np.concatenate(xs, axis=self.axis)
-        self.axis %= out.ndim
+        if self.axis is not None:
+            self.axis %= out.ndim
         return out
 
     def backward(self, grad_out):
+        if self.axis is None:
+            ends = np.cumsum([t.size for t in self.inputs])
+            return tuple(
+                grad_out[e - t.size : e].reshape(t.shape) for e, t in zip(ends, self.inputs)
+            )
         ends = np.cumsum([t.shape[self.axis] for t in self.inputs])
         lead = (slice(None),) * self.axis
         return tuple(
@@ -220,10 +227,10 @@ def _index_part(p, sequences):
 
 def concatenate(tensors, axis: int | None = 0):
     """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does.
-    Integer tensors joined with floating ones take their dtype."""
-    if axis is None:
-        tensors = [reshape(t, -1) for t in tensors]
-    return Concatenate(0 if axis is None else axis)(*float_operands(tensors))
+    Integer tensors joined with floating ones take their dtype, and a list of numbers takes
+    a float tensor's dtype, with an axis or without (the op flattens: a list flattened on
+    its own first would become an array of the default dtype)."""
+    return Concatenate(axis)(*float_operands(tensors))
 
 
 def stack(tensors, axis: int = 0):
