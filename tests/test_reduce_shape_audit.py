@@ -482,3 +482,44 @@ def test_concatenate_with_axis_none_flattens_0d_and_nd_tensors_and_numbers():
     assert a.grad.shape == ()
     assert a.grad.item() == 0.0
     np.testing.assert_array_equal(b.grad.data, [[1, 2, 3], [4, 5, 6]])
+
+
+# ----- bad arguments to the shape ops: errors that name the op ----------------------------
+@pytest.mark.parametrize("shape", [2.5, None])
+def test_broadcast_to_a_shape_that_is_no_shape_names_the_op(shape):
+    t = cr.tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"BroadcastTo on shapes \(2, 3\)"):
+        t.broadcast_to(shape)
+
+
+@pytest.mark.parametrize("shape", [3, np.int64(3), np.array(3), [3], (3,), np.array([3])])
+def test_broadcast_to_takes_a_shape_as_numpy_does(shape):
+    t = cr.tensor(np.array([2.0]), requires_grad=True)
+    out = cr.broadcast_to(t, shape)
+    assert out.shape == np.broadcast_to(np.array([2.0]), shape).shape == (3,)
+    out.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(t.grad, [6.0])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda t: t.reshape(4, 2), ValueError, r"Reshape on shapes \(2, 3\)"),
+        (lambda t: t.reshape(-1, -1), ValueError, r"Reshape on shapes \(2, 3\)"),
+        (lambda t: t.transpose(0, 0), ValueError, r"Transpose on shapes \(2, 3\)"),
+        (lambda t: t.transpose(0), ValueError, r"Transpose on shapes \(2, 3\)"),
+        (lambda t: t.broadcast_to((3, 3)), ValueError, r"BroadcastTo on shapes \(2, 3\)"),
+        (lambda t: t.swapaxes(0, 2), np.exceptions.AxisError, "swapaxes: axes 0 and 2"),
+        (lambda t: cr.concatenate([t, t.T]), ValueError, r"\(2, 3\) and \(3, 2\)"),
+        (lambda t: cr.concatenate([t, t], 2), np.exceptions.AxisError, "Concatenate"),
+        (lambda t: cr.stack([t, t.T]), ValueError, r"Stack on shapes \(2, 3\) and \(3, 2\)"),
+        (lambda t: cr.stack([t, t], -4), np.exceptions.AxisError, "Stack"),
+        (lambda t: t @ t, ValueError, r"MatMul on shapes \(2, 3\) and \(2, 3\)"),
+        (lambda t: t @ t.sum(), ValueError, r"MatMul on shapes \(2, 3\) and \(\)"),
+        (lambda t: t.softmax(2), np.exceptions.AxisError, r"Softmax on shapes \(2, 3\)"),
+        (lambda t: t.log_softmax(-3), np.exceptions.AxisError, "LogSoftmax"),
+    ],
+)
+def test_bad_shape_arguments_name_the_op_and_the_shapes(call, error, words):
+    with pytest.raises(error, match=words):
+        call(cr.tensor(np.ones((2, 3))))

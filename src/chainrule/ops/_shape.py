@@ -59,9 +59,12 @@ class BroadcastTo(Function):
     __slots__ = ("shape",)
 
     def __init__(self, shape):
-        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        self.shape = shape
 
     def forward(self, x):
+        # read here, not in __init__, so that a shape that is no shape (2.5, None) is an
+        # error that names the op and the input's shape; a 0-d one is one axis, as in NumPy
+        self.shape = (self.shape,) if np.ndim(self.shape) == 0 else tuple(self.shape)
         return np.broadcast_to(x, self.shape)
 
     def backward(self, grad_out):
