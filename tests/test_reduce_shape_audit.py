@@ -523,3 +523,13 @@ def test_broadcast_to_takes_a_shape_as_numpy_does(shape):
 def test_bad_shape_arguments_name_the_op_and_the_shapes(call, error, words):
     with pytest.raises(error, match=words):
         call(cr.tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("axis", ["0", 1.0, True, cr.tensor(1)])
+def test_logsumexp_refuses_an_axis_that_is_no_axis_as_the_reductions_do(axis):
+    # it compared the axis with ints inside its forward: "'<=' not supported between ..."
+    t = cr.tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="logsumexp: axis must be None, an int or a tuple"):
+        F.logsumexp(t, axis)
+    with pytest.raises(TypeError, match="sum: axis must be None, an int or a tuple"):
+        t.sum(axis)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._function import Function
 from ._common import exp, is_tensor
-from ._reduce import _axes, _Reduce
+from ._reduce import _axes, _axis_arg, _Reduce
 
 
 def floating(x: np.ndarray) -> np.ndarray:
@@ -134,4 +134,4 @@ def logsumexp(x, axis=None, keepdims: bool = False):
     """log Σ exp(x) over ``axis`` (all axes when None), shifted by the maximum so that it is
     finite for large logits; −inf (gradient 0) over a slice of all −inf, +inf where a slice
     holds +inf."""
-    return LogSumExp(axis, keepdims)(x)
+    return LogSumExp(_axis_arg("logsumexp", axis), keepdims)(x)
