@@ -29,3 +29,19 @@ def _checked(seed) -> int:
 def default_generator() -> np.random.Generator:
     """The generator used wherever no explicit one is passed."""
     return _current
+
+
+def generator_or_default(
+    generator: np.random.Generator | None, who: str | None = None
+) -> np.random.Generator:
+    """``generator``, or the library's when it is None; anything else is a TypeError naming
+    it and ``who`` (the caller): a seed, a ``RandomState``, or the 0 of ``he_normal_(w, 0)``
+    written as PyTorch's ``kaiming_normal_(w, a=0)``."""
+    if generator is None:
+        return _current
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"{who + ': ' if who else ''}generator must be a numpy.random.Generator "
+            f"(np.random.default_rng(seed)) or None, got {generator!r}"
+        )
+    return generator

@@ -63,6 +63,16 @@ def test_dropout_of_an_integer_input_is_the_identity_in_eval_mode():
     assert nn.Dropout(0.5).eval()(x).dtype == x.dtype
 
 
+@pytest.mark.parametrize("generator", [5, np.random.RandomState(0), "rng"])
+def test_dropout_refuses_a_generator_that_is_not_one_by_name(generator):
+    # a seed or a RandomState was taken, and failed only at the first training call with
+    # "'int' object has no attribute 'random'"
+    with pytest.raises(TypeError, match=r"Dropout: generator must be a numpy\.random\.Generator"):
+        nn.Dropout(0.5, generator=generator)
+    with pytest.raises(TypeError, match="dropout: generator must be"):
+        F.dropout(np.ones(3), 0.5, training=False, generator=generator)
+
+
 def test_batchnorm_of_an_integer_input_takes_the_layers_dtype_in_both_modes():
     # (x − μ) / √(σ² + eps) per column, μ = 2, σ² = 8/3 (biased) for the column (0, 2, 4)
     x = np.array([[0, 1], [2, 1], [4, 4]])

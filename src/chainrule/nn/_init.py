@@ -13,22 +13,8 @@ import numbers
 
 import numpy as np
 
-from .._generator import default_generator
+from .._generator import generator_or_default as _rng
 from .._tensor import Tensor
-
-
-def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    """``generator``, or the library's when it is None; anything else is a TypeError naming
-    it: a seed, a ``RandomState``, or the 0 of ``he_normal_(w, 0)`` written as PyTorch's
-    ``kaiming_normal_(w, a=0)``."""
-    if generator is None:
-        return default_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            "generator must be a numpy.random.Generator (np.random.default_rng(seed)) or "
-            f"None, got {generator!r}"
-        )
-    return generator
 
 
 def _target(fn: str, t, random: bool = True) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 from .. import ops
 from .._dtypes import get_default_dtype
 from .._function import Function
-from .._generator import default_generator
+from .._generator import generator_or_default
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
 from ._init import initialise
@@ -78,12 +78,12 @@ def dropout(
     so nothing changes at evaluation time (``training=False`` returns x). An integer or bool
     ``x`` is dropped in float64, as NumPy computes integers scaled by a fraction."""
     _check_probability(p)
+    rng = generator_or_default(generator, "dropout")  # checked in eval mode too, as in Dropout
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not training or p == 0:
         return x
     if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
         x = as_float(x, np.float64)
-    rng = default_generator() if generator is None else generator
     draw = np.float32 if x.dtype == np.float32 else np.float64
     mask = (rng.random(x.shape, dtype=draw) >= p).astype(x.dtype)
     if p < 1:
@@ -230,6 +230,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
         _check_probability(p)
+        generator_or_default(
+            generator, "Dropout"
+        )  # a seed or a RandomState is refused here, by name
         self.p, self.generator = p, generator
 
     def forward(self, x) -> Tensor:
