@@ -461,7 +461,7 @@ def _reshape_cases(draw):
 
 
 def _reshape(x, shape, form):
-    if form == "method_varargs":
+    if form == "method_varargs" and shape:  # reshape() with no shape is a TypeError, as in NumPy
         return x.reshape(*shape)
     if form == "method_tuple":
         return x.reshape(shape)

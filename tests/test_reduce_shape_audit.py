@@ -247,6 +247,21 @@ def _reshape_case(i, dtype, rng, shp):
     )
 
 
+def test_reshape_without_a_shape_is_a_type_error_as_in_numpy_and_pytorch():
+    # it made a one-element tensor 0-d silently; NumPy and PyTorch both require the shape
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        np.ones(1).reshape()
+    with pytest.raises(TypeError):
+        torch.ones(1).reshape()
+    x = cr.tensor([3.0])
+    with pytest.raises(TypeError, match="reshape: a shape is required"):
+        x.reshape()
+    with pytest.raises(TypeError, match="reshape: a shape is required"):
+        cr.reshape(x)
+    assert x.reshape(()).shape == np.ones(1).reshape(()).shape == ()
+
+
 def test_broadcast_to_matches_pytorch():
     for case in _shape_cases(13):
         _broadcast_case(*case)

@@ -173,7 +173,12 @@ class Stack(Function):
 
 # ----- functions ---------------------------------------------------------------------------
 def reshape(x, *shape):
-    """A view of ``x`` with a new shape (``-1`` infers one dimension)."""
+    """A view of ``x`` with a new shape (``-1`` infers one dimension); ``()`` for 0-d.
+
+    A shape is required: ``reshape(x)`` is a TypeError, as in NumPy and PyTorch (it made
+    a one-element tensor 0-d)."""
+    if not shape:
+        raise TypeError("reshape: a shape is required, e.g. reshape(x, 2, -1); () gives 0-d")
     return Reshape(_shape_arg(shape))(x)
 
 
