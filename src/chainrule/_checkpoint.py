@@ -10,6 +10,9 @@ Layout of a checkpoint file (a plain safetensors file, readable by any safetenso
               "optimizer"  JSON of the optimizer state; each array is replaced by
                            {"__array__": "optimizer/<n>"}
               "training"   JSON of the training state (epoch, step, RNG state, config, ...)
+              "optimizer_params"  JSON list: the model's name of each of the optimizer's
+                           parameters, in the optimizer's order (null for one the model
+                           does not hold); written when a module and an optimizer are saved
               "sha256"     digest of everything else: tensor names, dtypes, shapes and bytes,
                            and the other metadata (safetensors itself has no checksum)
 
@@ -21,6 +24,7 @@ intact. Reading never deserialises objects or evaluates anything; whatever is no
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
@@ -77,6 +81,9 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     metadata = {"format": FORMAT, "version": VERSION, "training": training}
     if optimizer is not None:
         metadata["optimizer"] = _to_json(optimizer.state_dict(), tensors, "optimizer")
+        names = _optimizer_names(model, optimizer)
+        if names is not None:
+            metadata["optimizer_params"] = json.dumps(names)
     metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
 
@@ -98,6 +105,40 @@ def _model_state(model) -> Mapping:
     return model.state_dict()
 
 
+def _optimizer_names(model, optimizer) -> list[str | None] | None:
+    """The model's name of each of the optimizer's parameters, in the optimizer's order
+    (None for a parameter the model does not hold); None when ``model`` is not a module."""
+    named = getattr(model, "named_parameters", None)
+    if isinstance(model, Mapping) or not callable(named):
+        return None
+    names = {id(p): n for n, p in named()}
+    return [names.get(id(p)) for group in optimizer.param_groups for p in group["params"]]
+
+
+def _check_order(path: Path, metadata: dict[str, str], model, optimizer) -> None:
+    """A `CheckpointError` when the optimizer's parameters are the model's in another order
+    than when saved: each would be given another parameter's state (of the same shape,
+    unnoticed) -- PyTorch matches by position alone too, but does not know the names."""
+    if "optimizer_params" not in metadata or model is None or optimizer is None:
+        return
+    try:
+        saved = json.loads(metadata["optimizer_params"])
+    except (ValueError, RecursionError) as e:
+        raise CheckpointError(f"{path}: malformed metadata: optimizer_params: {e}") from None
+    if not isinstance(saved, list) or not all(n is None or isinstance(n, str) for n in saved):
+        raise CheckpointError(f"{path}: malformed metadata: optimizer_params is not a list")
+    ours = _optimizer_names(model, optimizer)
+    if ours is None or len(ours) != len(saved):  # a count the optimizer's own check names
+        return
+    for i, (theirs, mine) in enumerate(zip(saved, ours)):
+        if theirs is not None and mine is not None and theirs != mine:
+            raise CheckpointError(
+                f"{path}: the optimizer's parameter {i} is the model's {mine!r}, but in the "
+                f"checkpoint it was {theirs!r}: give the optimizer the model's parameters "
+                "in the order they had when saved (its state is matched by position)"
+            )
+
+
 def _tensor_data(v) -> np.ndarray | None:
     """``v`` as a numeric array (a Tensor's data), or None if it is not one."""
     if isinstance(v, np.generic):  # a NumPy scalar, as a 0-d array
@@ -111,7 +152,12 @@ def atomic_write(path, data: bytes) -> Path:
 
     The file gets the permissions a plain ``open(path, "wb")`` would give (the replaced
     file's, else 0666 less the umask). Temporary files a killed process left beside
-    ``path`` are removed after the rename succeeds."""
+    ``path`` are removed after the rename succeeds. A path ending in a separator names a
+    directory, as for ``open``: an IsADirectoryError (Path would drop the separator)."""
+    if names_directory(path):
+        raise IsADirectoryError(
+            errno.EISDIR, f"cannot write {os.fsdecode(path)}: the path names a directory"
+        )
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -137,6 +183,12 @@ def atomic_write(path, data: bytes) -> Path:
     _fsync_dir(path.parent)
     _remove_stale(path)
     return path
+
+
+def names_directory(path) -> bool:
+    """Whether ``path`` ends in a separator (``"runs/"``): a directory, never a file."""
+    text = os.fsdecode(path)
+    return text.endswith(tuple(sep for sep in (os.sep, os.altsep, "/") if sep))
 
 
 def _mode_for(path: Path) -> int:
@@ -283,7 +335,11 @@ def load(path, model=None, optimizer=None) -> dict:
     each parameter's ``requires_grad``. The file does not name the optimizer's class: a
     state of the same form loads into another class, as in PyTorch (Adam's into AdamW,
     Momentum's into Nesterov; the run then goes on with the other update rule), while
-    one of other hyper-parameters or arrays (Adam's into SGD) is refused.
+    one of other hyper-parameters or arrays (Adam's into SGD) is refused. Its state is
+    matched to the parameters by position, as in PyTorch; but a file saved from a module
+    and an optimizer records the model's name of each, so an optimizer given the model's
+    parameters in another order (whose states would go to the wrong parameters unnoticed
+    when their shapes agree) is refused, naming the parameter.
     """
     _require("load", "model", model, "load_state_dict")
     _require("load", "optimizer", optimizer, "load_state_dict")
@@ -302,6 +358,7 @@ def load(path, model=None, optimizer=None) -> dict:
     if not isinstance(training, dict):
         raise CheckpointError(f"{path}: malformed metadata: the training state is not an object")
     _check_digest(path, tensors, metadata)  # after the specific checks, whose messages say more
+    _check_order(path, metadata, model, optimizer)
     backup = model.state_dict() if model is not None and optimizer is not None else None
     _apply(path, "model", model, model_state)
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ._callback_calls import callback_states
-from ._checkpoint import save
+from ._checkpoint import names_directory, save
 from ._generator import default_generator
 from .optim import LRScheduler
 from .optim._hyper import RULES
@@ -347,6 +347,11 @@ def _checked_path(path: str) -> str:
         raise ValueError(
             f"ModelCheckpoint: the path {path!r} is not a valid pattern: {e}"
         ) from None
+    if names_directory(path):
+        raise ValueError(
+            f"ModelCheckpoint: the path {path!r} names a directory; give a file in it, such "
+            "as 'checkpoints/epoch-{epoch}.safetensors'"
+        )
     for name in fields:
         if not name.isidentifier():
             raise ValueError(
