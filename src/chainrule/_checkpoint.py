@@ -77,6 +77,8 @@ def save(path, model, optimizer=None, **training_state) -> Path:
 
     _require("save", "optimizer", optimizer, "state_dict")
     tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in _model_state(model).items()}
+    for name, array in tensors.items():
+        _check_storable(array, repr(name[len("model/") :]))
     training = _to_json(training_state, tensors, "training")
     metadata = {"format": FORMAT, "version": VERSION, "training": training}
     if optimizer is not None:
@@ -103,6 +105,24 @@ def _model_state(model) -> Mapping:
             f"save: expected a module or its state_dict() to save, got {type(model).__name__}"
         )
     return model.state_dict()
+
+
+#: the NumPy dtypes of safetensors' BOOL, U8 ... U64, I8 ... I64, F16, F32 and F64 (either
+#: byte order: safetensors writes little-endian bytes)
+_STORABLE = frozenset(
+    np.dtype(t).newbyteorder("<")
+    for t in (bool, *(f"{k}{n}" for k in "ui" for n in (1, 2, 4, 8)), "f2", "f4", "f8")
+)
+
+
+def _check_storable(array: np.ndarray, what: str) -> None:
+    """A TypeError naming the dtype of an array no safetensors dtype holds (a complex, a
+    string, float128), before anything is written."""
+    if array.dtype.newbyteorder("<") not in _STORABLE:
+        raise TypeError(
+            f"save: cannot store {what} of dtype {array.dtype} in a checkpoint (it holds "
+            "bools, integers of up to 64 bits and float16, float32 or float64)"
+        )
 
 
 def _optimizer_names(model, optimizer) -> list[str | None] | None:
@@ -300,8 +320,7 @@ def _encode(obj, tensors: dict, prefix: str):
     """JSON-able form of ``obj``; arrays are moved into ``tensors`` as ``<prefix>/<n>`` and
     referenced by that key."""
     if isinstance(obj, np.ndarray):
-        if obj.dtype.kind not in "biuf":
-            raise TypeError(f"save: cannot store an array of dtype {obj.dtype} in a checkpoint")
+        _check_storable(obj, "an array")
         key = f"{prefix}/{len([k for k in tensors if k.startswith(prefix + '/')])}"
         tensors[key] = np.asarray(obj, order="C")  # 0-d stays 0-d
         return {"__array__": key}
