@@ -139,14 +139,9 @@ def _check_order(path: Path, metadata: dict[str, str], model, optimizer) -> None
     """A `CheckpointError` when the optimizer's parameters are the model's in another order
     than when saved: each would be given another parameter's state (of the same shape,
     unnoticed) -- PyTorch matches by position alone too, but does not know the names."""
-    if "optimizer_params" not in metadata or model is None or optimizer is None:
+    saved = _saved_names(path, metadata)
+    if saved is None or model is None or optimizer is None:
         return
-    try:
-        saved = json.loads(metadata["optimizer_params"])
-    except (ValueError, RecursionError) as e:
-        raise CheckpointError(f"{path}: malformed metadata: optimizer_params: {e}") from None
-    if not isinstance(saved, list) or not all(n is None or isinstance(n, str) for n in saved):
-        raise CheckpointError(f"{path}: malformed metadata: optimizer_params is not a list")
     ours = _optimizer_names(model, optimizer)
     if ours is None or len(ours) != len(saved):  # a count the optimizer's own check names
         return
@@ -159,6 +154,19 @@ def _check_order(path: Path, metadata: dict[str, str], model, optimizer) -> None
                 f"checkpoint it was {theirs!r}: give the optimizer the model's parameters "
                 "in the order they had when saved (its state is matched by position)"
             )
+
+
+def _saved_names(path: Path, metadata: dict[str, str]) -> list[str | None] | None:
+    """The file's ``optimizer_params`` (None when it has none), checked: a list of names."""
+    if "optimizer_params" not in metadata:
+        return None
+    try:
+        saved = json.loads(metadata["optimizer_params"])
+    except (ValueError, RecursionError) as e:
+        raise CheckpointError(f"{path}: malformed metadata: optimizer_params: {e}") from None
+    if not isinstance(saved, list) or not all(n is None or isinstance(n, str) for n in saved):
+        raise CheckpointError(f"{path}: malformed metadata: optimizer_params is not a list")
+    return saved
 
 
 def _tensor_data(v) -> np.ndarray | None:
@@ -428,6 +436,7 @@ def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
             raise CheckpointError(f"{path}: malformed metadata: {key}: {e}") from None
         if not isinstance(value, dict):
             raise CheckpointError(f"{path}: malformed metadata: {key} is not a JSON object")
+    _saved_names(path, metadata)
     _check_digest(path, tensors, metadata)
     return tensors, metadata
 

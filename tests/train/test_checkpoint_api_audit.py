@@ -257,6 +257,34 @@ def test_an_optimizer_given_the_parameters_in_another_order_is_refused(tmp_path)
     assert same_optimizer(opt, same_order)
 
 
+@pytest.mark.parametrize("names", ["[0, 1]", "{}", "not json", '["first.weight"'])
+def test_a_malformed_list_of_optimizer_parameter_names_is_refused(tmp_path, names):
+    from safetensors.numpy import save_file
+
+    model, opt = trained_checkpoint(tmp_path / "c")
+    tensors, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    metadata = {**metadata, "optimizer_params": names}
+    metadata["sha256"] = cr._checkpoint._digest(tensors, metadata)  # a file that is whole
+    save_file(tensors, tmp_path / "bad", metadata=metadata)
+    with pytest.raises(cr.CheckpointError, match="malformed metadata: optimizer_params"):
+        cr._checkpoint.read_checkpoint(tmp_path / "bad")
+    with pytest.raises(cr.CheckpointError, match="malformed metadata: optimizer_params"):
+        cr.load(tmp_path / "bad", model, opt)
+
+
+def test_the_file_names_the_optimizer_parameters_in_the_optimizer_order(tmp_path):
+    model = make_net(0, "float32")
+    named = [name for name, _ in model.named_parameters()]
+    groups = param_groups(model)
+    groups.reverse()  # the second group first: its parameters are numbered first
+    cr.save(tmp_path / "c", model, optim.SGD(groups, lr=0.1))
+    cr.save(tmp_path / "d", model.state_dict(), optim.SGD(groups, lr=0.1))
+    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    assert json.loads(metadata["optimizer_params"]) == named[4:] + named[:4]
+    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "d")
+    assert "optimizer_params" not in metadata  # a state dict holds no parameters to name
+
+
 def test_a_renamed_layer_is_named_by_the_model_check_not_taken_for_another_order(tmp_path):
     trained_checkpoint(tmp_path / "c")
     model = make_net(5, "float32")
