@@ -356,7 +356,8 @@ def load(path, model=None, optimizer=None) -> dict:
 
     Raises `CheckpointError` naming the file and the problem for anything that is not a
     valid chainrule checkpoint, or whose tensors do not fit the model or optimizer. Nothing
-    is changed in the model or optimizer unless the whole file is valid.
+    is changed in the model or optimizer unless the whole file is valid; and when the
+    optimizer's load fails or is interrupted, the model, loaded first, is put back.
 
     As with PyTorch's ``load_state_dict``, values are copied into the model's arrays in
     their dtypes (a float64 checkpoint loads into a float32 model as float32), and what a
@@ -392,7 +393,7 @@ def load(path, model=None, optimizer=None) -> dict:
     _apply(path, "model", model, model_state)
     try:
         _apply(path, "optimizer", optimizer, optim_state)
-    except CheckpointError:
+    except BaseException:  # refused, or anything else (a Ctrl-C, an optimizer's own error)
         if backup is not None:  # the model was already loaded: put it back as it was
             model.load_state_dict(backup)
         raise

@@ -235,6 +235,24 @@ def test_an_optimizer_state_of_other_shapes_midway_leaves_both_as_they_were(tmp_
     assert unchanged(model, opt, before)  # the model, loaded first, was put back
 
 
+class Interrupted(optim.Adam):
+    """An Adam whose ``load_state_dict`` is stopped part-way (a Ctrl-C landing there)."""
+
+    def load_state_dict(self, state_dict):
+        raise KeyboardInterrupt
+
+
+def test_an_optimizer_load_stopped_by_another_error_leaves_the_model_as_it_was(tmp_path):
+    trained_checkpoint(tmp_path / "c")
+    model = make_net(5, "float32")
+    opt = Interrupted(model.parameters(), lr=0.01)
+    stepped(model, opt)
+    before = snapshot(model, opt)
+    with pytest.raises(KeyboardInterrupt):
+        cr.load(tmp_path / "c", model, opt)
+    assert unchanged(model, opt, before)
+
+
 def test_an_optimizer_given_the_parameters_in_another_order_is_refused(tmp_path):
     # two layers of the same shapes: their states would be swapped without a word
     cr.manual_seed(0)
