@@ -29,7 +29,7 @@ def resume_point(resume_from, history: History | None, epochs: int, loader):
     if "position" in resume_from:
         point, history = from_checkpoint(resume_from, history, epochs, loader)
         return point, history, resume_from.get("callbacks")
-    _check_keys(resume_from)
+    _check_keys(resume_from, where="resume_from")
     rows = len(history.epoch) if history is not None and history.epoch else None
     check_point(resume_from, epochs, loader, rows)  # an empty history: a new record
     return resume_from, history, None
@@ -55,10 +55,16 @@ def from_checkpoint(saved: dict, history: History | None, epochs: int, loader):
     return point, history
 
 
-def _check_keys(point) -> None:
+def _check_keys(point, where: str = "resume_from's position") -> None:
     missing = set(POSITION_KEYS) - set(point if isinstance(point, dict) else ())
     if missing:
-        raise ValueError(f"fit: resume_from's position lacks {', '.join(sorted(missing))}")
+        raise ValueError(
+            f"fit: {where} lacks {', '.join(sorted(missing))}: resume from the training "
+            "state chainrule.load returns for a file callbacks.ModelCheckpoint (or chainrule "
+            "train) wrote, or from a TrainState.resume_point(); a file of cr.save(path, "
+            "model, optimizer, ...) records no position in a run (load it, then fit "
+            "without resume_from; initial_epoch= continues its epoch count)"
+        )
 
 
 def trained(point: dict) -> tuple[int, str]:

@@ -282,6 +282,19 @@ def test_a_model_checkpoint_resumes_exactly_as_if_the_run_had_not_stopped(tmp_pa
         np.testing.assert_array_equal(a.data, b.data)
 
 
+def test_resume_from_a_plain_save_says_which_files_can_be_resumed(tmp_path):
+    # cr.save(..., epoch=3) records weights and an epoch, no position in a run; the error
+    # said only "resume_from's position lacks batch, ...", a position the user never saved
+    model, opt, data = _setup()
+    cr.save(tmp_path / "plain.crt", model, opt, epoch=3)
+    state = cr.load(tmp_path / "plain.crt", model, opt)
+    assert state["epoch"] == 3
+    with pytest.raises(ValueError, match="resume_from lacks batch") as e:
+        cr.fit(model, cr.nn.SoftmaxCrossEntropy(), opt, data, 4, progress=False, resume_from=state)
+    assert "ModelCheckpoint" in str(e.value)
+    assert "initial_epoch=" in str(e.value)
+
+
 def test_resume_from_a_state_without_a_position_is_named_and_changes_nothing():
     model, opt, data = _setup()
     loader = cr.data.DataLoader(cr.data.ArrayDataset(*data), shuffle=True, seed=0)  # own seed
