@@ -64,8 +64,10 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     ``model`` is a module, or its ``state_dict()`` (the arrays by name, as
     ``torch.save(model.state_dict(), path)`` saves them); `load` reads either into a model.
     The write is atomic: either the complete new checkpoint is at ``path`` afterwards, or
-    the previous file is untouched. Its tensors are named ``model/<state_dict name>``
-    (optimizer and training arrays follow, see the module docstring).
+    the previous file is untouched. Being a rename, it replaces a symbolic link at
+    ``path`` with the file (``torch.save`` writes through the link). Its tensors are named
+    ``model/<state_dict name>`` (optimizer and training arrays follow, see the module
+    docstring).
 
     ``training_state`` holds JSON values (None, bools, ints, floats, strings, lists and
     dicts, nested), NumPy arrays of bools, integers or floats, and NumPy scalars. `load`
