@@ -32,6 +32,60 @@ def torch_of(a: np.ndarray, requires_grad: bool = False):
 
 
 # ----- construction ---------------------------------------------------------------------------
+NOT_NUMBERS = {
+    "a string": ("1.5", "text"),
+    "a list of strings": (["1.5", "2"], "text"),
+    "nested strings": ([["1", "2"], ["3", "4"]], "text"),
+    "bytes": (b"12", "text"),
+    "None in a list": ([1.0, None], "None"),
+    "None nested": ([[1.0], [None]], "None"),
+    "text after a NaN": ([float("nan"), "2"], "text '2'"),
+    "a string array": (np.array(["1.5"]), "dtype <U3"),
+    "an object array": (np.array([1.0, 2.0], dtype=object), "dtype object"),
+    "a date array": (np.array(["2020-01-01"], dtype="datetime64[D]"), "datetime64"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_NUMBERS)
+@pytest.mark.parametrize("make", [cr.tensor, cr.Tensor], ids=["tensor", "Tensor"])
+def test_data_that_is_not_numbers_is_refused_as_pytorch_refuses_it(name, make):
+    data, what = NOT_NUMBERS[name]
+    with pytest.raises(TypeError, match=r"a tensor holds numbers, got .*" + what):
+        make(data)
+    if not isinstance(data, np.ndarray):  # PyTorch has no text, None or object tensors
+        with pytest.raises((TypeError, RuntimeError, ValueError)):
+            torch.tensor(data)
+
+
+@pytest.mark.parametrize("dtype", [str, object, "datetime64[s]", "V4"])
+def test_a_dtype_that_is_not_numbers_is_refused_by_name(dtype):
+    with pytest.raises(TypeError, match="dtype must be bool, an integer, floating or complex"):
+        cr.tensor([1, 2], dtype=dtype)
+    with pytest.raises(TypeError, match="astype: a tensor holds numbers"):
+        cr.tensor([1.0, 2.0]).astype(dtype)
+
+
+def test_a_string_array_is_refused_even_with_a_float_dtype():
+    with pytest.raises(TypeError, match="dtype <U1"):
+        cr.Tensor(np.array(["1", "2"]), dtype="float32")  # NumPy would parse the text
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (1 + 2j, r"a complex \(1\+2j\)"),
+        ({1: 2}, r"a dict \{1: 2\}"),
+        ({1, 2}, r"a set \{1, 2\}"),
+        ((v for v in range(3)), "a generator"),
+        ([[1, 2], [3]], r"a list \[\[1, 2\], \[3\]\]"),
+    ],
+    ids=["complex", "dict", "set", "generator", "ragged"],
+)
+def test_an_unconvertible_value_is_named_in_the_error(data, named):
+    with pytest.raises(
+        (TypeError, ValueError), match="cannot make a tensor of dtype float32 from " + named
+    ):
+        cr.tensor(data)
 
 
 def test_a_nan_given_as_a_number_is_kept():

@@ -42,9 +42,78 @@ def as_array(data, dtype=None) -> np.ndarray:
 
     A value beyond the range of the dtype becomes ±inf without a RuntimeWarning (as
     ``torch.tensor(1e300)`` gives inf in float32): chainrule's ops give IEEE results
-    quietly (see ``_quiet.py``)."""
-    if dtype is None and isinstance(data, (np.ndarray, np.generic)):
-        return np.asarray(data)
+    quietly (see ``_quiet.py``). Only numbers are data, as in PyTorch: text (``"1.5"``, a
+    list of strings, a string array), None (alone or in a list, where NumPy would make it
+    NaN), object, date and void arrays and dtypes are a TypeError naming what was given.
+    (Lists are checked at their first element, and throughout only where the conversion
+    gave a NaN: a string among numbers, ``[1.0, "2"]``, is still parsed as NumPy does.)"""
+    if isinstance(data, (np.ndarray, np.generic)):
+        if data.dtype.kind not in _NUMERIC:
+            raise TypeError(_not_numbers(f"a NumPy array of dtype {data.dtype}"))
+        if dtype is None:
+            return np.asarray(data)
     if data is None:  # NumPy would make it NaN
         raise TypeError("expected a number, a list or an array, got None")
-    return quietly(np.asarray, (data, _default if dtype is None else dtype))
+    target = _default if dtype is None else np.dtype(dtype)
+    if target.kind not in _NUMERIC:
+        raise TypeError(
+            f"a tensor's dtype must be bool, an integer, floating or complex dtype, got {target}"
+        )
+    nested = isinstance(data, (list, tuple))
+    if isinstance(data, (str, bytes)) or (nested and _text(_first_element(data))):
+        raise TypeError(_not_numbers(f"text ({_shown(data)})"))
+    try:
+        array = quietly(np.asarray, (data, target))
+    except (TypeError, ValueError) as e:  # a complex, a set, lists of uneven lengths, ...
+        error = TypeError if isinstance(e, TypeError) else ValueError
+        raise error(f"cannot make a tensor of dtype {target} from {_shown(data)}: {e}") from None
+    if nested and array.dtype.kind == "f" and np.isnan(array).any():
+        _check_no_none(data)  # NaN: a float('nan') given, or a None NumPy turned into it
+    return array
+
+
+def _text(value) -> bool:
+    return isinstance(value, (str, bytes))
+
+
+# the dtype kinds a tensor may hold: bool, signed and unsigned integers, floating, complex
+_NUMERIC = "biufc"
+
+
+def _not_numbers(what: str) -> str:
+    return (
+        f"a tensor holds numbers, got {what}; convert it first "
+        "(e.g. np.asarray(values, dtype=float))"
+    )
+
+
+def _shown(data) -> str:
+    """``data`` for an error message: its type, and its repr when that is short."""
+    kind = type(data).__name__
+    kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+    text = repr(data)
+    return f"{kind} {text}" if len(text) <= 40 else kind
+
+
+def _first_element(data):
+    """The first number of nested lists or tuples (where a list of strings shows itself),
+    or None when there is none."""
+    while isinstance(data, (list, tuple)):
+        if not data:
+            return None
+        data = data[0]
+    return data
+
+
+def _check_no_none(data) -> None:
+    """A TypeError for a None or a string anywhere in nested lists (NumPy converts None to
+    NaN and parses "1.5"); run only when the conversion gave a NaN."""
+    flat = np.asarray(data, dtype=object).ravel()
+    for value in flat:
+        if value is None:
+            raise TypeError(
+                "a tensor holds numbers, got a list holding None (NumPy would make it NaN); "
+                "write a missing value as float('nan')"
+            )
+        if _text(value):
+            raise TypeError(_not_numbers(f"a list holding the text {value!r}"))

@@ -226,8 +226,15 @@ class Tensor:
         return self.data.tolist()
 
     def astype(self, dtype) -> Tensor:
-        """A differentiable cast to ``dtype``."""
-        return ops.cast(self, dtype)
+        """A differentiable cast to ``dtype``: bool, an integer, floating or complex dtype
+        (a tensor holds numbers; a cast to text or objects is a TypeError)."""
+        target = np.dtype(dtype)
+        if target.kind not in "biufc":
+            raise TypeError(
+                f"astype: a tensor holds numbers, so it cannot be cast to {target}; for text "
+                "or objects, convert its array: t.numpy().astype(...)"
+            )
+        return ops.cast(self, target)
 
     def __array__(self, dtype=None, copy=None):
         # NumPy 2 passes copy= and takes the answer as it is: copy=True (np.array's default)
