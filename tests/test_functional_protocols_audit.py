@@ -147,6 +147,15 @@ def test_len_and_iteration_follow_the_first_axis():
     assert list(cr.tensor(np.zeros((0, 4)))) == []
 
 
+def test_a_0d_tensor_has_no_len_and_no_iteration_as_in_pytorch():
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(cr.tensor(1.0))
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        len(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(cr.tensor(1.0))
+
+
 @pytest.mark.parametrize(
     "value", [0.0, -0.0, 2.7, -2.7, 1e10, 123456789.0, float("inf"), float("nan"), 7, -3]
 )

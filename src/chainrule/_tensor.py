@@ -248,7 +248,11 @@ class Tensor:
         return array.copy() if copy and array is self.data else array
 
     def __len__(self) -> int:
-        return len(self.data)
+        """The length of the first axis; a TypeError for a 0-d tensor, as in PyTorch."""
+        try:
+            return len(self.data)
+        except TypeError:
+            raise TypeError("len() of a 0-d tensor (it has no axis; use .item())") from None
 
     def __iter__(self):
         if self.data.ndim == 0:  # else Python would try t[0] and stop at once, silently
