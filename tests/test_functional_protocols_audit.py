@@ -241,6 +241,17 @@ def test_comparisons_are_pytorchs_and_stay_outside_the_graph(op, seed):
         np.testing.assert_array_equal(got.data, expected.numpy())
 
 
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0,), (1, 0, 4)])
+def test_repr_of_an_empty_tensor_shows_its_shape_as_numpy_does(shape):
+    text = repr(cr.tensor(np.zeros(shape, np.float32)))
+    if len(shape) > 1:
+        assert f"shape={shape}" in text
+        assert f"shape={shape}" in repr(np.zeros(shape))  # NumPy shows it too
+    else:
+        assert text == "tensor([])" == repr(torch.zeros(shape))
+    assert f"shape={(0, 3)}, dtype=float64" in repr(cr.tensor(np.zeros((0, 3))))
+
+
 def test_repr_shows_nan_inf_float16_names_and_summarises_large_tensors():
     assert repr(cr.tensor([np.nan, np.inf, -np.inf])) == "tensor([ nan,  inf, -inf])"
     assert repr(cr.tensor(2.5)) == str(cr.tensor(2.5)) == "tensor(2.5)"

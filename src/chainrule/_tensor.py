@@ -292,6 +292,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = f", dtype={self.dtype}" if self.dtype != np.float32 else ""
+        if self.data.size == 0 and self.data.ndim > 1:  # "[]" alone would hide the shape
+            extra = f", shape={self.shape}{extra}"
         if self._node is not None:
             extra += f", grad_fn={self._node.name}"
         elif self._requires_grad:
