@@ -241,6 +241,39 @@ def test_comparisons_are_pytorchs_and_stay_outside_the_graph(op, seed):
         np.testing.assert_array_equal(got.data, expected.numpy())
 
 
+LOGICAL = {"&": (lambda x, y: x & y), "|": (lambda x, y: x | y), "^": (lambda x, y: x ^ y)}
+
+
+@pytest.mark.parametrize("op", LOGICAL)
+@pytest.mark.parametrize("seed", range(4))
+def test_masks_combine_with_and_or_xor_not_as_in_pytorch(op, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(3, 5))
+    ours = cr.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x)
+    f = LOGICAL[op]
+    got = f(ours > 0, ours < 0.5)
+    expected = f(theirs > 0, theirs < 0.5)
+    assert got.dtype == np.bool_
+    assert not got.requires_grad
+    np.testing.assert_array_equal(got.data, expected.numpy())
+    np.testing.assert_array_equal(f(ours > 0, True).data, f(theirs > 0, True).numpy())
+    mask = x[0] > 0  # a NumPy mask on the left: NumPy hands the operator to the tensor
+    np.testing.assert_array_equal(f(mask, ours > 0).data, f(torch.tensor(mask), theirs > 0).numpy())
+    np.testing.assert_array_equal((~(ours > 0)).data, (~(theirs > 0)).numpy())
+    n = rng.integers(0, 16, 5)
+    np.testing.assert_array_equal(f(cr.tensor(n), 6).data, f(torch.tensor(n), 6).numpy())
+    assert ours[(ours > 0) & (ours < 0.5)].shape == (int(((x > 0) & (x < 0.5)).sum()),)
+
+
+def test_logical_operators_refuse_floating_tensors():
+    x = cr.tensor([1.0, 2.0])
+    with pytest.raises(TypeError):
+        _ = x & x
+    with pytest.raises(TypeError):
+        _ = ~x
+
+
 @pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0,), (1, 0, 4)])
 def test_repr_of_an_empty_tensor_shows_its_shape_as_numpy_does(shape):
     text = repr(cr.tensor(np.zeros(shape, np.float32)))

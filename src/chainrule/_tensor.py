@@ -430,6 +430,30 @@ class Tensor:
     def __ge__(self, other):
         return ops.compare(np.greater_equal, self, other)
 
+    # ----- logical operators on masks (not differentiable, as the comparisons) ----------
+    # ``(x > 0) & (x < 1)``: elementwise and, or, xor and not of boolean tensors (bitwise on
+    # integer ones), as in NumPy and PyTorch; a floating operand is NumPy's TypeError.
+    def __and__(self, other):
+        return ops.compare(np.bitwise_and, self, other)
+
+    def __rand__(self, other):
+        return ops.compare(np.bitwise_and, other, self)
+
+    def __or__(self, other):
+        return ops.compare(np.bitwise_or, self, other)
+
+    def __ror__(self, other):
+        return ops.compare(np.bitwise_or, other, self)
+
+    def __xor__(self, other):
+        return ops.compare(np.bitwise_xor, self, other)
+
+    def __rxor__(self, other):
+        return ops.compare(np.bitwise_xor, other, self)
+
+    def __invert__(self):
+        return _from_op(np.invert(self.data), None)
+
     # ----- methods ----------------------------------------------------------------------
     def sum(self, axis=None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None); see `chainrule.sum`."""
