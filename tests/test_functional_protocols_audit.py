@@ -65,6 +65,17 @@ def test_a_dtype_that_is_not_numbers_is_refused_by_name(dtype):
         cr.tensor([1.0, 2.0]).astype(dtype)
 
 
+@pytest.mark.parametrize(
+    "op",
+    [lambda t: t + "1.5", lambda t: "2" * t, lambda t: cr.maximum(t, "0")],
+    ids=["+", "*", "maximum"],
+)
+def test_text_as_an_operand_is_refused_not_parsed(op):
+    # t + "1.5" was [2.5, 3.5]: the text was parsed as a number (PyTorch refuses it)
+    with pytest.raises(TypeError, match="a tensor holds numbers, got text"):
+        op(cr.tensor([1.0, 2.0]))
+
+
 def test_a_string_array_is_refused_even_with_a_float_dtype():
     with pytest.raises(TypeError, match="dtype <U1"):
         cr.Tensor(np.array(["1", "2"]), dtype="float32")  # NumPy would parse the text
