@@ -76,6 +76,24 @@ def test_text_as_an_operand_is_refused_not_parsed(op):
         op(cr.tensor([1.0, 2.0]))
 
 
+@pytest.mark.parametrize(
+    ("op", "what"),
+    [
+        (lambda t: t + [1.0, None], "None"),  # noqa: RUF005 (a Tensor plus a list)
+        (lambda t: [None, 2.0] * t, "None"),
+        (lambda t: t - [[1.0], [None]], "None"),
+        (lambda t: t / ["1", "2"], "text"),
+    ],
+    ids=["+ None", "None *", "- nested None", "/ text"],
+)
+def test_a_list_operand_holds_numbers_as_a_tensor_does(op, what):
+    # t + [1.0, None] was [2., nan]: NumPy made the None NaN, where cr.tensor refuses it
+    with pytest.raises(TypeError, match="a tensor holds numbers, got .*" + what):
+        op(cr.tensor([1.0, 2.0]))
+    with pytest.raises((TypeError, RuntimeError, ValueError)):
+        op(torch.tensor([1.0, 2.0]))
+
+
 def test_a_string_array_is_refused_even_with_a_float_dtype():
     with pytest.raises(TypeError, match="dtype <U1"):
         cr.Tensor(np.array(["1", "2"]), dtype="float32")  # NumPy would parse the text

@@ -162,7 +162,7 @@ def _operand(a, other):
     if python_number and (is_floating(ref) or (isinstance(a, int) and ref.kind in "iu")):
         return quietly(np.asarray, (a, ref))
     if isinstance(a, (list, tuple)) and ref is not None and is_floating(ref):
-        return quietly(np.asarray, (a, ref))  # Python numbers, as one number: x's float dtype
+        return as_array(a, ref)  # Python numbers, as one number: x's float dtype (None refused)
     return as_array(a)
 
 
