@@ -163,3 +163,10 @@ def test_a_layer_of_a_dtype_that_is_not_floating_is_refused_by_name(layer, sizes
     # the error came from deep inside Parameter, naming neither the layer nor its argument
     with pytest.raises(TypeError, match=rf"^{layer.__name__}: dtype must be a floating dtype"):
         layer(*sizes, dtype=dtype)
+
+
+@pytest.mark.parametrize("target", [np.zeros(2, np.int64), np.zeros((2, 0))])
+def test_cross_entropy_of_logits_with_no_classes_says_so(target):
+    # class labels said "labels must be in 0..-1" (PyTorch: "Target 0 is out of bounds")
+    with pytest.raises(ValueError, match=r"logits of shape \(2, 0\) have no classes"):
+        F.cross_entropy(cr.tensor(np.zeros((2, 0))), target)

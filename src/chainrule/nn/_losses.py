@@ -83,6 +83,8 @@ def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     if x.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {x.shape}")
     n, c = x.shape
+    if c == 0 and n > 0:  # no class for any label to name, nor a distribution over none
+        raise ValueError(f"cross_entropy: logits of shape {x.shape} have no classes")
     if t.shape == x.shape:
         return t.astype(x.dtype, copy=False)
     if t.shape != (n,):
