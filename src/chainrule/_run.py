@@ -106,13 +106,28 @@ def _idx_split(key: str, root: str, train: bool, download: bool):
 
 # ----- model -----------------------------------------------------------------------------
 def build_model(cfg: Config, n_in: int, n_out: int) -> nn.Sequential:
-    """An MLP: Linear → activation for each hidden size, then a Linear output layer."""
+    """An MLP: Linear → activation for each hidden size, then a Linear output layer.
+    A standard deviation too large for float32 (``--init 1e38``) is refused by name, not
+    left to overflow into infinite weights and a NumPy warning."""
     init = init_value(cfg.init)
     layers, width = [], n_in
-    for h in cfg.hidden:
-        layers += [nn.Linear(width, h, init=init), ACTIVATIONS[cfg.activation]()]
-        width = h
-    return nn.Sequential(*layers, nn.Linear(width, n_out, init="xavier"))
+    with np.errstate(over="ignore"):  # an overflow is reported below
+        for h in cfg.hidden:
+            layers += [nn.Linear(width, h, init=init), ACTIVATIONS[cfg.activation]()]
+            width = h
+    model = nn.Sequential(*layers, nn.Linear(width, n_out, init="xavier"))
+    _check_initial_weights(cfg, model)
+    return model
+
+
+def _check_initial_weights(cfg: Config, model: nn.Sequential) -> None:
+    """The weights ``--init`` drew must be finite in the model's float32."""
+    for name, value in model.state_dict().items():
+        if not np.isfinite(value).all():
+            raise ValueError(
+                f"--init {cfg.init}: the initial weights ({name}) overflow float32; "
+                "choose a smaller standard deviation"
+            )
 
 
 def loss_for(task: str):

@@ -116,6 +116,16 @@ def test_a_bad_flag_is_one_line_that_names_it_and_writes_nothing(capsys, in_tmp,
     assert list(in_tmp.iterdir()) == []
 
 
+def test_init_too_large_for_float32_is_named_and_writes_nothing(capsys, in_tmp):
+    # a standard deviation within float32's range whose draws are not: the weights would
+    # be infinite (NumPy warned of the overflow and training failed blaming the rate)
+    argv = ["train", "--init", "3e38", "--epochs", "1", "--out", in_tmp / "run"]
+    line = error_line(capsys, argv)
+    assert line.startswith("chainrule train: error: --init 3e38")
+    assert "float32" in line
+    assert list(in_tmp.iterdir()) == []
+
+
 # ----- run directories ---------------------------------------------------------------------
 def test_resume_and_predict_refuse_what_is_not_a_run(capsys, in_tmp, iris_run):
     (in_tmp / "empty").mkdir()
