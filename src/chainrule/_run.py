@@ -58,6 +58,7 @@ def load_splits(cfg: Config, download: bool = False) -> Splits:
         raise ValueError(f"--download applies to mnist and fashion_mnist, not {cfg.dataset}")
     if key in ("mnist", "fashion_mnist"):
         root = cfg.data_dir or "data"
+        _check_data_dir(root)
         train, test = (_idx_split(key, root, part, download) for part in (True, False))
         X, y, X_te, y_te, task = train.X, train.y, test.X, test.y, train.task
         n_out = 10
@@ -90,6 +91,13 @@ def _scaler(key: str, X_tr: np.ndarray):
             {"mean": np.zeros(X_tr.shape[1]), "scale": np.full(X_tr.shape[1], peak)}
         )
     return scaler
+
+
+def _check_data_dir(root: str) -> None:
+    """The MNIST-format files' directory, if it exists, must be one (a file given as
+    --data-dir is named as such, not as a directory without the data)."""
+    if Path(root).exists() and not Path(root).is_dir():
+        raise ValueError(f"--data-dir {root}: not a directory; give the directory of the files")
 
 
 def _idx_split(key: str, root: str, train: bool, download: bool):

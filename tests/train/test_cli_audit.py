@@ -126,6 +126,16 @@ def test_init_too_large_for_float32_is_named_and_writes_nothing(capsys, in_tmp):
     assert list(in_tmp.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_a_data_dir_that_is_a_file_is_named_as_such(capsys, in_tmp, iris_run, command):
+    (in_tmp / "mnist.gz").write_bytes(b"not a directory")
+    head = ["train", "--out", in_tmp / "run"] if command == "train" else ["evaluate", iris_run]
+    line = error_line(capsys, [*head, "--dataset", "mnist", "--data-dir", in_tmp / "mnist.gz"])
+    assert "--data-dir" in line
+    assert f"{in_tmp / 'mnist.gz'}: not a directory" in line
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["mnist.gz"]
+
+
 # ----- run directories ---------------------------------------------------------------------
 def test_resume_and_predict_refuse_what_is_not_a_run(capsys, in_tmp, iris_run):
     (in_tmp / "empty").mkdir()
