@@ -10,7 +10,9 @@ Ctrl-C, and nothing written by a command that failed before its work began.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import signal
 import subprocess
@@ -134,6 +136,64 @@ def test_a_data_dir_that_is_a_file_is_named_as_such(capsys, in_tmp, iris_run, co
     assert "--data-dir" in line
     assert f"{in_tmp / 'mnist.gz'}: not a directory" in line
     assert sorted(p.name for p in in_tmp.iterdir()) == ["mnist.gz"]
+
+
+# ----- explain's output files --------------------------------------------------------------
+@pytest.mark.parametrize("flag", ["--dot", "--render"])
+def test_an_empty_output_name_is_called_empty(capsys, in_tmp, flag):
+    line = error_line(capsys, ["explain", "--example", "apple", flag, ""])
+    assert line == f"chainrule explain: error: {flag} is empty; give a file name"
+    assert list(in_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(("flag", "name"), [("--dot", "g.dot"), ("--render", "g.svg")])
+def test_an_output_inside_a_file_says_the_file_is_not_a_directory(capsys, in_tmp, flag, name):
+    (in_tmp / "notes.txt").write_text("mine\n", encoding="utf-8")
+    target = in_tmp / "notes.txt" / name
+    line = error_line(capsys, ["explain", "--example", "apple", flag, target])
+    assert (
+        line
+        == f"chainrule explain: error: {flag} {target}: {in_tmp / 'notes.txt'} is not a directory"
+    )
+    assert (in_tmp / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_dot_file_that_cannot_be_written_is_named(capsys):
+    line = error_line(capsys, ["explain", "--example", "apple", "--dot", "/dev/full"])
+    assert line == "chainrule explain: error: --dot /dev/full: No space left on device"
+
+
+def test_a_failed_dot_write_keeps_the_earlier_file(capsys, in_tmp, monkeypatch):
+    earlier = in_tmp / "graph.dot"
+    earlier.write_text("digraph earlier {}\n", encoding="utf-8")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills up while the file is written
+    line = error_line(capsys, ["explain", "--example", "apple", "--dot", earlier])
+    monkeypatch.undo()
+    assert line.startswith(f"chainrule explain: error: --dot {earlier}: ")
+    assert line.endswith(os.strerror(errno.ENOSPC))
+    assert earlier.read_text(encoding="utf-8") == "digraph earlier {}\n"
+    assert [p.name for p in in_tmp.iterdir()] == ["graph.dot"]  # no temporary file left
+
+
+def test_dot_to_a_device_writes_through_it(capsys, in_tmp):
+    # /dev/stdout-style targets are written to, not replaced by a file
+    fifo_like = Path(os.devnull)
+    assert main(["explain", "--example", "apple", "--dot", fifo_like]) == 0
+    assert fifo_like.is_char_device()
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_dot_through_a_symbolic_link_writes_its_file(capsys, in_tmp):
+    (in_tmp / "graph.dot").write_text("digraph earlier {}\n", encoding="utf-8")
+    (in_tmp / "link.dot").symlink_to("graph.dot")
+    assert main(["explain", "--example", "apple", "--dot", in_tmp / "link.dot"]) == 0
+    assert (in_tmp / "link.dot").is_symlink()
+    assert (in_tmp / "graph.dot").read_text(encoding="utf-8").startswith("digraph chainrule")
 
 
 # ----- run directories ---------------------------------------------------------------------

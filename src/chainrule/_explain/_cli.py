@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._checkpoint import atomic_write
 from ..ops import softmax
 from ..optim import SGD
 from ._dot import GraphvizNotFoundError
@@ -107,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
     _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     if args.dot:  # the files first: a failure shows before anything is printed
-        Path(args.dot).write_text(trace.to_dot(), encoding="utf-8")
+        _write_dot(Path(args.dot), trace.to_dot())
     if args.render:
         try:
             trace.render(args.render)
@@ -123,13 +124,33 @@ def _check_outputs(dot: str | None, render: str | None) -> None:
     for flag, name in (("--dot", dot), ("--render", render)):
         if name is None:
             continue
+        if not name:
+            raise ValueError(f"{flag} is empty; give a file name")
         path = Path(name)
         if path.is_dir():
             raise ValueError(f"{flag} {path}: is a directory; give a file name")
+        if path.parent.exists() and not path.parent.is_dir():
+            raise ValueError(f"{flag} {path}: {path.parent} is not a directory")
         if not path.parent.is_dir():
             raise ValueError(f"{flag} {path}: the directory {path.parent} does not exist")
     if render is not None and Path(render).suffix.lower() not in (".svg", ".png", ".pdf"):
         raise ValueError(f"--render {render}: the name must end in .svg, .png or .pdf")
+
+
+def _write_dot(path: Path, text: str) -> None:
+    """--dot: a file is written whole or not at all (a failed write leaves an earlier file
+    as it was); a device or pipe such as /dev/stdout is written to as it is. An error
+    names the flag and the file."""
+    data = text.encode("utf-8")
+    try:
+        if path.exists() and not path.is_file():
+            with open(path, "wb") as fh:
+                fh.write(data)
+        else:  # through a symbolic link to its file, as a plain write would
+            atomic_write(path.resolve() if path.is_symlink() else path, data)
+    except OSError as e:  # atomic_write's own message names the file already
+        reason = (e.strerror or str(e)).removeprefix(f"cannot write {path}: ")
+        raise OSError(e.errno, f"--dot {path}: {reason}") from None
 
 
 def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:
