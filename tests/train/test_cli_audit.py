@@ -138,6 +138,15 @@ def test_a_data_dir_that_is_a_file_is_named_as_such(capsys, in_tmp, iris_run, co
     assert sorted(p.name for p in in_tmp.iterdir()) == ["mnist.gz"]
 
 
+def test_experiment_names_its_default_directory_when_no_out_was_given(capsys, in_tmp):
+    (in_tmp / "runs").write_text("a file where the results would go\n", encoding="utf-8")
+    line = error_line(capsys, ["experiment", "init", "--samples", "5"])
+    assert line.startswith(
+        f"chainrule experiment: error: {Path('runs', 'experiment-init')} (the default --out): "
+    )
+    assert (in_tmp / "runs").read_text(encoding="utf-8") == "a file where the results would go\n"
+
+
 # ----- explain's output files --------------------------------------------------------------
 @pytest.mark.parametrize("flag", ["--dot", "--render"])
 def test_an_empty_output_name_is_called_empty(capsys, in_tmp, flag):

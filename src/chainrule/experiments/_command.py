@@ -112,26 +112,29 @@ def _out_dir(args: argparse.Namespace) -> tuple[Path, list[Path]]:
     if args.out == "":
         raise ValueError("--out is empty; give a directory for the results (or leave --out out)")
     out = Path(args.out or f"runs/experiment-{args.experiment}")
+    # a user who gave no --out is told which directory the default is
+    what = f"--out {out}" if args.out else f"{out} (the default --out)"
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out}: exists and is not a directory")
-    _refuse_others(out, args.experiment)
+        raise ValueError(f"{what}: exists and is not a directory")
+    _refuse_others(out, what, args.experiment)
     made = [d for d in (out, *out.parents) if not d.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ValueError(f"--out {out}: cannot create the directory ({e.strerror})") from None
+        raise ValueError(f"{what}: cannot create the directory ({e.strerror})") from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {out}: the directory is not writable")
+        raise ValueError(f"{what}: the directory is not writable")
     return out, made
 
 
-def _refuse_others(out: Path, experiment: str) -> None:
-    """One experiment's files are not mixed with another's in one directory."""
+def _refuse_others(out: Path, what: str, experiment: str) -> None:
+    """One experiment's files are not mixed with another's in one directory (``what``
+    names it in the error)."""
     for name, files in OUTPUTS.items():
         found = [f for f in files if name != experiment and (out / f).exists()]
         if found:
             raise ValueError(
-                f"--out {out} holds the results of `chainrule experiment {name}` ({found[0]}); "
+                f"{what} holds the results of `chainrule experiment {name}` ({found[0]}); "
                 "choose another --out"
             )
 
