@@ -155,7 +155,10 @@ _FIELDS = {  # config.json field: (what it must be, its check)
     "batch_size": ("a positive integer", lambda v: _is_int(v, 1)),
     "epochs": ("a positive integer", lambda v: _is_int(v, 1)),
     "seed": ("a non-negative integer", lambda v: _is_int(v, 0)),
-    "data_dir": ("a directory name (or null)", lambda v: v is None or isinstance(v, str)),
+    "data_dir": (
+        "a directory name (or null)",  # a NUL byte is in no file name: the OS refuses it
+        lambda v: v is None or (isinstance(v, str) and "\0" not in v),
+    ),
 }
 
 

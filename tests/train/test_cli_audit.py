@@ -147,6 +147,22 @@ def test_experiment_names_its_default_directory_when_no_out_was_given(capsys, in
     assert (in_tmp / "runs").read_text(encoding="utf-8") == "a file where the results would go\n"
 
 
+def test_a_config_json_data_dir_with_a_nul_byte_is_named_with_its_field(capsys, tmp_path, iris_run):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name, data in _files(iris_run).items():
+        (run / name).write_bytes(data)
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    (run / "config.json").write_text(json.dumps({**config, "data_dir": "da\u0000ta"}))
+    before = _files(run)
+    for argv in (["evaluate", run], ["train", "--resume", run, "--epochs", "2", "--force"]):
+        line = error_line(capsys, argv)
+        assert line.startswith(
+            f'chainrule {argv[0]}: error: {run / "config.json"}: field "data_dir"'
+        )
+    assert _files(run) == before
+
+
 # ----- explain's output files --------------------------------------------------------------
 @pytest.mark.parametrize("flag", ["--dot", "--render"])
 def test_an_empty_output_name_is_called_empty(capsys, in_tmp, flag):
