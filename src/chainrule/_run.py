@@ -166,10 +166,15 @@ class _Saver:
         return self
 
     def after_interrupt(self, resumed: bool) -> str:
-        """Save the training so far, if it began; say where the last checkpoint is."""
+        """Save the training so far, if it began; say where the last checkpoint is. A
+        further Ctrl-C during that save stops it (the checkpoint is written atomically, so
+        the one before stays whole) and still says where the last checkpoint is."""
         path = self.out / CHECKPOINT
         if self.state is not None:
-            self.save()
+            with contextlib.suppress(KeyboardInterrupt):
+                self.save()
+            if not path.exists():  # stopped inside the run's first checkpoint write
+                return "no checkpoint was written yet"
         elif not (resumed and path.exists()):  # a resumed run's checkpoint is untouched
             return "no checkpoint was written yet"
         return f"the last checkpoint is {path}; continue with chainrule train --resume {self.out}"

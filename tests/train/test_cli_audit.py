@@ -24,6 +24,8 @@ import numpy as np
 import pytest
 from _cli_run import error_line, main
 
+from chainrule import _run
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 #: (argv, exit status, text the one error line must hold): the flag or name at fault
@@ -328,6 +330,34 @@ def test_ctrl_c_during_training_says_how_to_resume_and_the_resume_finishes(tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert json.loads((run / "metrics.json").read_text(encoding="utf-8"))["epochs"] == total
+
+
+def test_a_second_ctrl_c_while_the_interrupted_run_saves_still_says_how_to_resume(
+    capsys, tmp_path, monkeypatch, interrupt_at_step
+):
+    # iris: 108 training rows in batches of 32 are 4 steps an epoch; the 10th step is in
+    # epoch 3, after two checkpoints; the save on the way out is stopped by another Ctrl-C
+    real_save, saves = _run.save, []
+
+    def save(*args, **kwargs):
+        saves.append(1)
+        if len(saves) == 3:
+            raise KeyboardInterrupt
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(_run, "save", save)
+    interrupt_at_step(10)
+    run = tmp_path / "run"
+    argv = ["train", "--dataset", "iris", "--hidden", "8", "--epochs", "5", "--out", run]
+    line = error_line(capsys, argv, 130)
+    monkeypatch.undo()
+    assert len(saves) == 3
+    assert line == (
+        f"chainrule train: interrupted; the last checkpoint is {run / 'model.safetensors'}; "
+        f"continue with chainrule train --resume {run}"
+    )
+    assert main(["train", "--resume", run, "--epochs", "5"]) == 0
+    assert json.loads((run / "metrics.json").read_text(encoding="utf-8"))["epochs"] == 5
 
 
 # ----- the README against --help -----------------------------------------------------------
