@@ -63,7 +63,7 @@ def _check_node(node, where: str, rng, eps: float, atol: float, rtol: float) -> 
     with silenced():  # as in a real pass: IEEE results (log 0 = −inf), no RuntimeWarning
         out = _run_forward(node, arrays, np.float64)
         v = rng.standard_normal(np.shape(out))
-        analytic = _vjp(node, arrays, v)
+        analytic = _vjp(node, arrays, v, where)
         coarse = _coarse_step(_run_forward(node, arrays, None).dtype)
     for i, t in enumerate(node.inputs):
         if not node.needs_grad[i] or t.dtype.kind != "f":
@@ -99,13 +99,19 @@ def _coarse_step(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps) ** (1 / 3)
 
 
-def _vjp(node, arrays, v):
+def _vjp(node, arrays, v, where: str):
     twin = copy.copy(node)
     twin.saved = ()
     twin.inputs = tuple(Tensor(a) for a in arrays)
     twin.forward(*arrays)
     grads = twin.backward(v)
-    return grads if isinstance(grads, tuple) else (grads,)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    if len(grads) != len(arrays):  # as the engine refuses it: not an IndexError, not ignored
+        raise GradcheckError(
+            f"check_graph: {where} has a wrong backward: it returned {len(grads)} gradients "
+            f"for {len(arrays)} inputs (one per input, None where there is none)"
+        )
+    return grads
 
 
 def _numeric_vjp(node, arrays, i: int, v, eps: float, coarse: float) -> np.ndarray:
