@@ -246,5 +246,7 @@ def _localize(f, arrays, eps, atol, rtol) -> str:
         return str(e)
     return (
         "check_graph: every node's backward agrees with finite differences of its forward; "
-        "the error is in how they combine"
+        "the error is in how they combine, or in the finite differences of the whole of f "
+        "at this point (a kink, such as relu at 0, or a step too large where f curves "
+        "sharply, as log near 0: try another point or a smaller eps)"
     )
