@@ -355,6 +355,53 @@ def test_a_wrong_number_of_gradients_is_named_as_the_engine_names_it(make, count
         cr.check_graph(make(leaf([0.5, -1.0])).sum())
 
 
+# ----- functions finite differences cannot check ----------------------------------------------
+def _scales_in_place(x):
+    with cr.no_grad():
+        x *= 2.0  # the mistake under test
+    return (x * x).sum()
+
+
+def _writes_data(x):
+    x.data[0] += 1.0  # the mistake under test
+    return (x * x).sum()
+
+
+@pytest.mark.parametrize("f", [_scales_in_place, _writes_data])
+def test_an_f_that_changes_its_input_is_refused_as_pytorch_refuses_it(f):
+    torch = pytest.importorskip("torch")
+
+    def torch_f(x):
+        with torch.no_grad():
+            x.mul_(2.0)
+        return (x * x).sum()
+
+    point = np.array([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.autograd.gradcheck(torch_f, (torch.tensor(point, requires_grad=True),))
+    with pytest.raises(RuntimeError, match=r"f changed its input 0 in place"):
+        cr.gradcheck(f, [point], localize=True)  # not a GradcheckError blaming backward
+    np.testing.assert_array_equal(point, [1.0, 2.0])
+
+
+def test_numerical_grad_refuses_an_f_that_changes_its_input():
+    point = np.array([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"f changed its input 0 in place"):
+        cr.numerical_grad(_writes_data, [point])
+    np.testing.assert_array_equal(point, [1.0, 2.0])
+
+
+def test_an_f_with_randomness_is_refused_naming_it():
+    point = np.linspace(-1.0, 1.0, 6)
+    with pytest.raises(RuntimeError, match="different values for the same inputs"):
+        cr.gradcheck(lambda x: cr.nn.Dropout(0.5)(x).tanh(), [point])
+
+    def seeded(x):  # the same mask at every call: deterministic, and its gradient right
+        return cr.nn.Dropout(0.5, generator=np.random.default_rng(0))(x).tanh()
+
+    assert cr.gradcheck(seeded, [point])
+
+
 # ----- nothing is left behind ------------------------------------------------------------------
 class BoomError(Exception):
     pass

@@ -43,8 +43,23 @@ def _checked(a: np.ndarray) -> bool:
 
 def _output(f: Callable, arrays: Sequence[np.ndarray]) -> np.ndarray:
     with no_grad():
-        out = f(*[Tensor(a) for a in arrays])
+        out = _call(f, [Tensor(a.copy()) for a in arrays], arrays)
     return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+
+
+def _call(f: Callable, tensors: list[Tensor], arrays: Sequence[np.ndarray]):
+    """``f(*tensors)``, tensors holding copies of ``arrays``; an f that changes an input in
+    place is refused: the point would move under the finite differences, and every entry
+    fail as if backward were wrong."""
+    out = f(*tensors)
+    for i, (t, a) in enumerate(zip(tensors, arrays)):
+        if not np.array_equal(t.data, a, equal_nan=True):
+            raise RuntimeError(
+                f"gradcheck: f changed its input {i} in place (or replaced its .data); "
+                "finite differences need f to leave its inputs as they are: compute on a "
+                "copy (x * 1.0, or x.data.copy()) instead"
+            )
+    return out
 
 
 def _numerical_jacobian(f, arrays, i: int, eps: float) -> np.ndarray:
@@ -89,9 +104,9 @@ def numerical_grad(f: Callable, inputs, eps: float = 1e-6) -> list[np.ndarray | 
 
 
 def _analytic_jacobians(f, arrays) -> tuple[list[np.ndarray], np.ndarray]:
-    leaves = [_leaf(a) for a in arrays]
+    leaves = [_leaf(a.copy()) for a in arrays]
     with enable_grad():  # inside no_grad, f would record no graph: its gradients all 0
-        out = f(*leaves)
+        out = _call(f, leaves, arrays)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
     jac = [np.zeros((out.size, a.size)) for a in arrays]
@@ -144,11 +159,14 @@ def gradcheck(
     ``check_second_order=True`` the gradients of the gradients are checked too. With
     ``localize=True`` a failure also names the first node of the graph whose own local
     gradient is wrong (see `check_graph`). ``f`` runs with gradients enabled, also inside
-    `no_grad` (which would leave it no graph, and every gradient zero).
+    `no_grad` (which would leave it no graph, and every gradient zero). An ``f`` that
+    changes an input in place, or gives another value at the same point (unseeded
+    dropout), is refused with a RuntimeError saying so: finite differences cannot check it.
     """
     _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
     analytic, out = _analytic_jacobians(f, arrays)
+    _check_deterministic(f, arrays, out)
     for i, a in enumerate(arrays):
         if not _checked(a):
             continue
@@ -172,6 +190,19 @@ def gradcheck(
                 f"the first derivatives are right, their own derivatives are not): {e}"
             ) from None
     return True
+
+
+def _check_deterministic(f: Callable, arrays, out: np.ndarray) -> None:
+    """Refuse an f that gives another value at the same point (dropout, noise): its finite
+    differences measure the randomness, and a correct backward would be blamed."""
+    again = _output(f, arrays)
+    same = np.array_equal(np.array(out, dtype=np.float64), again, equal_nan=True)
+    if not same and not np.allclose(out, again, rtol=1e-10, atol=0.0, equal_nan=True):
+        raise RuntimeError(
+            "gradcheck: f returned different values for the same inputs, so finite "
+            "differences cannot check it: fix its randomness (dropout or noise: pass a "
+            "freshly seeded generator inside f, or check the model in eval mode)"
+        )
 
 
 def _check_settings(name: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
