@@ -226,6 +226,9 @@ KINKS = {
     "abs of a relu": lambda x: (-x).relu().abs().sum(),
     "max pool over a relu (ties)": lambda x: x.relu().reshape(2, 2).max(axis=1).sum(),
     "maximum of equal values": lambda x: cr.maximum(x.relu(), x.relu() * 2.0).sum(),
+    # max splits a tie evenly (1/4 each); a central difference gives 1/2 at each of them
+    "max of four equal values": lambda x: (x * 0.0).max() + x.sum(),
+    "max over a relu's zeros": lambda x: x.tanh().relu().reshape(2, 2).max(axis=0).sum(),
 }
 
 
