@@ -323,6 +323,56 @@ def test_gradcheck_at_a_kink_fails_as_in_pytorch_but_blames_no_node():
     assert "kink" in str(info.value)
 
 
+# ----- a user's Function with state of its own ------------------------------------------------
+class CountingSquare(cr.Function):
+    """x², whose forward logs each call and keeps a running mean of x (as a layer might)."""
+
+    def __init__(self):
+        self.calls, self.running = [], np.zeros(2)
+
+    def forward(self, x):
+        self.calls.append(x.copy())
+        self.running *= 0.5
+        self.running += 0.5 * x
+        self.saved = (x,)
+        return x * x
+
+    def backward(self, g):
+        (x,) = self.saved
+        return 2 * x * g
+
+
+def test_check_graph_leaves_a_users_function_as_it_was():
+    op = CountingSquare()
+    x = leaf([1.0, 2.0])
+    out = op(x).sum()
+    assert cr.check_graph(out) == 2
+    assert len(op.calls) == 1  # check_graph's probes ran on copies
+    np.testing.assert_array_equal(op.running, [0.5, 1.0])
+
+
+class NoisyMask(cr.Function):
+    """x·mask with a mask drawn from the Function's own generator, as dropout: correct."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x):
+        mask = (self.rng.random(x.shape) < 0.5) * 2.0
+        self.saved = (mask,)
+        return x * mask
+
+    def backward(self, g):
+        (mask,) = self.saved
+        return g * mask
+
+
+def test_a_correct_function_drawing_from_its_own_generator_is_not_blamed():
+    x = leaf(np.linspace(-1.0, 1.0, 8))
+    out = (NoisyMask(seed=3)(x.tanh()) * 2.0).sum()  # each probe draws the same mask
+    assert cr.check_graph(out) == 4
+
+
 # ----- a backward that returns the wrong number of gradients -------------------------------------
 class TooFew(cr.Function):
     def forward(self, x, y):

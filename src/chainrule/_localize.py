@@ -94,9 +94,34 @@ def _float64(a: np.ndarray) -> np.ndarray:
     return a.astype(np.float64) if a.dtype.kind == "f" else a
 
 
-def _run_forward(node, arrays, dtype):
-    twin = copy.copy(node)  # the recorded node keeps its own saved values
+def _twin(node):
+    """A copy of ``node`` to run: the recorded node keeps its saved values, and a user's
+    Function its own attributes (a list forward appends to, a generator it draws a mask
+    from: each probe starts from the node's state, and leaves it as it was)."""
+    twin = copy.copy(node)
     twin.saved = ()
+    state = getattr(node, "__dict__", None)  # a user's subclass; chainrule's ops use slots
+    if state:
+        twin.__dict__ = {k: _own(value) for k, value in state.items()}
+    return twin
+
+
+#: what a forward may change in place: copied for each probe (anything else, a model it
+#: refers to say, is shared as it is)
+_MUTABLE = (list, dict, set, np.ndarray, np.random.Generator, np.random.RandomState)
+
+
+def _own(value):
+    if not isinstance(value, _MUTABLE):
+        return value
+    try:
+        return copy.deepcopy(value)
+    except (TypeError, copy.Error):  # something inside cannot be copied: shared
+        return value
+
+
+def _run_forward(node, arrays, dtype):
+    twin = _twin(node)
     return np.asarray(twin.forward(*[a.copy() for a in arrays]), dtype=dtype)
 
 
@@ -110,8 +135,7 @@ def _coarse_step(dtype: np.dtype) -> float:
 
 
 def _vjp(node, arrays, v, where: str):
-    twin = copy.copy(node)
-    twin.saved = ()
+    twin = _twin(node)
     twin.inputs = tuple(Tensor(a) for a in arrays)
     twin.forward(*arrays)
     grads = twin.backward(v)
