@@ -160,13 +160,13 @@ def gradcheck(
     ``localize=True`` a failure also names the first node of the graph whose own local
     gradient is wrong (see `check_graph`). ``f`` runs with gradients enabled, also inside
     `no_grad` (which would leave it no graph, and every gradient zero). An ``f`` that
-    changes an input in place, or gives another value at the same point (unseeded
-    dropout), is refused with a RuntimeError saying so: finite differences cannot check it.
+    changes an input in place is refused with a RuntimeError saying so, and so is a failure
+    of an ``f`` that gives another value at the same point (unseeded dropout): finite
+    differences cannot check either.
     """
     _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
     analytic, out = _analytic_jacobians(f, arrays)
-    _check_deterministic(f, arrays, out)
     for i, a in enumerate(arrays):
         if not _checked(a):
             continue
@@ -174,6 +174,7 @@ def gradcheck(
         try:
             _compare(i, a.shape, out.shape, analytic[i], numeric, atol, rtol)
         except GradcheckError as e:
+            _check_deterministic(f, arrays, out)  # a random f: say so, blame no backward
             msg = f"{e}{_precision_note(out.dtype)}"
             if localize:
                 raise GradcheckError(f"{msg}\n{_localize(f, arrays, eps, atol, rtol)}") from None
@@ -194,15 +195,21 @@ def gradcheck(
 
 def _check_deterministic(f: Callable, arrays, out: np.ndarray) -> None:
     """Refuse an f that gives another value at the same point (dropout, noise): its finite
-    differences measure the randomness, and a correct backward would be blamed."""
-    again = _output(f, arrays)
-    same = np.array_equal(np.array(out, dtype=np.float64), again, equal_nan=True)
-    if not same and not np.allclose(out, again, rtol=1e-10, atol=0.0, equal_nan=True):
+    differences measure the randomness, and a correct backward would be blamed. Two more
+    values: a mask drawn twice alike is not unlikely for a small input."""
+    out = np.array(out, dtype=np.float64)
+    if not all(_same(out, _output(f, arrays)) for _ in range(2)):
         raise RuntimeError(
             "gradcheck: f returned different values for the same inputs, so finite "
             "differences cannot check it: fix its randomness (dropout or noise: pass a "
             "freshly seeded generator inside f, or check the model in eval mode)"
         )
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.shape != b.shape:
+        return False
+    return np.array_equal(a, b, equal_nan=True) or np.allclose(a, b, 1e-10, 0.0, equal_nan=True)
 
 
 def _check_settings(name: str, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
