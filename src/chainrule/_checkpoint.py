@@ -129,12 +129,14 @@ def _check_storable(array: np.ndarray, what: str) -> None:
 
 def _optimizer_names(model, optimizer) -> list[str | None] | None:
     """The model's name of each of the optimizer's parameters, in the optimizer's order
-    (None for a parameter the model does not hold); None when ``model`` is not a module."""
+    (None for a parameter the model does not hold); None when ``model`` is not a module or
+    the optimizer keeps no ``param_groups`` (one of the user's own needs only state_dict)."""
     named = getattr(model, "named_parameters", None)
-    if isinstance(model, Mapping) or not callable(named):
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(model, Mapping) or not callable(named) or groups is None:
         return None
     names = {id(p): n for n, p in named()}
-    return [names.get(id(p)) for group in optimizer.param_groups for p in group["params"]]
+    return [names.get(id(p)) for group in groups for p in group["params"]]
 
 
 def _check_order(path: Path, metadata: dict[str, str], model, optimizer) -> None:

@@ -507,3 +507,27 @@ def test_load_returns_the_training_state_not_the_weights_unlike_torch_load(tmp_p
     assert same_arrays(
         dict(sorted(fresh.state_dict().items())), dict(sorted(model.state_dict().items()))
     )
+
+
+def test_an_optimizer_of_its_own_without_param_groups_saves_and_loads(tmp_path):
+    # `save` asks an optimizer for state_dict() alone: one of the user's own, holding no
+    # param_groups, is saved without the list of parameter names
+    class Halving:
+        def __init__(self):
+            self.lr = 0.1
+
+        def state_dict(self):
+            return {"lr": self.lr}
+
+        def load_state_dict(self, state):
+            self.lr = state["lr"]
+
+    model = make_net(0, "float32")
+    opt = Halving()
+    opt.lr = 0.05
+    cr.save(tmp_path / "c", model, opt)
+    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    assert "optimizer_params" not in metadata
+    fresh = Halving()
+    cr.load(tmp_path / "c", make_net(1, "float32"), fresh)
+    assert fresh.lr == 0.05
