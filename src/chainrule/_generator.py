@@ -14,16 +14,21 @@ def manual_seed(seed: int) -> np.random.Generator:
     entropy and so never repeat, is a TypeError, as in PyTorch; so are a float (PyTorch
     truncates it) and a bool."""
     global _current
-    _current = np.random.default_rng(_checked(seed))
+    check_seed(seed, "manual_seed", none_ok=False)
+    _current = np.random.default_rng(int(seed))
     return _current
 
 
-def _checked(seed) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an integer, got {seed!r}")
+def check_seed(seed, owner: str, none_ok: bool = True) -> None:
+    """Raise unless ``seed`` is a Python or NumPy integer >= 0 (bool is not a seed), or
+    None where ``none_ok``; the error names ``owner``."""
+    if seed is None and none_ok:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        also = " or None" if none_ok else ""
+        raise TypeError(f"{owner}: seed must be an integer{also}, got {seed!r:.60}")
     if seed < 0:
-        raise ValueError(f"manual_seed: seed must be >= 0, got {seed}")
-    return int(seed)
+        raise ValueError(f"{owner}: seed must be >= 0, got {seed}")
 
 
 def default_generator() -> np.random.Generator:

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._generator import default_generator
-
-
-def check_seed(seed: int | None, owner: str) -> None:
-    """Raise unless ``seed`` is None or a non-negative int (bool is not a seed)."""
-    if seed is None:
-        return
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{owner}: seed must be an int or None, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"{owner}: seed must be >= 0, got {seed}")
+from .._generator import check_seed, default_generator
 
 
 def generator_from(seed: int | None, owner: str) -> np.random.Generator:
