@@ -426,3 +426,11 @@ def test_the_float32_playground_follows_the_textbook_in_float32(start):
         g = np.array([p[0] * f32(2) / f32(20), f32(2) * p[1]], dtype=f32)
         p = (p - f32(0.9) * g).astype(f32)
         np.testing.assert_allclose(path[i], p, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("run", [exps.init_experiment, exps.optimizer_experiment])
+def test_the_experiments_check_a_seed_as_manual_seed_does(run):
+    # one seed check for the package: a seed that is not an integer is a TypeError
+    kwargs = {"epochs": 0} if run is exps.optimizer_experiment else {}
+    with pytest.raises(TypeError, match=f"{run.__name__}: seed must be an integer, got 1.5"):
+        run(seed=1.5, **kwargs)

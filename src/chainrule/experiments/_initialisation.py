@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from .._generator import check_seed
 from ..diagnostics import ActivationStats, _plot, activation_stats, layer_outputs
 from ..diagnostics._report import write_csv
 from ._arguments import check_counts, check_names
@@ -82,7 +83,7 @@ def init_experiment(
     activation the same weights for a given init."""
     where = "init_experiment"
     check_counts(where, 1, layers=layers, units=units, samples=samples, bins=bins)
-    check_counts(where, 0, seed=seed)
+    check_seed(seed, where, none_ok=False)
     check_names(where, "activation", activations, ACTIVATIONS)
     x = np.random.default_rng(seed).standard_normal((samples, units))
     stats = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import data, nn, optim
+from .._generator import check_seed
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 from .._training import evaluate, fit
@@ -125,7 +126,8 @@ def optimizer_experiment(
     ``trajectory_optimizers``, the surface's own rates: `ROSENBROCK_OPTIMIZERS` on
     "rosenbrock", `TRAJECTORY_OPTIMIZERS` (the tutorials') on the others."""
     check_names("optimizer_experiment", "function", [function], FUNCTIONS)
-    check_counts("optimizer_experiment", 0, steps=steps, epochs=epochs, seed=seed)
+    check_counts("optimizer_experiment", 0, steps=steps, epochs=epochs)
+    check_seed(seed, "optimizer_experiment", none_ok=False)
     check_counts("optimizer_experiment", 1, batch_size=batch_size)
     if trajectory_optimizers is None:
         trajectory_optimizers = _SURFACE_OPTIMIZERS.get(function, TRAJECTORY_OPTIMIZERS)
