@@ -63,6 +63,8 @@ def test_a_dtype_that_is_not_numbers_is_refused_by_name(dtype):
         cr.tensor([1, 2], dtype=dtype)
     with pytest.raises(TypeError, match="astype: a tensor holds numbers"):
         cr.tensor([1.0, 2.0]).astype(dtype)
+    with pytest.raises(TypeError, match="cast: a tensor holds numbers"):
+        cr.ops.cast(cr.tensor([1.0, 2.0]), dtype)  # the op itself, not only the method
 
 
 @pytest.mark.parametrize(

@@ -54,11 +54,7 @@ def as_array(data, dtype=None) -> np.ndarray:
             return np.asarray(data)
     if data is None:  # NumPy would make it NaN
         raise TypeError("expected a number, a list or an array, got None")
-    target = _default if dtype is None else np.dtype(dtype)
-    if target.kind not in _NUMERIC:
-        raise TypeError(
-            f"a tensor's dtype must be bool, an integer, floating or complex dtype, got {target}"
-        )
+    target = _default if dtype is None else numeric_dtype(dtype)
     nested = isinstance(data, (list, tuple))
     if isinstance(data, (str, bytes)) or (nested and _text(_first_element(data))):
         raise TypeError(_not_numbers(f"text ({_shown(data)})"))
@@ -70,6 +66,19 @@ def as_array(data, dtype=None) -> np.ndarray:
     if nested and array.dtype.kind == "f" and np.isnan(array).any():
         _check_no_none(data)  # NaN: a float('nan') given, or a None NumPy turned into it
     return array
+
+
+def numeric_dtype(dtype, who: str = "") -> np.dtype:
+    """``dtype`` as a NumPy dtype, once it is one a tensor may hold (bool, an integer,
+    floating or complex dtype); text, objects and dates are a TypeError naming ``who``."""
+    target = np.dtype(dtype)
+    if target.kind not in _NUMERIC:
+        raise TypeError(
+            f"{who + ': ' if who else ''}a tensor holds numbers, so its dtype must be bool, "
+            f"an integer, floating or complex dtype, got {target}; for text or objects, "
+            "convert the array itself (np.asarray(t).astype(...))"
+        )
+    return target
 
 
 def _text(value) -> bool:

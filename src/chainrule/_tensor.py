@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _strict
-from ._dtypes import as_array, is_floating
+from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
 from ._quiet import quietly
 from ._strict import _StrictMode
@@ -228,13 +228,7 @@ class Tensor:
     def astype(self, dtype) -> Tensor:
         """A differentiable cast to ``dtype``: bool, an integer, floating or complex dtype
         (a tensor holds numbers; a cast to text or objects is a TypeError)."""
-        target = np.dtype(dtype)
-        if target.kind not in "biufc":
-            raise TypeError(
-                f"astype: a tensor holds numbers, so it cannot be cast to {target}; for text "
-                "or objects, convert its array: t.numpy().astype(...)"
-            )
-        return ops.cast(self, target)
+        return ops.cast(self, numeric_dtype(dtype, "astype"))
 
     def __array__(self, dtype=None, copy=None):
         # NumPy 2 passes copy= and takes the answer as it is: copy=True (np.array's default)

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .._dtypes import is_floating
+from .._dtypes import is_floating, numeric_dtype
 from ._common import constant, float_operands, is_tensor, pair
 from ._common import cos as _cos
 from ._common import sin as _sin
@@ -214,7 +214,7 @@ class Cast(Elementwise):
     quiet = True  # a float64 beyond float32's range becomes ±inf
 
     def __init__(self, dtype):
-        self.dtype = np.dtype(dtype)
+        self.dtype = numeric_dtype(dtype, "cast")  # a tensor holds numbers, as in `as_array`
 
     def __call__(self, x):
         if not is_floating(self.dtype) and is_tensor(x):
