@@ -319,6 +319,20 @@ def test_a_probe_the_model_cannot_take_is_refused_before_training(probe):
         np.testing.assert_array_equal(b0, b1)
 
 
+def test_a_monitor_refused_at_train_begin_takes_the_next_fits_model_and_data():
+    # the refusal leaves the monitor as it was made: the fixed model and its data are used
+    X, y = data()
+    monitor = diag.Monitor(warn=False)
+    with pytest.raises(ValueError, match="Monitor: the model cannot take the probe"):
+        fit_once(mlp("relu", "he", depth=1, features=7), monitor, X, y)
+    assert monitor.model is None
+    assert monitor.probe is None
+    fixed = mlp("relu", "he", depth=1)
+    fit_once(fixed, monitor, X, y)
+    assert monitor.model is fixed
+    assert monitor.records
+
+
 @pytest.mark.parametrize("under", ["", "sub"])
 def test_an_out_dir_that_cannot_be_a_directory_is_refused_before_training(tmp_path, under):
     X, y = data()

@@ -89,14 +89,14 @@ class Monitor(Callback):
     def on_train_begin(self, state) -> None:
         """Take the model and the probe batch; a probe the model cannot take, or an
         ``out_dir`` that cannot be a directory, is refused now, not after the first
-        recorded epoch's training."""
+        recorded epoch's training. Both are kept only once checked: a monitor refused here
+        takes the model and data of the next `fit` it is given."""
         if self.out_dir is not None:
             _check_out_dir(self.out_dir)
-        if self.model is None:
-            self.model = state.model
-        if self.probe is None:
-            self.probe = probe_batch(state.loader, self.probe_size)
-        _check_probe(self.model, self.probe)
+        model = state.model if self.model is None else self.model
+        probe = probe_batch(state.loader, self.probe_size) if self.probe is None else self.probe
+        _check_probe(model, probe)
+        self.model, self.probe = model, probe
 
     def on_epoch_begin(self, state) -> None:
         """Decide whether this epoch is recorded; reset the gradient sums."""
