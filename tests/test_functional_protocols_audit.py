@@ -85,8 +85,10 @@ def test_text_as_an_operand_is_refused_not_parsed(op):
         (lambda t: [None, 2.0] * t, "None"),
         (lambda t: t - [[1.0], [None]], "None"),
         (lambda t: t / ["1", "2"], "text"),
+        (lambda t: t @ [1.0, None], "None"),  # a Function's constant, not a binary operand
+        (lambda t: t @ ["1", "2"], "text"),
     ],
-    ids=["+ None", "None *", "- nested None", "/ text"],
+    ids=["+ None", "None *", "- nested None", "/ text", "@ None", "@ text"],
 )
 def test_a_list_operand_holds_numbers_as_a_tensor_does(op, what):
     # t + [1.0, None] was [2., nan]: NumPy made the None NaN, where cr.tensor refuses it

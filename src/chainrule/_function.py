@@ -235,8 +235,10 @@ def _constant(x, inputs) -> np.ndarray:
     ``x64 @ [0.1, 0.2]`` is not computed with the list rounded to float32."""
     for t in inputs:
         if isinstance(t, Tensor) and t.data.dtype.kind == "f":
-            if isinstance(x, (int, float, list, tuple)):
+            if isinstance(x, (int, float)):
                 return quietly(np.asarray, (x, t.data.dtype))
+            if isinstance(x, (list, tuple)):  # None and text refused, as for t + [...]
+                return as_array(x, t.data.dtype)
             break
     return as_array(x)
 
