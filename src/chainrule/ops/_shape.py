@@ -64,7 +64,8 @@ class BroadcastTo(Function):
     def forward(self, x):
         # read here, not in __init__, so that a shape that is no shape (2.5, None) is an
         # error that names the op and the input's shape; a 0-d one is one axis, as in NumPy
-        self.shape = (self.shape,) if np.ndim(self.shape) == 0 else tuple(self.shape)
+        if type(self.shape) is not tuple:  # a tuple as it is: np.ndim of one costs 1 µs
+            self.shape = (self.shape,) if np.ndim(self.shape) == 0 else tuple(self.shape)
         return np.broadcast_to(x, self.shape)
 
     def backward(self, grad_out):
