@@ -230,9 +230,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
         _check_probability(p)
-        generator_or_default(
-            generator, "Dropout"
-        )  # a seed or a RandomState is refused here, by name
+        # a seed or a RandomState is refused here, by name, not at the first training call
+        generator_or_default(generator, "Dropout")
         self.p, self.generator = p, generator
 
     def forward(self, x) -> Tensor:
