@@ -143,8 +143,8 @@ def test_random_graphs_match_pytorch_to_the_third_derivative(torch, seed):
     vectors = [np.random.default_rng(seed + 1000).standard_normal((3, 3)) for _ in values]
     ours = _cr_derivatives(values, program, weights, vectors)
     theirs = _torch_derivatives(torch, values, program, weights, vectors)
-    for order_ours, order_theirs in zip(ours, theirs):
-        for a, b in zip(order_ours, order_theirs):
+    for order_ours, order_theirs in zip(ours, theirs, strict=True):
+        for a, b in zip(order_ours, order_theirs, strict=True):
             _close(a, b)
 
 

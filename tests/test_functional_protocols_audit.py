@@ -40,6 +40,7 @@ NOT_NUMBERS = {
     "None in a list": ([1.0, None], "None"),
     "None nested": ([[1.0], [None]], "None"),
     "text after a NaN": ([float("nan"), "2"], "text '2'"),
+    "a string array in a list": ([np.array(["1.5"])], "text"),  # was parsed: 1.5
     "a string array": (np.array(["1.5"]), "dtype <U3"),
     "an object array": (np.array([1.0, 2.0], dtype=object), "dtype object"),
     "a date array": (np.array(["2020-01-01"], dtype="datetime64[D]"), "datetime64"),

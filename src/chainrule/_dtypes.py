@@ -82,6 +82,9 @@ def numeric_dtype(dtype, who: str = "") -> np.dtype:
 
 
 def _text(value) -> bool:
+    """Text, or a NumPy value that is not numbers (a string array inside a list)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind not in _NUMERIC
     return isinstance(value, (str, bytes))
 
 
