@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from .._arguments import check_counts
 from .._explain._values import norm  # the Euclidean norm, scaled: no overflow of squares
 from .._tensor import Tensor
 from ..callbacks import Callback
@@ -72,7 +73,7 @@ class Monitor(Callback):
         probe_size: int = 256,
         thresholds: _checks.Thresholds | None = None,
     ) -> None:
-        _check_positive(every=every, histogram_bins=histogram_bins, probe_size=probe_size)
+        check_counts("Monitor", every=every, histogram_bins=histogram_bins, probe_size=probe_size)
         self.model, self.every, self.bins = model, every, histogram_bins
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.warn, self.probe, self.probe_size = warn, probe, probe_size
@@ -277,12 +278,6 @@ def _means(sums: dict[str, list[float]]) -> dict[str, float]:
     """Each name's mean over the batches that gave it a gradient (a parameter a batch did
     not reach has no ``.grad`` after ``zero_grad()``: that batch does not count for it)."""
     return {k: total / n for k, (total, n) in sums.items()}
-
-
-def _check_positive(**values: int) -> None:
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"Monitor: {name} must be a positive integer, got {v!r}")
 
 
 def _check_out_dir(out_dir: Path) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import nn
+from .._arguments import check_counts, check_names
 from .._generator import check_seed
 from ..diagnostics import ActivationStats, _plot, activation_stats, layer_outputs
 from ..diagnostics._report import write_csv
-from ._arguments import check_counts, check_names
 from ._text import format_table
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {

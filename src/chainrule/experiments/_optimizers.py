@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import data, nn, optim
+from .._arguments import check_counts, check_names
 from .._generator import check_seed
 from .._grad_mode import no_grad
 from .._tensor import Tensor
@@ -22,7 +23,6 @@ from .._training import evaluate, fit
 from ..diagnostics import _plot
 from ..diagnostics._report import write_csv
 from ..optim._playground import FUNCTIONS, playground
-from ._arguments import check_counts, check_names
 from ._text import format_table
 
 #: the tutorials' learning rates for f = x²/20 + y² from (−7, 2): SGD 0.95, Momentum 0.1,

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from .._arguments import check_counts
 from .._dtypes import get_default_dtype
 from .._function import Function
 from .._generator import generator_or_default
@@ -115,7 +116,7 @@ class Linear(Module):
         dtype=None,
         generator: np.random.Generator | None = None,
     ):
-        _check_sizes("Linear", in_features=in_features, out_features=out_features)
+        check_counts("Linear", in_features=in_features, out_features=out_features)
         dtype = _parameter_dtype("Linear", dtype)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((in_features, out_features), dtype))
@@ -140,12 +141,6 @@ def _parameter_dtype(layer: str, dtype) -> np.dtype:
             f"{layer}: dtype must be a floating dtype (parameters are trained), got {dtype}"
         )
     return dtype
-
-
-def _check_sizes(layer: str, **sizes: int) -> None:
-    for name, n in sizes.items():
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{layer}: {name} must be a positive integer, got {n!r}")
 
 
 class ReLU(Module):
@@ -254,7 +249,7 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
-        _check_sizes("BatchNorm1d", num_features=num_features)
+        check_counts("BatchNorm1d", num_features=num_features)
         dtype = _parameter_dtype("BatchNorm1d", dtype)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
             raise TypeError(

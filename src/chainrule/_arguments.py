@@ -1,4 +1,5 @@
-"""Checks of the experiment functions' arguments, each error naming its argument."""
+"""Checks of arguments shared across the package (layers, the Monitor, the experiments),
+each error naming the function and its argument."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 
-def check_counts(where: str, least: int, **values) -> None:
+def check_counts(where: str, least: int = 1, **values) -> None:
     """Each of ``values`` must be an integer (not a bool) of at least ``least``, 0 or 1."""
     kind = "a positive" if least == 1 else "a non-negative"
     for name, v in values.items():
