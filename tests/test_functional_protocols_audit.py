@@ -15,10 +15,14 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 
-torch = pytest.importorskip("torch")
-TF = torch.nn.functional
+try:  # the comparisons with PyTorch need it; the other tests run without it
+    import torch
+except ImportError:
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+TF = torch.nn.functional if torch is not None else None
 
-TORCH_DTYPES = {np.float32: torch.float32, np.float64: torch.float64}
+TORCH_DTYPES = {np.float32: torch.float32, np.float64: torch.float64} if torch else {}
 TOLERANCE = {np.float32: 2e-5, np.float64: 1e-10}
 
 
@@ -53,8 +57,8 @@ def test_data_that_is_not_numbers_is_refused_as_pytorch_refuses_it(name, make):
     data, what = NOT_NUMBERS[name]
     with pytest.raises(TypeError, match=r"a tensor holds numbers, got .*" + what):
         make(data)
-    if not isinstance(data, np.ndarray):  # PyTorch has no text, None or object tensors
-        with pytest.raises((TypeError, RuntimeError, ValueError)):
+    if torch is not None and not isinstance(data, np.ndarray):  # PyTorch has no text, None
+        with pytest.raises((TypeError, RuntimeError, ValueError)):  # or object tensors
             torch.tensor(data)
 
 
@@ -95,8 +99,9 @@ def test_a_list_operand_holds_numbers_as_a_tensor_does(op, what):
     # t + [1.0, None] was [2., nan]: NumPy made the None NaN, where cr.tensor refuses it
     with pytest.raises(TypeError, match="a tensor holds numbers, got .*" + what):
         op(cr.tensor([1.0, 2.0]))
-    with pytest.raises((TypeError, RuntimeError, ValueError)):
-        op(torch.tensor([1.0, 2.0]))
+    if torch is not None:
+        with pytest.raises((TypeError, RuntimeError, ValueError)):
+            op(torch.tensor([1.0, 2.0]))
 
 
 def test_a_string_array_is_refused_even_with_a_float_dtype():
@@ -158,6 +163,7 @@ def test_a_list_of_tensors_stacks_their_values():
 
 
 # ----- protocols --------------------------------------------------------------------------------
+@needs_torch
 @pytest.mark.parametrize("values", [[1.0, 2.0], [], [[0.0]], [0.0], [float("nan")], 0.0, -0.0, 3.0])
 def test_truth_value_is_pytorchs(values):
     ours, theirs = cr.tensor(values), torch.tensor(values)
@@ -184,12 +190,14 @@ def test_len_and_iteration_follow_the_first_axis():
 def test_a_0d_tensor_has_no_len_and_no_iteration_as_in_pytorch():
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(cr.tensor(1.0))
-    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
-        len(torch.tensor(1.0))
+    if torch is not None:
+        with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+            len(torch.tensor(1.0))
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         iter(cr.tensor(1.0))
 
 
+@needs_torch
 @pytest.mark.parametrize(
     "value", [0.0, -0.0, 2.7, -2.7, 1e10, 123456789.0, float("inf"), float("nan"), 7, -3]
 )
@@ -254,6 +262,7 @@ def test_np_asarray_of_a_tensor_that_requires_grad_is_its_values():
 COMPARISONS = ["__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"]
 
 
+@needs_torch
 @pytest.mark.parametrize("op", COMPARISONS)
 @pytest.mark.parametrize("seed", range(6))
 def test_comparisons_are_pytorchs_and_stay_outside_the_graph(op, seed):
@@ -278,6 +287,7 @@ def test_comparisons_are_pytorchs_and_stay_outside_the_graph(op, seed):
 LOGICAL = {"&": (lambda x, y: x & y), "|": (lambda x, y: x | y), "^": (lambda x, y: x ^ y)}
 
 
+@needs_torch
 @pytest.mark.parametrize("op", LOGICAL)
 @pytest.mark.parametrize("seed", range(4))
 def test_masks_combine_with_and_or_xor_not_as_in_pytorch(op, seed):
@@ -315,7 +325,8 @@ def test_repr_of_an_empty_tensor_shows_its_shape_as_numpy_does(shape):
         assert f"shape={shape}" in text
         assert f"shape={shape}" in repr(np.zeros(shape))  # NumPy shows it too
     else:
-        assert text == "tensor([])" == repr(torch.zeros(shape))
+        assert text == "tensor([])"
+        assert torch is None or repr(torch.zeros(shape)) == text
     assert f"shape={(0, 3)}, dtype=float64" in repr(cr.tensor(np.zeros((0, 3))))
 
 
@@ -340,6 +351,7 @@ ACTIVATIONS = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ACTIVATIONS)
 @pytest.mark.parametrize("seed", range(8))
@@ -366,6 +378,7 @@ def _cross_entropy_case(rng, dtype):
     return x, labels, probs
 
 
+@needs_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("seed", range(10))
@@ -390,6 +403,7 @@ def test_cross_entropy_matches_pytorch_for_labels_and_probabilities(seed, reduct
             close(t.grad, tt.grad.numpy(), dtype)
 
 
+@needs_torch
 @pytest.mark.parametrize(
     "labels",
     [
@@ -425,6 +439,7 @@ def test_cross_entropy_names_what_is_wrong_with_the_labels(labels, message):
         F.cross_entropy(cr.tensor(np.zeros((2, 3))), labels)
 
 
+@needs_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("loss", ["binary_cross_entropy_with_logits", "mse_loss"])
@@ -450,6 +465,7 @@ def test_elementwise_losses_match_pytorch_with_a_target_that_requires_grad(
     close(t.grad, tt.grad.numpy(), dtype)
 
 
+@needs_torch
 @pytest.mark.parametrize("loss", ["binary_cross_entropy_with_logits", "mse_loss"])
 def test_a_data_target_of_any_form_is_cast_to_the_predictions_dtype(loss):
     x = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
@@ -475,6 +491,7 @@ def test_an_unknown_reduction_is_named(loss, reduction):
         getattr(F, loss)(cr.tensor(np.zeros((2, 2))), np.zeros(2, int), reduction=reduction)
 
 
+@needs_torch
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_matches_pytorch_with_the_weight_transposed(seed, bias):
@@ -496,6 +513,7 @@ def test_linear_matches_pytorch_with_the_weight_transposed(seed, bias):
         close(ours[2].grad, theirs[2].grad.numpy(), np.float64)
 
 
+@needs_torch
 def test_dropout_validates_p_and_is_the_identity_out_of_training():
     x = cr.tensor([1.0, 2.0])
     for p in (-0.1, 1.5, float("nan"), True, "0.5"):
@@ -507,6 +525,7 @@ def test_dropout_validates_p_and_is_the_identity_out_of_training():
     np.testing.assert_array_equal(TF.dropout(torch.ones(10), 1.0).numpy(), 0.0)
 
 
+@needs_torch
 @pytest.mark.parametrize("seed", range(4))
 def test_logsumexp_and_norm_match_pytorch(seed):
     rng = np.random.default_rng(seed)
