@@ -212,16 +212,15 @@ def _walk(root, seed, retain, create, wanted, record, through):
             g, mine = _run_hooks(t, _array(g)), False  # a hook may keep the array it saw
             if record is not None and hasattr(record, "hooked"):  # explain shows both
                 record.hooked(t, before, _copy(g))
+        node = t._node
         if wanted is not None and t in wanted:
             wanted[t], mine = _array(g), False  # the caller's: never written into
-            node = t._node
             if node is not None and True not in node.needs_grad:  # none asked for below t
                 # (`_only_towards`): PyTorch neither runs its node nor releases it, so that
                 # grad(z, [y]) then y.sum().backward() works
                 if t._retain:
                     _store_grad(t, g, False, create)
                 continue
-        node = t._node
         if node is None:
             if wanted is None and t._requires_grad:  # not a leaf frozen since the forward
                 _store_grad(t, g, mine, create)

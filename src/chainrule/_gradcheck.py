@@ -221,12 +221,18 @@ def _check_settings(name: str, eps: float, atol: float = 0.0, rtol: float = 0.0)
         raise ValueError(f"{name}: atol and rtol must be 0 or more; got {atol} and {rtol}")
 
 
+def close(got, numeric, atol: float, rtol: float):
+    """Where ``got`` agrees with the finite difference ``numeric``: |got − numeric| <=
+    atol + rtol·|numeric| (NaN never agrees)."""
+    return np.abs(got - numeric) <= atol + rtol * np.abs(numeric)
+
+
 def _compare(i, in_shape, out_shape, analytic, numeric, atol, rtol) -> None:
-    err = np.abs(analytic - numeric)
-    bad = ~(err <= atol + rtol * np.abs(numeric))  # NaN counts as a failure
+    bad = ~close(analytic, numeric, atol, rtol)  # NaN counts as a failure
     if not bad.any():
         return
     k, j = np.argwhere(bad)[0]
+    err = np.abs(analytic - numeric)
     where = f"input index {tuple(int(n) for n in np.unravel_index(j, in_shape))}"
     if out_shape:
         where += f", output index {tuple(int(n) for n in np.unravel_index(k, out_shape))}"

@@ -16,7 +16,7 @@ import copy
 
 import numpy as np
 
-from ._gradcheck import GradcheckError, _check_settings
+from ._gradcheck import GradcheckError, _check_settings, close
 from ._quiet import silenced
 from ._tensor import Tensor
 
@@ -79,7 +79,7 @@ def _check_node(node, where: str, rng, eps: float, atol: float, rtol: float) -> 
         got = np.zeros_like(numeric) if analytic[i] is None else np.asarray(analytic[i])
         if np.shape(got) != numeric.shape:  # before subtracting: it may not broadcast
             raise GradcheckError(_message(where, i, got, numeric, None))
-        bad = ~_close(got, numeric, atol, rtol)  # NaN fails
+        bad = ~close(got, numeric, atol, rtol)  # NaN fails
         if bad.any():
             with silenced():
                 probe = _Probe(node, arrays, i, v, max(eps, coarse))
@@ -148,10 +148,6 @@ def _vjp(node, arrays, v, where: str):
     return grads
 
 
-def _close(got, numeric, atol: float, rtol: float):
-    return np.abs(got - numeric) <= atol + rtol * np.abs(numeric)
-
-
 class _Probe:
     """A second opinion on the entries where backward(v) and the central difference
     disagree, from ⟨v, forward⟩ at x ± h, x ± h/2 and x along one input element. A correct
@@ -163,8 +159,7 @@ class _Probe:
     - at a kink (relu or a clip at its bound), the central difference averages the two
       one-sided derivatives and no backward gives that. There the one-sided differences
       agree across both steps but not with each other, and any value between them (a
-      subgradient: relu's 0 at 0) is accepted.
-
+      subgradient: relu's 0 at 0) is accepted;
     - where the outputs that move are so large that the step is lost in their rounding
       (a sum of 1e10 and 1), the difference is within that rounding: it cannot tell.
 
@@ -183,7 +178,7 @@ class _Probe:
         if abs(got - slope(1.0, -1.0)) <= atol + _rounding(self.v, out[1.0], out[-1.0], h):
             return True
         richardson = (4 * slope(0.5, -0.5) - slope(1.0, -1.0)) / 3
-        if _close(got, richardson, atol, rtol):
+        if close(got, richardson, atol, rtol):
             return True
         right, left = slope(0.5, 0.0), slope(0.0, -0.5)
         drift = abs(slope(1.0, 0.0) - right) + abs(slope(0.0, -1.0) - left)

@@ -57,6 +57,13 @@ def is_tensor(a) -> bool:
     return isinstance(a, Tensor)
 
 
+def floating(x: np.ndarray) -> np.ndarray:
+    """``x`` itself if it is floating, else in the float dtype np.exp gives it (int8 and
+    bool: float16, int32: float64), for ops whose formula would wrap around or fail in
+    integers: x − max x of uint8 (0 − 200 is 56), −|x| of uint8, bool subtraction."""
+    return x if x.dtype.kind == "f" else x.astype(np.result_type(x.dtype, np.float16))
+
+
 def exp(a):
     return a.exp() if is_tensor(a) else np.exp(a)
 

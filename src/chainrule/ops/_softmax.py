@@ -12,15 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import exp, is_tensor
+from ._common import exp, floating, is_tensor
 from ._reduce import _axes, _axis_arg, _Reduce
-
-
-def floating(x: np.ndarray) -> np.ndarray:
-    """``x`` itself if it is floating, else in the float dtype np.exp gives it (int8 and
-    bool: float16, int32: float64): x − max x in the integer dtype would wrap around for
-    unsigned and narrow ones (uint8 0 − 200 is 56), and bool has no subtraction."""
-    return x if x.dtype.kind == "f" else x.astype(np.result_type(x.dtype, np.float16))
 
 
 def shifted(x: np.ndarray, axis: int) -> np.ndarray:

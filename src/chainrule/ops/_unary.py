@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from .._dtypes import is_floating, numeric_dtype
-from ._common import constant, float_operands, is_tensor, pair
+from ._common import constant, float_operands, floating, is_tensor, pair
 from ._common import cos as _cos
 from ._common import sin as _sin
 from ._elementwise import _BITS, Elementwise, Selection, Unbounded
@@ -124,8 +124,7 @@ class Sigmoid(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
-        if x.dtype.kind != "f":  # the float dtype np.exp gives it (int8 -> float16, as exp):
-            x = x.astype(np.result_type(x.dtype, np.float16))  # −|x| of uint8 would wrap
+        x = floating(x)  # −|x| of uint8 would wrap around
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
         r = one / (one + e)
