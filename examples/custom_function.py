@@ -46,6 +46,8 @@ def check() -> None:
     cr.gradcheck(lambda x: Softplus()(x), [points], check_second_order=True)  # raises if wrong
     d2 = cr.grad(cr.grad(lambda x: Softplus()(x).sum()))(0.5).item()  # σ'(0.5) = σ(1 − σ)
     s = 1 / (1 + np.exp(-0.5))
+    tails = Softplus()(cr.tensor([-1000.0, 1000.0])).data  # float32: exp(1000) would be inf
+    print(f"softplus(-1000) = {tails[0]:g}, softplus(1000) = {tails[1]:g}")
     print(
         f"gradcheck passed (first and second order); softplus''(0.5) = {d2:.8f}, "
         f"σ(1 − σ) = {s * (1 - s):.8f}"
