@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "compare_optimizers.py"
 ROWS = ("GD", "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam")
@@ -98,3 +99,122 @@ def test_compare_optimizers_mnist_flag_names_the_directory(tmp_path):
     assert done.stdout.startswith("784-50-10 MLP")
     where = tmp_path / "elsewhere"
     assert f"120 training samples of MNIST-format files from {where}" in done.stdout
+
+
+# ----- the four teaching examples --------------------------------------------------------------
+EXAMPLES = SCRIPT.parent
+
+
+def _example(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def _ok(name: str, *args: str, cwd: Path | None = None) -> str:
+    done = _example(name, *args, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no warnings either
+    return done.stdout
+
+
+def _number(line: str, after: str) -> float:
+    """The number that follows ``after`` in ``line`` (a trailing % divides by 100)."""
+    word = line.split(after, 1)[1].split()[0].rstrip(",;)")
+    return float(word.rstrip("%")) / 100 if word.endswith("%") else float(word)
+
+
+def test_custom_function_checks_its_op_and_trains_with_it():
+    lines = _ok("custom_function.py", "--epochs", "30", "--seed", "1").splitlines()
+    tails, check, losses, accuracy = lines
+    assert tails == "softplus(-1000) = 0, softplus(1000) = 1000"  # stable: no inf, no warning
+    assert check.startswith("gradcheck passed (first and second order)")
+    # the engine's second derivative of softplus at 0.5 against σ(1 − σ) computed by hand
+    second, by_hand = _number(check, "softplus''(0.5) ="), _number(check, "σ(1 − σ) =")
+    s = 1 / (1 + math.exp(-0.5))
+    assert second == by_hand == round(s * (1 - s), 8)
+    assert _number(losses, "last") < _number(losses, "first epoch") / 10
+    assert _number(accuracy, "test accuracy:") >= 0.9  # 3 classes: chance is about 0.4
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
+def test_training_loop_learns_with_each_optimizer_and_its_checkpoint_reloads(optimizer, tmp_path):
+    out = _ok("training_loop.py", "--optimizer", optimizer, "--epochs", "2", cwd=tmp_path)
+    *epochs, saved = out.splitlines()
+    assert [line.split()[:2] for line in epochs] == [["epoch", "1"], ["epoch", "2"]]
+    losses = [_number(line, "loss") for line in epochs]
+    assert losses[1] < losses[0]
+    assert _number(epochs[-1], "test accuracy") >= 0.85  # 10 classes: chance is 0.1
+    assert saved == "saved digits.safetensors (epoch 2); reloaded model agrees: True"
+    assert (tmp_path / "digits.safetensors").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.safetensors"]  # no temporary left
+
+
+def test_training_loop_checkpoint_holds_the_trained_model(tmp_path):
+    import chainrule as cr
+
+    _ok("training_loop.py", "--epochs", "3", "--checkpoint", "ck.safetensors", cwd=tmp_path)
+    model = cr.nn.Sequential(cr.nn.Linear(64, 100), cr.nn.ReLU(), cr.nn.Linear(100, 10))
+    assert cr.load(tmp_path / "ck.safetensors", model) == {"epoch": 3}
+    digits = cr.data.load_digits()
+    accuracy = np.mean(cr.predict(model, digits.X / 16).argmax(axis=1) == digits.y)
+    assert accuracy >= 0.93  # the weights are the trained ones, not a fresh model's
+
+
+def test_regression_mse_falls_and_the_rate_follows_the_schedule():
+    lines = _ok("regression.py", "--epochs", "12").splitlines()
+    assert lines[0].split() == ["epoch", "lr", "train", "MSE", "test", "MSE"]
+    rows = [line.split() for line in lines[1:-1]]
+    assert [int(r[0]) for r in rows] == list(range(13))  # row 0: before training
+    rates = [float(r[1]) for r in rows[1:]]
+    assert rates == [0.005] * 10 + [0.0025] * 2  # StepLR halves it after 10 epochs
+    train, test = [float(r[2]) for r in rows], [float(r[3]) for r in rows]
+    assert train[-1] < train[0] / 2
+    assert train[-1] < 0.6  # 1 is the MSE of predicting the mean
+    assert test[-1] < 0.8
+    assert lines[-1].startswith("test RMSE in the target's units: ")
+    assert _number(lines[-1], "units:") < _number(lines[-1], "target std")
+
+
+def test_backward_by_hand_prints_the_trace_and_agrees_with_a_finite_difference():
+    out = _ok("backward_by_hand.py", "--x", "-1.5", "--target", "0", "--lr", "0.5")
+    # the gradient worked out here: ∂E/∂w = 2(y − t) · y(1 − y) · x
+    y = 1 / (1 + math.exp(-(0.5 * -1.5 + 0.1)))
+    expected = f"{2 * y * y * (1 - y) * -1.5:.8f}"
+    assert out.startswith("Backward pass of E = ")
+    assert f"∂E/∂w = {expected}\n" in out  # the table's list of leaf gradients
+    assert "∂E/∂w = ∂E/∂y × ∂y/∂z × ∂z/∂w" in out  # the transcript's chain
+    assert f"engine: ∂E/∂w = {expected} ✓" in out
+    assert out.splitlines()[-1] == (
+        f"finite difference: ∂E/∂w ≈ {expected}; engine: {expected}; agree"
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "status", "message"),
+    [
+        ("custom_function.py", ("--epochs", "0"), 2, "--epochs must be at least 1, got 0"),
+        ("training_loop.py", ("--optimizer", "lbfgs"), 2, "invalid choice: 'lbfgs'"),
+        ("regression.py", ("--epochs", "ten"), 2, "invalid int value: 'ten'"),
+        ("backward_by_hand.py", ("--x", "nan"), 2, "must be finite numbers"),
+        (
+            "training_loop.py",
+            ("--epochs", "1", "--checkpoint", "/nonexistent-dir/ck.safetensors"),
+            1,
+            "training_loop.py: cannot save the checkpoint: ",
+        ),
+    ],
+    ids=["custom-epochs", "loop-optimizer", "regression-epochs", "by-hand-nan", "loop-save"],
+)
+def test_the_examples_refuse_bad_input_in_one_line(script, args, status, message):
+    done = _example(script, *args)
+    assert done.returncode == status
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]  # argparse puts its usage line before it
+    assert message in last
+    errors = [line for line in done.stderr.splitlines() if "error" in line or "cannot" in line]
+    assert errors == [last]
