@@ -67,6 +67,11 @@ class Function:
 
         y = Cube()(x)
 
+    backward is called with arrays in an ordinary backward pass and with Tensors under
+    ``create_graph=True``. Write it with operators and chainrule functions (``cr.exp``,
+    ``cr.sigmoid``: they take arrays too, and a Tensor they return counts by its values),
+    not NumPy functions, and the one backward serves both, gradients of gradients included.
+
     Each call records a node of its own: an instance called again (kept like a layer, as
     ``cube = Cube()``, then ``cube(cube(x))``) runs as a copy of itself, so the node of
     the first call keeps its inputs and saved values. ``explain`` shows the op by its class
