@@ -1,13 +1,25 @@
 """The command line's edges found in the fourteenth round: a Ctrl-C while the command is
-still importing."""
+still importing, and ``explain --render`` when Graphviz fails or is interrupted (an
+earlier image must stay as it was, and no temporary file may be left beside it)."""
 
 from __future__ import annotations
 
+import errno
+import shutil
+import stat
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from _cli_run import error_line
+
+from chainrule import examples
+from chainrule._explain import _dot, explain
+
+HAS_DOT = shutil.which("dot") is not None
+PREVIOUS = b"<svg>the image an earlier run drew</svg>\n"
 
 # ----- Ctrl-C while the command imports ---------------------------------------------------
 #: Run ``chainrule --help`` in a fresh interpreter that sends itself a real SIGINT as the
@@ -75,3 +87,128 @@ def test_the_import_hook_runs_the_command_when_nothing_interrupts_it():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: chainrule")
+
+
+# ----- explain --render: whole or not at all ----------------------------------------------
+def _fake_dot(directory: Path, then: str) -> Path:
+    """An executable ``dot`` in ``directory`` that writes half an SVG (to the file after
+    -o when given one, and to its stdout), then runs ``then``."""
+    script = directory / "dot"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        + textwrap.dedent(
+            """
+            import os, signal, sys, time
+            half = b"<svg><g>half of a drawing"
+            if "-o" in sys.argv:
+                with open(sys.argv[sys.argv.index("-o") + 1], "wb") as fh:
+                    fh.write(half)
+            sys.stdout.buffer.write(half)
+            sys.stdout.flush()
+            """
+        )
+        + then
+        + "\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+@pytest.fixture
+def failing_dot(tmp_path, monkeypatch):
+    """A ``dot`` on PATH (the only one) that writes half a file, then exits 1."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_dot(bin_dir, 'sys.stderr.write("Error: out of memory\\n"); sys.exit(1)')
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return bin_dir
+
+
+def _previous_image(tmp_path: Path, name: str = "graph.svg") -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / name
+    path.write_bytes(PREVIOUS)
+    return path
+
+
+def test_a_failing_dot_leaves_an_earlier_image_as_it_was(failing_dot, tmp_path):
+    path = _previous_image(tmp_path)
+    with pytest.raises(RuntimeError, match=r"Graphviz dot failed \(1\): Error: out of memory"):
+        explain(examples.apple()).render(path)
+    assert path.read_bytes() == PREVIOUS
+    assert sorted(p.name for p in path.parent.iterdir()) == ["graph.svg"]
+
+
+def test_a_failing_dot_leaves_no_file_where_there_was_none(failing_dot, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError, match="Graphviz dot failed"):
+        explain(examples.apple()).render(out / "graph.png")
+    assert list(out.iterdir()) == []
+
+
+def test_ctrl_c_while_dot_draws_leaves_an_earlier_image_as_it_was(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # a real SIGINT to this process while it waits for dot, which is still running: dot
+    # keeps its stdout open until it is killed, so the wait cannot have ended before
+    _fake_dot(bin_dir, "os.kill(os.getppid(), signal.SIGINT)\ntime.sleep(600)")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    path = _previous_image(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        explain(examples.apple()).render(path)
+    assert path.read_bytes() == PREVIOUS
+    assert sorted(p.name for p in path.parent.iterdir()) == ["graph.svg"]
+
+
+def test_explain_render_with_a_failing_dot_is_one_line_and_keeps_the_image(
+    failing_dot, tmp_path, capsys
+):
+    path = _previous_image(tmp_path)
+    argv = ["explain", "--example", "apple", "--render", path]
+    line = error_line(capsys, argv, 1)
+    assert line.startswith("chainrule explain: error: render: Graphviz dot failed (1)")
+    assert path.read_bytes() == PREVIOUS
+    assert sorted(p.name for p in path.parent.iterdir()) == ["graph.svg"]
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz 'dot' is not installed")
+def test_render_replaces_an_earlier_image_and_keeps_its_permissions(tmp_path):
+    path = _previous_image(tmp_path)
+    path.chmod(0o640)
+    assert explain(examples.apple()).render(path) == path
+    svg = path.read_text(encoding="utf-8")
+    assert "<svg" in svg
+    assert "</svg>" in svg
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in path.parent.iterdir()) == ["graph.svg"]
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz 'dot' is not installed")
+def test_render_through_a_symbolic_link_draws_into_its_file(tmp_path):
+    target = _previous_image(tmp_path, "real.svg")
+    link = target.parent / "graph.svg"
+    link.symlink_to(target.name)
+    explain(examples.apple()).render(link)
+    assert link.is_symlink()
+    assert "</svg>" in target.read_text(encoding="utf-8")
+
+
+def test_explain_render_that_cannot_write_its_file_names_the_flag(tmp_path, monkeypatch, capsys):
+    # a drawing dot finished, whose file cannot be written (as in a read-only directory,
+    # which root, running these tests in some containers, could write anyway)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _fake_dot(bin_dir, "sys.exit(0)")
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+    def refused(path, data):
+        raise PermissionError(errno.EACCES, f"cannot write {path}: Permission denied")
+
+    monkeypatch.setattr(_dot, "atomic_write", refused)
+    path = _previous_image(tmp_path)
+    line = error_line(capsys, ["explain", "--example", "apple", "--render", path], 1)
+    assert line == f"chainrule explain: error: --render {path}: Permission denied"
+    assert path.read_bytes() == PREVIOUS

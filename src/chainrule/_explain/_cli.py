@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._checkpoint import atomic_write
 from ..ops import softmax
 from ..optim import SGD
-from ._dot import GraphvizNotFoundError
+from ._dot import GraphvizNotFoundError, write_whole
 from ._examples import SEED_LR, add_mul, apple, seed_network, sigmoid_graph, softmax_with_loss
 from ._format import fmt
 from ._labels import LANGS, label
@@ -108,10 +107,10 @@ def main(args: argparse.Namespace) -> int:
     _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     if args.dot:  # the files first: a failure shows before anything is printed
-        _write_dot(Path(args.dot), trace.to_dot())
+        _naming_the_flag("--dot", Path(args.dot), write_whole, trace.to_dot().encode("utf-8"))
     if args.render:
         try:
-            trace.render(args.render)
+            _naming_the_flag("--render", Path(args.render), trace.render)
         except (GraphvizNotFoundError, RuntimeError) as e:
             print(f"chainrule explain: error: {e}", file=sys.stderr)
             return 1
@@ -137,20 +136,16 @@ def _check_outputs(dot: str | None, render: str | None) -> None:
         raise ValueError(f"--render {render}: the name must end in .svg, .png or .pdf")
 
 
-def _write_dot(path: Path, text: str) -> None:
-    """--dot: a file is written whole or not at all (a failed write leaves an earlier file
-    as it was); a device or pipe such as /dev/stdout is written to as it is. An error
-    names the flag and the file."""
-    data = text.encode("utf-8")
+def _naming_the_flag(flag: str, path: Path, write: Callable, *args) -> None:
+    """``write(path, *args)`` (whole or not at all: an earlier file stays as it was if it
+    fails); an error in writing names the flag and the file."""
     try:
-        if path.exists() and not path.is_file():
-            with open(path, "wb") as fh:
-                fh.write(data)
-        else:  # through a symbolic link to its file, as a plain write would
-            atomic_write(path.resolve() if path.is_symlink() else path, data)
+        write(path, *args)
+    except GraphvizNotFoundError:
+        raise
     except OSError as e:  # atomic_write's own message names the file already
         reason = (e.strerror or str(e)).removeprefix(f"cannot write {path}: ")
-        raise OSError(e.errno, f"--dot {path}: {reason}") from None
+        raise OSError(e.errno, f"{flag} {path}: {reason}") from None
 
 
 def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._checkpoint import atomic_write
 from ._format import fmt
 from ._labels import label
 from ._naming import op_name
@@ -162,7 +163,11 @@ TIMEOUT = 120
 
 
 def render(dot_text: str, path: str | Path) -> Path:
-    """Run Graphviz ``dot`` on ``dot_text``, writing ``path``; its suffix picks the format."""
+    """Run Graphviz ``dot`` on ``dot_text``, writing ``path``; its suffix picks the format.
+
+    The file is written whole or not at all: dot draws into memory, and only a finished
+    drawing replaces ``path`` (`write_whole`), so a dot that fails, hangs or is
+    interrupted leaves an earlier file as it was and no partial one."""
     path = Path(path)
     kind = path.suffix.lstrip(".").lower()
     if kind not in FORMATS:
@@ -170,19 +175,42 @@ def render(dot_text: str, path: str | Path) -> Path:
     program = shutil.which("dot")
     if program is None:
         raise GraphvizNotFoundError(_INSTALL)
-    try:
-        done = subprocess.run(
-            [program, f"-T{kind}", "-o", str(path)],
-            input=dot_text.encode("utf-8"),
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(
-            f"render: Graphviz dot did not finish within {TIMEOUT} s writing {path}"
-        ) from None
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(f"render: Graphviz dot failed ({done.returncode}): {err}")
+    drawing = _run_dot([program, f"-T{kind}"], dot_text.encode("utf-8"), path)
+    write_whole(path, drawing)
     return path
+
+
+def _run_dot(argv: list[str], dot: bytes, path: Path) -> bytes:
+    """What dot writes to its stdout; a RuntimeError if it fails, writes nothing or takes
+    longer than TIMEOUT. On any way out, Ctrl-C included, dot is stopped and waited for
+    (subprocess.run leaves it unreaped on a KeyboardInterrupt)."""
+    with subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        try:
+            out, err = proc.communicate(dot, timeout=TIMEOUT)
+        except BaseException as e:
+            proc.kill()
+            proc.wait()
+            if isinstance(e, subprocess.TimeoutExpired):
+                raise RuntimeError(
+                    f"render: Graphviz dot did not finish within {TIMEOUT} s writing {path}"
+                ) from None
+            raise
+    if proc.returncode != 0:
+        reason = err.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render: Graphviz dot failed ({proc.returncode}): {reason}")
+    if not out:
+        raise RuntimeError(f"render: Graphviz dot wrote nothing for {path}")
+    return out
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (`atomic_write`: a failed write leaves
+    an earlier file as it was); a device or pipe such as /dev/stdout is written to as it
+    is, and a symbolic link keeps pointing at its file, which is replaced."""
+    if path.exists() and not path.is_file():
+        with open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        atomic_write(path.resolve() if path.is_symlink() else path, data)
