@@ -212,3 +212,20 @@ def test_explain_render_that_cannot_write_its_file_names_the_flag(tmp_path, monk
     line = error_line(capsys, ["explain", "--example", "apple", "--render", path], 1)
     assert line == f"chainrule explain: error: --render {path}: Permission denied"
     assert path.read_bytes() == PREVIOUS
+
+
+def test_explain_refuses_dot_and_render_into_one_file(tmp_path, capsys):
+    # the drawing would silently replace the DOT text just written there
+    path = tmp_path / "graph.svg"
+    argv = [
+        "explain",
+        "--example",
+        "apple",
+        "--dot",
+        path,
+        "--render",
+        tmp_path / "." / "graph.svg",
+    ]
+    line = error_line(capsys, argv, 1)
+    assert line.startswith("chainrule explain: error: --dot and --render name one file")
+    assert list(tmp_path.iterdir()) == []

@@ -134,6 +134,9 @@ def _check_outputs(dot: str | None, render: str | None) -> None:
             raise ValueError(f"{flag} {path}: the directory {path.parent} does not exist")
     if render is not None and Path(render).suffix.lower() not in (".svg", ".png", ".pdf"):
         raise ValueError(f"--render {render}: the name must end in .svg, .png or .pdf")
+    if dot and render and Path(dot).resolve() == Path(render).resolve():
+        # the drawing would replace the DOT text just written there
+        raise ValueError(f"--dot and --render name one file ({render}); give them two names")
 
 
 def _naming_the_flag(flag: str, path: Path, write: Callable, *args) -> None:
