@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -269,6 +269,9 @@ def _resume(args, given: dict) -> int:
     resume = _trained(out)
     if resume and not args.force:
         _check_matches_checkpoint(out, cfg, ", or pass --force to resume with config.json as it is")
+    # a value no run can have is named as such, before the change is (whose advice,
+    # --force, would only fail on the value)
+    replace(cfg, **given).validate()
     _check_unchanged(cfg, given, args.force)
     if resume and "seed" in given and not _same("seed", cfg.seed, given["seed"]):
         raise ValueError(

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from _cli_run import error_line
+from _cli_run import error_line, main
 
 from chainrule import examples
 from chainrule._explain import _dot, explain
@@ -229,3 +229,35 @@ def test_explain_refuses_dot_and_render_into_one_file(tmp_path, capsys):
     line = error_line(capsys, argv, 1)
     assert line.startswith("chainrule explain: error: --dot and --render name one file")
     assert list(tmp_path.iterdir()) == []
+
+
+# ----- resuming with a value no run can have ----------------------------------------------
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    """A finished one-epoch iris run, made by the command."""
+    out = tmp_path_factory.mktemp("round14") / "iris"
+    argv = ["train", "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--out", out]
+    assert main([*argv, "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'"),
+        (["--activation", "swish"], "unknown activation 'swish'"),
+        (["--dataset", "nope"], "unknown dataset 'nope'"),
+        (["--lr", "-1"], "--lr must be positive"),
+        (["--init", "kaiming"], "--init takes he, xavier, normal"),
+    ],
+)
+def test_resume_with_an_invalid_value_says_what_is_wrong_not_to_force_it(
+    iris_run, capsys, flags, named
+):
+    # it said "refusing to resume with a changed configuration ...; pass --force", and
+    # --force then failed on the value itself
+    before = {p.name: p.read_bytes() for p in iris_run.iterdir()}
+    line = error_line(capsys, ["train", "--resume", iris_run, *flags, "--no-progress"], 1)
+    assert named in line
+    assert "--force" not in line
+    assert {p.name: p.read_bytes() for p in iris_run.iterdir()} == before
