@@ -36,15 +36,20 @@ def clip_grad_norm_(
     whatever the gradients' dtype; a nan or inf total leaves the gradients unchanged,
     where PyTorch scales them anyway (by 0 for an inf total, making its infs nan, and by
     nan for a nan total); and ``error_if_nonfinite`` raises ValueError, not RuntimeError.
+
+    Huge finite gradients are measured, not overflowed: PyTorch sums the squares in the
+    gradients' dtype, so float32 gradients of 1e20 or float64 ones of 1e155 give it an
+    inf total and zero gradients. Here the squares are summed in float64 (enough for any
+    float32 gradient), and when that overflows the norm is measured again as
+    m · ‖g / m‖ with m the largest |g|: float64 gradients of 1e200 are clipped to
+    ``max_norm`` like any others. The total is inf only beyond float64's range (1.8e308).
     """
     max_norm = _limit("max_norm", max_norm)
     q = _norm_type(norm_type)
     owners = _with_grads(params)
     if not owners:
         return 0.0
-    with silenced():  # in float64 (float32 squares overflow at 1.8e19); beyond: inf, quietly
-        norms = [np.linalg.norm(_array(p).reshape(-1).astype(np.float64), q) for p in owners]
-        total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), q))
+    total = _total_norm([_array(p) for p in owners], q)
     if not math.isfinite(total):
         if error_if_nonfinite:
             raise ValueError(f"clip_grad_norm_: the total norm of the gradients is {total}")
@@ -54,6 +59,36 @@ def clip_grad_norm_(
         for p in owners:
             _scale(p, coef)
     return total
+
+
+def _total_norm(arrays: list[np.ndarray], q: float) -> float:
+    """‖all of ``arrays`` as one vector‖_q: summed in float64 (float32's squares overflow
+    at 1.8e19), and measured again, scaled, when even that overflows (see `_rescued`)."""
+    total = _plain_norm(arrays, q)
+    return total if math.isfinite(total) else _rescued(arrays, q, total)
+
+
+def _plain_norm(arrays: list[np.ndarray], q: float, scale: float | None = None) -> float:
+    """‖all of ``arrays`` (divided by ``scale``, if given)‖_q in float64."""
+    with silenced():  # an overflow gives inf, quietly; _total_norm judges it
+        flat = [a.reshape(-1).astype(np.float64, copy=False) for a in arrays]
+        if scale is not None:
+            flat = [f / scale for f in flat]
+        norms = [np.linalg.norm(f, q) for f in flat]
+        return float(np.linalg.norm(np.asarray(norms, dtype=np.float64), q))
+
+
+def _rescued(arrays: list[np.ndarray], q: float, total: float) -> float:
+    """The norm of finite gradients whose qth powers overflow float64 (a float64 gradient
+    of 1e155 has an infinite square): m · ‖g / m‖_q with m the largest |g|, which cannot
+    overflow before the norm itself passes float64's range. Only on this slow path, so
+    ordinary gradients cost one pass. A gradient holding inf or NaN keeps ``total``."""
+    with silenced():
+        m = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if not math.isfinite(m) or m == 0:
+        return total
+    with silenced():  # beyond float64's range the norm is inf after all
+        return m * _plain_norm(arrays, q, m)
 
 
 def clip_grad_value_(params, clip_value: float) -> None:
