@@ -105,13 +105,17 @@ class Module:
             elif isinstance(value, (list, tuple, dict)):
                 yield from _contained(name, value, {id(value)})
 
-    def _named_state(self, prefix: str, seen: set) -> Iterator[tuple[str, object]]:
-        """Parameters and buffers of the whole tree, depth first; each object once (a
-        module met again, such as a child's reference back to its parent, is not walked
-        again under a longer name). A buffer holding a number or a list is listed wherever
-        it is met: equal numbers can be one object (CPython's small ints) without being
-        shared state."""
+    def _named_state(
+        self, prefix: str, seen: set, recurse: bool = True
+    ) -> Iterator[tuple[str, object]]:
+        """Parameters and buffers of the whole tree (or, without ``recurse``, of this module
+        alone), depth first; each object once (a module met again, such as a child's
+        reference back to its parent, is not walked again under a longer name). A buffer
+        holding a number or a list is listed wherever it is met: equal numbers can be one
+        object (CPython's small ints) without being shared state."""
         for name, value in self._members():
+            if isinstance(value, Module) and not recurse:
+                continue
             if _shareable(value):
                 if id(value) in seen:
                     continue
@@ -149,23 +153,54 @@ class Module:
         """This module and every module below it."""
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, Parameter) pairs in definition order; a shared parameter once."""
-        return ((n, v) for n, v in self._state() if isinstance(v, Parameter))
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs in definition order; a shared parameter once.
 
-    def parameters(self) -> Iterator[Parameter]:
-        """The parameters in definition order (what an optimizer is given)."""
-        return (p for _, p in self.named_parameters())
+        As in PyTorch, ``prefix`` is put before every name with a dot (``prefix="model"``
+        gives ``model.0.weight``), and ``recurse=False`` gives only the parameters this
+        module holds itself, not those of its sub-modules. A parameter in a list, tuple or
+        dict attribute is the module's own (``heads.0``): chainrule has no ParameterList
+        module for it to belong to."""
+        return (
+            (n, v)
+            for n, v in self._state(prefix, recurse, "named_parameters")
+            if isinstance(v, Parameter)
+        )
 
-    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
-        """(dotted name, array) for every buffer, such as BatchNorm's running statistics."""
-        return ((n, v) for n, v in self._state() if not isinstance(v, Parameter))
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters in definition order (what an optimizer is given); with
+        ``recurse=False`` only this module's own, as in `named_parameters`."""
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer, such as BatchNorm's running statistics;
+        ``prefix`` and ``recurse`` as in `named_parameters`."""
+        return (
+            (n, v)
+            for n, v in self._state(prefix, recurse, "named_buffers")
+            if not isinstance(v, Parameter)
+        )
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        """The buffers' arrays, in the order of `named_buffers`."""
+        return (b for _, b in self.named_buffers(recurse=recurse))
 
     # ----- state ----------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, np.ndarray]:
+    def state_dict(self, *, prefix: str = "") -> dict[str, np.ndarray]:
         """A copy of every parameter and buffer as NumPy arrays, by dotted name (a buffer
-        that was replaced by a number or a list is saved as the array it makes)."""
-        return {n: np.array(v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
+        that was replaced by a number or a list is saved as the array it makes).
+
+        ``prefix`` is put before every name as it is, as in PyTorch: give the dot too
+        (``prefix="encoder."`` gives ``encoder.0.weight``)."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a string, got {prefix!r}")
+        return {
+            prefix + n: np.array(v.data if isinstance(v, Tensor) else v) for n, v in self._state()
+        }
 
     def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
         """Copy ``state``'s values into the existing arrays, in place.
@@ -175,7 +210,9 @@ class Module:
         or a value the model's dtype cannot hold (a finite number beyond float32's range, a
         NaN for an integer buffer), is always a ValueError; with ``strict`` so are missing
         and unexpected names. Every problem is listed, and nothing is changed unless the
-        whole load can be done.
+        whole load can be done: everything is checked and cast first, and an exception
+        raised while the arrays are written (Ctrl-C's KeyboardInterrupt) puts the arrays
+        already written back as they were before it propagates.
         """
         if not isinstance(state, Mapping):
             raise ValueError(
@@ -186,17 +223,26 @@ class Module:
         result = LoadResult(
             [n for n in own if n not in values], [n for n in values if n not in own]
         )
-        problems = _mismatches(own, values, result if strict else LoadResult([], []))
+        notes = _foreign_notes(self, result.unexpected) if strict else {}
+        problems = _mismatches(own, values, result if strict else LoadResult([], []), notes)
         casts, overflows = _casts(own, values)
         if problems or overflows:
             text = "\n".join(filter(None, [problems, overflows]))
             raise ValueError("load_state_dict: the state does not fit the model:\n" + text)
-        for name, value in casts.items():
-            own[name][...] = value  # in place: every value is already of the model's dtype
+        _assign_all(own, casts)
         return result
 
-    def _state(self) -> list[tuple[str, object]]:
-        state = list(self._named_state("", {id(self)}))  # the model itself is already met
+    def _state(
+        self, prefix: str = "", recurse: bool = True, fn: str = "state_dict"
+    ) -> list[tuple[str, object]]:
+        """(name, value) of every parameter and buffer, each name after ``prefix.``; the
+        arguments are checked here, before the walk, and named after ``fn``."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"{fn}: prefix must be a string, got {prefix!r}")
+        if not isinstance(recurse, (bool, np.bool_)):
+            raise ValueError(f"{fn}: recurse must be True or False, got {recurse!r}")
+        start = f"{prefix}." if prefix else ""
+        state = list(self._named_state(start, {id(self)}, bool(recurse)))  # self is met
         _check_unique(state)
         return state
 
@@ -284,9 +330,10 @@ def _as_array(value) -> np.ndarray | Exception:
         return e
 
 
-def _mismatches(own: dict, values: dict, strict: LoadResult) -> str:
+def _mismatches(own: dict, values: dict, strict: LoadResult, notes: dict) -> str:
+    """A line for each problem; ``notes`` adds words to the line of an unexpected name."""
     lines = [f"  missing from the state: {n}" for n in strict.missing]
-    lines += [f"  unexpected in the state: {n}" for n in strict.unexpected]
+    lines += [f"  unexpected in the state: {n}{notes.get(n, '')}" for n in strict.unexpected]
     lines += [
         f"  {n} is not an array: {v}"
         for n, v in values.items()
@@ -337,6 +384,43 @@ def _casts(own: dict, values: dict) -> tuple[dict, str]:
                 "range, or NaN or infinite for integers)"
             )
     return casts, "\n".join(lines)
+
+
+def _assign_all(own: dict, casts: dict) -> None:
+    """Copy every cast value into the model's array of that name, all or none: anything
+    raised midway (a KeyboardInterrupt, a MemoryError) first puts back the arrays already
+    written, from copies taken before the first write, so no model is left half loaded."""
+    previous = {name: own[name].copy() for name in casts}
+    started = []
+    try:
+        for name, value in casts.items():
+            started.append(name)  # before the write: an interrupted copy may be partial
+            _write(own[name], value)
+    except BaseException:
+        for name in started:
+            np.copyto(own[name], previous[name])
+        raise
+
+
+def _write(target: np.ndarray, value: np.ndarray) -> None:
+    """One array of the load, in place (every value is already of the target's dtype)."""
+    np.copyto(target, value)
+
+
+def _foreign_notes(model: Module, names: list[str]) -> dict[str, str]:
+    """A note for each unexpected name that is a PyTorch BatchNorm's
+    ``num_batches_tracked``: chainrule keeps no such count (PyTorch uses it only for
+    ``momentum=None``, which chainrule's BatchNorm1d does not offer)."""
+    from ._layers import BatchNorm1d  # here: _layers imports this module
+
+    modules = dict(model.named_modules())
+    return {
+        name: " (PyTorch's count of BatchNorm batches, which chainrule does not keep: load "
+        "with strict=False to leave it out)"
+        for name in names
+        if name.rpartition(".")[2] == "num_batches_tracked"
+        and isinstance(modules.get(name.rpartition(".")[0]), BatchNorm1d)
+    }
 
 
 def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]]:

@@ -1,0 +1,201 @@
+"""What a PyTorch user reaches for in chainrule.nn: ``parameters(recurse=)``,
+``named_parameters(prefix=)`` and ``state_dict(prefix=)``; Sequential's list methods;
+PyTorch's initialiser names (statistics against their formulas, fans on chainrule's
+(in, out) weights); a PyTorch BatchNorm1d state; and load_state_dict interrupted midway.
+Compared with PyTorch where it is installed, and with hand computations everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule import nn
+from chainrule.nn import _module
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+init = nn.init
+
+
+class _Scaled(nn.Module):
+    """A module with a child, a parameter of its own, a list of parameters and a buffer."""
+
+    def __init__(self):
+        self.first = nn.Linear(2, 3, generator=np.random.default_rng(0))
+        self.scale = nn.Parameter(np.ones(3))
+        self.extra = [nn.Parameter(np.zeros(2))]
+        self.register_buffer("count", np.zeros(1))
+
+    def forward(self, x):
+        return self.first(x) * self.scale
+
+
+# ----- parameters(recurse=), named_parameters(prefix=), buffers, state_dict(prefix=) -------
+def test_recurse_false_gives_only_the_modules_own_parameters_and_buffers():
+    m = _Scaled()
+    assert [n for n, _ in m.named_parameters(recurse=False)] == ["scale", "extra.0"]
+    assert [p is m.scale for p in m.parameters(recurse=False)] == [True, False]
+    assert [n for n, _ in m.named_parameters()] == [
+        "first.weight",
+        "first.bias",
+        "scale",
+        "extra.0",
+    ]
+    assert [n for n, _ in m.named_buffers(recurse=False)] == ["count"]
+    assert list(m.first.named_buffers()) == []
+    assert [b is m.count for b in m.buffers()] == [True]
+    seq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    assert list(seq.parameters(recurse=False)) == []  # a container holds none itself
+    assert len(list(seq.parameters())) == 4
+
+
+def test_prefix_is_joined_with_a_dot_and_state_dicts_prefix_is_put_as_it_is():
+    seq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    assert [n for n, _ in seq.named_parameters(prefix="enc")] == [
+        "enc.0.weight",
+        "enc.0.bias",
+        "enc.1.weight",
+        "enc.1.bias",
+    ]
+    assert [n for n, _ in seq.named_buffers("enc")] == ["enc.1.running_mean", "enc.1.running_var"]
+    assert [n for n, _ in seq[1].named_parameters("bn", recurse=False)] == ["bn.weight", "bn.bias"]
+    state = seq.state_dict(prefix="enc.")
+    assert list(state) == [f"enc.{n}" for n in seq.state_dict()]
+    for name, value in seq.state_dict().items():
+        np.testing.assert_array_equal(state[f"enc.{name}"], value)
+
+
+def test_a_tied_parameter_is_the_modules_own_only_when_not_recursing():
+    m = _Scaled()
+    m.scale = m.first.bias  # tied: first met under first.bias when the walk recurses
+    assert [n for n, _ in m.named_parameters()] == ["first.weight", "first.bias", "extra.0"]
+    assert [n for n, _ in m.named_parameters(recurse=False)] == ["scale", "extra.0"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda m: m.named_parameters(recurse="no"), ValueError, "named_parameters: recurse"),
+        (lambda m: m.parameters(recurse=None), ValueError, "named_parameters: recurse"),
+        (lambda m: m.named_parameters(prefix=3), TypeError, "named_parameters: prefix"),
+        (lambda m: m.named_buffers(prefix=b"x"), TypeError, "named_buffers: prefix"),
+        (lambda m: m.state_dict(prefix=None), TypeError, "state_dict: prefix"),
+    ],
+)
+def test_bad_prefix_and_recurse_are_refused_when_called(call, error, match):
+    with pytest.raises(error, match=match):
+        call(_Scaled())
+
+
+@needs_torch
+def test_names_with_prefix_and_recurse_are_pytorchs():
+    ours = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 3)
+    )
+    for kwargs in [{}, {"prefix": "model"}, {"recurse": False}, {"prefix": "m", "recurse": False}]:
+        assert [n for n, _ in ours.named_parameters(**kwargs)] == [
+            n for n, _ in theirs.named_parameters(**kwargs)
+        ]
+        assert [n for n, _ in ours[1].named_parameters(**kwargs)] == [
+            n for n, _ in theirs[1].named_parameters(**kwargs)
+        ]
+        assert [n for n, _ in ours.named_buffers(**kwargs)] == [
+            n for n, _ in theirs.named_buffers(**kwargs) if not n.endswith("num_batches_tracked")
+        ]
+    assert len(list(ours[0].parameters(recurse=False))) == 2
+    theirs_state = theirs.state_dict(prefix="net.")
+    assert list(ours.state_dict(prefix="net.")) == [
+        n for n in theirs_state if not n.endswith("num_batches_tracked")
+    ]
+
+
+# ----- BatchNorm1d and PyTorch's num_batches_tracked -------------------------------------
+def test_num_batches_tracked_is_unexpected_and_a_strict_load_says_what_it_is():
+    bn = nn.BatchNorm1d(3, dtype="float64")
+    assert "num_batches_tracked" not in bn.state_dict()  # not kept (documented rule)
+    state = {**bn.state_dict(), "num_batches_tracked": np.array(4)}
+    with pytest.raises(ValueError, match="unexpected in the state: num_batches_tracked") as e:
+        bn.load_state_dict(state)
+    assert "PyTorch's count of BatchNorm batches" in str(e.value)
+    assert "strict=False" in str(e.value)
+    result = bn.load_state_dict(state, strict=False)
+    assert result.unexpected_keys == ["num_batches_tracked"]
+    # another module's stray name gets no such note
+    with pytest.raises(
+        ValueError, match=r"unexpected in the state: other\.num_batches_tracked"
+    ) as e:
+        bn.load_state_dict({**bn.state_dict(), "other.num_batches_tracked": np.array(1)})
+    assert "PyTorch's count" not in str(e.value)
+
+
+@needs_torch
+def test_a_pytorch_batchnorm_state_loads_and_then_trains_and_evaluates_as_pytorch():
+    theirs = torch.nn.BatchNorm1d(4).double()
+    rng = np.random.default_rng(5)
+    for _ in range(3):  # running statistics and num_batches_tracked move from their start
+        theirs(torch.tensor(rng.standard_normal((6, 4)) * 2 + 1))
+    with torch.no_grad():
+        theirs.weight.uniform_(0.5, 1.5)
+        theirs.bias.uniform_(-1, 1)
+    state = {n: v.numpy() for n, v in theirs.state_dict().items()}
+    assert int(state["num_batches_tracked"]) == 3
+    ours = nn.Sequential(nn.BatchNorm1d(4, dtype="float64"))
+    prefixed = {f"0.{n}": v for n, v in state.items()}
+    with pytest.raises(ValueError, match=r"0\.num_batches_tracked \(PyTorch's count"):
+        ours.load_state_dict(prefixed)
+    assert ours.load_state_dict(prefixed, strict=False).unexpected_keys == ["0.num_batches_tracked"]
+    x = rng.standard_normal((5, 4))
+    expected = theirs(torch.tensor(x)).detach().numpy()  # training: batch statistics
+    np.testing.assert_allclose(ours(x).data, expected, rtol=1e-12, atol=1e-12)
+    for name in ("running_mean", "running_var"):
+        np.testing.assert_allclose(
+            ours.state_dict()[f"0.{name}"], getattr(theirs, name).numpy(), rtol=1e-12
+        )
+    theirs.eval()
+    expected = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(ours.eval()(x).data, expected, rtol=1e-12, atol=1e-12)
+
+
+# ----- load_state_dict: all or nothing ---------------------------------------------------
+def _model():
+    return nn.Sequential(
+        nn.Linear(3, 4, generator=np.random.default_rng(1)),
+        nn.BatchNorm1d(4),
+        nn.Linear(4, 2, generator=np.random.default_rng(2)),
+    )
+
+
+@pytest.mark.parametrize("stop_at", [1, 3, 6])
+def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(monkeypatch, stop_at):
+    model = _model()
+    arrays = {n: (v.data if isinstance(v, nn.Parameter) else v) for n, v in model._state()}
+    before = model.state_dict()
+    new = {n: v + 10 for n, v in before.items()}
+    calls = []
+    write = _module._write
+
+    def interrupted(target, value):
+        calls.append(target)
+        if len(calls) == stop_at:  # half of this array written, then Ctrl-C
+            flat = target.reshape(-1)
+            flat[: flat.size // 2 + 1] = value.reshape(-1)[: flat.size // 2 + 1]
+            raise KeyboardInterrupt
+        write(target, value)
+
+    monkeypatch.setattr(_module, "_write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.load_state_dict(new)
+    assert len(calls) == stop_at  # the load did stop midway
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+    for name, value in model._state():  # the same arrays: optimizers' references hold
+        assert (value.data if isinstance(value, nn.Parameter) else value) is arrays[name]
+    monkeypatch.setattr(_module, "_write", write)
+    model.load_state_dict(new)  # and the next load goes through
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, new[name].astype(value.dtype), err_msg=name)
