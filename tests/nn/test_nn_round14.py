@@ -114,6 +114,90 @@ def test_names_with_prefix_and_recurse_are_pytorchs():
     ]
 
 
+# ----- Sequential as a list ----------------------------------------------------------------
+def _layers(n: int) -> list[nn.Module]:
+    return [nn.Linear(2, 2, generator=np.random.default_rng(i)) for i in range(n)]
+
+
+def test_insert_extend_pop_setitem_and_delitem_edit_the_layers_and_renumber_them():
+    a, b, c, d, e = _layers(5)
+    seq = nn.Sequential(a)
+    assert seq.append(b) is seq
+    assert seq.insert(0, c) is seq
+    assert seq.insert(-1, d) is seq  # before the last, as list.insert
+    assert seq.insert(len(seq), e) is seq  # len: at the end
+    assert list(seq) == [c, a, d, b, e]
+    assert seq.extend([nn.ReLU()]) is seq
+    assert isinstance(seq[5], nn.ReLU)
+    assert seq.pop() is not None
+    assert len(seq) == 5
+    assert seq.pop(1) is a
+    seq[0] = a
+    del seq[-1]
+    assert list(seq) == [a, d, b]
+    names = [n for n, _ in seq.named_parameters()]
+    assert names == ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]
+    assert seq.named_parameters().__next__()[1] is a.weight
+    del seq[1:]
+    assert list(seq) == [a]
+
+
+def test_extend_with_itself_or_another_sequential_appends_each_layer_once():
+    a, b = _layers(2)
+    seq = nn.Sequential(a, b)
+    seq.extend(seq)  # a snapshot of the layers: no endless loop
+    assert list(seq) == [a, b, a, b]
+    other = nn.Sequential(*_layers(1))
+    seq.extend(other)
+    assert len(seq) == 5
+    assert seq[-1] is other[0]
+    assert len(list(seq.parameters())) == 6  # a and b are shared: listed once
+
+
+@pytest.mark.parametrize(
+    ("edit", "error", "match"),
+    [
+        (lambda s: s.insert(4, nn.ReLU()), IndexError, "index 4 is out of range -2 to 2"),
+        (lambda s: s.insert(-3, nn.ReLU()), IndexError, "out of range -2 to 2"),
+        (lambda s: s.insert(1.0, nn.ReLU()), TypeError, "index must be an integer"),
+        (lambda s: s.insert(0, "relu"), TypeError, r"Sequential.insert: a str is not a Module"),
+        (lambda s: s.extend([nn.ReLU(), np.zeros(2)]), TypeError, "extend: a ndarray"),
+        (lambda s: s.pop(2), IndexError, "index 2 is out of range for 2 layers"),
+        (lambda s: s.__setitem__(5, nn.ReLU()), IndexError, "out of range for 2 layers"),
+        (lambda s: s.__setitem__(0, None), TypeError, "item assignment: a NoneType"),
+        (lambda s: s.__setitem__(slice(0, 1), [nn.ReLU()]), TypeError, "one index at a time"),
+        (lambda s: s.__delitem__(-3), IndexError, "out of range for 2 layers"),
+    ],
+)
+def test_a_refused_edit_says_why_and_changes_nothing(edit, error, match):
+    layers = _layers(2)
+    seq = nn.Sequential(*layers)
+    with pytest.raises(error, match=match):
+        edit(seq)
+    assert list(seq) == layers
+
+
+@needs_torch
+def test_the_edits_leave_the_layers_where_pytorchs_sequential_leaves_them():
+    def run(lib):
+        seq = lib.Sequential(lib.ReLU(), lib.Tanh())
+        seq.append(lib.Sigmoid())
+        seq.insert(1, lib.Flatten())
+        seq.insert(-2, lib.ReLU())
+        seq.extend(lib.Sequential(lib.Tanh()))
+        seq.pop(0)
+        seq[0] = lib.Sigmoid()
+        del seq[-1]
+        return [type(m).__name__ for m in seq]
+
+    assert run(nn) == run(torch.nn)
+    for index in (-4, 4):  # PyTorch refuses outside -len..len too
+        with pytest.raises(IndexError):
+            torch.nn.Sequential(torch.nn.ReLU(), torch.nn.ReLU()).insert(index, torch.nn.ReLU())
+        with pytest.raises(IndexError):
+            nn.Sequential(nn.ReLU(), nn.ReLU()).insert(index, nn.ReLU())
+
+
 # ----- BatchNorm1d and PyTorch's num_batches_tracked -------------------------------------
 def test_num_batches_tracked_is_unexpected_and_a_strict_load_says_what_it_is():
     bn = nn.BatchNorm1d(3, dtype="float64")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from ._module import Module
 
 
@@ -12,14 +14,16 @@ class Sequential(Module):
 
     Indexable (an int gives a layer, a slice a new Sequential numbered from 0 again, where
     PyTorch keeps the old numbers), with ``len`` and iteration; its parameters are named by
-    position (``0.weight``). ``layers`` is the plain list of layers.
+    position (``0.weight``), so they are renumbered when a layer is inserted or removed.
+    As in PyTorch: ``append``, ``insert``, ``extend``, ``pop``, and item assignment and
+    deletion. ``layers`` is the plain list of layers.
     """
 
     def __init__(self, *layers: Module):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, not a Module")
-        self.layers = list(layers)
+        self.layers = list(layers)  # a plain list: append, insert and the rest edit it
 
     def _members(self) -> Iterator[tuple[str, object]]:
         """The layers named ``0``, ``1``, …, then any other attribute a subclass sets."""
@@ -38,14 +42,53 @@ class Sequential(Module):
 
     def append(self, layer: Module) -> Sequential:
         """Add a layer at the end; returns self."""
-        if not isinstance(layer, Module):
-            raise TypeError(f"Sequential.append: a {type(layer).__name__} is not a Module")
-        self.layers.append(layer)
+        self.layers.append(_checked("append", layer))
         return self
+
+    def insert(self, index: int, layer: Module) -> Sequential:
+        """Put ``layer`` before position ``index`` (-len to len, as in PyTorch; len appends);
+        the layers after it are renumbered. Returns self."""
+        n = len(self.layers)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"Sequential.insert: index must be an integer, got {index!r}")
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range -{n} to {n}")
+        self.layers.insert(int(index), _checked("insert", layer))
+        return self
+
+    def extend(self, layers) -> Sequential:
+        """Append every module of ``layers`` (another Sequential or any iterable of
+        modules), in order; returns self. All are checked first, so a non-module adds none."""
+        new = [_checked("extend", layer) for layer in layers]  # a list: extend(self) ends
+        self.layers.extend(new)
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the layer at ``index`` (the last by default) and return it."""
+        layer = self._layer_at(index)
+        del self.layers[index]
+        return layer
+
+    def __setitem__(self, idx: int, layer: Module) -> None:
+        """Replace the layer at position ``idx`` (an integer, as in PyTorch)."""
+        if isinstance(idx, slice):
+            raise TypeError("Sequential: assign layers one index at a time, not to a slice")
+        self._layer_at(idx)  # an index out of range is named before anything changes
+        self.layers[idx] = _checked("item assignment", layer)
+
+    def __delitem__(self, idx) -> None:
+        """Remove the layer at position ``idx``, or the layers of a slice."""
+        if not isinstance(idx, slice):
+            self._layer_at(idx)  # an index out of range is named before anything changes
+        del self.layers[idx]
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(*self.layers[idx])
+        return self._layer_at(idx)
+
+    def _layer_at(self, idx) -> Module:
+        """The layer at integer position ``idx``; out of range, an IndexError giving the range."""
         try:
             return self.layers[idx]
         except IndexError:
@@ -60,3 +103,10 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
+
+
+def _checked(method: str, layer) -> Module:
+    """``layer``, once it is known to be a Module (anything else is a TypeError)."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"Sequential.{method}: a {type(layer).__name__} is not a Module")
+    return layer
