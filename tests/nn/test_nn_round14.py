@@ -6,6 +6,8 @@ Compared with PyTorch where it is installed, and with hand computations everywhe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -196,6 +198,216 @@ def test_the_edits_leave_the_layers_where_pytorchs_sequential_leaves_them():
             torch.nn.Sequential(torch.nn.ReLU(), torch.nn.ReLU()).insert(index, torch.nn.ReLU())
         with pytest.raises(IndexError):
             nn.Sequential(nn.ReLU(), nn.ReLU()).insert(index, nn.ReLU())
+
+
+# ----- nn.init: PyTorch's names ----------------------------------------------------------
+FAN_IN, FAN_OUT = 400, 600
+
+
+def _weight(dtype=np.float64):
+    """A weight in chainrule's layout, (in, out), as Linear(400, 600) has."""
+    return nn.Parameter(np.empty((FAN_IN, FAN_OUT), dtype))
+
+
+def _rng():
+    return np.random.default_rng(7)
+
+
+@pytest.mark.parametrize(
+    ("fill", "std", "uniform"),
+    [
+        (lambda w: init.kaiming_normal_(w, generator=_rng()), math.sqrt(2 / FAN_IN), False),
+        (
+            lambda w: init.kaiming_normal_(w, mode="fan_out", generator=_rng()),
+            math.sqrt(2 / FAN_OUT),
+            False,
+        ),
+        (
+            lambda w: init.kaiming_normal_(w, nonlinearity="tanh", generator=_rng()),
+            (5 / 3) / math.sqrt(FAN_IN),
+            False,
+        ),
+        (lambda w: init.kaiming_uniform_(w, generator=_rng()), math.sqrt(2 / FAN_IN), True),
+        (  # PyTorch's Linear default: a = √5 gives the bound 1/√fan_in
+            lambda w: init.kaiming_uniform_(w, a=math.sqrt(5), generator=_rng()),
+            1 / math.sqrt(3 * FAN_IN),
+            True,
+        ),
+        (
+            lambda w: init.kaiming_uniform_(w, a=0.2, mode="fan_out", generator=_rng()),
+            math.sqrt(2 / (1 + 0.04)) / math.sqrt(FAN_OUT),
+            True,
+        ),
+    ],
+    ids=["normal", "normal_fan_out", "normal_tanh", "uniform", "uniform_sqrt5", "uniform_leaky"],
+)
+def test_kaiming_initialisers_have_the_formulas_std(fill, std, uniform):
+    w = _weight()
+    assert fill(w) is w
+    n = w.size
+    # a sample std from 240 000 values is within 1% of the true one with room to spare
+    # (its relative standard error is about 1/√(2n) = 0.14% for a normal)
+    assert w.data.std() == pytest.approx(std, rel=0.01)
+    assert abs(w.data.mean()) < 5 * std / math.sqrt(n)
+    if uniform:
+        bound = math.sqrt(3) * std
+        assert np.abs(w.data).max() <= bound
+        assert np.abs(w.data).max() > 0.999 * bound
+
+
+def test_chainrules_fans_read_its_in_out_layout():
+    w = nn.Linear(FAN_IN, FAN_OUT).weight  # (in, out)
+    assert w.shape == (FAN_IN, FAN_OUT)
+    assert init.fans(w) == (FAN_IN, FAN_OUT)
+    a = init.kaiming_normal_(_weight(), mode="fan_in", generator=_rng()).data.std()
+    b = init.kaiming_normal_(_weight(), mode="fan_out", generator=_rng()).data.std()
+    assert a / b == pytest.approx(math.sqrt(FAN_OUT / FAN_IN), rel=0.02)  # fan_in = 400
+
+
+@needs_torch
+def test_fans_and_stds_match_pytorchs_on_the_same_layer():
+    theirs = torch.nn.Linear(FAN_IN, FAN_OUT).weight  # (out, in)
+    assert init.fans(nn.Linear(FAN_IN, FAN_OUT).weight) == tuple(
+        torch.nn.init._calculate_fan_in_and_fan_out(theirs)
+    )
+    torch.manual_seed(0)
+    for mode in ("fan_in", "fan_out"):
+        ours = init.kaiming_normal_(_weight(), mode=mode, generator=_rng()).data.std()
+        with torch.no_grad():
+            torch.nn.init.kaiming_normal_(theirs, mode=mode)
+        assert ours == pytest.approx(float(theirs.detach().std()), rel=0.02)
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("selu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 0),
+    ],
+)
+def test_calculate_gain_is_pytorchs(name, param):
+    assert init.calculate_gain(name, param) == pytest.approx(
+        torch.nn.init.calculate_gain(name, param), rel=1e-15
+    )
+
+
+def test_calculate_gain_by_hand_and_unknown_names():
+    assert init.calculate_gain("tanh") == 5 / 3
+    assert init.calculate_gain("leaky_relu") == math.sqrt(2 / (1 + 0.01**2))
+    assert init.calculate_gain("leaky_relu", 0) == math.sqrt(2)
+    with pytest.raises(ValueError, match=r"unknown nonlinearity 'gelu': use one of 'linear'"):
+        init.calculate_gain("gelu")
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
+        init.kaiming_uniform_(_weight(), mode="fan_avg")
+
+
+def _truncated_moments(mean, std, a, b):
+    """The mean and std of N(mean, std²) truncated to [a, b], from the textbook formulas."""
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))  # noqa: E731
+    mass = cdf(beta) - cdf(alpha)
+    shift = (pdf(alpha) - pdf(beta)) / mass
+    var = 1 + (alpha * pdf(alpha) - beta * pdf(beta)) / mass - shift**2
+    return mean + std * shift, std * math.sqrt(var)
+
+
+@pytest.mark.parametrize(
+    ("mean", "std", "a", "b"),
+    [(0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -0.04, 0.04), (1.0, 2.0, 0.5, 6.0), (0.0, 1.0, 1.5, 3.0)],
+    ids=["default", "vit", "skewed", "tail"],
+)
+def test_trunc_normal_has_the_truncated_moments_and_stays_inside(mean, std, a, b):
+    w = _weight()
+    assert init.trunc_normal_(w, mean, std, a, b, generator=_rng()) is w
+    assert w.data.min() >= a
+    assert w.data.max() <= b
+    m, s = _truncated_moments(mean, std, a, b)
+    n = w.size
+    assert w.data.mean() == pytest.approx(m, abs=5 * s / math.sqrt(n))
+    assert w.data.std() == pytest.approx(s, rel=0.01)
+    # values near both bounds are drawn: the whole interval is covered
+    assert w.data.min() < a + 0.01 * (b - a)
+    assert w.data.max() > b - 0.01 * (b - a)
+
+
+def test_trunc_normal_bounds_hold_in_float32_and_draws_are_reproducible():
+    w = _weight(np.float32)
+    init.trunc_normal_(w, std=0.1, a=-0.1, b=0.1, generator=_rng())  # 0.1 is not a float32
+    assert w.dtype == np.float32
+    values = w.data.astype(np.float64)
+    assert values.min() >= -0.1
+    assert values.max() <= 0.1
+    again = init.trunc_normal_(_weight(np.float32), std=0.1, a=-0.1, b=0.1, generator=_rng())
+    np.testing.assert_array_equal(again.data, w.data)
+    view = nn.Parameter(np.zeros((6, 4)))
+    init.trunc_normal_(view, generator=_rng())
+    assert np.all(view.data != 0)
+    assert np.abs(view.data).max() <= 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"a": 1.0, "b": 1.0}, "needs std >= 0 and a < b"),
+        ({"std": -1.0}, "needs std >= 0 and a < b"),
+        ({"a": 8.0, "b": 9.0}, r"holds .* too little to draw from"),
+        ({"std": 0.0, "a": 1.0, "b": 2.0}, "too little"),  # a point mass at 0, outside
+        ({"b": math.inf}, "b must be a finite number"),
+    ],
+)
+def test_trunc_normal_refuses_empty_or_hopeless_intervals(kwargs, match):
+    w = _weight()
+    w.data[...] = 5.0
+    with pytest.raises(ValueError, match=match):
+        init.trunc_normal_(w, generator=_rng(), **kwargs)
+    assert np.all(w.data == 5.0)
+
+
+def test_constant_fills_and_refuses_values_the_dtype_cannot_hold():
+    w = _weight(np.float32)
+    assert init.constant_(w, 0.25) is w
+    assert np.all(w.data == 0.25)
+    init.constant_(w, math.nan)
+    assert np.all(np.isnan(w.data))
+    counts = nn.Parameter(np.zeros(3, np.int64), requires_grad=False)
+    init.constant_(counts, 7)
+    np.testing.assert_array_equal(counts.data, [7, 7, 7])
+    for tensor, val in [(counts, 2.5), (w, 1e40)]:
+        with pytest.raises(ValueError, match="cannot hold"):
+            init.constant_(tensor, val)
+    with pytest.raises(TypeError, match="val must be a real number"):
+        init.constant_(w, "1")
+
+
+@needs_torch
+def test_every_pytorch_initialiser_asked_for_exists_with_pytorchs_arguments():
+    import inspect
+
+    for name in [
+        "kaiming_normal_",
+        "kaiming_uniform_",
+        "xavier_normal_",
+        "xavier_uniform_",
+        "normal_",
+        "uniform_",
+        "zeros_",
+        "ones_",
+        "constant_",
+        "trunc_normal_",
+        "calculate_gain",
+    ]:
+        ours = list(inspect.signature(getattr(init, name)).parameters)
+        theirs = list(inspect.signature(getattr(torch.nn.init, name)).parameters)
+        assert ours[1:] == theirs[1:], name  # the first is the tensor (PyTorch's "tensor")
 
 
 # ----- BatchNorm1d and PyTorch's num_batches_tracked -------------------------------------

@@ -3,7 +3,14 @@
 Writing into ``.data`` records nothing in any graph. Random values come from ``generator``
 (a ``numpy.random.Generator``) or, when it is None, from the library's generator, which
 `chainrule.manual_seed` seeds. For a weight W of shape (in, out), fan_in = in and
-fan_out = out (times the product of any further axes).
+fan_out = out (times the product of any further axes). PyTorch's weights are (out, in)
+and its fans read them that way round, so for chainrule's layers both give the same
+fans; an array in PyTorch's layout given to these functions has its fans swapped.
+
+PyTorch's names are here with PyTorch's arguments (`kaiming_normal_`, `trunc_normal_`,
+`constant_`, `calculate_gain`, ...), except that `normal_`'s std defaults to 0.01 (the
+tutorials'), not 1; `he_normal_` and `he_uniform_` are `kaiming_normal_` and
+`kaiming_uniform_` with their defaults.
 """
 
 from __future__ import annotations
@@ -136,6 +143,151 @@ def he_uniform_(t: Tensor, generator: np.random.Generator | None = None) -> Tens
         return t
     bound = math.sqrt(6.0 / fan_in)
     return uniform_(t, -bound, bound, generator)
+
+
+_GAINS = {
+    "linear": 1.0,
+    "identity": 1.0,
+    **dict.fromkeys(
+        ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"],
+        1.0,
+    ),
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "selu": 3.0 / 4.0,
+}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity: 1 for "linear", "identity", the
+    convolutions' names and "sigmoid", 5/3 for "tanh", √2 for "relu", 3/4 for "selu", and
+    √(2 / (1 + slope²)) for "leaky_relu" (``param`` is the negative slope, 0.01 if None)."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        _finite("calculate_gain", param=slope)
+        return math.sqrt(2.0 / (1.0 + slope**2))
+    if nonlinearity not in _GAINS:
+        names = ", ".join(map(repr, [*_GAINS, "leaky_relu"]))
+        raise ValueError(
+            f"calculate_gain: unknown nonlinearity {nonlinearity!r}: use one of {names}"
+        )
+    return _GAINS[nonlinearity]
+
+
+def _kaiming_std(fn: str, t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+    """gain / √fan, the fan chosen by ``mode``, for the Kaiming initialisers."""
+    _target(fn, t)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{fn}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    gain = calculate_gain(nonlinearity, a)
+    fan_in, fan_out = fans(t)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return gain / math.sqrt(fan) if fan else 0.0  # fan 0: an empty tensor, nothing drawn
+
+
+def kaiming_normal_(
+    t: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Kaiming/He normal, as PyTorch's: std = gain / √fan, with fan = fan_in (the default,
+    keeping the forward pass's variance) or fan_out (``mode``), and gain from
+    `calculate_gain` (``a`` is the negative slope of a leaky ReLU; the defaults give
+    √2, for ReLU). fan_in and fan_out are chainrule's: a Linear weight is (in, out), so
+    fan_in is its first axis, where PyTorch's (out, in) weight has it second; on the same
+    layer both libraries draw with the same std."""
+    std = _kaiming_std("kaiming_normal_", t, a, mode, nonlinearity)
+    if _nothing_to_fill(t, generator):
+        return t
+    return normal_(t, 0.0, std, generator)
+
+
+def kaiming_uniform_(
+    t: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Kaiming/He uniform, as PyTorch's: uniform on ±√3 · gain / √fan, the variance of
+    `kaiming_normal_` with the same arguments (fans as there: a weight is (in, out))."""
+    std = _kaiming_std("kaiming_uniform_", t, a, mode, nonlinearity)
+    if _nothing_to_fill(t, generator):
+        return t
+    bound = math.sqrt(3.0) * std
+    return uniform_(t, -bound, bound, generator)
+
+
+def trunc_normal_(
+    t: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Fill ``t`` with samples of N(mean, std²) truncated to [a, b]: a value outside is
+    drawn again until it falls inside, so the values are exactly that distribution (the
+    std of the result is below ``std``; a and b are values, not multiples of std, as in
+    PyTorch). The bounds are checked on the values in ``t``'s dtype, so rounding to
+    float32 cannot push one outside. An interval holding less than 0.01% of the normal
+    distribution is refused (it would take too many draws): move ``mean`` or widen it."""
+    arr = _target("trunc_normal_", t)
+    _finite("trunc_normal_", mean=mean, std=std, a=a, b=b)
+    if std < 0 or a >= b:
+        raise ValueError(f"trunc_normal_: needs std >= 0 and a < b, got std={std}, a={a}, b={b}")
+    inside = _normal_mass(mean, std, a, b)
+    if inside < _LEAST_MASS:
+        raise ValueError(
+            f"trunc_normal_: [{a}, {b}] holds {inside:.3g} of N({mean}, {std}²), too little to "
+            "draw from by rejection: move the mean or widen the interval"
+        )
+    rng = _rng(generator)
+    flat = arr.reshape(-1)  # a view of a contiguous array, else a copy written back below
+    filled = 0
+    while filled < flat.size:
+        need = flat.size - filled
+        # enough draws that one round usually fills the rest, but never a huge array
+        draws = rng.normal(mean, std, min(int(need / inside * 1.1) + 16, _MOST_DRAWS))
+        draws = draws.astype(arr.dtype)
+        exact = draws.astype(np.float64)  # compared in float64: a float32 b is rounded
+        kept = draws[(exact >= a) & (exact <= b)][:need]
+        flat[filled : filled + kept.size] = kept
+        filled += kept.size
+    if not np.shares_memory(flat, arr):
+        arr[...] = flat.reshape(arr.shape)
+    return t
+
+
+_LEAST_MASS = 1e-4  # the share of N(mean, std²) that trunc_normal_'s [a, b] must hold
+_MOST_DRAWS = 1 << 22  # draws per round of trunc_normal_ (32 MB of float64)
+
+
+def _normal_mass(mean: float, std: float, a: float, b: float) -> float:
+    """P(a <= X <= b) for X ~ N(mean, std²); a point mass at mean when std is 0."""
+    if std == 0:
+        return 1.0 if a <= mean <= b else 0.0
+    z = std * math.sqrt(2.0)
+    return 0.5 * (math.erf((b - mean) / z) - math.erf((a - mean) / z))
+
+
+def constant_(t: Tensor, val: float) -> Tensor:
+    """Fill ``t`` with ``val``, a number its dtype holds (an integer for an integer tensor;
+    for a floating one any float, inf and NaN included, but not a finite number beyond
+    its range)."""
+    arr = _target("constant_", t, random=False)
+    if isinstance(val, (bool, np.bool_)) or not isinstance(val, numbers.Real):
+        raise TypeError(f"constant_: val must be a real number, got {val!r}")
+    with np.errstate(over="ignore", invalid="ignore"):  # judged below, by comparison
+        cast = np.asarray(val).astype(arr.dtype)
+    exact = cast == val if arr.dtype.kind != "f" else np.isfinite(cast) or not math.isfinite(val)
+    if not exact:
+        raise ValueError(f"constant_: a tensor of dtype {arr.dtype} cannot hold {val!r}")
+    arr.fill(cast)
+    return t
 
 
 def zeros_(t: Tensor) -> Tensor:

@@ -3,15 +3,25 @@
     cr.nn.init.he_normal_(layer.weight)                       # std = √(2 / fan_in)
     cr.nn.init.normal_(w, std=0.01, generator=np.random.default_rng(0))
 
-For a weight W of shape (in, out): fan_in = in, fan_out = out.
+For a weight W of shape (in, out): fan_in = in, fan_out = out (PyTorch's weights are
+(out, in), and its fan_in is their second axis: on the same layer both agree). PyTorch's
+names and arguments, with an explicit ``generator=`` where values are random:
+
+    cr.nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=rng)  # PyTorch's Linear
+    cr.nn.init.trunc_normal_(w, std=0.02, a=-0.04, b=0.04, generator=rng)
 """
 
 from ._init import (
+    calculate_gain,
+    constant_,
     fans,
     he_normal_,
     he_uniform_,
+    kaiming_normal_,
+    kaiming_uniform_,
     normal_,
     ones_,
+    trunc_normal_,
     uniform_,
     xavier_normal_,
     xavier_uniform_,
@@ -19,11 +29,16 @@ from ._init import (
 )
 
 __all__ = [
+    "calculate_gain",
+    "constant_",
     "fans",
     "he_normal_",
     "he_uniform_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
     "normal_",
     "ones_",
+    "trunc_normal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
