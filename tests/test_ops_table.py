@@ -221,6 +221,25 @@ def _where(x, y, cond, as_tensor):
     return cr.where(cr.tensor(cond) if as_tensor else cond, x, y)
 
 
+@st.composite
+def _quotients(draw, shape, lo: int = -4, hi: int = 3):
+    """Quotients k + f (k an integer in [lo, hi], f in [0.1, 0.9]): at least 0.1 from the
+    integers, where floor, floor_divide and remainder jump."""
+    k = draw(hnp.arrays(np.int64, shape, elements=st.integers(lo, hi)))
+    return np.asarray(k + draw(arrays(shape, 0.1, 0.9)))
+
+
+@st.composite
+def _floor_pair_cases(draw):
+    """x and y with x/y ≥ 0.1 from every integer, whatever the broadcasting: y = ±c for one
+    magnitude c, x = c·(k + f), so that x/y = ±(k + f)."""
+    sx, sy = draw(broadcast_shapes(2))
+    c = draw(st.sampled_from([0.5, 1.25, 3.0]))
+    signs = np.where(draw(hnp.arrays(np.bool_, sy)), -1.0, 1.0)
+    x, y = np.asarray(c * draw(_quotients(sx))), np.asarray(c * signs)
+    return _case(x, y, operator=draw(st.booleans()))
+
+
 BINARY = [
     _binary("add", lambda x, y: x + y, np.add, arrays, arrays),
     _binary("sub", lambda x, y: x - y, np.subtract, arrays, arrays),
@@ -232,6 +251,20 @@ BINARY = [
         lambda x, y, operator: np.power(x, y),
         _binary_cases(_positive, _exponent),
         ("pow",),
+    ),
+    Op(
+        "remainder",
+        lambda x, y, operator: x % y if operator else cr.remainder(x, y),
+        lambda x, y, operator: np.remainder(x, y),
+        _floor_pair_cases(),
+        ("remainder",),
+    ),
+    Op(
+        "floor_divide",
+        lambda x, y, operator: x // y if operator else cr.floor_divide(x, y),
+        lambda x, y, operator: np.floor_divide(x, y),
+        _floor_pair_cases(),
+        ("floor_divide",),
     ),
     Op(
         "maximum",
@@ -311,6 +344,35 @@ SCALAR = [
         ("pow",),
     ),
 ]
+
+
+@st.composite
+def _number_over_cases(draw):
+    """x with c/x ≥ 0.1 from every integer (c % x and c // x jump where c/x ∈ ℤ)."""
+    c = draw(st.sampled_from([10.0, -3, 2.5]))
+    shape = draw(shapes())
+    signs = np.where(draw(hnp.arrays(np.bool_, shape)), -1.0, 1.0)
+    return _case(np.asarray(c / (signs * draw(_quotients(shape, 1, 4)))), c=c)
+
+
+@st.composite
+def _over_number_cases(draw):
+    """x with x/c ≥ 0.1 from every integer (x % c and x // c jump where x/c ∈ ℤ)."""
+    c = draw(st.sampled_from([2, -1.5, 0.75]))
+    return _case(np.asarray(c * draw(_quotients(draw(shapes())))), c=c)
+
+
+SCALAR += [
+    Op("mod_scalar", lambda x, c: x % c, lambda x, c: np.remainder(x, c), _over_number_cases(),
+       ("remainder",)),
+    Op("rmod", lambda x, c: c % x, lambda x, c: np.remainder(c, x), _number_over_cases(),
+       ("remainder",)),
+    Op("floordiv_scalar", lambda x, c: x // c, lambda x, c: np.floor_divide(x, c),
+       _over_number_cases(),
+       ("floor_divide",)),
+    Op("rfloordiv", lambda x, c: c // x, lambda x, c: np.floor_divide(c, x),
+       _number_over_cases(), ("floor_divide",)),
+]  # fmt: skip
 
 
 @st.composite
@@ -860,6 +922,8 @@ REQUIRED = {
     "rdiv",
     "rsub",
     "rpow",
+    "rmod",
+    "rfloordiv",
 }
 
 

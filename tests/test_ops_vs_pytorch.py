@@ -133,12 +133,31 @@ def _where_make(rng):
     return [uniform(rng, sx), uniform(rng, sy)], {"cond": cond}
 
 
+def _quotient_pair(rng):
+    """x and y with x/y at least 0.1 from every integer (where remainder and floor_divide
+    jump), whatever the broadcasting: y = ±c for one magnitude c, x = c·(k + f)."""
+    sx, sy = broadcast_pair(rng)
+    c = float(rng.choice([0.5, 1.25, 3.0]))
+    x = c * (rng.integers(-4, 4, sx) + rng.uniform(0.1, 0.9, sx))
+    return [x, c * rng.choice([-1.0, 1.0], sy)], {}
+
+
 BINARY = [
     binary("add", lambda x, y: x + y),
     binary("sub", lambda x, y: x - y),
     binary("mul", lambda x, y: x * y),
     binary("div", lambda x, y: x / y, make_y=away_from_zero),
     binary("pow", lambda x, y: x**y, make_x=lambda rng, s: uniform(rng, s, 0.5, 3.0)),
+    Pair("remainder", lambda x, y: x % y, lambda x, y: x % y, _quotient_pair),
+    Pair("remainder_function", cr.remainder, torch.remainder, _quotient_pair),
+    # PyTorch's own ``//`` (floor_divide) has no backward ("derivative not implemented"):
+    # its gradient is that of div with rounding_mode="floor", 0
+    Pair(
+        "floor_divide",
+        lambda x, y: x // y,
+        lambda x, y: torch.div(x, y, rounding_mode="floor"),
+        _quotient_pair,
+    ),
     binary("maximum", cr.maximum, torch.maximum),
     binary("minimum", cr.minimum, torch.minimum),
     Pair(

@@ -323,6 +323,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return ops.div(other, self)
 
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return ops.remainder(other, self)
+
     def __pow__(self, other):
         return ops.pow(self, other)
 
@@ -357,6 +369,16 @@ class Tensor:
         if self._updatable("/="):
             return self._update(np.true_divide, "/=", other)
         return ops.div(self, other)
+
+    def __ifloordiv__(self, other):
+        if self._updatable("//="):
+            return self._update(np.floor_divide, "//=", other)
+        return ops.floor_divide(self, other)
+
+    def __imod__(self, other):
+        if self._updatable("%="):
+            return self._update(np.remainder, "%=", other)
+        return ops.remainder(self, other)
 
     def __ipow__(self, other):
         if self._updatable("**="):

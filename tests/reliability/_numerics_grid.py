@@ -104,6 +104,15 @@ BINARY = [
        lambda x, y: (np.where(y == 0, 0.0, y * x ** (y - 1)),
                      x**y * np.log(np.where(x == 0, 1.0, x))),
        lambda x, y: (y * x ** (y - 1), np.exp(y * np.log(x)) * np.log(x))),
+    # ∂/∂y = −(x // y), NumPy's floor quotient (±inf at y = 0, NaN at 0/0 and inf/inf), the
+    # floor of the exact quotient; textbook: −⌊x/y⌋ of the rounded quotient, one more where
+    # x/y rounds up onto an integer (1/1e-8 is 99999999.99999999…, rounded 1e8)
+    Op("remainder", cr.ops.remainder, np.remainder,
+       lambda x, y: (_one(x), -np.floor_divide(x, y)),
+       lambda x, y: (_one(x), -np.floor(x / y)), 1.0),
+    # a step function: exactly 0, even where the quotient is inf or NaN
+    Op("floor_divide", cr.ops.floor_divide, np.floor_divide,
+       lambda x, y: (np.zeros_like(x), np.zeros_like(y))),
     Op("maximum", cr.ops.maximum, np.maximum, _maximum_grads),
     Op("minimum", cr.ops.minimum, np.minimum, _minimum_grads),
     Op("where", lambda x, y: cr.ops.where(x > y, x, y), lambda x, y: np.where(x > y, x, y),

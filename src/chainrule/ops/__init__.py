@@ -2,7 +2,19 @@
 gradient side by side, plus a lowercase function that applies it."""
 
 from ._compare import argmax, argmin, compare
-from ._elementwise import add, div, maximum, minimum, mul, neg, pow, sub, where
+from ._elementwise import (
+    add,
+    div,
+    floor_divide,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    remainder,
+    sub,
+    where,
+)
 from ._linalg import matmul
 from ._reduce import max, mean, min, sum
 from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
@@ -22,6 +34,7 @@ __all__ = [
     "cos",
     "div",
     "exp",
+    "floor_divide",
     "index",
     "leaky_relu",
     "log",
@@ -36,6 +49,7 @@ __all__ = [
     "neg",
     "pow",
     "relu",
+    "remainder",
     "reshape",
     "sigmoid",
     "sin",

@@ -228,6 +228,45 @@ class Pow(Unbounded):
         return grad_x, grad_y
 
 
+class Remainder(Unbounded):
+    """remainder: ∂(x mod y)/∂x = 1, ∂(x mod y)/∂y = −⌊x/y⌋ — x mod y = x − ⌊x/y⌋·y has y's sign.
+
+    Python's ``%``, np.remainder and torch.remainder (not C's fmod). ⌊x/y⌋ is the floor
+    quotient ``x // y`` (np.floor_divide), as in PyTorch's rule; the gradient holds between
+    the jumps at x/y ∈ ℤ."""
+
+    __slots__ = ()
+    quiet = True
+
+    def forward(self, x, y):
+        self.saved = (x, y)
+        return np.remainder(x, y)
+
+    def local(self):
+        x, y = self.saved
+        return 1.0, -(x // y) if self.needs_grad[1] else None
+
+
+class FloorDivide(Selection):
+    """floor_divide: ∂⌊x/y⌋/∂x = 0, ∂⌊x/y⌋/∂y = 0 — a step function: exactly 0 downstream.
+
+    As torch.div(x, y, rounding_mode="floor") and torch.floor give it (0 even for an inf or
+    NaN upstream). torch.floor_divide, PyTorch's ``//``, records a node whose backward raises
+    "derivative not implemented"; here ``x // y`` in a loss adds nothing to the gradient."""
+
+    __slots__ = ()
+    quiet = True
+
+    def forward(self, x, y):
+        return np.floor_divide(x, y)
+
+    def local(self):
+        return _NEVER, _NEVER
+
+
+_NEVER = np.zeros((), bool)  # the mask of a local gradient that is 0 everywhere
+
+
 # ----- binary selections -----------------------------------------------------------------
 class Maximum(Selection):
     """maximum: ∂/∂x = 1 where x > y or x is NaN, 0 where x < y, ½ at ties (each gets half)."""
@@ -297,6 +336,18 @@ def mul(x, y):
 def div(x, y):
     """x / y elementwise with broadcasting."""
     return Div()(*pair(x, y))
+
+
+def remainder(x, y):
+    """x mod y elementwise with broadcasting, with the sign of y: ``x % y`` as in Python,
+    np.remainder and torch.remainder (not C's fmod); x mod 0 is NaN (0 for integers)."""
+    return Remainder()(*pair(x, y))
+
+
+def floor_divide(x, y):
+    """⌊x/y⌋ elementwise with broadcasting: ``x // y`` as in Python, np.floor_divide and
+    torch.floor_divide (integer tensors stay integer); its gradient is 0 (see FloorDivide)."""
+    return FloorDivide()(*pair(x, y))
 
 
 def neg(x):
