@@ -44,9 +44,11 @@ def as_array(data, dtype=None) -> np.ndarray:
     ``torch.tensor(1e300)`` gives inf in float32): chainrule's ops give IEEE results
     quietly (see ``_quiet.py``). Only numbers are data, as in PyTorch: text (``"1.5"``, a
     list of strings, a string array), None (alone or in a list, where NumPy would make it
-    NaN), object, date and void arrays and dtypes are a TypeError naming what was given.
-    (Lists are checked at their first element, and throughout only where the conversion
-    gave a NaN: a string among numbers, ``[1.0, "2"]``, is still parsed as NumPy does.)"""
+    NaN), object, date and void arrays and dtypes are a TypeError naming what was given;
+    in a list, text anywhere (``[1.0, "2"]``, which NumPy would parse) is a TypeError
+    naming its position and type. A list is converted once without a dtype, which gives strings or
+    objects if it holds any (then its elements are looked at), and then cast: a list of
+    numbers costs no scan."""
     if isinstance(data, (np.ndarray, np.generic)):
         if data.dtype.kind not in _NUMERIC:
             raise TypeError(_not_numbers(f"a NumPy array of dtype {data.dtype}"))
@@ -59,13 +61,36 @@ def as_array(data, dtype=None) -> np.ndarray:
     if isinstance(data, (str, bytes)) or (nested and _text(_first_element(data))):
         raise TypeError(_not_numbers(f"text ({_shown(data)})"))
     try:
-        array = quietly(np.asarray, (data, target))
+        array = _listed(data, target) if nested else quietly(np.asarray, (data, target))
     except (TypeError, ValueError) as e:  # a complex, a set, lists of uneven lengths, ...
+        if nested:
+            _check_no_text(data)  # [[1.0], "ab"]: the text, not the uneven lengths
         error = TypeError if isinstance(e, TypeError) else ValueError
         raise error(f"cannot make a tensor of dtype {target} from {_shown(data)}: {e}") from None
     if nested and array.dtype.kind == "f" and np.isnan(array).any():
         _check_no_none(data)  # NaN: a float('nan') given, or a None NumPy turned into it
     return array
+
+
+def _listed(data, target: np.dtype) -> np.ndarray:
+    """Nested lists or tuples as an array of ``target``, text in them refused. NumPy parses
+    a string among numbers when given a numeric dtype (``[1.0, "2"]`` becomes [1, 2]), so
+    the list is converted without one first: numbers give a numeric array, cast to a float
+    ``target`` (the same values as a direct conversion: Python floats are float64, and
+    Python ints go through int64 either way); text gives a string array and objects (None,
+    an int beyond int64) an object array, whose elements are then looked at. Other targets
+    (integers, bool, complex) are converted from the list again, with NumPy's own checks
+    (-1 for uint8 is NumPy's OverflowError, where a cast would wrap around)."""
+    array = np.asarray(data)
+    if array.dtype.kind not in _NUMERIC:
+        _check_no_text(data)
+    elif target.kind == "f" and array.dtype.kind in "biuf":
+        return quietly(_cast, (array, target))  # 1e300 in float32: inf, without a warning
+    return quietly(np.asarray, (data, target))
+
+
+def _cast(array: np.ndarray, target: np.dtype) -> np.ndarray:
+    return array.astype(target, copy=False)
 
 
 def numeric_dtype(dtype, who: str = "") -> np.dtype:
@@ -115,6 +140,21 @@ def _first_element(data):
             return None
         data = data[0]
     return data
+
+
+def _check_no_text(data) -> None:
+    """A TypeError naming the first text (str, bytes, a string array) in nested lists or
+    tuples, by its position and type."""
+    stack = [((), data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            stack.extend(((*where, i), v) for i, v in reversed(list(enumerate(value))))
+        elif _text(value):
+            shown = repr(value) if len(repr(value)) <= 40 else f"of dtype {value.dtype}"
+            at = "[" + "][".join(map(str, where)) + "]"
+            kind = type(value).__name__
+            raise TypeError(_not_numbers(f"text {shown} at index {at} of the list ({kind})"))
 
 
 def _check_no_none(data) -> None:
