@@ -7,6 +7,7 @@ is bookkeeping (gradients, hooks, conversions, the in-place update of a paramete
 
 from __future__ import annotations
 
+import numbers
 import weakref
 from collections.abc import Callable
 
@@ -424,14 +425,18 @@ class Tensor:
         return ops.index(self, idx)
 
     # ----- comparisons (not differentiable: they return boolean tensors) ----------------
+    # ``t == obj`` for what is not a number, an array, a list or a tensor (None, a string, a
+    # user's object) is NotImplemented, as in PyTorch: Python then asks ``obj`` and falls
+    # back to identity, so `t in [None, "auto"]` is False and ``t != object()`` True (not
+    # NumPy's NaN for None, its error for a string, or an elementwise False for an object)
     def __eq__(self, other):
-        if other is None or isinstance(other, str):  # `t in [None, "auto"]`: False, as in
-            return False  # PyTorch (not NumPy's NaN for None or its error for a string)
+        if not _comparable(other):
+            return NotImplemented
         return ops.compare(np.equal, self, other)
 
     def __ne__(self, other):
-        if other is None or isinstance(other, str):
-            return True
+        if not _comparable(other):
+            return NotImplemented
         return ops.compare(np.not_equal, self, other)
 
     def __lt__(self, other):
@@ -564,6 +569,14 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
         return ops.log_softmax(self, axis)
+
+
+def _comparable(other) -> bool:
+    """Whether ``t == other`` compares elementwise: a tensor, an array or NumPy scalar, a
+    number, a list or tuple, or an object NumPy converts (``__array__``)."""
+    return isinstance(
+        other, (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
+    ) or hasattr(other, "__array__")
 
 
 def _check_grad(t: Tensor, value) -> None:
