@@ -63,12 +63,11 @@ def as_array(data, dtype=None) -> np.ndarray:
     try:
         array = _listed(data, target) if nested else quietly(np.asarray, (data, target))
     except (TypeError, ValueError) as e:  # a complex, a set, lists of uneven lengths, ...
-        if nested:
-            _check_no_text(data)  # [[1.0], "ab"]: the text, not the uneven lengths
+        if nested:  # [[1.0], "ab"]: the text (or the None), not the uneven lengths
+            _check_no_text(data)
+            _check_no_none(data)
         error = TypeError if isinstance(e, TypeError) else ValueError
         raise error(f"cannot make a tensor of dtype {target} from {_shown(data)}: {e}") from None
-    if nested and array.dtype.kind == "f" and np.isnan(array).any():
-        _check_no_none(data)  # NaN: a float('nan') given, or a None NumPy turned into it
     return array
 
 
@@ -84,6 +83,7 @@ def _listed(data, target: np.dtype) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype.kind not in _NUMERIC:
         _check_no_text(data)
+        _check_no_none(data)  # an object array: a None, which a float dtype makes NaN
     elif target.kind == "f" and array.dtype.kind in "biuf":
         return quietly(_cast, (array, target))  # 1e300 in float32: inf, without a warning
     return quietly(np.asarray, (data, target))
@@ -159,7 +159,8 @@ def _check_no_text(data) -> None:
 
 def _check_no_none(data) -> None:
     """A TypeError for a None or a string anywhere in nested lists (NumPy converts None to
-    NaN and parses "1.5"); run only when the conversion gave a NaN."""
+    NaN and parses "1.5"); run only when the list converted without a dtype gave objects
+    (as a None always does), so a list of numbers costs no scan."""
     flat = np.asarray(data, dtype=object).ravel()
     for value in flat:
         if value is None:
