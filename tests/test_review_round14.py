@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import nn
 
 init = nn.init
@@ -69,3 +70,13 @@ def test_trunc_normal_still_draws_where_the_dtype_has_values():
     v = nn.Parameter(np.zeros(3))
     init.trunc_normal_(v, mean=0.1, std=0.0, a=0.1, b=1.0, generator=rng)  # float64 holds 0.1
     assert v.data.tolist() == [0.1, 0.1, 0.1]
+
+
+# ----- constant_: an integer beyond int64 -------------------------------------------------------
+@pytest.mark.parametrize(("dtype", "val"), [("int64", 2**70), ("uint64", 2**64)])
+def test_constant_names_an_integer_too_large_for_the_dtype(dtype, val):
+    w = cr.tensor(np.zeros(2, dtype))
+    with pytest.raises(ValueError, match=f"dtype {dtype} cannot hold {val}"):
+        init.constant_(w, val)
+    assert w.data.tolist() == [0, 0]
+    assert init.constant_(cr.tensor(np.zeros(2, "uint64")), 2**64 - 1).data[0] == 2**64 - 1

@@ -310,9 +310,14 @@ def constant_(t: Tensor, val: float) -> Tensor:
     arr = _target("constant_", t, random=False)
     if isinstance(val, (bool, np.bool_)) or not isinstance(val, numbers.Real):
         raise TypeError(f"constant_: val must be a real number, got {val!r}")
-    with np.errstate(over="ignore", invalid="ignore"):  # judged below, by comparison
-        cast = np.asarray(val).astype(arr.dtype)
-    exact = cast == val if arr.dtype.kind != "f" else np.isfinite(cast) or not math.isfinite(val)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # judged below, by comparison
+            cast = np.asarray(val).astype(arr.dtype)
+    except OverflowError:  # an int beyond int64 (NumPy holds it as an object)
+        cast = None
+    exact = cast is not None and (
+        cast == val if arr.dtype.kind != "f" else np.isfinite(cast) or not math.isfinite(val)
+    )
     if not exact:
         raise ValueError(f"constant_: a tensor of dtype {arr.dtype} cannot hold {val!r}")
     arr.fill(cast)
