@@ -80,3 +80,16 @@ def test_constant_names_an_integer_too_large_for_the_dtype(dtype, val):
         init.constant_(w, val)
     assert w.data.tolist() == [0, 0]
     assert init.constant_(cr.tensor(np.zeros(2, "uint64")), 2**64 - 1).data[0] == 2**64 - 1
+
+
+# ----- Sequential.pop with a slice --------------------------------------------------------------
+def test_sequential_pop_of_a_slice_returns_a_sequential_as_in_pytorch():
+    relu, tanh, lin = nn.ReLU(), nn.Tanh(), nn.Linear(2, 2)
+    seq = nn.Sequential(relu, tanh, lin)
+    popped = seq.pop(slice(0, 2))
+    assert isinstance(popped, nn.Sequential)
+    assert list(popped) == [relu, tanh]
+    assert list(seq) == [lin]
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    with pytest.raises(IndexError, match="out of range"):
+        nn.Sequential().pop()

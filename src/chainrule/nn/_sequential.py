@@ -63,9 +63,10 @@ class Sequential(Module):
         self.layers.extend(new)
         return self
 
-    def pop(self, index: int = -1) -> Module:
-        """Remove the layer at ``index`` (the last by default) and return it."""
-        layer = self._layer_at(index)
+    def pop(self, index: int | slice = -1) -> Module:
+        """Remove the layer at ``index`` (the last by default) and return it; a slice
+        removes its layers and returns them as a Sequential, as PyTorch does."""
+        layer = self[index]
         del self.layers[index]
         return layer
 
