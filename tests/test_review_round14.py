@@ -93,3 +93,18 @@ def test_sequential_pop_of_a_slice_returns_a_sequential_as_in_pytorch():
     assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
     with pytest.raises(IndexError, match="out of range"):
         nn.Sequential().pop()
+
+
+# ----- the docs say what the ops are ------------------------------------------------------------
+def test_readme_lists_floor_division_and_remainder_among_the_ops():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    ops = text.split("- Ops, all differentiable", 1)[1].split("\n- ", 1)[0]
+    assert "// %" in ops
+    assert "remainder" in ops
+    assert "floor_divide" in ops
+
+
+def test_reliability_no_longer_says_floor_division_is_missing():
+    text = " ".join((ROOT / "docs" / "reliability.md").read_text(encoding="utf-8").split())
+    assert "`//` and `%` are not offered" not in text
+    assert "Covered forwards: add, sub, mul, div, pow, remainder, floor_divide," in text
