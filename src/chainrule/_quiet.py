@@ -56,6 +56,12 @@ def quietly(fn, args: tuple):
         _reset(token)
 
 
+def at_default() -> bool:
+    """Whether NumPy's error state is its default: nobody set one, and no `quietly` or
+    `silenced` is running (always False on NumPy 1.x, whose default cannot be told)."""
+    return _STATE is not None and _get() is _DEFAULT
+
+
 def _quietly_numpy1(fn, args: tuple):
     if np.geterr() != _NUMPY1_DEFAULT:
         return fn(*args)
