@@ -102,10 +102,30 @@ def test_division_by_zero_gives_numpys_ieee_results_without_a_warning():
     y = cr.tensor(np.zeros(5), requires_grad=True)
     quiet(lambda: cr.remainder(floats, y).backward(np.ones(5)))
     np.testing.assert_array_equal(y.grad, want_grad)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t // 0,
+        lambda t: t % 0,
+        lambda t: t // np.array([1, 0, 2]),
+        lambda t: 7 % t,
+        lambda t: cr.floor_divide(t, cr.tensor(np.array([0], np.uint8))),
+    ],
+)
+def test_integers_divided_by_zero_raise_as_in_python_and_pytorch(call):
+    # Python raises ZeroDivisionError for 5 // 0 and 5 % 0, and PyTorch for integer tensors
+    # (its RuntimeError says "ZeroDivisionError"); NumPy's silent 0 would pass for a value
     ints = cr.tensor(np.array([5, -5, 0]))
-    with np.errstate(all="ignore"):
-        np.testing.assert_array_equal(quiet(lambda: ints // 0).data, np.array([5, -5, 0]) // 0)
-        np.testing.assert_array_equal(quiet(lambda: ints % 0).data, np.array([5, -5, 0]) % 0)
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        call(ints)
+
+
+def test_integer_division_without_a_zero_divisor_is_numpys():
+    ints = np.array([5, -5, 7])
+    np.testing.assert_array_equal((cr.tensor(ints) // np.array([2, 3, -2])).data, [2, -2, -4])
+    np.testing.assert_array_equal((cr.tensor(ints) % np.array([2, 3, -2])).data, [1, 1, -1])
 
 
 # ----- gradients ----------------------------------------------------------------------------

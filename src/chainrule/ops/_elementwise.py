@@ -257,6 +257,7 @@ class Remainder(Unbounded):
     quiet = True
 
     def forward(self, x, y):
+        _check_integer_divisor("remainder", x, y)
         self.saved = (x, y)
         return np.remainder(x, y)
 
@@ -276,6 +277,7 @@ class FloorDivide(Selection):
     quiet = True
 
     def forward(self, x, y):
+        _check_integer_divisor("floor_divide", x, y)
         return np.floor_divide(x, y)
 
     def local(self):
@@ -283,6 +285,17 @@ class FloorDivide(Selection):
 
 
 _NEVER = np.zeros((), bool)  # the mask of a local gradient that is 0 everywhere
+
+
+def _check_integer_divisor(name: str, x: np.ndarray, y: np.ndarray) -> None:
+    """A ZeroDivisionError for integers divided by 0, as in Python and PyTorch: an integer
+    result has no inf or NaN to give, and NumPy's 0 (its warning silenced with the op's
+    others) would pass for a value. Floating operands give NumPy's IEEE results."""
+    if x.dtype.kind in "biu" and y.dtype.kind in "biu" and not np.all(y):
+        raise ZeroDivisionError(
+            f"{name}: integer division by zero (a divisor of {y.dtype} holds 0); an integer "
+            "result has no inf or NaN for it: divide in floating point (x.astype('float64'))"
+        )
 
 
 # ----- binary selections -----------------------------------------------------------------
