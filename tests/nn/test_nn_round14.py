@@ -495,3 +495,16 @@ def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(mon
     model.load_state_dict(new)  # and the next load goes through
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, new[name].astype(value.dtype), err_msg=name)
+
+
+def test_a_whole_checkpoint_given_to_load_state_dict_says_to_take_its_model_part():
+    # PyTorch's habit, torch.save({"model": ..., "epoch": ...}), then load_state_dict on the
+    # whole dict: the error points at ['model'] instead of only listing every name missing
+    model = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="does not fit the model") as info:
+        model.load_state_dict({"model": model.state_dict(), "epoch": 3})
+    message = str(info.value)
+    assert "unexpected in the state: model (a dict of weights" in message
+    assert "pass its ['model']" in message
+    assert "missing from the state: weight" in message
+    assert "epoch (" not in message  # the note is for the dict of weights only

@@ -224,6 +224,8 @@ class Module:
             [n for n in own if n not in values], [n for n in values if n not in own]
         )
         notes = _foreign_notes(self, result.unexpected) if strict else {}
+        if strict and "model" in result.unexpected and isinstance(state["model"], Mapping):
+            notes["model"] = _WHOLE_CHECKPOINT
         problems = _mismatches(own, values, result if strict else LoadResult([], []), notes)
         casts, overflows = _casts(own, values)
         if problems or overflows:
@@ -405,6 +407,12 @@ def _assign_all(own: dict, casts: dict) -> None:
 def _write(target: np.ndarray, value: np.ndarray) -> None:
     """One array of the load, in place (every value is already of the target's dtype)."""
     np.copyto(target, value)
+
+
+_WHOLE_CHECKPOINT = (
+    " (a dict of weights: this is a whole checkpoint, as chainrule.load(path) returns it "
+    "without a model; pass its ['model'], or load with chainrule.load(path, model))"
+)
 
 
 def _foreign_notes(model: Module, names: list[str]) -> dict[str, str]:
