@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..ops import softmax
 from ..optim import SGD
-from ._dot import GraphvizNotFoundError, write_whole
+from ._dot import INSTALL, GraphvizNotFoundError, lacks_hangul_font, write_whole
 from ._examples import SEED_LR, add_mul, apple, seed_network, sigmoid_graph, softmax_with_loss
 from ._format import fmt
 from ._labels import LANGS, label
@@ -80,7 +80,7 @@ EXAMPLES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``explain`` options to ``parser``."""
-    parser.add_argument("--example", choices=list(EXAMPLES), metavar="NAME",
+    parser.add_argument("--example", type=_example, metavar="NAME",
                         help="one of: " + ", ".join(EXAMPLES))  # fmt: skip
     parser.add_argument("--list", action="store_true", dest="list_examples",
                         help="list the examples")  # fmt: skip
@@ -95,6 +95,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draw the graph with Graphviz (.svg, .png, .pdf)")  # fmt: skip
 
 
+def _example(text: str) -> str:
+    """An example's name as EXAMPLES spells it: ``seed_network`` (the Python function's
+    name, `cr.examples.seed_network`) and ``Seed-Network`` are read as seed-network."""
+    name = text.strip().lower().replace("_", "-")
+    if name not in EXAMPLES:
+        raise argparse.ArgumentTypeError(
+            f"unknown example {text!r}; choose one of {', '.join(EXAMPLES)}"
+        )
+    return name
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``chainrule explain`` with parsed ``args``; returns the exit status."""
     if args.list_examples or not args.example:
@@ -106,16 +117,42 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError("--table has no LaTeX form: use --format text or markdown for the table")
     _check_outputs(args.dot, args.render)
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
-    if args.dot:  # the files first: a failure shows before anything is printed
+    if args.dot:  # the files first: a failure shows before the report is printed
         _naming_the_flag("--dot", Path(args.dot), write_whole, trace.to_dot().encode("utf-8"))
+        _note(f"wrote {args.dot}")
     if args.render:
         try:
             _naming_the_flag("--render", Path(args.render), trace.render)
-        except (GraphvizNotFoundError, RuntimeError) as e:
+        except GraphvizNotFoundError:  # its message offers trace.to_dot(), Python's way
+            print(f"chainrule explain: error: {_no_dot(args.dot)}", file=sys.stderr)
+            return 1
+        except RuntimeError as e:
             print(f"chainrule explain: error: {e}", file=sys.stderr)
             return 1
+        _note(f"wrote {args.render}")
+        if lacks_hangul_font(trace.to_dot()):
+            _note(f"warning: {_NO_HANGUL_FONT.format(path=args.render)}")
     print(report(args.example, trace, args.format, args.table))
     return 0
+
+
+_NO_HANGUL_FONT = (
+    "no font with Hangul is installed (fc-list :lang=ko lists none), so the Korean labels "
+    "in {path} show as boxes on this machine; install one (Debian/Ubuntu: sudo apt-get "
+    "install fonts-noto-cjk or fonts-nanum) and render again"
+)
+
+
+def _note(text: str) -> None:
+    """A line about the files on stderr: stdout carries only the report, for a pipe."""
+    print(f"chainrule explain: {text}", file=sys.stderr)
+
+
+def _no_dot(dot: str | None) -> str:
+    """Graphviz is missing: how to install it, or the command line's way to get the DOT."""
+    if dot:
+        return f"{INSTALL}; the DOT text is in {dot}, to render where Graphviz is installed"
+    return f"{INSTALL}, or write the DOT text with --dot FILE and render it elsewhere"
 
 
 def _check_outputs(dot: str | None, render: str | None) -> None:

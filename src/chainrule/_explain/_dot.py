@@ -12,6 +12,7 @@ The text depends only on the trace, so the same graph always gives the same DOT.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,12 +43,17 @@ _SYMBOLS = {
     "Sigmoid": "σ",
     "Sum": "Σ",
 }
-_INSTALL = (
+#: how to get dot; the Python API and the command line each add their own alternative
+#: (trace.to_dot(), --dot FILE)
+INSTALL = (
     "rendering needs the Graphviz 'dot' program, which is not on PATH. Install Graphviz "
     "(Debian/Ubuntu: sudo apt-get install graphviz; Fedora: sudo dnf install graphviz; "
     "macOS: brew install graphviz; Windows: winget install graphviz; conda: conda install "
-    "graphviz), or write the DOT text with trace.to_dot() and render it elsewhere."
+    "graphviz)"
 )
+_INSTALL = f"{INSTALL}, or write the DOT text with trace.to_dot() and render it elsewhere."
+#: Hangul syllables, jamo and compatibility jamo: text that needs a Korean-capable font
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 
 
 class GraphvizNotFoundError(FileNotFoundError):
@@ -203,6 +209,22 @@ def _run_dot(argv: list[str], dot: bytes, path: Path) -> bytes:
     if not out:
         raise RuntimeError(f"render: Graphviz dot wrote nothing for {path}")
     return out
+
+
+def lacks_hangul_font(dot_text: str) -> bool:
+    """Whether ``dot_text`` has Hangul that this machine has no font for, so that a drawing
+    shows boxes. Only fontconfig can say (``fc-list :lang=ko``, a few milliseconds): where
+    it is missing (Windows, say) or fails, the answer is False, as nothing is known."""
+    program = shutil.which("fc-list")
+    if program is None or not _HANGUL.search(dot_text):
+        return False
+    try:
+        done = subprocess.run(
+            [program, ":lang=ko", "family"], capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and not done.stdout.strip()
 
 
 def write_whole(path: Path, data: bytes) -> None:
