@@ -102,24 +102,24 @@ _ACCUMULATING = (
     "backward() is adding to the .grad of {t}, which an earlier backward left there: "
     "gradients accumulate across backward calls. Clear them before each step "
     "(optimizer.zero_grad(), model.zero_grad() or t.grad = None), unless you accumulate "
-    "on purpose"
+    "on purpose."
 )
 _REBINDING = (
     "{op} on {t}, a leaf that requires grad, while the graph is recorded: the name now "
     "holds a new node, and the leaf itself (a parameter?) is unchanged. An update of a "
-    "parameter belongs under `with cr.no_grad():`"
+    "parameter belongs in a `with cr.no_grad():` block."
 )
 _NO_BACKWARD = (
     ".grad of {t} is None: no backward has reached it yet. Call loss.backward() first; "
     "if you did, this tensor was not used to compute the loss (or its gradient was "
-    "cleared since)"
+    "cleared since)."
 )
 _NOT_REQUIRED = (
     ".grad of {t} is always None: it does not require gradients. Create it with "
-    "requires_grad=True (or use cr.nn.Parameter) to get one"
+    "requires_grad=True (or use cr.nn.Parameter) to get one."
 )
 _NON_LEAF = (
     ".grad of {t}, a non-leaf (computed by {op}), is being read: backward does not keep "
     "gradients of non-leaf tensors, so it is None. Call .retain_grad() on it before "
-    "backward if you want its gradient, or read the .grad of the leaf you meant"
+    "backward if you want its gradient, or read the .grad of the leaf you meant."
 )
