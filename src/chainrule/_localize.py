@@ -22,7 +22,8 @@ from ._tensor import Tensor
 
 
 def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> int:
-    """Check every node of ``output``'s graph locally; return how many were checked.
+    """Check every node of ``output``'s graph locally; return the number of nodes checked
+    (every op node of the graph, leaves not counted: 0 for a leaf).
 
     Raises `GradcheckError` naming the first node whose backward disagrees with finite
     differences: its op, its position in forward order (inputs first, counting from 1 --

@@ -203,7 +203,7 @@ def test_readme_says_what_check_graph_returns():
     assert cr.check_graph((x * x + 1.0).sigmoid()) == 3  # mul, add, sigmoid
     assert cr.check_graph(x) == 0  # a leaf: no node to check
     section = README.split("## When something goes wrong")[1].split("\n## ")[0]
-    assert "returns the number of nodes checked" in " ".join(section.split())
+    assert "returns the number of nodes it checked" in " ".join(section.split())
     assert "number of nodes checked" in cr.check_graph.__doc__
 
 
