@@ -1,7 +1,7 @@
 """Backpropagation through one sigmoid neuron, the way the tutorials work it by hand.
 
-    python examples/backward_by_hand.py                   # x = 2, target = 1
-    python examples/backward_by_hand.py --x -1.5 --target 0 --lr 0.5
+    .venv/bin/python examples/backward_by_hand.py             # x = 2, target = 1
+    .venv/bin/python examples/backward_by_hand.py --x -1.5 --target 0 --lr 0.5
 
 The graph: z = w·x + b, y = σ(z), E = (y − t)². `cr.explain` runs the backward pass and
 prints each node's forward value, upstream gradient, local gradient and downstream gradient

@@ -1,12 +1,16 @@
 """Train the tutorials' network with each of their six optimizers and compare final losses.
 
-    python examples/compare_optimizers.py              # MNIST if its files are in ./data,
-                                                       # else the bundled digits (8×8, 64 inputs)
-    python examples/compare_optimizers.py --mnist DIR  # MNIST files in DIR (784 inputs)
+    .venv/bin/python examples/compare_optimizers.py              # MNIST if its files are in
+                                                                 # ./data, else the bundled
+                                                                 # digits (8×8, 64 inputs)
+    .venv/bin/python examples/compare_optimizers.py --mnist DIR  # MNIST files in DIR (784 inputs)
 
 ./data is where `chainrule train --dataset mnist` looks by default; MNIST is used when all
 four files (train-/t10k-, images/labels, raw or .gz) are there, and then only its first
 10,000 training images. The table gives each optimizer's final training loss and accuracy.
+This script downloads nothing: `.venv/bin/chainrule train --dataset mnist --download
+--epochs 1` fetches the four files into ./data (checked by SHA-256; --data-dir DIR puts
+them in DIR), which the Python call a missing file's message names does too.
 
 GD is SGD on the full batch (one step per epoch); the others take mini-batches of 100, as
 in the tutorials. Every run starts from the same initial weights and sees the same batches.

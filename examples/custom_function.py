@@ -1,7 +1,7 @@
 """Define your own differentiable op with `cr.Function`, check it, and train with it.
 
-    python examples/custom_function.py                 # gradchecks, then 60 epochs on wine
-    python examples/custom_function.py --epochs 20 --seed 3
+    .venv/bin/python examples/custom_function.py         # gradchecks, then 60 epochs on wine
+    .venv/bin/python examples/custom_function.py --epochs 20 --seed 3
 
 Softplus, log(1 + eˣ), is a smooth ReLU. Its forward is written stably (np.logaddexp never
 overflows, where log(1 + exp(x)) gives inf from x ≈ 89 in float32), and its backward is the

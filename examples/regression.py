@@ -1,7 +1,7 @@
 """Mean-squared-error regression on the bundled diabetes data, with a learning-rate schedule.
 
-    python examples/regression.py                  # 40 epochs, Adam, step decay of the rate
-    python examples/regression.py --epochs 20 --seed 1
+    .venv/bin/python examples/regression.py          # 40 epochs, Adam, step decay of the rate
+    .venv/bin/python examples/regression.py --epochs 20 --seed 1
 
 442 patients, 10 baseline variables, a disease-progression score one year later. The
 inputs and the target are standardised with statistics of the training split only, so an

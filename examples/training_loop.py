@@ -1,13 +1,15 @@
 """The tutorials' digit classifier written with the low-level API, step by step.
 
-    python examples/training_loop.py                          # Adam, 10 epochs
-    python examples/training_loop.py --optimizer momentum --epochs 5 --checkpoint ck.safetensors
+    .venv/bin/python examples/training_loop.py                 # Adam, 10 epochs
+    .venv/bin/python examples/training_loop.py --optimizer momentum --checkpoint ck.safetensors
 
 What `cr.fit` does for you, spelled out: a model from nn layers, a DataLoader over the
 bundled digits, and per mini-batch zero_grad → forward → loss → backward → step; after
 each epoch the test accuracy. At the end the model and optimizer go to a checkpoint
 (`cr.save` writes atomically: a crash leaves the previous file whole), which is loaded into
-a freshly built model whose predictions must equal the trained model's.
+a freshly built model whose predictions must equal the trained model's. The checkpoint is
+digits.safetensors in the current directory unless --checkpoint names another file; the
+last line printed names it.
 """
 
 from __future__ import annotations
