@@ -103,7 +103,8 @@ def main() -> None:
     except (OSError, ValueError) as e:  # missing or malformed files (IDXFormatError too)
         parser.error(str(e))
     print(
-        f"{X.shape[1]}-50-10 MLP, ReLU, softmax cross-entropy, {args.epochs} epochs, "
+        f"{X.shape[1]}-50-10 MLP, ReLU, softmax cross-entropy, {args.epochs} "
+        f"epoch{'' if args.epochs == 1 else 's'}, "
         f"{len(X)} training samples of {source}"
     )
     print(f"{'optimizer':<10} {'lr':>6} {'final loss':>11} {'train acc':>10} {'seconds':>8}")

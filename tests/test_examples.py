@@ -78,7 +78,7 @@ def test_compare_optimizers_uses_mnist_when_its_four_files_are_in_data(tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0] == (
-        "784-50-10 MLP, ReLU, softmax cross-entropy, 1 epochs, 120 training samples of "
+        "784-50-10 MLP, ReLU, softmax cross-entropy, 1 epoch, 120 training samples of "
         "MNIST-format files from data"
     )
     assert [line.split()[0] for line in lines[2:]] == list(ROWS)

@@ -382,7 +382,9 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     """Where a resumed run continues, on one line before the run's summary (on stdout: a
     failing run's stderr stays one line)."""
     if done >= epochs:
-        return f"chainrule train: {out} has trained all {epochs} epochs; nothing to resume"
+        return (
+            f"chainrule train: {out} has trained all {_count(epochs, 'epoch')}; nothing to resume"
+        )
     where = f"epoch {position['epoch'] + 1}"
     if position["batch"]:
         where += f" after batch {position['batch']}"
@@ -443,7 +445,8 @@ def summary_line(metrics: dict, out: Path) -> str:
             f"{metrics['test_loss']:.4f} ({mse:.4f} in the target's units)"
         )
     return (
-        f"{head} after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; run saved in {out}"
+        f"{head} after {_count(metrics['epochs'], 'epoch')} in {metrics['seconds']:.1f} s; "
+        f"run saved in {out}"
     )
 
 
@@ -483,3 +486,8 @@ def plot_curves(path: Path, history: History) -> bool:
         ax.legend()
     save_png(fig, path)
     return True
+
+
+def _count(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is 1: "1 epoch", "30 epochs"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -549,7 +549,7 @@ def test_resuming_a_finished_run_leaves_its_files_alone(tmp_path, capsys):
     capsys.readouterr()
     assert _main(["train", "--resume", out, "--no-progress"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first == f"chainrule train: {out} has trained all 1 epochs; nothing to resume"
+    assert first == f"chainrule train: {out} has trained all 1 epoch; nothing to resume"
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == before
 
 

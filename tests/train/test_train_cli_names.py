@@ -104,5 +104,5 @@ def test_a_regression_run_says_its_loss_is_a_mean_squared_error(tmp_path, capsys
     metrics = json.loads((out / "metrics.json").read_text())
     assert line.startswith(
         f"test loss (mean squared error of the standardised target) {metrics['test_loss']:.4f} "
-        f"({metrics['test_mse']:.4f} in the target's units) after 1 epochs"
+        f"({metrics['test_mse']:.4f} in the target's units) after 1 epoch in "
     )
