@@ -64,12 +64,24 @@ def test_compare_optimizers_prints_a_row_per_optimizer(tmp_path):
 def test_compare_optimizers_rejects_bad_input_in_one_line():
     for args, message in (
         (("--epochs", "0"), "a positive number of epochs, got '0'"),
-        (("--mnist", "/nonexistent-dir"), "mnist: /nonexistent-dir/train-images-idx3-ubyte"),
+        (
+            ("--mnist", "/nonexistent-dir"),
+            "/nonexistent-dir/train-images-idx3-ubyte[.gz] not found; pass --download to fetch it",
+        ),
     ):
         done = _run(*args)
         assert done.returncode == 2
         assert message in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_compare_optimizers_download_with_the_files_there_fetches_nothing(tmp_path):
+    _write_mnist(tmp_path / "mnist")  # all four present: load_mnist has nothing to fetch
+    done = _run("--epochs", "1", "--mnist", str(tmp_path / "mnist"), "--download")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].endswith(
+        f"samples of MNIST-format files from {tmp_path / 'mnist'}"
+    )
 
 
 def test_compare_optimizers_uses_mnist_when_its_four_files_are_in_data(tmp_path):
