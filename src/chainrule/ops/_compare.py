@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor, _from_op
 from ._common import constant, is_tensor, pair
+from ._names import torch_names
 
 
 def compare(ufunc, x, y) -> Tensor:
@@ -28,12 +29,15 @@ def _integer_and_number(t, n) -> bool:
     return integer and is_tensor(t) and t.data.dtype.kind in "iu"
 
 
-def argmax(x, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmax(x, axis: int | None = None, keepdims: bool = False, *, dim=None, keepdim=None):
     """Index of the largest value along ``axis`` (of the flattened tensor when None), as an
-    int64 tensor outside the graph; the first one among ties, as in NumPy and PyTorch."""
+    int64 tensor outside the graph; the first one among ties, as in NumPy and PyTorch.
+    ``dim=`` and ``keepdim=`` are PyTorch's names for ``axis`` and ``keepdims``."""
+    axis, keepdims = torch_names("argmax", axis, dim, keepdims, keepdim)
     return _from_op(np.asarray(np.argmax(constant(x), axis=axis, keepdims=keepdims)), None)
 
 
-def argmin(x, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmin(x, axis: int | None = None, keepdims: bool = False, *, dim=None, keepdim=None):
     """Index of the smallest value along ``axis`` (see `argmax`)."""
+    axis, keepdims = torch_names("argmin", axis, dim, keepdims, keepdim)
     return _from_op(np.asarray(np.argmin(constant(x), axis=axis, keepdims=keepdims)), None)

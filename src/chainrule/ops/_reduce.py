@@ -12,6 +12,7 @@ import numpy as np
 
 from .._function import Function
 from ._common import broadcast_to, constant, divided
+from ._names import torch_names
 
 
 def _axes(axis, ndim: int) -> tuple[int, ...]:
@@ -145,26 +146,36 @@ class Norm(_Reduce):
         return (self._upstream_kept(grad_out, x.shape) * x / safe,)
 
 
-def sum(x, axis=None, keepdims: bool = False):
-    """Sum over ``axis`` (all axes when None)."""
+def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Sum over ``axis`` (all axes when None); ``dim=`` and ``keepdim=`` are PyTorch's names
+    for ``axis`` and ``keepdims``."""
+    axis, keepdims = torch_names("sum", axis, dim, keepdims, keepdim)
     return Sum(_axis_arg("sum", axis), keepdims)(x)
 
 
-def mean(x, axis=None, keepdims: bool = False):
-    """Arithmetic mean over ``axis`` (all axes when None)."""
+def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Arithmetic mean over ``axis`` (all axes when None); ``dim=``, ``keepdim=`` as in `sum`."""
+    axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
     return Mean(_axis_arg("mean", axis), keepdims)(x)
 
 
-def max(x, axis=None, keepdims: bool = False):
-    """Maximum over ``axis``; tied maxima share the gradient equally."""
+def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Maximum over ``axis``; tied maxima share the gradient equally. ``dim=``, ``keepdim=``
+    as in `sum`; unlike PyTorch's ``max(dim=...)`` it returns the values alone (the
+    indices are `argmax`)."""
+    axis, keepdims = torch_names("max", axis, dim, keepdims, keepdim)
     return Max(_axis_arg("max", axis, "maximum"), keepdims)(x)
 
 
-def min(x, axis=None, keepdims: bool = False):
-    """Minimum over ``axis``; tied minima share the gradient equally."""
+def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Minimum over ``axis``; tied minima share the gradient equally. ``dim=``, ``keepdim=``
+    as in `sum`; the values alone, as `max`."""
+    axis, keepdims = torch_names("min", axis, dim, keepdims, keepdim)
     return Min(_axis_arg("min", axis, "minimum"), keepdims)(x)
 
 
-def norm(x, axis=None, keepdims: bool = False):
-    """Euclidean norm √(Σ x²) over ``axis`` (all axes when None); its gradient at 0 is 0."""
+def norm(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Euclidean norm √(Σ x²) over ``axis`` (all axes when None); its gradient at 0 is 0.
+    ``dim=``, ``keepdim=`` as in `sum`."""
+    axis, keepdims = torch_names("norm", axis, dim, keepdims, keepdim)
     return Norm(_axis_arg("norm", axis), keepdims)(x)

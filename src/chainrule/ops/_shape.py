@@ -9,6 +9,7 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor
 from ._common import float_operands, is_tensor, unbroadcast
+from ._names import torch_names
 
 
 def _shape_arg(shape) -> tuple[int, ...]:
@@ -238,11 +239,17 @@ def concatenate(tensors, axis: int | None = 0):
     """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does.
     Integer tensors joined with floating ones take their dtype, and a list of numbers takes
     a float tensor's dtype, with an axis or without (the op flattens: a list flattened on
-    its own first would become an array of the default dtype)."""
+    its own first would become an array of the default dtype). ``dim=`` is PyTorch's name
+    for ``axis``; `chainrule.cat` is this function under PyTorch's name."""
+    axis, _ = torch_names("concatenate", axis, dim, default=0)
     return Concatenate(axis)(*float_operands(tensors))
 
 
-def stack(tensors, axis: int = 0):
+cat = concatenate  # PyTorch's name: the same function
+
+
+def stack(tensors, axis: int = 0, *, dim=None):
     """Join same-shaped tensors along a new axis; integer tensors joined with floating ones
-    take their dtype."""
+    take their dtype. ``dim=`` is PyTorch's name for ``axis``."""
+    axis, _ = torch_names("stack", axis, dim, default=0)
     return Stack(axis)(*float_operands(tensors))

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._function import Function
 from ._common import exp, floating, is_tensor
+from ._names import torch_names
 from ._reduce import _axes, _axis_arg, _Reduce
 
 
@@ -113,18 +114,22 @@ class LogSumExp(_Reduce):
         return (self._upstream_kept(grad_out, x.shape) * p,)
 
 
-def softmax(x, axis: int = -1):
-    """exp(x) / Σ exp(x) along ``axis``."""
+def softmax(x, axis: int = -1, *, dim=None):
+    """exp(x) / Σ exp(x) along ``axis``; ``dim=`` is PyTorch's name for it."""
+    axis, _ = torch_names("softmax", axis, dim, default=-1)
     return Softmax(axis)(x)
 
 
-def log_softmax(x, axis: int = -1):
-    """x − log Σ exp(x) along ``axis`` (via log-sum-exp, finite for large logits)."""
+def log_softmax(x, axis: int = -1, *, dim=None):
+    """x − log Σ exp(x) along ``axis`` (via log-sum-exp, finite for large logits); ``dim=``
+    is PyTorch's name for ``axis``."""
+    axis, _ = torch_names("log_softmax", axis, dim, default=-1)
     return LogSoftmax(axis)(x)
 
 
-def logsumexp(x, axis=None, keepdims: bool = False):
+def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
     """log Σ exp(x) over ``axis`` (all axes when None), shifted by the maximum so that it is
     finite for large logits; −inf (gradient 0) over a slice of all −inf, +inf where a slice
-    holds +inf."""
+    holds +inf. ``dim=`` and ``keepdim=`` are PyTorch's names for ``axis`` and ``keepdims``."""
+    axis, keepdims = torch_names("logsumexp", axis, dim, keepdims, keepdim)
     return LogSumExp(_axis_arg("logsumexp", axis), keepdims)(x)
