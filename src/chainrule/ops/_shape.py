@@ -226,16 +226,29 @@ def _index_part(p, sequences):
     so changing the caller's array after the forward pass cannot move the gradient, and
     sequences become arrays, so that the backward adds up repeated indices."""
     if isinstance(p, Tensor):
-        return p.data.copy()
+        return _integer_index(p.data.copy(), "tensor")
     if isinstance(p, sequences):
         a = np.array(p)
         if a.size == 0 and not isinstance(p, np.ndarray):  # x[[]] selects nothing, as in
             return a.astype(np.intp)  # NumPy
-        return a
+        return _integer_index(a, "array" if isinstance(p, np.ndarray) else "list")
     return p
 
 
-def concatenate(tensors, axis: int | None = 0):
+def _integer_index(a: np.ndarray, what: str) -> np.ndarray:
+    """``a`` once it holds integers or booleans. A float one, even of whole numbers, is an
+    IndexError, as in NumPy and PyTorch, but one that says how to make an integer index:
+    ``w[cr.tensor([0, 1])]`` indexes with float32, as Python lists become float tensors."""
+    if a.dtype.kind in "biu":
+        return a
+    raise IndexError(
+        f"index: the index {what} is {a.dtype}, but indices must be integers or booleans; "
+        f"make an integer one, e.g. cr.tensor([0, 1], dtype='int64') (Python lists become "
+        f"float32 tensors) or idx.astype('int64')"
+    )
+
+
+def concatenate(tensors, axis: int | None = 0, *, dim=None):
     """Join tensors along an existing axis; with ``axis=None``, flattened, as NumPy does.
     Integer tensors joined with floating ones take their dtype, and a list of numbers takes
     a float tensor's dtype, with an axis or without (the op flattens: a list flattened on
