@@ -231,6 +231,19 @@ class Tensor:
         (a tensor holds numbers; a cast to text or objects is a TypeError)."""
         return ops.cast(self, numeric_dtype(dtype, "astype"))
 
+    def float(self) -> Tensor:
+        """``astype("float32")``, as PyTorch's ``float()``: differentiable."""
+        return ops.cast(self, np.float32)
+
+    def double(self) -> Tensor:
+        """``astype("float64")``, as PyTorch's ``double()``: differentiable."""
+        return ops.cast(self, np.float64)
+
+    def clone(self) -> Tensor:
+        """A copy in memory of its own that stays in the graph (the gradient passes
+        through unchanged), as PyTorch's; `detach` shares memory and leaves the graph."""
+        return ops.clone(self)
+
     def __array__(self, dtype=None, copy=None):
         # NumPy 2 passes copy= and takes the answer as it is: copy=True (np.array's default)
         # wants an array of its own, copy=False refuses to copy; NumPy 1 copies by itself.
@@ -476,21 +489,34 @@ class Tensor:
         return _from_op(np.invert(self.data), None)
 
     # ----- methods ----------------------------------------------------------------------
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+    # ``dim=`` and ``keepdim=``, PyTorch's names for ``axis`` and ``keepdims``, are passed on
+    # to the ops, which accept either name (`ops._names`)
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Sum over ``axis`` (all axes when None); see `chainrule.sum`."""
-        return ops.sum(self, axis, keepdims)
+        return ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Arithmetic mean over ``axis`` (all axes when None)."""
-        return ops.mean(self, axis, keepdims)
+        return ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; tied maxima share the gradient equally."""
-        return ops.max(self, axis, keepdims)
+    def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Maximum over ``axis``; tied maxima share the gradient equally (the values alone,
+        also with ``dim=``: the indices are `argmax`)."""
+        return ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; tied minima share the gradient equally."""
-        return ops.min(self, axis, keepdims)
+    def min(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Minimum over ``axis``; tied minima share the gradient equally (the values alone)."""
+        return ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None, correction=None):
+        """Variance over ``axis``, Σ(x − mean)² / (n − ddof): ``ddof=0`` by default, as
+        NumPy (PyTorch's default is ``correction=1``); see `chainrule.var`."""
+        return ops.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
+
+    def std(self, axis=None, keepdims=False, ddof=0, *, dim=None, keepdim=None, correction=None):
+        """Standard deviation √var over ``axis``, ``ddof=0`` by default as NumPy (PyTorch's
+        default is ``correction=1``); see `chainrule.std`."""
+        return ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
 
     def exp(self) -> Tensor:
         """eˣ elementwise."""
@@ -537,22 +563,51 @@ class Tensor:
         the same bounds, as in PyTorch and NumPy 2."""
         return ops.clip(self, lo, hi, min=min, max=max)
 
+    def clamp(self, min=None, max=None) -> Tensor:
+        """PyTorch's name for `clip`: values limited to [min, max]."""
+        return ops.clip(self, min, max)
+
+    def pow(self, y) -> Tensor:
+        """``self ** y`` elementwise, as a method (PyTorch's ``pow``)."""
+        return ops.pow(self, y)
+
     def reshape(self, *shape) -> Tensor:
         """A view with a new shape (``x.reshape(2, -1)`` or ``x.reshape((2, -1))``)."""
         return ops.reshape(self, *shape)
+
+    def view(self, *shape) -> Tensor:
+        """PyTorch's name for `reshape` (a copy where NumPy cannot make a view, never an error)."""
+        return ops.reshape(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
+        return ops.flatten(self, start_dim, end_dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of size 1 at position ``dim``, as PyTorch's (``np.expand_dims``)."""
+        return ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None) -> Tensor:
+        """The axes of size 1 removed (all, or ``dim``: an int or a tuple); see
+        `chainrule.squeeze`."""
+        return ops.squeeze(self, dim)
+
+    def permute(self, *dims) -> Tensor:
+        """The axes in the order ``dims`` (all of them), as PyTorch's; NumPy's `transpose`."""
+        return ops.permute(self, *dims)
 
     def transpose(self, *axes) -> Tensor:
         """The axes permuted (reversed when none are given), as in NumPy: ``x.transpose(0,
         1)`` of a matrix leaves it as it is; PyTorch's two-axis swap is `swapaxes`."""
         return ops.transpose(self, *axes)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Index of the largest value along ``axis`` (int64, outside the graph)."""
-        return ops.argmax(self, axis, keepdims)
+        return ops.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Index of the smallest value along ``axis`` (int64, outside the graph)."""
-        return ops.argmin(self, axis, keepdims)
+        return ops.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """The tensor with two axes swapped (PyTorch's ``transpose(a, b)``)."""
@@ -562,13 +617,13 @@ class Tensor:
         """The tensor broadcast to ``shape`` (NumPy rules)."""
         return ops.broadcast_to(self, shape)
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``."""
-        return ops.softmax(self, axis)
+        return ops.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
-        return ops.log_softmax(self, axis)
+        return ops.log_softmax(self, axis, dim=dim)
 
 
 def _comparable(other) -> bool:
