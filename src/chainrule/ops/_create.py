@@ -1,0 +1,108 @@
+"""PyTorch's tensor constructors: zeros, ones, full, their ``_like`` forms, arange, randn,
+rand, from_numpy. Each makes a leaf; ``dtype=None`` gives the default float dtype (float32
+unless `set_default_dtype` changed it), except where noted, and ``requires_grad=True`` needs a
+floating dtype. They record nothing: they are not ops, and have no row in the op table.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._dtypes import get_default_dtype, numeric_dtype
+from .._generator import generator_or_default
+from .._tensor import Tensor
+from ._shape import _shape_arg
+
+
+def _dtype(dtype, op: str) -> np.dtype:
+    return get_default_dtype() if dtype is None else numeric_dtype(dtype, op)
+
+
+def _leaf(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _leaf(np.zeros(_shape_arg(shape), _dtype(dtype, "zeros")), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return _leaf(np.ones(_shape_arg(shape), _dtype(dtype, "ones")), requires_grad)
+
+
+def full(shape, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` (a tuple, or an int for one axis) holding ``fill_value``, in the
+    default float dtype unless ``dtype`` is given, also for an integer ``fill_value`` (as a
+    Python number becomes a float tensor in `tensor`; PyTorch would make it int64)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (numbers.Number, np.generic)):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
+    array = np.full(shape, fill_value, _dtype(dtype, "full"))
+    return _leaf(array, requires_grad)
+
+
+def zeros_like(x, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``x``'s shape and dtype (a Tensor's or an array's), or of ``dtype``."""
+    like = np.asarray(x.data if isinstance(x, Tensor) else x)
+    dtype = like.dtype if dtype is None else numeric_dtype(dtype, "zeros_like")
+    return _leaf(np.zeros(like.shape, dtype), requires_grad)
+
+
+def ones_like(x, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``x``'s shape and dtype (a Tensor's or an array's), or of ``dtype``."""
+    like = np.asarray(x.data if isinstance(x, Tensor) else x)
+    dtype = like.dtype if dtype is None else numeric_dtype(dtype, "ones_like")
+    return _leaf(np.ones(like.shape, dtype), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``start``, ``start + step``, … up to ``end`` (excluded); ``arange(n)`` is 0 … n − 1.
+
+    With integer arguments and no ``dtype`` the result is int64, as in PyTorch and NumPy
+    (so ``logits[cr.arange(n), labels]`` indexes); a float argument gives the default
+    float dtype."""
+    if end is None:
+        start, end = 0, start
+    values = (start, end, step)
+    if dtype is None:
+        integers = all(isinstance(v, (int, np.integer)) for v in values)
+        dtype = np.int64 if integers else get_default_dtype()
+    return _leaf(np.arange(start, end, step).astype(numeric_dtype(dtype, "arange")), requires_grad)
+
+
+def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the standard normal distribution, from ``generator`` (a
+    ``numpy.random.Generator``) or the library's, which `manual_seed` seeds."""
+    return _random("randn", shape, generator, dtype, requires_grad)
+
+
+def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the uniform distribution on [0, 1), from ``generator`` or the library's
+    (see `randn`)."""
+    return _random("rand", shape, generator, dtype, requires_grad)
+
+
+def _random(op: str, shape, generator, dtype, requires_grad: bool) -> Tensor:
+    rng = generator_or_default(generator, op)
+    dtype = _dtype(dtype, op)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: samples are floating, so dtype must be a float dtype, got {dtype}")
+    drawn = np.float64 if dtype == np.float64 else np.float32  # what NumPy draws (no float16)
+    draw = rng.standard_normal if op == "randn" else rng.random
+    return _leaf(draw(_shape_arg(shape), dtype=drawn).astype(dtype, copy=False), requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory and dtype, as ``torch.from_numpy``: a write
+    into either shows in the other (`tensor` copies instead)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"from_numpy: expected a NumPy array, got {type(array).__name__}; "
+            "cr.tensor(data) makes a tensor of other data"
+        )
+    return Tensor(array)
