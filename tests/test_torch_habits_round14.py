@@ -437,3 +437,82 @@ def test_integer_and_boolean_tensors_still_index():
 def test_pytorch_also_refuses_a_float_index():
     with pytest.raises(IndexError):
         torch.zeros(3)[torch.tensor([0.0, 1.0])]
+
+
+# ----- nn.ModuleList --------------------------------------------------------------------------
+class Tower(cr.nn.Module):
+    def __init__(self):
+        self.blocks = cr.nn.ModuleList([cr.nn.Linear(3, 3) for _ in range(2)])
+        self.head = cr.nn.Linear(3, 1)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x).relu()
+        return self.head(x)
+
+
+def test_modulelist_parameters_are_found_and_named_by_position():
+    model = Tower()
+    names = [n for n, _ in model.named_parameters()]
+    assert names == [
+        "blocks.0.weight",
+        "blocks.0.bias",
+        "blocks.1.weight",
+        "blocks.1.bias",
+        "head.weight",
+        "head.bias",
+    ]
+    assert list(model.state_dict()) == names
+    model(np.ones((2, 3), np.float32)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_modulelist_list_methods():
+    a, b, c, d = (cr.nn.Linear(2, 2) for _ in range(4))
+    ml = cr.nn.ModuleList()
+    assert len(ml) == 0
+    ml.append(a).extend([c])
+    ml.insert(1, b)
+    ml += [d]
+    assert list(ml) == [a, b, c, d]
+    assert ml[0] is a
+    assert ml[-1] is d
+    assert len(ml) == 4
+    part = ml[1:3]
+    assert isinstance(part, cr.nn.ModuleList)
+    assert list(part) == [b, c]
+    assert [n for n, _ in part.named_parameters()][:1] == ["0.weight"]
+    ml[0] = d
+    del ml[1]
+    assert ml.pop() is d
+    assert list(ml) == [d, c]
+    assert [n for n, _ in ml.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def test_modulelist_errors_name_it():
+    ml = cr.nn.ModuleList([cr.nn.ReLU()])
+    with pytest.raises(TypeError, match="ModuleList: layer 1 is a str, not a Module"):
+        cr.nn.ModuleList([cr.nn.ReLU(), "relu"])
+    with pytest.raises(TypeError, match=r"ModuleList\.append: a int is not a Module"):
+        ml.append(3)
+    with pytest.raises(IndexError, match="ModuleList: index 5 is out of range for 1 layers"):
+        ml[5]
+    with pytest.raises(NotImplementedError, match=r"ModuleList\.forward is not implemented"):
+        ml(np.ones(2))
+
+
+def test_sequential_slices_stay_plain_sequentials():
+    class Named(cr.nn.Sequential):
+        def __init__(self, width):
+            super().__init__(cr.nn.Linear(width, width), cr.nn.ReLU())
+
+    part = Named(2)[:1]
+    assert type(part) is cr.nn.Sequential
+    assert len(part) == 1
+
+
+@needs_torch
+def test_modulelist_state_dict_keys_match_pytorch():
+    theirs = torch.nn.ModuleList([torch.nn.Linear(3, 3) for _ in range(2)])
+    ours = cr.nn.ModuleList([cr.nn.Linear(3, 3) for _ in range(2)])
+    assert list(ours.state_dict()) == list(theirs.state_dict())

@@ -31,7 +31,7 @@ from ._losses import (
     SoftmaxWithLoss,
 )
 from ._module import LoadResult, Module, Parameter
-from ._sequential import Sequential
+from ._sequential import ModuleList, Sequential
 
 __all__ = [
     "Affine",
@@ -46,6 +46,7 @@ __all__ = [
     "LoadResult",
     "MSELoss",
     "Module",
+    "ModuleList",
     "Parameter",
     "ReLU",
     "Sequential",
