@@ -13,10 +13,18 @@ from ._tensor import Tensor
 @dataclass
 class History:
     """What `fit` returns: per-epoch ``history["loss"]``, ``["accuracy"]`` (classification),
-    ``["val_loss"]``, ``["val_accuracy"]``, like Keras' History."""
+    ``["val_loss"]``, ``["val_accuracy"]``, like Keras' History.
+
+    Made from a checkpoint's ``"history"`` (``History(**state["history"])``), whose
+    columns may be 1-D arrays (see `checkpoint_form`): they become lists again."""
 
     history: dict[str, list[float]] = field(default_factory=dict)
     epoch: list[int] = field(default_factory=list)
+
+    def __post_init__(self):
+        if isinstance(self.history, dict):
+            self.history = {k: _as_list(k, v) for k, v in self.history.items()}
+        self.epoch = _as_list("epoch", self.epoch)
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Add one epoch's logs as a new row (a new column gets NaN for earlier epochs)."""
@@ -44,6 +52,43 @@ class History:
                 column.append(_number(k, v))
             else:
                 column[row - 1] = _number(k, v)
+
+
+def checkpoint_form(history: History) -> dict:
+    """``asdict(history)`` as a checkpoint stores it cheaply: a column of Python floats as
+    a float64 array, the epochs (Python ints in int64's range) as an int64 array. In the
+    file each is one tensor of 8 bytes a value, where a JSON list was text to write, parse
+    and hash again at every epoch's checkpoint (and ``asdict`` deep-copied every value);
+    bits go through unchanged (NaN, -0.0), and `History` makes lists of them again. A
+    column holding anything else (an int a user's own history kept) stays a list."""
+    return {
+        "history": {k: _packed(v, np.float64, float) for k, v in history.history.items()},
+        "epoch": _packed(history.epoch, np.int64, int),
+    }
+
+
+def _packed(values, dtype, kind: type):
+    """``values`` as a 1-D array of ``dtype`` when every one is exactly of type ``kind``
+    (a bool is no int, a NumPy float64 no float: each would come back as another type)
+    and fits it; else ``values`` unchanged."""
+    if not isinstance(values, list) or set(map(type, values)) != {kind}:
+        return values
+    try:
+        return np.array(values, dtype=dtype)
+    except OverflowError:  # an int beyond int64
+        return values
+
+
+def _as_list(key: str, values):
+    """A column as the History keeps it: a list (a 1-D array of numbers becomes one)."""
+    if not isinstance(values, np.ndarray):
+        return values
+    if values.ndim != 1 or values.dtype.kind not in "biuf":
+        raise ValueError(
+            f"History: {key!r} must be a list or a 1-D array of numbers, got an array of "
+            f"shape {values.shape} and dtype {values.dtype}"
+        )
+    return values.tolist()
 
 
 def _number(key: str, value) -> float:
