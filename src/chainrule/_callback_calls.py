@@ -85,6 +85,41 @@ def warn_unknown_hooks(callbacks) -> None:
             )
 
 
+def checked_callbacks(callbacks) -> list:
+    """``callbacks`` as a list, each checked to be a callback: an object with at least one
+    of fit's hooks (`callbacks.Callback`'s methods). A function, a class rather than an
+    instance, or a lone callback not in a list is a TypeError, where fit would otherwise
+    ignore it in silence or fail at its first call."""
+    if any(hasattr(callbacks, hook) for hook in _HOOKS):
+        raise TypeError(
+            f"fit: callbacks must be a list of callbacks: callbacks=[{type(callbacks).__name__}"
+            "(...)], not the callback itself"
+        )
+    try:
+        listed = list(callbacks)
+    except TypeError:
+        raise TypeError(
+            f"fit: callbacks must be a list of callbacks, got {type(callbacks).__name__}"
+        ) from None
+    for i, cb in enumerate(listed):
+        _check_callback(i, cb)
+    return listed
+
+
+def _check_callback(i: int, cb) -> None:
+    if isinstance(cb, type):
+        raise TypeError(
+            f"fit: callbacks[{i}] is the class {cb.__name__}; give an instance, {cb.__name__}(...)"
+        )
+    if not any(n.startswith("on_") and callable(getattr(cb, n, None)) for n in dir(cb)):
+        # (one with Keras's hooks or misspelt ones only is warned about: it is a callback)
+        raise TypeError(
+            f"fit: callbacks[{i}] is a {type(cb).__name__}, not a callback: fit calls none of "
+            f"its methods. Subclass cr.callbacks.Callback and override its hooks "
+            f"({', '.join(_HOOKS)})"
+        )
+
+
 def _saves_training(callback) -> bool:
     return getattr(callback, "saves_training", False) is True
 

@@ -30,6 +30,35 @@ def train_loader(data, batch_size: int, shuffle: bool, seed):
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
+def split_validation(data, fraction, val_data) -> tuple:
+    """(training data, validation data) for Keras's ``validation_split``: the last
+    ``fraction`` of the samples of ``(X, y)`` arrays validate, taken before any
+    shuffling; the rest train."""
+    if val_data is not None:
+        raise ValueError(
+            "fit: got both val_data and validation_split; give one (Keras lets val_data win "
+            "in silence)"
+        )
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.floating)):
+        raise TypeError(f"fit: validation_split must be a number, got {fraction!r}")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fit: validation_split must be between 0 and 1, got {fraction!r}")
+    arrays = _array_tuple(data)
+    if len(arrays) != 2:
+        raise ValueError(
+            "fit: validation_split splits (X, y) arrays; for a dataset or DataLoader give "
+            "val_data (cr.data.train_test_split makes one)"
+        )
+    n = len(arrays[0])
+    split_at = int(np.floor(n * (1.0 - fraction)))  # as Keras rounds it
+    if not 0 < split_at < n:
+        raise ValueError(
+            f"fit: validation_split={fraction} of {n} samples leaves "
+            f"{'none to train on' if split_at == 0 else 'none to validate on'}"
+        )
+    return tuple(a[:split_at] for a in arrays), tuple(a[split_at:] for a in arrays)
+
+
 def _array_tuple(data) -> tuple:
     """``data`` as a tuple when it is a tuple or list of arrays (Keras's ``(X, y)`` or
     ``[X, y]``); else ``()``: a list of samples (pairs) is a dataset."""

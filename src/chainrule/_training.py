@@ -10,13 +10,21 @@ stop training, save checkpoints or change the learning rate. Beside it: what it 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._callback_calls import call, epoch_end, load_callback_states, warn_unknown_hooks
+from ._callback_calls import (
+    call,
+    checked_callbacks,
+    epoch_end,
+    load_callback_states,
+    warn_unknown_hooks,
+)
 from ._fit_data import (
     as_input,
     batching,
@@ -24,6 +32,7 @@ from ._fit_data import (
     check_loader_settings,
     evaluation_loader,
     input_dtype,
+    split_validation,
     train_loader,
 )
 from ._generator import default_generator
@@ -59,6 +68,9 @@ class TrainState:
     stop_training: bool = False
     input_dtype: object = None  # floating batches are cast to it (see `input_dtype`)
     callbacks: list = field(default_factory=list)  # fit's callbacks, in their order
+    #: whether fit validates every epoch (its logs then hold val_loss): a callback that
+    #: monitors a val_ value can refuse a run without validation data before it trains
+    validates: bool = False
     #: True while the epoch is one a resume point caught after it began (its
     #: on_epoch_begin already ran before the run stopped, so its effects are restored)
     epoch_resumed: bool = False
@@ -106,6 +118,45 @@ def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=No
     return value, out
 
 
+#: the order of fit's first arguments, named in the errors for calls that mix them up
+_ORDER = "fit(model, loss_fn, optimizer, train_data, epochs)"
+
+
+def _explained_binding(fn):
+    """``fn`` whose calls Python would refuse with a bare TypeError (Keras's habit
+    ``fit(model, loss_fn, optimizer, X, y, epochs=1)``: "multiple values for argument
+    'epochs'") name fit's order instead; its signature and docstring are ``fn``'s."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(_binding_problem(args, e, signature)) from None
+        return fn(*args, **kwargs)
+
+    return checked
+
+
+def _binding_problem(args: tuple, error: TypeError, signature) -> str:
+    if len(args) > 4 and _looks_like_data(args[4]):
+        return _SPLIT_DATA
+    return f"fit: {error}; its arguments are {', '.join(signature.parameters)}"
+
+
+_SPLIT_DATA = (
+    "fit takes the training data as one argument, (X, y): fit(model, loss_fn, optimizer, "
+    "(X, y), epochs=...), not fit(model, loss_fn, optimizer, X, y, ...) as in Keras"
+)
+
+
+def _looks_like_data(value) -> bool:
+    """Whether an argument is an array of samples (Keras's ``y``) rather than a count."""
+    return isinstance(value, (np.ndarray, Tensor, list, tuple))
+
+
+@_explained_binding
 def fit(
     model,
     loss_fn,
@@ -121,6 +172,10 @@ def fit(
     initial_epoch: int = 0,
     history: History | None = None,
     resume_from: dict | None = None,
+    *,
+    validation_data=None,
+    validation_split: float | None = None,
+    verbose=None,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs of mini-batch gradient descent.
 
@@ -141,8 +196,19 @@ def fit(
     negative count, a batch beyond an epoch's, an epoch other than the history's length,
     a loader state of another kind of loader) is a `ValueError` naming its field, raised
     before anything changes.
+
+    Keras's names are read too: ``validation_data`` is ``val_data`` (give one of them);
+    ``verbose`` 0 is ``progress=False``, 1, 2 or True ``progress=True`` (the bar ends on
+    the epoch's line either way) and "auto" the default (give ``verbose`` or
+    ``progress``); ``validation_split=0.2`` validates on the last fifth of ``(X, y)``
+    arrays, taken before any shuffling, and trains on the rest, as Keras does (not with
+    ``val_data``, nor with a dataset or DataLoader, which have no order to take it from).
+    A loss, optimizer or callback in the wrong place (``fit(model, opt, loss_fn, ...)``,
+    a loss named by a string, a function as a callback) is a TypeError before training.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
+        if _looks_like_data(epochs):  # fit(model, loss_fn, opt, X, y)
+            raise TypeError(_SPLIT_DATA)
         raise TypeError(f"fit: epochs must be an int (the total number), got {epochs!r}")
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -155,6 +221,12 @@ def fit(
             f"fit: initial_epoch={initial_epoch} with resume_from: the resume point holds "
             "its own epoch (give one or the other)"
         )
+    _check_roles(loss_fn, optimizer)
+    callbacks = checked_callbacks(callbacks)
+    progress = _progress_setting(progress, verbose)
+    val_data = _validation(val_data, validation_data)
+    if validation_split is not None:
+        train_data, val_data = split_validation(train_data, validation_split, val_data)
     check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
     summed = is_summed(loss_fn)  # and reduction="none" refused, before anything changes
     batch_size = 32 if batch_size is None else batch_size
@@ -181,10 +253,10 @@ def fit(
         resume_from, history, saved_callbacks = resume_point(resume_from, history, epochs, loader)
     state = TrainState(model, optimizer, loss_fn, loader, history or History(), initial_epoch)
     state.input_dtype = input_dtype(model)
-    state.epochs_done = initial_epoch
+    state.epochs_done, state.validates = initial_epoch, val_data is not None
     if resume_from is not None:
         _restore_position(state, resume_from)
-    callbacks = state.callbacks = list(callbacks)
+    state.callbacks = callbacks
     warn_unknown_hooks(callbacks)
     with Interrupts() as interrupts:
         defer = interrupts.critical
@@ -213,6 +285,64 @@ def fit(
                 break
         call(callbacks, "on_train_end", state)
     return state.history
+
+
+def _check_roles(loss_fn, optimizer) -> None:
+    """A TypeError, before anything trains, for a loss or optimizer fit cannot use: the
+    two swapped (``fit(model, opt, loss_fn, ...)``), a loss named by a string (Keras's
+    ``loss="mse"``), or either one not what it must be."""
+    if _is_optimizer(loss_fn):
+        raise TypeError(
+            f"fit: loss_fn is an optimizer ({type(loss_fn).__name__}); the order is {_ORDER}"
+        )
+    if isinstance(loss_fn, str):
+        raise TypeError(
+            f"fit: loss_fn must be a loss function, not the name {loss_fn!r} (Keras's loss "
+            "names are not read): give cr.nn.CrossEntropyLoss(), cr.nn.MSELoss() or a "
+            "function loss_fn(output, target) such as cr.nn.functional.cross_entropy"
+        )
+    if not callable(loss_fn):
+        raise TypeError(
+            "fit: loss_fn must be callable, loss_fn(output, target) -> a scalar Tensor; got "
+            f"{type(loss_fn).__name__} {loss_fn!r:.40}; the order is {_ORDER}"
+        )
+    if not _is_optimizer(optimizer):
+        raise TypeError(
+            "fit: optimizer must be an optimizer with step() and zero_grad(), such as "
+            f"cr.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__} "
+            f"{optimizer!r:.40}; the order is {_ORDER}"
+        )
+
+
+def _is_optimizer(obj) -> bool:
+    """Whether ``obj`` has what `train_step` calls on an optimizer."""
+    return callable(getattr(obj, "step", None)) and callable(getattr(obj, "zero_grad", None))
+
+
+def _validation(val_data, validation_data):
+    """The validation data given as ``val_data`` or as Keras's ``validation_data``."""
+    if validation_data is None:
+        return val_data
+    if val_data is not None:
+        raise TypeError(
+            "fit: got both val_data and validation_data (Keras's name for it); give one"
+        )
+    return validation_data
+
+
+def _progress_setting(progress: bool | None, verbose) -> bool | None:
+    """``progress`` from Keras's ``verbose``: 0 hides the bar, 1, 2 or True show it,
+    "auto" (or None) leaves the default."""
+    if verbose is None:
+        return progress
+    if progress is not None:
+        raise TypeError("fit: got both progress and verbose (Keras's name for it); give one")
+    if isinstance(verbose, str):
+        if verbose == "auto":
+            return None
+    elif verbose in (0, 1, 2):  # False and True among them
+        return bool(verbose)
+    raise ValueError(f"fit: verbose must be 0, 1, 2 or 'auto' (as Keras's), got {verbose!r}")
 
 
 def _restore_position(state: TrainState, point: dict) -> None:

@@ -96,7 +96,9 @@ class EarlyStopping(Callback):
     uninterrupted run (to train on, drop its entry from the checkpoint's ``callbacks``).
 
     Unlike Keras: ``patience`` defaults to 5 (Keras: 0); a ``monitor`` missing from an
-    epoch's logs is a `KeyError` rather than a warning, and NaN is never an improvement.
+    epoch's logs is a `KeyError` rather than a warning, and NaN is never an improvement. A
+    ``val_`` monitor in a fit given no validation data is refused as training begins (a
+    ValueError, which is also a KeyError).
     """
 
     def __init__(
@@ -119,7 +121,9 @@ class EarlyStopping(Callback):
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
     def on_train_begin(self, state) -> None:
-        """Start afresh (a resumed ``fit`` then gives back the saved state)."""
+        """Start afresh (a resumed ``fit`` then gives back the saved state); refuse to
+        watch a ``val_`` value of a run that does not validate."""
+        _check_validated("EarlyStopping", self.monitor, state)
         self.best, self.wait, self.best_weights, self.stopped_epoch = None, 0, None, None
 
     def state_dict(self) -> dict:
@@ -159,7 +163,10 @@ class EarlyStopping(Callback):
         not improve on the best, or on the ``baseline`` (NaN never improves); ask fit to
         stop after ``patience`` of them. Epochs before ``start_from_epoch`` are skipped."""
         if self.monitor not in logs:
-            raise KeyError(f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}")
+            raise KeyError(
+                f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}"
+                f"{_missing_hint(self.monitor)}"
+            )
         if state.epoch < self.start_from_epoch:  # the warm-up: not watched
             return
         value = _monitored(logs, self.monitor)
@@ -217,7 +224,8 @@ class ModelCheckpoint(Callback):
 
     Unlike Keras's: it saves once an epoch (no ``save_freq`` in batches) and always the
     whole checkpoint (no ``save_weights_only``); with ``save_best_only`` a ``monitor``
-    missing from the logs is a `KeyError` rather than a warning, and a NaN value is never
+    missing from the logs is a `KeyError` rather than a warning (a ``val_`` one in a fit
+    given no validation data is refused as training begins), and a NaN value is never
     saved as the best (as Keras). There is no ``verbose`` or ``initial_value_threshold``.
     """
 
@@ -236,6 +244,12 @@ class ModelCheckpoint(Callback):
         self.extra_state = extra_state
         self.best = None
         self._decided = None  # (the logs, whether they are saved) from before_saving
+
+    def on_train_begin(self, state) -> None:
+        """With ``save_best_only``, refuse to watch a ``val_`` value of a run that does not
+        validate (before it trains, not after its first epoch)."""
+        if self.best_only:
+            _check_validated("ModelCheckpoint", self.monitor, state)
 
     def before_saving(self, state, logs: dict) -> None:
         """Decide whether this epoch is saved, taking its value as the best if it improved:
@@ -306,6 +320,37 @@ class ModelCheckpoint(Callback):
         """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint)."""
         _check_keys(state_dict, ("best",))
         self.best = _optional_number(state_dict, "best")
+
+
+class _NotValidatedError(ValueError, KeyError):
+    """A ``val_`` value to watch in a run given no validation data: a ValueError, as
+    training begins; a KeyError too, as the monitor missing from the logs was (and is,
+    mid-run), so that code catching that goes on working (NumPy's AxisError is both a
+    ValueError and an IndexError for the same reason)."""
+
+    def __str__(self) -> str:  # the message as written (a KeyError's str() quotes it)
+        return str(self.args[0])
+
+
+def _check_validated(owner: str, monitor, state) -> None:
+    """A `_NotValidatedError`, as training begins, for a ``val_`` value to watch in a run
+    given no validation data: its logs will never hold it (a state that does not tell,
+    as one of a test's own, is let be)."""
+    if str(monitor).startswith("val_") and getattr(state, "validates", True) is False:
+        raise _NotValidatedError(
+            f"{owner}: {monitor!r} is not among the logs of a run without validation "
+            f"data{_missing_hint(monitor)}"
+        )
+
+
+def _missing_hint(monitor) -> str:
+    """How to get a ``val_`` value into the logs, or watch the training one instead."""
+    if not str(monitor).startswith("val_"):
+        return ""
+    return (
+        f": pass val_data=(X_val, y_val) (or validation_split=0.2) to fit, or "
+        f"monitor={str(monitor)[len('val_') :]!r}"
+    )
 
 
 def _non_negative_int(name: str, value) -> int:
