@@ -8,22 +8,22 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``, befor
 epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
-from __future__ import annotations
+import inspect as _inspect
+import re as _re
+import string as _string
+from numbers import Integral as _Integral
+from numbers import Real as _Real
+from pathlib import Path as _Path
 
-import inspect
-import re
-import string
-from numbers import Integral, Real
-from pathlib import Path
+import numpy as _np
 
-import numpy as np
-
-from ._callback_calls import callback_states
-from ._checkpoint import names_directory, save
-from ._generator import default_generator
-from ._history import checkpoint_form
-from .optim import LRScheduler
-from .optim._hyper import RULES
+from ._callback_calls import callback_states as _callback_states
+from ._checkpoint import names_directory as _names_directory
+from ._checkpoint import save as _save
+from ._generator import default_generator as _default_generator
+from ._history import checkpoint_form as _checkpoint_form
+from .optim import LRScheduler as _LRScheduler
+from .optim._hyper import RULES as _RULES
 
 __all__ = ["Callback", "EarlyStopping", "LearningRateScheduler", "ModelCheckpoint"]
 
@@ -67,7 +67,7 @@ def _mode(owner: str, monitor: str, mode: str, needed: bool = True) -> str:
         raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
     if mode != "auto":
         return mode
-    words = set(re.split(r"[^a-z0-9]+", str(monitor).lower()))
+    words = set(_re.split(r"[^a-z0-9]+", str(monitor).lower()))
     if words & _LOWER_IS_BETTER:
         return "min"
     if words & _HIGHER_IS_BETTER:
@@ -147,7 +147,7 @@ class EarlyStopping(Callback):
         if stopped is not None and (isinstance(stopped, bool) or not isinstance(stopped, int)):
             raise ValueError(f"stopped_epoch must be an integer or None, got {stopped!r}")
         if weights is not None and not (
-            isinstance(weights, dict) and all(isinstance(v, np.ndarray) for v in weights.values())
+            isinstance(weights, dict) and all(isinstance(v, _np.ndarray) for v in weights.values())
         ):
             raise ValueError("best_weights must be a dict of arrays or None")
         self.best, self.wait, self.best_weights, self.stopped_epoch = best, wait, weights, stopped
@@ -183,7 +183,7 @@ class EarlyStopping(Callback):
 
     def _improves(self, value: float, reference: float | None) -> bool:
         # nan is no improvement: as the best it would make every later value look worse
-        return not np.isnan(value) and (reference is None or self.is_better(value, reference))
+        return not _np.isnan(value) and (reference is None or self.is_better(value, reference))
 
     def on_train_end(self, state) -> None:
         """Give the model its best epoch's weights back, with ``restore_best_weights``."""
@@ -272,7 +272,7 @@ class ModelCheckpoint(Callback):
                 "checkpoint's training state uses itself; choose other names"
             )
         try:
-            path = Path(self.path.format(**{**logs, "epoch": state.epoch + 1}))
+            path = _Path(self.path.format(**{**logs, "epoch": state.epoch + 1}))
         except KeyError as e:
             raise KeyError(
                 f"ModelCheckpoint: the path {self.path!r} names {e}, which is not among the "
@@ -283,16 +283,16 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint: cannot fill in the path {self.path!r}: {e}"
             ) from None
         path.parent.mkdir(parents=True, exist_ok=True)  # as Keras and Lightning do
-        save(
+        _save(
             path,
             state.model,
             state.optimizer,
             epoch=state.epoch + 1,
             step=state.step,
             position=state.resume_point(),
-            history=checkpoint_form(state.history),
-            rng=default_generator().bit_generator.state,
-            callbacks=callback_states(state.callbacks),
+            history=_checkpoint_form(state.history),
+            rng=_default_generator().bit_generator.state,
+            callbacks=_callback_states(state.callbacks),
             **extra,
         )
 
@@ -307,7 +307,7 @@ class ModelCheckpoint(Callback):
                 "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
             )
         value = _monitored(logs, self.monitor)
-        if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
+        if _np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
             return False
         self.best = value
         return True
@@ -354,15 +354,15 @@ def _missing_hint(monitor) -> str:
 
 
 def _non_negative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, _Integral) or value < 0:
         raise ValueError(f"EarlyStopping: {name} must be an integer >= 0, got {value!r}")
     return int(value)
 
 
 def _finite(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (Real, np.ndarray)):
+    if isinstance(value, bool) or not isinstance(value, (_Real, _np.ndarray)):
         raise ValueError(f"EarlyStopping: {name} must be a number, got {value!r}")
-    if np.ndim(value) != 0 or not np.isfinite(value):
+    if _np.ndim(value) != 0 or not _np.isfinite(value):
         raise ValueError(f"EarlyStopping: {name} must be a finite number, got {value!r}")
     return float(value)
 
@@ -390,12 +390,12 @@ def _checked_path(path: str) -> str:
     """A checkpoint path whose fields are names (``{epoch}``, ``{val_loss:.3f}``; ``{{``
     for a brace), checked when the callback is made rather than after an epoch."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(path) if name is not None]
+        fields = [name for _, name, _, _ in _string.Formatter().parse(path) if name is not None]
     except ValueError as e:
         raise ValueError(
             f"ModelCheckpoint: the path {path!r} is not a valid pattern: {e}"
         ) from None
-    if names_directory(path):
+    if _names_directory(path):
         raise ValueError(
             f"ModelCheckpoint: the path {path!r} names a directory; give a file in it, such "
             "as 'checkpoints/epoch-{epoch}.safetensors'"
@@ -435,7 +435,7 @@ class LearningRateScheduler(Callback):
         schedule that has counted fewer epochs than are done is moved on to that count, and
         the optimizer gets the schedule's rate for the next epoch (whatever rate a
         checkpoint saved before the schedule stepped)."""
-        if isinstance(self.scheduler, LRScheduler) and state.epochs_done:
+        if isinstance(self.scheduler, _LRScheduler) and state.epochs_done:
             self.scheduler.last_epoch = max(self.scheduler.last_epoch, state.epochs_done)
             for group, lr in zip(state.optimizer.param_groups, self.scheduler.get_last_lr()):
                 group["lr"] = lr
@@ -458,10 +458,10 @@ class LearningRateScheduler(Callback):
 
 def _rate(value, epoch: int) -> float:
     """What a schedule function returned, checked by the optimizers' own rule for ``lr``."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
+    if isinstance(value, _np.ndarray) and value.ndim == 0:
         value = value.item()
     try:
-        return RULES["lr"]("lr", value)
+        return _RULES["lr"]("lr", value)
     except ValueError as e:
         raise ValueError(
             f"LearningRateScheduler: the schedule returned {value!r} for epoch {epoch}: {e}"
@@ -471,10 +471,10 @@ def _rate(value, epoch: int) -> float:
 def _positional(fn) -> int | None:
     """How many positional arguments ``fn`` takes (None when it cannot be told, or any)."""
     try:
-        params = inspect.signature(fn).parameters.values()
+        params = _inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return None
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+    kinds = (_inspect.Parameter.POSITIONAL_ONLY, _inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is _inspect.Parameter.VAR_POSITIONAL for p in params):
         return None
     return sum(p.kind in kinds for p in params)
