@@ -22,7 +22,7 @@ from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
-from ._history import History
+from ._history import History, checkpoint_form
 from ._position import POSITION_KEYS, position_problem, trained
 from ._training import evaluate, fit
 from .data._split import can_stratify
@@ -196,7 +196,7 @@ class _Saver:
             s.model,
             s.optimizer,
             position=s.resume_point(),
-            history=asdict(s.history),
+            history=checkpoint_form(s.history),  # its columns as tensors: cheap per epoch
             rng=_generator.default_generator().bit_generator.state,
             seconds=self.seconds(),
             **self.about,

@@ -506,5 +506,22 @@ def test_a_whole_checkpoint_given_to_load_state_dict_says_to_take_its_model_part
     message = str(info.value)
     assert "unexpected in the state: model (a dict of weights" in message
     assert "pass its ['model']" in message
+    assert "none of the model's names" not in message  # the note above says more
     assert "missing from the state: weight" in message
     assert "epoch (" not in message  # the note is for the dict of weights only
+
+
+def test_a_state_with_none_of_the_models_names_points_at_load_with_the_model(tmp_path):
+    # chainrule.load(path) returns the training state ({"epoch": 3}), not the weights: the
+    # PyTorch habit model.load_state_dict(load(path)) names the call that loads them
+    import chainrule as cr
+
+    model = nn.Sequential(nn.Linear(2, 2))
+    cr.save(tmp_path / "m.safetensors", model, epoch=3)
+    with pytest.raises(ValueError, match="does not fit the model") as info:
+        model.load_state_dict(cr.load(tmp_path / "m.safetensors"))
+    assert "none of the model's names" in str(info.value)
+    assert "chainrule.load(path, model)" in str(info.value)
+    with pytest.raises(ValueError, match=r"missing from the state: 0\.bias") as partial:
+        model.load_state_dict({"0.weight": np.zeros((2, 2))})
+    assert "none of the model's names" not in str(partial.value)

@@ -229,7 +229,8 @@ class Module:
         problems = _mismatches(own, values, result if strict else LoadResult([], []), notes)
         casts, overflows = _casts(own, values)
         if problems or overflows:
-            text = "\n".join(filter(None, [problems, overflows]))
+            none = strict and own and len(result.missing) == len(own) and "model" not in notes
+            text = "\n".join(filter(None, [problems, overflows, _NONE_OF_OURS if none else ""]))
             raise ValueError("load_state_dict: the state does not fit the model:\n" + text)
         _assign_all(own, casts)
         return result
@@ -409,9 +410,13 @@ def _write(target: np.ndarray, value: np.ndarray) -> None:
     np.copyto(target, value)
 
 
+_NONE_OF_OURS = (
+    "  the state holds none of the model's names: a checkpoint's weights load with "
+    "chainrule.load(path, model), which returns the training state, not the weights"
+)
 _WHOLE_CHECKPOINT = (
-    " (a dict of weights: this is a whole checkpoint, as chainrule.load(path) returns it "
-    "without a model; pass its ['model'], or load with chainrule.load(path, model))"
+    " (a dict of weights, as in a checkpoint saved as {'model': ..., 'epoch': ...}: pass "
+    "its ['model'])"
 )
 
 
