@@ -72,8 +72,14 @@ def trained(point: dict) -> tuple[int, str]:
     stopped after some of its batches counts) and, in words, "2 epochs and 9 batches of
     epoch 3"."""
     epoch, batch = point["epoch"], point["batch"]
-    part = f" and {batch} batches of epoch {epoch + 1}" if batch else ""
-    return (epoch + 1 if batch else epoch), f"{epoch} epochs{part}"
+    part = f" and {plural(batch, 'batch', 'batches')} of epoch {epoch + 1}" if batch else ""
+    return (epoch + 1 if batch else epoch), f"{plural(epoch, 'epoch')}{part}"
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """``n`` and ``word``, or its plural ``many`` (``word`` + s) unless ``n`` is 1: "1
+    epoch", "9 batches"."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def check_point(point: dict, epochs: int, loader, rows: int | None) -> None:
@@ -82,7 +88,7 @@ def check_point(point: dict, epochs: int, loader, rows: int | None) -> None:
     return a model trained further than its history says. A point in the middle of an
     epoch counts batches: the batch size must be the one it was taken with."""
     saved, now = point.get("batch_size"), getattr(loader, "batch_size", None)
-    if _count(point["batch"]) and point["batch"] and saved is not None and saved != now:
+    if counted(point["batch"]) and point["batch"] and saved is not None and saved != now:
         raise ValueError(  # first: the batch may be beyond an epoch of the other size
             f"fit: resume_from stopped in the middle of an epoch with batch_size {saved}; "
             f"resume with that batch size, not {now} (it can change between epochs)"
@@ -110,7 +116,7 @@ def position_problem(point: dict, loader, rows: int | None) -> str | None:
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
             return f'"position.{key}" must be a non-negative integer, got {value!r}'
     if rows is not None and point["epoch"] != rows:
-        return f'"position.epoch" is {point["epoch"]}, but the history has {rows} epochs'
+        return f'"position.epoch" is {point["epoch"]}, but the history has {plural(rows, "epoch")}'
     if hasattr(loader, "__len__") and point["batch"] > len(loader):
         return f'"position.batch" is {point["batch"]}, beyond an epoch\'s {len(loader)}'
     meter = point["meter"]
@@ -132,14 +138,14 @@ def _is_meter(meter) -> bool:
         return False
     n, loss, correct, *unscored = meter
     return (
-        _count(n)
+        counted(n)
         and _number(loss)
         and (correct is None or _number(correct))
         and all(isinstance(u, bool) for u in unscored)
     )
 
 
-def _count(n) -> bool:
+def counted(n) -> bool:
     return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
 
 

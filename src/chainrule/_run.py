@@ -23,7 +23,7 @@ from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_ta
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
 from ._history import History, checkpoint_form
-from ._position import POSITION_KEYS, position_problem, trained
+from ._position import POSITION_KEYS, plural, position_problem, trained
 from ._training import evaluate, fit
 from .data._split import can_stratify
 
@@ -383,7 +383,7 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     failing run's stderr stays one line)."""
     if done >= epochs:
         return (
-            f"chainrule train: {out} has trained all {_count(epochs, 'epoch')}; nothing to resume"
+            f"chainrule train: {out} has trained all {plural(epochs, 'epoch')}; nothing to resume"
         )
     where = f"epoch {position['epoch'] + 1}"
     if position["batch"]:
@@ -445,7 +445,7 @@ def summary_line(metrics: dict, out: Path) -> str:
             f"{metrics['test_loss']:.4f} ({mse:.4f} in the target's units)"
         )
     return (
-        f"{head} after {_count(metrics['epochs'], 'epoch')} in {metrics['seconds']:.1f} s; "
+        f"{head} after {plural(metrics['epochs'], 'epoch')} in {metrics['seconds']:.1f} s; "
         f"run saved in {out}"
     )
 
@@ -486,8 +486,3 @@ def plot_curves(path: Path, history: History) -> bool:
         ax.legend()
     save_png(fig, path)
     return True
-
-
-def _count(n: int, word: str) -> str:
-    """``n`` and ``word``, plural unless ``n`` is 1: "1 epoch", "30 epochs"."""
-    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -386,7 +386,7 @@ def test_resuming_with_fewer_epochs_than_begun_mid_epoch_is_refused(
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     assert _main(["train", "--resume", run, "--epochs", 1, "--no-progress"]) == 1
     assert _error_line(capsys).endswith(
-        "has already trained 1 epochs and 8 batches of epoch 2; --epochs is the total, so it "
+        "has already trained 1 epoch and 8 batches of epoch 2; --epochs is the total, so it "
         "must be at least 2 (got 1)"
     )
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before

@@ -244,7 +244,7 @@ def test_resume_names_a_missing_training_field(run, tmp_path, capsys, drop, mess
     [
         ("epoch", -5, "must be a non-negative integer, got -5"),
         ("epoch", True, "must be a non-negative integer, got True"),
-        ("epoch", 3, "is 3, but the history has 1 epochs"),
+        ("epoch", 3, "is 3, but the history has 1 epoch"),
         ("batch", 10**9, "is 1000000000, beyond an epoch's 41"),
         ("step", 1.5, "must be a non-negative integer, got 1.5"),
         ("meter", "x", "is not the running sums of the epoch it stopped in"),
