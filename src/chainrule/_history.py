@@ -79,6 +79,32 @@ def _packed(values, dtype, kind: type):
         return values
 
 
+def restored(saved) -> History:
+    """The `History` a checkpoint's ``"history"`` holds, checked as a file's content must
+    be: a dict of columns, epochs as a list or an integer 1-D array, no column longer
+    than the epochs (one shorter, saved before an epoch's `History.fill`, gets its NaN).
+    Anything else is a ValueError (or TypeError) naming the field, which the callers turn
+    into their own error, not a crash when the run is resumed or finished."""
+    if not isinstance(saved, dict):
+        raise ValueError(f"the history is not an object, got {type(saved).__name__}")
+    history = History(**saved)
+    if not isinstance(history.history, dict) or not isinstance(history.epoch, list):
+        raise ValueError(
+            "the history's 'history' must be an object of columns and its 'epoch' a list"
+        )
+    epoch = saved.get("epoch")
+    if isinstance(epoch, np.ndarray) and epoch.dtype.kind not in "iu":
+        raise ValueError(f"the history's 'epoch' must hold integers, got {epoch.dtype}")
+    for k, column in history.history.items():
+        if not isinstance(column, list) or len(column) > len(history.epoch):
+            size = len(column) if isinstance(column, list) else type(column).__name__
+            raise ValueError(
+                f"the history's column {k!r} ({size}) does not fit its {len(history.epoch)} epochs"
+            )
+    history.fill()
+    return history
+
+
 def _as_list(key: str, values):
     """A column as the History keeps it: a list (a 1-D array of numbers becomes one)."""
     if not isinstance(values, np.ndarray):

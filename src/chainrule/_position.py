@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._generator import default_generator
-from ._history import History
+from ._history import History, restored
 
 #: what a resume point records (`TrainState.resume_point`)
 POSITION_KEYS = ("epoch", "batch", "step", "loader_state", "meter")
@@ -42,7 +42,7 @@ def from_checkpoint(saved: dict, history: History | None, epochs: int, loader):
     _check_keys(point)
     try:
         if history is None and "history" in saved:
-            history = History(**saved["history"])
+            history = restored(saved["history"])
     except (TypeError, ValueError, KeyError) as e:
         raise ValueError(f"fit: resume_from holds no usable training state ({e})") from None
     check_point(point, epochs, loader, None if history is None else len(history.epoch))

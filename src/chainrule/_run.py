@@ -22,7 +22,7 @@ from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
 from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
 from ._files import read_regular
-from ._history import History, checkpoint_form
+from ._history import History, checkpoint_form, restored
 from ._position import POSITION_KEYS, plural, position_problem, trained
 from ._training import evaluate, fit
 from .data._split import can_stratify
@@ -357,7 +357,7 @@ def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float]:
         training_field(path, state, k, dict, "--resume") for k in keys
     )
     try:
-        history = History(**history)
+        history = restored(history)
         _generator.default_generator().bit_generator.state = rng
         saved_batch = config["batch_size"]
         position = {k: position[k] for k in POSITION_KEYS}

@@ -1,0 +1,126 @@
+"""Review of round 14's second half: a checkpoint's history refused when it cannot be a
+run's (rather than a crash when the run resumes or finishes), and nn.Softmax's ``dim=``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule._checkpoint import _digest, read_checkpoint
+
+sys.path.insert(0, str(Path(__file__).parent / "train"))
+from _cli_run import main as _main
+
+
+def _setup():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(24, 3)), rng.integers(0, 2, size=24)
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU(), cr.nn.Linear(4, 2))
+    return model, cr.optim.SGD(model.parameters(), lr=0.1), (X, y)
+
+
+def _resume_with(tmp_path, history):
+    """fit resumed from a checkpoint of two epochs whose history is ``history``."""
+    model, opt, data = _setup()
+    path = tmp_path / "c.safetensors"
+    ckpt = cr.callbacks.ModelCheckpoint(str(path), monitor="loss")
+    cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 2, batch_size=8, callbacks=[ckpt],
+           progress=False)  # fmt: skip
+    state = cr.load(path, model, opt)
+    state["history"] = history
+    cr.save(tmp_path / "bad.safetensors", model, opt, **state)
+    state = cr.load(tmp_path / "bad.safetensors", model, opt)
+    return cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 3, batch_size=8,
+                  resume_from=state, progress=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("history", "says"),
+    [
+        ({"history": [1.0, 2.0], "epoch": np.arange(2)}, "object of columns"),
+        ({"history": np.zeros(2), "epoch": np.arange(2)}, "object of columns"),
+        ({"history": {"loss": np.zeros(3)}, "epoch": np.arange(2)}, "'loss' \\(3\\)"),
+        ({"history": {"loss": [1.0, 2.0, 3.0]}, "epoch": [0, 1]}, "'loss' \\(3\\)"),
+        ({"history": {"loss": np.zeros(2)}, "epoch": np.array([0.0, 1.0])}, "integers"),
+        ({"history": {"loss": np.zeros(2)}, "epoch": np.array([False, True])}, "integers"),
+        ([1, 2], "not an object"),
+    ],
+)
+def test_a_history_no_run_writes_is_refused_on_resume(tmp_path, history, says):
+    # before: an AttributeError mid-training, or a misaligned history resumed in silence
+    with pytest.raises(ValueError, match=f"no usable training state.*{says}"):
+        _resume_with(tmp_path, history)
+
+
+def test_a_history_column_one_epoch_short_is_padded_with_nan(tmp_path):
+    # as a checkpoint saved before the epoch's fill() holds a column not logged that epoch
+    h = _resume_with(tmp_path, {"history": {"loss": np.array([0.5])}, "epoch": np.arange(2)})
+    assert h.epoch == [0, 1, 2]
+    assert h.history["loss"][0] == 0.5
+    assert np.isnan(h.history["loss"][1])
+
+
+def _rewrite_history(run: Path, mutate) -> None:
+    """Change the history tensors of a run's checkpoint, its digest made to match."""
+    from safetensors.numpy import save_file
+
+    path = run / "model.safetensors"
+    tensors, meta = read_checkpoint(path)
+    training = json.loads(meta["training"])
+    mutate(tensors, training["history"])
+    meta = {**meta, "training": json.dumps(training, separators=(",", ":"))}
+    meta["sha256"] = _digest(tensors, meta)
+    save_file(tensors, str(path), metadata=meta)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r"
+    args = ["train", "--dataset", "iris", "--hidden", "4", "--epochs", "2", "--out", out]
+    assert _main([*args, "--no-progress"]) == 0
+    return out
+
+
+def _column(history: dict, name: str) -> str:
+    return history["history"][name]["__array__"]
+
+
+@pytest.mark.parametrize("case", ["short", "long", "listed", "float epochs"])
+def test_train_resume_of_a_hostile_history_is_an_error_not_a_crash(
+    tmp_path, finished_run, capsys, case
+):
+    run = tmp_path / "r"
+    shutil.copytree(finished_run, run)
+    (run / "metrics.json").unlink()  # the run is finished again, which writes history.csv
+
+    def mutate(tensors, history):
+        key = _column(history, "loss")
+        if case == "short":  # one value for two epochs: padded with NaN, as fill() does
+            tensors[key] = tensors[key][:1].copy()
+        elif case == "long":
+            tensors[key] = np.concatenate([tensors[key], tensors[key]])
+        elif case == "listed":
+            history["history"] = [1, 2]
+        else:
+            epoch = history["epoch"]["__array__"]
+            tensors[epoch] = tensors[epoch].astype(np.float64)
+
+    _rewrite_history(run, mutate)
+    code = _main(["train", "--resume", run, "--epochs", "2", "--no-progress"])
+    err = capsys.readouterr().err
+    if case == "short":  # before: IndexError in write_history
+        assert code == 0, err
+        rows = (run / "history.csv").read_text().splitlines()
+        assert len(rows) == 3
+        assert rows[2].split(",")[1] == "nan"
+    else:  # before: a TypeError traceback, or matplotlib's "x and y must have same ..."
+        assert code == 1
+        assert "no resumable training state" in err
+
