@@ -124,3 +124,11 @@ def test_train_resume_of_a_hostile_history_is_an_error_not_a_crash(
         assert code == 1
         assert "no resumable training state" in err
 
+
+def test_nn_softmax_takes_pytorchs_dim():
+    # README: dim= works wherever axis= does; nn.Softmax(dim=1) was a TypeError
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    assert np.array_equal(cr.nn.Softmax(dim=0)(x).data, cr.nn.Softmax(axis=0)(x).data)
+    assert cr.nn.Softmax(dim=0).axis == 0
+    with pytest.raises(TypeError, match="given twice"):
+        cr.nn.Softmax(0, dim=1)

@@ -15,6 +15,7 @@ from .._function import Function
 from .._generator import generator_or_default
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
+from ..ops._names import torch_names
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -187,10 +188,12 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / Σ exp(x) along ``axis``, an integer (PyTorch's ``dim``; for a loss, use
-    SoftmaxCrossEntropy on the logits). No axis (None) is refused rather than guessed."""
+    """exp(x) / Σ exp(x) along ``axis``, an integer (``dim=``, PyTorch's name, works too;
+    for a loss, use SoftmaxCrossEntropy on the logits). No axis (None) is refused rather
+    than guessed."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1, *, dim=None):
+        axis, _ = torch_names("Softmax", axis, dim, default=-1)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(
                 f"Softmax: axis must be an integer, got {axis!r} (None is refused: the "
