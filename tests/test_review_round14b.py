@@ -132,3 +132,31 @@ def test_nn_softmax_takes_pytorchs_dim():
     assert cr.nn.Softmax(dim=0).axis == 0
     with pytest.raises(TypeError, match="given twice"):
         cr.nn.Softmax(0, dim=1)
+
+
+# ----- after the review: names at the top level, Sequential +=, arange's zero step -------
+@pytest.mark.parametrize("name", ["clone", "flatten", "permute", "squeeze", "unsqueeze"])
+def test_the_composed_shape_ops_are_at_the_top_level_as_in_pytorch(name):
+    assert getattr(cr, name) is getattr(cr.ops, name)  # cr.unsqueeze(x, 0), as torch's
+    assert name in cr.__all__
+
+
+def test_logsumexp_is_at_the_top_level():
+    x = cr.tensor([[0.0, 1.0], [2.0, -1.0]], dtype="float64")
+    want = np.log(np.exp(x.data).sum(axis=1))
+    np.testing.assert_allclose(cr.logsumexp(x, dim=1).data, want, rtol=1e-15)
+
+
+def test_sequential_plus_equals_a_list_extends_it_as_pytorch():
+    seq = cr.nn.Sequential(cr.nn.Linear(2, 3))
+    relu = cr.nn.ReLU()
+    seq += [relu, cr.nn.Linear(3, 1)]
+    assert isinstance(seq, cr.nn.Sequential)
+    assert [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
+    assert seq[1] is relu
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_arange_with_a_zero_step_names_the_op():
+    with pytest.raises(ValueError, match="arange: step must not be 0"):
+        cr.arange(0, 1, 0)

@@ -52,6 +52,10 @@ class _ModuleSequence(Module):
         self.layers.insert(int(index), self._checked("insert", layer))
         return self
 
+    def __iadd__(self, layers):
+        """``seq += [layers]``: `extend`, as PyTorch's ``+=`` on Sequential and ModuleList."""
+        return self.extend(layers)
+
     def extend(self, layers):
         """Append every module of ``layers`` (another container or any iterable of
         modules), in order; returns self. All are checked first, so a non-module adds none."""
@@ -153,6 +157,3 @@ class ModuleList(_ModuleSequence):
 
     def _of(self, layers: list[Module]) -> ModuleList:
         return ModuleList(layers)
-
-    def __iadd__(self, modules) -> ModuleList:
-        return self.extend(modules)

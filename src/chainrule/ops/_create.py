@@ -69,6 +69,8 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) 
     if end is None:
         start, end = 0, start
     values = (start, end, step)
+    if step == 0:  # NumPy's ZeroDivisionError would not name the op
+        raise ValueError("arange: step must not be 0")
     if dtype is None:
         integers = all(isinstance(v, (int, np.integer)) for v in values)
         dtype = np.int64 if integers else get_default_dtype()
