@@ -160,3 +160,18 @@ def test_sequential_plus_equals_a_list_extends_it_as_pytorch():
 def test_arange_with_a_zero_step_names_the_op():
     with pytest.raises(ValueError, match="arange: step must not be 0"):
         cr.arange(0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "dtype", "error"),
+    [(float("nan"), "int64", ValueError), (1 + 2j, None, TypeError), (300, "int8", OverflowError)],
+)
+def test_full_refuses_a_fill_value_its_dtype_cannot_hold(value, dtype, error):
+    # NumPy's np.full would write INT64_MIN for NaN, drop the imaginary part, or wrap
+    with pytest.raises(error, match=r"full: fill_value .* does not fit"):
+        cr.full(2, value, dtype=dtype)
+
+
+def test_full_makes_a_too_large_float_inf_as_tensor_does():
+    np.testing.assert_array_equal(cr.full(2, 1e40).data, cr.tensor([1e40, 1e40]).data)
+    assert cr.full(2, 1e40).dtype == np.float32

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from .._dtypes import get_default_dtype, numeric_dtype
+from .._dtypes import as_array, get_default_dtype, numeric_dtype
 from .._generator import generator_or_default
 from .._tensor import Tensor
 from ._shape import _shape_arg
@@ -42,8 +42,12 @@ def full(shape, fill_value, *, dtype=None, requires_grad: bool = False) -> Tenso
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, np.generic)):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
-    array = np.full(shape, fill_value, _dtype(dtype, "full"))
-    return _leaf(array, requires_grad)
+    dtype = _dtype(dtype, "full")
+    try:  # as `tensor` converts a number: 1e40 is inf in float32, NaN for an integer dtype
+        value = as_array(fill_value, dtype)  # or a complex for a real one is an error
+    except (TypeError, ValueError, OverflowError) as e:
+        raise type(e)(f"full: fill_value {fill_value!r} does not fit {dtype}: {e}") from None
+    return _leaf(np.full(shape, value, dtype), requires_grad)
 
 
 def zeros_like(x, *, dtype=None, requires_grad: bool = False) -> Tensor:
