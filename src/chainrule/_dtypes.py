@@ -58,7 +58,7 @@ def as_array(data, dtype=None) -> np.ndarray:
         raise TypeError("expected a number, a list or an array, got None")
     target = _default if dtype is None else numeric_dtype(dtype)
     nested = isinstance(data, (list, tuple))
-    if isinstance(data, (str, bytes)) or (nested and _text(_first_element(data))):
+    if isinstance(data, (str, bytes)):  # in a list: found by `_listed`
         raise TypeError(_not_numbers(f"text ({_shown(data)})"))
     try:
         array = _listed(data, target) if nested else quietly(np.asarray, (data, target))
@@ -132,16 +132,6 @@ def _shown(data) -> str:
     return f"{kind} {text}" if len(text) <= 40 else kind
 
 
-def _first_element(data):
-    """The first number of nested lists or tuples (where a list of strings shows itself),
-    or None when there is none."""
-    while isinstance(data, (list, tuple)):
-        if not data:
-            return None
-        data = data[0]
-    return data
-
-
 def _check_no_text(data) -> None:
     """A TypeError naming the first text (str, bytes, a string array) in nested lists or
     tuples, by its position and type."""
@@ -158,15 +148,12 @@ def _check_no_text(data) -> None:
 
 
 def _check_no_none(data) -> None:
-    """A TypeError for a None or a string anywhere in nested lists (NumPy converts None to
-    NaN and parses "1.5"); run only when the list converted without a dtype gave objects
-    (as a None always does), so a list of numbers costs no scan."""
+    """A TypeError for a None anywhere in nested lists (NumPy converts None to NaN); run
+    after `_check_no_text`, only when the list converted without a dtype gave objects (as a
+    None always does), so a list of numbers costs no scan."""
     flat = np.asarray(data, dtype=object).ravel()
-    for value in flat:
-        if value is None:
-            raise TypeError(
-                "a tensor holds numbers, got a list holding None (NumPy would make it NaN); "
-                "write a missing value as float('nan')"
-            )
-        if _text(value):
-            raise TypeError(_not_numbers(f"a list holding the text {value!r}"))
+    if any(value is None for value in flat):
+        raise TypeError(
+            "a tensor holds numbers, got a list holding None (NumPy would make it NaN); "
+            "write a missing value as float('nan')"
+        )
