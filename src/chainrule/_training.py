@@ -1,7 +1,7 @@
 """The training loop: `fit`, `evaluate`, `predict`, and the `TrainState` callbacks see.
 
 The loop knows nothing about the model: it feeds mini-batches, calls the loss, runs
-backward and steps the optimizer. Callbacks (`callbacks.py`) see every epoch's logs and can
+backward and steps the optimizer. Callbacks (`_callbacks.py`) see every epoch's logs and can
 stop training, save checkpoints or change the learning rate. Beside it: what it logs
 (`_history.py`), the data it is given (`_fit_data.py`), how it calls callbacks
 (`_callback_calls.py`) and where a run is when it resumes (`_position.py`).

@@ -16,9 +16,9 @@ import numpy as np
 from tqdm import tqdm
 
 from .._arguments import check_counts
+from .._callbacks import Callback
 from .._explain._values import norm  # the Euclidean norm, scaled: no overflow of squares
 from .._tensor import Tensor
-from ..callbacks import Callback
 from ..data._loader import fetch
 from . import _checks, _plot, _report
 from ._probe import layer_calls, outputs_of
