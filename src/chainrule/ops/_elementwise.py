@@ -371,7 +371,8 @@ def div(x, y):
 
 def remainder(x, y):
     """x mod y elementwise with broadcasting, with the sign of y: ``x % y`` as in Python,
-    np.remainder and torch.remainder (not C's fmod); x mod 0 is NaN (0 for integers)."""
+    np.remainder and torch.remainder (not C's fmod); x mod 0 is NaN (for integers a
+    ZeroDivisionError, as in Python and PyTorch)."""
     return Remainder()(*pair(x, y))
 
 
