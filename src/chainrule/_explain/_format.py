@@ -55,11 +55,11 @@ def _operand_row(trace, step, slot: int, v) -> list[str]:
         return ["", "", v.name, fmt(trace, v), "", none, none, "", ""]
     local = fmt(trace, v, e.local) if e.local is not None else e.rule
     down = fmt(trace, v, e.downstream) if e.downstream is not None else none
-    check = CHECK[e.check] + (" Σ" if _summed(step, e) else "")
+    check = CHECK[e.check] + (" Σ" if summed(step, e) else "")
     return ["", "", v.name, fmt(trace, v), "", local, down, check, ""]
 
 
-def _summed(step, e) -> bool:
+def summed(step, e) -> bool:
     """Whether local × upstream was summed over broadcast axes to give the downstream."""
     if e.local is None or e.downstream is None:
         return False
@@ -80,7 +80,7 @@ def intro(trace) -> list[str]:
     n = len(trace.steps)
     title = label(trace.lang, "title", out=out.name, value=fmt(trace, out), n=n, s="s"[: n != 1])
     legend = label(trace.lang, "checked")
-    if any(_summed(s, e) for s in trace.steps for e in s.inputs):
+    if any(summed(s, e) for s in trace.steps for e in s.inputs):
         legend += ", " + label(trace.lang, "summed")
     return [title, label(trace.lang, "law") + f" ({legend})"]
 

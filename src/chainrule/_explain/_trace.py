@@ -184,7 +184,7 @@ class Trace:
             lr: a learning rate η; when given, the update w⁺ = w − η·∂E/∂w follows.
             fmt: "text", "markdown" or "latex".
             expand: write a factor for every node; by default the factors run between
-                tensors the user named (all tensors when none are named).
+                tensors the user named (every node when the paths pass none).
         """
         return _transcript.transcript(self, of, lr, fmt, expand)
 

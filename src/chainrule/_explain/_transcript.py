@@ -80,7 +80,7 @@ def _is_scalar(trace, paths) -> bool:
 
 # ----- scalar graphs: products of numbers -------------------------------------------------------
 def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
-    named = _by_named(trace, expand)
+    named = _by_named(trace, paths, expand)
     terms = _group_terms(trace, v, paths) if named else [_term(trace, v, p) for p in paths]
     routes = len(terms) < len(paths)  # a term sums several paths: it is a route, not a path
     total = terms[0]["value"]
@@ -170,10 +170,14 @@ def _as_term(trace, v, factors: list, seed, value) -> dict:
     }
 
 
-def _by_named(trace, expand: bool) -> bool:
-    """Whether the factors run between tensors the user named (the default when there are
-    any) rather than node by node."""
-    return not expand and any(x.named and x.kind == "intermediate" for x in trace.values)
+def _by_named(trace, paths, expand: bool) -> bool:
+    """Whether the factors run between tensors the user named (the default when the paths
+    pass any) rather than node by node. A tensor named elsewhere in the graph does not
+    count: on paths that pass none, the only factor would be the whole derivative itself."""
+    if expand:
+        return False
+    on_paths = {trace.step(n).output for path in paths for n, _ in path}
+    return any(trace.values[i].named and trace.values[i].kind == "intermediate" for i in on_paths)
 
 
 def _group_terms(trace, v, paths) -> list[dict]:
@@ -306,6 +310,8 @@ def _hop(trace, s, e) -> str:
     how = [e.rule] if e.rule is not None else []
     if e.local is not None:
         how.append(f"{label(lang, 'local')} {fmt(trace, x, e.local)}")
+    if _format.summed(s, e):  # local × upstream has the broadcast shape: the table's Σ
+        how.append(label(lang, "summed"))
     grad = fmt(trace, x, e.downstream)
     if x.is_fanout:  # one branch of a sum, shown after the last branch
         where = label(lang, "tr_branch", name=x.name) + f" {shape(x.data.shape)}"
