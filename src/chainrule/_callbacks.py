@@ -81,7 +81,9 @@ def _mode(owner: str, monitor: str, mode: str, needed: bool = True) -> str:
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
-    As Keras's: ``mode`` "min", "max" or "auto" (read from the name, see `_mode`);
+    As Keras's: ``mode`` "min", "max" or "auto" (read from the words of the name: loss,
+    error, mse, mae are minimised, then acc, accuracy, auc, f1, precision, recall
+    maximised; another name needs "min" or "max");
     ``min_delta`` is a size (its sign is ignored); with ``patience=0`` the first epoch that
     does not improve stops training. With ``baseline`` an epoch counts towards
     ``patience`` unless it improves on the baseline too, so training stops after
@@ -194,9 +196,10 @@ class ModelCheckpoint(Callback):
 
     ``path`` may contain ``{epoch}`` (1 for the first) and any logged value, Keras-style
     (``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``); with ``save_best_only`` it is
-    written only when ``monitor`` improves; missing folders on the path are made. The
-    checkpoint's training state records ``epoch`` (the number of epochs done), ``step``,
-    and what an exact continuation needs: ``position`` (the resume point: epoch, batch,
+    written only when ``monitor`` improves, in the direction ``mode`` gives ("min", "max",
+    or "auto" read from the name, as `EarlyStopping`'s); missing folders on the path are
+    made. The checkpoint's training state records ``epoch`` (the number of epochs done),
+    ``step``, and what an exact continuation needs: ``position`` (the resume point: epoch, batch,
     step, the data loader's state and the epoch's running totals), ``history`` and ``rng``
     (the library generator's state, which dropout draws from). The history's columns of
     floats are float64 arrays (its epochs an int64 array): one tensor each in the file,

@@ -29,7 +29,8 @@ def check_graph(output: Tensor, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
     differences: its op, its position in forward order (inputs first, counting from 1 --
     not explain's step numbers, which count backward from the output) and the input.
     Call it before ``backward`` (which releases the graph). Inputs are evaluated in float64;
-    the step is ``eps``, relative to |x| where |x| > 1, as in `gradcheck`.
+    the step is ``eps``, relative to |x| where |x| > 1, and an entry passes within
+    ``atol`` + ``rtol``·|numeric|, as in `gradcheck`.
     """
     _check_settings("check_graph", eps, atol, rtol)
     rng = np.random.default_rng(0)

@@ -392,7 +392,12 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
 
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
-    mean over the samples, or the sum for a loss with ``reduction="sum"``."""
+    mean over the samples, or the sum for a loss with ``reduction="sum"``.
+
+    ``loss_fn`` is the loss the model trains with; ``data`` a `DataLoader` (read with its
+    own batches, in order, every sample), a dataset or an ``(X, y)`` pair (read in batches
+    of ``batch_size``). The keys are ``loss`` and ``accuracy`` with ``prefix`` before them
+    (``prefix="val_"`` gives ``val_loss``)."""
     if isinstance(batch_size, (np.ndarray, list, Tensor)):  # Keras's evaluate(x, y)
         raise TypeError(
             "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
@@ -410,8 +415,8 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
 
 
 def predict(model, x, batch_size: int = 256) -> np.ndarray:
-    """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph;
-    the model's modes are restored afterwards."""
+    """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph,
+    ``batch_size`` rows at a time; the model's modes are restored afterwards."""
     from .data._loader import check_batch_size
 
     check_batch_size("predict", batch_size)

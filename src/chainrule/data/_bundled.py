@@ -21,7 +21,10 @@ class DataBundle:
     """A loaded dataset: the arrays, what their columns and labels mean, and their origin.
 
     ``X`` is float32 of shape (N, features); ``y`` holds int64 class labels 0..K−1 for
-    classification or float32 targets for regression (``task`` says which).
+    classification or float32 targets for regression (``task`` says which). ``name`` is
+    the dataset's (``"digits"``, ``"mnist"``, …), ``feature_names`` and ``target_names``
+    name the columns of ``X`` and the classes (None where the data has none), and
+    ``description`` says where the data comes from.
     """
 
     name: str

@@ -138,7 +138,8 @@ def load_fashion_mnist(
 
 
 def download_mnist(root: str | os.PathLike, fashion: bool = False) -> list[Path]:
-    """Fetch the four gzipped MNIST (or Fashion-MNIST) files missing from ``root``.
+    """Fetch the four gzipped MNIST (or, with ``fashion=True``, Fashion-MNIST) files missing
+    from ``root``.
 
     Each file is accepted only with its published size and SHA-256, and written
     atomically, so an interrupted download never leaves a partial file. Returns the paths

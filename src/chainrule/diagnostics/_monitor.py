@@ -139,7 +139,8 @@ class Monitor(Callback):
 
     # ----- records, checks, files -----------------------------------------------------------
     def record(self, epoch: int, logs: dict | None = None) -> EpochRecord:
-        """The statistics now: activations on the probe, gradient norms averaged so far."""
+        """The statistics now, as the record of ``epoch`` with its logged values ``logs``:
+        activations on the probe, gradient norms averaged so far."""
         if self.model is None or self.probe is None:
             raise RuntimeError("Monitor.record: no model or probe yet (give them, or fit first)")
         calls = layer_calls(self.model, self.probe)

@@ -78,7 +78,9 @@ def dropout(
 ) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1−p),
     so nothing changes at evaluation time (``training=False`` returns x). An integer or bool
-    ``x`` is dropped in float64, as NumPy computes integers scaled by a fraction."""
+    ``x`` is dropped in float64, as NumPy computes integers scaled by a fraction. The mask
+    is drawn from ``generator`` (a ``numpy.random.Generator``), or the library's, which
+    `manual_seed` seeds, when None."""
     _check_probability(p)
     rng = generator_or_default(generator, "dropout")  # checked in eval mode too, as in Dropout
     x = x if isinstance(x, Tensor) else Tensor(x)
@@ -105,7 +107,9 @@ class Linear(Module):
     ``init`` chooses the weight initialiser: "he" (default, for ReLU), "xavier" (tanh,
     sigmoid), "normal" (std 0.01), "he_uniform", "xavier_uniform", "uniform" (on ±0.05,
     as Keras), "zeros", or a positive number used as the std of a normal distribution.
-    The bias starts at zero.
+    The bias starts at zero. The parameters have ``dtype`` (a floating one; the default
+    float dtype when None), and random weights are drawn from ``generator`` (a
+    ``numpy.random.Generator``), or the library's, which `manual_seed` seeds, when None.
     """
 
     def __init__(

@@ -109,7 +109,7 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    r"""Multiply the learning rate by γ every ``step_size`` epochs:
+    r"""Multiply the learning rate by γ (``gamma``) every ``step_size`` epochs:
 
         η_e = η₀ · γ^⌊e / step_size⌋
 
@@ -130,7 +130,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    r"""Multiply the learning rate by γ every epoch:
+    r"""Multiply the learning rate by γ (``gamma``) every epoch:
 
         η_e = η₀ · γ^e
 
@@ -155,7 +155,8 @@ class CosineAnnealingLR(LRScheduler):
 
         η_e = η_min + (η₀ − η_min) · (1 + cos(π·e / T_max)) / 2
 
-    After ``T_max`` epochs the formula goes on (the rate rises again), as in PyTorch.
+    with η_min = ``eta_min``. After ``T_max`` epochs the formula goes on (the rate rises
+    again), as in PyTorch.
     """
 
     _settings = ("T_max", "eta_min")
