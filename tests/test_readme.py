@@ -16,6 +16,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 CORE_FOLDERS = sorted(p.parent for p in (ROOT / "src" / "chainrule").glob("*/README.md"))
 PACKAGES = sorted(p.parent for p in (ROOT / "src" / "chainrule").glob("*/__init__.py"))
+TABLED = [ROOT / "src" / "chainrule", *CORE_FOLDERS]  # the package's own README, then each folder's
 
 
 def _doc_blocks(path: Path) -> list[tuple[str, str]]:
@@ -84,7 +85,7 @@ def test_every_package_folder_has_a_readme():
     assert [f.name for f in CORE_FOLDERS] == [p.name for p in PACKAGES]
 
 
-@pytest.mark.parametrize("folder", CORE_FOLDERS, ids=[f.name for f in CORE_FOLDERS])
+@pytest.mark.parametrize("folder", TABLED, ids=[f.name for f in TABLED])
 def test_a_folder_readme_names_each_module_and_only_existing_ones(folder):
     text = (folder / "README.md").read_text(encoding="utf-8")
     table = [line for line in text.splitlines() if line.startswith("| `")]
