@@ -75,3 +75,20 @@ def test_a_named_intermediate_s_own_transcript_shows_its_paths():
     assert text.count(f"        = {t * t:.8f}\n") == 3  # h·h·h's paths: each h × h
     assert "        = 1 × 2 × 0.4\n        = 0.8\n" in text  # h·w·2's path: w × 2
     assert f"engine: ∂L/∂h = {3 * t * t + 0.8:.8f}" in text
+
+
+def test_a_route_factor_that_leaves_out_paths_through_a_named_tensor_says_so():
+    # h = tanh(w) named, L = h³ + h·w at w = 0.5: dL/dw = (3h² + w)(1 − h²) + h. The factor
+    # of the direct route is h alone (the part of ∂L/∂w not through h), never the whole
+    w = cr.tensor(0.5, dtype="float64", requires_grad=True, name="w")
+    h = cr.tanh(w)
+    h.name = "h"
+    out = h * h * h + h * w
+    out.name = "L"
+    trace = cr.explain(out)
+    th = np.tanh(0.5)
+    text = trace.transcript(of="w")
+    assert f"route 2: ∂L/∂w (not through h) = {th:.8f}" in text
+    assert f"route 1: ∂L/∂h × ∂h/∂w\n         = {3 * th**2 + 0.5:.8f} × {1 - th**2:.8f}" in text
+    latex = trace.transcript(of="w", fmt="latex")
+    assert r"\left.\frac{\partial L}{\partial w}\right|_{\text{not through h}}" in latex

@@ -343,7 +343,8 @@ def test_markdown_shows_names_as_written():
 def test_terms_that_sum_several_paths_are_called_routes():
     # a = 3x, b = a·a (named), L = b·a + 2a at x = 0.5: L = a³ + 2a, ∂L/∂x = (3a² + 2)·3
     # = 26.25. Through b: ∂L/∂b·∂b/∂a·∂a/∂x = 1.5·3·3 = 13.5 (∂b/∂a sums two paths);
-    # past b: ∂L/∂a·∂a/∂x = (b + 2)·3 = 12.75
+    # past b: ∂L/∂a·∂a/∂x = (b + 2)·3 = 12.75, where b + 2 is only the part of ∂L/∂a not
+    # through b (the whole is 3a² + 2 = 8.75), and the factor says so
     x = leaf(0.5, "x")
     a = 3 * x
     a.name = "a"
@@ -355,6 +356,6 @@ def test_terms_that_sum_several_paths_are_called_routes():
     text = trace.transcript(of="x")
     assert "2 routes from x to L through the tensors you named" in text
     assert "route 1: ∂L/∂b × ∂b/∂a × ∂a/∂x\n         = 1.5 × 3 × 3\n         = 13.5" in text
-    assert "route 2: ∂L/∂a × ∂a/∂x\n         = 4.25 × 3\n         = 12.75" in text
+    assert "route 2: ∂L/∂a (not through b) × ∂a/∂x\n         = 4.25 × 3\n         = 12.75" in text
     assert "∂L/∂x = 13.5 + 12.75 = 26.25" in text
     assert "4 paths from x to L" in trace.transcript(of="x", expand=True)  # node by node

@@ -42,9 +42,10 @@ _EN = {
     "tr_path": "path {i}",
     "tr_routes": (
         "{n} routes from {leaf} to {out} through the tensors you named, summed (a factor "
-        "between two of them sums every path between them)"
+        "between two of them sums every path between them that passes no other named tensor)"
     ),
     "tr_route": "route {i}",
+    "tr_avoiding": "not through {names}",
     "tr_engine": "engine",
     "tex_exact": "(exact)",
     "tex_mismatch": "(mismatch)",
@@ -117,9 +118,10 @@ _KO = {
     "tr_path": "경로 {i}",
     "tr_routes": (
         "이름 붙인 텐서를 거쳐 {leaf}에서 {out}까지 가는 길 {n}개의 합 (두 이름 붙은 텐서 "
-        "사이의 인자는 그 사이 모든 경로의 합)"
+        "사이의 인자는 다른 이름 붙은 텐서를 거치지 않는 그 사이 모든 경로의 합)"
     ),
     "tr_route": "길 {i}",
+    "tr_avoiding": "{names}을(를) 거치지 않음",
     "tr_engine": "엔진 값",
     "tex_exact": "(정확히 같음)",
     "tex_mismatch": "(다름)",

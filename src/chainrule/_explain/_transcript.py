@@ -4,8 +4,9 @@
 
 Every path from the tensor to the output through the recorded nodes is one product of the
 nodes' local gradients; the paths are summed. When the user named tensors between them, the
-factors run between those instead: each factor ∂a/∂b is the whole derivative (the sum over
-every path from b to a), and the terms are the routes through named tensors. The product
+factors run between those instead: each factor ∂a/∂b sums every path from b to a that passes
+no other named tensor (the whole derivative unless some path does: then the transcript
+names the tensors it leaves out), and the terms are the routes through named tensors. The product
 runs from the output down, as the engine multiplies, and the result is compared with the
 gradient the engine formed. In a
 graph whose tensors are not all single numbers, the factors are Jacobians: the transcript
@@ -151,7 +152,7 @@ def _term(trace, v, path) -> dict:
     edges = [trace.step(n).edge(slot) for n, slot in path]
     one = np.ones((), dtype=v.grad.dtype)
     factors = [
-        (trace.values[chain[k + 1]].name, trace.values[chain[k]].name, _product(one, [e]))
+        (trace.values[chain[k + 1]].name, trace.values[chain[k]].name, _product(one, [e]), ())
         for k, e in enumerate(edges)
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
     seed = trace.output.grad.reshape(())  # 1 unless backward was given another upstream
@@ -160,11 +161,12 @@ def _term(trace, v, path) -> dict:
 
 def _as_term(trace, v, factors: list, seed, value) -> dict:
     """A term's factors (from the output down) and value, formatted; an upstream gradient
-    other than 1 is shown as the first factor, so that the factors multiply to the value."""
+    other than 1 is shown as the first factor, so that the factors multiply to the value.
+    Each factor is (numerator, denominator, value, the named tensors its paths avoid)."""
     if seed != 1:
-        factors.insert(0, (trace.output.name, trace.output.name, seed))
+        factors.insert(0, (trace.output.name, trace.output.name, seed, ()))
     return {
-        "factors": [(num, den, fmt(trace, v, f)) for num, den, f in factors],
+        "factors": [(num, den, fmt(trace, v, f), avoided) for num, den, f, avoided in factors],
         "value": value,
         "text": fmt(trace, v, value),
     }
@@ -181,19 +183,21 @@ def _by_named(trace, paths, expand: bool) -> bool:
 
 
 def _group_terms(trace, v, paths) -> list[dict]:
-    """One term per sequence of named values the paths pass (a route), whose factors are
-    whole derivatives: ∂a/∂b sums every path from b to a that passes no other named value
+    """One term per sequence of named values the paths pass (a route), whose factor
+    ∂a/∂b sums every path from b to a that passes no other named value
     (the paths of a route are all the combinations of those, so the sum of their products
     is the product of the factors' sums)."""
     groups: dict[tuple, list] = {}
+    chains = []
     for path in paths:
         chain = [v.index] + [trace.step(n).output for n, _ in path]
         stops = _stops(trace, chain)
         groups.setdefault(tuple(chain[i] for i in stops), []).append((path, stops))
-    return [_group_term(trace, v, key, members) for key, members in groups.items()]
+        chains.append((chain, stops))
+    return [_group_term(trace, v, key, members, chains) for key, members in groups.items()]
 
 
-def _group_term(trace, v, key: tuple, members: list) -> dict:
+def _group_term(trace, v, key: tuple, members: list, chains: list) -> dict:
     """The term of one route, the sequence of named values ``key`` (leaf … output). Its
     value is formed as the engine forms it: from the output down, the gradient that
     reached a named value is passed along each path to the next and the results added,
@@ -211,8 +215,22 @@ def _group_term(trace, v, key: tuple, members: list) -> dict:
             factor, value = shares[0]
             for f, passed in shares[1:]:
                 factor, value = factor + f, value + passed
-        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, factor))
+        avoided = _avoided(trace, chains, key[j], key[j + 1])
+        factors.append((trace.values[key[j + 1]].name, trace.values[key[j]].name, factor, avoided))
     return _as_term(trace, v, factors, seed, value)
+
+
+def _avoided(trace, chains: list, low: int, high: int) -> tuple[str, ...]:
+    """The named values that other paths from ``low`` to ``high`` pass: the factor
+    ∂high/∂low of a route sums only the paths that pass none, so where there are such
+    values it is not the whole derivative, and the transcript says which it leaves out."""
+    found = []
+    for chain, stops in chains:
+        named = [chain[i] for i in stops]
+        if low in named and high in named[named.index(low) + 1 :]:
+            between = named[named.index(low) + 1 : named.index(high, named.index(low) + 1)]
+            found += [i for i in between if i not in found]
+    return tuple(trace.values[i].name for i in sorted(found))
 
 
 def _stops(trace, chain: list[int]) -> list[int]:
