@@ -50,7 +50,8 @@ _EN = {
     "tex_exact": "(exact)",
     "tex_mismatch": "(mismatch)",
     "tr_close": (
-        "(equal up to rounding: the engine adds the paths where they meet, then multiplies)"
+        "(equal up to rounding: the engine adds the paths where they meet, in its own order, "
+        "and multiplies on from there)"
     ),
     "tr_close_one": (
         "(equal up to rounding: each node's backward rounds in its own order of operations, "
@@ -125,7 +126,9 @@ _KO = {
     "tr_engine": "엔진 값",
     "tex_exact": "(정확히 같음)",
     "tex_mismatch": "(다름)",
-    "tr_close": "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 먼저 더한 뒤 곱한다)",
+    "tr_close": (
+        "(반올림 오차 안에서 같다: 엔진은 경로가 만나는 곳에서 자신의 순서로 먼저 더한 뒤 곱한다)"
+    ),
     "tr_close_one": (
         "(반올림 오차 안에서 같다: 노드의 backward는 자신의 계산 순서로 반올림하고, "
         "엔진은 기울기를 각 텐서의 dtype으로 반올림한다)"
