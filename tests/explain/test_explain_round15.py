@@ -92,3 +92,14 @@ def test_a_route_factor_that_leaves_out_paths_through_a_named_tensor_says_so():
     assert f"route 1: ∂L/∂h × ∂h/∂w\n         = {3 * th**2 + 0.5:.8f} × {1 - th**2:.8f}" in text
     latex = trace.transcript(of="w", fmt="latex")
     assert r"\left.\frac{\partial L}{\partial w}\right|_{\text{not through h}}" in latex
+
+
+def test_the_two_paths_through_x_times_x_say_which_input_each_takes():
+    # d(x·x + sin x)/dx = 2x + cos x: x reaches mul1 as both inputs, two paths of x each
+    x = cr.tensor(0.3, dtype="float64", requires_grad=True, name="x")
+    out = x * x + cr.sin(x)
+    out.name = "L"
+    text = cr.explain(out).transcript(of="x")
+    assert "path 1: ∂L/∂mul1 × ∂mul1/∂x (as input 1)\n        = 1 × 0.3" in text
+    assert "path 2: ∂L/∂mul1 × ∂mul1/∂x (as input 2)\n        = 1 × 0.3" in text
+    assert f"path 3: ∂L/∂sin1 × ∂sin1/∂x\n        = 1 × {np.cos(0.3):.8f}" in text

@@ -152,7 +152,12 @@ def _term(trace, v, path) -> dict:
     edges = [trace.step(n).edge(slot) for n, slot in path]
     one = np.ones((), dtype=v.grad.dtype)
     factors = [
-        (trace.values[chain[k + 1]].name, trace.values[chain[k]].name, _product(one, [e]), ())
+        (
+            trace.values[chain[k + 1]].name,
+            trace.values[chain[k]].name,
+            _product(one, [e]),
+            _which_input(trace, path[k]),
+        )
         for k, e in enumerate(edges)
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
     seed = trace.output.grad.reshape(())  # 1 unless backward was given another upstream
@@ -162,11 +167,11 @@ def _term(trace, v, path) -> dict:
 def _as_term(trace, v, factors: list, seed, value) -> dict:
     """A term's factors (from the output down) and value, formatted; an upstream gradient
     other than 1 is shown as the first factor, so that the factors multiply to the value.
-    Each factor is (numerator, denominator, value, the named tensors its paths avoid)."""
+    Each factor is (numerator, denominator, value, a note: "" or which input, which paths)."""
     if seed != 1:
-        factors.insert(0, (trace.output.name, trace.output.name, seed, ()))
+        factors.insert(0, (trace.output.name, trace.output.name, seed, ""))
     return {
-        "factors": [(num, den, fmt(trace, v, f), avoided) for num, den, f, avoided in factors],
+        "factors": [(num, den, fmt(trace, v, f), note) for num, den, f, note in factors],
         "value": value,
         "text": fmt(trace, v, value),
     }
@@ -220,17 +225,31 @@ def _group_term(trace, v, key: tuple, members: list, chains: list) -> dict:
     return _as_term(trace, v, factors, seed, value)
 
 
-def _avoided(trace, chains: list, low: int, high: int) -> tuple[str, ...]:
-    """The named values that other paths from ``low`` to ``high`` pass: the factor
-    ∂high/∂low of a route sums only the paths that pass none, so where there are such
-    values it is not the whole derivative, and the transcript says which it leaves out."""
+def _which_input(trace, edge: tuple) -> str:
+    """For a node given one value as several inputs (x·x), which of them the path takes:
+    else the two paths would read the same."""
+    number, slot = edge
+    step = trace.step(number)
+    if step.operands.count(step.operands[slot]) < 2:
+        return ""
+    return label(trace.lang, "tr_input", i=slot + 1)
+
+
+def _avoided(trace, chains: list, low: int, high: int) -> str:
+    """The named values that other paths from ``low`` to ``high`` pass, as a note: the
+    factor ∂high/∂low of a route sums only the paths that pass none, so where there are
+    such values it is not the whole derivative, and the transcript says which it leaves
+    out ("" where there are none)."""
     found = []
     for chain, stops in chains:
         named = [chain[i] for i in stops]
         if low in named and high in named[named.index(low) + 1 :]:
             between = named[named.index(low) + 1 : named.index(high, named.index(low) + 1)]
             found += [i for i in between if i not in found]
-    return tuple(trace.values[i].name for i in sorted(found))
+    if not found:
+        return ""
+    names = ", ".join(trace.values[i].name for i in sorted(found))
+    return label(trace.lang, "tr_avoiding", names=names)
 
 
 def _stops(trace, chain: list[int]) -> list[int]:

@@ -11,11 +11,9 @@ def _d(num: str, den: str) -> str:
     return f"∂{num}/∂{den}"
 
 
-def _factor(num: str, den: str, avoided: tuple, lang: str) -> str:
-    """∂num/∂den, with the named tensors whose paths it leaves out (see `_avoided`)."""
-    if not avoided:
-        return _d(num, den)
-    return f"{_d(num, den)} ({label(lang, 'tr_avoiding', names=', '.join(avoided))})"
+def _factor(num: str, den: str, note: str) -> str:
+    """∂num/∂den, with its note (which input, which paths) in brackets when it has one."""
+    return f"{_d(num, den)} ({note})" if note else _d(num, den)
 
 
 def _times(numbers: list[str]) -> str:
@@ -42,11 +40,11 @@ def _update_line(data: dict) -> str:
 
 
 # ----- scalar transcripts --------------------------------------------------------------------
-def _term_lines(term: dict, head: str, lang: str, whole: bool = False) -> list[str]:
+def _term_lines(term: dict, head: str, whole: bool = False) -> list[str]:
     """``head chain`` / ``= factors`` / ``= product``; a single factor on one line,
     ``head ∂a/∂b = value`` (just ``head value`` when ``head`` is that factor already)."""
     pad = " " * (width(head) - 2)
-    names = " × ".join(_factor(num, den, avoided, lang) for num, den, _, avoided in term["factors"])
+    names = " × ".join(_factor(num, den, note) for num, den, _, note in term["factors"])
     if len(term["factors"]) == 1:
         return [f"{head}{term['text']}" if whole else f"{head}{names} = {term['text']}"]
     values = _times([text for _, _, text, _ in term["factors"]])
@@ -59,10 +57,10 @@ def _scalar_text(data: dict, lang: str) -> list[str]:
     lines = []
     terms = data["terms"]
     if len(terms) == 1:
-        lines += _term_lines(terms[0], f"{whole} = ", lang, whole=True)
+        lines += _term_lines(terms[0], f"{whole} = ", whole=True)
     else:
         for i, term in enumerate(terms, 1):
-            lines += _term_lines(term, _term_label(data, lang, i) + ": ", lang)
+            lines += _term_lines(term, _term_label(data, lang, i) + ": ")
         parts = " + ".join(
             f"({t['text']})" if t["text"].startswith("-") else t["text"] for t in terms
         )
@@ -104,20 +102,17 @@ def _tex_times(numbers: list[str]) -> str:
     return _times(numbers).replace("×", "\\times")
 
 
-def _tex_factor(num: str, den: str, avoided: tuple, lang: str) -> str:
-    """`_factor` in LaTeX: the fraction, evaluated along the paths that avoid ``avoided``."""
-    if not avoided:
+def _tex_factor(num: str, den: str, note: str) -> str:
+    """`_factor` in LaTeX: the fraction, its note as a subscript of an evaluation bar."""
+    if not note:
         return _frac(num, den)
-    note = tex_text(label(lang, "tr_avoiding", names=", ".join(avoided)))
-    return f"\\left.{_frac(num, den)}\\right|_{{\\text{{{note}}}}}"
+    return f"\\left.{_frac(num, den)}\\right|_{{\\text{{{tex_text(note)}}}}}"
 
 
-def _latex_row(head: str, term: dict, alone: bool, lang: str) -> str:
+def _latex_row(head: str, term: dict, alone: bool) -> str:
     """One path: ``head &= chain = factors = product`` (``head &= product`` when the path
     is one factor and the whole transcript)."""
-    chain = " \\times ".join(
-        _tex_factor(n, d, avoided, lang) for n, d, _, avoided in term["factors"]
-    )
+    chain = " \\times ".join(_tex_factor(n, d, note) for n, d, _, note in term["factors"])
     if len(term["factors"]) == 1:
         return f"{head} &= {term['text']}" if alone else f"{head} &= {chain} = {term['text']}"
     values = _tex_times([text for _, _, text, _ in term["factors"]])
@@ -129,12 +124,12 @@ def _scalar_latex(data: dict, lang: str) -> str:
     as comments (in ASCII: a comment may hold no command)."""
     whole, terms = _frac(data["out"], data["leaf"]), data["terms"]
     if len(terms) == 1:
-        rows = [_latex_row(whole, terms[0], alone=True, lang=lang)]
+        rows = [_latex_row(whole, terms[0], alone=True)]
     else:
         heads = [
             f"\\text{{{tex_text(_term_label(data, lang, i))}}}" for i in range(1, 1 + len(terms))
         ]
-        rows = [_latex_row(head, term, False, lang) for head, term in zip(heads, terms)]
+        rows = [_latex_row(head, term, alone=False) for head, term in zip(heads, terms)]
         parts = _times([t["text"] for t in terms]).replace("×", "+")
         rows.append(f"{whole} &= {parts} = {data['sum']}")
     if data["update"]:
