@@ -5,6 +5,7 @@ checkpoint keeps."""
 from __future__ import annotations
 
 import difflib
+import inspect
 import warnings
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,41 @@ def warn_unknown_hooks(callbacks) -> None:
                 f"fit: the callback {type(cb).__name__} has {', '.join(unknown)}, which fit "
                 f"never calls; its hooks are {', '.join(_HOOKS)}",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of fit (through its argument check)
             )
+        keras_style = [
+            f"{hook}({name}, ...)"
+            for hook in _HOOKS
+            if (name := _first_parameter(getattr(cb, hook, None))) in _KERAS_FIRST
+        ]
+        if keras_style:
+            warnings.warn(
+                f"fit: the callback {type(cb).__name__} has {', '.join(keras_style)}, as "
+                "Keras writes its hooks, but fit gives every hook the TrainState first "
+                "(on_epoch_end(state, logs), on_batch_end(state), the others (state)): the "
+                "epoch is state.epoch (from 0), the model state.model, and "
+                "state.stop_training = True stops training",
+                UserWarning,
+                stacklevel=4,  # the caller of fit (through its argument check)
+            )
+
+
+#: the names Keras gives the first argument of its hooks (on_epoch_end(epoch, logs),
+#: on_batch_end(batch, logs), on_train_begin(logs)), where fit passes the TrainState
+_KERAS_FIRST = ("epoch", "batch", "logs")
+
+
+def _first_parameter(method) -> str | None:
+    """The name of a bound hook's first positional parameter (None if it has none, or
+    its signature cannot be read)."""
+    if not callable(method):
+        return None
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return params[0].name if params and params[0].kind in positional else None
 
 
 def checked_callbacks(callbacks) -> list:

@@ -187,8 +187,9 @@ def fit(
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
     > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
-    tqdm bar per epoch with the running loss, left on screen with the epoch's loss (Keras
-    prints a line per epoch); None shows it when stderr is a terminal or in Jupyter.
+    tqdm bar per epoch with the running loss, left on screen with the epoch's logs (loss,
+    accuracy, val_loss, val_accuracy), as Keras ends an epoch's line; None shows it when
+    stderr is a terminal or in Jupyter.
     ``initial_epoch`` and ``history`` continue an earlier run; ``resume_from`` continues
     one exactly: a `TrainState.resume_point()` (mid-epoch too), or the training state
     `chainrule.load` returns from a `callbacks.ModelCheckpoint` checkpoint (its position,
@@ -258,6 +259,7 @@ def fit(
         _restore_position(state, resume_from)
     state.callbacks = callbacks
     warn_unknown_hooks(callbacks)
+    show = _show_progress(progress)
     with Interrupts() as interrupts:
         defer = interrupts.critical
         call(callbacks, "on_train_begin", state)
@@ -273,9 +275,13 @@ def fit(
                 if not state.epoch_resumed:
                     state.meter = None
                 break
-            logs = _train_epoch(state, callbacks, _show_progress(progress), epochs, defer)
-            if val_data is not None:
-                logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
+            bar = _progress_bar(loader, show, f"epoch {epoch + 1}/{epochs}")
+            with bar or contextlib.nullcontext():  # closed when the epoch ends, or fails
+                logs = _train_epoch(state, callbacks, bar, defer)
+                if val_data is not None:
+                    logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
+                if bar is not None:  # the line ends with the epoch's logs, val_ ones too
+                    _show_logs(bar, logs)
             with interrupts.patient:  # the callbacks' work goes with the row, unless forced
                 with defer:  # the row and the position move together
                     state.history.append(epoch, logs)
@@ -359,12 +365,15 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.epoch_loader_state = point["loader_state"]
 
 
-def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -> dict:
+def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict:
+    """Train one epoch; ``bar`` (None without one) counts its batches and shows the running
+    loss, and is left open for `_show_logs` to end the epoch's line with its logs."""
     state.model.train()
     meter, skip = state.meter, state.batch
-    bar = _progress_bar(state.loader, show, f"epoch {state.epoch + 1}/{epochs}")
-    for i, (x, y) in enumerate(bar):
+    for i, (x, y) in enumerate(state.loader):  # one iter(): one shuffled order an epoch
         if i < skip:  # already trained on before the run was interrupted
+            if bar is not None:
+                bar.update()
             continue
         with defer:  # a Ctrl-C waits for the step: weights and position stay consistent
             try:
@@ -380,14 +389,19 @@ def _train_epoch(state: TrainState, callbacks, show: bool, epochs: int, defer) -
             meter.add(loss, batch_metrics(out, y, state.loss_fn), len(x))
             state.step += 1
             state.batch += 1
+        if bar is not None:
+            bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)
+            bar.update()
         call(callbacks, "on_batch_end", state)
         if state.stop_training:  # a callback asked to stop: this epoch ends here
             break
-        if show:
-            bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)
-    if show:
-        bar.close()
     return meter.logs()
+
+
+def _show_logs(bar, logs: dict) -> None:
+    """End an epoch's bar with every value of its logs (loss, accuracy, val_loss,
+    val_accuracy), as Keras ends an epoch's line, not the running training loss alone."""
+    bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
 
 
 def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
@@ -457,14 +471,14 @@ def _show_progress(progress: bool | None) -> bool:
 
 
 def _progress_bar(loader, show: bool, desc: str):
+    """A bar for one epoch of ``loader`` (None when not shown), advanced by hand: wrapping
+    the loader, tqdm would call iter() on it (each iter() of a shuffling loader draws an
+    order, so the bar would change the run) and close the bar when the batches run out,
+    before validation's values could end its line."""
     if not show:
-        return loader
+        return None
     from tqdm.auto import tqdm
 
-    # one iterator, made here: tqdm.auto's bar calls iter() on what it wraps when made and
-    # again when iterated, and each iter() of a shuffling loader draws an order, so a bar
-    # given the loader would change the run (and a resume without a bar would differ)
-    batches = iter(loader)
     # left on screen (leave=True): an epoch of the digits is shorter than tqdm's refresh
     # interval, and a bar cleared at its end would never have shown the loss
-    return tqdm(batches, total=len(loader), desc=desc, leave=True, unit="batch", dynamic_ncols=True)
+    return tqdm(total=len(loader), desc=desc, leave=True, unit="batch", dynamic_ncols=True)

@@ -88,9 +88,11 @@ def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     if t.shape == x.shape:
         return t.astype(x.dtype, copy=False)
     if t.shape != (n,):
+        column = t.shape == (n, 1)  # Keras's habit: labels as a DataFrame column gives them
         raise ValueError(
             f"cross_entropy: a target of shape {t.shape} fits neither class labels of shape "
             f"({n},) nor probabilities of shape {x.shape} for logits of shape {x.shape}"
+            + (" (labels in a column: target.reshape(-1) flattens them)" if column else "")
         )
     if t.dtype.kind not in "iu":
         raise ValueError(
@@ -161,7 +163,7 @@ class BCEWithLogits(Function):
         if t.shape != x.shape:
             raise ValueError(
                 f"binary_cross_entropy_with_logits: the target has shape {t.shape}, but the "
-                f"logits have shape {x.shape}; they must match"
+                f"logits have shape {x.shape}; they must match{_reshape_hint(x.shape, t.shape)}"
             )
         if self.reduction == "mean":
             _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
@@ -312,9 +314,10 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     pred = _as_prediction(pred, target)
     target = _as_target(target, pred)
     if target.shape != pred.shape:
+        hint = _reshape_hint(pred.shape, target.shape)
         raise ValueError(
             f"mse_loss: the target has shape {target.shape}, but the prediction has shape "
-            f"{pred.shape}; they must match, nothing is broadcast{_reshape_hint(pred, target)}"
+            f"{pred.shape}; they must match, nothing is broadcast{hint}"
         )
     if reduction == "mean":
         _check_nonempty("mse_loss", pred.size, pred, target)
@@ -325,11 +328,16 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     return squared.mean() if reduction == "mean" else squared.sum()
 
 
-def _reshape_hint(pred: Tensor, target) -> str:
-    """How to make the target fit, when it has as many elements as the prediction."""
-    if math.prod(target.shape) != math.prod(pred.shape):
+def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
+    """How to make the target fit, when it has as many elements as the prediction: for a
+    batch of rows the number of rows is -1, so that the same call fits the whole data set
+    (Keras's y of shape (N,) for outputs of shape (N, 1)), not only a batch of its size."""
+    if math.prod(target_shape) != math.prod(pred_shape):
         return ""
-    return f" (reshape the target: target.reshape{tuple(pred.shape)})"
+    shape = tuple(pred_shape)
+    if len(shape) >= 2 and target_shape[:1] == shape[:1]:
+        shape = (-1, *shape[1:])
+    return f" (reshape the target: target.reshape{shape})"
 
 
 def _check_reduction(reduction: str) -> None:
