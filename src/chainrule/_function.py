@@ -79,6 +79,9 @@ class Function:
 
     Where it differs from ``torch.autograd.Function``:
 
+    - forward and backward are ordinary methods of an instance, not static ones taking
+      ``ctx`` (a ``@staticmethod`` whose first parameter is ``ctx`` is a TypeError when the
+      class is defined), and the op is called as ``Cube()(x)``, not ``Cube.apply(x)``.
     - Every argument is an input, and positional. A number becomes a 0-d array of the first
       float tensor's dtype (``True`` becomes 1.0), a list an array; None is refused. Pass
       settings (an axis, a flag) to ``__init__`` instead, as ``Scaled(k)(x)``.
@@ -121,6 +124,8 @@ class Function:
         cls._trusted = cls.__module__.startswith("chainrule.")
         if "backward" in vars(cls) and "backward_into" not in vars(cls):
             cls._into = False  # a subclass's own backward must run, not an inherited fast path
+        for method in ("forward", "backward"):
+            _refuse_torch_style(cls, method)
 
     def __call__(self, *inputs) -> Tensor:
         # the hot path of every op, written out in one function. The common cases first (one
@@ -212,6 +217,26 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"
+
+
+def _refuse_torch_style(cls: type, method: str) -> None:
+    """Refuse ``@staticmethod def forward(ctx, ...)``, PyTorch's way of writing an
+    ``autograd.Function``, when the class is defined. Called on an instance, such a forward
+    would take the first input's array as ``ctx``, and the error would come later as a
+    missing argument or an array without ``save_for_backward``, far from the cause."""
+    fn = vars(cls).get(method)
+    if not isinstance(fn, staticmethod):
+        return
+    code = getattr(fn.__func__, "__code__", None)
+    if code is None or code.co_argcount == 0 or code.co_varnames[0] != "ctx":
+        return  # a static method without ctx takes the arrays as they come: it works
+    raise TypeError(
+        f"{cls.__name__}.{method} is a @staticmethod taking ctx, PyTorch's way of writing an "
+        f"autograd.Function; a chainrule Function uses ordinary methods: "
+        f"forward(self, *arrays) keeps what backward needs in self.saved (not "
+        f"ctx.save_for_backward), backward(self, grad_out) returns one gradient per input, "
+        f"and the op is called as {cls.__name__}()(x), not {cls.__name__}.apply(x)"
+    )
 
 
 def _prepared(fn: Function, inputs) -> tuple[tuple, tuple, tuple]:

@@ -437,6 +437,17 @@ class Tensor:
     def __getitem__(self, idx):
         return ops.index(self, idx)
 
+    def __setitem__(self, idx, value):
+        # Defined only to refuse with a clear message. Without it, Python tries a tensor
+        # index (x[mask] = 0) as a sequence position through __index__ and reports the
+        # mask as a bad index, which sends a PyTorch user looking in the wrong place.
+        raise TypeError(
+            "a Tensor does not support item assignment (x[idx] = value): its values are "
+            "computed, not written. Build the new tensor instead, e.g. "
+            "cr.where(mask, value, x) for x[mask] = value; to change numbers outside the "
+            "graph (not recorded), write into the array x.data"
+        )
+
     # ----- comparisons (not differentiable: they return boolean tensors) ----------------
     # ``t == obj`` for what is not a number, an array, a list or a tensor (None, a string, a
     # user's object) is NotImplemented, as in PyTorch: Python then asks ``obj`` and falls

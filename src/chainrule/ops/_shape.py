@@ -46,6 +46,12 @@ class Transpose(Function):
         if self.axes is None:
             self.axes = tuple(range(x.ndim))[::-1]
             return x.transpose()
+        if len(self.axes) == 2 and x.ndim != 2:  # transpose(a, b): PyTorch's meaning
+            raise ValueError(
+                f"transpose takes the whole permutation of the axes ({x.ndim} here), as "
+                f"NumPy's does, got the two axes {self.axes}; PyTorch's transpose(a, b), "
+                f"which swaps two axes, is swapaxes(a, b)"
+            )
         out = x.transpose(self.axes)  # NumPy validates the permutation: () only for 0-d
         self.axes = tuple(a % x.ndim for a in self.axes)
         return out
