@@ -411,7 +411,11 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
     ``loss_fn`` is the loss the model trains with; ``data`` a `DataLoader` (read with its
     own batches, in order, every sample), a dataset or an ``(X, y)`` pair (read in batches
     of ``batch_size``). The keys are ``loss`` and ``accuracy`` with ``prefix`` before them
-    (``prefix="val_"`` gives ``val_loss``)."""
+    (``prefix="val_"`` gives ``val_loss``).
+
+    A dict, as Keras's ``evaluate(..., return_dict=True)``: read it by name,
+    ``evaluate(...)["accuracy"]``. Unpacked as Keras's default list would be
+    (``loss, acc = evaluate(...)``) it gives the keys, not the values."""
     if isinstance(batch_size, (np.ndarray, list, Tensor)):  # Keras's evaluate(x, y)
         raise TypeError(
             "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
