@@ -1,4 +1,5 @@
-"""Checks of arguments shared across the package (layers, the Monitor, the experiments),
+"""Checks of arguments shared across the package (layers, the Monitor, the experiments,
+the data loader),
 each error naming the function and its argument."""
 
 from __future__ import annotations
@@ -22,3 +23,14 @@ def check_names(where: str, name: str, given: Iterable[str], known: Iterable[str
     unknown = [g for g in given if g not in known]
     if unknown:
         raise ValueError(f"{where}: unknown {name} {unknown[0]!r}; choose from {', '.join(known)}")
+
+
+def flag(where: str, name: str, value, default: bool = False) -> bool:
+    """A yes/no setting as a bool: True, False, a NumPy bool, 0 or 1, and None for
+    ``default``. Anything else is a TypeError rather than its truth value: ``"false"`` from
+    a config file, or Keras's ``shuffle="batch"``, would otherwise quietly mean True."""
+    if value is None:
+        return default
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{where}: {name} must be True or False, got {value!r}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._arguments import flag
 from ._callback_calls import (
     call,
     checked_callbacks,
@@ -228,6 +229,8 @@ def fit(
     val_data = _validation(val_data, validation_data)
     if validation_split is not None:
         train_data, val_data = split_validation(train_data, validation_split, val_data)
+    if shuffle is not None:
+        shuffle = flag("fit", "shuffle", shuffle)
     check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
     summed = is_summed(loss_fn)  # and reduction="none" refused, before anything changes
     batch_size = 32 if batch_size is None else batch_size

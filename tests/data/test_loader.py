@@ -328,3 +328,27 @@ def test_a_dict_of_arrays_is_refused_with_its_keys_named():
         TypeError, match=r"DataLoader: dataset is a dict with the keys \['X', 'y'\]"
     ):
         DataLoader(data)
+
+
+# ----- yes/no settings are booleans -----------------------------------------------------------
+@pytest.mark.parametrize("value", ["batch", "false", 2, 0.5])
+@pytest.mark.parametrize("name", ["shuffle", "drop_last"])
+def test_a_yes_no_setting_that_is_not_a_boolean_is_refused_by_name(name, value):
+    # "false" from a config file, or Keras's shuffle="batch", is truthy: it would shuffle
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    with pytest.raises(TypeError, match=f"DataLoader: {name} must be True or False, got"):
+        DataLoader(data, **{name: value})
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, False), (np.True_, True), (1, True)])
+def test_none_numpy_bools_and_0_or_1_are_yes_no_settings(value, expected):
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    assert DataLoader(data, shuffle=value).shuffle is expected  # None: PyTorch's default
+
+
+def test_fit_names_itself_for_a_shuffle_that_is_not_a_boolean():
+    model = cr.nn.Linear(2, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    data = (np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    with pytest.raises(TypeError, match="fit: shuffle must be True or False, got 'batch'"):
+        cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 1, shuffle="batch")

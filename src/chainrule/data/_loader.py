@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arguments import flag
 from ._dataset import ArrayDataset
 from ._rng import generator_from
 
@@ -54,8 +55,8 @@ class DataLoader:
         check_batch_size("DataLoader", batch_size)
         self.dataset = _as_dataset(dataset)
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = flag("DataLoader", "shuffle", shuffle)  # None: False, as PyTorch's
+        self.drop_last = flag("DataLoader", "drop_last", drop_last)
         # an unshuffled loader without a seed draws nothing: evaluating must not move the
         # library generator that dropout and initialisers use
         unused = not self.shuffle and seed is None
