@@ -12,8 +12,9 @@ A training loop::
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._optimizer import Optimizer
+from ._plateau import ReduceLROnPlateau
 from ._playground import playground
-from ._schedulers import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from ._schedulers import CosineAnnealingLR, ExponentialLR, LRScheduler, MultiStepLR, StepLR
 from ._sgd import SGD, Momentum, Nesterov
 from ._state import flatten_state_dict, unflatten_state_dict
 
@@ -30,10 +31,12 @@ __all__ = [
     "ExponentialLR",
     "LRScheduler",
     "Momentum",
+    "MultiStepLR",
     "Nesterov",
     "Optimizer",
     "RMSProp",
     "RMSprop",
+    "ReduceLROnPlateau",
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",

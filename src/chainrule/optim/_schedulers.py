@@ -19,6 +19,7 @@ PyTorch, so until that first step a group may train at a rate other than η₀, 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from numbers import Integral
 
 from ._hyper import _non_negative, _number
@@ -79,7 +80,7 @@ class LRScheduler:
 
     def state_dict(self) -> dict:
         """``{"last_epoch": int, "base_lrs": [float], <settings>}``, all JSON types."""
-        settings = {name: getattr(self, name) for name in self._settings}
+        settings = {name: _copied(getattr(self, name)) for name in self._settings}
         return {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs), **settings}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -150,6 +151,31 @@ class ExponentialLR(LRScheduler):
         return base_lr * self.gamma**epoch
 
 
+class MultiStepLR(LRScheduler):
+    r"""Multiply the learning rate by γ (``gamma``) at each of the epochs ``milestones``:
+
+        η_e = η₀ · γ^|{m ∈ milestones : m ≤ e}|
+
+    where η₀ is the group's learning rate when the schedule was made. The milestones are
+    epoch counts >= 1, in any order; one given twice counts twice (as in PyTorch).
+    """
+
+    _settings = ("milestones", "gamma")
+
+    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1) -> None:
+        self._set(milestones=milestones, gamma=gamma)  # checked before the groups change
+        super().__init__(optimizer)
+
+    def _set(self, milestones, gamma) -> None:
+        if not isinstance(milestones, (list, tuple, range, set, frozenset)):
+            raise ValueError(f"milestones must be a list of epoch counts, got {milestones!r}")
+        counts = sorted(_count("milestones", m, 1) for m in milestones)
+        self.milestones, self.gamma = counts, _positive("gamma", gamma)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** bisect_right(self.milestones, epoch)
+
+
 class CosineAnnealingLR(LRScheduler):
     r"""Anneal the learning rate from η₀ to η_min along half a cosine over ``T_max`` epochs:
 
@@ -184,3 +210,9 @@ def _positive(name: str, value) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return value
+
+
+def _copied(value):
+    """A setting as `state_dict` gives it: a list (``milestones``) copied, so that changing
+    the dict does not change the schedule."""
+    return list(value) if isinstance(value, list) else value
