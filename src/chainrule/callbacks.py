@@ -8,6 +8,18 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``, befor
 epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
-from ._callbacks import Callback, EarlyStopping, LearningRateScheduler, ModelCheckpoint
+from ._callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+)
 
-__all__ = ["Callback", "EarlyStopping", "LearningRateScheduler", "ModelCheckpoint"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+]
