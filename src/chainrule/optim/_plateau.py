@@ -46,11 +46,12 @@ class ReduceLROnPlateau:
     and n restarts from 0. ``min_lr`` is η_min for every group, or a list of one per group.
     A NaN value is never an improvement: it counts as an epoch without one (as PyTorch).
 
-    As PyTorch's, whose arguments and ``state_dict`` keys it takes. Unlike PyTorch's: the
-    settings are checked (``0 < factor < 1``, counts >= 0; an error names the argument),
-    ``best`` is None rather than ±inf before the first improvement (the state_dict is
-    plain JSON), and there is no ``verbose``. In `chainrule.fit`, use
-    `chainrule.callbacks.ReduceLROnPlateau` (Keras's), which watches a logged value.
+    As PyTorch's, whose arguments it takes. Unlike PyTorch's: the settings are checked
+    (``0 < factor < 1``, counts >= 0, ``threshold < 1`` in "rel" mode; an error names the
+    argument), as is the metric (a number, not a string); ``best`` is None rather than ±inf
+    before the first improvement (the state_dict is plain JSON); there is no ``verbose``.
+    In `chainrule.fit`, use `chainrule.callbacks.ReduceLROnPlateau` (Keras's), which
+    watches a logged value.
     """
 
     def __init__(

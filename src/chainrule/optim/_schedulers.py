@@ -14,6 +14,9 @@ or one made on a restored optimizer, goes on from the rate it finds), these rest
 η₀ at their first ``step()``. Making a schedule leaves the groups' rates as they are, as in
 PyTorch, so until that first step a group may train at a rate other than η₀, the rate that
 ``get_last_lr()`` reports for epoch 0.
+
+`ReduceLROnPlateau` (``_plateau.py``), which follows a watched value, has no closed form
+and is not one of these.
 """
 
 from __future__ import annotations
