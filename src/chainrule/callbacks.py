@@ -8,13 +8,8 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``, befor
 epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
-from ._callbacks import (
-    Callback,
-    EarlyStopping,
-    LearningRateScheduler,
-    ModelCheckpoint,
-    ReduceLROnPlateau,
-)
+from ._callbacks import Callback, EarlyStopping, ModelCheckpoint
+from ._lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 
 __all__ = [
     "Callback",
