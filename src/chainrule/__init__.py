@@ -14,12 +14,14 @@ from ._dtypes import get_default_dtype, set_default_dtype
 from ._function import Function
 from ._functional import grad, value_and_grad
 from ._generator import default_generator, manual_seed
-from ._grad_mode import enable_grad, is_grad_enabled, no_grad
+from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._gradcheck import GradcheckError, gradcheck, numerical_grad
 from ._localize import check_graph
 from ._strict import StrictModeWarning, is_strict, set_strict, strict
 from .ops import (
     abs,
+    amax,
+    amin,
     argmax,
     argmin,
     broadcast_to,
@@ -34,6 +36,7 @@ from .ops import (
     leaky_relu,
     log,
     log_softmax,
+    masked_fill,
     matmul,
     max,
     maximum,
@@ -48,6 +51,7 @@ from .ops import (
     sin,
     softmax,
     sqrt,
+    square,
     squeeze,
     stack,
     std,
@@ -59,7 +63,19 @@ from .ops import (
     var,
     where,
 )
-from .ops._create import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .ops._create import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .ops._softmax import logsumexp
 
 from . import callbacks, data, nn, optim  # isort: skip  (they build on the core above)
@@ -84,6 +100,8 @@ __all__ = [
     "Trace",
     "TrainState",
     "abs",
+    "amax",
+    "amin",
     "arange",
     "argmax",
     "argmin",
@@ -105,6 +123,7 @@ __all__ = [
     "exp",
     "experiments",
     "explain",
+    "eye",
     "fit",
     "flatten",
     "floor_divide",
@@ -117,11 +136,13 @@ __all__ = [
     "is_grad_enabled",
     "is_strict",
     "leaky_relu",
+    "linspace",
     "load",
     "log",
     "log_softmax",
     "logsumexp",
     "manual_seed",
+    "masked_fill",
     "matmul",
     "max",
     "maximum",
@@ -144,11 +165,13 @@ __all__ = [
     "save",
     "set_default_dtype",
     "set_detect_anomaly",
+    "set_grad_enabled",
     "set_strict",
     "sigmoid",
     "sin",
     "softmax",
     "sqrt",
+    "square",
     "squeeze",
     "stack",
     "std",

@@ -1,4 +1,4 @@
-"""Whether operations record a graph: `no_grad` and `enable_grad`.
+"""Whether operations record a graph: `no_grad`, `enable_grad` and `set_grad_enabled`.
 
 The flag is one attribute the hot path reads, kept per thread as in PyTorch: a
 ``no_grad`` block in one thread does not stop another from recording (each thread starts
@@ -142,3 +142,25 @@ class enable_grad(_SetGrad):  # noqa: N801
     """Record a graph again, even inside `no_grad` (context manager or decorator)."""
 
     enabled = True
+
+
+class set_grad_enabled(_SetGrad):  # noqa: N801
+    """Record a graph when ``mode`` is True, not when False, as PyTorch's: a plain call
+    ``cr.set_grad_enabled(False)`` sets the mode at once (in this thread) and keeps it;
+    ``with cr.set_grad_enabled(mode): ...`` puts back, on leaving, the mode from before the
+    call; as a decorator, the function runs under `enable_grad` or `no_grad`."""
+
+    def __init__(self, mode: bool):
+        if not isinstance(mode, bool):  # bool(...) of a tensor or a string would guess
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__()
+        self.enabled, self._before = mode, _GradMode.enabled
+        _GradMode.enabled = mode
+
+    def __enter__(self) -> None:  # the mode is already set: leaving restores the one before
+        self._previous().append(self._before)
+        _GradMode.enabled = self.enabled
+
+    def __call__(self, func):
+        _GradMode.enabled = self._before  # a decorator changes nothing until func runs
+        return (enable_grad if self.enabled else no_grad)(func)

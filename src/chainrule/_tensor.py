@@ -123,6 +123,15 @@ class Tensor:
         """The number of elements."""
         return self.data.size
 
+    def numel(self) -> int:
+        """The number of elements, as PyTorch's ``numel()``: `size` (NumPy's name, a
+        property here, where PyTorch's ``size()`` is the shape)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes, as PyTorch's ``dim()``: `ndim`."""
+        return self.data.ndim
+
     @property
     def dtype(self) -> np.dtype:
         """The array's NumPy dtype."""
@@ -238,6 +247,13 @@ class Tensor:
     def double(self) -> Tensor:
         """``astype("float64")``, as PyTorch's ``double()``: differentiable."""
         return ops.cast(self, np.float64)
+
+    def to(self, *args, dtype=None, device=None) -> Tensor:
+        """PyTorch's ``to``: a dtype (``x.to("float64")``, ``x.to(np.float64)``) or a
+        tensor's dtype casts, as `astype`; ``"cpu"`` returns this tensor itself; another
+        device (``"cuda"``, ``"mps"``) is a ValueError: chainrule runs on the CPU only, with
+        NumPy. See `chainrule.ops.to`."""
+        return ops.to(self, *args, dtype=dtype, device=device)
 
     def clone(self) -> Tensor:
         """A copy in memory of its own that stays in the graph (the gradient passes
@@ -529,6 +545,24 @@ class Tensor:
         default is ``correction=1``); see `chainrule.std`."""
         return ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
 
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Maximum over ``axis`` (all axes when None), as PyTorch's ``amax``: `max`, tied
+        maxima sharing the gradient equally, as in PyTorch."""
+        return ops.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Minimum over ``axis``, as PyTorch's ``amin``: `min` (ties share the gradient)."""
+        return ops.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def square(self) -> Tensor:
+        """x² elementwise (``x * x``), as PyTorch's ``square``."""
+        return ops.square(self)
+
+    def masked_fill(self, mask, value) -> Tensor:
+        """``value`` where the boolean ``mask`` is true, else this tensor, as PyTorch's
+        ``masked_fill``; see `chainrule.ops.masked_fill`."""
+        return ops.masked_fill(self, mask, value)
+
     def exp(self) -> Tensor:
         """eˣ elementwise."""
         return ops.exp(self)
@@ -627,6 +661,11 @@ class Tensor:
     def broadcast_to(self, shape) -> Tensor:
         """The tensor broadcast to ``shape`` (NumPy rules)."""
         return ops.broadcast_to(self, shape)
+
+    def expand(self, *sizes) -> Tensor:
+        """The tensor broadcast to ``sizes``, as PyTorch's ``expand`` (-1 keeps an axis,
+        new axes go in front); see `chainrule.ops.expand`."""
+        return ops.expand(self, *sizes)
 
     def softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """exp(x) / Σ exp(x) along ``axis``."""

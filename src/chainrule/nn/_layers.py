@@ -1,5 +1,5 @@
 """Layers: Linear (the tutorials' Affine, one fused node), the activations, Dropout,
-BatchNorm1d and Flatten. Activations call the core ops; only Affine needs its own node."""
+BatchNorm1d, Flatten and Identity. Activations call the core ops; only Affine needs its own node."""
 
 from __future__ import annotations
 
@@ -221,6 +221,18 @@ class Flatten(Module):
             raise ValueError("Flatten: expects an input with a batch axis, got shape ()")
         # -1 cannot be inferred when the batch is empty, so the joined size is given
         return ops.reshape(x, x.shape[0], math.prod(x.shape[1:]))
+
+
+class Identity(Module):
+    """Returns its input as it is (the same object, no node), as PyTorch's ``Identity``: a
+    placeholder for a layer, e.g. ``model.head = Identity()``. Any arguments given to it are
+    ignored, as PyTorch's are."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def forward(self, x):
+        return x
 
 
 class Dropout(Module):

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._tensor import Tensor, own_copy
+from ..ops._derived import device_and_dtype
 
 
 class Parameter(Tensor):
@@ -269,6 +270,24 @@ class Module:
         parameter whose ``.grad`` is None (clear earlier gradients with ``zero_grad()``)."""
         for p in self.parameters():
             p.requires_grad = requires_grad
+        return self
+
+    def to(self, *args, dtype=None, device=None) -> Module:
+        """PyTorch's ``to``, for the device: ``"cpu"`` returns this module as it is; another
+        device (``"cuda"``, ``"mps"``) is a ValueError, as chainrule runs on the CPU only,
+        with NumPy. A module is not cast: a dtype its floating parameters and buffers do not
+        all have already is a TypeError (build it after ``cr.set_default_dtype(...)``, or
+        give the layers ``dtype=``); one they have returns the module."""
+        wanted = device_and_dtype("Module.to", args, dtype, device)
+        if wanted is not None:
+            state = [*self.parameters(), *self.buffers()]
+            others = {a.dtype for a in state if a.dtype.kind == "f" and a.dtype != wanted}
+            if others:
+                raise TypeError(
+                    f"Module.to: a module is not cast to another dtype, and this one holds "
+                    f"{', '.join(sorted(map(str, others)))}, not {wanted}; build it after "
+                    f"cr.set_default_dtype({str(wanted)!r}) instead"
+                )
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -23,11 +23,17 @@ from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, s
 
 # composed of the ops above, with no Function of their own: re-exported by name (``x as
 # x``), not in __all__, which lists the primitives (each has a row in the op table)
+from ._derived import amax as amax  # isort: skip
+from ._derived import amin as amin  # isort: skip
 from ._derived import clone as clone  # isort: skip
+from ._derived import expand as expand  # isort: skip
 from ._derived import flatten as flatten  # isort: skip
+from ._derived import masked_fill as masked_fill  # isort: skip
 from ._derived import permute as permute  # isort: skip
+from ._derived import square as square  # isort: skip
 from ._derived import squeeze as squeeze  # isort: skip
 from ._derived import std as std  # isort: skip
+from ._derived import to as to  # isort: skip
 from ._derived import unsqueeze as unsqueeze  # isort: skip
 from ._derived import var as var  # isort: skip
 from ._shape import cat as cat  # isort: skip  (concatenate under PyTorch's name)

@@ -1,7 +1,8 @@
-"""PyTorch's tensor constructors: zeros, ones, full, their ``_like`` forms, arange, randn,
-rand, from_numpy. Each makes a leaf; ``dtype=None`` gives the default float dtype (float32
-unless `set_default_dtype` changed it), except where noted, and ``requires_grad=True`` needs a
-floating dtype. They record nothing: they are not ops, and have no row in the op table.
+"""PyTorch's tensor constructors: zeros, ones, full, their ``_like`` forms, arange, eye,
+linspace, randn, rand, from_numpy. Each makes a leaf; ``dtype=None`` gives the default float
+dtype (float32 unless `set_default_dtype` changed it), except where noted, and
+``requires_grad=True`` needs a floating dtype. They record nothing: they are not ops, and
+have no row in the op table.
 """
 
 from __future__ import annotations
@@ -79,6 +80,45 @@ def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) 
         integers = all(isinstance(v, (int, np.integer)) for v in values)
         dtype = np.int64 if integers else get_default_dtype()
     return _leaf(np.arange(start, end, step).astype(numeric_dtype(dtype, "arange")), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """The ``n`` × ``m`` matrix (``m`` = ``n`` when None) with ones on the diagonal and
+    zeros elsewhere, as ``torch.eye`` and ``np.eye``."""
+    rows = _count("eye", "n", n)
+    cols = rows if m is None else _count("eye", "m", m)
+    return _leaf(np.eye(rows, cols, dtype=_dtype(dtype, "eye")), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included, as
+    ``torch.linspace`` (``steps`` has no default, as in PyTorch; NumPy's ``num`` defaults to
+    50). Computed in float64, then cast: an integer ``dtype`` truncates toward 0, as
+    PyTorch's does."""
+    start, end = (_number("linspace", v) for v in (start, end))
+    count = _count("linspace", "steps", steps)
+    values = np.linspace(start, end, count, dtype=np.float64)
+    return _leaf(values.astype(_dtype(dtype, "linspace")), requires_grad)
+
+
+def _count(op: str, name: str, value) -> int:
+    """``value`` as a count: an int (or 0-d integer tensor) that is not negative."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.data.item()
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{op}: {name} must not be negative, got {value}")
+    return int(value)
+
+
+def _number(op: str, value):
+    """A real number given as one, or as a one-element tensor (as `full` takes it)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise TypeError(f"{op}: start and end must be real numbers, got {value!r}")
+    return value
 
 
 def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -1,18 +1,21 @@
 """Ops composed of the primitives, with no `Function` (and no backward) of their own: their
 gradient is the chain rule through the ops they are made of, so they need no row in the op
-table (tests/test_torch_habits_round14.py gradchecks them). Mostly PyTorch's names for
-shape changes, and the variance and standard deviation.
+table (tests/test_torch_habits_round14.py and tests/test_torch_names_round15.py gradcheck
+them). Mostly PyTorch's names for shape changes, selections and reductions, the variance
+and standard deviation, and ``to``'s reading of a dtype or a device.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .._dtypes import numeric_dtype
 from .._tensor import Tensor
-from ._elementwise import sub
+from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
+from ._elementwise import mul, sub, where
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, norm, sum
-from ._shape import _shape_arg, reshape, transpose
+from ._shape import _shape_arg, broadcast_to, reshape, transpose
 from ._unary import cast
 
 
@@ -84,10 +87,89 @@ def permute(x, *dims):
     return transpose(x, order)
 
 
+def expand(x, *sizes):
+    """``x`` broadcast to ``sizes`` with PyTorch's ``expand`` rules: ``expand(2, 3)`` or
+    ``expand((2, 3))``; -1 keeps that axis's size; extra leading axes are new (and may not
+    be -1); an axis of size 1 may take any size, the others keep theirs. A `broadcast_to`,
+    whose gradient is summed back over the broadcast axes. Errors are ValueErrors (PyTorch
+    raises RuntimeError)."""
+    shape = _shape_of(x)
+    target = _shape_arg(sizes) if sizes else ()
+    new = len(target) - len(shape)
+    if new < 0:
+        raise ValueError(
+            f"expand: {len(target)} sizes {target} for a tensor of shape {shape}; give at "
+            f"least one size per axis ({len(shape)}), -1 to keep an axis"
+        )
+    return broadcast_to(x, tuple(_expanded(target, shape, i, new) for i in range(len(target))))
+
+
+def _expanded(target: tuple, shape: tuple, i: int, new: int) -> int:
+    """The size of axis ``i`` of ``expand(x, *target)``; ``new`` leading axes are added."""
+    size = target[i]
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"expand: sizes must be ints, got {size!r} in {target}")
+    if i < new:
+        if size < 0:
+            raise ValueError(f"expand: the new leading axis {i} needs a size >= 0, got {size}")
+        return int(size)
+    old = shape[i - new]
+    if size == -1 or size == old:
+        return old
+    if old != 1 or size < 0:
+        raise ValueError(
+            f"expand: axis {i} of the tensor of shape {shape} has size {old}, which only an "
+            f"axis of size 1 may change (to {size}), in {target}; -1 keeps it"
+        )
+    return int(size)
+
+
 def clone(x):
     """A copy of ``x`` in memory of its own that stays in the graph (the gradient passes
     through unchanged), as PyTorch's ``clone``: a cast to its own dtype, which copies."""
     return cast(x, x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype)
+
+
+# ----- elementwise and reductions ------------------------------------------------------
+def square(x):
+    """x² elementwise, as ``torch.square`` and ``np.square``: ``x * x``, one mul whose two
+    paths give the gradient 2x."""
+    return mul(x, x)
+
+
+def masked_fill(x, mask, value):
+    """``x`` with ``value`` where ``mask`` is true, as PyTorch's ``masked_fill``: a `where`,
+    so the gradient reaches ``x`` where the mask is false and ``value`` (a number, or a
+    0-d tensor, which gets the sum of the rest) where it is true. ``mask`` must be boolean,
+    as in PyTorch (a float mask is a TypeError, not rounded); it broadcasts with ``x``, as
+    the out-of-place ``torch.masked_fill`` does (a larger mask gives a larger result)."""
+    cond = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != np.bool_:
+        raise TypeError(
+            f"masked_fill: the mask must be boolean, got {cond.dtype}; compare to make one, "
+            "e.g. x.masked_fill(m != 0, value)"
+        )
+    if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
+        raise ValueError(
+            f"masked_fill: the value must be a number or a 0-d tensor, got shape "
+            f"{np.shape(value)}; cr.where(mask, values, x) takes values of any shape"
+        )
+    return where(cond, value, x)
+
+
+def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Maximum over ``axis`` (all axes when None), as ``torch.amax`` and ``np.amax``: `max`,
+    whose tied maxima share the gradient equally, as ``torch.amax``'s do. ``dim=``,
+    ``keepdim=`` are PyTorch's names (`sum`)."""
+    axis, keepdims = torch_names("amax", axis, dim, keepdims, keepdim)
+    return _reduce.max(x, _axis_arg("amax", axis, "maximum"), keepdims)
+
+
+def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Minimum over ``axis``, as ``torch.amin`` and ``np.amin``: `min` (ties share the
+    gradient equally, as in ``torch.amin``)."""
+    axis, keepdims = torch_names("amin", axis, dim, keepdims, keepdim)
+    return _reduce.min(x, _axis_arg("amin", axis, "minimum"), keepdims)
 
 
 # ----- statistics -------------------------------------------------------------------------
@@ -140,3 +222,47 @@ def _ddof(op: str, ddof, correction):
     if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer, float, np.floating)):
         raise TypeError(f"{op}: ddof must be a number, got {ddof!r}")
     return ddof
+
+
+# ----- dtype and device -------------------------------------------------------------------
+def to(x, *args, dtype=None, device=None):
+    """PyTorch's ``x.to(...)``: a dtype (NumPy's, or its name: ``"float64"``) or a tensor
+    (whose dtype is taken) casts, as `cast` and ``astype`` do (a new node, even to the same
+    dtype: PyTorch returns ``x`` itself there); the device ``"cpu"`` alone returns ``x``
+    itself. Any other device (``"cuda"``, ``"mps"``) is a ValueError: chainrule runs on the
+    CPU, with NumPy."""
+    dtype = device_and_dtype("to", args, dtype, device)
+    return x if dtype is None else cast(x, dtype)
+
+
+def device_and_dtype(op: str, args: tuple, dtype=None, device=None):
+    """The dtype that ``op(*args, dtype=, device=)`` asks for (None for none), after checking
+    that any device named is the CPU. A string is a dtype when NumPy reads it as one, a
+    device otherwise; a Tensor stands for its dtype, as in PyTorch's ``to(other)``."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            arg = arg.dtype
+        if isinstance(arg, str) and not _dtype_name(arg):
+            device = _once(op, "device", device, arg)
+        else:
+            dtype = _once(op, "dtype", dtype, arg)
+    if device is not None and (not isinstance(device, str) or device.split(":")[0] != "cpu"):
+        raise ValueError(
+            f"{op}: chainrule runs on the CPU only, with NumPy, so the device must be 'cpu', "
+            f"got {device!r}"
+        )
+    return None if dtype is None else numeric_dtype(dtype, op)
+
+
+def _dtype_name(name: str) -> bool:
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _once(op: str, what: str, given, value):
+    if given is not None:
+        raise TypeError(f"{op}: the {what} was given twice, as {given!r} and {value!r}")
+    return value
