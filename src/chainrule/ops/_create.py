@@ -93,12 +93,17 @@ def eye(n, m=None, *, dtype=None, requires_grad: bool = False) -> Tensor:
 def linspace(start, end, steps, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included, as
     ``torch.linspace`` (``steps`` has no default, as in PyTorch; NumPy's ``num`` defaults to
-    50). Computed in float64, then cast: an integer ``dtype`` truncates toward 0, as
-    PyTorch's does."""
-    start, end = (_number("linspace", v) for v in (start, end))
+    50). Worked out in float64 as PyTorch does, the first half from ``start`` and the second
+    from ``end``, then cast; an integer ``dtype`` makes integers of ``start`` and ``end``
+    first and truncates each value toward 0, as PyTorch's does."""
+    dtype = _dtype(dtype, "linspace")
+    start, end = (_number("linspace", v, dtype) for v in (start, end))
     count = _count("linspace", "steps", steps)
-    values = np.linspace(start, end, count, dtype=np.float64)
-    return _leaf(values.astype(_dtype(dtype, "linspace")), requires_grad)
+    i = np.arange(count, dtype=np.float64)
+    step = (end - start) / (count - 1) if count > 1 else 0.0
+    first_half = i < max(count // 2, 1)  # linspace(a, b, 1) is [a], as in PyTorch
+    values = np.where(first_half, start + step * i, end - step * (count - 1 - i))
+    return _leaf(values.astype(dtype), requires_grad)
 
 
 def _count(op: str, name: str, value) -> int:
@@ -112,13 +117,14 @@ def _count(op: str, name: str, value) -> int:
     return int(value)
 
 
-def _number(op: str, value):
-    """A real number given as one, or as a one-element tensor (as `full` takes it)."""
+def _number(op: str, value, dtype: np.dtype) -> float:
+    """A real number given as one, or as a one-element tensor (as `full` takes it), as a
+    float, made an integer first (toward 0) for an integer ``dtype``."""
     if isinstance(value, Tensor):
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
         raise TypeError(f"{op}: start and end must be real numbers, got {value!r}")
-    return value
+    return float(int(value) if dtype.kind in "iu" else value)
 
 
 def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
