@@ -233,6 +233,12 @@ def test_to_another_device_says_cpu_only(device):
         cr.nn.Linear(2, 2).to(device=device)
 
 
+def test_a_name_that_is_neither_a_dtype_nor_a_device_is_called_so():
+    # a misspelt dtype must not be told that chainrule runs on the CPU only
+    with pytest.raises(ValueError, match=r"'flot32' is neither a NumPy dtype .* nor a device"):
+        cr.zeros(2).to("flot32")
+
+
 def test_to_refuses_two_dtypes_and_a_text_dtype():
     with pytest.raises(TypeError, match="the dtype was given twice"):
         cr.zeros(2).to("float64", dtype="float32")

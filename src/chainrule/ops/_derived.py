@@ -246,12 +246,22 @@ def device_and_dtype(op: str, args: tuple, dtype=None, device=None):
             device = _once(op, "device", device, arg)
         else:
             dtype = _once(op, "dtype", dtype, arg)
-    if device is not None and (not isinstance(device, str) or device.split(":")[0] != "cpu"):
+    kind = device.split(":")[0] if isinstance(device, str) else None
+    if kind is not None and kind != "cpu" and kind not in _DEVICES:
+        raise ValueError(
+            f"{op}: {device!r} is neither a NumPy dtype (such as 'float32') nor a device "
+            "(chainrule's is 'cpu')"
+        )
+    if device is not None and kind != "cpu":
         raise ValueError(
             f"{op}: chainrule runs on the CPU only, with NumPy, so the device must be 'cpu', "
             f"got {device!r}"
         )
     return None if dtype is None else numeric_dtype(dtype, op)
+
+
+#: PyTorch's devices other than the CPU: named, they are told that chainrule runs on the CPU
+_DEVICES = frozenset({"cuda", "mps", "xpu", "hpu", "mtia", "meta", "xla", "ipu", "privateuseone"})
 
 
 def _dtype_name(name: str) -> bool:
