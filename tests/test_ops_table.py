@@ -465,9 +465,9 @@ MATMUL = [
 
 # ----- reductions --------------------------------------------------------------------------
 @st.composite
-def _reduce_cases(draw, distinct: bool):
+def _reduce_cases(draw, distinct: bool, bound: float = 3.0):
     shape = draw(shapes())
-    x = draw(distinct_arrays(shape) if distinct else arrays(shape))
+    x = draw(distinct_arrays(shape) if distinct else arrays(shape, -bound, bound))
     ndim = len(shape)
     kind = draw(st.sampled_from(["none", "int", "tuple"]))
     if kind == "none":
@@ -479,8 +479,9 @@ def _reduce_cases(draw, distinct: bool):
     return _case(x, axis=axis, keepdims=draw(st.booleans()), method=draw(st.booleans()))
 
 
-def _reduction(name: str, distinct: bool) -> Op:
-    """``cr.<name>(x, axis, keepdims)`` or ``x.<name>(axis=..., keepdims=...)``."""
+def _reduction(name: str, distinct: bool, bound: float = 3.0) -> Op:
+    """``cr.<name>(x, axis, keepdims)`` or ``x.<name>(axis=..., keepdims=...)``, on values
+    in [-bound, bound]."""
     function, reference = getattr(cr, name), getattr(np, name)
 
     def fn(x, axis, keepdims, method):
@@ -491,12 +492,13 @@ def _reduction(name: str, distinct: bool) -> Op:
     def ref(x, axis, keepdims, method):
         return reference(x, axis=axis, keepdims=keepdims)
 
-    return Op(name, fn, ref, _reduce_cases(distinct), (name,))
+    return Op(name, fn, ref, _reduce_cases(distinct, bound), (name,))
 
 
 REDUCE = [
     _reduction("sum", distinct=False),
     _reduction("mean", distinct=False),
+    _reduction("prod", distinct=False, bound=1.3),  # 1.3²⁵⁶ < float32's largest number
     _reduction("max", distinct=True),  # all values ≥ 0.05 apart: no ties
     _reduction("min", distinct=True),
 ]

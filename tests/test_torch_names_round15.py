@@ -3,8 +3,8 @@
 - Tensor methods: numel, dim, square, expand, masked_fill, amax, amin, to.
 - Module.to (the device; a dtype only when the module already has it) and nn.Identity.
 - Constructors eye and linspace; set_grad_enabled as a call, a block and a decorator.
-- prod is not among them: no op composes it with the right gradient where x = 0 (see the
-  last test).
+- prod is not among them: no op composed it with the right gradient where x = 0, so it
+  is a primitive of its own (tests/test_prod.py).
 
 Truths: NumPy formulas, finite differences (gradcheck, float64), and PyTorch when installed.
 """
@@ -405,10 +405,3 @@ def test_set_grad_enabled_wants_a_bool():
     with pytest.raises(TypeError, match="mode must be True or False, got 'no'"):
         cr.set_grad_enabled("no")
     assert cr.is_grad_enabled()
-
-
-# ----- prod: not added -------------------------------------------------------------------------
-def test_prod_is_not_offered_since_no_op_composes_it_at_zeros():
-    # exp(sum(log x)) is NaN at x = 0 and for x < 0; PyTorch's prod has exact gradients there
-    assert not hasattr(cr, "prod")
-    assert not hasattr(cr.Tensor, "prod")

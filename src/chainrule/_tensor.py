@@ -545,6 +545,10 @@ class Tensor:
         default is ``correction=1``); see `chainrule.std`."""
         return ops.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
 
+    def prod(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Product over ``axis``; each element's gradient is the product of the others."""
+        return ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
     def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Maximum over ``axis`` (all axes when None), as PyTorch's ``amax``: `max`, tied
         maxima sharing the gradient equally, as in PyTorch."""

@@ -103,3 +103,28 @@ def test_korean_rules_of_matrix_reduction_and_shape_ops_have_no_english_prose():
     assert "dW = Xᵀ·dY: (3, 4)·(4, 5) → (3, 5)" in texts["table"]
     assert "relu: d/dx max(x, 0) = x > 0이면 1, 아니면 0" in texts["table"]
     assert "softmax_loss: dX = (softmax(x) − t) / N · dL" in texts["table"]
+
+
+def _op_classes(cls=cr.Function):
+    """Every Function subclass defined in chainrule (the ops and the layers' fused nodes)."""
+    for sub in cls.__subclasses__():
+        if sub.__module__.startswith("chainrule.") and not sub.__name__.startswith("_"):
+            yield sub
+        yield from _op_classes(sub)
+
+
+def test_every_op_s_korean_rule_has_no_english_prose():
+    from chainrule._explain._rules import formula
+
+    classes = sorted(
+        {c for c in _op_classes() if c.forward is not cr.Function.forward},  # not the bases
+        key=lambda c: c.__name__,
+    )
+    assert len(classes) > 30
+    english = {}
+    for cls in classes:
+        rule = formula(object.__new__(cls), "ko")
+        found = PROSE.findall(rule.split(": ", 1)[-1])  # after the op's name ("where: ...")
+        if found:
+            english[cls.__name__] = found
+    assert not english

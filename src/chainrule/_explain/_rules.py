@@ -23,6 +23,7 @@ _KO = {
     "LeakyReLU": "leaky_relu: d/dx = x > 0이면 1, 아니면 negative_slope",
     "Clip": "clip: d/dx clip(x, lo, hi) = lo ≤ x ≤ hi이면 1, 아니면 0",
     "Mean": "mean: ∂(mean x)/∂xᵢ = 1/n (n은 평균한 원소의 수)",
+    "Prod": "prod: ∂(Π x)/∂xᵢ = Π_{j≠i} xⱼ, 다른 인수들의 곱 (0인 인수가 있어도)",
     "Max": "max: 최댓값인 원소에서 ∂(max x)/∂xᵢ = 1 (최댓값이 k개면 각각 1/k)",
     "Min": "min: 최솟값인 원소에서 ∂(min x)/∂xᵢ = 1 (최솟값이 k개면 각각 1/k)",
     "Norm": "norm: ∂‖x‖/∂xᵢ = xᵢ/‖x‖ (‖x‖ = 0이면 0)",

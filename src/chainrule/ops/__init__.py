@@ -16,7 +16,7 @@ from ._elementwise import (
     where,
 )
 from ._linalg import matmul
-from ._reduce import max, mean, min, sum
+from ._reduce import max, mean, min, prod, sum
 from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
 from ._softmax import log_softmax, softmax
 from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
@@ -65,6 +65,7 @@ __all__ = [
     "mul",
     "neg",
     "pow",
+    "prod",
     "relu",
     "remainder",
     "reshape",

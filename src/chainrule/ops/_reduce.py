@@ -1,9 +1,9 @@
-"""Reductions: sum, mean, max, min and the Euclidean norm over ``axis`` (None, an int or a
-tuple), with ``keepdims``.
+"""Reductions: sum, mean, prod, max, min and the Euclidean norm over ``axis`` (None, an
+int or a tuple), with ``keepdims``.
 
 Backward puts the reduced axes back (as size 1) and broadcasts the upstream gradient over
-them; max and min send it to the arg-max elements, shared equally among ties; norm sends
-x/‖x‖, and 0 where ‖x‖ = 0.
+them; prod sends each element the product of the others; max and min send it to the
+arg-max elements, shared equally among ties; norm sends x/‖x‖, and 0 where ‖x‖ = 0.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from ._common import broadcast_to, constant, divided
+from ._common import broadcast_to, constant, divided, is_tensor
+from ._elementwise import where
 from ._names import torch_names
 
 
@@ -94,6 +95,59 @@ class Mean(_Reduce):
         return (broadcast_to(divided(self._upstream_kept(grad_out, shape), n), shape),)
 
 
+class Prod(_Reduce):
+    """prod: ∂(Π x)/∂xᵢ = Π_{j≠i} xⱼ, the product of the other factors, zeros included.
+
+    That is Π/xᵢ where no factor is 0; where one is, it alone gets the product of the rest;
+    where two are, all get 0. Under ``create_graph`` with a 0 among the factors, the
+    others' product is formed by leaving each factor out in turn (n² products for n
+    factors), so that it stays a function of every factor and higher derivatives are
+    exact there too."""
+
+    __slots__ = ()
+    quiet = True  # a product may overflow to ±inf, as NumPy gives it
+
+    def forward(self, x):
+        self.axes = _axes(self.axes, x.ndim)
+        out = x.prod(axis=self.axes, keepdims=self.keepdims)
+        self.saved = (x, out)
+        return out
+
+    def backward(self, grad_out):
+        x, out = self.saved
+        upstream = self._upstream_kept(grad_out, x.shape)
+        zero = constant(x) == 0
+        if not zero.any():  # every factor is nonzero: the others' product is Π/xᵢ
+            return (upstream * self._upstream_kept(out, x.shape) / x,)
+        if is_tensor(x):  # create_graph: the selections below would cut x off the graph
+            return (upstream * _left_out_products(x, self.axes),)
+        # the product of the nonzero factors, then by the number of zeros in each slice:
+        # none, Π/xᵢ; one, that product at the zero and 0 elsewhere; more, 0 everywhere
+        zeros = zero.sum(axis=self.axes, keepdims=True)
+        factors = _select(zero, 1, x)
+        rest = prod(factors, self.axes, keepdims=True)
+        others = _select(zeros == 0, rest / factors, _select(zero & (zeros == 1), rest, 0))
+        return (upstream * others,)
+
+
+def _left_out_products(x, axes: tuple[int, ...]):
+    """Π_{j≠i} xⱼ over ``axes`` for every element i, with no division: the reduced axes
+    are moved last and flattened into n, and each row of an n × n copy of them has its
+    own element replaced by 1 before the product."""
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = x.transpose((*kept, *axes))
+    n = int(np.prod([x.shape[a] for a in axes]))
+    rows = moved.reshape((*moved.shape[: len(kept)], 1, n))
+    others = prod(_select(np.eye(n, dtype=bool), 1, rows), -1)  # (..., n)
+    order = np.argsort((*kept, *axes))  # the inverse of the move
+    return others.reshape(moved.shape).transpose(tuple(order.tolist()))
+
+
+def _select(cond, a, b):
+    """``a`` where ``cond``, else ``b``: `where` when either is a Tensor (create_graph)."""
+    return where(cond, a, b) if is_tensor(a) or is_tensor(b) else np.where(cond, a, b)
+
+
 class _Extreme(_Reduce):
     __slots__ = ()
     quiet = True  # a slice holding NaN: max is NaN, equal to no element: shares 0/0 = NaN
@@ -157,6 +211,14 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
     """Arithmetic mean over ``axis`` (all axes when None); ``dim=``, ``keepdim=`` as in `sum`."""
     axis, keepdims = torch_names("mean", axis, dim, keepdims, keepdim)
     return Mean(_axis_arg("mean", axis), keepdims)(x)
+
+
+def prod(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+    """Product over ``axis`` (all axes when None); each element's gradient is the product
+    of the others, also where factors are 0 (as PyTorch's). ``dim=``, ``keepdim=`` as in
+    `sum`."""
+    axis, keepdims = torch_names("prod", axis, dim, keepdims, keepdim)
+    return Prod(_axis_arg("prod", axis), keepdims)(x)
 
 
 def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
