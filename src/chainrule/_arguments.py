@@ -26,11 +26,13 @@ def check_names(where: str, name: str, given: Iterable[str], known: Iterable[str
 
 
 def flag(where: str, name: str, value, default: bool = False) -> bool:
-    """A yes/no setting as a bool: True, False, a NumPy bool, 0 or 1, and None for
-    ``default``. Anything else is a TypeError rather than its truth value: ``"false"`` from
-    a config file, or Keras's ``shuffle="batch"``, would otherwise quietly mean True."""
+    """A yes/no setting as a bool: True, False, a NumPy bool, 0 or 1 (a Python or NumPy
+    integer, as ``bool()`` took them before), and None for ``default``. Anything else is a
+    TypeError rather than its truth value: ``"false"`` from a config file, or Keras's
+    ``shuffle="batch"``, would otherwise quietly mean True."""
     if value is None:
         return default
-    if isinstance(value, (bool, np.bool_)) or (isinstance(value, int) and value in (0, 1)):
+    integer = isinstance(value, (int, np.integer)) and value in (0, 1)
+    if isinstance(value, (bool, np.bool_)) or integer:
         return bool(value)
     raise TypeError(f"{where}: {name} must be True or False, got {value!r}")

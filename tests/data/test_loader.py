@@ -352,3 +352,15 @@ def test_fit_names_itself_for_a_shuffle_that_is_not_a_boolean():
     data = (np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
     with pytest.raises(TypeError, match="fit: shuffle must be True or False, got 'batch'"):
         cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 1, shuffle="batch")
+
+
+@pytest.mark.parametrize("value", [np.int64(1), np.int32(0), np.uint8(1)])
+def test_numpy_integers_0_and_1_are_yes_no_settings_as_python_ones(value):
+    # a flag read from an array or a NumPy config (np.int64(1)) worked with bool() before
+    data = ArrayDataset(np.zeros((4, 2), np.float32), np.zeros(4, np.int64))
+    loader = DataLoader(data, shuffle=value, drop_last=value, seed=0)
+    assert loader.shuffle is bool(value)
+    assert loader.drop_last is bool(value)
+    model = cr.nn.Linear(2, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 1, shuffle=value, progress=False)
