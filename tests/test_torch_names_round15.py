@@ -405,3 +405,35 @@ def test_set_grad_enabled_wants_a_bool():
     with pytest.raises(TypeError, match="mode must be True or False, got 'no'"):
         cr.set_grad_enabled("no")
     assert cr.is_grad_enabled()
+
+
+# ----- masked_fill keeps x's dtype, as PyTorch's -----------------------------------------------
+@pytest.mark.parametrize(
+    ("x", "value", "expected"),
+    [
+        (np.arange(3, dtype=np.int64), 1.5, np.array([1, 1, 1])),  # toward 0
+        (np.arange(3, dtype=np.int64), -2.7, np.array([-2, 1, -2])),
+        (np.ones(3, np.float32), cr.tensor(np.float64(2.0)), np.float32([2, 1, 2])),
+        (np.ones(3, np.float32), np.float64(0.1), np.float32([0.1, 1, 0.1])),
+    ],
+)
+def test_masked_fill_keeps_the_dtype_of_x(x, value, expected):
+    out = cr.tensor(x).masked_fill(np.array([True, False, True]), value)
+    assert out.dtype == x.dtype
+    np.testing.assert_array_equal(out.data, expected)
+
+
+def test_masked_fill_passes_the_gradient_to_a_value_of_another_dtype():
+    x = cr.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    v = cr.tensor(np.float64(2.0), requires_grad=True)
+    out = x.masked_fill(np.array([True, False, True]), v)
+    out.sum().backward()
+    assert out.dtype == np.float32
+    assert v.grad.dtype == np.float64
+    assert v.grad == 4.0  # four elements filled, each with upstream 1
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan, 2.0**70])
+def test_masked_fill_refuses_a_value_an_integer_tensor_cannot_hold(value):
+    with pytest.raises(ValueError, match=r"masked_fill: the value .* does not fit"):
+        cr.tensor(np.arange(3)).masked_fill(np.array([True, False, True]), value)

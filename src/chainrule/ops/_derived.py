@@ -142,7 +142,9 @@ def masked_fill(x, mask, value):
     so the gradient reaches ``x`` where the mask is false and ``value`` (a number, or a
     0-d tensor, which gets the sum of the rest) where it is true. ``mask`` must be boolean,
     as in PyTorch (a float mask is a TypeError, not rounded); it broadcasts with ``x``, as
-    the out-of-place ``torch.masked_fill`` does (a larger mask gives a larger result)."""
+    the out-of-place ``torch.masked_fill`` does (a larger mask gives a larger result). The
+    result has ``x``'s dtype, as PyTorch's: the value is cast to it (toward 0 for an
+    integer ``x``; one that does not fit is a ValueError)."""
     cond = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if cond.dtype != np.bool_:
         raise TypeError(
@@ -154,7 +156,22 @@ def masked_fill(x, mask, value):
             f"masked_fill: the value must be a number or a 0-d tensor, got shape "
             f"{np.shape(value)}; cr.where(mask, values, x) takes values of any shape"
         )
-    return where(cond, value, x)
+    dtype = x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+    return where(cond, _fill_value(value, dtype), x)
+
+
+def _fill_value(value, dtype: np.dtype):
+    """``masked_fill``'s value in ``x``'s dtype (a 0-d tensor through a cast, which passes
+    the gradient back); a value an integer ``x`` cannot hold is refused, not wrapped."""
+    if isinstance(value, Tensor):
+        return value if value.dtype == dtype else cast(value, dtype)
+    v = np.asarray(value)
+    if v.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"masked_fill: a complex value {value!r} for a tensor of {dtype}")
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is not None and not (np.isfinite(v) and info.min <= np.trunc(v) <= info.max):
+        raise ValueError(f"masked_fill: the value {value!r} does not fit the tensor's {dtype}")
+    return v.astype(dtype)
 
 
 def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
