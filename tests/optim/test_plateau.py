@@ -94,7 +94,15 @@ def test_the_metric_may_be_a_numpy_scalar_or_a_tensor():
     assert sched.best == 1.0
 
 
-@pytest.mark.parametrize("bad", ["1.0", None, True, [1.0, 2.0]])
+@pytest.mark.parametrize("metric", [np.array([0.5]), np.array([[0.5]]), cr.tensor([0.5])])
+def test_the_metric_may_be_an_array_or_tensor_of_one_element(metric):
+    # as the docstring says, and as PyTorch's takes a tensor of one element
+    sched = optim.ReduceLROnPlateau(optimizer())
+    sched.step(metric)
+    assert sched.best == 0.5
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, True, np.True_, [1.0, 2.0], np.array([1.0, 2.0])])
 def test_a_metric_that_is_not_a_number_is_refused(bad):
     with pytest.raises(ValueError, match="metric must be a number"):
         optim.ReduceLROnPlateau(optimizer()).step(bad)

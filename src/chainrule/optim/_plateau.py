@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from numbers import Integral, Real
 
+import numpy as np
+
 from ._hyper import _non_negative, _number
 from ._optimizer import Optimizer
 
@@ -194,8 +196,10 @@ class ReduceLROnPlateau:
 def _metric(value) -> float:
     """The watched value as a float: a number, a NumPy scalar, or an array or Tensor of one
     element (a string or a bool is refused rather than read)."""
-    if isinstance(value, (str, bytes, bool)):
+    if isinstance(value, (str, bytes, bool, np.bool_)):
         raise ValueError(f"metric must be a number, got {value!r}")
+    if isinstance(value, np.ndarray) and value.size == 1:  # float() takes only 0-d ones
+        value = value.reshape(())
     try:
         return float(value)
     except (TypeError, ValueError):
