@@ -257,6 +257,14 @@ def test_module_to_is_the_module_itself_for_cpu_and_its_own_dtype():
     assert all(p.dtype == np.float32 for p in model.parameters())
 
 
+@pytest.mark.parametrize("dtype", ["int64", np.int32, "bool"])
+def test_module_to_an_integer_dtype_says_a_floating_one_is_needed(dtype):
+    # not "build it after cr.set_default_dtype('int64')", which cannot be done
+    model = cr.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r"Module\.to: .* the dtype must be a floating one, got"):
+        model.to(dtype)
+
+
 def test_identity_returns_its_input_and_ignores_arguments():
     layer = cr.nn.Identity(54, unused_argument=0.1)
     x = x64()

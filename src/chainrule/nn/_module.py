@@ -279,6 +279,11 @@ class Module:
         all have already is a TypeError (build it after ``cr.set_default_dtype(...)``, or
         give the layers ``dtype=``); one they have returns the module."""
         wanted = device_and_dtype("Module.to", args, dtype, device)
+        if wanted is not None and wanted.kind not in "fc":  # as PyTorch's Module.to
+            raise TypeError(
+                f"Module.to: a module's parameters are floating, so the dtype must be a "
+                f"floating one, got {wanted}; to cast a tensor, x.to({str(wanted)!r})"
+            )
         if wanted is not None:
             state = [*self.parameters(), *self.buffers()]
             others = {a.dtype for a in state if a.dtype.kind == "f" and a.dtype != wanted}
