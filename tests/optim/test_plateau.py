@@ -372,3 +372,38 @@ def test_multistep_matches_pytorch():
             # PyTorch multiplies the running rate, we take the closed form: equal to rounding
             assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-13)
         assert math.isclose(opt.param_groups[1]["lr"], theirs.get_last_lr()[1], rel_tol=1e-13)
+
+
+# ----- errors name the schedule; milestones from any iterable -----------------------------------
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda o: optim.ReduceLROnPlateau(o, factor=2), r"ReduceLROnPlateau: factor must be"),
+        (lambda o: optim.ReduceLROnPlateau(o, patience=-1), r"ReduceLROnPlateau: patience must"),
+        (lambda o: optim.StepLR(o, step_size=0), r"StepLR: step_size must be an integer >= 1"),
+        (lambda o: optim.ExponentialLR(o, gamma=0), r"ExponentialLR: gamma must be"),
+        (lambda o: optim.MultiStepLR(o, [0]), r"MultiStepLR: milestones must be an integer >= 1"),
+        (lambda o: optim.MultiStepLR(o, "23"), r"MultiStepLR: milestones must be a list"),
+        (lambda o: optim.CosineAnnealingLR(o, T_max=0), r"CosineAnnealingLR: T_max must be"),
+    ],
+)
+def test_a_bad_setting_names_the_schedule(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(optimizer())
+
+
+def test_a_metric_that_is_not_a_number_names_the_step():
+    schedule = optim.ReduceLROnPlateau(optimizer())
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau.step: metric must be a number"):
+        schedule.step("0.5")
+
+
+@pytest.mark.parametrize("milestones", [np.array([3, 1]), (m for m in (3, 1)), range(1, 4, 2)])
+def test_multistep_milestones_may_come_from_any_iterable_of_integers(milestones):
+    opt = optimizer()
+    schedule = optim.MultiStepLR(opt, milestones, gamma=0.5)
+    got = []
+    for _ in range(4):
+        schedule.step()
+        got.append(opt.param_groups[0]["lr"])
+    assert got == [0.5, 0.5, 0.25, 0.25]  # milestones 1 and 3: halved at epochs 1 and 3

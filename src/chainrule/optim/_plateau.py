@@ -9,12 +9,13 @@ current rate (a rate set by hand is reduced from), and resumes exactly from its
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
 from ._hyper import _non_negative, _number
 from ._optimizer import Optimizer
+from ._schedulers import _count, configure
 
 #: what `state_dict` holds besides the settings: where the schedule is
 _PROGRESS = ("last_epoch", "best", "num_bad_epochs", "cooldown_counter", "last_lr")
@@ -72,7 +73,8 @@ class ReduceLROnPlateau:
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         min_lrs = min_lr if isinstance(min_lr, (list, tuple)) else [min_lr] * self._groups()
-        self._set(
+        configure(
+            self,
             mode=mode,
             factor=factor,
             patience=patience,
@@ -88,7 +90,7 @@ class ReduceLROnPlateau:
     def step(self, metric: float) -> None:
         """Take one epoch's value of the watched quantity; reduce the rates after more than
         ``patience`` epochs without improvement (cooldown epochs not counted)."""
-        value = _metric(metric)
+        value = _metric(metric, "ReduceLROnPlateau.step")
         self._check_groups()
         self.last_epoch += 1
         if self._improves(value):
@@ -146,10 +148,10 @@ class ReduceLROnPlateau:
             raise ValueError(f"load_state_dict: expected a dict with the keys {sorted(expected)}")
         last_lr = _rates("last_lr", state_dict["last_lr"], self._groups())
         progress = {
-            "last_epoch": _count("last_epoch", state_dict["last_epoch"]),
+            "last_epoch": _count("last_epoch", state_dict["last_epoch"], 0),
             "best": _best(state_dict["best"]),
-            "num_bad_epochs": _count("num_bad_epochs", state_dict["num_bad_epochs"]),
-            "cooldown_counter": _count("cooldown_counter", state_dict["cooldown_counter"]),
+            "num_bad_epochs": _count("num_bad_epochs", state_dict["num_bad_epochs"], 0),
+            "cooldown_counter": _count("cooldown_counter", state_dict["cooldown_counter"], 0),
         }
         self._set(**{name: state_dict[name] for name in _SETTINGS})  # checks, then assigns
         for name, value in progress.items():
@@ -172,10 +174,10 @@ class ReduceLROnPlateau:
         checked = {
             "mode": mode,
             "factor": factor,
-            "patience": _count("patience", patience),
+            "patience": _count("patience", patience, 0),
             "threshold": threshold,
             "threshold_mode": threshold_mode,
-            "cooldown": _count("cooldown", cooldown),
+            "cooldown": _count("cooldown", cooldown, 0),
             "min_lrs": _rates("min_lr", min_lrs, self._groups()),
             "eps": _non_negative("eps", eps),
         }
@@ -193,23 +195,17 @@ class ReduceLROnPlateau:
             )
 
 
-def _metric(value) -> float:
+def _metric(value, who: str) -> float:
     """The watched value as a float: a number, a NumPy scalar, or an array or Tensor of one
     element (a string or a bool is refused rather than read)."""
     if isinstance(value, (str, bytes, bool, np.bool_)):
-        raise ValueError(f"metric must be a number, got {value!r}")
+        raise ValueError(f"{who}: metric must be a number, got {value!r}")
     if isinstance(value, np.ndarray) and value.size == 1:  # float() takes only 0-d ones
         value = value.reshape(())
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"metric must be a number, got {value!r}") from None
-
-
-def _count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    return int(value)
+        raise ValueError(f"{who}: metric must be a number, got {value!r}") from None
 
 
 def _rates(name: str, values, groups: int) -> list[float]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Iterable
 from numbers import Integral
 
 from ._hyper import _non_negative, _number
@@ -123,7 +124,7 @@ class StepLR(LRScheduler):
     _settings = ("step_size", "gamma")
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self._set(step_size=step_size, gamma=gamma)  # checked before the groups change
+        configure(self, step_size=step_size, gamma=gamma)  # checked before the groups change
         super().__init__(optimizer)
 
     def _set(self, step_size, gamma) -> None:
@@ -144,7 +145,7 @@ class ExponentialLR(LRScheduler):
     _settings = ("gamma",)
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self._set(gamma=gamma)  # checked before the groups change
+        configure(self, gamma=gamma)  # checked before the groups change
         super().__init__(optimizer)
 
     def _set(self, gamma) -> None:
@@ -166,13 +167,13 @@ class MultiStepLR(LRScheduler):
     _settings = ("milestones", "gamma")
 
     def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1) -> None:
-        self._set(milestones=milestones, gamma=gamma)  # checked before the groups change
+        configure(self, milestones=milestones, gamma=gamma)  # checked before the groups change
         super().__init__(optimizer)
 
     def _set(self, milestones, gamma) -> None:
-        if not isinstance(milestones, (list, tuple, range, set, frozenset)):
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise ValueError(f"milestones must be a list of epoch counts, got {milestones!r}")
-        counts = sorted(_count("milestones", m, 1) for m in milestones)
+        counts = sorted(_count("milestones", m, 1) for m in list(milestones))
         self.milestones, self.gamma = counts, _positive("gamma", gamma)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
@@ -191,7 +192,7 @@ class CosineAnnealingLR(LRScheduler):
     _settings = ("T_max", "eta_min")
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self._set(T_max=T_max, eta_min=eta_min)  # checked before the groups change
+        configure(self, T_max=T_max, eta_min=eta_min)  # checked before the groups change
         super().__init__(optimizer)
 
     def _set(self, T_max, eta_min) -> None:
@@ -200,6 +201,15 @@ class CosineAnnealingLR(LRScheduler):
     def _lr(self, base_lr: float, epoch: int) -> float:
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
         return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+def configure(schedule, **settings) -> None:
+    """``schedule._set(**settings)`` (all checked, then assigned), an error naming the
+    schedule: ``StepLR: step_size must be an integer >= 1, got 0``."""
+    try:
+        schedule._set(**settings)
+    except ValueError as e:
+        raise ValueError(f"{type(schedule).__name__}: {e}") from None
 
 
 def _count(name: str, value, least: int) -> int:
