@@ -445,3 +445,29 @@ def test_masked_fill_passes_the_gradient_to_a_value_of_another_dtype():
 def test_masked_fill_refuses_a_value_an_integer_tensor_cannot_hold(value):
     with pytest.raises(ValueError, match=r"masked_fill: the value .* does not fit"):
         cr.tensor(np.arange(3)).masked_fill(np.array([True, False, True]), value)
+
+
+# ----- a PyTorch dtype is told to be written as NumPy's ------------------------------------------
+@needs_torch
+@pytest.mark.parametrize(
+    ("make", "who"),
+    [
+        (lambda d: cr.zeros(2, dtype=d), "zeros: "),
+        (lambda d: cr.ones(2).astype(d), "astype: "),
+        (lambda d: cr.ones(2).to(d), "to: "),
+        (lambda d: cr.set_default_dtype(d), "set_default_dtype: "),
+        (lambda d: cr.nn.Linear(2, 2, dtype=d), "Linear: "),
+        (lambda d: cr.tensor([1.0], dtype=d), ""),
+    ],
+)
+def test_a_pytorch_dtype_is_told_to_be_written_as_numpys(make, who):
+    import torch
+
+    with pytest.raises(TypeError, match=f"^{who}torch.float64 is PyTorch's dtype.*'float64'"):
+        make(torch.float64)
+    assert cr.get_default_dtype() == np.float32
+
+
+def test_a_dtype_numpy_cannot_read_is_named():
+    with pytest.raises(TypeError, match=r"BatchNorm1d: <object .*> is not a NumPy dtype"):
+        cr.nn.BatchNorm1d(2, dtype=object())

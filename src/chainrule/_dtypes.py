@@ -18,7 +18,7 @@ def set_default_dtype(dtype) -> None:
     """Set the dtype that Python numbers and lists become: ``"float32"`` (the default),
     ``"float64"``, or ``"float16"``; any other dtype is a ValueError."""
     global _default
-    d = np.dtype(dtype)
+    d = dtype_of(dtype, "set_default_dtype")
     if d.type not in _FLOATS:
         raise ValueError(
             f"set_default_dtype: {d} is not one of the supported dtypes float16, float32 "
@@ -96,7 +96,7 @@ def _cast(array: np.ndarray, target: np.dtype) -> np.ndarray:
 def numeric_dtype(dtype, who: str = "") -> np.dtype:
     """``dtype`` as a NumPy dtype, once it is one a tensor may hold (bool, an integer,
     floating or complex dtype); text, objects and dates are a TypeError naming ``who``."""
-    target = np.dtype(dtype)
+    target = dtype_of(dtype, who)
     if target.kind not in _NUMERIC:
         raise TypeError(
             f"{who + ': ' if who else ''}a tensor holds numbers, so its dtype must be bool, "
@@ -104,6 +104,27 @@ def numeric_dtype(dtype, who: str = "") -> np.dtype:
             "convert the array itself (np.asarray(t).astype(...))"
         )
     return target
+
+
+def dtype_of(dtype, who: str = "") -> np.dtype:
+    """``np.dtype(dtype)``, or a TypeError naming ``who`` and what was given: NumPy's own
+    ("Cannot interpret 'torch.float64' as a data type") names neither. A PyTorch dtype is
+    told to be written as NumPy's."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        pass
+    where = f"{who}: " if who else ""
+    name = str(dtype)
+    if type(dtype).__module__ == "torch" and name.startswith("torch."):
+        raise TypeError(
+            f"{where}{name} is PyTorch's dtype; chainrule's dtypes are NumPy's: write "
+            f"{name[len('torch.') :]!r} (or np.{name[len('torch.') :]})"
+        ) from None
+    raise TypeError(
+        f"{where}{dtype!r} is not a NumPy dtype; give one such as 'float32', 'float64' or "
+        "np.float64"
+    ) from None
 
 
 def _text(value) -> bool:

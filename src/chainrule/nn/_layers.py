@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import ops
 from .._arguments import check_counts
-from .._dtypes import get_default_dtype
+from .._dtypes import dtype_of, get_default_dtype
 from .._function import Function
 from .._generator import generator_or_default
 from .._tensor import Tensor
@@ -140,7 +140,7 @@ class Linear(Module):
 
 def _parameter_dtype(layer: str, dtype) -> np.dtype:
     """The dtype of a layer's parameters: the default one, or a floating ``dtype``."""
-    dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    dtype = get_default_dtype() if dtype is None else dtype_of(dtype, layer)
     if dtype.kind != "f":
         raise TypeError(
             f"{layer}: dtype must be a floating dtype (parameters are trained), got {dtype}"
