@@ -555,6 +555,10 @@ def _transpose(x, axes, form):
         if form == "T":
             return x.T
         return cr.transpose(x) if form == "function" else x.transpose()
+    if form in ("function", "method") and x.ndim == 2 and [a % 2 for a in axes] == [0, 1]:
+        # the order kept, given as two axes: warned of as PyTorch's swap (tested elsewhere)
+        with pytest.warns(UserWarning, match="leaves it as it is"):
+            return cr.transpose(x, *axes) if form == "function" else x.transpose(*axes)
     if form == "function":
         return cr.transpose(x, *axes)
     if form == "function_tuple":

@@ -15,6 +15,7 @@ Truths: hand-worked values, and PyTorch where it is installed.
 from __future__ import annotations
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pytest
@@ -128,7 +129,21 @@ def test_whole_permutations_are_unchanged():
     a = np.arange(24.0).reshape(2, 3, 4)
     np.testing.assert_array_equal(cr.tensor(a).transpose(2, 0, 1).data, a.transpose(2, 0, 1))
     np.testing.assert_array_equal(cr.tensor(X).transpose(1, 0).data, X.T)
-    np.testing.assert_array_equal(cr.tensor(X).transpose(0, 1).data, X)  # NumPy's meaning
+    with pytest.warns(UserWarning, match=r"transpose\(0, 1\) of a 2-D tensor leaves it as"):
+        np.testing.assert_array_equal(cr.tensor(X).transpose(0, 1).data, X)  # NumPy's meaning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the whole permutation as a tuple is not warned of
+        np.testing.assert_array_equal(cr.tensor(X).transpose((0, 1)).data, X)
+
+
+@pytest.mark.parametrize("axes", [(0, 1), (-2, -1), (0, -1)])
+def test_two_axes_that_keep_a_matrix_as_it_is_are_warned_of_as_pytorch_s_swap(axes):
+    x = cr.tensor(X)
+    with pytest.warns(UserWarning, match=r"PyTorch's transpose\(.*swapaxes\(.*or x\.T\)"):
+        cr.transpose(x, *axes)
+    with pytest.warns(UserWarning, match="leaves it as it is") as caught:
+        x.transpose(*axes)
+    assert caught[0].filename == __file__  # at the user's line, not inside chainrule
 
 
 @needs_torch

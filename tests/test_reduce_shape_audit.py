@@ -216,6 +216,7 @@ def _shape_cases(seed: int):
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:transpose.*leaves it as it is:UserWarning")  # identity perms
 def test_transpose_T_and_swapaxes_match_pytorch():
     for case in _shape_cases(11):
         _transpose_case(*case)
@@ -235,6 +236,7 @@ def _transpose_case(i, dtype, rng, shp):
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:transpose.*leaves it as it is:UserWarning")  # identity perms
 def test_reshape_with_minus_one_and_of_a_transposed_view_matches_pytorch():
     for case in _shape_cases(12):
         _reshape_case(*case)

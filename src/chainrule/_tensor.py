@@ -647,7 +647,8 @@ class Tensor:
 
     def transpose(self, *axes) -> Tensor:
         """The axes permuted (reversed when none are given), as in NumPy: ``x.transpose(0,
-        1)`` of a matrix leaves it as it is; PyTorch's two-axis swap is `swapaxes`."""
+        1)`` of a matrix leaves it as it is (with a UserWarning: PyTorch's would swap them);
+        PyTorch's two-axis swap is `swapaxes`."""
         return ops.transpose(self, *axes)
 
     def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:

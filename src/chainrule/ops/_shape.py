@@ -4,8 +4,11 @@ concatenate, stack. Their backward moves the upstream gradient back where it cam
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .._anomaly import user_frame
 from .._function import Function
 from .._tensor import Tensor
 from ._common import float_operands, is_tensor, unbroadcast
@@ -193,9 +196,28 @@ def reshape(x, *shape):
 def transpose(x, *axes):
     """Permute the axes (reversed when no axes are given), as NumPy's ``transpose``: the
     axes are the whole permutation, so ``transpose(x, 0, 1)`` of a matrix leaves it as it
-    is. PyTorch's ``transpose(x, a, b)``, which swaps two axes, is `swapaxes`."""
+    is, with a UserWarning (given as two axes, it is PyTorch's swap, written by mistake;
+    the tuple ``(0, 1)`` is not warned of). PyTorch's ``transpose(x, a, b)``, which swaps
+    two axes, is `swapaxes`."""
     reverse = not axes or (len(axes) == 1 and axes[0] is None)  # x.transpose(None): NumPy's
+    if len(axes) == 2 and _same_order(x, axes):
+        warnings.warn(_SAME_ORDER.format(a=axes[0], b=axes[1]), UserWarning, user_frame()[1])
     return Transpose(None if reverse else _shape_arg(axes))(x)
+
+
+_SAME_ORDER = (
+    "transpose({a}, {b}) of a 2-D tensor leaves it as it is: as in NumPy, the axes are the "
+    "new order of all of them. PyTorch's transpose({a}, {b}), which swaps the two, is "
+    "swapaxes({a}, {b}) (or x.T)"
+)
+
+
+def _same_order(x, axes) -> bool:
+    """Whether ``transpose(x, a, b)`` of a matrix keeps the order of its axes (0, 1): what
+    a NumPy user never writes, and a PyTorch user writes meaning a swap."""
+    ints = all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes)
+    ndim = x.ndim if isinstance(x, Tensor) else np.ndim(x)
+    return ints and ndim == 2 and [a % 2 if -2 <= a < 2 else a for a in axes] == [0, 1]
 
 
 def swapaxes(x, axis1: int, axis2: int):
