@@ -93,9 +93,10 @@ def eye(n, m=None, *, dtype=None, requires_grad: bool = False) -> Tensor:
 def linspace(start, end, steps, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included, as
     ``torch.linspace`` (``steps`` has no default, as in PyTorch; NumPy's ``num`` defaults to
-    50). Worked out in float64 as PyTorch does, the first half from ``start`` and the second
-    from ``end``, then cast; an integer ``dtype`` makes integers of ``start`` and ``end``
-    first and truncates each value toward 0, as PyTorch's does."""
+    50). Worked out in float64, the first half from ``start`` and the second from ``end``
+    as PyTorch's formula goes, then rounded to ``dtype`` (PyTorch computes a float32 result
+    in float32: the two may differ in the last bit); an integer ``dtype`` makes integers of
+    ``start`` and ``end`` first and truncates each value toward 0, as PyTorch's does."""
     dtype = _dtype(dtype, "linspace")
     start, end = (_number("linspace", v, dtype) for v in (start, end))
     count = _count("linspace", "steps", steps)

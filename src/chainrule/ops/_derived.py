@@ -177,7 +177,8 @@ def _fill_value(value, dtype: np.dtype):
 def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Maximum over ``axis`` (all axes when None), as ``torch.amax`` and ``np.amax``: `max`,
     whose tied maxima share the gradient equally, as ``torch.amax``'s do. ``dim=``,
-    ``keepdim=`` are PyTorch's names (`sum`)."""
+    ``keepdim=`` are PyTorch's names (`sum`). An empty tuple of axes reduces none, as in
+    NumPy (``torch.amax(x, dim=())`` reduces all)."""
     axis, keepdims = torch_names("amax", axis, dim, keepdims, keepdim)
     return _reduce.max(x, _axis_arg("amax", axis, "maximum"), keepdims)
 
