@@ -52,7 +52,8 @@ class ReduceLROnPlateau:
     As PyTorch's, whose arguments it takes. Unlike PyTorch's: the settings are checked
     (``0 < factor < 1``, counts >= 0, ``threshold < 1`` in "rel" mode; an error names the
     argument), as is the metric (a number, not a string); ``best`` is None rather than ±inf
-    before the first improvement (the state_dict is plain JSON); there is no ``verbose``.
+    before the first improvement (no infinity in the state_dict unless a metric was one);
+    there is no ``verbose``.
     In `chainrule.fit`, use `chainrule.callbacks.ReduceLROnPlateau` (Keras's), which
     watches a logged value.
     """
@@ -127,8 +128,9 @@ class ReduceLROnPlateau:
 
     def state_dict(self) -> dict:
         """The settings and where the schedule is (``last_epoch``, ``best``,
-        ``num_bad_epochs``, ``cooldown_counter``, ``last_lr``), all JSON types. The rates
-        themselves are in the optimizer's state_dict."""
+        ``num_bad_epochs``, ``cooldown_counter``, ``last_lr``): numbers, text and lists, as
+        `chainrule.save` keeps them (a ``best`` of ±inf, after such a metric, is a float
+        that strict JSON has no word for). The rates are in the optimizer's state_dict."""
         state = {name: getattr(self, name) for name in _SETTINGS}
         state.update(
             last_epoch=self.last_epoch,
