@@ -103,3 +103,16 @@ def test_the_two_paths_through_x_times_x_say_which_input_each_takes():
     assert "path 1: ∂L/∂mul1 × ∂mul1/∂x (as input 1)\n        = 1 × 0.3" in text
     assert "path 2: ∂L/∂mul1 × ∂mul1/∂x (as input 2)\n        = 1 × 0.3" in text
     assert f"path 3: ∂L/∂sin1 × ∂sin1/∂x\n        = 1 × {np.cos(0.3):.8f}" in text
+
+
+def test_a_non_scalar_walk_says_which_input_each_path_of_a_repeated_value_takes():
+    # stack([y, y, x]).sum(): y reaches the stack twice, ∂L/∂y = 1 + 1 per element
+    x = cr.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = cr.tensor([3.0, 4.0], requires_grad=True, name="y")
+    out = cr.stack([y, y, x]).sum()
+    out.name = "L"
+    text = cr.explain(out).transcript(of="y")
+    assert "path 1: y → Stack (#2, as input 1) → stack1 (3, 2)" in text
+    assert "path 2: y → Stack (#2, as input 2) → stack1 (3, 2)" in text
+    assert "one branch into y (2) (as input 2) = [1, 1]" in text
+    assert "∂L/∂y = [2, 2]" in text

@@ -299,10 +299,14 @@ def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict
 
 def _route(trace, v, path) -> str:
     parts = [v.name]
-    for number, _ in path:
+    for number, slot in path:
         s = trace.step(number)
         o = trace.values[s.output]
-        parts += [f"{s.op} (#{number})", f"{o.name} {shape(o.data.shape)}"]
+        which = _which_input(trace, (number, slot))
+        parts += [
+            f"{s.op} (#{number}{', ' + which if which else ''})",
+            f"{o.name} {shape(o.data.shape)}",
+        ]
     return " → ".join(parts)
 
 
@@ -352,6 +356,8 @@ def _hop(trace, s, e) -> str:
     grad = fmt(trace, x, e.downstream)
     if x.is_fanout:  # one branch of a sum, shown after the last branch
         where = label(lang, "tr_branch", name=x.name) + f" {shape(x.data.shape)}"
+        which = _which_input(trace, (s.number, e.slot))
+        where += f" ({which})" if which else ""
     else:
         where = f"∂{out.name}/∂{x.name} {shape(x.data.shape)}"
         if x.before_hooks is not None:
