@@ -90,7 +90,7 @@ def test_end_verbatim_in_a_name_cannot_close_the_verbatim_block():
     tex = cr.explain((w * w).sum()).transcript(of=w, fmt="latex")
     assert tex.count("\\end{verbatim}") == 1
     assert tex.endswith("\n\\end{verbatim}")
-    assert "path 1: \\end {verbatim} -> Mul (#2)" in tex
+    assert "path 1: \\end {verbatim} -> Mul (#2, as input 1)" in tex
 
 
 def test_korean_latex_writes_the_engine_check_in_korean():
