@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._arguments import flag
+from ._bundled import DataBundle
 from ._dataset import ArrayDataset
 from ._rng import generator_from
 
@@ -24,7 +25,8 @@ class DataLoader:
         dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or, PyTorch style, any
             object with ``len()`` whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
             (the loader stacks the samples of a batch; a ``__getitems__(indices)`` that
-            returns the list of samples at once is used when the dataset has one).
+            returns the list of samples at once, one per index, is used when the dataset
+            has one: a list of another length is a `ValueError`).
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
             in Keras (PyTorch's default is 1).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
@@ -118,8 +120,15 @@ def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
         return _pair(dataset[idx])
     getitems = getattr(dataset, "__getitems__", None)
-    samples = getitems(idx.tolist()) if callable(getitems) else [dataset[int(i)] for i in idx]
-    return _collate(list(samples))
+    if not callable(getitems):
+        return _collate([dataset[int(i)] for i in idx])
+    samples = list(getitems(idx.tolist()))
+    if len(samples) != len(idx):  # a sample lost or added would break "each sample once"
+        raise ValueError(
+            f"DataLoader: the dataset's __getitems__ returned {len(samples)} samples for "
+            f"{len(idx)} indices; it must return one sample per index, in their order"
+        )
+    return _collate(samples)
 
 
 def check_batch_size(owner: str, batch_size) -> None:
@@ -170,7 +179,15 @@ def _stacked(values: tuple, part: str, what: str) -> np.ndarray:
 def _as_dataset(dataset: Any) -> Any:
     """A pair of arrays becomes an `ArrayDataset`; anything else must index by batch."""
     if isinstance(dataset, tuple) and len(dataset) == 2:
-        return ArrayDataset(*dataset)
+        try:
+            X, y = (np.asarray(part) for part in dataset)
+        except ValueError as err:  # e.g. two samples ((x0, y0), (x1, y1)) of a ragged x
+            raise ValueError(
+                "DataLoader: a tuple of two is read as the pair (X, y) of all inputs and all "
+                f"targets, and these are not such arrays ({err}); a dataset of two samples "
+                "goes in as a list [(x0, y0), (x1, y1)]"
+            ) from err
+        return ArrayDataset(X, y)
     if isinstance(dataset, np.ndarray):  # inputs without targets: its rows are not pairs
         raise TypeError(
             f"DataLoader: dataset is one array of shape {dataset.shape}; pass inputs and "
@@ -182,8 +199,10 @@ def _as_dataset(dataset: Any) -> Any:
             f"{sorted(map(str, dataset))[:5]}; pass its arrays as a pair (X, y)"
         )
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        bundle = isinstance(dataset, DataBundle)
+        hint = "; pass bundle.dataset(), its arrays as an ArrayDataset" if bundle else ""
         raise TypeError(
-            "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support "
-            f"len() and indexing by an integer array; got {type(dataset).__name__}"
+            "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support len() "
+            f"and dataset[i] giving one sample (x, y); got {type(dataset).__name__}{hint}"
         )
     return dataset

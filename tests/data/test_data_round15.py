@@ -1,0 +1,68 @@
+"""Round 15: a DataLoader's contract with custom datasets and its errors for misused inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule.data import DataLoader, load_iris
+
+
+class _Samples:
+    """Six samples x = [i], y = i, with a `__getitems__` that returns ``extra`` more or
+    fewer samples than it was asked for (a bug in the user's dataset)."""
+
+    def __init__(self, extra: int) -> None:
+        self.extra = extra
+
+    def __len__(self) -> int:
+        return 6
+
+    def __getitem__(self, i):
+        return np.array([i]), i
+
+    def __getitems__(self, indices):
+        samples = [self[i] for i in indices]
+        return (
+            samples[: len(samples) + self.extra]
+            if self.extra < 0
+            else samples + [(np.array([99]), 99)] * self.extra
+        )
+
+
+@pytest.mark.parametrize("extra", [-1, 1])
+def test_getitems_with_a_wrong_number_of_samples_is_an_error(extra):
+    # six samples in batches of three: every sample exactly once per epoch means batches
+    # of 3 and 3; a batch of 2 or 4 would drop a sample or add one that is not in the data
+    loader = DataLoader(_Samples(extra), batch_size=3)
+    with pytest.raises(ValueError, match="__getitems__ returned"):
+        list(loader)
+
+
+def test_getitems_with_one_sample_per_index_still_works():
+    batches = [y.tolist() for _, y in DataLoader(_Samples(0), batch_size=4)]
+    assert batches == [[0, 1, 2, 3], [4, 5]]
+
+
+def test_a_data_bundle_is_refused_with_the_way_to_its_dataset():
+    # DataBundle has len() but no indexing; the message must not ask for "indexing by an
+    # integer array" (custom datasets are read one index at a time) and points at dataset()
+    with pytest.raises(TypeError, match=r"dataset\(\)") as info:
+        DataLoader(load_iris())
+    assert "integer array" not in str(info.value)
+    assert "dataset[i]" in str(info.value)
+
+
+def test_a_tuple_of_two_ragged_samples_says_it_was_read_as_x_and_y():
+    two_samples = ((np.ones(2), 0), (np.ones(3), 1))
+    with pytest.raises(ValueError, match=r"read as the pair \(X, y\)"):
+        DataLoader(two_samples)
+    # the suggested form works
+    X, y = next(iter(DataLoader([(np.ones(2), 0), (np.zeros(2), 1)], batch_size=2)))
+    assert X.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    assert y.tolist() == [0, 1]
+
+
+def test_a_length_mismatch_in_a_pair_keeps_its_own_message():
+    with pytest.raises(ValueError, match="same length"):
+        DataLoader((np.zeros((4, 2)), np.zeros(3)))
