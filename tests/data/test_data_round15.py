@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import chainrule as cr
+from chainrule import data as crd
 from chainrule.data import DataLoader, load_iris
 
 
@@ -66,3 +68,22 @@ def test_a_tuple_of_two_ragged_samples_says_it_was_read_as_x_and_y():
 def test_a_length_mismatch_in_a_pair_keeps_its_own_message():
     with pytest.raises(ValueError, match="same length"):
         DataLoader((np.zeros((4, 2)), np.zeros(3)))
+
+
+# ----- train_test_split(shuffle=False): an ordered split, as scikit-learn's -----------------------
+def test_an_ordered_split_takes_the_last_samples_in_order_and_draws_nothing():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    state = cr.default_generator().bit_generator.state
+    _, X_te, y_tr, y_te = crd.train_test_split(X, y, 0.3, shuffle=False)
+    assert y_tr.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert y_te.tolist() == [7, 8, 9]
+    np.testing.assert_array_equal(X_te, X[7:])
+    assert cr.default_generator().bit_generator.state == state
+
+
+def test_an_ordered_split_cannot_be_stratified_and_shuffle_is_a_flag():
+    X, y = np.zeros((10, 2)), np.arange(10) % 2
+    with pytest.raises(ValueError, match="stratify=True needs shuffle=True"):
+        crd.train_test_split(X, y, 0.2, stratify=True, shuffle=False)
+    with pytest.raises(TypeError, match="train_test_split: shuffle must be True or False"):
+        crd.train_test_split(X, y, 0.2, shuffle="no")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._arguments import flag
 from ._rng import generator_from
 
 
@@ -14,6 +15,7 @@ def train_test_split(
     test_size: float | int = 0.2,
     seed: int | None = None,
     stratify: bool = False,
+    shuffle: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split paired arrays at random into ``(X_train, X_test, y_train, y_test)``.
 
@@ -22,7 +24,9 @@ def train_test_split(
     ``stratify=True`` the labels ``y`` are split class by class, so both parts keep the
     class proportions (each class needs at least two samples, and each part at least one
     sample per class). Use it for a validation
-    split too: ``train_test_split(X_train, y_train, 0.1)``.
+    split too: ``train_test_split(X_train, y_train, 0.1)``. With ``shuffle=False`` (as
+    scikit-learn's, for data in time order) the test part is the last samples, both parts
+    in their order, and nothing is drawn; it cannot be stratified.
 
     ``stratify`` is a flag, True or False (None, scikit-learn's default, is False), and
     the classes are always those of ``y``; scikit-learn's ``stratify=y`` (an array of
@@ -43,6 +47,14 @@ def train_test_split(
         )
     n_test = _test_count(test_size, len(X))
     _check_stratify(stratify)
+    if not flag("train_test_split", "shuffle", shuffle):
+        if stratify:
+            raise ValueError(
+                "train_test_split: stratify=True needs shuffle=True (an ordered split takes "
+                "the last samples as they come)"
+            )
+        cut = len(X) - n_test
+        return X[:cut], X[cut:], y[:cut], y[cut:]
     rng = generator_from(seed, "train_test_split")
     test = _stratified_test(y, n_test, rng) if stratify else rng.permutation(len(X))[:n_test]
     is_test = np.zeros(len(X), dtype=bool)
