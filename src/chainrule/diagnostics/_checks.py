@@ -19,7 +19,9 @@ class Thresholds:
 
     ``vanish``: the first layer's gradient norm is below this share of the last layer's.
     ``explode``: a layer's gradient norm is above this value, or ``growth`` times larger
-    than at the previous recorded epoch.
+    than at the previous recorded epoch (than ``vanish`` times that record's largest layer
+    norm, if it was smaller: a vanished layer coming back is not exploding).
+    ``inf`` switches a rule off.
     """
 
     vanish: float = 1e-3
@@ -41,7 +43,7 @@ def _positive_number(v) -> bool:
 
 def vanishing(norms: dict[str, float], t: Thresholds) -> str | None:
     """The first layer's gradient is tiny next to the last layer's (the sigmoid lesson)."""
-    if len(norms) < 2:
+    if len(norms) < 2 or t.vanish == math.inf:  # inf switches the rule off
         return None
     (first, g_first), (last, g_last) = next(iter(norms.items())), list(norms.items())[-1]
     if not 0 < g_last < math.inf or not math.isfinite(g_first) or g_first >= t.vanish * g_last:
@@ -54,12 +56,18 @@ def vanishing(norms: dict[str, float], t: Thresholds) -> str | None:
 
 
 def exploding(norms: dict[str, float], before: dict[str, float], t: Thresholds) -> str | None:
-    """A layer's gradient norm is huge, or grew ``t.growth``-fold since the last record."""
+    """A layer's gradient norm is huge, or grew ``t.growth``-fold since the last record.
+
+    Growth is measured from no less than ``t.vanish`` times the largest layer norm of the
+    last record: a layer whose gradient had vanished and comes back to the size of the
+    others is recovering, not exploding."""
+    finite = [g for g in before.values() if math.isfinite(g)]
+    floor = t.vanish * max(finite) if finite and t.vanish < math.inf else 0.0
     for layer, g in norms.items():
         if math.isfinite(g) and g > t.explode:
             return f"exploding gradients: layer {layer} has gradient norm {g:.2e} > {t.explode:g}"
         g0 = before.get(layer)
-        if g0 and math.isfinite(g) and g > t.growth * g0:
+        if g0 and math.isfinite(g) and g > t.growth * max(g0, floor):
             return (
                 f"exploding gradients: layer {layer}'s gradient norm grew {g / g0:.0f}× "
                 f"since the last record ({g0:.2e} -> {g:.2e})"

@@ -54,8 +54,9 @@ class Monitor(Callback):
         every: record every ``every``-th epoch (1 = all).
         histogram_bins: bins per activation histogram.
         out_dir: when given, ``stats.json``, ``activations.csv``, ``gradients.csv`` are
-            written there after each record, and ``activations.png``, ``gradients.png``
-            (with matplotlib) when training ends.
+            written there after each record and each warning (so a run that `fit` stops
+            at a nan loss keeps the warning that came first), and ``activations.png``,
+            ``gradients.png`` (with matplotlib) when training ends.
         warn: where warnings go (see above).
         probe: the inputs to probe the activations with, shape (N, features...).
         probe_size: how many training samples make the default probe.
@@ -177,6 +178,8 @@ class Monitor(Callback):
             return
         self.alerts.append(Alert(epoch, kind, message))
         self._say(f"chainrule diagnostics: epoch {epoch}: {message}")
+        if self.out_dir is not None:  # on disk at once: `fit` may stop at the next step
+            _report.write_tables(self.out_dir, self.records, self.alerts, self._ongoing)
 
     def _say(self, line: str) -> None:
         if callable(self.warn):
