@@ -91,7 +91,16 @@ def test_a_route_factor_that_leaves_out_paths_through_a_named_tensor_says_so():
     assert f"route 2: ∂L/∂w (not through h) = {th:.8f}" in text
     assert f"route 1: ∂L/∂h × ∂h/∂w\n         = {3 * th**2 + 0.5:.8f} × {1 - th**2:.8f}" in text
     latex = trace.transcript(of="w", fmt="latex")
-    assert r"\left.\frac{\partial L}{\partial w}\right|_{\text{not through h}}" in latex
+    assert r"\left.\frac{\partial L}{\partial w}\right|_{\text{not through }h}" in latex
+
+
+def test_the_latex_note_writes_names_as_the_fractions_do():
+    w = cr.tensor(0.5, dtype="float64", requires_grad=True, name="w")
+    h = cr.tanh(w)
+    h.name = "a_2"
+    latex = cr.explain(h * h * h + h * w).transcript(of="w", fmt="latex")
+    assert r"\frac{\partial L}{\partial a_{2}}" in latex
+    assert r"\right|_{\text{not through }a_{2}}" in latex  # not \text{not through a\_2}
 
 
 def test_the_two_paths_through_x_times_x_say_which_input_each_takes():

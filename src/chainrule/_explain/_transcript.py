@@ -23,6 +23,7 @@ from .._tensor import Tensor
 from . import _format
 from ._format import CHECK, fmt
 from ._labels import label
+from ._latex import tex_name, tex_text
 from ._transcript_text import render_nonscalar, render_scalar
 from ._values import rounding, shape
 
@@ -156,7 +157,7 @@ def _term(trace, v, path) -> dict:
             trace.values[chain[k + 1]].name,
             trace.values[chain[k]].name,
             _product(one, [e]),
-            _which_input(trace, path[k]),
+            _plain_note(_which_input(trace, path[k])),
         )
         for k, e in enumerate(edges)
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
@@ -167,9 +168,10 @@ def _term(trace, v, path) -> dict:
 def _as_term(trace, v, factors: list, seed, value) -> dict:
     """A term's factors (from the output down) and value, formatted; an upstream gradient
     other than 1 is shown as the first factor, so that the factors multiply to the value.
-    Each factor is (numerator, denominator, value, a note: "" or which input, which paths)."""
+    Each factor is (numerator, denominator, value, note): the note, None or (text, LaTeX),
+    says which input the path takes or which paths the factor leaves out."""
     if seed != 1:
-        factors.insert(0, (trace.output.name, trace.output.name, seed, ""))
+        factors.insert(0, (trace.output.name, trace.output.name, seed, None))
     return {
         "factors": [(num, den, fmt(trace, v, f), note) for num, den, f, note in factors],
         "value": value,
@@ -235,11 +237,17 @@ def _which_input(trace, edge: tuple) -> str:
     return label(trace.lang, "tr_input", i=slot + 1)
 
 
-def _avoided(trace, chains: list, low: int, high: int) -> str:
+def _plain_note(text: str) -> tuple[str, str] | None:
+    """A note of words alone, in text and in LaTeX (None for no note)."""
+    return (text, f"\\text{{{tex_text(text)}}}") if text else None
+
+
+def _avoided(trace, chains: list, low: int, high: int) -> tuple[str, str] | None:
     """The named values that other paths from ``low`` to ``high`` pass, as a note: the
     factor ∂high/∂low of a route sums only the paths that pass none, so where there are
     such values it is not the whole derivative, and the transcript says which it leaves
-    out ("" where there are none)."""
+    out (None where there are none). In LaTeX the names are written as the fractions
+    write them (a_2 as a_{2})."""
     found = []
     for chain, stops in chains:
         named = [chain[i] for i in stops]
@@ -247,9 +255,12 @@ def _avoided(trace, chains: list, low: int, high: int) -> str:
             between = named[named.index(low) + 1 : named.index(high, named.index(low) + 1)]
             found += [i for i in between if i not in found]
     if not found:
-        return ""
-    names = ", ".join(trace.values[i].name for i in sorted(found))
-    return label(trace.lang, "tr_avoiding", names=names)
+        return None
+    names = [trace.values[i].name for i in sorted(found)]
+    text = label(trace.lang, "tr_avoiding", names=", ".join(names))
+    before, after = label(trace.lang, "tr_avoiding", names="\0").split("\0")
+    words = [f"\\text{{{tex_text(w)}}}" if w else "" for w in (before, after)]
+    return text, words[0] + ", ".join(tex_name(n) for n in names) + words[1]
 
 
 def _stops(trace, chain: list[int]) -> list[int]:

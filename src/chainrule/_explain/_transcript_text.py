@@ -11,9 +11,9 @@ def _d(num: str, den: str) -> str:
     return f"∂{num}/∂{den}"
 
 
-def _factor(num: str, den: str, note: str) -> str:
+def _factor(num: str, den: str, note) -> str:
     """∂num/∂den, with its note (which input, which paths) in brackets when it has one."""
-    return f"{_d(num, den)} ({note})" if note else _d(num, den)
+    return f"{_d(num, den)} ({note[0]})" if note else _d(num, den)
 
 
 def _times(numbers: list[str]) -> str:
@@ -102,11 +102,11 @@ def _tex_times(numbers: list[str]) -> str:
     return _times(numbers).replace("×", "\\times")
 
 
-def _tex_factor(num: str, den: str, note: str) -> str:
+def _tex_factor(num: str, den: str, note) -> str:
     """`_factor` in LaTeX: the fraction, its note as a subscript of an evaluation bar."""
     if not note:
         return _frac(num, den)
-    return f"\\left.{_frac(num, den)}\\right|_{{\\text{{{tex_text(note)}}}}}"
+    return f"\\left.{_frac(num, den)}\\right|_{{{note[1]}}}"
 
 
 def _latex_row(head: str, term: dict, alone: bool) -> str:
