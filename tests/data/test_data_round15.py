@@ -87,3 +87,13 @@ def test_an_ordered_split_cannot_be_stratified_and_shuffle_is_a_flag():
         crd.train_test_split(X, y, 0.2, stratify=True, shuffle=False)
     with pytest.raises(TypeError, match="train_test_split: shuffle must be True or False"):
         crd.train_test_split(X, y, 0.2, shuffle="no")
+
+
+def test_an_ordered_split_gives_copies_not_views_of_the_callers_arrays():
+    # as the shuffled split's and scikit-learn's: scaling a part in place leaves X alone
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    parts = crd.train_test_split(X, y, 0.3, shuffle=False)
+    for part in parts:
+        part *= 100
+    np.testing.assert_array_equal(X, np.arange(20.0).reshape(10, 2))
+    np.testing.assert_array_equal(y, np.arange(10))

@@ -53,8 +53,10 @@ def train_test_split(
                 "train_test_split: stratify=True needs shuffle=True (an ordered split takes "
                 "the last samples as they come)"
             )
-        cut = len(X) - n_test
-        return X[:cut], X[cut:], y[:cut], y[cut:]
+        # indices, not slices: slices would be views, and scaling X_train in place would
+        # rewrite the caller's X (the shuffled split and scikit-learn's give copies)
+        train, test = np.arange(len(X) - n_test), np.arange(len(X) - n_test, len(X))
+        return X[train], X[test], y[train], y[test]
     rng = generator_from(seed, "train_test_split")
     test = _stratified_test(y, n_test, rng) if stratify else rng.permutation(len(X))[:n_test]
     is_test = np.zeros(len(X), dtype=bool)
