@@ -468,6 +468,20 @@ def test_a_pytorch_dtype_is_told_to_be_written_as_numpys(make, who):
     assert cr.get_default_dtype() == np.float32
 
 
+@needs_torch
+@pytest.mark.parametrize("name", ["bfloat16", "float8_e4m3fn", "complex32"])
+def test_a_pytorch_dtype_numpy_lacks_is_not_advised_as_a_numpy_one(name):
+    # np.bfloat16 does not exist and 'bfloat16' is no dtype NumPy reads: advising them
+    # would send the user from one TypeError to the next
+    import torch
+
+    with pytest.raises(TypeError, match=f"^zeros: torch.{name} is PyTorch's") as info:
+        cr.zeros(2, dtype=getattr(torch, name))
+    assert f"np.{name}" not in str(info.value)
+    assert f"'{name}'" not in str(info.value)
+    assert "float32" in str(info.value)
+
+
 def test_a_dtype_numpy_cannot_read_is_named():
     with pytest.raises(TypeError, match=r"BatchNorm1d: <object .*> is not a NumPy dtype"):
         cr.nn.BatchNorm1d(2, dtype=object())

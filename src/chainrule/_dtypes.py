@@ -117,14 +117,26 @@ def dtype_of(dtype, who: str = "") -> np.dtype:
     where = f"{who}: " if who else ""
     name = str(dtype)
     if type(dtype).__module__ == "torch" and name.startswith("torch."):
+        short = name[len("torch.") :]
+        advice = f"NumPy has no {short}; use 'float32' or 'float64'"  # bfloat16, float8_*
+        if _readable(short):
+            advice = f"write {short!r}" + (f" (or np.{short})" if hasattr(np, short) else "")
         raise TypeError(
-            f"{where}{name} is PyTorch's dtype; chainrule's dtypes are NumPy's: write "
-            f"{name[len('torch.') :]!r} (or np.{name[len('torch.') :]})"
+            f"{where}{name} is PyTorch's dtype; chainrule's dtypes are NumPy's: {advice}"
         ) from None
     raise TypeError(
         f"{where}{dtype!r} is not a NumPy dtype; give one such as 'float32', 'float64' or "
         "np.float64"
     ) from None
+
+
+def _readable(name: str) -> bool:
+    """Whether NumPy reads ``name`` as a dtype."""
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def _text(value) -> bool:
