@@ -116,3 +116,37 @@ def test_values_and_gradients_match_pytorch(dim):
     t = torch.tensor(data, requires_grad=True)
     (t.prod(dim=dim) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-13, atol=1e-300)
+
+
+NONFINITE_ROWS = [
+    [np.inf, 0.0, 3.0],  # the zero gets ∞·3; 3 gets ∞·0 = NaN; ∞ gets 0·3 = 0
+    [np.nan, 0.0, 3.0],
+    [np.nan, 0.0, 0.0],  # each zero's others hold NaN and a 0: NaN
+    [-np.inf, 0.0, 0.0],
+    [2.0, 0.0, 0.0],  # finite: zeros everywhere, as before
+]
+
+
+@pytest.mark.parametrize("row", NONFINITE_ROWS)
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_zero_times_a_nonfinite_factor_among_the_others_is_nan(row, create_graph):
+    # Π_{j≠i} xⱼ left out in turn (no division, no selection), IEEE's 0·∞ = NaN; the
+    # plain and the create_graph backward must both give it
+    with np.errstate(invalid="ignore"):
+        want = _others(np.array(row))
+    x = cr.tensor(row, dtype="float64", requires_grad=True)
+    x.prod().backward(create_graph=create_graph)
+    got = x.grad.data if create_graph else x.grad
+    np.testing.assert_array_equal(got, want)
+
+
+@needs_torch
+@pytest.mark.parametrize("row", NONFINITE_ROWS)
+def test_nonfinite_factors_with_zeros_match_pytorch_along_a_dim(row):
+    import torch
+
+    x = cr.tensor([row], dtype="float64", requires_grad=True)
+    x.prod(dim=1).sum().backward()
+    t = torch.tensor([row], requires_grad=True)
+    t.prod(dim=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())

@@ -99,10 +99,10 @@ class Prod(_Reduce):
     """prod: ∂(Π x)/∂xᵢ = Π_{j≠i} xⱼ, the product of the other factors, zeros included.
 
     That is Π/xᵢ where no factor is 0; where one is, it alone gets the product of the rest;
-    where two are, all get 0. Under ``create_graph`` with a 0 among the factors, the
-    others' product is formed by leaving each factor out in turn (n² products for n
-    factors), so that it stays a function of every factor and higher derivatives are
-    exact there too."""
+    where two are, all get 0 (NaN, as 0·∞, where ±inf or NaN is among the others). Under
+    ``create_graph`` with a 0 among the factors, the others' product is formed by leaving
+    each factor out in turn (n² products for n factors), so that it stays a function of
+    every factor and higher derivatives are exact there too."""
 
     __slots__ = ()
     quiet = True  # a product may overflow to ±inf, as NumPy gives it
@@ -127,7 +127,9 @@ class Prod(_Reduce):
         factors = _select(zero, 1, x)
         rest = prod(factors, self.axes, keepdims=True)
         others = _select(zeros == 0, rest / factors, _select(zero & (zeros == 1), rest, 0))
-        return (upstream * others,)
+        # 0 times ±inf or NaN is NaN, as `_left_out_products` and PyTorch give it, not 0
+        nan = (zeros - zero > 0) & _nonfinite_others(factors, self.axes)
+        return (upstream * _select(nan, np.nan, others),)
 
 
 def _left_out_products(x, axes: tuple[int, ...]):
@@ -141,6 +143,12 @@ def _left_out_products(x, axes: tuple[int, ...]):
     others = prod(_select(np.eye(n, dtype=bool), 1, rows), -1)  # (..., n)
     order = np.argsort((*kept, *axes))  # the inverse of the move
     return others.reshape(moved.shape).transpose(tuple(order.tolist()))
+
+
+def _nonfinite_others(factors: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Whether ±inf or NaN is among each element's others (the zeros are 1 in ``factors``)."""
+    bad = ~np.isfinite(factors)
+    return bad.sum(axis=axes, keepdims=True) - bad > 0
 
 
 def _select(cond, a, b):
