@@ -485,3 +485,10 @@ def test_a_pytorch_dtype_numpy_lacks_is_not_advised_as_a_numpy_one(name):
 def test_a_dtype_numpy_cannot_read_is_named():
     with pytest.raises(TypeError, match=r"BatchNorm1d: <object .*> is not a NumPy dtype"):
         cr.nn.BatchNorm1d(2, dtype=object())
+
+
+def test_set_default_dtype_refuses_none():
+    # np.dtype(None) is float64: None must not quietly switch the default
+    with pytest.raises(TypeError, match="set_default_dtype: dtype must be float16, float32"):
+        cr.set_default_dtype(None)
+    assert cr.get_default_dtype() == np.float32

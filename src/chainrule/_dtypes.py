@@ -18,6 +18,8 @@ def set_default_dtype(dtype) -> None:
     """Set the dtype that Python numbers and lists become: ``"float32"`` (the default),
     ``"float64"``, or ``"float16"``; any other dtype is a ValueError."""
     global _default
+    if dtype is None:  # np.dtype(None) is float64: PyTorch refuses None, and so does this
+        raise TypeError("set_default_dtype: dtype must be float16, float32 or float64, got None")
     d = dtype_of(dtype, "set_default_dtype")
     if d.type not in _FLOATS:
         raise ValueError(

@@ -109,3 +109,16 @@ def test_a_run_stopped_at_a_nan_loss_keeps_its_warning_in_out_dir(tmp_path):
     assert [a["kind"] for a in about["alerts"]] == ["exploding"]
     assert about["alerts"][0]["message"] == monitor.alerts[0].message
     assert about["epochs"] == []  # it died before the first epoch's record
+
+
+def test_the_files_are_written_before_a_warn_that_raises(tmp_path):
+    # warn=warnings.warn under -W error raises at the warning: the files must be there
+    monitor = diag.Monitor(cr.nn.Linear(2, 2), warn=_raise, out_dir=tmp_path / "diag")
+    with pytest.raises(RuntimeError, match="told"):
+        monitor._alert(0, "exploding", "told")
+    about = json.loads((tmp_path / "diag" / "stats.json").read_text(encoding="utf-8"))
+    assert [a["message"] for a in about["alerts"]] == ["told"]
+
+
+def _raise(line: str) -> None:
+    raise RuntimeError(line)

@@ -407,3 +407,13 @@ def test_multistep_milestones_may_come_from_any_iterable_of_integers(milestones)
         schedule.step()
         got.append(opt.param_groups[0]["lr"])
     assert got == [0.5, 0.5, 0.25, 0.25]  # milestones 1 and 3: halved at epochs 1 and 3
+
+
+def test_a_0_d_array_of_milestones_and_a_bad_loaded_setting_name_the_schedule():
+    with pytest.raises(ValueError, match="MultiStepLR: milestones must be a list"):
+        optim.MultiStepLR(optimizer(), np.array(3))
+    schedule = optim.StepLR(optimizer(), step_size=2)
+    state = {**schedule.state_dict(), "step_size": 0}
+    with pytest.raises(ValueError, match="StepLR: step_size must be an integer >= 1"):
+        schedule.load_state_dict(state)
+    assert schedule.step_size == 2  # nothing changed

@@ -177,9 +177,9 @@ class Monitor(Callback):
         if kind in self._ongoing:
             return
         self.alerts.append(Alert(epoch, kind, message))
-        self._say(f"chainrule diagnostics: epoch {epoch}: {message}")
-        if self.out_dir is not None:  # on disk at once: `fit` may stop at the next step
+        if self.out_dir is not None:  # on disk at once, before a `warn` that may raise
             _report.write_tables(self.out_dir, self.records, self.alerts, self._ongoing)
+        self._say(f"chainrule diagnostics: epoch {epoch}: {message}")
 
     def _say(self, line: str) -> None:
         if callable(self.warn):

@@ -103,7 +103,7 @@ class LRScheduler:
                 f"{len(self.optimizer.param_groups)} parameter groups"
             )
         last_epoch = _count("last_epoch", state_dict["last_epoch"], 0)
-        self._set(**{name: state_dict[name] for name in self._settings})
+        configure(self, **{name: state_dict[name] for name in self._settings})
         self.last_epoch, self.base_lrs = last_epoch, base_lrs
         for group, base in zip(self.optimizer.param_groups, base_lrs):
             group["initial_lr"] = base
@@ -173,7 +173,13 @@ class MultiStepLR(LRScheduler):
     def _set(self, milestones, gamma) -> None:
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise ValueError(f"milestones must be a list of epoch counts, got {milestones!r}")
-        counts = sorted(_count("milestones", m, 1) for m in list(milestones))
+        try:
+            given = list(milestones)
+        except TypeError:  # a 0-d array is Iterable but cannot be iterated
+            raise ValueError(
+                f"milestones must be a list of epoch counts, got {milestones!r}"
+            ) from None
+        counts = sorted(_count("milestones", m, 1) for m in given)
         self.milestones, self.gamma = counts, _positive("gamma", gamma)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
