@@ -1,5 +1,6 @@
-"""Callbacks the callback tests place before the one under test: a scripted monitored value
-(so which epoch is best is known in advance) and a record of the weights per epoch."""
+"""Callbacks the callback tests place beside the one under test: a scripted monitored value
+(so which epoch is best is known in advance), a record of the weights per epoch, and a
+crash at the end of a chosen epoch (for the resume tests)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,18 @@ class WeightLog:
 
     def on_epoch_end(self, state, logs):
         self.snapshots.append(state.model.state_dict())
+
+
+class SimulatedCrashError(Exception):
+    pass
+
+
+class CrashAfter:
+    """Raises ``error`` at the end of epoch ``n`` (1-based), after the callbacks before it."""
+
+    def __init__(self, n, error=SimulatedCrashError):
+        self.n, self.error = n, error
+
+    def on_epoch_end(self, state, logs):
+        if state.epoch + 1 == self.n:
+            raise self.error

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from _scripted import CrashAfter, Scripted, SimulatedCrashError
 
 import chainrule as cr
 from chainrule import optim
@@ -23,31 +24,6 @@ needs_torch = pytest.mark.skipif(
 
 X = np.random.default_rng(5).normal(size=(40, 4)).astype(np.float32)
 Y = (X[:, 0] > 0).astype(np.int64)
-
-
-class Score:
-    """Sets ``logs[name]`` from ``scores`` (stateless: the epoch decides)."""
-
-    def __init__(self, scores, name="score"):
-        self.scores, self.name = scores, name
-
-    def on_epoch_end(self, state, logs):
-        logs[self.name] = self.scores[state.epoch]
-
-
-class SimulatedCrashError(Exception):
-    pass
-
-
-class CrashAfter:
-    """Raises at the end of epoch ``n`` (1-based), after the callbacks before it."""
-
-    def __init__(self, n):
-        self.n = n
-
-    def on_epoch_end(self, state, logs):
-        if state.epoch + 1 == self.n:
-            raise SimulatedCrashError
 
 
 def _build():
@@ -77,7 +53,7 @@ def logged_rates(scores, name="score", **settings) -> list:
     """The ``lr`` column of a run whose ``name`` follows ``scores``, starting at lr = 0.1."""
     model, opt = _build()
     reduce = ReduceLROnPlateau(monitor=name, **settings)
-    history = _fit(model, opt, [Score(scores, name), reduce], len(scores))
+    history = _fit(model, opt, [Scripted(scores, name), reduce], len(scores))
     return history.history["lr"]
 
 
@@ -109,7 +85,7 @@ def test_cooldown_leaves_one_epoch_fewer_uncounted_as_keras():
 def test_min_lr_is_a_floor():
     model, opt = _build()
     reduce = ReduceLROnPlateau("score", factor=0.1, patience=1, min_lr=0.002, mode="min")
-    history = _fit(model, opt, [Score([1.0] * 5), reduce], 5)
+    history = _fit(model, opt, [Scripted([1.0] * 5), reduce], 5)
     assert history.history["lr"] == pytest.approx([0.1, 0.1, 0.01, 0.002, 0.002], rel=1e-15)
     # a rate at the floor is not reduced, so the count goes on (as Keras)
     assert reduce.wait == 2
@@ -128,11 +104,11 @@ def test_min_delta_and_an_auto_mode_read_from_the_name(min_delta):
 def test_nan_is_never_an_improvement():
     model, opt = _build()
     reduce = ReduceLROnPlateau("score", patience=5, mode="min")
-    _fit(model, opt, [Score([float("nan"), 2.0, 3.0]), reduce], 3)
+    _fit(model, opt, [Scripted([float("nan"), 2.0, 3.0]), reduce], 3)
     assert (reduce.best, reduce.wait) == (2.0, 1)  # the NaN epoch counted, then 2 was best
     model, opt = _build()
     again = ReduceLROnPlateau("score", patience=5, mode="min")
-    _fit(model, opt, [Score([1.0, float("nan"), 0.5]), again], 3)
+    _fit(model, opt, [Scripted([1.0, float("nan"), 0.5]), again], 3)
     assert (again.best, again.wait) == (0.5, 0)
 
 
@@ -141,7 +117,7 @@ def test_every_group_is_reduced():
     first, second = list(model.parameters())[:2], list(model.parameters())[2:]
     opt = cr.optim.SGD([{"params": first, "lr": 0.1}, {"params": second, "lr": 0.01}], lr=1.0)
     reduce = ReduceLROnPlateau("score", factor=0.5, patience=1, mode="min")
-    history = _fit(model, opt, [Score([1.0, 1.0]), reduce], 2)
+    history = _fit(model, opt, [Scripted([1.0, 1.0]), reduce], 2)
     assert history.history["lr"] == [0.1, 0.1]  # the first group's rate, as trained with
     assert [g["lr"] for g in opt.param_groups] == [0.05, 0.005]
 
@@ -164,7 +140,7 @@ def test_a_val_monitor_with_validation_data():
 def test_a_monitor_missing_from_the_logs_is_a_key_error():
     model, opt = _build()
     with pytest.raises(KeyError, match="'scor' is not among the logs"):
-        _fit(model, opt, [Score([1.0]), ReduceLROnPlateau("scor", mode="min")], 1)
+        _fit(model, opt, [Scripted([1.0]), ReduceLROnPlateau("scor", mode="min")], 1)
 
 
 @pytest.mark.parametrize(
@@ -223,7 +199,7 @@ SCORES = [5.0, 4.0, 4.0, 4.0, 4.1, 4.0, 3.0, 3.0, 3.0, 3.5]
 
 def _callbacks(path):
     reduce = ReduceLROnPlateau("score", factor=0.5, patience=2, cooldown=2, mode="min")
-    return [Score(SCORES), reduce, ModelCheckpoint(path, monitor="loss")]
+    return [Scripted(SCORES), reduce, ModelCheckpoint(path, monitor="loss")]
 
 
 def _run(path, crash_after=None):

@@ -13,6 +13,7 @@ import signal
 
 import numpy as np
 import pytest
+from _scripted import CrashAfter, SimulatedCrashError
 
 import chainrule as cr
 from chainrule.callbacks import EarlyStopping, LearningRateScheduler, ModelCheckpoint
@@ -30,21 +31,6 @@ class Score:
 
     def on_epoch_end(self, state, logs):
         logs["score"] = SCORES[state.epoch]
-
-
-class SimulatedCrashError(Exception):
-    pass
-
-
-class CrashAfter:
-    """Raises ``error`` at the end of epoch ``n`` (1-based), after the callbacks before it."""
-
-    def __init__(self, n, error=SimulatedCrashError):
-        self.n, self.error = n, error
-
-    def on_epoch_end(self, state, logs):
-        if state.epoch + 1 == self.n:
-            raise self.error
 
 
 def _build():
