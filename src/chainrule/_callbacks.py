@@ -1,13 +1,6 @@
 """Callbacks for `chainrule.fit`: the base class, early stopping, checkpointing, and the
-checks they share (the learning-rate callbacks are in ``_lr_callbacks.py``).
-
-A callback is any object with some of these methods, each given the `TrainState`:
-``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
-``on_epoch_end(state, logs)``, ``on_train_end(state)``. Setting ``state.stop_training``
-ends training: after the current batch when set in ``on_batch_end`` (the epoch's row then
-covers the batches trained), after the epoch when set in ``on_epoch_end``, before the
-epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
-"""
+checks they share (the learning-rate callbacks are in ``_lr_callbacks.py``). What a
+callback is and how it stops training: `chainrule.callbacks`, which exports them all."""
 
 from __future__ import annotations
 

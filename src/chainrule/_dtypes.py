@@ -121,7 +121,7 @@ def dtype_of(dtype, who: str = "") -> np.dtype:
     if type(dtype).__module__ == "torch" and name.startswith("torch."):
         short = name[len("torch.") :]
         advice = f"NumPy has no {short}; use 'float32' or 'float64'"  # bfloat16, float8_*
-        if _readable(short):
+        if is_dtype_name(short):
             advice = f"write {short!r}" + (f" (or np.{short})" if hasattr(np, short) else "")
         raise TypeError(
             f"{where}{name} is PyTorch's dtype; chainrule's dtypes are NumPy's: {advice}"
@@ -132,8 +132,8 @@ def dtype_of(dtype, who: str = "") -> np.dtype:
     ) from None
 
 
-def _readable(name: str) -> bool:
-    """Whether NumPy reads ``name`` as a dtype."""
+def is_dtype_name(name: str) -> bool:
+    """Whether NumPy reads ``name`` as a dtype ("float32", "f4"; not "cuda")."""
     try:
         np.dtype(name)
     except TypeError:

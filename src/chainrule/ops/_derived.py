@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dtypes import numeric_dtype
+from .._dtypes import is_dtype_name, numeric_dtype
 from .._tensor import Tensor
 from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
 from ._elementwise import mul, sub, where
@@ -260,7 +260,7 @@ def device_and_dtype(op: str, args: tuple, dtype=None, device=None):
     for arg in args:
         if isinstance(arg, Tensor):
             arg = arg.dtype
-        if isinstance(arg, str) and not _dtype_name(arg):
+        if isinstance(arg, str) and not is_dtype_name(arg):
             device = _once(op, "device", device, arg)
         else:
             dtype = _once(op, "dtype", dtype, arg)
@@ -280,14 +280,6 @@ def device_and_dtype(op: str, args: tuple, dtype=None, device=None):
 
 #: PyTorch's devices other than the CPU: named, they are told that chainrule runs on the CPU
 _DEVICES = frozenset({"cuda", "mps", "xpu", "hpu", "mtia", "meta", "xla", "ipu", "privateuseone"})
-
-
-def _dtype_name(name: str) -> bool:
-    try:
-        np.dtype(name)
-    except TypeError:
-        return False
-    return True
 
 
 def _once(op: str, what: str, given, value):

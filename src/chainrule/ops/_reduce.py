@@ -124,12 +124,12 @@ class Prod(_Reduce):
         # the product of the nonzero factors, then by the number of zeros in each slice:
         # none, Π/xᵢ; one, that product at the zero and 0 elsewhere; more, 0 everywhere
         zeros = zero.sum(axis=self.axes, keepdims=True)
-        factors = _select(zero, 1, x)
-        rest = prod(factors, self.axes, keepdims=True)
-        others = _select(zeros == 0, rest / factors, _select(zero & (zeros == 1), rest, 0))
+        factors = np.where(zero, 1, x)
+        rest = factors.prod(axis=self.axes, keepdims=True)
+        others = np.where(zeros == 0, rest / factors, np.where(zero & (zeros == 1), rest, 0))
         # 0 times ±inf or NaN is NaN, as `_left_out_products` and PyTorch give it, not 0
         nan = (zeros - zero > 0) & _nonfinite_others(factors, self.axes)
-        return (upstream * _select(nan, np.nan, others),)
+        return (upstream * np.where(nan, np.nan, others).astype(x.dtype, copy=False),)
 
 
 def _left_out_products(x, axes: tuple[int, ...]):
@@ -140,7 +140,7 @@ def _left_out_products(x, axes: tuple[int, ...]):
     moved = x.transpose((*kept, *axes))
     n = int(np.prod([x.shape[a] for a in axes]))
     rows = moved.reshape((*moved.shape[: len(kept)], 1, n))
-    others = prod(_select(np.eye(n, dtype=bool), 1, rows), -1)  # (..., n)
+    others = prod(where(np.eye(n, dtype=bool), 1, rows), -1)  # (..., n)
     order = np.argsort((*kept, *axes))  # the inverse of the move
     return others.reshape(moved.shape).transpose(tuple(order.tolist()))
 
@@ -149,11 +149,6 @@ def _nonfinite_others(factors: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """Whether ±inf or NaN is among each element's others (the zeros are 1 in ``factors``)."""
     bad = ~np.isfinite(factors)
     return bad.sum(axis=axes, keepdims=True) - bad > 0
-
-
-def _select(cond, a, b):
-    """``a`` where ``cond``, else ``b``: `where` when either is a Tensor (create_graph)."""
-    return where(cond, a, b) if is_tensor(a) or is_tensor(b) else np.where(cond, a, b)
 
 
 class _Extreme(_Reduce):
