@@ -224,6 +224,8 @@ def _walk(root, seed, retain, create, wanted, record, through):
         if node is None:
             if wanted is None and t._requires_grad:  # not a leaf frozen since the forward
                 _store_grad(t, g, mine, create)
+                if getattr(t, "_post_hooks", None):  # unset on a leaf an op made
+                    _run_post_hooks(t)
             continue
         if t._retain:
             _store_grad(t, g, False, create)
@@ -445,6 +447,18 @@ def _run_hooks(t: Tensor, g):
                 _anomaly.check_hook(t, fn, g, new)
             g = new
     return g
+
+
+def _run_post_hooks(t: Tensor) -> None:
+    """Call ``t``'s post-accumulate-grad hooks in order, each given the tensor itself."""
+    for fn in t._post_hooks:
+        out = as_user(fn, (t,))
+        if out is not None:
+            raise TypeError(
+                f"post-accumulate-grad hook {_hook_name(fn)} returned a "
+                f"{type(out).__name__}; it must return None (it is given the tensor, and "
+                "changes it or its .grad in place if it changes anything)"
+            )
 
 
 def _as_gradient_like(g, out, t: Tensor, who: str):

@@ -44,6 +44,7 @@ class Tensor:
         "_grad",
         "_hooks",
         "_node",
+        "_post_hooks",
         "_requires_grad",
         "_retain",
         "data",
@@ -61,6 +62,7 @@ class Tensor:
         self._grad = None
         self._node = None
         self._hooks = None
+        self._post_hooks = None
         self._retain = False
         self._requires_grad = False
         self.name = name
@@ -207,6 +209,38 @@ class Tensor:
             self._hooks = []
         self._hooks.append(fn)
         return HookHandle(self, fn)
+
+    def register_post_accumulate_grad_hook(self, fn: Callable) -> HookHandle:
+        """Call ``fn(tensor)`` during backward once this leaf's ``.grad`` holds its whole
+        gradient for the pass, as in PyTorch. ``fn`` returns None; it may read and change
+        the tensor and its ``.grad`` in place, so an optimizer can update each parameter as
+        soon as its gradient is complete (one optimizer per parameter, stepped and
+        zeroed in the hook) rather than after the whole backward.
+
+        Only for leaves that require gradients. The hook runs after the `register_hook`
+        hooks, under ``no_grad`` (grad mode is ``create_graph``, as for every hook), and
+        not in `cr.grad`, which leaves ``.grad`` alone. By the time it runs, every node
+        that used the tensor has run its backward, so changing the tensor cannot change
+        this pass's gradients; a graph kept with ``retain_graph=True`` still saved the old
+        values, though, and a second backward through it is computed from them. Returns
+        a `HookHandle`."""
+        if self._node is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only a leaf tensor (one not computed "
+                f"by an op; this one comes from {self._node.name}) accumulates a .grad; "
+                "use register_hook to see the gradient of a computed tensor"
+            )
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: this tensor does not require gradients"
+            )
+        if not callable(fn):
+            raise TypeError(
+                f"register_post_accumulate_grad_hook: expected a callable, got {type(fn).__name__}"
+            )
+        hooks = getattr(self, "_post_hooks", None)
+        self._post_hooks = [fn] if hooks is None else [*hooks, fn]
+        return HookHandle(self, fn, "_post_hooks")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the accumulated gradient: ``.grad`` becomes None, or with
@@ -723,19 +757,19 @@ class HookHandle:
     (once: again does nothing). It holds the tensor weakly, so a kept handle does not keep
     the tensor, or the graph behind it, alive."""
 
-    __slots__ = ("_fn", "_tensor")
+    __slots__ = ("_fn", "_kind", "_tensor")
 
-    def __init__(self, tensor: Tensor, fn: Callable) -> None:
-        self._tensor, self._fn = weakref.ref(tensor), fn
+    def __init__(self, tensor: Tensor, fn: Callable, kind: str = "_hooks") -> None:
+        self._tensor, self._fn, self._kind = weakref.ref(tensor), fn, kind
 
     def remove(self) -> None:
         """Take the hook off the tensor."""
         tensor, fn = self._tensor(), self._fn
         self._fn = None  # once: a second call must not remove another registration
         if tensor is not None and fn is not None:
-            hooks = list(tensor._hooks)  # a new list: backward may be iterating the old one
-            hooks.remove(fn)  # (a hook that removes itself must not skip the next)
-            tensor._hooks = hooks
+            hooks = list(getattr(tensor, self._kind))  # a new list: backward may be
+            hooks.remove(fn)  # iterating the old one (a hook that removes itself must
+            setattr(tensor, self._kind, hooks)  # not skip the next)
 
     __call__ = remove
 
