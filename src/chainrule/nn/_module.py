@@ -9,7 +9,7 @@ BatchNorm's running statistics) that belong in the state but are not trained.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -153,6 +153,17 @@ class Module:
     def modules(self) -> Iterator[Module]:
         """This module and every module below it."""
         return (m for _, m in self.named_modules())
+
+    def apply(self, fn: Callable[[Module], object]) -> Module:
+        """Call ``fn(module)`` on every module below this one and then on this one, children
+        before their parent as in PyTorch, and return self: ``model.apply(init)`` with an
+        ``init`` that tests ``isinstance(m, nn.Linear)`` sets up every Linear layer. A
+        module shared by two parents is given to ``fn`` once (PyTorch gives it twice)."""
+        if not callable(fn):
+            raise TypeError(f"apply: expected a callable, got {type(fn).__name__}")
+        for m in _children_first(self):
+            fn(m)
+        return self
 
     def named_parameters(
         self, prefix: str = "", recurse: bool = True
@@ -329,6 +340,21 @@ class Module:
         from ._summary import summary  # the table is display code, kept apart
 
         return summary(self, input_shape)
+
+
+def _children_first(root: Module) -> list[Module]:
+    """Every module from ``root`` down, each once, each after all of its children."""
+    order, seen, stack = [], {id(root)}, [(root, False)]
+    while stack:
+        module, expanded = stack.pop()
+        if expanded:
+            order.append(module)
+            continue
+        stack.append((module, True))
+        children = [c for c in module.children() if id(c) not in seen]
+        seen.update(id(c) for c in children)
+        stack.extend((c, False) for c in reversed(children))
+    return order
 
 
 def _check_buffer_name(module: Module, name) -> None:
