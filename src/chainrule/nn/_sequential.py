@@ -3,7 +3,7 @@ same list of modules, held and named the same way, without a forward."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -17,8 +17,9 @@ class _ModuleSequence(Module):
     deletion, ``len`` and iteration. ``layers`` is the plain list of modules."""
 
     layers: list[Module]
+    _names: list[str] | None = None  # None: the layers are named by position
 
-    def _set_layers(self, layers) -> None:
+    def _set_layers(self, layers, names: list[str] | None = None) -> None:
         layers = list(layers)
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
@@ -26,19 +27,52 @@ class _ModuleSequence(Module):
                     f"{type(self).__name__}: layer {i} is a {type(layer).__name__}, not a Module"
                 )
         self.layers = layers  # a plain list: append, insert and the rest edit it
+        if names is not None:
+            self._names = names
+
+    def _layer_names(self) -> list[str]:
+        """Each layer's name: its key when built from a dict, else its position."""
+        names = self._names
+        return list(map(str, range(len(self.layers)))) if names is None else names
+
+    def _named(self, i: int, count: int = 1) -> None:
+        """Name ``count`` layers just put at position ``i`` of a container built from a dict
+        by their positions, as PyTorch's ``append`` does (``seq.append(m)`` is ``"3"``)."""
+        names = self._names
+        if names is None:
+            return
+        new = [str(i + k) for k in range(count)]
+        taken = set(names).intersection(new)
+        if taken:
+            del self.layers[i : i + count]  # as it was: the edit is refused whole
+            raise ValueError(
+                f"{type(self).__name__}: a layer added at position {i} would be named "
+                f"{sorted(taken)[0]!r}, a name another layer has; build a new "
+                "Sequential from a dict of names instead"
+            )
+        names[i:i] = new
 
     def _of(self, layers: list[Module]):
         """A new container holding ``layers`` (what a slice gives)."""
         raise NotImplementedError
 
     def _members(self) -> Iterator[tuple[str, object]]:
-        """The layers named ``0``, ``1``, …, then any other attribute a subclass sets."""
-        yield from ((str(i), layer) for i, layer in enumerate(self.layers))
+        """The layers named ``0``, ``1``, … (or by their keys), then any other attribute a
+        subclass sets."""
+        yield from zip(self._layer_names(), self.layers)
         yield from ((n, v) for n, v in super()._members() if not n.startswith("layers."))
+
+    def __getattr__(self, name: str):
+        """A layer of a container built from a dict, by its key (``model.fc1``)."""
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:
+            return self.layers[names.index(name)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def append(self, layer: Module):
         """Add a layer at the end; returns self."""
         self.layers.append(self._checked("append", layer))
+        self._named(len(self.layers) - 1)
         return self
 
     def insert(self, index: int, layer: Module):
@@ -50,6 +84,7 @@ class _ModuleSequence(Module):
         if not -n <= index <= n:
             raise IndexError(f"{owner}.insert: index {index} is out of range -{n} to {n}")
         self.layers.insert(int(index), self._checked("insert", layer))
+        self._named(int(index) % (n + 1))
         return self
 
     def __iadd__(self, layers):
@@ -61,13 +96,14 @@ class _ModuleSequence(Module):
         modules), in order; returns self. All are checked first, so a non-module adds none."""
         new = [self._checked("extend", layer) for layer in layers]  # a list: extend(self) ends
         self.layers.extend(new)
+        self._named(len(self.layers) - len(new), len(new))
         return self
 
     def pop(self, index: int | slice = -1):
         """Remove the layer at ``index`` (the last by default) and return it; a slice
         removes its layers and returns them in a new Sequential or ModuleList, as PyTorch does."""
         layer = self[index]
-        del self.layers[index]
+        del self[index]
         return layer
 
     def __setitem__(self, idx: int, layer: Module) -> None:
@@ -84,10 +120,15 @@ class _ModuleSequence(Module):
         if not isinstance(idx, slice):
             self._layer_at(idx)  # an index out of range is named before anything changes
         del self.layers[idx]
+        if self._names is not None:
+            del self._names[idx]
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
-            return self._of(self.layers[idx])
+            sliced = self._of(self.layers[idx])
+            if self._names is not None:  # a slice keeps the names, as PyTorch's does
+                sliced._names = self._names[idx]
+            return sliced
         return self._layer_at(idx)
 
     def _layer_at(self, idx) -> Module:
@@ -123,10 +164,19 @@ class Sequential(_ModuleSequence):
     position (``0.weight``), so they are renumbered when a layer is inserted or removed.
     As in PyTorch: ``append``, ``insert``, ``extend``, ``pop``, and item assignment and
     deletion. ``layers`` is the plain list of layers.
+
+    ``Sequential(OrderedDict([("fc1", Linear(4, 8)), ("act", ReLU())]))`` (or a dict) names
+    the layers by their keys instead, as in PyTorch: ``fc1.weight`` in the state dict,
+    ``model.fc1`` for the layer. Edits keep the names; a layer added later is named by
+    its position (``append`` gives ``"2"`` here), and a name that another layer has is a
+    ValueError (PyTorch would replace that layer silently).
     """
 
     def __init__(self, *layers: Module):
-        self._set_layers(layers)
+        if len(layers) == 1 and isinstance(layers[0], Mapping):
+            self._set_layers(layers[0].values(), _keys(layers[0]))
+        else:
+            self._set_layers(layers)
 
     def _of(self, layers: list[Module]) -> Sequential:
         return Sequential(*layers)  # a plain Sequential, also for a subclass
@@ -138,7 +188,8 @@ class Sequential(_ModuleSequence):
             except ValueError as e:  # say which layer: shapes alone do not tell
                 if type(e) is not ValueError:
                     raise
-                raise ValueError(f"Sequential layer {i} ({layer!r}): {e}") from None
+                named = "" if self._names is None else f" {self._names[i]!r}"
+                raise ValueError(f"Sequential layer {i}{named} ({layer!r}): {e}") from None
         return x
 
 
@@ -157,3 +208,15 @@ class ModuleList(_ModuleSequence):
 
     def _of(self, layers: list[Module]) -> ModuleList:
         return ModuleList(layers)
+
+
+def _keys(layers: Mapping) -> list[str]:
+    """The keys of a dict of layers, as names: non-empty text without a dot (a dot would
+    split the name in the state dict), as PyTorch's ``add_module`` requires."""
+    names = list(layers)
+    for key in names:
+        if not isinstance(key, str) or not key or "." in key:
+            raise ValueError(
+                f"Sequential: a layer's name must be non-empty text without '.', got {key!r}"
+            )
+    return names
