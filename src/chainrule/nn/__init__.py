@@ -32,6 +32,7 @@ from ._losses import (
     SoftmaxWithLoss,
 )
 from ._module import LoadResult, Module, Parameter
+from ._norm import LayerNorm
 from ._sequential import ModuleList, Sequential
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Dropout",
     "Flatten",
     "Identity",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LoadResult",

@@ -11,11 +11,13 @@ from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
 from ._layers import dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._norm import layer_norm
 
 __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
