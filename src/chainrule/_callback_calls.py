@@ -154,6 +154,18 @@ def _check_callback(i: int, cb) -> None:
         )
 
 
+def stops_at_nan(callbacks, state: TrainState, reason: str) -> bool:
+    """Whether fit stops, rather than raises, at a NaN or infinite loss: when a callback
+    says so (``terminates_on_nan``, as `TerminateOnNaN`), each such one's
+    ``terminate(state, reason)`` is called and ``state.stop_training`` set."""
+    stoppers = [cb for cb in callbacks if getattr(cb, "terminates_on_nan", False) is True]
+    for cb in stoppers:
+        cb.terminate(state, reason)
+    if stoppers:
+        state.stop_training = True
+    return bool(stoppers)
+
+
 def _saves_training(callback) -> bool:
     return getattr(callback, "saves_training", False) is True
 

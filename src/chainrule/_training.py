@@ -24,6 +24,7 @@ from ._callback_calls import (
     checked_callbacks,
     epoch_end,
     load_callback_states,
+    stops_at_nan,
     warn_unknown_hooks,
 )
 from ._fit_data import (
@@ -281,6 +282,8 @@ def fit(
             bar = _progress_bar(loader, show, f"epoch {epoch + 1}/{epochs}")
             with bar or contextlib.nullcontext():  # closed when the epoch ends, or fails
                 logs = _train_epoch(state, callbacks, bar, defer)
+                if logs is None:  # stopped at a NaN loss (TerminateOnNaN): no row
+                    break
                 if val_data is not None:
                     logs.update(evaluate(model, loss_fn, val_data, batch_size, prefix="val_"))
                 if bar is not None:  # the line ends with the epoch's logs, val_ ones too
@@ -368,9 +371,10 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.epoch_loader_state = point["loader_state"]
 
 
-def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict:
+def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict | None:
     """Train one epoch; ``bar`` (None without one) counts its batches and shows the running
-    loss, and is left open for `_show_logs` to end the epoch's line with its logs."""
+    loss, and is left open for `_show_logs` to end the epoch's line with its logs. None
+    when a callback stopped training at a NaN or infinite loss (`stops_at_nan`)."""
     state.model.train()
     meter, skip = state.meter, state.batch
     for i, (x, y) in enumerate(state.loader):  # one iter(): one shuffled order an epoch
@@ -384,6 +388,8 @@ def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict:
                     state.model, state.loss_fn, state.optimizer, x, y, state.input_dtype
                 )
             except FloatingPointError as e:  # the weights are those of the step before
+                if stops_at_nan(callbacks, state, str(e)):
+                    return None
                 raise FloatingPointError(
                     f"fit: {e} at step {state.step}; the optimizer did not take this step "
                     "(a smaller learning rate is the usual cure; layers with running "

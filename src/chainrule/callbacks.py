@@ -1,4 +1,5 @@
-"""Callbacks for `chainrule.fit`: early stopping, checkpointing, learning-rate schedules.
+"""Callbacks for `chainrule.fit`: early stopping, checkpointing, learning-rate schedules,
+stopping at a NaN loss and logging to a CSV file.
 
 A callback is any object with some of these methods, each given the `TrainState`:
 ``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
@@ -9,12 +10,15 @@ epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
 from ._callbacks import Callback, EarlyStopping, ModelCheckpoint
+from ._log_callbacks import CSVLogger, TerminateOnNaN
 from ._lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 
 __all__ = [
+    "CSVLogger",
     "Callback",
     "EarlyStopping",
     "LearningRateScheduler",
     "ModelCheckpoint",
     "ReduceLROnPlateau",
+    "TerminateOnNaN",
 ]
