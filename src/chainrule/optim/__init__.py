@@ -14,7 +14,15 @@ from ._clip import clip_grad_norm_, clip_grad_value_
 from ._optimizer import Optimizer
 from ._plateau import ReduceLROnPlateau
 from ._playground import playground
-from ._schedulers import CosineAnnealingLR, ExponentialLR, LRScheduler, MultiStepLR, StepLR
+from ._schedulers import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    StepLR,
+)
 from ._sgd import SGD, Momentum, Nesterov
 from ._state import flatten_state_dict, unflatten_state_dict
 
@@ -30,6 +38,8 @@ __all__ = [
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
     "Momentum",
     "MultiStepLR",
     "Nesterov",

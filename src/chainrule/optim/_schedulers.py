@@ -11,9 +11,12 @@ along with ``lr`` (or delete it from the group).
 
 Unlike PyTorch's schedules, which multiply the group's current rate (so a second schedule,
 or one made on a restored optimizer, goes on from the rate it finds), these restart from
-η₀ at their first ``step()``. Making a schedule leaves the groups' rates as they are, as in
-PyTorch, so until that first step a group may train at a rate other than η₀, the rate that
-``get_last_lr()`` reports for epoch 0.
+η₀ at their first ``step()``. Making a schedule whose epoch-0 factor is 1 (`StepLR`,
+`MultiStepLR`, `ExponentialLR`, `CosineAnnealingLR`) leaves the groups' rates as they are,
+as in PyTorch, so until that first step a group may train at a rate other than η₀, the
+rate that ``get_last_lr()`` reports for epoch 0. `LinearLR` and `LambdaLR`, whose factor
+at epoch 0 is their own, set that rate when made, as PyTorch's do: a warm-up's first
+epoch trains at its first rate.
 
 `ReduceLROnPlateau` (``_plateau.py``), which follows a watched value, has no closed form
 and is not one of these.
@@ -71,13 +74,21 @@ class LRScheduler:
                 f"for {len(self.base_lrs)}"
             )
         self.last_epoch += 1
-        for group, base in zip(groups, self.base_lrs):
-            group["lr"] = self._lr(base, self.last_epoch)
+        self._set_rates()
+
+    def _set_rates(self) -> None:
+        for group, lr in zip(self.optimizer.param_groups, self.get_last_lr()):
+            group["lr"] = lr
 
     def get_last_lr(self) -> list[float]:
         """The learning rate of each parameter group after the last ``step()``: the closed
         form at ``last_epoch`` (η₀ before the first step, whatever rate a group holds)."""
-        return [self._lr(base, self.last_epoch) for base in self.base_lrs]
+        return [self._group_lr(i, base, self.last_epoch) for i, base in enumerate(self.base_lrs)]
+
+    def _group_lr(self, i: int, base_lr: float, epoch: int) -> float:
+        """Group ``i``'s rate at ``epoch``; the same formula for every group but in
+        `LambdaLR`."""
+        return self._lr(base_lr, epoch)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
@@ -207,6 +218,106 @@ class CosineAnnealingLR(LRScheduler):
     def _lr(self, base_lr: float, epoch: int) -> float:
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
         return self.eta_min + (base_lr - self.eta_min) * cosine
+
+
+class LinearLR(LRScheduler):
+    r"""Change the learning rate linearly from ``start_factor``·η₀ to ``end_factor``·η₀
+    over ``total_iters`` epochs, then keep it (a warm-up, with the defaults):
+
+        η_e = η₀ · (s + (f − s) · min(e, T) / T)
+
+    with s = ``start_factor`` (> 0 and <= 1), f = ``end_factor`` (>= 0 and <= 1), T =
+    ``total_iters`` (>= 1) and η₀ the group's learning rate when the schedule was made.
+    Made, it sets each group's rate to η_0 = s·η₀, as PyTorch's does (PyTorch's
+    multiplies the rate it finds; this one starts from η₀, as the other schedules).
+    """
+
+    _settings = ("start_factor", "end_factor", "total_iters")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        configure(  # checked before the groups change
+            self, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
+        )
+        super().__init__(optimizer)
+        self._set_rates()
+
+    def _set(self, start_factor, end_factor, total_iters) -> None:
+        start, end = _number("start_factor", start_factor), _number("end_factor", end_factor)
+        if not 0 < start <= 1:
+            raise ValueError(f"start_factor must be > 0 and <= 1, got {start_factor!r}")
+        if not 0 <= end <= 1:
+            raise ValueError(f"end_factor must be >= 0 and <= 1, got {end_factor!r}")
+        self.total_iters = _count("total_iters", total_iters, 1)
+        self.start_factor, self.end_factor = start, end
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        done = min(epoch, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * done)
+
+
+class LambdaLR(LRScheduler):
+    r"""Set the learning rate to η₀ times a function of the epoch:
+
+        η_e = η₀ · λ(e)
+
+    with λ = ``lr_lambda``, a function of the epoch count (from 0) returning a number, or
+    a list of one function per parameter group; η₀ is the group's learning rate when the
+    schedule was made. Made, it sets each group's rate to η₀ · λ(0), as PyTorch's does.
+    λ is called again for the same epoch (by ``get_last_lr``, a resumed run): it must
+    depend on the epoch alone. A rate that is not a finite number >= 0 is a ValueError
+    naming the epoch.
+
+    `state_dict` cannot hold the functions: as PyTorch's, it saves the rest (the epoch
+    count and η₀), and `load_state_dict` keeps the functions the schedule was made with.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda) -> None:
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)  # checked before the groups change
+        super().__init__(optimizer)
+        self._set_rates()
+
+    def _set(self) -> None:
+        """Nothing to check: the functions are not in the state."""
+
+    def _group_lr(self, i: int, base_lr: float, epoch: int) -> float:
+        factor = self.lr_lambdas[i](epoch)
+        try:
+            lr = base_lr * _number("lr_lambda", factor)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"LambdaLR: for epoch {epoch}: {e}") from None
+        if not lr >= 0:
+            raise ValueError(
+                f"LambdaLR: lr_lambda returned {factor!r} for epoch {epoch}, giving the "
+                f"rate {lr!r}; a rate must be >= 0"
+            )
+        return lr
+
+
+def _lambdas(optimizer, lr_lambda) -> list:
+    """``lr_lambda`` as one function per group, checked."""
+    groups = len(getattr(optimizer, "param_groups", ()))
+    if isinstance(lr_lambda, (list, tuple)):
+        if isinstance(optimizer, Optimizer) and len(lr_lambda) != groups:
+            raise ValueError(
+                f"LambdaLR: expected {groups} lr_lambdas (one per parameter group), got "
+                f"{len(lr_lambda)}"
+            )
+        functions = list(lr_lambda)
+    else:
+        functions = [lr_lambda] * groups
+    for f in functions or [lr_lambda]:
+        if not callable(f):
+            raise TypeError(
+                "LambdaLR: lr_lambda must be a function of the epoch (or a list of one per "
+                f"parameter group), got {type(f).__name__} {f!r:.40}"
+            )
+    return functions
 
 
 def configure(schedule, **settings) -> None:
