@@ -22,6 +22,12 @@ from ..ops._softmax import log_softmax_array, shifted
 from ._module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
+IGNORE_INDEX = -100  # PyTorch's default ignore_index: a label that leaves its row out
+
+
+class _IgnoredLabelError(ValueError):
+    """Raised by the plain `SoftmaxWithLoss` node for labels equal to -100, which
+    `cross_entropy` then computes with `WeightedSoftmaxWithLoss` (rows left out)."""
 
 
 # ----- fused nodes --------------------------------------------------------------------------
@@ -78,8 +84,9 @@ class SoftmaxWithLoss(Function):
         return grad_x, grad_t
 
 
-def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Class labels (N,) checked for dtype and range, or probabilities (N, C) in x's dtype."""
+def _checked_target(x: np.ndarray, t: np.ndarray, ignore_index: int | None = None) -> np.ndarray:
+    """Class labels (N,) checked for dtype and range (``ignore_index`` allowed, see
+    `_check_out_of_range`), or probabilities (N, C) in x's dtype."""
     if x.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {x.shape}")
     n, c = x.shape
@@ -100,12 +107,28 @@ def _checked_target(x: np.ndarray, t: np.ndarray) -> np.ndarray:
             f"(probability or one-hot targets have the logits' shape {x.shape})"
         )
     if t.size and (t.min() < 0 or t.max() >= c):
-        i = np.flatnonzero((t < 0) | (t >= c))[0]
+        _check_out_of_range(t, c, ignore_index)
+    return t
+
+
+def _check_out_of_range(t: np.ndarray, c: int, ignore_index: int | None) -> None:
+    """Refuse a label outside 0..C−1 that is not ``ignore_index``. ``None`` is the plain
+    node's: it takes no option, so a label equal to PyTorch's default ignore_index (−100)
+    raises `_IgnoredLabelError`, for `cross_entropy` to leave those rows out."""
+    ignored = IGNORE_INDEX if ignore_index is None else ignore_index
+    bad = ((t < 0) | (t >= c)) & (t != ignored)
+    if bad.any():
+        i = np.flatnonzero(bad)[0]
         raise ValueError(
             f"cross_entropy: label {t[i]} (at position {i}) is out of range for {c} classes "
-            f"(labels must be in 0..{c - 1})"
+            f"(labels must be in 0..{c - 1}, or ignore_index {ignored}, a row left out)"
         )
-    return t
+    if ignore_index is None:
+        i = np.flatnonzero(t == ignored)[0]
+        raise _IgnoredLabelError(
+            f"cross_entropy: label {ignored} (at position {i}) is ignore_index; the "
+            "SoftmaxWithLoss node takes every row: cross_entropy leaves such rows out"
+        )
 
 
 def _check_nonempty(loss: str, n: int, x: np.ndarray, t: np.ndarray) -> None:
@@ -237,10 +260,145 @@ class BCEWithLogitsPerElement(BCEWithLogits):
     reduction = "none"
 
 
+class WeightedSoftmaxWithLoss(Function):
+    """softmax cross-entropy with PyTorch's options (class weights w, ignore_index,
+    label smoothing ε): L = −Σₙ Σₖ qₙₖ·log softmax(xₙ)ₖ / D gives
+    dX = (softmax(x)·Σₖ qₖ − q) / D · dL and, for probability targets that require
+    gradients, dT = −(1 − ε)·w·log softmax(x) / D · dL.
+
+    q is the target with the options applied, over C classes (w = 1 without weights): for
+    a class label yₙ, qₙ = (1 − ε)·w[yₙ]·onehot(yₙ) + ε/C·w, and qₙ = 0 where yₙ is
+    ignore_index; for a probability row tₙ, qₙ = w·((1 − ε)·tₙ + ε/C). D is PyTorch's: the
+    weighted mean divides by Σ w[yₙ] over the labels not ignored (the count of them without
+    weights; 0 when all are ignored, making L NaN, with gradient 0 for the ignored rows), a
+    mean over probability targets by N. The gradient is one closed form: the fused node's
+    (softmax·Σq − q), scaled by 1/D.
+    """
+
+    __slots__ = ("ignore_index", "smoothing", "weight")
+    derivative = "dX = (softmax(x)·Σq − q) / D · dL, dT = −(1 − ε)·w·log softmax(x) / D · dL"
+    quiet = True  # ±inf logits, and 0/0 when every label is ignored: IEEE results
+    reduction = "mean"  # the subclasses below: "sum" and "none"
+
+    def __init__(self, weight=None, ignore_index: int = IGNORE_INDEX, smoothing: float = 0.0):
+        self.weight, self.ignore_index, self.smoothing = weight, ignore_index, smoothing
+
+    def forward(self, x, t):
+        t = _checked_target(x, t, self.ignore_index)
+        if self.reduction == "mean":
+            _check_nonempty("cross_entropy", len(t), x, t)
+        if t.ndim == 2:
+            _check_no_ignore_index(self.ignore_index, t.shape)
+            q, d = self._smoothed(t), len(t)
+        else:
+            q, d = self._label_target(t, x.shape[1], x.dtype)
+        z = shifted(x, 1)
+        e = np.exp(z)
+        total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # as in `SoftmaxWithLoss`
+        self.saved = (x, e / total, t, q, d)
+        z -= np.log(total)  # log softmax(x)
+        losses = -np.where(q == 0, 0, q * z).sum(axis=1)  # 0·log 0 counts as 0
+        if self.reduction == "none":
+            return losses
+        return _over(losses.sum(), d) if self.reduction == "mean" else losses.sum()
+
+    def _weights(self, dtype) -> np.ndarray | None:
+        return None if self.weight is None else self.weight.astype(dtype, copy=False)
+
+    def _smoothed(self, t):
+        """q for probability rows t (an array, or the target's Tensor under create_graph)."""
+        eps, w = self.smoothing, self._weights(t.dtype)
+        q = t * (1 - eps) + eps / t.shape[1] if eps else t
+        return q if w is None else q * w
+
+    def _label_target(self, t: np.ndarray, c: int, dtype) -> tuple:
+        """q for class labels t, and the mean's divisor D (see the class docstring)."""
+        w = self._weights(dtype)
+        keep = t != self.ignore_index
+        rows, labels = np.flatnonzero(keep), t[keep]
+        q = np.zeros((len(t), c), dtype)
+        if self.smoothing:
+            q[rows] = (self.smoothing / c) * (np.ones(c, dtype) if w is None else w)
+        q[rows, labels] += (1 - self.smoothing) * (1 if w is None else w[labels])
+        d = len(rows) if w is None else w[labels].sum(dtype=dtype)
+        if d == 0 and self.reduction == "mean":  # L is 0/0; the ignored rows' gradient is 0
+            d = np.where(keep, 0, 1).astype(dtype).reshape(-1, 1)
+        return q, d
+
+    def backward(self, grad_out):
+        x, p, t, q, d = self.saved
+        grad_x = grad_t = None
+        if self.needs_grad[0]:
+            if is_tensor(x):  # create_graph: softmax recomputed from the logits Tensor
+                p = x.softmax(axis=1)
+            if is_tensor(t):  # a probability target in the graph: q recomputed from it
+                q = self._smoothed(t)
+            local = p * q.sum(axis=1, keepdims=True) - q
+            grad_x = _scaled(local, grad_out, d, self.reduction)
+        if self.needs_grad[1]:  # a probability target that requires a gradient
+            w = self._weights(x.dtype)
+            local = -_log_softmax(x) * (1 - self.smoothing)
+            grad_t = _scaled(local if w is None else local * w, grad_out, d, self.reduction)
+        return grad_x, grad_t
+
+
+def _check_no_ignore_index(ignore_index: int, shape: tuple) -> None:
+    """ignore_index names a class label; probability targets have none (PyTorch refuses
+    it too). The default, -100, is accepted: it is there without being asked for."""
+    if ignore_index != IGNORE_INDEX:
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} applies to class labels (N,) only, "
+            f"not to probability targets of shape {shape}; leave it at its default "
+            f"({IGNORE_INDEX}) or give a zero row to leave a sample out"
+        )
+
+
+def _over(total, d):
+    """``total / d`` for the mean's divisor: a count (see `divided`) or a sum of weights;
+    NaN when there is none (every label ignored, or all their weights 0), as in PyTorch."""
+    if isinstance(d, int):
+        return divided(total, d)
+    return total / d if d.ndim == 0 else total.dtype.type(np.nan)
+
+
+def _scaled(local, grad_out, d, reduction: str):
+    """`_times_upstream` with the mean's divisor ``d``: a count, a sum of weights, or (for
+    labels whose weights sum to 0) one per row, 1 where the row is ignored, so that an
+    ignored row's gradient is 0 rather than 0/0."""
+    if reduction != "mean" or isinstance(d, int):
+        return _times_upstream(local, grad_out, d, reduction)
+    return local * grad_out / d
+
+
+class WeightedSoftmaxWithLossSum(WeightedSoftmaxWithLoss):
+    """softmax cross-entropy with PyTorch's options, summed: L = −Σₙ Σₖ qₙₖ·log softmax(xₙ)ₖ
+    gives dX = (softmax(x)·Σq − q) · dL and dT = −(1 − ε)·w·log softmax(x) · dL, with q as
+    for `WeightedSoftmaxWithLoss`."""
+
+    __slots__ = ()
+    derivative = "dX = (softmax(x)·Σq − q) · dL, dT = −(1 − ε)·w·log softmax(x) · dL"
+    reduction = "sum"
+
+
+class WeightedSoftmaxWithLossPerSample(WeightedSoftmaxWithLoss):
+    """softmax cross-entropy with PyTorch's options per sample: Lᵢ = −Σₖ qᵢₖ·log softmax(xᵢ)ₖ
+    gives dXᵢ = (softmax(xᵢ)·Σq − qᵢ) · dLᵢ and dTᵢ = −(1 − ε)·w·log softmax(xᵢ) · dLᵢ, with q
+    as for `WeightedSoftmaxWithLoss` (0 for an ignored row, whose loss is 0)."""
+
+    __slots__ = ()
+    derivative = "dXᵢ = (softmax(xᵢ)·Σqᵢ − qᵢ) · dLᵢ, dTᵢ = −(1 − ε)·w·log softmax(xᵢ) · dLᵢ"
+    reduction = "none"
+
+
 _CROSS_ENTROPY = {
     "mean": SoftmaxWithLoss,
     "sum": SoftmaxWithLossSum,
     "none": SoftmaxWithLossPerSample,
+}
+_WEIGHTED = {
+    "mean": WeightedSoftmaxWithLoss,
+    "sum": WeightedSoftmaxWithLossSum,
+    "none": WeightedSoftmaxWithLossPerSample,
 }
 _BCE = {"mean": BCEWithLogits, "sum": BCEWithLogitsSum, "none": BCEWithLogitsPerElement}
 
@@ -275,15 +433,104 @@ def _as_target(target, like: Tensor, keep_integers: bool = False):
     return target.astype(like.dtype, copy=False)
 
 
-def cross_entropy(logits, target, reduction: str = "mean") -> Tensor:
+def cross_entropy(
+    logits,
+    target,
+    reduction: str = "mean",
+    *,
+    weight=None,
+    ignore_index: int = IGNORE_INDEX,
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy of (N, C) logits against class labels (N,) or probability /
     one-hot targets (N, C): the mean over the N samples, their sum (``reduction="sum"``) or
-    each sample's loss, shape (N,) (``"none"``); one fused node (see `SoftmaxWithLoss`)."""
-    _check_reduction(reduction)
+    each sample's loss, shape (N,) (``"none"``); one fused node (see `SoftmaxWithLoss`).
+
+    PyTorch's options, keyword-only, with its semantics (C classes, log pₙ = log softmax(xₙ)):
+
+    - ``weight``: one non-negative number per class, shape (C,); data, not differentiated.
+      Sample n costs w[yₙ]·(−log pₙ[yₙ]) for a label, Σₖ wₖ·tₙₖ·(−log pₙₖ) for probabilities.
+      With labels, "mean" divides by the weights' sum Σₙ w[yₙ] instead of N (PyTorch's
+      weighted mean); with probability targets it divides by N, as PyTorch does.
+    - ``ignore_index``: a label (any int, default -100) whose rows cost 0, get gradient 0
+      and are not counted by "mean" (a batch of only such rows: NaN, as in PyTorch). Class
+      labels only: another value with probability targets is an error, as in PyTorch.
+    - ``label_smoothing`` ε in [0, 1]: the target becomes (1 − ε)·t + ε/C (t the one-hot
+      label or the probability row), weighted by w per class, so a label costs
+      (1 − ε)·w[yₙ]·(−log pₙ[yₙ]) + ε/C·Σₖ wₖ·(−log pₙₖ); "mean" still divides by Σ w[yₙ].
+
+    Any of them (or a label equal to ignore_index) gives `WeightedSoftmaxWithLoss`, the
+    same fused node with the target q above: gradient (softmax·Σq − q) / D."""
+    _check_reduction(reduction, "cross_entropy")
     logits = _as_prediction(logits, target)
     _check_label_dtype(target, logits)
     target = _as_target(target, logits, keep_integers=True)
-    return _CROSS_ENTROPY[reduction]()(logits, target)
+    if weight is None and label_smoothing == 0 and ignore_index == IGNORE_INDEX:
+        try:
+            return _CROSS_ENTROPY[reduction]()(logits, target)
+        except _IgnoredLabelError:  # labels of -100 in the batch: their rows are left out
+            return _WEIGHTED[reduction]()(logits, target)
+    options = _checked_options("cross_entropy", weight, ignore_index, label_smoothing)
+    _check_weight_length("cross_entropy", options[0], logits.shape)
+    return _WEIGHTED[reduction](*options)(logits, target)
+
+
+def _checked_options(loss: str, weight, ignore_index, label_smoothing) -> tuple:
+    """(weight as a float64 array or None, ignore_index, label_smoothing), each checked."""
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+        ignore_index, (int, np.integer)
+    ):
+        raise TypeError(
+            f"{loss}: ignore_index must be an int (a class label whose rows are left out), "
+            f"got {ignore_index!r} of type {type(ignore_index).__name__}"
+        )
+    return (
+        _checked_weight(loss, weight),
+        int(ignore_index),
+        _checked_smoothing(loss, label_smoothing),
+    )
+
+
+def _checked_smoothing(loss: str, label_smoothing) -> float:
+    if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
+        label_smoothing, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"{loss}: label_smoothing must be a number in [0, 1], got {label_smoothing!r} "
+            f"of type {type(label_smoothing).__name__}"
+        )
+    if not 0 <= label_smoothing <= 1:  # NaN fails too
+        raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _checked_weight(loss: str, weight) -> np.ndarray | None:
+    """The class weights as a float64 array of shape (C,): finite and non-negative."""
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{loss}: weight must be numbers, one per class, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(
+            f"{loss}: weight must be one number per class, shape (C,), got shape {w.shape}"
+        )
+    w = w.astype(np.float64)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = np.flatnonzero(bad)[0]
+        raise ValueError(
+            f"{loss}: weight must be finite and non-negative, got {w[i]} for class {i}"
+        )
+    return w
+
+
+def _check_weight_length(loss: str, weight: np.ndarray | None, shape: tuple) -> None:
+    if weight is not None and len(shape) == 2 and len(weight) != shape[1]:
+        raise ValueError(
+            f"{loss}: weight has {len(weight)} values, but the logits of shape {shape} have "
+            f"{shape[1]} classes: give one weight per class"
+        )
 
 
 def _check_label_dtype(target, logits: Tensor) -> None:
@@ -340,7 +587,15 @@ def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
     return f" (reshape the target: target.reshape{shape})"
 
 
-def _check_reduction(reduction: str) -> None:
+def _check_reduction(reduction: str, loss: str | None = None) -> None:
+    """Refuse a reduction other than "mean", "sum" and "none". For cross-entropy, whose
+    first argument after the inputs is ``weight`` in PyTorch, a non-string says so."""
+    if not isinstance(reduction, str) and loss is not None:
+        raise TypeError(
+            f"{loss}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
+            " (PyTorch's first argument is weight; here the options are keywords: "
+            "weight=..., ignore_index=..., label_smoothing=...)"
+        )
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
@@ -367,10 +622,51 @@ class MSELoss(_Loss):
 class SoftmaxCrossEntropy(_Loss):
     """The tutorials' Softmax-with-Loss: ``loss(logits, target)`` with class labels (N,) or
     one-hot / probability targets (N, C); gradient (softmax − target) / N. ``reduction``:
-    "mean" (the default), "sum" or "none" (see `cross_entropy`)."""
+    "mean" (the default), "sum" or "none" (see `cross_entropy`).
+
+    PyTorch's keyword options ``weight`` (C,), ``ignore_index`` (default -100) and
+    ``label_smoothing`` (ε in [0, 1]) have PyTorch's semantics, checked here (the weight's
+    length when called): the target becomes q = w·((1 − ε)·t + ε/C), 0 for an ignored row,
+    and "mean" divides by Σ w[yₙ] over the labels not ignored (by N for probability
+    targets); the gradient is (softmax·Σq − q) / D. See `cross_entropy`.
+    """
+
+    def __init__(
+        self,
+        reduction: str = "mean",
+        *,
+        weight=None,
+        ignore_index: int = IGNORE_INDEX,
+        label_smoothing: float = 0.0,
+    ):
+        _check_reduction(reduction, type(self).__name__)
+        super().__init__(reduction)
+        name = type(self).__name__
+        self.weight, self.ignore_index, self.label_smoothing = _checked_options(
+            name, weight, ignore_index, label_smoothing
+        )
 
     def forward(self, logits, target) -> Tensor:
-        return cross_entropy(logits, target, self.reduction)
+        if self.weight is None and self.label_smoothing == 0 and self.ignore_index == IGNORE_INDEX:
+            return cross_entropy(logits, target, self.reduction)
+        return cross_entropy(
+            logits,
+            target,
+            self.reduction,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()] if self.reduction != "mean" else []
+        if self.weight is not None:
+            parts.append(f"weight={self.weight.tolist()}")
+        if self.ignore_index != IGNORE_INDEX:
+            parts.append(f"ignore_index={self.ignore_index}")
+        if self.label_smoothing:
+            parts.append(f"label_smoothing={self.label_smoothing}")
+        return ", ".join(parts)
 
 
 CrossEntropyLoss = SoftmaxCrossEntropy
