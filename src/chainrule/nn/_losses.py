@@ -121,7 +121,7 @@ def _check_out_of_range(t: np.ndarray, c: int, ignore_index: int | None) -> None
         i = np.flatnonzero(bad)[0]
         raise ValueError(
             f"cross_entropy: label {t[i]} (at position {i}) is out of range for {c} classes "
-            f"(labels must be in 0..{c - 1}, or ignore_index {ignored}, a row left out)"
+            f"(labels must be in 0..{c - 1}); ignore_index ({ignored}) marks a row to leave out"
         )
     if ignore_index is None:
         i = np.flatnonzero(t == ignored)[0]
