@@ -261,18 +261,18 @@ class BCEWithLogitsPerElement(BCEWithLogits):
 
 
 class WeightedSoftmaxWithLoss(Function):
-    """softmax cross-entropy with PyTorch's options (class weights w, ignore_index,
-    label smoothing ε): L = −Σₙ Σₖ qₙₖ·log softmax(xₙ)ₖ / D gives
+    """softmax cross-entropy with PyTorch's options (class weights w, 1 without them;
+    ignore_index; label smoothing ε; C classes): L = −Σₙ Σₖ qₙₖ·log softmax(xₙ)ₖ / D gives
     dX = (softmax(x)·Σₖ qₖ − q) / D · dL and, for probability targets that require
-    gradients, dT = −(1 − ε)·w·log softmax(x) / D · dL.
+    gradients, dT = −(1 − ε)·w·log softmax(x) / D · dL. For a class label yₙ,
+    qₙ = (1 − ε)·w[yₙ]·onehot(yₙ) + ε/C·w (0 if yₙ is ignore_index) and
+    D = Σ w[yₙ] over the labels kept; for a probability row tₙ, qₙ = w·((1 − ε)·tₙ + ε/C)
+    and D = N.
 
-    q is the target with the options applied, over C classes (w = 1 without weights): for
-    a class label yₙ, qₙ = (1 − ε)·w[yₙ]·onehot(yₙ) + ε/C·w, and qₙ = 0 where yₙ is
-    ignore_index; for a probability row tₙ, qₙ = w·((1 − ε)·tₙ + ε/C). D is PyTorch's: the
-    weighted mean divides by Σ w[yₙ] over the labels not ignored (the count of them without
-    weights; 0 when all are ignored, making L NaN, with gradient 0 for the ignored rows), a
-    mean over probability targets by N. The gradient is one closed form: the fused node's
-    (softmax·Σq − q), scaled by 1/D.
+    This is PyTorch's weighted mean; "sum" and "none" (the subclasses) leave out D. When
+    every label is ignored (or weighs 0) D is 0 and L is NaN, as in PyTorch, with gradient
+    0 in the ignored rows. The gradient is one closed form, the fused node's, with the
+    target q: (softmax·Σq − q), scaled by 1/D.
     """
 
     __slots__ = ("ignore_index", "smoothing", "weight")
