@@ -5,7 +5,8 @@ Targets are data: a NumPy or list target is converted to the prediction's dtype 
 label array does not turn a float32 model's loss into float64). Integer class labels stay
 integers. An integer or bool prediction is computed in the target's float dtype (float64
 when the target has none), never the target in integers. A mean over an empty batch is an
-error, not NaN. No loss emits a RuntimeWarning: inf and NaN inputs give IEEE results
+error, not NaN (cross_entropy's mean over a batch whose labels are all ignore_index is
+NaN, as in PyTorch). No loss emits a RuntimeWarning: inf and NaN inputs give IEEE results
 (docs/reliability.md).
 """
 
