@@ -362,3 +362,9 @@ def test_fit_trains_with_the_options():
     losses = history.history["loss"]
     assert np.all(np.isfinite(losses))
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("reduction", [None, 3, 1.5])
+def test_a_reduction_that_is_not_numbers_is_not_taken_for_a_weight(reduction):
+    with pytest.raises(ValueError, match=f"reduction must be one of .* got {reduction!r}"):
+        F.cross_entropy(_logits(), LABELS, reduction)

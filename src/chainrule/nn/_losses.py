@@ -590,8 +590,8 @@ def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
 
 def _check_reduction(reduction: str, loss: str | None = None) -> None:
     """Refuse a reduction other than "mean", "sum" and "none". For cross-entropy, whose
-    first argument after the inputs is ``weight`` in PyTorch, a non-string says so."""
-    if not isinstance(reduction, str) and loss is not None:
+    first argument after the inputs is ``weight`` in PyTorch, numbers there say so."""
+    if loss is not None and not isinstance(reduction, str) and _is_numbers(reduction):
         raise TypeError(
             f"{loss}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
             " (PyTorch's first argument is weight; here the options are keywords: "
@@ -599,6 +599,11 @@ def _check_reduction(reduction: str, loss: str | None = None) -> None:
         )
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _is_numbers(value) -> bool:
+    """Whether ``value`` looks like PyTorch's class weights: a tensor, array or sequence."""
+    return isinstance(value, (Tensor, np.ndarray, list, tuple))
 
 
 # ----- modules ------------------------------------------------------------------------------
