@@ -19,7 +19,23 @@ from ._linalg import matmul
 from ._reduce import max, mean, min, prod, sum
 from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
 from ._softmax import log_softmax, softmax
-from ._unary import abs, cast, clip, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from ._unary import (
+    abs,
+    cast,
+    clip,
+    cos,
+    elu,
+    exp,
+    leaky_relu,
+    log,
+    relu,
+    sigmoid,
+    silu,
+    sin,
+    softplus,
+    sqrt,
+    tanh,
+)
 
 # composed of the ops above, with no Function of their own: re-exported by name (``x as
 # x``), not in __all__, which lists the primitives (each has a row in the op table)
@@ -50,6 +66,7 @@ __all__ = [
     "concatenate",
     "cos",
     "div",
+    "elu",
     "exp",
     "floor_divide",
     "index",
@@ -70,8 +87,10 @@ __all__ = [
     "remainder",
     "reshape",
     "sigmoid",
+    "silu",
     "sin",
     "softmax",
+    "softplus",
     "sqrt",
     "stack",
     "sub",

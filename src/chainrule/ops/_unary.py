@@ -15,7 +15,7 @@ from .._dtypes import is_floating, numeric_dtype
 from ._common import constant, float_operands, floating, is_tensor, pair
 from ._common import cos as _cos
 from ._common import sin as _sin
-from ._elementwise import _BITS, Elementwise, Selection, Unbounded
+from ._elementwise import _BITS, Elementwise, Selection, Unbounded, where
 
 
 class Exp(Unbounded):
@@ -124,17 +124,22 @@ class Sigmoid(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
-        x = floating(x)  # −|x| of uint8 would wrap around
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
-        r = one / (one + e)
-        out = np.where(x >= 0, r, e * r)  # σ(x) for x ≥ 0, and e^x/(1 + e^x) below
+        out = _sigmoid_array(floating(x))  # floating: −|x| of uint8 would wrap around
         self.saved = (out,)
         return out
 
     def local(self):
         y = self.saved[0]
         return (y * (y.dtype.type(1) - y),)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """σ(x) of a float array without overflow: e = e^(−|x|) is in (0, 1]; σ(x) = 1/(1 + e)
+    for x ≥ 0, and e/(1 + e) below."""
+    e = np.exp(-np.abs(x))
+    one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
+    r = one / (one + e)
+    return np.where(x >= 0, r, e * r)
 
 
 class ReLU(Selection):
@@ -179,6 +184,83 @@ class LeakyReLU(Elementwise):
 
     def local(self):
         return self.saved
+
+
+class ELU(Elementwise):
+    """elu: d/dx = 1 if x > 0 else α·eˣ (elu'(0) = α, as in PyTorch)."""
+
+    __slots__ = ("alpha",)
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        x = floating(x)  # an integer x takes exp's float dtype
+        self.saved = (x,)
+        below = np.expm1(np.minimum(x, x.dtype.type(0)))  # eˣ − 1, never overflowing
+        return np.where(x > 0, x, x.dtype.type(self.alpha) * below)
+
+    def local(self):
+        x = self.saved[0]
+        if is_tensor(x):  # create_graph: α·eˣ recorded, the mask a constant
+            return (where(x.data > 0, 1.0, self.alpha * x.exp()),)
+        one, alpha = x.dtype.type(1), x.dtype.type(self.alpha)
+        return (np.where(x > 0, one, alpha * np.exp(np.minimum(x, x.dtype.type(0)))),)
+
+
+class SiLU(Elementwise):
+    """silu: d/dx xσ(x) = σ(x)(1 + x(1 − σ(x))), with the limits 1 at +∞ and 0 at −∞."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        x = floating(x)
+        self.saved = (x,)
+        s = _sigmoid_array(x)
+        zero = x.dtype.type(0)
+        return np.where(s > 0, x, -zero) * s  # −∞·σ(−∞) = −∞·0 taken as its limit, −0
+
+    def local(self):
+        return (_silu_derivative(self.saved[0]),)
+
+
+def _silu_derivative(x):
+    """σ(x)(1 + x(1 − σ(x))), written σ(x) + x·σ(x)·σ(−x): σ(−x) computed as itself, not as
+    1 − σ(x), which rounds to 0 for x ≳ 37 and would lose the term. At ±∞ the term is
+    ±∞·0, taken as its limit 0 (x is 0 there), so the derivative is 1 at +∞ and 0 at −∞.
+    For an array, or a Tensor under create_graph (the same formula, recorded)."""
+    if is_tensor(x):
+        s, r = sigmoid(x), sigmoid(-x)
+        return s + where(np.isinf(x.data), 0.0, x) * s * r
+    s, r = _sigmoid_array(x), _sigmoid_array(-x)
+    return s + np.where(np.isinf(x), x.dtype.type(0), x) * s * r
+
+
+class Softplus(Elementwise):
+    """softplus: d/dx (1/β)·ln(1 + e^(βx)) = σ(βx), and 1 where βx > threshold (there the
+    output is x itself)."""
+
+    __slots__ = ("beta", "threshold")
+    quiet = True  # βx can overflow for |β| > 1, as x · a constant can
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        x = floating(x)
+        self.saved = (x,)
+        bx = x * x.dtype.type(self.beta)
+        soft = np.logaddexp(x.dtype.type(0), bx) / x.dtype.type(self.beta)  # never overflows
+        return np.where(bx > self.threshold, x, soft)
+
+    def local(self):
+        x = self.saved[0]
+        beta = self.beta
+        if is_tensor(x):  # create_graph: σ(βx) recorded, the mask a constant
+            linear = x.data * x.data.dtype.type(beta) > self.threshold
+            return (where(linear, 1.0, sigmoid(x * beta)),)
+        bx = x * x.dtype.type(beta)
+        return (np.where(bx > self.threshold, x.dtype.type(1), _sigmoid_array(bx)),)
 
 
 class Clip(Selection):
@@ -283,6 +365,38 @@ def leaky_relu(x, negative_slope: float = 0.01):
     if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real):
         raise ValueError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
     return LeakyReLU(negative_slope)(x)
+
+
+def elu(x, alpha: float = 1.0):
+    """x for x > 0, α·(eˣ − 1) otherwise (computed with expm1, exact near 0). ``alpha`` is a
+    constant finite number, as in `nn.ELU`."""
+    _check_number("elu", "alpha", alpha)
+    return ELU(alpha)(x)
+
+
+def silu(x):
+    """x·σ(x) elementwise (SiLU, also called swish), finite for every finite x: 0 at −∞."""
+    return SiLU()(x)
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0):
+    """(1/β)·ln(1 + e^(βx)) elementwise, computed without overflow (softplus(−40) is
+    4.25e-18, not 0), and x itself where βx > ``threshold``, as in PyTorch. ``beta`` is a
+    nonzero finite number, ``threshold`` a number (constants, as in `nn.Softplus`)."""
+    _check_number("softplus", "beta", beta)
+    _check_number("softplus", "threshold", threshold, finite=False)
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0 (the output is ln 2 / β)")
+    return Softplus(beta, threshold)(x)
+
+
+def _check_number(op: str, name: str, value, finite: bool = True) -> None:
+    """Refuse a setting that is not a real number (bool included), NaN, or (when ``finite``)
+    infinite: an array would broadcast x to another shape, and a tensor get no gradient."""
+    real = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if not real or value != value or (finite and not np.isfinite(value)):
+        kind = "a finite number" if finite else "a number, not NaN"
+        raise ValueError(f"{op}: {name} must be {kind}, got {value!r}")
 
 
 def clip(x, lo=None, hi=None, *, min=None, max=None):
