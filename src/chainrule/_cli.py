@@ -68,7 +68,11 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
         type=_hidden,
         help="hidden sizes, e.g. 100,100 (default 100; '' for none, a linear model)",
     )
-    t.add_argument("--activation", type=_name, help="relu (default), sigmoid, tanh, leaky_relu")
+    t.add_argument(
+        "--activation",
+        type=_name,
+        help="relu (default), sigmoid, tanh, leaky_relu, elu, silu, softplus",
+    )
     t.add_argument(
         "--init",
         type=lambda text: text.strip().lower(),

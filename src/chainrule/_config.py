@@ -47,7 +47,15 @@ REGRESSION_LR = {
     "adamw": 0.001,
 }
 MAX_HIDDEN = 100_000  # units in a layer: two such layers' weights are already 40 GB
-ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "silu": nn.SiLU,
+    "softplus": nn.Softplus,
+}
 
 
 @dataclass

@@ -641,6 +641,18 @@ class Tensor:
         """x for x > 0, ``negative_slope`` · x otherwise."""
         return ops.leaky_relu(self, negative_slope)
 
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """x for x > 0, α·(eˣ − 1) otherwise."""
+        return ops.elu(self, alpha)
+
+    def silu(self) -> Tensor:
+        """x·σ(x) elementwise (SiLU, swish)."""
+        return ops.silu(self)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        """(1/β)·ln(1 + e^(βx)) elementwise, x itself where βx > ``threshold``."""
+        return ops.softplus(self, beta, threshold)
+
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:
         """Values limited to [lo, hi] (either bound may be None); ``min=`` and ``max=`` name
         the same bounds, as in PyTorch and NumPy 2."""

@@ -32,6 +32,8 @@ _SHORT = {
     "MatMul": "matmul",
     "ReLU": "relu",
     "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "SiLU": "silu",
     "SoftmaxWithLoss": "softmax_loss",
     "SoftmaxWithLossSum": "softmax_loss_sum",
     "SoftmaxWithLossPerSample": "softmax_loss_per_sample",

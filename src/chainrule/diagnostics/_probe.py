@@ -23,12 +23,16 @@ _KINDS = (
     (nn.Sigmoid, "sigmoid"),
     (nn.Tanh, "tanh"),
     (nn.LeakyReLU, "leaky_relu"),
+    (nn.ELU, "elu"),
+    (nn.SiLU, "silu"),
+    (nn.Softplus, "softplus"),
     (nn.ReLU, "relu"),
 )
 
 
 def activation_kind(module: nn.Module) -> str | None:
-    """ "sigmoid", "tanh", "relu" or "leaky_relu" for an activation layer, else None."""
+    """ "sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu" or "softplus" for an
+    activation layer, else None."""
     return next((kind for cls, kind in _KINDS if isinstance(module, cls)), None)
 
 

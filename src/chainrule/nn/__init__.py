@@ -11,6 +11,7 @@ loss.backward()
 
 from . import functional, init
 from ._layers import (
+    ELU,
     Affine,
     BatchNorm1d,
     Dropout,
@@ -20,7 +21,9 @@ from ._layers import (
     Linear,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from ._losses import (
@@ -36,6 +39,7 @@ from ._norm import LayerNorm
 from ._sequential import ModuleList, Sequential
 
 __all__ = [
+    "ELU",
     "Affine",
     "BCEWithLogits",
     "BCEWithLogitsLoss",
@@ -54,10 +58,12 @@ __all__ = [
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
     "SoftmaxCrossEntropy",
     "SoftmaxWithLoss",
+    "Softplus",
     "Tanh",
     "functional",
     "init",

@@ -16,6 +16,7 @@ from .._generator import generator_or_default
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
 from ..ops._names import torch_names
+from ..ops._unary import check_number, check_softplus
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -189,6 +190,41 @@ class LeakyReLU(Module):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x for x > 0, α·(eˣ − 1) otherwise; d/dx = 1 if x > 0 else α·eˣ."""
+
+    def __init__(self, alpha: float = 1.0):
+        check_number("ELU", "alpha", alpha)
+        self.alpha = alpha
+
+    def forward(self, x) -> Tensor:
+        return ops.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SiLU(Module):
+    """x·σ(x) elementwise (swish); d/dx = σ(x)(1 + x(1 − σ(x)))."""
+
+    def forward(self, x) -> Tensor:
+        return ops.silu(x)
+
+
+class Softplus(Module):
+    """(1/β)·ln(1 + e^(βx)), and x where βx > threshold; d/dx = σ(βx) (1 on the linear part)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        check_softplus("Softplus", beta, threshold)
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x) -> Tensor:
+        return ops.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

@@ -6,7 +6,7 @@ import chainrule.nn.functional as F
 loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
 """
 
-from ..ops import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from ..ops import elu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
 from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
 from ._layers import dropout, linear
@@ -17,6 +17,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "elu",
     "layer_norm",
     "leaky_relu",
     "linear",
@@ -26,6 +27,8 @@ __all__ = [
     "norm",
     "relu",
     "sigmoid",
+    "silu",
     "softmax",
+    "softplus",
     "tanh",
 ]

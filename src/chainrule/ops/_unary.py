@@ -370,7 +370,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
 def elu(x, alpha: float = 1.0):
     """x for x > 0, α·(eˣ − 1) otherwise (computed with expm1, exact near 0). ``alpha`` is a
     constant finite number, as in `nn.ELU`."""
-    _check_number("elu", "alpha", alpha)
+    check_number("elu", "alpha", alpha)
     return ELU(alpha)(x)
 
 
@@ -383,14 +383,20 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     """(1/β)·ln(1 + e^(βx)) elementwise, computed without overflow (softplus(−40) is
     4.25e-18, not 0), and x itself where βx > ``threshold``, as in PyTorch. ``beta`` is a
     nonzero finite number, ``threshold`` a number (constants, as in `nn.Softplus`)."""
-    _check_number("softplus", "beta", beta)
-    _check_number("softplus", "threshold", threshold, finite=False)
-    if beta == 0:
-        raise ValueError("softplus: beta must not be 0 (the output is ln 2 / β)")
+    check_softplus("softplus", beta, threshold)
     return Softplus(beta, threshold)(x)
 
 
-def _check_number(op: str, name: str, value, finite: bool = True) -> None:
+def check_softplus(who: str, beta, threshold) -> None:
+    """Refuse a softplus setting: ``beta`` must be a nonzero finite number, ``threshold`` a
+    number (infinite allowed: +inf never takes the linear branch), not NaN."""
+    check_number(who, "beta", beta)
+    check_number(who, "threshold", threshold, finite=False)
+    if beta == 0:
+        raise ValueError(f"{who}: beta must not be 0 (the output would be ln 2 / 0)")
+
+
+def check_number(op: str, name: str, value, finite: bool = True) -> None:
     """Refuse a setting that is not a real number (bool included), NaN, or (when ``finite``)
     infinite: an array would broadcast x to another shape, and a tensor get no gradient."""
     real = not isinstance(value, bool) and isinstance(value, numbers.Real)
