@@ -151,6 +151,41 @@ def _sigmoid_ref(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@st.composite
+def _elu_cases(draw):
+    x = away_from(draw(arrays(draw(shapes()))), [0.0])
+    alpha = draw(st.sampled_from([None, 0.5, 1.0, 2.0]))
+    return _case(x, alpha=alpha, method=draw(st.booleans()))
+
+
+def _elu(x, alpha, method):
+    args = () if alpha is None else (alpha,)
+    return x.elu(*args) if method else cr.elu(x, *args)
+
+
+def _elu_ref(x, alpha, method):
+    return np.where(x > 0, x, (1.0 if alpha is None else alpha) * (np.exp(np.minimum(x, 0)) - 1))
+
+
+@st.composite
+def _softplus_cases(draw):
+    beta, threshold = draw(st.sampled_from([(None, None), (2.0, 20.0), (0.5, 1.0), (1.0, 2.0)]))
+    x = draw(arrays(draw(shapes()), -4.0, 4.0))
+    if threshold is not None:  # away from the switch to x at βx = threshold
+        x = away_from(x, [threshold / beta])
+    return _case(x, beta=beta, threshold=threshold, method=draw(st.booleans()))
+
+
+def _softplus(x, beta, threshold, method):
+    args = () if beta is None else (beta, threshold)
+    return x.softplus(*args) if method else cr.softplus(x, *args)
+
+
+def _softplus_ref(x, beta, threshold, method):
+    beta, threshold = (1.0, 20.0) if beta is None else (beta, threshold)
+    return np.where(beta * x > threshold, x, np.log(1 + np.exp(beta * x)) / beta)
+
+
 UNARY = [
     _unary("exp", np.exp, -3.0, 3.0),
     _unary("log", np.log, 0.1, 5.0),
@@ -171,6 +206,9 @@ UNARY = [
         out_dtype32=F64,
     ),
     Op("leaky_relu", _leaky_relu, _leaky_relu_ref, _leaky_relu_cases(), ("leaky_relu",)),
+    Op("elu", _elu, _elu_ref, _elu_cases(), ("elu",)),
+    _unary("silu", lambda x: x / (1.0 + np.exp(-x)), -6.0, 6.0),
+    Op("softplus", _softplus, _softplus_ref, _softplus_cases(), ("softplus",)),
     Op("clip", _clip, lambda x, lo, hi, method: np.clip(x, lo, hi), _clip_cases(), ("clip",)),
 ]
 

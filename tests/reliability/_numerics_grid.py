@@ -54,6 +54,29 @@ def _sigmoid_grad(x):
     return (s * (1 - s),)
 
 
+def _elu(x):
+    """α(eˣ − 1) below 0 with α = 1, from np.expm1 of the clipped x (exp(x) − 1 loses
+    precision near 0: at x = −1e-8 it keeps 8 digits)."""
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+def _silu(x):
+    """x·σ(x); at −∞ the limit −0 (−∞·0 would be NaN)."""
+    return np.where(x == -INF, -0.0, x * _sigmoid(x))
+
+
+def _silu_grad(x):
+    """σ(x)(1 + x(1 − σ(x))) as σ(x) + x·σ(x)·σ(−x) (1 − σ(x) rounds to 0 for x ≳ 37),
+    with the term's limit 0 at ±∞: 1 at +∞, 0 at −∞."""
+    s, r = _sigmoid(x), _sigmoid(-x)
+    return (s + np.where(np.isinf(x), 0.0, x * s * r),)
+
+
+def _softplus(x):
+    """ln(1 + eˣ) as max(x, 0) + ln(1 + e^−|x|), and x itself above the threshold 20."""
+    return np.where(x > 20, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+
 def _maximum_grads(x, y):
     wins = (x > y) | np.isnan(x)
     tie = (x == y) * 0.5
@@ -84,6 +107,12 @@ UNARY = [
     Op("relu", cr.ops.relu, lambda x: np.maximum(x, 0), lambda x: ((x > 0) * 1.0,)),
     Op("leaky_relu", cr.ops.leaky_relu, lambda x: np.where(x > 0, x, SLOPE * x),
        lambda x: (np.where(x > 0, 1.0, SLOPE),)),
+    Op("elu", cr.ops.elu, _elu, lambda x: (np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))),)),
+    Op("silu", cr.ops.silu, _silu, _silu_grad,
+       lambda x: ((1 + np.exp(-x) * (1 + x)) / (1 + np.exp(-x)) ** 2,), EPS),
+    Op("softplus", cr.ops.softplus, _softplus,
+       lambda x: (np.where(x > 20, 1.0, _sigmoid(x)),),
+       lambda x: (np.exp(x) / (1 + np.exp(x)),)),
     Op("neg", cr.ops.neg, np.negative, lambda x: (-_one(x),)),
     Op("clip", lambda x: cr.ops.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
        lambda x: (((x >= -1) & (x <= 1)) * 1.0,)),
