@@ -344,16 +344,19 @@ class Module:
 
 def _children_first(root: Module) -> list[Module]:
     """Every module from ``root`` down, each once, each after all of its children."""
-    order, seen, stack = [], {id(root)}, [(root, False)]
+    order, seen, stack = [], set(), [(root, False)]
     while stack:
         module, expanded = stack.pop()
         if expanded:
             order.append(module)
             continue
+        if id(module) in seen:  # already visited under an earlier parent
+            continue
+        # marked when expanded, not when pushed: a module that is a child of this one and
+        # of a later sibling too must be visited here, before this one, as in PyTorch
+        seen.add(id(module))
         stack.append((module, True))
-        children = [c for c in module.children() if id(c) not in seen]
-        seen.update(id(c) for c in children)
-        stack.extend((c, False) for c in reversed(children))
+        stack.extend((c, False) for c in reversed(list(module.children())) if id(c) not in seen)
     return order
 
 
