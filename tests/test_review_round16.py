@@ -1,6 +1,8 @@
 """Review of Tensor.register_post_accumulate_grad_hook, Module.apply and the Sequential
 named by a dict: the edge cases they missed."""
 
+from collections import OrderedDict
+
 import chainrule as cr
 
 
@@ -23,3 +25,19 @@ def test_apply_visits_a_shared_module_before_the_first_parent_that_holds_it():
     seen = []
     model.apply(seen.append)
     assert seen == [model.b, model.a, model]  # PyTorch: b, a, b, model (b once here)
+
+
+def _named():
+    return cr.nn.Sequential(
+        OrderedDict([("fc1", cr.nn.Linear(2, 2)), ("act", cr.nn.ReLU()), ("out", cr.nn.Tanh())])
+    )
+
+
+def test_insert_at_a_negative_index_names_the_new_layer_by_its_position():
+    model = _named()
+    model.insert(-1, cr.nn.Sigmoid())  # before the last, as list.insert: position 2
+    names = [(n, type(m).__name__) for n, m in model.named_children()]
+    assert names == [("fc1", "Linear"), ("act", "ReLU"), ("2", "Sigmoid"), ("out", "Tanh")]
+    model.insert(-4, cr.nn.Identity())  # before the first: position 0
+    assert [n for n, _ in model.named_children()] == ["0", "fc1", "act", "2", "out"]
+    assert model.fc1 is model[1]

@@ -84,7 +84,7 @@ class _ModuleSequence(Module):
         if not -n <= index <= n:
             raise IndexError(f"{owner}.insert: index {index} is out of range -{n} to {n}")
         self.layers.insert(int(index), self._checked("insert", layer))
-        self._named(int(index) % (n + 1))
+        self._named(int(index) + n if index < 0 else int(index))  # -1 is before the last
         return self
 
     def __iadd__(self, layers):
