@@ -3,6 +3,8 @@ named by a dict: the edge cases they missed."""
 
 from collections import OrderedDict
 
+import pytest
+
 import chainrule as cr
 
 
@@ -41,3 +43,11 @@ def test_insert_at_a_negative_index_names_the_new_layer_by_its_position():
     model.insert(-4, cr.nn.Identity())  # before the first: position 0
     assert [n for n, _ in model.named_children()] == ["0", "fc1", "act", "2", "out"]
     assert model.fc1 is model[1]
+
+
+@pytest.mark.parametrize("key", ["forward", "append", "layers", "training", "_names"])
+def test_a_layer_name_that_is_already_an_attribute_is_refused(key):
+    # PyTorch: KeyError "attribute 'forward' already exists"; accepted, model.forward was
+    # the method and the layer could not be reached by its name
+    with pytest.raises(ValueError, match=f"cannot be named '{key}', which is already an attr"):
+        cr.nn.Sequential({key: cr.nn.Linear(2, 2)})

@@ -28,6 +28,12 @@ class _ModuleSequence(Module):
                 )
         self.layers = layers  # a plain list: append, insert and the rest edit it
         if names is not None:
+            for name in names:  # ``model.forward`` must stay the method, as PyTorch keeps it
+                if hasattr(self, name):
+                    raise ValueError(
+                        f"{type(self).__name__}: a layer cannot be named {name!r}, which is "
+                        "already an attribute of the container (PyTorch refuses it too)"
+                    )
             self._names = names
 
     def _layer_names(self) -> list[str]:
