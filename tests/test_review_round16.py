@@ -3,6 +3,7 @@ named by a dict: the edge cases they missed."""
 
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 
 import chainrule as cr
@@ -51,3 +52,18 @@ def test_a_layer_name_that_is_already_an_attribute_is_refused(key):
     # the method and the layer could not be reached by its name
     with pytest.raises(ValueError, match=f"cannot be named '{key}', which is already an attr"):
         cr.nn.Sequential({key: cr.nn.Linear(2, 2)})
+
+
+def test_assigning_to_a_layers_name_replaces_that_layer():
+    model = _named()
+    new = cr.nn.Linear(2, 3)
+    model.out = new  # as in PyTorch: the layer is replaced, in forward and in the state
+    assert model[2] is new
+    assert model.out is new
+    assert list(model.state_dict()) == ["fc1.weight", "fc1.bias", "out.weight", "out.bias"]
+    assert model(np.ones((1, 2))).shape == (1, 3)
+    with pytest.raises(TypeError, match=r"Sequential\.out: a int is not a Module"):
+        model.out = 3
+    assert model.out is new
+    model.note = "kept"  # any other attribute is set as usual
+    assert vars(model)["note"] == "kept"

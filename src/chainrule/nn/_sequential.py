@@ -75,6 +75,15 @@ class _ModuleSequence(Module):
             return self.layers[names.index(name)]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __setattr__(self, name: str, value) -> None:
+        """``model.fc1 = layer`` replaces the layer named ``fc1`` in place, as in PyTorch
+        (it would otherwise be a second member of that name, not used by forward)."""
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:
+            self.layers[names.index(name)] = self._checked(name, value)
+        else:
+            super().__setattr__(name, value)
+
     def append(self, layer: Module):
         """Add a layer at the end; returns self."""
         self.layers.append(self._checked("append", layer))
