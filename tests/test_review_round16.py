@@ -67,3 +67,21 @@ def test_assigning_to_a_layers_name_replaces_that_layer():
     assert model.out is new
     model.note = "kept"  # any other attribute is set as usual
     assert vars(model)["note"] == "kept"
+
+
+def test_explain_runs_post_accumulate_hooks_and_shows_the_forward_values_from_before():
+    w = cr.tensor([1.0, 2.0], requires_grad=True, name="w")
+    x = cr.tensor([3.0, 4.0], name="x")
+    opt = cr.optim.SGD([w], lr=0.5)
+
+    def step(p):
+        opt.step()
+        opt.zero_grad()
+
+    w.register_post_accumulate_grad_hook(step)
+    trace = cr.explain((w * x).sum())
+    np.testing.assert_array_equal(w.data, [-0.5, 0.0])  # the hook ran, as in backward
+    shown = {v.name: v.data for v in trace.values}
+    np.testing.assert_array_equal(shown["w"], [1.0, 2.0])  # what mul1 = w·x was made of
+    np.testing.assert_array_equal(shown["mul1"], [3.0, 8.0])
+    assert "[1, 2]" in trace.table()

@@ -33,8 +33,10 @@ def explain(
     """Run backward from ``output`` and record every node: values and gradients.
 
     This *is* a backward pass: leaf gradients are added to ``.grad`` exactly as
-    ``output.backward()`` adds them (clear them first if you want only this pass), and the
-    graph is released afterwards unless ``retain_graph=True``.
+    ``output.backward()`` adds them (clear them first if you want only this pass), hooks
+    run as they do in backward (an optimizer stepped in a post-accumulate-grad hook
+    updates the leaf; the trace shows its forward value from before), and the graph is
+    released afterwards unless ``retain_graph=True``.
 
     Unnamed tensors get names in forward order (leaves first): leaves that require grad
     w1, w2, …; other leaves x1, x2, …, except unnamed one-element constants, which are
@@ -68,8 +70,9 @@ def explain(
     order = forward_order(output)
     labels = names(order, output, _model_names(model))
     recorder = _Recorder(order, lang)
+    forward = [np.array(t.data) for t in order]  # copies: a hook may change a leaf in place
     _engine.backward(output, grad, retain_graph=retain_graph, record=recorder)
-    values = _values(order, labels, output, recorder, grad)
+    values = _values(order, labels, output, recorder, grad, forward)
     return Trace(values, recorder.steps, len(order) - 1, lang, decimals, order)
 
 
@@ -213,8 +216,9 @@ def _shape_rule(node, i: int, parts: tuple[str, ...], out: tuple[int, ...]) -> s
     return f"{parts[i].rstrip('.')}: {shape(out)} → {shape(shapes[i])}"
 
 
-def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
-    """The `Value` of every tensor, with its total gradient as the engine formed it."""
+def _values(order, labels, root, recorder: _Recorder, grad, forward) -> list[Value]:
+    """The `Value` of every tensor (``forward``: its value before backward ran), with its
+    total gradient as the engine formed it."""
     steps = recorder.steps
     producer = {s.output: s.number for s in steps}
     consumers: dict[int, list[tuple[int, int]]] = {}
@@ -230,8 +234,7 @@ def _values(order, labels, root, recorder: _Recorder, grad) -> list[Value]:
             before, total = recorder.hooks[i]
         name, kind, named = labels[i]
         used = tuple(consumers.get(i, ()))
-        data = np.array(t.data)
-        out.append(Value(i, name, kind, named, data, total, producer.get(i), used, before))
+        out.append(Value(i, name, kind, named, forward[i], total, producer.get(i), used, before))
     return out
 
 
