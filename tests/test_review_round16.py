@@ -85,3 +85,23 @@ def test_explain_runs_post_accumulate_hooks_and_shows_the_forward_values_from_be
     np.testing.assert_array_equal(shown["w"], [1.0, 2.0])  # what mul1 = w·x was made of
     np.testing.assert_array_equal(shown["mul1"], [3.0, 8.0])
     assert "[1, 2]" in trace.table()
+
+
+def test_a_retained_graph_sees_a_leaf_changed_in_place_by_the_hook_and_anomaly_mode_says_so():
+    # the docstring said a second backward through a retained graph used the old values
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    x = cr.tensor([3.0, 4.0], requires_grad=True)
+    opt = cr.optim.SGD([w], lr=1.0)
+    w.register_post_accumulate_grad_hook(lambda p: opt.step())
+    loss = (w * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [1.0 + -2.0, 2.0 + -2.0])  # w was [1, 2], then
+    with cr.detect_anomaly():  # [-2, -2]; anomaly mode refuses the second backward
+        w2 = cr.tensor([1.0, 2.0], requires_grad=True)
+        opt2 = cr.optim.SGD([w2], lr=1.0)
+        w2.register_post_accumulate_grad_hook(lambda p: opt2.step())
+        loss = (w2 * x).sum()
+        loss.backward(retain_graph=True)
+        with pytest.raises(cr.AnomalyError, match="modified in place after the forward"):
+            loss.backward()

@@ -221,8 +221,10 @@ class Tensor:
         hooks, under ``no_grad`` (grad mode is ``create_graph``, as for every hook), and
         not in `cr.grad`, which leaves ``.grad`` alone. By the time it runs, every node
         that used the tensor has run its backward, so changing the tensor cannot change
-        this pass's gradients; a graph kept with ``retain_graph=True`` still saved the old
-        values, though, and a second backward through it is computed from them. Returns
+        this pass's gradients. A graph kept with ``retain_graph=True`` saved the tensor's
+        array itself, though: after an in-place change (``p.data -= ...``, as the
+        optimizers make) a second backward through it is computed from the new values,
+        where PyTorch raises an error; anomaly mode (`detect_anomaly`) reports it. Returns
         a `HookHandle`."""
         if self._node is not None:
             raise RuntimeError(
