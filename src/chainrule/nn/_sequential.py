@@ -182,9 +182,11 @@ class Sequential(_ModuleSequence):
 
     ``Sequential(OrderedDict([("fc1", Linear(4, 8)), ("act", ReLU())]))`` (or a dict) names
     the layers by their keys instead, as in PyTorch: ``fc1.weight`` in the state dict,
-    ``model.fc1`` for the layer. Edits keep the names; a layer added later is named by
-    its position (``append`` gives ``"2"`` here), and a name that another layer has is a
-    ValueError (PyTorch would replace that layer silently).
+    ``model.fc1`` for the layer, ``model.fc1 = layer`` to replace it. A key that is already
+    an attribute (``forward``, ``append``, ``layers``) is refused, as in PyTorch. Edits keep
+    the names (PyTorch's ``del`` and ``pop`` renumber every layer from 0); a layer added
+    later is named by its position (``append`` gives ``"2"`` here), and a name that another
+    layer has is a ValueError (PyTorch would replace that layer silently).
     """
 
     def __init__(self, *layers: Module):
