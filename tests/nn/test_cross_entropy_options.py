@@ -368,3 +368,18 @@ def test_fit_trains_with_the_options():
 def test_a_reduction_that_is_not_numbers_is_not_taken_for_a_weight(reduction):
     with pytest.raises(ValueError, match=f"reduction must be one of .* got {reduction!r}"):
         F.cross_entropy(_logits(), LABELS, reduction)
+
+
+def test_the_weight_is_a_buffer_in_the_state_as_pytorchs():
+    class Model(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(3, 3)
+            self.loss_fn = nn.CrossEntropyLoss(weight=[1.0, 2.0, 3.0])
+
+    state = Model().state_dict()
+    assert list(state) == ["fc.weight", "fc.bias", "loss_fn.weight"]
+    np.testing.assert_array_equal(state["loss_fn.weight"], [1.0, 2.0, 3.0])
+    other = Model()
+    other.load_state_dict({**state, "loss_fn.weight": np.array([3.0, 2.0, 1.0])})
+    np.testing.assert_array_equal(other.loss_fn.weight, [3.0, 2.0, 1.0])
+    assert list(nn.CrossEntropyLoss().state_dict()) == []  # no weight, no entry

@@ -634,7 +634,8 @@ class SoftmaxCrossEntropy(_Loss):
     ``label_smoothing`` (ε in [0, 1]) have PyTorch's semantics, checked here (the weight's
     length when called): the target becomes q = w·((1 − ε)·t + ε/C), 0 for an ignored row,
     and "mean" divides by Σ w[yₙ] over the labels not ignored (by N for probability
-    targets); the gradient is (softmax·Σq − q) / D. See `cross_entropy`.
+    targets); the gradient is (softmax·Σq − q) / D. See `cross_entropy`. The weight is a
+    buffer, in ``state_dict()`` as ``weight``, as in PyTorch.
     """
 
     def __init__(
@@ -648,9 +649,10 @@ class SoftmaxCrossEntropy(_Loss):
         _check_reduction(reduction, type(self).__name__)
         super().__init__(reduction)
         name = type(self).__name__
-        self.weight, self.ignore_index, self.label_smoothing = _checked_options(
+        weight, self.ignore_index, self.label_smoothing = _checked_options(
             name, weight, ignore_index, label_smoothing
         )
+        self.register_buffer("weight", weight)  # in state_dict(), as PyTorch's (not if None)
 
     def forward(self, logits, target) -> Tensor:
         if self.weight is None and self.label_smoothing == 0 and self.ignore_index == IGNORE_INDEX:
