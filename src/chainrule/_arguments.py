@@ -9,11 +9,26 @@ from collections.abc import Iterable
 import numpy as np
 
 
+def is_count(value, least: int = 0) -> bool:
+    """Whether ``value`` is an integer (Python's or NumPy's, not a bool) of at least ``least``."""
+    integer = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return integer and value >= least
+
+
+def count(name: str, value, least: int = 0, where: str | None = None) -> int:
+    """``value`` as an int when `is_count`, else a ValueError: "``where``: ``name`` must be
+    an integer >= ``least``" (without ``where``, the caller adds whose setting it is)."""
+    if not is_count(value, least):
+        owner = f"{where}: " if where else ""
+        raise ValueError(f"{owner}{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
+
+
 def check_counts(where: str, least: int = 1, **values) -> None:
     """Each of ``values`` must be an integer (not a bool) of at least ``least``, 0 or 1."""
     kind = "a positive" if least == 1 else "a non-negative"
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        if not is_count(v, least):
             raise ValueError(f"{where}: {name} must be {kind} integer, got {v!r}")
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import string
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 
+from ._arguments import count
 from ._callback_calls import callback_states
 from ._checkpoint import names_directory, save
 from ._generator import default_generator
@@ -103,8 +104,8 @@ class EarlyStopping(Callback):
         start_from_epoch=0,
     ):
         self.monitor = monitor
-        self.patience = _non_negative_int("patience", patience)
-        self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
+        self.patience = count("patience", patience, 0, "EarlyStopping")
+        self.start_from_epoch = count("start_from_epoch", start_from_epoch, 0, "EarlyStopping")
         self.mode = _mode("EarlyStopping", monitor, mode)
         self.is_better = _better(self.mode, abs(_finite("min_delta", min_delta)))
         self.baseline = None if baseline is None else _finite("baseline", baseline)
@@ -343,12 +344,6 @@ def _missing_hint(monitor) -> str:
         f": pass val_data=(X_val, y_val) (or validation_split=0.2) to fit, or "
         f"monitor={str(monitor)[len('val_') :]!r}"
     )
-
-
-def _non_negative_int(name: str, value, owner: str = "EarlyStopping") -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"{owner}: {name} must be an integer >= 0, got {value!r}")
-    return int(value)
 
 
 def _finite(name: str, value, owner: str = "EarlyStopping") -> float:

@@ -11,8 +11,8 @@ import warnings
 
 import numpy as np
 
-from ._arguments import flag
-from ._callbacks import Callback, _check_keys, _non_negative_int
+from ._arguments import count, flag
+from ._callbacks import Callback, _check_keys
 
 
 class TerminateOnNaN(Callback):
@@ -203,7 +203,7 @@ class CSVLogger(Callback):
             isinstance(keys, (list, tuple)) and all(isinstance(k, str) for k in keys)
         ):
             raise ValueError(f"keys must be a list of names or None, got {keys!r}")
-        size = _non_negative_int("size", state_dict["size"], "CSVLogger")
+        size = count("size", state_dict["size"], 0, "CSVLogger")
         self.keys = None if keys is None else list(keys)
         self.size, self._resumed, self._ready = size, True, False
 

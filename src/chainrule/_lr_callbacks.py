@@ -9,6 +9,7 @@ import inspect
 import numpy as np
 
 from . import optim
+from ._arguments import count
 from ._callbacks import (
     Callback,
     _better,
@@ -18,7 +19,6 @@ from ._callbacks import (
     _missing_hint,
     _mode,
     _monitored,
-    _non_negative_int,
     _optional_number,
 )
 from .optim import LRScheduler
@@ -146,11 +146,11 @@ class ReduceLROnPlateau(Callback):
         self.factor = _finite("factor", factor, owner)
         if not 0 < self.factor < 1:
             raise ValueError(f"{owner}: factor must be > 0 and < 1, got {factor!r}")
-        self.patience = _non_negative_int("patience", patience, owner)
+        self.patience = count("patience", patience, 0, owner)
         self.mode = _mode(owner, monitor, mode)
         self.min_delta = abs(_finite("min_delta", min_delta, owner))
         self.is_better = _better(self.mode, self.min_delta)
-        self.cooldown = _non_negative_int("cooldown", cooldown, owner)
+        self.cooldown = count("cooldown", cooldown, 0, owner)
         self.min_lr = _finite("min_lr", min_lr, owner)
         if self.min_lr < 0:
             raise ValueError(f"{owner}: min_lr must be >= 0, got {min_lr!r}")
@@ -202,8 +202,6 @@ class ReduceLROnPlateau(Callback):
         best = _optional_number(state_dict, "best")
         if best is not None and np.isnan(best):
             raise ValueError("best must be a number or None, got nan")
-        wait = _non_negative_int("wait", state_dict["wait"], "ReduceLROnPlateau")
-        counter = _non_negative_int(
-            "cooldown_counter", state_dict["cooldown_counter"], "ReduceLROnPlateau"
-        )
+        wait = count("wait", state_dict["wait"], 0, "ReduceLROnPlateau")
+        counter = count("cooldown_counter", state_dict["cooldown_counter"], 0, "ReduceLROnPlateau")
         self.best, self.wait, self.cooldown_counter = best, wait, counter

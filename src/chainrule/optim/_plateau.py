@@ -13,9 +13,10 @@ from numbers import Real
 
 import numpy as np
 
+from .._arguments import count
 from ._hyper import _non_negative, _number
 from ._optimizer import Optimizer
-from ._schedulers import _count, configure
+from ._schedulers import configure
 
 #: what `state_dict` holds besides the settings: where the schedule is
 _PROGRESS = ("last_epoch", "best", "num_bad_epochs", "cooldown_counter", "last_lr")
@@ -150,10 +151,10 @@ class ReduceLROnPlateau:
             raise ValueError(f"load_state_dict: expected a dict with the keys {sorted(expected)}")
         last_lr = _rates("last_lr", state_dict["last_lr"], self._groups())
         progress = {
-            "last_epoch": _count("last_epoch", state_dict["last_epoch"], 0),
+            "last_epoch": count("last_epoch", state_dict["last_epoch"], 0),
             "best": _best(state_dict["best"]),
-            "num_bad_epochs": _count("num_bad_epochs", state_dict["num_bad_epochs"], 0),
-            "cooldown_counter": _count("cooldown_counter", state_dict["cooldown_counter"], 0),
+            "num_bad_epochs": count("num_bad_epochs", state_dict["num_bad_epochs"], 0),
+            "cooldown_counter": count("cooldown_counter", state_dict["cooldown_counter"], 0),
         }
         self._set(**{name: state_dict[name] for name in _SETTINGS})  # checks, then assigns
         for name, value in progress.items():
@@ -176,10 +177,10 @@ class ReduceLROnPlateau:
         checked = {
             "mode": mode,
             "factor": factor,
-            "patience": _count("patience", patience, 0),
+            "patience": count("patience", patience, 0),
             "threshold": threshold,
             "threshold_mode": threshold_mode,
-            "cooldown": _count("cooldown", cooldown, 0),
+            "cooldown": count("cooldown", cooldown, 0),
             "min_lrs": _rates("min_lr", min_lrs, self._groups()),
             "eps": _non_negative("eps", eps),
         }

@@ -27,8 +27,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
-from numbers import Integral
 
+from .._arguments import count
 from ._hyper import _non_negative, _number
 from ._optimizer import Optimizer
 
@@ -113,7 +113,7 @@ class LRScheduler:
                 f"load_state_dict: {len(base_lrs)} base_lrs for "
                 f"{len(self.optimizer.param_groups)} parameter groups"
             )
-        last_epoch = _count("last_epoch", state_dict["last_epoch"], 0)
+        last_epoch = count("last_epoch", state_dict["last_epoch"], 0)
         configure(self, **{name: state_dict[name] for name in self._settings})
         self.last_epoch, self.base_lrs = last_epoch, base_lrs
         for group, base in zip(self.optimizer.param_groups, base_lrs):
@@ -139,7 +139,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def _set(self, step_size, gamma) -> None:
-        self.step_size, self.gamma = _count("step_size", step_size, 1), _positive("gamma", gamma)
+        self.step_size, self.gamma = count("step_size", step_size, 1), _positive("gamma", gamma)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
@@ -190,7 +190,7 @@ class MultiStepLR(LRScheduler):
             raise ValueError(
                 f"milestones must be a list of epoch counts, got {milestones!r}"
             ) from None
-        counts = sorted(_count("milestones", m, 1) for m in given)
+        counts = sorted(count("milestones", m, 1) for m in given)
         self.milestones, self.gamma = counts, _positive("gamma", gamma)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
@@ -213,7 +213,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def _set(self, T_max, eta_min) -> None:
-        self.T_max, self.eta_min = _count("T_max", T_max, 1), _non_negative("eta_min", eta_min)
+        self.T_max, self.eta_min = count("T_max", T_max, 1), _non_negative("eta_min", eta_min)
 
     def _lr(self, base_lr: float, epoch: int) -> float:
         cosine = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
@@ -253,7 +253,7 @@ class LinearLR(LRScheduler):
             raise ValueError(f"start_factor must be > 0 and <= 1, got {start_factor!r}")
         if not 0 <= end <= 1:
             raise ValueError(f"end_factor must be >= 0 and <= 1, got {end_factor!r}")
-        self.total_iters = _count("total_iters", total_iters, 1)
+        self.total_iters = count("total_iters", total_iters, 1)
         self.start_factor, self.end_factor = start, end
 
     def _lr(self, base_lr: float, epoch: int) -> float:
@@ -327,12 +327,6 @@ def configure(schedule, **settings) -> None:
         schedule._set(**settings)
     except ValueError as e:
         raise ValueError(f"{type(schedule).__name__}: {e}") from None
-
-
-def _count(name: str, value, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return int(value)
 
 
 def _positive(name: str, value) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arguments import is_count
 from ._hyper import check_hyper
 
 
@@ -97,7 +98,7 @@ def _as_id(key) -> int:
 
 
 def _entry(optimizer, i: int, w: np.ndarray, entry, group: dict) -> dict:
-    if not isinstance(entry, dict) or not _is_count(entry.get("step")):
+    if not isinstance(entry, dict) or not is_count(entry.get("step")):
         raise ValueError(f"load_state_dict: parameter {i}: the state needs an int 'step' >= 0")
     names = set(entry) - {"step"}
     unknown = names - set(optimizer._state_keys)
@@ -111,10 +112,6 @@ def _entry(optimizer, i: int, w: np.ndarray, entry, group: dict) -> dict:
     for name in sorted(names):
         out[name] = _array(i, name, entry[name], w)
     return out
-
-
-def _is_count(step) -> bool:
-    return isinstance(step, (int, np.integer)) and not isinstance(step, bool) and step >= 0
 
 
 def _array(i: int, name: str, value, w: np.ndarray) -> np.ndarray:
