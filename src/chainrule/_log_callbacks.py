@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ._anomaly import user_frame
 from ._arguments import count, flag
 from ._callbacks import Callback, _check_keys
 
@@ -25,8 +26,9 @@ class TerminateOnNaN(Callback):
     did not take that batch's step (the weights are those of the step before; layers with
     running statistics saw the batch), the unfinished epoch has no row in the `History`
     (its earlier epochs' rows are kept) and no checkpoint, and ``on_train_end`` runs. A
-    `RuntimeWarning` names the epoch and batch (both counted from 1), the step and the
-    loss; ``message`` keeps it (None while no loss went wrong).
+    `RuntimeWarning`, attributed to the line of your code that called ``fit``, names the
+    epoch and batch (both counted from 1), the step and the loss; ``message`` keeps it
+    (None while no loss went wrong).
 
     Unlike Keras's, whose step has already made the weights NaN when it looks at the
     loss, the weights stay finite and the stopped epoch logs no NaN row. It keeps no
@@ -52,7 +54,8 @@ class TerminateOnNaN(Callback):
             f"(step {state.step}): training stopped; the optimizer did not take this step "
             "and the epoch has no row in the history"
         )
-        warnings.warn(self.message, RuntimeWarning, stacklevel=2)
+        # attributed to the user's line that called fit, not to fit's loop
+        warnings.warn(self.message, RuntimeWarning, stacklevel=user_frame()[1])
 
 
 class CSVLogger(Callback):

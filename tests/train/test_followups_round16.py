@@ -1,0 +1,65 @@
+"""Follow-ups of round 16: `callbacks.TerminateOnNaN`'s warning points at the line of
+the user's ``fit(...)`` call."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.callbacks import TerminateOnNaN
+
+X = np.random.default_rng(16).normal(size=(12, 3)).astype(np.float32)
+Y = (X[:, 0] > 0).astype(np.int64)
+_QUIET = {"batch_size": 4, "progress": False}
+
+
+class _NaNAtStep:
+    """Cross-entropy, NaN from the ``at``-th call on (counted from 1)."""
+
+    def __init__(self, at):
+        self.at, self.calls = at, 0
+        self.loss = cr.nn.SoftmaxCrossEntropy()
+
+    def __call__(self, out, y):
+        self.calls += 1
+        loss = self.loss(out, y)
+        return loss * math.nan if self.calls >= self.at else loss
+
+
+def _model():
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.Tanh(), cr.nn.Linear(4, 2))
+    return model, cr.optim.SGD(model.parameters(), lr=0.1)
+
+
+# --- TerminateOnNaN's warning is attributed to the fit call -----------------------------
+
+
+def test_terminate_on_nan_warning_points_at_the_fit_call():
+    model, opt = _model()
+    loss = _NaNAtStep(at=2)
+    line = inspect.currentframe().f_lineno + 2
+    with pytest.warns(RuntimeWarning, match="TerminateOnNaN") as caught:
+        cr.fit(model, loss, opt, (X, Y), 3, callbacks=[TerminateOnNaN()], **_QUIET)
+    [warning] = caught
+    assert warning.filename == __file__
+    assert warning.lineno == line
+
+
+def _fit_in_a_helper(model, opt, loss):
+    line = inspect.currentframe().f_lineno + 1
+    cr.fit(model, loss, opt, (X, Y), 2, callbacks=[TerminateOnNaN()], **_QUIET)
+    return line
+
+
+def test_terminate_on_nan_warning_points_at_the_innermost_user_line():
+    # the fit call inside a helper of the user's: the helper's line, not the test's
+    model, opt = _model()
+    with pytest.warns(RuntimeWarning, match=r"epoch 1, batch 1 \(step 0\)") as caught:
+        line = _fit_in_a_helper(model, opt, _NaNAtStep(at=1))
+    [warning] = caught
+    assert (warning.filename, warning.lineno) == (__file__, line)
