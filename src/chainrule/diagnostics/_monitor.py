@@ -21,7 +21,7 @@ from .._explain._values import norm  # the Euclidean norm, scaled: no overflow o
 from .._tensor import Tensor
 from ..data._loader import fetch
 from . import _checks, _plot, _report
-from ._probe import layer_calls, outputs_of
+from ._probe import layer_calls, probed
 from ._records import Alert, EpochRecord, layer_of
 from ._stats import activation_stats
 
@@ -33,10 +33,11 @@ class Monitor(Callback):
 
     Activations: after each recorded epoch, a fixed probe batch goes through the model in
     eval mode without a graph, and every activation layer's output is summarised (mean,
-    std, histogram; for sigmoid and tanh the share of saturated units, whose local gradient
-    is below 1% of its maximum; for ReLU the share of dead units, never positive on the
-    probe). The probe is ``probe`` or the first ``probe_size`` training samples in dataset
-    order, so the loader's random state, and hence training, is untouched.
+    std, histogram; for sigmoid, tanh, ELU and softplus the share of saturated units,
+    whose local gradient is below 1% of its maximum; for ReLU the share of dead units,
+    never positive on the probe; None where a statistic does not apply). The probe is
+    ``probe`` or the first ``probe_size`` training samples in dataset order, so the
+    loader's random state, and hence training, is untouched.
 
     Gradients: after every batch of a recorded epoch, each parameter's ``.grad`` norm (and
     each layer's, over all its parameters); the record holds their mean over the epoch's
@@ -149,7 +150,8 @@ class Monitor(Callback):
             epoch=epoch,
             logs=dict(logs or {}),
             activations=[
-                activation_stats(name, kind, y, self.bins) for name, kind, y in outputs_of(calls)
+                activation_stats(name, kind, y, self.bins, **settings)
+                for name, kind, y, settings in probed(calls)
             ],
             grad_norms=_means(self._param_sums),
             layer_grad_norms=_means(dict(_in_call_order(self._layer_sums, calls))),

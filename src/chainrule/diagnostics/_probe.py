@@ -18,6 +18,7 @@ from .. import nn
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 from ..nn import _module
+from ._stats import SETTINGS
 
 _KINDS = (
     (nn.Sigmoid, "sigmoid"),
@@ -53,13 +54,25 @@ def layer_calls(model: nn.Module, x: np.ndarray) -> list[tuple[str, nn.Module, n
 
 def outputs_of(calls) -> list[tuple[str, str, np.ndarray]]:
     """`layer_outputs` from the `layer_calls` of one run."""
+    return [(n, kind, out) for n, kind, out, _ in probed(calls)]
+
+
+def probed(calls) -> list[tuple[str, str, np.ndarray, dict]]:
+    """`outputs_of`, each with the layer's settings that its statistics depend on (ELU's
+    ``alpha``, softplus's ``beta`` and ``threshold``; `_stats.SETTINGS`)."""
     seen: dict[str, int] = {}
     named = []
     for n, m, out in calls:
         seen[n] = seen.get(n, 0) + 1
         named.append((n if seen[n] == 1 else f"{n}#{seen[n]}", m, out))
-    acts = [(n, activation_kind(m), out) for n, m, out in named if activation_kind(m)]
-    return acts or [(n, type(m).__name__.lower(), out) for n, m, out in named]
+    acts = [
+        (n, kind, out, _settings(kind, m)) for n, m, out in named if (kind := activation_kind(m))
+    ]
+    return acts or [(n, type(m).__name__.lower(), out, {}) for n, m, out in named]
+
+
+def _settings(kind: str, module: nn.Module) -> dict:
+    return {name: getattr(module, name) for name in SETTINGS.get(kind, ())}
 
 
 def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:

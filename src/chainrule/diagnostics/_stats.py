@@ -1,9 +1,12 @@
 """Statistics of one layer's activations, on plain NumPy arrays.
 
 A unit is *saturated* when its local gradient is below 1% of the activation's largest
-local gradient: sigmoid′ = y(1 − y) < 0.01 · 0.25, tanh′ = 1 − y² < 0.01 · 1. A ReLU unit
-is *dead* when it is never positive over the whole probe batch: its gradient is then 0 for
-every sample, so its incoming weights stop learning.
+local gradient, the gradient read from the output y: sigmoid′ = y(1 − y) < 0.01 · 0.25,
+tanh′ = 1 − y² < 0.01 · 1, ELU′ = y + α < 0.01 · max(1, α) (y ≤ 0, the flat end at −α),
+softplus′ = σ(βx) = 1 − e^(−βy) < 0.01 · 1 (the flat end at 0). A ReLU unit is *dead* when
+it is never positive over the whole probe batch: its gradient is then 0 for every sample,
+so its incoming weights stop learning. Neither applies to the other activations (None):
+see the package's README for the rule of each.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import numpy as np
 #: a local gradient below this share of its maximum counts as saturated
 SATURATION = 0.01
 
-#: the largest local gradient of each squashing activation, as a function of its output y
+#: the local gradient of each squashing activation, as a function of its output y, and its
+#: largest value
 _LOCAL_GRADIENT = {
     "sigmoid": (lambda y: y * (1.0 - y), 0.25),
     "tanh": (lambda y: 1.0 - y * y, 1.0),
 }
+#: the settings of the activations with one (the layer's attributes), and their defaults
+SETTINGS = {"elu": {"alpha": 1.0}, "softplus": {"beta": 1.0, "threshold": 20.0}}
 _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
@@ -27,8 +33,9 @@ _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 class ActivationStats:
     """One layer's activations over a batch: summary numbers and a histogram.
 
-    ``saturated`` is None for activations other than sigmoid and tanh, ``dead`` None for
-    activations other than ReLU. ``counts`` / ``edges`` are ``np.histogram``'s outputs.
+    ``saturated`` is None for activations other than sigmoid, tanh, ELU and softplus,
+    ``dead`` None for activations other than ReLU: not applicable, not 0. ``counts`` /
+    ``edges`` are ``np.histogram``'s outputs.
     """
 
     layer: str
@@ -46,15 +53,40 @@ class ActivationStats:
         return {k: getattr(self, k) for k in keys}
 
 
-def saturated_share(kind: str, y: np.ndarray) -> float | None:
-    """Share of the values of ``y`` (a sigmoid or tanh output) whose local gradient is
-    below ``SATURATION`` of its maximum; None for other activations."""
-    if kind not in _LOCAL_GRADIENT:
+def saturated_share(kind: str, y: np.ndarray, **settings) -> float | None:
+    """Share of the values of ``y`` (a sigmoid, tanh, ELU or softplus output) whose local
+    gradient is below ``SATURATION`` of its maximum; None for other activations, and where
+    the outputs cannot tell it (see `local_gradient`). ``settings`` are the layer's (ELU's
+    ``alpha``, softplus's ``beta`` and ``threshold``; by default the layers' defaults)."""
+    gradient = local_gradient(kind, **settings)
+    if gradient is None:
         return None
-    local, peak = _LOCAL_GRADIENT[kind]
+    local, peak = gradient
     y = np.asarray(y, dtype=np.float64)
     y = y[~np.isnan(y)]  # NaN is neither saturated nor not: left out, as from mean and std
     return float(np.mean(local(y) < SATURATION * peak)) if y.size else 0.0
+
+
+def local_gradient(kind: str, **settings):
+    """(the local gradient as a function of the output, its largest value) of a saturating
+    activation, or None: the other activations have no flat end, and some settings make
+    the gradient no function of the output (ELU with ``alpha`` ≤ 0, softplus whose linear
+    part starts below its saturated outputs)."""
+    unknown = set(settings) - set(SETTINGS.get(kind, ()))
+    if unknown:
+        raise TypeError(f"saturated_share: {kind} has no setting {', '.join(sorted(unknown))}")
+    if kind in _LOCAL_GRADIENT:
+        return _LOCAL_GRADIENT[kind]
+    given = {**SETTINGS.get(kind, {}), **settings}
+    if kind == "elu" and given["alpha"] > 0:  # α(eˣ − 1) for x ≤ 0: gradient αeˣ = y + α
+        alpha = given["alpha"]
+        return (lambda y: np.where(y > 0, 1.0, y + alpha)), max(1.0, alpha)
+    if kind == "softplus":  # σ(βx) = 1 − e^(−βy); βy > threshold on the linear part
+        beta = given["beta"]
+        if given["threshold"] < -np.log1p(-SATURATION):  # a linear output could pass for one
+            return None
+        return (lambda y: -np.expm1(-beta * y)), 1.0
+    return None
 
 
 def dead_share(y: np.ndarray) -> float:
@@ -99,11 +131,12 @@ def activation_stats(
     y: np.ndarray,
     bins: int = 30,
     hist_range: tuple[float, float] | None = None,
+    **settings,
 ) -> ActivationStats:
     """Mean, std, saturated / dead share and a ``bins``-bin histogram of ``y`` (over
     ``hist_range``, by default `histogram_range`); non-finite values are left out. The std
     is NumPy's population std (ddof 0): the probe is all there is to describe, not a
-    sample of something larger."""
+    sample of something larger. ``settings``: the layer's, for `saturated_share`."""
     y = np.asarray(y, dtype=np.float64)
     finite = y[np.isfinite(y)]
     span = histogram_range(kind, y, bins) if hist_range is None else hist_range
@@ -113,7 +146,7 @@ def activation_stats(
         kind=kind,
         mean=float(finite.mean()) if finite.size else float("nan"),
         std=float(finite.std()) if finite.size else float("nan"),
-        saturated=saturated_share(kind, y),
+        saturated=saturated_share(kind, y, **settings),
         dead=dead_share(y) if kind == "relu" else None,
         counts=counts,
         edges=edges,
