@@ -1,8 +1,10 @@
 """Follow-ups of round 16: `callbacks.TerminateOnNaN`'s warning points at the line of
-the user's ``fit(...)`` call."""
+the user's ``fit(...)`` call; ``chainrule experiment init --activations`` takes the names
+``chainrule train --activation`` does."""
 
 from __future__ import annotations
 
+import csv
 import inspect
 import math
 
@@ -63,3 +65,47 @@ def test_terminate_on_nan_warning_points_at_the_innermost_user_line():
         line = _fit_in_a_helper(model, opt, _NaNAtStep(at=1))
     [warning] = caught
     assert (warning.filename, warning.lineno) == (__file__, line)
+
+
+# --- chainrule experiment init takes chainrule train's activations ----------------------
+
+SMALL_INIT = ["experiment", "init", "--layers", "2", "--units", "8", "--samples", "20"]
+
+
+def _init_rows(tmp_path, capsys, *flags):
+    from chainrule import _cli
+    from chainrule.diagnostics import _plot
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_plot, "have_matplotlib", lambda: False)  # the CSV is enough here
+        code = _cli.main([*SMALL_INIT, *flags, "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert code == 0
+    with open(tmp_path / "init_stats.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_experiment_init_runs_the_activations_asked_for(tmp_path, capsys):
+    rows = _init_rows(tmp_path, capsys, "--activations", "elu", "leaky_relu", "softplus")
+    # 3 activations × 4 inits × 2 layers, in the order asked for
+    assert [r["activation"] for r in rows] == ["elu"] * 8 + ["leaky_relu"] * 8 + ["softplus"] * 8
+    for r in rows:
+        assert r["dead"] == ""  # ReLU's statistic only
+        assert (r["saturated"] == "") == (r["activation"] == "leaky_relu")
+
+
+def test_experiment_init_runs_the_tutorials_three_by_default(tmp_path, capsys):
+    rows = _init_rows(tmp_path, capsys)
+    assert list(dict.fromkeys(r["activation"] for r in rows)) == ["sigmoid", "tanh", "relu"]
+
+
+def test_experiment_init_offers_the_names_chainrule_train_does(capsys):
+    from chainrule import _cli
+    from chainrule._config import ACTIVATIONS
+
+    with pytest.raises(SystemExit) as exit_:
+        _cli.main([*SMALL_INIT, "--activations", "gelu"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "invalid choice: 'gelu'" in err
+    assert all(repr(name) in err for name in ACTIVATIONS)  # softplus, silu, … included

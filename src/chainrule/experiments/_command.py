@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .._config import ACTIVATIONS
 from ..diagnostics import _plot
 from ..optim._playground import FUNCTIONS
-from ._initialisation import INIT_FILES, init_experiment, write_init_outputs
+from ._initialisation import INIT_FILES, TUTORIAL_ACTIVATIONS, init_experiment, write_init_outputs
 from ._optimizers import OPTIMIZER_FILES, optimizer_experiment, summary, write_optimizer_outputs
 
 #: flag → (least, most) accepted, checked before any work: the tutorials' sizes fit well
@@ -42,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--samples", type=int, default=1000, help="random inputs, 1-100000 (default 1000)"
     )
     init.add_argument("--bins", type=int, default=30, help="histogram bins, 1-200 (default 30)")
+    init.add_argument(
+        "--activations",
+        nargs="+",
+        choices=list(ACTIVATIONS),
+        default=list(TUTORIAL_ACTIVATIONS),
+        metavar="NAME",
+        help=f"the activations, of {', '.join(ACTIVATIONS)} "
+        f"(default {' '.join(TUTORIAL_ACTIVATIONS)})",
+    )
     _common(init)
     opt = sub.add_parser("optimizers", help="optimizer paths on a surface; losses on digits")
     opt.add_argument(
@@ -85,6 +95,7 @@ def _run(args: argparse.Namespace) -> tuple[object, Callable[[object, Path], lis
     """Run the experiment and print its table; return the result and its writer."""
     if args.experiment == "init":
         result = init_experiment(
+            args.activations,
             layers=args.layers,
             units=args.units,
             samples=args.samples,

@@ -1,7 +1,8 @@
 """The weight-initialisation experiment of the tutorials, measured.
 
 1000 random inputs (standard normal, seeded) go through a 5-layer, 100-unit network of
-sigmoid, tanh or ReLU layers whose weights are drawn with std 1, std 0.01, Xavier or He.
+sigmoid, tanh or ReLU layers (by default; any of `chainrule train`'s activations can be
+asked for) whose weights are drawn with std 1, std 0.01, Xavier or He.
 Each layer's activations are summarised with the Monitor's own statistics, so the
 experiment shows what the Monitor would flag: std 1 drives sigmoid into saturation
 (outputs piled at 0 and 1), std 0.01 collapses every activation towards one value (0.5 for
@@ -18,16 +19,15 @@ import numpy as np
 
 from .. import nn
 from .._arguments import check_counts, check_names
+from .._config import ACTIVATIONS
 from .._generator import check_seed
 from ..diagnostics import ActivationStats, _plot, activation_stats, layer_outputs
 from ..diagnostics._report import write_csv
 from ._text import format_table
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-}
+#: the tutorial's three, run by default: Xavier is made for sigmoid and tanh, He for ReLU
+#: (any of `chainrule train --activation`'s names, `ACTIVATIONS`, can be asked for)
+TUTORIAL_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 #: column label → `nn.Linear`'s ``init`` (a number is the std of a normal distribution)
 INITS: dict[str, float | str] = {"std 1": 1.0, "std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
 #: every file `write_init_outputs` may write (the PNG only with matplotlib)
@@ -71,7 +71,7 @@ def init_network(activation: str, init, layers: int, units: int, seed: int) -> n
 
 
 def init_experiment(
-    activations: Sequence[str] = tuple(ACTIVATIONS),
+    activations: Sequence[str] = TUTORIAL_ACTIVATIONS,
     inits: Mapping[str, float | str] = INITS,
     layers: int = 5,
     units: int = 100,
