@@ -144,7 +144,7 @@ class CSVLogger(Callback):
                 f"the columns of {self.filename!r} were fixed ({', '.join(self.keys)}): "
                 "left out of the file",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_frame()[1],  # the user's line that called fit
             )
 
     def _write(self, rows: list) -> None:

@@ -235,6 +235,7 @@ def test_csv_logger_keys_are_fixed_at_the_first_epoch(tmp_path):
     assert len(caught) == 1  # once, not every epoch
     assert "'extra' first logged in epoch 1" in str(caught[0].message)
     assert "log.csv" in str(caught[0].message)
+    assert caught[0].filename == __file__  # the user's fit line (in _fit), not fit's loop
     rows = _read(path)
     assert rows[0] == ["epoch", "accuracy", "loss", "score"]
     assert [r[3] for r in rows[1:]] == ["10.0", "11.0", "NA", "13.0"]
