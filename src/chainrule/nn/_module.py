@@ -27,6 +27,7 @@ class Parameter(Tensor):
     Parameter (``decoder.weight = encoder.weight``), not a new one made from its array."""
 
     __slots__ = ()
+    _deepcopy_keeps_grad = False  # as PyTorch's Parameter.__deepcopy__
 
     def __init__(self, data, dtype=None, requires_grad: bool = True, name: str | None = None):
         super().__init__(data, dtype=dtype, requires_grad=requires_grad, name=name)
