@@ -38,6 +38,19 @@ class Tensor:
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
     (a parameter), it updates that tensor object itself instead (with a new array), so
     ``p -= lr * p.grad`` works as in PyTorch.
+
+    Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
+    `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with
+    ``copy.deepcopy`` (an EMA copy, say) trains on its own without its original's hooks,
+    and a model whose parameters have lambda hooks can be serialized. Each keeps the class
+    (a `nn.Parameter` stays one), the dtype, ``requires_grad`` and ``name``.
+    ``copy.deepcopy`` gives an array of its own and a copy of ``.grad`` (a Parameter's
+    copy has none, as PyTorch's), and keeps the sharing among what it copies (tied
+    weights, an optimizer copied with its model); ``copy.copy`` shares the memory, with
+    no ``.grad``; serializing (``__getstate__``) keeps the values but not ``.grad``. Only
+    a leaf is copied: a tensor computed by a recorded op raises a RuntimeError (a
+    ``copy.Error`` too) rather than bring its graph along (PyTorch's ``copy.copy`` and
+    serializing of one give a detached leaf silently); copy ``t.detach()`` instead.
     """
 
     __slots__ = (
@@ -201,7 +214,9 @@ class Tensor:
         every hook. Unlike PyTorch, ``grad`` is a read-only array (a Tensor under
         ``create_graph=True``): it may be another tensor's gradient too, so a hook returns
         a new one rather than writing into it (PyTorch only asks that hooks do not). A
-        returned value of another dtype is cast to the tensor's dtype rather than refused."""
+        returned value of another dtype is cast to the tensor's dtype rather than refused.
+        Copies of the tensor (``copy.copy``, ``copy.deepcopy``, serializing) have no hooks,
+        as in PyTorch."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: this tensor does not require gradients")
         if not callable(fn):
@@ -226,7 +241,8 @@ class Tensor:
         array itself, though: after an in-place change (``p.data -= ...``, as the
         optimizers make) a second backward through it is computed from the new values,
         where PyTorch raises an error; anomaly mode (`detect_anomaly`) reports it. Returns
-        a `HookHandle`."""
+        a `HookHandle`. Copies of the tensor (``copy.deepcopy`` of a model, say) have no
+        hooks, as in PyTorch: a copy's backward never steps the original's optimizers."""
         if self._node is not None:
             raise RuntimeError(
                 "register_post_accumulate_grad_hook: only a leaf tensor (one not computed "
