@@ -427,3 +427,25 @@ def test_a_shallow_copy_shares_memory_as_in_pytorch():
     assert type(c) is cr.nn.Parameter
     assert c.grad is None
     assert ours.data[0] == 1.0
+
+
+class _Scaled(cr.Function):
+    """x · 2, keeping a list that holds a computed tensor (a non-leaf) among its attributes."""
+
+    def __init__(self, kept):
+        self.kept = kept
+
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, grad_out):
+        return 2.0 * grad_out
+
+
+def test_check_graph_shares_an_attribute_holding_a_non_leaf_rather_than_copying_it():
+    # check_graph copies a user's list attributes for each probe and shares what cannot
+    # be copied: a refused non-leaf is a copy.Error, so the check runs as before
+    x = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    fn = _Scaled([x * 3.0])
+    assert cr.check_graph(fn(x)) == 1
+    assert fn.kept[0].grad_fn is not None
