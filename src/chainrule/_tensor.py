@@ -7,14 +7,13 @@ is bookkeeping (gradients, hooks, conversions, the in-place update of a paramete
 
 from __future__ import annotations
 
-import copy
 import numbers
 import weakref
 from collections.abc import Callable
 
 import numpy as np
 
-from . import _strict
+from . import _copies, _strict
 from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
 from ._quiet import quietly
@@ -273,66 +272,20 @@ class Tensor:
         else:  # a Tensor (create_graph) or a read-only array: zeros of its own
             self._grad = np.zeros(self.shape, dtype=self.dtype)
 
-    # ----- copies ---------------------------------------------------------------------
-    # As in PyTorch, no copy keeps the gradient hooks of either kind (they close over the
-    # original's optimizers and logs) or `retain_grad`, and a non-leaf is refused (its
-    # copy would drag the graph behind it along); the Tensor docstring lists the rest.
+    # ----- copies: no hooks, no graph, as PyTorch's (see `_copies`) ---------------------
     _deepcopy_keeps_grad = True  # a Parameter's deep copy leaves .grad behind (PyTorch)
 
     def __deepcopy__(self, memo) -> Tensor:
-        _check_copyable(self, "copy.deepcopy")
-        grad = self._grad if self._deepcopy_keeps_grad else None
-        if isinstance(grad, Tensor) and grad._node is not None:
-            raise _NotALeafError(
-                "copy.deepcopy: this tensor's .grad was computed with create_graph=True and "
-                "belongs to a graph, which a copy cannot take along; set .grad = None, or "
-                "t.grad = t.grad.detach() to keep its values, first"
-            )
-        new = self._bare_copy(copy.deepcopy(self.data, memo))
-        memo[id(self)] = new  # before the rest, which may refer back to this tensor
-        new._grad = copy.deepcopy(grad, memo)
-        extra = getattr(self, "__dict__", None)  # a user's subclass without slots
-        if extra:
-            new.__dict__.update(copy.deepcopy(extra, memo))
-        return new
+        return _copies.deep(self, memo)
 
     def __copy__(self) -> Tensor:
-        _check_copyable(self, "copy.copy")
-        new = self._bare_copy(self.data.view())  # the same memory, as PyTorch's
-        extra = getattr(self, "__dict__", None)
-        if extra:
-            new.__dict__.update(extra)
-        return new
+        return _copies.shallow(self)
 
     def __getstate__(self) -> dict:
-        _check_copyable(self, "serializing")
-        state = {"data": self.data, "requires_grad": self._requires_grad, "name": self.name}
-        extra = getattr(self, "__dict__", None)
-        if extra:
-            state["__dict__"] = dict(extra)
-        return state
+        return _copies.state(self)
 
     def __setstate__(self, state: dict) -> None:
-        self._fill(state["data"], state["requires_grad"], state["name"])
-        if state.get("__dict__"):
-            self.__dict__.update(state["__dict__"])
-
-    def _bare_copy(self, data: np.ndarray) -> Tensor:
-        """A new leaf of this tensor's class with ``data``, its requires_grad and name, and
-        nothing else: no .grad, no hooks."""
-        new = type(self).__new__(type(self))
-        new._fill(data, self._requires_grad, self.name)
-        return new
-
-    def _fill(self, data: np.ndarray, requires_grad: bool, name: str | None) -> None:
-        self.data = data
-        self._grad = None
-        self._node = None
-        self._hooks = None
-        self._post_hooks = None
-        self._retain = False
-        self._requires_grad = bool(requires_grad)
-        self.name = name
+        _copies.restore(self, state)
 
     # ----- conversion -----------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -813,21 +766,6 @@ def _comparable(other) -> bool:
     return isinstance(
         other, (Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
     ) or hasattr(other, "__array__")
-
-
-class _NotALeafError(RuntimeError, copy.Error):
-    """A copy of a non-leaf refused: a RuntimeError as PyTorch's, and a `copy.Error`, what
-    the copy module raises for what it cannot copy."""
-
-
-def _check_copyable(t: Tensor, what: str) -> None:
-    if t._node is not None:
-        raise _NotALeafError(
-            f"{what}: only a leaf tensor (one not computed by a recorded op) can be copied, "
-            f"as in PyTorch; this one comes from {t._node.name}, and a copy cannot take the "
-            "graph behind it along. Copy t.detach() instead: a new leaf with the same "
-            "values, outside the graph"
-        )
 
 
 def _check_grad(t: Tensor, value) -> None:

@@ -1,0 +1,91 @@
+"""``copy.copy``, ``copy.deepcopy`` and serializing of a `Tensor` (and so of a Parameter,
+a module, an optimizer), as PyTorch's: a copy keeps the values, dtype, ``requires_grad``
+and name, and none of the gradient hooks of either kind (they close over the original's
+optimizers and logs) nor ``retain_grad``; a tensor computed by a recorded op is refused
+(its copy would drag the graph behind it along). A deep copy has an array of its own and
+a copy of ``.grad`` (a Parameter's leaves ``.grad`` behind, as PyTorch's); a shallow copy
+shares the memory and has no ``.grad``; serialized state holds the array alone."""
+
+from __future__ import annotations
+
+import copy
+
+
+class NotALeafError(RuntimeError, copy.Error):
+    """A copy of a non-leaf refused: a RuntimeError as PyTorch's, and a `copy.Error`, what
+    the copy module raises for what it cannot copy."""
+
+
+def deep(t, memo: dict):
+    """``copy.deepcopy(t)``: sharing within one call (a tied weight, ``t.grad``) is kept."""
+    _check_leaf(t, "copy.deepcopy")
+    grad = t._grad if t._deepcopy_keeps_grad else None
+    if getattr(grad, "_node", None) is not None:
+        raise NotALeafError(
+            "copy.deepcopy: this tensor's .grad was computed with create_graph=True and "
+            "belongs to a graph, which a copy cannot take along; set .grad = None, or "
+            "t.grad = t.grad.detach() to keep its values, first"
+        )
+    new = _bare(t, copy.deepcopy(t.data, memo))
+    memo[id(t)] = new  # before the rest, which may refer back to this tensor
+    new._grad = copy.deepcopy(grad, memo)
+    extra = getattr(t, "__dict__", None)  # a user's subclass without slots
+    if extra:
+        new.__dict__.update(copy.deepcopy(extra, memo))
+    return new
+
+
+def shallow(t):
+    """``copy.copy(t)``: a new leaf on the same memory, as PyTorch's."""
+    _check_leaf(t, "copy.copy")
+    new = _bare(t, t.data.view())
+    extra = getattr(t, "__dict__", None)
+    if extra:
+        new.__dict__.update(extra)
+    return new
+
+
+def state(t) -> dict:
+    """What serializing keeps of ``t``: its array, ``requires_grad`` and name."""
+    _check_leaf(t, "serializing")
+    kept = {"data": t.data, "requires_grad": t._requires_grad, "name": t.name}
+    extra = getattr(t, "__dict__", None)
+    if extra:
+        kept["__dict__"] = dict(extra)
+    return kept
+
+
+def restore(t, kept: dict) -> None:
+    """Fill a new tensor from `state`."""
+    _fill(t, kept["data"], kept["requires_grad"], kept["name"])
+    if kept.get("__dict__"):
+        t.__dict__.update(kept["__dict__"])
+
+
+def _bare(t, data):
+    """A new leaf of ``t``'s class with ``data``, its requires_grad and name, and nothing
+    else: no .grad, no hooks."""
+    new = type(t).__new__(type(t))
+    _fill(new, data, t._requires_grad, t.name)
+    return new
+
+
+def _fill(t, data, requires_grad: bool, name: str | None) -> None:
+    t.data = data
+    t._grad = None
+    t._node = None
+    t._hooks = None
+    t._post_hooks = None
+    t._retain = False
+    t._requires_grad = bool(requires_grad)
+    t.name = name
+
+
+def _check_leaf(t, what: str) -> None:
+    if t._node is not None:
+        raise NotALeafError(
+            f"{what}: only a leaf tensor (one not computed by a recorded op) can be copied, "
+            f"as in PyTorch; this one comes from {t._node.name}, and a copy cannot take the "
+            "graph behind it along. Copy t.detach() instead: a new leaf with the same "
+            "values, outside the graph"
+        )
