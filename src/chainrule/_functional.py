@@ -49,6 +49,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     tensor (a list one tensor, with one gradient; an integer array is refused, as for any
     tensor that requires gradients).
     """
+    _check_function("value_and_grad", f)
     many = not isinstance(argnums, Integral)
     nums = _as_tuple(argnums) if many else (operator.index(argnums),)
 
@@ -90,8 +91,26 @@ def _evaluate(f: Callable, args: list, kwargs: dict, at: list[int], many: bool):
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """Return a function computing ∂f/∂args[argnums] (see `value_and_grad`)."""
+    _check_function("grad", f)
     vg = value_and_grad(f, argnums)
     return lambda *args, **kwargs: vg(*args, **kwargs)[1]
+
+
+def _check_function(where: str, f) -> None:
+    """A TypeError unless ``f`` is callable; for a Tensor (``torch.autograd.grad``'s
+    ``grad(outputs, inputs)`` order), one that shows the functional form."""
+    if callable(f):
+        return
+    if isinstance(f, Tensor):
+        raise TypeError(
+            f"{where}: expected the function to differentiate, got a Tensor: {where} is the "
+            f"functional form (torch.func.grad's), not torch.autograd.grad(outputs, inputs). "
+            f"Write the output as a function of the inputs, cr.{where}(lambda x: "
+            "loss_fn(model(x), y))(x) (differentiable in the model's weights, so a gradient "
+            "penalty can be backpropagated), or call output.backward(create_graph=True) "
+            "and read x.grad"
+        )
+    raise TypeError(f"{where}: expected a function to differentiate, got {type(f).__name__}")
 
 
 def _as_tuple(argnums) -> tuple[int, ...]:

@@ -35,8 +35,9 @@ class Tensor:
 
     ``x += y`` (``-=``, ``*=``, ``/=``, ``**=``) records a new node and rebinds ``x`` to it, never
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
-    (a parameter), it updates that tensor object itself instead (with a new array), so
-    ``p -= lr * p.grad`` works as in PyTorch.
+    (a parameter), or on a frozen `nn.Parameter` (``requires_grad=False``, an EMA copy's),
+    it updates that tensor object itself instead (with a new array), so
+    ``p -= lr * p.grad`` and ``ema_p *= decay`` work as in PyTorch.
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with
@@ -482,14 +483,19 @@ class Tensor:
             return self._update(np.power, "**=", other)
         return ops.pow(self, other)
 
+    #: a frozen leaf of this class is updated by ``x op= y`` under no_grad too: an
+    #: `nn.Parameter` with ``requires_grad=False`` (an EMA copy, a frozen layer) is still
+    #: the model's state, which PyTorch's in-place operators change
+    _frozen_updates_in_place = False
+
     def _updatable(self, symbol: str) -> bool:
-        """Whether ``x op= y`` updates ``x`` itself: a leaf that requires grad, under
-        no_grad. Recorded, it rebinds the name (strict mode warns: a parameter update
-        outside no_grad leaves the parameter unchanged)."""
-        if not (self._requires_grad and self._node is None):
+        """Whether ``x op= y`` updates ``x`` itself: under no_grad, a leaf that requires
+        grad, or a frozen Parameter. Recorded, it rebinds the name (strict mode warns: a
+        parameter update outside no_grad leaves the parameter unchanged)."""
+        if self._node is not None or not (self._requires_grad or self._frozen_updates_in_place):
             return False
         if _GradMode.enabled:
-            if _StrictMode.enabled:
+            if _StrictMode.enabled and self._requires_grad:
                 _strict.rebinding(self, symbol)
             return False
         return True
