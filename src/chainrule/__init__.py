@@ -82,7 +82,7 @@ from .ops._create import (
 )
 from .ops._softmax import logsumexp
 
-from . import callbacks, data, nn, optim  # isort: skip  (they build on the core above)
+from . import autograd, callbacks, data, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import CheckpointError, load, save
 from ._history import History
 from ._training import TrainState, evaluate, fit, predict
@@ -109,6 +109,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "autograd",
     "broadcast_to",
     "callbacks",
     "cat",

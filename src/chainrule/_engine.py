@@ -42,8 +42,11 @@ def backward(root: Tensor, grad=None, retain_graph=False, create_graph=False, re
     _run(root, _seed(root, grad, create_graph), retain_graph, create_graph, None, record)
 
 
-def grad(output: Tensor, inputs, grad_output=None, retain_graph=None, create_graph=False):
-    """Return d(output)/d(input) for each input without touching any ``.grad``.
+def grad(
+    output: Tensor, inputs, grad_output=None, retain_graph=None, create_graph=False, zeros=True
+):
+    """Return d(output)/d(input) for each input without touching any ``.grad``; for an
+    input the output does not depend on, zeros (None with ``zeros=False``).
 
     Only the paths from ``output`` to ``inputs`` are walked: a branch that leads to none of
     them (a tensor computed before, used by the function `cr.grad` differentiates) is not
@@ -61,7 +64,8 @@ def grad(output: Tensor, inputs, grad_output=None, retain_graph=None, create_gra
     finally:
         for node, needs in restore:
             node.needs_grad = needs
-    return [wanted[t] if wanted[t] is not None else _zeros_like(t, create_graph) for t in inputs]
+    unused = _zeros_like if zeros else lambda t, create: None
+    return [wanted[t] if wanted[t] is not None else unused(t, create_graph) for t in inputs]
 
 
 def _only_towards(root: Tensor, wanted) -> list:

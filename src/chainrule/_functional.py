@@ -104,11 +104,10 @@ def _check_function(where: str, f) -> None:
     if isinstance(f, Tensor):
         raise TypeError(
             f"{where}: expected the function to differentiate, got a Tensor: {where} is the "
-            f"functional form (torch.func.grad's), not torch.autograd.grad(outputs, inputs). "
-            f"Write the output as a function of the inputs, cr.{where}(lambda x: "
-            "loss_fn(model(x), y))(x) (differentiable in the model's weights, so a gradient "
-            "penalty can be backpropagated), or call output.backward(create_graph=True) "
-            "and read x.grad"
+            f"functional form (torch.func.grad's); torch.autograd.grad(outputs, inputs) is "
+            "cr.autograd.grad(outputs, inputs). Or write the output as a function of the "
+            f"inputs, cr.{where}(lambda x: loss_fn(model(x), y))(x) (differentiable in the "
+            "model's weights, so a gradient penalty can be backpropagated)"
         )
     raise TypeError(f"{where}: expected a function to differentiate, got {type(f).__name__}")
 

@@ -1,0 +1,115 @@
+"""`chainrule.autograd`: the engine by PyTorch's tensor-form names, for code written against
+``torch.autograd``: ``grad(outputs, inputs)``, ``backward(tensors, grad_tensors)`` and
+``Function``. (`chainrule.grad` is the functional form, ``grad(f)(x)``, as ``torch.func``.)
+
+import chainrule as cr
+x = cr.tensor([1.0, 2.0], requires_grad=True)
+(g,) = cr.autograd.grad((x**3).sum(), x, create_graph=True)  # 3x², still differentiable
+(h,) = cr.autograd.grad(g.sum(), x)  # 6x
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import _engine
+from ._function import Function
+from ._tensor import Tensor, _from_op
+
+__all__ = ["Function", "backward", "grad"]
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to each of ``inputs``, as a tuple of
+    Tensors, without touching any ``.grad``: PyTorch's ``torch.autograd.grad``.
+
+    ``outputs`` is a tensor or a sequence of them; each that is not a single value needs
+    its upstream gradient in ``grad_outputs`` (one per output, None for a single value),
+    and the gradients of several outputs add up. ``create_graph=True`` records the
+    computation, so the gradients can be differentiated again (a gradient penalty, a
+    Hessian-vector product); ``retain_graph`` defaults to ``create_graph``. An input the
+    outputs do not depend on is an error, as in PyTorch, unless ``allow_unused=True`` (its
+    gradient is then None) or ``materialize_grads=True`` (zeros)."""
+    outputs, grad_outputs = _paired("grad", outputs, grad_outputs)
+    inputs = _tensors("grad", "inputs", inputs)
+    unused_ok = materialize_grads or bool(allow_unused)
+    root, seed = _one_root(outputs, grad_outputs)
+    grads = _engine.grad(root, inputs, seed, retain_graph, create_graph, zeros=materialize_grads)
+    for i, g in enumerate(grads):
+        if g is None and not unused_ok:
+            raise RuntimeError(
+                f"grad: input {i} was not used to compute the outputs, so it has no gradient; "
+                "pass allow_unused=True to get None for it, or materialize_grads=True for zeros"
+            )
+    return tuple(g if g is None or isinstance(g, Tensor) else _from_op(g, None) for g in grads)
+
+
+def backward(
+    tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves, as
+    ``torch.autograd.backward``: ``t.backward(g)`` for one tensor; for several, one pass
+    whose gradients add up (``grad_tensors`` gives each one's upstream gradient, None for
+    a single value)."""
+    tensors, grad_tensors = _paired("backward", tensors, grad_tensors)
+    root, seed = _one_root(tensors, grad_tensors)
+    retain = create_graph if retain_graph is None else retain_graph
+    root.backward(seed, retain_graph=retain, create_graph=create_graph)
+
+
+def _paired(where: str, outputs, upstream) -> tuple[list[Tensor], list]:
+    """The outputs as a list of tensors and their upstream gradients as a list as long."""
+    outputs = _tensors(where, "outputs", outputs)
+    if upstream is None or isinstance(upstream, Tensor) or not isinstance(upstream, Sequence):
+        upstream = [upstream] * len(outputs) if upstream is None else [upstream]
+    upstream = list(upstream)
+    if len(upstream) != len(outputs):
+        raise ValueError(
+            f"{where}: {len(upstream)} upstream gradients for {len(outputs)} outputs; give one "
+            "per output (None for a single-value output)"
+        )
+    return outputs, upstream
+
+
+def _tensors(where: str, name: str, value) -> list[Tensor]:
+    one = isinstance(value, (Tensor, np.ndarray, str)) or not hasattr(value, "__iter__")
+    items = [value] if one else list(value)  # a list, a tuple, model.parameters()
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{where}: {name}[{i}] is a {type(t).__name__}, not a Tensor")
+    if not items:
+        raise ValueError(f"{where}: no {name} given")
+    return items
+
+
+def _one_root(outputs: list[Tensor], upstream: list):
+    """One output and its upstream gradient: itself for one output, else the sum of each
+    output times its upstream gradient, whose gradient with respect to output i is
+    exactly upstream i."""
+    if len(outputs) == 1:
+        return outputs[0], upstream[0]
+    terms = []
+    for i, (out, g) in enumerate(zip(outputs, upstream)):
+        if g is None:
+            if out.size != 1:
+                raise RuntimeError(
+                    f"output {i} has shape {out.shape}, not a single value: give its upstream "
+                    "gradient, of that shape"
+                )
+            terms.append(out.sum())
+        else:
+            terms.append((out * g).sum())
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total, None
