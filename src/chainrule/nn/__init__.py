@@ -9,7 +9,7 @@ loss = cr.nn.SoftmaxCrossEntropy()(model(x), labels)
 loss.backward()
 """
 
-from . import functional, init
+from . import functional, init, utils
 from ._layers import (
     ELU,
     Affine,
@@ -67,4 +67,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]
