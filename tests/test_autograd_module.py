@@ -118,3 +118,22 @@ def test_hessian_vector_products_match_pytorch(seed):
     (hvt,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), xt)
     np.testing.assert_allclose(g.data, gt.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(hv.data, hvt.numpy(), rtol=1e-11, atol=1e-14)
+
+
+def test_tensor_norm_takes_pytorchs_positional_order():
+    x = cr.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    assert x.norm().item() == pytest.approx(5.0)
+    np.testing.assert_allclose(x.norm(2, 1).data, [5.0, 0.0])
+    assert x.norm(2, 1, True).shape == (2, 1)
+    np.testing.assert_allclose(x.norm(axis=0).data, [3.0, 4.0])
+    x.norm("fro").backward()
+    np.testing.assert_allclose(x.grad, [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)  # 0 at 0
+    with pytest.raises(ValueError, match=r"only the Euclidean norm .* got p=1"):
+        x.norm(1)
+
+
+@needs_torch
+def test_tensor_norm_matches_pytorch():
+    a = np.random.default_rng(3).normal(size=(3, 4))
+    ours = cr.tensor(a).norm(2, 1, True).data
+    np.testing.assert_allclose(ours, torch.tensor(a).norm(2, 1, True).numpy(), rtol=1e-15)

@@ -622,6 +622,14 @@ class Tensor:
         """Product over ``axis``; each element's gradient is the product of the others."""
         return ops.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
+    def norm(self, p=2, dim=None, keepdim: bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """Euclidean norm √(Σ x²) over ``dim`` (all elements when None), as PyTorch's
+        ``x.norm()`` (positional arguments in its order: ``p``, ``dim``, ``keepdim``); its
+        gradient at 0 is 0. Only ``p=2`` (or ``"fro"``) is offered."""
+        if p not in (2, 2.0, "fro") or isinstance(p, bool):
+            raise ValueError(f"norm: only the Euclidean norm (p=2 or 'fro') is offered, got {p=}")
+        return ops._reduce.norm(self, axis, bool(keepdims), dim=dim, keepdim=keepdim or None)
+
     def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Maximum over ``axis`` (all axes when None), as PyTorch's ``amax``: `max`, tied
         maxima sharing the gradient equally, as in PyTorch."""
