@@ -56,11 +56,10 @@ class LearningRateScheduler(Callback):
         """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
         schedule that has counted fewer epochs than are done is moved on to that count, and
         the optimizer gets the schedule's rate for the next epoch (whatever rate a
-        checkpoint saved before the schedule stepped)."""
+        checkpoint saved before the schedule stepped), and its momentum with `OneCycleLR`."""
         if isinstance(self.scheduler, LRScheduler) and state.epochs_done:
             self.scheduler.last_epoch = max(self.scheduler.last_epoch, state.epochs_done)
-            for group, lr in zip(state.optimizer.param_groups, self.scheduler.get_last_lr()):
-                group["lr"] = lr
+            self.scheduler._set_rates()
 
     def on_epoch_begin(self, state) -> None:
         """With a function: each group's rate for this epoch, ``schedule(epoch, lr)`` (not

@@ -77,13 +77,18 @@ class LRScheduler:
         self._set_rates()
 
     def _set_rates(self) -> None:
+        """Give each group the rate of ``last_epoch`` (`OneCycleLR` sets its momentum too)."""
         for group, lr in zip(self.optimizer.param_groups, self.get_last_lr()):
             group["lr"] = lr
 
     def get_last_lr(self) -> list[float]:
         """The learning rate of each parameter group after the last ``step()``: the closed
         form at ``last_epoch`` (η₀ before the first step, whatever rate a group holds)."""
-        return [self._group_lr(i, base, self.last_epoch) for i, base in enumerate(self.base_lrs)]
+        return self._rates_at(self.last_epoch)
+
+    def _rates_at(self, epoch: int) -> list[float]:
+        """Every group's rate at ``epoch`` (`SequentialLR` asks its parts for theirs)."""
+        return [self._group_lr(i, base, epoch) for i, base in enumerate(self.base_lrs)]
 
     def _group_lr(self, i: int, base_lr: float, epoch: int) -> float:
         """Group ``i``'s rate at ``epoch``; the same formula for every group but in
