@@ -12,6 +12,7 @@ A training loop::
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._optimizer import Optimizer
+from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
 from ._playground import playground
 from ._schedulers import (
@@ -23,6 +24,7 @@ from ._schedulers import (
     MultiStepLR,
     StepLR,
 )
+from ._sequential import SequentialLR
 from ._sgd import SGD, Momentum, Nesterov
 from ._state import flatten_state_dict, unflatten_state_dict
 
@@ -43,10 +45,12 @@ __all__ = [
     "Momentum",
     "MultiStepLR",
     "Nesterov",
+    "OneCycleLR",
     "Optimizer",
     "RMSProp",
     "RMSprop",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",
