@@ -11,8 +11,8 @@ A training loop::
 
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
-from ._optimizer import Optimizer
 from ._one_cycle import OneCycleLR
+from ._optimizer import Optimizer
 from ._plateau import ReduceLROnPlateau
 from ._playground import playground
 from ._schedulers import (

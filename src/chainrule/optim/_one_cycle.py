@@ -5,6 +5,7 @@ of ``_schedulers.py``."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from .._arguments import count
 from ._hyper import _non_negative, _number, _unit_open
@@ -223,7 +224,7 @@ class OneCycleLR(LRScheduler):
                 f"the warm-up must last more than a step: pct_start * total_steps = {p * T!r} "
                 "must be > 1"
             )
-        if any(b <= a for a, b in zip(ends, ends[1:])):
+        if any(b <= a for a, b in pairwise(ends)):
             most = "< 1/2 + 1/(2 total_steps) with three_phase" if three_phase else "< 1"
             raise ValueError(
                 f"every phase must last more than 0 steps: pct_start must be {most}, got "
@@ -238,8 +239,7 @@ class OneCycleLR(LRScheduler):
         key = "betas" if "betas" in opt.defaults else "momentum"
         if key not in opt.defaults:
             raise ValueError(
-                f"{type(opt).__name__} has no momentum or betas to cycle; pass "
-                "cycle_momentum=False"
+                f"{type(opt).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
             )
         for i, group in enumerate(opt.param_groups):
             for mu in (base_momentums[i], max_momentums[i]):

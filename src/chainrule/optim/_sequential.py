@@ -8,6 +8,7 @@ exactly from its epoch count alone.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import pairwise
 
 from .._arguments import count
 from ._optimizer import Optimizer
@@ -167,6 +168,6 @@ def _milestones(milestones, schedules: int) -> list[int]:
             f"{schedules} schedulers), got {len(milestones)}"
         )
     counts = [count("milestones", m, 1, "SequentialLR") for m in milestones]
-    if any(b <= a for a, b in zip(counts, counts[1:])):
+    if any(b <= a for a, b in pairwise(counts)):
         raise ValueError(f"SequentialLR: milestones must be increasing, got {list(milestones)}")
     return counts
