@@ -18,6 +18,8 @@ rate that ``get_last_lr()`` reports for epoch 0. `LinearLR` and `LambdaLR`, whos
 at epoch 0 is their own, set that rate when made, as PyTorch's do: a warm-up's first
 epoch trains at its first rate.
 
+`SequentialLR` (``_sequential.py``), one schedule after another, and `OneCycleLR`
+(``_one_cycle.py``), which sets the momentum too, are closed forms as well.
 `ReduceLROnPlateau` (``_plateau.py``), which follows a watched value, has no closed form
 and is not one of these.
 """
