@@ -1,4 +1,4 @@
-"""`cr.nn.utils`: PyTorch's spelling of the clipping functions."""
+"""PyTorch's module names: `cr.nn.utils` (clipping) and `cr.optim.lr_scheduler` (schedules)."""
 
 import numpy as np
 import pytest
@@ -14,3 +14,13 @@ def test_nn_utils_clips_as_pytorch_spells_it():
     np.testing.assert_allclose(w.grad, [0.6, 0.8], rtol=1e-6)
     cr.nn.utils.clip_grad_value_([w], clip_value=0.7)
     np.testing.assert_allclose(w.grad, [0.6, 0.7], rtol=1e-6)
+
+
+def test_the_schedules_under_pytorchs_module_name_are_the_same_classes():
+    from chainrule.optim.lr_scheduler import OneCycleLR, SequentialLR, StepLR
+
+    assert StepLR is cr.optim.StepLR
+    assert SequentialLR is cr.optim.SequentialLR
+    assert OneCycleLR is cr.optim.OneCycleLR
+    for name in cr.optim.lr_scheduler.__all__:
+        assert getattr(cr.optim.lr_scheduler, name) is getattr(cr.optim, name)

@@ -9,6 +9,7 @@ A training loop::
         opt.step()
 """
 
+from . import lr_scheduler
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._one_cycle import OneCycleLR
@@ -55,6 +56,7 @@ __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "flatten_state_dict",
+    "lr_scheduler",
     "playground",
     "unflatten_state_dict",
 ]

@@ -1,0 +1,30 @@
+"""`chainrule.optim.lr_scheduler`: the learning-rate schedules under PyTorch's module name,
+so ``from chainrule.optim.lr_scheduler import StepLR`` works as
+``torch.optim.lr_scheduler`` does. They are the same classes as ``cr.optim.StepLR`` and the
+rest; this module only makes the PyTorch spelling work."""
+
+from ._one_cycle import OneCycleLR
+from ._plateau import ReduceLROnPlateau
+from ._schedulers import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    StepLR,
+)
+from ._sequential import SequentialLR
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+]
