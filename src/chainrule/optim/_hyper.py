@@ -71,6 +71,11 @@ RULES = {
     "dampening": _unit_closed,
     "betas": _betas,
     "nesterov": _flag,
+    "maximize": _flag,
+    "amsgrad": _flag,
+    "centered": _flag,
+    "lr_decay": _non_negative,
+    "initial_accumulator_value": _non_negative,
 }
 
 

@@ -58,9 +58,18 @@ class Optimizer:
     #: hyper-parameters added in a later version, with the value that changes nothing: a
     #: state_dict saved before them (an older checkpoint) loads with these
     _added_later: tuple[tuple[str, object], ...] = ()
+    #: PyTorch's switches (``maximize``, ``amsgrad``, ...), each with its neutral value, the
+    #: one that leaves the update as it was before the switch existed. Every group holds
+    #: them; ``defaults`` and `state_dict` leave out those at their neutral value, so that a
+    #: state_dict with every switch off is the one saved before they existed (both ways:
+    #: an older checkpoint loads, with the switches off, and a new one loads in an older
+    #: version)
+    _options: tuple[tuple[str, object], ...] = ()
 
-    def __init__(self, params, defaults: dict) -> None:
-        self.defaults = self._named(check_hyper, defaults)
+    def __init__(self, params, defaults: dict, unsupported: dict | None = None) -> None:
+        if unsupported:
+            _refuse_unsupported(type(self).__name__, unsupported)
+        self.defaults = self._without_neutral(self._named(check_hyper, defaults))
         self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
         self._buffers: dict = {}
@@ -85,12 +94,15 @@ class Optimizer:
     def _add_group(self, group: dict) -> None:
         if not isinstance(group, dict) or "params" not in group:
             raise ValueError(f"a parameter group must be a dict with a 'params' key, got {group!r}")
-        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        names = set(self.defaults) | {k for k, _ in self._options}
+        unknown = sorted(set(group) - names - {"params"})
         if unknown:
             raise ValueError(f"unknown hyper-parameter(s) {unknown}")
         params = _checked_params(group["params"], self._params())
         options = check_hyper({k: v for k, v in group.items() if k != "params"})
         full = {**self.defaults, **options}
+        for name, neutral in self._options:
+            full.setdefault(name, neutral)
         self._check_group(full)
         self.param_groups.append({"params": params, **full})
 
@@ -164,6 +176,25 @@ class Optimizer:
             return g
         return decayed_grad(w, g, group["weight_decay"], self._scratch(w, 0))
 
+    def _ascent(self, w: np.ndarray, g: np.ndarray, group: dict) -> np.ndarray:
+        """−g + λ·W in work array 0: the descent direction under ``maximize=True``, where
+        the step climbs the objective (PyTorch negates the gradient before the decay)."""
+        out = self._scratch(w, 0)
+        if group["weight_decay"] == 0:
+            return np.negative(g, out=out)
+        np.multiply(w, group["weight_decay"], out=out)
+        out -= g
+        return out
+
+    def _without_neutral(self, hyper: dict) -> dict:
+        """``hyper`` without the `_options` that are at their neutral value."""
+        neutral = dict(self._options)
+        return {
+            k: v
+            for k, v in hyper.items()
+            if k not in neutral or v != neutral[k] or type(v) is not type(neutral[k])
+        }
+
     def _scratch(self, w: np.ndarray, slot) -> np.ndarray:
         """A reusable work array shaped like ``w``, so that steps stop allocating once warm.
 
@@ -184,14 +215,15 @@ class Optimizer:
     def state_dict(self) -> dict:
         """A snapshot: ``{"param_groups": [...], "state": {index: {"step": int, name: array}}}``.
 
-        Groups hold their hyper-parameters and ``"params"``, the indices of their
-        parameters. Arrays are copies, so later steps do not change the snapshot. Use
-        `flatten_state_dict` for a ``{name: array}`` + JSON form.
+        Groups hold their hyper-parameters (a switch such as ``amsgrad`` only when it is
+        on) and ``"params"``, the indices of their parameters. Arrays are copies, so later
+        steps do not change the snapshot. Use `flatten_state_dict` for a ``{name: array}``
+        + JSON form.
         """
         groups, start = [], 0
         for group in self.param_groups:
             n = len(group["params"])
-            hyper = {k: v for k, v in group.items() if k != "params"}
+            hyper = self._without_neutral({k: v for k, v in group.items() if k != "params"})
             groups.append({**hyper, "params": list(range(start, start + n))})
             start += n
         state = {i: _copy_entry(entry) for i, entry in self.state.items()}
@@ -240,6 +272,24 @@ def decayed_grad(w: np.ndarray, g: np.ndarray, weight_decay: float, tmp: np.ndar
 
 
 # ----- checking what the user passed ----------------------------------------------------
+#: PyTorch's choices among its own implementations of one update rule (multi-tensor,
+#: fused kernels, CUDA graphs, autograd through the step): chainrule has one implementation
+IMPLEMENTATION_CHOICES = ("foreach", "fused", "capturable", "differentiable")
+
+
+def _refuse_unsupported(name: str, kwargs: dict) -> None:
+    """A TypeError for keyword arguments the optimizer does not take, saying why for
+    PyTorch's implementation switches."""
+    chosen = [k for k in kwargs if k in IMPLEMENTATION_CHOICES]
+    if chosen:
+        raise TypeError(
+            f"{name}: {', '.join(chosen)} choose among PyTorch's implementations of the "
+            "update; chainrule has one (NumPy, in place), so leave "
+            f"{'it' if len(chosen) == 1 else 'them'} out"
+        )
+    raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+
 def _as_groups(params) -> list[dict]:
     if isinstance(params, (Tensor, dict)):
         raise ValueError(

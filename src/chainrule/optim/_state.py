@@ -60,9 +60,10 @@ def _group_hyper(optimizer, g: int, theirs) -> dict:
         raise ValueError(f"load_state_dict: parameter group {g} is not a dict")
     # a hyper-parameter added to the optimizer after the state was saved takes the value
     # that changes nothing (weight_decay 0 for Momentum and Nesterov)
-    theirs = {**dict(optimizer._added_later), **theirs}
+    # and a switch left out (off when saved, or saved before it existed) is off
+    theirs = {**dict(optimizer._added_later), **dict(optimizer._options), **theirs}
     names = set(theirs) - {"params"}
-    expected = set(optimizer.defaults)
+    expected = set(optimizer.defaults) | {k for k, _ in optimizer._options}
     if names - {"initial_lr"} != expected:  # initial_lr: a schedule's, where one was made
         raise ValueError(
             f"load_state_dict: group {g} has hyper-parameters {sorted(names)}, but "
