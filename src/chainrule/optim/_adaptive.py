@@ -15,41 +15,84 @@ from ._optimizer import Optimizer, add_scaled
 class AdaGrad(Optimizer):
     r"""AdaGrad: each element's step shrinks with the sum of its squared gradients.
 
-        d = g + λ·W
-        h ← h + d⊙d                 (h starts at 0)
-        W ← W − η·d / (√h + ε)
+        d = g + λ·W                 (d = −g + λ·W with maximize=True)
+        h ← h + d⊙d                 (h starts at h₀, the initial accumulator value)
+        ηₜ = η / (1 + (t − 1)·δ)    (t counts steps from 1; δ is lr_decay)
+        W ← W − ηₜ·d / (√h + ε)
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
         eps: ε >= 0, keeps the division finite.
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
+        lr_decay: δ >= 0, shrinks the rate with the parameter's step count (keyword only).
+        initial_accumulator_value: h₀ >= 0, the sum's starting value, used when a
+            parameter's state is made, at its first step (keyword only).
+        maximize: ascend instead of descend (keyword only).
+
+    Positionally, PyTorch's order is (lr, lr_decay, weight_decay,
+    initial_accumulator_value, eps): pass the others by name when porting. PyTorch's
+    ``foreach``, ``fused`` and ``differentiable`` are refused (TypeError): chainrule has
+    one implementation.
     """
 
     _state_keys = ("sum_sq",)
+    _options = (("lr_decay", 0.0), ("initial_accumulator_value", 0.0), ("maximize", False))
 
-    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
-        super().__init__(params, dict(lr=lr, eps=eps, weight_decay=weight_decay))
+    def __init__(
+        self,
+        params,
+        lr: float = 0.01,
+        eps: float = 1e-10,
+        weight_decay: float = 0.0,
+        *,
+        lr_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        maximize: bool = False,
+        **unsupported,
+    ):
+        defaults = dict(
+            lr=lr,
+            eps=eps,
+            weight_decay=weight_decay,
+            lr_decay=lr_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults, unsupported)
+
+    def _init_state(self, w, group) -> dict:
+        h0 = group["initial_accumulator_value"]
+        return {"step": 0, "sum_sq": np.zeros_like(w) if h0 == 0 else np.full_like(w, h0)}
 
     def _update(self, w, g, state, group) -> None:
-        d = self._decayed(w, g, group)
+        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
         h, tmp = state["sum_sq"], self._scratch(w, 1)
         np.multiply(d, d, out=tmp)
         h += tmp
         np.sqrt(h, out=tmp)
         tmp += group["eps"]
         np.divide(d, tmp, out=tmp)
-        add_scaled(w, -group["lr"], tmp, tmp)
+        lr = group["lr"]
+        if group["lr_decay"]:
+            lr = lr / (1 + (state["step"] - 1) * group["lr_decay"])
+        add_scaled(w, -lr, tmp, tmp)
 
 
 class RMSProp(Optimizer):
     r"""RMSProp: AdaGrad with a moving average of squared gradients instead of a sum.
 
-        d = g + λ·W
+        d = g + λ·W                 (d = −g + λ·W with maximize=True)
         v ← α·v + (1 − α)·d⊙d       (v starts at 0)
-        u = d / (√v + ε)
+        s = v                                       (centered=False)
+        ḡ ← α·ḡ + (1 − α)·d,  s = max(v − ḡ⊙ḡ, 0)  (centered=True; ḡ starts at 0)
+        u = d / (√s + ε)
         W ← W − η·u                 (μ = 0)
         b ← μ·b + u,  W ← W − η·b   (μ > 0; b starts at 0)
+
+    The centered form divides by an estimate of the gradient's standard deviation rather
+    than of its root mean square. v − ḡ⊙ḡ >= 0 in exact arithmetic; the max with 0 keeps
+    a rounding below 0 from giving NaN (PyTorch takes the square root as it is).
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
@@ -58,9 +101,16 @@ class RMSProp(Optimizer):
         eps: ε >= 0, keeps the division finite.
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
         momentum: μ in [0, 1).
+        centered: divide by √(E[d²] − E[d]²) + ε instead of √E[d²] + ε.
+        maximize: ascend instead of descend (keyword only).
+
+    Switching ``centered`` (or μ > 0) on in a group that has taken steps starts ḡ (or b)
+    at zero. PyTorch's ``foreach``, ``capturable`` and ``differentiable`` are refused
+    (TypeError): chainrule has one implementation.
     """
 
-    _state_keys = ("square_avg", "momentum_buffer")
+    _state_keys = ("square_avg", "momentum_buffer", "grad_avg")
+    _options = (("centered", False), ("maximize", False))
 
     def __init__(
         self,
@@ -70,25 +120,53 @@ class RMSProp(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+        **unsupported,
     ) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
-        super().__init__(params, defaults)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults, unsupported)
 
     def _required_state(self, group: dict) -> tuple[str, ...]:
-        return self._state_keys if group["momentum"] else ("square_avg",)
+        keys = ("square_avg", "momentum_buffer") if group["momentum"] else ("square_avg",)
+        return (*keys, "grad_avg") if group["centered"] else keys
 
     def _update(self, w, g, state, group) -> None:
-        d = self._decayed(w, g, group)
+        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
         v, u = state["square_avg"], self._scratch(w, 1)
         v *= group["alpha"]
         np.multiply(d, d, out=u)
         add_scaled(v, 1 - group["alpha"], u, u)
-        np.sqrt(v, out=u)
+        if group["centered"]:
+            self._centered_sqrt(w, d, v, u, state, group["alpha"])
+        else:
+            np.sqrt(v, out=u)
         u += group["eps"]
         np.divide(d, u, out=u)
         if group["momentum"]:
             u = self._momentum(w, u, state, group["momentum"])
         add_scaled(w, -group["lr"], u, self._scratch(w, 1))
+
+    def _centered_sqrt(self, w, d, v, out, state, alpha: float) -> None:
+        """ḡ ← α·ḡ + (1 − α)·d, then √max(v − ḡ⊙ḡ, 0) into ``out``."""
+        avg = state.get("grad_avg")
+        if avg is None:  # centered switched on after the first steps
+            avg = state["grad_avg"] = np.zeros_like(w)
+        avg *= alpha
+        add_scaled(avg, 1 - alpha, d, out)
+        np.multiply(avg, avg, out=out)
+        np.subtract(v, out, out=out)
+        np.maximum(out, 0, out=out)
+        np.sqrt(out, out=out)
 
     def _momentum(self, w, u, state, mu: float) -> np.ndarray:
         buf = state.get("momentum_buffer")
@@ -102,11 +180,18 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     r"""Adam: momentum on the gradient and RMSProp's scaling, both bias-corrected.
 
-        d = g + λ·W                       (L2 weight decay, added to the gradient)
+        d = g + λ·W                       (L2 weight decay; d = −g + λ·W with maximize)
         m ← β₁·m + (1 − β₁)·d             (m, v start at 0; t counts steps from 1)
         v ← β₂·v + (1 − β₂)·d⊙d
-        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
-        W ← W − η·m̂ / (√v̂ + ε)
+        s = v                             (amsgrad=False)
+        v_max ← max(v_max, v),  s = v_max (amsgrad=True; v_max starts at 0)
+        m̂ = m / (1 − β₁ᵗ),  ŝ = s / (1 − β₂ᵗ)
+        W ← W − η·m̂ / (√ŝ + ε)
+
+    AMSGrad (Reddi et al. 2018, "On the Convergence of Adam and Beyond") divides by the
+    largest second-moment estimate seen so far, so an element's step size never grows
+    back when its gradients shrink. As in PyTorch, the maximum is taken over the raw v
+    and bias-corrected with the current t.
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
@@ -115,9 +200,17 @@ class Adam(Optimizer):
         eps: ε >= 0, keeps the division finite.
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖² (see `AdamW` for
             decoupled decay).
+        amsgrad: keep the running maximum v_max of v and divide by it.
+        maximize: ascend instead of descend (keyword only).
+
+    Switching ``amsgrad`` on in a group that has taken steps starts v_max at zero, which
+    is the same as starting it at the current v. PyTorch's ``foreach``, ``capturable``,
+    ``differentiable`` and ``fused`` are refused (TypeError): chainrule has one
+    implementation.
     """
 
-    _state_keys = ("exp_avg", "exp_avg_sq")
+    _state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _options = (("amsgrad", False), ("maximize", False))
 
     def __init__(
         self,
@@ -126,16 +219,31 @@ class Adam(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        **unsupported,
     ) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults, unsupported)
+
+    def _required_state(self, group: dict) -> tuple[str, ...]:
+        return self._state_keys if group["amsgrad"] else ("exp_avg", "exp_avg_sq")
 
     def _update(self, w, g, state, group) -> None:
-        d = self._decayed(w, g, group)
+        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
         self._adam(w, d, state, group)
 
     def _adam(self, w, d, state, group) -> None:
-        """The Adam step from the gradient d; m̂/(√v̂ + ε) is computed as
-        (m / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε), with the scalings applied to scalars."""
+        """The Adam step from the gradient d; m̂/(√ŝ + ε) is computed as
+        (m / (1 − β₁ᵗ)) / (√s / √(1 − β₂ᵗ) + ε), with the scalings applied to scalars."""
         (beta1, beta2), t = group["betas"], state["step"]
         m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._scratch(w, 1)
         m *= beta1
@@ -143,24 +251,38 @@ class Adam(Optimizer):
         v *= beta2
         np.multiply(d, d, out=tmp)
         add_scaled(v, 1 - beta2, tmp, tmp)
+        if group["amsgrad"]:
+            v = self._running_max(w, v, state)
         np.sqrt(v, out=tmp)
         tmp /= math.sqrt(1 - beta2**t)
         tmp += group["eps"]
         np.divide(m, tmp, out=tmp)
         add_scaled(w, -group["lr"] / (1 - beta1**t), tmp, tmp)
 
+    def _running_max(self, w, v, state) -> np.ndarray:
+        """v_max ← max(v_max, v), in place; returns v_max."""
+        v_max = state.get("max_exp_avg_sq")
+        if v_max is None:  # amsgrad switched on after the first steps
+            v_max = state["max_exp_avg_sq"] = np.zeros_like(w)
+        np.maximum(v_max, v, out=v_max)
+        return v_max
+
 
 class AdamW(Adam):
     r"""AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, arXiv:1711.05101).
 
         W ← W − η·λ·W                     (the decay, applied to the weights directly)
-        m ← β₁·m + (1 − β₁)·g
-        v ← β₂·v + (1 − β₂)·g⊙g
-        m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
-        W ← W − η·m̂ / (√v̂ + ε)
+        d = g                             (d = −g with maximize=True)
+        m ← β₁·m + (1 − β₁)·d
+        v ← β₂·v + (1 − β₂)·d⊙d
+        s = v                             (amsgrad=False)
+        v_max ← max(v_max, v),  s = v_max (amsgrad=True; v_max starts at 0)
+        m̂ = m / (1 − β₁ᵗ),  ŝ = s / (1 − β₂ᵗ)
+        W ← W − η·m̂ / (√ŝ + ε)
 
-    Unlike `Adam`'s L2 term, the decay is not divided by √v̂, so every weight decays at
-    the same rate ηλ whatever the size of its gradients.
+    Unlike `Adam`'s L2 term, the decay is not divided by √ŝ, so every weight decays at
+    the same rate ηλ whatever the size of its gradients; with maximize=True it still
+    shrinks the weights.
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
@@ -168,6 +290,8 @@ class AdamW(Adam):
         betas: (β₁, β₂), each in [0, 1).
         eps: ε >= 0, keeps the division finite.
         weight_decay: λ >= 0.
+        amsgrad: keep the running maximum v_max of v and divide by it (see `Adam`).
+        maximize: ascend instead of descend (keyword only).
     """
 
     def __init__(
@@ -177,10 +301,25 @@ class AdamW(Adam):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.01,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        **unsupported,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            **unsupported,
+        )
 
     def _update(self, w, g, state, group) -> None:
         if group["weight_decay"]:
             w *= 1 - group["lr"] * group["weight_decay"]
+        if group["maximize"]:
+            g = np.negative(g, out=self._scratch(w, 0))
         self._adam(w, g, state, group)

@@ -23,13 +23,14 @@ class SGD(Optimizer):
 
     With weight decay λ, momentum μ and dampening τ (PyTorch's form), at step t:
 
-        d = g + λ·W
+        d = g + λ·W                    (d = −g + λ·W with maximize=True)
         b = d                          (the first step with μ > 0: no buffer yet)
         b = μ·b + (1 − τ)·d            (later steps with μ > 0)
         d = d + μ·b  if nesterov,  else  d = b         (only when μ > 0)
         W ← W − η·d
 
-    A step with μ = 0 leaves the buffer b as it is, as in PyTorch.
+    A step with μ = 0 leaves the buffer b as it is, as in PyTorch. ``maximize=True``
+    climbs the objective instead: the gradient's sign flips, the decay still shrinks W.
 
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
@@ -38,9 +39,16 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum (needs μ > 0 and τ = 0).
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
         dampening: τ in [0, 1], scales the gradient entering the momentum buffer.
+        maximize: ascend (W moves along +g) instead of descend; keyword only, as in PyTorch.
+
+    Positionally, PyTorch's order is (lr, momentum, dampening, weight_decay, nesterov):
+    pass those by name when porting. PyTorch's ``foreach``, ``fused`` and
+    ``differentiable`` choose among its implementations; chainrule has one, and refuses
+    them (TypeError).
     """
 
     _state_keys = ("momentum_buffer",)
+    _options = (("maximize", False),)
 
     def __init__(
         self,
@@ -50,6 +58,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         weight_decay: float = 0.0,
         dampening: float = 0.0,
+        *,
+        maximize: bool = False,
+        **unsupported,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -57,8 +68,9 @@ class SGD(Optimizer):
             "nesterov": nesterov,
             "weight_decay": weight_decay,
             "dampening": dampening,
+            "maximize": maximize,
         }
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, unsupported)
 
     def _check_group(self, group: dict) -> None:
         if group["nesterov"] and (group["momentum"] == 0 or group["dampening"] != 0):
@@ -71,7 +83,7 @@ class SGD(Optimizer):
         return ()  # the momentum buffer starts as the first gradient, so it is made then
 
     def _update(self, w, g, state, group) -> None:
-        d = self._decayed(w, g, group)
+        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
         if group["momentum"] != 0:
             d = self._momentum(w, d, state, group)
         self._add_scaled(w, -group["lr"], d)
