@@ -625,3 +625,12 @@ def test_the_centered_square_root_never_goes_negative():
         w.grad = grad.copy()
         opt.step()
     assert np.isfinite(w.data).all()
+
+
+def test_adagrad_takes_pytorchs_positional_order():
+    """(lr, lr_decay, weight_decay, initial_accumulator_value, eps), as PyTorch's: a ported
+    ``Adagrad(params, 0.01, 0.1)`` means lr_decay = 0.1 in both."""
+    by_position = optim.Adagrad([cr.nn.Parameter(np.zeros(2))], 0.01, 0.1, 0.2, 0.3, 1e-6)
+    group = by_position.param_groups[0]
+    assert (group["lr"], group["lr_decay"], group["weight_decay"]) == (0.01, 0.1, 0.2)
+    assert (group["initial_accumulator_value"], group["eps"]) == (0.3, 1e-6)

@@ -23,17 +23,16 @@ class AdaGrad(Optimizer):
     Args:
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
-        eps: ε >= 0, keeps the division finite.
+        lr_decay: δ >= 0, shrinks the rate with the parameter's step count.
         weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖².
-        lr_decay: δ >= 0, shrinks the rate with the parameter's step count (keyword only).
         initial_accumulator_value: h₀ >= 0, the sum's starting value, used when a
-            parameter's state is made, at its first step (keyword only).
+            parameter's state is made, at its first step.
+        eps: ε >= 0, keeps the division finite.
         maximize: ascend instead of descend (keyword only).
 
-    Positionally, PyTorch's order is (lr, lr_decay, weight_decay,
-    initial_accumulator_value, eps): pass the others by name when porting. PyTorch's
-    ``foreach``, ``fused`` and ``differentiable`` are refused (TypeError): chainrule has
-    one implementation.
+    The positional order is PyTorch's, so ``Adagrad(params, 0.01, 0.1)`` sets lr_decay
+    there and here alike. PyTorch's ``foreach``, ``fused`` and ``differentiable`` are
+    refused (TypeError): chainrule has one implementation.
     """
 
     _state_keys = ("sum_sq",)
@@ -43,11 +42,11 @@ class AdaGrad(Optimizer):
         self,
         params,
         lr: float = 0.01,
-        eps: float = 1e-10,
-        weight_decay: float = 0.0,
-        *,
         lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
         maximize: bool = False,
         **unsupported,
     ):
