@@ -73,7 +73,7 @@ class CSVLogger(Callback):
     any checkpoint of that epoch is saved, then the file is closed: a run killed loses at
     most the epoch it was in. With ``append=False`` a ``fit`` starts the file afresh; with
     ``append=True`` it adds rows to the file, under its header (the columns are then
-    those of the header).
+    those of the header; a last line without its line end is given one first).
 
     Resumed from a `ModelCheckpoint` checkpoint, the file ends with exactly the rows of an
     uninterrupted run: the checkpoint holds the file's length at that epoch and the
@@ -187,6 +187,7 @@ class CSVLogger(Callback):
         """Appending: the columns are those of the file's header, if it has one."""
         if not os.path.exists(self.filename):
             open(self.filename, "w", encoding="utf-8").close()
+        _end_last_line(self.filename)
         with open(self.filename, newline="", encoding="utf-8") as f:
             header = next(csv.reader(f, delimiter=self.separator), None)
         self.keys = header or None
@@ -217,6 +218,17 @@ def _cell(value):
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         return value.item()
     return value
+
+
+def _end_last_line(filename: str) -> None:
+    """End the file's last line if it has no line end (a file written by hand or by
+    another program), so that the next row starts a line of its own."""
+    with open(filename, "rb+") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) not in (b"\n", b"\r"):
+            f.write(b"\r\n")  # the csv module's line end
 
 
 def _unwritable(filename: str, error: OSError) -> OSError:
