@@ -34,9 +34,15 @@ class LearningRateScheduler(Callback):
     ``schedule(epoch, lr) -> new lr`` (or ``schedule(epoch)``) called at the start of
     every epoch (``epoch`` counts from 0) with each parameter group's rate. There is no
     ``verbose``: the rates are in the history.
+
+    ``interval="batch"`` steps an `optim` schedule after every batch instead (Lightning's
+    ``interval="step"``), as `OneCycleLR` is meant to be stepped: give it
+    ``total_steps=epochs * len(loader)``. ``lr`` is then the rate the epoch's last batch
+    trained with. A resumed run moves the schedule on by the batches done (the checkpoint's
+    step count, or ``initial_epoch`` times the batches an epoch).
     """
 
-    def __init__(self, scheduler):
+    def __init__(self, scheduler, interval: str = "epoch"):
         if not (callable(getattr(scheduler, "step", None)) or callable(scheduler)):
             raise TypeError(
                 "LearningRateScheduler: expected an optim schedule (with step()) or a "
@@ -51,14 +57,17 @@ class LearningRateScheduler(Callback):
         self.scheduler = scheduler
         self._function = not callable(getattr(scheduler, "step", None))
         self._takes_lr = self._function and _positional(scheduler) != 1
+        self._per_batch = _per_batch(interval, self._function)
+        self._batch_lr = None  # per batch: the rate the last batch trained with
 
     def on_train_begin(self, state) -> None:
         """A resumed run (``initial_epoch``, ``resume_from``) continues its schedule: a
         schedule that has counted fewer epochs than are done is moved on to that count, and
         the optimizer gets the schedule's rate for the next epoch (whatever rate a
         checkpoint saved before the schedule stepped), and its momentum with `OneCycleLR`."""
-        if isinstance(self.scheduler, LRScheduler) and state.epochs_done:
-            self.scheduler.last_epoch = max(self.scheduler.last_epoch, state.epochs_done)
+        done = _batches_done(state) if self._per_batch else state.epochs_done
+        if isinstance(self.scheduler, LRScheduler) and done:
+            self.scheduler.last_epoch = max(self.scheduler.last_epoch, done)
             self.scheduler._set_rates()
 
     def on_epoch_begin(self, state) -> None:
@@ -70,11 +79,49 @@ class LearningRateScheduler(Callback):
             args = (state.epoch, group["lr"]) if self._takes_lr else (state.epoch,)
             group["lr"] = _rate(self.scheduler(*args), state.epoch)
 
-    def on_epoch_end(self, state, logs: dict) -> None:
-        """Log the rate this epoch trained with as ``lr``, then step an `optim` schedule."""
-        logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with
-        if not self._function:
+    def on_batch_end(self, state) -> None:
+        """With ``interval="batch"``: keep the rate the batch trained with, then step."""
+        if self._per_batch:
+            self._batch_lr = state.optimizer.param_groups[0]["lr"]
             self.scheduler.step()
+
+    def on_epoch_end(self, state, logs: dict) -> None:
+        """Log the rate this epoch trained with as ``lr`` (per batch, its last batch's),
+        then step an `optim` schedule stepped per epoch."""
+        if self._per_batch and self._batch_lr is not None:
+            logs["lr"] = self._batch_lr
+            return
+        logs["lr"] = state.optimizer.param_groups[0]["lr"]  # what this epoch trained with
+        if not self._function and not self._per_batch:
+            self.scheduler.step()
+
+
+def _per_batch(interval, function: bool) -> bool:
+    """Whether ``interval`` asks for a step after every batch ("batch") or epoch."""
+    if interval not in ("epoch", "batch"):
+        raise ValueError(
+            f"LearningRateScheduler: interval must be 'epoch' or 'batch', got {interval!r}"
+        )
+    if interval == "batch" and function:
+        raise ValueError(
+            "LearningRateScheduler: interval='batch' steps an optim schedule; a function "
+            "schedule(epoch, lr) is called once an epoch"
+        )
+    return interval == "batch"
+
+
+def _batches_done(state) -> int:
+    """The batches trained before this fit began: the checkpoint's step count, or, after
+    ``initial_epoch`` alone, the epochs done times the batches an epoch."""
+    if state.step or not state.epochs_done:
+        return state.step
+    try:
+        return state.epochs_done * len(state.loader)
+    except TypeError:
+        raise ValueError(
+            "LearningRateScheduler(interval='batch'): initial_epoch without a checkpoint "
+            "needs a loader with a length, to count the batches done"
+        ) from None
 
 
 def _rate(value, epoch: int) -> float:

@@ -45,11 +45,11 @@ class OneCycleLR(LRScheduler):
 
         sched = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
 
-    In ``fit``, `callbacks.LearningRateScheduler` steps a schedule once an epoch, so
-    there give it ``total_steps=epochs`` (a cycle counted in batches would be stepped
-    only ``epochs`` times, never leaving the warm-up); to step it per batch, call
-    ``sched.step()`` in a callback's ``on_batch_end``, with ``state_dict`` and
-    ``load_state_dict`` passing on the schedule's, so that a checkpoint keeps it.
+    In ``fit``, step it per batch with
+    ``callbacks.LearningRateScheduler(sched, interval="batch")`` and
+    ``total_steps=epochs * len(loader)``; the callback's default, once an epoch, needs
+    ``total_steps=epochs`` (a cycle counted in batches but stepped once an epoch would
+    never leave its warm-up).
 
     As PyTorch's, whose arguments it takes, and its rates and momenta to rounding (tested
     within 1e-12). Unlike PyTorch's: after the T-th ``step()`` the rate and momentum stay
