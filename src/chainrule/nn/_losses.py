@@ -272,8 +272,8 @@ class WeightedSoftmaxWithLoss(Function):
 
     This is PyTorch's weighted mean; "sum" and "none" (the subclasses) leave out D. When
     every label is ignored (or weighs 0) D is 0 and L is NaN, as in PyTorch, with gradient
-    0 in the ignored rows. The gradient is one closed form, the fused node's, with the
-    target q: (softmax·Σq − q), scaled by 1/D.
+    0 in the ignored rows and NaN in the others. The gradient is one closed form, the fused
+    node's, with the target q: (softmax·Σq − q), scaled by 1/D.
     """
 
     __slots__ = ("ignore_index", "smoothing", "weight")
@@ -322,8 +322,8 @@ class WeightedSoftmaxWithLoss(Function):
             q[rows] = (self.smoothing / c) * (np.ones(c, dtype) if w is None else w)
         q[rows, labels] += (1 - self.smoothing) * (1 if w is None else w[labels])
         d = len(rows) if w is None else w[labels].sum(dtype=dtype)
-        if d == 0 and self.reduction == "mean":  # L is 0/0; the ignored rows' gradient is 0
-            d = np.where(keep, 0, 1).astype(dtype).reshape(-1, 1)
+        if d == 0 and self.reduction == "mean":  # L is 0/0: NaN gradient in the rows kept,
+            d = np.where(keep, np.nan, 1).astype(dtype).reshape(-1, 1)  # 0 in those ignored
         return q, d
 
     def backward(self, grad_out):
@@ -365,7 +365,9 @@ def _over(total, d):
 def _scaled(local, grad_out, d, reduction: str):
     """`_times_upstream` with the mean's divisor ``d``: a count, a sum of weights, or (for
     labels whose weights sum to 0) one per row, 1 where the row is ignored, so that an
-    ignored row's gradient is 0 rather than 0/0."""
+    ignored row's gradient is 0 rather than 0/0, and NaN where it is kept: its gradient is
+    NaN, as the loss is (label smoothing gives such a row a nonzero q, which over 0 would
+    be ±inf), as in PyTorch."""
     if reduction != "mean" or isinstance(d, int):
         return _times_upstream(local, grad_out, d, reduction)
     return local * grad_out / d
