@@ -78,6 +78,13 @@ def _paired(where: str, outputs, upstream) -> tuple[list[Tensor], list]:
             f"{where}: {len(upstream)} upstream gradients for {len(outputs)} outputs; give one "
             "per output (None for a single-value output)"
         )
+    for i, (out, g) in enumerate(zip(outputs, upstream)):
+        shape = None if g is None else np.shape(g.data if isinstance(g, Tensor) else g)
+        if len(outputs) > 1 and shape is not None and shape != out.shape:  # else broadcast
+            raise ValueError(
+                f"{where}: the upstream gradient {i} has shape {shape}, but output {i} has "
+                f"shape {out.shape}; they must match"
+            )
     return outputs, upstream
 
 
