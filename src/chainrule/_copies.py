@@ -57,7 +57,7 @@ def state(t) -> dict:
 
 def restore(t, kept: dict) -> None:
     """Fill a new tensor from `state`."""
-    _fill(t, kept["data"], kept["requires_grad"], kept["name"])
+    t._fill(kept["data"], kept["requires_grad"], kept["name"])
     if kept.get("__dict__"):
         t.__dict__.update(kept["__dict__"])
 
@@ -66,19 +66,8 @@ def _bare(t, data):
     """A new leaf of ``t``'s class with ``data``, its requires_grad and name, and nothing
     else: no .grad, no hooks."""
     new = type(t).__new__(type(t))
-    _fill(new, data, t._requires_grad, t.name)
+    new._fill(data, t._requires_grad, t.name)
     return new
-
-
-def _fill(t, data, requires_grad: bool, name: str | None) -> None:
-    t.data = data
-    t._grad = None
-    t._node = None
-    t._hooks = None
-    t._post_hooks = None
-    t._retain = False
-    t._requires_grad = bool(requires_grad)
-    t.name = name
 
 
 def _check_leaf(t, what: str) -> None:

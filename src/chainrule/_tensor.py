@@ -72,15 +72,20 @@ class Tensor:
         arr = as_array(source, dtype)
         # an array object of its own (a view: memory is still shared), so the engine can
         # tell this tensor's values from another tensor's by identity
-        self.data = arr.view() if arr is source else arr
+        self._fill(arr.view() if arr is source else arr, False, name)
+        self.requires_grad = requires_grad  # checked: only floating tensors may require it
+
+    def _fill(self, data: np.ndarray, requires_grad: bool, name: str | None) -> None:
+        """Every slot of a leaf: ``data``, ``requires_grad`` and ``name``, and no gradient,
+        hooks or node (what a new tensor and a copy start from; `_from_op` writes its own)."""
+        self.data = data
         self._grad = None
         self._node = None
         self._hooks = None
         self._post_hooks = None
         self._retain = False
-        self._requires_grad = False
+        self._requires_grad = bool(requires_grad)
         self.name = name
-        self.requires_grad = requires_grad
 
     # ----- attributes ---------------------------------------------------------------
     @property

@@ -1,8 +1,21 @@
 """Callbacks the callback tests place beside the one under test: a scripted monitored value
 (so which epoch is best is known in advance), a record of the weights per epoch, and a
-crash at the end of a chosen epoch (for the resume tests)."""
+crash at the end of a chosen epoch (for the resume tests); and `quiet_fit`, the run they
+make."""
 
 from __future__ import annotations
+
+import chainrule as cr
+
+
+def quiet_fit(model, opt, data, epochs, callbacks, batch_size=8, loss_fn=None, **kwargs):
+    """``cr.fit`` with no progress bar, softmax cross-entropy unless ``loss_fn`` is given
+    (``kwargs`` as fit's)."""
+    loss_fn = loss_fn or cr.nn.SoftmaxCrossEntropy()
+    return cr.fit(
+        model, loss_fn, opt, data, epochs, callbacks=callbacks, batch_size=batch_size,
+        progress=False, **kwargs,
+    )  # fmt: skip
 
 
 class Scripted:

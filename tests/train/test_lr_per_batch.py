@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _scripted import CrashAfter, SimulatedCrashError
+from _scripted import CrashAfter, SimulatedCrashError, quiet_fit
 
 import chainrule as cr
 from chainrule.callbacks import LearningRateScheduler, ModelCheckpoint
@@ -39,17 +39,7 @@ class Rates:
 
 
 def _fit(model, opt, callbacks, resume_from=None):
-    return cr.fit(
-        model,
-        cr.nn.SoftmaxCrossEntropy(),
-        opt,
-        (X, Y),
-        EPOCHS,
-        callbacks=callbacks,
-        batch_size=BATCH,
-        progress=False,
-        resume_from=resume_from,
-    )
+    return quiet_fit(model, opt, (X, Y), EPOCHS, callbacks, BATCH, resume_from=resume_from)
 
 
 def test_each_batch_trains_with_the_schedules_next_rate():

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _scripted import CrashAfter, Scripted, SimulatedCrashError
+from _scripted import CrashAfter, Scripted, SimulatedCrashError, quiet_fit
 
 import chainrule as cr
 from chainrule import optim
@@ -35,18 +35,7 @@ def _build():
 
 
 def _fit(model, opt, callbacks, epochs, resume_from=None, **kwargs):
-    return cr.fit(
-        model,
-        cr.nn.SoftmaxCrossEntropy(),
-        opt,
-        (X, Y),
-        epochs,
-        callbacks=callbacks,
-        batch_size=8,
-        progress=False,
-        resume_from=resume_from,
-        **kwargs,
-    )
+    return quiet_fit(model, opt, (X, Y), epochs, callbacks, resume_from=resume_from, **kwargs)
 
 
 def logged_rates(scores, name="score", **settings) -> list:

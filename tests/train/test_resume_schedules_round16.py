@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from _scripted import CrashAfter, SimulatedCrashError
+from _scripted import CrashAfter, SimulatedCrashError, quiet_fit
 
 import chainrule as cr
 from chainrule.callbacks import LearningRateScheduler, ModelCheckpoint
@@ -42,18 +42,8 @@ SCHEDULES = {"SequentialLR": _sequential, "OneCycleLR": _one_cycle}
 
 
 def _fit(model, opt, callbacks, resume_from=None):
-    return cr.fit(
-        model,
-        cr.nn.SoftmaxCrossEntropy(),
-        opt,
-        (X, Y),
-        EPOCHS,
-        val_data=(X[:16], Y[:16]),
-        callbacks=callbacks,
-        batch_size=8,
-        progress=False,
-        resume_from=resume_from,
-    )
+    val = (X[:16], Y[:16])
+    return quiet_fit(model, opt, (X, Y), EPOCHS, callbacks, val_data=val, resume_from=resume_from)
 
 
 class Momenta:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+from _scripted import quiet_fit
 
 import chainrule as cr
 from chainrule.callbacks import CSVLogger
@@ -18,16 +19,7 @@ def _fit(callbacks, epochs=2):
     cr.manual_seed(0)
     model = cr.nn.Linear(4, 2)
     opt = cr.optim.SGD(model.parameters(), lr=0.1)
-    return cr.fit(
-        model,
-        cr.nn.SoftmaxCrossEntropy(),
-        opt,
-        (X, Y),
-        epochs,
-        callbacks=callbacks,
-        batch_size=8,
-        progress=False,
-    )
+    return quiet_fit(model, opt, (X, Y), epochs, callbacks)
 
 
 def test_csv_logger_appending_to_a_file_whose_last_line_has_no_line_end(tmp_path):

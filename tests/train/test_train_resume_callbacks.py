@@ -13,7 +13,7 @@ import signal
 
 import numpy as np
 import pytest
-from _scripted import CrashAfter, SimulatedCrashError
+from _scripted import CrashAfter, SimulatedCrashError, quiet_fit
 
 import chainrule as cr
 from chainrule.callbacks import EarlyStopping, LearningRateScheduler, ModelCheckpoint
@@ -42,17 +42,7 @@ def _build():
 
 
 def _fit(model, opt, callbacks, resume_from=None, epochs=EPOCHS):
-    return cr.fit(
-        model,
-        cr.nn.SoftmaxCrossEntropy(),
-        opt,
-        (X, Y),
-        epochs,
-        callbacks=callbacks,
-        batch_size=8,
-        progress=False,
-        resume_from=resume_from,
-    )
+    return quiet_fit(model, opt, (X, Y), epochs, callbacks, resume_from=resume_from)
 
 
 def _run(path, make_callbacks, crash_after=None):

@@ -12,22 +12,22 @@ A training loop::
 from . import lr_scheduler
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
-from ._one_cycle import OneCycleLR
 from ._optimizer import Optimizer
-from ._plateau import ReduceLROnPlateau
 from ._playground import playground
-from ._schedulers import (
+from ._sgd import SGD, Momentum, Nesterov
+from ._state import flatten_state_dict, unflatten_state_dict
+from .lr_scheduler import (  # the schedules, gathered there under PyTorch's module name
     CosineAnnealingLR,
     ExponentialLR,
     LambdaLR,
     LinearLR,
     LRScheduler,
     MultiStepLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
 )
-from ._sequential import SequentialLR
-from ._sgd import SGD, Momentum, Nesterov
-from ._state import flatten_state_dict, unflatten_state_dict
 
 Adagrad = AdaGrad  # PyTorch's spelling
 RMSprop = RMSProp  # PyTorch's spelling
