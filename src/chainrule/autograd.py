@@ -70,8 +70,10 @@ def backward(
 def _paired(where: str, outputs, upstream) -> tuple[list[Tensor], list]:
     """The outputs as a list of tensors and their upstream gradients as a list as long."""
     outputs = _tensors(where, "outputs", outputs)
-    if upstream is None or isinstance(upstream, Tensor) or not isinstance(upstream, Sequence):
-        upstream = [upstream] * len(outputs) if upstream is None else [upstream]
+    if upstream is None:
+        upstream = [None] * len(outputs)
+    elif isinstance(upstream, Tensor) or not isinstance(upstream, Sequence):
+        upstream = [upstream]  # one array or tensor: the gradient of the one output
     upstream = list(upstream)
     if len(upstream) != len(outputs):
         raise ValueError(
@@ -116,7 +118,4 @@ def _one_root(outputs: list[Tensor], upstream: list):
             terms.append(out.sum())
         else:
             terms.append((out * g).sum())
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total, None
+    return sum(terms[1:], terms[0]), None
