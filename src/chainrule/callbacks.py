@@ -1,5 +1,6 @@
 """Callbacks for `chainrule.fit`: early stopping, checkpointing, learning-rate schedules,
-stopping at a NaN loss and logging to a CSV file.
+stopping at a NaN loss, logging to a CSV file, and Keras's `LambdaCallback` of plain
+functions.
 
 A callback is any object with some of these methods, each given the `TrainState`:
 ``on_train_begin(state)``, ``on_epoch_begin(state)``, ``on_batch_end(state)``,
@@ -10,6 +11,7 @@ epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
 from ._callbacks import Callback, EarlyStopping, ModelCheckpoint
+from ._lambda_callback import LambdaCallback
 from ._log_callbacks import CSVLogger, TerminateOnNaN
 from ._lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
 
@@ -17,6 +19,7 @@ __all__ = [
     "CSVLogger",
     "Callback",
     "EarlyStopping",
+    "LambdaCallback",
     "LearningRateScheduler",
     "ModelCheckpoint",
     "ReduceLROnPlateau",
