@@ -16,11 +16,12 @@ import numpy as np
 from . import _copies, _strict
 from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
+from ._inplace import InPlaceMethods
 from ._quiet import quietly
 from ._strict import _StrictMode
 
 
-class Tensor:
+class Tensor(InPlaceMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Args:
@@ -37,7 +38,10 @@ class Tensor:
     changing a value a graph saved; under ``no_grad()``, on a leaf that requires gradients
     (a parameter), or on a frozen `nn.Parameter` (``requires_grad=False``, an EMA copy's),
     it updates that tensor object itself instead (with a new array), so
-    ``p -= lr * p.grad`` and ``ema_p *= decay`` work as in PyTorch.
+    ``p -= lr * p.grad`` and ``ema_p *= decay`` work as in PyTorch. PyTorch's in-place
+    methods (``zero_``, ``fill_``, ``copy_``, ``add_``, ``sub_``, ``mul_``, ``div_``,
+    ``clamp_``, ``lerp_``) change a leaf the same way: one that requires gradients under
+    ``no_grad()`` only, and never a tensor made by a recorded op (see ``_inplace.py``).
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with

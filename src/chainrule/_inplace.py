@@ -1,0 +1,148 @@
+"""PyTorch's in-place tensor methods (``p.mul_(0.99).add_(q, alpha=0.01)``, ``w.zero_()``),
+for the code that changes numbers outside the graph: EMA copies, hand-written updates,
+initialisation.
+
+Which tensors may change, as in PyTorch: a leaf that does not require gradients (data, a
+buffer, a frozen parameter) at any time, and a leaf that does (a parameter) under
+``no_grad()`` only -- recorded, the change would not be part of the graph that uses it.
+Unlike PyTorch, a tensor made by a recorded op is never changed in place (PyTorch counts
+versions to catch a changed value that backward needs; here nothing is counted, so no op
+pays for it): detach it, or build the new tensor.
+
+Each method gives the tensor a new array holding the result (as ``p -= lr * p.grad`` does
+under no_grad): a graph that saved the old values keeps them, and no array the caller
+shares is written into. The result keeps the tensor's shape and dtype; an operand that
+would broadcast it to another shape, or a floating result for an integer tensor, is an
+error naming the method (``copy_`` alone casts any dtype, as PyTorch's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._grad_mode import _GradMode
+from ._quiet import quietly
+
+
+def _operand(method: str, value):
+    """A Tensor operand's array; one that requires grad, while the graph is recorded, is
+    refused: PyTorch would record the change (the tensor then has a grad_fn), chainrule
+    records no in-place op."""
+    if not hasattr(value, "_requires_grad"):  # a number or an array, not a Tensor
+        return value
+    if value._requires_grad and _GradMode.enabled:
+        raise RuntimeError(
+            f"{method}: the operand requires grad, and chainrule does not record in-place "
+            "changes; do it under cr.no_grad() (as an EMA update is done), or build a new "
+            "tensor to keep it in the graph (y = y + x)"
+        )
+    return value.data
+
+
+class InPlaceMethods:
+    """The in-place methods of `Tensor`; each returns the tensor itself, so they chain."""
+
+    __slots__ = ()
+
+    def zero_(self):
+        """Set every element to 0, in place."""
+        return self._set("zero_", np.zeros_like(self.data))
+
+    def fill_(self, value):
+        """Set every element to ``value`` (a number or a 0-d tensor), in place."""
+        value = _operand("fill_", value)
+        if np.ndim(value) != 0:
+            raise ValueError(
+                f"fill_ takes a number or a 0-d tensor, got an operand of shape "
+                f"{np.shape(value)}; use copy_ to write an array"
+            )
+        full = quietly(np.full, (self.data.shape, value, self.data.dtype))  # cast as PyTorch
+        return self._set("fill_", full)
+
+    def copy_(self, src):
+        """Write ``src`` (a tensor, array or number, broadcast to this tensor's shape and
+        cast to its dtype, as PyTorch's ``copy_``) into this tensor, in place."""
+        value = np.asarray(_operand("copy_", src))
+        try:
+            value = np.broadcast_to(value, self.data.shape)
+        except ValueError:
+            raise ValueError(
+                f"copy_: a source of shape {value.shape} cannot be broadcast to the "
+                f"tensor's shape {self.shape}"
+            ) from None
+        return self._set("copy_", quietly(value.astype, (self.data.dtype,)))
+
+    def add_(self, other, *, alpha=1):
+        """``self + alpha·other``, in place."""
+        return self._apply("add_", np.add, _scaled(_operand("add_", other), alpha))
+
+    def sub_(self, other, *, alpha=1):
+        """``self − alpha·other``, in place."""
+        return self._apply("sub_", np.subtract, _scaled(_operand("sub_", other), alpha))
+
+    def mul_(self, other):
+        """``self · other``, in place."""
+        return self._apply("mul_", np.multiply, _operand("mul_", other))
+
+    def div_(self, other):
+        """``self / other``, in place (IEEE: x/0 is ±inf, 0/0 NaN, without a warning)."""
+        return self._apply("div_", np.true_divide, _operand("div_", other))
+
+    def clamp_(self, min=None, max=None):
+        """Values limited to [min, max], in place; NaN stays NaN, and where min > max every
+        element becomes max, as in PyTorch. ``clip_`` is the same method."""
+        if min is None and max is None:
+            raise ValueError("clamp_: give min, max or both")
+        result = self.data
+        if min is not None:
+            result = quietly(np.maximum, (result, _operand("clamp_", min)))
+        if max is not None:
+            result = quietly(np.minimum, (result, _operand("clamp_", max)))
+        return self._set("clamp_", np.asarray(result))
+
+    clip_ = clamp_
+
+    def lerp_(self, end, weight):
+        """``self + weight·(end − self)``, in place (an exponential moving average:
+        ``ema.lerp_(p, 1 − decay)``)."""
+        step = quietly(np.subtract, (_operand("lerp_", end), self.data))
+        weight = _operand("lerp_", weight)
+        return self._apply("lerp_", np.add, quietly(np.multiply, (weight, step)))
+
+    # ----- the checks every method makes -------------------------------------------------
+    def _check_writable(self, method: str) -> None:
+        if self._node is not None:
+            raise RuntimeError(
+                f"{method}: this tensor was made by a recorded op, and chainrule changes "
+                "only leaf tensors in place (a value the graph saved would change under "
+                "it); build a new tensor (y = y * 2) or change a detached copy "
+                "(y.detach().clone())"
+            )
+        if self._requires_grad and _GradMode.enabled:
+            raise RuntimeError(
+                f"{method}: a leaf tensor that requires grad cannot change in place while "
+                "the graph is recorded; do it under cr.no_grad(), as an optimizer does"
+            )
+
+    def _apply(self, method: str, ufunc, operand):
+        return self._set(method, np.asarray(quietly(ufunc, (self.data, operand))))
+
+    def _set(self, method: str, result: np.ndarray):
+        """Give the tensor ``result`` as its new array, once the checks pass."""
+        self._check_writable(method)
+        if result.shape != self.data.shape:
+            raise ValueError(
+                f"{method}: the result has shape {result.shape}, but an in-place method "
+                f"keeps the tensor's shape {self.shape}"
+            )
+        if not np.can_cast(result.dtype, self.data.dtype, "same_kind"):
+            raise TypeError(
+                f"{method}: a result of dtype {result.dtype} cannot be written into a "
+                f"tensor of dtype {self.dtype}"
+            )
+        self.data = result.astype(self.data.dtype, copy=False)
+        return self
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else quietly(np.multiply, (alpha, other))
