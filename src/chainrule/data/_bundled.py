@@ -25,6 +25,9 @@ class DataBundle:
     the dataset's (``"digits"``, ``"mnist"``, …), ``feature_names`` and ``target_names``
     name the columns of ``X`` and the classes (None where the data has none), and
     ``description`` says where the data comes from.
+
+    For scikit-learn's habits, ``data`` and ``target`` are ``X`` and ``y`` (the same
+    arrays), and each bundled loader takes ``return_X_y=True`` to give ``(X, y)`` alone.
     """
 
     name: str
@@ -43,6 +46,16 @@ class DataBundle:
         """Number of classes for classification data, None for regression."""
         return None if self.task == "regression" else len(self.target_names or ())
 
+    @property
+    def data(self) -> np.ndarray:
+        """``X``, under scikit-learn's name."""
+        return self.X
+
+    @property
+    def target(self) -> np.ndarray:
+        """``y``, under scikit-learn's name."""
+        return self.y
+
     def dataset(self) -> ArrayDataset:
         """The arrays as an `ArrayDataset`, ready for a `DataLoader`."""
         return ArrayDataset(self.X, self.y)
@@ -54,33 +67,33 @@ class DataBundle:
         )
 
 
-def load_digits() -> DataBundle:
+def load_digits(*, return_X_y: bool = False) -> DataBundle | tuple:
     """Handwritten digits, 1,797 images of 8×8 pixels (values 0–16), 10 classes.
 
     The UCI "Optical Recognition of Handwritten Digits" test set (Alpaydin & Kaynak 1998,
     CC BY 4.0). ``X`` is (1797, 64), row-major pixels; reshape to (N, 8, 8) to view them.
     The default dataset of chainrule.
     """
-    return _load_bundled("digits")
+    return _load_bundled("digits", return_X_y)
 
 
-def load_iris() -> DataBundle:
+def load_iris(*, return_X_y: bool = False) -> DataBundle | tuple:
     """Fisher's iris flowers (1936): 150 samples, 4 measurements in cm, 3 species of 50."""
-    return _load_bundled("iris")
+    return _load_bundled("iris", return_X_y)
 
 
-def load_wine() -> DataBundle:
+def load_wine(*, return_X_y: bool = False) -> DataBundle | tuple:
     """UCI wine recognition: 178 wines, 13 chemical measurements, 3 cultivars (59/71/48)."""
-    return _load_bundled("wine")
+    return _load_bundled("wine", return_X_y)
 
 
-def load_breast_cancer() -> DataBundle:
+def load_breast_cancer(*, return_X_y: bool = False) -> DataBundle | tuple:
     """Breast Cancer Wisconsin (Diagnostic): 569 samples, 30 features; 0 = malignant (212),
     1 = benign (357)."""
-    return _load_bundled("breast_cancer")
+    return _load_bundled("breast_cancer", return_X_y)
 
 
-def load_diabetes() -> DataBundle:
+def load_diabetes(*, return_X_y: bool = False) -> DataBundle | tuple:
     """Diabetes progression (Efron et al. 2004): 442 patients, 10 baseline variables in their
     original units (not standardised: use `Standardizer`), float32 targets — a regression
     set for MSE.
@@ -88,10 +101,17 @@ def load_diabetes() -> DataBundle:
     "Original units" as in the authors' file (sex, for one, is coded 1 and 2). These are
     scikit-learn's ``load_diabetes(scaled=False)``; its default ``scaled=True`` gives each
     column mean 0 and Euclidean norm 1, that is ``Standardizer`` output divided by √442."""
-    return _load_bundled("diabetes")
+    return _load_bundled("diabetes", return_X_y)
 
 
-def _load_bundled(name: str) -> DataBundle:
+def _load_bundled(name: str, return_X_y: bool = False) -> DataBundle | tuple:
+    """The bundled dataset ``name``; with ``return_X_y`` its ``(X, y)`` only, as
+    scikit-learn's loaders give them."""
+    bundle = _read_bundled(name)
+    return (bundle.X, bundle.y) if return_X_y else bundle
+
+
+def _read_bundled(name: str) -> DataBundle:
     resource = resources.files(__package__) / "bundled" / f"{name}.npz"
     with resource.open("rb") as f, np.load(f) as npz:
         arrays = {key: npz[key] for key in npz.files}
