@@ -330,7 +330,7 @@ class Module:
             lines.append(f"  ({name}): {body}")
         return "\n".join([*lines, ")"])
 
-    def summary(self, input_shape: tuple[int, ...]) -> str:
+    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         """A table of each layer's output shape and parameter count, and the totals. A
         container is a row only for parameters it holds itself (after its layers' rows), and
         a parameter counted in an earlier row shows as "0 (shared)": the rows add up to the
@@ -338,6 +338,9 @@ class Module:
 
         A zero input of ``input_shape`` (batch axis included, e.g. ``(1, 784)``) is passed
         through the model in eval mode without recording a graph; the modes are restored.
+        Without ``input_shape`` nothing runs: one row per layer the model holds, in order,
+        with "?" for its output shape. The text is returned (``print`` it); at the
+        interactive prompt it shows as the table.
         """
         from ._summary import summary  # the table is display code, kept apart
 

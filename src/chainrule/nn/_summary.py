@@ -7,24 +7,43 @@ import numpy as np
 from .._dtypes import get_default_dtype
 from .._grad_mode import no_grad
 from .._tensor import Tensor
-from ._module import Module, Parameter, _Recorder
+from ._module import Module, Parameter, _children_first, _Recorder
 
 _HEADER = ("Layer (type)", "Output shape", "Params")
 
 
-def summary(model: Module, input_shape: tuple[int, ...]) -> str:
-    """The table `Module.summary` returns: one row per layer call, then the totals."""
+class SummaryText(str):
+    """The summary's text, shown as the table itself at the interactive prompt (a plain
+    string would show its repr, one line of ``\\n``); otherwise an ordinary ``str``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def summary(model: Module, input_shape: tuple[int, ...] | None = None) -> SummaryText:
+    """The table `Module.summary` returns: one row per layer call, then the totals; with
+    no ``input_shape``, one row per layer in the order the model holds them, without
+    output shapes."""
     names = {id(m): name for name, m in model.named_modules()}
     counted: set[int] = set()  # parameters already in a row: a shared layer's count once
+    if input_shape is None:
+        calls = [(m, None) for m in _children_first(model)]
+    else:
+        calls = _trace(model, _shape(input_shape))
     rows = [
         _row(names.get(id(m), ""), m, out, counted)
-        for m, out in _trace(model, _shape(input_shape))
+        for m, out in calls
         if _is_leaf(m) or _own_parameters(m)
     ]
     params = list(model.parameters())
     total = sum(p.size for p in params)
     trainable = sum(p.size for p in params if p.requires_grad)
-    return _table(rows, [f"Total params: {total:,}", f"Trainable params: {trainable:,}"])
+    totals = [f"Total params: {total:,}", f"Trainable params: {trainable:,}"]
+    if input_shape is None:
+        totals.append("Output shapes: give the input's shape, e.g. model.summary((1, 784))")
+    return SummaryText(_table(rows, totals))
 
 
 def _shape(input_shape) -> tuple[int, ...]:
@@ -81,7 +100,7 @@ def _row(name: str, module: Module, out, counted: set[int]) -> tuple[str, str, s
     """A layer call's row; parameters counted in an earlier row (a layer called twice, or
     weights it shares) show as "0 (shared)", so that the rows add up to the total."""
     kind = type(module).__name__
-    shape = str(tuple(out.shape)) if hasattr(out, "shape") else "-"
+    shape = str(tuple(out.shape)) if hasattr(out, "shape") else "?" if out is None else "-"
     params = _own_parameters(module)
     count = sum(p.size for p in params if id(p) not in counted)
     shared = any(id(p) in counted for p in params)
