@@ -286,27 +286,42 @@ class Module:
         return self
 
     def to(self, *args, dtype=None, device=None) -> Module:
-        """PyTorch's ``to``, for the device: ``"cpu"`` returns this module as it is; another
-        device (``"cuda"``, ``"mps"``) is a ValueError, as chainrule runs on the CPU only,
-        with NumPy. A module is not cast: a dtype its floating parameters and buffers do not
-        all have already is a TypeError (build it after ``cr.set_default_dtype(...)``, or
-        give the layers ``dtype=``); one they have returns the module."""
+        """PyTorch's ``to``: ``"cpu"`` leaves the module where it is (another device,
+        ``"cuda"`` or ``"mps"``, is a ValueError: chainrule runs on the CPU only, with
+        NumPy); a floating dtype casts it in place, as `double` and `float` do, and the
+        module is returned.
+
+        Casting, as PyTorch's: every floating parameter and buffer (BatchNorm's running
+        statistics, a loss's class weights) gets the dtype, and so does a parameter's
+        ``.grad``; integer buffers stay as they are. The parameters stay the same objects,
+        so an optimizer made before still updates them; but an optimizer that has already
+        stepped keeps its state in the old dtype: make it after the cast, as in PyTorch.
+        An integer or bool dtype is a TypeError."""
         wanted = device_and_dtype("Module.to", args, dtype, device)
-        if wanted is not None and wanted.kind not in "fc":  # as PyTorch's Module.to
+        if wanted is None:
+            return self
+        if wanted.kind != "f":  # PyTorch's Module.to also refuses integer dtypes
             raise TypeError(
                 f"Module.to: a module's parameters are floating, so the dtype must be a "
                 f"floating one, got {wanted}; to cast a tensor, x.to({str(wanted)!r})"
             )
-        if wanted is not None:
-            state = [*self.parameters(), *self.buffers()]
-            others = {a.dtype for a in state if a.dtype.kind == "f" and a.dtype != wanted}
-            if others:
-                raise TypeError(
-                    f"Module.to: a module is not cast to another dtype, and this one holds "
-                    f"{', '.join(sorted(map(str, others)))}, not {wanted}; build it after "
-                    f"cr.set_default_dtype({str(wanted)!r}) instead"
-                )
+        for p in self.parameters():
+            if p.dtype.kind == "f" and p.dtype != wanted:
+                _cast_parameter(p, wanted)
+        for m in self.modules():
+            for name in m._buffer_names:
+                value = vars(m).get(name)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    setattr(m, name, value.astype(wanted))
         return self
+
+    def double(self) -> Module:
+        """Cast every floating parameter and buffer to float64, in place (see `to`)."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Cast every floating parameter and buffer to float32, in place (see `to`)."""
+        return self.to(np.float32)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: ``.grad`` becomes None (or, with
@@ -345,6 +360,16 @@ class Module:
         from ._summary import summary  # the table is display code, kept apart
 
         return summary(self, input_shape)
+
+
+def _cast_parameter(p: Parameter, dtype: np.dtype) -> None:
+    """Give ``p`` (and its gradient) ``dtype``, keeping the object."""
+    p.data = p.data.astype(dtype)
+    grad = p._grad
+    if isinstance(grad, np.ndarray):
+        p._grad = grad.astype(dtype)
+    elif grad is not None:  # a Tensor, after backward(create_graph=True): a cast leaf
+        p._grad = Tensor(grad.data.astype(dtype))
 
 
 def _children_first(root: Module) -> list[Module]:
