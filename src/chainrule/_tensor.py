@@ -19,9 +19,10 @@ from ._grad_mode import _GradMode
 from ._inplace import InPlaceMethods
 from ._quiet import quietly
 from ._strict import _StrictMode
+from ._torch_methods import TorchMethods
 
 
-class Tensor(InPlaceMethods):
+class Tensor(InPlaceMethods, TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Args:
@@ -42,6 +43,8 @@ class Tensor(InPlaceMethods):
     methods (``zero_``, ``fill_``, ``copy_``, ``add_``, ``sub_``, ``mul_``, ``div_``,
     ``clamp_``, ``lerp_``) change a leaf the same way: one that requires gradients under
     ``no_grad()`` only, and never a tensor made by a recorded op (see ``_inplace.py``).
+    PyTorch's other names for ops (``t``, ``mm``, ``dot``, ``view_as``, ``new_zeros``, ...)
+    are in ``_torch_methods.py``.
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with

@@ -1,0 +1,135 @@
+"""PyTorch's tensor methods that are other names for chainrule's ops (``x.t()``,
+``x.mm(w)``, ``x.view_as(y)``, ``x.new_zeros(3)``, ...): each calls the op, so it is
+recorded, differentiated and shown by ``explain`` as that op. Mixed into `Tensor`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _ops():
+    """chainrule.ops, imported at the first call (it imports the Tensor this class is
+    mixed into)."""
+    from . import ops
+
+    return ops
+
+
+class TorchMethods:
+    """PyTorch's method names for ops chainrule has under other names."""
+
+    __slots__ = ()
+
+    # ----- products -----------------------------------------------------------------------
+    def t(self):
+        """The transpose of a tensor of at most 2 axes (PyTorch's ``t``); a 0-d or 1-d
+        tensor is returned as it is. More axes are a ValueError: use ``swapaxes`` or
+        ``permute``, which say which axes."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t: expects a tensor of at most 2 axes, got shape {self.shape}; use "
+                "x.swapaxes(a, b) or x.permute(...) to say which axes"
+            )
+        return self if self.ndim < 2 else _ops().transpose(self)
+
+    def matmul(self, other):
+        """``self @ other`` (1-d, 2-d and batched, as NumPy's matmul)."""
+        return _ops().matmul(self, other)
+
+    def mm(self, other):
+        """The product of two matrices (2-d only, as PyTorch's ``mm``)."""
+        _check_ndim("mm", (self, other), 2)
+        return _ops().matmul(self, other)
+
+    def dot(self, other):
+        """The inner product of two 1-d tensors (as PyTorch's ``dot``; NumPy's ``dot`` of
+        matrices is ``matmul``)."""
+        _check_ndim("dot", (self, other), 1)
+        return _ops().matmul(self, other)
+
+    # ----- elementwise --------------------------------------------------------------------
+    def neg(self):
+        """``-self``."""
+        return _ops().neg(self)
+
+    def maximum(self, other):
+        """The elementwise maximum with ``other`` (ties share the gradient)."""
+        return _ops().maximum(self, other)
+
+    def minimum(self, other):
+        """The elementwise minimum with ``other`` (ties share the gradient)."""
+        return _ops().minimum(self, other)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, ``other`` elsewhere: PyTorch's
+        ``x.where(cond, y)``, which is ``cr.where(cond, x, y)``."""
+        return _ops().where(condition, self, other)
+
+    def lerp(self, end, weight):
+        """``self + weight·(end − self)``, recorded (the in-place form is ``lerp_``)."""
+        return self + weight * (end - self)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """log Σ exp over ``axis`` (``dim``), computed stably; see `cr.logsumexp`."""
+        from .ops._softmax import logsumexp  # a composition, not among ops' primitives
+
+        return logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    # ----- shapes and dtypes of another tensor --------------------------------------------
+    def view_as(self, other):
+        """This tensor reshaped to ``other``'s shape."""
+        return _ops().reshape(self, _shape_of(other))
+
+    def reshape_as(self, other):
+        """This tensor reshaped to ``other``'s shape."""
+        return _ops().reshape(self, _shape_of(other))
+
+    def expand_as(self, other):
+        """This tensor broadcast to ``other``'s shape."""
+        return _ops().broadcast_to(self, _shape_of(other))
+
+    def type_as(self, other):
+        """This tensor cast to ``other``'s dtype (itself when it has that dtype)."""
+        return self.astype(np.asarray(other.data if hasattr(other, "data") else other).dtype)
+
+    # ----- new leaves with this tensor's dtype ---------------------------------------------
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """A new leaf of zeros of shape ``size`` with this tensor's dtype (or ``dtype``)."""
+        return self.new_full(_size(size), 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """A new leaf of ones of shape ``size`` with this tensor's dtype (or ``dtype``)."""
+        return self.new_full(_size(size), 1, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+        """A new leaf of shape ``size`` filled with ``fill_value``, with this tensor's
+        dtype (or ``dtype``)."""
+        from .ops._create import full  # a constructor, not among ops' primitives
+
+        dtype = self.dtype if dtype is None else dtype
+        return full(_size((size,)), fill_value, dtype=dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad=False):
+        """A new leaf holding a copy of ``data``, with this tensor's dtype (or ``dtype``)."""
+        from ._tensor import Tensor  # the class this one is mixed into (a Parameter's too)
+
+        dtype = self.dtype if dtype is None else dtype
+        return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)
+
+
+def _check_ndim(op: str, tensors, ndim: int) -> None:
+    shapes = [np.shape(t.data if hasattr(t, "data") else t) for t in tensors]
+    if any(len(s) != ndim for s in shapes):
+        kind = "matrices (2-d)" if ndim == 2 else "vectors (1-d)"
+        raise ValueError(f"{op}: expects two {kind}, got shapes {shapes[0]} and {shapes[1]}")
+
+
+def _shape_of(other) -> tuple[int, ...]:
+    return tuple(other.shape) if hasattr(other, "shape") else np.shape(other)
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    """``(2, 3)`` from ``new_zeros(2, 3)`` or ``new_zeros((2, 3))``."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
