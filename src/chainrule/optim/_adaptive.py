@@ -237,19 +237,14 @@ class Adam(Optimizer):
         return self._state_keys if group["amsgrad"] else ("exp_avg", "exp_avg_sq")
 
     def _update(self, w, g, state, group) -> None:
-        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
-        self._adam(w, d, state, group)
+        self._adam(w, self._direction(w, g, group, decoupled=False), state, group)
 
     def _adam(self, w, d, state, group) -> None:
         """The Adam step from the gradient d; m̂/(√ŝ + ε) is computed as
         (m / (1 − β₁ᵗ)) / (√s / √(1 − β₂ᵗ) + ε), with the scalings applied to scalars."""
         (beta1, beta2), t = group["betas"], state["step"]
         m, v, tmp = state["exp_avg"], state["exp_avg_sq"], self._scratch(w, 1)
-        m *= beta1
-        add_scaled(m, 1 - beta1, d, tmp)
-        v *= beta2
-        np.multiply(d, d, out=tmp)
-        add_scaled(v, 1 - beta2, tmp, tmp)
+        update_moments(m, v, d, group["betas"], tmp)
         if group["amsgrad"]:
             v = self._running_max(w, v, state)
         np.sqrt(v, out=tmp)
@@ -317,8 +312,18 @@ class AdamW(Adam):
         )
 
     def _update(self, w, g, state, group) -> None:
-        if group["weight_decay"]:
-            w *= 1 - group["lr"] * group["weight_decay"]
-        if group["maximize"]:
-            g = np.negative(g, out=self._scratch(w, 0))
-        self._adam(w, g, state, group)
+        self._adam(w, self._direction(w, g, group, decoupled=True), state, group)
+
+
+def update_moments(m: np.ndarray, v: np.ndarray, d: np.ndarray, betas, tmp: np.ndarray) -> None:
+    """Adam's moments, in place: m ← β₁·m + (1 − β₁)·d and v ← β₂·v + (1 − β₂)·d⊙d, with
+    ``tmp`` a work array other than ``d``."""
+    decay_average(m, betas[0], d, tmp)
+    np.multiply(d, d, out=tmp)
+    decay_average(v, betas[1], tmp, tmp)
+
+
+def decay_average(avg: np.ndarray, beta: float, x: np.ndarray, tmp: np.ndarray) -> None:
+    """avg ← β·avg + (1 − β)·x in place, using ``tmp`` (which may be ``x``) for (1 − β)·x."""
+    avg *= beta
+    add_scaled(avg, 1 - beta, x, tmp)

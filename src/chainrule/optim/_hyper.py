@@ -76,6 +76,8 @@ RULES = {
     "centered": _flag,
     "lr_decay": _non_negative,
     "initial_accumulator_value": _non_negative,
+    "momentum_decay": _non_negative,
+    "decoupled_weight_decay": _flag,
 }
 
 

@@ -55,6 +55,10 @@ class Optimizer:
 
     #: names of the arrays an optimizer may keep per parameter
     _state_keys: tuple[str, ...] = ()
+    #: per-parameter state that is one number, not an array (NAdam's running product of
+    #: its momentum factors, ``"mu_product"``), with its value at the parameter's first
+    #: step; kept as a Python float (a name of `_state_keys` too)
+    _scalar_state: tuple[tuple[str, float], ...] = ()
     #: hyper-parameters added in a later version, with the value that changes nothing: a
     #: state_dict saved before them (an older checkpoint) loads with these
     _added_later: tuple[tuple[str, object], ...] = ()
@@ -146,7 +150,9 @@ class Optimizer:
         raise NotImplementedError
 
     def _init_state(self, w: np.ndarray, group: dict) -> dict:
-        return {"step": 0, **{k: np.zeros_like(w) for k in self._required_state(group)}}
+        scalars = dict(self._scalar_state)
+        arrays = {k: np.zeros_like(w) for k in self._required_state(group) if k not in scalars}
+        return {"step": 0, **arrays, **scalars}
 
     def _required_state(self, group: dict) -> tuple[str, ...]:
         """The arrays every updated parameter's state holds (under this group's options)."""
@@ -185,6 +191,17 @@ class Optimizer:
         np.multiply(w, group["weight_decay"], out=out)
         out -= g
         return out
+
+    def _direction(self, w: np.ndarray, g: np.ndarray, group: dict, decoupled: bool):
+        """The direction d the rule follows: the gradient with the group's L2 penalty
+        (`_decayed`, or `_ascent` under ``maximize=True``); with ``decoupled`` (AdamW's
+        decay), W ← W·(1 − ηλ) first, in place, and d = g (−g in work array 0 under
+        ``maximize``), as PyTorch's ``decoupled_weight_decay``."""
+        if not decoupled:
+            return self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
+        if group["weight_decay"]:
+            w *= 1 - group["lr"] * group["weight_decay"]
+        return np.negative(g, out=self._scratch(w, 0)) if group["maximize"] else g
 
     def _without_neutral(self, hyper: dict) -> dict:
         """``hyper`` without the `_options` that are at their neutral value."""

@@ -1,7 +1,8 @@
 """Optimizer state_dicts: validating one before loading it, and flattening it for a file.
 
 A state_dict is ``{"param_groups": [{hyper-parameters..., "params": [ids]}],
-"state": {id: {"step": int, name: ndarray}}}``. Parameter ids are matched to the
+"state": {id: {"step": int, name: ndarray}}}`` (an optimizer's `_scalar_state`, such
+as NAdam's ``mu_product``, is a float). Parameter ids are matched to the
 optimizer's parameters by position, group by group, as in PyTorch; ids may be ints or
 their decimal strings (JSON object keys are strings).
 """
@@ -109,10 +110,21 @@ def _entry(optimizer, i: int, w: np.ndarray, entry, group: dict) -> dict:
             f"load_state_dict: parameter {i}: unexpected state {sorted(unknown)}, "
             f"missing state {sorted(missing)} for {type(optimizer).__name__}"
         )
-    out = {"step": int(entry["step"])}
+    out, scalars = {"step": int(entry["step"])}, dict(optimizer._scalar_state)
     for name in sorted(names):
-        out[name] = _array(i, name, entry[name], w)
+        read = _scalar if name in scalars else _array
+        out[name] = read(i, name, entry[name], w)
     return out
+
+
+def _scalar(i: int, name: str, value, w: np.ndarray) -> float:
+    """A state entry that is one number (NAdam's ``mu_product``), as a Python float."""
+    a = np.asarray(value)
+    if a.shape != () or a.dtype.kind not in "fiu" or not np.isfinite(a):
+        raise ValueError(
+            f"load_state_dict: parameter {i}: state '{name}' must be a finite number, got {value!r}"
+        )
+    return float(a)
 
 
 def _array(i: int, name: str, value, w: np.ndarray) -> np.ndarray:
