@@ -12,6 +12,7 @@ A training loop::
 from . import lr_scheduler
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
+from ._more_adaptive import Adamax, NAdam, RAdam
 from ._optimizer import Optimizer
 from ._playground import playground
 from ._sgd import SGD, Momentum, Nesterov
@@ -38,6 +39,7 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
@@ -45,9 +47,11 @@ __all__ = [
     "LinearLR",
     "Momentum",
     "MultiStepLR",
+    "NAdam",
     "Nesterov",
     "OneCycleLR",
     "Optimizer",
+    "RAdam",
     "RMSProp",
     "RMSprop",
     "ReduceLROnPlateau",
