@@ -81,7 +81,8 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument(
         "--optimizer",
         type=_name,
-        help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw",
+        help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw, adamax, nadam, "
+        "radam",
     )
     t.add_argument("--lr", type=float, help="learning rate (default: per optimizer and task)")
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")

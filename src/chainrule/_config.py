@@ -23,6 +23,9 @@ OPTIMIZERS = {
     "rmsprop": optim.RMSProp,
     "adam": optim.Adam,
     "adamw": optim.AdamW,
+    "adamax": optim.Adamax,
+    "nadam": optim.NAdam,
+    "radam": optim.RAdam,
 }
 DEFAULT_LR = {
     "sgd": 0.1,
@@ -32,11 +35,16 @@ DEFAULT_LR = {
     "rmsprop": 0.001,
     "adam": 0.01,
     "adamw": 0.01,
+    "adamax": 0.01,
+    "nadam": 0.01,
+    "radam": 0.01,
 }
 #: a regression's defaults (on its standardised target): a mean squared error curves more
 #: than softmax-with-loss does, and plain gradient descent at 0.1, or with momentum at
 #: 0.05, diverges within a few steps on the diabetes data; these are the usual defaults
-#: of Keras and PyTorch (Adam 0.001), with SGD at half of Keras's 0.01 to keep a margin
+#: of Keras and PyTorch (Adam 0.001), with SGD at half of Keras's 0.01 to keep a margin;
+#: Adamax and NAdam at PyTorch's 0.002, RAdam at 0.003 (its first steps are plain momentum
+#: steps, and at 0.001 its 30 epochs end where Adam's 10 do)
 REGRESSION_LR = {
     "sgd": 0.005,
     "momentum": 0.001,
@@ -45,6 +53,9 @@ REGRESSION_LR = {
     "rmsprop": 0.001,
     "adam": 0.001,
     "adamw": 0.001,
+    "adamax": 0.002,
+    "nadam": 0.002,
+    "radam": 0.003,
 }
 MAX_HIDDEN = 100_000  # units in a layer: two such layers' weights are already 40 GB
 ACTIVATIONS = {

@@ -22,6 +22,7 @@ from safetensors.numpy import load_file
 
 import chainrule as cr
 from chainrule import _cli
+from chainrule._config import OPTIMIZERS
 from chainrule._run import Config, load_splits
 
 RUN_FILES = {"config.json", "history.csv", "metrics.json", "model.safetensors", "curves.png"}
@@ -178,9 +179,7 @@ def test_a_regression_run_reports_its_error_in_the_targets_units(tmp_path, capsy
     assert json.loads(out) == {k: metrics[k] for k in ("test_loss", "test_mse")}
 
 
-@pytest.mark.parametrize(
-    "optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
-)
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_every_optimizer_fits_the_regression_at_its_default_rate(tmp_path, optimizer):
     # the diabetes targets (25-346) once made plain gradient descent diverge in 3 steps
     run = _train(tmp_path / optimizer, "--dataset", "diabetes", "--optimizer", optimizer)

@@ -82,7 +82,8 @@ def _assert_refused_by_every_command(capsys, damaged, message):
         ("activation", None, 'field "activation" must be one of relu, sigmoid, tanh, '
                              "leaky_relu, elu, silu, softplus, got null"),
         ("optimizer", ["adam"], 'field "optimizer" must be one of sgd, momentum, nesterov, '
-                                'adagrad, rmsprop, adam, adamw, got ["adam"]'),
+                                'adagrad, rmsprop, adam, adamw, adamax, nadam, radam, '
+                                'got ["adam"]'),
         ("init", 0.01, 'field "init" must be "he", "xavier", "normal" or a positive standard '
                        'deviation such as "0.01", got 0.01'),
         ("lr", "fast", 'field "lr" must be a positive number within float32\'s range (or '
