@@ -100,7 +100,8 @@ def test_equal_values_in_two_tensors_give_half_to_each(fn):
 
 
 # ----- optimizers: the update rule as maths in the docstring ------------------------------------
-OPTIMIZERS = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+OPTIMIZERS = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW", "Adamax",
+              "NAdam", "RAdam"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)

@@ -26,6 +26,11 @@ ALL = {
     "rmsprop-momentum-decay": lambda p: optim.RMSProp(p, lr=0.01, momentum=0.9, weight_decay=0.01),
     "adam-decay": lambda p: optim.Adam(p, lr=0.01, weight_decay=0.01),
     "adamw": lambda p: optim.AdamW(p, lr=0.01),
+    "adamax-decay": lambda p: optim.Adamax(p, lr=0.01, weight_decay=0.01),
+    "nadam-decoupled": lambda p: optim.NAdam(
+        p, lr=0.01, weight_decay=0.01, decoupled_weight_decay=True
+    ),
+    "radam-decay": lambda p: optim.RAdam(p, lr=0.01, weight_decay=0.01),
 }
 
 
@@ -59,7 +64,19 @@ def test_rejects_bad_parameter_lists(params, match):
 
 
 @pytest.mark.parametrize(
-    "name", ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+    "name",
+    [
+        "SGD",
+        "Momentum",
+        "Nesterov",
+        "AdaGrad",
+        "RMSProp",
+        "Adam",
+        "AdamW",
+        "Adamax",
+        "NAdam",
+        "RAdam",
+    ],
 )
 def test_frozen_parameters_are_accepted_and_never_stepped(name):
     # as in PyTorch: a parameter with requires_grad=False gets no gradient, so no step

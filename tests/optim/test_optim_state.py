@@ -24,6 +24,11 @@ ALL = {
     "rmsprop-momentum": lambda p: optim.RMSProp(p, lr=0.01, momentum=0.9, weight_decay=0.01),
     "adam": lambda p: optim.Adam(p, lr=0.01, weight_decay=0.01),
     "adamw": lambda p: optim.AdamW(p, lr=0.01),
+    "adamax": lambda p: optim.Adamax(p, lr=0.01, weight_decay=0.01),
+    "nadam": lambda p: optim.NAdam(p, lr=0.01, weight_decay=0.01),
+    "radam-decoupled": lambda p: optim.RAdam(
+        p, lr=0.01, weight_decay=0.01, decoupled_weight_decay=True
+    ),
 }
 SHAPES = [(3, 4), (4,), (2, 2, 2)]
 GRADS = [[np.random.default_rng(100 + k).standard_normal(s) for s in SHAPES] for k in range(10)]

@@ -145,6 +145,9 @@ OPTIMIZERS = {
     "RMSProp": lambda g: optim.RMSProp(g, lr=0.1, momentum=0.5),
     "Adam": lambda g: optim.Adam(g, lr=0.1),
     "AdamW": lambda g: optim.AdamW(g, lr=0.1, weight_decay=0.1),
+    "Adamax": lambda g: optim.Adamax(g, lr=0.1),
+    "NAdam": lambda g: optim.NAdam(g, lr=0.1, weight_decay=0.1, decoupled_weight_decay=True),
+    "RAdam": lambda g: optim.RAdam(g, lr=0.1),
 }
 SCHEDULES = {
     "step": lambda o: optim.StepLR(o, 2, 0.5),
