@@ -85,9 +85,12 @@ class SoftmaxWithLoss(Function):
         return grad_x, grad_t
 
 
-def _checked_target(x: np.ndarray, t: np.ndarray, ignore_index: int | None = None) -> np.ndarray:
+def _checked_target(
+    x: np.ndarray, t: np.ndarray, ignore_index: int | None = None, loss: str = "cross_entropy"
+) -> np.ndarray:
     """Class labels (N,) checked for dtype and range (``ignore_index`` allowed, see
-    `_check_out_of_range`), or probabilities (N, C) in x's dtype."""
+    `_check_out_of_range`), or probabilities (N, C) in x's dtype; ``loss`` names the loss
+    in the messages (`nll_loss` checks its shapes first, then reuses the label checks)."""
     if x.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {x.shape}")
     n, c = x.shape
@@ -108,11 +111,13 @@ def _checked_target(x: np.ndarray, t: np.ndarray, ignore_index: int | None = Non
             f"(probability or one-hot targets have the logits' shape {x.shape})"
         )
     if t.size and (t.min() < 0 or t.max() >= c):
-        _check_out_of_range(t, c, ignore_index)
+        _check_out_of_range(t, c, ignore_index, loss)
     return t
 
 
-def _check_out_of_range(t: np.ndarray, c: int, ignore_index: int | None) -> None:
+def _check_out_of_range(
+    t: np.ndarray, c: int, ignore_index: int | None, loss: str = "cross_entropy"
+) -> None:
     """Refuse a label outside 0..C−1 that is not ``ignore_index``. ``None`` is the plain
     node's: it takes no option, so a label equal to PyTorch's default ignore_index (−100)
     raises `_IgnoredLabelError`, for `cross_entropy` to leave those rows out."""
@@ -121,7 +126,7 @@ def _check_out_of_range(t: np.ndarray, c: int, ignore_index: int | None) -> None
     if bad.any():
         i = np.flatnonzero(bad)[0]
         raise ValueError(
-            f"cross_entropy: label {t[i]} (at position {i}) is out of range for {c} classes "
+            f"{loss}: label {t[i]} (at position {i}) is out of range for {c} classes "
             f"(labels must be in 0..{c - 1}); ignore_index ({ignored}) marks a row to leave out"
         )
     if ignore_index is None:
@@ -315,13 +320,7 @@ class WeightedSoftmaxWithLoss(Function):
     def _label_target(self, t: np.ndarray, c: int, dtype) -> tuple:
         """q for class labels t, and the mean's divisor D (see the class docstring)."""
         w = self._weights(dtype)
-        keep = t != self.ignore_index
-        rows, labels = np.flatnonzero(keep), t[keep]
-        q = np.zeros((len(t), c), dtype)
-        if self.smoothing:
-            q[rows] = (self.smoothing / c) * (np.ones(c, dtype) if w is None else w)
-        q[rows, labels] += (1 - self.smoothing) * (1 if w is None else w[labels])
-        d = len(rows) if w is None else w[labels].sum(dtype=dtype)
+        q, keep, d = label_weights(t, c, dtype, w, self.ignore_index, self.smoothing)
         if d == 0 and self.reduction == "mean":  # L is 0/0: NaN gradient in the rows kept,
             d = np.where(keep, np.nan, 1).astype(dtype).reshape(-1, 1)  # 0 in those ignored
         return q, d
@@ -341,6 +340,22 @@ class WeightedSoftmaxWithLoss(Function):
             local = -_log_softmax(x) * (1 - self.smoothing)
             grad_t = _scaled(local if w is None else local * w, grad_out, d, self.reduction)
         return grad_x, grad_t
+
+
+def label_weights(t: np.ndarray, c: int, dtype, w, ignore_index: int, smoothing: float = 0.0):
+    """For class labels t (N,) and C classes: the target q (N, C) in ``dtype`` --
+    (1 − ε)·w[yₙ] at each label plus ε/C·w in its row, 0 in a row whose label is
+    ``ignore_index`` (w is 1 when None) --, the mask of the rows kept, and the mean's
+    divisor D = Σ w[yₙ] over them (their number without weights). Shared by
+    `WeightedSoftmaxWithLoss` and `nll_loss` (ε = 0)."""
+    keep = t != ignore_index
+    rows, labels = np.flatnonzero(keep), t[keep]
+    q = np.zeros((len(t), c), dtype)
+    if smoothing:
+        q[rows] = (smoothing / c) * (np.ones(c, dtype) if w is None else w)
+    q[rows, labels] += (1 - smoothing) * (1 if w is None else w[labels])
+    d = len(rows) if w is None else w[labels].sum(dtype=dtype)
+    return q, keep, d
 
 
 def _check_no_ignore_index(ignore_index: int, shape: tuple) -> None:
@@ -507,14 +522,17 @@ def _checked_smoothing(loss: str, label_smoothing) -> float:
     return float(label_smoothing)
 
 
-def _checked_weight(loss: str, weight) -> np.ndarray | None:
-    """The class weights as a float64 array of shape (C,): finite and non-negative."""
+def _checked_weight(loss: str, weight, per_class: bool = True) -> np.ndarray | None:
+    """The class weights as a float64 array of shape (C,): finite and non-negative. With
+    ``per_class=False`` (`binary_cross_entropy`'s weight per element) any shape is taken;
+    the caller checks that it broadcasts to the input."""
     if weight is None:
         return None
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    each = "one per class" if per_class else "one per element or a shape that broadcasts"
     if w.dtype.kind not in "biuf":
-        raise TypeError(f"{loss}: weight must be numbers, one per class, got dtype {w.dtype}")
-    if w.ndim != 1:
+        raise TypeError(f"{loss}: weight must be numbers, {each}, got dtype {w.dtype}")
+    if per_class and w.ndim != 1:
         raise ValueError(
             f"{loss}: weight must be one number per class, shape (C,), got shape {w.shape}"
         )
@@ -522,16 +540,24 @@ def _checked_weight(loss: str, weight) -> np.ndarray | None:
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         i = np.flatnonzero(bad)[0]
+        where = (
+            f"class {i}"
+            if per_class
+            else f"position {tuple(int(k) for k in np.unravel_index(i, w.shape))}"
+        )
         raise ValueError(
-            f"{loss}: weight must be finite and non-negative, got {w[i]} for class {i}"
+            f"{loss}: weight must be finite and non-negative, got {w.flat[i]} for {where}"
         )
     return w
 
 
-def _check_weight_length(loss: str, weight: np.ndarray | None, shape: tuple) -> None:
+def _check_weight_length(
+    loss: str, weight: np.ndarray | None, shape: tuple, inputs: str = "logits"
+) -> None:
+    """One weight per class: ``inputs`` names the (N, C) input (logits, log-probabilities)."""
     if weight is not None and len(shape) == 2 and len(weight) != shape[1]:
         raise ValueError(
-            f"{loss}: weight has {len(weight)} values, but the logits of shape {shape} have "
+            f"{loss}: weight has {len(weight)} values, but the {inputs} of shape {shape} have "
             f"{shape[1]} classes: give one weight per class"
         )
 
@@ -560,22 +586,31 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
 def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     """Squared error (pred − target)², averaged ("mean", over every element), summed
     ("sum") or kept elementwise ("none"). The shapes must match: nothing is broadcast."""
+    pred, target = regression_pair("mse_loss", pred, target, reduction)
+    diff = pred - target
+    squared = diff * diff
+    if reduction == "none":
+        return squared
+    return squared.mean() if reduction == "mean" else squared.sum()
+
+
+def regression_pair(loss: str, pred, target, reduction: str) -> tuple:
+    """(prediction, target) of an elementwise loss (``loss`` names it): the reduction
+    checked, an integer prediction made floating and the target cast to its dtype (see
+    `_as_prediction`, `_as_target`), the shapes equal (nothing is broadcast) and a batch
+    to average not empty."""
     _check_reduction(reduction)
     pred = _as_prediction(pred, target)
     target = _as_target(target, pred)
     if target.shape != pred.shape:
         hint = _reshape_hint(pred.shape, target.shape)
         raise ValueError(
-            f"mse_loss: the target has shape {target.shape}, but the prediction has shape "
+            f"{loss}: the target has shape {target.shape}, but the prediction has shape "
             f"{pred.shape}; they must match, nothing is broadcast{hint}"
         )
     if reduction == "mean":
-        _check_nonempty("mse_loss", pred.size, pred, target)
-    diff = pred - target
-    squared = diff * diff
-    if reduction == "none":
-        return squared
-    return squared.mean() if reduction == "mean" else squared.sum()
+        _check_nonempty(loss, pred.size, pred, target)
+    return pred, target
 
 
 def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
