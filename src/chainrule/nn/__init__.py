@@ -35,19 +35,23 @@ from ._losses import (
     SoftmaxWithLoss,
 )
 from ._module import LoadResult, Module, Parameter
+from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
 from ._norm import LayerNorm
 from ._sequential import ModuleList, Sequential
 
 __all__ = [
     "ELU",
     "Affine",
+    "BCELoss",
     "BCEWithLogits",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "HuberLoss",
     "Identity",
+    "L1Loss",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -55,11 +59,13 @@ __all__ = [
     "MSELoss",
     "Module",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "SoftmaxCrossEntropy",
     "SoftmaxWithLoss",

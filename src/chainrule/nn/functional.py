@@ -11,23 +11,35 @@ from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
 from ._layers import dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._more_losses import (
+    binary_cross_entropy,
+    huber_loss,
+    l1_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from ._norm import layer_norm
 
 __all__ = [
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
     "elu",
+    "huber_loss",
+    "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
     "logsumexp",
     "mse_loss",
+    "nll_loss",
     "norm",
     "relu",
     "sigmoid",
     "silu",
+    "smooth_l1_loss",
     "softmax",
     "softplus",
     "tanh",
