@@ -171,12 +171,14 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> float | None:
     """Number of correct predictions in a batch, or None when accuracy does not apply.
 
     Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
-    the arg-max must hit the label. With a binary cross-entropy loss, logits against 0/1
-    targets of the same shape: a logit > 0 predicts 1, and a sample scores the fraction
-    of its outputs predicted right (Keras' binary accuracy)."""
+    the arg-max must hit the label (log-probabilities for NLLLoss alike). With a binary
+    cross-entropy loss, outputs against 0/1 targets of the same shape: a logit > 0
+    (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a sample scores
+    the fraction of its outputs predicted right (Keras' binary accuracy)."""
     pred = out.data
-    if _is_binary(loss_fn):
-        return _binary_correct(pred, y)
+    threshold = _binary_threshold(loss_fn)
+    if threshold is not None:
+        return _binary_correct(pred, y, threshold)
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
         return None
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
@@ -186,18 +188,24 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> float | None:
     return None
 
 
-def _is_binary(loss_fn) -> bool:
-    from .nn import BCEWithLogitsLoss, functional
+def _binary_threshold(loss_fn) -> float | None:
+    """The output above which a binary cross-entropy loss predicts 1: 0 for one on logits,
+    0.5 for one on probabilities; None for any other loss."""
+    from .nn import BCELoss, BCEWithLogitsLoss, functional
 
-    return isinstance(loss_fn, BCEWithLogitsLoss) or (
+    if isinstance(loss_fn, BCEWithLogitsLoss) or (
         loss_fn is functional.binary_cross_entropy_with_logits
-    )
+    ):
+        return 0.0
+    if isinstance(loss_fn, BCELoss) or loss_fn is functional.binary_cross_entropy:
+        return 0.5
+    return None
 
 
-def _binary_correct(logits: np.ndarray, y: np.ndarray) -> float | None:
-    if logits.ndim == 0 or y.shape != logits.shape or not np.all((y == 0) | (y == 1)):
+def _binary_correct(pred: np.ndarray, y: np.ndarray, threshold: float) -> float | None:
+    if pred.ndim == 0 or y.shape != pred.shape or not np.all((y == 0) | (y == 1)):
         return None  # soft targets (or a shape the loss refuses): no accuracy
-    right = (logits > 0) == (y == 1)
+    right = (pred > threshold) == (y == 1)
     if right.ndim == 1:
         return int(right.sum())
     return float(right.reshape(len(right), -1).mean(axis=1).sum())

@@ -188,7 +188,8 @@ def fit(
     they are an error). Returns
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
-    > 0 predicts 1 -- for a binary cross-entropy loss on 0/1 targets). ``progress``: a
+    > 0, or probability > 0.5 for BCELoss, predicts 1 -- for a binary cross-entropy loss
+    on 0/1 targets). ``progress``: a
     tqdm bar per epoch with the running loss, left on screen with the epoch's logs (loss,
     accuracy, val_loss, val_accuracy), as Keras ends an epoch's line; None shows it when
     stderr is a terminal or in Jupyter.
