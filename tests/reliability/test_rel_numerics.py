@@ -340,6 +340,15 @@ CONVENTIONS = [  # (function, point, value, gradient)
      [-INF], 0.0, [0.0]),
     ("BCE, logit +inf, target 0", lambda x: F.binary_cross_entropy_with_logits(x, [0.0]),
      [INF], INF, [1.0]),
+    ("l1_loss, pred = target", lambda x: F.l1_loss(x, [1.0]), [1.0], 0.0, [0.0]),
+    ("smooth_l1_loss(β = 0.5), |x − t| = β", lambda x: F.smooth_l1_loss(x, [0.0], beta=0.5),
+     [0.5], 0.25, [1.0]),  # the linear piece: sign, which the quadratic's x/β meets there
+    ("binary_cross_entropy, p = 0, target 1", lambda x: F.binary_cross_entropy(x, [1.0]),
+     [0.0], 100.0, [-1 / float(np.float32(1e-12))]),  # log clamped at −100; p(1 − p) at ε
+    ("binary_cross_entropy, p = 1, target 1", lambda x: F.binary_cross_entropy(x, [1.0]),
+     [1.0], 0.0, [0.0]),
+    ("nll_loss, every label ignored", lambda x: F.nll_loss(x, np.array([-100])),
+     [[0.0, -1.0]], NAN, [[0.0, 0.0]]),  # 0/0, as PyTorch; no label, no gradient
     ("x ** 0", lambda x: x**0.0, 0.0, 1.0, 0.0),
     ("x ** 0.5", lambda x: x**0.5, 0.0, 0.0, INF),
     ("0 ** y at y = 1", lambda y: 0.0**y, 1.0, 0.0, 0.0),

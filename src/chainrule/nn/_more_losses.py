@@ -297,7 +297,11 @@ class BinaryCrossEntropy(Function):
         if self.weight is None:
             return None
         w = self.weight.astype(p.dtype, copy=False)
-        if np.broadcast_shapes(w.shape, p.shape) != p.shape:
+        try:
+            fits = np.broadcast_shapes(w.shape, p.shape) == p.shape
+        except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(
                 f"binary_cross_entropy: a weight of shape {w.shape} does not broadcast to the "
                 f"input's shape {p.shape}"
