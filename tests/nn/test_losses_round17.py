@@ -479,7 +479,7 @@ ERRORS = [
     (
         lambda: nn.NLLLoss()(_x(), np.array([0.0, 1.0, 2.0, 1.0])),
         ValueError,
-        r"nll_loss: class labels must be integers, got dtype float32",
+        r"nll_loss: class labels must be integers, got dtype float64",
     ),
     (
         lambda: nn.NLLLoss(weight=[1.0, 2.0])(_x(), np.array([0, 1, 0, 1])),

@@ -202,12 +202,20 @@ def _checked_labels(x: np.ndarray, t: np.ndarray, ignore_index: int) -> np.ndarr
         )
     if c == 0 and n > 0:
         raise ValueError(f"nll_loss: log-probabilities of shape {x.shape} have no classes")
-    if t.dtype.kind not in "iu":
+    _check_integer_labels(t)
+    return _checked_target(x, t, ignore_index, loss="nll_loss")
+
+
+def _check_integer_labels(t) -> None:
+    """Labels of an integer dtype, named with the dtype the caller gave (`nll_loss` checks
+    them before `_as_target` casts a float target to the input's dtype)."""
+    t = t.data if isinstance(t, Tensor) else np.asarray(t)
+    if t.ndim == 1 and t.dtype.kind not in "iu":  # another shape: the node names it
         raise ValueError(
             f"nll_loss: class labels must be integers, got dtype {t.dtype}; give them as an "
-            "integer array (np.array(labels) or cr.tensor(labels, dtype='int64'))"
+            "integer array (np.array(labels) or cr.tensor(labels, dtype='int64'): Python "
+            "lists become float32 tensors)"
         )
-    return _checked_target(x, t, ignore_index, loss="nll_loss")
 
 
 def nll_loss(
@@ -228,6 +236,7 @@ def nll_loss(
     not offered."""
     _check_reduction(reduction)
     input = _as_prediction(input, target)
+    _check_integer_labels(target)
     options = _nll_options("nll_loss", weight, ignore_index)
     _check_weight_length("nll_loss", options[0], input.shape, "log-probabilities")
     return _NLL[reduction](*options)(input, _as_target(target, input, keep_integers=True))
@@ -425,9 +434,10 @@ class SmoothL1Loss(_Loss):
         return smooth_l1_loss(pred, target, self.reduction, self.beta)
 
     def extra_repr(self) -> str:
-        return ", ".join(
-            [p for p in (super().extra_repr(), f"beta={self.beta}" * (self.beta != 1)) if p]
-        )
+        parts = [super().extra_repr()] if self.reduction != "mean" else []
+        if self.beta != 1:
+            parts.append(f"beta={self.beta}")
+        return ", ".join(parts)
 
 
 class HuberLoss(_Loss):
@@ -442,9 +452,10 @@ class HuberLoss(_Loss):
         return huber_loss(pred, target, self.reduction, self.delta)
 
     def extra_repr(self) -> str:
-        return ", ".join(
-            [p for p in (super().extra_repr(), f"delta={self.delta}" * (self.delta != 1)) if p]
-        )
+        parts = [super().extra_repr()] if self.reduction != "mean" else []
+        if self.delta != 1:
+            parts.append(f"delta={self.delta}")
+        return ", ".join(parts)
 
 
 class NLLLoss(_Loss):
