@@ -704,6 +704,11 @@ class Tensor(InPlaceMethods, TorchMethods):
         """x for x > 0, α·(eˣ − 1) otherwise."""
         return ops.elu(self, alpha)
 
+    def gelu(self, *, approximate: str = "none") -> Tensor:
+        """x·Φ(x) elementwise (GELU, Φ the standard normal CDF); ``approximate="tanh"`` for
+        ½·x·(1 + tanh(√(2/π)(x + 0.044715x³))); see `chainrule.gelu`."""
+        return ops.gelu(self, approximate=approximate)
+
     def silu(self) -> Tensor:
         """x·σ(x) elementwise (SiLU, swish)."""
         return ops.silu(self)
