@@ -71,7 +71,7 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument(
         "--activation",
         type=_name,
-        help="relu (default), sigmoid, tanh, leaky_relu, elu, silu, softplus",
+        help="relu (default), sigmoid, tanh, leaky_relu, elu, silu, softplus, gelu",
     )
     t.add_argument(
         "--init",

@@ -66,6 +66,7 @@ ACTIVATIONS = {
     "elu": nn.ELU,
     "silu": nn.SiLU,
     "softplus": nn.Softplus,
+    "gelu": nn.GELU,
 }
 
 

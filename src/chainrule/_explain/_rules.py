@@ -23,6 +23,8 @@ _KO = {
     "LeakyReLU": "leaky_relu: d/dx = x > 0이면 1, 아니면 negative_slope",
     "ELU": "elu: d/dx = x > 0이면 1, 아니면 α·eˣ (elu'(0) = α)",
     "SiLU": "silu: d/dx xσ(x) = σ(x)(1 + x(1 − σ(x))), +∞에서 1, −∞에서 0 (극한값)",
+    "GELU": "gelu: d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π); "
+    "tanh 근사이면 σ(t) + x·t′·σ(t)·σ(−t), t = 2√(2/π)(x + 0.044715x³)",
     "Softplus": "softplus: d/dx (1/β)·ln(1 + e^(βx)) = σ(βx), βx > threshold이면 1",
     "Clip": "clip: d/dx clip(x, lo, hi) = lo ≤ x ≤ hi이면 1, 아니면 0",
     "Mean": "mean: ∂(mean x)/∂xᵢ = 1/n (n은 평균한 원소의 수)",

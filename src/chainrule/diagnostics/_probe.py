@@ -27,12 +27,13 @@ _KINDS = (
     (nn.ELU, "elu"),
     (nn.SiLU, "silu"),
     (nn.Softplus, "softplus"),
+    (nn.GELU, "gelu"),
     (nn.ReLU, "relu"),
 )
 
 
 def activation_kind(module: nn.Module) -> str | None:
-    """ "sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu" or "softplus" for an
+    """ "sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu", "softplus" or "gelu" for an
     activation layer, else None."""
     return next((kind for cls, kind in _KINDS if isinstance(module, cls)), None)
 

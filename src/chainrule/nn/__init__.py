@@ -12,6 +12,7 @@ loss.backward()
 from . import functional, init, utils
 from ._layers import (
     ELU,
+    GELU,
     Affine,
     BatchNorm1d,
     Dropout,
@@ -41,6 +42,7 @@ from ._sequential import ModuleList, Sequential
 
 __all__ = [
     "ELU",
+    "GELU",
     "Affine",
     "BCELoss",
     "BCEWithLogits",

@@ -16,7 +16,7 @@ from .._generator import generator_or_default
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
 from ..ops._names import torch_names
-from ..ops._unary import check_number, check_softplus
+from ..ops._unary import check_approximate, check_number, check_softplus
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -211,6 +211,23 @@ class SiLU(Module):
 
     def forward(self, x) -> Tensor:
         return ops.silu(x)
+
+
+class GELU(Module):
+    """x·Φ(x), Φ the standard normal CDF (``approximate="tanh"``: ½·x·(1 + tanh(√(2/π)(x +
+    0.044715x³)))); d/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π). As PyTorch's
+    ``nn.GELU``, its repr always names ``approximate``; any other value than "none" and
+    "tanh" is a ValueError here, when the layer is made."""
+
+    def __init__(self, approximate: str = "none"):
+        check_approximate("GELU", approximate)
+        self.approximate = approximate
+
+    def forward(self, x) -> Tensor:
+        return ops.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class Softplus(Module):

@@ -6,7 +6,18 @@ import chainrule.nn.functional as F
 loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
 """
 
-from ..ops import elu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
+from ..ops import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
 from ._layers import dropout, linear
@@ -26,6 +37,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "elu",
+    "gelu",
     "huber_loss",
     "l1_loss",
     "layer_norm",
