@@ -109,6 +109,8 @@ SAFE = [
     ("elu", 1, None, lambda x: F.elu(x, 0.5)),
     ("silu", 1, None, lambda x: x.silu()),
     ("softplus", 1, None, lambda x: F.softplus(x, 2.0, 3.0)),
+    ("gelu", 1, None, lambda x: F.gelu(x)),
+    ("gelu_tanh", 1, None, lambda x: x.gelu(approximate="tanh")),
     ("clip", 1, None, lambda x: x.clip(-1.0, 1.0)),
     ("rsub", 1, None, lambda x: 1.0 - x / 2.0),
     ("halve", 1, None, lambda x: Halve()(x)),

@@ -186,6 +186,25 @@ def _softplus_ref(x, beta, threshold, method):
     return np.where(beta * x > threshold, x, np.log(1 + np.exp(beta * x)) / beta)
 
 
+@st.composite
+def _gelu_cases(draw):
+    x = draw(arrays(draw(shapes()), -6.0, 6.0))
+    approximate = draw(st.sampled_from([None, "none", "tanh"]))
+    return _case(x, approximate=approximate, method=draw(st.booleans()))
+
+
+def _gelu(x, approximate, method):
+    kw = {} if approximate is None else {"approximate": approximate}
+    return x.gelu(**kw) if method else cr.gelu(x, **kw)
+
+
+def _gelu_ref(x, approximate, method):
+    """½x(1 + erf(x/√2)) with math.erf, or PyTorch's tanh formula, in float64."""
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + np.vectorize(math.erf, otypes=[np.float64])(x / np.sqrt(2)))
+
+
 UNARY = [
     _unary("exp", np.exp, -3.0, 3.0),
     _unary("log", np.log, 0.1, 5.0),
@@ -209,6 +228,7 @@ UNARY = [
     Op("elu", _elu, _elu_ref, _elu_cases(), ("elu",)),
     _unary("silu", lambda x: x / (1.0 + np.exp(-x)), -6.0, 6.0),
     Op("softplus", _softplus, _softplus_ref, _softplus_cases(), ("softplus",)),
+    Op("gelu", _gelu, _gelu_ref, _gelu_cases(), ("gelu",)),
     Op("clip", _clip, lambda x, lo, hi, method: np.clip(x, lo, hi), _clip_cases(), ("clip",)),
 ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pytest
@@ -92,6 +93,8 @@ UNARY = [
     unary("silu", F.silu, TF.silu, -40.0, 40.0),
     unary("softplus", F.softplus, TF.softplus, -30.0, 30.0),
     unary("softplus_beta", lambda x: x.softplus(2.0, 3.0), lambda x: TF.softplus(x, 2.0, 3.0)),
+    unary("gelu", F.gelu, TF.gelu, -6.0, 6.0),
+    unary("gelu_tanh", lambda x: x.gelu(approximate="tanh"), partial(TF.gelu, approximate="tanh")),
     unary("clip", lambda x: x.clip(-1, 0.5), lambda x: x.clamp(-1, 0.5)),
     unary("clip_lo", lambda x: cr.ops.clip(x, 0.25), lambda x: x.clamp(min=0.25)),
     unary("pow_tensor_int", lambda x: x**3, lambda x: x**3),
@@ -511,6 +514,14 @@ CONVENTIONS = {
         lambda x: F.leaky_relu(x, 0.1),
         lambda x: TF.leaky_relu(x, 0.1),
         [-1.0, 0.0, 1.0],
+    ),
+    # −∞·Φ(−∞) = NaN and the gradient ∞·0 = NaN at ±∞, as PyTorch (+inf is left out of the
+    # exact form: PyTorch's float32 kernel gives NaN there, its float64 one +inf, as here)
+    "gelu at −inf, NaN, 0": (F.gelu, TF.gelu, [-INF, NAN, 0.0, -0.0, -1.0]),
+    "gelu (tanh) at ±inf, NaN, 0": (
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        [-INF, INF, NAN, 0.0, -0.0, 1.0],
     ),
     "elu at 0": (lambda x: F.elu(x, 0.5), lambda x: TF.elu(x, 0.5), [-1.0, 0.0, -0.0, 1.0]),
     "softplus at its threshold": (

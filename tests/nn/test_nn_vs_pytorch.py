@@ -82,6 +82,8 @@ ACTIVATIONS = {
     "elu": (nn.ELU(), torch.nn.ELU()),
     "elu-0.5": (nn.ELU(0.5), torch.nn.ELU(0.5)),
     "silu": (nn.SiLU(), torch.nn.SiLU()),
+    "gelu": (nn.GELU(), torch.nn.GELU()),
+    "gelu-tanh": (nn.GELU("tanh"), torch.nn.GELU("tanh")),
     "softplus": (nn.Softplus(), torch.nn.Softplus()),
     "softplus-2-1": (nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0)),
     "softmax-last": (nn.Softmax(), torch.nn.Softmax(dim=-1)),

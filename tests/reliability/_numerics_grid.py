@@ -10,6 +10,7 @@ with the op at normal points. Both are NumPy expressions evaluated under
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +78,51 @@ def _softplus(x):
     return np.where(x > 20, x, np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
 
 
+def _erfc(v: np.ndarray) -> np.ndarray:
+    """math.erfc elementwise, in float64: the truth chainrule's own erfc is not."""
+    return np.vectorize(math.erfc, otypes=[np.float64])(v)
+
+
+def _gelu(x):
+    """x·Φ(x) with Φ(x) = ½·erfc(−x/√2) from math.erfc in float64, rounded to x's dtype:
+    −∞·Φ(−∞) = −∞·0 = NaN at −∞, as PyTorch."""
+    w = x.astype(np.float64)
+    return (w * (0.5 * _erfc(-w / math.sqrt(2)))).astype(x.dtype)
+
+
+def _gelu_grad(x):
+    """Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π), in IEEE arithmetic: ∞·0 = NaN at ±∞ (as
+    PyTorch); in float64, rounded to x's dtype."""
+    w = x.astype(np.float64)
+    phi = np.exp(-0.5 * w * w) / math.sqrt(2 * math.pi)
+    return ((0.5 * _erfc(-w / math.sqrt(2)) + w * phi).astype(x.dtype),)
+
+
+def _gelu_textbook(x):
+    """d/dx of ½x(1 + erf(x/√2)): ½(1 + erf(x/√2)) + x·e^(−x²/2)/√(2π), with math.erf."""
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    return (0.5 * (1 + erf(x / math.sqrt(2))) + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi),)
+
+
+_K = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh(x):
+    """PyTorch's formula ½·x·(1 + tanh(√(2/π)(x + 0.044715x³))), in float64, rounded to x's
+    dtype (no point of the grid is in the far negative tail, where 1 + tanh cancels)."""
+    w = x.astype(np.float64)
+    return (0.5 * w * (1 + np.tanh(_K * (w + 0.044715 * w**3)))).astype(x.dtype)
+
+
+def _gelu_tanh_grad(x):
+    """½(1 + tanh u) + ½x(1 − tanh²u)·u′, u′ = √(2/π)(1 + 3·0.044715x²), as PyTorch writes
+    it: ∞·0 = NaN at ±∞."""
+    w = x.astype(np.float64)
+    th = np.tanh(_K * (w + 0.044715 * w**3))
+    du = _K * (1 + 3 * 0.044715 * w * w)
+    return ((0.5 * (1 + th) + 0.5 * w * (1 - th * th) * du).astype(x.dtype),)
+
+
 def _maximum_grads(x, y):
     wins = (x > y) | np.isnan(x)
     tie = (x == y) * 0.5
@@ -113,6 +159,8 @@ UNARY = [
     Op("softplus", cr.ops.softplus, _softplus,
        lambda x: (np.where(x > 20, 1.0, _sigmoid(x)),),
        lambda x: (np.exp(x) / (1 + np.exp(x)),)),
+    Op("gelu", cr.ops.gelu, _gelu, _gelu_grad, _gelu_textbook),
+    Op("gelu_tanh", lambda x: cr.ops.gelu(x, approximate="tanh"), _gelu_tanh, _gelu_tanh_grad),
     Op("neg", cr.ops.neg, np.negative, lambda x: (-_one(x),)),
     Op("clip", lambda x: cr.ops.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
        lambda x: (((x >= -1) & (x <= 1)) * 1.0,)),

@@ -298,6 +298,10 @@ CONVENTIONS = [  # (function, point, value, gradient)
     ("elu(α = 0.5)", lambda x: cr.ops.elu(x, 0.5), 0.0, 0.0, 0.5),
     ("silu", cr.ops.silu, -INF, -0.0, 0.0),
     ("silu", cr.ops.silu, INF, INF, 1.0),
+    ("gelu", cr.ops.gelu, -INF, NAN, NAN),  # −∞·Φ(−∞) = −∞·0, as PyTorch
+    ("gelu", cr.ops.gelu, INF, INF, NAN),  # Φ(∞) + ∞·φ(∞) = 1 + ∞·0, as PyTorch
+    ("gelu(approximate='tanh')", lambda x: cr.ops.gelu(x, approximate="tanh"), -INF, NAN, NAN),
+    ("gelu(approximate='tanh')", lambda x: cr.ops.gelu(x, approximate="tanh"), INF, INF, NAN),
     ("softplus(β = 2, threshold = 4)", lambda x: cr.ops.softplus(x, 2.0, 4.0), 2.0,
      np.log1p(np.exp(4.0)) / 2, 1 / (1 + np.exp(-4.0))),
     ("clip(-1, 1)", lambda x: cr.ops.clip(x, -1.0, 1.0), 1.0, 1.0, 1.0),
