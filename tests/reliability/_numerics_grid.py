@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import chainrule as cr
+from chainrule.ops._special import NormalCDF, NormalPDF
 
 INF, NAN = np.inf, np.nan
 #: the issue's grid, plus −0
@@ -104,6 +105,22 @@ def _gelu_textbook(x):
     return (0.5 * (1 + erf(x / math.sqrt(2))) + x * np.exp(-x * x / 2) / math.sqrt(2 * math.pi),)
 
 
+def _normal_cdf(x):
+    """Φ(x) = ½·erfc(−x/√2) from math.erfc in float64, rounded to x's dtype."""
+    return (0.5 * _erfc(-x.astype(np.float64) / math.sqrt(2))).astype(x.dtype)
+
+
+def _normal_pdf(x):
+    """φ(x) = e^(−x²/2)/√(2π) in float64, rounded to x's dtype: 0 at ±∞."""
+    w = x.astype(np.float64)
+    return (np.exp(-0.5 * w * w) / math.sqrt(2 * math.pi)).astype(x.dtype)
+
+
+def _normal_pdf_grad(x):
+    """−x·φ(x), with the limit 0 at ±∞ (∞·0 would be NaN), as `NormalPDF` documents."""
+    return (np.where(np.isinf(x), 0.0, -x) * _normal_pdf(x),)
+
+
 _K = math.sqrt(2 / math.pi)
 
 
@@ -161,6 +178,10 @@ UNARY = [
        lambda x: (np.exp(x) / (1 + np.exp(x)),)),
     Op("gelu", cr.ops.gelu, _gelu, _gelu_grad, _gelu_textbook),
     Op("gelu_tanh", lambda x: cr.ops.gelu(x, approximate="tanh"), _gelu_tanh, _gelu_tanh_grad),
+    # the nodes of gelu's derivative under create_graph (not exported: gelu's second
+    # derivative records them)
+    Op("normal_cdf", lambda x: NormalCDF()(x), _normal_cdf, lambda x: (_normal_pdf(x),)),
+    Op("normal_pdf", lambda x: NormalPDF()(x), _normal_pdf, _normal_pdf_grad),
     Op("neg", cr.ops.neg, np.negative, lambda x: (-_one(x),)),
     Op("clip", lambda x: cr.ops.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
        lambda x: (((x >= -1) & (x <= 1)) * 1.0,)),
