@@ -101,6 +101,23 @@ def _check_probability(p: float) -> None:
         raise ValueError(f"dropout probability must be a number in [0, 1], got {p!r}")
 
 
+def _inplace(layer: str, inplace) -> bool:
+    """PyTorch's ``inplace=`` flag, checked to be a bool. It changes nothing here: chainrule
+    never writes into an op's input, so the output is a new tensor either way (the values
+    and gradients are the same; only the memory PyTorch saves differs)."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"{layer}: inplace must be True or False, got {inplace!r}")
+    return bool(inplace)
+
+
+def _with_inplace(settings: str, inplace: bool) -> str:
+    """The repr's settings, with ``inplace=True`` after them when it was asked for (as
+    PyTorch prints it)."""
+    if not inplace:
+        return settings
+    return f"{settings}, inplace=True" if settings else "inplace=True"
+
+
 # ----- layers -------------------------------------------------------------------------------
 class Linear(Module):
     """The Affine layer: ``x @ weight + bias`` with weight of shape (in_features, out_features).
@@ -150,10 +167,17 @@ def _parameter_dtype(layer: str, dtype) -> np.dtype:
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise. ``inplace``, PyTorch's flag, is accepted and changes nothing:
+    the output is a new tensor and the input is left as it is."""
+
+    def __init__(self, inplace: bool = False):
+        self.inplace = _inplace("ReLU", inplace)
 
     def forward(self, x) -> Tensor:
         return ops.relu(x)
+
+    def extra_repr(self) -> str:
+        return _with_inplace("", self.inplace)
 
 
 class Sigmoid(Module):
@@ -171,9 +195,10 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope · x otherwise."""
+    """x for x > 0, negative_slope · x otherwise. ``inplace`` as in `ReLU` (accepted, changes
+    nothing)."""
 
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         if (
             isinstance(negative_slope, bool)
             or not isinstance(negative_slope, numbers.Real)
@@ -184,33 +209,43 @@ class LeakyReLU(Module):
                 f"inf·0 = NaN at 0, a NaN one NaN for every x < 0), got {negative_slope!r}"
             )
         self.negative_slope = negative_slope
+        self.inplace = _inplace("LeakyReLU", inplace)
 
     def forward(self, x) -> Tensor:
         return ops.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return _with_inplace(f"negative_slope={self.negative_slope}", self.inplace)
 
 
 class ELU(Module):
-    """x for x > 0, α·(eˣ − 1) otherwise; d/dx = 1 if x > 0 else α·eˣ."""
+    """x for x > 0, α·(eˣ − 1) otherwise; d/dx = 1 if x > 0 else α·eˣ. ``inplace`` as in
+    `ReLU` (accepted, changes nothing)."""
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
         check_number("ELU", "alpha", alpha)
         self.alpha = alpha
+        self.inplace = _inplace("ELU", inplace)
 
     def forward(self, x) -> Tensor:
         return ops.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return _with_inplace(f"alpha={self.alpha}", self.inplace)
 
 
 class SiLU(Module):
-    """x·σ(x) elementwise (swish); d/dx = σ(x)(1 + x(1 − σ(x)))."""
+    """x·σ(x) elementwise (swish); d/dx = σ(x)(1 + x(1 − σ(x))). ``inplace`` as in `ReLU`
+    (accepted, changes nothing)."""
+
+    def __init__(self, inplace: bool = False):
+        self.inplace = _inplace("SiLU", inplace)
 
     def forward(self, x) -> Tensor:
         return ops.silu(x)
+
+    def extra_repr(self) -> str:
+        return _with_inplace("", self.inplace)
 
 
 class GELU(Module):
@@ -295,17 +330,29 @@ class Dropout(Module):
     `chainrule.manual_seed`) at each call when none is given.
     """
 
-    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        p: float = 0.5,
+        generator: np.random.Generator | None = None,
+        *,
+        inplace: bool = False,
+    ):
         _check_probability(p)
+        if isinstance(generator, (bool, np.bool_)):  # Dropout(0.5, True), PyTorch's order
+            raise TypeError(
+                "Dropout: the second argument is the generator here; PyTorch's inplace "
+                "flag is a keyword (inplace=True), and changes nothing"
+            )
         # a seed or a RandomState is refused here, by name, not at the first training call
         generator_or_default(generator, "Dropout")
         self.p, self.generator = p, generator
+        self.inplace = _inplace("Dropout", inplace)
 
     def forward(self, x) -> Tensor:
         return dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return _with_inplace(f"p={self.p}", self.inplace)
 
 
 class BatchNorm1d(Module):
