@@ -6,6 +6,10 @@ import chainrule.nn.functional as F
 loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
 """
 
+import numpy as np
+
+from .._tensor import Tensor
+from ..data._preprocessing import one_hot as _one_hot
 from ..ops import (
     elu,
     gelu,
@@ -48,6 +52,7 @@ __all__ = [
     "mse_loss",
     "nll_loss",
     "norm",
+    "one_hot",
     "relu",
     "sigmoid",
     "silu",
@@ -56,3 +61,18 @@ __all__ = [
     "softplus",
     "tanh",
 ]
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """PyTorch's ``F.one_hot``: int64 rows of the identity, of shape ``tensor.shape +
+    (num_classes,)``, not recorded (labels have no gradient). ``num_classes=-1`` takes
+    the largest label + 1, as PyTorch's; give it for batches, which may lack the last
+    class. For float rows ready for a loss, `chainrule.data.one_hot` takes the dtype."""
+    labels = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if isinstance(num_classes, (int, np.integer)) and num_classes == -1:
+        if labels.size == 0:
+            raise ValueError(
+                "one_hot: cannot infer num_classes from an empty tensor; give num_classes"
+            )
+        num_classes = int(labels.max()) + 1 if labels.dtype.kind in "iu" else num_classes
+    return Tensor(_one_hot(labels, num_classes, dtype=np.int64))
