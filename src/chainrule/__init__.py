@@ -83,6 +83,34 @@ from .ops._create import (
 )
 from .ops._softmax import logsumexp
 
+# round 17: array ops
+from .ops import (  # isort: skip
+    TopK,
+    all,
+    any,
+    argsort,
+    chunk,
+    cumsum,
+    diag,
+    einsum,
+    flip,
+    gather,
+    isfinite,
+    isinf,
+    isnan,
+    outer,
+    repeat_interleave,
+    roll,
+    sort,
+    take_along_axis,
+    tile,
+    topk,
+    trace,
+    tril,
+    triu,
+    unbind,
+)
+
 from . import autograd, callbacks, data, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import CheckpointError, load, save
 from ._history import History
@@ -198,4 +226,32 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+]
+
+# round 17: array ops
+__all__ += [
+    "TopK",
+    "all",
+    "any",
+    "argsort",
+    "chunk",
+    "cumsum",
+    "diag",
+    "einsum",
+    "flip",
+    "gather",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "outer",
+    "repeat_interleave",
+    "roll",
+    "sort",
+    "take_along_axis",
+    "tile",
+    "topk",
+    "trace",
+    "tril",
+    "triu",
+    "unbind",
 ]

@@ -790,6 +790,105 @@ class Tensor(InPlaceMethods, TorchMethods):
         """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
         return ops.log_softmax(self, axis, dim=dim)
 
+    # round 17: array ops
+    def cumsum(self, axis=None, *, dim=None) -> Tensor:
+        """Cumulative sum along ``axis`` (flattened when None, as NumPy's; ``dim=`` is
+        PyTorch's name); see `chainrule.cumsum`."""
+        return ops.cumsum(self, axis, dim=dim)
+
+    def flip(self, *axis, dims=None) -> Tensor:
+        """The elements in reverse order along ``axis`` (``x.flip(0)``, ``x.flip((0, 1))``,
+        ``x.flip(0, 1)``; every axis when none is given, as NumPy's)."""
+        if len(axis) == 1:
+            axis = axis[0]
+        return ops.flip(self, axis if axis != () else None, dims=dims)
+
+    def roll(self, shift=None, axis=None, *, shifts=None, dims=None) -> Tensor:
+        """The elements shifted by ``shift`` places along ``axis``, wrapping around; see
+        `chainrule.roll`."""
+        return ops.roll(self, shift, axis, shifts=shifts, dims=dims)
+
+    def tile(self, *reps) -> Tensor:
+        """The tensor repeated ``reps`` times along each axis (``np.tile``, PyTorch's
+        ``tile`` and its ``repeat``, which chainrule does not name: NumPy's ``repeat`` is
+        `repeat_interleave`)."""
+        return ops.tile(self, *reps)
+
+    def repeat_interleave(self, repeats, axis=None, *, dim=None) -> Tensor:
+        """Each element repeated ``repeats`` times in place (``np.repeat``); see
+        `chainrule.repeat_interleave`."""
+        return ops.repeat_interleave(self, repeats, axis, dim=dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """The tensor split into ``chunks`` pieces along ``dim``, as PyTorch's ``chunk``."""
+        return ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple:
+        """The slices along ``dim``, that axis removed, as PyTorch's ``unbind``."""
+        return ops.unbind(self, dim)
+
+    def take_along_axis(self, indices, axis) -> Tensor:
+        """Elements picked along ``axis`` by ``indices`` (``np.take_along_axis``)."""
+        return ops.take_along_axis(self, indices, axis)
+
+    def gather(self, dim, index) -> Tensor:
+        """Elements picked along ``dim`` by ``index``, as PyTorch's ``gather``."""
+        return ops.gather(self, dim, index)
+
+    def sort(self, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
+        """The values sorted along ``axis`` (stable), NumPy's meaning: the values only,
+        where PyTorch's ``x.sort()`` returns (values, indices); the indices are `argsort`."""
+        return ops.sort(self, axis, dim=dim, descending=descending, stable=stable)
+
+    def argsort(self, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
+        """The indices that sort the tensor along ``axis`` (stable; int64, outside the graph)."""
+        return ops.argsort(self, axis, dim=dim, descending=descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices, as
+        PyTorch's ``topk``: a named tuple ``(values, indices)``."""
+        return ops.topk(self, k, dim, largest, sorted)
+
+    def outer(self, other) -> Tensor:
+        """The outer product with another 1-D tensor, as PyTorch's ``outer``."""
+        return ops.outer(self, other)
+
+    def diag(self, k: int = 0, *, diagonal=None) -> Tensor:
+        """The matrix with this vector on diagonal ``k``, or this matrix's diagonal ``k``."""
+        return ops.diag(self, k, diagonal=diagonal)
+
+    def trace(self, offset: int = 0) -> Tensor:
+        """The sum of this matrix's diagonal ``offset``."""
+        return ops.trace(self, offset)
+
+    def triu(self, k: int = 0, *, diagonal=None) -> Tensor:
+        """Elements on and above diagonal ``k`` of the last two axes, zeros below."""
+        return ops.triu(self, k, diagonal=diagonal)
+
+    def tril(self, k: int = 0, *, diagonal=None) -> Tensor:
+        """Elements on and below diagonal ``k`` of the last two axes, zeros above."""
+        return ops.tril(self, k, diagonal=diagonal)
+
+    def isnan(self) -> Tensor:
+        """Where the tensor is NaN (boolean, outside the graph)."""
+        return ops.isnan(self)
+
+    def isinf(self) -> Tensor:
+        """Where the tensor is ±inf (boolean, outside the graph)."""
+        return ops.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        """Where the tensor is finite (boolean, outside the graph)."""
+        return ops.isfinite(self)
+
+    def all(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Whether every element (along ``axis``) is true or nonzero (boolean, no graph)."""
+        return ops.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def any(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Whether some element (along ``axis``) is true or nonzero (boolean, no graph)."""
+        return ops.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
 
 def _comparable(other) -> bool:
     """Whether ``t == other`` compares elementwise: a tensor, an array or NumPy scalar, a

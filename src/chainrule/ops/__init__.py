@@ -55,6 +55,29 @@ from ._derived import unsqueeze as unsqueeze  # isort: skip
 from ._derived import var as var  # isort: skip
 from ._shape import cat as cat  # isort: skip  (concatenate under PyTorch's name)
 
+# round 17: array ops (primitives in __all__; compositions and the ops outside the graph
+# re-exported by name)
+from ._arrays import cumsum, diag, einsum, flip, roll  # isort: skip
+from ._compare import all as all  # isort: skip
+from ._compare import any as any  # isort: skip
+from ._compare import argsort as argsort  # isort: skip
+from ._compare import isfinite as isfinite  # isort: skip
+from ._compare import isinf as isinf  # isort: skip
+from ._compare import isnan as isnan  # isort: skip
+from ._derived import TopK as TopK  # isort: skip
+from ._derived import chunk as chunk  # isort: skip
+from ._derived import gather as gather  # isort: skip
+from ._derived import outer as outer  # isort: skip
+from ._derived import repeat_interleave as repeat_interleave  # isort: skip
+from ._derived import sort as sort  # isort: skip
+from ._derived import take_along_axis as take_along_axis  # isort: skip
+from ._derived import tile as tile  # isort: skip
+from ._derived import topk as topk  # isort: skip
+from ._derived import trace as trace  # isort: skip
+from ._derived import tril as tril  # isort: skip
+from ._derived import triu as triu  # isort: skip
+from ._derived import unbind as unbind  # isort: skip
+
 __all__ = [
     "abs",
     "add",
@@ -101,4 +124,13 @@ __all__ = [
     "tanh",
     "transpose",
     "where",
+]
+
+# round 17: array ops
+__all__ += [
+    "cumsum",
+    "diag",
+    "einsum",
+    "flip",
+    "roll",
 ]

@@ -41,3 +41,54 @@ def argmin(x, axis: int | None = None, keepdims: bool = False, *, dim=None, keep
     """Index of the smallest value along ``axis`` (see `argmax`)."""
     axis, keepdims = torch_names("argmin", axis, dim, keepdims, keepdim)
     return _from_op(np.asarray(np.argmin(constant(x), axis=axis, keepdims=keepdims)), None)
+
+
+# ----- round 17: array ops ---------------------------------------------------------------
+def argsort(x, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
+    """The indices that sort ``x`` along ``axis`` (last by default; of the flattened tensor
+    when None), as an int64 tensor outside the graph: NumPy's ``argsort`` and PyTorch's.
+    Always stable (equal values keep their order, also with ``descending=True``), which
+    NumPy's default sort is not; NaN sorts as the largest value. ``dim=`` is PyTorch's name
+    for ``axis``; ``stable=`` is accepted and changes nothing. The values are `sort`."""
+    from ._derived import _stable_order
+
+    axis, _ = torch_names("argsort", axis, dim, default=-1)
+    order, _ = _stable_order("argsort", x, axis, descending)
+    if np.ndim(constant(x)) == 0 and axis is not None:
+        order = order.reshape(())
+    return _from_op(order.astype(np.int64), None)
+
+
+def _test(ufunc, x) -> Tensor:
+    return _from_op(np.asarray(ufunc(constant(x))), None)
+
+
+def isnan(x) -> Tensor:
+    """Where ``x`` is NaN, as a boolean tensor outside the graph (``np.isnan``,
+    ``torch.isnan``)."""
+    return _test(np.isnan, x)
+
+
+def isinf(x) -> Tensor:
+    """Where ``x`` is +inf or −inf, as a boolean tensor outside the graph."""
+    return _test(np.isinf, x)
+
+
+def isfinite(x) -> Tensor:
+    """Where ``x`` is neither ±inf nor NaN, as a boolean tensor outside the graph."""
+    return _test(np.isfinite, x)
+
+
+def all(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    """Whether every element along ``axis`` (all of them when None) is true (nonzero), as a
+    boolean tensor outside the graph: ``np.all``, ``torch.all``. ``dim=`` and ``keepdim=``
+    are PyTorch's names for ``axis`` and ``keepdims``."""
+    axis, keepdims = torch_names("all", axis, dim, keepdims, keepdim)
+    return _from_op(np.asarray(np.all(constant(x), axis=axis, keepdims=keepdims)), None)
+
+
+def any(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    """Whether some element along ``axis`` (any of them when None) is true (nonzero), as a
+    boolean tensor outside the graph (see `all`)."""
+    axis, keepdims = torch_names("any", axis, dim, keepdims, keepdim)
+    return _from_op(np.asarray(np.any(constant(x), axis=axis, keepdims=keepdims)), None)

@@ -7,15 +7,19 @@ and standard deviation, and ``to``'s reading of a dtype or a device.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .._dtypes import is_dtype_name, numeric_dtype
 from .._tensor import Tensor
 from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
+from ._arrays import diag
 from ._elementwise import mul, sub, where
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, norm, sum
 from ._shape import _shape_arg, broadcast_to, reshape, transpose
+from ._shape import index as _pick
 from ._unary import cast
 
 
@@ -286,3 +290,311 @@ def _once(op: str, what: str, given, value):
     if given is not None:
         raise TypeError(f"{op}: the {what} was given twice, as {given!r} and {value!r}")
     return value
+
+
+# ----- round 17: array ops ---------------------------------------------------------------
+# composed of indexing (whose backward scatter-adds into zeros), reshape, broadcast_to,
+# where and sum: their gradients, and the gradients of those, come from those primitives
+class TopK(NamedTuple):
+    """What `topk` returns, as PyTorch's: the values (in the graph) and their indices
+    (int64, outside it)."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _ints(op: str, what: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be an int, got {v!r}")
+    return int(v)
+
+
+def _along(axis: int, ndim: int, part) -> tuple:
+    """An index taking ``part`` along ``axis`` and everything along the other axes."""
+    return (slice(None),) * axis + (part,) + (slice(None),) * (ndim - axis - 1)
+
+
+def tile(x, *reps):
+    """``x`` repeated ``reps`` times along each axis, as ``np.tile`` and ``torch.tile``
+    (``tile(x, 2, 3)`` or ``tile(x, (2, 3))``): fewer reps than axes repeat the last axes,
+    more add leading axes. A reshape, `broadcast_to` and reshape, so the gradient is the
+    sum of the upstream gradient over the tiles."""
+    reps = tuple(_ints("tile", "each repetition", r) for r in _shape_arg(reps)) if reps else ()
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: repetitions must be >= 0, got {reps}")
+    shape = _shape_of(x)
+    n = max(len(shape), len(reps))
+    shape = (1,) * (n - len(shape)) + tuple(shape)
+    reps = (1,) * (n - len(reps)) + reps
+    spread = reshape(x, tuple(s for d in shape for s in (1, d)))
+    wide = broadcast_to(spread, tuple(s for r, d in zip(reps, shape) for s in (r, d)))
+    return reshape(wide, tuple(r * d for r, d in zip(reps, shape)))
+
+
+def repeat_interleave(x, repeats, axis=None, *, dim=None):
+    """Each element repeated ``repeats`` times in place (``[a, b]`` → ``[a, a, b, b]``), as
+    ``torch.repeat_interleave`` and ``np.repeat`` (NumPy's ``repeat``; PyTorch's
+    ``repeat`` is `tile`). ``repeats`` is an int or one int per element along the axis;
+    with ``axis=None`` the tensor is flattened first. ``dim=`` is PyTorch's name. An integer
+    index, so each element's gradient is the sum of its copies' upstream gradients."""
+    axis, _ = torch_names("repeat_interleave", axis, dim)
+    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(
+            f"repeat_interleave: repeats must be an int or a 1-D sequence of ints, got "
+            f"{counts.dtype} of shape {counts.shape}"
+        )
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    shape = _shape_of(x)
+    axis = _axis_in("repeat_interleave", axis, len(shape))
+    n = shape[axis]
+    if counts.ndim == 1 and counts.size not in (1, n):
+        raise ValueError(
+            f"repeat_interleave: {counts.size} repeats for an axis of size {n} (axis {axis} "
+            f"of shape {shape}); give one int, or one per element"
+        )
+    if np.any(counts < 0):
+        raise ValueError(f"repeat_interleave: repeats must be >= 0, got {counts.tolist()}")
+    idx = np.repeat(np.arange(n), counts)
+    return _pick(x, _along(axis, len(shape), idx))
+
+
+def chunk(x, chunks: int, dim: int = 0, *, axis=None):
+    """``x`` split along ``dim`` into ``chunks`` pieces, as PyTorch's ``chunk``: each
+    ⌈n/chunks⌉ long, the last shorter, so fewer pieces come back when n does not divide
+    (``chunk`` of 5 into 3 gives 2, 2 and 1; of 6 into 4, three of 2); an empty axis gives
+    ``chunks`` empty pieces. A tuple of tensors, each a basic slice (its gradient goes back
+    to its place). ``axis=`` is NumPy's name. NumPy's ``split`` and ``array_split`` differ
+    from PyTorch's ``split`` and are not offered."""
+    dim, _ = torch_names("chunk", dim, axis, default=0)
+    chunks = _ints("chunk", "chunks", chunks)
+    if chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be at least 1, got {chunks}")
+    shape = _shape_of(x)
+    if not shape:
+        raise ValueError("chunk: a 0-d tensor has no axis to split")
+    dim = _axis_in("chunk", dim, len(shape))
+    n = shape[dim]
+    if n == 0:
+        return tuple(_pick(x, _along(dim, len(shape), slice(0, 0))) for _ in range(chunks))
+    size = -(-n // chunks)
+    return tuple(_pick(x, _along(dim, len(shape), slice(i, i + size))) for i in range(0, n, size))
+
+
+def unbind(x, dim: int = 0, *, axis=None):
+    """The slices of ``x`` along ``dim``, as a tuple of tensors with that axis removed, as
+    PyTorch's ``unbind`` (``list(x)`` for dim 0). ``axis=`` is NumPy's name. Each is an
+    integer index, whose gradient goes back to its place."""
+    dim, _ = torch_names("unbind", dim, axis, default=0)
+    shape = _shape_of(x)
+    if not shape:
+        raise ValueError("unbind: a 0-d tensor has no axis to unbind")
+    dim = _axis_in("unbind", dim, len(shape))
+    return tuple(_pick(x, _along(dim, len(shape), i)) for i in range(shape[dim]))
+
+
+def _index_array(op: str, what: str, idx) -> np.ndarray:
+    """An integer index given as a Tensor, an array or a list, as an int64 array; a float
+    or bool one is a TypeError naming ``op``."""
+    a = np.asarray(idx.data if isinstance(idx, Tensor) else idx)
+    if a.dtype.kind not in "iu" and not (a.size == 0 and a.dtype.kind == "f"):
+        raise TypeError(
+            f"{op}: {what} must hold integers, got {a.dtype}; e.g. cr.tensor([[0, 1]], "
+            f"dtype='int64') (Python lists become float32 tensors)"
+        )
+    return a.astype(np.intp, copy=False)
+
+
+def _check_range(op: str, what: str, idx: np.ndarray, n: int, axis: int, shape, low: int):
+    bad = (idx < low) | (idx >= n)
+    if bad.any():
+        value = int(idx[bad].flat[0])
+        span = f"{low} to {n - 1}" if n else "none: the axis is empty"
+        raise IndexError(
+            f"{op}: {what} {value} is out of range for axis {axis} of size {n} (the tensor's "
+            f"shape is {tuple(shape)}; valid: {span})"
+        )
+
+
+def take_along_axis(x, indices, axis):
+    """``x``'s elements picked along ``axis`` by ``indices``, as ``np.take_along_axis``:
+    ``out[i, j] = x[i, indices[i, j]]`` for axis 1. ``indices`` has ``x``'s number of
+    dimensions and broadcasts with it along the other axes; negative indices count from the
+    end; with ``axis=None`` ``x`` is flattened and ``indices`` is 1-D. Indices must be
+    integers; one out of range is an IndexError naming the op, the index and the axis's
+    size. An integer index, so the gradient is the upstream gradient added into zeros at
+    the picked positions (twice picked, twice added). PyTorch's argument order is `gather`."""
+    idx = _index_array("take_along_axis", "indices", indices)
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+        if idx.ndim != 1:
+            raise ValueError(
+                f"take_along_axis: with axis=None the indices must be 1-D, got shape {idx.shape}"
+            )
+    shape = _shape_of(x)
+    if idx.ndim != len(shape):
+        raise ValueError(
+            f"take_along_axis: indices of shape {idx.shape} for a tensor of shape "
+            f"{tuple(shape)}; they need the same number of dimensions ({len(shape)})"
+        )
+    axis = _axis_in("take_along_axis", axis, len(shape))
+    n = shape[axis]
+    _check_range("take_along_axis", "index", idx, n, axis, shape, -n)
+    parts = []
+    for d, size in enumerate(shape):
+        if d == axis:
+            parts.append(idx)
+        else:
+            grid = (1,) * d + (-1,) + (1,) * (len(shape) - d - 1)
+            parts.append(np.arange(size).reshape(grid))
+    try:
+        np.broadcast_shapes(*(p.shape for p in parts))
+    except ValueError:
+        raise ValueError(
+            f"take_along_axis: indices of shape {idx.shape} do not broadcast with the "
+            f"tensor's shape {tuple(shape)} along the axes other than {axis}"
+        ) from None
+    return _pick(x, tuple(parts))
+
+
+def gather(x, dim, index):
+    """PyTorch's ``gather(input, dim, index)``: ``out[i][j] = x[i][index[i][j]]`` for dim
+    1, the argument order of ``torch.gather`` (NumPy's is `take_along_axis`). ``index`` has
+    ``x``'s number of dimensions and, along the other axes, sizes no larger than ``x``'s
+    (the leading part is taken, as in PyTorch); indices from 0 to size − 1 (a negative one
+    is an error, as in PyTorch). Its gradient is added into zeros at the picked positions."""
+    idx = _index_array("gather", "index", index)
+    shape = _shape_of(x)
+    if not shape or idx.ndim != len(shape):
+        raise ValueError(
+            f"gather: an index of shape {idx.shape} for a tensor of shape {tuple(shape)}; "
+            f"it needs the same number of dimensions ({len(shape)}, at least 1)"
+        )
+    dim = _axis_in("gather", dim, len(shape))
+    too_big = [d for d in range(len(shape)) if d != dim and idx.shape[d] > shape[d]]
+    if too_big:
+        raise ValueError(
+            f"gather: the index of shape {idx.shape} is larger than the tensor of shape "
+            f"{tuple(shape)} along axis {too_big[0]} (only axis {dim} may differ)"
+        )
+    _check_range("gather", "index", idx, shape[dim], dim, shape, 0)
+    parts = [
+        idx
+        if d == dim
+        else np.arange(idx.shape[d]).reshape((1,) * d + (-1,) + (1,) * (len(shape) - d - 1))
+        for d in range(len(shape))
+    ]
+    return _pick(x, tuple(parts))
+
+
+def _stable_order(op: str, x, axis, descending: bool) -> tuple[np.ndarray, int | None]:
+    """The stable sorting permutation of ``x`` along ``axis`` (None: flattened): ties keep
+    their order, also in descending order (the first of equal values first); NaN sorts
+    as the largest value, last ascending and first descending."""
+    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    if axis is None:
+        data, axis = data.reshape(-1), None
+        ax = 0
+    else:
+        ax = _axis_in(op, axis, max(data.ndim, 1))
+        if data.ndim == 0:
+            data = data.reshape(1)
+    if not descending:
+        return np.argsort(data, axis=ax, kind="stable"), axis
+    # descending, ties in ascending position: sort the reversed array ascending, reverse
+    # that order and map the positions back (no negation: it would wrap unsigned integers)
+    n = data.shape[ax]
+    order = np.argsort(np.flip(data, ax), axis=ax, kind="stable")
+    return (n - 1) - np.flip(order, ax), axis
+
+
+def sort(x, axis=-1, *, dim=None, descending: bool = False, stable=None):
+    """The values of ``x`` sorted along ``axis`` (last by default; flattened when None), as
+    NumPy's ``sort``: the values only (PyTorch's ``sort`` returns (values, indices): the
+    indices are `argsort`). Stable: equal values keep their order, also with
+    ``descending=True`` (PyTorch's name; largest first); PyTorch's ``stable=`` is accepted
+    and changes nothing. NaN sorts as the largest value.
+    ``dim=`` is PyTorch's name for ``axis``. A `take_along_axis`, so each value's gradient
+    goes back to the position it came from."""
+    axis, _ = torch_names("sort", axis, dim, default=-1)
+    order, axis = _stable_order("sort", x, axis, descending)
+    if not _shape_of(x) and axis is not None:
+        return take_along_axis(reshape(x, 1), order, 0).reshape(())
+    return take_along_axis(x, order, axis)
+
+
+def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, axis=None):
+    """The ``k`` largest (``largest=False``: smallest) values along ``dim`` and their
+    indices, as PyTorch's ``topk``: a `TopK` named tuple ``(values, indices)``, largest
+    first. Ties are broken by position, the first one first (PyTorch leaves the order of
+    ties unspecified), and NaN counts as the largest value, as in PyTorch. ``sorted=False``
+    is accepted and gives the same sorted result. ``axis=`` is NumPy's name for ``dim``. k
+    larger than the axis is a ValueError. Each value's gradient goes back to its position;
+    the others get 0."""
+    dim, _ = torch_names("topk", dim, axis, default=-1)
+    k = _ints("topk", "k", k)
+    shape = _shape_of(x)
+    d = _axis_in("topk", dim, max(len(shape), 1))
+    n = shape[d] if shape else 1
+    if not 0 <= k <= n:
+        raise ValueError(
+            f"topk: k={k} for axis {d} of size {n} (the tensor's shape is {tuple(shape)}); k "
+            f"must be 0 to {n}"
+        )
+    order, _ = _stable_order("topk", x, d, largest)
+    first = order[_along(d, order.ndim, slice(0, k))]
+    if not shape:
+        values = reshape(take_along_axis(reshape(x, 1), first, 0), ())
+        return TopK(values, Tensor(first.reshape(()).astype(np.int64)))
+    return TopK(take_along_axis(x, first, d), Tensor(first.astype(np.int64)))
+
+
+def outer(a, b):
+    """The outer product of two 1-D tensors, ``out[i, j] = a[i]·b[j]``, as ``torch.outer``
+    (NumPy's ``outer`` also flattens other shapes; here they are a ValueError). A product
+    of a column and a row, whose gradients are ``g @ b`` and ``gᵀ @ a``."""
+    sa, sb = _shape_of(a), _shape_of(b)
+    if len(sa) != 1 or len(sb) != 1:
+        raise ValueError(
+            f"outer: takes two 1-D tensors, got shapes {tuple(sa)} and {tuple(sb)}; flatten "
+            f"them first (cr.flatten) for NumPy's meaning"
+        )
+    return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def trace(x, offset: int = 0):
+    """The sum of a matrix's diagonal ``offset`` (0: the main one), as ``np.trace`` of a
+    2-D array and ``torch.trace``: `diag` and `sum`, so its gradient is 1 on that
+    diagonal and 0 elsewhere."""
+    shape = _shape_of(x)
+    if len(shape) != 2:
+        raise ValueError(f"trace: takes a matrix (2-D), got shape {tuple(shape)}")
+    return sum(diag(x, _ints("trace", "offset", offset)))
+
+
+def _triangle(op: str, x, k, diagonal, upper: bool):
+    k, _ = torch_names(op, k, diagonal, default=0)
+    k = _ints(op, "the diagonal k", k)
+    shape = _shape_of(x)
+    if len(shape) < 2:
+        raise ValueError(
+            f"{op}: takes a matrix or a batch of matrices (at least 2-D), got shape {tuple(shape)}"
+        )
+    m, n = shape[-2:]
+    below = np.tri(m, n, k - 1 if upper else k, dtype=bool)
+    return where(~below if upper else below, x, 0)
+
+
+def triu(x, k: int = 0, *, diagonal=None):
+    """The upper triangle of the last two axes: elements on and above diagonal ``k``, zeros
+    below, as ``np.triu`` and ``torch.triu`` (``diagonal=`` is PyTorch's name for ``k``). A
+    `where`: the gradient passes on and above the diagonal, 0 below."""
+    return _triangle("triu", x, k, diagonal, upper=True)
+
+
+def tril(x, k: int = 0, *, diagonal=None):
+    """The lower triangle of the last two axes: elements on and below diagonal ``k``, zeros
+    above, as ``np.tril`` and ``torch.tril`` (``diagonal=``: PyTorch's name for ``k``). A
+    `where`: the gradient passes on and below the diagonal, 0 above."""
+    return _triangle("tril", x, k, diagonal, upper=False)
