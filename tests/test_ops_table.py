@@ -859,6 +859,358 @@ SOFTMAX = [_softmax_op("softmax"), _softmax_op("log_softmax")]
 TABLE: list[Op] = UNARY + BINARY + SCALAR + MATMUL + REDUCE + SHAPE + SOFTMAX
 
 
+# ----- round 17: array ops ----------------------------------------------------------------
+@st.composite
+def _axis_cases(draw, allow_none: bool = True, min_dims: int = 0, distinct: bool = False):
+    """x, and an axis (None, or -ndim..ndim-1), for the ops that take one axis."""
+    shape = draw(shapes(min_dims=min_dims))
+    x = draw(distinct_arrays(shape) if distinct else arrays(shape))
+    ndim = len(shape)
+    choices = [st.none()] if allow_none or not ndim else []
+    if ndim:
+        choices.append(st.integers(-ndim, ndim - 1))
+    return _case(x, axis=draw(st.one_of(*choices)), method=draw(st.booleans()))
+
+
+def _cumsum(x, axis, method):
+    if method:
+        return x.cumsum() if axis is None else x.cumsum(dim=axis)
+    return cr.cumsum(x, axis)
+
+
+def _cumsum_ref(x, axis, method):
+    return np.cumsum(x.reshape(-1) if x.ndim == 0 else x, axis=axis).reshape(
+        (-1,) if axis is None else x.shape
+    )
+
+
+@st.composite
+def _flip_cases(draw):
+    shape = draw(shapes())
+    ndim = len(shape)
+    axis = draw(
+        st.one_of(
+            st.none(), hnp.valid_tuple_axes(ndim), *([st.integers(-ndim, ndim - 1)] if ndim else [])
+        )
+    )
+    return _case(draw(arrays(shape)), axis=axis, method=draw(st.booleans()))
+
+
+def _flip(x, axis, method):
+    if method:
+        return x.flip() if axis is None else x.flip(axis)
+    return cr.flip(x, axis) if _numpy_axis(axis) else cr.flip(x, dims=axis)
+
+
+def _numpy_axis(axis) -> bool:
+    """Whether to pass the axis as NumPy's ``axis`` (else as PyTorch's ``dims=``)."""
+    return axis is None or isinstance(axis, int)
+
+
+@st.composite
+def _roll_cases(draw):
+    shape = draw(shapes())
+    ndim = len(shape)
+    if ndim and draw(st.booleans()):
+        axes = draw(hnp.valid_tuple_axes(ndim, min_size=1))
+        shift = tuple(draw(st.integers(-5, 5)) for _ in axes)
+        axis = axes if len(axes) > 1 or draw(st.booleans()) else axes[0]
+        shift = shift if isinstance(axis, tuple) else shift[0]
+    else:
+        axis, shift = None, draw(st.integers(-7, 7))
+    return _case(draw(arrays(shape)), shift=shift, axis=axis, method=draw(st.booleans()))
+
+
+def _roll(x, shift, axis, method):
+    return x.roll(shift, axis) if method else cr.roll(x, shift, axis)
+
+
+@st.composite
+def _tile_cases(draw):
+    shape = draw(shapes(max_dims=3, max_side=3))
+    reps = tuple(draw(st.lists(st.integers(1, 3), max_size=4)))
+    return _case(draw(arrays(shape)), reps=reps, method=draw(st.booleans()))
+
+
+def _tile(x, reps, method):
+    return x.tile(*reps) if method and reps else cr.tile(x, reps)
+
+
+@st.composite
+def _repeat_interleave_cases(draw):
+    shape = draw(shapes(max_dims=3))
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), *([st.integers(-ndim, ndim - 1)] if ndim else [])))
+    n = int(np.prod(shape)) if axis is None else shape[axis]
+    repeats = draw(
+        st.one_of(
+            st.integers(0, 3),
+            st.lists(st.integers(0, 3), min_size=n, max_size=n).map(np.array),
+        )
+    )
+    return _case(draw(arrays(shape)), repeats=repeats, axis=axis, method=draw(st.booleans()))
+
+
+def _repeat_interleave(x, repeats, axis, method):
+    if method:
+        return x.repeat_interleave(repeats, dim=axis)
+    return cr.repeat_interleave(x, repeats, axis)
+
+
+@st.composite
+def _chunk_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    chunks = draw(st.integers(1, 5))
+    return _case(draw(arrays(shape)), chunks=chunks, dim=dim, method=draw(st.booleans()))
+
+
+def _chunk(x, chunks, dim, method):
+    pieces = x.chunk(chunks, dim) if method else cr.chunk(x, chunks, dim=dim)
+    return cr.concatenate([c * (i + 1) for i, c in enumerate(pieces)], axis=dim)
+
+
+def _chunk_ref(x, chunks, dim, method):
+    n = x.shape[dim]
+    size = -(-n // chunks)
+    pieces = [np.take(x, np.arange(i, min(i + size, n)), axis=dim) for i in range(0, n, size)]
+    return np.concatenate([c * (i + 1) for i, c in enumerate(pieces)], axis=dim)
+
+
+def _unbind(x, dim, method):
+    pieces = x.unbind(dim) if method else cr.unbind(x, dim)
+    return cr.stack([c * (i + 1) for i, c in enumerate(pieces)], axis=dim)
+
+
+def _unbind_ref(x, dim, method):
+    weights = np.arange(1, x.shape[dim] + 1).reshape(
+        [-1 if d == dim % x.ndim else 1 for d in range(x.ndim)]
+    )
+    return x * weights
+
+
+@st.composite
+def _unbind_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return _case(draw(arrays(shape)), dim=dim, method=draw(st.booleans()))
+
+
+@st.composite
+def _take_cases(draw, torch_order: bool):
+    """x and an integer index of x's rank (repeats included), along one axis; for
+    take_along_axis some other axes are 1 in the index and broadcast, for gather the index
+    may be shorter than x along them."""
+    shape = draw(shapes(min_dims=1))
+    ndim = len(shape)
+    axis = draw(st.integers(-ndim, ndim - 1))
+    n = shape[axis]
+    ishape = []
+    for d, size in enumerate(shape):
+        if d == axis % ndim:
+            ishape.append(draw(st.integers(0, 4)))
+        elif torch_order:
+            ishape.append(draw(st.integers(1, size)))
+        else:
+            ishape.append(draw(st.sampled_from([size, 1])))
+    low = 0 if torch_order else -n
+    idx = draw(hnp.arrays(np.int64, tuple(ishape), elements=st.integers(low, n - 1)))
+    return _case(draw(arrays(shape)), idx=idx, axis=axis, method=draw(st.booleans()))
+
+
+def _take_along_axis(x, idx, axis, method):
+    return x.take_along_axis(idx, axis) if method else cr.take_along_axis(x, idx, axis)
+
+
+def _gather(x, idx, axis, method):
+    return x.gather(axis, cr.tensor(idx)) if method else cr.gather(x, axis, idx)
+
+
+def _gather_ref(x, idx, axis, method):
+    grids = np.ix_(*(np.arange(n) for n in idx.shape))
+    parts = tuple(idx if d == axis % x.ndim else g for d, g in enumerate(grids))
+    return x[parts]
+
+
+def _sort(x, axis, method):
+    if method and axis is None:
+        return x.sort(None)  # flattened, as NumPy's
+    if method:
+        return x.sort() if axis == -1 else x.sort(dim=axis)
+    return cr.sort(x, axis)
+
+
+@st.composite
+def _sort_cases(draw):
+    shape = draw(shapes())
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), *([st.integers(-ndim, ndim - 1)] if ndim else [])))
+    axis = -1 if axis is None and ndim and draw(st.booleans()) else axis
+    desc = draw(st.booleans())
+    return _case(draw(distinct_arrays(shape)), axis=axis, method=draw(st.booleans()), desc=desc)
+
+
+def _sort_op(x, axis, method, desc):
+    if desc:
+        return cr.sort(x, axis, descending=True)
+    return _sort(x, axis, method)
+
+
+def _sort_ref(x, axis, method, desc):
+    out = np.sort(x.reshape(1) if x.ndim == 0 and axis is not None else x, axis=axis)
+    out = np.flip(out, -1 if axis is None else axis) if desc else out
+    return out.reshape(()) if x.ndim == 0 and axis is not None else out
+
+
+@st.composite
+def _topk_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    ndim = len(shape)
+    dim = draw(st.integers(-ndim, ndim - 1))
+    k = draw(st.integers(0, shape[dim]))
+    largest = draw(st.booleans())
+    return _case(
+        draw(distinct_arrays(shape)), k=k, dim=dim, largest=largest, method=draw(st.booleans())
+    )
+
+
+def _topk(x, k, dim, largest, method):
+    out = x.topk(k, dim, largest) if method else cr.topk(x, k, dim=dim, largest=largest)
+    values, indices = out
+    assert indices.dtype == np.int64
+    assert not indices.requires_grad
+    return values
+
+
+def _topk_ref(x, k, dim, largest, method):
+    s = np.sort(x, axis=dim)
+    s = np.flip(s, dim) if largest else s
+    return np.take(s, np.arange(k), axis=dim)
+
+
+@st.composite
+def _outer_cases(draw):
+    a = draw(arrays((draw(st.integers(1, MAX_SIDE)),)))
+    b = draw(arrays((draw(st.integers(1, MAX_SIDE)),)))
+    return _case(a, b, method=draw(st.booleans()))
+
+
+@st.composite
+def _diag_cases(draw, ndim: int):
+    shape = tuple(draw(st.integers(1, MAX_SIDE)) for _ in range(ndim))
+    k = draw(st.integers(-MAX_SIDE, MAX_SIDE))
+    return _case(draw(arrays(shape)), k=k, method=draw(st.booleans()))
+
+
+def _diag(x, k, method):
+    return x.diag(k) if method else cr.diag(x, k)
+
+
+@st.composite
+def _trace_cases(draw):
+    shape = tuple(draw(st.integers(1, MAX_SIDE)) for _ in range(2))
+    return _case(draw(arrays(shape)), offset=draw(st.integers(-2, 2)), method=draw(st.booleans()))
+
+
+def _trace(x, offset, method):
+    return x.trace(offset) if method else cr.trace(x, offset)
+
+
+@st.composite
+def _triangle_cases(draw):
+    shape = draw(shapes(min_dims=2))
+    k = draw(st.integers(-3, 3))
+    return _case(draw(arrays(shape)), k=k, form=draw(st.sampled_from(["f", "method", "kw"])))
+
+
+def _triangle(name: str):
+    function = getattr(cr, name)
+
+    def fn(x, k, form):
+        if form == "method":
+            return getattr(x, name)(k)
+        return function(x, diagonal=k) if form == "kw" else function(x, k)
+
+    return fn
+
+
+@st.composite
+def _einsum_cases(draw):
+    """Two operands over letters drawn from a few sizes, with an explicit output (some
+    letters summed) or the implicit one."""
+    letters = "abcde"
+    sizes = {c: draw(st.integers(1, 3)) for c in letters}
+    pa = "".join(draw(st.permutations(letters))[: draw(st.integers(0, 3))])
+    pb = "".join(draw(st.permutations(letters))[: draw(st.integers(0, 3))])
+    seen = sorted(set(pa + pb))
+    out = None
+    if draw(st.booleans()):
+        out = "".join(draw(st.permutations(seen))[: draw(st.integers(0, len(seen)))])
+    spec = f"{pa},{pb}" + ("" if out is None else f"->{out}")
+    a = draw(arrays(tuple(sizes[c] for c in pa)))
+    b = draw(arrays(tuple(sizes[c] for c in pb)))
+    return _case(a, b, spec=spec)
+
+
+ARRAYS = [
+    Op("cumsum", _cumsum, _cumsum_ref, _axis_cases(), ("cumsum",)),
+    Op("flip", _flip, lambda x, axis, method: np.flip(x, axis), _flip_cases(), ("flip",)),
+    Op(
+        "roll",
+        _roll,
+        lambda x, shift, axis, method: np.roll(x, shift, axis),
+        _roll_cases(),
+        ("roll",),
+    ),
+    Op("tile", _tile, lambda x, reps, method: np.tile(x, reps), _tile_cases(), ("tile",)),
+    Op(
+        "repeat_interleave",
+        _repeat_interleave,
+        lambda x, repeats, axis, method: np.repeat(x, repeats, axis),
+        _repeat_interleave_cases(),
+        ("repeat_interleave",),
+    ),
+    Op("chunk", _chunk, _chunk_ref, _chunk_cases(), ("chunk",)),
+    Op("unbind", _unbind, _unbind_ref, _unbind_cases(), ("unbind",)),
+    Op(
+        "take_along_axis",
+        _take_along_axis,
+        lambda x, idx, axis, method: np.take_along_axis(x, idx, axis),
+        _take_cases(torch_order=False),
+        ("take_along_axis",),
+    ),
+    Op("gather", _gather, _gather_ref, _take_cases(torch_order=True), ("gather",)),
+    Op("sort", _sort_op, _sort_ref, _sort_cases(), ("sort",)),
+    Op("topk", _topk, _topk_ref, _topk_cases(), ("topk",)),
+    Op(
+        "outer",
+        lambda a, b, method: a.outer(b) if method else cr.outer(a, b),
+        lambda a, b, method: np.outer(a, b),
+        _outer_cases(),
+        ("outer",),
+    ),
+    Op("diag_vector", _diag, lambda x, k, method: np.diag(x, k), _diag_cases(1), ("diag",)),
+    Op("diag_matrix", _diag, lambda x, k, method: np.diag(x, k), _diag_cases(2), ("diag",)),
+    Op(
+        "trace",
+        _trace,
+        lambda x, offset, method: np.trace(x, offset),
+        _trace_cases(),
+        ("trace",),
+    ),
+    Op("triu", _triangle("triu"), lambda x, k, form: np.triu(x, k), _triangle_cases(), ("triu",)),
+    Op("tril", _triangle("tril"), lambda x, k, form: np.tril(x, k), _triangle_cases(), ("tril",)),
+    Op(
+        "einsum",
+        lambda a, b, spec: cr.einsum(spec, a, b),
+        lambda a, b, spec: np.einsum(spec, a, b),
+        _einsum_cases(),
+        ("einsum",),
+    ),
+]
+TABLE += ARRAYS
+
+
 # ----- the checks -------------------------------------------------------------------------------
 @dataclass
 class OpStats:
