@@ -385,6 +385,14 @@ def test_einsum_gradients_by_hand():
     # a letter only one operand holds is summed there: its gradient is broadcast back
     y, g = _grad(lambda v: cr.einsum("ij->j", v), [[1.0, 2.0], [3.0, 4.0]], [5.0, 6.0])
     assert g.tolist() == [[5.0, 6.0], [5.0, 6.0]]
+    # an axis of size 1 broadcast by einsum, as NumPy's: its gradient is summed back
+    a, b = _leaf([[1.0], [2.0]]), _leaf(np.arange(6.0).reshape(3, 2))
+    y = cr.einsum("ij,jk->ik", a, b)
+    np.testing.assert_array_equal(y.data, np.einsum("ij,jk->ik", a.data, b.data))
+    y.sum().backward()
+    assert a.grad.tolist() == [[15.0], [15.0]]
+    assert b.grad.tolist() == [[3.0, 3.0], [3.0, 3.0], [3.0, 3.0]]
+    assert _second_order(lambda u, v: cr.einsum("ij,jk->ik", u, v) ** 2, a.data, b.data)
 
 
 def test_einsum_errors():

@@ -1137,7 +1137,7 @@ def _triangle(name: str):
 @st.composite
 def _einsum_cases(draw):
     """Two operands over letters drawn from a few sizes, with an explicit output (some
-    letters summed) or the implicit one."""
+    letters summed) or the implicit one; b's axes are now and then of size 1."""
     letters = "abcde"
     sizes = {c: draw(st.integers(1, 3)) for c in letters}
     pa = "".join(draw(st.permutations(letters))[: draw(st.integers(0, 3))])
@@ -1148,7 +1148,8 @@ def _einsum_cases(draw):
         out = "".join(draw(st.permutations(seen))[: draw(st.integers(0, len(seen)))])
     spec = f"{pa},{pb}" + ("" if out is None else f"->{out}")
     a = draw(arrays(tuple(sizes[c] for c in pa)))
-    b = draw(arrays(tuple(sizes[c] for c in pb)))
+    # an axis of size 1 now and then, which einsum broadcasts against the other operand's
+    b = draw(arrays(tuple(1 if draw(st.integers(0, 4)) == 0 else sizes[c] for c in pb)))
     return _case(a, b, spec=spec)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from ._common import float_operands, is_tensor
+from ._common import broadcast_to, float_operands, is_tensor, unbroadcast
 from ._names import torch_names
 from ._shape import scatter
 
@@ -268,7 +268,8 @@ def _parse_einsum(subscripts: str, n: int) -> tuple[list[str], str]:
 
 class Einsum(Function):
     """einsum: ∂y/∂A = einsum of the upstream gradient with the other operands, giving A's
-    subscripts (letters of A not in the output or the others are broadcast back)."""
+    subscripts (letters of A not in the output or the others are broadcast back, axes of
+    size 1 that einsum broadcast are summed back)."""
 
     __slots__ = ("out", "parts")
 
@@ -300,9 +301,10 @@ class Einsum(Function):
             spec = ",".join([self.out, *(q for q, _ in others)]) + "->" + kept
             g = _einsum(spec, operands)
             if kept != p:  # kept is p without those letters, in p's order
-                g = g.reshape(tuple(n if c in kept else 1 for c, n in zip(p, x.shape)))
-                g = g.broadcast_to(x.shape) if is_tensor(g) else np.broadcast_to(g, x.shape)
-            grads.append(g)
+                sizes = iter(g.shape)
+                g = g.reshape(tuple(next(sizes) if c in kept else 1 for c in p))
+            g = unbroadcast(g, x.shape)  # an axis of size 1 that einsum broadcast
+            grads.append(g if g.shape == x.shape else broadcast_to(g, x.shape))
         return tuple(grads)
 
 
