@@ -89,6 +89,7 @@ def test_flip_by_hand():
     assert x.flip(0, 1).tolist() == x.flip((0, 1)).tolist() == x.flip().tolist()
     assert cr.flip(x, dims=-1).tolist() == [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]
     assert cr.flip(cr.tensor(3.0)).item() == 3.0
+    assert x.flip(()).tolist() == cr.flip(x, ()).tolist() == x.tolist()  # no axis: as it is
     with pytest.raises(np.exceptions.AxisError, match="flip: axis 2"):
         cr.flip(x, 2)
     with pytest.raises(ValueError, match=r"flip: axis .* twice"):

@@ -799,9 +799,9 @@ class Tensor(InPlaceMethods, TorchMethods):
     def flip(self, *axis, dims=None) -> Tensor:
         """The elements in reverse order along ``axis`` (``x.flip(0)``, ``x.flip((0, 1))``,
         ``x.flip(0, 1)``; every axis when none is given, as NumPy's)."""
-        if len(axis) == 1:
-            axis = axis[0]
-        return ops.flip(self, axis if axis != () else None, dims=dims)
+        if not axis:  # x.flip(): every axis (x.flip(()) flips none, as NumPy's)
+            return ops.flip(self, None, dims=dims)
+        return ops.flip(self, axis[0] if len(axis) == 1 else axis, dims=dims)
 
     def roll(self, shift=None, axis=None, *, shifts=None, dims=None) -> Tensor:
         """The elements shifted by ``shift`` places along ``axis``, wrapping around; see

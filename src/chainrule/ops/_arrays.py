@@ -192,8 +192,8 @@ class Diag(Function):
         if x.ndim not in (1, 2):
             raise ValueError(
                 f"diag takes a vector (to make a matrix) or a matrix (to take its "
-                f"diagonal), got {x.ndim} dimensions; for batches see cr.diagonal in NumPy "
-                f"terms: x[..., i, i] with i = cr.arange(n)"
+                f"diagonal), got {x.ndim} dimensions; the diagonals of a batch of matrices "
+                f"are x[..., i, i] with i = np.arange(n)"
             )
         if x.ndim == 2:
             return np.diag(x, self.k).copy()  # NumPy's is a read-only view
