@@ -790,7 +790,7 @@ class Tensor(InPlaceMethods, TorchMethods):
         """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
         return ops.log_softmax(self, axis, dim=dim)
 
-    # round 17: array ops
+    # ----- array ops
     def cumsum(self, axis=None, *, dim=None) -> Tensor:
         """Cumulative sum along ``axis`` (flattened when None, as NumPy's; ``dim=`` is
         PyTorch's name); see `chainrule.cumsum`."""

@@ -39,7 +39,7 @@ _KO = {
     "Scatter": "scatter: 기울기는 같은 위치를 다시 인덱싱한 것",
     "Concatenate": "concatenate: 각 입력은 상류 기울기에서 자기 조각을 받는다",
     "Stack": "stack: 각 입력은 상류 기울기에서 자기 몫을 받는다",
-    # round 17: array ops
+    # array ops
     "Cumsum": "cumsum: i ≤ j이면 ∂yⱼ/∂xᵢ = 1, 기울기는 상류 기울기를 끝에서부터 누적한 합",
     "Flip": "flip: 상류 기울기를 다시 뒤집는다",
     "Roll": "roll: 상류 기울기를 −s만큼 되돌려 민다",

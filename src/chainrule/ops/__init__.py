@@ -55,8 +55,8 @@ from ._derived import unsqueeze as unsqueeze  # isort: skip
 from ._derived import var as var  # isort: skip
 from ._shape import cat as cat  # isort: skip  (concatenate under PyTorch's name)
 
-# round 17: array ops (primitives in __all__; compositions and the ops outside the graph
-# re-exported by name)
+# array ops (primitives in __all__; compositions and the ops outside the graph re-exported
+# by name)
 from ._arrays import cumsum, diag, einsum, flip, roll  # isort: skip
 from ._compare import all as all  # isort: skip
 from ._compare import any as any  # isort: skip
@@ -89,9 +89,13 @@ __all__ = [
     "compare",
     "concatenate",
     "cos",
+    "cumsum",
+    "diag",
     "div",
+    "einsum",
     "elu",
     "exp",
+    "flip",
     "floor_divide",
     "gelu",
     "index",
@@ -111,6 +115,7 @@ __all__ = [
     "relu",
     "remainder",
     "reshape",
+    "roll",
     "sigmoid",
     "silu",
     "sin",
@@ -124,13 +129,4 @@ __all__ = [
     "tanh",
     "transpose",
     "where",
-]
-
-# round 17: array ops
-__all__ += [
-    "cumsum",
-    "diag",
-    "einsum",
-    "flip",
-    "roll",
 ]

@@ -43,7 +43,7 @@ def argmin(x, axis: int | None = None, keepdims: bool = False, *, dim=None, keep
     return _from_op(np.asarray(np.argmin(constant(x), axis=axis, keepdims=keepdims)), None)
 
 
-# ----- round 17: array ops ---------------------------------------------------------------
+# ----- array ops ----------------------------------------------------------------------------
 def argsort(x, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
     """The indices that sort ``x`` along ``axis`` (last by default; of the flattened tensor
     when None), as an int64 tensor outside the graph: NumPy's ``argsort`` and PyTorch's.

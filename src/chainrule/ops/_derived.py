@@ -292,7 +292,7 @@ def _once(op: str, what: str, given, value):
     return value
 
 
-# ----- round 17: array ops ---------------------------------------------------------------
+# ----- array ops ----------------------------------------------------------------------------
 # composed of indexing (whose backward scatter-adds into zeros), reshape, broadcast_to,
 # where and sum: their gradients, and the gradients of those, come from those primitives
 class TopK(NamedTuple):
