@@ -34,6 +34,9 @@ class LambdaCallback(Callback):
       is the index of the batch just trained within its epoch, from 0, and ``logs`` holds
       the epoch's running ``loss`` (and ``accuracy``) so far, as Keras 3 gives them.
 
+    The first four may be given by position, in Keras 3's order; ``on_batch_end`` is by
+    name only (Keras 3's fifth is ``on_train_batch_begin``, tf.keras's third
+    ``on_batch_begin``: a function written for either must not run at a batch's end).
     Keras's other hooks (``on_batch_begin``, the test and predict hooks) are a TypeError:
     ``fit`` has no such moment, and a function given for one would never run. To stop
     training or to reach the model, the optimizer or the step count, write a
@@ -56,6 +59,7 @@ class LambdaCallback(Callback):
         on_epoch_end=None,
         on_train_begin=None,
         on_train_end=None,
+        *,
         on_batch_end=None,
         **kwargs,
     ):
