@@ -126,7 +126,8 @@ class LayerNorm(Module):
     ``bias`` (zeros) have shape ``normalized_shape`` (an int n means (n,)); there are none
     with ``elementwise_affine=False``, and no bias with ``bias=False``. Train and eval
     modes compute the same thing: there are no running statistics. An integer or bool
-    input is computed in the layer's dtype (``dtype``, a floating one, or the default).
+    input is computed in the layer's dtype: its weight's (``dtype``, a floating one, or the
+    default, until ``double()`` or ``to`` casts it); without a weight, ``dtype``'s.
     Composed from core ops, so its gradient needs no rule of its own.
     """
 
@@ -149,7 +150,8 @@ class LayerNorm(Module):
         self.bias = Parameter(np.zeros(shape, dtype)) if with_bias else None
 
     def forward(self, x) -> Tensor:
-        x = _as_input(x, self._dtype)
+        # the weight's dtype, once there is one: Module.to / double() may have cast it
+        x = _as_input(x, self._dtype if self.weight is None else self.weight.dtype)
         _check_trailing(f"LayerNorm({self.normalized_shape})", x, self.normalized_shape)
         return _normalise(x, len(self.normalized_shape), self.weight, self.bias, self.eps)
 

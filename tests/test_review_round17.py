@@ -1,0 +1,19 @@
+"""Review of round 17: Module casts, in-place methods and PyTorch's method names, checked
+against what they promise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+
+
+def test_layernorm_after_double_computes_an_integer_input_in_float64():
+    # an integer input is computed "in the layer's dtype": after double() that is float64,
+    # as the weight's; the float32 it was built in would round the normalisation
+    x = np.array([[1, 2, 100_000_003], [4, 5, 6]], dtype=np.int64)
+    layer = cr.nn.LayerNorm(3).double()
+    out = layer(cr.tensor(x))
+    expected = cr.nn.LayerNorm(3, dtype="float64")(cr.tensor(x.astype(np.float64)))
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, expected.data, rtol=1e-12, atol=1e-12)
