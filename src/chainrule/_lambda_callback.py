@@ -25,7 +25,8 @@ class LambdaCallback(Callback):
     not with the `TrainState` the other callbacks get:
 
     - ``on_train_begin(logs)`` and ``on_train_end(logs)``: ``logs`` is ``{}`` at the
-      beginning and the last epoch's row at the end (``{}`` when no epoch finished);
+      beginning and the last epoch's row at the end (``{}`` when no epoch of this ``fit``
+      call finished, even if it continues a history that has rows);
     - ``on_epoch_begin(epoch, logs)``: ``epoch`` counts from 0, ``logs`` is ``{}``;
     - ``on_epoch_end(epoch, logs)``: the epoch's logs (``loss``, ``accuracy``, the
       ``val_`` values); keys added to ``logs`` are added to the epoch's row in the
@@ -49,8 +50,8 @@ class LambdaCallback(Callback):
         )
         cr.fit(model, loss_fn, opt, (X, y), epochs=3, callbacks=[print_loss])
 
-    It keeps no state of its own, so a run resumed from a checkpoint calls the functions
-    from the resumed epoch on.
+    It keeps no state a checkpoint needs (only the history's length when ``fit`` began),
+    so a run resumed from a checkpoint calls the functions from the resumed epoch on.
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class LambdaCallback(Callback):
                     f"LambdaCallback: {hook} must be a function, got {type(fn).__name__}"
                 )
         self.functions = {hook: fn for hook, fn in given.items() if fn is not None}
+        self._rows_before = 0  # the history's rows when this run began (set at its beginning)
 
     def _run(self, hook: str, *args) -> None:
         fn = self.functions.get(hook)
@@ -92,6 +94,7 @@ class LambdaCallback(Callback):
 
     def on_train_begin(self, state) -> None:
         """Call ``on_train_begin({})``."""
+        self._rows_before = len(state.history.epoch)  # an earlier run's rows are not ours
         self._run("on_train_begin", {})
 
     def on_epoch_begin(self, state) -> None:
@@ -108,11 +111,12 @@ class LambdaCallback(Callback):
         self._run("on_epoch_end", state.epoch, logs)
 
     def on_train_end(self, state) -> None:
-        """Call ``on_train_end(logs)`` with the last epoch's row."""
+        """Call ``on_train_end(logs)`` with the last epoch's row ({} when this run
+        finished none: a history it continues holds an earlier run's rows)."""
         if "on_train_end" in self.functions:
             n = len(state.history.epoch)
-            rows = state.history.history.items()
-            self._run("on_train_end", {k: v[-1] for k, v in rows if n and len(v) == n})
+            rows = state.history.history.items() if n > self._rows_before else ()
+            self._run("on_train_end", {k: v[-1] for k, v in rows if len(v) == n})
 
 
 def _refuse_unknown(kwargs: dict) -> None:
