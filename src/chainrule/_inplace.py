@@ -3,11 +3,13 @@ for the code that changes numbers outside the graph: EMA copies, hand-written up
 initialisation.
 
 Which tensors may change, as in PyTorch: a leaf that does not require gradients (data, a
-buffer, a frozen parameter) at any time, and a leaf that does (a parameter) under
+frozen parameter) at any time, and a leaf that does (a parameter) under
 ``no_grad()`` only -- recorded, the change would not be part of the graph that uses it.
 Unlike PyTorch, a tensor made by a recorded op is never changed in place (PyTorch counts
 versions to catch a changed value that backward needs; here nothing is counted, so no op
-pays for it): detach it, or build the new tensor.
+pays for it): detach it, or build the new tensor. A module's buffers (BatchNorm's
+running statistics) are NumPy arrays, not tensors: change them with NumPy
+(``bn.running_mean[:] = 0``, ``bn.running_var.fill(1)``).
 
 Each method gives the tensor a new array holding the result (as ``p -= lr * p.grad`` does
 under no_grad): a graph that saved the old values keeps them, and no array the caller

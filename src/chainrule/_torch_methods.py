@@ -89,7 +89,8 @@ class TorchMethods:
         return _ops().broadcast_to(self, _shape_of(other))
 
     def type_as(self, other):
-        """This tensor cast to ``other``'s dtype (itself when it has that dtype)."""
+        """This tensor cast to ``other``'s dtype: a new node even to the same dtype, as
+        `to` (PyTorch returns the tensor itself there)."""
         return self.astype(np.asarray(other.data if hasattr(other, "data") else other).dtype)
 
     # ----- new leaves with this tensor's dtype ---------------------------------------------

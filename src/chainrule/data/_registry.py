@@ -27,7 +27,7 @@ DATASETS: Mapping[str, Callable[..., DataBundle]] = MappingProxyType(
         "fashion_mnist": load_fashion_mnist,
     }
 )
-"""Name → loader. The bundled sets take no arguments; the MNIST ones need ``root``."""
+"""Name → loader. The bundled sets take only ``return_X_y``; the MNIST ones need ``root``."""
 
 TASKS: Mapping[str, str] = MappingProxyType(
     {k: "regression" if k == "diabetes" else "classification" for k in DATASETS}
