@@ -17,3 +17,15 @@ def test_layernorm_after_double_computes_an_integer_input_in_float64():
     expected = cr.nn.LayerNorm(3, dtype="float64")(cr.tensor(x.astype(np.float64)))
     assert out.dtype == np.float64
     np.testing.assert_allclose(out.data, expected.data, rtol=1e-12, atol=1e-12)
+
+
+def test_copy_of_a_broadcast_row_keeps_a_c_contiguous_array():
+    # PyTorch's copy_ writes into the tensor's own (contiguous) memory; NumPy's astype of
+    # a broadcast row keeps its strides' order (column-major here), which costs the
+    # optimizer its work-array path for a large parameter (a temporary per step)
+    p = cr.nn.Parameter(np.zeros((3, 4), np.float32))
+    with cr.no_grad():
+        p.copy_(np.arange(4.0))
+    assert p.data.flags.c_contiguous
+    np.testing.assert_array_equal(p.data, np.broadcast_to(np.arange(4.0), (3, 4)))
+    assert p.data.dtype == np.float32

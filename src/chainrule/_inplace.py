@@ -72,7 +72,9 @@ class InPlaceMethods:
                 f"copy_: a source of shape {value.shape} cannot be broadcast to the "
                 f"tensor's shape {self.shape}"
             ) from None
-        return self._set("copy_", quietly(value.astype, (self.data.dtype,)))
+        # in C order: astype would keep a broadcast source's strides (column-major for a row)
+        cast = quietly(lambda: value.astype(self.data.dtype, order="C"), ())
+        return self._set("copy_", cast)
 
     def add_(self, other, *, alpha=1):
         """``self + alpha·other``, in place."""
