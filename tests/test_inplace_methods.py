@@ -191,3 +191,54 @@ def test_pytorch_refuses_the_same_leaf():
     p = torch.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         p.mul_(2)
+
+
+def test_lerp_takes_pytorchs_second_form_from_weight_one_half():
+    # weight 1 gives end exactly: 1e8 + 1·(1 − 1e8) rounds to 0 in float32
+    x = cr.tensor([1e8], dtype="float32")
+    x.lerp_(1.0, 1.0)
+    np.testing.assert_array_equal(x.data, [1.0])
+    y = cr.tensor([1e8], dtype="float32").lerp(1.0, 1.0)
+    np.testing.assert_array_equal(y.data, [1.0])
+    # per-element weights choose per element; the values worked by hand
+    z = cr.tensor([0.0, 10.0])
+    z.lerp_(np.array([10.0, 0.0]), np.array([0.25, 0.75]))
+    np.testing.assert_array_equal(z.data, [2.5, 2.5])
+
+
+def test_lerp_gradients_in_both_forms_against_finite_differences():
+    for weight in (0.25, 0.75, np.array([0.1, 0.9, 0.5])):
+        a = cr.tensor([1.0, -2.0, 3.0], dtype="float64", requires_grad=True)
+        b = cr.tensor([4.0, 0.5, -1.0], dtype="float64", requires_grad=True)
+        assert cr.gradcheck(lambda a, b, w=weight: a.lerp(b, w), [a, b])
+
+
+def test_lerp_against_pytorch_near_both_ends():
+    torch = pytest.importorskip("torch")
+    start = np.array([1e8, -3e7, 0.5], dtype=np.float32)
+    end = np.array([1.0, 2.0, -0.25], dtype=np.float32)
+    for weight in (0.0, 0.3, 0.5, 0.7, 1.0):
+        ours = cr.tensor(start)
+        ours.lerp_(end, weight)
+        theirs = torch.tensor(start).lerp_(torch.tensor(end), weight)
+        if weight in (0.0, 1.0):  # the two ends exactly
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+        else:  # PyTorch's kernel may fuse the multiply-add: an ulp apart
+            np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+
+
+def test_an_integer_tensor_refuses_lerp_and_values_it_cannot_hold():
+    i = cr.tensor(np.arange(3))
+    with pytest.raises(TypeError, match="lerp_: needs a floating tensor, got dtype int64"):
+        i.lerp_(1, 0.5)
+    with pytest.raises(ValueError, match="fill_: nan cannot be held by a tensor of dtype int64"):
+        i.fill_(np.nan)
+    with pytest.raises(ValueError, match="cannot be held by a tensor of dtype int32"):
+        cr.tensor(np.arange(3, dtype=np.int32)).fill_(1e20)
+    np.testing.assert_array_equal(i.data, [0, 1, 2])
+
+
+@pytest.mark.parametrize("bad", ["2", None, object()])
+def test_an_operand_that_is_not_a_number_is_named(bad):
+    with pytest.raises(TypeError, match="mul_: the operand must be a number, an array or a"):
+        cr.tensor([1.0]).mul_(bad)

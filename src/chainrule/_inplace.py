@@ -31,6 +31,11 @@ def _operand(method: str, value):
     refused: PyTorch would record the change (the tensor then has a grad_fn), chainrule
     records no in-place op."""
     if not hasattr(value, "_requires_grad"):  # a number or an array, not a Tensor
+        if np.asarray(value).dtype.kind not in "biufc":
+            raise TypeError(
+                f"{method}: the operand must be a number, an array or a tensor, got "
+                f"{type(value).__name__} {value!r}"
+            )
         return value
     if value._requires_grad and _GradMode.enabled:
         raise RuntimeError(
@@ -57,6 +62,11 @@ class InPlaceMethods:
             raise ValueError(
                 f"fill_ takes a number or a 0-d tensor, got an operand of shape "
                 f"{np.shape(value)}; use copy_ to write an array"
+            )
+        if self.data.dtype.kind in "iu" and not _fits(value, self.data.dtype):
+            raise ValueError(
+                f"fill_: {value!r} cannot be held by a tensor of dtype {self.dtype} (PyTorch "
+                "refuses it too)"
             )
         full = quietly(np.full, (self.data.shape, value, self.data.dtype))  # cast as PyTorch
         return self._set("fill_", full)
@@ -108,10 +118,13 @@ class InPlaceMethods:
 
     def lerp_(self, end, weight):
         """``self + weight·(end − self)``, in place (an exponential moving average:
-        ``ema.lerp_(p, 1 − decay)``)."""
-        step = quietly(np.subtract, (_operand("lerp_", end), self.data))
-        weight = _operand("lerp_", weight)
-        return self._apply("lerp_", np.add, quietly(np.multiply, (weight, step)))
+        ``ema.lerp_(p, 1 − decay)``); where weight ≥ ½ it is computed as ``end − (1 −
+        weight)·(end − self)``, as PyTorch does, so weight 1 gives ``end`` exactly. A
+        floating tensor only, as PyTorch's."""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"lerp_: needs a floating tensor, got dtype {self.dtype}")
+        end, weight = _operand("lerp_", end), _operand("lerp_", weight)
+        return self._set("lerp_", np.asarray(quietly(lerp_values, (self.data, end, weight))))
 
     # ----- the checks every method makes -------------------------------------------------
     def _check_writable(self, method: str) -> None:
@@ -146,6 +159,24 @@ class InPlaceMethods:
             )
         self.data = result.astype(self.data.dtype, copy=False)
         return self
+
+
+def lerp_values(start, end, weight):
+    """start + weight·(end − start) on arrays or numbers, in PyTorch's two forms: from
+    ``start`` where weight < ½, from ``end`` where weight ≥ ½ (exact at both ends)."""
+    step = np.subtract(end, start)
+    near_start = np.add(start, np.multiply(weight, step))
+    near_end = np.subtract(end, np.multiply(np.subtract(1, weight), step))
+    return np.where(np.less(np.abs(weight), 0.5), near_start, near_end)
+
+
+def _fits(value, dtype: np.dtype) -> bool:
+    """Whether ``value`` is a finite number an integer ``dtype`` can hold (truncated)."""
+    value = np.asarray(value)
+    if value.dtype.kind == "c" or (value.dtype.kind == "f" and not np.isfinite(value)):
+        return False
+    info = np.iinfo(dtype)
+    return bool(info.min <= value <= info.max)
 
 
 def _scaled(other, alpha):

@@ -66,8 +66,14 @@ class TorchMethods:
         return _ops().where(condition, self, other)
 
     def lerp(self, end, weight):
-        """``self + weight·(end − self)``, recorded (the in-place form is ``lerp_``)."""
-        return self + weight * (end - self)
+        """``self + weight·(end − self)``, recorded (the in-place form is ``lerp_``); where
+        weight ≥ ½ it is computed as ``end − (1 − weight)·(end − self)``, as PyTorch does,
+        so weight 1 gives ``end`` exactly."""
+        step = end - self
+        w = np.asarray(weight.data if hasattr(weight, "_requires_grad") else weight)
+        if w.ndim == 0:
+            return self + weight * step if abs(float(w)) < 0.5 else end - (1 - weight) * step
+        return _ops().where(np.abs(w) < 0.5, self + weight * step, end - (1 - weight) * step)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log Σ exp over ``axis`` (``dim``), computed stably; see `cr.logsumexp`."""
