@@ -41,10 +41,11 @@ def dataset_key(name) -> str:
     return str(name).strip().lower().replace("-", "_")
 
 
-def load_dataset(name: str, **kwargs: Any) -> DataBundle:
+def load_dataset(name: str, **kwargs: Any) -> DataBundle | tuple:
     """Load a dataset by name (``"digits"``, ``"fashion-mnist"``, …; case and ``-`` ignored).
 
-    Keyword arguments go to the loader, e.g. ``load_dataset("mnist", root="data")``.
+    Keyword arguments go to the loader, e.g. ``load_dataset("mnist", root="data")``; a
+    bundled dataset's ``return_X_y=True`` gives ``(X, y)`` instead of the `DataBundle`.
     """
     key = dataset_key(name)
     if key not in DATASETS:
