@@ -652,7 +652,14 @@ class _Loss(Module):
         self.reduction = reduction
 
     def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+        return self.settings()
+
+    def settings(self, **shown) -> str:
+        """The repr's settings: ``reduction`` unless "mean", then each of ``shown`` that is
+        not None (a subclass passes None for a setting at its default)."""
+        parts = [] if self.reduction == "mean" else [f"reduction={self.reduction!r}"]
+        parts += [f"{name}={value}" for name, value in shown.items() if value is not None]
+        return ", ".join(parts)
 
 
 class MSELoss(_Loss):
@@ -704,14 +711,11 @@ class SoftmaxCrossEntropy(_Loss):
         )
 
     def extra_repr(self) -> str:
-        parts = [super().extra_repr()] if self.reduction != "mean" else []
-        if self.weight is not None:
-            parts.append(f"weight={self.weight.tolist()}")
-        if self.ignore_index != IGNORE_INDEX:
-            parts.append(f"ignore_index={self.ignore_index}")
-        if self.label_smoothing:
-            parts.append(f"label_smoothing={self.label_smoothing}")
-        return ", ".join(parts)
+        return self.settings(
+            weight=None if self.weight is None else self.weight.tolist(),
+            ignore_index=None if self.ignore_index == IGNORE_INDEX else self.ignore_index,
+            label_smoothing=self.label_smoothing or None,
+        )
 
 
 CrossEntropyLoss = SoftmaxCrossEntropy

@@ -434,10 +434,7 @@ class SmoothL1Loss(_Loss):
         return smooth_l1_loss(pred, target, self.reduction, self.beta)
 
     def extra_repr(self) -> str:
-        parts = [super().extra_repr()] if self.reduction != "mean" else []
-        if self.beta != 1:
-            parts.append(f"beta={self.beta}")
-        return ", ".join(parts)
+        return self.settings(beta=None if self.beta == 1 else self.beta)
 
 
 class HuberLoss(_Loss):
@@ -452,10 +449,7 @@ class HuberLoss(_Loss):
         return huber_loss(pred, target, self.reduction, self.delta)
 
     def extra_repr(self) -> str:
-        parts = [super().extra_repr()] if self.reduction != "mean" else []
-        if self.delta != 1:
-            parts.append(f"delta={self.delta}")
-        return ", ".join(parts)
+        return self.settings(delta=None if self.delta == 1 else self.delta)
 
 
 class NLLLoss(_Loss):
@@ -481,12 +475,10 @@ class NLLLoss(_Loss):
         )
 
     def extra_repr(self) -> str:
-        parts = [super().extra_repr()] if self.reduction != "mean" else []
-        if self.weight is not None:
-            parts.append(f"weight={self.weight.tolist()}")
-        if self.ignore_index != IGNORE_INDEX:
-            parts.append(f"ignore_index={self.ignore_index}")
-        return ", ".join(parts)
+        return self.settings(
+            weight=None if self.weight is None else self.weight.tolist(),
+            ignore_index=None if self.ignore_index == IGNORE_INDEX else self.ignore_index,
+        )
 
 
 class BCELoss(_Loss):
@@ -505,7 +497,4 @@ class BCELoss(_Loss):
         return binary_cross_entropy(probs, target, self.weight, reduction=self.reduction)
 
     def extra_repr(self) -> str:
-        parts = [super().extra_repr()] if self.reduction != "mean" else []
-        if self.weight is not None:
-            parts.append(f"weight={self.weight.tolist()}")
-        return ", ".join(parts)
+        return self.settings(weight=None if self.weight is None else self.weight.tolist())
