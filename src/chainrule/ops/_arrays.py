@@ -129,7 +129,8 @@ class Roll(Function):
     def forward(self, x):
         if self.axis is not None:
             axes = (self.axis,) if isinstance(self.axis, (int, np.integer)) else self.axis
-            _axis_tuple("roll", axes, x.ndim)  # out of range: an error naming the op
+            for a in axes:  # out of range: an error naming the op (repeated: rolled again)
+                _axis_tuple("roll", a, x.ndim)
         return np.roll(x, self.shift, self.axis)
 
     def backward(self, grad_out):

@@ -1,0 +1,20 @@
+"""Review of the array ops: edges where they parted from NumPy and PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def test_roll_takes_an_axis_named_twice_as_numpy_and_pytorch_do():
+    # np.roll and torch.roll roll a repeated axis once per mention (the shifts add up)
+    x = np.arange(12.0).reshape(4, 3)
+    t = cr.tensor(x, requires_grad=True)
+    y = cr.roll(t, (1, 2), (0, 0))
+    np.testing.assert_array_equal(y.data, np.roll(x, (1, 2), (0, 0)))
+    np.testing.assert_array_equal(cr.roll(cr.tensor(x), 1, (1, -1)).data, np.roll(x, 1, (1, -1)))
+    w = np.arange(12.0).reshape(4, 3) ** 2
+    (y * w).sum().backward()
+    np.testing.assert_array_equal(t.grad, np.roll(w, -3, 0))
