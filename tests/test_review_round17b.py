@@ -18,3 +18,13 @@ def test_roll_takes_an_axis_named_twice_as_numpy_and_pytorch_do():
     w = np.arange(12.0).reshape(4, 3) ** 2
     (y * w).sum().backward()
     np.testing.assert_array_equal(t.grad, np.roll(w, -3, 0))
+
+
+@pytest.mark.parametrize("op", [cr.triu, cr.tril])
+def test_triu_and_tril_keep_a_bool_tensor_bool(op):
+    # np.triu and torch.triu give a bool mask back for a bool one (a where with 0 gave int64)
+    m = np.ones((3, 3), dtype=bool)
+    out = op(cr.tensor(m), 1)
+    assert out.dtype == np.bool_
+    np.testing.assert_array_equal(out.data, getattr(np, op.__name__)(m, 1))
+    assert op(m).dtype == np.bool_  # a NumPy array too

@@ -583,7 +583,9 @@ def _triangle(op: str, x, k, diagonal, upper: bool):
         )
     m, n = shape[-2:]
     below = np.tri(m, n, k - 1 if upper else k, dtype=bool)
-    return where(~below if upper else below, x, 0)
+    # False for a bool tensor: a where with the int 0 would make it int64
+    zero = False if np.asarray(x.data if isinstance(x, Tensor) else x).dtype == bool else 0
+    return where(~below if upper else below, x, zero)
 
 
 def triu(x, k: int = 0, *, diagonal=None):
