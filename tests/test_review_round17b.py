@@ -28,3 +28,10 @@ def test_triu_and_tril_keep_a_bool_tensor_bool(op):
     assert out.dtype == np.bool_
     np.testing.assert_array_equal(out.data, getattr(np, op.__name__)(m, 1))
     assert op(m).dtype == np.bool_  # a NumPy array too
+
+
+def test_topk_of_a_0d_tensor_with_k_0_is_an_error_naming_topk():
+    # the 0-d result holds one value; k=0 failed inside a reshape, naming no topk
+    with pytest.raises(ValueError, match=r"topk: k=0 .*0-d"):
+        cr.topk(cr.tensor(2.0), 0)
+    assert cr.topk(cr.tensor(2.0), 1).values.item() == 2.0

@@ -542,6 +542,8 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
             f"topk: k={k} for axis {d} of size {n} (the tensor's shape is {tuple(shape)}); k "
             f"must be 0 to {n}"
         )
+    if not shape and k == 0:
+        raise ValueError("topk: k=0 for a 0-d tensor, whose 0-d result holds a value; k must be 1")
     order, _ = _stable_order("topk", x, d, largest)
     first = order[_along(d, order.ndim, slice(0, k))]
     if not shape:
