@@ -35,3 +35,14 @@ def test_topk_of_a_0d_tensor_with_k_0_is_an_error_naming_topk():
     with pytest.raises(ValueError, match=r"topk: k=0 .*0-d"):
         cr.topk(cr.tensor(2.0), 0)
     assert cr.topk(cr.tensor(2.0), 1).values.item() == 2.0
+
+
+@pytest.mark.parametrize("op", [cr.all, cr.any])
+def test_all_and_any_name_themselves_for_an_axis_out_of_range(op):
+    t = cr.tensor(np.ones((2, 3)))
+    name = op.__name__
+    with pytest.raises(np.exceptions.AxisError, match=rf"{name}: axis 2 .*2 dimensions"):
+        op(t, 2)
+    with pytest.raises(np.exceptions.AxisError, match=rf"{name}: axis -3 "):
+        op(t, (0, -3))
+    assert op(t, (0, -1)).data.item() is True  # in range: NumPy's answer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor, _from_op
+from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
 from ._names import torch_names
 
@@ -84,11 +85,15 @@ def all(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
     boolean tensor outside the graph: ``np.all``, ``torch.all``. ``dim=`` and ``keepdim=``
     are PyTorch's names for ``axis`` and ``keepdims``."""
     axis, keepdims = torch_names("all", axis, dim, keepdims, keepdim)
-    return _from_op(np.asarray(np.all(constant(x), axis=axis, keepdims=keepdims)), None)
+    x = constant(x)
+    _axis_tuple("all", axis, np.ndim(x))  # out of range: an error naming the op
+    return _from_op(np.asarray(np.all(x, axis=axis, keepdims=keepdims)), None)
 
 
 def any(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Whether some element along ``axis`` (any of them when None) is true (nonzero), as a
     boolean tensor outside the graph (see `all`)."""
     axis, keepdims = torch_names("any", axis, dim, keepdims, keepdim)
-    return _from_op(np.asarray(np.any(constant(x), axis=axis, keepdims=keepdims)), None)
+    x = constant(x)
+    _axis_tuple("any", axis, np.ndim(x))  # out of range: an error naming the op
+    return _from_op(np.asarray(np.any(x, axis=axis, keepdims=keepdims)), None)
