@@ -46,3 +46,10 @@ def test_all_and_any_name_themselves_for_an_axis_out_of_range(op):
     with pytest.raises(np.exceptions.AxisError, match=rf"{name}: axis -3 "):
         op(t, (0, -3))
     assert op(t, (0, -1)).data.item() is True  # in range: NumPy's answer
+
+
+@pytest.mark.parametrize("op", [cr.cumsum, cr.flip, cr.all])
+def test_a_float_axis_is_a_type_error_naming_the_op(op):
+    # it was "'float' object is not iterable"
+    with pytest.raises(TypeError, match=rf"{op.__name__}: axes must be ints, got 1.0"):
+        op(cr.tensor(np.ones((2, 3))), 1.0)

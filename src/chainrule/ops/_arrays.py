@@ -29,7 +29,7 @@ def _axis_tuple(op: str, axis, ndim: int) -> tuple[int, ...]:
     out of range is NumPy's AxisError naming ``op``, a repeated axis a ValueError."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) or np.ndim(axis) == 0 else tuple(axis)
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{op}: axes must be ints, got {a!r} in {axis!r}")
