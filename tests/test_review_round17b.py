@@ -53,3 +53,13 @@ def test_a_float_axis_is_a_type_error_naming_the_op(op):
     # it was "'float' object is not iterable"
     with pytest.raises(TypeError, match=rf"{op.__name__}: axes must be ints, got 1.0"):
         op(cr.tensor(np.ones((2, 3))), 1.0)
+
+
+def test_repeat_interleave_takes_an_empty_list_of_repeats_for_an_empty_axis():
+    # one count per element of an axis of size 0: [] (a float64 array to NumPy), as torch
+    # takes an empty tensor of repeats
+    t = cr.tensor(np.zeros((0, 2)), requires_grad=True)
+    y = cr.repeat_interleave(t, [], 0)
+    assert y.shape == (0, 2)
+    y.sum().backward()
+    assert t.grad.shape == (0, 2)

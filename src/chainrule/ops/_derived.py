@@ -339,6 +339,8 @@ def repeat_interleave(x, repeats, axis=None, *, dim=None):
     index, so each element's gradient is the sum of its copies' upstream gradients."""
     axis, _ = torch_names("repeat_interleave", axis, dim)
     counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.shape == (0,):  # [] is float64 to NumPy: no counts, for an empty axis
+        counts = counts.astype(np.intp)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
         raise TypeError(
             f"repeat_interleave: repeats must be an int or a 1-D sequence of ints, got "
