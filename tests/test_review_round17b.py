@@ -63,3 +63,10 @@ def test_repeat_interleave_takes_an_empty_list_of_repeats_for_an_empty_axis():
     assert y.shape == (0, 2)
     y.sum().backward()
     assert t.grad.shape == (0, 2)
+
+
+def test_an_axis_of_a_0d_tensor_names_no_range_of_axes():
+    # a 0-d tensor has no valid axis: the message said "(-0 to -1)"
+    with pytest.raises(np.exceptions.AxisError, match=r"take_along_axis: axis 0 .* 0 dim") as e:
+        cr.take_along_axis(cr.tensor(1.0), np.array(0), 0)
+    assert "-0 to" not in str(e.value)

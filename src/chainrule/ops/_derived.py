@@ -34,8 +34,8 @@ def _axis_in(op: str, axis, ndim: int) -> int:
         raise TypeError(f"{op}: the axis must be an int, got {type(axis).__name__}")
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(
-            f"{op}: axis {axis} is out of range for a tensor of {ndim} dimensions "
-            f"(-{ndim} to {ndim - 1})"
+            f"{op}: axis {axis} is out of range for a tensor of {ndim} dimensions"
+            + (f" (-{ndim} to {ndim - 1})" if ndim else "")
         )
     return int(axis) % ndim
 
