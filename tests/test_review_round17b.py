@@ -70,3 +70,38 @@ def test_an_axis_of_a_0d_tensor_names_no_range_of_axes():
     with pytest.raises(np.exceptions.AxisError, match=r"take_along_axis: axis 0 .* 0 dim") as e:
         cr.take_along_axis(cr.tensor(1.0), np.array(0), 0)
     assert "-0 to" not in str(e.value)
+
+
+class _LogSoftmaxModel(cr.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = cr.nn.Parameter(np.array([[1.0, -1.0], [-1.0, 1.0]], dtype=np.float32))
+
+    def forward(self, x):
+        return cr.nn.functional.log_softmax(x @ self.w, 1)
+
+
+@pytest.mark.parametrize(
+    ("loss_fn", "ignored"),
+    [
+        (cr.nn.NLLLoss(), -100),
+        (cr.nn.NLLLoss(ignore_index=-1), -1),
+        (cr.nn.CrossEntropyLoss(ignore_index=7), 7),
+        (cr.nn.functional.nll_loss, -100),
+    ],
+)
+def test_accuracy_leaves_out_the_rows_the_loss_ignores(loss_fn, ignored):
+    # rows labelled ignore_index (padding) are not scored by the loss: they were counted
+    # as wrong predictions (the arg-max never equals -100)
+    x = np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, 1]], dtype=np.float32)
+    y = np.array([0, 1, 1, 0, 0, 1], dtype=np.int64)  # the model predicts 0, 1, 0, 1, 0, 1
+    right = y == np.array([0, 1, 0, 1, 0, 1])
+    y[[2, 5]] = ignored  # one wrong row and one right row left out
+    kept = y != ignored
+    want = right[kept].mean()
+    model = _LogSoftmaxModel()
+    assert cr.evaluate(model, loss_fn, (x, y), batch_size=4)["accuracy"] == pytest.approx(want)
+    # in order: a batch of ignored rows alone would make the mean loss NaN, as in PyTorch
+    sgd = cr.optim.SGD(model.parameters(), lr=0.0)
+    history = cr.fit(model, loss_fn, sgd, (x, y), epochs=1, batch_size=4, shuffle=False)
+    assert history.history["accuracy"][0] == pytest.approx(want)

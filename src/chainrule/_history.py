@@ -134,24 +134,28 @@ class Meter:
     function reduces a batch (a sample-weighted mean of batch means; with
     ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
     logged only when every batch had one: targets whose rows look one-hot in some batches
-    only (multi-label 0/1 targets) get none."""
+    only (multi-label 0/1 targets) get none. It is over the rows scored: those labelled
+    ``ignore_index`` (``ignored``) are left out."""
 
     def __init__(self, summed: bool = False):
         self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
+        self.ignored = 0
         self.summed = summed
 
-    def add(self, loss: float, correct: float | None, n: int) -> None:
+    def add(self, loss: float, metrics: tuple[float, int] | None, n: int) -> None:
+        """One batch of ``n`` samples: its loss, and `batch_metrics`' (correct, ignored)."""
         self.n += n
         self.loss += loss if self.summed else loss * n
-        if correct is None:
+        if metrics is None:
             self.unscored = True
         else:
-            self.correct = (self.correct or 0) + correct
+            self.correct = (self.correct or 0) + metrics[0]
+            self.ignored += metrics[1]
 
     def logs(self, prefix: str = "") -> dict[str, float]:
         logs = {f"{prefix}loss": self.loss if self.summed else self.loss / max(self.n, 1)}
         if self.correct is not None and not self.unscored:
-            logs[f"{prefix}accuracy"] = self.correct / max(self.n, 1)
+            logs[f"{prefix}accuracy"] = self.correct / max(self.n - self.ignored, 1)
         return logs
 
 
@@ -167,24 +171,32 @@ def is_summed(loss_fn) -> bool:
     return reduction == "sum"
 
 
-def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> float | None:
-    """Number of correct predictions in a batch, or None when accuracy does not apply.
+def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int] | None:
+    """(Number of correct predictions, number of rows left out) in a batch, or None when
+    accuracy does not apply.
 
     Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
-    the arg-max must hit the label (log-probabilities for NLLLoss alike). With a binary
+    the arg-max must hit the label (log-probabilities for NLLLoss alike); a row labelled
+    the loss's ``ignore_index`` (-100 without one, as the functional losses' default) is
+    left out, as the loss leaves it out. With a binary
     cross-entropy loss, outputs against 0/1 targets of the same shape: a logit > 0
     (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a sample scores
     the fraction of its outputs predicted right (Keras' binary accuracy)."""
     pred = out.data
     threshold = _binary_threshold(loss_fn)
     if threshold is not None:
-        return _binary_correct(pred, y, threshold)
+        correct = _binary_correct(pred, y, threshold)
+        return None if correct is None else (correct, 0)
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
         return None
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
-        return int((pred.argmax(axis=1) == y).sum())
+        from .nn._losses import IGNORE_INDEX
+
+        left_out = y == getattr(loss_fn, "ignore_index", IGNORE_INDEX)
+        hits = (pred.argmax(axis=1) == y) & ~left_out
+        return int(hits.sum()), int(left_out.sum())
     if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
-        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum())
+        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum()), 0
     return None
 
 

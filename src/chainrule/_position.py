@@ -133,15 +133,17 @@ def position_problem(point: dict, loader, rows: int | None) -> str | None:
 def _is_meter(meter) -> bool:
     """Whether ``meter`` is an epoch's running sums as a resume point records them
     (`Meter`): samples, loss, correct predictions (None where no batch had an accuracy)
-    and (older points lack it) whether some batch had none."""
-    if not isinstance(meter, (list, tuple)) or len(meter) not in (3, 4):
+    and (older points lack them) whether some batch had none and the rows left out of the
+    accuracy (labelled ignore_index), at most the samples."""
+    if not isinstance(meter, (list, tuple)) or len(meter) not in (3, 4, 5):
         return False
-    n, loss, correct, *unscored = meter
+    n, loss, correct, *rest = meter
     return (
         counted(n)
         and _number(loss)
         and (correct is None or _number(correct))
-        and all(isinstance(u, bool) for u in unscored)
+        and all(isinstance(u, bool) for u in rest[:1])
+        and all(counted(i) and i <= n for i in rest[1:])
     )
 
 

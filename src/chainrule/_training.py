@@ -98,7 +98,7 @@ class TrainState:
             "batch": self.batch,
             "step": self.step,
             "loader_state": self.epoch_loader_state,
-            "meter": [m.n, m.loss, m.correct, m.unscored],
+            "meter": [m.n, m.loss, m.correct, m.unscored, m.ignored],
             "batch_size": getattr(self.loader, "batch_size", None),  # what `batch` counts
         }
 
@@ -187,7 +187,8 @@ def fit(
     True) and ``seed`` build the loader (given with a `DataLoader` that has other settings,
     they are an error). Returns
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
-    (accuracy for class scores against labels or one-hot rows, and binary accuracy -- logit
+    (accuracy for class scores against labels, over the rows not labelled the loss's
+    ``ignore_index``, or one-hot rows, and binary accuracy -- logit
     > 0, or probability > 0.5 for BCELoss, predicts 1 -- for a binary cross-entropy loss
     on 0/1 targets). ``progress``: a
     tqdm bar per epoch with the running loss, left on screen with the epoch's logs (loss,
@@ -367,8 +368,9 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.epoch_resumed = True
         state.meter = Meter(is_summed(state.loss_fn))
         m = state.meter
-        m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three items
+        m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three or four
         m.unscored = bool(rest and rest[0])
+        m.ignored = int(rest[1]) if len(rest) > 1 else 0
         state.epoch_loader_state = point["loader_state"]
 
 
