@@ -105,3 +105,16 @@ def test_accuracy_leaves_out_the_rows_the_loss_ignores(loss_fn, ignored):
     sgd = cr.optim.SGD(model.parameters(), lr=0.0)
     history = cr.fit(model, loss_fn, sgd, (x, y), epochs=1, batch_size=4, shuffle=False)
     assert history.history["accuracy"][0] == pytest.approx(want)
+
+
+@pytest.mark.parametrize("bad", [2.0, -0.5])
+def test_binary_cross_entropy_refuses_a_target_outside_0_1_as_pytorch(bad):
+    # torch: "all elements of target should be between 0 and 1"; a class label 2 given to
+    # BCE by mistake gave a loss (the formula extrapolated), not an error
+    p = cr.tensor([0.5, 0.25], requires_grad=True)
+    with pytest.raises(ValueError, match=rf"binary_cross_entropy: the target .*\[0, 1\].*{bad}"):
+        cr.nn.functional.binary_cross_entropy(p, np.array([1.0, bad]))
+    with pytest.raises(ValueError, match=r"target .*\[0, 1\]"):
+        cr.nn.BCELoss(reduction="sum")(p, np.array([[bad, 0.0]]).reshape(2))
+    soft = cr.nn.functional.binary_cross_entropy(p, np.array([1.0, 0.3]))  # soft: fine
+    assert np.isfinite(soft.item())

@@ -291,6 +291,7 @@ class BinaryCrossEntropy(Function):
         if self.reduction == "mean":
             _check_nonempty("binary_cross_entropy", p.size, p, t)
         _check_probabilities(p)
+        _check_probabilities(t, "target")
         t = t.astype(p.dtype, copy=False)
         self.saved = (p, t)
         one = p.dtype.type(1)  # 1 in p's dtype (NumPy 1.x: a 0-d float32 with 1.0 → float64)
@@ -347,16 +348,21 @@ def _maximum(a, b):
     return maximum(a, b) if is_tensor(a) else np.maximum(a, b)
 
 
-def _check_probabilities(p: np.ndarray) -> None:
-    """p in [0, 1], as PyTorch requires; NaN passes (a NaN loss, for fit's NaN handling)."""
+def _check_probabilities(p: np.ndarray, what: str = "input") -> None:
+    """p (or the target) in [0, 1], as PyTorch requires of both; NaN passes (a NaN loss,
+    for fit's NaN handling)."""
     bad = (p < 0) | (p > 1)
     if bad.any():
         i = np.flatnonzero(bad)[0]
         where_ = tuple(int(k) for k in np.unravel_index(i, p.shape))
+        hint = (
+            "for logits use binary_cross_entropy_with_logits or BCEWithLogitsLoss"
+            if what == "input"
+            else "class labels other than 0 and 1 take cross_entropy"
+        )
         raise ValueError(
-            f"binary_cross_entropy: the input must be probabilities in [0, 1], got "
-            f"{p.flat[i]} at position {where_} of shape {p.shape} (for logits use "
-            "binary_cross_entropy_with_logits or BCEWithLogitsLoss)"
+            f"binary_cross_entropy: the {what} must be probabilities in [0, 1], got "
+            f"{p.flat[i]} at position {where_} of shape {p.shape} ({hint})"
         )
 
 
@@ -396,10 +402,10 @@ def binary_cross_entropy(input, target, weight=None, *, reduction: str = "mean")
     ``weight``), the sum (``reduction="sum"``) or each element's (``"none"``).
 
     ``weight``: non-negative numbers that broadcast to the input's shape (one per element,
-    per sample as (N, 1), per output as (C,)); data, not differentiated. An input outside
-    [0, 1] is an error, as in PyTorch; NaN gives NaN (PyTorch raises), so that `fit` sees a
-    NaN loss. ``reduction`` is a keyword (PyTorch's third and fourth places are its
-    deprecated ``size_average`` and ``reduce``). On logits,
+    per sample as (N, 1), per output as (C,)); data, not differentiated. An input or a
+    target outside [0, 1] is an error, as in PyTorch; NaN gives NaN (PyTorch raises), so
+    that `fit` sees a NaN loss. ``reduction`` is a keyword (PyTorch's third and fourth
+    places are its deprecated ``size_average`` and ``reduce``). On logits,
     `binary_cross_entropy_with_logits` is exact where σ would round to 0 or 1."""
     _check_reduction(reduction)
     input = _as_prediction(input, target)
