@@ -10,6 +10,22 @@ loss.backward()
 """
 
 from . import functional, init, utils
+from ._activations import (
+    CELU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from ._layers import (
     ELU,
     GELU,
@@ -41,8 +57,10 @@ from ._norm import LayerNorm
 from ._sequential import ModuleList, Sequential
 
 __all__ = [
+    "CELU",
     "ELU",
     "GELU",
+    "SELU",
     "Affine",
     "BCELoss",
     "BCEWithLogits",
@@ -51,6 +69,10 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
     "HuberLoss",
     "Identity",
     "L1Loss",
@@ -58,12 +80,16 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "LoadResult",
+    "LogSigmoid",
     "MSELoss",
+    "Mish",
     "Module",
     "ModuleList",
     "NLLLoss",
+    "PReLU",
     "Parameter",
     "ReLU",
+    "ReLU6",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -72,7 +98,11 @@ __all__ = [
     "SoftmaxCrossEntropy",
     "SoftmaxWithLoss",
     "Softplus",
+    "Softshrink",
+    "Softsign",
     "Tanh",
+    "Tanhshrink",
+    "Threshold",
     "functional",
     "init",
     "utils",

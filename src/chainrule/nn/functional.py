@@ -24,6 +24,22 @@ from ..ops import (
 )
 from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
+from ._activations import (
+    celu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from ._layers import dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ._more_losses import (
@@ -38,28 +54,42 @@ from ._norm import layer_norm
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "cross_entropy",
     "dropout",
     "elu",
     "gelu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "huber_loss",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "logsumexp",
+    "mish",
     "mse_loss",
     "nll_loss",
     "norm",
     "one_hot",
+    "prelu",
     "relu",
+    "relu6",
+    "selu",
     "sigmoid",
     "silu",
     "smooth_l1_loss",
     "softmax",
     "softplus",
+    "softshrink",
+    "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
 ]
 
 
