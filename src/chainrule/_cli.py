@@ -71,7 +71,8 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument(
         "--activation",
         type=_name,
-        help="relu (default), sigmoid, tanh, leaky_relu, elu, silu, softplus, gelu",
+        help="relu (default), sigmoid, tanh, leaky_relu, elu, silu, softplus, gelu, selu, celu, "
+        "mish, relu6, hardswish, hardtanh, softsign, prelu (a learned slope, one per layer)",
     )
     t.add_argument(
         "--init",

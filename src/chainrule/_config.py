@@ -67,6 +67,14 @@ ACTIVATIONS = {
     "silu": nn.SiLU,
     "softplus": nn.Softplus,
     "gelu": nn.GELU,
+    "selu": nn.SELU,
+    "celu": nn.CELU,
+    "mish": nn.Mish,
+    "relu6": nn.ReLU6,
+    "hardswish": nn.Hardswish,
+    "hardtanh": nn.Hardtanh,
+    "softsign": nn.Softsign,
+    "prelu": nn.PReLU,
 }
 
 

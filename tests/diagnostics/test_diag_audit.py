@@ -363,7 +363,7 @@ def test_the_playground_names_its_bad_arguments():
         ({"units": 2.5}, "units"),
         ({"bins": 0}, "bins"),
         ({"seed": -1}, "seed"),
-        ({"activations": ["mish"]}, "activation"),
+        ({"activations": ["swish"]}, "activation"),
     ],
 )
 def test_init_experiment_names_its_bad_arguments(kwargs, name):

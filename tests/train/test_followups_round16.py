@@ -104,8 +104,8 @@ def test_experiment_init_offers_the_names_chainrule_train_does(capsys):
     from chainrule._config import ACTIVATIONS
 
     with pytest.raises(SystemExit) as exit_:
-        _cli.main([*SMALL_INIT, "--activations", "mish"])
+        _cli.main([*SMALL_INIT, "--activations", "swish"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2
-    assert "invalid choice: 'mish'" in err
+    assert "invalid choice: 'swish'" in err
     assert all(repr(name) in err for name in ACTIVATIONS)  # softplus, silu, … included

@@ -80,7 +80,8 @@ def _assert_refused_by_every_command(capsys, damaged, message):
         ("hidden", [10**20], 'field "hidden" must be a list of positive integers up to 100000, '
                              "got [100000000000000000000]"),
         ("activation", None, 'field "activation" must be one of relu, sigmoid, tanh, '
-                             "leaky_relu, elu, silu, softplus, gelu, got null"),
+                             "leaky_relu, elu, silu, softplus, gelu, selu, celu, mish, "
+                             "relu6, hardswish, hardtanh, softsign, prelu, got null"),
         ("optimizer", ["adam"], 'field "optimizer" must be one of sgd, momentum, nesterov, '
                                 'adagrad, rmsprop, adam, adamw, adamax, nadam, radam, '
                                 'got ["adam"]'),

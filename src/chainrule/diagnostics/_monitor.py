@@ -33,9 +33,11 @@ class Monitor(Callback):
 
     Activations: after each recorded epoch, a fixed probe batch goes through the model in
     eval mode without a graph, and every activation layer's output is summarised (mean,
-    std, histogram; for sigmoid, tanh, ELU and softplus the share of saturated units,
-    whose local gradient is below 1% of its maximum; for ReLU the share of dead units,
-    never positive on the probe; None where a statistic does not apply). The probe is
+    std, histogram; for the activations with a flat end the output tells (sigmoid, tanh,
+    ELU, softplus, SELU, CELU, LogSigmoid, Softsign, Hardtanh, ReLU6, Hardsigmoid) the
+    share of saturated units, whose local gradient is below 1% of its maximum; for ReLU
+    the share of dead units, never positive on the probe; None where a statistic does not
+    apply). The probe is
     ``probe`` or the first ``probe_size`` training samples in dataset order, so the
     loader's random state, and hence training, is untouched.
 

@@ -28,13 +28,29 @@ _KINDS = (
     (nn.SiLU, "silu"),
     (nn.Softplus, "softplus"),
     (nn.GELU, "gelu"),
+    (nn.SELU, "selu"),
+    (nn.CELU, "celu"),
+    (nn.Mish, "mish"),
+    (nn.ReLU6, "relu6"),  # a Hardtanh: before it
+    (nn.Hardtanh, "hardtanh"),
+    (nn.Hardsigmoid, "hardsigmoid"),
+    (nn.Hardswish, "hardswish"),
+    (nn.LogSigmoid, "logsigmoid"),
+    (nn.Softsign, "softsign"),
+    (nn.Tanhshrink, "tanhshrink"),
+    (nn.Softshrink, "softshrink"),
+    (nn.Hardshrink, "hardshrink"),
+    (nn.Threshold, "threshold"),
+    (nn.PReLU, "prelu"),
     (nn.ReLU, "relu"),
 )
 
 
 def activation_kind(module: nn.Module) -> str | None:
-    """ "sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu", "softplus" or "gelu" for an
-    activation layer, else None."""
+    """The activation's name ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu",
+    "softplus", "gelu", "selu", "celu", "mish", "relu6", "hardtanh", "hardsigmoid",
+    "hardswish", "logsigmoid", "softsign", "tanhshrink", "softshrink", "hardshrink",
+    "threshold", "prelu") for an activation layer, else None."""
     return next((kind for cls, kind in _KINDS if isinstance(module, cls)), None)
 
 
@@ -60,7 +76,8 @@ def outputs_of(calls) -> list[tuple[str, str, np.ndarray]]:
 
 def probed(calls) -> list[tuple[str, str, np.ndarray, dict]]:
     """`outputs_of`, each with the layer's settings that its statistics depend on (ELU's
-    ``alpha``, softplus's ``beta`` and ``threshold``; `_stats.SETTINGS`)."""
+    and CELU's ``alpha``, softplus's ``beta`` and ``threshold``, Hardtanh's bounds;
+    `_stats.SETTINGS`)."""
     seen: dict[str, int] = {}
     named = []
     for n, m, out in calls:

@@ -3,10 +3,13 @@
 A unit is *saturated* when its local gradient is below 1% of the activation's largest
 local gradient, the gradient read from the output y: sigmoid′ = y(1 − y) < 0.01 · 0.25,
 tanh′ = 1 − y² < 0.01 · 1, ELU′ = y + α < 0.01 · max(1, α) (y ≤ 0, the flat end at −α),
-softplus′ = σ(βx) = 1 − e^(−βy) < 0.01 · 1 (the flat end at 0). A ReLU unit is *dead* when
-it is never positive over the whole probe batch: its gradient is then 0 for every sample,
-so its incoming weights stop learning. Neither applies to the other activations (None):
-see the package's README for the rule of each.
+SELU′ = y + λα < 0.01 · λα (likewise, at −λα), CELU′ = 1 + y/α < 0.01 (at −α),
+softplus′ = σ(βx) = 1 − e^(−βy) < 0.01 · 1 (the flat end at 0), logsigmoid′ = 1 − eʸ
+< 0.01 (at 0), softsign′ = (1 − |y|)² < 0.01 (both ends), and hardtanh, relu6 and
+hardsigmoid at their bounds (gradient 0 there, PyTorch's convention). A ReLU unit is
+*dead* when it is never positive over the whole probe batch: its gradient is then 0 for
+every sample, so its incoming weights stop learning. Neither applies to the other
+activations (None): see the package's README for the rule of each.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ _LOCAL_GRADIENT = {
     "tanh": (lambda y: 1.0 - y * y, 1.0),
 }
 #: the settings of the activations with one (the layer's attributes), and their defaults
-SETTINGS = {"elu": {"alpha": 1.0}, "softplus": {"beta": 1.0, "threshold": 20.0}}
+SETTINGS = {
+    "elu": {"alpha": 1.0},
+    "celu": {"alpha": 1.0},
+    "softplus": {"beta": 1.0, "threshold": 20.0},
+    "hardtanh": {"min_val": -1.0, "max_val": 1.0},
+}
+#: SELU's λ and α (`nn.SELU`'s constants); λα, its largest local gradient, is at 0⁻
+_SELU_SCALE, _SELU_ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+#: the outputs at which a clipping activation's gradient is 0: its bounds
+_BOUNDS = {"relu6": (0.0, 6.0), "hardsigmoid": (0.0, 1.0)}
 _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
@@ -33,7 +45,8 @@ _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 class ActivationStats:
     """One layer's activations over a batch: summary numbers and a histogram.
 
-    ``saturated`` is None for activations other than sigmoid, tanh, ELU and softplus,
+    ``saturated`` is None for activations without a flat end that y tells (see
+    `local_gradient`),
     ``dead`` None for activations other than ReLU: not applicable, not 0. ``counts`` /
     ``edges`` are ``np.histogram``'s outputs.
     """
@@ -54,10 +67,10 @@ class ActivationStats:
 
 
 def saturated_share(kind: str, y: np.ndarray, **settings) -> float | None:
-    """Share of the values of ``y`` (a sigmoid, tanh, ELU or softplus output) whose local
+    """Share of the values of ``y`` (an output of an activation with a flat end) whose local
     gradient is below ``SATURATION`` of its maximum; None for other activations, and where
     the outputs cannot tell it (see `local_gradient`). ``settings`` are the layer's (ELU's
-    ``alpha``, softplus's ``beta`` and ``threshold``; by default the layers' defaults)."""
+    ``alpha``, softplus's ``beta`` and ``threshold``, ...; by default the layers' defaults)."""
     gradient = local_gradient(kind, **settings)
     if gradient is None:
         return None
@@ -69,9 +82,10 @@ def saturated_share(kind: str, y: np.ndarray, **settings) -> float | None:
 
 def local_gradient(kind: str, **settings):
     """(the local gradient as a function of the output, its largest value) of a saturating
-    activation, or None: the other activations have no flat end, and some settings make
-    the gradient no function of the output (ELU with ``alpha`` ≤ 0, softplus whose linear
-    part starts below its saturated outputs)."""
+    activation, or None: the other activations have no flat end (or one the output cannot
+    tell from the rest), and some settings make the gradient no function of the output
+    (ELU or CELU with ``alpha`` ≤ 0, softplus whose linear part starts below its saturated
+    outputs)."""
     unknown = set(settings) - set(SETTINGS.get(kind, ()))
     if unknown:
         raise TypeError(f"saturated_share: {kind} has no setting {', '.join(sorted(unknown))}")
@@ -81,6 +95,20 @@ def local_gradient(kind: str, **settings):
     if kind == "elu" and given["alpha"] > 0:  # α(eˣ − 1) for x ≤ 0: gradient αeˣ = y + α
         alpha = given["alpha"]
         return (lambda y: np.where(y > 0, 1.0, y + alpha)), max(1.0, alpha)
+    if kind == "selu":  # λα(eˣ − 1) for x ≤ 0: gradient λαeˣ = y + λα; λ for x > 0
+        peak = _SELU_SCALE * _SELU_ALPHA
+        return (lambda y: np.where(y > 0, _SELU_SCALE, y + peak)), peak
+    if kind == "celu" and given["alpha"] > 0:  # α(e^(x/α) − 1): gradient e^(x/α) = 1 + y/α
+        alpha = given["alpha"]
+        return (lambda y: np.where(y > 0, 1.0, 1.0 + y / alpha)), 1.0
+    if kind == "logsigmoid":  # ln σ(x): gradient σ(−x) = 1 − eʸ, the flat end at y = 0
+        return (lambda y: -np.expm1(y)), 1.0
+    if kind == "softsign":  # x/(1 + |x|): gradient 1/(1 + |x|)² = (1 − |y|)²
+        return (lambda y: (1.0 - np.abs(y)) ** 2), 1.0
+    if kind == "hardtanh" or kind in _BOUNDS:  # gradient 0 at (and beyond) the bounds
+        lo, hi = _BOUNDS.get(kind) or (given["min_val"], given["max_val"])
+        peak = 1 / 6 if kind == "hardsigmoid" else 1.0
+        return (lambda y: np.where((y <= lo) | (y >= hi), 0.0, peak)), peak
     if kind == "softplus":  # σ(βx) = 1 − e^(−βy); βy > threshold on the linear part
         beta = given["beta"]
         if given["threshold"] < -np.log1p(-SATURATION):  # a linear output could pass for one
