@@ -26,6 +26,7 @@ from ._activations import (
     Tanhshrink,
     Threshold,
 )
+from ._embedding import Embedding
 from ._layers import (
     ELU,
     GELU,
@@ -68,6 +69,7 @@ __all__ = [
     "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "Hardshrink",
     "Hardsigmoid",

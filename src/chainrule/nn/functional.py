@@ -40,6 +40,7 @@ from ._activations import (
     tanhshrink,
     threshold,
 )
+from ._embedding import embedding
 from ._layers import dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ._more_losses import (
@@ -58,6 +59,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "elu",
+    "embedding",
     "gelu",
     "hardshrink",
     "hardsigmoid",
