@@ -26,6 +26,7 @@ from ._activations import (
     Tanhshrink,
     Threshold,
 )
+from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._embedding import Embedding
 from ._layers import (
     ELU,
@@ -86,10 +87,13 @@ __all__ = [
     "MSELoss",
     "Mish",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "PReLU",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
     "ReLU6",
     "Sequential",
