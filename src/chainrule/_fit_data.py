@@ -107,21 +107,12 @@ def input_dtype(model):
     a layer's dtype, so float64 data does not silently run a float32 model in float64.
     None, no cast, for a model whose first layer with parameters is an `nn.Embedding`: its
     inputs are indices, which must stay integers."""
-    if _takes_indices(model):
+    from .nn._embedding import takes_indices  # nn is built on the core: imported late
+
+    if takes_indices(model):
         return None
     params = model.parameters() if hasattr(model, "parameters") else ()
     return next((p.dtype for p in params if p.dtype.kind == "f"), None)
-
-
-def _takes_indices(model) -> bool:
-    """Whether the first module (in definition order) holding parameters of its own is an
-    Embedding, as in ``Sequential(Embedding(…), …)`` or a model defining it first."""
-    from .nn import Embedding, Module  # nn is built on this package's core: imported late
-
-    if not isinstance(model, Module):
-        return False
-    owners = (m for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
-    return isinstance(next(owners, None), Embedding)
 
 
 def as_input(x: np.ndarray, dtype) -> Tensor:

@@ -244,6 +244,13 @@ def test_fit_still_casts_the_inputs_of_a_model_whose_first_layer_is_not_an_embed
     assert input_dtype(_Bag()) is None
 
 
+def test_summary_of_a_model_starting_with_an_embedding_looks_up_row_0():
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    table = str(model.summary((2, 3)))
+    assert "(2, 3, 4)" in table
+    assert "(2, 2)" in table
+
+
 def test_explain_of_a_graph_through_the_lookup():
     w = cr.tensor(np.arange(10.0).reshape(5, 2), requires_grad=True, name="w")
     table = cr.explain((F.embedding(INDICES, w, padding_idx=3) ** 2).sum()).table()

@@ -165,3 +165,13 @@ class Embedding(Module):
         if self.padding_idx is not None:
             settings += f", padding_idx={self.padding_idx}"
         return settings
+
+
+def takes_indices(model) -> bool:
+    """Whether the first module (in definition order) holding parameters of its own is an
+    Embedding, as in ``Sequential(Embedding(…), …)`` or a model defining it first: its
+    inputs are indices, which `fit` and `Module.summary` must not make floats."""
+    if not isinstance(model, Module):
+        return False
+    owners = (m for m in model.modules() if next(m.parameters(recurse=False), None) is not None)
+    return isinstance(next(owners, None), Embedding)

@@ -7,6 +7,7 @@ import numpy as np
 from .._dtypes import get_default_dtype
 from .._grad_mode import no_grad
 from .._tensor import Tensor
+from ._embedding import takes_indices
 from ._module import Module, Parameter, _children_first, _Recorder
 
 _HEADER = ("Layer (type)", "Output shape", "Params")
@@ -71,6 +72,8 @@ def _trace(model: Module, shape: tuple[int, ...]) -> list:
     """Run the model once on zeros in eval mode, recording every module call."""
     modes = [(m, m.training) for m in model.modules()]
     dtype = next((p.dtype for p in model.parameters()), get_default_dtype())
+    if takes_indices(model):
+        dtype = np.int64  # zeros as indices: row 0 of the table
     _Recorder.calls = calls = []
     try:
         model.eval()
