@@ -201,7 +201,9 @@ def test_hardtanh_at_its_bounds_is_not_clip():
 def test_nan_gives_nan_with_pytorchs_gradient_where_it_is_a_branch():
     x = [float("nan")]
     for f, grad in [(F.hardtanh, 1.0), (F.relu6, 1.0), (F.hardsigmoid, 0.0), (F.hardswish, 1.0),
-                    (F.hardshrink, 1.0), (lambda t: F.threshold(t, 0.0, 1.0), 1.0)]:  # fmt: skip
+                    (F.hardshrink, 1.0), (lambda t: F.threshold(t, 0.0, 1.0), 1.0),
+                    (F.selu, LAMBDA), (F.celu, 1.0),
+                    (lambda t: F.prelu(t, np.array([0.25])), 0.25)]:  # fmt: skip
         y, g = _value_and_grad(f, x)
         assert np.isnan(y[0])
         assert g[0] == grad
@@ -488,7 +490,7 @@ def test_train_takes_the_new_activation_names(name):
     assert ACTIVATIONS[args.activation] is getattr(nn, type(ACTIVATIONS[name]()).__name__)
 
 
-@pytest.mark.parametrize("name", ["selu", "prelu"])
+@pytest.mark.parametrize("name", ["selu", "mish", "relu6", "hardswish", "prelu"])
 def test_chainrule_train_runs_an_epoch_with_it(tmp_path, capsys, name):
     out = tmp_path / "run"
     args = ["train", "--activation", name, "--hidden", "8", "--epochs", 1, "--out", out]

@@ -62,22 +62,26 @@ def _times_zero(a: np.ndarray) -> np.ndarray:
 def selu(input, inplace: bool = False) -> Tensor:
     """λ·elu(x, α) with PyTorch's λ = 1.0507009873554805 and α = 1.6732632423543772: λx for
     x > 0, λα(eˣ − 1) otherwise. d/dx = λ for x > 0, λα·eˣ otherwise, so selu′(0) = λα (as
-    PyTorch's, the left side). ``inplace`` is accepted and changes nothing."""
+    PyTorch's, the left side); NaN gives NaN with gradient λ (PyTorch's). ``inplace`` is
+    accepted and changes nothing."""
     _inplace("selu", inplace)
-    return SELU_SCALE * ops.elu(_float(input), SELU_ALPHA)
+    x = _float(input)
+    positive = ~(x.data <= 0)  # NaN included: NaN with gradient λ, as PyTorch's
+    negative = SELU_SCALE * ops.elu(_masked(x, ~positive), SELU_ALPHA)
+    return ops.where(positive, SELU_SCALE * x, negative)
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, α·(e^(x/α) − 1) otherwise (α ≠ 0). d/dx = 1 for x > 0, e^(x/α)
-    otherwise, so celu′(0) = 1 from both sides (PyTorch's). ``inplace`` is accepted and
-    changes nothing."""
+    otherwise, so celu′(0) = 1 from both sides (PyTorch's); NaN gives NaN with gradient 1
+    (PyTorch's). ``inplace`` is accepted and changes nothing."""
     _inplace("celu", inplace)
     _check_alpha("celu", alpha)
     return _celu(_float(input), alpha)
 
 
 def _celu(x: Tensor, alpha: float) -> Tensor:
-    positive = x.data > 0
+    positive = ~(x.data <= 0)  # NaN included: NaN with gradient 1, as PyTorch's
     u = _masked(x, ~positive) / alpha  # x/α on the negative side, 0 elsewhere
     # α > 0: u ≤ 0, where elu(u) = eᵘ − 1 by expm1; α < 0: u ≥ 0
     negative = alpha * (ops.elu(u) if alpha > 0 else ops.exp(u) - 1.0)
