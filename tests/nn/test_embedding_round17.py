@@ -351,6 +351,7 @@ def test_module_dict_has_the_dict_methods():
         (lambda d: d.__setitem__("x", 3), TypeError, "ModuleDict: a int is not a Module"),
         (lambda d: d.__setitem__("a.b", nn.ReLU()), ValueError, "without '.'"),
         (lambda d: d.__setitem__("keys", nn.ReLU()), ValueError, "already an attribute"),
+        (lambda d: d.__setitem__("training", nn.ReLU()), ValueError, "already an attribute"),
         (lambda d: d["nope"], KeyError, "no key 'nope'"),
         (lambda d: d.update({"ok": nn.ReLU(), "bad": 1}), TypeError, "not a Module"),
     ],

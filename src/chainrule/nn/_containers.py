@@ -22,7 +22,7 @@ def _key(owner: Module, key) -> str:
     name = type(owner).__name__
     if not isinstance(key, str) or not key or "." in key:
         raise ValueError(f"{name}: a key must be non-empty text without '.', got {key!r}")
-    if key in type(owner).__dict__ or hasattr(type(owner), key):
+    if hasattr(type(owner), key) or key in vars(owner):
         raise ValueError(f"{name}: a key cannot be {key!r}, which is already an attribute")
     return key
 
