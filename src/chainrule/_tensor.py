@@ -717,6 +717,90 @@ class Tensor(InPlaceMethods, TorchMethods):
         """(1/β)·ln(1 + e^(βx)) elementwise, x itself where βx > ``threshold``."""
         return ops.softplus(self, beta, threshold)
 
+    # ----- more unary math (ops/_more_unary.py): PyTorch's method names, and NumPy's
+    # arcsin/arccos/arctan beside asin/acos/atan; floor, ceil, round, trunc and sign have
+    # gradient 0 everywhere
+    def log1p(self) -> Tensor:
+        """ln(1 + x) elementwise, exact for tiny x."""
+        return ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        """eˣ − 1 elementwise, exact for tiny x."""
+        return ops.expm1(self)
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm elementwise."""
+        return ops.log2(self)
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm elementwise."""
+        return ops.log10(self)
+
+    def reciprocal(self) -> Tensor:
+        """1/x elementwise (floating also for an integer tensor)."""
+        return ops.reciprocal(self)
+
+    def rsqrt(self) -> Tensor:
+        """1/√x elementwise."""
+        return ops.rsqrt(self)
+
+    def tan(self) -> Tensor:
+        """tan x elementwise."""
+        return ops.tan(self)
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine elementwise."""
+        return ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine elementwise."""
+        return ops.cosh(self)
+
+    def arcsin(self) -> Tensor:
+        """Inverse sine elementwise (NaN outside [−1, 1]); also ``asin``."""
+        return ops.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        """Inverse cosine elementwise (NaN outside [−1, 1]); also ``acos``."""
+        return ops.arccos(self)
+
+    def arctan(self) -> Tensor:
+        """Inverse tangent elementwise; also ``atan``."""
+        return ops.arctan(self)
+
+    asin = arcsin
+    acos = arccos
+    atan = arctan
+
+    def erf(self) -> Tensor:
+        """The error function elementwise."""
+        return ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        """The complementary error function 1 − erf x elementwise."""
+        return ops.erfc(self)
+
+    def sign(self) -> Tensor:
+        """−1, 0 or 1 elementwise (NaN for NaN, as NumPy); gradient 0 everywhere."""
+        return ops.sign(self)
+
+    def floor(self) -> Tensor:
+        """⌊x⌋ elementwise; gradient 0 everywhere."""
+        return ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        """⌈x⌉ elementwise; gradient 0 everywhere."""
+        return ops.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """x rounded to ``decimals`` decimals, halves to even (NumPy's ``round``,
+        ``torch.round``); gradient 0 everywhere."""
+        return ops.round(self, decimals)
+
+    def trunc(self) -> Tensor:
+        """x rounded toward 0 elementwise; gradient 0 everywhere."""
+        return ops.trunc(self)
+
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:
         """Values limited to [lo, hi] (either bound may be None); ``min=`` and ``max=`` name
         the same bounds, as in PyTorch and NumPy 2."""
