@@ -28,7 +28,7 @@ _KO = {
     "Softplus": "softplus: d/dx (1/β)·ln(1 + e^(βx)) = σ(βx), βx > threshold이면 1",
     # more unary math
     "Log1p": "log1p: d/dx ln(1 + x) = 1/(1 + x) (x = −1에서 +inf)",
-    "Expm1": "expm1: d/dx (eˣ − 1) = eˣ = out + 1",
+    "Expm1": "expm1: d/dx (eˣ − 1) = eˣ (exp x로 계산: out + 1은 x < −37에서 0이 된다)",
     "Log2": "log2: d/dx log₂ x = 1/(x ln 2)",
     "Log10": "log10: d/dx log₁₀ x = 1/(x ln 10)",
     "Reciprocal": "reciprocal: d/dx 1/x = −1/x² = −out² (x = ±0에서 −inf)",

@@ -67,19 +67,18 @@ class Log1p(Unbounded):
 
 
 class Expm1(Unbounded):
-    """expm1: d/dx (eˣ − 1) = eˣ = out + 1."""
+    """expm1: d/dx (eˣ − 1) = eˣ, computed as exp(x) (out + 1, PyTorch's form, rounds to 0
+    below x ≈ −37)."""
 
     __slots__ = ()
     quiet = True  # overflows to inf from x ≈ 709.8 (float32: 88.7)
 
     def forward(self, x):
-        out = np.expm1(x)
-        self.saved = (out,)
-        return out
+        self.saved = (x,)
+        return np.expm1(x)
 
     def local(self):
-        out = self.saved[0]
-        return (out + _k(out, 1),)
+        return (_apply("exp", self.saved[0]),)
 
 
 class Log2(Unbounded):
@@ -276,58 +275,60 @@ class Erfc(Elementwise):
 
 
 # ----- step functions: gradient 0 everywhere ---------------------------------------------
-class _Step(Selection):
-    """A step function: its local gradient is 0 everywhere, at the jumps too, and the
-    downstream gradient is exactly 0 even for an inf or NaN upstream (as PyTorch's)."""
-
-    __slots__ = ()
-
-    def local(self):
-        return (_NEVER,)
+# Each is a `Selection` whose mask is 0 everywhere (as floor_divide): the downstream
+# gradient is exactly 0, at the jumps too, even for an inf or NaN upstream (as PyTorch's).
+def _nowhere(self):
+    """The local gradient of a step function: a mask that is 0 everywhere."""
+    return (_NEVER,)
 
 
-class Sign(_Step):
+class Sign(Selection):
     """sign: d/dx sign x = 0 — everywhere, also at 0 (as PyTorch)."""
 
     __slots__ = ()
+    local = _nowhere
 
     def forward(self, x):
         return x.copy() if x.dtype.kind == "b" else np.sign(x)  # NumPy has no bool sign
 
 
-class Floor(_Step):
+class Floor(Selection):
     """floor: d/dx ⌊x⌋ = 0 — everywhere, also at the integers where it jumps (as PyTorch)."""
 
     __slots__ = ()
+    local = _nowhere
 
     def forward(self, x):
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Ceil(_Step):
+class Ceil(Selection):
     """ceil: d/dx ⌈x⌉ = 0 — everywhere, also at the integers where it jumps (as PyTorch)."""
 
     __slots__ = ()
+    local = _nowhere
 
     def forward(self, x):
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Trunc(_Step):
+class Trunc(Selection):
     """trunc: d/dx trunc x = 0 — everywhere, also at the integers where it jumps (as
     PyTorch)."""
 
     __slots__ = ()
+    local = _nowhere
 
     def forward(self, x):
         return np.trunc(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Round(_Step):
+class Round(Selection):
     """round: d/dx round x = 0 — everywhere, also halfway between where it jumps (as
     PyTorch)."""
 
     __slots__ = ("decimals",)
+    local = _nowhere
     quiet = True  # x·10^decimals can overflow
 
     def __init__(self, decimals: int = 0):
