@@ -140,6 +140,27 @@ def _gelu_tanh_grad(x):
     return ((0.5 * (1 + th) + 0.5 * w * (1 - th * th) * du).astype(x.dtype),)
 
 
+def _math(fn):
+    """``fn`` of the math module elementwise, in float64, rounded to x's dtype: a truth
+    computed apart from chainrule's own (erf and erfc are Cody's approximations there)."""
+    vectorized = np.vectorize(fn, otypes=[np.float64])
+    return lambda x: vectorized(x.astype(np.float64)).astype(x.dtype)
+
+
+def _arcsin_grad(x):
+    """1/√((1 − x)(1 + x)), as arcsin documents it: +inf at ±1, NaN outside [−1, 1]."""
+    return (1 / np.sqrt((1 - x) * (1 + x)),)
+
+
+def _zero(*arrays):
+    """The step functions' gradient: 0 everywhere, at the jumps, ±inf and NaN too."""
+    return tuple(np.zeros_like(a) for a in arrays)
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
 def _maximum_grads(x, y):
     wins = (x > y) | np.isnan(x)
     tie = (x == y) * 0.5
@@ -182,6 +203,39 @@ UNARY = [
     # derivative records them)
     Op("normal_cdf", lambda x: NormalCDF()(x), _normal_cdf, lambda x: (_normal_pdf(x),)),
     Op("normal_pdf", lambda x: NormalPDF()(x), _normal_pdf, _normal_pdf_grad),
+    # log1p … trunc (ops/_more_unary.py)
+    Op("log1p", cr.ops.log1p, np.log1p, lambda x: (1 / (1 + x),),
+       lambda x: (np.exp(-np.log1p(x)),)),
+    # eˣ computed as exp(x): out + 1 (PyTorch's form) would be 0 at −88.7, not 3.0e-39
+    Op("expm1", cr.ops.expm1, np.expm1, lambda x: (np.exp(x),)),
+    Op("log2", cr.ops.log2, np.log2, lambda x: (1 / (x * _LN2),),
+       lambda x: (np.log2(np.e) / x,)),
+    Op("log10", cr.ops.log10, np.log10, lambda x: (1 / (x * _LN10),),
+       lambda x: (np.log10(np.e) / x,)),
+    Op("reciprocal", cr.ops.reciprocal, lambda x: 1 / x, lambda x: (-((1 / x) * (1 / x)),),
+       lambda x: (-(x**-2.0),)),
+    Op("rsqrt", cr.ops.rsqrt, lambda x: 1 / np.sqrt(x),
+       lambda x: ((1 / np.sqrt(x)) ** 3 * -0.5,), lambda x: (-0.5 * x**-1.5,)),
+    Op("tan", cr.ops.tan, np.tan, lambda x: (1 + np.tan(x) ** 2,),
+       lambda x: (1 / np.cos(x) ** 2,)),
+    Op("sinh", cr.ops.sinh, np.sinh, lambda x: (np.cosh(x),),
+       lambda x: (np.sqrt(1 + np.sinh(x) ** 2),)),
+    Op("cosh", cr.ops.cosh, np.cosh, lambda x: (np.sinh(x),),
+       lambda x: (np.tanh(x) * np.cosh(x),)),
+    Op("arcsin", cr.ops.arcsin, np.arcsin, _arcsin_grad, lambda x: (1 / np.sqrt(1 - x * x),)),
+    Op("arccos", cr.ops.arccos, np.arccos, lambda x: (-_arcsin_grad(x)[0],),
+       lambda x: (-1 / np.sqrt(1 - x * x),)),
+    Op("arctan", cr.ops.arctan, np.arctan, lambda x: (1 / (1 + x * x),),
+       lambda x: ((1 / x) ** 2 / (1 + (1 / x) ** 2),)),
+    Op("erf", cr.ops.erf, _math(math.erf), lambda x: (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI,)),
+    Op("erfc", cr.ops.erfc, _math(math.erfc),
+       lambda x: (np.exp(-(x * x)) * -_TWO_OVER_SQRT_PI,)),
+    Op("sign", cr.ops.sign, np.sign, _zero),
+    Op("floor", cr.ops.floor, np.floor, _zero),
+    Op("ceil", cr.ops.ceil, np.ceil, _zero),
+    Op("round", cr.ops.round, np.round, _zero),
+    Op("round_decimals", lambda x: cr.ops.round(x, 2), lambda x: np.round(x, 2), _zero),
+    Op("trunc", cr.ops.trunc, np.trunc, _zero),
     Op("neg", cr.ops.neg, np.negative, lambda x: (-_one(x),)),
     Op("clip", lambda x: cr.ops.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
        lambda x: (((x >= -1) & (x <= 1)) * 1.0,)),

@@ -305,6 +305,36 @@ CONVENTIONS = [  # (function, point, value, gradient)
     ("softplus(β = 2, threshold = 4)", lambda x: cr.ops.softplus(x, 2.0, 4.0), 2.0,
      np.log1p(np.exp(4.0)) / 2, 1 / (1 + np.exp(-4.0))),
     ("clip(-1, 1)", lambda x: cr.ops.clip(x, -1.0, 1.0), 1.0, 1.0, 1.0),
+    ("log1p", cr.ops.log1p, -1.0, -INF, INF),
+    ("log1p", cr.ops.log1p, -2.0, NAN, -1.0),  # 1/(1 + x) does not look at the value
+    ("expm1", cr.ops.expm1, -INF, -1.0, 0.0),
+    ("expm1", cr.ops.expm1, 709.8, INF, INF),
+    ("expm1", cr.ops.expm1, -88.7, np.expm1(-88.7), np.exp(-88.7)),  # exp x, not out + 1 = 0
+    ("log2", cr.ops.log2, 0.0, -INF, INF),
+    ("log10", cr.ops.log10, -0.0, -INF, -INF),
+    ("reciprocal", cr.ops.reciprocal, 0.0, INF, -INF),
+    ("reciprocal", cr.ops.reciprocal, -0.0, -INF, -INF),
+    ("rsqrt", cr.ops.rsqrt, 0.0, INF, -INF),
+    ("rsqrt", cr.ops.rsqrt, -0.0, -INF, INF),  # −½·(−inf)³, as PyTorch
+    ("rsqrt", cr.ops.rsqrt, INF, 0.0, -0.0),
+    ("rsqrt", cr.ops.rsqrt, -1.0, NAN, NAN),
+    ("tan", cr.ops.tan, INF, NAN, NAN),
+    ("arcsin", cr.ops.arcsin, 1.0, np.pi / 2, INF),
+    ("arcsin", cr.ops.arcsin, -1.0, -np.pi / 2, INF),
+    ("arcsin", cr.ops.arcsin, 2.0, NAN, NAN),
+    ("arccos", cr.ops.arccos, 1.0, 0.0, -INF),
+    ("arccos", cr.ops.arccos, -1.0, np.pi, -INF),
+    ("arctan", cr.ops.arctan, INF, np.pi / 2, 0.0),
+    ("erf", cr.ops.erf, INF, 1.0, 0.0),
+    ("erfc", cr.ops.erfc, -INF, 2.0, -0.0),
+    ("sign", cr.ops.sign, 0.0, 0.0, 0.0),
+    ("sign", cr.ops.sign, NAN, NAN, 0.0),  # NumPy's NaN (PyTorch: 0)
+    ("floor", cr.ops.floor, 2.0, 2.0, 0.0),
+    ("floor", cr.ops.floor, INF, INF, 0.0),
+    ("ceil", cr.ops.ceil, -2.0, -2.0, 0.0),
+    ("round", cr.ops.round, 2.5, 2.0, 0.0),  # halves to even
+    ("round", cr.ops.round, -0.5, -0.0, 0.0),
+    ("trunc", cr.ops.trunc, NAN, NAN, 0.0),
     ("exp", cr.ops.exp, 709.8, INF, INF),
     ("exp", cr.ops.exp, -INF, 0.0, 0.0),
     ("tanh", cr.ops.tanh, 20.0, np.tanh(20.0), 0.0),  # true 1.7e-17: 1 − y² rounds to 0
