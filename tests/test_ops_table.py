@@ -205,6 +205,38 @@ def _gelu_ref(x, approximate, method):
     return 0.5 * x * (1 + np.vectorize(math.erf, otypes=[np.float64])(x / np.sqrt(2)))
 
 
+def _aliased(numpy_name: str, torch_name: str, ref: Callable, lo: float, hi: float) -> Op:
+    """``cr.<numpy_name>``, ``cr.<torch_name>`` (the same function), or either method."""
+
+    @st.composite
+    def cases(draw):
+        x = draw(arrays(draw(shapes()), lo, hi))
+        name = draw(st.sampled_from([numpy_name, torch_name]))
+        return _case(x, name=name, method=draw(st.booleans()))
+
+    def fn(x, name, method):
+        return getattr(x, name)() if method else getattr(cr, name)(x)
+
+    return Op(numpy_name, fn, lambda x, name, method: ref(x), cases(), (numpy_name, torch_name))
+
+
+@st.composite
+def _reciprocal_cases(draw):
+    return _case(draw(nonzero_arrays(draw(shapes()), 0.3, 3.0)), method=draw(st.booleans()))
+
+
+def _reciprocal(x, method):
+    return x.reciprocal() if method else cr.reciprocal(x)
+
+
+_INTEGERS = [float(k) for k in range(-4, 5)]  # where floor, ceil and trunc jump
+_HALVES = [k + 0.5 for k in range(-4, 4)]  # where round jumps
+
+
+def _erf_ref(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
 UNARY = [
     _unary("exp", np.exp, -3.0, 3.0),
     _unary("log", np.log, 0.1, 5.0),
@@ -230,6 +262,26 @@ UNARY = [
     Op("softplus", _softplus, _softplus_ref, _softplus_cases(), ("softplus",)),
     Op("gelu", _gelu, _gelu_ref, _gelu_cases(), ("gelu",)),
     Op("clip", _clip, lambda x, lo, hi, method: np.clip(x, lo, hi), _clip_cases(), ("clip",)),
+    # log1p … trunc: inside their domains, away from poles and jumps
+    _unary("log1p", np.log1p, -0.9, 4.0),
+    _unary("expm1", np.expm1, -3.0, 3.0),
+    _unary("log2", np.log2, 0.1, 5.0),
+    _unary("log10", np.log10, 0.1, 5.0),
+    Op("reciprocal", _reciprocal, lambda x, method: 1.0 / x, _reciprocal_cases(), ("reciprocal",)),
+    _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), 0.2, 5.0),
+    _unary("tan", np.tan, -1.3, 1.3),
+    _unary("sinh", np.sinh, -3.0, 3.0),
+    _unary("cosh", np.cosh, -3.0, 3.0),
+    _aliased("arcsin", "asin", np.arcsin, -0.9, 0.9),
+    _aliased("arccos", "acos", np.arccos, -0.9, 0.9),
+    _aliased("arctan", "atan", np.arctan, -4.0, 4.0),
+    _unary("erf", _erf_ref, -3.0, 3.0),
+    _unary("erfc", lambda x: 1.0 - _erf_ref(x), -3.0, 3.0),
+    _unary("sign", np.sign, -3.0, 3.0, kinks=[0.0]),
+    _unary("floor", np.floor, -3.5, 3.5, kinks=_INTEGERS),
+    _unary("ceil", np.ceil, -3.5, 3.5, kinks=_INTEGERS),
+    _unary("round", np.round, -3.5, 3.5, kinks=_HALVES),
+    _unary("trunc", np.trunc, -3.5, 3.5, kinks=_INTEGERS),
 ]
 
 
