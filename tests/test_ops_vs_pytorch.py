@@ -105,6 +105,32 @@ UNARY = [
     unary("rdiv", lambda x: 10.0 / x, lambda x: 10.0 / x, 0.5, 3.0),
     unary("sub_number", lambda x: x - 0.5, lambda x: x - 0.5),
     unary("div_int", lambda x: x / 4, lambda x: x / 4),
+    # log1p … trunc (ops/_more_unary.py), inside their domains
+    unary("log1p", cr.log1p, torch.log1p, -0.9, 4.0),
+    unary("expm1", lambda x: x.expm1(), torch.expm1),
+    unary("log2", cr.log2, torch.log2, 0.1, 5.0),
+    unary("log10", lambda x: x.log10(), torch.log10, 0.1, 5.0),
+    Pair(
+        "reciprocal",
+        cr.reciprocal,
+        torch.reciprocal,
+        lambda rng: ([away_from_zero(rng, shape(rng))], {}),
+    ),
+    unary("rsqrt", lambda x: x.rsqrt(), torch.rsqrt, 0.2, 5.0),
+    unary("tan", cr.tan, torch.tan, -1.3, 1.3),
+    unary("sinh", cr.sinh, torch.sinh),
+    unary("cosh", lambda x: x.cosh(), torch.cosh),
+    unary("arcsin", cr.arcsin, torch.asin, -0.9, 0.9),
+    unary("asin_method", lambda x: x.asin(), torch.asin, -0.9, 0.9),
+    unary("arccos", cr.acos, torch.arccos, -0.9, 0.9),
+    unary("arctan", lambda x: x.atan(), torch.atan, -4.0, 4.0),
+    unary("erf", cr.erf, torch.erf),
+    unary("erfc", lambda x: x.erfc(), torch.erfc),
+    unary("sign", cr.sign, torch.sign),
+    unary("floor", cr.floor, torch.floor),
+    unary("ceil", lambda x: x.ceil(), torch.ceil),
+    unary("round", cr.round, torch.round),
+    unary("trunc", lambda x: x.trunc(), torch.trunc),
 ]
 
 
@@ -530,6 +556,26 @@ CONVENTIONS = {
         [2.0, 2.0000001, 1.9999999],
     ),
     "sqrt at ±0": (cr.sqrt, torch.sqrt, [0.0, -0.0, 1.0]),
+    # log1p … trunc at the points of the extreme grid (and the edges of their domains)
+    "log1p at −1, below, ±inf": (cr.log1p, torch.log1p, [-1.0, -2.0, 0.0, -0.0, INF, -INF, NAN]),
+    "expm1 at ±inf, ±709.8": (cr.expm1, torch.expm1, [-INF, INF, 709.8, -709.8, 1e-8, 0.0]),
+    "log2 at ±0, −1, inf": (cr.log2, torch.log2, [0.0, -0.0, -1.0, INF, 1e-300, NAN]),
+    "log10 at ±0, −1, inf": (cr.log10, torch.log10, [0.0, -0.0, -1.0, INF, 1e-300, NAN]),
+    "reciprocal at ±0, ±inf": (cr.reciprocal, torch.reciprocal, [0.0, -0.0, INF, -INF, NAN]),
+    "rsqrt at ±0, inf, −1": (cr.rsqrt, torch.rsqrt, [0.0, -0.0, INF, -1.0, 1e-8, NAN]),
+    "tan at ±inf, 1e4": (cr.tan, torch.tan, [INF, -INF, NAN, 0.0, 1e4, -88.7]),
+    "sinh at ±709.8, ±inf": (cr.sinh, torch.sinh, [709.8, -709.8, 1e4, INF, -INF, NAN, 0.0]),
+    "cosh at ±709.8, ±inf": (cr.cosh, torch.cosh, [709.8, -709.8, 1e4, INF, -INF, NAN, 0.0]),
+    "arcsin at ±1, outside": (cr.arcsin, torch.asin, [1.0, -1.0, 2.0, -2.0, INF, NAN, 0.0]),
+    "arccos at ±1, outside": (cr.arccos, torch.acos, [1.0, -1.0, 2.0, -1e4, -INF, NAN, 0.0]),
+    "arctan at ±inf": (cr.arctan, torch.atan, [INF, -INF, NAN, 0.0, 1e4, -709.8]),
+    "erf at ±inf": (cr.erf, torch.erf, [INF, -INF, NAN, 0.0, 1e-8, 88.7, -1.0]),
+    "erfc at ±inf": (cr.erfc, torch.erfc, [INF, -INF, NAN, 0.0, 1e-8, -88.7, 1.0]),
+    "step functions at their jumps": (
+        lambda x: cr.sign(x) + cr.floor(x) + cr.ceil(x) + cr.round(x) + cr.trunc(x),
+        lambda x: torch.sign(x) + torch.floor(x) + torch.ceil(x) + torch.round(x) + x.trunc(),
+        [0.0, -0.0, 1.0, -2.0, 0.5, -0.5, 1.5, 2.5, INF, -INF, 1e4],
+    ),
     "log at ±0": (cr.log, torch.log, [0.0, -0.0, 2.0]),
     "clip at its bounds": (lambda x: x.clip(0, 1), lambda x: x.clamp(0, 1), [-1, 0, 0.5, 1, 2]),
     "maximum(x, x)": (lambda x: cr.maximum(x, x), lambda x: torch.maximum(x, x), [1.0, -2.0]),
@@ -594,6 +640,8 @@ DELIBERATE = {
     "max with NaN": (lambda x: x.max(), [1.0, NAN], [NAN, NAN]),
     # PyTorch: 0 (sign(NaN) = 0 there); here sign(NaN) = NaN
     "abs at NaN": (cr.ops.abs, [NAN], [NAN]),
+    # PyTorch: 0 (its out + 1 rounds to 0 below x ≈ −37); here exp(x)
+    "expm1 far below 0": (cr.expm1, [-88.7, -40.0], [np.exp(-88.7), np.exp(-40.0)]),
 }
 
 
@@ -639,6 +687,11 @@ DTYPE_CASES = {
     "concatenate(float32, float64)": lambda t: _cat(t)([_floats(t), _floats(t, np.float64)]),
     "sum(int64)": lambda t: _ints(t).sum(),
     "relu(int64)": lambda t: _relu(t)(_ints(t)),
+    "floor(int64)": lambda t: _ints(t).floor(),
+    "round(int64)": lambda t: _ints(t).round(),
+    "sign(int64)": lambda t: _ints(t).sign(),
+    "trunc(float32)": lambda t: _floats(t).trunc(),
+    "erf(float32)": lambda t: _floats(t).erf(),
 }
 
 
@@ -681,6 +734,9 @@ DTYPE_DIFFERENCES = {
         "float32",
     ),
     "int64 / int64": (lambda t: _ints(t) / (_ints(t) + 1), "float64", "float32"),
+    # an integer tensor takes exp's float dtype, as NumPy's log1p of an integer array does
+    "reciprocal(int64)": (lambda t: (_ints(t) + 1).reciprocal(), "float64", "float32"),
+    "log1p(int64)": (lambda t: _ints(t).log1p(), "float64", "float32"),
 }
 
 
