@@ -392,3 +392,117 @@ def test_against_pytorch_at_the_points_above(name):
     ref.sum().backward()
     np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(g, xt.grad.numpy(), rtol=1e-13)
+
+
+# ----- arctan2 ------------------------------------------------------------------------------
+QUADRANTS = [(1.0, 2.0), (1.5, -0.5), (-0.7, -2.0), (-2.0, 0.3), (0.0, 1.0), (3.0, 0.0)]
+
+
+def _atan2_by_hand(ys, xs):
+    angle = np.array([math.atan2(y, x) for y, x in zip(ys, xs)])
+    r2 = np.array([x * x + y * y for y, x in zip(ys, xs)])
+    return angle, np.array(xs) / r2, -np.array(ys) / r2
+
+
+def test_arctan2_values_and_gradients_in_every_quadrant():
+    ys, xs = zip(*QUADRANTS)
+    y = cr.tensor(np.array(ys), requires_grad=True)
+    x = cr.tensor(np.array(xs), requires_grad=True)
+    out = cr.arctan2(y, x)
+    out.sum().backward()
+    angle, dy, dx = _atan2_by_hand(ys, xs)
+    np.testing.assert_allclose(out.data, angle, rtol=4e-16)
+    np.testing.assert_allclose(y.grad, dy, rtol=1e-15)
+    np.testing.assert_allclose(x.grad, dx, rtol=1e-15)
+
+
+def test_arctan2_names_methods_numbers_and_broadcasting():
+    assert cr.atan2 is cr.arctan2
+    assert cr.ops.atan2 is cr.ops.arctan2
+    assert cr.Tensor.atan2 is cr.Tensor.arctan2
+    y = cr.tensor(np.array([[1.0], [-2.0]]), requires_grad=True)
+    x = cr.tensor(np.array([0.5, -1.0, 3.0]), requires_grad=True)
+    out = y.atan2(x)
+    assert out.shape == (2, 3)
+    np.testing.assert_array_equal(out.data, np.arctan2(y.data, x.data))
+    out.sum().backward()
+    assert y.grad.shape == (2, 1)
+    assert x.grad.shape == (3,)
+    r2 = x.data**2 + y.data**2
+    np.testing.assert_allclose(y.grad, (x.data / r2).sum(axis=1, keepdims=True), rtol=1e-15)
+    np.testing.assert_allclose(x.grad, (-y.data / r2).sum(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(cr.arctan2(1.0, x).data, np.arctan2(1.0, x.data))
+    np.testing.assert_allclose(cr.arctan2(y, 2).data, np.arctan2(y.data, 2.0))
+
+
+def test_arctan2_finite_differences_and_second_order():
+    ys, xs = (np.array(v) for v in zip(*QUADRANTS[:4]))
+    assert cr.gradcheck(cr.arctan2, [ys, xs], check_second_order=True)
+    assert cr.gradcheck(cr.arctan2, [np.array([[0.4], [-1.1]]), np.array([0.9, -0.6, 2.0])])
+
+
+def test_arctan2_second_derivatives_by_hand():
+    """∂²/∂y² = −2xy/r⁴, ∂²/∂x∂y = (y² − x²)/r⁴, ∂²/∂x² = 2xy/r⁴."""
+    yv, xv = 0.8, -1.7
+    y = cr.tensor(yv, dtype=np.float64, requires_grad=True)
+    x = cr.tensor(xv, dtype=np.float64, requires_grad=True)
+    gy, gx = cr.autograd.grad(cr.arctan2(y, x), [y, x], create_graph=True)
+    r4 = (xv * xv + yv * yv) ** 2
+    hyy, hyx = cr.autograd.grad(gy, [y, x], retain_graph=True)
+    (hxx,) = cr.autograd.grad(gx, x)
+    assert float(hyy) == pytest.approx(-2 * xv * yv / r4, rel=1e-14)
+    assert float(hyx) == pytest.approx((yv * yv - xv * xv) / r4, rel=1e-14)
+    assert float(hxx) == pytest.approx(2 * xv * yv / r4, rel=1e-14)
+
+
+def test_arctan2_float32_and_integers():
+    y = cr.tensor(np.float32([1.0, -2.0]), requires_grad=True)
+    x = cr.tensor(np.float32([0.5, 3.0]), requires_grad=True)
+    out = cr.arctan2(y, x)
+    out.sum().backward()
+    assert out.dtype == y.grad.dtype == x.grad.dtype == np.float32
+    assert cr.arctan2(y, 2).dtype == np.float32
+    ints = cr.arctan2(cr.tensor(np.array([1, 2])), cr.tensor(np.array([3, 4])))
+    assert ints.dtype == np.float64
+    assert not ints.requires_grad
+
+
+def test_arctan2_edges():
+    y = cr.tensor(np.array([0.0, 2.0**-600, 1e300, np.inf, 1.0]), requires_grad=True)
+    x = cr.tensor(np.array([0.0, 2.0**-600, 1e300, np.inf, -np.inf]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = cr.arctan2(y, x)
+        out.sum().backward()
+    np.testing.assert_array_equal(out.data, np.arctan2(y.data, x.data))
+    assert y.grad[0] == 0.0  # the origin: 0, as PyTorch
+    assert x.grad[0] == 0.0
+    assert y.grad[1] == 2.0**599  # 1/(2x): x² + y² would underflow to 0
+    assert x.grad[1] == -(2.0**599)
+    assert y.grad[2] == pytest.approx(0.5e-300, rel=1e-15)  # x² + y² would overflow
+    assert np.isnan(y.grad[3])  # inf/inf, as PyTorch
+    assert np.isnan(y.grad[4])  # −inf/inf, as PyTorch
+    assert x.grad[4] == -0.0  # −1/inf
+
+
+def test_arctan2_explain():
+    y = cr.tensor([1.0, 2.0], requires_grad=True, name="y")
+    x = cr.tensor([3.0, -1.0], requires_grad=True, name="x")
+    en = cr.explain(cr.arctan2(y, x).sum(), lang="en").table()
+    assert "x/(x² + y²)" in en
+    assert "arctan21" in en
+    ko = cr.explain(cr.arctan2(y, x).sum(), lang="ko").table()
+    assert "원점에서 0" in ko
+
+
+def test_arctan2_against_pytorch():
+    torch = pytest.importorskip("torch")
+    ys, xs = zip(*QUADRANTS)
+    y = cr.tensor(np.array(ys), requires_grad=True)
+    x = cr.tensor(np.array(xs), requires_grad=True)
+    cr.arctan2(y, x).sum().backward()
+    yt = torch.tensor(ys, dtype=torch.float64, requires_grad=True)
+    xt = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    torch.atan2(yt, xt).sum().backward()
+    np.testing.assert_allclose(y.grad, yt.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-15)

@@ -350,6 +350,22 @@ def _floor_pair_cases(draw):
     return _case(x, y, operator=draw(st.booleans()))
 
 
+@st.composite
+def _arctan2_cases(draw):
+    """y away from 0 (where arctan2 jumps from π to −π for x < 0), x anywhere: away from the
+    origin and the cut; the function under both names, or either method."""
+    sy, sx = draw(broadcast_shapes(2))
+    y, x = draw(nonzero_arrays(sy, 0.3, 3.0)), draw(arrays(sx))
+    form = draw(st.sampled_from(["arctan2", "atan2", "method", "torch_method"]))
+    return _case(y, x, form=form)
+
+
+def _arctan2(y, x, form):
+    if form == "method":
+        return y.arctan2(x)
+    return y.atan2(x) if form == "torch_method" else getattr(cr, form)(y, x)
+
+
 BINARY = [
     _binary("add", lambda x, y: x + y, np.add, arrays, arrays),
     _binary("sub", lambda x, y: x - y, np.subtract, arrays, arrays),
@@ -389,6 +405,13 @@ BINARY = [
         np.minimum,
         _extreme_pair_cases(),
         ("minimum",),
+    ),
+    Op(
+        "arctan2",
+        _arctan2,
+        lambda y, x, form: np.arctan2(y, x),
+        _arctan2_cases(),
+        ("arctan2", "atan2"),
     ),
     Op(
         "where",

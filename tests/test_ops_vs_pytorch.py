@@ -192,6 +192,8 @@ BINARY = [
         _quotient_pair,
     ),
     binary("maximum", cr.maximum, torch.maximum),
+    binary("arctan2", cr.arctan2, torch.atan2, make_y=away_from_zero),
+    binary("atan2_method", lambda y, x: y.atan2(x), torch.atan2),
     binary("minimum", cr.minimum, torch.minimum),
     Pair(
         "where",
@@ -571,6 +573,11 @@ CONVENTIONS = {
     "arctan at ±inf": (cr.arctan, torch.atan, [INF, -INF, NAN, 0.0, 1e4, -709.8]),
     "erf at ±inf": (cr.erf, torch.erf, [INF, -INF, NAN, 0.0, 1e-8, 88.7, -1.0]),
     "erfc at ±inf": (cr.erfc, torch.erfc, [INF, -INF, NAN, 0.0, 1e-8, -88.7, 1.0]),
+    "arctan2 at the origin, the cut and ±inf": (
+        lambda y: cr.arctan2(y, y[::-1]),
+        lambda y: torch.atan2(y, y.flip(0)),
+        [0.0, -0.0, INF, 1.0, -INF, -1.0, 1e4, 0.0],
+    ),
     "step functions at their jumps": (
         lambda x: cr.sign(x) + cr.floor(x) + cr.ceil(x) + cr.round(x) + cr.trunc(x),
         lambda x: torch.sign(x) + torch.floor(x) + torch.ceil(x) + torch.round(x) + x.trunc(),
@@ -642,6 +649,13 @@ DELIBERATE = {
     "abs at NaN": (cr.ops.abs, [NAN], [NAN]),
     # PyTorch: 0 (its out + 1 rounds to 0 below x ≈ −37); here exp(x)
     "expm1 far below 0": (cr.expm1, [-88.7, -40.0], [np.exp(-88.7), np.exp(-40.0)]),
+    # PyTorch: 0, 0 (its x² + y² underflows to 0 and is masked as the origin); here
+    # 1/(2x) = 2⁵⁹⁹ and −2⁵⁹⁹, from x and y scaled by a power of two
+    "arctan2 of tiny operands": (
+        lambda v: cr.arctan2(v[0], v[1]),
+        [2.0**-600, 2.0**-600],
+        [2.0**599, -(2.0**599)],
+    ),
 }
 
 

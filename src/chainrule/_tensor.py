@@ -768,9 +768,15 @@ class Tensor(InPlaceMethods, TorchMethods):
         """Inverse tangent elementwise; also ``atan``."""
         return ops.arctan(self)
 
+    def arctan2(self, other) -> Tensor:
+        """arctan2(self, other): the angle of the point (other, self), as ``torch.atan2``;
+        also ``atan2``."""
+        return ops.arctan2(self, other)
+
     asin = arcsin
     acos = arccos
     atan = arctan
+    atan2 = arctan2
 
     def erf(self) -> Tensor:
         """The error function elementwise."""

@@ -161,6 +161,29 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
+def _arctan2_grads(y, x):
+    """x/(x² + y²) and −y/(x² + y²) on x, y scaled by 2^−e, e the exponent of max(|x|, |y|)
+    (exact): the same numbers without overflow or underflow; 0 where x² + y² is 0."""
+    e = np.frexp(np.maximum(np.abs(x), np.abs(y)))[1]
+    s = np.ldexp(np.ones_like(x), -e)
+    xs, ys = x * s, y * s
+    r2 = xs * xs + ys * ys
+    return np.where(r2 == 0, 0.0, xs / r2 * s), np.where(r2 == 0, 0.0, -ys / r2 * s)
+
+
+def _arctan2_plain(y, x):
+    """x/(x² + y²) and −y/(x² + y²) as written, in long double (whose exponent reaches
+    ±4932 on x86: x² + y² of the grid neither overflows nor underflows), rounded to x's
+    dtype."""
+    yl, xl = y.astype(np.longdouble), x.astype(np.longdouble)
+    r2 = xl * xl + yl * yl
+    return (xl / r2).astype(x.dtype), (-yl / r2).astype(x.dtype)
+
+
+#: the textbook form needs a long double wider than a double (x86); elsewhere none
+_arctan2_long_double = _arctan2_plain if np.finfo(np.longdouble).maxexp > 1024 else None
+
+
 def _maximum_grads(x, y):
     wins = (x > y) | np.isnan(x)
     tie = (x == y) * 0.5
@@ -269,6 +292,10 @@ BINARY = [
     Op("minimum", cr.ops.minimum, np.minimum, _minimum_grads),
     Op("where", lambda x, y: cr.ops.where(x > y, x, y), lambda x, y: np.where(x > y, x, y),
        lambda x, y: ((x > y) * 1.0, (~(x > y)) * 1.0)),
+    # arctan2(y, x) (the grid's first operand is y): x/(x² + y²) and −y/(x² + y²) with
+    # x² + y² formed on x and y scaled by a power of two (no overflow, no underflow), 0 at
+    # the origin (as PyTorch); textbook: the plain formula in long double
+    Op("arctan2", cr.ops.arctan2, np.arctan2, _arctan2_grads, _arctan2_long_double),
 ]  # fmt: skip
 
 

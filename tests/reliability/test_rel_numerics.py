@@ -335,6 +335,11 @@ CONVENTIONS = [  # (function, point, value, gradient)
     ("round", cr.ops.round, 2.5, 2.0, 0.0),  # halves to even
     ("round", cr.ops.round, -0.5, -0.0, 0.0),
     ("trunc", cr.ops.trunc, NAN, NAN, 0.0),
+    ("arctan2(y, 1)", lambda y: cr.ops.arctan2(y, 1.0), INF, np.pi / 2, 0.0),
+    ("arctan2(y, 0)", lambda y: cr.ops.arctan2(y, 0.0), 0.0, 0.0, 0.0),  # as PyTorch
+    ("arctan2(y, y)", lambda y: cr.ops.arctan2(y, y), 1e-200, np.pi / 4, 0.0),  # 1/(2y) − 1/(2y)
+    ("arctan2(y, -1)", lambda y: cr.ops.arctan2(y, -1.0), -0.0, -np.pi, -1.0),  # the cut
+    ("arctan2(1, x)", lambda x: cr.ops.arctan2(1.0, x), -INF, np.pi, -0.0),  # −1/inf
     ("exp", cr.ops.exp, 709.8, INF, INF),
     ("exp", cr.ops.exp, -INF, 0.0, 0.0),
     ("tanh", cr.ops.tanh, 20.0, np.tanh(20.0), 0.0),  # true 1.7e-17: 1 − y² rounds to 0

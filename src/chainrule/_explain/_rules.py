@@ -39,6 +39,7 @@ _KO = {
     "Arcsin": "arcsin: d/dx arcsin x = 1/√(1 − x²) (x = ±1에서 +inf, [−1, 1] 밖에서 NaN)",
     "Arccos": "arccos: d/dx arccos x = −1/√(1 − x²) (x = ±1에서 −inf, [−1, 1] 밖에서 NaN)",
     "Arctan": "arctan: d/dx arctan x = 1/(1 + x²) (±inf에서 0)",
+    "Arctan2": "arctan2: ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²) (원점에서 0)",
     "Erf": "erf: d/dx erf x = 2/√π·e^(−x²)",
     "Erfc": "erfc: d/dx erfc x = −2/√π·e^(−x²)",
     "Sign": "sign: d/dx sign x = 0 (어디서나, x = 0에서도)",

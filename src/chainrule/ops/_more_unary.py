@@ -1,11 +1,12 @@
-"""More unary elementwise ops, the math a NumPy or PyTorch user reaches for next: log1p
-expm1 reciprocal rsqrt tan sinh cosh arcsin arccos arctan log2 log10 erf erfc, and the step
-functions sign floor ceil round trunc (gradient 0 everywhere, as PyTorch's).
+"""More elementwise math, what a NumPy or PyTorch user reaches for next: the unary log1p
+expm1 reciprocal rsqrt tan sinh cosh arcsin arccos arctan log2 log10 erf erfc, the step
+functions sign floor ceil round trunc (gradient 0 everywhere, as PyTorch's), and the binary
+arctan2(y, x).
 
 Each class states its local derivative and returns it from `local()`, written with
 operators and Tensor methods so that ``create_graph=True`` records it (the ops can be
-differentiated twice, and more). NumPy's names come first; PyTorch's (asin, acos, atan)
-are the same function objects. Forwards that can meet inf or NaN set ``quiet = True``:
+differentiated twice, and more). NumPy's names come first; PyTorch's (asin, acos, atan,
+atan2) are the same function objects. Forwards that can meet inf or NaN set ``quiet = True``:
 NumPy's IEEE result, no RuntimeWarning. The conventions at the edges (log1p'(−1) = +inf,
 rsqrt'(0) = −inf, arcsin'(±1) = +inf, the step functions' 0) are tabled in
 docs/reliability.md.
@@ -18,8 +19,8 @@ import numbers
 
 import numpy as np
 
-from ._common import floating, is_tensor
-from ._elementwise import _NEVER, Elementwise, Selection, Unbounded
+from ._common import floating, is_tensor, pair
+from ._elementwise import _NEVER, Elementwise, Selection, Unbounded, where
 from ._special import _in_float64
 from ._special import erf as _erf_array
 from ._special import erfc as _erfc_array
@@ -243,6 +244,34 @@ class Arctan(Elementwise):
         return (one / (x * x + one),)
 
 
+class Arctan2(Unbounded):
+    """arctan2: ∂arctan2(y, x)/∂y = x/(x² + y²), ∂arctan2(y, x)/∂x = −y/(x² + y²) (0 at the
+    origin, as PyTorch)."""
+
+    __slots__ = ()
+    quiet = True  # ±inf operands: inf/inf in backward
+
+    def forward(self, y, x):
+        self.saved = (y, x)
+        return np.arctan2(y, x)
+
+    def local(self):
+        y, x = self.saved
+        yd, xd = (a.data if is_tensor(a) else a for a in (y, x))
+        # x and y scaled by a power of two s (exact) taken from the data, a constant: the
+        # same function of x and y (so create_graph differentiates it right), and x² + y²
+        # neither overflows nor underflows where x/(x² + y²) is a normal number
+        m = np.maximum(np.abs(xd), np.abs(yd))
+        s = np.ldexp(np.ones((), np.result_type(xd, yd)), -np.frexp(m)[1])
+        xs, ys = x * s, y * s
+        r2 = xs * xs + ys * ys
+        origin = r2 == 0 if not is_tensor(r2) else r2.data == 0
+        if is_tensor(r2):
+            return where(origin, 0.0, xs / r2 * s), where(origin, 0.0, -ys / r2 * s)
+        zero = r2.dtype.type(0)
+        return np.where(origin, zero, xs / r2 * s), np.where(origin, zero, -ys / r2 * s)
+
+
 # ----- the error function ----------------------------------------------------------------
 class Erf(Elementwise):
     """erf: d/dx erf x = 2/√π·e^(−x²)."""
@@ -411,6 +440,16 @@ def arctan(x):
     return Arctan()(x)
 
 
+def arctan2(y, x):
+    """The angle of the point (x, y) elementwise, arctan(y/x) in the right quadrant, in
+    [−π, π] (NumPy's ``arctan2``, PyTorch's ``atan2``: y first). Either operand may be a
+    number or an array; they broadcast. ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²), and 0 at
+    the origin, as PyTorch's. x² + y² is formed on x and y scaled by a power of two, so the
+    gradient stays right for |x|, |y| up to 1e308 and down to 1e-308 (PyTorch's gives 0
+    below about 1e-162 and above 1.3e154 (float32: 1e-19 and 1.8e19))."""
+    return Arctan2()(*pair(y, x))
+
+
 def erf(x):
     """The error function erf x = 2/√π·∫₀ˣ e^(−t²) dt elementwise (±1 at ±inf), computed
     in float64 with Cody's rational approximations (`ops._special`) and given back in x's
@@ -464,3 +503,4 @@ def round(x, decimals: int = 0):
 asin = arcsin
 acos = arccos
 atan = arctan
+atan2 = arctan2
