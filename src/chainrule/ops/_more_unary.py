@@ -248,8 +248,7 @@ class Arctan2(Unbounded):
     """arctan2: ∂arctan2(y, x)/∂y = x/(x² + y²), ∂arctan2(y, x)/∂x = −y/(x² + y²) (0 at the
     origin, as PyTorch)."""
 
-    __slots__ = ()
-    quiet = True  # ±inf operands: inf/inf in backward
+    __slots__ = ()  # np.arctan2 raises no IEEE flag, ±inf and NaN included: not quiet
 
     def forward(self, y, x):
         self.saved = (y, x)
