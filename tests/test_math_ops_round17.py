@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -321,8 +322,12 @@ def test_edges_worked_by_hand():
     assert list(g[:2]) == [np.inf, np.inf]
     assert np.isnan(out.data[2])
     assert np.isnan(g[2])
-    v = 1 - 1e-10  # (1 − x)(1 + x) keeps the digits 1 − x² loses
-    assert g[3] == pytest.approx(1 / math.sqrt((1 - v) * (1 + v)), rel=1e-15)
+    # (1 − x)(1 + x) keeps the digits 1 − x² loses: against 1/√(1 − x²) in 50 digits
+    with localcontext() as context:
+        context.prec = 50
+        truth = float(1 / (1 - Decimal(1 - 1e-10) ** 2).sqrt())
+    assert g[3] == pytest.approx(truth, rel=1e-15)
+    assert 1 / math.sqrt(1 - (1 - 1e-10) ** 2) != pytest.approx(truth, rel=1e-12)
     out, g = _value_and_grad("rsqrt", [0.0, -0.0, np.inf])
     np.testing.assert_array_equal(out.data, [np.inf, -np.inf, 0.0])
     np.testing.assert_array_equal(g, [-np.inf, np.inf, -0.0])
