@@ -145,6 +145,19 @@ def _check_nonempty(loss: str, n: int, x: np.ndarray, t: np.ndarray) -> None:
         )
 
 
+def check_pair(loss: str, subject: str, x: np.ndarray, t: np.ndarray, reduction: str) -> None:
+    """A target of the prediction's shape (a mismatch is an error, never a broadcast;
+    ``subject`` words the prediction: "the input has"), and a non-empty batch to take the
+    mean of."""
+    if t.shape != x.shape:
+        raise ValueError(
+            f"{loss}: the target has shape {t.shape}, but {subject} shape {x.shape}; they "
+            f"must match{_reshape_hint(x.shape, t.shape)}"
+        )
+    if reduction == "mean":
+        _check_nonempty(loss, x.size, x, t)
+
+
 def _times_upstream(local, grad_out, n: int, reduction: str):
     """The local gradient times the upstream one: (local·dL)/n for "mean", local·dL for
     "sum", local·dLᵢ for "none" (a loss per row of the softmax, per element of BCE).
@@ -189,13 +202,7 @@ class BCEWithLogits(Function):
     reduction = "mean"  # the subclasses below: "sum" and "none"
 
     def forward(self, x, t):
-        if t.shape != x.shape:
-            raise ValueError(
-                f"binary_cross_entropy_with_logits: the target has shape {t.shape}, but the "
-                f"logits have shape {x.shape}; they must match{_reshape_hint(x.shape, t.shape)}"
-            )
-        if self.reduction == "mean":
-            _check_nonempty("binary_cross_entropy_with_logits", x.size, x, t)
+        check_pair("binary_cross_entropy_with_logits", "the logits have", x, t, self.reduction)
         t = t.astype(x.dtype, copy=False)
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
         # 0 and 1 in x's dtype: NumPy 1.x computes a 0-d float32 with a Python number in float64

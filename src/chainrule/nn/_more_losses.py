@@ -35,7 +35,7 @@ from ._losses import (
     _checked_weight,
     _Loss,
     _over,
-    _reshape_hint,
+    check_pair,
     label_weights,
     regression_pair,
 )
@@ -283,13 +283,7 @@ class BinaryCrossEntropy(Function):
         self.weight = weight
 
     def forward(self, p, t):
-        if t.shape != p.shape:
-            raise ValueError(
-                f"binary_cross_entropy: the target has shape {t.shape}, but the input has "
-                f"shape {p.shape}; they must match{_reshape_hint(p.shape, t.shape)}"
-            )
-        if self.reduction == "mean":
-            _check_nonempty("binary_cross_entropy", p.size, p, t)
+        check_pair("binary_cross_entropy", "the input has", p, t, self.reduction)
         _check_probabilities(p)
         _check_probabilities(t, "target")
         t = t.astype(p.dtype, copy=False)
