@@ -223,10 +223,16 @@ class Arccos(Unbounded):
 
 
 def _arcsin_derivative(x):
-    """1/√((1 − x)(1 + x)): the same as 1/√(1 − x²), without the cancellation of 1 − x²
-    near ±1 (1 − x is exact there)."""
+    """1/√((1 − x)(1 + x)) for |x| > ½: the same as 1/√(1 − x²), without the cancellation
+    of 1 − x² near ±1 (1 − x is exact there); 1/√(1 − x²) for |x| ≤ ½, where 1 − x² is
+    accurate and its derivative −2x is exact (the product's, (1 − x) − (1 + x), cancels
+    near 0: the second derivative would lose its digits there)."""
     one = _k(x, 1)
-    return _inverse_sqrt((one - x) * (one + x))
+    outer = np.abs(x.data if is_tensor(x) else x) > 0.5
+    inner = one - x * x
+    both = (one - x) * (one + x)
+    pick = where if is_tensor(x) else np.where
+    return _inverse_sqrt(pick(outer, both, inner))
 
 
 class Arctan(Elementwise):
