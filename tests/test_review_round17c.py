@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+import chainrule.nn as nn
 
 
 def _second_derivative(fn, x):
@@ -34,3 +35,17 @@ def test_arcsin_first_derivative_still_accurate_near_one():
     one_minus = np.array([2.0**-40, 2.0**-40, 0.25, 0.5, 0.5000001])
     expected = 1 / np.sqrt(one_minus * (2 - one_minus))
     np.testing.assert_allclose(t.grad.data, expected, rtol=2e-16 * 4)
+
+
+def test_parameter_containers_repr_lists_their_members():
+    pl = nn.ParameterList([np.ones(2, np.float32), np.zeros((2, 3))])
+    assert repr(pl) == (
+        "ParameterList(\n"
+        "  (0): Parameter containing: [float32 of size 2]\n"
+        "  (1): Parameter containing: [float64 of size 2x3]\n"
+        ")"
+    )
+    pd = nn.ParameterDict({"a": np.ones(1, np.float32)})
+    assert repr(pd) == "ParameterDict(\n  (a): Parameter containing: [float32 of size 1]\n)"
+    assert repr(nn.ParameterList()) == "ParameterList()"
+    assert repr(nn.ParameterDict()) == "ParameterDict()"

@@ -148,6 +148,16 @@ def _parameter(owner: str, value) -> Parameter:
     )
 
 
+def _listing(owner: Module, members) -> str:
+    """The repr of a container of Parameters: one line per member, as PyTorch's."""
+    lines = [
+        f"  ({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+        for k, p in members
+    ]
+    name = type(owner).__name__
+    return "\n".join([f"{name}(", *lines, ")"]) if lines else f"{name}()"
+
+
 class ParameterDict(_Dict):
     """A dict of Parameters, named by key (``scales.a``), as PyTorch's ``ParameterDict``;
     a Tensor or floating array put in becomes a Parameter. The dict methods as in
@@ -160,6 +170,9 @@ class ParameterDict(_Dict):
 
     def _checked(self, value) -> Parameter:
         return _parameter("ParameterDict", value)
+
+    def __repr__(self) -> str:
+        return _listing(self, self._entries.items())
 
 
 class ParameterList(Module):
@@ -212,3 +225,6 @@ class ParameterList(Module):
 
     def __iter__(self) -> Iterator[Parameter]:
         return iter(self._entries)
+
+    def __repr__(self) -> str:
+        return _listing(self, enumerate(self._entries))
