@@ -17,12 +17,13 @@ from . import _copies, _strict
 from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
 from ._inplace import InPlaceMethods
+from ._math_methods import MathMethods
 from ._quiet import quietly
 from ._strict import _StrictMode
 from ._torch_methods import TorchMethods
 
 
-class Tensor(InPlaceMethods, TorchMethods):
+class Tensor(InPlaceMethods, MathMethods, TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Args:
@@ -44,7 +45,8 @@ class Tensor(InPlaceMethods, TorchMethods):
     ``clamp_``, ``lerp_``) change a leaf the same way: one that requires gradients under
     ``no_grad()`` only, and never a tensor made by a recorded op (see ``_inplace.py``).
     PyTorch's other names for ops (``t``, ``mm``, ``dot``, ``view_as``, ``new_zeros``, ...)
-    are in ``_torch_methods.py``.
+    are in ``_torch_methods.py``, the methods of the math and array ops (``log1p``,
+    ``cumsum``, ``topk``, ...) in ``_math_methods.py``.
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with
@@ -717,96 +719,6 @@ class Tensor(InPlaceMethods, TorchMethods):
         """(1/β)·ln(1 + e^(βx)) elementwise, x itself where βx > ``threshold``."""
         return ops.softplus(self, beta, threshold)
 
-    # ----- more unary math (ops/_more_unary.py): PyTorch's method names, and NumPy's
-    # arcsin/arccos/arctan beside asin/acos/atan; floor, ceil, round, trunc and sign have
-    # gradient 0 everywhere
-    def log1p(self) -> Tensor:
-        """ln(1 + x) elementwise, exact for tiny x."""
-        return ops.log1p(self)
-
-    def expm1(self) -> Tensor:
-        """eˣ − 1 elementwise, exact for tiny x."""
-        return ops.expm1(self)
-
-    def log2(self) -> Tensor:
-        """Base-2 logarithm elementwise."""
-        return ops.log2(self)
-
-    def log10(self) -> Tensor:
-        """Base-10 logarithm elementwise."""
-        return ops.log10(self)
-
-    def reciprocal(self) -> Tensor:
-        """1/x elementwise (floating also for an integer tensor)."""
-        return ops.reciprocal(self)
-
-    def rsqrt(self) -> Tensor:
-        """1/√x elementwise."""
-        return ops.rsqrt(self)
-
-    def tan(self) -> Tensor:
-        """tan x elementwise."""
-        return ops.tan(self)
-
-    def sinh(self) -> Tensor:
-        """Hyperbolic sine elementwise."""
-        return ops.sinh(self)
-
-    def cosh(self) -> Tensor:
-        """Hyperbolic cosine elementwise."""
-        return ops.cosh(self)
-
-    def arcsin(self) -> Tensor:
-        """Inverse sine elementwise (NaN outside [−1, 1]); also ``asin``."""
-        return ops.arcsin(self)
-
-    def arccos(self) -> Tensor:
-        """Inverse cosine elementwise (NaN outside [−1, 1]); also ``acos``."""
-        return ops.arccos(self)
-
-    def arctan(self) -> Tensor:
-        """Inverse tangent elementwise; also ``atan``."""
-        return ops.arctan(self)
-
-    def arctan2(self, other) -> Tensor:
-        """arctan2(self, other): the angle of the point (other, self), as ``torch.atan2``;
-        also ``atan2``."""
-        return ops.arctan2(self, other)
-
-    asin = arcsin
-    acos = arccos
-    atan = arctan
-    atan2 = arctan2
-
-    def erf(self) -> Tensor:
-        """The error function elementwise."""
-        return ops.erf(self)
-
-    def erfc(self) -> Tensor:
-        """The complementary error function 1 − erf x elementwise."""
-        return ops.erfc(self)
-
-    def sign(self) -> Tensor:
-        """−1, 0 or 1 elementwise (NaN for NaN, as NumPy); gradient 0 everywhere."""
-        return ops.sign(self)
-
-    def floor(self) -> Tensor:
-        """⌊x⌋ elementwise; gradient 0 everywhere."""
-        return ops.floor(self)
-
-    def ceil(self) -> Tensor:
-        """⌈x⌉ elementwise; gradient 0 everywhere."""
-        return ops.ceil(self)
-
-    def round(self, decimals: int = 0) -> Tensor:
-        """x rounded to ``decimals`` decimals, halves to even (NumPy's ``round``,
-        ``torch.round``); gradient 0 everywhere."""
-        return ops.round(self, decimals)
-
-    def trunc(self) -> Tensor:
-        """x rounded toward 0 elementwise; gradient 0 everywhere."""
-        return ops.trunc(self)
-
     def clip(self, lo=None, hi=None, *, min=None, max=None) -> Tensor:
         """Values limited to [lo, hi] (either bound may be None); ``min=`` and ``max=`` name
         the same bounds, as in PyTorch and NumPy 2."""
@@ -879,105 +791,6 @@ class Tensor(InPlaceMethods, TorchMethods):
     def log_softmax(self, axis: int = -1, *, dim=None) -> Tensor:
         """x − log Σ exp(x) along ``axis`` (finite for large logits)."""
         return ops.log_softmax(self, axis, dim=dim)
-
-    # ----- array ops
-    def cumsum(self, axis=None, *, dim=None) -> Tensor:
-        """Cumulative sum along ``axis`` (flattened when None, as NumPy's; ``dim=`` is
-        PyTorch's name); see `chainrule.cumsum`."""
-        return ops.cumsum(self, axis, dim=dim)
-
-    def flip(self, *axis, dims=None) -> Tensor:
-        """The elements in reverse order along ``axis`` (``x.flip(0)``, ``x.flip((0, 1))``,
-        ``x.flip(0, 1)``; every axis when none is given, as NumPy's)."""
-        if not axis:  # x.flip(): every axis (x.flip(()) flips none, as NumPy's)
-            return ops.flip(self, None, dims=dims)
-        return ops.flip(self, axis[0] if len(axis) == 1 else axis, dims=dims)
-
-    def roll(self, shift=None, axis=None, *, shifts=None, dims=None) -> Tensor:
-        """The elements shifted by ``shift`` places along ``axis``, wrapping around; see
-        `chainrule.roll`."""
-        return ops.roll(self, shift, axis, shifts=shifts, dims=dims)
-
-    def tile(self, *reps) -> Tensor:
-        """The tensor repeated ``reps`` times along each axis (``np.tile``, PyTorch's
-        ``tile`` and its ``repeat``, which chainrule does not name: NumPy's ``repeat`` is
-        `repeat_interleave`)."""
-        return ops.tile(self, *reps)
-
-    def repeat_interleave(self, repeats, axis=None, *, dim=None) -> Tensor:
-        """Each element repeated ``repeats`` times in place (``np.repeat``); see
-        `chainrule.repeat_interleave`."""
-        return ops.repeat_interleave(self, repeats, axis, dim=dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        """The tensor split into ``chunks`` pieces along ``dim``, as PyTorch's ``chunk``."""
-        return ops.chunk(self, chunks, dim)
-
-    def unbind(self, dim: int = 0) -> tuple:
-        """The slices along ``dim``, that axis removed, as PyTorch's ``unbind``."""
-        return ops.unbind(self, dim)
-
-    def take_along_axis(self, indices, axis) -> Tensor:
-        """Elements picked along ``axis`` by ``indices`` (``np.take_along_axis``)."""
-        return ops.take_along_axis(self, indices, axis)
-
-    def gather(self, dim, index) -> Tensor:
-        """Elements picked along ``dim`` by ``index``, as PyTorch's ``gather``."""
-        return ops.gather(self, dim, index)
-
-    def sort(self, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
-        """The values sorted along ``axis`` (stable), NumPy's meaning: the values only,
-        where PyTorch's ``x.sort()`` returns (values, indices); the indices are `argsort`."""
-        return ops.sort(self, axis, dim=dim, descending=descending, stable=stable)
-
-    def argsort(self, axis=-1, *, dim=None, descending: bool = False, stable=None) -> Tensor:
-        """The indices that sort the tensor along ``axis`` (stable; int64, outside the graph)."""
-        return ops.argsort(self, axis, dim=dim, descending=descending, stable=stable)
-
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
-        """The ``k`` largest (or smallest) values along ``dim`` and their indices, as
-        PyTorch's ``topk``: a named tuple ``(values, indices)``."""
-        return ops.topk(self, k, dim, largest, sorted)
-
-    def outer(self, other) -> Tensor:
-        """The outer product with another 1-D tensor, as PyTorch's ``outer``."""
-        return ops.outer(self, other)
-
-    def diag(self, k: int = 0, *, diagonal=None) -> Tensor:
-        """The matrix with this vector on diagonal ``k``, or this matrix's diagonal ``k``."""
-        return ops.diag(self, k, diagonal=diagonal)
-
-    def trace(self, offset: int = 0) -> Tensor:
-        """The sum of this matrix's diagonal ``offset``."""
-        return ops.trace(self, offset)
-
-    def triu(self, k: int = 0, *, diagonal=None) -> Tensor:
-        """Elements on and above diagonal ``k`` of the last two axes, zeros below."""
-        return ops.triu(self, k, diagonal=diagonal)
-
-    def tril(self, k: int = 0, *, diagonal=None) -> Tensor:
-        """Elements on and below diagonal ``k`` of the last two axes, zeros above."""
-        return ops.tril(self, k, diagonal=diagonal)
-
-    def isnan(self) -> Tensor:
-        """Where the tensor is NaN (boolean, outside the graph)."""
-        return ops.isnan(self)
-
-    def isinf(self) -> Tensor:
-        """Where the tensor is ±inf (boolean, outside the graph)."""
-        return ops.isinf(self)
-
-    def isfinite(self) -> Tensor:
-        """Where the tensor is finite (boolean, outside the graph)."""
-        return ops.isfinite(self)
-
-    def all(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-        """Whether every element (along ``axis``) is true or nonzero (boolean, no graph)."""
-        return ops.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def any(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-        """Whether some element (along ``axis``) is true or nonzero (boolean, no graph)."""
-        return ops.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def _comparable(other) -> bool:
