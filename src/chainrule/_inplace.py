@@ -149,7 +149,7 @@ class InPlaceMethods:
         self._check_writable(method)
         if result.shape != self.data.shape:
             raise ValueError(
-                f"{method}: the result has shape {result.shape}, but an in-place method "
+                f"{method}: the result has shape {result.shape}, but a change in place "
                 f"keeps the tensor's shape {self.shape}"
             )
         if not np.can_cast(result.dtype, self.data.dtype, "same_kind"):

@@ -18,7 +18,6 @@ from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
 from ._inplace import InPlaceMethods
 from ._math_methods import MathMethods
-from ._quiet import quietly
 from ._strict import _StrictMode
 from ._torch_methods import TorchMethods
 
@@ -515,18 +514,9 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods):
         return True
 
     def _update(self, ufunc, symbol: str, other) -> Tensor:
-        value = other.data if isinstance(other, Tensor) else other
-        result = np.asarray(quietly(ufunc, (self.data, value)))  # IEEE, as the ops: p / 0
-        if result.shape != self.data.shape or not np.can_cast(
-            result.dtype, self.data.dtype, "same_kind"
-        ):
-            raise ValueError(
-                f"{symbol} under no_grad updates the tensor itself, but a tensor of shape "
-                f"{self.shape} and dtype {self.dtype} cannot take the result of shape "
-                f"{result.shape} and dtype {result.dtype} (operand of shape {np.shape(value)})"
-            )
-        self.data = result.astype(self.data.dtype, copy=False)
-        return self
+        """``x op= y`` on the tensor itself: the in-place methods' one update (a new array
+        of the tensor's shape and dtype, IEEE results as the ops: p / 0)."""
+        return self._apply(symbol, ufunc, other.data if isinstance(other, Tensor) else other)
 
     def __neg__(self):
         return ops.neg(self)
