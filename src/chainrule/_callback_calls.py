@@ -50,7 +50,7 @@ _HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "o
 
 #: Keras's hooks that fit has no counterpart of: a callback written for Keras that defines
 #: one would be ignored in silence
-_KERAS_ONLY = (
+KERAS_ONLY = (
     "on_batch_begin",
     "on_train_batch_begin",
     "on_train_batch_end",
@@ -75,7 +75,7 @@ def warn_unknown_hooks(callbacks) -> None:
             for n in methods
             if n.startswith("on_")
             and n not in _HOOKS
-            and (n in _KERAS_ONLY or difflib.get_close_matches(n, _HOOKS, n=1, cutoff=0.85))
+            and (n in KERAS_ONLY or difflib.get_close_matches(n, _HOOKS, n=1, cutoff=0.85))
         )
         if unknown:
             warnings.warn(

@@ -3,21 +3,8 @@ arguments. Re-exported by `chainrule.callbacks`."""
 
 from __future__ import annotations
 
+from ._callback_calls import KERAS_ONLY
 from ._callbacks import Callback
-
-#: Keras's hooks that fit has no counterpart of, with what to use instead
-_NO_SUCH_HOOK = {
-    "on_batch_begin": "on_batch_end",
-    "on_train_batch_begin": "on_batch_end",
-    "on_test_begin": None,
-    "on_test_end": None,
-    "on_test_batch_begin": None,
-    "on_test_batch_end": None,
-    "on_predict_begin": None,
-    "on_predict_end": None,
-    "on_predict_batch_begin": None,
-    "on_predict_batch_end": None,
-}
 
 
 class LambdaCallback(Callback):
@@ -122,9 +109,8 @@ class LambdaCallback(Callback):
 def _refuse_unknown(kwargs: dict) -> None:
     """A Keras hook fit never calls, or a name that is no hook, is a TypeError."""
     for name in kwargs:
-        if name in _NO_SUCH_HOOK:
-            instead = _NO_SUCH_HOOK[name]
-            hint = f"; use {instead}" if instead else ""
+        if name in KERAS_ONLY:  # on_train_batch_end, accepted, is taken out before
+            hint = "; use on_batch_end" if name.endswith("batch_begin") else ""
             raise TypeError(
                 f"LambdaCallback: fit has no {name} hook, so the function would never run{hint}"
             )
