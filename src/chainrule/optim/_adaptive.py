@@ -65,7 +65,7 @@ class AdaGrad(Optimizer):
         return {"step": 0, "sum_sq": np.zeros_like(w) if h0 == 0 else np.full_like(w, h0)}
 
     def _update(self, w, g, state, group) -> None:
-        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
+        d = self._direction(w, g, group)
         h, tmp = state["sum_sq"], self._scratch(w, 1)
         np.multiply(d, d, out=tmp)
         h += tmp
@@ -140,7 +140,7 @@ class RMSProp(Optimizer):
         return (*keys, "grad_avg") if group["centered"] else keys
 
     def _update(self, w, g, state, group) -> None:
-        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
+        d = self._direction(w, g, group)
         v, u = state["square_avg"], self._scratch(w, 1)
         v *= group["alpha"]
         np.multiply(d, d, out=u)
@@ -236,8 +236,11 @@ class Adam(Optimizer):
     def _required_state(self, group: dict) -> tuple[str, ...]:
         return self._state_keys if group["amsgrad"] else ("exp_avg", "exp_avg_sq")
 
+    #: AdamW's weight decay, W ← W·(1 − ηλ) before the step, in place of Adam's L2 term
+    _decoupled = False
+
     def _update(self, w, g, state, group) -> None:
-        self._adam(w, self._direction(w, g, group, decoupled=False), state, group)
+        self._adam(w, self._direction(w, g, group, self._decoupled), state, group)
 
     def _adam(self, w, d, state, group) -> None:
         """The Adam step from the gradient d; m̂/(√ŝ + ε) is computed as
@@ -311,8 +314,7 @@ class AdamW(Adam):
             **unsupported,
         )
 
-    def _update(self, w, g, state, group) -> None:
-        self._adam(w, self._direction(w, g, group, decoupled=True), state, group)
+    _decoupled = True
 
 
 def update_moments(m: np.ndarray, v: np.ndarray, d: np.ndarray, betas, tmp: np.ndarray) -> None:

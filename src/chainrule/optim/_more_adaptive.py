@@ -56,7 +56,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults, unsupported)
 
     def _update(self, w, g, state, group) -> None:
-        d = self._direction(w, g, group, decoupled=False)
+        d = self._direction(w, g, group)
         (beta1, beta2), t = group["betas"], state["step"]
         m, u, tmp = state["exp_avg"], state["exp_inf"], self._scratch(w, 1)
         decay_average(m, beta1, d, tmp)

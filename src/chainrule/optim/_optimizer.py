@@ -192,7 +192,7 @@ class Optimizer:
         out -= g
         return out
 
-    def _direction(self, w: np.ndarray, g: np.ndarray, group: dict, decoupled: bool):
+    def _direction(self, w: np.ndarray, g: np.ndarray, group: dict, decoupled: bool = False):
         """The direction d the rule follows: the gradient with the group's L2 penalty
         (`_decayed`, or `_ascent` under ``maximize=True``); with ``decoupled`` (AdamW's
         decay), W ← W·(1 − ηλ) first, in place, and d = g (−g in work array 0 under

@@ -83,7 +83,7 @@ class SGD(Optimizer):
         return ()  # the momentum buffer starts as the first gradient, so it is made then
 
     def _update(self, w, g, state, group) -> None:
-        d = self._ascent(w, g, group) if group["maximize"] else self._decayed(w, g, group)
+        d = self._direction(w, g, group)
         if group["momentum"] != 0:
             d = self._momentum(w, d, state, group)
         self._add_scaled(w, -group["lr"], d)
