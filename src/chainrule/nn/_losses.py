@@ -340,8 +340,7 @@ class WeightedSoftmaxWithLoss(Function):
                 p = x.softmax(axis=1)
             if is_tensor(t):  # a probability target in the graph: q recomputed from it
                 q = self._smoothed(t)
-            local = p * q.sum(axis=1, keepdims=True) - q
-            grad_x = _scaled(local, grad_out, d, self.reduction)
+            grad_x = _scaled(_minus_target(p, q), grad_out, d, self.reduction)
         if self.needs_grad[1]:  # a probability target that requires a gradient
             w = self._weights(x.dtype)
             local = -_log_softmax(x) * (1 - self.smoothing)
@@ -595,10 +594,15 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     ("sum") or kept elementwise ("none"). The shapes must match: nothing is broadcast."""
     pred, target = regression_pair("mse_loss", pred, target, reduction)
     diff = pred - target
-    squared = diff * diff
+    return reduced(diff * diff, reduction)
+
+
+def reduced(losses: Tensor, reduction: str) -> Tensor:
+    """Elementwise ``losses`` as ``reduction`` says: their mean, their sum, or themselves
+    ("none")."""
     if reduction == "none":
-        return squared
-    return squared.mean() if reduction == "mean" else squared.sum()
+        return losses
+    return losses.mean() if reduction == "mean" else losses.sum()
 
 
 def regression_pair(loss: str, pred, target, reduction: str) -> tuple:
@@ -706,8 +710,6 @@ class SoftmaxCrossEntropy(_Loss):
         self.register_buffer("weight", weight)  # in state_dict(), as PyTorch's (not if None)
 
     def forward(self, logits, target) -> Tensor:
-        if self.weight is None and self.label_smoothing == 0 and self.ignore_index == IGNORE_INDEX:
-            return cross_entropy(logits, target, self.reduction)
         return cross_entropy(
             logits,
             target,

@@ -37,6 +37,7 @@ from ._losses import (
     _over,
     check_pair,
     label_weights,
+    reduced,
     regression_pair,
 )
 
@@ -47,19 +48,13 @@ _EPSILON = float(np.float32(1e-12))
 
 
 # ----- L1, smooth L1, Huber: composed -------------------------------------------------------
-def _reduced(losses: Tensor, reduction: str) -> Tensor:
-    if reduction == "none":
-        return losses
-    return losses.mean() if reduction == "mean" else losses.sum()
-
-
 def l1_loss(pred, target, reduction: str = "mean") -> Tensor:
     """Absolute error |pred − target|, averaged ("mean", over every element), summed
     ("sum") or kept elementwise ("none"); composed from ``abs``, so the gradient is
     sign(pred − target) and 0 where they are equal, as PyTorch's. The shapes must match:
     nothing is broadcast. (PyTorch 2.6's ``weight=`` is not offered.)"""
     pred, target = regression_pair("l1_loss", pred, target, reduction)
-    return _reduced((pred - target).abs(), reduction)
+    return reduced((pred - target).abs(), reduction)
 
 
 def smooth_l1_loss(pred, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
@@ -71,11 +66,11 @@ def smooth_l1_loss(pred, target, reduction: str = "mean", beta: float = 1.0) -> 
     beta = _checked_threshold("smooth_l1_loss", "beta", beta, zero=True)
     pred, target = regression_pair("smooth_l1_loss", pred, target, reduction)
     if beta == 0:  # PyTorch's: 0.5·z²/0 is not evaluated
-        return _reduced((pred - target).abs(), reduction)
+        return reduced((pred - target).abs(), reduction)
     diff = pred - target
     z = diff.abs()
     inside = z.data < beta  # the quadratic piece (a mask: constant almost everywhere)
-    return _reduced(where(inside, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
+    return reduced(where(inside, 0.5 * diff * diff / beta, z - 0.5 * beta), reduction)
 
 
 def huber_loss(pred, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -89,7 +84,7 @@ def huber_loss(pred, target, reduction: str = "mean", delta: float = 1.0) -> Ten
     diff = pred - target
     z = diff.abs()
     inside = z.data < delta
-    return _reduced(where(inside, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
+    return reduced(where(inside, 0.5 * diff * diff, delta * (z - 0.5 * delta)), reduction)
 
 
 def _checked_threshold(loss: str, name: str, value, zero: bool) -> float:
