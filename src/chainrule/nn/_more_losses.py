@@ -282,15 +282,11 @@ class BinaryCrossEntropy(Function):
         _check_probabilities(p)
         _check_probabilities(t, "target")
         t = t.astype(p.dtype, copy=False)
-        self.saved = (p, t)
+        w = self._weights(p)
+        self.saved = (p, t, w)
         one = p.dtype.type(1)  # 1 in p's dtype (NumPy 1.x: a 0-d float32 with 1.0 → float64)
         losses = (t - one) * _clamped_log(np.log1p(-p)) - t * _clamped_log(np.log(p))
-        w = self._weights(p)
-        if w is not None:
-            losses = losses * w
-        if self.reduction == "none":
-            return losses
-        return losses.mean() if self.reduction == "mean" else losses.sum()
+        return reduced(losses if w is None else losses * w, self.reduction)
 
     def _weights(self, p) -> np.ndarray | None:
         if self.weight is None:
@@ -308,8 +304,7 @@ class BinaryCrossEntropy(Function):
         return w
 
     def backward(self, grad_out):
-        p, t = self.saved
-        w = self._weights(p)
+        p, t, w = self.saved
         grad_p = grad_t = None
         if self.needs_grad[0]:  # PyTorch's order: dL·(p − t) / max((1 − p)·p, ε), ·w, /n
             floor = _EPSILON if is_tensor(p) else p.dtype.type(_EPSILON)
