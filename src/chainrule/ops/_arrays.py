@@ -14,14 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._function import Function
-from .._tensor import Tensor
 from ._common import broadcast_to, float_operands, is_tensor, unbroadcast
 from ._names import torch_names
 from ._shape import scatter
-
-
-def _ndim(x) -> int:
-    return x.ndim if isinstance(x, Tensor) else np.ndim(x)
 
 
 def _axis_tuple(op: str, axis, ndim: int) -> tuple[int, ...]:
@@ -168,13 +163,14 @@ def roll(x, shift=None, axis=None, *, shifts=None, dims=None):
 
 def _int_or_ints(op: str, what: str, v):
     if isinstance(v, (list, tuple)):
-        return tuple(_one_int(op, what, a) for a in v)
-    return _one_int(op, what, v)
+        return tuple(int_arg(op, f"each {what}", a) for a in v)
+    return int_arg(op, f"the {what}", v)
 
 
-def _one_int(op: str, what: str, v) -> int:
+def int_arg(op: str, what: str, v) -> int:
+    """``v`` as a Python int, or a TypeError naming ``op`` and ``what`` (a bool is no int)."""
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{op}: the {what} must be an int or a tuple of ints, got {v!r}")
+        raise TypeError(f"{op}: {what} must be an int, got {v!r}")
     return int(v)
 
 
@@ -225,7 +221,7 @@ def diag(x, k: int = 0, *, diagonal=None):
     PyTorch's name for ``k``. The gradient of each form is the other form of the upstream
     gradient."""
     k, _ = torch_names("diag", k, diagonal, default=0)
-    k = _one_int("diag", "offset k", k)
+    k = int_arg("diag", "the offset k", k)
     return Diag(k)(x)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from .._dtypes import is_dtype_name, numeric_dtype
 from .._tensor import Tensor
 from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
-from ._arrays import diag
+from ._arrays import diag, int_arg
 from ._elementwise import mul, sub, where
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, norm, sum
@@ -303,12 +303,6 @@ class TopK(NamedTuple):
     indices: Tensor
 
 
-def _ints(op: str, what: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{op}: {what} must be an int, got {v!r}")
-    return int(v)
-
-
 def _along(axis: int, ndim: int, part) -> tuple:
     """An index taking ``part`` along ``axis`` and everything along the other axes."""
     return (slice(None),) * axis + (part,) + (slice(None),) * (ndim - axis - 1)
@@ -319,7 +313,7 @@ def tile(x, *reps):
     (``tile(x, 2, 3)`` or ``tile(x, (2, 3))``): fewer reps than axes repeat the last axes,
     more add leading axes. A reshape, `broadcast_to` and reshape, so the gradient is the
     sum of the upstream gradient over the tiles."""
-    reps = tuple(_ints("tile", "each repetition", r) for r in _shape_arg(reps)) if reps else ()
+    reps = tuple(int_arg("tile", "each repetition", r) for r in _shape_arg(reps)) if reps else ()
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: repetitions must be >= 0, got {reps}")
     shape = _shape_of(x)
@@ -370,7 +364,7 @@ def chunk(x, chunks: int, dim: int = 0, *, axis=None):
     to its place). ``axis=`` is NumPy's name. NumPy's ``split`` and ``array_split`` differ
     from PyTorch's ``split`` and are not offered."""
     dim, _ = torch_names("chunk", dim, axis, default=0)
-    chunks = _ints("chunk", "chunks", chunks)
+    chunks = int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"chunk: the number of chunks must be at least 1, got {chunks}")
     shape = _shape_of(x)
@@ -535,7 +529,7 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
     larger than the axis is a ValueError. Each value's gradient goes back to its position;
     the others get 0."""
     dim, _ = torch_names("topk", dim, axis, default=-1)
-    k = _ints("topk", "k", k)
+    k = int_arg("topk", "k", k)
     shape = _shape_of(x)
     d = _axis_in("topk", dim, max(len(shape), 1))
     n = shape[d] if shape else 1
@@ -574,12 +568,12 @@ def trace(x, offset: int = 0):
     shape = _shape_of(x)
     if len(shape) != 2:
         raise ValueError(f"trace: takes a matrix (2-D), got shape {tuple(shape)}")
-    return sum(diag(x, _ints("trace", "offset", offset)))
+    return sum(diag(x, int_arg("trace", "offset", offset)))
 
 
 def _triangle(op: str, x, k, diagonal, upper: bool):
     k, _ = torch_names(op, k, diagonal, default=0)
-    k = _ints(op, "the diagonal k", k)
+    k = int_arg(op, "the diagonal k", k)
     shape = _shape_of(x)
     if len(shape) < 2:
         raise ValueError(
