@@ -15,6 +15,7 @@ from .._dtypes import is_dtype_name, numeric_dtype
 from .._tensor import Tensor
 from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
 from ._arrays import diag, int_arg
+from ._common import constant
 from ._elementwise import mul, sub, where
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, norm, sum
@@ -332,7 +333,7 @@ def repeat_interleave(x, repeats, axis=None, *, dim=None):
     with ``axis=None`` the tensor is flattened first. ``dim=`` is PyTorch's name. An integer
     index, so each element's gradient is the sum of its copies' upstream gradients."""
     axis, _ = torch_names("repeat_interleave", axis, dim)
-    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(constant(repeats))
     if counts.shape == (0,):  # [] is float64 to NumPy: no counts, for an empty axis
         counts = counts.astype(np.intp)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
@@ -393,7 +394,7 @@ def unbind(x, dim: int = 0, *, axis=None):
 def _index_array(op: str, what: str, idx) -> np.ndarray:
     """An integer index given as a Tensor, an array or a list, as an int64 array; a float
     or bool one is a TypeError naming ``op``."""
-    a = np.asarray(idx.data if isinstance(idx, Tensor) else idx)
+    a = np.asarray(constant(idx))
     if a.dtype.kind not in "iu" and not (a.size == 0 and a.dtype.kind == "f"):
         raise TypeError(
             f"{op}: {what} must hold integers, got {a.dtype}; e.g. cr.tensor([[0, 1]], "
@@ -488,7 +489,7 @@ def _stable_order(op: str, x, axis, descending: bool) -> tuple[np.ndarray, int |
     """The stable sorting permutation of ``x`` along ``axis`` (None: flattened): ties keep
     their order, also in descending order (the first of equal values first); NaN sorts
     as the largest value, last ascending and first descending."""
-    data = np.asarray(x.data if isinstance(x, Tensor) else x)
+    data = np.asarray(constant(x))
     if axis is None:
         data, axis = data.reshape(-1), None
         ax = 0
@@ -582,7 +583,7 @@ def _triangle(op: str, x, k, diagonal, upper: bool):
     m, n = shape[-2:]
     below = np.tri(m, n, k - 1 if upper else k, dtype=bool)
     # False for a bool tensor: a where with the int 0 would make it int64
-    zero = False if np.asarray(x.data if isinstance(x, Tensor) else x).dtype == bool else 0
+    zero = False if np.asarray(constant(x)).dtype == bool else 0
     return where(~below if upper else below, x, zero)
 
 

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from ._common import floating, is_tensor, pair
+from ._common import constant, floating, is_tensor, pair
 from ._elementwise import _NEVER, Elementwise, Selection, Unbounded, where
 from ._special import _in_float64
 from ._special import erf as _erf_array
@@ -228,7 +228,7 @@ def _arcsin_derivative(x):
     accurate and its derivative −2x is exact (the product's, (1 − x) − (1 + x), cancels
     near 0: the second derivative would lose its digits there)."""
     one = _k(x, 1)
-    outer = np.abs(x.data if is_tensor(x) else x) > 0.5
+    outer = np.abs(constant(x)) > 0.5
     inner = one - x * x
     both = (one - x) * (one + x)
     pick = where if is_tensor(x) else np.where
@@ -262,7 +262,7 @@ class Arctan2(Unbounded):
 
     def local(self):
         y, x = self.saved
-        yd, xd = (a.data if is_tensor(a) else a for a in (y, x))
+        yd, xd = constant(y), constant(x)
         # x and y scaled by a power of two s (exact) taken from the data, a constant: the
         # same function of x and y (so create_graph differentiates it right), and x² + y²
         # neither overflows nor underflows where x/(x² + y²) is a normal number

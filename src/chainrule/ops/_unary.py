@@ -317,7 +317,7 @@ def _gelu_t(x):
     """t = K·(x + 0.044715x³) of x clipped to ±`_GELU_CLIP`, and t′ = K·(1 + 3·0.044715x²)
     (t′ of the clipped x too: beyond the clip σ(t)·σ(−t) is 0); arrays or Tensors."""
     c = clip(x, -_GELU_CLIP, _GELU_CLIP) if is_tensor(x) else np.clip(x, -_GELU_CLIP, _GELU_CLIP)
-    dtype = (x.data if is_tensor(x) else x).dtype
+    dtype = constant(x).dtype
     k, kc, kc3 = (dtype.type(v) for v in (_GELU_K, _GELU_K * _GELU_C, 3 * _GELU_K * _GELU_C))
     square = c * c
     return c * (square * kc + k), square * kc3 + k
