@@ -137,10 +137,22 @@ class Sigmoid(Elementwise):
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     """σ(x) of a float array without overflow: e = e^(−|x|) is in (0, 1]; σ(x) = 1/(1 + e)
     for x ≥ 0, and e/(1 + e) below."""
+    e, r = _sigmoid_parts(x)
+    return np.where(x >= 0, r, e * r)
+
+
+def _sigmoid_pair(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """σ(x) and σ(−x) from one exponential (each as `_sigmoid_array` gives it)."""
+    e, r = _sigmoid_parts(x)
+    er = e * r
+    return np.where(x >= 0, r, er), np.where(x <= 0, r, er)
+
+
+def _sigmoid_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """e = e^(−|x|), in (0, 1], and 1/(1 + e): σ(±x) is one of r and e·r."""
     e = np.exp(-np.abs(x))
     one = e.dtype.type(1)  # not 1.0, which NumPy 1.x adds to a 0-d float32 in float64
-    r = one / (one + e)
-    return np.where(x >= 0, r, e * r)
+    return e, one / (one + e)
 
 
 class ReLU(Selection):
@@ -233,7 +245,7 @@ def _silu_derivative(x):
     if is_tensor(x):
         s, r = sigmoid(x), sigmoid(-x)
         return s + where(np.isinf(x.data), 0.0, x) * s * r
-    s, r = _sigmoid_array(x), _sigmoid_array(-x)
+    s, r = _sigmoid_pair(x)
     return s + np.where(np.isinf(x), x.dtype.type(0), x) * s * r
 
 
@@ -334,7 +346,7 @@ def _gelu_tanh_derivative(x):
         return s + x * dt * s * r
     w = _work(x)
     t, dt = _gelu_t(w)
-    s, r = _sigmoid_array(t), _sigmoid_array(-t)
+    s, r = _sigmoid_pair(t)
     return (s + w * dt * s * r).astype(x.dtype, copy=False)
 
 
