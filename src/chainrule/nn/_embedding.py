@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from .._arguments import check_counts
+from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ._init import normal_
 from ._layers import _parameter_dtype
@@ -144,10 +144,7 @@ class Embedding(Module):
             raise TypeError(
                 f"Embedding.from_pretrained: embeddings must be floating, got dtype {data.dtype}"
             )
-        if not isinstance(freeze, (bool, np.bool_)):
-            raise TypeError(
-                f"Embedding.from_pretrained: freeze must be True or False, got {freeze!r}"
-            )
+        freeze = flag("Embedding.from_pretrained", "freeze", freeze, default=True)
         check_counts(
             "Embedding.from_pretrained", num_embeddings=data.shape[0], embedding_dim=data.shape[1]
         )

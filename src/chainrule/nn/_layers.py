@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from .._arguments import check_counts
+from .._arguments import check_counts, flag
 from .._dtypes import dtype_of, get_default_dtype
 from .._function import Function
 from .._generator import generator_or_default
@@ -102,12 +102,11 @@ def _check_probability(p: float) -> None:
 
 
 def _inplace(layer: str, inplace) -> bool:
-    """PyTorch's ``inplace=`` flag, checked to be a bool. It changes nothing here: chainrule
-    never writes into an op's input, so the output is a new tensor either way (the values
-    and gradients are the same; only the memory PyTorch saves differs)."""
-    if not isinstance(inplace, (bool, np.bool_)):
-        raise TypeError(f"{layer}: inplace must be True or False, got {inplace!r}")
-    return bool(inplace)
+    """PyTorch's ``inplace=`` flag, checked as every yes/no setting is (`flag`). It changes
+    nothing here: chainrule never writes into an op's input, so the output is a new tensor
+    either way (the values and gradients are the same; only the memory PyTorch saves
+    differs)."""
+    return flag(layer, "inplace", inplace)
 
 
 def _with_inplace(settings: str, inplace: bool) -> str:
