@@ -20,11 +20,11 @@ import math
 import numpy as np
 
 from .. import ops
-from .._dtypes import dtype_of, get_default_dtype
+from .._arguments import check_counts
 from .._tensor import Tensor
 from ..ops._common import floating
 from ..ops._unary import check_number
-from ._layers import _inplace, _with_inplace
+from ._layers import _inplace, _parameter_dtype, _with_inplace
 from ._module import Module, Parameter
 
 #: SELU's constants, as PyTorch's (Klambauer et al., 2017)
@@ -411,18 +411,9 @@ class PReLU(Module):
     elements with x ≤ 0. The weight has ``dtype`` (the default float dtype when None)."""
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None):
-        if (
-            isinstance(num_parameters, bool)
-            or not isinstance(num_parameters, (int, np.integer))
-            or num_parameters < 1
-        ):
-            raise ValueError(
-                f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}"
-            )
+        check_counts("PReLU", num_parameters=num_parameters)
         check_number("PReLU", "init", init)
-        dtype = get_default_dtype() if dtype is None else dtype_of(dtype, "PReLU")
-        if dtype.kind != "f":
-            raise TypeError(f"PReLU: dtype must be a floating dtype, got {dtype}")
+        dtype = _parameter_dtype("PReLU", dtype)
         self.num_parameters = int(num_parameters)
         self.init = init
         self.weight = Parameter(np.full(self.num_parameters, init, dtype))
