@@ -155,6 +155,16 @@ class Linear(Module):
         )
 
 
+def check_eps(where: str, eps, constant: str) -> None:
+    """A normalisation's eps: a finite number > 0 (with 0, ``constant`` -- what has all its
+    values equal -- would be normalised to 0/0 = NaN)."""
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < math.inf:
+        raise ValueError(
+            f"{where}: eps must be a finite number > 0, got {eps!r} (with 0, {constant} "
+            "would be normalised to 0/0 = NaN)"
+        )
+
+
 def _parameter_dtype(layer: str, dtype) -> np.dtype:
     """The dtype of a layer's parameters: the default one, or a floating ``dtype``."""
     dtype = get_default_dtype() if dtype is None else dtype_of(dtype, layer)
@@ -376,11 +386,7 @@ class BatchNorm1d(Module):
             )
         if not 0 <= momentum <= 1:
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < math.inf:
-            raise ValueError(
-                f"BatchNorm1d: eps must be a finite number > 0, got {eps!r} (with 0, a "
-                "channel that is constant over the batch would be normalised to 0/0 = NaN)"
-            )
+        check_eps("BatchNorm1d", eps, "a channel that is constant over the batch")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, dtype))
         self.bias = Parameter(np.zeros(num_features, dtype))

@@ -4,16 +4,13 @@ own and `explain` shows every node."""
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from .._arguments import flag
+from .._arguments import flag, is_count
 from .._dtypes import get_default_dtype
 from .._tensor import Tensor
 from ..ops._common import as_float
-from ._layers import _parameter_dtype
+from ._layers import _parameter_dtype, check_eps
 from ._module import Module, Parameter
 
 
@@ -31,7 +28,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -
     output and gradient.
     """
     shape = _normalized_shape("layer_norm", normalized_shape)
-    _check_eps("layer_norm", eps)
+    check_eps("layer_norm", eps, "a slice whose values are all equal")
     for name, p in (("weight", weight), ("bias", bias)):
         _check_affine_shape(name, p, shape)
     x = _as_input(x, _float_dtype(weight))
@@ -70,17 +67,13 @@ def _as_input(x, dtype: np.dtype) -> Tensor:
 
 def _normalized_shape(where: str, normalized_shape) -> tuple[int, ...]:
     """``normalized_shape`` as a tuple of positive ints (an int n is (n,)), or a ValueError."""
-    sizes = (normalized_shape,) if _is_int(normalized_shape) else _sizes(normalized_shape)
-    if not sizes or not all(_is_int(n) and n > 0 for n in sizes):
+    sizes = (normalized_shape,) if is_count(normalized_shape, 1) else _sizes(normalized_shape)
+    if not sizes or not all(is_count(n, 1) for n in sizes):
         raise ValueError(
             f"{where}: normalized_shape must be a positive int or a non-empty tuple of "
             f"positive ints (the sizes of the trailing dimensions), got {normalized_shape!r}"
         )
     return tuple(int(n) for n in sizes)
-
-
-def _is_int(n) -> bool:
-    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
 
 
 def _sizes(value) -> tuple | None:
@@ -90,14 +83,6 @@ def _sizes(value) -> tuple | None:
         return tuple(value)
     except TypeError:
         return None
-
-
-def _check_eps(where: str, eps) -> None:
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < math.inf:
-        raise ValueError(
-            f"{where}: eps must be a finite number > 0, got {eps!r} (with 0, a slice whose "
-            "values are all equal would be normalised to 0/0 = NaN)"
-        )
 
 
 def _check_affine_shape(name: str, p, shape: tuple[int, ...]) -> None:
@@ -140,7 +125,7 @@ class LayerNorm(Module):
         dtype=None,
     ):
         self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
-        _check_eps("LayerNorm", eps)
+        check_eps("LayerNorm", eps, "a slice whose values are all equal")
         self.eps = eps
         self.elementwise_affine = flag("LayerNorm", "elementwise_affine", elementwise_affine)
         with_bias = flag("LayerNorm", "bias", bias) and self.elementwise_affine
