@@ -13,15 +13,14 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 
 from .._tensor import Tensor
-from ._module import Module, Parameter
+from ._module import Module, Parameter, check_member_name
 
 
 def _key(owner: Module, key) -> str:
     """A member's name: non-empty text without a dot (which would split the name in the
     state dict), and no attribute of the container (``keys``, ``update``), as PyTorch's."""
     name = type(owner).__name__
-    if not isinstance(key, str) or not key or "." in key:
-        raise ValueError(f"{name}: a key must be non-empty text without '.', got {key!r}")
+    check_member_name(name, "a key", key)
     if hasattr(type(owner), key) or key in vars(owner):
         raise ValueError(f"{name}: a key cannot be {key!r}, which is already an attribute")
     return key

@@ -390,6 +390,15 @@ def _children_first(root: Module) -> list[Module]:
     return order
 
 
+def check_member_name(where: str, what: str, name) -> str:
+    """The name of a container's member (a `Sequential` layer's key, a `ModuleDict` key):
+    non-empty text without '.', which would split the name in the state dict, as
+    PyTorch's ``add_module`` requires."""
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"{where}: {what} must be non-empty text without '.', got {name!r}")
+    return name
+
+
 def _check_buffer_name(module: Module, name) -> None:
     if not isinstance(name, str):
         raise TypeError(f"register_buffer: the name must be a string, got {name!r}")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from ._module import Module
+from ._module import Module, check_member_name
 
 
 class _ModuleSequence(Module):
@@ -228,12 +228,5 @@ class ModuleList(_ModuleSequence):
 
 
 def _keys(layers: Mapping) -> list[str]:
-    """The keys of a dict of layers, as names: non-empty text without a dot (a dot would
-    split the name in the state dict), as PyTorch's ``add_module`` requires."""
-    names = list(layers)
-    for key in names:
-        if not isinstance(key, str) or not key or "." in key:
-            raise ValueError(
-                f"Sequential: a layer's name must be non-empty text without '.', got {key!r}"
-            )
-    return names
+    """The keys of a dict of layers, as names (`check_member_name`)."""
+    return [check_member_name("Sequential", "a layer's name", key) for key in layers]
