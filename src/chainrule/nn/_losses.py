@@ -55,10 +55,8 @@ class SoftmaxWithLoss(Function):
         t = _checked_target(x, t)
         if self.reduction == "mean":
             _check_nonempty("cross_entropy", len(t), x, t)
-        z = shifted(x, 1)  # (N, C), at most 0 so that exp cannot overflow
-        e = np.exp(z)
-        total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # (N, 1): 0 only for all −inf
-        self.saved = (x, e / total, t)  # softmax(x), the only thing backward needs
+        z, total, p = _softmax_parts(x)
+        self.saved = (x, p, t)  # softmax(x), the only thing backward needs
         if t.ndim == 1:  # −log p[label] = log Σ exp(z) − z[label]
             losses = np.log(total[:, 0]) - z[np.arange(len(t)), t]
             return losses if self.reduction == "none" else self._reduced(losses.sum(), len(t))
@@ -83,6 +81,15 @@ class SoftmaxWithLoss(Function):
         if self.needs_grad[1]:  # a probability target that requires a gradient
             grad_t = _times_upstream(-_log_softmax(x), grad_out, n, self.reduction)
         return grad_x, grad_t
+
+
+def _softmax_parts(x: np.ndarray) -> tuple:
+    """z = x − max over each row (at most 0, so exp cannot overflow), the rows' Σ exp(z) as
+    (N, 1) (0 only for a row of all −inf, kept at 1 there), and softmax(x) = exp(z) / Σ."""
+    z = shifted(x, 1)
+    e = np.exp(z)
+    total = np.maximum(e.sum(axis=1, keepdims=True), 1)
+    return z, total, e / total
 
 
 def _checked_target(
@@ -305,10 +312,8 @@ class WeightedSoftmaxWithLoss(Function):
             q, d = self._smoothed(t), len(t)
         else:
             q, d = self._label_target(t, x.shape[1], x.dtype)
-        z = shifted(x, 1)
-        e = np.exp(z)
-        total = np.maximum(e.sum(axis=1, keepdims=True), 1)  # as in `SoftmaxWithLoss`
-        self.saved = (x, e / total, t, q, d)
+        z, total, p = _softmax_parts(x)
+        self.saved = (x, p, t, q, d)
         z -= np.log(total)  # log softmax(x)
         losses = -np.where(q == 0, 0, q * z).sum(axis=1)  # 0·log 0 counts as 0
         if self.reduction == "none":
