@@ -1,4 +1,4 @@
-"""Review of round 17: Module casts, in-place methods and PyTorch's method names, checked
+"""Review: Module casts, in-place methods and PyTorch's method names, checked
 against what they promise."""
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ def test_layernorm_after_double_computes_an_integer_input_in_float64():
     x = np.array([[1, 2, 100_000_003], [4, 5, 6]], dtype=np.int64)
     layer = cr.nn.LayerNorm(3).double()
     out = layer(cr.tensor(x))
-    expected = cr.nn.LayerNorm(3, dtype="float64")(cr.tensor(x.astype(np.float64)))
+    xf = x.astype(np.float64)  # the normalisation worked in NumPy (weight 1, bias 0)
+    mean = xf.mean(axis=1, keepdims=True)
+    var = ((xf - mean) ** 2).mean(axis=1, keepdims=True)
+    expected = (xf - mean) / np.sqrt(var + 1e-5)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_copy_of_a_broadcast_row_keeps_a_c_contiguous_array():
