@@ -160,7 +160,8 @@ def _listing(owner: Module, members) -> str:
 class ParameterDict(_Dict):
     """A dict of Parameters, named by key (``scales.a``), as PyTorch's ``ParameterDict``;
     a Tensor or floating array put in becomes a Parameter. The dict methods as in
-    `ModuleDict`. (A plain dict of Parameters held by a module is found as well.)"""
+    `ModuleDict`, and PyTorch's ``get``, ``setdefault``, ``popitem``, ``copy`` and
+    ``fromkeys``. (A plain dict of Parameters held by a module is found as well.)"""
 
     def __init__(self, parameters=None):
         self._entries = {}
@@ -169,6 +170,35 @@ class ParameterDict(_Dict):
 
     def _checked(self, value) -> Parameter:
         return _parameter("ParameterDict", value)
+
+    def get(self, key: str, default=None):
+        """The member ``key``, or ``default`` when there is none."""
+        return self._entries.get(key, default)
+
+    def setdefault(self, key: str, default=None) -> Parameter:
+        """The member ``key``; when there is none, ``default`` is put in under it first
+        (made a Parameter, so None is refused as by item assignment)."""
+        if key not in self._entries:
+            self[key] = default
+        return self._entries[key]
+
+    def popitem(self) -> tuple[str, Parameter]:
+        """Remove the member put in last and return it as (key, member); a KeyError when
+        there is none."""
+        if not self._entries:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        return self._entries.popitem()
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameters (not copies of them), as
+        PyTorch's."""
+        return ParameterDict(self._entries)
+
+    def fromkeys(self, keys: Iterable[str], default=None) -> ParameterDict:
+        """A new ParameterDict with each of ``keys`` holding ``default`` as item assignment
+        puts it in: a Parameter is shared by every key, an array or a tensor becomes a
+        Parameter of its own for each. This dict is left as it is."""
+        return ParameterDict([(k, default) for k in keys])
 
     def __repr__(self) -> str:
         return _listing(self, self._entries.items())
