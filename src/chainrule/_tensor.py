@@ -821,9 +821,10 @@ def _from_op(data: np.ndarray, node) -> Tensor:
 
 
 class HookHandle:
-    """What `Tensor.register_hook` returns: calling it, or ``remove()``, takes the hook off
-    (once: again does nothing). It holds the tensor weakly, so a kept handle does not keep
-    the tensor, or the graph behind it, alive."""
+    """What `Tensor.register_hook` (and a module's ``register_forward_hook``) returns:
+    calling it, ``remove()``, or leaving a ``with handle:`` block takes the hook off (once:
+    again does nothing). It holds the tensor weakly, so a kept handle does not keep the
+    tensor, or the graph behind it, alive."""
 
     __slots__ = ("_fn", "_kind", "_tensor")
 
@@ -840,6 +841,13 @@ class HookHandle:
             setattr(tensor, self._kind, hooks)  # not skip the next)
 
     __call__ = remove
+
+    def __enter__(self) -> HookHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Leaving a ``with handle:`` block takes the hook off, as PyTorch's handles do."""
+        self.remove()
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:

@@ -16,6 +16,8 @@ import numpy as np
 
 from .._tensor import Tensor, own_copy
 from ..ops._derived import device_and_dtype
+from ._module_access import ModuleAccess
+from ._module_hooks import ModuleHooks, call_with_hooks
 
 
 class Parameter(Tensor):
@@ -62,7 +64,7 @@ class _Recorder:
     calls: list | None = None
 
 
-class Module:
+class Module(ModuleAccess, ModuleHooks):
     """Base class of layers and models: subclass it and write ``forward``.
 
     Parameters are the `Parameter` and `Module` attributes of the instance, and those in
@@ -78,7 +80,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_hooks")  # set by register_forward_(pre_)hook
+        if hooks is None:
+            out = self.forward(*args, **kwargs)
+        else:
+            out = call_with_hooks(self, hooks, args, kwargs)
         if _Recorder.calls is not None:
             _Recorder.calls.append((self, out))
         return out

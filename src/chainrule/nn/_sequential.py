@@ -102,6 +102,25 @@ class _ModuleSequence(Module):
         self._named(int(index) + n if index < 0 else int(index))  # -1 is before the last
         return self
 
+    def add_module(self, name: str, module) -> None:
+        """Append ``module`` as a layer named ``name``, or replace the layer of that name, as
+        PyTorch's (``seq.add_module("head", Linear(8, 2))`` runs last in ``forward`` and is
+        named ``head.weight``)."""
+        check_member_name(f"{type(self).__name__}.add_module", "the name", name)
+        layer, names = self._checked("add_module", module), self._layer_names()
+        if name in names:
+            self.layers[names.index(name)] = layer
+            return
+        if hasattr(self, name):
+            raise KeyError(f"{type(self).__name__}.add_module: attribute {name!r} already exists")
+        if self._names is not None or name != str(len(self.layers)):
+            self._names = [*names, name]  # positions become names: "0", "1", …, "head"
+        self.layers.append(layer)
+
+    def register_module(self, name: str, module) -> None:
+        """The same as `add_module`, PyTorch's other name."""
+        self.add_module(name, module)
+
     def __iadd__(self, layers):
         """``seq += [layers]``: `extend`, as PyTorch's ``+=`` on Sequential and ModuleList."""
         return self.extend(layers)
