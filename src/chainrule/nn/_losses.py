@@ -132,8 +132,9 @@ def _check_out_of_range(
     bad = ((t < 0) | (t >= c)) & (t != ignored)
     if bad.any():
         i = np.flatnonzero(bad)[0]
+        where = i if t.ndim == 1 else tuple(int(k) for k in np.unravel_index(i, t.shape))
         raise ValueError(
-            f"{loss}: label {t[i]} (at position {i}) is out of range for {c} classes "
+            f"{loss}: label {t.flat[i]} (at position {where}) is out of range for {c} classes "
             f"(labels must be in 0..{c - 1}); ignore_index ({ignored}) marks a row to leave out"
         )
     if ignore_index is None:
@@ -373,8 +374,9 @@ def _check_no_ignore_index(ignore_index: int, shape: tuple) -> None:
     """ignore_index names a class label; probability targets have none (PyTorch refuses
     it too). The default, -100, is accepted: it is there without being asked for."""
     if ignore_index != IGNORE_INDEX:
+        labels = "(N,)" if len(shape) == 2 else "(N, d₁, …)"
         raise ValueError(
-            f"cross_entropy: ignore_index={ignore_index} applies to class labels (N,) only, "
+            f"cross_entropy: ignore_index={ignore_index} applies to class labels {labels} only, "
             f"not to probability targets of shape {shape}; leave it at its default "
             f"({IGNORE_INDEX}) or give a zero row to leave a sample out"
         )
@@ -475,6 +477,12 @@ def cross_entropy(
     one-hot targets (N, C): the mean over the N samples, their sum (``reduction="sum"``) or
     each sample's loss, shape (N,) (``"none"``); one fused node (see `SoftmaxWithLoss`).
 
+    Logits (N, C, d₁, …) (per pixel, per token), as in PyTorch: the classes on axis 1, the
+    target class labels (N, d₁, …) or probabilities of the logits' shape. Each of the
+    N·d₁·… positions is a sample: "mean" averages over all of them (weighted, and leaving
+    out ignore_index, as below), "none" gives shape (N, d₁, …). Computed as the (N·d₁·…, C)
+    rows of the logits with the classes moved last, by the same fused node.
+
     PyTorch's options, keyword-only, with its semantics (C classes, log pₙ = log softmax(xₙ)):
 
     - ``weight``: one non-negative number per class, shape (C,); data, not differentiated.
@@ -494,6 +502,9 @@ def cross_entropy(
     logits = _as_prediction(logits, target)
     _check_label_dtype(target, logits)
     target = _as_target(target, logits, keep_integers=True)
+    if logits.ndim > 2:  # (N, C, d₁, …): the loss of one row per position
+        options = _checked_options("cross_entropy", weight, ignore_index, label_smoothing)
+        return _cross_entropy_per_position(logits, target, reduction, options)
     if weight is None and label_smoothing == 0 and ignore_index == IGNORE_INDEX:
         try:
             return _CROSS_ENTROPY[reduction]()(logits, target)
@@ -502,6 +513,97 @@ def cross_entropy(
     options = _checked_options("cross_entropy", weight, ignore_index, label_smoothing)
     _check_weight_length("cross_entropy", options[0], logits.shape)
     return _WEIGHTED[reduction](*options)(logits, target)
+
+
+def _cross_entropy_per_position(logits: Tensor, target, reduction: str, options: tuple):
+    """cross_entropy of logits (N, C, d₁, …): the 2-D loss of their rows (M, C), one per
+    position (M = N·d₁·…), so the fused nodes and the options apply as they stand; "none"
+    gives the losses the shape (N, d₁, …)."""
+    weight, ignore_index, smoothing = options
+    _check_weight_length("cross_entropy", weight, logits.shape)
+    check_positions("cross_entropy", logits, target, ignore_index, reduction)
+    rows, target = positions_as_rows(logits, target)
+    out = cross_entropy(
+        rows,
+        target,
+        reduction,
+        weight=weight,
+        ignore_index=ignore_index,
+        label_smoothing=smoothing,
+    )
+    return per_position(out, logits.shape, reduction)
+
+
+def check_positions(
+    loss: str, x: Tensor, t, ignore_index: int, reduction: str, inputs: str = "logits"
+) -> None:
+    """The target of an input (N, C, d₁, …) -- ``inputs`` words it --, checked against the
+    input's own shapes before `positions_as_rows` flattens both: labels (N, d₁, …) in
+    0..C−1 or ``ignore_index`` (their position named in the shape given), or, for
+    cross_entropy, probabilities of the input's shape; a mean over at least one position.
+    """
+    labels = label_shape(x.shape)
+    if loss == "cross_entropy" and t.shape == x.shape:
+        _check_no_ignore_index(ignore_index, t.shape)
+    elif t.shape != labels:
+        raise ValueError(_positions_mismatch(loss, x.shape, t.shape, inputs))
+    if reduction == "mean":
+        _check_nonempty(loss, math.prod(labels), x, t)
+    c = x.shape[1]
+    if c == 0 and math.prod(labels):
+        raise ValueError(f"{loss}: {inputs} of shape {x.shape} have no classes")
+    if t.shape == labels and t.size and (t.min() < 0 or t.max() >= c):
+        _check_out_of_range(t, c, ignore_index, loss)
+
+
+def label_shape(shape: tuple) -> tuple:
+    """The class labels' shape for an input of ``shape``: (N, d₁, …) for (N, C, d₁, …)."""
+    return (shape[0], *shape[2:])
+
+
+def _positions_mismatch(loss: str, shape: tuple, t_shape: tuple, inputs: str) -> str:
+    """The message for a target that fits an input (N, C, d₁, …) neither way, with a hint
+    when the classes are last (Keras's layout) rather than on axis 1."""
+    labels = label_shape(shape)
+    if loss == "cross_entropy":
+        text = (
+            f"cross_entropy: a target of shape {t_shape} fits neither class labels of shape "
+            f"{labels} nor probabilities of shape {shape} for logits of shape {shape}"
+        )
+    else:
+        text = (
+            f"{loss}: the target has shape {t_shape}, but {inputs} of shape {shape} take "
+            f"class labels of shape {labels}"
+        )
+    last, hint = len(shape) - 1, " (the classes are on axis 1, as in PyTorch: for"
+    if t_shape == shape[:-1]:
+        order = (0, last, *range(1, last))
+        return f"{text}{hint} {inputs} with the classes last, call .permute{order} first)"
+    if loss == "cross_entropy" and t_shape == (*labels, shape[1]):
+        return f"{text}{hint} a target with the classes last, np.moveaxis(target, -1, 1))"
+    return text
+
+
+def positions_as_rows(x: Tensor, t) -> tuple:
+    """An input (N, C, d₁, …) as rows (M, C), M = N·d₁·…, the class axis moved last, and
+    its target as labels (M,) or probability rows (M, C) in the same order; permute and
+    reshape are recorded ops, so gradients flow back in the input's own shape."""
+    c = x.shape[1]
+    m = math.prod(label_shape(x.shape))  # not −1: (M, 0) has no size to divide
+    rows = _classes_last(x).reshape(m, c)
+    return rows, _classes_last(t).reshape(m, c) if t.shape == x.shape else t.reshape(m)
+
+
+def _classes_last(a):
+    """(N, C, d₁, …) → (N, d₁, …, C), for a Tensor or an array."""
+    axes = (0, *range(2, a.ndim), 1)
+    return a.permute(*axes) if is_tensor(a) else a.transpose(axes)
+
+
+def per_position(out: Tensor, shape: tuple, reduction: str) -> Tensor:
+    """The rows' loss for an input of ``shape``: per row (M,) back to (N, d₁, …) for
+    "none"; a mean or a sum as it is."""
+    return out.reshape(label_shape(shape)) if reduction == "none" else out
 
 
 def _checked_options(loss: str, weight, ignore_index, label_smoothing) -> tuple:
@@ -565,8 +667,9 @@ def _checked_weight(loss: str, weight, per_class: bool = True) -> np.ndarray | N
 def _check_weight_length(
     loss: str, weight: np.ndarray | None, shape: tuple, inputs: str = "logits"
 ) -> None:
-    """One weight per class: ``inputs`` names the (N, C) input (logits, log-probabilities)."""
-    if weight is not None and len(shape) == 2 and len(weight) != shape[1]:
+    """One weight per class: ``inputs`` names the (N, C, …) input (logits,
+    log-probabilities)."""
+    if weight is not None and len(shape) >= 2 and len(weight) != shape[1]:
         raise ValueError(
             f"{loss}: weight has {len(weight)} values, but the {inputs} of shape {shape} have "
             f"{shape[1]} classes: give one weight per class"
@@ -574,16 +677,25 @@ def _check_weight_length(
 
 
 def _check_label_dtype(target, logits: Tensor) -> None:
-    """Class labels (N,) that are not integers, named with the dtype the caller passed
-    (before `_as_target` converts a float target to the logits' dtype)."""
+    """Class labels (N,), or (N, d₁, …) for logits (N, C, d₁, …), that are not integers,
+    named with the dtype the caller passed (before `_as_target` converts a float target to
+    the logits' dtype)."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if t.ndim == 1 and logits.ndim == 2 and t.dtype.kind not in "iu":
+    if is_label_shaped(t, logits.shape) and t.dtype.kind not in "iu":
         raise ValueError(
             f"cross_entropy: class labels must be integers, got dtype {t.dtype}; give them "
             "as an integer array (np.array(labels) or cr.tensor(labels, dtype='int64'): "
             "Python lists become float32 tensors). Probability or one-hot targets have the "
             f"logits' shape {logits.shape}"
         )
+
+
+def is_label_shaped(t: np.ndarray, shape: tuple) -> bool:
+    """Whether ``t`` is meant as class labels for an input of ``shape``: any (K,) for
+    (N, C) (the shape check names a wrong K), (N, d₁, …) exactly for (N, C, d₁, …)."""
+    if len(shape) > 2:
+        return t.shape == label_shape(shape)
+    return t.ndim == 1 and len(shape) == 2
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
@@ -688,7 +800,9 @@ class MSELoss(_Loss):
 class SoftmaxCrossEntropy(_Loss):
     """The tutorials' Softmax-with-Loss: ``loss(logits, target)`` with class labels (N,) or
     one-hot / probability targets (N, C); gradient (softmax − target) / N. ``reduction``:
-    "mean" (the default), "sum" or "none" (see `cross_entropy`).
+    "mean" (the default), "sum" or "none" (see `cross_entropy`). Logits (N, C, d₁, …) take
+    labels (N, d₁, …) or probabilities of their shape, as in PyTorch: every position is a
+    sample, and "none" gives shape (N, d₁, …).
 
     PyTorch's keyword options ``weight`` (C,), ``ignore_index`` (default -100) and
     ``label_smoothing`` (ε in [0, 1]) have PyTorch's semantics, checked here (the weight's

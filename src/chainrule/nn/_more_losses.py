@@ -36,7 +36,11 @@ from ._losses import (
     _Loss,
     _over,
     check_pair,
+    check_positions,
+    is_label_shaped,
     label_weights,
+    per_position,
+    positions_as_rows,
     reduced,
     regression_pair,
 )
@@ -185,7 +189,8 @@ def _checked_labels(x: np.ndarray, t: np.ndarray, ignore_index: int) -> np.ndarr
     cross_entropy's range check (`_checked_target`), naming nll_loss."""
     if x.ndim != 2:
         raise ValueError(
-            f"nll_loss: the input must be log-probabilities of shape (N, C), got shape {x.shape}"
+            f"nll_loss: the input must be log-probabilities of shape (N, C), got shape "
+            f"{x.shape} (or (N, C, d₁, …), with class labels (N, d₁, …))"
         )
     n, c = x.shape
     if t.shape != (n,):
@@ -197,15 +202,17 @@ def _checked_labels(x: np.ndarray, t: np.ndarray, ignore_index: int) -> np.ndarr
         )
     if c == 0 and n > 0:
         raise ValueError(f"nll_loss: log-probabilities of shape {x.shape} have no classes")
-    _check_integer_labels(t)
+    _check_integer_labels(t, x.shape)
     return _checked_target(x, t, ignore_index, loss="nll_loss")
 
 
-def _check_integer_labels(t) -> None:
+def _check_integer_labels(t, shape: tuple) -> None:
     """Labels of an integer dtype, named with the dtype the caller gave (`nll_loss` checks
-    them before `_as_target` casts a float target to the input's dtype)."""
+    them before `_as_target` casts a float target to the dtype of the input, of ``shape``);
+    a target that is not label-shaped is left to the shape check, which names it."""
     t = t.data if isinstance(t, Tensor) else np.asarray(t)
-    if t.ndim == 1 and t.dtype.kind not in "iu":  # another shape: the node names it
+    labels = is_label_shaped(t, shape) or (t.ndim == 1 and len(shape) < 2)
+    if labels and t.dtype.kind not in "iu":
         raise ValueError(
             f"nll_loss: class labels must be integers, got dtype {t.dtype}; give them as an "
             "integer array (np.array(labels) or cr.tensor(labels, dtype='int64'): Python "
@@ -227,14 +234,23 @@ def nll_loss(
     (C,), data; ``ignore_index`` any int (default -100); every label ignored gives NaN for
     "mean". ``ignore_index`` and ``reduction`` are keywords (PyTorch's positions between
     them hold its deprecated ``size_average`` and ``reduce``). A label outside 0..C−1 that
-    is not ``ignore_index`` is an error naming it and C. Inputs of shape (N, C, d₁, …) are
-    not offered."""
+    is not ``ignore_index`` is an error naming it and C.
+
+    Inputs (N, C, d₁, …) take labels (N, d₁, …), as in PyTorch: each of the N·d₁·…
+    positions is a row (the classes are axis 1), the sums above run over all of them, and
+    "none" gives shape (N, d₁, …). Computed as the (N·d₁·…, C) rows of the input with the
+    classes moved last, by the same fused node."""
     _check_reduction(reduction)
     input = _as_prediction(input, target)
-    _check_integer_labels(target)
+    _check_integer_labels(target, input.shape)
     options = _nll_options("nll_loss", weight, ignore_index)
     _check_weight_length("nll_loss", options[0], input.shape, "log-probabilities")
-    return _NLL[reduction](*options)(input, _as_target(target, input, keep_integers=True))
+    target = _as_target(target, input, keep_integers=True)
+    if input.ndim > 2:  # (N, C, d₁, …): the loss of one row per position
+        check_positions("nll_loss", input, target, options[1], reduction, "log-probabilities")
+        rows, target = positions_as_rows(input, target)
+        return per_position(_NLL[reduction](*options)(rows, target), input.shape, reduction)
+    return _NLL[reduction](*options)(input, target)
 
 
 def _nll_options(loss: str, weight, ignore_index) -> tuple:
@@ -448,6 +464,7 @@ class NLLLoss(_Loss):
     not ``ignore_index``; after ``LogSoftmax`` it is ``CrossEntropyLoss``. PyTorch's
     signature: ``weight`` (C,) first, then the keywords ``ignore_index`` (-100) and
     ``reduction``; the weight is a buffer, in ``state_dict()`` as ``weight``, as in
+    PyTorch. Inputs (N, C, d₁, …) take labels (N, d₁, …), every position a row, as in
     PyTorch. See `nll_loss`."""
 
     def __init__(self, weight=None, *, ignore_index: int = IGNORE_INDEX, reduction="mean"):
