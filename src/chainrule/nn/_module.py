@@ -180,9 +180,9 @@ class Module(ModuleAccess, ModuleHooks):
 
         As in PyTorch, ``prefix`` is put before every name with a dot (``prefix="model"``
         gives ``model.0.weight``), and ``recurse=False`` gives only the parameters this
-        module holds itself, not those of its sub-modules. A parameter in a list, tuple or
-        dict attribute is the module's own (``heads.0``): chainrule has no ParameterList
-        module for it to belong to."""
+        module holds itself, not those of its sub-modules. A parameter in a plain list, tuple
+        or dict attribute is the module's own (``heads.0``); one in a `ParameterList` or
+        `ParameterDict` belongs to that container, as in PyTorch."""
         return (
             (n, v)
             for n, v in self._state(prefix, recurse, "named_parameters")
