@@ -131,7 +131,9 @@ def _number(key: str, value) -> float:
 
 class Meter:
     """Running loss and accuracy over an epoch: the loss of the whole epoch as the loss
-    function reduces a batch (a sample-weighted mean of batch means; with
+    function reduces a batch (a mean over the rows scored: batch means weighted by their
+    rows not labelled ``ignore_index``, so that the batches give the loss of all the data
+    at once and a batch whose labels are all ignored, NaN, counts for nothing; with
     ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
     logged only when every batch had one: targets whose rows look one-hot in some batches
     only (multi-label 0/1 targets) get none. It is over the rows scored: those labelled
@@ -144,16 +146,29 @@ class Meter:
 
     def add(self, loss: float, metrics: tuple[float, int] | None, n: int) -> None:
         """One batch of ``n`` samples: its loss, and `batch_metrics`' (correct, ignored)."""
+        scored = n if metrics is None else n - metrics[1]
         self.n += n
-        self.loss += loss if self.summed else loss * n
+        if self.summed:
+            self.loss += loss
+        elif scored:  # a batch of ignored rows only: its mean is 0/0, and weighs nothing
+            self.loss += loss * scored
         if metrics is None:
             self.unscored = True
         else:
             self.correct = (self.correct or 0) + metrics[0]
             self.ignored += metrics[1]
 
+    def mean_loss(self) -> float:
+        """The loss so far per row scored (NaN when every row was ignored, as the loss
+        of such data is); 0 before any batch."""
+        scored = self.n - self.ignored
+        if self.n == 0:
+            return 0.0
+        return self.loss / scored if scored else float("nan")
+
     def logs(self, prefix: str = "") -> dict[str, float]:
-        logs = {f"{prefix}loss": self.loss if self.summed else self.loss / max(self.n, 1)}
+        """``{"loss", "accuracy"}`` with ``prefix`` before the keys (``val_``)."""
+        logs = {f"{prefix}loss": self.loss if self.summed else self.mean_loss()}
         if self.correct is not None and not self.unscored:
             logs[f"{prefix}accuracy"] = self.correct / max(self.n - self.ignored, 1)
         return logs

@@ -402,7 +402,7 @@ def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict | None:
             state.step += 1
             state.batch += 1
         if bar is not None:
-            bar.set_postfix(loss=f"{meter.loss / meter.n:.4f}", refresh=False)
+            bar.set_postfix(loss=f"{meter.mean_loss():.4f}", refresh=False)
             bar.update()
         call(callbacks, "on_batch_end", state)
         if state.stop_training:  # a callback asked to stop: this epoch ends here

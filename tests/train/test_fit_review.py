@@ -1,0 +1,51 @@
+"""Review of fit, evaluate and their callbacks against what PyTorch and Keras users expect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def _cross_entropy(logits: np.ndarray, labels: np.ndarray, ignore_index: int = -100) -> float:
+    """PyTorch's mean cross-entropy, worked in NumPy: over the rows not labelled
+    ``ignore_index``."""
+    z = logits.astype(np.float64)
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    kept = np.flatnonzero(labels != ignore_index)
+    return float(-log_p[kept, labels[kept]].mean())
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 8])
+def test_evaluate_averages_over_the_rows_not_ignored_whatever_the_batch_size(batch_size):
+    # rows 2 and 3 are ignored: in batches of 1 or 2 some batch holds only ignored rows
+    # (its mean is NaN), in batches of 3 the batches hold different numbers of scored rows
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, 3)).astype(np.float32)
+    y = np.array([0, 1, -100, -100, 1, 1, 0, 1])
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    logits = X @ model.weight.data + model.bias.data  # weight: (in, out)
+    logs = cr.evaluate(model, cr.nn.CrossEntropyLoss(), (X, y), batch_size=batch_size)
+    assert logs["loss"] == pytest.approx(_cross_entropy(logits, y), rel=1e-5)
+    scored = y != -100
+    assert logs["accuracy"] == pytest.approx(np.mean(logits[scored].argmax(1) == y[scored]))
+
+
+def test_fit_logs_the_epoch_loss_over_the_rows_not_ignored():
+    # lr=0 keeps the starting weights, so the epoch's loss is theirs on all the data; the
+    # batches of 3, in order, hold 1, 3 and 2 rows not ignored
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((9, 3)).astype(np.float32)
+    y = np.array([0, -100, -100, 1, 1, 0, -100, 1, 0])
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    logits = X @ model.weight.data + model.bias.data  # weight: (in, out)
+    opt = cr.optim.SGD(model.parameters(), lr=0.0)
+    history = cr.fit(
+        model, cr.nn.CrossEntropyLoss(), opt, (X, y), 1, batch_size=3, shuffle=False,
+        progress=False,
+    )  # fmt: skip
+    assert history.history["loss"][0] == pytest.approx(_cross_entropy(logits, y), rel=1e-5)
