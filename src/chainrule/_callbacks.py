@@ -4,6 +4,7 @@ callback is and how it stops training: `chainrule.callbacks`, which exports them
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 from numbers import Real
@@ -157,7 +158,7 @@ class EarlyStopping(Callback):
         if self.monitor not in logs:
             raise KeyError(
                 f"EarlyStopping: {self.monitor!r} is not among the logs {sorted(logs)}"
-                f"{_missing_hint(self.monitor)}"
+                f"{_missing_hint(self.monitor, logs)}"
             )
         if state.epoch < self.start_from_epoch:  # the warm-up: not watched
             return
@@ -296,8 +297,8 @@ class ModelCheckpoint(Callback):
             return True
         if self.monitor not in logs:
             raise KeyError(
-                f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)} "
-                "(save_best_only needs it: pass val_data to fit, or monitor='loss')"
+                f"ModelCheckpoint: {self.monitor!r} is not among the logs {sorted(logs)}, "
+                f"which save_best_only needs{_missing_hint(self.monitor, logs)}"
             )
         value = _monitored(logs, self.monitor)
         if np.isnan(value) or (self.best is not None and not self.is_better(value, self.best)):
@@ -336,14 +337,24 @@ def _check_validated(owner: str, monitor, state) -> None:
         )
 
 
-def _missing_hint(monitor) -> str:
-    """How to get a ``val_`` value into the logs, or watch the training one instead."""
+def _missing_hint(monitor, logs=None) -> str:
+    """How to get a ``val_`` value into the logs, or watch the training one instead; for
+    ``logs`` that hold validation values (the run validates), or a training name, the
+    closest name among them instead (a mistyped name)."""
+    if logs is not None and (not str(monitor).startswith("val_") or _validated(logs)):
+        close = difflib.get_close_matches(str(monitor), [str(k) for k in logs], n=1)
+        return f": did you mean {close[0]!r}?" if close else ""
     if not str(monitor).startswith("val_"):
         return ""
     return (
         f": pass val_data=(X_val, y_val) (or validation_split=0.2) to fit, or "
         f"monitor={str(monitor)[len('val_') :]!r}"
     )
+
+
+def _validated(logs: dict) -> bool:
+    """Whether an epoch's logs hold validation values (``val_loss``, ...)."""
+    return any(str(k).startswith("val_") for k in logs)
 
 
 def _finite(name: str, value, owner: str = "EarlyStopping") -> float:

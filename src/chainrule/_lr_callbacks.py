@@ -215,7 +215,7 @@ class ReduceLROnPlateau(Callback):
         if self.monitor not in logs:
             raise KeyError(
                 f"ReduceLROnPlateau: {self.monitor!r} is not among the logs {sorted(logs)}"
-                f"{_missing_hint(self.monitor)}"
+                f"{_missing_hint(self.monitor, logs)}"
             )
         value = _monitored(logs, self.monitor)
         if self.cooldown_counter > 0:

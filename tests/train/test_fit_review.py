@@ -49,3 +49,34 @@ def test_fit_logs_the_epoch_loss_over_the_rows_not_ignored():
         progress=False,
     )  # fmt: skip
     assert history.history["loss"][0] == pytest.approx(_cross_entropy(logits, y), rel=1e-5)
+
+
+def _monitoring(callback):
+    """Two epochs of a fit that validates, watched by ``callback``."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((12, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    cr.fit(
+        model, cr.nn.CrossEntropyLoss(), opt, (X, y), 2, batch_size=4,
+        validation_split=0.25, callbacks=[callback], progress=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        lambda path: cr.callbacks.EarlyStopping(monitor="val_los", mode="min"),
+        lambda path: cr.callbacks.ReduceLROnPlateau(monitor="val_los", mode="min"),
+        lambda path: cr.callbacks.ModelCheckpoint(path, "val_los", save_best_only=True, mode="min"),
+    ],
+)
+def test_a_mistyped_val_monitor_in_a_run_that_validates_names_the_close_key(callback, tmp_path):
+    # the run has validation data: the hint to pass val_data would send the user astray
+    with pytest.raises(KeyError) as caught:
+        _monitoring(callback(tmp_path / "best.safetensors"))
+    message = str(caught.value)
+    assert "did you mean 'val_loss'?" in message
+    assert "pass val_data" not in message
