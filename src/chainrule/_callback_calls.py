@@ -123,7 +123,9 @@ def checked_callbacks(callbacks) -> list:
     """``callbacks`` as a list, each checked to be a callback: an object with at least one
     of fit's hooks (`callbacks.Callback`'s methods). A function, a class rather than an
     instance, or a lone callback not in a list is a TypeError, where fit would otherwise
-    ignore it in silence or fail at its first call."""
+    ignore it in silence or fail at its first call. None is no callbacks, as in Keras."""
+    if callbacks is None:
+        return []
     if any(hasattr(callbacks, hook) for hook in _HOOKS):
         raise TypeError(
             f"fit: callbacks must be a list of callbacks: callbacks=[{type(callbacks).__name__}"

@@ -416,14 +416,21 @@ def _show_logs(bar, logs: dict) -> None:
     bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
 
 
-def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> dict[str, float]:
+#: evaluate's and predict's rows a batch (more than fit's: no graph is kept)
+_BATCH = 256
+
+
+def evaluate(
+    model, loss_fn, data, batch_size: int | None = 256, prefix: str = ""
+) -> dict[str, float]:
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
     mean over the samples, or the sum for a loss with ``reduction="sum"``.
 
     ``loss_fn`` is the loss the model trains with; ``data`` a `DataLoader` (read with its
     own batches, in order, every sample), a dataset or an ``(X, y)`` pair (read in batches
     of ``batch_size``). The keys are ``loss`` and ``accuracy`` with ``prefix`` before them
-    (``prefix="val_"`` gives ``val_loss``).
+    (``prefix="val_"`` gives ``val_loss``). ``batch_size=None`` is the default, 256 (as
+    Keras's None is its default).
 
     A dict, as Keras's ``evaluate(..., return_dict=True)``: read it by name,
     ``evaluate(...)["accuracy"]``. Unpacked as Keras's default list would be
@@ -433,7 +440,7 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
             "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
             "not evaluate(model, loss_fn, X, y)"
         )
-    loader = evaluation_loader(data, batch_size)
+    loader = evaluation_loader(data, _BATCH if batch_size is None else batch_size)
     meter, dtype = Meter(is_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
         for x, y in loader:
@@ -444,11 +451,13 @@ def evaluate(model, loss_fn, data, batch_size: int = 256, prefix: str = "") -> d
     return meter.logs(prefix)
 
 
-def predict(model, x, batch_size: int = 256) -> np.ndarray:
+def predict(model, x, batch_size: int | None = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph,
-    ``batch_size`` rows at a time; the model's modes are restored afterwards."""
+    ``batch_size`` rows at a time (None: the default, 256, as Keras's None is its
+    default); the model's modes are restored afterwards."""
     from .data._loader import check_batch_size
 
+    batch_size = _BATCH if batch_size is None else batch_size
     check_batch_size("predict", batch_size)
     if isinstance(x, tuple) or hasattr(x, "dataset"):  # (X, y), a DataLoader
         raise TypeError(

@@ -80,3 +80,34 @@ def test_a_mistyped_val_monitor_in_a_run_that_validates_names_the_close_key(call
     message = str(caught.value)
     assert "did you mean 'val_loss'?" in message
     assert "pass val_data" not in message
+
+
+def _data():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 3)).astype(np.float32)
+    return X, (X[:, 0] > 0).astype(np.int64)
+
+
+def test_fit_takes_callbacks_none_as_no_callbacks():
+    # Keras's default (and what wrappers pass on): the same run as with no callbacks
+    X, y = _data()
+    runs = []
+    for callbacks in (None, []):
+        cr.manual_seed(0)
+        model = cr.nn.Linear(3, 2)
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+        loss = cr.nn.CrossEntropyLoss()
+        runs.append(cr.fit(model, loss, opt, (X, y), 2, callbacks=callbacks, progress=False))
+    assert runs[0].history == runs[1].history
+
+
+def test_evaluate_and_predict_take_batch_size_none_as_their_default():
+    # as fit does, and Keras's evaluate and predict (None: their default batch size)
+    X, y = _data()
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    loss = cr.nn.CrossEntropyLoss()
+    logits = X @ model.weight.data + model.bias.data  # weight: (in, out)
+    logs = cr.evaluate(model, loss, (X, y), batch_size=None)
+    assert logs["loss"] == pytest.approx(_cross_entropy(logits, y), rel=1e-5)
+    np.testing.assert_allclose(cr.predict(model, X, batch_size=None), logits, rtol=1e-6)
