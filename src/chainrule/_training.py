@@ -455,14 +455,17 @@ def predict(model, x, batch_size: int | None = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph,
     ``batch_size`` rows at a time (None: the default, 256, as Keras's None is its
     default); the model's modes are restored afterwards."""
+    from .data import ArrayDataset
     from .data._loader import check_batch_size
 
     batch_size = _BATCH if batch_size is None else batch_size
     check_batch_size("predict", batch_size)
-    if isinstance(x, tuple) or hasattr(x, "dataset"):  # (X, y), a DataLoader
+    # (X, y), an ArrayDataset (NumPy would fail on its pairs), a DataLoader
+    if isinstance(x, (tuple, ArrayDataset)) or hasattr(x, "dataset"):
         raise TypeError(
             f"predict takes the inputs as one array (X), got a {type(x).__name__}; for (X, y) "
-            "data pass X, and for a DataLoader the inputs of its dataset"
+            "data pass X, for an ArrayDataset its X, and for a DataLoader the inputs of its "
+            "dataset"
         )
     x, dtype = np.asarray(x), input_dtype(model)
     if len(x) == 0 and x.ndim < 2:  # nothing, not even a feature count

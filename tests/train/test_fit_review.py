@@ -111,3 +111,10 @@ def test_evaluate_and_predict_take_batch_size_none_as_their_default():
     logs = cr.evaluate(model, loss, (X, y), batch_size=None)
     assert logs["loss"] == pytest.approx(_cross_entropy(logits, y), rel=1e-5)
     np.testing.assert_allclose(cr.predict(model, X, batch_size=None), logits, rtol=1e-6)
+
+
+def test_predict_refuses_a_dataset_by_name():
+    # NumPy would fail on its (x, y) pairs with "inhomogeneous shape", naming neither
+    X, y = _data()
+    with pytest.raises(TypeError, match=r"got a ArrayDataset; .* for an ArrayDataset its X"):
+        cr.predict(cr.nn.Linear(3, 2), cr.data.ArrayDataset(X, y))
