@@ -144,8 +144,12 @@ class Meter:
         self.ignored = 0
         self.summed = summed
 
-    def add(self, loss: float, metrics: tuple[float, int] | None, n: int) -> None:
-        """One batch of ``n`` samples: its loss, and `batch_metrics`' (correct, ignored)."""
+    def add(self, loss: float, metrics: tuple[float, int, int] | None, n: int) -> None:
+        """One batch of ``n`` samples: its loss, and `batch_metrics`' (correct, ignored,
+        rows), whose rows (one per position of a (N, C, d₁, …) output) count instead of
+        the samples."""
+        if metrics is not None:
+            n = metrics[2]
         scored = n if metrics is None else n - metrics[1]
         self.n += n
         if self.summed:
@@ -186,22 +190,25 @@ def is_summed(loss_fn) -> bool:
     return reduction == "sum"
 
 
-def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int] | None:
-    """(Number of correct predictions, number of rows left out) in a batch, or None when
-    accuracy does not apply.
+def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int, int] | None:
+    """(Number of correct predictions, number of rows left out, number of rows) in a
+    batch, or None when accuracy does not apply.
 
     Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
     the arg-max must hit the label (log-probabilities for NLLLoss alike); a row labelled
     the loss's ``ignore_index`` (-100 without one, as the functional losses' default) is
-    left out, as the loss leaves it out. With a binary
-    cross-entropy loss, outputs against 0/1 targets of the same shape: a logit > 0
-    (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a sample scores
-    the fraction of its outputs predicted right (Keras' binary accuracy)."""
+    left out, as the loss leaves it out. Scores (N, C, d₁, …), as cross-entropy takes
+    them, are a row per position (labels (N, d₁, …), or one-hot targets of their shape).
+    With a binary cross-entropy loss, outputs against 0/1 targets of the same shape: a
+    logit > 0 (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a
+    sample scores the fraction of its outputs predicted right (Keras' binary accuracy)."""
     pred = out.data
     threshold = _binary_threshold(loss_fn)
     if threshold is not None:
         correct = _binary_correct(pred, y, threshold)
-        return None if correct is None else (correct, 0)
+        return None if correct is None else (correct, 0, len(pred))
+    if pred.ndim > 2 and y.shape in (pred.shape, pred.shape[:1] + pred.shape[2:]):
+        pred, y = _positions_as_rows(pred, y)
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
         return None
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
@@ -209,10 +216,19 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int]
 
         left_out = y == getattr(loss_fn, "ignore_index", IGNORE_INDEX)
         hits = (pred.argmax(axis=1) == y) & ~left_out
-        return int(hits.sum()), int(left_out.sum())
+        return int(hits.sum()), int(left_out.sum()), len(pred)
     if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
-        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum()), 0
+        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum()), 0, len(pred)
     return None
+
+
+def _positions_as_rows(pred: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (N, C, d₁, …) as rows (N·d₁·…, C), and their labels (N, d₁, …) as (N·d₁·…,)
+    or their one-hot targets (N, C, d₁, …) as rows alike."""
+    rows = np.moveaxis(pred, 1, -1).reshape(-1, pred.shape[1])
+    if y.shape == pred.shape:
+        return rows, np.moveaxis(y, 1, -1).reshape(rows.shape)
+    return rows, y.reshape(-1)
 
 
 def _binary_threshold(loss_fn) -> float | None:
