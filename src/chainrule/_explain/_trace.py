@@ -181,7 +181,9 @@ class Trace:
 
         Args:
             of: the leaf (a Tensor of the graph, or its name).
-            lr: a learning rate η; when given, the update w⁺ = w − η·∂E/∂w follows.
+            lr: a learning rate η (a number >= 0, as SGD takes it); when given, the update
+                w⁺ = w − η·∂E/∂w follows. Only a leaf has one: with ``of`` an
+                intermediate, lr is a ValueError.
             fmt: "text", "markdown" or "latex".
             expand: write a factor for every node; by default the factors run between
                 tensors the user named (every node when the paths pass none).

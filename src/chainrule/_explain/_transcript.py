@@ -20,6 +20,7 @@ import numpy as np
 
 from .._quiet import silenced
 from .._tensor import Tensor
+from ..optim._hyper import RULES
 from . import _format
 from ._format import CHECK, fmt
 from ._labels import label
@@ -43,11 +44,26 @@ def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
         raise ValueError(f"transcript: {v.name} does not require grad, so it has no gradient")
     if v.index == trace.root:
         raise ValueError(f"transcript: {v.name} is the output; pass a tensor it was computed from")
+    lr = None if lr is None else _learning_rate(v, lr)
     paths, complete = _paths(trace, v.index)
     scalar = _is_scalar(trace, paths)
     if scalar and complete and paths:  # no path: no gradient reached it (a backward's None)
         return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
     return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
+
+
+def _learning_rate(v, lr) -> float:
+    """``lr`` as the optimizers take it: a finite number >= 0, as a Python float (so a
+    float32 tensor's update runs in float32, as SGD's does); only a leaf has an update."""
+    if v.producer is not None:
+        raise ValueError(
+            f"transcript: {v.name} is computed in the graph, not a leaf: an optimizer "
+            "updates only leaves, so there is no update to show; leave out lr"
+        )
+    try:
+        return RULES["lr"]("lr", lr)
+    except ValueError as e:
+        raise ValueError(f"transcript: {e}") from None
 
 
 def _paths(trace, start: int) -> tuple[list[list[tuple[int, int]]], bool]:
@@ -271,7 +287,8 @@ def _stops(trace, chain: list[int]) -> list[int]:
 
 
 def _update(trace, v, lr: float) -> dict:
-    new = v.data - lr * v.grad  # the SGD step w ← w − η·∂E/∂w, in the tensor's dtype
+    with silenced():  # inf − inf: NaN, as IEEE (and SGD's step) gives it
+        new = v.data - lr * v.grad  # the SGD step w ← w − η·∂E/∂w, in the tensor's dtype
     return {
         "lr": fmt(trace, v, np.asarray(lr)),
         "old": fmt(trace, v),

@@ -1,0 +1,68 @@
+"""The transcript's update line on less-travelled inputs: a learning rate as SGD takes
+it, only for a leaf; inf and NaN without NumPy warnings.
+
+Expected numbers are worked out by hand or in NumPy in each test.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def _leaf(value, name: str, dtype: str = "float64"):
+    return cr.tensor(value, dtype=dtype, requires_grad=True, name=name)
+
+
+def test_an_update_through_inf_is_nan_without_a_numpy_warning():
+    # L = w·w at w = inf: ∂L/∂w = 2w = inf, and w − η·inf = inf − inf = NaN
+    w = _leaf(math.inf, "w")
+    trace = cr.explain(w * w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would be raised here
+        text = trace.transcript(of=w, lr=0.1)
+    assert text.splitlines()[-1].strip() == "w⁺ = w − η·∂L/∂w = inf − 0.1 × inf = nan"
+
+
+def test_a_learning_rate_is_refused_for_a_tensor_the_graph_computes():
+    # h = 3x is not a parameter: no optimizer updates it, so there is no h⁺ to show
+    x = _leaf(2.0, "x")
+    h = x * 3.0
+    h.name = "h"
+    trace = cr.explain(h * h)
+    with pytest.raises(ValueError, match="h is computed"):
+        trace.transcript(of=h, lr=0.1)
+    assert "h⁺" not in trace.transcript(of=h)  # without lr, its chain rule as before
+    # for the leaf: x⁺ = 2 − 0.1 × ∂L/∂x, with ∂L/∂x = 2·h·3 = 36
+    assert trace.transcript(of=x, lr=0.1).splitlines()[-1].strip().endswith("= 2 − 0.1 × 36 = -1.6")
+
+
+@pytest.mark.parametrize("lr", ["0.1", True, -0.5, math.nan, math.inf, np.array([0.1, 0.2])])
+def test_a_learning_rate_must_be_a_finite_number_at_least_zero_as_sgd_takes_it(lr):
+    w = _leaf([1.0, 2.0], "w")
+    trace = cr.explain((w * w).sum())
+    with pytest.raises(ValueError, match="transcript: lr must be"):
+        trace.transcript(of=w, lr=lr)
+    with pytest.raises(ValueError, match="lr must be"):  # the optimizer's own word on it
+        cr.optim.SGD([w], lr=lr)
+
+
+def test_a_numpy_learning_rate_updates_a_float32_weight_in_float32_as_sgd_does():
+    # w = 0.62654048 (float32), L = σ(w²): SGD computes w − 0.1·g in float32 whatever
+    # type the 0.1 has; the update line is the same for 0.1 and np.float64(0.1)
+    value = 0.6265404784005448
+    w = _leaf(value, "w", "float32")
+    trace = cr.explain(cr.sigmoid(w * w))
+    w32 = np.float32(value)
+    s = 1 / (1 + np.exp(-(np.float64(w32) ** 2)))
+    g = np.float32(s * (1 - s) * 2 * w32)
+    stepped = w32 - np.float32(0.1) * g  # float32 arithmetic
+    for lr in (0.1, np.float64(0.1), np.float32(0.1)):
+        new = trace.transcript(of=w, lr=lr).splitlines()[-1].split(" = ")[-1]
+        assert new == "0.59639", lr
+        assert float(new) == pytest.approx(float(stepped), abs=5e-7)
