@@ -1,5 +1,6 @@
 """The transcript's update line on less-travelled inputs: a learning rate as SGD takes
-it, only for a leaf; inf and NaN without NumPy warnings.
+it, only for a leaf; inf and NaN without NumPy warnings. A scalar graph whose node shows
+only its rule is not called "not scalar".
 
 Expected numbers are worked out by hand or in NumPy in each test.
 """
@@ -66,3 +67,30 @@ def test_a_numpy_learning_rate_updates_a_float32_weight_in_float32_as_sgd_does()
         new = trace.transcript(of=w, lr=lr).splitlines()[-1].split(" = ")[-1]
         assert new == "0.59639", lr
         assert float(new) == pytest.approx(float(stepped), abs=5e-7)
+
+
+class Squaring(cr.Function):
+    """d/dx x² = 2x"""
+
+    def forward(self, x):
+        self.saved = (x,)
+        return x * x
+
+    def backward(self, grad_out):
+        (x,) = self.saved
+        self.saved = None  # lets go of what it saved: it cannot run a second time
+        return 2 * x * grad_out
+
+
+def test_a_scalar_graph_with_a_node_that_shows_only_its_rule_is_not_called_not_scalar():
+    # L = sin(x²) at x = 0.3: ∂L/∂x = cos(0.09)·0.6; the squaring node's backward cannot
+    # run again, so it has no local gradient and the transcript walks the nodes instead
+    x = _leaf(0.3, "x")
+    for lang in ("en", "ko"):
+        text = cr.explain(cr.sin(Squaring()(x)), lang=lang).transcript(of=x)
+        assert "not scalar" not in text
+        assert "스칼라 그래프가 아니다" not in text
+        assert text.splitlines()[-1].strip() == f"∂L/∂x = {math.cos(0.09) * 0.6:.8f}"
+    # a graph of tensors still says so
+    v = _leaf([0.3, 0.4], "v")
+    assert "not scalar" in cr.explain(cr.sin(Squaring()(v)).sum()).transcript(of=v)

@@ -47,7 +47,9 @@ def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
     lr = None if lr is None else _learning_rate(v, lr)
     paths, complete = _paths(trace, v.index)
     scalar = _is_scalar(trace, paths)
-    if scalar and complete and paths:  # no path: no gradient reached it (a backward's None)
+    # no path: no gradient reached it (a backward's None); no local gradient: a user's
+    # backward that could not run again shows its rule, so its paths cannot be multiplied
+    if scalar and complete and paths and _multipliable(trace, paths):
         return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
     return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
 
@@ -86,14 +88,20 @@ def _paths(trace, start: int) -> tuple[list[list[tuple[int, int]]], bool]:
 
 
 def _is_scalar(trace, paths) -> bool:
+    """Whether every tensor on the paths is a single number."""
     for path in paths:
         for number, slot in path:
             s = trace.step(number)
-            e = s.edge(slot)
-            sizes = (trace.values[s.output].data.size, trace.values[e.value].data.size)
-            if e.local is None or e.local.size != 1 or sizes != (1, 1):
+            sizes = (trace.values[s.output].data.size, trace.values[s.edge(slot).value].data.size)
+            if sizes != (1, 1):
                 return False
     return True
+
+
+def _multipliable(trace, paths) -> bool:
+    """Whether every edge on the paths has a local gradient of one number to multiply."""
+    edges = [trace.step(number).edge(slot) for path in paths for number, slot in path]
+    return all(e.local is not None and e.local.size == 1 for e in edges)
 
 
 # ----- scalar graphs: products of numbers -------------------------------------------------------
