@@ -1,6 +1,7 @@
 """The transcript's update line on less-travelled inputs: a learning rate as SGD takes
 it, only for a leaf; inf and NaN without NumPy warnings. A scalar graph whose node shows
-only its rule is not called "not scalar".
+only its rule is not called "not scalar". LaTeX writes numbers in scientific notation,
+inf and NaN as maths.
 
 Expected numbers are worked out by hand or in NumPy in each test.
 """
@@ -94,3 +95,21 @@ def test_a_scalar_graph_with_a_node_that_shows_only_its_rule_is_not_called_not_s
     # a graph of tensors still says so
     v = _leaf([0.3, 0.4], "v")
     assert "not scalar" in cr.explain(cr.sin(Squaring()(v)).sum()).transcript(of=v)
+
+
+def test_latex_writes_scientific_notation_inf_and_nan_as_maths():
+    # L = (w·1e-20)·2 at w = 3e-5: the factors are ∂L/∂mul1 = 2 and ∂mul1/∂w = 1e-20
+    w = _leaf(3e-5, "w")
+    tex = cr.explain((w * 1e-20) * 2.0).transcript(of=w, fmt="latex", lr=0.5)
+    # ∂L/∂w = 2 × 1e-20 = 2e-20; w⁺ = 3e-5 − 0.5 × 2e-20 = 3e-5 (to 8 digits)
+    assert "2 \\times 1 \\times 10^{-20} = 2 \\times 10^{-20}" in tex
+    assert "3 \\times 10^{-5} - 0.5 \\times 2 \\times 10^{-20} = 3 \\times 10^{-5}" in tex
+    assert "e-20" not in tex.split("\\]")[0]  # in maths "1e-20" would read 1e minus 20
+    # inf and NaN: L = w·w at w = inf, the update inf − 0.5·inf
+    w = _leaf(math.inf, "w")
+    tex = cr.explain(w * w).transcript(of=w, fmt="latex", lr=0.5)
+    maths = tex.split("\\[")[1].split("\\]")[0]
+    assert "\\infty + \\infty = \\infty" in maths
+    assert "= \\infty - 0.5 \\times \\infty = \\mathrm{NaN}" in maths
+    assert "inf " not in maths.replace("\\infty", "")
+    assert "% engine: inf (exact)" in tex  # a comment stays plain text

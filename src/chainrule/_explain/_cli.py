@@ -19,7 +19,7 @@ from ._dot import INSTALL, GraphvizNotFoundError, lacks_hangul_font, write_whole
 from ._examples import SEED_LR, add_mul, apple, seed_network, sigmoid_graph, softmax_with_loss
 from ._format import fmt
 from ._labels import LANGS, label
-from ._latex import tex_math, tex_text
+from ._latex import tex_math, tex_number, tex_text
 from ._record import explain
 from ._transcript import FORMATS
 
@@ -234,7 +234,7 @@ def _section(title: str, lines: list[tuple[str, str]], fmt_: str) -> str:
     if fmt_ == "markdown":
         return f"**{title}**\n\n" + "\n".join(f"- {n} = {v}" for n, v in lines)
     if fmt_ == "latex":
-        body = " \\\\\n".join(f"${tex_math(n)} = {v}$" for n, v in lines)
+        body = " \\\\\n".join(f"${tex_math(n)} = {tex_number(v)}$" for n, v in lines)
         return f"\\paragraph{{{tex_text(title)}}}\n{body}"
     return f"{title}:\n" + "\n".join(f"  {n} = {v}" for n, v in lines)
 

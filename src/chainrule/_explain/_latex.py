@@ -89,6 +89,8 @@ _JOINED = re.compile(r"(?<!\\)\$\$")  # one inline formula closing where the nex
 _COMMAND_SPACE = re.compile(r"(\\[A-Za-z]+) (?![A-Za-z])")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _TOKEN = re.compile(r"(\d+(?:\.\d+)?(?:e[-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)")
+_SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)e([-+]?\d+)")
+_NOT_FINITE = re.compile(r"\b(?:inf|nan)\b")
 
 
 def tex_text(text: str) -> str:
@@ -112,6 +114,14 @@ def tex_math(text: str) -> str:
         out.append(m.group(1) or tex_name(m.group(2)))
         end = m.end()
     return _COMMAND_SPACE.sub(r"\1", "".join([*out, _convert(text[end:], "math")]))
+
+
+def tex_number(text: str) -> str:
+    """A number as explain writes it (or a small array of them) in maths, where ``2.5e-5``
+    would read as 2.5e minus 5 and ``inf`` as i·n·f: ``2.5 \\times 10^{-5}``, ``\\infty``,
+    ``\\mathrm{NaN}``."""
+    text = _SCIENTIFIC.sub(r"\1 \\times 10^{\2}", text)
+    return _NOT_FINITE.sub(lambda m: r"\infty" if m.group() == "inf" else r"\mathrm{NaN}", text)
 
 
 def tex_name(name: str) -> str:

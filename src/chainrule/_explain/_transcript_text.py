@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._format import fence, md, width
 from ._labels import label
-from ._latex import tex_ascii, tex_name, tex_text
+from ._latex import tex_ascii, tex_name, tex_number, tex_text
 
 
 def _d(num: str, den: str) -> str:
@@ -113,10 +113,11 @@ def _latex_row(head: str, term: dict, alone: bool) -> str:
     """One path: ``head &= chain = factors = product`` (``head &= product`` when the path
     is one factor and the whole transcript)."""
     chain = " \\times ".join(_tex_factor(n, d, note) for n, d, _, note in term["factors"])
+    value = tex_number(term["text"])
     if len(term["factors"]) == 1:
-        return f"{head} &= {term['text']}" if alone else f"{head} &= {chain} = {term['text']}"
-    values = _tex_times([text for _, _, text, _ in term["factors"]])
-    return f"{head} &= {chain} = {values} = {term['text']}"
+        return f"{head} &= {value}" if alone else f"{head} &= {chain} = {value}"
+    values = _tex_times([tex_number(text) for _, _, text, _ in term["factors"]])
+    return f"{head} &= {chain} = {values} = {value}"
 
 
 def _scalar_latex(data: dict, lang: str) -> str:
@@ -130,8 +131,8 @@ def _scalar_latex(data: dict, lang: str) -> str:
             f"\\text{{{tex_text(_term_label(data, lang, i))}}}" for i in range(1, 1 + len(terms))
         ]
         rows = [_latex_row(head, term, alone=False) for head, term in zip(heads, terms)]
-        parts = _times([t["text"] for t in terms]).replace("×", "+")
-        rows.append(f"{whole} &= {parts} = {data['sum']}")
+        parts = _times([tex_number(t["text"]) for t in terms]).replace("×", "+")
+        rows.append(f"{whole} &= {parts} = {tex_number(data['sum'])}")
     if data["update"]:
         rows.append(_latex_update(data))
     body = " \\\\\n".join(rows)
@@ -161,7 +162,7 @@ def _verbatim(text: str) -> str:
 
 
 def _latex_update(data: dict) -> str:
-    u, w = data["update"], tex_name(data["leaf"])
-    grad = _frac(data["out"], data["leaf"])
+    u = {key: tex_number(text) for key, text in data["update"].items()}
+    w, grad = tex_name(data["leaf"]), _frac(data["out"], data["leaf"])
     step = f"{u['old']} - {u['lr']} \\times {_times([u['grad']])}"
     return f"{w}^{{+}} &= {w} - \\eta {grad} = {step} = {u['new']}"
