@@ -1,7 +1,7 @@
 """The transcript's update line on less-travelled inputs: a learning rate as SGD takes
 it, only for a leaf; inf and NaN without NumPy warnings. A scalar graph whose node shows
 only its rule is not called "not scalar". LaTeX writes numbers in scientific notation,
-inf and NaN as maths.
+inf and NaN as maths. Korean rules hold no English words.
 
 Expected numbers are worked out by hand or in NumPy in each test.
 """
@@ -9,6 +9,7 @@ Expected numbers are worked out by hand or in NumPy in each test.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -113,3 +114,19 @@ def test_latex_writes_scientific_notation_inf_and_nan_as_maths():
     assert "= \\infty - 0.5 \\times \\infty = \\mathrm{NaN}" in maths
     assert "inf " not in maths.replace("\\infty", "")
     assert "% engine: inf (exact)" in tex  # a comment stays plain text
+
+
+def test_the_korean_rules_of_a_gelu_second_derivative_hold_no_english_words():
+    # GELU's backward under create_graph records φ(x) = e^(−x²/2)/√(2π) as a NormalPDF
+    # node, whose rule had an English "(0 at ±inf)" in Korean output
+    x = _leaf([0.5, -1.0], "x")
+    (g,) = cr.autograd.grad(cr.nn.functional.gelu(x).sum(), [x], create_graph=True)
+    trace = cr.explain(g.sum(), lang="ko")
+    rules = {s.op: s.rule for s in trace.steps}
+    assert rules["NormalPDF"] == "normal_pdf: d/dx φ(x) = −x·φ(x) (±inf에서 0)"
+    for rule in rules.values():
+        assert not re.search(r"\b(at|in|of|the|for)\b", rule), rule
+    # and what it shows is d/dx φ(x) = −x·φ(x), the engine's second derivative of GELU:
+    # d²/dx² x·Φ(x) = 2φ(x) − x²φ(x)
+    phi = np.exp(-(np.array([0.5, -1.0]) ** 2) / 2) / math.sqrt(2 * math.pi)
+    assert trace["x"].grad == pytest.approx(phi * (2 - np.array([0.5, -1.0]) ** 2), abs=1e-12)

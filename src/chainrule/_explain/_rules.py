@@ -25,6 +25,7 @@ _KO = {
     "SiLU": "silu: d/dx xσ(x) = σ(x)(1 + x(1 − σ(x))), +∞에서 1, −∞에서 0 (극한값)",
     "GELU": "gelu: d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π); "
     "tanh 근사이면 σ(t) + x·t′·σ(t)·σ(−t), t = 2√(2/π)(x + 0.044715x³)",
+    "NormalPDF": "normal_pdf: d/dx φ(x) = −x·φ(x) (±inf에서 0)",  # in GELU's second derivative
     "Softplus": "softplus: d/dx (1/β)·ln(1 + e^(βx)) = σ(βx), βx > threshold이면 1",
     # more unary math
     "Log1p": "log1p: d/dx ln(1 + x) = 1/(1 + x) (x = −1에서 +inf)",
