@@ -132,8 +132,9 @@ def _number(key: str, value) -> float:
 class Meter:
     """Running loss and accuracy over an epoch: the loss of the whole epoch as the loss
     function reduces a batch (a mean over the rows scored: batch means weighted by their
-    rows not labelled ``ignore_index``, so that the batches give the loss of all the data
-    at once and a batch whose labels are all ignored, NaN, counts for nothing; with
+    rows not labelled ``ignore_index``, or by Σ w[y] over those rows for a loss with class
+    weights, which divides by that, so that the batches give the loss of all the data at
+    once and a batch whose labels are all ignored, NaN, counts for nothing; with
     ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
     logged only when every batch had one: targets whose rows look one-hot in some batches
     only (multi-label 0/1 targets) get none. It is over the rows scored: those labelled
@@ -142,20 +143,22 @@ class Meter:
     def __init__(self, summed: bool = False):
         self.n, self.loss, self.correct, self.unscored = 0, 0.0, None, False
         self.ignored = 0
+        self.weight = 0.0  # what the batch means are weighted by, summed
         self.summed = summed
 
-    def add(self, loss: float, metrics: tuple[float, int, int] | None, n: int) -> None:
+    def add(self, loss: float, metrics: tuple | None, n: int) -> None:
         """One batch of ``n`` samples: its loss, and `batch_metrics`' (correct, ignored,
-        rows), whose rows (one per position of a (N, C, d₁, …) output) count instead of
-        the samples."""
+        rows, weight), whose rows (one per position of a (N, C, d₁, …) output) count
+        instead of the samples, and whose weight is what the loss's mean divided by."""
         if metrics is not None:
             n = metrics[2]
-        scored = n if metrics is None else n - metrics[1]
+        weight = n if metrics is None else metrics[3]
         self.n += n
+        self.weight += weight
         if self.summed:
             self.loss += loss
-        elif scored:  # a batch of ignored rows only: its mean is 0/0, and weighs nothing
-            self.loss += loss * scored
+        elif weight:  # a batch of ignored rows only: its mean is 0/0, and weighs nothing
+            self.loss += loss * weight
         if metrics is None:
             self.unscored = True
         else:
@@ -163,12 +166,11 @@ class Meter:
             self.ignored += metrics[1]
 
     def mean_loss(self) -> float:
-        """The loss so far per row scored (NaN when every row was ignored, as the loss
-        of such data is); 0 before any batch."""
-        scored = self.n - self.ignored
+        """The loss so far per row scored, or per unit of class weight (NaN when every row
+        was ignored, as the loss of such data is); 0 before any batch."""
         if self.n == 0:
             return 0.0
-        return self.loss / scored if scored else float("nan")
+        return self.loss / self.weight if self.weight else float("nan")
 
     def logs(self, prefix: str = "") -> dict[str, float]:
         """``{"loss", "accuracy"}`` with ``prefix`` before the keys (``val_``)."""
@@ -190,9 +192,11 @@ def is_summed(loss_fn) -> bool:
     return reduction == "sum"
 
 
-def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int, int] | None:
-    """(Number of correct predictions, number of rows left out, number of rows) in a
-    batch, or None when accuracy does not apply.
+def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int, int, float] | None:
+    """(Number of correct predictions, number of rows left out, number of rows, the
+    weight of the batch's mean loss) in a batch, or None when accuracy does not apply.
+    The weight is the number of rows kept, or Σ w[y] over them for a loss with class
+    weights ``w`` on integer labels (what its mean divides by, as PyTorch's).
 
     Class scores (N, C) against integer labels (N,) or one-hot rows (N, C) of any dtype:
     the arg-max must hit the label (log-probabilities for NLLLoss alike); a row labelled
@@ -206,7 +210,7 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
     threshold = _binary_threshold(loss_fn)
     if threshold is not None:
         correct = _binary_correct(pred, y, threshold)
-        return None if correct is None else (correct, 0, len(pred))
+        return None if correct is None else (correct, 0, len(pred), len(pred))
     if pred.ndim > 2 and y.shape in (pred.shape, pred.shape[:1] + pred.shape[2:]):
         pred, y = _positions_as_rows(pred, y)
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
@@ -216,10 +220,28 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
 
         left_out = y == getattr(loss_fn, "ignore_index", IGNORE_INDEX)
         hits = (pred.argmax(axis=1) == y) & ~left_out
-        return int(hits.sum()), int(left_out.sum()), len(pred)
+        kept = len(pred) - int(left_out.sum())
+        return (
+            int(hits.sum()),
+            len(pred) - kept,
+            len(pred),
+            _label_weight(loss_fn, y, left_out, kept),
+        )
     if y.shape == pred.shape and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
-        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum()), 0, len(pred)
+        return int((pred.argmax(axis=1) == y.argmax(axis=1)).sum()), 0, len(pred), len(pred)
     return None
+
+
+def _label_weight(loss_fn, y: np.ndarray, left_out: np.ndarray, kept: int) -> float:
+    """Σ w[y] over the labels kept, for a loss with class weights ``w``; else ``kept``."""
+    w = getattr(loss_fn, "weight", None)
+    if w is None or np.ndim(w) != 1:
+        return kept
+    w = np.asarray(w.data if isinstance(w, Tensor) else w, dtype=np.float64)
+    labels = y[~left_out]
+    if labels.size and (labels.min() < 0 or labels.max() >= len(w)):
+        return kept  # the loss has refused these labels already; nothing to weigh
+    return float(w[labels].sum())
 
 
 def _positions_as_rows(pred: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

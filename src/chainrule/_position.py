@@ -133,9 +133,10 @@ def position_problem(point: dict, loader, rows: int | None) -> str | None:
 def _is_meter(meter) -> bool:
     """Whether ``meter`` is an epoch's running sums as a resume point records them
     (`Meter`): samples, loss, correct predictions (None where no batch had an accuracy)
-    and (older points lack them) whether some batch had none and the rows left out of the
-    accuracy (labelled ignore_index), at most the samples."""
-    if not isinstance(meter, (list, tuple)) or len(meter) not in (3, 4, 5):
+    and (older points lack them) whether some batch had none, the rows left out of the
+    accuracy (labelled ignore_index), at most the samples, and the sum of the batch
+    means' weights (`Meter.weight`), a number ≥ 0."""
+    if not isinstance(meter, (list, tuple)) or len(meter) not in (3, 4, 5, 6):
         return False
     n, loss, correct, *rest = meter
     return (
@@ -143,7 +144,8 @@ def _is_meter(meter) -> bool:
         and _number(loss)
         and (correct is None or _number(correct))
         and all(isinstance(u, bool) for u in rest[:1])
-        and all(counted(i) and i <= n for i in rest[1:])
+        and all(counted(i) and i <= n for i in rest[1:2])
+        and all(_number(w) and w >= 0 for w in rest[2:])
     )
 
 

@@ -98,7 +98,7 @@ class TrainState:
             "batch": self.batch,
             "step": self.step,
             "loader_state": self.epoch_loader_state,
-            "meter": [m.n, m.loss, m.correct, m.unscored, m.ignored],
+            "meter": [m.n, m.loss, m.correct, m.unscored, m.ignored, m.weight],
             "batch_size": getattr(self.loader, "batch_size", None),  # what `batch` counts
         }
 
@@ -368,9 +368,10 @@ def _restore_position(state: TrainState, point: dict) -> None:
         state.epoch_resumed = True
         state.meter = Meter(is_summed(state.loss_fn))
         m = state.meter
-        m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three or four
+        m.n, m.loss, m.correct, *rest = point["meter"]  # older points have three to five
         m.unscored = bool(rest and rest[0])
         m.ignored = int(rest[1]) if len(rest) > 1 else 0
+        m.weight = float(rest[2]) if len(rest) > 2 else m.n - m.ignored
         state.epoch_loader_state = point["loader_state"]
 
 

@@ -1,6 +1,7 @@
 """More of PyTorch's activations: SELU CELU Mish Hardtanh ReLU6 Hardsigmoid Hardswish
 LogSigmoid Softsign Tanhshrink Softshrink Hardshrink Threshold PReLU, each with its
-``nn.functional`` form under PyTorch's name and arguments.
+``nn.functional`` form under PyTorch's name and arguments; and LogSoftmax, the layer of
+`log_softmax` (what `NLLLoss` takes).
 
 Every one is composed from core ops (``where``, ``elu``, ``softplus``, ``tanh``, ``abs``,
 arithmetic), so its gradient, its second derivative and `explain` come from theirs. At a
@@ -24,7 +25,7 @@ from .._arguments import check_counts
 from .._tensor import Tensor
 from ..ops._common import floating
 from ..ops._unary import check_number
-from ._layers import _inplace, _parameter_dtype, _with_inplace
+from ._layers import Softmax, _inplace, _parameter_dtype, _with_inplace
 from ._module import Module, Parameter
 
 #: SELU's constants, as PyTorch's (Klambauer et al., 2017)
@@ -338,6 +339,16 @@ class LogSigmoid(Module):
 
     def forward(self, x) -> Tensor:
         return logsigmoid(x)
+
+
+class LogSoftmax(Softmax):
+    """log softmax(x) = x − log Σ exp(x) along ``axis`` (``dim=``, PyTorch's name),
+    computed by log-sum-exp so that it stays finite for large logits; d/dx = the identity
+    minus softmax(x) in every row. Put it last in a model trained with `NLLLoss`
+    (together they are `CrossEntropyLoss` on the logits, which is one fused node)."""
+
+    def forward(self, x) -> Tensor:
+        return ops.log_softmax(x, self.axis)
 
 
 class Softsign(Module):

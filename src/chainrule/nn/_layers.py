@@ -294,10 +294,11 @@ class Softmax(Module):
     than guessed."""
 
     def __init__(self, axis: int = -1, *, dim=None):
-        axis, _ = torch_names("Softmax", axis, dim, default=-1)
+        name = type(self).__name__  # LogSoftmax's too
+        axis, _ = torch_names(name, axis, dim, default=-1)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(
-                f"Softmax: axis must be an integer, got {axis!r} (None is refused: the "
+                f"{name}: axis must be an integer, got {axis!r} (None is refused: the "
                 "softmax would be taken over the whole batch)"
             )
         self.axis = int(axis)
