@@ -311,14 +311,43 @@ class Softmax(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1·d2·...): keeps the batch axis, joins the others."""
+    """Joins the axes ``start_dim`` to ``end_dim`` (both included; a negative one counts
+    from the end) into one, as PyTorch's ``nn.Flatten``: the defaults keep the batch axis
+    and join the others, (N, d1, d2, ...) -> (N, d1·d2·...). With the defaults a 1-D input
+    (N,) becomes (N, 1), a batch of single features (PyTorch refuses it); axes out of
+    range, or ``start_dim`` after ``end_dim``, are a ValueError when the layer is called."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+                raise TypeError(f"Flatten: {name} must be an integer, got {dim!r}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         if x.ndim == 0:
             raise ValueError("Flatten: expects an input with a batch axis, got shape ()")
+        start, end = self._axes(x.shape)
         # -1 cannot be inferred when the batch is empty, so the joined size is given
-        return ops.reshape(x, x.shape[0], math.prod(x.shape[1:]))
+        joined = math.prod(x.shape[start : end + 1])
+        return ops.reshape(x, *x.shape[:start], joined, *x.shape[end + 1 :])
+
+    def _axes(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """``start_dim`` and ``end_dim`` as axes of an input of ``shape``, checked."""
+        n = len(shape)
+        start = self.start_dim + n if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + n if self.end_dim < 0 else self.end_dim
+        batch_of_scalars = (n, start, end) == (1, 1, 0)  # (N,) -> (N, 1)
+        if not (0 <= start <= end < n or batch_of_scalars):
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): these axes "
+                f"do not fit an input of shape {shape} (start_dim must be an axis not after "
+                "end_dim)"
+            )
+        return start, end
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):
