@@ -34,3 +34,32 @@ def test_flatten_axes_that_do_not_fit_the_input_are_refused(start, end):
         torch.nn.Flatten(start, end)(torch.zeros((2, 3, 4, 5)))
     with pytest.raises(ValueError, match=r"Flatten\(start_dim=.*\(2, 3, 4, 5\)"):
         nn.Flatten(start, end)(np.zeros((2, 3, 4, 5)))
+
+
+# ----- Module API -------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["False", None, 0, 1.0])
+def test_requires_grad_refuses_what_is_not_a_bool_as_pytorch_does(value):
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        model.requires_grad_(value)
+    assert all(p.requires_grad for p in model.parameters())  # "False" did not freeze them
+    assert model.requires_grad_(np.bool_(False)) is model
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+class _Settings(nn.Module):
+    """A layer whose settings take two lines, with or without a child."""
+
+    def __init__(self, child=None):
+        self.child = child
+
+    def extra_repr(self) -> str:
+        return "a=1\nb=2"
+
+
+def test_settings_over_several_lines_are_indented_as_pytorch_indents_them():
+    # PyTorch's Module.__repr__ puts each line of extra_repr on its own line, indented by 2
+    assert repr(_Settings()) == "_Settings(\n  a=1\n  b=2\n)"
+    assert repr(nn.Sequential(_Settings(nn.ReLU()))) == (
+        "Sequential(\n  (0): _Settings(\n    a=1\n    b=2\n    (child): ReLU()\n  )\n)"
+    )

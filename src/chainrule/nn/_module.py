@@ -286,9 +286,14 @@ class Module(ModuleAccess, ModuleHooks):
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set `requires_grad` of every parameter here and below; returns self. ``False``
         freezes them: backward computes no gradient for them, and optimizers skip a
-        parameter whose ``.grad`` is None (clear earlier gradients with ``zero_grad()``)."""
+        parameter whose ``.grad`` is None (clear earlier gradients with ``zero_grad()``).
+        Anything but a bool is a TypeError, as in PyTorch (``"False"`` would mean True)."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"requires_grad_: requires_grad must be True or False, got {requires_grad!r}"
+            )
         for p in self.parameters():
-            p.requires_grad = requires_grad
+            p.requires_grad = bool(requires_grad)
         return self
 
     def to(self, *args, dtype=None, device=None) -> Module:
@@ -341,15 +346,16 @@ class Module(ModuleAccess, ModuleHooks):
         return ""
 
     def __repr__(self) -> str:
+        """PyTorch's: the settings on one line in the parentheses; each child, and each line
+        of settings over several lines, on a line of its own, indented."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []  # a container's settings first, as PyTorch's
         children = [(n, v) for n, v in self._members() if isinstance(v, Module)]
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        extra = self.extra_repr()  # a container's own settings first, as PyTorch prints them
-        lines = [f"{type(self).__name__}(", *([f"  {extra}"] if extra else [])]
-        for name, child in children:
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        return "\n".join([*lines, ")"])
+        if len(lines) == 1 and not children:
+            return f"{type(self).__name__}({extra})"
+        lines += [f"({name}): {child!r}" for name, child in children]
+        body = "".join("\n  " + line.replace("\n", "\n  ") for line in lines)
+        return f"{type(self).__name__}({body}\n)" if body else f"{type(self).__name__}()"
 
     def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
         """A table of each layer's output shape and parameter count, and the totals. A
