@@ -63,3 +63,13 @@ def test_settings_over_several_lines_are_indented_as_pytorch_indents_them():
     assert repr(nn.Sequential(_Settings(nn.ReLU()))) == (
         "Sequential(\n  (0): _Settings(\n    a=1\n    b=2\n    (child): ReLU()\n  )\n)"
     )
+
+
+def test_a_strict_load_lists_a_key_that_is_not_text_with_the_other_problems():
+    layer = nn.Linear(2, 2)
+    before = layer.weight.data.copy()
+    state = {0: np.ones(1), "weight": np.ones((2, 2)), "bias": np.ones(2)}
+    with pytest.raises(ValueError, match=r"unexpected in the state: 0$"):
+        layer.load_state_dict(state)
+    np.testing.assert_array_equal(layer.weight.data, before)  # the load was refused whole
+    assert layer.load_state_dict(state, strict=False).unexpected == [0]

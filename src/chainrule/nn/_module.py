@@ -535,7 +535,8 @@ def _foreign_notes(model: Module, names: list[str]) -> dict[str, str]:
         name: " (PyTorch's count of BatchNorm batches, which chainrule does not keep: load "
         "with strict=False to leave it out)"
         for name in names
-        if name.rpartition(".")[2] == "num_batches_tracked"
+        if isinstance(name, str)  # a key that is not text is listed as it is
+        and name.rpartition(".")[2] == "num_batches_tracked"
         and isinstance(modules.get(name.rpartition(".")[0]), BatchNorm1d)
     }
 
