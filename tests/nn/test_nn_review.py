@@ -73,3 +73,19 @@ def test_a_strict_load_lists_a_key_that_is_not_text_with_the_other_problems():
         layer.load_state_dict(state)
     np.testing.assert_array_equal(layer.weight.data, before)  # the load was refused whole
     assert layer.load_state_dict(state, strict=False).unexpected == [0]
+
+
+# ----- functional dropout ---------------------------------------------------------------------
+def test_functional_dropout_takes_pytorchs_inplace_keyword_and_draws_the_same_mask():
+    x = cr.tensor(np.ones((4, 5)))
+    plain = nn.functional.dropout(x, 0.5, True, np.random.default_rng(3))
+    flagged = nn.functional.dropout(x, 0.5, True, np.random.default_rng(3), inplace=True)
+    np.testing.assert_array_equal(flagged.data, plain.data)
+    assert set(np.unique(plain.data)) == {0.0, 2.0}  # kept elements scaled by 1/(1 − p)
+    np.testing.assert_array_equal(x.data, np.ones((4, 5)))  # the input is left as it is
+    assert nn.functional.dropout(x, 0.5, training=False, inplace=False) is x
+
+
+def test_functional_dropout_names_pytorchs_positional_inplace():
+    with pytest.raises(TypeError, match="PyTorch's inplace flag is a keyword"):
+        nn.functional.dropout(np.ones(3), 0.5, True, False)

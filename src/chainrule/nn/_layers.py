@@ -75,15 +75,22 @@ def linear(x, weight, bias=None) -> Tensor:
 
 
 def dropout(
-    x, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+    x,
+    p: float = 0.5,
+    training: bool = True,
+    generator: np.random.Generator | None = None,
+    *,
+    inplace: bool = False,
 ) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1−p),
     so nothing changes at evaluation time (``training=False`` returns x). An integer or bool
     ``x`` is dropped in float64, as NumPy computes integers scaled by a fraction. The mask
     is drawn from ``generator`` (a ``numpy.random.Generator``), or the library's, which
-    `manual_seed` seeds, when None."""
+    `manual_seed` seeds, when None. PyTorch's ``inplace`` is a keyword here, as in
+    `Dropout`, and changes nothing."""
     _check_probability(p)
-    rng = generator_or_default(generator, "dropout")  # checked in eval mode too, as in Dropout
+    _inplace("dropout", inplace)
+    rng = _generator("dropout", generator)  # checked in eval mode too, as in Dropout
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not training or p == 0:
         return x
@@ -94,6 +101,17 @@ def dropout(
     if p < 1:
         mask *= 1.0 / (1.0 - p)
     return x * mask  # d/dx = mask: the gradient flows only through the kept elements
+
+
+def _generator(who: str, generator) -> np.random.Generator:
+    """Dropout's generator, or the library's when None; a bool in its place is PyTorch's
+    ``inplace`` given by position, named as such."""
+    if isinstance(generator, (bool, np.bool_)):  # dropout(x, 0.5, True, False): PyTorch's order
+        raise TypeError(
+            f"{who}: the argument after the training flag is the generator here; PyTorch's "
+            "inplace flag is a keyword (inplace=True), and changes nothing"
+        )
+    return generator_or_default(generator, who)
 
 
 def _check_probability(p: float) -> None:
