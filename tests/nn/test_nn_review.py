@@ -75,6 +75,45 @@ def test_a_strict_load_lists_a_key_that_is_not_text_with_the_other_problems():
     assert layer.load_state_dict(state, strict=False).unexpected == [0]
 
 
+def test_a_buffer_registered_not_persistent_is_left_out_of_the_state_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    class Theirs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", torch.tril(torch.ones((2, 2))), persistent=False)
+            self.register_buffer("seen", torch.zeros(2))
+
+    class Ours(nn.Module):
+        def __init__(self):
+            self.register_buffer("mask", np.tril(np.ones((2, 2))), persistent=False)
+            self.register_buffer("seen", np.zeros(2))
+
+    ours, theirs = nn.Sequential(Ours(), Ours()), torch.nn.Sequential(Theirs(), Theirs())
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["0.seen", "1.seen"]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    state = {**ours.state_dict(), "0.mask": np.zeros((2, 2))}
+    with pytest.raises(ValueError, match=r"unexpected in the state: 0\.mask$"):
+        ours.load_state_dict(state)
+    result = ours.load_state_dict(state, strict=False)
+    theirs_result = theirs.load_state_dict(
+        {k: torch.tensor(v) for k, v in state.items()}, strict=False
+    )
+    assert result.unexpected == theirs_result.unexpected_keys == ["0.mask"]
+    np.testing.assert_array_equal(ours[0].mask, np.tril(np.ones((2, 2))))  # not loaded
+    assert ours.double()[0].mask.dtype == np.float64  # still a buffer for to()
+
+
+def test_registering_a_buffer_again_as_persistent_puts_it_back_in_the_state():
+    layer = nn.Module()
+    layer.register_buffer("mask", np.ones(2), persistent=False)
+    assert layer.state_dict() == {}
+    layer.register_buffer("mask", np.ones(2))
+    assert list(layer.state_dict()) == ["mask"]
+    with pytest.raises(TypeError, match="persistent must be True or False"):
+        layer.register_buffer("mask", np.ones(2), persistent="no")
+
+
 # ----- functional dropout ---------------------------------------------------------------------
 def test_functional_dropout_takes_pytorchs_inplace_keyword_and_draws_the_same_mask():
     x = cr.tensor(np.ones((4, 5)))

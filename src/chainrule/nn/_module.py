@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._arguments import flag
 from .._tensor import Tensor, own_copy
 from ..ops._derived import device_and_dtype
 from ._module_access import ModuleAccess
@@ -74,6 +75,7 @@ class Module(ModuleAccess, ModuleHooks):
 
     training = True  # set per instance by train() / eval()
     _buffer_names: tuple[str, ...] = ()
+    _transient_names: tuple[str, ...] = ()  # buffers registered with persistent=False
 
     def forward(self, *args, **kwargs):
         """Compute the module's output; subclasses implement it."""
@@ -89,16 +91,23 @@ class Module(ModuleAccess, ModuleHooks):
             _Recorder.calls.append((self, out))
         return out
 
-    def register_buffer(self, name: str, value: np.ndarray | None) -> None:
+    def register_buffer(self, name: str, value: np.ndarray | None, persistent: bool = True) -> None:
         """Store ``value`` as attribute ``name``: saved in the state, but not a parameter.
         A buffer that is None (as in PyTorch: a statistic not kept yet) is left out of the
         state until an array is assigned to it. As in PyTorch, ``name`` is a non-empty
         string without "." and not an attribute holding a Parameter or a Module (which the
-        buffer would silently replace); the errors are TypeError and ValueError."""
+        buffer would silently replace); the errors are TypeError and ValueError.
+
+        With ``persistent=False`` (PyTorch's, for what the module can rebuild, such as a
+        causal mask) the buffer is left out of `state_dict` and `load_state_dict`, where
+        its name is unexpected; it is still among `buffers` and cast by `to`."""
         _check_buffer_name(self, name)
+        persistent = flag("register_buffer", "persistent", persistent, default=True)
         setattr(self, name, None if value is None else np.asarray(value))
         if name not in self._buffer_names:
             self._buffer_names = (*self._buffer_names, name)
+        transient = tuple(n for n in self._transient_names if n != name)
+        self._transient_names = transient if persistent else (*transient, name)
 
     # ----- the walk over attributes ---------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, object]]:
@@ -218,8 +227,11 @@ class Module(ModuleAccess, ModuleHooks):
         (``prefix="encoder."`` gives ``encoder.0.weight``)."""
         if not isinstance(prefix, str):
             raise TypeError(f"state_dict: prefix must be a string, got {prefix!r}")
+        transient = self._transient()
         return {
-            prefix + n: np.array(v.data if isinstance(v, Tensor) else v) for n, v in self._state()
+            prefix + n: np.array(v.data if isinstance(v, Tensor) else v)
+            for n, v in self._state()
+            if n not in transient
         }
 
     def load_state_dict(self, state: dict, strict: bool = True) -> LoadResult:
@@ -238,7 +250,12 @@ class Module(ModuleAccess, ModuleHooks):
             raise ValueError(
                 f"load_state_dict: expected a dict of arrays by name, got a {type(state).__name__}"
             )
-        own = {n: (v.data if isinstance(v, Tensor) else v) for n, v in self._state()}
+        transient = self._transient()
+        own = {
+            n: (v.data if isinstance(v, Tensor) else v)
+            for n, v in self._state()
+            if n not in transient
+        }
         values = {n: _as_array(v) for n, v in state.items()}
         result = LoadResult(
             [n for n in own if n not in values], [n for n in values if n not in own]
@@ -268,6 +285,14 @@ class Module(ModuleAccess, ModuleHooks):
         state = list(self._named_state(start, {id(self)}, bool(recurse)))  # self is met
         _check_unique(state)
         return state
+
+    def _transient(self) -> set[str]:
+        """The state's names of the buffers registered with ``persistent=False``."""
+        return {
+            f"{name}.{buffer}" if name else buffer
+            for name, module in self.named_modules()
+            for buffer in module._transient_names
+        }
 
     # ----- modes and gradients --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
