@@ -70,3 +70,16 @@ def test_dropout_with_inplace_draws_the_same_mask():
 def test_inplace_must_be_a_bool(bad):
     with pytest.raises(TypeError, match="ReLU: inplace must be True or False"):
         cr.nn.ReLU(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"), [("relu", ()), ("leaky_relu", (0.2,)), ("elu", (0.5,)), ("silu", ())]
+)
+def test_the_functional_forms_take_inplace_as_pytorch(name, args):
+    torch = pytest.importorskip("torch")
+    x = np.array([-1.5, 0.0, 2.0])
+    ours = getattr(cr.nn.functional, name)(cr.tensor(x, dtype="float64"), *args, inplace=True)
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(x), *args, inplace=False)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-15)
+    with pytest.raises(TypeError, match=f"{name}: inplace must be True or False"):
+        getattr(cr.nn.functional, name)(cr.tensor(x), *args, inplace="yes")

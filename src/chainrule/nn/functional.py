@@ -8,16 +8,13 @@ loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels)
 
 import numpy as np
 
+from .. import ops
 from .._tensor import Tensor
 from ..data._preprocessing import one_hot as _one_hot
 from ..ops import (
-    elu,
     gelu,
-    leaky_relu,
     log_softmax,
-    relu,
     sigmoid,
-    silu,
     softmax,
     softplus,
     tanh,
@@ -41,7 +38,7 @@ from ._activations import (
     threshold,
 )
 from ._embedding import embedding
-from ._layers import dropout, linear
+from ._layers import _inplace, dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ._more_losses import (
     binary_cross_entropy,
@@ -108,3 +105,33 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
             )
         num_classes = int(labels.max()) + 1 if labels.dtype.kind in "iu" else num_classes
     return Tensor(_one_hot(labels, num_classes, dtype=np.int64))
+
+
+# PyTorch's functions with ``inplace=``: the op, with the flag checked and changing nothing
+# (chainrule never writes into an op's input; see `nn.ReLU`)
+def relu(input, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise: `chainrule.relu`, with PyTorch's ``inplace`` accepted (the
+    output is a new tensor either way)."""
+    _inplace("relu", inplace)
+    return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope · x otherwise: `chainrule.leaky_relu`, with PyTorch's
+    ``inplace`` accepted (the output is a new tensor either way)."""
+    _inplace("leaky_relu", inplace)
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, α·(eˣ − 1) otherwise: `chainrule.elu`, with PyTorch's ``inplace``
+    accepted (the output is a new tensor either way)."""
+    _inplace("elu", inplace)
+    return ops.elu(input, alpha)
+
+
+def silu(input, inplace: bool = False) -> Tensor:
+    """x·σ(x) elementwise: `chainrule.silu`, with PyTorch's ``inplace`` accepted (the output
+    is a new tensor either way)."""
+    _inplace("silu", inplace)
+    return ops.silu(input)
