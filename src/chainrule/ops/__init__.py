@@ -103,6 +103,21 @@ from ._derived import trace as trace  # isort: skip
 from ._derived import tril as tril  # isort: skip
 from ._derived import triu as triu  # isort: skip
 from ._derived import unbind as unbind  # isort: skip
+from ._more_arrays import cumprod, logcumsumexp  # isort: skip
+from ._more_arrays import ValuesIndices as ValuesIndices  # isort: skip
+from ._more_arrays import cummax as cummax  # isort: skip
+from ._more_arrays import cummin as cummin  # isort: skip
+from ._more_arrays import diff as diff  # isort: skip
+from ._more_arrays import index_add as index_add  # isort: skip
+from ._more_arrays import index_select as index_select  # isort: skip
+from ._more_arrays import kthvalue as kthvalue  # isort: skip
+from ._more_arrays import masked_select as masked_select  # isort: skip
+from ._more_arrays import median as median  # isort: skip
+from ._more_arrays import nanmean as nanmean  # isort: skip
+from ._more_arrays import nansum as nansum  # isort: skip
+from ._more_arrays import nonzero as nonzero  # isort: skip
+from ._more_arrays import scatter_add as scatter_add  # isort: skip
+from ._more_arrays import unique as unique  # isort: skip
 
 __all__ = [
     "abs",
@@ -125,6 +140,7 @@ __all__ = [
     "concatenate",
     "cos",
     "cosh",
+    "cumprod",
     "cumsum",
     "diag",
     "div",
@@ -145,6 +161,7 @@ __all__ = [
     "log2",
     "log10",
     "log_softmax",
+    "logcumsumexp",
     "matmul",
     "max",
     "maximum",
