@@ -205,3 +205,76 @@ class MathMethods:
     def any(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Whether some element (along ``axis``) is true or nonzero (boolean, no graph)."""
         return _ops().any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    # ----- more array ops (ops/_more_arrays.py): PyTorch's methods, NumPy's meaning where
+    # the two differ (median is NumPy's; PyTorch's lower median with its index is kthvalue)
+    def cumprod(self, axis=None, *, dim=None) -> Tensor:
+        """Cumulative product along ``axis`` (flattened when None, as NumPy's); see
+        `chainrule.cumprod`."""
+        return _ops().cumprod(self, axis, dim=dim)
+
+    def logcumsumexp(self, axis=None, *, dim=None) -> Tensor:
+        """log Σ exp over each prefix along ``axis`` (required), without overflow."""
+        return _ops().logcumsumexp(self, axis, dim=dim)
+
+    def cummax(self, axis=None, *, dim=None):
+        """The running maximum along ``axis`` and its indices, a named tuple, as PyTorch's."""
+        return _ops().cummax(self, axis, dim=dim)
+
+    def cummin(self, axis=None, *, dim=None):
+        """The running minimum along ``axis`` and its indices, a named tuple, as PyTorch's."""
+        return _ops().cummin(self, axis, dim=dim)
+
+    def diff(self, n: int = 1, axis=-1, prepend=None, append=None, *, dim=None) -> Tensor:
+        """The ``n``-th difference along ``axis``; see `chainrule.diff`."""
+        return _ops().diff(self, n, axis, prepend, append, dim=dim)
+
+    def index_select(self, axis=None, index=None, *, dim=None) -> Tensor:
+        """The slices at ``index`` along ``axis``, as PyTorch's ``index_select(dim, index)``."""
+        return _ops().index_select(self, axis, index, dim=dim)
+
+    def masked_select(self, mask) -> Tensor:
+        """The elements where the boolean ``mask`` is true, in a 1-D tensor."""
+        return _ops().masked_select(self, mask)
+
+    def index_add(self, axis=None, index=None, source=None, *, alpha=1, dim=None) -> Tensor:
+        """A copy with ``alpha · source`` added at ``index`` along ``axis`` (out of place)."""
+        return _ops().index_add(self, axis, index, source, alpha=alpha, dim=dim)
+
+    def scatter_add(self, axis=None, index=None, src=None, *, dim=None) -> Tensor:
+        """A copy with ``src`` added at ``index`` along ``axis`` (out of place), as PyTorch's."""
+        return _ops().scatter_add(self, axis, index, src, dim=dim)
+
+    def nansum(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+        """The sum over ``axis`` with NaN counted as 0."""
+        return _ops().nansum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def nanmean(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+        """The mean over ``axis`` of the elements that are not NaN."""
+        return _ops().nanmean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def median(self, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+        """The median over ``axis``, NumPy's meaning: the values only, the mean of the two
+        middle values for an even count (PyTorch's ``x.median(dim)`` is `kthvalue`)."""
+        return _ops().median(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def kthvalue(self, k: int, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+        """The ``k``-th smallest value along ``axis`` and its index, a named tuple."""
+        return _ops().kthvalue(self, k, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """The indices of the nonzero elements, (n, ndim) int64 (outside the graph)."""
+        return _ops().nonzero(self, as_tuple=as_tuple)
+
+    def unique(
+        self,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        axis=None,
+        *,
+        dim=None,
+    ):
+        """The distinct values in ascending order (outside the graph); see
+        `chainrule.unique`."""
+        return _ops().unique(self, sorted, return_inverse, return_counts, axis, dim=dim)

@@ -437,7 +437,7 @@ def kthvalue(x, k: int, axis=-1, keepdims=False, *, dim=None, keepdim=None) -> V
     ``torch.kthvalue(x, k, dim=-1, keepdim=False)``: a named tuple ``(values, indices)``.
     Tied values are taken in their order, the first first; NaN counts as the largest
     value. k outside 1 to n is a ValueError. The gradient goes to the position taken."""
-    axis, keepdims = torch_names("kthvalue", axis, dim, keepdims, keepdim)
+    axis, keepdims = torch_names("kthvalue", axis, dim, keepdims, keepdim, default=-1)
     k = int_arg("kthvalue", "k", k)
     shape = tuple(_shape_of(x))
     if not shape:
