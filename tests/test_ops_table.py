@@ -1228,6 +1228,220 @@ def _einsum_cases(draw):
     return _case(a, b, spec=spec)
 
 
+# ----- more array ops: running products, maxima and log-sum-exps, selections and scatters
+# by index, NaN-ignoring reductions, order statistics
+@st.composite
+def _cumprod_cases(draw):
+    """x with factors near 1 (long products stay in range) and now and then an exact 0,
+    where the gradient is each element's product of the others."""
+    shape = draw(shapes())
+    x = draw(nonzero_arrays(shape, 0.7, 1.3))
+    zeros = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 5))) == 0
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), *([st.integers(-ndim, ndim - 1)] if ndim else [])))
+    return _case(np.where(zeros, 0.0, x), axis=axis, method=draw(st.booleans()))
+
+
+def _cumprod(x, axis, method):
+    if method:
+        return x.cumprod() if axis is None else x.cumprod(dim=axis)
+    return cr.cumprod(x, axis)
+
+
+def _cumprod_ref(x, axis, method):
+    return np.cumprod(x.reshape(-1) if x.ndim == 0 else x, axis=axis).reshape(
+        (-1,) if axis is None else x.shape
+    )
+
+
+def _logcumsumexp(x, axis, method):
+    axis = 0 if axis is None else axis  # a 0-d tensor: its one axis
+    return x.logcumsumexp(dim=axis) if method else cr.logcumsumexp(x, axis)
+
+
+def _logcumsumexp_ref(x, axis, method):
+    axis = 0 if axis is None else axis
+    return np.logaddexp.accumulate(x.reshape(-1) if x.ndim == 0 else x, axis=axis).reshape(x.shape)
+
+
+def _running(name: str):
+    def fn(x, axis, method):
+        axis = 0 if axis is None else axis
+        out = getattr(x, name)(axis) if method else getattr(cr, name)(x, dim=axis)
+        assert out.indices.dtype == np.int64
+        assert not out.indices.requires_grad
+        return out.values
+
+    return fn
+
+
+def _running_ref(ufunc):
+    def ref(x, axis, method):
+        axis = 0 if axis is None else axis
+        return ufunc.accumulate(x.reshape(-1) if x.ndim == 0 else x, axis=axis).reshape(x.shape)
+
+    return ref
+
+
+@st.composite
+def _diff_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    n = draw(st.integers(1, 3))
+    prepend = draw(st.sampled_from([None, 0.5]))
+    return _case(draw(arrays(shape)), n=n, axis=axis, prepend=prepend, method=draw(st.booleans()))
+
+
+def _diff(x, n, axis, prepend, method):
+    if method:
+        return x.diff(n, dim=axis, prepend=prepend)
+    return cr.diff(x, n, axis, prepend)
+
+
+@st.composite
+def _index_select_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.integers(0, 5))
+    idx = np.array(draw(st.lists(st.integers(0, shape[axis] - 1), min_size=k, max_size=k)))
+    return _case(
+        draw(arrays(shape)), idx=idx.astype(np.int64), axis=axis, method=draw(st.booleans())
+    )
+
+
+def _index_select(x, idx, axis, method):
+    return (
+        x.index_select(axis, cr.tensor(idx)) if method else cr.index_select(x, dim=axis, index=idx)
+    )
+
+
+@st.composite
+def _masked_select_cases(draw):
+    sx, sm = draw(broadcast_shapes())
+    mask = draw(hnp.arrays(np.bool_, sm))
+    return _case(draw(arrays(sx)), mask=mask, method=draw(st.booleans()))
+
+
+def _masked_select_ref(x, mask, method):
+    wide = np.broadcast_shapes(x.shape, mask.shape)
+    return np.broadcast_to(x, wide)[np.broadcast_to(mask, wide)]
+
+
+@st.composite
+def _index_add_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.integers(0, 5))
+    idx = np.array(draw(st.lists(st.integers(0, shape[axis] - 1), min_size=k, max_size=k)))
+    source = draw(arrays(tuple(k if d == axis % len(shape) else n for d, n in enumerate(shape))))
+    alpha = draw(st.sampled_from([1, 2.5, -0.5]))
+    return _case(draw(arrays(shape)), source, idx=idx.astype(np.int64), axis=axis, alpha=alpha)
+
+
+def _index_add(x, source, idx, axis, alpha):
+    if alpha == 1:
+        return x.index_add(axis, idx, source)
+    return cr.index_add(x, axis, idx, source, alpha=alpha)
+
+
+def _index_add_ref(x, source, idx, axis, alpha):
+    out = x.copy()
+    np.add.at(out, (slice(None),) * (axis % x.ndim) + (idx,), alpha * source)
+    return out
+
+
+@st.composite
+def _scatter_add_cases(draw):
+    """x, an index no larger than x off the axis, and src at least as large as the index."""
+    shape = draw(shapes(min_dims=1))
+    ndim = len(shape)
+    axis = draw(st.integers(-ndim, ndim - 1))
+    ishape = tuple(
+        draw(st.integers(0, 4)) if d == axis % ndim else draw(st.integers(1, n))
+        for d, n in enumerate(shape)
+    )
+    idx = draw(hnp.arrays(np.int64, ishape, elements=st.integers(0, shape[axis] - 1)))
+    sshape = tuple(n + draw(st.integers(0, 1)) for n in ishape)
+    return _case(
+        draw(arrays(shape)), draw(arrays(sshape)), idx=idx, axis=axis, method=draw(st.booleans())
+    )
+
+
+def _scatter_add(x, src, idx, axis, method):
+    return x.scatter_add(axis, cr.tensor(idx), src) if method else cr.scatter_add(x, axis, idx, src)
+
+
+def _scatter_add_ref(x, src, idx, axis, method):
+    grids = np.ix_(*(np.arange(n) for n in idx.shape))
+    parts = tuple(idx if d == axis % x.ndim else g for d, g in enumerate(grids))
+    out = x.copy()
+    np.add.at(out, parts, src[tuple(slice(0, n) for n in idx.shape)])
+    return out
+
+
+@st.composite
+def _nan_cases(draw):
+    """x with NaNs, never at the first position along the axis (flat index 0 for None):
+    no slice is NaN alone, whose nanmean is NaN and has no finite differences."""
+    shape = draw(shapes())
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), *([st.integers(-ndim, ndim - 1)] if ndim else [])))
+    x = draw(arrays(shape))
+    nan = np.array(draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 3))) == 0)
+    if axis is None:
+        nan.flat[0] = False
+    else:
+        nan[(slice(None),) * (axis % ndim) + (0,)] = False
+    keepdims = draw(st.booleans())
+    return _case(np.where(nan, np.nan, x), axis=axis, keepdims=keepdims, method=draw(st.booleans()))
+
+
+def _nan_reduction(name: str):
+    def fn(x, axis, keepdims, method):
+        if method:
+            return getattr(x, name)(dim=axis, keepdim=keepdims)
+        return getattr(cr, name)(x, axis, keepdims)
+
+    return fn
+
+
+@st.composite
+def _median_cases(draw):
+    shape = draw(shapes())
+    ndim = len(shape)
+    axis = draw(st.one_of(st.none(), *([st.integers(-ndim, ndim - 1)] if ndim else [])))
+    x = draw(distinct_arrays(shape))
+    return _case(x, axis=axis, keepdims=draw(st.booleans()), method=draw(st.booleans()))
+
+
+def _median(x, axis, keepdims, method):
+    if method:
+        return (
+            x.median(dim=axis, keepdim=keepdims) if axis is not None else x.median(None, keepdims)
+        )
+    return cr.median(x, axis, keepdims)
+
+
+@st.composite
+def _kthvalue_cases(draw):
+    shape = draw(shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.integers(1, shape[dim]))
+    x = draw(distinct_arrays(shape))
+    return _case(x, k=k, dim=dim, keepdim=draw(st.booleans()), method=draw(st.booleans()))
+
+
+def _kthvalue(x, k, dim, keepdim, method):
+    out = x.kthvalue(k, dim, keepdim) if method else cr.kthvalue(x, k, dim=dim, keepdim=keepdim)
+    assert out.indices.dtype == np.int64
+    assert out.indices.shape == out.values.shape
+    return out.values
+
+
+def _kthvalue_ref(x, k, dim, keepdim, method):
+    return np.take(np.sort(x, axis=dim), [k - 1] if keepdim else k - 1, axis=dim)
+
+
 ARRAYS = [
     Op("cumsum", _cumsum, _cumsum_ref, _axis_cases(), ("cumsum",)),
     Op("flip", _flip, lambda x, axis, method: np.flip(x, axis), _flip_cases(), ("flip",)),
@@ -1283,6 +1497,75 @@ ARRAYS = [
         _einsum_cases(),
         ("einsum",),
     ),
+    Op("cumprod", _cumprod, _cumprod_ref, _cumprod_cases(), ("cumprod",)),
+    Op(
+        "logcumsumexp",
+        _logcumsumexp,
+        _logcumsumexp_ref,
+        _axis_cases(allow_none=False),
+        ("logcumsumexp",),
+    ),
+    Op(
+        "cummax",
+        _running("cummax"),
+        _running_ref(np.maximum),
+        _axis_cases(allow_none=False, distinct=True),
+        ("cummax",),
+    ),
+    Op(
+        "cummin",
+        _running("cummin"),
+        _running_ref(np.minimum),
+        _axis_cases(allow_none=False, distinct=True),
+        ("cummin",),
+    ),
+    Op(
+        "diff",
+        _diff,
+        lambda x, n, axis, prepend, method: (
+            np.diff(x, n, axis, prepend=prepend) if prepend is not None else np.diff(x, n, axis)
+        ),
+        _diff_cases(),
+        ("diff",),
+    ),
+    Op(
+        "index_select",
+        _index_select,
+        lambda x, idx, axis, method: np.take(x, idx, axis),
+        _index_select_cases(),
+        ("index_select",),
+    ),
+    Op(
+        "masked_select",
+        lambda x, mask, method: x.masked_select(mask) if method else cr.masked_select(x, mask),
+        _masked_select_ref,
+        _masked_select_cases(),
+        ("masked_select",),
+    ),
+    Op("index_add", _index_add, _index_add_ref, _index_add_cases(), ("index_add",)),
+    Op("scatter_add", _scatter_add, _scatter_add_ref, _scatter_add_cases(), ("scatter_add",)),
+    Op(
+        "nansum",
+        _nan_reduction("nansum"),
+        lambda x, axis, keepdims, method: np.nansum(x, axis, keepdims=keepdims),
+        _nan_cases(),
+        ("nansum",),
+    ),
+    Op(
+        "nanmean",
+        _nan_reduction("nanmean"),
+        lambda x, axis, keepdims, method: np.nanmean(x, axis, keepdims=keepdims),
+        _nan_cases(),
+        ("nanmean",),
+    ),
+    Op(
+        "median",
+        _median,
+        lambda x, axis, keepdims, method: np.median(x, axis, keepdims=keepdims),
+        _median_cases(),
+        ("median",),
+    ),
+    Op("kthvalue", _kthvalue, _kthvalue_ref, _kthvalue_cases(), ("kthvalue",)),
 ]
 TABLE += ARRAYS
 

@@ -254,8 +254,10 @@ def _joined(x, prepend, append, axis: int):
     for part in (prepend, x, append):
         if part is None:
             continue
-        if part is not x and np.ndim(constant(part)) == 0:  # a number: along the axis once
-            part = np.broadcast_to(part, (*shape[:axis], 1, *shape[axis + 1 :]))
+        if part is not x and np.ndim(constant(part)) == 0:  # a number: along the axis once,
+            dtype = _data(x).dtype  # in a float x's dtype, as a number in an op
+            value = np.asarray(constant(part), dtype if dtype.kind == "f" else None)
+            part = np.broadcast_to(value, (*shape[:axis], 1, *shape[axis + 1 :]))
         parts.append(part)
     return concatenate(parts, axis)
 
