@@ -98,6 +98,18 @@ def test_logcumsumexp_second_order_and_dim_name():
     assert cr.gradcheck(lambda x: x.logcumsumexp(-1), [a], check_second_order=True)
 
 
+def test_logcumsumexp_gradient_with_zeros_upstream_raises_no_floating_point_flag():
+    x = cr.tensor(np.array([[-3.0, 0.5, 2.0]]), requires_grad=True)
+    with np.errstate(all="raise"):  # log 0 of the upstream's zero parts is not computed
+        cr.logcumsumexp(x, 1).backward(np.array([[0.0, 1.0, -2.0]]))
+    y = np.logaddexp.accumulate(x.data, axis=1)
+    upstream = np.array([0.0, 1.0, -2.0])
+    by_hand = [
+        sum(upstream[j] * np.exp(x.data[0, i] - y[0, j]) for j in range(i, 3)) for i in range(3)
+    ]
+    np.testing.assert_allclose(x.grad[0], by_hand, rtol=1e-12)
+
+
 @pytest.mark.parametrize("op", ["logcumsumexp", "cummax", "cummin"])
 def test_ops_that_need_an_axis_say_so(op):
     with pytest.raises(TypeError, match=f"{op}: give the axis"):

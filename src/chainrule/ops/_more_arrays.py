@@ -164,8 +164,9 @@ class LogCumSumExp(Function):
 
 
 def _signed_parts_grad(x, y, g, axis: int):
-    def part(w):
-        return np.exp(x + _reverse_lcse(np.log(w) - y, axis))
+    def part(w):  # log 0 = −∞ without computing it: no divide-by-zero flag for a g of 0
+        log_w = np.log(w, out=np.full(w.shape, -np.inf, w.dtype), where=w > 0)
+        return np.exp(x + _reverse_lcse(log_w - y, axis))
 
     return (part(np.maximum(g, 0)) - part(np.maximum(-g, 0))).astype(x.dtype, copy=False)
 
