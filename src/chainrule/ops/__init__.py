@@ -103,11 +103,11 @@ from ._derived import trace as trace  # isort: skip
 from ._derived import tril as tril  # isort: skip
 from ._derived import triu as triu  # isort: skip
 from ._derived import unbind as unbind  # isort: skip
-from ._more_arrays import cumprod, logcumsumexp  # isort: skip
-from ._more_arrays import ValuesIndices as ValuesIndices  # isort: skip
-from ._more_arrays import cummax as cummax  # isort: skip
-from ._more_arrays import cummin as cummin  # isort: skip
-from ._more_arrays import diff as diff  # isort: skip
+from ._running import cumprod, logcumsumexp  # isort: skip
+from ._running import ValuesIndices as ValuesIndices  # isort: skip
+from ._running import cummax as cummax  # isort: skip
+from ._running import cummin as cummin  # isort: skip
+from ._running import diff as diff  # isort: skip
 from ._more_arrays import index_add as index_add  # isort: skip
 from ._more_arrays import index_select as index_select  # isort: skip
 from ._more_arrays import kthvalue as kthvalue  # isort: skip
