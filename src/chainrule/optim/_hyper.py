@@ -13,13 +13,25 @@ from numbers import Real
 
 import numpy as np
 
+from .._tensor import Tensor
+
 
 def _number(name: str, value) -> float:
+    value = _unwrapped(value)
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ValueError(f"{name} must be a number, got {value!r}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _unwrapped(value):
+    """A 0-d array or Tensor of numbers (PyTorch takes ``lr=torch.tensor(0.01)``) as the
+    NumPy scalar it holds; anything else as it is."""
+    data = value.data if isinstance(value, Tensor) else value
+    if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "fiu":
+        return data[()]
     return value
 
 

@@ -105,7 +105,7 @@ class ReduceLROnPlateau:
         if self.num_bad_epochs > self.patience:
             self._reduce()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [float(group["lr"]) for group in self.optimizer.param_groups]
 
     def _improves(self, value: float) -> bool:
         rel = self.threshold_mode == "rel"

@@ -159,11 +159,11 @@ def flatten_state_dict(state_dict: dict) -> tuple[dict[str, np.ndarray], dict]:
 
 
 def _json_value(v):
-    """``v`` with tuples as lists and NumPy scalars (a rate set by hand as ``np.float32``)
-    as Python numbers, which ``json.dumps`` takes."""
+    """``v`` with tuples as lists and NumPy scalars and 0-d arrays (a rate set by hand as
+    ``np.float32(0.1)`` or ``np.array(0.1)``) as Python numbers, which ``json.dumps`` takes."""
     if isinstance(v, (tuple, list)):
         return [_json_value(x) for x in v]
-    if isinstance(v, np.generic):
+    if isinstance(v, np.generic) or (isinstance(v, np.ndarray) and v.ndim == 0):
         return v.item()
     return v
 

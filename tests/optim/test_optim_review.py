@@ -1,0 +1,56 @@
+"""Optimizers and schedules against PyTorch where users stray from the usual path: rates
+given as 0-d arrays or tensors, groups copied from a scheduled optimizer."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import optim
+
+
+def leaf(values, dtype=np.float64) -> cr.Tensor:
+    """A parameter holding ``values``."""
+    return cr.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+# ----- a rate given as a 0-d array or tensor, as PyTorch takes lr=torch.tensor(0.01) -------
+@pytest.mark.parametrize("lr", [np.array(0.5), cr.tensor(np.array(0.5))], ids=["array", "tensor"])
+def test_a_0d_rate_is_taken_as_its_number(lr):
+    w = leaf([1.0, -2.0], np.float32)
+    opt = optim.SGD([w], lr=lr)
+    w.grad = np.array([0.25, 1.0], np.float32)
+    opt.step()
+    np.testing.assert_array_equal(w.data, np.array([1.0 - 0.125, -2.0 - 0.5], np.float32))
+    assert w.data.dtype == np.float32
+    assert type(opt.param_groups[0]["lr"]) is float
+
+
+def test_adam_with_a_0d_rate_matches_pytorch_with_a_tensor_rate():
+    torch = pytest.importorskip("torch")
+    start, grads = np.array([0.5, -1.5, 2.0]), np.sin(np.arange(12.0)).reshape(4, 3)
+    w, t = leaf(start), torch.tensor(start, requires_grad=True)
+    ours = optim.Adam([w], lr=np.array(0.1), weight_decay=np.array(0.01))
+    theirs = torch.optim.Adam([t], lr=torch.tensor(0.1, dtype=torch.float64), weight_decay=0.01)
+    for g in grads:
+        w.grad, t.grad = g.copy(), torch.tensor(g)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(w.data, t.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_0d_rate_set_by_hand_saves_as_json_and_loads():
+    w = leaf([1.0, 2.0])
+    opt = optim.Adam([w])
+    opt.param_groups[0]["lr"] = np.array(0.25)
+    arrays, metadata = optim.flatten_state_dict(opt.state_dict())
+    restored = json.loads(json.dumps(metadata))
+    assert restored["param_groups"][0]["lr"] == 0.25
+    fresh = optim.Adam([leaf([1.0, 2.0])])
+    fresh.load_state_dict(opt.state_dict())
+    assert fresh.param_groups[0]["lr"] == 0.25
+    fresh.load_state_dict(optim.unflatten_state_dict(arrays, restored))
+    assert fresh.param_groups[0]["lr"] == 0.25
