@@ -54,3 +54,18 @@ def test_a_0d_rate_set_by_hand_saves_as_json_and_loads():
     assert fresh.param_groups[0]["lr"] == 0.25
     fresh.load_state_dict(optim.unflatten_state_dict(arrays, restored))
     assert fresh.param_groups[0]["lr"] == 0.25
+
+
+# ----- a group holding a schedule's initial_lr, as PyTorch's add_param_group takes ----------
+def test_a_group_with_initial_lr_is_taken_and_a_schedule_starts_from_it():
+    torch = pytest.importorskip("torch")
+    ours = optim.SGD([leaf([1.0])], lr=0.1)
+    theirs = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1)
+    for opt, p in ((ours, leaf([2.0])), (theirs, torch.ones(1, requires_grad=True))):
+        opt.add_param_group({"params": [p], "lr": 0.05, "initial_lr": 0.2})
+    sched = optim.StepLR(ours, step_size=2, gamma=0.5)
+    reference = torch.optim.lr_scheduler.StepLR(theirs, step_size=2, gamma=0.5)
+    assert sched.base_lrs == reference.base_lrs == [0.1, 0.2]
+    for epoch in range(1, 6):
+        sched.step()
+        assert ours.param_groups[1]["lr"] == pytest.approx(0.2 * 0.5 ** (epoch // 2), rel=1e-15)

@@ -99,7 +99,8 @@ class Optimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise ValueError(f"a parameter group must be a dict with a 'params' key, got {group!r}")
         names = set(self.defaults) | {k for k, _ in self._options}
-        unknown = sorted(set(group) - names - {"params"})
+        # initial_lr: a schedule's η₀, in a group copied from one that was scheduled
+        unknown = sorted(set(group) - names - {"params", "initial_lr"})
         if unknown:
             raise ValueError(f"unknown hyper-parameter(s) {unknown}")
         params = _checked_params(group["params"], self._params())
