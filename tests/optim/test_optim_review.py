@@ -69,3 +69,16 @@ def test_a_group_with_initial_lr_is_taken_and_a_schedule_starts_from_it():
     for epoch in range(1, 6):
         sched.step()
         assert ours.param_groups[1]["lr"] == pytest.approx(0.2 * 0.5 ** (epoch // 2), rel=1e-15)
+
+
+# ----- clipping refuses PyTorch's foreach as the optimizers do, saying why ------------------
+@pytest.mark.parametrize(
+    ("clip", "args"),
+    [(optim.clip_grad_norm_, {"max_norm": 1.0}), (optim.clip_grad_value_, {"clip_value": 1.0})],
+)
+def test_clipping_refuses_foreach_saying_why_and_leaves_the_gradient(clip, args):
+    p = leaf([3.0, 4.0])
+    p.grad = np.array([3.0, 4.0])
+    with pytest.raises(TypeError, match=r"foreach choose among PyTorch's implementations"):
+        clip([p], foreach=None, **args)
+    np.testing.assert_array_equal(p.grad, [3.0, 4.0])

@@ -10,10 +10,15 @@ import numpy as np
 
 from .._quiet import silenced
 from .._tensor import Tensor
+from ._optimizer import _refuse_unsupported
 
 
 def clip_grad_norm_(
-    params, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+    params,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    **unsupported,
 ) -> float:
     r"""Scale all gradients together so that their total norm is at most ``max_norm``.
 
@@ -28,6 +33,9 @@ def clip_grad_norm_(
         error_if_nonfinite: raise ValueError when the total is nan or inf; otherwise such
             gradients are left unchanged (scaling by 0 would turn inf into nan), and the
             returned total tells the caller to skip the step.
+
+    PyTorch's ``foreach`` chooses among its implementations; chainrule has one, and
+    refuses it (TypeError), as the optimizers do.
 
     Returns:
         The total norm before clipping, as a Python float.
@@ -44,6 +52,8 @@ def clip_grad_norm_(
     m · ‖g / m‖ with m the largest |g|: float64 gradients of 1e200 are clipped to
     ``max_norm`` like any others. The total is inf only beyond float64's range (1.8e308).
     """
+    if unsupported:
+        _refuse_unsupported("clip_grad_norm_", unsupported)
     max_norm = _limit("max_norm", max_norm)
     q = _norm_type(norm_type)
     owners = _with_grads(params)
@@ -91,13 +101,17 @@ def _rescued(arrays: list[np.ndarray], q: float, total: float) -> float:
         return m * _plain_norm(arrays, q, m)
 
 
-def clip_grad_value_(params, clip_value: float) -> None:
+def clip_grad_value_(params, clip_value: float, **unsupported) -> None:
     """Clip every gradient element into [−clip_value, clip_value], in place.
 
     Args:
         params: a Tensor or an iterable of Tensors; those whose ``.grad`` is None are skipped.
         clip_value: the largest absolute value allowed, >= 0 (``math.inf``: no limit).
+
+    PyTorch's ``foreach`` is refused (TypeError), as by `clip_grad_norm_`.
     """
+    if unsupported:
+        _refuse_unsupported("clip_grad_value_", unsupported)
     c = _limit("clip_value", clip_value)
     for p in _with_grads(params):
         if isinstance(p.grad, Tensor):

@@ -301,8 +301,8 @@ def _refuse_unsupported(name: str, kwargs: dict) -> None:
     chosen = [k for k in kwargs if k in IMPLEMENTATION_CHOICES]
     if chosen:
         raise TypeError(
-            f"{name}: {', '.join(chosen)} choose among PyTorch's implementations of the "
-            "update; chainrule has one (NumPy, in place), so leave "
+            f"{name}: {', '.join(chosen)} choose among PyTorch's implementations; "
+            "chainrule has one (NumPy, in place), so leave "
             f"{'it' if len(chosen) == 1 else 'them'} out"
         )
     raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
