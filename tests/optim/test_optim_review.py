@@ -82,3 +82,28 @@ def test_clipping_refuses_foreach_saying_why_and_leaves_the_gradient(clip, args)
     with pytest.raises(TypeError, match=r"foreach choose among PyTorch's implementations"):
         clip([p], foreach=None, **args)
     np.testing.assert_array_equal(p.grad, [3.0, 4.0])
+
+
+# ----- Adam's decoupled_weight_decay (PyTorch's Adam has it; its AdamW is Adam with it on) ---
+@pytest.mark.parametrize("options", [{}, {"amsgrad": True, "maximize": True}])
+def test_adam_with_decoupled_weight_decay_matches_pytorch(options):
+    torch = pytest.importorskip("torch")
+    start, grads = np.array([0.5, -1.5, 2.0]), np.cos(np.arange(15.0)).reshape(5, 3)
+    w, t = leaf(start), torch.tensor(start, requires_grad=True)
+    settings = {"lr": 0.1, "weight_decay": 0.2, "decoupled_weight_decay": True, **options}
+    ours, theirs = optim.Adam([w], **settings), torch.optim.Adam([t], **settings)
+    for g in grads:
+        w.grad, t.grad = g.copy(), torch.tensor(g)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(w.data, t.detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_adam_saves_decoupled_weight_decay_and_adamw_takes_no_such_switch():
+    opt = optim.Adam([leaf([1.0])], weight_decay=0.1, decoupled_weight_decay=True)
+    assert opt.state_dict()["param_groups"][0]["decoupled_weight_decay"] is True
+    assert (
+        "decoupled_weight_decay" not in optim.AdamW([leaf([1.0])]).state_dict()["param_groups"][0]
+    )
+    with pytest.raises(TypeError, match="decoupled_weight_decay"):
+        optim.AdamW([leaf([1.0])], decoupled_weight_decay=False)

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ._optimizer import Optimizer, add_scaled
+from ._optimizer import Optimizer, _refuse_unsupported, add_scaled
 
 
 class AdaGrad(Optimizer):
@@ -180,6 +180,8 @@ class Adam(Optimizer):
     r"""Adam: momentum on the gradient and RMSProp's scaling, both bias-corrected.
 
         d = g + λ·W                       (L2 weight decay; d = −g + λ·W with maximize)
+        W ← W − η·λ·W,  d = g             (decoupled_weight_decay=True, first; d = −g with
+                                           maximize)
         m ← β₁·m + (1 − β₁)·d             (m, v start at 0; t counts steps from 1)
         v ← β₂·v + (1 − β₂)·d⊙d
         s = v                             (amsgrad=False)
@@ -197,10 +199,12 @@ class Adam(Optimizer):
         lr: the learning rate η >= 0.
         betas: (β₁, β₂), each in [0, 1).
         eps: ε >= 0, keeps the division finite.
-        weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖² (see `AdamW` for
-            decoupled decay).
+        weight_decay: λ >= 0, the coefficient of the L2 penalty ½λ‖W‖², or the decoupled
+            decay.
         amsgrad: keep the running maximum v_max of v and divide by it.
         maximize: ascend instead of descend (keyword only).
+        decoupled_weight_decay: decay the weights directly, as `AdamW` (keyword only, as
+            in PyTorch, whose ``Adam(decoupled_weight_decay=True)`` is its AdamW).
 
     Switching ``amsgrad`` on in a group that has taken steps starts v_max at zero, which
     is the same as starting it at the current v. PyTorch's ``foreach``, ``capturable``,
@@ -209,7 +213,7 @@ class Adam(Optimizer):
     """
 
     _state_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-    _options = (("amsgrad", False), ("maximize", False))
+    _options = (("amsgrad", False), ("decoupled_weight_decay", False), ("maximize", False))
 
     def __init__(
         self,
@@ -221,6 +225,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
         **unsupported,
     ) -> None:
         defaults = dict(
@@ -231,16 +236,20 @@ class Adam(Optimizer):
             amsgrad=amsgrad,
             maximize=maximize,
         )
+        if not self._decoupled:  # AdamW always decouples: it has no switch, as PyTorch's
+            defaults["decoupled_weight_decay"] = decoupled_weight_decay
         super().__init__(params, defaults, unsupported)
 
     def _required_state(self, group: dict) -> tuple[str, ...]:
         return self._state_keys if group["amsgrad"] else ("exp_avg", "exp_avg_sq")
 
-    #: AdamW's weight decay, W ← W·(1 − ηλ) before the step, in place of Adam's L2 term
+    #: AdamW's weight decay, W ← W·(1 − ηλ) before the step, in place of Adam's L2 term,
+    #: always (Adam's ``decoupled_weight_decay`` switches it on per group)
     _decoupled = False
 
     def _update(self, w, g, state, group) -> None:
-        self._adam(w, self._direction(w, g, group, self._decoupled), state, group)
+        decoupled = self._decoupled or group["decoupled_weight_decay"]
+        self._adam(w, self._direction(w, g, group, decoupled), state, group)
 
     def _adam(self, w, d, state, group) -> None:
         """The Adam step from the gradient d; m̂/(√ŝ + ε) is computed as
@@ -289,7 +298,12 @@ class AdamW(Adam):
         weight_decay: λ >= 0.
         amsgrad: keep the running maximum v_max of v and divide by it (see `Adam`).
         maximize: ascend instead of descend (keyword only).
+
+    `Adam` with ``decoupled_weight_decay=True`` gives the same steps; AdamW takes no such
+    switch (as PyTorch's).
     """
+
+    _options = (("amsgrad", False), ("maximize", False))
 
     def __init__(
         self,
@@ -303,6 +317,8 @@ class AdamW(Adam):
         maximize: bool = False,
         **unsupported,
     ) -> None:
+        if "decoupled_weight_decay" in unsupported:  # Adam's switch, always on here
+            _refuse_unsupported("AdamW", unsupported)
         super().__init__(
             params,
             lr=lr,
