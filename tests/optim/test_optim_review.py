@@ -1,5 +1,7 @@
-"""Optimizers and schedules against PyTorch where users stray from the usual path: rates
-given as 0-d arrays or tensors, groups copied from a scheduled optimizer."""
+"""Optimizers, schedules and clipping against PyTorch where users stray from the usual
+path: rates given as 0-d arrays or tensors, groups copied from a scheduled optimizer,
+PyTorch's foreach and Adam's decoupled_weight_decay, and a switch set on while a
+parameter gets no gradient."""
 
 from __future__ import annotations
 
@@ -107,3 +109,40 @@ def test_adam_saves_decoupled_weight_decay_and_adamw_takes_no_such_switch():
     )
     with pytest.raises(TypeError, match="decoupled_weight_decay"):
         optim.AdamW([leaf([1.0])], decoupled_weight_decay=False)
+
+
+# ----- a switch set on while a parameter has no gradient: the state_dict still loads -------
+@pytest.mark.parametrize(
+    ("make", "switch", "value"),
+    [
+        (lambda p: optim.Adam(p, lr=0.1), "amsgrad", True),
+        (lambda p: optim.RMSprop(p, lr=0.1), "centered", True),
+        (lambda p: optim.RMSprop(p, lr=0.1), "momentum", 0.5),
+    ],
+)
+def test_a_switch_set_on_after_a_parameter_stopped_saves_and_resumes_exactly(make, switch, value):
+    grads = np.sin(np.arange(24.0)).reshape(6, 2, 2)
+
+    def run(opt, params, steps):
+        for t in steps:
+            if t == 2:
+                opt.param_groups[0][switch] = value
+            for j, p in enumerate(params):  # the second gets no gradient at steps 2 and 3
+                p.grad = None if j == 1 and t in (2, 3) else grads[t, j].copy()
+            opt.step()
+
+    def fresh():
+        return [leaf([1.0, -1.0]), leaf([0.5, 2.0])]
+
+    params = fresh()
+    straight = make(params)
+    run(straight, params, range(6))
+    first = fresh()
+    opt = make(first)
+    run(opt, first, range(4))
+    resumed = [leaf(p.data) for p in first]
+    again = make(resumed)
+    again.load_state_dict(opt.state_dict())
+    run(again, resumed, range(4, 6))
+    for a, b in zip(params, resumed):
+        np.testing.assert_array_equal(a.data, b.data)

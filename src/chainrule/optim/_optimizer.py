@@ -244,8 +244,18 @@ class Optimizer:
             hyper = self._without_neutral({k: v for k, v in group.items() if k != "params"})
             groups.append({**hyper, "params": list(range(start, start + n))})
             start += n
-        state = {i: _copy_entry(entry) for i, entry in self.state.items()}
+        owners = [(p, group) for group in self.param_groups for p in group["params"]]
+        state = {i: self._saved_entry(entry, *owners[i]) for i, entry in self.state.items()}
         return {"param_groups": groups, "state": state}
+
+    def _saved_entry(self, entry: dict, p: Tensor, group: dict) -> dict:
+        """A copy of a parameter's state, with zeros for the arrays of a switch set on
+        since its last step (amsgrad, centered, RMSprop's momentum): the values it starts
+        them at, and `load_state_dict` requires them once the switch is on."""
+        out = _copy_entry(entry)
+        for name in self._required_state(group):
+            out.setdefault(name, np.zeros_like(p.data))
+        return out
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a `state_dict` so that stepping on continues exactly as if never stopped.
