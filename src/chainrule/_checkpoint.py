@@ -27,6 +27,7 @@ from __future__ import annotations
 import errno
 import glob
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -322,36 +323,47 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _to_json(obj, tensors: dict, prefix: str) -> str:
-    return json.dumps(_encode(obj, tensors, prefix), separators=(",", ":"))
+    keys = (f"{prefix}/{n}" for n in itertools.count())  # one counter: not a scan per array
+    return json.dumps(_encode(obj, tensors, keys), separators=(",", ":"))
 
 
 _RESERVED = ({"__array__"}, {"__items__"})  # the markers `_decode` reads
 
 
-def _encode(obj, tensors: dict, prefix: str):
-    """JSON-able form of ``obj``; arrays are moved into ``tensors`` as ``<prefix>/<n>`` and
-    referenced by that key."""
+def _encode(obj, tensors: dict, keys):
+    """JSON-able form of ``obj``; arrays are moved into ``tensors`` under the next of
+    ``keys`` (``<prefix>/<n>``) and referenced by that key."""
     if isinstance(obj, np.ndarray):
         _check_storable(obj, "an array")
-        key = f"{prefix}/{len([k for k in tensors if k.startswith(prefix + '/')])}"
+        key = next(keys)
         tensors[key] = np.asarray(obj, order="C")  # 0-d stays 0-d
         return {"__array__": key}
     if isinstance(obj, np.generic):  # as the Python value it holds, checked like one
-        return _encode(obj.item(), tensors, prefix)  # (a complex or a date is refused)
+        return _encode(_scalar_value(obj), tensors, keys)  # (a complex is refused)
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj) and set(obj) not in _RESERVED:
-            return {k: _encode(v, tensors, prefix) for k, v in obj.items()}
+            return {k: _encode(v, tensors, keys) for k, v in obj.items()}
         # other keys, or a dict that would read back as a reference: stored as pairs
         return {
             "__items__": [
-                [_encode(k, tensors, prefix), _encode(v, tensors, prefix)] for k, v in obj.items()
+                [_encode(k, tensors, keys), _encode(v, tensors, keys)] for k, v in obj.items()
             ]
         }
     if isinstance(obj, (list, tuple)):
-        return [_encode(v, tensors, prefix) for v in obj]
+        return [_encode(v, tensors, keys) for v in obj]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     raise TypeError(f"save: cannot store a value of type {type(obj).__name__} in a checkpoint")
+
+
+def _scalar_value(obj: np.generic):
+    """The Python value of a NumPy scalar; a TypeError naming the type for one that has
+    none (a longdouble's item is itself) or a date or duration (whose item may be None
+    or a bare int, which would load as another value)."""
+    value = obj.item()
+    if isinstance(value, np.generic) or obj.dtype.kind in "mM":
+        raise TypeError(f"save: cannot store a value of type {type(obj).__name__} in a checkpoint")
+    return value
 
 
 # ----- loading -----------------------------------------------------------------------------
