@@ -188,12 +188,16 @@ def atomic_write(path, data: bytes) -> Path:
     The file gets the permissions a plain ``open(path, "wb")`` would give (the replaced
     file's, else 0666 less the umask). Temporary files a killed process left beside
     ``path`` are removed after the rename succeeds. A path ending in a separator names a
-    directory, as for ``open``: an IsADirectoryError (Path would drop the separator)."""
+    directory, as for ``open``: an IsADirectoryError (Path would drop the separator), as
+    does one ending in ``.`` or ``..``; an empty path is a FileNotFoundError, as for
+    ``open`` (Path would make it ``.``). The path may be a str, bytes or an os.PathLike."""
+    if not os.fsdecode(path):
+        raise FileNotFoundError(errno.ENOENT, "cannot write '': the path is empty")
     if names_directory(path):
         raise IsADirectoryError(
             errno.EISDIR, f"cannot write {os.fsdecode(path)}: the path names a directory"
         )
-    path = Path(path)
+    path = Path(os.fsdecode(path))
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:  # name the file asked for, not the temporary one
@@ -221,9 +225,11 @@ def atomic_write(path, data: bytes) -> Path:
 
 
 def names_directory(path) -> bool:
-    """Whether ``path`` ends in a separator (``"runs/"``): a directory, never a file."""
+    """Whether ``path`` ends in a separator (``"runs/"``), or in ``.`` or ``..``
+    (``"runs/."``, which Path would make ``runs``): a directory, never a file."""
     text = os.fsdecode(path)
-    return text.endswith(tuple(sep for sep in (os.sep, os.altsep, "/") if sep))
+    ends = text.endswith(tuple(sep for sep in (os.sep, os.altsep, "/") if sep))
+    return ends or os.path.basename(text) in (".", "..")
 
 
 def _mode_for(path: Path) -> int:
@@ -389,7 +395,7 @@ def load(path, model=None, optimizer=None) -> dict:
     """
     _require("load", "model", model, "load_state_dict")
     _require("load", "optimizer", optimizer, "load_state_dict")
-    path = Path(path)
+    path = _checkpoint_path(path)
     tensors, metadata = _read(path)
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     if optimizer is not None and "optimizer" not in metadata:
@@ -444,7 +450,7 @@ def _apply(path: Path, what: str, target, state) -> None:
 
 def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The tensors and metadata of a checkpoint file, validated (no model needed)."""
-    path = Path(path)
+    path = _checkpoint_path(path)
     tensors, metadata = _read(path)
     for key in ("training", "optimizer"):
         try:
@@ -456,6 +462,15 @@ def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     _saved_names(path, metadata)
     _check_digest(path, tensors, metadata)
     return tensors, metadata
+
+
+def _checkpoint_path(path) -> Path:
+    """The Path of a checkpoint to read, given as a str, bytes or an os.PathLike; an empty
+    path is refused by name (Path would make it ``.``, the current directory)."""
+    text = os.fsdecode(path)
+    if not text:
+        raise CheckpointError("'': cannot read the checkpoint: the path is empty")
+    return Path(text)
 
 
 def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -36,3 +37,35 @@ def test_many_arrays_in_the_training_state_save_in_linear_time(tmp_path):
     assert time.perf_counter() - start < 4.0
     loaded = cr.load(path)["arrays"]
     assert [int(a[0]) for a in loaded] == list(range(20_000))
+
+
+def test_a_path_given_as_bytes_saves_and_loads(tmp_path):
+    """``open`` takes bytes paths; save and load refused them (Path does not)."""
+    model, other = nn.Linear(2, 1), nn.Linear(2, 1)
+    path = bytes(tmp_path / "c.safetensors")
+    assert cr.save(path, model, step=3) == tmp_path / "c.safetensors"
+    assert cr.load(path, other) == {"step": 3}
+    assert np.array_equal(other.weight.data, model.weight.data)
+
+
+@pytest.mark.parametrize("name", [".", "..", "new/.", "new/.."])
+def test_a_path_ending_in_a_dot_names_a_directory(tmp_path, monkeypatch, name):
+    """``save("new/.")`` wrote a file named ``new`` (Path drops the dot); ``"."`` failed
+    as "cannot write .: Device or resource busy". ``open(name, "wb")`` refuses them all."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises((IsADirectoryError, FileNotFoundError)):
+        open(name, "wb").close()  # the truth to match: it never opens
+    with pytest.raises(IsADirectoryError, match=rf"cannot write {re.escape(name)}: the path names"):
+        cr.save(name, nn.Linear(2, 1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_empty_path_is_named_as_empty(tmp_path, monkeypatch):
+    """Path("") is ".": save said "cannot write .: Device or resource busy" and load
+    ".: ... not a regular file"; ``open("")`` says no such file."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="cannot write '': the path is empty"):
+        cr.save("", nn.Linear(2, 1))
+    with pytest.raises(cr.CheckpointError, match=r"^'': cannot read the checkpoint: .*empty"):
+        cr.load("", nn.Linear(2, 1))
+    assert list(tmp_path.iterdir()) == []
