@@ -429,11 +429,17 @@ def _check_matches_checkpoint(out: Path, cfg, remedy: str, keys=None) -> None:
 
 
 def _same(key: str, saved, given) -> bool:
-    if key == "data_dir" and saved is not None and given is not None:
+    """Whether a config field's ``saved`` and ``given`` values are the same setting (the
+    saved one comes from a checkpoint: it may be of any JSON type)."""
+    if key == "data_dir" and _is_path(saved) and _is_path(given):
         return Path(saved).resolve() == Path(given).resolve()  # a run may store a relative path
     if key == "dataset" and isinstance(saved, str) and isinstance(given, str):
         return _name(saved) == _name(given)  # an older run may store "Iris"
     return saved == given
+
+
+def _is_path(value) -> bool:
+    return isinstance(value, str) and "\0" not in value  # a NUL is in no file name
 
 
 def _read_config(run_dir: Path):
@@ -552,9 +558,9 @@ def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
     from . import data
     from ._run import training_field
 
-    scaler = data.Standardizer()
+    scaler, saved = data.Standardizer(), training_field(path, state, key, dict, "predict")
     try:
-        scaler.load_state_dict(training_field(path, state, key, dict, "predict"))
+        scaler.load_state_dict(saved)
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f'{path}: the training state\'s "{key}" is malformed ({e})') from None
     if scaler.mean.shape != (n,):

@@ -3,14 +3,65 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import time
 
 import numpy as np
 import pytest
+from safetensors.numpy import save as safetensors_bytes
 
 import chainrule as cr
-from chainrule import nn
+from chainrule import _cli, nn
+from chainrule._checkpoint import _digest, read_checkpoint
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A one-epoch classification run and a one-epoch regression run, the first with a
+    --data-dir (iris and diabetes do not read it)."""
+    root = tmp_path_factory.mktemp("runs")
+    (root / "data").mkdir()
+    small = ["--epochs", "1", "--hidden", "4", "--no-progress"]
+    for name, extra in (("iris", ["--data-dir", str(root / "data")]), ("diabetes", [])):
+        argv = ["train", "--dataset", name, *small, *extra, "--out", str(root / name)]
+        assert _cli.main(argv) == 0
+    return root
+
+
+MISSING = object()  # a value for `forged` that removes the field
+
+
+def forged(run, tmp_path, **changes):
+    """A copy of ``run`` whose checkpoint's training state has ``changes`` (dotted names
+    reach inside: ``config.data_dir``; `MISSING` removes one), with the digest recomputed
+    as anyone can."""
+    copy = tmp_path / "forged"
+    shutil.copytree(run, copy)
+    tensors, metadata = read_checkpoint(copy / "model.safetensors")
+    training = json.loads(metadata["training"])
+    for name, value in changes.items():
+        *parents, last = name.split(".")
+        inner = training
+        for parent in parents:
+            inner = inner[parent]
+        inner[last] = value
+        if value is MISSING:
+            del inner[last]
+    metadata = {**metadata, "training": json.dumps(training)}
+    metadata["sha256"] = _digest(tensors, metadata)
+    (copy / "model.safetensors").write_bytes(safetensors_bytes(tensors, metadata=metadata))
+    return copy
+
+
+def error_line(capsys, argv) -> str:
+    """The one stderr line of a ``chainrule`` command that fails with status 1."""
+    capsys.readouterr()
+    code = _cli.main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert (code, len(err.splitlines())) == (1, 1), err
+    return err.strip()
 
 
 @pytest.mark.parametrize(
@@ -69,3 +120,25 @@ def test_an_empty_path_is_named_as_empty(tmp_path, monkeypatch):
     with pytest.raises(cr.CheckpointError, match=r"^'': cannot read the checkpoint: .*empty"):
         cr.load("", nn.Linear(2, 1))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("saved", [5, ["data"], "data\0"], ids=["int", "list", "NUL"])
+def test_resume_names_a_checkpoint_whose_data_dir_is_no_path(runs, tmp_path, capsys, saved):
+    """A forged ``config.data_dir`` that is no file name: an int or a list went to Path()
+    (a TypeError traceback), a NUL to resolve() ("error: embedded null byte")."""
+    run = forged(runs / "iris", tmp_path, **{"config.data_dir": saved})
+    line = error_line(capsys, ["train", "--resume", run, "--epochs", 2])
+    assert line.startswith(f"chainrule train: error: {run / 'config.json'} differs from the ")
+    assert "(data_dir: " in line
+
+
+def test_predict_names_a_missing_or_malformed_target_scaler_once(runs, tmp_path, capsys):
+    """The target's scaler was read inside the check of its contents: its own error came
+    back wrapped, naming the file twice ("is malformed (<file>: ... is not an object)")."""
+    np.save(tmp_path / "x.npy", np.zeros((1, 10)))
+    for n, value in enumerate((5, MISSING)):
+        run = forged(runs / "diabetes", tmp_path / str(n), target_scaler=value)
+        line = error_line(capsys, ["predict", run, tmp_path / "x.npy"])
+        assert line.startswith(f"chainrule predict: error: {run / 'model.safetensors'}: ")
+        assert line.count("model.safetensors") == 1, line
+        assert '"target_scaler"' in line
