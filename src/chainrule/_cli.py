@@ -268,7 +268,7 @@ def _resume(args, given: dict) -> int:
     checkpoint trained nothing, so it starts again from epoch 0 with its config.json."""
     from ._run import train
 
-    if args.out:
+    if args.out is not None:  # an empty one too, as a new run refuses it
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
     out = Path(args.resume)
     cfg = _read_config(out)

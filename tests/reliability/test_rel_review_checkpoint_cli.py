@@ -142,3 +142,17 @@ def test_predict_names_a_missing_or_malformed_target_scaler_once(runs, tmp_path,
         assert line.startswith(f"chainrule predict: error: {run / 'model.safetensors'}: ")
         assert line.count("model.safetensors") == 1, line
         assert '"target_scaler"' in line
+
+
+def test_resume_refuses_an_empty_out_as_it_refuses_any_out(runs, tmp_path, capsys):
+    """``--out ''`` is refused for a new run, and any --out with --resume; together they
+    were accepted, the empty --out silently ignored."""
+    run = tmp_path / "iris"
+    shutil.copytree(runs / "iris", run)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    line = error_line(capsys, ["train", "--resume", run, "--out", "", "--epochs", 2])
+    assert (
+        line
+        == f"chainrule train: error: --out cannot be used with --resume: the run continues in {run}"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
