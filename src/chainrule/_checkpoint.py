@@ -78,6 +78,7 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     """
     from safetensors.numpy import save as to_bytes
 
+    _check_path_first(path, model)
     _require("save", "optimizer", optimizer, "state_dict")
     tensors = {f"model/{k}": np.asarray(v, order="C") for k, v in _model_state(model).items()}
     for name, array in tensors.items():
@@ -91,6 +92,18 @@ def save(path, model, optimizer=None, **training_state) -> Path:
             metadata["optimizer_params"] = json.dumps(names)
     metadata["sha256"] = _digest(tensors, metadata)
     return atomic_write(path, to_bytes(tensors, metadata=metadata))
+
+
+def _check_path_first(path, model) -> None:
+    """A TypeError naming the order for ``save(model, path)`` (torch.save's order), and
+    naming ``save`` for a path of another type."""
+    if isinstance(model, (str, bytes, os.PathLike)) and not isinstance(path, (str, bytes)):
+        raise TypeError(
+            f"save: the path comes first, save(path, model, optimizer): got a "
+            f"{type(path).__name__} as the path and {model!r:.40} as the model (torch.save "
+            "takes the object first)"
+        )
+    _path_text("save", path)
 
 
 def _model_state(model) -> Mapping:
@@ -395,7 +408,7 @@ def load(path, model=None, optimizer=None) -> dict:
     """
     _require("load", "model", model, "load_state_dict")
     _require("load", "optimizer", optimizer, "load_state_dict")
-    path = _checkpoint_path(path)
+    path = _checkpoint_path("load", path)
     tensors, metadata = _read(path)
     model_state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     if optimizer is not None and "optimizer" not in metadata:
@@ -450,7 +463,7 @@ def _apply(path: Path, what: str, target, state) -> None:
 
 def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """The tensors and metadata of a checkpoint file, validated (no model needed)."""
-    path = _checkpoint_path(path)
+    path = _checkpoint_path("read_checkpoint", path)
     tensors, metadata = _read(path)
     for key in ("training", "optimizer"):
         try:
@@ -464,13 +477,25 @@ def read_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return tensors, metadata
 
 
-def _checkpoint_path(path) -> Path:
+def _checkpoint_path(op: str, path) -> Path:
     """The Path of a checkpoint to read, given as a str, bytes or an os.PathLike; an empty
     path is refused by name (Path would make it ``.``, the current directory)."""
-    text = os.fsdecode(path)
+    text = _path_text(op, path)
     if not text:
         raise CheckpointError("'': cannot read the checkpoint: the path is empty")
     return Path(text)
+
+
+def _path_text(op: str, path) -> str:
+    """``path`` (a str, bytes or an os.PathLike) as text; anything else a TypeError naming
+    ``op`` (os.fsdecode names neither the function nor the argument)."""
+    try:
+        return os.fsdecode(path)
+    except TypeError:
+        raise TypeError(
+            f"{op}: path must be a file name (a str, bytes or os.PathLike), got "
+            f"{type(path).__name__} {path!r:.40}"
+        ) from None
 
 
 def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:

@@ -156,3 +156,24 @@ def test_resume_refuses_an_empty_out_as_it_refuses_any_out(runs, tmp_path, capsy
         == f"chainrule train: error: --out cannot be used with --resume: the run continues in {run}"
     )
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_save_in_torch_save_order_names_the_order(tmp_path):
+    """``torch.save(model.state_dict(), path)`` is the habit; ``cr.save`` in that order said
+    "expected a module or its state_dict() to save, got str" of the path, and wrote nothing."""
+    model = nn.Linear(2, 1)
+    path = tmp_path / "c.safetensors"
+    for first in (model.state_dict(), model):
+        for second in (path, str(path)):
+            with pytest.raises(TypeError, match=r"^save: the path comes first, save\(path, model"):
+                cr.save(first, second)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("op", [cr.save, cr.load])
+@pytest.mark.parametrize("path", [None, 3])
+def test_a_path_of_another_type_names_the_function(op, path):
+    """os.fsdecode's "expected str, bytes or os.PathLike object, not int" named neither the
+    function nor the argument."""
+    with pytest.raises(TypeError, match=rf"^{op.__name__}: path must be a file name .* got "):
+        op(path, nn.Linear(2, 1))
