@@ -342,8 +342,19 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _to_json(obj, tensors: dict, prefix: str) -> str:
+    """The JSON text of the ``prefix`` ("training", "optimizer") state; a ValueError naming
+    it for a state nested past the recursion limit (or holding itself), or an integer of
+    more digits than Python turns into text (``sys.get_int_max_str_digits``: load could
+    not read it back)."""
     keys = (f"{prefix}/{n}" for n in itertools.count())  # one counter: not a scan per array
-    return json.dumps(_encode(obj, tensors, keys), separators=(",", ":"))
+    try:
+        return json.dumps(_encode(obj, tensors, keys), separators=(",", ":"))
+    except RecursionError:
+        raise ValueError(
+            f"save: the {prefix} state is nested too deeply, or holds itself"
+        ) from None
+    except ValueError as e:  # the integer digit limit: nothing else here raises one
+        raise ValueError(f"save: cannot store the {prefix} state: {e}") from None
 
 
 _RESERVED = ({"__array__"}, {"__items__"})  # the markers `_decode` reads

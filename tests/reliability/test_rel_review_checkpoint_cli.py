@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import time
 
 import numpy as np
@@ -177,3 +178,20 @@ def test_a_path_of_another_type_names_the_function(op, path):
     function nor the argument."""
     with pytest.raises(TypeError, match=rf"^{op.__name__}: path must be a file name .* got "):
         op(path, nn.Linear(2, 1))
+
+
+def test_training_state_json_cannot_hold_is_refused_naming_save(tmp_path):
+    """An integer past Python's digit limit for text, and a list that holds itself, ended
+    in json's "Exceeds the limit (4300 digits)" and a RecursionError, naming neither save
+    nor the state; nothing is written."""
+    cycle = []
+    cycle.append(cycle)
+    if sys.get_int_max_str_digits() == 0:
+        pytest.skip("integers of any length turn into text here (PYTHONINTMAXSTRDIGITS=0)")
+    digits = 10 ** (sys.get_int_max_str_digits() + 1)
+    path = tmp_path / "c.safetensors"
+    with pytest.raises(ValueError, match=r"^save: cannot store the training state: .*digits"):
+        cr.save(path, nn.Linear(2, 1), big=digits)
+    with pytest.raises(ValueError, match=r"^save: the training state is nested too deeply"):
+        cr.save(path, nn.Linear(2, 1), cycle=cycle)
+    assert not path.exists()
