@@ -254,7 +254,8 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
         log(_resuming(out, position, len(history.epoch), cfg.epochs))
-        metrics = _finished(out, log) if len(history.epoch) >= cfg.epochs else None
+        done = len(history.epoch)
+        metrics = _finished(out, log, done) if done >= cfg.epochs else None
         if metrics is not None:  # nothing to train: every file stays as it is
             return metrics
     out.mkdir(parents=True, exist_ok=True)
@@ -391,14 +392,18 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     return f"chainrule train: resuming {out} at {where} of {epochs}"
 
 
-def _finished(out: Path, log) -> dict | None:
-    """The metrics of a run that has trained all its epochs, as its metrics.json has them,
-    summarised; None when the file is missing or does not read as a run's metrics (killed
-    before it was written, or damaged: the run is then finished again, which rewrites it)."""
+def _finished(out: Path, log, epochs_done: int) -> dict | None:
+    """The metrics of a run that has trained all its ``epochs_done`` epochs, as its
+    metrics.json has them, summarised; None when the file is missing, does not read as a
+    run's metrics, or is of another number of epochs (killed before it was written, or
+    after the last checkpoint of a longer run but before it was rewritten, or damaged:
+    the run is then finished again, which rewrites it)."""
     try:
         metrics = json.loads(read_regular(out / "metrics.json"))
         line = summary_line(metrics, out)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    if metrics["epochs"] != epochs_done:
         return None
     log(line)
     return metrics

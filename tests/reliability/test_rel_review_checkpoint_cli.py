@@ -14,7 +14,7 @@ import pytest
 from safetensors.numpy import save as safetensors_bytes
 
 import chainrule as cr
-from chainrule import _cli, nn
+from chainrule import _cli, _run, nn
 from chainrule._checkpoint import _digest, read_checkpoint
 
 
@@ -195,3 +195,44 @@ def test_training_state_json_cannot_hold_is_refused_naming_save(tmp_path):
     with pytest.raises(ValueError, match=r"^save: the training state is nested too deeply"):
         cr.save(path, nn.Linear(2, 1), cycle=cycle)
     assert not path.exists()
+
+
+def metrics_of(run) -> dict:
+    """metrics.json without its seconds (which no two runs share)."""
+    metrics = json.loads((run / "metrics.json").read_text())
+    del metrics["seconds"]
+    return metrics
+
+
+def test_a_run_killed_after_its_last_checkpoint_rewrites_the_older_metrics(
+    tmp_path, monkeypatch, capsys
+):
+    """A 2-epoch run resumed to 3 and killed between the third checkpoint and metrics.json:
+    resuming again found metrics.json (of 2 epochs), printed "after 2 epochs" and kept it
+    for good. The metrics must be those of a run of 3 epochs never stopped."""
+    small = ["--dataset", "iris", "--hidden", "4", "--no-progress"]
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    assert _cli.main(["train", *small, "--epochs", "3", "--out", str(whole)]) == 0
+    assert _cli.main(["train", *small, "--epochs", "2", "--out", str(stopped)]) == 0
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_run, "_finish", killed)
+        assert _cli.main(["train", "--resume", str(stopped), "--epochs", "3"]) == 130
+    assert metrics_of(stopped)["epochs"] == 2  # the kill came before the rewrite
+    capsys.readouterr()
+    assert _cli.main(["train", "--resume", str(stopped), "--epochs", "3"]) == 0
+    assert "after 3 epochs" in capsys.readouterr().out
+    assert metrics_of(stopped) == metrics_of(whole)
+
+
+def test_a_metrics_json_nested_past_the_recursion_limit_is_rewritten(runs, tmp_path):
+    """A damaged metrics.json is rewritten by finishing the run again; one nested 100,000
+    deep raised RecursionError out of the command (a traceback)."""
+    run = tmp_path / "iris"
+    shutil.copytree(runs / "iris", run)
+    (run / "metrics.json").write_text("[" * 100_000)
+    assert _cli.main(["train", "--resume", str(run), "--no-progress"]) == 0
+    assert metrics_of(run) == metrics_of(runs / "iris")
