@@ -60,7 +60,8 @@ class CheckpointError(ValueError):
 
 # ----- saving ------------------------------------------------------------------------------
 def save(path, model, optimizer=None, **training_state) -> Path:
-    """Write ``model`` (and ``optimizer``, and any JSON-able training state) to ``path``.
+    """Write ``model`` (and ``optimizer``, and any JSON-able training state) to ``path``
+    (a str, bytes or os.PathLike, first: the order of `load`, not of ``torch.save``).
 
     ``model`` is a module, or its ``state_dict()`` (the arrays by name, as
     ``torch.save(model.state_dict(), path)`` saves them); `load` reads either into a model.
@@ -73,8 +74,9 @@ def save(path, model, optimizer=None, **training_state) -> Path:
     ``training_state`` holds JSON values (None, bools, ints, floats, strings, lists and
     dicts, nested), NumPy arrays of bools, integers or floats, and NumPy scalars. `load`
     gives tuples back as lists (a tuple used as a dict key stays a tuple) and NumPy
-    scalars as Python numbers; anything else (a set, a Tensor, bytes, a complex) is a
-    TypeError naming its type.
+    scalars as Python numbers; anything else (a set, a Tensor, bytes, a complex, a
+    longdouble, a datetime64) is a TypeError naming its type. Integers past Python's
+    digit limit for text, and nesting past the recursion limit, are a ValueError.
     """
     from safetensors.numpy import save as to_bytes
 
