@@ -6,6 +6,7 @@ may have been edited or damaged, field by field, naming the file and the field.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from dataclasses import dataclass, field
@@ -208,11 +209,13 @@ def read_config(path: Path) -> Config:
 
 
 def _json_object(path: Path) -> dict:
+    data = read_regular(path)
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # an editor's
     try:
-        raw = json.loads(read_regular(path).decode("utf-8"))
+        raw = json.loads(data[bom:].decode("utf-8"))
     except UnicodeDecodeError as e:
         raise ValueError(
-            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start})"
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {bom + e.start})"
         ) from None
     except (ValueError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
         raise ValueError(f"{path}: malformed config ({e})") from None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import shutil
@@ -236,3 +237,19 @@ def test_a_metrics_json_nested_past_the_recursion_limit_is_rewritten(runs, tmp_p
     (run / "metrics.json").write_text("[" * 100_000)
     assert _cli.main(["train", "--resume", str(run), "--no-progress"]) == 0
     assert metrics_of(run) == metrics_of(runs / "iris")
+
+
+def test_a_config_json_saved_with_a_byte_order_mark_reads(runs, tmp_path, capsys):
+    """Editors on Windows may save UTF-8 with a BOM (predict's CSV reader takes it): such a
+    config.json was "malformed config (Unexpected UTF-8 BOM ...)"."""
+    run = tmp_path / "iris"
+    shutil.copytree(runs / "iris", run)
+    config = run / "config.json"
+    config.write_bytes(codecs.BOM_UTF8 + config.read_bytes())
+    capsys.readouterr()
+    assert _cli.main(["evaluate", str(run)]) == 0
+    with_bom = json.loads(capsys.readouterr().out)
+    assert _cli.main(["evaluate", str(runs / "iris")]) == 0
+    assert with_bom == json.loads(capsys.readouterr().out)
+    config.write_bytes(codecs.BOM_UTF8 + b"\xff")  # a bad byte is still placed in the file
+    assert error_line(capsys, ["evaluate", run]).endswith("not UTF-8 text (byte 0xff at offset 3)")
