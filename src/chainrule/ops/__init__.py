@@ -119,6 +119,25 @@ from ._more_arrays import nonzero as nonzero  # isort: skip
 from ._more_arrays import scatter_add as scatter_add  # isort: skip
 from ._more_arrays import unique as unique  # isort: skip
 
+# PyTorch's functions: xlogy, hypot and fmod are primitives (in __all__), the others
+# compositions or outside the graph
+from ._torch_ops import fmod, hypot, xlogy  # isort: skip
+from ._torch_ops import addcdiv as addcdiv  # isort: skip
+from ._torch_ops import addcmul as addcmul  # isort: skip
+from ._torch_ops import addmm as addmm  # isort: skip
+from ._torch_ops import allclose as allclose  # isort: skip
+from ._torch_ops import bmm as bmm  # isort: skip
+from ._torch_ops import contiguous as contiguous  # isort: skip
+from ._torch_ops import count_nonzero as count_nonzero  # isort: skip
+from ._torch_ops import equal as equal  # isort: skip
+from ._torch_ops import isclose as isclose  # isort: skip
+from ._torch_ops import logical_and as logical_and  # isort: skip
+from ._torch_ops import logical_not as logical_not  # isort: skip
+from ._torch_ops import logical_or as logical_or  # isort: skip
+from ._torch_ops import logical_xor as logical_xor  # isort: skip
+from ._torch_ops import logit as logit  # isort: skip
+from ._torch_ops import nan_to_num as nan_to_num  # isort: skip
+
 __all__ = [
     "abs",
     "acos",
@@ -153,7 +172,9 @@ __all__ = [
     "flip",
     "floor",
     "floor_divide",
+    "fmod",
     "gelu",
+    "hypot",
     "index",
     "leaky_relu",
     "log",
@@ -196,4 +217,5 @@ __all__ = [
     "transpose",
     "trunc",
     "where",
+    "xlogy",
 ]

@@ -1,0 +1,273 @@
+"""PyTorch's functions that NumPy names otherwise or lacks: ``torch.xlogy``, ``hypot``,
+``fmod``, ``logit``, ``nan_to_num``, ``addcmul``, ``addcdiv``, ``addmm``, ``bmm``, and the
+tests outside the graph ``isclose``, ``allclose``, ``equal``, ``logical_and`` … and
+``count_nonzero``.
+
+Three are primitives, because no composition of the core ops gets their values or
+gradients right at the edges: `Xlogy` (0·ln 0 and 0·ln ∞ are 0, not NaN), `Hypot` (no
+overflow of x² + y²) and `Fmod` (C's remainder, exact, as ``np.fmod``). The others are
+composed of the core ops, so they need no backward of their own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor, _from_op
+from ._arrays import _axis_tuple
+from ._common import constant, is_tensor, pair
+from ._common import log as _log
+from ._elementwise import Unbounded, _check_integer_divisor, add, div, mul, sub, where
+from ._linalg import matmul
+from ._more_unary import log1p
+from ._names import torch_names
+from ._unary import Cast, check_number, clip, log
+
+
+def _zero_where(mask, a):
+    """``a`` with exactly 0 where ``mask`` holds (recorded when ``a`` is a Tensor)."""
+    if is_tensor(a):
+        return where(mask, 0.0, a)
+    return np.where(mask, a.dtype.type(0), a)
+
+
+# ----- primitives -------------------------------------------------------------------------
+class Xlogy(Unbounded):
+    """xlogy: ∂(x·ln y)/∂x = ln y (0 where x = 0 and y ≤ 0), ∂(x·ln y)/∂y = x/y (0 where x = 0).
+
+    x·ln y is 0 where x = 0 and y is not NaN (ln 0 and ln ∞ included), as torch.xlogy;
+    ∂/∂x is PyTorch's. ∂/∂y is 0 on the whole line x = 0, where the function is constant
+    (PyTorch's x/y is NaN at x = y = 0)."""
+
+    __slots__ = ()
+    derivative = "∂(x·ln y)/∂x = ln y (x = 0, y ≤ 0: 0), ∂(x·ln y)/∂y = x/y (x = 0: 0)"
+    quiet = True  # ln 0 = −inf, ln of a negative number is NaN
+
+    def forward(self, x, y):
+        self.saved = (x, y)
+        out = x * np.log(y)
+        return np.where((x == 0) & (y == y), out.dtype.type(0), out)
+
+    def local(self):
+        x, y = self.saved
+        xd, yd = constant(x), constant(y)
+        nx, ny = self.needs_grad
+        grad_x = _zero_where((xd == 0) & (yd <= 0), _log(y)) if nx else None
+        grad_y = _zero_where((xd == 0) & (yd == yd), x / y) if ny else None
+        return grad_x, grad_y
+
+
+class Hypot(Unbounded):
+    """hypot: ∂√(x² + y²)/∂x = x/out, ∂√(x² + y²)/∂y = y/out (0 at the origin).
+
+    ``np.hypot``: no overflow or underflow of x² + y². At the origin the gradient is 0, as
+    `norm`'s (PyTorch's hypot gives NaN there)."""
+
+    __slots__ = ()
+    derivative = "∂out/∂x = x/out, ∂out/∂y = y/out (x = y = 0: 0)"
+    quiet = True  # inf/inf in the gradient
+
+    def forward(self, x, y):
+        out = np.hypot(x, y)
+        self.saved = (x, y, out)
+        return out
+
+    def local(self):
+        x, y, out = self.saved
+        origin = constant(out) == 0
+        nx, ny = self.needs_grad
+        return (
+            _zero_where(origin, x / out) if nx else None,
+            _zero_where(origin, y / out) if ny else None,
+        )
+
+
+class Fmod(Unbounded):
+    """fmod: ∂fmod(x, y)/∂x = 1, ∂fmod(x, y)/∂y = −trunc(x/y) — x − trunc(x/y)·y has x's sign.
+
+    C's fmod, ``np.fmod`` and torch.fmod (Python's ``%`` is `remainder`, with y's sign).
+    ``trunc(x/y)`` is PyTorch's rule; the gradient holds between the jumps at x/y ∈ ℤ."""
+
+    __slots__ = ()
+    quiet = True  # fmod(x, 0) is NaN
+
+    def forward(self, x, y):
+        _check_integer_divisor("fmod", x, y)
+        self.saved = (x, y)
+        return np.fmod(x, y)
+
+    def local(self):
+        x, y = self.saved
+        return 1.0, -np.trunc(constant(x) / constant(y)) if self.needs_grad[1] else None
+
+
+class Contiguous(Cast):
+    """contiguous: d/dx x = 1 — a copy of x in C order (row-major), as PyTorch's."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.ascontiguousarray(x)  # a copy: only arrays not in C order come here
+
+
+def xlogy(x, y):
+    """x·ln y elementwise with broadcasting, 0 where x = 0 (unless y is NaN), as
+    torch.xlogy: the entropy term p·ln p is 0 at p = 0; see `Xlogy` for the gradient."""
+    return Xlogy()(*pair(x, y))
+
+
+def hypot(x, y):
+    """√(x² + y²) elementwise with broadcasting, without overflow (np.hypot, torch.hypot);
+    its gradient is 0 at the origin."""
+    return Hypot()(*pair(x, y))
+
+
+def fmod(x, y):
+    """The remainder of x/y with x's sign, elementwise (C's fmod, np.fmod, torch.fmod);
+    x mod y with y's sign is `remainder` (``%``). fmod(x, 0) is NaN (for integers a
+    ZeroDivisionError, as PyTorch's)."""
+    return Fmod()(*pair(x, y))
+
+
+def contiguous(x):
+    """``x`` itself if its array is C-contiguous, else a C-ordered copy recorded as the
+    identity (a cast to its own dtype), as PyTorch's ``contiguous``."""
+    return x if x.data.flags.c_contiguous else Contiguous(x.dtype)(x)
+
+
+# ----- compositions -----------------------------------------------------------------------
+def logit(x, eps=None):
+    """ln(x/(1 − x)) elementwise, as torch.logit, computed as ln x − ln(1 − x) (log and
+    log1p), whose gradient 1/x + 1/(1 − x) is +inf at 0 and 1, not NaN. With ``eps``, x
+    is clamped to [eps, 1 − eps] first, the gradient 0 outside, as PyTorch's. Outside
+    [0, 1], where the value is NaN, the gradient is still 1/x + 1/(1 − x), as log's is 1/x
+    for x < 0 (PyTorch's logit gives NaN there)."""
+    if eps is not None:
+        check_number("logit", "eps", eps)
+        x = clip(x, eps, 1 - eps)
+    return sub(log(x), log1p(-x))
+
+
+def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None):
+    """``x`` with NaN, +inf and −inf replaced by ``nan``, ``posinf`` and ``neginf`` (the
+    largest and the lowest finite number of x's dtype when None), as np.nan_to_num and
+    torch.nan_to_num: a `where`, so the gradient passes where x is finite and is exactly
+    0 where a value was replaced, as PyTorch's."""
+    data = constant(x)
+    filled = np.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(np.isfinite(data), x, filled)
+
+
+def addcmul(x, tensor1, tensor2, value=1):
+    """x + value·tensor1·tensor2 with broadcasting, as torch.addcmul (``value`` a number,
+    multiplied into tensor1 first, as PyTorch rounds)."""
+    return add(x, mul(_times(value, tensor1, "addcmul"), tensor2))
+
+
+def addcdiv(x, tensor1, tensor2, value=1):
+    """x + value·tensor1/tensor2 with broadcasting, as torch.addcdiv (``value`` a number,
+    multiplied into tensor1 first, as PyTorch rounds)."""
+    return add(x, div(_times(value, tensor1, "addcdiv"), tensor2))
+
+
+def _times(value, t, op: str):
+    check_number(op, "value", value, finite=False)
+    return t if value == 1 else mul(value, t)
+
+
+def addmm(x, mat1, mat2, beta=1, alpha=1):
+    """beta·x + alpha·(mat1 @ mat2), as torch.addmm: mat1 (n, m) and mat2 (m, p) matrices,
+    x broadcastable to (n, p). With ``beta=0`` x is left out (its NaN and inf too, as in
+    PyTorch), so it gets no gradient (None, where PyTorch's is zeros)."""
+    _check_ndim("addmm", (mat1, mat2), 2)
+    for name, number in (("beta", beta), ("alpha", alpha)):
+        check_number("addmm", name, number, finite=False)
+    out = matmul(mat1, mat2)
+    out = out if alpha == 1 else mul(alpha, out)
+    if not _broadcasts_to(np.shape(constant(x)), out.shape):
+        raise ValueError(
+            f"addmm: x of shape {np.shape(constant(x))} does not broadcast to the product's "
+            f"shape {out.shape}"
+        )
+    if beta == 0:
+        return out
+    return add(x if beta == 1 else mul(beta, x), out)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def bmm(x, y):
+    """The batched matrix product of x (b, n, m) and y (b, m, p), as torch.bmm: 3-d only,
+    one batch size (no broadcasting: `matmul` broadcasts)."""
+    _check_ndim("bmm", (x, y), 3)
+    if constant(x).shape[0] != constant(y).shape[0]:
+        raise ValueError(
+            f"bmm: the batch sizes differ: shapes {constant(x).shape} and {constant(y).shape}"
+        )
+    return matmul(x, y)
+
+
+def _check_ndim(op: str, tensors, ndim: int) -> None:
+    shapes = [np.shape(constant(t)) for t in tensors]
+    if any(len(s) != ndim for s in shapes):
+        raise ValueError(
+            f"{op}: expects two {ndim}-d tensors, got shapes {shapes[0]} and {shapes[1]}"
+        )
+
+
+# ----- outside the graph ------------------------------------------------------------------
+def isclose(x, y, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """Where |x − y| ≤ atol + rtol·|y|, as a boolean tensor outside the graph (np.isclose
+    and torch.isclose, the same test and defaults); NaN is close to NaN only with
+    ``equal_nan=True``."""
+    a, b = (constant(v) for v in pair(x, y))
+    return _from_op(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)), None)
+
+
+def allclose(x, y, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element of x is close to y's (`isclose`), as a Python bool."""
+    return bool(np.all(isclose(x, y, rtol, atol, equal_nan).data))
+
+
+def equal(x, y) -> bool:
+    """Whether x and y have the same shape and the same values, as a Python bool
+    (torch.equal, np.array_equal; NaN equals nothing)."""
+    return bool(np.array_equal(constant(x), constant(y)))
+
+
+def _logical(ufunc, *operands) -> Tensor:
+    return _from_op(np.asarray(ufunc(*(constant(a) for a in operands))), None)
+
+
+def logical_and(x, y) -> Tensor:
+    """x and y elementwise, nonzero counting as true: a boolean tensor outside the graph."""
+    return _logical(np.logical_and, x, y)
+
+
+def logical_or(x, y) -> Tensor:
+    """x or y elementwise, nonzero counting as true: a boolean tensor outside the graph."""
+    return _logical(np.logical_or, x, y)
+
+
+def logical_xor(x, y) -> Tensor:
+    """x xor y elementwise, nonzero counting as true: a boolean tensor outside the graph."""
+    return _logical(np.logical_xor, x, y)
+
+
+def logical_not(x) -> Tensor:
+    """not x elementwise (True where x is 0): a boolean tensor outside the graph."""
+    return _logical(np.logical_not, x)
+
+
+def count_nonzero(x, axis=None, *, dim=None) -> Tensor:
+    """The number of nonzero elements along ``axis`` (an int or a tuple; all of them when
+    None), as an int64 tensor outside the graph: np.count_nonzero, torch.count_nonzero
+    (``dim=`` is PyTorch's name)."""
+    axis, _ = torch_names("count_nonzero", axis, dim)
+    data = constant(x)
+    axes = _axis_tuple("count_nonzero", axis, np.ndim(data))
+    return _from_op(np.asarray(np.count_nonzero(data, axis=axes), dtype=np.int64), None)
