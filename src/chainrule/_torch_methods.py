@@ -47,7 +47,86 @@ class TorchMethods:
         _check_ndim("dot", (self, other), 1)
         return _ops().matmul(self, other)
 
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta·self + alpha·(mat1 @ mat2), as PyTorch's; see `chainrule.addmm`."""
+        return _ops().addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def bmm(self, mat2):
+        """The batched matrix product of two 3-d tensors (b, n, m) @ (b, m, p), as
+        PyTorch's ``bmm`` (no broadcasting); see `chainrule.bmm`."""
+        return _ops().bmm(self, mat2)
+
+    # ----- arithmetic by name -------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        """``self + alpha·other``, as PyTorch's ``add``."""
+        return _ops().add(self, _scaled(other, alpha))
+
+    def sub(self, other, *, alpha=1):
+        """``self − alpha·other``, as PyTorch's ``sub``."""
+        return _ops().sub(self, _scaled(other, alpha))
+
+    def mul(self, other):
+        """``self * other``."""
+        return _ops().mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; with ``rounding_mode="trunc"`` the quotient rounded toward 0,
+        with ``"floor"`` toward −inf (``//``), as PyTorch's: their gradient is 0, and
+        integer tensors give integers. Floating "trunc" is trunc(self / other), PyTorch's
+        formula; integer "trunc" is exact."""
+        if rounding_mode is None:
+            return _ops().div(self, other)
+        if rounding_mode == "floor":
+            return _ops().floor_divide(self, other)
+        if rounding_mode == "trunc":
+            return _trunc_divide(self, other)
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+
+    def true_divide(self, other):
+        """``self / other`` (PyTorch's other name for ``div``)."""
+        return _ops().div(self, other)
+
+    multiply = mul
+    subtract = sub
+    divide = div
+
+    def remainder(self, other):
+        """``self % other``, with other's sign (Python's, NumPy's and PyTorch's)."""
+        return _ops().remainder(self, other)
+
+    def fmod(self, other):
+        """The remainder with self's sign (C's fmod); see `chainrule.fmod`."""
+        return _ops().fmod(self, other)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """``self + value·tensor1·tensor2``, as PyTorch's; see `chainrule.addcmul`."""
+        return _ops().addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """``self + value·tensor1/tensor2``, as PyTorch's; see `chainrule.addcdiv`."""
+        return _ops().addcdiv(self, tensor1, tensor2, value=value)
+
     # ----- elementwise --------------------------------------------------------------------
+    def logit(self, eps=None):
+        """ln(x/(1 − x)), x clamped to [eps, 1 − eps] when ``eps`` is given; see
+        `chainrule.logit`."""
+        return _ops().logit(self, eps)
+
+    def xlogy(self, other):
+        """self·ln(other), 0 where self is 0; see `chainrule.xlogy`."""
+        return _ops().xlogy(self, other)
+
+    def hypot(self, other):
+        """√(self² + other²) without overflow; see `chainrule.hypot`."""
+        return _ops().hypot(self, other)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and −inf replaced by numbers (the dtype's extremes for infinities by
+        default); the gradient is 0 where a value was replaced; see `chainrule.nan_to_num`."""
+        return _ops().nan_to_num(self, nan, posinf, neginf)
+
     def neg(self):
         """``-self``."""
         return _ops().neg(self)
@@ -80,6 +159,146 @@ class TorchMethods:
         from .ops._softmax import logsumexp  # a composition, not among ops' primitives
 
         return logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    # ----- comparisons and tests: boolean tensors (or bools) outside the graph -------------
+    def eq(self, other):
+        """``self == other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.equal, self, other)
+
+    def ne(self, other):
+        """``self != other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.not_equal, self, other)
+
+    def lt(self, other):
+        """``self < other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.less, self, other)
+
+    def le(self, other):
+        """``self <= other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.less_equal, self, other)
+
+    def gt(self, other):
+        """``self > other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.greater, self, other)
+
+    def ge(self, other):
+        """``self >= other`` elementwise (boolean, outside the graph)."""
+        return _ops().compare(np.greater_equal, self, other)
+
+    not_equal = ne
+    less = lt
+    less_equal = le
+    greater = gt
+    greater_equal = ge
+
+    def equal(self, other) -> bool:
+        """Whether ``other`` has this shape and these values, as a Python bool."""
+        return _ops().equal(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Where |self − other| ≤ atol + rtol·|other| (boolean, outside the graph)."""
+        return _ops().isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """Whether every element is close to ``other``'s (`isclose`), as a Python bool."""
+        return _ops().allclose(self, other, rtol, atol, equal_nan)
+
+    def logical_and(self, other):
+        """self and other elementwise, nonzero as true (boolean, outside the graph)."""
+        return _ops().logical_and(self, other)
+
+    def logical_or(self, other):
+        """self or other elementwise, nonzero as true (boolean, outside the graph)."""
+        return _ops().logical_or(self, other)
+
+    def logical_xor(self, other):
+        """self xor other elementwise, nonzero as true (boolean, outside the graph)."""
+        return _ops().logical_xor(self, other)
+
+    def logical_not(self):
+        """True where the tensor is 0 (boolean, outside the graph)."""
+        return _ops().logical_not(self)
+
+    def count_nonzero(self, axis=None, *, dim=None):
+        """The number of nonzero elements along ``axis`` (``dim``), int64, outside the graph."""
+        return _ops().count_nonzero(self, axis, dim=dim)
+
+    # ----- dtypes, devices and memory -----------------------------------------------------
+    # a cast to bool or an integer dtype ends the graph (the result requires no gradient)
+    def half(self):
+        """``astype("float16")``, as PyTorch's ``half()``: differentiable."""
+        return _ops().cast(self, np.float16)
+
+    def bool(self):
+        """``astype(bool)``, as PyTorch's ``bool()`` (outside the graph)."""
+        return _ops().cast(self, np.bool_)
+
+    def byte(self):
+        """``astype("uint8")``, as PyTorch's ``byte()`` (outside the graph)."""
+        return _ops().cast(self, np.uint8)
+
+    def short(self):
+        """``astype("int16")``, as PyTorch's ``short()`` (outside the graph)."""
+        return _ops().cast(self, np.int16)
+
+    def int(self):
+        """``astype("int32")``, as PyTorch's ``int()`` (outside the graph)."""
+        return _ops().cast(self, np.int32)
+
+    def long(self):
+        """``astype("int64")``, as PyTorch's ``long()`` (outside the graph)."""
+        return _ops().cast(self, np.int64)
+
+    def cpu(self):
+        """This tensor itself: chainrule's tensors are on the CPU (as PyTorch's ``cpu()`` of
+        a CPU tensor)."""
+        return self
+
+    def contiguous(self):
+        """This tensor itself if its array is C-contiguous; else a C-ordered copy, recorded
+        as the identity (as PyTorch's); see `chainrule.ops.contiguous`."""
+        return _ops().contiguous(self)
+
+    def ndimension(self) -> int:
+        """The number of axes (PyTorch's other name for ``dim()``)."""
+        return self.data.ndim
+
+    def nelement(self) -> int:
+        """The number of elements (PyTorch's other name for ``numel()``)."""
+        return self.data.size
+
+    def element_size(self) -> int:
+        """The size of one element in bytes."""
+        return self.data.itemsize
+
+    # ----- axes ---------------------------------------------------------------------------
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of matrices transposed), as PyTorch's ``mT``;
+        fewer than 2 axes is a ValueError."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: expects at least 2 axes, got shape {self.shape}")
+        return _ops().swapaxes(self, -2, -1)
+
+    def movedim(self, source, destination):
+        """The axes ``source`` (an int or a sequence) moved to ``destination``, the others
+        keeping their order, as PyTorch's ``movedim`` and NumPy's ``moveaxis``."""
+        return _ops().transpose(self, _moved_order(self.ndim, source, destination))
+
+    moveaxis = movedim
+
+    def swapdims(self, dim0, dim1):
+        """Two axes swapped (PyTorch's other name for ``swapaxes``)."""
+        return _ops().swapaxes(self, dim0, dim1)
+
+    def narrow(self, dim, start, length):
+        """The ``length`` elements from ``start`` (negative counts from the end) along
+        ``dim``, as PyTorch's ``narrow``: an index, so the gradient flows back to them."""
+        from .ops._derived import _axis_in
+
+        axis = _axis_in("narrow", dim, self.ndim)
+        start = _narrow_start(self.shape[axis], start, length)
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
 
     # ----- shapes and dtypes of another tensor --------------------------------------------
     def view_as(self, other):
@@ -129,6 +348,54 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
     if any(len(s) != ndim for s in shapes):
         kind = "matrices (2-d)" if ndim == 2 else "vectors (1-d)"
         raise ValueError(f"{op}: expects two {kind}, got shapes {shapes[0]} and {shapes[1]}")
+
+
+def _scaled(other, alpha):
+    """``alpha·other`` for ``add`` and ``sub``: a number stays a Python number."""
+    if alpha == 1:
+        return other
+    return alpha * other if not hasattr(other, "_requires_grad") else _ops().mul(alpha, other)
+
+
+def _trunc_divide(x, y):
+    """The quotient rounded toward 0: trunc(x/y) for floats; for integers exactly, the floor
+    quotient plus 1 where a remainder is left and the signs differ."""
+    kinds = {np.asarray(v.data if hasattr(v, "data") else v).dtype.kind for v in (x, y)}
+    if kinds <= set("biu"):
+        ops = _ops()
+        q = ops.floor_divide(x, y)
+        rest = ops.compare(np.not_equal, ops.remainder(x, y), 0)
+        signs = ops.compare(np.not_equal, ops.compare(np.less, x, 0), ops.compare(np.less, y, 0))
+        return q + (rest & signs).astype(q.dtype)
+    return _ops().trunc(_ops().div(x, y))
+
+
+def _moved_order(ndim: int, source, destination) -> list[int]:
+    """The permutation that moves the axes ``source`` to ``destination`` (NumPy's rule)."""
+    from .ops._arrays import _axis_tuple
+
+    src = _axis_tuple("movedim", source, ndim)
+    dst = _axis_tuple("movedim", destination, ndim)
+    if len(src) != len(dst):
+        raise ValueError(
+            f"movedim: source {source!r} and destination {destination!r} name different "
+            "numbers of axes"
+        )
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return order
+
+
+def _narrow_start(size: int, start: int, length: int) -> int:
+    """``start`` in ``range(size + 1)`` (negative counts from the end), checked with
+    ``length`` against the axis' ``size``."""
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for an axis of size {size}")
+    start = start + size if start < 0 else start
+    if length < 0 or start + length > size:
+        raise ValueError(f"narrow: start {start} + length {length} is beyond the axis' size {size}")
+    return start
 
 
 def _shape_of(other) -> tuple[int, ...]:
