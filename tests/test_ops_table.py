@@ -237,6 +237,15 @@ def _erf_ref(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
+def _logit_eps(x, method):
+    return x.logit(eps=0.2) if method else cr.logit(x, 0.2)
+
+
+def _logit_eps_ref(x, method):
+    p = np.clip(x, 0.2, 0.8)
+    return np.log(p / (1 - p))
+
+
 UNARY = [
     _unary("exp", np.exp, -3.0, 3.0),
     _unary("log", np.log, 0.1, 5.0),
@@ -282,6 +291,10 @@ UNARY = [
     _unary("ceil", np.ceil, -3.5, 3.5, kinks=_INTEGERS),
     _unary("round", np.round, -3.5, 3.5, kinks=_HALVES),
     _unary("trunc", np.trunc, -3.5, 3.5, kinks=_INTEGERS),
+    # PyTorch's functions (ops/_torch_ops.py): logit inside (0, 1), also clamped at eps
+    _unary("logit", lambda x: np.log(x / (1 - x)), 0.05, 0.95),
+    Op("logit_eps", _logit_eps, _logit_eps_ref, _unary_cases(0.05, 0.95, [0.2, 0.8]), ("logit",)),
+    _unary("nan_to_num", np.nan_to_num, -3.0, 3.0),
 ]
 
 
@@ -393,6 +406,13 @@ BINARY = [
         ("floor_divide",),
     ),
     Op(
+        "fmod",
+        lambda x, y, operator: x.fmod(y) if operator else cr.fmod(x, y),
+        lambda x, y, operator: np.fmod(x, y),
+        _floor_pair_cases(),
+        ("fmod",),
+    ),
+    Op(
         "maximum",
         cr.maximum,
         np.maximum,
@@ -420,6 +440,10 @@ BINARY = [
         _where_cases(),
         ("where",),
     ),
+    # PyTorch's (ops/_torch_ops.py); "operator" is the Tensor method here. xlogy for y > 0,
+    # hypot away from the origin
+    _binary("xlogy", lambda x, y: x.xlogy(y), lambda x, y: x * np.log(y), arrays, _positive),
+    _binary("hypot", lambda x, y: x.hypot(y), np.hypot, arrays, nonzero_arrays),
 ]
 
 
@@ -593,6 +617,47 @@ MATMUL = [
         ("matmul",),
     )
     for kind in ("1d_1d", "1d_2d", "2d_1d", "2d_2d", "batched")
+]
+
+
+@st.composite
+def _addmm_cases(draw):
+    """x (broadcasting to (n, p)), mat1 (n, m), mat2 (m, p); beta and alpha."""
+    n, m, p = (draw(st.integers(1, MAX_SIDE)) for _ in range(3))
+    x = draw(arrays(broadcast_source_shape(draw, (n, p))))
+    m1, m2 = draw(arrays((n, m), -2.0, 2.0)), draw(arrays((m, p), -2.0, 2.0))
+    beta, alpha = (draw(st.sampled_from([1, 0.5, -2.0])) for _ in range(2))
+    return _case(x, m1, m2, beta=beta, alpha=alpha, method=draw(st.booleans()))
+
+
+def _addmm(x, m1, m2, beta, alpha, method):
+    if method:
+        return x.addmm(m1, m2, beta=beta, alpha=alpha)
+    return cr.addmm(x, m1, m2, beta=beta, alpha=alpha)
+
+
+@st.composite
+def _bmm_cases(draw):
+    b, n, m, p = (draw(st.integers(1, MAX_SIDE)) for _ in range(4))
+    x, y = draw(arrays((b, n, m), -2.0, 2.0)), draw(arrays((b, m, p), -2.0, 2.0))
+    return _case(x, y, method=draw(st.booleans()))
+
+
+MATMUL += [
+    Op(
+        "addmm",
+        _addmm,
+        lambda x, m1, m2, beta, alpha, method: beta * x + alpha * (m1 @ m2),
+        _addmm_cases(),
+        ("addmm",),
+    ),
+    Op(
+        "bmm",
+        lambda x, y, method: x.bmm(y) if method else cr.bmm(x, y),
+        lambda x, y, method: np.matmul(x, y),
+        _bmm_cases(),
+        ("bmm",),
+    ),
 ]
 
 
@@ -1568,6 +1633,47 @@ ARRAYS = [
     Op("kthvalue", _kthvalue, _kthvalue_ref, _kthvalue_cases(), ("kthvalue",)),
 ]
 TABLE += ARRAYS
+
+
+# ----- PyTorch's x + value·t1·t2 and x + value·t1/t2 (ops/_torch_ops.py) -------------------
+def _addc_cases(divide: bool) -> st.SearchStrategy:
+    @st.composite
+    def cases(draw):
+        sx, s1, s2 = draw(broadcast_shapes(3))
+        t2 = draw(nonzero_arrays(s2) if divide else arrays(s2))
+        value = draw(st.sampled_from([1, -0.5, 2.0]))
+        return _case(
+            draw(arrays(sx)), draw(arrays(s1)), t2, value=value, method=draw(st.booleans())
+        )
+
+    return cases()
+
+
+def _addc(name: str):
+    def fn(x, t1, t2, value, method):
+        if method:
+            return getattr(x, name)(t1, t2, value=value)
+        return getattr(cr, name)(x, t1, t2, value=value)
+
+    return fn
+
+
+TABLE += [
+    Op(
+        "addcmul",
+        _addc("addcmul"),
+        lambda x, t1, t2, value, method: x + value * t1 * t2,
+        _addc_cases(divide=False),
+        ("addcmul",),
+    ),
+    Op(
+        "addcdiv",
+        _addc("addcdiv"),
+        lambda x, t1, t2, value, method: x + value * t1 / t2,
+        _addc_cases(divide=True),
+        ("addcdiv",),
+    ),
+]
 
 
 # ----- the checks -------------------------------------------------------------------------------

@@ -200,6 +200,16 @@ def _one(x):
     return np.ones_like(x)
 
 
+def _xlogy(x, y):
+    """PyTorch's definition: NaN where y is NaN, else 0 where x = 0, else x·ln y."""
+    return np.where(y != y, np.nan, np.where(x == 0, 0.0, x * np.log(y))).astype(x.dtype)
+
+
+def _hypot_grads(x, y):
+    out = np.hypot(x, y)
+    return np.where(out == 0, 0.0, x / out), np.where(out == 0, 0.0, y / out)
+
+
 UNARY = [
     Op("exp", cr.ops.exp, np.exp, lambda x: (np.exp(x),)),
     Op("log", cr.ops.log, np.log, lambda x: (1 / x,)),
@@ -266,6 +276,12 @@ UNARY = [
        lambda x: ((x >= 0) * 1.0,)),
     Op("cast_float32", lambda x: cr.ops.cast(x, np.float32), lambda x: x.astype(np.float32),
        lambda x: (_one(x),)),
+    # PyTorch's (ops/_torch_ops.py). logit: ln x − ln(1 − x), against PyTorch's ln(x/(1 − x));
+    # its gradient 1/x + 1/(1 − x) cancels for |x| ≫ 1, to within ε/|x| of 1/(x(1 − x))
+    Op("logit", cr.ops.logit, lambda x: np.log(x / (1 - x)), lambda x: (1 / x + 1 / (1 - x),),
+       lambda x: (1 / (x * (1 - x)),), EPS * 1e-3),
+    # the gradient passes where x is finite, exactly 0 where a value was replaced
+    Op("nan_to_num", cr.ops.nan_to_num, np.nan_to_num, lambda x: (np.isfinite(x) * 1.0,)),
 ]  # fmt: skip
 
 BINARY = [
@@ -296,6 +312,17 @@ BINARY = [
     # x² + y² formed on x and y scaled by a power of two (no overflow, no underflow), 0 at
     # the origin (as PyTorch); textbook: the plain formula in long double
     Op("arctan2", cr.ops.arctan2, np.arctan2, _arctan2_grads, _arctan2_long_double),
+    # PyTorch's (ops/_torch_ops.py). xlogy: 0 where x = 0 unless y is NaN; ∂/∂x = ln y but
+    # 0 where x = 0 and y ≤ 0 (PyTorch's), ∂/∂y = x/y but 0 on the line x = 0 (PyTorch: NaN
+    # at the origin)
+    Op("xlogy", cr.ops.xlogy, _xlogy,
+       lambda x, y: (np.where((x == 0) & (y <= 0), 0.0, np.log(y)),
+                     np.where((x == 0) & (y == y), 0.0, x / y))),
+    # hypot: np.hypot, no overflow; x/out and y/out, 0 at the origin (PyTorch: NaN)
+    Op("hypot", cr.ops.hypot, np.hypot, _hypot_grads,
+       lambda x, y: (x / np.sqrt(x * x + y * y), y / np.sqrt(x * x + y * y))),
+    # fmod: C's remainder, x's sign; ∂/∂y = −trunc(x/y) of the rounded quotient (PyTorch's)
+    Op("fmod", cr.ops.fmod, np.fmod, lambda x, y: (_one(x), -np.trunc(x / y))),
 ]  # fmt: skip
 
 
