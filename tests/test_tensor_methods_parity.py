@@ -92,12 +92,21 @@ def test_functions_are_the_methods():
         (cr.hypot(a, b), a.hypot(b)),
         (cr.fmod(a, c), a.fmod(c)),
         (cr.nan_to_num(a, 1.0), a.nan_to_num(1.0)),
+        (cr.movedim(B1, 0, -1), cr.tensor(B1).movedim(0, -1)),
+        (cr.moveaxis(B1, [0, 2], [1, 0]), cr.tensor(B1).moveaxis([0, 2], [1, 0])),
+        (cr.narrow(a, 0, 1, 1), a.narrow(0, 1, 1)),
     ]
     for f, m in pairs:
         np.testing.assert_array_equal(f.data, m.data)
 
 
 # ----- the formulas, by hand ----------------------------------------------------------------
+def test_movedim_is_numpy_s_moveaxis():
+    for source, destination in [(0, 2), (-1, 0), ((0, 1), (2, 0)), ([2, 0], [0, 1]), ((), ())]:
+        got = cr.movedim(B1, source, destination).shape
+        assert got == np.moveaxis(B1, source, destination).shape, (source, destination)
+
+
 def test_values_by_hand():
     x = cr.tensor([-7.0, 7.0, -7.5, 5.0])
     y = cr.tensor([2.0, -2.0, 2.0, 3.0])
@@ -433,7 +442,8 @@ def test_add_and_sub_take_alpha_as_a_keyword_only():
 def test_the_functions_are_exported_and_the_primitives_listed():
     functions = ["addcdiv", "addcmul", "addmm", "allclose", "bmm", "count_nonzero", "equal",
                  "fmod", "hypot", "isclose", "logical_and", "logical_not", "logical_or",
-                 "logical_xor", "logit", "nan_to_num", "xlogy"]  # fmt: skip
+                 "logical_xor", "logit", "moveaxis", "movedim", "nan_to_num", "narrow",
+                 "xlogy"]  # fmt: skip
     for name in functions:
         assert name in cr.__all__
         assert getattr(cr, name) is getattr(cr.ops, name)

@@ -172,7 +172,10 @@ from .ops import (  # isort: skip
     logical_or,
     logical_xor,
     logit,
+    moveaxis,
+    movedim,
     nan_to_num,
+    narrow,
     xlogy,
 )
 
@@ -306,9 +309,12 @@ __all__ = [
     "median",
     "min",
     "minimum",
+    "moveaxis",
+    "movedim",
     "nan_to_num",
     "nanmean",
     "nansum",
+    "narrow",
     "nn",
     "no_grad",
     "nonzero",

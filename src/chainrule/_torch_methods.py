@@ -1,6 +1,10 @@
 """PyTorch's tensor methods that are other names for chainrule's ops (``x.t()``,
-``x.mm(w)``, ``x.view_as(y)``, ``x.new_zeros(3)``, ...): each calls the op, so it is
-recorded, differentiated and shown by ``explain`` as that op. Mixed into `Tensor`."""
+``x.mm(w)``, ``x.add(y, alpha=2)``, ``x.view_as(y)``, ``x.new_zeros(3)``, ...) or call
+PyTorch's functions of ``ops/_torch_ops.py`` (``x.xlogy(y)``, ``x.addmm(a, b)``): each
+calls the op, so it is recorded, differentiated and shown by ``explain`` as that op. Also
+PyTorch's comparisons and tests by name (``x.eq(y)``, ``x.isclose(y)``), outside the graph
+as the operators are, and its dtype and memory conveniences (``x.long()``, ``x.cpu()``).
+Mixed into `Tensor`."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ def _ops():
 
 
 class TorchMethods:
-    """PyTorch's method names for ops chainrule has under other names."""
+    """PyTorch's method names for chainrule's ops and PyTorch's functions."""
 
     __slots__ = ()
 
@@ -79,7 +83,9 @@ class TorchMethods:
         if rounding_mode == "floor":
             return _ops().floor_divide(self, other)
         if rounding_mode == "trunc":
-            return _trunc_divide(self, other)
+            from .ops._torch_ops import trunc_divide  # a composition, not among ops' names
+
+            return trunc_divide(self, other)
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
@@ -283,7 +289,7 @@ class TorchMethods:
     def movedim(self, source, destination):
         """The axes ``source`` (an int or a sequence) moved to ``destination``, the others
         keeping their order, as PyTorch's ``movedim`` and NumPy's ``moveaxis``."""
-        return _ops().transpose(self, _moved_order(self.ndim, source, destination))
+        return _ops().movedim(self, source, destination)
 
     moveaxis = movedim
 
@@ -293,12 +299,8 @@ class TorchMethods:
 
     def narrow(self, dim, start, length):
         """The ``length`` elements from ``start`` (negative counts from the end) along
-        ``dim``, as PyTorch's ``narrow``: an index, so the gradient flows back to them."""
-        from .ops._derived import _axis_in
-
-        axis = _axis_in("narrow", dim, self.ndim)
-        start = _narrow_start(self.shape[axis], start, length)
-        return self[(slice(None),) * axis + (slice(start, start + length),)]
+        ``dim``, as PyTorch's ``narrow``; see `chainrule.narrow`."""
+        return _ops().narrow(self, dim, start, length)
 
     # ----- shapes and dtypes of another tensor --------------------------------------------
     def view_as(self, other):
@@ -355,47 +357,6 @@ def _scaled(other, alpha):
     if alpha == 1:
         return other
     return alpha * other if not hasattr(other, "_requires_grad") else _ops().mul(alpha, other)
-
-
-def _trunc_divide(x, y):
-    """The quotient rounded toward 0: trunc(x/y) for floats; for integers exactly, the floor
-    quotient plus 1 where a remainder is left and the signs differ."""
-    kinds = {np.asarray(v.data if hasattr(v, "data") else v).dtype.kind for v in (x, y)}
-    if kinds <= set("biu"):
-        ops = _ops()
-        q = ops.floor_divide(x, y)
-        rest = ops.compare(np.not_equal, ops.remainder(x, y), 0)
-        signs = ops.compare(np.not_equal, ops.compare(np.less, x, 0), ops.compare(np.less, y, 0))
-        return q + (rest & signs).astype(q.dtype)
-    return _ops().trunc(_ops().div(x, y))
-
-
-def _moved_order(ndim: int, source, destination) -> list[int]:
-    """The permutation that moves the axes ``source`` to ``destination`` (NumPy's rule)."""
-    from .ops._arrays import _axis_tuple
-
-    src = _axis_tuple("movedim", source, ndim)
-    dst = _axis_tuple("movedim", destination, ndim)
-    if len(src) != len(dst):
-        raise ValueError(
-            f"movedim: source {source!r} and destination {destination!r} name different "
-            "numbers of axes"
-        )
-    order = [n for n in range(ndim) if n not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return order
-
-
-def _narrow_start(size: int, start: int, length: int) -> int:
-    """``start`` in ``range(size + 1)`` (negative counts from the end), checked with
-    ``length`` against the axis' ``size``."""
-    if not -size <= start <= size:
-        raise IndexError(f"narrow: start {start} is out of range for an axis of size {size}")
-    start = start + size if start < 0 else start
-    if length < 0 or start + length > size:
-        raise ValueError(f"narrow: start {start} + length {length} is beyond the axis' size {size}")
-    return start
 
 
 def _shape_of(other) -> tuple[int, ...]:

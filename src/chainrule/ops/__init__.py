@@ -136,7 +136,10 @@ from ._torch_ops import logical_not as logical_not  # isort: skip
 from ._torch_ops import logical_or as logical_or  # isort: skip
 from ._torch_ops import logical_xor as logical_xor  # isort: skip
 from ._torch_ops import logit as logit  # isort: skip
+from ._torch_ops import moveaxis as moveaxis  # isort: skip
+from ._torch_ops import movedim as movedim  # isort: skip
 from ._torch_ops import nan_to_num as nan_to_num  # isort: skip
+from ._torch_ops import narrow as narrow  # isort: skip
 
 __all__ = [
     "abs",

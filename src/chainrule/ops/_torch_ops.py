@@ -16,10 +16,23 @@ from .._tensor import Tensor, _from_op
 from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
 from ._common import log as _log
-from ._elementwise import Unbounded, _check_integer_divisor, add, div, mul, sub, where
+from ._compare import compare
+from ._derived import _axis_in
+from ._elementwise import (
+    Unbounded,
+    _check_integer_divisor,
+    add,
+    div,
+    floor_divide,
+    mul,
+    remainder,
+    sub,
+    where,
+)
 from ._linalg import matmul
-from ._more_unary import log1p
+from ._more_unary import log1p, trunc
 from ._names import torch_names
+from ._shape import index, transpose
 from ._unary import Cast, check_number, clip, log
 
 
@@ -217,6 +230,63 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
         raise ValueError(
             f"{op}: expects two {ndim}-d tensors, got shapes {shapes[0]} and {shapes[1]}"
         )
+
+
+# ----- axes and division with rounding ----------------------------------------------------
+def trunc_divide(x, y):
+    """x/y rounded toward 0, as torch.div(x, y, rounding_mode="trunc"): trunc(x/y) for
+    floats (PyTorch's formula; gradient 0), exact for integers (the floor quotient plus 1
+    where a remainder is left and the signs differ)."""
+    if {np.asarray(constant(v)).dtype.kind for v in (x, y)} <= set("biu"):
+        q = floor_divide(x, y)
+        rest = compare(np.not_equal, remainder(x, y), 0)
+        signs = compare(np.not_equal, compare(np.less, x, 0), compare(np.less, y, 0))
+        return q + (rest & signs).astype(q.dtype)
+    return trunc(div(x, y))
+
+
+def _moved_order(ndim: int, source, destination) -> list[int]:
+    """The permutation that moves the axes ``source`` to ``destination`` (NumPy's rule)."""
+    src = _axis_tuple("movedim", source, ndim)
+    dst = _axis_tuple("movedim", destination, ndim)
+    if len(src) != len(dst):
+        raise ValueError(
+            f"movedim: source {source!r} and destination {destination!r} name different "
+            "numbers of axes"
+        )
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return order
+
+
+def _narrow_start(size: int, start: int, length: int) -> int:
+    """``start`` in ``range(size + 1)`` (negative counts from the end), checked with
+    ``length`` against the axis' ``size``."""
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for an axis of size {size}")
+    start = start + size if start < 0 else start
+    if length < 0 or start + length > size:
+        raise ValueError(f"narrow: start {start} + length {length} is beyond the axis' size {size}")
+    return start
+
+
+def narrow(x, dim: int, start: int, length: int):
+    """The ``length`` elements of ``x`` from ``start`` (negative counts from the end) along
+    ``dim``, as torch.narrow: an index, so the gradient flows back into them."""
+    shape = np.shape(constant(x))
+    axis = _axis_in("narrow", dim, len(shape))
+    start = _narrow_start(shape[axis], start, length)
+    return index(x, (slice(None),) * axis + (slice(start, start + length),))
+
+
+def movedim(x, source, destination):
+    """``x`` with the axes ``source`` (an int or a sequence) moved to ``destination``, the
+    others keeping their order: torch.movedim, np.moveaxis (`moveaxis`); a transpose."""
+    return transpose(x, _moved_order(np.ndim(constant(x)), source, destination))
+
+
+moveaxis = movedim
 
 
 # ----- outside the graph ------------------------------------------------------------------
