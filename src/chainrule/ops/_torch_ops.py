@@ -1,12 +1,14 @@
 """PyTorch's functions that NumPy names otherwise or lacks: ``torch.xlogy``, ``hypot``,
-``fmod``, ``logit``, ``nan_to_num``, ``addcmul``, ``addcdiv``, ``addmm``, ``bmm``, and the
-tests outside the graph ``isclose``, ``allclose``, ``equal``, ``logical_and`` … and
-``count_nonzero``.
+``fmod``, ``logit``, ``nan_to_num``, ``addcmul``, ``addcdiv``, ``addmm``, ``bmm``,
+``movedim`` and ``narrow``, the tests outside the graph ``isclose``, ``allclose``,
+``equal``, ``logical_and`` … and ``count_nonzero``, and what ``Tensor.contiguous`` and
+``div(rounding_mode="trunc")`` need.
 
 Three are primitives, because no composition of the core ops gets their values or
 gradients right at the edges: `Xlogy` (0·ln 0 and 0·ln ∞ are 0, not NaN), `Hypot` (no
-overflow of x² + y²) and `Fmod` (C's remainder, exact, as ``np.fmod``). The others are
-composed of the core ops, so they need no backward of their own."""
+overflow of x² + y²) and `Fmod` (C's remainder, exact, as ``np.fmod``); `Contiguous` is
+a `Cast` that copies into C order. The others are composed of the core ops, so they need
+no backward of their own."""
 
 from __future__ import annotations
 
