@@ -43,9 +43,10 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods):
     methods (``zero_``, ``fill_``, ``copy_``, ``add_``, ``sub_``, ``mul_``, ``div_``,
     ``clamp_``, ``lerp_``) change a leaf the same way: one that requires gradients under
     ``no_grad()`` only, and never a tensor made by a recorded op (see ``_inplace.py``).
-    PyTorch's other names for ops (``t``, ``mm``, ``dot``, ``view_as``, ``new_zeros``, ...)
-    are in ``_torch_methods.py``, the methods of the math and array ops (``log1p``,
-    ``cumsum``, ``topk``, ...) in ``_math_methods.py``.
+    PyTorch's other names for ops and its method spellings (``t``, ``mm``, ``view_as``,
+    ``new_zeros``, ``add(other, alpha=)``, ``eq``, ``long()``, ``movedim``, ...) are in
+    ``_torch_methods.py``, the methods of the math and array ops (``log1p``, ``cumsum``,
+    ``topk``, ``cumprod``, ``median``, ...) in ``_math_methods.py``.
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with
