@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _copies, _strict
+from ._compare_methods import CompareMethods
 from ._dtypes import as_array, is_floating, numeric_dtype
 from ._grad_mode import _GradMode
 from ._inplace import InPlaceMethods
@@ -22,7 +23,7 @@ from ._strict import _StrictMode
 from ._torch_methods import TorchMethods
 
 
-class Tensor(InPlaceMethods, MathMethods, TorchMethods):
+class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Args:
@@ -44,9 +45,10 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods):
     ``clamp_``, ``lerp_``) change a leaf the same way: one that requires gradients under
     ``no_grad()`` only, and never a tensor made by a recorded op (see ``_inplace.py``).
     PyTorch's other names for ops and its method spellings (``t``, ``mm``, ``view_as``,
-    ``new_zeros``, ``add(other, alpha=)``, ``eq``, ``long()``, ``movedim``, ...) are in
-    ``_torch_methods.py``, the methods of the math and array ops (``log1p``, ``cumsum``,
-    ``topk``, ``cumprod``, ``median``, ...) in ``_math_methods.py``.
+    ``new_zeros``, ``add(other, alpha=)``, ``movedim``, ...) are in ``_torch_methods.py``,
+    its comparisons, tests and casts (``eq``, ``isclose``, ``long()``, ``cpu()``, ...) in
+    ``_compare_methods.py``, the methods of the math and array ops (``log1p``,
+    ``cumsum``, ``topk``, ``cumprod``, ``median``, ...) in ``_math_methods.py``.
 
     Copies, as in PyTorch: none keeps the gradient hooks (`register_hook`,
     `register_post_accumulate_grad_hook`) or `retain_grad`, so a model copied with
