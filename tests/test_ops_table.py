@@ -999,7 +999,7 @@ SOFTMAX = [_softmax_op("softmax"), _softmax_op("log_softmax")]
 TABLE: list[Op] = UNARY + BINARY + SCALAR + MATMUL + REDUCE + SHAPE + SOFTMAX
 
 
-# ----- round 17: array ops ----------------------------------------------------------------
+# ----- array ops: running sums, flips, tiles, gathers, sorts, diagonals, einsum -----------
 @st.composite
 def _axis_cases(draw, allow_none: bool = True, min_dims: int = 0, distinct: bool = False):
     """x, and an axis (None, or -ndim..ndim-1), for the ops that take one axis."""

@@ -1,6 +1,6 @@
 """Ops composed of the primitives, with no `Function` (and no backward) of their own: their
 gradient is the chain rule through the ops they are made of, so they need no row in the op
-table (tests/test_torch_habits_round14.py and tests/test_torch_names_round15.py gradcheck
+table (tests/test_torch_habits.py and tests/test_torch_names_composed.py gradcheck
 them). Mostly PyTorch's names for shape changes, selections and reductions, the variance
 and standard deviation, and ``to``'s reading of a dtype or a device.
 """

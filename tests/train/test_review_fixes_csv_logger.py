@@ -1,4 +1,4 @@
-"""Review of the sixteenth round's callbacks, schedules and optimizer switches: each test
+"""Review of the callbacks, schedules and optimizer switches: each test
 is a problem found, fixed in the same change."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Review of round 17, fit-related: LambdaCallback's arguments against Keras 3's."""
+"""Review of the fit-related additions: LambdaCallback's arguments against Keras 3's."""
 
 from __future__ import annotations
 

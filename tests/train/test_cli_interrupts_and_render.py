@@ -1,4 +1,4 @@
-"""The command line's edges found in the fourteenth round: a Ctrl-C while the command is
+"""The command line's edges found by a newcomer's use: a Ctrl-C while the command is
 still importing, and ``explain --render`` when Graphviz fails or is interrupted (an
 earlier image must stay as it was, and no temporary file may be left beside it)."""
 
@@ -235,7 +235,7 @@ def test_explain_refuses_dot_and_render_into_one_file(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def iris_run(tmp_path_factory):
     """A finished one-epoch iris run, made by the command."""
-    out = tmp_path_factory.mktemp("round14") / "iris"
+    out = tmp_path_factory.mktemp("runs") / "iris"
     argv = ["train", "--dataset", "iris", "--hidden", "4", "--epochs", "1", "--out", out]
     assert main([*argv, "--no-progress"]) == 0
     return out

@@ -1,4 +1,4 @@
-"""Round 15: a DataLoader's contract with custom datasets and its errors for misused inputs."""
+"""A DataLoader's contract with custom datasets and its errors for misused inputs."""
 
 from __future__ import annotations
 

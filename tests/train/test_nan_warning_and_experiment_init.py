@@ -1,4 +1,4 @@
-"""Follow-ups of round 16: `callbacks.TerminateOnNaN`'s warning points at the line of
+"""Follow-ups: `callbacks.TerminateOnNaN`'s warning points at the line of
 the user's ``fit(...)`` call; ``chainrule experiment init --activations`` takes the names
 ``chainrule train --activation`` does."""
 

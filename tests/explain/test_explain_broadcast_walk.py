@@ -1,4 +1,4 @@
-"""Round 15: the transcript's walk marks a gradient summed over broadcast axes, and a
+"""The transcript's walk marks a gradient summed over broadcast axes, and a
 tensor named elsewhere in the graph does not collapse another leaf's chain rule.
 
 Every expected number below is worked out by hand (NumPy on the inputs), not read from

@@ -1,4 +1,4 @@
-"""Review of the fourteenth round: what it found wrong in nn.init, Sequential and the docs."""
+"""Found by review: what was wrong in nn.init, Sequential and the docs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Round 15 of the diagnostics audit: a limit of ``inf`` switches the vanishing rule off
+"""The diagnostics' limits: a limit of ``inf`` switches the vanishing rule off
 (as it does the others), and a layer whose gradient had vanished and comes back to the
 size of the other layers' is not reported as exploding."""
 

@@ -1,4 +1,4 @@
-"""PyTorch names a porting user reaches for, round 15, each composed of existing ops.
+"""PyTorch names a porting user reaches for, each composed of existing ops.
 
 - Tensor methods: numel, dim, square, expand, masked_fill, amax, amin, to.
 - Module.to (the device; a dtype only when the module already has it) and nn.Identity.

@@ -1,4 +1,4 @@
-"""Review of round 14's second half: a checkpoint's history refused when it cannot be a
+"""Found by review: a checkpoint's history refused when it cannot be a
 run's (rather than a crash when the run resumes or finishes), and nn.Softmax's ``dim=``."""
 
 from __future__ import annotations

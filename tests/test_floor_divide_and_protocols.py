@@ -1,4 +1,4 @@
-"""The fourteenth round's ops and protocol fixes.
+"""Floor division and remainder, and fixes to the protocols of lists and ``==``.
 
 - ``x // y`` and ``x % y``: `cr.floor_divide` and `cr.remainder`, against NumPy (values,
   integer dtypes, division by zero without a RuntimeWarning), finite differences away from

@@ -1,4 +1,4 @@
-"""The round-17 array ops: cumsum, flip, roll, tile, repeat_interleave, chunk, unbind,
+"""The array ops: cumsum, flip, roll, tile, repeat_interleave, chunk, unbind,
 take_along_axis, gather, sort, argsort, topk, outer, diag, trace, triu, tril, einsum, and
 the tests outside the graph (isnan, isinf, isfinite, all, any).
 
