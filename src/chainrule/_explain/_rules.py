@@ -63,6 +63,10 @@ _KO = {
     "Stack": "stack: 각 입력은 상류 기울기에서 자기 몫을 받는다",
     # array ops
     "Cumsum": "cumsum: i ≤ j이면 ∂yⱼ/∂xᵢ = 1, 기울기는 상류 기울기를 끝에서부터 누적한 합",
+    "Cumprod": "cumprod: i ≤ j이면 ∂yⱼ/∂xᵢ = Π_{k≤j, k≠i} xₖ, 기울기는 Σ_{j≥i} gⱼ·∂yⱼ/∂xᵢ "
+    "(0인 인수가 있어도 나누지 않고 계산)",
+    "LogCumSumExp": "logcumsumexp: i ≤ j이면 ∂yⱼ/∂xᵢ = exp(xᵢ − yⱼ) (앞부분의 softmax 가중치), "
+    "기울기는 Σ_{j≥i} gⱼ·exp(xᵢ − yⱼ)",
     "Flip": "flip: 상류 기울기를 다시 뒤집는다",
     "Roll": "roll: 상류 기울기를 −s만큼 되돌려 민다",
     "Diag": "diag: 벡터와 대각선은 서로의 수반: 기울기는 상류 기울기의 diag",
