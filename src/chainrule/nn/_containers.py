@@ -131,6 +131,15 @@ class ModuleDict(_Dict):
             raise TypeError(f"ModuleDict: a {type(value).__name__} is not a Module")
         return value
 
+    def add_module(self, name: str, module) -> None:
+        """Put ``module`` in under the key ``name`` (``md[name] = module``), as PyTorch's:
+        it is then among the keys, ``len`` and ``md[name]``."""
+        self[name] = module
+
+    def register_module(self, name: str, module) -> None:
+        """The same as `add_module`, PyTorch's other name."""
+        self[name] = module
+
 
 def _parameter(owner: str, value) -> Parameter:
     """``value`` as a Parameter: a Parameter as it is (shared), a Tensor or an array as a

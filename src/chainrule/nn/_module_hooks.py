@@ -9,6 +9,7 @@ that is itself a module is not taken for a child.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from .._tensor import HookHandle
@@ -33,10 +34,17 @@ class _Hooks:
         self.pre: list = []
         self.forward: list = []
 
-    def __deepcopy__(self, memo) -> _Hooks:  # a copied model keeps its hooks, as PyTorch's
-        copy = _Hooks()
-        copy.pre, copy.forward = list(self.pre), list(self.forward)
-        return copy
+    def __deepcopy__(self, memo) -> _Hooks:
+        """A copied model keeps its hooks, each deep-copied as PyTorch's are: a method of
+        the model is bound to the copy (its hook writes into the copy, not the original),
+        a plain function is kept as it is."""
+        hooks = _Hooks()
+        hooks.pre, hooks.forward = _copied(self.pre, memo), _copied(self.forward, memo)
+        return hooks
+
+
+def _copied(entries: list, memo: dict) -> list:
+    return [_Entry(copy.deepcopy(e.fn, memo), e.with_kwargs) for e in entries]
 
 
 class ModuleHooks:
