@@ -106,3 +106,20 @@ def test_module_dict_add_module_agrees_with_pytorch():
     assert list(ours.keys()) == list(theirs.keys())
     assert len(ours) == len(theirs)
     assert type(ours["b"]).__name__ == type(theirs["b"]).__name__
+
+
+def test_a_dict_container_is_built_and_updated_from_another_as_pytorch_s():
+    torch = pytest.importorskip("torch")
+    scales = nn.ParameterDict({"a": np.zeros(2), "b": np.ones(3)})
+    copied = nn.ParameterDict(scales)
+    assert list(copied.keys()) == ["a", "b"]
+    assert copied["a"] is scales["a"]  # the Parameters are shared, as PyTorch's
+    grown = nn.ParameterDict({"c": np.zeros(1)})
+    grown.update(scales)
+    assert list(grown.keys()) == ["c", "a", "b"]
+    heads = nn.ModuleDict({"x": nn.ReLU(), "y": nn.Tanh()})
+    assert list(nn.ModuleDict(heads).keys()) == ["x", "y"]
+    theirs = torch.nn.ParameterDict({"a": torch.zeros(2), "b": torch.ones(3)})
+    assert list(torch.nn.ParameterDict(theirs).keys()) == list(copied.keys())
+    their_heads = torch.nn.ModuleDict({"x": torch.nn.ReLU(), "y": torch.nn.Tanh()})
+    assert list(torch.nn.ModuleDict(their_heads).keys()) == ["x", "y"]

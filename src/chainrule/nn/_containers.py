@@ -27,8 +27,9 @@ def _key(owner: Module, key) -> str:
 
 
 def _pairs(owner: Module, items) -> list[tuple]:
-    """(key, value) pairs from a mapping or an iterable of pairs."""
-    if isinstance(items, Mapping):
+    """(key, value) pairs from a mapping, another container of this kind (whose iteration
+    gives its keys, as a dict's does), or an iterable of pairs."""
+    if isinstance(items, (Mapping, _Dict)):
         return list(items.items())
     pairs = []
     for i, item in enumerate(items):
