@@ -18,6 +18,7 @@ from .. import nn
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 from ..nn import _module
+from ..nn._module_hooks import has_forward_hooks
 from ._stats import SETTINGS
 
 _KINDS = (
@@ -95,7 +96,7 @@ def _settings(kind: str, module: nn.Module) -> dict:
 
 def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]:
     calls: list = []
-    if isinstance(model, nn.Sequential):
+    if _walkable(model):
         _walk(model, x, "", calls)
     else:
         _record(model, x, "", calls)
@@ -123,7 +124,7 @@ def _walk(seq: nn.Sequential, x: Tensor, prefix: str, calls: list) -> Tensor:
     layer with layers of its own inside (a block) has its leaf calls recorded."""
     for i, layer in enumerate(seq):
         name = f"{prefix}.{i}" if prefix else str(i)
-        if isinstance(layer, nn.Sequential):
+        if _walkable(layer):
             x = _walk(layer, x, name, calls)
         elif _is_leaf(layer):
             x = layer(x)
@@ -131,6 +132,16 @@ def _walk(seq: nn.Sequential, x: Tensor, prefix: str, calls: list) -> Tensor:
         else:
             x = _record(layer, x, name, calls)
     return x
+
+
+def _walkable(module: nn.Module) -> bool:
+    """A Sequential whose call is only its layers' calls in turn: no forward hook of its
+    own (which would change its input or output) and Sequential's own forward."""
+    return (
+        isinstance(module, nn.Sequential)
+        and type(module).forward is nn.Sequential.forward
+        and not has_forward_hooks(module)
+    )
 
 
 def _is_leaf(module: nn.Module) -> bool:

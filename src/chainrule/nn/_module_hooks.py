@@ -87,6 +87,13 @@ def _register(module, kind: str, hook: Callable, prepend: bool, with_kwargs: boo
     return HookHandle(hooks, entry, kind)
 
 
+def has_forward_hooks(module) -> bool:
+    """Whether calling ``module`` runs any forward hook or pre-hook (so a caller that runs
+    its layers itself, as the diagnostics probe runs a Sequential's, must call it instead)."""
+    hooks = vars(module).get("_hooks")
+    return hooks is not None and bool(hooks.pre or hooks.forward)
+
+
 def call_with_hooks(module, hooks: _Hooks, args: tuple, kwargs: dict):
     """``module.forward(*args, **kwargs)`` with the module's pre-hooks before it and its
     forward hooks after it. Each reads the list as it was when the call began."""
