@@ -51,7 +51,7 @@ class Xlogy(Unbounded):
 
     x·ln y is 0 where x = 0 and y is not NaN (ln 0 and ln ∞ included), as torch.xlogy;
     ∂/∂x is PyTorch's. ∂/∂y is 0 on the whole line x = 0, where the function is constant
-    (PyTorch's x/y is NaN at x = y = 0)."""
+    (PyTorch's x/y is NaN at x = y = 0); its own derivative in x is 1/y there too."""
 
     __slots__ = ()
     derivative = "∂(x·ln y)/∂x = ln y (x = 0, y ≤ 0: 0), ∂(x·ln y)/∂y = x/y (x = 0: 0)"
@@ -67,7 +67,9 @@ class Xlogy(Unbounded):
         xd, yd = constant(x), constant(y)
         nx, ny = self.needs_grad
         grad_x = _zero_where((xd == 0) & (yd <= 0), _log(y)) if nx else None
-        grad_y = _zero_where((xd == 0) & (yd == yd), x / y) if ny else None
+        # x/y is 0 on the line x = 0 already, but for 0/0: masking only there keeps its
+        # derivative in x, 1/y, which the second order needs
+        grad_y = _zero_where((xd == 0) & (yd == 0), x / y) if ny else None
         return grad_x, grad_y
 
 

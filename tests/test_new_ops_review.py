@@ -1,0 +1,41 @@
+"""Edge cases of PyTorch's functions and the running and index ops found in review: each
+test failed before its fix."""
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+
+def _t(values, dtype=np.float64, requires_grad=True):
+    return cr.Tensor(np.array(values, dtype=dtype), requires_grad=requires_grad)
+
+
+def test_xlogy_second_order_on_the_line_x_zero():
+    # ∂²(x·ln y)/∂x∂y = 1/y, also at x = 0 (where ∂/∂y = x/y is 0 but not constant in x)
+    assert cr.gradcheck(
+        cr.xlogy, [np.array([0.0, 0.5]), np.array([2.0, 3.0])], check_second_order=True
+    )
+    x, y = _t([0.0, 0.0]), _t([2.0, 4.0])
+    _, grad_y = cr.autograd.grad(cr.xlogy(x, y).sum(), [x, y], create_graph=True)
+    grad_y.sum().backward()
+    assert np.array_equal(x.grad, [1 / 2, 1 / 4])
+
+
+def test_xlogy_second_order_against_torch():
+    torch = pytest.importorskip("torch")
+    xs, ys = [0.0, 0.0, 0.5, 0.0], [2.0, 0.5, 3.0, np.inf]
+    x, y = _t(xs), _t(ys)
+    _, grad_y = cr.autograd.grad(cr.xlogy(x, y).sum(), [x, y], create_graph=True)
+    grad_y.sum().backward()
+    tx = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(ys, dtype=torch.float64, requires_grad=True)
+    _, tgy = torch.autograd.grad(torch.xlogy(tx, ty).sum(), (tx, ty), create_graph=True)
+    tgy.sum().backward()
+    assert np.allclose(x.grad, tx.grad.numpy())
+
+
+def test_xlogy_keeps_its_gradient_zero_at_the_origin():
+    x, y = _t([0.0]), _t([0.0])
+    cr.xlogy(x, y).sum().backward()
+    assert x.grad.tolist() == [0.0] and y.grad.tolist() == [0.0]
