@@ -39,3 +39,10 @@ def test_xlogy_keeps_its_gradient_zero_at_the_origin():
     x, y = _t([0.0]), _t([0.0])
     cr.xlogy(x, y).sum().backward()
     assert x.grad.tolist() == [0.0] and y.grad.tolist() == [0.0]
+
+
+def test_add_and_sub_scale_a_list_by_alpha():
+    x = _t([1.0, 2.0], np.float32)
+    assert x.add([1.0, 2.0], alpha=2).tolist() == [3.0, 6.0]  # not the list repeated
+    assert x.sub((1.0, 2.0), alpha=0.5).tolist() == [0.5, 1.0]
+    assert x.add([1.0, 2.0], alpha=2).dtype == x.add([1.0, 2.0]).dtype == np.float32

@@ -241,10 +241,13 @@ def _check_ndim(op: str, tensors, ndim: int) -> None:
 
 
 def _scaled(other, alpha):
-    """``alpha·other`` for ``add`` and ``sub``: a number stays a Python number."""
+    """``alpha·other`` for ``add`` and ``sub``: a number stays a Python number, and a list
+    is scaled as the tensor ``add`` makes of it (Python's ``2 * [1, 2]`` repeats it)."""
     if alpha == 1:
         return other
-    return alpha * other if not hasattr(other, "_requires_grad") else _ops().mul(alpha, other)
+    if hasattr(other, "_requires_grad") or isinstance(other, (list, tuple)):
+        return _ops().mul(alpha, other)
+    return alpha * other
 
 
 def _shape_of(other) -> tuple[int, ...]:
