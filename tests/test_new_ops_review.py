@@ -46,3 +46,21 @@ def test_add_and_sub_scale_a_list_by_alpha():
     assert x.add([1.0, 2.0], alpha=2).tolist() == [3.0, 6.0]  # not the list repeated
     assert x.sub((1.0, 2.0), alpha=0.5).tolist() == [0.5, 1.0]
     assert x.add([1.0, 2.0], alpha=2).dtype == x.add([1.0, 2.0]).dtype == np.float32
+
+
+def test_diff_prepend_of_a_0d_tensor_gets_its_gradient():
+    x, p, a = _t([1.0, 2.0, 4.0]), _t(5.0), _t(-1.0)
+    out = cr.diff(x, prepend=p, append=a)  # [x0 − p, x1 − x0, x2 − x1, a − x2]
+    assert out.tolist() == [-4.0, 1.0, 2.0, -5.0]
+    (out * np.array([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    assert p.grad.tolist() == -1.0 and a.grad.tolist() == 4.0
+    assert x.grad.tolist() == [1.0 - 2.0, 2.0 - 3.0, 3.0 - 4.0]
+
+
+def test_diff_prepend_of_a_0d_tensor_along_an_axis():
+    x, p = _t(np.arange(6.0).reshape(2, 3)), _t(1.5)
+    out = cr.diff(x, 1, 0, prepend=p)
+    want = np.diff(np.arange(6.0).reshape(2, 3), 1, 0, prepend=1.5)
+    assert np.array_equal(out.data, want)
+    out.sum().backward()
+    assert p.grad.tolist() == -3.0  # one −1 per column

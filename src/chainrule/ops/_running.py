@@ -28,7 +28,7 @@ from ._derived import (
 from ._elementwise import where
 from ._names import torch_names
 from ._reduce import sum
-from ._shape import concatenate, reshape, swapaxes
+from ._shape import broadcast_to, concatenate, reshape, swapaxes
 from ._shape import index as _pick
 
 
@@ -251,9 +251,16 @@ def _joined(x, prepend, append, axis: int):
     for part in (prepend, x, append):
         if part is None:
             continue
-        if part is not x and np.ndim(constant(part)) == 0:  # a number: along the axis once,
-            dtype = _data(x).dtype  # in a float x's dtype, as a number in an op
-            value = np.asarray(constant(part), dtype if dtype.kind == "f" else None)
-            part = np.broadcast_to(value, (*shape[:axis], 1, *shape[axis + 1 :]))
+        if part is not x and np.ndim(constant(part)) == 0:  # a number: along the axis once
+            part = _along_once(part, _data(x).dtype, (*shape[:axis], 1, *shape[axis + 1 :]))
         parts.append(part)
     return concatenate(parts, axis)
+
+
+def _along_once(value, dtype, shape: tuple):
+    """A 0-d ``value`` broadcast to ``shape``: a number in a float x's ``dtype``, as a
+    number in an op; a 0-d Tensor by `broadcast_to`, so it keeps its gradient."""
+    if is_tensor(value):
+        return broadcast_to(value, shape)
+    value = np.asarray(value, dtype if dtype.kind == "f" else None)
+    return np.broadcast_to(value, shape)
