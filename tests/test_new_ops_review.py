@@ -64,3 +64,12 @@ def test_diff_prepend_of_a_0d_tensor_along_an_axis():
     assert np.array_equal(out.data, want)
     out.sum().backward()
     assert p.grad.tolist() == -3.0  # one −1 per column
+
+
+def test_kthvalue_of_a_0d_tensor_checks_the_axis():
+    x = _t(2.0)
+    assert cr.kthvalue(x, 1, -1).values.tolist() == 2.0
+    with pytest.raises(IndexError, match="kthvalue"):
+        cr.kthvalue(x, 1, 7)
+    with pytest.raises(IndexError, match="kthvalue"):
+        x.kthvalue(1, dim=1)
