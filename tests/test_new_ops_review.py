@@ -73,3 +73,26 @@ def test_kthvalue_of_a_0d_tensor_checks_the_axis():
         cr.kthvalue(x, 1, 7)
     with pytest.raises(IndexError, match="kthvalue"):
         x.kthvalue(1, dim=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("isclose", lambda a, b: cr.isclose(a, b)),
+        ("allclose", lambda a, b: cr.allclose(a, b)),
+        ("logical_and", lambda a, b: cr.logical_and(a, b)),
+        ("logical_or", lambda a, b: a.logical_or(b)),
+        ("logical_xor", lambda a, b: cr.logical_xor(a, b)),
+    ],
+)
+def test_tests_outside_the_graph_name_the_op_and_shapes(name, call):
+    a, b = _t(np.ones(2)), _t(np.ones(3))
+    with pytest.raises(ValueError, match=rf"{name}.*\(2,\).*\(3,\)"):
+        call(a, b)
+
+
+def test_bmm_and_addmm_take_lists_as_the_other_ops_do():
+    y = _t(np.ones((1, 1, 2)))
+    assert cr.bmm([[[3.0]]], y).tolist() == [[[3.0, 3.0]]]
+    with pytest.raises(ValueError, match=r"bmm.*\(1, 1, 1\).*\(2, 1, 2\)"):
+        cr.bmm([[[3.0]]], np.ones((2, 1, 2)))

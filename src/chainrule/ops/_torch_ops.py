@@ -221,10 +221,9 @@ def bmm(x, y):
     """The batched matrix product of x (b, n, m) and y (b, m, p), as torch.bmm: 3-d only,
     one batch size (no broadcasting: `matmul` broadcasts)."""
     _check_ndim("bmm", (x, y), 3)
-    if constant(x).shape[0] != constant(y).shape[0]:
-        raise ValueError(
-            f"bmm: the batch sizes differ: shapes {constant(x).shape} and {constant(y).shape}"
-        )
+    shapes = np.shape(constant(x)), np.shape(constant(y))
+    if shapes[0][0] != shapes[1][0]:
+        raise ValueError(f"bmm: the batch sizes differ: shapes {shapes[0]} and {shapes[1]}")
     return matmul(x, y)
 
 
@@ -298,12 +297,13 @@ def isclose(x, y, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = Fa
     """Where |x − y| ≤ atol + rtol·|y|, as a boolean tensor outside the graph (np.isclose
     and torch.isclose, the same test and defaults); NaN is close to NaN only with
     ``equal_nan=True``."""
-    a, b = (constant(v) for v in pair(x, y))
+    a, b = _broadcast_operands("isclose", x, y)
     return _from_op(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)), None)
 
 
 def allclose(x, y, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element of x is close to y's (`isclose`), as a Python bool."""
+    _broadcast_operands("allclose", x, y)
     return bool(np.all(isclose(x, y, rtol, atol, equal_nan).data))
 
 
@@ -313,7 +313,21 @@ def equal(x, y) -> bool:
     return bool(np.array_equal(constant(x), constant(y)))
 
 
+def _broadcast_operands(op: str, x, y) -> tuple:
+    """The arrays of x and y, checked to broadcast together (an error naming ``op``)."""
+    a, b = (constant(v) for v in pair(x, y))
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast together"
+        ) from None
+    return a, b
+
+
 def _logical(ufunc, *operands) -> Tensor:
+    if len(operands) == 2:
+        operands = _broadcast_operands(ufunc.__name__, *operands)
     return _from_op(np.asarray(ufunc(*(constant(a) for a in operands))), None)
 
 
