@@ -38,7 +38,8 @@ def test_xlogy_second_order_against_torch():
 def test_xlogy_keeps_its_gradient_zero_at_the_origin():
     x, y = _t([0.0]), _t([0.0])
     cr.xlogy(x, y).sum().backward()
-    assert x.grad.tolist() == [0.0] and y.grad.tolist() == [0.0]
+    assert x.grad.tolist() == [0.0]
+    assert y.grad.tolist() == [0.0]
 
 
 def test_add_and_sub_scale_a_list_by_alpha():
@@ -53,7 +54,8 @@ def test_diff_prepend_of_a_0d_tensor_gets_its_gradient():
     out = cr.diff(x, prepend=p, append=a)  # [x0 − p, x1 − x0, x2 − x1, a − x2]
     assert out.tolist() == [-4.0, 1.0, 2.0, -5.0]
     (out * np.array([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    assert p.grad.tolist() == -1.0 and a.grad.tolist() == 4.0
+    assert p.grad.tolist() == -1.0
+    assert a.grad.tolist() == 4.0
     assert x.grad.tolist() == [1.0 - 2.0, 2.0 - 3.0, 3.0 - 4.0]
 
 
