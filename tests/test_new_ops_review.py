@@ -98,3 +98,12 @@ def test_bmm_and_addmm_take_lists_as_the_other_ops_do():
     assert cr.bmm([[[3.0]]], y).tolist() == [[[3.0, 3.0]]]
     with pytest.raises(ValueError, match=r"bmm.*\(1, 1, 1\).*\(2, 1, 2\)"):
         cr.bmm([[[3.0]]], np.ones((2, 1, 2)))
+
+
+def test_nan_to_num_beyond_the_dtype_gives_inf_without_a_warning_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([np.inf, -np.inf, np.nan, 1.0], dtype=np.float32)
+    ours = cr.nan_to_num(cr.tensor(x), nan=1e300, posinf=1e300, neginf=-1e300)  # warnings: errors
+    theirs = torch.nan_to_num(torch.tensor(x), nan=1e300, posinf=1e300, neginf=-1e300)
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(ours.data, theirs.numpy())

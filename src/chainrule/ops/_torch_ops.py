@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._quiet import quietly
 from .._tensor import Tensor, _from_op
 from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
@@ -168,9 +169,10 @@ def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None):
     """``x`` with NaN, +inf and −inf replaced by ``nan``, ``posinf`` and ``neginf`` (the
     largest and the lowest finite number of x's dtype when None), as np.nan_to_num and
     torch.nan_to_num: a `where`, so the gradient passes where x is finite and is exactly
-    0 where a value was replaced, as PyTorch's."""
+    0 where a value was replaced, as PyTorch's. A replacement beyond the dtype's range
+    becomes ±inf, as PyTorch's, without NumPy's overflow warning."""
     data = constant(x)
-    filled = np.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf)
+    filled = quietly(np.nan_to_num, (data, True, nan, posinf, neginf))
     return where(np.isfinite(data), x, filled)
 
 
