@@ -25,16 +25,20 @@ from ._mnist import download_mnist, load_fashion_mnist, load_mnist
 from ._preprocessing import Standardizer, one_hot
 from ._registry import DATASETS, TASKS, load_dataset
 from ._split import train_test_split
+from ._subsets import ConcatDataset, Dataset, Subset, random_split
 
 __all__ = [
     "DATASETS",
     "TASKS",
     "ArrayDataset",
+    "ConcatDataset",
     "DataBundle",
     "DataLoader",
+    "Dataset",
     "DownloadError",
     "IDXFormatError",
     "Standardizer",
+    "Subset",
     "download_mnist",
     "load_breast_cancer",
     "load_dataset",
@@ -45,6 +49,7 @@ __all__ = [
     "load_mnist",
     "load_wine",
     "one_hot",
+    "random_split",
     "read_idx",
     "train_test_split",
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._subsets import Dataset
 
-class ArrayDataset:
+
+class ArrayDataset(Dataset):
     """Samples ``X[i]`` with targets ``y[i]``, held as NumPy arrays (never copied).
 
     ``dataset[i]`` gives ``(X[i], y[i])``; ``i`` may also be a slice or an integer array,

@@ -16,6 +16,7 @@ from .._arguments import flag
 from ._bundled import DataBundle
 from ._dataset import ArrayDataset
 from ._rng import generator_from
+from ._subsets import ConcatDataset, Subset
 
 
 class DataLoader:
@@ -119,6 +120,10 @@ def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the whole batch without an error and give wrong samples or labels."""
     if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
         return _pair(dataset[idx])
+    if type(dataset) is Subset:  # its dataset's batch: one indexing for an ArrayDataset
+        return fetch(dataset.dataset, dataset.indices[idx])
+    if type(dataset) is ConcatDataset:
+        return _concat_fetch(dataset, idx)
     getitems = getattr(dataset, "__getitems__", None)
     if not callable(getitems):
         return _collate([dataset[int(i)] for i in idx])
@@ -129,6 +134,23 @@ def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f"{len(idx)} indices; it must return one sample per index, in their order"
         )
     return _collate(samples)
+
+
+def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch at ``idx`` of a ConcatDataset: each part fetched from its own dataset
+    (in one go where that can be), then put back in the order asked for."""
+    ends = np.asarray(dataset.cumulative_sizes)
+    which = np.searchsorted(ends, idx, side="right")
+    parts, positions = [], []
+    for k in np.unique(which):
+        where = np.nonzero(which == k)[0]
+        start = ends[k - 1] if k else 0
+        parts.append(fetch(dataset.datasets[k], idx[where] - start))
+        positions.append(where)
+    if not parts:
+        return fetch(dataset.datasets[0], idx)  # an empty batch, shaped by the first
+    back = np.argsort(np.concatenate(positions), kind="stable")
+    return tuple(np.concatenate([p[i] for p in parts])[back] for i in (0, 1))
 
 
 def check_batch_size(owner: str, batch_size) -> None:

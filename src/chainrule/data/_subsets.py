@@ -1,0 +1,144 @@
+"""PyTorch's dataset combinators: `Dataset` (a base class to subclass), `Subset`,
+`ConcatDataset` and `random_split`.
+
+`DataLoader` reads a batch of a `Subset` or a `ConcatDataset` from the datasets inside,
+so a Subset of an `ArrayDataset` is still one indexing operation per batch (see
+`_loader.fetch`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._rng import generator_from
+
+
+class Dataset:
+    """A base class for a dataset of your own, as PyTorch's ``Dataset``: write ``__len__``
+    and ``__getitem__(i)`` giving one sample ``(x, y)`` (and, for speed, a
+    ``__getitems__(indices)`` giving the list of samples). ``a + b`` is
+    ``ConcatDataset([a, b])``. Subclassing is optional: `DataLoader` reads any object
+    with ``len()`` and ``dataset[i]``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__}.__getitem__ is not implemented")
+
+    def __add__(self, other) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order, as PyTorch's ``Subset``:
+    ``subset[i]`` is ``dataset[indices[i]]``. ``indices`` are integers in
+    ``[0, len(dataset))``, kept as an int64 array (``subset.indices``); the dataset is
+    ``subset.dataset``, not copied."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = _checked_indices(indices, len(dataset))
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, list):  # PyTorch's: a list of positions, one lookup
+            return self.dataset[self.indices[index].tolist()]
+        return self.dataset[int(self.indices[index])]
+
+    def __getitems__(self, indices: list[int]) -> list:
+        """The samples at these positions (what `DataLoader` asks of a dataset)."""
+        mapped = self.indices[indices].tolist()
+        getitems = getattr(self.dataset, "__getitems__", None)
+        return list(getitems(mapped)) if callable(getitems) else [self.dataset[j] for j in mapped]
+
+    def __repr__(self) -> str:
+        return f"Subset({len(self)} of {len(self.dataset)} samples of {self.dataset!r:.60})"
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after another, as PyTorch's ``ConcatDataset``:
+    ``datasets`` and ``cumulative_sizes`` (the running total of their lengths) as there.
+    Indices run from ``-len`` to ``len - 1``."""
+
+    def __init__(self, datasets) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        sizes = [len(d) for d in self.datasets]
+        self.cumulative_sizes = np.cumsum(sizes).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        k, local = self.locate(index)
+        return self.datasets[k][local]
+
+    def locate(self, index) -> tuple[int, int]:
+        """(Which dataset, the index within it) of the sample at ``index``."""
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ConcatDataset: an index must be an integer, got {index!r}")
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        index = int(index) % n
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        return k, index - (self.cumulative_sizes[k - 1] if k else 0)
+
+    def __repr__(self) -> str:
+        return f"ConcatDataset({len(self.datasets)} datasets, {len(self)} samples)"
+
+
+def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> list[Subset]:
+    """Split ``dataset`` at random into `Subset`s of the given ``lengths``, as PyTorch's
+    ``random_split``: counts that add up to ``len(dataset)``, or fractions that add up to
+    1, each part then ⌊fraction × N⌋ samples and the remainder given out one at a time
+    from the first part on. The order is drawn from a generator seeded by ``seed`` (or,
+    without one, from ``cr.manual_seed``'s), where PyTorch takes a ``generator``."""
+    sizes = _split_sizes(list(lengths), len(dataset))
+    order = generator_from(seed, "random_split").permutation(len(dataset))
+    bounds = np.cumsum([0, *sizes])
+    return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def _split_sizes(lengths: list, n: int) -> list[int]:
+    """Counts from ``lengths``: counts adding up to ``n``, or fractions adding up to 1."""
+    if not lengths or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in lengths):
+        raise TypeError(f"random_split: lengths must be numbers, got {lengths!r}")
+    if all(isinstance(v, int) for v in lengths):
+        if any(v < 0 for v in lengths) or sum(lengths) != n:
+            raise ValueError(
+                f"random_split: the lengths {lengths} must be counts ≥ 0 adding up to the "
+                f"dataset's {n} samples (or fractions adding up to 1)"
+            )
+        return lengths
+    if any(not 0 <= v <= 1 for v in lengths) or not math.isclose(sum(lengths), 1):
+        raise ValueError(
+            f"random_split: the fractions {lengths} must each be in [0, 1] and add up to 1"
+        )
+    sizes = [math.floor(n * f) for f in lengths]
+    for i in range(n - sum(sizes)):  # PyTorch's round robin for what floor left out
+        sizes[i % len(sizes)] += 1
+    return sizes
+
+
+def _checked_indices(indices, n: int) -> np.ndarray:
+    """``indices`` as an int64 array of positions in ``[0, n)``, or an error naming it."""
+    values = np.asarray(indices)
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if values.ndim != 1 or values.dtype.kind not in "iu":
+        raise TypeError(
+            f"Subset: indices must be a sequence of integers, got {values.dtype} of shape "
+            f"{values.shape}"
+        )
+    bad = values[(values < 0) | (values >= n)]
+    if bad.size:
+        raise IndexError(f"Subset: index {bad[0]} is out of range for a dataset of {n} samples")
+    return values.astype(np.int64)
