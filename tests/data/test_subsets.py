@@ -113,3 +113,33 @@ def test_random_split_by_fractions_gives_pytorchs_sizes(fractions):
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=message):
         call(data.ArrayDataset(X, Y))
+
+
+def test_pytorchs_worker_settings_are_accepted_and_change_nothing():
+    plain = _batches(data.DataLoader((X, Y), batch_size=6, shuffle=True, seed=3))
+    ported = data.DataLoader(
+        (X, Y),
+        batch_size=6,
+        shuffle=True,
+        seed=3,
+        num_workers=4,
+        pin_memory=True,
+        persistent_workers=True,
+    )
+    for (a, b), (c, d) in zip(plain, _batches(ported), strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, d)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"num_workers": -1}, ValueError, "num_workers must be ≥ 0"),
+        ({"num_workers": 1.5}, TypeError, "num_workers must be an int"),
+        ({"persistent_workers": True}, ValueError, "needs num_workers > 0"),
+        ({"pin_memory": "yes"}, TypeError, "pin_memory"),
+    ],
+)
+def test_bad_worker_settings_are_refused_as_pytorch_refuses_them(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        data.DataLoader((X, Y), **kwargs)

@@ -34,6 +34,10 @@ class DataLoader:
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
         drop_last: leave out a last batch smaller than ``batch_size``.
+        num_workers, pin_memory, persistent_workers: PyTorch's, accepted so that its
+            loops run unchanged, and changing nothing: batches are read in the calling
+            process (a batch of an `ArrayDataset` is one indexing operation) and there is
+            no GPU memory to pin. ``num_workers`` is an int ≥ 0, the others True or False.
 
     Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out).
     ``len(loader)`` is the number of batches per epoch.
@@ -54,8 +58,13 @@ class DataLoader:
         shuffle: bool = False,
         seed: int | None = None,
         drop_last: bool = False,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        persistent_workers: bool = False,
     ) -> None:
         check_batch_size("DataLoader", batch_size)
+        _check_workers(num_workers, pin_memory, persistent_workers)
         self.dataset = _as_dataset(dataset)
         self.batch_size = int(batch_size)
         self.shuffle = flag("DataLoader", "shuffle", shuffle)  # None: False, as PyTorch's
@@ -151,6 +160,17 @@ def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> tuple[np.ndarray, 
         return fetch(dataset.datasets[0], idx)  # an empty batch, shaped by the first
     back = np.argsort(np.concatenate(positions), kind="stable")
     return tuple(np.concatenate([p[i] for p in parts])[back] for i in (0, 1))
+
+
+def _check_workers(num_workers, pin_memory, persistent_workers) -> None:
+    """PyTorch's worker settings, checked as PyTorch checks them (they change nothing)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
+        raise TypeError(f"DataLoader: num_workers must be an int, got {num_workers!r}")
+    if num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers must be ≥ 0, got {num_workers}")
+    flag("DataLoader", "pin_memory", pin_memory)
+    if flag("DataLoader", "persistent_workers", persistent_workers) and num_workers == 0:
+        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0, as PyTorch's")
 
 
 def check_batch_size(owner: str, batch_size) -> None:
