@@ -104,6 +104,12 @@ class CompareMethods:
         """``astype("int64")``, as PyTorch's ``long()`` (outside the graph)."""
         return _ops().cast(self, np.int64)
 
+    def type(self, dtype=None):
+        """With a dtype, the tensor cast to it, as ``to(dtype)`` (PyTorch's
+        ``x.type(torch.float32)``); without one, the dtype's name (``"float32"``, where
+        PyTorch gives ``"torch.FloatTensor"``)."""
+        return self.data.dtype.name if dtype is None else _ops().to(self, dtype)
+
     def cpu(self):
         """This tensor itself: chainrule's tensors are on the CPU (as PyTorch's ``cpu()`` of
         a CPU tensor)."""

@@ -132,6 +132,14 @@ class TorchMethods:
         default); the gradient is 0 where a value was replaced; see `chainrule.nan_to_num`."""
         return _ops().nan_to_num(self, nan, posinf, neginf)
 
+    def clamp_min(self, min):
+        """Values limited below by ``min``: ``clamp(min=min)``, as PyTorch's."""
+        return _ops().clip(self, min, None)
+
+    def clamp_max(self, max):
+        """Values limited above by ``max``: ``clamp(max=max)``, as PyTorch's."""
+        return _ops().clip(self, None, max)
+
     def neg(self):
         """``-self``."""
         return _ops().neg(self)

@@ -1,0 +1,61 @@
+"""PyTorch habits on a Tensor: ``x.size()`` and ``x.size(dim)`` beside NumPy's ``x.size``,
+``x.type(dtype)``, ``clamp_min`` and ``clamp_max``."""
+
+import json
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+A = np.arange(-3.0, 3.0).reshape(2, 3)
+
+
+def test_size_is_numpys_count_and_pytorchs_shape_when_called():
+    x = cr.tensor(A)
+    assert x.size == 6
+    assert isinstance(x.size, int)
+    assert x.size + 1 == 7
+    assert json.dumps({"n": x.size}) == '{"n": 6}'
+    assert x.size() == (2, 3)
+    assert x.size(0) == 2
+    assert x.size(-1) == 3
+    assert cr.tensor(1.0).size() == ()
+
+
+def test_size_agrees_with_pytorch_and_numpy():
+    torch = pytest.importorskip("torch")
+    for shape in [(), (4,), (2, 3), (2, 0, 5)]:
+        x, t = cr.tensor(np.zeros(shape)), torch.zeros(shape)
+        assert x.size == np.zeros(shape).size
+        assert x.size() == tuple(t.size())
+        for d in range(-len(shape), len(shape)):
+            assert x.size(d) == t.size(d)
+
+
+@pytest.mark.parametrize(("dim", "error"), [(2, IndexError), (-3, IndexError), (0.5, TypeError)])
+def test_a_dim_out_of_range_is_named(dim, error):
+    with pytest.raises(error, match="size: dim"):
+        cr.tensor(A).size(dim)
+
+
+def test_type_names_the_dtype_or_casts():
+    x = cr.tensor(A, dtype="float32", requires_grad=True)
+    assert x.type() == "float32"
+    y = x.type("float64")
+    assert y.dtype == np.float64
+    y.sum().backward()  # a cast, recorded
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, np.ones_like(A))
+    hits = (x.argmax(1) == np.array([2, 0])).type(np.float32)
+    assert hits.dtype == np.float32
+    assert hits.sum().item() == 1.0
+
+
+def test_clamp_min_and_max_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = cr.tensor(A, dtype="float64", requires_grad=True)
+    t = torch.tensor(A, requires_grad=True)
+    (x.clamp_min(-1.0) * x.clamp_max(1.0)).sum().backward()
+    (t.clamp_min(-1.0) * t.clamp_max(1.0)).sum().backward()
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
