@@ -136,8 +136,14 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set `requires_grad` in place and return this tensor, as in PyTorch."""
-        self.requires_grad = requires_grad
+        """Set `requires_grad` in place and return this tensor, as in PyTorch. Anything but
+        a bool is a TypeError, as there and in `Module.requires_grad_` (``"False"`` would
+        mean True)."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"requires_grad_: requires_grad must be True or False, got {requires_grad!r}"
+            )
+        self.requires_grad = bool(requires_grad)
         return self
 
     @property
