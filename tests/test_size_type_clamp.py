@@ -59,3 +59,15 @@ def test_clamp_min_and_max_are_pytorchs():
     (x.clamp_min(-1.0) * x.clamp_max(1.0)).sum().backward()
     (t.clamp_min(-1.0) * t.clamp_max(1.0)).sum().backward()
     np.testing.assert_array_equal(x.grad, t.grad.numpy())
+
+
+@pytest.mark.parametrize("value", ["False", None, 0, 1])
+def test_requires_grad_takes_a_bool_only_as_pytorch(value):
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        cr.tensor([1.0], requires_grad=value)
+    x = cr.tensor([1.0])
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        x.requires_grad = value
+    assert x.requires_grad is False
+    x.requires_grad = np.bool_(True)  # NumPy's bool is a bool
+    assert x.requires_grad is True

@@ -125,6 +125,8 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):  # "False" would mean True, as PyTorch's
+            raise TypeError(f"requires_grad must be True or False, got {value!r}")
         if value and not is_floating(self.data.dtype):
             raise TypeError(
                 f"only floating tensors can require gradients, but this one is "
