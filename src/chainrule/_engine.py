@@ -140,6 +140,11 @@ def _seed_array(grad, root: Tensor) -> np.ndarray:
     tensor's (a leaf root keeps it). A finite value beyond that dtype's range becomes ±inf
     quietly, as in the ops; in anomaly mode it is an `AnomalyError`."""
     given = grad.data if isinstance(grad, Tensor) else grad
+    if np.iscomplexobj(given):  # NumPy would keep the real part, with a ComplexWarning
+        raise TypeError(
+            f"backward: the upstream gradient is complex, but the output is {root.dtype}: the "
+            "gradient of a real tensor is real (pass its real part if that is what is meant)"
+        )
     try:
         seed = as_array(given, root.dtype)
     except (TypeError, ValueError) as e:  # text, or lists of uneven lengths
@@ -401,8 +406,20 @@ def _checked(node, t: Tensor, gi, create: bool):
             f"shape {data.shape}; a gradient must have the shape of its input"
         )
     if gi.dtype != data.dtype:
+        _refuse_complex(_who(node), gi.dtype, t)
         gi, fresh = gi.astype(data.dtype), True
     return gi, fresh
+
+
+def _refuse_complex(who: str, dtype: np.dtype, t: Tensor) -> None:
+    """A TypeError for a complex gradient of the real tensor ``t`` (only floating tensors
+    require gradients), where a cast would keep its real part silently but for a
+    ComplexWarning; PyTorch refuses it too."""
+    if dtype.kind == "c":
+        raise TypeError(
+            f"{who} returned a complex gradient ({dtype}) for a tensor of dtype {t.dtype}; "
+            "the gradient of a real tensor is real (return its real part if that is meant)"
+        )
 
 
 def _who(node) -> str:
@@ -469,8 +486,11 @@ def _as_gradient_like(g, out, t: Tensor, who: str):
     """What a hook returned, as the kind of gradient it was given: a Tensor under
     create_graph, else an array (a Tensor returned in a plain backward counts by value)."""
     if isinstance(out, Tensor):
+        _refuse_complex(who, out.dtype, t)
         return out if isinstance(g, Tensor) else np.asarray(out.data, dtype=t.dtype)
-    new = _numbers(who, out, t.shape).astype(t.dtype, copy=False)
+    new = _numbers(who, out, t.shape)
+    _refuse_complex(who, new.dtype, t)
+    new = new.astype(t.dtype, copy=False)
     return _from_op(new, None) if isinstance(g, Tensor) else new
 
 

@@ -1,0 +1,144 @@
+"""Edge cases of the engine and the autograd API found by comparing them with PyTorch:
+complex gradients for real tensors, outputs that do not require gradients among several,
+and `autograd.grad`'s argument checks.
+
+Truths: PyTorch (tests taking the ``torch`` fixture are skipped without it) and values
+worked by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+F64 = "float64"
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+def leaf(value, dtype=F64):
+    return cr.tensor(np.asarray(value, dtype=dtype), requires_grad=True)
+
+
+class _Complex(cr.Function):
+    """d/dx 2x = 2, but backward returns a complex gradient by mistake."""
+
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, grad_out):
+        return grad_out * (2 + 1j)
+
+
+# ----- a complex gradient for a real tensor is an error, not its real part ----------------
+def test_a_complex_gradient_from_a_users_backward_is_an_error_naming_the_op(torch):
+    class TorchComplex(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * (2 + 1j)
+
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError):  # PyTorch refuses it too
+        TorchComplex.apply(tx).sum().backward()
+    x = leaf([1.0, 2.0], "float32")
+    with pytest.raises(TypeError, match=r"_Complex\.backward.*complex"):
+        _Complex()(x).sum().backward()
+
+
+def test_a_complex_gradient_is_refused_for_a_0d_input_too():
+    x = leaf(3.0)
+    with pytest.raises(TypeError, match=r"_Complex\.backward.*complex"):
+        _Complex()(x).backward()
+
+
+def test_a_hook_returning_a_complex_gradient_is_an_error_naming_the_hook(torch):
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    tx.register_hook(lambda g: g * (1 + 1j))
+    with pytest.raises(RuntimeError):
+        (tx * 2).sum().backward()
+
+    def to_complex(g):
+        return g * (1 + 1j)
+
+    x = leaf([1.0, 2.0])
+    x.register_hook(to_complex)
+    with pytest.raises(TypeError, match=r"to_complex.*complex"):
+        (x * 2).sum().backward()
+    assert x.grad is None
+
+
+def test_a_hook_returning_a_complex_tensor_is_an_error():
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda g: cr.tensor(np.asarray(g) * 1j, dtype="complex128"))
+    with pytest.raises(TypeError, match="complex"):
+        (x * 2).sum().backward()
+
+
+def test_a_complex_upstream_gradient_is_an_error(torch):
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError):
+        (tx * 2).backward(torch.tensor([1 + 2j, 1 + 0j]))
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="complex"):
+        (x * 2).backward(np.array([1 + 2j, 1 + 0j]))
+    with pytest.raises(TypeError, match="complex"):
+        cr.autograd.grad(x * 2, x, grad_outputs=[np.array([1j, 0j])])
+    assert x.grad is None
+
+
+def test_a_real_gradient_of_another_dtype_is_still_converted():
+    class Wide(cr.Function):
+        """d/dx 2x = 2, returned in float64 for a float32 input."""
+
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad_out):
+            return np.full(grad_out.shape, 2.0, dtype=np.float64)
+
+    x = leaf([1.0, 2.0], "float32")
+    Wide()(x).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0, 2.0]
+
+
+# ----- several outputs: each must require gradients, as one must ---------------------------
+def test_an_output_that_does_not_require_grad_among_several_is_an_error(torch):
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="element 1"):
+        torch.autograd.grad([(tx * tx).sum(), torch.tensor(1.0)], tx)
+    x = leaf([1.0, 2.0])
+    constant = cr.tensor(1.0)
+    with pytest.raises(RuntimeError, match="output 1 does not require gradients"):
+        cr.autograd.grad([(x * x).sum(), constant], x)
+    with pytest.raises(RuntimeError, match="output 0 does not require gradients"):
+        cr.autograd.backward([constant, (x * x).sum()])
+    assert x.grad is None
+
+
+def test_several_outputs_that_all_require_grad_still_add_up():
+    x = leaf([1.0, 2.0])
+    (g,) = cr.autograd.grad([(x * x).sum(), (3 * x).sum()], x)
+    assert g.tolist() == [2 * 1.0 + 3, 2 * 2.0 + 3]
+
+
+# ----- autograd.grad's arguments -----------------------------------------------------------
+def test_materialize_grads_with_allow_unused_false_is_refused_as_in_pytorch(torch):
+    tx, tw = (torch.tensor([1.0], requires_grad=True) for _ in range(2))
+    with pytest.raises(ValueError, match="allow_unused"):
+        torch.autograd.grad(tx.sum(), [tx, tw], allow_unused=False, materialize_grads=True)
+    x, w = leaf([1.0]), leaf([1.0])
+    with pytest.raises(ValueError, match="allow_unused"):
+        cr.autograd.grad(x.sum(), [x, w], allow_unused=False, materialize_grads=True)
+    gx, gw = cr.autograd.grad(x.sum(), [x, w], materialize_grads=True)
+    assert gx.tolist() == [1.0] and gw.tolist() == [0.0]
+    gx, gw = cr.autograd.grad(x.sum(), [x, w], allow_unused=True, materialize_grads=True)
+    assert gw.tolist() == [0.0]
