@@ -140,7 +140,8 @@ def _seed_array(grad, root: Tensor) -> np.ndarray:
     tensor's (a leaf root keeps it). A finite value beyond that dtype's range becomes ±inf
     quietly, as in the ops; in anomaly mode it is an `AnomalyError`."""
     given = grad.data if isinstance(grad, Tensor) else grad
-    if np.iscomplexobj(given):  # NumPy would keep the real part, with a ComplexWarning
+    kind = getattr(getattr(given, "dtype", None), "kind", None)  # an array's, a scalar's
+    if kind == "c" or isinstance(given, complex):  # a cast keeps the real part (a warning)
         raise TypeError(
             f"backward: the upstream gradient is complex, but the output is {root.dtype}: the "
             "gradient of a real tensor is real (pass its real part if that is what is meant)"
