@@ -142,3 +142,11 @@ def test_materialize_grads_with_allow_unused_false_is_refused_as_in_pytorch(torc
     assert gx.tolist() == [1.0] and gw.tolist() == [0.0]
     gx, gw = cr.autograd.grad(x.sum(), [x, w], allow_unused=True, materialize_grads=True)
     assert gw.tolist() == [0.0]
+
+
+def test_a_complex_upstream_gradient_in_a_list_or_number_is_an_error():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="complex"):
+        (x * 2).backward([1j, 0.0])
+    with pytest.raises(TypeError, match="complex"):
+        (x.sum() * 2).backward(1j)

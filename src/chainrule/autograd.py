@@ -40,10 +40,15 @@ def grad(
     Hessian-vector product); ``retain_graph`` defaults to ``create_graph``. An input the
     outputs do not depend on is an error, as in PyTorch, unless ``allow_unused=True`` (its
     gradient is then None) or ``materialize_grads=True`` (zeros)."""
+    if materialize_grads and allow_unused is False:  # contradictory: PyTorch refuses it too
+        raise ValueError(
+            "grad: materialize_grads=True gives zeros for unused inputs, which "
+            "allow_unused=False forbids; leave allow_unused out (or pass True)"
+        )
     outputs, grad_outputs = _paired("grad", outputs, grad_outputs)
     inputs = _tensors("grad", "inputs", inputs)
     unused_ok = materialize_grads or bool(allow_unused)
-    root, seed = _one_root(outputs, grad_outputs)
+    root, seed = _one_root("grad", outputs, grad_outputs)
     grads = _engine.grad(root, inputs, seed, retain_graph, create_graph, zeros=materialize_grads)
     for i, g in enumerate(grads):
         if g is None and not unused_ok:
@@ -62,7 +67,7 @@ def backward(
     whose gradients add up (``grad_tensors`` gives each one's upstream gradient, None for
     a single value)."""
     tensors, grad_tensors = _paired("backward", tensors, grad_tensors)
-    root, seed = _one_root(tensors, grad_tensors)
+    root, seed = _one_root("backward", tensors, grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
     root.backward(seed, retain_graph=retain, create_graph=create_graph)
 
@@ -101,14 +106,20 @@ def _tensors(where: str, name: str, value) -> list[Tensor]:
     return items
 
 
-def _one_root(outputs: list[Tensor], upstream: list):
+def _one_root(where: str, outputs: list[Tensor], upstream: list):
     """One output and its upstream gradient: itself for one output, else the sum of each
     output times its upstream gradient, whose gradient with respect to output i is
-    exactly upstream i."""
+    exactly upstream i. Each output must require gradients, as a single one must (the
+    sum would leave out a constant, hiding the mistake)."""
     if len(outputs) == 1:
         return outputs[0], upstream[0]
     terms = []
     for i, (out, g) in enumerate(zip(outputs, upstream)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{where}: output {i} does not require gradients: none of the tensors it was "
+                "computed from has requires_grad=True (or it was computed inside no_grad())"
+            )
         if g is None:
             if out.size != 1:
                 raise RuntimeError(
