@@ -107,7 +107,8 @@ def test_a_real_gradient_of_another_dtype_is_still_converted():
 
     x = leaf([1.0, 2.0], "float32")
     Wide()(x).sum().backward()
-    assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0, 2.0]
+    assert x.grad.dtype == np.float32
+    assert x.grad.tolist() == [2.0, 2.0]
 
 
 # ----- several outputs: each must require gradients, as one must ---------------------------
@@ -139,7 +140,8 @@ def test_materialize_grads_with_allow_unused_false_is_refused_as_in_pytorch(torc
     with pytest.raises(ValueError, match="allow_unused"):
         cr.autograd.grad(x.sum(), [x, w], allow_unused=False, materialize_grads=True)
     gx, gw = cr.autograd.grad(x.sum(), [x, w], materialize_grads=True)
-    assert gx.tolist() == [1.0] and gw.tolist() == [0.0]
+    assert gx.tolist() == [1.0]
+    assert gw.tolist() == [0.0]
     gx, gw = cr.autograd.grad(x.sum(), [x, w], allow_unused=True, materialize_grads=True)
     assert gw.tolist() == [0.0]
 
