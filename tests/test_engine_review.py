@@ -60,6 +60,21 @@ def test_a_complex_gradient_is_refused_for_a_0d_input_too():
         _Complex()(x).backward()
 
 
+def test_a_complex_array_from_a_users_backward_is_refused_under_create_graph():
+    class ComplexArray(cr.Function):
+        """d/dx 2x = 2, but backward returns a complex array by mistake."""
+
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad_out):
+            return np.full(grad_out.shape, 2 + 1j)
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"ComplexArray\.backward.*complex"):
+        cr.autograd.grad(ComplexArray()(x).sum(), x, create_graph=True)
+
+
 def test_a_hook_returning_a_complex_gradient_is_an_error_naming_the_hook(torch):
     tx = torch.tensor([1.0, 2.0], requires_grad=True)
     tx.register_hook(lambda g: g * (1 + 1j))
@@ -93,6 +108,14 @@ def test_a_complex_upstream_gradient_is_an_error(torch):
     with pytest.raises(TypeError, match="complex"):
         cr.autograd.grad(x * 2, x, grad_outputs=[np.array([1j, 0j])])
     assert x.grad is None
+
+
+def test_a_complex_upstream_gradient_in_a_list_or_number_is_an_error():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="complex"):
+        (x * 2).backward([1j, 0.0])
+    with pytest.raises(TypeError, match="complex"):
+        (x.sum() * 2).backward(1j)
 
 
 def test_a_real_gradient_of_another_dtype_is_still_converted():
@@ -144,11 +167,3 @@ def test_materialize_grads_with_allow_unused_false_is_refused_as_in_pytorch(torc
     assert gw.tolist() == [0.0]
     gx, gw = cr.autograd.grad(x.sum(), [x, w], allow_unused=True, materialize_grads=True)
     assert gw.tolist() == [0.0]
-
-
-def test_a_complex_upstream_gradient_in_a_list_or_number_is_an_error():
-    x = leaf([1.0, 2.0])
-    with pytest.raises(TypeError, match="complex"):
-        (x * 2).backward([1j, 0.0])
-    with pytest.raises(TypeError, match="complex"):
-        (x.sum() * 2).backward(1j)

@@ -392,7 +392,7 @@ def _checked(node, t: Tensor, gi, create: bool):
     fresh = False
     if create:
         if not isinstance(gi, Tensor):
-            gi = _from_op(_numbers(_who(node), gi, t.shape).astype(t.dtype, copy=False), None)
+            gi = _from_op(_numbers(_who(node), gi, t.shape), None)  # cast below
     elif isinstance(gi, Tensor):
         gi = gi.data  # a tensor's own array: never added into
     elif type(gi) is not np.ndarray:  # a NumPy scalar (0-d results), a number, a list
