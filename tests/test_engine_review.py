@@ -167,3 +167,49 @@ def test_materialize_grads_with_allow_unused_false_is_refused_as_in_pytorch(torc
     assert gw.tolist() == [0.0]
     gx, gw = cr.autograd.grad(x.sum(), [x, w], allow_unused=True, materialize_grads=True)
     assert gw.tolist() == [0.0]
+
+
+# ----- autograd.grad through a part of the graph an earlier pass released ------------------
+def test_grad_through_an_intermediate_released_earlier_raises_as_pytorch(torch):
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    th = torch.sin(tx)
+    torch.autograd.grad((th * 2).sum(), tx)
+    with pytest.raises(RuntimeError, match="second time"):
+        torch.autograd.grad((th * 3).sum() + (tx * tx).sum(), tx)
+    x = leaf([1.0, 2.0])
+    h = cr.sin(x)
+    cr.autograd.grad((h * 2).sum(), x)  # releases Sin: retain_graph defaults to False
+    # the gradient was 2x alone, without the 3·cos x through h; and None or zeros for x
+    # reached only through h
+    with pytest.raises(RuntimeError, match=r"Sin: backward through this part of the graph"):
+        cr.autograd.grad((h * 3).sum() + (x * x).sum(), x)
+    with pytest.raises(RuntimeError, match=r"Sin: backward .* a second time"):
+        cr.autograd.grad((h * 3).sum(), x, allow_unused=True)
+
+
+def test_a_third_derivative_after_create_graph_without_retain_graph_is_not_wrong():
+    # f = Σ x² sin x; f' = x² cos x + 2x sin x; f'' = 4x cos x − x² sin x + 2 sin x
+    x = leaf([1.0, 2.0])
+    y = (cr.sin(x) * x**2).sum()
+    (g,) = cr.autograd.grad(y, x, create_graph=True, retain_graph=False)
+    v = np.array([1.0, 2.0])
+    np.testing.assert_allclose(g.data, v**2 * np.cos(v) + 2 * v * np.sin(v))
+    # g's graph goes through y's nodes (Mul saved sin x), released above: PyTorch raises
+    with pytest.raises(RuntimeError, match="second time"):
+        cr.autograd.grad(g.sum(), x)
+
+
+def test_grad_with_respect_to_a_released_intermediate_alone_still_works():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    (h * h).sum().backward()  # releases the Mul that made h
+    (gh,) = cr.autograd.grad((h * 2).sum(), h)
+    assert gh.tolist() == [2.0, 2.0]
+
+
+def test_the_functional_grad_of_a_closure_over_a_released_tensor_still_works():
+    x = leaf([1.0, 2.0])
+    h = cr.sin(x)
+    h.sum().backward()  # h's graph released; h is a constant for the new variable a
+    g = cr.grad(lambda a: (a * h).sum())(cr.tensor([0.5, 0.5], dtype=F64))
+    np.testing.assert_allclose(g.data, np.sin([1.0, 2.0]))

@@ -43,14 +43,26 @@ def backward(root: Tensor, grad=None, retain_graph=False, create_graph=False, re
 
 
 def grad(
-    output: Tensor, inputs, grad_output=None, retain_graph=None, create_graph=False, zeros=True
+    output: Tensor,
+    inputs,
+    grad_output=None,
+    retain_graph=None,
+    create_graph=False,
+    zeros=True,
+    check_released=False,
 ):
     """Return d(output)/d(input) for each input without touching any ``.grad``; for an
     input the output does not depend on, zeros (None with ``zeros=False``).
 
     Only the paths from ``output`` to ``inputs`` are walked: a branch that leads to none of
     them (a tensor computed before, used by the function `cr.grad` differentiates) is not
-    released, and its hooks and retained gradients are left alone, as in PyTorch."""
+    released, and its hooks and retained gradients are left alone, as in PyTorch.
+
+    A node released by an earlier backward has let go of its inputs, so whether it leads
+    to an input cannot be told. With ``check_released`` meeting one is the RuntimeError of
+    a second backward (else its share of an input's gradient would be missing silently):
+    for inputs that may be older than that backward (`autograd.grad`). Without, it is left
+    out: right for inputs made after it (the functional transforms' own leaves)."""
     inputs = list(inputs)
     for i, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t._requires_grad):
@@ -58,7 +70,7 @@ def grad(
     wanted = dict.fromkeys(inputs)
     retain = create_graph if retain_graph is None else retain_graph
     seed = _seed(output, grad_output, create_graph)
-    restore = _only_towards(output, wanted)
+    restore = _only_towards(output, wanted, check_released)
     try:
         _run(output, seed, retain, create_graph, wanted, None)
     finally:
@@ -68,9 +80,10 @@ def grad(
     return [wanted[t] if wanted[t] is not None else unused(t, create_graph) for t in inputs]
 
 
-def _only_towards(root: Tensor, wanted) -> list:
+def _only_towards(root: Tensor, wanted, check_released: bool) -> list:
     """Turn off (in ``needs_grad``) every edge below ``root`` that leads to none of the
-    ``wanted`` tensors; return each changed node with its own value, to be put back."""
+    ``wanted`` tensors; return each changed node with its own value, to be put back.
+    With ``check_released``, a released node met on the way is an error (`grad`)."""
     users = {root: []}  # tensor -> the tensors computed from it (by edges that need grad)
     stack = [root]
     while stack:
@@ -84,6 +97,8 @@ def _only_towards(root: Tensor, wanted) -> list:
                     users[x] = []
                     stack.append(x)
                 users[x].append(t)
+    if check_released:
+        _check_released(users, wanted)
     useful = set()  # the tensors from which a wanted one is reached
     stack = [t for t in wanted if t in users]
     while stack:
@@ -100,6 +115,15 @@ def _only_towards(root: Tensor, wanted) -> list:
                 restore.append((node, node.needs_grad))
                 node.needs_grad = needs
     return restore
+
+
+def _check_released(tensors, wanted) -> None:
+    """The RuntimeError of a second backward if one of ``tensors`` comes from a released
+    node, which may lead to a wanted tensor: unless it is the only wanted one itself."""
+    for t in tensors:
+        node = t._node
+        if node is not None and node.released and not (len(wanted) == 1 and t in wanted):
+            raise RuntimeError(_RELEASED.format(op=node.name))
 
 
 def _zeros_like(t: Tensor, create_graph: bool):

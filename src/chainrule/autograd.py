@@ -39,7 +39,12 @@ def grad(
     computation, so the gradients can be differentiated again (a gradient penalty, a
     Hessian-vector product); ``retain_graph`` defaults to ``create_graph``. An input the
     outputs do not depend on is an error, as in PyTorch, unless ``allow_unused=True`` (its
-    gradient is then None) or ``materialize_grads=True`` (zeros)."""
+    gradient is then None) or ``materialize_grads=True`` (zeros).
+
+    A part of the graph an earlier backward released (without ``retain_graph=True``) is
+    an error when the outputs reach it, as a second backward is: it no longer knows its
+    inputs, so its share of their gradients cannot be computed, nor can it be told that
+    it leads to none of them (PyTorch raises only when it leads to one)."""
     if materialize_grads and allow_unused is False:  # contradictory: PyTorch refuses it too
         raise ValueError(
             "grad: materialize_grads=True gives zeros for unused inputs, which "
@@ -49,7 +54,9 @@ def grad(
     inputs = _tensors("grad", "inputs", inputs)
     unused_ok = materialize_grads or bool(allow_unused)
     root, seed = _one_root("grad", outputs, grad_outputs)
-    grads = _engine.grad(root, inputs, seed, retain_graph, create_graph, zeros=materialize_grads)
+    grads = _engine.grad(
+        root, inputs, seed, retain_graph, create_graph, materialize_grads, check_released=True
+    )
     for i, g in enumerate(grads):
         if g is None and not unused_ok:
             raise RuntimeError(
