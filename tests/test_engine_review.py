@@ -1,6 +1,7 @@
 """Edge cases of the engine and the autograd API found by comparing them with PyTorch:
 complex gradients for real tensors, outputs that do not require gradients among several,
-and `autograd.grad`'s argument checks.
+`autograd.grad`'s argument checks, and `autograd.grad` through a part of the graph an
+earlier backward released.
 
 Truths: PyTorch (tests taking the ``torch`` fixture are skipped without it) and values
 worked by hand.
@@ -187,7 +188,7 @@ def test_grad_through_an_intermediate_released_earlier_raises_as_pytorch(torch):
         cr.autograd.grad((h * 3).sum(), x, allow_unused=True)
 
 
-def test_a_third_derivative_after_create_graph_without_retain_graph_is_not_wrong():
+def test_a_second_derivative_after_create_graph_without_retain_graph_raises():
     # f = Σ x² sin x; f' = x² cos x + 2x sin x; f'' = 4x cos x − x² sin x + 2 sin x
     x = leaf([1.0, 2.0])
     y = (cr.sin(x) * x**2).sum()
