@@ -37,9 +37,62 @@ _RELEASED = (
 )
 
 
-def backward(root: Tensor, grad=None, retain_graph=False, create_graph=False, record=None):
-    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires it."""
-    _run(root, _seed(root, grad, create_graph), retain_graph, create_graph, None, record)
+def backward(
+    root: Tensor, grad=None, retain_graph=False, create_graph=False, record=None, inputs=None
+):
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires it; with
+    ``inputs``, into the ``.grad`` of those tensors only (`_backward_towards`)."""
+    wanted = None if inputs is None else _backward_inputs(inputs)
+    seed = _seed(root, grad, create_graph)
+    if wanted is None:
+        _run(root, seed, retain_graph, create_graph, None, record)
+    else:
+        _backward_towards(root, seed, retain_graph, create_graph, wanted, record)
+
+
+def _backward_inputs(inputs) -> dict:
+    """PyTorch's ``backward(inputs=)``, a tensor or a sequence of them, as the ``wanted``
+    tensors (each once); an empty sequence, or one not requiring gradients, is an error."""
+    if isinstance(inputs, Tensor):
+        inputs = [inputs]
+    try:
+        inputs = list(inputs)
+    except TypeError:
+        raise TypeError(
+            f"backward: inputs must be a Tensor or a sequence of Tensors, got "
+            f"{type(inputs).__name__}"
+        ) from None
+    if not inputs:
+        raise RuntimeError(
+            "backward: 'inputs' argument to backward() cannot be empty; leave it out (None) "
+            "to accumulate into every leaf"
+        )
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(
+                f"backward: inputs[{i}] does not require gradients, so it can have none; "
+                "pass only tensors that require them"
+            )
+    return dict.fromkeys(inputs)
+
+
+def _backward_towards(root, seed, retain, create, wanted, record) -> None:
+    """backward into the ``.grad`` of the ``wanted`` tensors only: the walk of `grad`,
+    along the paths that lead to them (`_only_towards`), storing instead of returning. A
+    non-leaf among them is made to retain its gradient from now on, as PyTorch's
+    ``retain_grad()`` on it; other leaves, and the branches that lead to no input, are
+    left alone (not run, not released)."""
+    for t in wanted:
+        if t._node is not None:
+            t._retain = True
+    restore = _only_towards(root, wanted, True)
+    try:
+        _run(root, seed, retain, create, wanted, record, into_grad=True)
+    finally:
+        for node, needs in restore:
+            node.needs_grad = needs
 
 
 def grad(
@@ -209,27 +262,29 @@ def _consumers(root: Tensor) -> dict:
     return count
 
 
-def _run(root, seed, retain, create, wanted, record):
+def _run(root, seed, retain, create, wanted, record, into_grad=False):
     through = _backward_recorded if create else None  # None: node.backward(g), inline
     if _AnomalyMode.enabled:  # read once per call: anomaly checks take a path of their own
         through = _anomaly.checked(through or _backward_plain, retain)
         with np.errstate(all="ignore"):  # a NaN or inf raises AnomalyError, not a warning
-            return _run_through(root, seed, retain, create, wanted, record, through)
+            return _run_through(root, seed, retain, create, wanted, record, through, into_grad)
     with silenced():  # 0·∞ = NaN, ∞ + (−∞) = NaN: IEEE results of the chain rule, no warning
-        return _run_through(root, seed, retain, create, wanted, record, through)
+        return _run_through(root, seed, retain, create, wanted, record, through, into_grad)
 
 
-def _run_through(root, seed, retain, create, wanted, record, through):
+def _run_through(root, seed, retain, create, wanted, record, through, into_grad):
     # grad mode is create_graph while the pass runs, as in PyTorch: hooks and user-defined
     # backward rules see it, and without create_graph what they compute records no graph
     with enable_grad() if create else no_grad():
-        return _walk(root, seed, retain, create, wanted, record, through)
+        return _walk(root, seed, retain, create, wanted, record, through, into_grad)
 
 
-def _walk(root, seed, retain, create, wanted, record, through):
+def _walk(root, seed, retain, create, wanted, record, through, into_grad):
     """The backward loop. ``through(node, out, g)`` runs a node's backward when it must be
     recorded (create_graph) or checked (anomaly mode); when None, ``node.backward(g)`` is
-    called inline, so the plain path does no per-node work for either."""
+    called inline, so the plain path does no per-node work for either. ``wanted``: the
+    tensors `grad` returns the gradients of, or with ``into_grad`` the inputs of
+    ``backward(inputs=)``, whose ``.grad`` gets them (a non-leaf's as a retained one)."""
     pending = _consumers(root)
     grads = {root: seed}
     owned = set()  # tensors whose gradient array the engine allocated and may add into
@@ -248,7 +303,8 @@ def _walk(root, seed, retain, create, wanted, record, through):
                 record.hooked(t, before, _copy(g))
         node = t._node
         if wanted is not None and t in wanted:
-            wanted[t], mine = _array(g), False  # the caller's: never written into
+            if not into_grad:
+                wanted[t], mine = _array(g), False  # the caller's: never written into
             if node is not None and True not in node.needs_grad:  # none asked for below t
                 # (`_only_towards`): PyTorch neither runs its node nor releases it, so that
                 # grad(z, [y]) then y.sum().backward() works
@@ -256,7 +312,8 @@ def _walk(root, seed, retain, create, wanted, record, through):
                     _store_grad(t, g, False, create)
                 continue
         if node is None:
-            if wanted is None and t._requires_grad:  # not a leaf frozen since the forward
+            # not a leaf frozen since the forward; with wanted, only wanted leaves get here
+            if (wanted is None or into_grad) and t._requires_grad:
                 _store_grad(t, g, mine, create)
                 if getattr(t, "_post_hooks", None):  # unset on a leaf an op made
                     _run_post_hooks(t)

@@ -195,7 +195,13 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
 
     # ----- autograd -----------------------------------------------------------------
     def backward(
-        self, grad=None, retain_graph: bool = False, create_graph: bool = False, *, gradient=None
+        self,
+        grad=None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs=None,
+        *,
+        gradient=None,
     ) -> None:
         """Compute gradients of this tensor with respect to every leaf that requires them.
 
@@ -207,13 +213,18 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
         ``retain_graph=True``). ``gradient=`` is PyTorch's name for ``grad``. While it
         runs, grad mode is ``create_graph`` (as in PyTorch): what hooks and user-defined
         backward rules compute is recorded only then.
+
+        ``inputs`` (a tensor or a sequence of them, each requiring gradients), as
+        PyTorch's: the gradients go into the ``.grad`` of those tensors only, and only the
+        paths to them are walked; other leaves' ``.grad`` stay as they are. A non-leaf
+        input keeps its gradient as after ``retain_grad()``, which it is given.
         """
         if gradient is not None:
             if grad is not None:
                 raise TypeError("backward: give the upstream gradient once, as grad or gradient")
             grad = gradient
-        retain = retain_graph or create_graph  # the recorded gradient still needs the graph
-        engine.backward(self, grad, retain_graph=retain, create_graph=create_graph)
+        retain = bool(retain_graph) or create_graph  # the recorded gradient needs the graph
+        engine.backward(self, grad, retain, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's memory, cut off from the graph."""

@@ -67,16 +67,21 @@ def grad(
 
 
 def backward(
-    tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs=None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves, as
     ``torch.autograd.backward``: ``t.backward(g)`` for one tensor; for several, one pass
     whose gradients add up (``grad_tensors`` gives each one's upstream gradient, None for
-    a single value)."""
+    a single value). ``inputs``, a tensor or a sequence of them, limits the gradients to
+    those tensors' ``.grad``, as `Tensor.backward`'s."""
     tensors, grad_tensors = _paired("backward", tensors, grad_tensors)
     root, seed = _one_root("backward", tensors, grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    root.backward(seed, retain_graph=retain, create_graph=create_graph)
+    root.backward(seed, retain_graph=retain, create_graph=create_graph, inputs=inputs)
 
 
 def _paired(where: str, outputs, upstream) -> tuple[list[Tensor], list]:
