@@ -29,7 +29,9 @@ class _Depth(threading.local):
 _Nesting = _Depth()
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
     """Return a function computing ``(f(*args), ∂f/∂args[argnums])``.
 
     ``f`` must return a single-element tensor. The gradient is a Tensor (a tuple of them
@@ -48,6 +50,13 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     (shape (1,) too), and an argument that is a Python number or a list becomes a float
     tensor (a list one tensor, with one gradient; an integer array is refused, as for any
     tensor that requires gradients).
+
+    ``has_aux=True``, as JAX's: ``f`` returns a pair ``(output, aux)``, only ``output`` is
+    differentiated, and the result is ``((value, aux), gradient)``. ``aux`` comes back as
+    it is, but a Tensor in it (``aux`` itself, or an item of a tuple, list or dict that
+    is ``aux``) is treated as the value is: detached when the value is, else left in the
+    graph for the outer derivative. Any other return than a tuple or list of two is a
+    TypeError.
     """
     _check_function("value_and_grad", f)
     many = not isinstance(argnums, Integral)
@@ -63,7 +72,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         if outermost:
             _Nesting.private = {}
         try:
-            return _evaluate(f, args, kwargs, at, many)
+            return _evaluate(f, args, kwargs, at, many, has_aux)
         finally:
             if outermost:
                 _Nesting.private = None  # the leaves can go with the graph that holds them
@@ -71,8 +80,9 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return wrapped
 
 
-def _evaluate(f: Callable, args: list, kwargs: dict, at: list[int], many: bool):
-    """``f(*args, **kwargs)`` and its gradient for the positions ``at`` (`value_and_grad`)."""
+def _evaluate(f: Callable, args: list, kwargs: dict, at: list[int], many: bool, has_aux: bool):
+    """``f(*args, **kwargs)`` and its gradient for the positions ``at`` (`value_and_grad`);
+    with ``has_aux``, the value is ``(output, aux)``."""
     distinct = list(dict.fromkeys(at))  # each differentiated once, whatever the repeats
     recording = is_grad_enabled()  # under no_grad the results are plain values
     create = recording and (_Nesting.depth > 0 or _any_requires_grad(*args, *kwargs.values()))
@@ -81,19 +91,54 @@ def _evaluate(f: Callable, args: list, kwargs: dict, at: list[int], many: bool):
         for i, t in zip(distinct, inputs):
             args[i] = t
         out = _call_nested(f, args, kwargs)
+        if has_aux:
+            out, aux = _split_aux(out)
         create = create or (recording and _depends_on_others(out, inputs))
         grads = dict(zip(distinct, _gradients(out, inputs, create)))
         grads = tuple(grads[i] for i in at)
     if not create and isinstance(out, Tensor):
         out = out.detach()  # its graph led only to the inputs made above, now released
+    if has_aux:
+        out = (out, aux if create else _detached(aux))
     return out, (grads if many else grads[0])
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Return a function computing ∂f/∂args[argnums] (see `value_and_grad`)."""
+def _split_aux(result) -> tuple:
+    """``f``'s ``(output, aux)`` with ``has_aux=True``; anything else is a TypeError."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        what = f"a {len(result)}-item " if isinstance(result, (tuple, list)) else "a "
+        raise TypeError(
+            f"grad: with has_aux=True the function must return a pair (output, aux), got "
+            f"{what}{type(result).__name__}"
+        )
+    return result[0], result[1]
+
+
+def _detached(aux):
+    """``aux`` with the Tensors at its top level detached (itself, or the items of a
+    tuple, list or dict): its graph, as the value's, led only to released inputs."""
+    if isinstance(aux, Tensor):
+        return aux.detach()
+    if type(aux) in (tuple, list):
+        return type(aux)(a.detach() if isinstance(a, Tensor) else a for a in aux)
+    if type(aux) is dict:
+        return {k: v.detach() if isinstance(v, Tensor) else v for k, v in aux.items()}
+    return aux
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Return a function computing ∂f/∂args[argnums] (see `value_and_grad`); with
+    ``has_aux=True``, ``(gradient, aux)`` for ``f`` returning ``(output, aux)``, as JAX's."""
     _check_function("grad", f)
-    vg = value_and_grad(f, argnums)
+    vg = value_and_grad(f, argnums, has_aux)
+    if has_aux:
+        return lambda *args, **kwargs: _gradient_and_aux(vg(*args, **kwargs))
     return lambda *args, **kwargs: vg(*args, **kwargs)[1]
+
+
+def _gradient_and_aux(result) -> tuple:
+    (_, aux), gradient = result
+    return gradient, aux
 
 
 def _check_function(where: str, f) -> None:
@@ -173,7 +218,10 @@ def _depends_on_others(out, inputs: list[Tensor]) -> bool:
 def _gradients(out, inputs: list[Tensor], create: bool) -> tuple[Tensor, ...]:
     if not isinstance(out, Tensor) or out.size != 1:
         shape = out.shape if isinstance(out, Tensor) else type(out).__name__
-        raise ValueError(f"grad: the function must return a one-element tensor, got {shape}")
+        hint = ""
+        if isinstance(out, (tuple, list)) and len(out) == 2:
+            hint = "; for a function returning (output, aux), pass has_aux=True"
+        raise ValueError(f"grad: the function must return a one-element tensor, got {shape}{hint}")
     if not out.requires_grad:  # out does not depend on the inputs: the gradient is zero
         return tuple(_from_op(np.zeros(t.shape, dtype=t.dtype), None) for t in inputs)
     grads = _engine.grad(out, inputs, create_graph=create)
