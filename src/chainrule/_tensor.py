@@ -867,6 +867,11 @@ class Size(int):
             )
         return self.shape[dim]
 
+    def __reduce__(self):
+        """Rebuilt with its shape (``copy.deepcopy`` of a module holding ``n = x.size``):
+        int's own way would call ``Size(count)`` without it."""
+        return Size, (int(self), self.shape)
+
 
 class HookHandle:
     """What `Tensor.register_hook` (and a module's ``register_forward_hook``) returns:
