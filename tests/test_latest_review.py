@@ -15,9 +15,11 @@ own call.
 
 import copy
 
+import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.data import ArrayDataset, random_split
 
 nn = cr.nn
 
@@ -38,3 +40,40 @@ def test_a_module_holding_a_size_is_deep_copied():
     twin = copy.deepcopy(layer)
     assert twin.count == 6
     assert twin.count() == tuple(layer.weight.shape)
+
+
+# ----- random_split with NumPy lengths ------------------------------------------------------
+def _dataset(n):
+    return ArrayDataset(np.arange(float(n)).reshape(n, 1), np.arange(n))
+
+
+@pytest.mark.parametrize(
+    ("lengths", "expected"),
+    [
+        (np.array([8, 2]), [8, 2]),
+        ([np.int64(7), 3], [7, 3]),
+        ([np.float32(0.7), np.float32(0.3)], [7, 3]),
+        (np.array([0.5, 0.5]), [5, 5]),
+    ],
+)
+def test_random_split_takes_numpy_lengths(lengths, expected):
+    parts = random_split(_dataset(10), lengths, seed=0)
+    assert [len(p) for p in parts] == expected
+    together = np.sort(np.concatenate([p.indices for p in parts]))
+    np.testing.assert_array_equal(together, np.arange(10))
+
+
+@pytest.mark.parametrize("lengths", [[np.array([8, 2])], ["8", "2"], [np.bool_(True), 9]])
+def test_random_split_still_refuses_what_is_not_numbers(lengths):
+    with pytest.raises(TypeError, match="lengths must be numbers"):
+        random_split(_dataset(10), lengths, seed=0)
+
+
+def test_random_split_numpy_lengths_as_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import TensorDataset
+    from torch.utils.data import random_split as torch_split
+
+    ours = random_split(_dataset(10), np.array([6, 4]), seed=0)
+    theirs = torch_split(TensorDataset(torch.arange(10.0)), np.array([6, 4]))
+    assert [len(p) for p in ours] == [len(p) for p in theirs]

@@ -108,10 +108,12 @@ def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> li
 
 
 def _split_sizes(lengths: list, n: int) -> list[int]:
-    """Counts from ``lengths``: counts adding up to ``n``, or fractions adding up to 1."""
-    if not lengths or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in lengths):
+    """Counts from ``lengths``: counts adding up to ``n``, or fractions adding up to 1.
+    NumPy's integers and floats count as Python's (``np.array([8, 2])``), as in PyTorch."""
+    if not lengths or any(isinstance(v, (bool, np.bool_)) or not _real(v) for v in lengths):
         raise TypeError(f"random_split: lengths must be numbers, got {lengths!r}")
-    if all(isinstance(v, int) for v in lengths):
+    if all(isinstance(v, (int, np.integer)) for v in lengths):
+        lengths = [int(v) for v in lengths]
         if any(v < 0 for v in lengths) or sum(lengths) != n:
             raise ValueError(
                 f"random_split: the lengths {lengths} must be counts ≥ 0 adding up to the "
@@ -126,6 +128,10 @@ def _split_sizes(lengths: list, n: int) -> list[int]:
     for i in range(n - sum(sizes)):  # PyTorch's round robin for what floor left out
         sizes[i % len(sizes)] += 1
     return sizes
+
+
+def _real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating))
 
 
 def _checked_indices(indices, n: int) -> np.ndarray:
