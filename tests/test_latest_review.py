@@ -77,3 +77,29 @@ def test_random_split_numpy_lengths_as_pytorch():
     ours = random_split(_dataset(10), np.array([6, 4]), seed=0)
     theirs = torch_split(TensorDataset(torch.arange(10.0)), np.array([6, 4]))
     assert [len(p) for p in ours] == [len(p) for p in theirs]
+
+
+# ----- has_aux: nested aux detached ---------------------------------------------------------
+def _with_nested_aux(x):
+    out = (x**2).sum()
+    return out, {"out": out, "nested": (x * 2.0, [x * 3.0])}
+
+
+def test_nested_aux_tensors_are_detached_as_the_value():
+    x = cr.tensor([1.0, 2.0])
+    g, aux = cr.grad(_with_nested_aux, has_aux=True)(x)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])  # d/dx Σx² = 2x
+    np.testing.assert_array_equal(aux["nested"][0].data, [2.0, 4.0])
+    np.testing.assert_array_equal(aux["nested"][1][0].data, [3.0, 6.0])
+    assert not aux["nested"][0].requires_grad
+    assert not aux["nested"][1][0].requires_grad
+    assert isinstance(aux["nested"], tuple)
+    assert isinstance(aux["nested"][1], list)
+
+
+def test_nested_aux_stays_in_the_graph_for_an_outer_derivative():
+    x = cr.tensor(2.0, requires_grad=True)
+    _, aux = cr.grad(lambda a: (a**3, {"sq": [a**2]}), has_aux=True)(x)
+    assert aux["sq"][0].requires_grad
+    aux["sq"][0].backward()
+    assert x.grad == 4.0  # d/dx x² at 2

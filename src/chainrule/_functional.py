@@ -53,8 +53,8 @@ def value_and_grad(
 
     ``has_aux=True``, as JAX's: ``f`` returns a pair ``(output, aux)``, only ``output`` is
     differentiated, and the result is ``((value, aux), gradient)``. ``aux`` comes back as
-    it is, but a Tensor in it (``aux`` itself, or an item of a tuple, list or dict that
-    is ``aux``) is treated as the value is: detached when the value is, else left in the
+    it is, but a Tensor in it (``aux`` itself, or one at any depth of its tuples, lists
+    and dicts) is treated as the value is: detached when the value is, else left in the
     graph for the outer derivative. Any other return than a tuple or list of two is a
     TypeError.
     """
@@ -115,14 +115,16 @@ def _split_aux(result) -> tuple:
 
 
 def _detached(aux):
-    """``aux`` with the Tensors at its top level detached (itself, or the items of a
-    tuple, list or dict): its graph, as the value's, led only to released inputs."""
+    """``aux`` with its Tensors detached, at any depth of tuples, lists and dicts (JAX's
+    aux is a tree of concrete values): its graph, as the value's, led only to released
+    inputs. A nested one kept would hold that graph, and a backward through it would
+    reach the transform's own copies of the inputs."""
     if isinstance(aux, Tensor):
         return aux.detach()
     if type(aux) in (tuple, list):
-        return type(aux)(a.detach() if isinstance(a, Tensor) else a for a in aux)
+        return type(aux)(_detached(a) for a in aux)
     if type(aux) is dict:
-        return {k: v.detach() if isinstance(v, Tensor) else v for k, v in aux.items()}
+        return {k: _detached(v) for k, v in aux.items()}
     return aux
 
 
