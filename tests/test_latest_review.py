@@ -20,6 +20,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.data import ArrayDataset, random_split
+from chainrule.diagnostics import layer_outputs
 
 nn = cr.nn
 
@@ -103,3 +104,19 @@ def test_nested_aux_stays_in_the_graph_for_an_outer_derivative():
     assert aux["sq"][0].requires_grad
     aux["sq"][0].backward()
     assert x.grad == 4.0  # d/dx x² at 2
+
+
+# ----- the probe and a forward set on the instance ------------------------------------------
+def test_a_sequential_with_a_forward_of_its_own_instance_is_probed_as_it_runs():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3, dtype="float64"), nn.Tanh())
+    model.forward = lambda x: model[1](model[0](x) * 100.0)
+    X = np.linspace(-1, 1, 12).reshape(3, 4)
+    seen = []
+    handle = model[1].register_forward_hook(lambda m, args, out: seen.append(out.data))
+    with cr.no_grad():
+        model(X)
+    handle.remove()
+    probed = layer_outputs(model, X)
+    assert [name for name, _, _ in probed] == ["1"]
+    np.testing.assert_array_equal(probed[0][2], seen[0])

@@ -136,10 +136,12 @@ def _walk(seq: nn.Sequential, x: Tensor, prefix: str, calls: list) -> Tensor:
 
 def _walkable(module: nn.Module) -> bool:
     """A Sequential whose call is only its layers' calls in turn: no forward hook of its
-    own (which would change its input or output) and Sequential's own forward."""
+    own (which would change its input or output) and Sequential's own forward (neither a
+    subclass's nor one set on the instance, which its call runs as PyTorch's does)."""
     return (
         isinstance(module, nn.Sequential)
         and type(module).forward is nn.Sequential.forward
+        and "forward" not in vars(module)
         and not has_forward_hooks(module)
     )
 
