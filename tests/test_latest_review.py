@@ -2,7 +2,9 @@
 
 - ``x.size`` (an int that called gives the shape) survives ``copy.copy`` and
   ``copy.deepcopy``, so a module holding it can be copied;
-- ``random_split`` takes NumPy integers and floats as lengths, as PyTorch's does;
+- ``random_split`` takes NumPy integers and floats as lengths, as PyTorch's does, and
+  ``random_split``, ``Subset`` and ``ConcatDataset`` read a pair ``(X, y)`` of arrays
+  as its samples, as ``DataLoader`` does (not as a dataset of two samples, X and y);
 - ``has_aux``: the Tensors nested in aux are detached as the value is (JAX's aux is a
   tree of concrete values);
 - the diagnostics probe calls a Sequential whose ``forward`` was set on the instance,
@@ -19,7 +21,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import ArrayDataset, random_split
+from chainrule.data import ArrayDataset, ConcatDataset, DataLoader, Subset, random_split
 from chainrule.diagnostics import layer_outputs
 
 nn = cr.nn
@@ -78,6 +80,30 @@ def test_random_split_numpy_lengths_as_pytorch():
     ours = random_split(_dataset(10), np.array([6, 4]), seed=0)
     theirs = torch_split(TensorDataset(torch.arange(10.0)), np.array([6, 4]))
     assert [len(p) for p in ours] == [len(p) for p in theirs]
+
+
+def test_random_split_of_a_pair_of_arrays_splits_its_samples():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.arange(10)
+    train, val = random_split((X, y), [0.8, 0.2], seed=0)
+    assert [len(train), len(val)] == [8, 2]
+    xb, yb = next(iter(DataLoader(train, batch_size=8)))
+    np.testing.assert_array_equal(xb, X[train.indices])
+    np.testing.assert_array_equal(yb, y[train.indices])
+
+
+def test_subset_and_concat_of_a_pair_of_arrays_index_its_samples():
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.arange(6) * 10
+    part = Subset((X, y), [4, 1])
+    assert len(part) == 2
+    np.testing.assert_array_equal(part[0][0], X[4])
+    both = ConcatDataset([(X, y), part])
+    assert len(both) == 8
+    assert both[-1][1] == y[1]
+    xb, yb = next(iter(DataLoader(both, batch_size=8)))
+    np.testing.assert_array_equal(xb, X[[0, 1, 2, 3, 4, 5, 4, 1]])
+    np.testing.assert_array_equal(yb, y[[0, 1, 2, 3, 4, 5, 4, 1]])
 
 
 # ----- has_aux: nested aux detached ---------------------------------------------------------

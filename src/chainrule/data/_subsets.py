@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tensor import Tensor
 from ._rng import generator_from
 
 
@@ -37,11 +38,12 @@ class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order, as PyTorch's ``Subset``:
     ``subset[i]`` is ``dataset[indices[i]]``. ``indices`` are integers in
     ``[0, len(dataset))``, kept as an int64 array (``subset.indices``); the dataset is
-    ``subset.dataset``, not copied."""
+    ``subset.dataset``, not copied. A pair ``(X, y)`` of arrays is an `ArrayDataset` of
+    their samples, as `DataLoader` reads it (not a dataset of two samples)."""
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        self.dataset = dataset
-        self.indices = _checked_indices(indices, len(dataset))
+        self.dataset = _as_samples(dataset)
+        self.indices = _checked_indices(indices, len(self.dataset))
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -64,10 +66,11 @@ class Subset(Dataset):
 class ConcatDataset(Dataset):
     """The samples of several datasets one after another, as PyTorch's ``ConcatDataset``:
     ``datasets`` and ``cumulative_sizes`` (the running total of their lengths) as there.
-    Indices run from ``-len`` to ``len - 1``."""
+    Indices run from ``-len`` to ``len - 1``; a pair ``(X, y)`` of arrays among the
+    datasets is an `ArrayDataset`, as in `Subset`."""
 
     def __init__(self, datasets) -> None:
-        self.datasets = list(datasets)
+        self.datasets = [_as_samples(d) for d in datasets]
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
         sizes = [len(d) for d in self.datasets]
@@ -100,7 +103,9 @@ def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> li
     ``random_split``: counts that add up to ``len(dataset)``, or fractions that add up to
     1, each part then ⌊fraction × N⌋ samples and the remainder given out one at a time
     from the first part on. The order is drawn from a generator seeded by ``seed`` (or,
-    without one, from ``cr.manual_seed``'s), where PyTorch takes a ``generator``."""
+    without one, from ``cr.manual_seed``'s), where PyTorch takes a ``generator``. A pair
+    ``(X, y)`` of arrays is split by its samples, as `DataLoader` reads it."""
+    dataset = _as_samples(dataset)
     sizes = _split_sizes(list(lengths), len(dataset))
     order = generator_from(seed, "random_split").permutation(len(dataset))
     bounds = np.cumsum([0, *sizes])
@@ -128,6 +133,18 @@ def _split_sizes(lengths: list, n: int) -> list[int]:
     for i in range(n - sum(sizes)):  # PyTorch's round robin for what floor left out
         sizes[i % len(sizes)] += 1
     return sizes
+
+
+def _as_samples(dataset: Any) -> Any:
+    """A pair ``(X, y)`` of arrays (or Tensors) as the `ArrayDataset` of its samples, as
+    `DataLoader` and ``fit`` read it: its ``len()`` is 2, which would split or index two
+    "samples", X and y. Anything else as it is."""
+    pair = isinstance(dataset, tuple) and len(dataset) == 2
+    if pair and all(isinstance(a, (np.ndarray, Tensor)) and a.ndim >= 1 for a in dataset):
+        from ._dataset import ArrayDataset  # it subclasses Dataset, defined here
+
+        return ArrayDataset(*dataset)
+    return dataset
 
 
 def _real(v) -> bool:
