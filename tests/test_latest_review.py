@@ -5,6 +5,7 @@
 - ``random_split`` takes NumPy integers and floats as lengths, as PyTorch's does, and
   ``random_split``, ``Subset`` and ``ConcatDataset`` read a pair ``(X, y)`` of arrays
   as its samples, as ``DataLoader`` does (not as a dataset of two samples, X and y);
+- ``clamp_min`` and ``clamp_max`` refuse None, as PyTorch's;
 - ``has_aux``: the Tensors nested in aux are detached as the value is (JAX's aux is a
   tree of concrete values);
 - the diagnostics probe calls a Sequential whose ``forward`` was set on the instance,
@@ -130,6 +131,22 @@ def test_nested_aux_stays_in_the_graph_for_an_outer_derivative():
     assert aux["sq"][0].requires_grad
     aux["sq"][0].backward()
     assert x.grad == 4.0  # d/dx x² at 2
+
+
+# ----- clamp_min and clamp_max --------------------------------------------------------------
+@pytest.mark.parametrize("method", ["clamp_min", "clamp_max"])
+def test_clamp_min_and_max_refuse_none_as_pytorch(method):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError):
+        getattr(torch.ones(3), method)(None)
+    with pytest.raises(TypeError, match=f"{method}: the bound"):
+        getattr(cr.ones(3), method)(None)
+
+
+def test_clamp_min_and_max_limit_the_values():
+    x = cr.tensor([0.0, 2.0, 5.0])
+    np.testing.assert_array_equal(x.clamp_min(1.0).data, [1.0, 2.0, 5.0])
+    np.testing.assert_array_equal(x.clamp_max(3.0).data, [0.0, 2.0, 3.0])
 
 
 # ----- the probe and a forward set on the instance ------------------------------------------

@@ -133,12 +133,14 @@ class TorchMethods:
         return _ops().nan_to_num(self, nan, posinf, neginf)
 
     def clamp_min(self, min):
-        """Values limited below by ``min``: ``clamp(min=min)``, as PyTorch's."""
-        return _ops().clip(self, min, None)
+        """Values limited below by ``min``: ``clamp(min=min)``, as PyTorch's (None is a
+        TypeError there and here, not a clamp that does nothing)."""
+        return _ops().clip(self, _given_bound("clamp_min", min), None)
 
     def clamp_max(self, max):
-        """Values limited above by ``max``: ``clamp(max=max)``, as PyTorch's."""
-        return _ops().clip(self, None, max)
+        """Values limited above by ``max``: ``clamp(max=max)``, as PyTorch's (None is a
+        TypeError, as for `clamp_min`)."""
+        return _ops().clip(self, None, _given_bound("clamp_max", max))
 
     def neg(self):
         """``-self``."""
@@ -256,6 +258,12 @@ def _scaled(other, alpha):
     if hasattr(other, "_requires_grad") or isinstance(other, (list, tuple)):
         return _ops().mul(alpha, other)
     return alpha * other
+
+
+def _given_bound(who: str, bound):
+    if bound is None:
+        raise TypeError(f"{who}: the bound must be a number or a tensor, got None")
+    return bound
 
 
 def _shape_of(other) -> tuple[int, ...]:
