@@ -847,7 +847,9 @@ class Size(int):
     """What `Tensor.size` gives: the number of elements, an int as NumPy's ``size`` is,
     that may also be called as PyTorch's ``size()``: ``x.size()`` is the shape (a tuple)
     and ``x.size(dim)`` its entry at ``dim`` (negative counts from the end), so code of
-    either library reads the same tensor."""
+    either library reads the same tensor. NumPy takes an int of another class as an int64,
+    not as a Python number: a float32 array divided by it is float64, where divided by
+    ``numel()`` (a plain int) it stays float32."""
 
     def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
         size = super().__new__(cls, count)
