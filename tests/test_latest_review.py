@@ -16,6 +16,7 @@ gradient worked by hand, and the activations captured by forward hooks in the mo
 own call.
 """
 
+import collections
 import copy
 
 import numpy as np
@@ -123,6 +124,15 @@ def test_nested_aux_tensors_are_detached_as_the_value():
     assert not aux["nested"][1][0].requires_grad
     assert isinstance(aux["nested"], tuple)
     assert isinstance(aux["nested"][1], list)
+
+
+def test_aux_namedtuple_is_detached_and_keeps_its_class():
+    Stats = collections.namedtuple("Stats", "loss doubled")
+    x = cr.tensor([1.0, 2.0])
+    _, stats = cr.grad(lambda a: ((a**2).sum(), Stats((a**2).sum(), a * 2.0)), has_aux=True)(x)
+    assert type(stats) is Stats
+    np.testing.assert_array_equal(stats.doubled.data, [2.0, 4.0])
+    assert not stats.doubled.requires_grad
 
 
 def test_nested_aux_stays_in_the_graph_for_an_outer_derivative():

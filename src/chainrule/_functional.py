@@ -53,10 +53,10 @@ def value_and_grad(
 
     ``has_aux=True``, as JAX's: ``f`` returns a pair ``(output, aux)``, only ``output`` is
     differentiated, and the result is ``((value, aux), gradient)``. ``aux`` comes back as
-    it is, but a Tensor in it (``aux`` itself, or one at any depth of its tuples, lists
-    and dicts) is treated as the value is: detached when the value is, else left in the
-    graph for the outer derivative. Any other return than a tuple or list of two is a
-    TypeError.
+    it is, but a Tensor in it (``aux`` itself, or one at any depth of its tuples,
+    namedtuples, lists and dicts) is treated as the value is: detached when the value
+    is, else left in the graph for the outer derivative. Any other return than a tuple
+    or list of two is a TypeError.
     """
     _check_function("value_and_grad", f)
     many = not isinstance(argnums, Integral)
@@ -115,14 +115,16 @@ def _split_aux(result) -> tuple:
 
 
 def _detached(aux):
-    """``aux`` with its Tensors detached, at any depth of tuples, lists and dicts (JAX's
-    aux is a tree of concrete values): its graph, as the value's, led only to released
+    """``aux`` with its Tensors detached, at any depth of tuples (named too), lists and
+    dicts (JAX's aux is a tree of concrete values): its graph, as the value's, led only to released
     inputs. A nested one kept would hold that graph, and a backward through it would
     reach the transform's own copies of the inputs."""
     if isinstance(aux, Tensor):
         return aux.detach()
     if type(aux) in (tuple, list):
         return type(aux)(_detached(a) for a in aux)
+    if isinstance(aux, tuple) and hasattr(aux, "_fields"):  # a namedtuple, as in JAX's trees
+        return type(aux)(*(_detached(a) for a in aux))
     if type(aux) is dict:
         return {k: _detached(v) for k, v in aux.items()}
     return aux
