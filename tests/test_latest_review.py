@@ -1,7 +1,7 @@
 """A review of the latest additions: what broke and is fixed.
 
-- ``x.size`` (an int that called gives the shape) survives ``copy.copy`` and
-  ``copy.deepcopy``, so a module holding it can be copied;
+- ``x.size`` is a plain int, so NumPy arithmetic with it keeps float32 (an int that
+  could be called, as PyTorch's ``size()``, made ``float32_array / x.size`` float64);
 - ``random_split`` takes NumPy integers and floats as lengths, as PyTorch's does, and
   ``random_split``, ``Subset`` and ``ConcatDataset`` read a pair ``(X, y)`` of arrays
   as its samples, as ``DataLoader`` does (not as a dataset of two samples, X and y);
@@ -29,22 +29,13 @@ from chainrule.diagnostics import layer_outputs
 nn = cr.nn
 
 
-# ----- x.size copied ---------------------------------------------------------------------
-@pytest.mark.parametrize("how", [copy.copy, copy.deepcopy])
-def test_size_is_copied_with_its_shape(how):
+# ----- x.size is NumPy's ---------------------------------------------------------------------
+def test_size_is_a_plain_int_that_keeps_numpy_float32():
     x = cr.ones((2, 3))
-    n = how(x.size)
-    assert n == 6
-    assert n() == (2, 3)
-    assert n(-1) == 3
-
-
-def test_a_module_holding_a_size_is_deep_copied():
-    layer = nn.Linear(3, 2)
-    layer.count = layer.weight.size
-    twin = copy.deepcopy(layer)
-    assert twin.count == 6
-    assert twin.count() == tuple(layer.weight.shape)
+    assert type(x.size) is int
+    assert x.size == 6
+    assert (np.ones(3, dtype=np.float32) / x.size).dtype == np.float32
+    assert copy.deepcopy(x.size) == 6
 
 
 # ----- random_split with NumPy lengths ------------------------------------------------------

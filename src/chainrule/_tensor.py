@@ -160,9 +160,9 @@ class Tensor(InPlaceMethods, MathMethods, TorchMethods, CompareMethods):
 
     @property
     def size(self) -> int:
-        """The number of elements, NumPy's ``size`` (an int). Called, it is PyTorch's
-        ``size()``: ``x.size()`` is the shape and ``x.size(dim)`` one entry of it."""
-        return Size(self.data.size, self.data.shape)
+        """The number of elements, NumPy's ``size``: a plain int, so NumPy arithmetic with
+        it keeps a float32 array float32. (PyTorch's ``size()`` is `shape`.)"""
+        return self.data.size
 
     def numel(self) -> int:
         """The number of elements, as PyTorch's ``numel()``: `size` (NumPy's name, a
@@ -841,38 +841,6 @@ def _from_op(data: np.ndarray, node) -> Tensor:
     t._requires_grad = node is not None
     t.name = None
     return t
-
-
-class Size(int):
-    """What `Tensor.size` gives: the number of elements, an int as NumPy's ``size`` is,
-    that may also be called as PyTorch's ``size()``: ``x.size()`` is the shape (a tuple)
-    and ``x.size(dim)`` its entry at ``dim`` (negative counts from the end), so code of
-    either library reads the same tensor. NumPy takes an int of another class as an int64,
-    not as a Python number: a float32 array divided by it is float64, where divided by
-    ``numel()`` (a plain int) it stays float32."""
-
-    def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
-        size = super().__new__(cls, count)
-        size.shape = shape
-        return size
-
-    def __call__(self, dim=None):
-        if dim is None:
-            return self.shape
-        n = len(self.shape)
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"size: dim must be an integer, got {dim!r}")
-        if not -n <= dim < n:
-            raise IndexError(
-                f"size: dim {dim} is out of range for a tensor of {n} dimensions"
-                + (f" (-{n} to {n - 1})" if n else "")
-            )
-        return self.shape[dim]
-
-    def __reduce__(self):
-        """Rebuilt with its shape (``copy.deepcopy`` of a module holding ``n = x.size``):
-        int's own way would call ``Size(count)`` without it."""
-        return Size, (int(self), self.shape)
 
 
 class HookHandle:

@@ -1,7 +1,5 @@
-"""PyTorch habits on a Tensor: ``x.size()`` and ``x.size(dim)`` beside NumPy's ``x.size``,
-``x.type(dtype)``, ``clamp_min`` and ``clamp_max``."""
-
-import json
+"""PyTorch habits on a Tensor: ``x.type(dtype)``, ``clamp_min``, ``clamp_max``, and
+``requires_grad`` taking a bool only."""
 
 import numpy as np
 import pytest
@@ -9,34 +7,6 @@ import pytest
 import chainrule as cr
 
 A = np.arange(-3.0, 3.0).reshape(2, 3)
-
-
-def test_size_is_numpys_count_and_pytorchs_shape_when_called():
-    x = cr.tensor(A)
-    assert x.size == 6
-    assert isinstance(x.size, int)
-    assert x.size + 1 == 7
-    assert json.dumps({"n": x.size}) == '{"n": 6}'
-    assert x.size() == (2, 3)
-    assert x.size(0) == 2
-    assert x.size(-1) == 3
-    assert cr.tensor(1.0).size() == ()
-
-
-def test_size_agrees_with_pytorch_and_numpy():
-    torch = pytest.importorskip("torch")
-    for shape in [(), (4,), (2, 3), (2, 0, 5)]:
-        x, t = cr.tensor(np.zeros(shape)), torch.zeros(shape)
-        assert x.size == np.zeros(shape).size
-        assert x.size() == tuple(t.size())
-        for d in range(-len(shape), len(shape)):
-            assert x.size(d) == t.size(d)
-
-
-@pytest.mark.parametrize(("dim", "error"), [(2, IndexError), (-3, IndexError), (0.5, TypeError)])
-def test_a_dim_out_of_range_is_named(dim, error):
-    with pytest.raises(error, match="size: dim"):
-        cr.tensor(A).size(dim)
 
 
 def test_type_names_the_dtype_or_casts():
