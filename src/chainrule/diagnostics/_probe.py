@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .. import nn
+from .._fit_data import as_input, input_dtype
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 from ..nn import _module
@@ -64,8 +65,9 @@ def layer_outputs(model: nn.Module, x: np.ndarray) -> list[tuple[str, str, np.nd
 
 def layer_calls(model: nn.Module, x: np.ndarray) -> list[tuple[str, nn.Module, np.ndarray]]:
     """``(layer name, layer, output array)`` for each leaf layer call of ``model`` on ``x``
-    (in eval mode, without a graph), in the order they ran."""
-    x = Tensor(np.asarray(x, dtype=_dtype_of(model)))
+    (in eval mode, without a graph), in the order they ran. ``x`` is cast as `fit` casts
+    a batch: to the model's float dtype, indices for an `nn.Embedding` first left alone."""
+    x = as_input(np.asarray(x), input_dtype(model))  # as `fit` casts a batch
     with _eval_mode(model), no_grad():
         return _run(model, x)
 
@@ -101,11 +103,6 @@ def _run(model: nn.Module, x: Tensor) -> list[tuple[str, nn.Module, np.ndarray]]
     else:
         _record(model, x, "", calls)
     return calls
-
-
-def _dtype_of(model: nn.Module) -> np.dtype:
-    p = next(model.parameters(), None)
-    return p.dtype if p is not None else np.dtype(np.float32)
 
 
 @contextmanager
