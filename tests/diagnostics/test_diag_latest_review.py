@@ -1,4 +1,5 @@
-"""The Monitor on models the other tests do not build: an `nn.Embedding` first."""
+"""The Monitor on models the other tests do not build: an `nn.Embedding` first, a model
+that is one layer holding its parameters itself."""
 
 from __future__ import annotations
 
@@ -34,3 +35,24 @@ def test_a_model_with_an_embedding_first_is_probed_with_its_integer_indices():
     np.testing.assert_allclose(stats.mean, out.mean(dtype=np.float64), rtol=1e-5)
     np.testing.assert_allclose(stats.std, out.std(dtype=np.float64), rtol=1e-5)
 
+
+def test_a_single_layer_model_is_one_layer_not_one_per_parameter():
+    # inputs of size 1e-5: the weight's gradient is 1e-5 of the bias's, but the model is
+    # one layer, so there is no first and last layer to compare and nothing vanishes
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(32, 3)) * 1e-5
+    y = rng.integers(0, 2, size=32)
+    model = cr.nn.Linear(3, 2, dtype="float64", generator=np.random.default_rng(2))
+    w0, b0 = model.weight.data.copy(), model.bias.data.copy()
+    monitor = diag.Monitor(model, warn=False)
+    fit_one_batch(model, monitor, X, y)
+    logits = X @ w0 + b0  # weight: (in, out)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    d = (p - np.eye(2)[y]) / len(X)  # d loss / d logits of the mean cross-entropy
+    expected = np.sqrt(np.sum((X.T @ d) ** 2) + np.sum(d.sum(0) ** 2))
+    record = monitor.records[-1]
+    assert list(record.layer_grad_norms) == [""]
+    np.testing.assert_allclose(record.layer_grad_norms[""], expected, rtol=1e-10)
+    assert monitor.alerts == []
+    assert {r["layer"] for r in record.gradient_rows()} == {""}

@@ -68,8 +68,10 @@ class EpochRecord:
 
 
 def layer_of(parameter: str) -> str:
-    """The layer owning a parameter: its dotted name without the last part ("0.weight" → "0")."""
-    return parameter.rpartition(".")[0] or parameter
+    """The layer owning a parameter: its dotted name without the last part ("0.weight" → "0";
+    "weight" → "", the model itself, as `named_modules` names it: one layer, not one per
+    parameter)."""
+    return parameter.rpartition(".")[0]
 
 
 def _finite(v: float | None) -> float | None:
