@@ -7,7 +7,7 @@ state, epoch 2 differs from epoch 1, and the whole sequence of epochs follows fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,7 @@ import numpy as np
 from .._arguments import flag
 from ._bundled import DataBundle
 from ._dataset import ArrayDataset
-from ._rng import generator_from
-from ._subsets import ConcatDataset, Subset
+from ._subsets import ConcatDataset, Subset, seeded_or_given
 
 
 class DataLoader:
@@ -34,6 +33,11 @@ class DataLoader:
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
         drop_last: leave out a last batch smaller than ``batch_size``.
+        collate_fn: PyTorch's: each batch is ``collate_fn(samples)``, the list of the
+            batch's samples ``dataset[i]`` (or what ``__getitems__`` returns), as it
+            returns it. Without it the samples are stacked into ``(X, y)``.
+        generator: a NumPy Generator to shuffle with (PyTorch takes a torch one), used
+            and advanced as it is, in place of ``seed``.
         num_workers, pin_memory, persistent_workers: PyTorch's, accepted so that its
             loops run unchanged, and changing nothing: batches are read in the calling
             process (a batch of an `ArrayDataset` is one indexing operation) and there is
@@ -44,11 +48,12 @@ class DataLoader:
 
     Batches, ``len()`` and ``drop_last`` are PyTorch's. Unlike PyTorch's loader: the
     shuffling generator is the loader's own, seeded once (a later ``cr.manual_seed``
-    leaves it alone); an empty dataset gives no batches rather than an error; a tuple of
-    two is always read as ``(X, y)``; a sample's list ``x`` is stacked into one array
-    (PyTorch returns one tensor per list position); and a sample's ``x`` or ``y`` that is
-    neither an array nor a number (None, a dict) is a `TypeError` (PyTorch's
-    ``default_collate`` refuses None too, but collates a dict key by key).
+    leaves it alone), unless a ``generator`` is given; an empty dataset gives no batches
+    rather than an error; a tuple of two is always read as ``(X, y)``; without a
+    ``collate_fn``, a sample's list ``x`` is stacked into one array (PyTorch returns one
+    tensor per list position), and a sample's ``x`` or ``y`` that is neither an array nor
+    a number (None, a dict) is a `TypeError` (PyTorch's ``default_collate`` refuses None
+    too, but collates a dict key by key).
     """
 
     def __init__(
@@ -62,6 +67,8 @@ class DataLoader:
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
+        collate_fn: Callable[[list], Any] | None = None,
+        generator: np.random.Generator | None = None,
     ) -> None:
         check_batch_size("DataLoader", batch_size)
         _check_workers(num_workers, pin_memory, persistent_workers)
@@ -69,10 +76,15 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = flag("DataLoader", "shuffle", shuffle)  # None: False, as PyTorch's
         self.drop_last = flag("DataLoader", "drop_last", drop_last)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable or None, got {collate_fn!r}")
+        self.collate_fn = collate_fn
         # an unshuffled loader without a seed draws nothing: evaluating must not move the
         # library generator that dropout and initialisers use
-        unused = not self.shuffle and seed is None
-        self._rng = np.random.default_rng(0) if unused else generator_from(seed, "DataLoader")
+        unused = not self.shuffle and seed is None and generator is None
+        self._rng = (
+            np.random.default_rng(0) if unused else seeded_or_given(seed, generator, "DataLoader")
+        )
 
     def __len__(self) -> int:
         n, b = len(self.dataset), self.batch_size
@@ -88,8 +100,10 @@ class DataLoader:
         for start in range(0, min(stop, len(order)), self.batch_size):
             yield self._batch(order[start : start + self.batch_size])
 
-    def _batch(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return fetch(self.dataset, idx)
+    def _batch(self, idx: np.ndarray) -> Any:
+        if self.collate_fn is None:
+            return fetch(self.dataset, idx)
+        return self.collate_fn(_samples(self.dataset, idx))
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state as a JSON-able dict; take it between epochs.
@@ -133,16 +147,22 @@ def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fetch(dataset.dataset, dataset.indices[idx])
     if type(dataset) is ConcatDataset:
         return _concat_fetch(dataset, idx)
+    return _collate(_samples(dataset, idx))
+
+
+def _samples(dataset: Any, idx: np.ndarray) -> list:
+    """The list of samples at ``idx``: from ``__getitems__`` if the dataset has one, else
+    ``dataset[i]`` one index at a time, as PyTorch's fetcher reads them."""
     getitems = getattr(dataset, "__getitems__", None)
     if not callable(getitems):
-        return _collate([dataset[int(i)] for i in idx])
+        return [dataset[int(i)] for i in idx]
     samples = list(getitems(idx.tolist()))
     if len(samples) != len(idx):  # a sample lost or added would break "each sample once"
         raise ValueError(
             f"DataLoader: the dataset's __getitems__ returned {len(samples)} samples for "
             f"{len(idx)} indices; it must return one sample per index, in their order"
         )
-    return _collate(samples)
+    return samples
 
 
 def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

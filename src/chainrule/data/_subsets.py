@@ -98,18 +98,40 @@ class ConcatDataset(Dataset):
         return f"ConcatDataset({len(self.datasets)} datasets, {len(self)} samples)"
 
 
-def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> list[Subset]:
+def random_split(
+    dataset: Any,
+    lengths: Sequence,
+    seed: int | None = None,
+    generator: np.random.Generator | None = None,
+) -> list[Subset]:
     """Split ``dataset`` at random into `Subset`s of the given ``lengths``, as PyTorch's
     ``random_split``: counts that add up to ``len(dataset)``, or fractions that add up to
     1, each part then ⌊fraction × N⌋ samples and the remainder given out one at a time
-    from the first part on. The order is drawn from a generator seeded by ``seed`` (or,
-    without one, from ``cr.manual_seed``'s), where PyTorch takes a ``generator``. A pair
-    ``(X, y)`` of arrays is split by its samples, as `DataLoader` reads it."""
+    from the first part on. The order is drawn from ``generator``, a NumPy Generator
+    (advanced by the draw) where PyTorch takes a torch one, or else from a generator
+    seeded by ``seed`` (or, without either, from ``cr.manual_seed``'s). A pair ``(X, y)``
+    of arrays is split by its samples, as `DataLoader` reads it."""
     dataset = _as_samples(dataset)
     sizes = _split_sizes(list(lengths), len(dataset))
-    order = generator_from(seed, "random_split").permutation(len(dataset))
+    order = seeded_or_given(seed, generator, "random_split").permutation(len(dataset))
     bounds = np.cumsum([0, *sizes])
     return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def seeded_or_given(seed, generator, owner: str) -> np.random.Generator:
+    """``generator`` itself when given (a NumPy Generator, never with a ``seed``), else a
+    new one from ``seed`` (see `generator_from`); other generators are a TypeError."""
+    if generator is None:
+        return generator_from(seed, owner)
+    if seed is not None:
+        raise TypeError(f"{owner}: pass seed or generator, not both")
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"{owner}: generator must be a numpy.random.Generator (np.random.default_rng(s)), "
+            f"got {type(generator).__module__}.{type(generator).__name__}; pass a NumPy "
+            "Generator or a seed"
+        )
+    return generator
 
 
 def _split_sizes(lengths: list, n: int) -> list[int]:
