@@ -15,7 +15,8 @@ import numpy as np
 from .._arguments import flag
 from ._bundled import DataBundle
 from ._dataset import ArrayDataset
-from ._subsets import ConcatDataset, Subset, seeded_or_given
+from ._rng import seeded_or_given
+from ._subsets import ConcatDataset, Subset
 
 
 class DataLoader:

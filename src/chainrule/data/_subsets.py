@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor
-from ._rng import generator_from
+from ._rng import seeded_or_given
 
 
 class Dataset:
@@ -118,22 +117,6 @@ def random_split(
     return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def seeded_or_given(seed, generator, owner: str) -> np.random.Generator:
-    """``generator`` itself when given (a NumPy Generator, never with a ``seed``), else a
-    new one from ``seed`` (see `generator_from`); other generators are a TypeError."""
-    if generator is None:
-        return generator_from(seed, owner)
-    if seed is not None:
-        raise TypeError(f"{owner}: pass seed or generator, not both")
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"{owner}: generator must be a numpy.random.Generator (np.random.default_rng(s)), "
-            f"got {type(generator).__module__}.{type(generator).__name__}; pass a NumPy "
-            "Generator or a seed"
-        )
-    return generator
-
-
 def _split_sizes(lengths: list, n: int) -> list[int]:
     """Counts from ``lengths``: counts adding up to ``n``, or fractions adding up to 1.
     NumPy's integers and floats count as Python's (``np.array([8, 2])``), as in PyTorch."""
@@ -162,7 +145,7 @@ def _as_samples(dataset: Any) -> Any:
     `DataLoader` and ``fit`` read it: its ``len()`` is 2, which would split or index two
     "samples", X and y. Anything else as it is."""
     pair = isinstance(dataset, tuple) and len(dataset) == 2
-    if pair and all(isinstance(a, (np.ndarray, Tensor)) and a.ndim >= 1 for a in dataset):
+    if pair and all(hasattr(a, "__array__") and getattr(a, "ndim", 0) >= 1 for a in dataset):
         from ._dataset import ArrayDataset  # it subclasses Dataset, defined here
 
         return ArrayDataset(*dataset)
