@@ -16,7 +16,7 @@ from .._arguments import flag
 from ._bundled import DataBundle
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
-from ._subsets import ConcatDataset, Subset
+from ._subsets import ConcatDataset, Subset, samples_at
 
 
 class DataLoader:
@@ -104,7 +104,7 @@ class DataLoader:
     def _batch(self, idx: np.ndarray) -> Any:
         if self.collate_fn is None:
             return fetch(self.dataset, idx)
-        return self.collate_fn(_samples(self.dataset, idx))
+        return self.collate_fn(samples_at(self.dataset, idx))
 
     def state_dict(self) -> dict[str, Any]:
         """The generator's state as a JSON-able dict; take it between epochs.
@@ -148,22 +148,7 @@ def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fetch(dataset.dataset, dataset.indices[idx])
     if type(dataset) is ConcatDataset:
         return _concat_fetch(dataset, idx)
-    return _collate(_samples(dataset, idx))
-
-
-def _samples(dataset: Any, idx: np.ndarray) -> list:
-    """The list of samples at ``idx``: from ``__getitems__`` if the dataset has one, else
-    ``dataset[i]`` one index at a time, as PyTorch's fetcher reads them."""
-    getitems = getattr(dataset, "__getitems__", None)
-    if not callable(getitems):
-        return [dataset[int(i)] for i in idx]
-    samples = list(getitems(idx.tolist()))
-    if len(samples) != len(idx):  # a sample lost or added would break "each sample once"
-        raise ValueError(
-            f"DataLoader: the dataset's __getitems__ returned {len(samples)} samples for "
-            f"{len(idx)} indices; it must return one sample per index, in their order"
-        )
-    return samples
+    return _collate(samples_at(dataset, idx))
 
 
 def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -54,9 +54,7 @@ class Subset(Dataset):
 
     def __getitems__(self, indices: list[int]) -> list:
         """The samples at these positions (what `DataLoader` asks of a dataset)."""
-        mapped = self.indices[indices].tolist()
-        getitems = getattr(self.dataset, "__getitems__", None)
-        return list(getitems(mapped)) if callable(getitems) else [self.dataset[j] for j in mapped]
+        return samples_at(self.dataset, self.indices[indices])
 
     def __repr__(self) -> str:
         return f"Subset({len(self)} of {len(self.dataset)} samples of {self.dataset!r:.60})"
@@ -170,3 +168,18 @@ def _checked_indices(indices, n: int) -> np.ndarray:
     if bad.size:
         raise IndexError(f"Subset: index {bad[0]} is out of range for a dataset of {n} samples")
     return values.astype(np.int64)
+
+
+def samples_at(dataset: Any, idx) -> list:
+    """The list of samples at ``idx``: from ``__getitems__`` if the dataset has one, else
+    ``dataset[i]`` one index at a time, as PyTorch's fetcher reads them."""
+    getitems = getattr(dataset, "__getitems__", None)
+    if not callable(getitems):
+        return [dataset[int(i)] for i in idx]
+    samples = list(getitems(np.asarray(idx).tolist()))
+    if len(samples) != len(idx):  # a sample lost or added would break "each sample once"
+        raise ValueError(
+            f"DataLoader: the dataset's __getitems__ returned {len(samples)} samples for "
+            f"{len(idx)} indices; it must return one sample per index, in their order"
+        )
+    return samples
