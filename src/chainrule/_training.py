@@ -108,16 +108,29 @@ def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=No
 
     ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`). A loss that
     is NaN or infinite raises `FloatingPointError` before the optimizer steps (after the
-    forward pass: layers that keep running statistics have seen the batch)."""
+    forward pass: layers that keep running statistics have seen the batch), except the NaN
+    mean of a batch with nothing to score (every label the loss's ``ignore_index``, or of
+    class weight 0): that batch is skipped, no backward and no step, as there is nothing
+    to learn from it (its gradients would be zeros, on which Adam's momentum still moves)."""
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
     out = model(as_input(x, dtype))
     loss = loss_fn(out, y)
     value = loss.item()
     if not np.isfinite(value):
+        if _nothing_scored(value, out, y, loss_fn):
+            return value, out
         raise FloatingPointError(f"the loss became {value}")
     loss.backward()
     optimizer.step()
     return value, out
+
+
+def _nothing_scored(value: float, out: Tensor, y: np.ndarray, loss_fn) -> bool:
+    """Whether a NaN loss is the 0/0 mean of a batch whose rows all weigh nothing."""
+    if not np.isnan(value) or is_summed(loss_fn):
+        return False
+    metrics = batch_metrics(out, y, loss_fn)
+    return metrics is not None and metrics[3] == 0
 
 
 #: the order of fit's first arguments, named in the errors for calls that mix them up
@@ -201,6 +214,12 @@ def fit(
     negative count, a batch beyond an epoch's, an epoch other than the history's length,
     a loader state of another kind of loader) is a `ValueError` naming its field, raised
     before anything changes.
+
+    A NaN or infinite loss stops training with a `FloatingPointError` before the optimizer
+    takes that step (or ends it quietly under a `callbacks.TerminateOnNaN`), except a
+    batch with nothing to score -- every label the loss's ``ignore_index``, or of class
+    weight 0 -- whose mean is 0/0: it is skipped (no backward, no step) and weighs nothing
+    in the epoch's loss, as if the data had not held it.
 
     Keras's names are read too: ``validation_data`` is ``val_data`` (give one of them);
     ``verbose`` 0 is ``progress=False``, 1, 2 or True ``progress=True`` (the bar ends on
