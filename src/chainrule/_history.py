@@ -3,6 +3,7 @@ loss and accuracy of an epoch (`Meter`), with the accuracy of one batch."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,13 +184,30 @@ class Meter:
 def is_summed(loss_fn) -> bool:
     """Whether ``loss_fn`` sums over a batch (``reduction="sum"``) rather than averaging;
     one that keeps every element (``"none"``) cannot train or be evaluated."""
-    reduction = getattr(loss_fn, "reduction", "mean")
+    reduction = _option(loss_fn, "reduction", "mean")
     if reduction == "none":
         raise ValueError(
             f"{type(loss_fn).__name__}(reduction='none') gives a loss per element; fit and "
             "evaluate need one number per batch: use reduction='mean' or 'sum'"
         )
     return reduction == "sum"
+
+
+def _option(loss_fn, name: str, default):
+    """A loss's option: a loss module's attribute, or the keyword a `functools.partial` of
+    a loss fixes (``partial(F.cross_entropy, weight=w)``), as the loss will use it."""
+    while isinstance(loss_fn, functools.partial):
+        if name in loss_fn.keywords:
+            return loss_fn.keywords[name]
+        loss_fn = loss_fn.func
+    return getattr(loss_fn, name, default)
+
+
+def _unwrapped(loss_fn):
+    """The loss a `functools.partial` (or a partial of one) calls."""
+    while isinstance(loss_fn, functools.partial):
+        loss_fn = loss_fn.func
+    return loss_fn
 
 
 def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int, int, float] | None:
@@ -205,7 +223,9 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
     them, are a row per position (labels (N, d₁, …), or one-hot targets of their shape).
     With a binary cross-entropy loss, outputs against 0/1 targets of the same shape: a
     logit > 0 (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a
-    sample scores the fraction of its outputs predicted right (Keras' binary accuracy)."""
+    sample scores the fraction of its outputs predicted right (Keras' binary accuracy).
+    The loss's options (``ignore_index``, ``weight``, ``reduction``) are a loss module's
+    attributes, or the keywords a `functools.partial` of a loss function fixes."""
     pred = out.data
     threshold = _binary_threshold(loss_fn)
     if threshold is not None:
@@ -218,7 +238,7 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
         from .nn._losses import IGNORE_INDEX
 
-        left_out = y == getattr(loss_fn, "ignore_index", IGNORE_INDEX)
+        left_out = y == _option(loss_fn, "ignore_index", IGNORE_INDEX)
         hits = (pred.argmax(axis=1) == y) & ~left_out
         kept = len(pred) - int(left_out.sum())
         return (
@@ -234,7 +254,7 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
 
 def _label_weight(loss_fn, y: np.ndarray, left_out: np.ndarray, kept: int) -> float:
     """Σ w[y] over the labels kept, for a loss with class weights ``w``; else ``kept``."""
-    w = getattr(loss_fn, "weight", None)
+    w = _option(loss_fn, "weight", None)
     if w is None or np.ndim(w) != 1:
         return kept
     w = np.asarray(w.data if isinstance(w, Tensor) else w, dtype=np.float64)
@@ -258,6 +278,7 @@ def _binary_threshold(loss_fn) -> float | None:
     0.5 for one on probabilities; None for any other loss."""
     from .nn import BCELoss, BCEWithLogitsLoss, functional
 
+    loss_fn = _unwrapped(loss_fn)
     if isinstance(loss_fn, BCEWithLogitsLoss) or (
         loss_fn is functional.binary_cross_entropy_with_logits
     ):
