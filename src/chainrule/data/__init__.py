@@ -24,6 +24,14 @@ from ._loader import DataLoader
 from ._mnist import download_mnist, load_fashion_mnist, load_mnist
 from ._preprocessing import Standardizer, one_hot
 from ._registry import DATASETS, TASKS, load_dataset
+from ._samplers import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from ._split import train_test_split
 from ._subsets import ConcatDataset, Dataset, Subset, random_split
 
@@ -31,14 +39,20 @@ __all__ = [
     "DATASETS",
     "TASKS",
     "ArrayDataset",
+    "BatchSampler",
     "ConcatDataset",
     "DataBundle",
     "DataLoader",
     "Dataset",
     "DownloadError",
     "IDXFormatError",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Standardizer",
     "Subset",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "download_mnist",
     "load_breast_cancer",
     "load_dataset",
