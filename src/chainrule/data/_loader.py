@@ -3,20 +3,25 @@
 Each ``iter(loader)`` draws its epoch's order from the loader's own generator at once, then
 hands back a generator over that order. Two loops over one loader therefore never share
 state, epoch 2 differs from epoch 1, and the whole sequence of epochs follows from the seed.
+A ``sampler`` or ``batch_sampler`` given in its place draws the order instead (see
+`_samplers`), and each index it gives is checked against the dataset's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from .._arguments import flag
+from .._arguments import flag, is_count
 from ._bundled import DataBundle
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
+from ._samplers import BatchSampler, checked_indices, generators_of
 from ._subsets import ConcatDataset, Subset, samples_at
+
+_DEFAULT_BATCH = 32  # Keras's; PyTorch's is 1
 
 
 class DataLoader:
@@ -34,6 +39,12 @@ class DataLoader:
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
         drop_last: leave out a last batch smaller than ``batch_size``.
+        sampler: PyTorch's: any iterable of int indices (a `Sampler`, a list) giving the
+            order in which samples are read, ``batch_size`` at a time; not with
+            ``shuffle=True``. ``len(loader)`` then needs ``len(sampler)``.
+        batch_sampler: PyTorch's: an iterable of lists of indices, one list a batch; not
+            with ``shuffle``, ``sampler``, ``drop_last`` or a ``batch_size`` other than
+            the default (``loader.batch_size`` is then None, as in PyTorch).
         collate_fn: PyTorch's: each batch is ``collate_fn(samples)``, the list of the
             batch's samples ``dataset[i]`` (or what ``__getitems__`` returns), as it
             returns it. Without it the samples are stacked into ``(X, y)``.
@@ -44,8 +55,9 @@ class DataLoader:
             process (a batch of an `ArrayDataset` is one indexing operation) and there is
             no GPU memory to pin. ``num_workers`` is an int ≥ 0, the others True or False.
 
-    Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out).
-    ``len(loader)`` is the number of batches per epoch.
+    Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out),
+    unless a sampler decides otherwise. ``len(loader)`` is the number of batches per epoch.
+    An index a sampler gives outside ``0 … len(dataset) - 1`` is an `IndexError` naming it.
 
     Batches, ``len()`` and ``drop_last`` are PyTorch's. Unlike PyTorch's loader: the
     shuffling generator is the loader's own, seeded once (a later ``cr.manual_seed``
@@ -54,29 +66,35 @@ class DataLoader:
     ``collate_fn``, a sample's list ``x`` is stacked into one array (PyTorch returns one
     tensor per list position), and a sample's ``x`` or ``y`` that is neither an array nor
     a number (None, a dict) is a `TypeError` (PyTorch's ``default_collate`` refuses None
-    too, but collates a dict key by key).
+    too, but collates a dict key by key). ``loader.sampler`` and ``loader.batch_sampler``
+    are None unless given (PyTorch fills in its defaults); ``seed`` and ``generator``, which
+    would go unused beside a sampler, are then an error (give the sampler its generator);
+    ``state_dict()`` also holds the states of the samplers' NumPy generators.
     """
 
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = 32,
+        batch_size: int = _DEFAULT_BATCH,
         shuffle: bool = False,
         seed: int | None = None,
         drop_last: bool = False,
         *,
+        sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[list[int]] | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
         collate_fn: Callable[[list], Any] | None = None,
         generator: np.random.Generator | None = None,
     ) -> None:
-        check_batch_size("DataLoader", batch_size)
         _check_workers(num_workers, pin_memory, persistent_workers)
         self.dataset = _as_dataset(dataset)
-        self.batch_size = int(batch_size)
         self.shuffle = flag("DataLoader", "shuffle", shuffle)  # None: False, as PyTorch's
         self.drop_last = flag("DataLoader", "drop_last", drop_last)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self._check_sampling(batch_size, seed, generator)
+        self.batch_size = None if batch_sampler is not None else int(batch_size)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable or None, got {collate_fn!r}")
         self.collate_fn = collate_fn
@@ -87,14 +105,56 @@ class DataLoader:
             np.random.default_rng(0) if unused else seeded_or_given(seed, generator, "DataLoader")
         )
 
+    def _check_sampling(self, batch_size, seed, generator) -> None:
+        """PyTorch's rules for ``sampler`` and ``batch_sampler``, and a batch size."""
+        if self.sampler is not None and self.shuffle:
+            raise ValueError(
+                "DataLoader: sampler is mutually exclusive with shuffle=True (the sampler "
+                "decides the order; a RandomSampler shuffles)"
+            )
+        if self.batch_sampler is not None:
+            clash = [f"batch_size={batch_size!r}"] if not _is_default_batch(batch_size) else []
+            clash += [f"{k}=True" for k in ("shuffle", "drop_last") if getattr(self, k)]
+            clash += ["sampler"] if self.sampler is not None else []
+            if clash:
+                raise ValueError(
+                    "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, "
+                    f"sampler and drop_last (it makes the batches), got {', '.join(clash)}"
+                )
+        else:
+            check_batch_size("DataLoader", batch_size)
+        if (self.sampler is not None or self.batch_sampler is not None) and not (
+            seed is None and generator is None
+        ):
+            raise ValueError(
+                "DataLoader: seed and generator shuffle the loader's own order, which a "
+                "sampler replaces; give the sampler its generator"
+            )
+
     def __len__(self) -> int:
-        n, b = len(self.dataset), self.batch_size
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        b = self.batch_size
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if self.sampler is not None or self.batch_sampler is not None:
+            return self._sampled(iter(self._index_batches()))  # the sampler draws now
         n = len(self.dataset)
         order = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._batches(order)
+
+    def _index_batches(self) -> Iterable[list[int]]:
+        """The batch sampler given, or the sampler's indices ``batch_size`` at a time."""
+        if self.batch_sampler is not None:
+            return self.batch_sampler
+        return BatchSampler(self.sampler, self.batch_size, self.drop_last)
+
+    def _sampled(self, batches: Iterator[Any]) -> Iterator[Any]:
+        n, source = len(self.dataset), "sampler" if self.batch_sampler is None else "batch_sampler"
+        for batch in batches:
+            yield self._batch(checked_indices(batch, n, source))
 
     def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         stop = len(self) * self.batch_size
@@ -110,9 +170,16 @@ class DataLoader:
         """The generator's state as a JSON-able dict; take it between epochs.
 
         Loading it into a loader over the same data makes the following epochs draw the
-        same orders as this loader's would.
+        same orders as this loader's would. With a sampler that draws from NumPy
+        generators, their states are in it too, under ``"samplers"``.
         """
-        return {"rng": self._rng.bit_generator.state}
+        state: dict[str, Any] = {"rng": self._rng.bit_generator.state}
+        samplers = [g.bit_generator.state for g in self._sampler_generators()]
+        return {**state, "samplers": samplers} if samplers else state
+
+    def _sampler_generators(self) -> list[np.random.Generator]:
+        """The NumPy generators the sampler or batch sampler draws with."""
+        return generators_of(self.batch_sampler) + generators_of(self.sampler)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the generator state saved by `state_dict` (e.g. read back from JSON)."""
@@ -123,16 +190,49 @@ class DataLoader:
                 f"DataLoader.load_state_dict: expected {{'rng': <{expected} state>}} "
                 f"as returned by state_dict(), got {state!r:.200}"
             )
-        try:
-            self._rng.bit_generator.state = rng_state
-        except (TypeError, ValueError, KeyError) as err:
-            raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {err}") from err
+        samplers = self._sampler_generators()
+        sampler_states = state.get("samplers", [])
+        if not isinstance(sampler_states, list) or len(sampler_states) != len(samplers):
+            raise ValueError(
+                f"DataLoader.load_state_dict: expected the states of {len(samplers)} sampler "
+                f"generators under 'samplers', got {sampler_states!r:.200}"
+            )
+        for rng, saved in zip([self._rng, *samplers], [rng_state, *sampler_states]):
+            _set_state(rng, saved)
 
     def __repr__(self) -> str:
+        given = [
+            f"{k}={type(getattr(self, k)).__name__}"
+            for k in ("sampler", "batch_sampler")
+            if getattr(self, k) is not None
+        ]
+        try:
+            batches = f", batches={len(self)}"
+        except TypeError:  # a sampler without len()
+            batches = ""
         return (
             f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
-            f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})"
+            f"shuffle={self.shuffle}, drop_last={self.drop_last}"
+            f"{''.join(', ' + g for g in given)}{batches})"
         )
+
+
+def _set_state(rng: np.random.Generator, state: Any) -> None:
+    """Put a saved state into ``rng``; one that is not a state of its kind is a ValueError."""
+    expected = type(rng.bit_generator).__name__
+    if not isinstance(state, dict) or state.get("bit_generator") != expected:
+        raise ValueError(
+            f"DataLoader.load_state_dict: expected a {expected} state, got {state!r:.200}"
+        )
+    try:
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as err:
+        raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {err}") from err
+
+
+def _is_default_batch(batch_size: Any) -> bool:
+    """Whether ``batch_size`` is the default, 32 (PyTorch's rule compares with its 1)."""
+    return is_count(batch_size, 1) and batch_size == _DEFAULT_BATCH
 
 
 def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
