@@ -46,8 +46,9 @@ class RandomSampler(Sampler):
 
     Without replacement, a ``num_samples`` above the dataset's size gives whole
     permutations one after another, then the start of one more, as in PyTorch.
-    ``num_samples`` is ``len(data_source)`` by default. ``generator`` is a NumPy Generator
-    (PyTorch takes a torch one, refused here).
+    ``num_samples`` is ``len(data_source)`` by default (a bool is refused, which PyTorch
+    reads as 0 or 1). ``generator`` is a NumPy Generator (PyTorch takes a torch one,
+    refused here).
     """
 
     def __init__(
@@ -61,11 +62,8 @@ class RandomSampler(Sampler):
             raise TypeError(
                 f"RandomSampler: replacement must be True or False, got {replacement!r}"
             )
-        self.data_source, self.replacement, self._num_samples = (
-            data_source,
-            replacement,
-            num_samples,
-        )
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples = num_samples
         if not is_count(self.num_samples, 1):
             raise ValueError(
                 f"RandomSampler: num_samples must be a positive integer, got {self.num_samples!r}"
@@ -113,7 +111,9 @@ class WeightedRandomSampler(Sampler):
 
     ``weights`` must be 1-d, finite, non-negative and not all zero, and without
     replacement ``num_samples`` at most the number of non-zero weights: checked here, where
-    PyTorch checks the weights only when drawing. ``num_samples`` may be a NumPy integer.
+    PyTorch checks the weights only when drawing (and its CPU draw without replacement
+    hands out indices of weight 0 once the others are used up). ``num_samples`` may be a
+    NumPy integer, not a bool.
     """
 
     def __init__(
@@ -253,7 +253,7 @@ def checked_indices(batch: Any, n: int, source: str) -> np.ndarray:
     if bad.any():
         raise IndexError(
             f"DataLoader: the {source} gave index {idx[bad][0]}, out of range for a dataset "
-            f"of {n} samples (0 to {n - 1})"
+            f"of {n} samples"
         )
     return idx.astype(np.int64, copy=False)
 
@@ -262,7 +262,7 @@ def _not_indices(batch: Any, source: str) -> str:
     """The error for a batch that is not a list of int indices: what was given, and where
     it goes if it was meant for the other argument."""
     if source == "sampler":
-        item = next(v for v in batch if not is_count(v, -(2**63)))
+        item = next((v for v in batch if not is_count(v, -(2**63))), batch)
         return (
             f"DataLoader: a sampler must yield int indices, got {item!r:.80}; a sampler "
             "that yields lists of indices goes in as batch_sampler="
