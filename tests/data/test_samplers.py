@@ -493,3 +493,46 @@ def test_loader_with_a_sampler_without_len():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError):
         len(torch.utils.data.DataLoader(_torch_ids(torch, 5), 2, sampler=_Unsized()))
+
+
+class _CrashError(Exception):
+    pass
+
+
+class _CrashAtEndOfEpoch:
+    """Raises at the end of epoch ``n`` (1-based), after the checkpoint before it is saved."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def on_epoch_end(self, state, logs):
+        if state.epoch + 1 == self.n:
+            raise _CrashError
+
+
+def test_a_resumed_fit_draws_the_samplers_orders_of_the_uninterrupted_one(tmp_path):
+    from chainrule.callbacks import ModelCheckpoint
+
+    X = np.random.default_rng(3).normal(size=(24, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    def run(path, crash=None, resume=False):
+        cr.manual_seed(0)
+        model = cr.nn.Sequential(cr.nn.Linear(3, 2))
+        opt = cr.optim.SGD(model.parameters(), lr=0.5)
+        loader = DataLoader((X, y), 5, sampler=RandomSampler(range(24)))
+        callbacks = [ModelCheckpoint(path, monitor="loss")] + ([crash] if crash else [])
+        point = cr.load(path, model, opt) if resume else None
+        history = cr.fit(
+            model, cr.nn.CrossEntropyLoss(), opt, loader, 4, callbacks=callbacks,
+            progress=False, resume_from=point,
+        )  # fmt: skip
+        return history.history["loss"], model.state_dict()
+
+    whole_loss, whole_weights = run(tmp_path / "a.safetensors")
+    with pytest.raises(_CrashError):
+        run(tmp_path / "b.safetensors", crash=_CrashAtEndOfEpoch(2))
+    loss, weights = run(tmp_path / "b.safetensors", resume=True)
+    assert loss == whole_loss
+    for name, w in whole_weights.items():
+        np.testing.assert_array_equal(weights[name], w)
