@@ -38,6 +38,14 @@ from ._activations import (
     threshold,
 )
 from ._embedding import embedding
+from ._extra_losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    kl_div,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+)
 from ._layers import _inplace, dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ._more_losses import (
@@ -48,21 +56,33 @@ from ._more_losses import (
     smooth_l1_loss,
 )
 from ._norm import layer_norm
+from ._similarity import (
+    cosine_similarity,
+    glu,
+    normalize,
+    pairwise_distance,
+    softmin,
+)
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "cosine_embedding_loss",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "elu",
     "embedding",
+    "gaussian_nll_loss",
     "gelu",
+    "glu",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
     "huber_loss",
+    "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -70,11 +90,15 @@ __all__ = [
     "log_softmax",
     "logsigmoid",
     "logsumexp",
+    "margin_ranking_loss",
     "mish",
     "mse_loss",
     "nll_loss",
     "norm",
+    "normalize",
     "one_hot",
+    "pairwise_distance",
+    "poisson_nll_loss",
     "prelu",
     "relu",
     "relu6",
@@ -82,7 +106,9 @@ __all__ = [
     "sigmoid",
     "silu",
     "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
+    "softmin",
     "softplus",
     "softshrink",
     "softsign",
