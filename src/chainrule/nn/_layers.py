@@ -409,7 +409,7 @@ class Dropout(Module):
         return dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
-        return _with_inplace(f"p={self.p}", self.inplace)
+        return f"p={self.p}, inplace={self.inplace}"  # PyTorch's shows inplace=False too
 
 
 class BatchNorm1d(Module):
