@@ -82,7 +82,7 @@ class Module(ModuleAccess, ModuleHooks):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args, **kwargs):
-        hooks = self.__dict__.get("_hooks")  # set by register_forward_(pre_)hook
+        hooks = self.__dict__.get("_hooks")  # set by the register_..._hook methods
         if hooks is None:
             out = self.forward(*args, **kwargs)
         else:
