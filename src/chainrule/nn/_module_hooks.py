@@ -288,10 +288,12 @@ _NOT_HOOKED = (
 
 
 class _Join(Function):
-    """The tensors a call of a module with backward hooks takes (or gives), joined into one
-    node, whose output (a 0-d zero) each `_Part` turns back into a view of one of them.
-    Local derivative: the identity, each tensor's gradient being the one its `_Part` kept,
-    as the module's hooks leave it. The node runs once, after all its parts."""
+    """A module's backward hooks: the identity, each tensor's gradient the one its `_Part`
+    kept, as the hooks leave it.
+
+    The tensors a call of a module with backward hooks takes (or gives), joined into one
+    node whose output (a 0-d zero) each `_Part` turns back into a view of one of them. The
+    node runs once, after all its parts: it is where the hooks see all the gradients."""
 
     def __init__(self, received: list, then: Callable) -> None:
         self.received, self.then = received, then
@@ -306,9 +308,10 @@ class _Join(Function):
 
 
 class _Part(Function):
-    """One tensor of a `_Join`, given back as a view of its array. Local derivative: 0 for
-    the join's output; its backward keeps the tensor's gradient for the `_Join`, which
-    passes it on."""
+    """A module's backward hooks: 0 for the join's output; the gradient is kept for the
+    `_Join`, which passes it on.
+
+    One tensor of a `_Join`, given back as a view of its array."""
 
     def __init__(self, received: list, k: int, array: np.ndarray) -> None:
         self.received, self.k, self.array = received, k, array
