@@ -214,6 +214,21 @@ def test_an_output_the_backward_does_not_reach_has_none():
     assert (gb, gk) == (None, None)
 
 
+def test_an_output_that_is_neither_a_tensor_nor_a_tuple_is_warned_about():
+    class Listed(nn.Module):
+        def forward(self, x):
+            return [x * 2.0]
+
+    m, seen = Listed(), []
+    m.register_full_backward_hook(lambda mod, gi, go: seen.append(gi))
+    x = cr.tensor([1.0], dtype="float64", requires_grad=True)
+    with pytest.warns(UserWarning, match="returned a list, not a Tensor or a tuple"):
+        (y,) = m(x)
+    y.sum().backward()
+    assert seen == []
+    np.testing.assert_array_equal(x.grad, [2.0])
+
+
 def test_with_no_input_requiring_gradients_the_hook_runs_with_grad_input_none():
     cr.manual_seed(0)
     layer, seen = nn.Linear(3, 2, dtype="float64"), []
