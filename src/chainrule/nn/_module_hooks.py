@@ -259,7 +259,7 @@ class _BackwardCall:
         """The inputs' gradients after the hooks: zeros for an input the backward did not
         reach, as PyTorch's."""
         grad_output, self.grad_output = self.grad_output, None
-        if grad_output is None:  # the gradient came round the outputs (PyTorch: no hook)
+        if grad_output is None:  # the gradient bypassed the outputs (PyTorch: no hook)
             return grads
         grads = [_zeros(t) if g is None else g for g, t in zip(grads, tensors)]
         grad_input = _packed(self.n_inputs, self.inputs_at, grads)
