@@ -183,7 +183,7 @@ def test_no_hook_runs_for_a_call_under_no_grad():
     assert seen == ["pre", "hook"]  # the call outside no_grad only
 
 
-def test_a_tuple_output_gives_one_gradient_per_element_and_none_where_there_is_none():
+def test_a_tuple_output_gives_one_gradient_per_element_and_none_for_a_number():
     m, seen = Pair(), []
     m.register_full_backward_pre_hook(lambda mod, go: seen.append(go))
     m.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, go)))
@@ -198,7 +198,8 @@ def test_a_tuple_output_gives_one_gradient_per_element_and_none_where_there_is_n
     np.testing.assert_array_equal(pre[0], [1.0, 1.0])
     np.testing.assert_array_equal(pre[1], 2 * (x.data * y.data))
     assert grad_output is pre
-    assert grad_input[1:] == (None, None)
+    np.testing.assert_array_equal(grad_input[1], [0.0, 0.0])  # no gradient: zeros
+    assert grad_input[2] is None  # a number
     np.testing.assert_array_equal(grad_input[0], 2.0 + 2 * x.data * y.data * y.data)
     np.testing.assert_array_equal(x.grad, grad_input[0])
 
@@ -376,8 +377,10 @@ def test_a_tuple_output_and_an_input_without_gradient_as_in_pytorch():
             np.testing.assert_allclose(g, h)
     np.testing.assert_allclose(gi[0], tgi[0])
     assert (gi[2], tgi[2]) == (None, None)  # a number
-    assert gi[1] is None  # PyTorch gives zeros for a tensor that requires no gradient
+    # a tensor that requires no gradient, beside one that does: zeros, as PyTorch's
     np.testing.assert_array_equal(tgi[1], np.zeros(2))
+    assert gi[1].dtype == np.float64
+    np.testing.assert_array_equal(gi[1], np.zeros(2))
     np.testing.assert_allclose(xg, txg)
 
 

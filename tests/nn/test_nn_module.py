@@ -273,7 +273,7 @@ def test_repr_shows_the_tree():
         "Sequential(\n"
         "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (1): Sequential(\n"
-        "    (0): Dropout(p=0.1)\n"
+        "    (0): Dropout(p=0.1, inplace=False)\n"
         "  )\n"
         ")"
     )
