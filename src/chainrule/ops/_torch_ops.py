@@ -103,7 +103,9 @@ class Fmod(Unbounded):
     """fmod: ∂fmod(x, y)/∂x = 1, ∂fmod(x, y)/∂y = −trunc(x/y) — x − trunc(x/y)·y has x's sign.
 
     C's fmod, ``np.fmod`` and torch.fmod (Python's ``%`` is `remainder`, with y's sign).
-    ``trunc(x/y)`` is PyTorch's rule; the gradient holds between the jumps at x/y ∈ ℤ."""
+    ``trunc(x/y)`` is PyTorch's rule; the gradient holds between the jumps at x/y ∈ ℤ.
+    Under ``create_graph`` it is recorded (a `trunc` of a division, whose own gradient is
+    0), as PyTorch's is."""
 
     __slots__ = ()
     quiet = True  # fmod(x, 0) is NaN
@@ -115,7 +117,12 @@ class Fmod(Unbounded):
 
     def local(self):
         x, y = self.saved
-        return 1.0, -np.trunc(constant(x) / constant(y)) if self.needs_grad[1] else None
+        return 1.0, -_truncated(x / y) if self.needs_grad[1] else None
+
+
+def _truncated(q):
+    """trunc ``q``, recorded when ``q`` is a Tensor (``create_graph``)."""
+    return trunc(q) if is_tensor(q) else np.trunc(q)
 
 
 class Contiguous(Cast):
