@@ -41,6 +41,17 @@ def _axis_in(op: str, axis, ndim: int) -> int:
     return int(axis) % ndim
 
 
+def _axis_as_1d(op: str, axis, ndim: int) -> int:
+    """``axis`` of a tensor of ``ndim`` dimensions for PyTorch's index ops, which take a 0-d
+    tensor as 1-d: one element along axis 0 (or -1)."""
+    whole = type(axis) is not bool and isinstance(axis, (int, np.integer))
+    if not ndim and whole and axis not in (0, -1):
+        raise np.exceptions.AxisError(
+            f"{op}: axis {axis} is out of range for a 0-d tensor (0 or -1: it counts as 1-d)"
+        )
+    return _axis_in(op, axis, max(ndim, 1))
+
+
 # ----- shapes -----------------------------------------------------------------------------
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """``x`` with the axes ``start_dim`` to ``end_dim`` (both included) merged into one, as
@@ -460,15 +471,19 @@ def gather(x, dim, index):
     1, the argument order of ``torch.gather`` (NumPy's is `take_along_axis`). ``index`` has
     ``x``'s number of dimensions and, along the other axes, sizes no larger than ``x``'s
     (the leading part is taken, as in PyTorch); indices from 0 to size − 1 (a negative one
-    is an error, as in PyTorch). Its gradient is added into zeros at the picked positions."""
+    is an error, as in PyTorch). A 0-d ``x`` or ``index`` counts as 1-d, as in PyTorch:
+    ``gather(5, 0, [0, 0])`` is ``[5, 5]``, the result having the index's shape. Its
+    gradient is added into zeros at the picked positions."""
     idx = _index_array("gather", "index", index)
     shape = _shape_of(x)
-    if not shape or idx.ndim != len(shape):
+    if max(idx.ndim, 1) != max(len(shape), 1):
         raise ValueError(
             f"gather: an index of shape {idx.shape} for a tensor of shape {tuple(shape)}; "
-            f"it needs the same number of dimensions ({len(shape)}, at least 1)"
+            f"it needs the same number of dimensions ({len(shape)}; 0-d counts as 1-d)"
         )
-    dim = _axis_in("gather", dim, len(shape))
+    dim = _axis_as_1d("gather", dim, len(shape))
+    if not shape or not idx.ndim:
+        return reshape(gather(reshape(x, -1), 0, idx.reshape(-1)), idx.shape)
     too_big = [d for d in range(len(shape)) if d != dim and idx.shape[d] > shape[d]]
     if too_big:
         raise ValueError(

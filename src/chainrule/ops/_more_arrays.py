@@ -16,6 +16,7 @@ from ._arrays import int_arg
 from ._common import float_operands, is_tensor
 from ._derived import (
     _along,
+    _axis_as_1d,
     _axis_in,
     _check_range,
     _index_array,
@@ -44,21 +45,34 @@ def _positions(op: str, index, size: int, axis: int, shape) -> np.ndarray:
 
 
 def _axis_of(op: str, x, axis, dim) -> tuple[int, tuple]:
+    """The axis named by ``axis`` or ``dim``, and x's shape; a 0-d x counts as 1-d (its
+    one element along axis 0, or -1), as in PyTorch."""
     axis = _required_axis(op, axis, dim)
     shape = tuple(_shape_of(x))
-    if not shape:
-        raise ValueError(f"{op}: a 0-d tensor has no axis to index; reshape it to (1,)")
-    return _axis_in(op, axis, len(shape)), shape
+    return _axis_as_1d(op, axis, len(shape)), shape
+
+
+def _single(op: str, index) -> np.ndarray:
+    """The index into a 0-d tensor: one element (0-d or 1-d), as PyTorch requires."""
+    idx = _index_array(op, "index", index)
+    if idx.size != 1 or idx.ndim > 1:
+        raise ValueError(
+            f"{op}: the index into a 0-d tensor must hold one element (0), got shape {idx.shape}"
+        )
+    return idx.reshape(1)
 
 
 def index_select(x, axis=None, index=None, *, dim=None):
     """The slices of ``x`` at ``index`` (1-D, integers) along ``axis``, as
     ``torch.index_select(x, dim, index)`` (``dim=`` is its name) and ``np.take(x, index,
     axis)``. Indices go from 0 to size − 1; one outside is an IndexError naming the op, the
-    index and the size. The gradient is added back at the picked positions."""
+    index and the size. A 0-d ``x`` counts as 1-d, as in PyTorch: one index, 0, gives ``x``
+    (0-d). The gradient is added back at the picked positions."""
     ax, shape = _axis_of("index_select", x, axis, dim)
     if index is None:
         raise TypeError("index_select: give the index, e.g. index_select(x, 0, index)")
+    if not shape:
+        return reshape(index_select(reshape(x, 1), 0, _single("index_select", index)), ())
     idx = _positions("index_select", index, shape[ax], ax, shape)
     return _pick(x, _along(ax, len(shape), idx))
 
@@ -94,9 +108,12 @@ def index_add(x, axis=None, index=None, source=None, *, alpha=1, dim=None):
     """``x`` with ``alpha · source`` added at ``index`` along ``axis``, out of place, as
     ``torch.index_add(x, dim, index, source, alpha=)``: ``out[..., index[i], ...] +=
     alpha · source[..., i, ...]``, repeated indices adding up. ``source`` has x's shape
-    except along the axis, where it has one slice per index. The gradient of x is the
-    upstream gradient; of ``source``, alpha times its slices at ``index``."""
+    except along the axis, where it has one slice per index; for a 0-d x (1-d, as in
+    PyTorch) one index, 0, and a 0-d source. The gradient of x is the upstream gradient;
+    of ``source``, alpha times its slices at ``index``."""
     ax, shape = _axis_of("index_add", x, axis, dim)
+    if not shape:
+        return _index_add_0d(x, index, source, alpha)
     idx = _positions("index_add", index, shape[ax], ax, shape)
     x, source = _operand("index_add", x, source, "source")
     want = (*shape[:ax], idx.size, *shape[ax + 1 :])
@@ -109,22 +126,38 @@ def index_add(x, axis=None, index=None, source=None, *, alpha=1, dim=None):
     return x + (added if alpha == 1 else added * alpha)
 
 
+def _index_add_0d(x, index, source, alpha):
+    """`index_add` into a 0-d x, as into one of shape (1,) with a 0-d source (PyTorch's)."""
+    x, source = _operand("index_add", x, source, "source")
+    if tuple(_shape_of(source)):
+        raise ValueError(
+            f"index_add: a source of shape {tuple(_shape_of(source))} for a 0-d tensor; it "
+            "needs the shape ()"
+        )
+    one = reshape(source, 1)
+    return reshape(index_add(reshape(x, 1), 0, _single("index_add", index), one, alpha=alpha), ())
+
+
 def scatter_add(x, axis=None, index=None, src=None, *, dim=None):
     """``x`` with ``src`` added at ``index`` along ``axis``, out of place, as
     ``torch.scatter_add(x, dim, index, src)``: for axis 0, ``out[index[i][j]][j] +=
     src[i][j]``, repeated indices adding up (the adjoint of `gather`). ``index`` has x's
     number of dimensions, is no larger than ``src`` anywhere nor than x off the axis (the
-    leading part of ``src`` is used). The gradient of x is the upstream gradient; of
-    ``src``, the upstream gradient gathered at ``index`` (0 where unused)."""
+    leading part of ``src`` is used); a 0-d one of the three counts as 1-d, as in PyTorch.
+    The gradient of x is the upstream gradient; of ``src``, the upstream gradient gathered
+    at ``index`` (0 where unused)."""
     ax, shape = _axis_of("scatter_add", x, axis, dim)
     x, src = _operand("scatter_add", x, src, "src")
     idx = _index_array("scatter_add", "index", index)
     sshape = tuple(_shape_of(src))
-    if idx.ndim != len(shape) or len(sshape) != len(shape):
+    ndims = (len(shape), idx.ndim, len(sshape))
+    if len({max(n, 1) for n in ndims}) > 1:
         raise ValueError(
             f"scatter_add: the tensor {shape}, the index {idx.shape} and src {sshape} need "
-            f"the same number of dimensions"
+            f"the same number of dimensions (0-d counts as 1-d)"
         )
+    if 0 in ndims:  # all three as 1-d, the result of x's shape
+        return reshape(scatter_add(reshape(x, -1), 0, idx.reshape(-1), reshape(src, -1)), shape)
     over = [
         d
         for d in range(len(shape))
