@@ -1,8 +1,9 @@
 """0-d tensors in PyTorch's index ops, and fmod's gradient under ``create_graph``.
 
 - PyTorch takes a 0-d tensor as 1-d (one element along dim 0, also named -1) in
-  index_select, gather, scatter_add and index_add: values and gradients worked by hand
-  and compared with PyTorch's, and the refusals where PyTorch refuses too.
+  index_select, gather, scatter_add, index_add, movedim and count_nonzero: values and
+  gradients worked by hand and compared with PyTorch's, and the refusals where PyTorch
+  refuses too.
 - fmod's gradient in its divisor, −trunc(x/y), stays in the graph under ``create_graph``
   (its own gradient is 0), as PyTorch's does.
 """
@@ -182,6 +183,30 @@ def test_index_add_into_a_0d_tensor_refuses_what_pytorch_refuses(index, source, 
         torch.index_add(torch.tensor(5.0), 0, torch.tensor(index), torch.tensor(source))
     with pytest.raises(error, match="index_add: .*" + message):
         cr.index_add(cr.tensor(5.0), 0, ints(index), np.array(source, dtype=np.float32))
+
+
+# ----- movedim and count_nonzero of a 0-d tensor -----------------------------------------
+@pytest.mark.parametrize(("source", "destination"), [(0, 0), (-1, 0), ((0,), (-1,))])
+def test_movedim_of_a_0d_tensor_is_the_tensor_as_pytorch(source, destination):
+    torch = pytest.importorskip("torch")
+    x = scalar()
+    out = cr.movedim(x, source, destination)
+    tout = torch.movedim(torch.tensor(5.0, dtype=torch.float64), source, destination)
+    assert out.shape == tuple(tout.shape) == ()
+    assert out.item() == tout.item() == 5.0
+    assert grads(out, [x])[0] == 7.0
+    with pytest.raises(np.exceptions.AxisError, match="movedim: axis 1"):
+        cr.movedim(x, 1, 0)
+
+
+@pytest.mark.parametrize("dim", [0, -1, (0,)])
+@pytest.mark.parametrize("value", [5.0, 0.0])
+def test_count_nonzero_of_a_0d_tensor_along_its_axis_as_pytorch(dim, value):
+    torch = pytest.importorskip("torch")
+    ours = cr.count_nonzero(cr.tensor(value), dim=dim)
+    theirs = torch.count_nonzero(torch.tensor(value), dim=dim)
+    assert ours.shape == tuple(theirs.shape) == ()
+    assert ours.item() == theirs.item() == (value != 0)
 
 
 # ----- fmod's gradient under create_graph ----------------------------------------------------

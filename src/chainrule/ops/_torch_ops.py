@@ -294,8 +294,11 @@ def narrow(x, dim: int, start: int, length: int):
 
 def movedim(x, source, destination):
     """``x`` with the axes ``source`` (an int or a sequence) moved to ``destination``, the
-    others keeping their order: torch.movedim, np.moveaxis (`moveaxis`); a transpose."""
-    return transpose(x, _moved_order(np.ndim(constant(x)), source, destination))
+    others keeping their order: torch.movedim, np.moveaxis (`moveaxis`); a transpose. A
+    0-d ``x`` counts as 1-d (axis 0 or -1) and stays as it is, as in PyTorch."""
+    ndim = np.ndim(constant(x))
+    order = _moved_order(max(ndim, 1), source, destination)
+    return transpose(x, order if ndim else ())
 
 
 moveaxis = movedim
@@ -363,8 +366,10 @@ def logical_not(x) -> Tensor:
 def count_nonzero(x, axis=None, *, dim=None) -> Tensor:
     """The number of nonzero elements along ``axis`` (an int or a tuple; all of them when
     None), as an int64 tensor outside the graph: np.count_nonzero, torch.count_nonzero
-    (``dim=`` is PyTorch's name)."""
+    (``dim=`` is PyTorch's name). A 0-d ``x`` counts as 1-d (axis 0 or -1), as in PyTorch."""
     axis, _ = torch_names("count_nonzero", axis, dim)
     data = constant(x)
-    axes = _axis_tuple("count_nonzero", axis, np.ndim(data))
-    return _from_op(np.asarray(np.count_nonzero(data, axis=axes), dtype=np.int64), None)
+    ndim = np.ndim(data)
+    axes = _axis_tuple("count_nonzero", axis, max(ndim, 1))
+    count = np.count_nonzero(data, axis=axes if ndim else None)
+    return _from_op(np.asarray(count, dtype=np.int64), None)
