@@ -70,6 +70,12 @@ def test_a_0d_tensor_has_axes_0_and_minus_1_only(op):
         getattr(cr, op)(*args)
 
 
+def test_kthvalue_names_the_axes_of_a_0d_tensor():
+    # it takes a 0-d tensor as 1-d; the message said "a tensor of 1 dimensions (-1 to 0)"
+    with pytest.raises(np.exceptions.AxisError, match=r"kthvalue: axis 1 .* 0-d tensor \(0 or -1"):
+        cr.kthvalue(cr.tensor(5.0), 1, 1)
+
+
 @pytest.mark.parametrize(
     ("shape", "index"), [((), 0), ((), [0]), ((), [0, 0]), ((3,), 1), ((), [])]
 )

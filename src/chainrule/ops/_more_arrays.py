@@ -245,7 +245,7 @@ def kthvalue(x, k: int, axis=-1, keepdims=False, *, dim=None, keepdim=None) -> V
     k = int_arg("kthvalue", "k", k)
     shape = tuple(_shape_of(x))
     if not shape:  # as 1-d, the axis 0 or -1, as PyTorch's
-        out = kthvalue(reshape(x, 1), k, _axis_in("kthvalue", axis, 1))
+        out = kthvalue(reshape(x, 1), k, _axis_as_1d("kthvalue", axis, 0))
         return ValuesIndices(reshape(out.values, ()), Tensor(out.indices.data.reshape(())))
     ax = _axis_in("kthvalue", axis, len(shape))
     n = shape[ax]
