@@ -13,6 +13,7 @@ from . import lr_scheduler
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._more_adaptive import Adamax, NAdam, RAdam
+from ._more_optimizers import ASGD, Adadelta, Rprop
 from ._optimizer import Optimizer
 from ._playground import playground
 from ._sgd import SGD, Momentum, Nesterov
@@ -34,8 +35,10 @@ Adagrad = AdaGrad  # PyTorch's spelling
 RMSprop = RMSProp  # PyTorch's spelling
 
 __all__ = [
+    "ASGD",
     "SGD",
     "AdaGrad",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -55,6 +58,7 @@ __all__ = [
     "RMSProp",
     "RMSprop",
     "ReduceLROnPlateau",
+    "Rprop",
     "SequentialLR",
     "StepLR",
     "clip_grad_norm_",
