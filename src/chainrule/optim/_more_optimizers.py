@@ -26,8 +26,9 @@ def _etas(name: str, value) -> tuple[float, float]:
     """Rprop's (η⁻, η⁺): 0 < η⁻ < 1 < η⁺, a shrinking and a growing factor."""
     minus, plus = _pair(name, value)
     if not 0 < minus < 1 < plus:
-        raise ValueError(f"{name} must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, "
-                         f"got {value!r}")  # fmt: skip
+        raise ValueError(
+            f"{name} must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, got {value!r}"
+        )
     return minus, plus
 
 

@@ -3,6 +3,14 @@ so ``from chainrule.optim.lr_scheduler import StepLR`` works as
 ``torch.optim.lr_scheduler`` does. They are the same classes as ``cr.optim.StepLR`` and the
 rest; this module only makes the PyTorch spelling work."""
 
+from ._more_schedulers import (
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    MultiplicativeLR,
+    PolynomialLR,
+)
 from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
 from ._schedulers import (
@@ -17,13 +25,19 @@ from ._schedulers import (
 from ._sequential import SequentialLR
 
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",

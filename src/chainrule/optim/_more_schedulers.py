@@ -1,0 +1,475 @@
+"""More of PyTorch's schedules, closed forms in the epoch count as those of
+``_schedulers.py``: `ConstantLR`, `PolynomialLR`, `MultiplicativeLR`,
+`CosineAnnealingWarmRestarts`, `CyclicLR` and `ChainedScheduler`."""
+
+from __future__ import annotations
+
+import math
+
+from .._arguments import count
+from ._hyper import _non_negative, _number, _unit_open
+from ._one_cycle import _list, _per_group
+from ._optimizer import Optimizer
+from ._plateau import ReduceLROnPlateau
+from ._schedulers import LRScheduler, _positive, configure
+
+
+class ConstantLR(LRScheduler):
+    r"""Multiply the learning rate by ``factor`` for the first ``total_iters`` epochs:
+
+        η_e = η₀ · f    (e < T),      η_e = η₀    (e >= T)
+
+    with f = ``factor`` in [0, 1] and T = ``total_iters`` >= 1. Made, it sets each group's
+    rate to f·η₀, as PyTorch's does. Unlike PyTorch's, ``factor=0`` gives η₀ back at T
+    (PyTorch's divides by the factor there) and T = 0 is refused.
+    """
+
+    _settings = ("factor", "total_iters")
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5):
+        configure(self, factor=factor, total_iters=total_iters)  # checked before the groups change
+        super().__init__(optimizer)
+        self._set_rates()
+
+    def _set(self, factor, total_iters) -> None:
+        value = _number("factor", factor)
+        if not 0 <= value <= 1:
+            raise ValueError(f"factor must be >= 0 and <= 1, got {factor!r}")
+        self.factor, self.total_iters = value, count("total_iters", total_iters, 1)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (self.factor if epoch < self.total_iters else 1.0)
+
+
+class PolynomialLR(LRScheduler):
+    r"""Decay the learning rate to 0 over ``total_iters`` epochs along a power:
+
+        η_e = η₀ · (1 − min(e, T) / T)^p
+
+    with T = ``total_iters`` >= 1 and p = ``power`` >= 0; the rate stays 0 after T.
+    """
+
+    _settings = ("total_iters", "power")
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0) -> None:
+        configure(self, total_iters=total_iters, power=power)  # checked before the groups change
+        super().__init__(optimizer)
+
+    def _set(self, total_iters, power) -> None:
+        self.total_iters = count("total_iters", total_iters, 1)
+        self.power = _non_negative("power", power)
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (1.0 - min(epoch, self.total_iters) / self.total_iters) ** self.power
+
+
+class MultiplicativeLR(LRScheduler):
+    r"""Multiply the learning rate by a function of the epoch at every epoch:
+
+        η_e = η₀ · λ(1) · λ(2) · … · λ(e)
+
+    with λ = ``lr_lambda``, a function of the epoch count returning a number, or a list of
+    one function per parameter group. λ must depend on the epoch alone: the products are
+    kept, and a resumed run calls λ again from epoch 1. A rate that is not a finite number
+    >= 0 is a ValueError naming the epoch. As PyTorch's, `state_dict` does not hold the
+    functions.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda) -> None:
+        self.lr_lambdas = _functions(self, optimizer, lr_lambda)  # checked before any change
+        self._products = [[1.0] for _ in self.lr_lambdas]  # λ(1)·…·λ(e) at index e
+        super().__init__(optimizer)
+
+    def _set(self) -> None:
+        """Nothing to check: the functions are not in the state."""
+
+    def _group_lr(self, i: int, base_lr: float, epoch: int) -> float:
+        products = self._products[i]
+        while len(products) <= epoch:
+            e = len(products)
+            products.append(products[-1] * _factor(self.lr_lambdas[i], e))
+        lr = base_lr * products[epoch]
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(
+                f"MultiplicativeLR: the rate for epoch {epoch} is {lr!r}; it must be >= 0"
+            )
+        return lr
+
+
+def _factor(function, epoch: int) -> float:
+    value = function(epoch)
+    try:
+        return _number("lr_lambda", value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"MultiplicativeLR: for epoch {epoch}: {e}") from None
+
+
+def _functions(schedule, optimizer, lr_lambda) -> list:
+    """``lr_lambda`` as one function per group, checked."""
+    groups, name = len(getattr(optimizer, "param_groups", ())), type(schedule).__name__
+    functions = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+    if isinstance(lr_lambda, (list, tuple)) and len(functions) != groups:
+        raise ValueError(
+            f"{name}: expected {groups} lr_lambdas (one per parameter group), got {len(functions)}"
+        )
+    for f in functions or [lr_lambda]:
+        if not callable(f):
+            raise TypeError(
+                f"{name}: lr_lambda must be a function of the epoch (or a list of "
+                f"one per parameter group), got {type(f).__name__}"
+            )
+    return functions
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""SGDR (Loshchilov & Hutter 2017): a cosine from η₀ down to η_min, restarted at η₀
+    after T₀ epochs, the next cycle T_mult times as long:
+
+        η = η_min + (η₀ − η_min) · (1 + cos(π·T_cur / T_i)) / 2
+
+    where T_i is the length of the current cycle (T₀, T₀·T_mult, …) and T_cur the epochs
+    since its start. ``step()`` advances one epoch; ``step(epoch)`` jumps to ``epoch``,
+    which may be fractional (``step(epoch + i / batches)`` within an epoch), as in
+    PyTorch, and the following ``step()`` goes on from it by whole epochs.
+
+    Args:
+        optimizer: a chainrule optimizer.
+        T_0: T₀, an integer >= 1, the first cycle's length.
+        T_mult: an integer >= 1, the factor between successive cycles' lengths.
+        eta_min: η_min >= 0.
+
+    ``last_epoch`` is the whole part of the epoch; ``epoch_fraction``, in [0, 1), the rest
+    (saved in `state_dict`). The cycle is found by subtracting whole cycles, where
+    PyTorch's ``step(epoch)`` takes a logarithm whose rounding can give the wrong cycle right at
+    a restart.
+    """
+
+    _settings = ("T_0", "T_mult", "eta_min", "epoch_fraction")
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0):
+        configure(self, T_0=T_0, T_mult=T_mult, eta_min=eta_min, epoch_fraction=0.0)
+        super().__init__(optimizer)
+
+    def _set(self, T_0, T_mult, eta_min, epoch_fraction) -> None:
+        self.T_0, self.T_mult = count("T_0", T_0, 1), count("T_mult", T_mult, 1)
+        self.eta_min = _non_negative("eta_min", eta_min)
+        fraction = _non_negative("epoch_fraction", epoch_fraction)
+        if fraction >= 1:
+            raise ValueError(f"epoch_fraction must be < 1, got {epoch_fraction!r}")
+        self.epoch_fraction = fraction
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to ``epoch`` (a number >= 0, maybe fractional)."""
+        if epoch is None:
+            super().step()
+            return
+        where = _non_negative("epoch", epoch)
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter groups, the schedule "
+                f"was made for {len(self.base_lrs)}"
+            )
+        self.last_epoch = math.floor(where)
+        self.epoch_fraction = where - self.last_epoch
+        self._set_rates()
+
+    def _cycle(self, epoch: float) -> tuple[float, int]:
+        """(T_cur, T_i) at ``epoch``: the epochs since the last restart, the cycle's length."""
+        if self.T_mult == 1:
+            return epoch % self.T_0, self.T_0
+        t_cur, t_i = epoch, self.T_0
+        while t_cur >= t_i:
+            t_cur, t_i = t_cur - t_i, t_i * self.T_mult
+        return t_cur, t_i
+
+    def _lr(self, base_lr: float, epoch: int) -> float:
+        t_cur, t_i = self._cycle(epoch + self.epoch_fraction)
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+
+
+class CyclicLR(LRScheduler):
+    r"""The cyclical learning rate (Smith 2017, arXiv:1506.01186), stepped after every
+    batch: the rate goes from ``base_lr`` up to ``max_lr`` in ``step_size_up`` steps and
+    back down in ``step_size_down`` (the same by default), over and over.
+
+    At step e, with the cycle length L = up + down, the cycle c = ⌊1 + e / L⌋ (from 1) and
+    x = 1 + e / L − c, how far into it (r = up / L):
+
+        s = x / r                 (x <= r: going up)
+        s = (x − 1) / (r − 1)     (x > r: coming down)
+        η_e = η_base + (η_max − η_base) · s · φ
+
+    where φ, the amplitude, is 1 (``mode="triangular"``), 1 / 2^(c − 1) (``"triangular2"``,
+    halved every cycle) or γ^e (``"exp_range"``), or ``scale_fn(c)`` or ``scale_fn(e)``
+    (``scale_mode`` ``"cycle"`` or ``"iterations"``) when ``scale_fn`` is given. With
+    ``cycle_momentum=True`` (the default) the momentum goes the other way,
+
+        μ_e = μ_max − (μ_max − μ_base) · s · φ
+
+    on the group's ``momentum`` (`SGD`, `RMSProp`, …) or β₁, the first of its ``betas``
+    (`Adam`, …); an optimizer with neither needs ``cycle_momentum=False`` (ValueError).
+    ``base_lr``, ``max_lr``, ``base_momentum`` and ``max_momentum`` are numbers or lists of
+    one per group; the momenta lie in [0, 1). Made, it sets each group's rate to η_base
+    (and its momentum to μ_max) and its ``initial_lr`` to η_base, as PyTorch's does.
+
+    As PyTorch's, whose arguments it takes, and its rates and momenta (tested within
+    1e-12); ``scale_fn`` is not saved by `state_dict` (the schedule keeps the one it was
+    made with). Unlike PyTorch's: ``step_size_up`` must be > 0 (PyTorch divides by it)
+    and ``scale_mode`` ``"cycle"`` or ``"iterations"``; there is no ``last_epoch``.
+    """
+
+    _settings = (
+        "max_lrs",
+        "step_size_up",
+        "step_size_down",
+        "mode",
+        "gamma",
+        "scale_mode",
+        "cycle_momentum",
+        "base_momentums",
+        "max_momentums",
+    )
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr,
+        max_lr,
+        step_size_up: float = 2000,
+        step_size_down: float | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn=None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
+        if scale_fn is not None and not callable(scale_fn):
+            raise ValueError(f"CyclicLR: scale_fn must be a function, got {scale_fn!r:.40}")
+        self.optimizer, self.scale_fn = optimizer, scale_fn
+        configure(  # everything checked before the groups change
+            self,
+            base_lrs=_per_group(optimizer, "base_lr", base_lr),
+            max_lrs=_per_group(optimizer, "max_lr", max_lr),
+            step_size_up=step_size_up,
+            step_size_down=step_size_up if step_size_down is None else step_size_down,
+            mode=mode,
+            gamma=gamma,
+            scale_mode=scale_mode,
+            cycle_momentum=cycle_momentum,
+            base_momentums=_per_group(optimizer, "base_momentum", base_momentum),
+            max_momentums=_per_group(optimizer, "max_momentum", max_momentum),
+        )
+        for group, base in zip(optimizer.param_groups, self.base_lrs):
+            group["initial_lr"] = base
+        self.last_epoch = 0
+        self._set_rates()
+
+    def _set(
+        self,
+        max_lrs,
+        step_size_up,
+        step_size_down,
+        mode,
+        gamma,
+        scale_mode,
+        cycle_momentum,
+        base_momentums,
+        max_momentums,
+        base_lrs=None,
+    ) -> None:
+        """Check every setting, then assign them; ``base_lrs`` only when made (a state_dict
+        holds its own, which `LRScheduler.load_state_dict` checks)."""
+        groups = len(self.optimizer.param_groups)
+        if self.scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(
+                f"mode must be 'triangular', 'triangular2' or 'exp_range' (or give "
+                f"a scale_fn), got {mode!r}"
+            )
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        if not isinstance(cycle_momentum, bool):
+            raise ValueError(f"cycle_momentum must be True or False, got {cycle_momentum!r}")
+        checked = {
+            "max_lrs": _list("max_lr", max_lrs, groups, _non_negative),
+            "step_size_up": _positive("step_size_up", step_size_up),
+            "step_size_down": _non_negative("step_size_down", step_size_down),
+            "mode": mode,
+            "gamma": _positive("gamma", gamma),
+            "scale_mode": scale_mode,
+            "cycle_momentum": cycle_momentum,
+            "base_momentums": _list("base_momentum", base_momentums, groups, _unit_open),
+            "max_momentums": _list("max_momentum", max_momentums, groups, _unit_open),
+        }
+        if base_lrs is not None:
+            checked["base_lrs"] = _list("base_lr", base_lrs, groups, _non_negative)
+        if self.scale_fn is None:  # each mode has its own, as in PyTorch
+            checked["scale_mode"] = "iterations" if mode == "exp_range" else "cycle"
+        if cycle_momentum:
+            _check_momenta(self.optimizer, checked["base_momentums"], checked["max_momentums"])
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+    def _where(self, epoch: int) -> tuple[float, float]:
+        """(s, φ) at step ``epoch``: how far up the cycle, and the cycle's amplitude."""
+        total = self.step_size_up + self.step_size_down
+        ratio = self.step_size_up / total
+        cycle = math.floor(1 + epoch / total)
+        x = 1.0 + epoch / total - cycle
+        rise = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        return rise, self._amplitude(cycle if self.scale_mode == "cycle" else epoch)
+
+    def _amplitude(self, at: int) -> float:
+        if self.scale_fn is not None:
+            return _number("scale_fn", self.scale_fn(at))
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / 2.0 ** (at - 1)
+        return self.gamma**at
+
+    def _group_lr(self, i: int, base_lr: float, epoch: int) -> float:
+        rise, amplitude = self._where(epoch)
+        lr = base_lr + (self.max_lrs[i] - base_lr) * rise * amplitude
+        if not lr >= 0:
+            raise ValueError(f"CyclicLR: the rate at step {epoch} is {lr!r}; it must be >= 0")
+        return lr
+
+    def _set_rates(self) -> None:
+        super()._set_rates()
+        if not self.cycle_momentum:
+            return
+        rise, amplitude = self._where(self.last_epoch)
+        betas = "betas" in self.optimizer.defaults
+        for i, group in enumerate(self.optimizer.param_groups):
+            high = self.max_momentums[i]
+            mu = high - (high - self.base_momentums[i]) * rise * amplitude
+            if betas:
+                group["betas"] = (mu, group["betas"][1])
+            else:
+                group["momentum"] = mu
+
+
+def _check_momenta(opt: Optimizer, base_momentums, max_momentums) -> None:
+    """The optimizer must have a momentum to cycle, and take both ends as its own."""
+    key = "betas" if "betas" in opt.defaults else "momentum"
+    if key not in opt.defaults:
+        raise ValueError(
+            f"{type(opt).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
+        )
+    for i, group in enumerate(opt.param_groups):
+        for mu in (base_momentums[i], max_momentums[i]):
+            value = (mu, group["betas"][1]) if key == "betas" else mu
+            try:
+                opt._check_group({**group, key: value})
+            except ValueError as e:
+                raise ValueError(f"group {i} with momentum {mu!r}: {e}") from None
+
+
+class ChainedScheduler(LRScheduler):
+    r"""Apply several schedules at once: the rate is η₀ times the product of their factors,
+
+        η_e = η₀ · Π_k S_k(e) / η₀,k
+
+    where S_k(e) is schedule k's rate at epoch e and η₀,k its η₀ (0 for a schedule whose
+    η₀ is 0). ``step()`` steps them all. Example, a warm-up and an exponential decay::
+
+        sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+                                  ExponentialLR(opt, gamma=0.9)])
+
+    Made, it sets each group's rate to that of epoch 0. This is PyTorch's rate when every
+    schedule multiplies the rate it finds (`StepLR`, `MultiStepLR`, `ExponentialLR`,
+    `ConstantLR`, `LinearLR`, `PolynomialLR`, `MultiplicativeLR`, `CosineAnnealingLR` with
+    ``eta_min=0``; tested within 1e-12). Where a schedule sets its rate outright
+    (`LambdaLR`, `CyclicLR`, `OneCycleLR`), PyTorch's chain depends on the order of the
+    schedules; this one is still the product. Every schedule must be a chainrule
+    `LRScheduler` of the same optimizer (``optimizer``, by default the first's), each given
+    once (ValueError). `CyclicLR` and `OneCycleLR` set the momentum too.
+    """
+
+    def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
+        self._schedulers = _chained(schedulers, optimizer)
+        super().__init__(self._schedulers[0].optimizer)
+        self._set_rates()
+
+    @property
+    def schedulers(self) -> list[LRScheduler]:
+        """The schedules, in their order (a copy of the list)."""
+        return list(self._schedulers)
+
+    def _rates_at(self, epoch: int) -> list[float]:
+        rates = list(self.base_lrs)
+        for sched in self._schedulers:
+            for i, (rate, base) in enumerate(zip(sched._rates_at(epoch), sched.base_lrs)):
+                rates[i] *= rate / base if base else 0.0
+        return rates
+
+    def _set_rates(self) -> None:
+        for sched in self._schedulers:  # their momenta, and get_last_lr(), at this epoch
+            sched.last_epoch = self.last_epoch
+            sched._set_rates()
+        super()._set_rates()
+
+    def _set(self) -> None:
+        """Nothing to check: the schedules check their own."""
+
+    def state_dict(self) -> dict:
+        """``{"last_epoch": int, "base_lrs": [float], "schedulers": [state_dict]}``, the
+        schedules' own state_dicts in their order: all JSON types."""
+        schedules = [sched.state_dict() for sched in self._schedulers]
+        return {**super().state_dict(), "schedulers": schedules}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict`, the schedules' too: all checked before anything changes
+        (a schedule refusing its state puts back those loaded before it)."""
+        if not isinstance(state_dict, dict) or "schedulers" not in state_dict:
+            raise ValueError("load_state_dict: expected a dict with the key 'schedulers'")
+        states, own = state_dict["schedulers"], dict(state_dict)
+        del own["schedulers"]
+        if not isinstance(states, (list, tuple)) or len(states) != len(self._schedulers):
+            raise ValueError(
+                f"load_state_dict: schedulers must be a list of "
+                f"{len(self._schedulers)} state_dicts, got {states!r:.80}"
+            )
+        before = [sched.state_dict() for sched in self._schedulers]
+        mine = super().state_dict()
+        try:
+            for i, (sched, state) in enumerate(zip(self._schedulers, states)):
+                try:
+                    sched.load_state_dict(state)
+                except ValueError as e:
+                    raise ValueError(f"load_state_dict: schedulers[{i}]: {e}") from None
+            super().load_state_dict(own)
+        except ValueError:
+            for sched, state in zip(self._schedulers, before):
+                sched.load_state_dict(state)
+            super().load_state_dict(mine)
+            raise
+
+
+def _chained(schedulers, optimizer) -> list[LRScheduler]:
+    """The schedules to chain, checked: LRSchedulers of one optimizer, each once."""
+    if not isinstance(schedulers, (list, tuple)) or not schedulers:
+        raise ValueError(
+            f"ChainedScheduler: schedulers must be a non-empty list of schedules, "
+            f"got {schedulers!r:.80}"
+        )
+    for i, sched in enumerate(schedulers):
+        if isinstance(sched, ReduceLROnPlateau) or not isinstance(sched, LRScheduler):
+            raise ValueError(
+                f"ChainedScheduler: schedulers[{i}] must be a chainrule "
+                f"LRScheduler (one with a rate for each epoch), got "
+                f"{type(sched).__name__}"
+            )
+        if sched.optimizer is not (optimizer or schedulers[0].optimizer):
+            raise ValueError(
+                f"ChainedScheduler: schedulers[{i}] ({type(sched).__name__}) was "
+                "made for another optimizer; all must share one"
+            )
+        if any(sched is other for other in schedulers[:i]):
+            raise ValueError(f"ChainedScheduler: schedulers[{i}] is given twice")
+    return list(schedulers)
