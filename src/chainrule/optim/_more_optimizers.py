@@ -186,8 +186,8 @@ class ASGD(Optimizer):
         ā ← ā + μₜ·(W − ā)                (ā ← W while μₜ = 1)
         ηₜ₊₁ = η / (1 + λ·η·t)^α,   μₜ₊₁ = 1 / max(1, t − t₀)
 
-    with η₁ = η, μ₁ = 1. ā is the plain copy of W until step t₀ + 1, then the average of
-    the weights since. As in PyTorch, ηₜ and μₜ are state, each set from the group's rate
+    with η₁ = η, μ₁ = 1. ā is W itself up to step t₀ + 2, then the average of the weights
+    from that step on. As in PyTorch, ηₜ and μₜ are state, each set from the group's rate
     at the step before (so a schedule acts one step late).
 
     Args:
