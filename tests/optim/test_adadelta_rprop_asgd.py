@@ -44,8 +44,9 @@ def rprop_reference(w, grads, lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-6, 50), m
     return path
 
 
-def asgd_reference(w, grads, lr=0.01, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0,
-                   maximize=False):  # fmt: skip
+def asgd_reference(
+    w, grads, lr=0.01, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False
+):
     w, ax, path = w.copy(), np.zeros_like(w), []
     for t, g in enumerate(grads, start=1):
         eta = lr / (1 + lambd * lr * (t - 1)) ** alpha  # the rate set after step t - 1
@@ -60,15 +61,21 @@ def asgd_reference(w, grads, lr=0.01, lambd=1e-4, alpha=0.75, t0=1e6, weight_dec
 REFERENCES = {"Adadelta": adadelta_reference, "Rprop": rprop_reference, "ASGD": asgd_reference}
 CASES = {
     "adadelta": ("Adadelta", {}),
-    "adadelta-decay-max": ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1,
-                                            maximize=True)),
+    "adadelta-decay-max": (
+        "Adadelta",
+        dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True),
+    ),
     "rprop": ("Rprop", {}),
-    "rprop-max-clip": ("Rprop", dict(lr=0.3, etas=(0.3, 1.5), step_sizes=(0.05, 0.5),
-                                     maximize=True)),
+    "rprop-max-clip": (
+        "Rprop",
+        dict(lr=0.3, etas=(0.3, 1.5), step_sizes=(0.05, 0.5), maximize=True),
+    ),
     "asgd": ("ASGD", dict(lr=0.1, lambd=0.05)),
-    "asgd-avg-decay-max": ("ASGD", dict(lr=0.2, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1,
-                                        maximize=True)),
-}  # fmt: skip
+    "asgd-avg-decay-max": (
+        "ASGD",
+        dict(lr=0.2, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1, maximize=True),
+    ),
+}
 
 
 def problem(seed=0):
@@ -76,8 +83,10 @@ def problem(seed=0):
     rng = np.random.default_rng(seed)
     w0 = rng.standard_normal(SHAPE)
     base = rng.standard_normal(SHAPE)
-    grads = [base * rng.choice([1.0, 1.0, -1.0], SHAPE) + 0.1 * rng.standard_normal(SHAPE)
-             for _ in range(10)]  # fmt: skip
+    grads = [
+        base * rng.choice([1.0, 1.0, -1.0], SHAPE) + 0.1 * rng.standard_normal(SHAPE)
+        for _ in range(10)
+    ]
     grads[3][0, 0] = 0.0  # a zero gradient: neither grow nor shrink
     return w0, grads
 
@@ -89,8 +98,7 @@ def chainrule_path(name, kwargs, w0, grads):
     for g in grads:
         p.grad = g.copy()
         opt.step()
-        path.append((p.data.copy(), opt.state[0]["ax"].copy()) if name == "ASGD" else
-                    p.data.copy())  # fmt: skip
+        path.append((p.data.copy(), opt.state[0]["ax"].copy()) if name == "ASGD" else p.data.copy())
     return path
 
 
@@ -156,8 +164,9 @@ def test_ten_steps_match_torch_optim(torch64, case):
         for i, (p, q) in enumerate(zip(ours, theirs)):
             np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-10)
             for key, value in opt.state[i].items():
-                np.testing.assert_allclose(value, np.asarray(ref.state[q][key]), rtol=0,
-                                           atol=1e-10, err_msg=key)  # fmt: skip
+                np.testing.assert_allclose(
+                    value, np.asarray(ref.state[q][key]), rtol=0, atol=1e-10, err_msg=key
+                )
 
 
 # ----- convergence ----------------------------------------------------------------------------
@@ -282,10 +291,10 @@ def test_pytorchs_implementation_switches_are_a_type_error(cls, switch):
 
 def test_defaults_and_positional_order_are_pytorchs():
     assert optim.Adadelta(fresh()).defaults == dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0)
-    assert optim.Rprop(fresh()).defaults == dict(lr=0.01, etas=(0.5, 1.2),
-                                                 step_sizes=(1e-6, 50.0))  # fmt: skip
-    assert optim.ASGD(fresh()).defaults == dict(lr=0.01, lambd=1e-4, alpha=0.75, t0=1e6,
-                                                weight_decay=0.0)  # fmt: skip
+    assert optim.Rprop(fresh()).defaults == dict(lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0))
+    assert optim.ASGD(fresh()).defaults == dict(
+        lr=0.01, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0
+    )
     assert optim.Adadelta(fresh(), 0.5, 0.8, 1e-5, 0.1).defaults["weight_decay"] == 0.1
     assert optim.Rprop(fresh(), 0.5, (0.4, 1.3), (0.0, 1.0)).defaults["step_sizes"] == (0.0, 1.0)
     assert optim.ASGD(fresh(), 0.5, 1e-3, 0.5, 10, 0.1).defaults["t0"] == 10.0
@@ -298,8 +307,9 @@ def test_a_group_takes_its_own_hyper_parameters():
     assert opt.param_groups[0]["etas"] == (0.5, 1.2)
     assert opt.param_groups[1]["etas"] == (0.2, 2.0)
     with pytest.raises(ValueError, match="etas"):
-        opt.add_param_group({"params": [cr.tensor(np.zeros(2), requires_grad=True)],
-                             "etas": (2.0, 3.0)})  # fmt: skip
+        opt.add_param_group(
+            {"params": [cr.tensor(np.zeros(2), requires_grad=True)], "etas": (2.0, 3.0)}
+        )
 
 
 @pytest.mark.parametrize("name", STATEFUL)
