@@ -9,39 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._adaptive import decay_average
-from ._hyper import RULES, _non_negative, _number, _unit_closed
 from ._optimizer import Optimizer, add_scaled
-
-
-def _pair(name: str, value) -> tuple[float, float]:
-    """An ordered pair of finite numbers: a tuple, list or 1-d array of two."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim == 1 else value
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair of numbers, got {value!r}")
-    return (_number(f"{name}[0]", value[0]), _number(f"{name}[1]", value[1]))
-
-
-def _etas(name: str, value) -> tuple[float, float]:
-    """Rprop's (η⁻, η⁺): 0 < η⁻ < 1 < η⁺, a shrinking and a growing factor."""
-    minus, plus = _pair(name, value)
-    if not 0 < minus < 1 < plus:
-        raise ValueError(
-            f"{name} must be (etaminus, etaplus) with 0 < etaminus < 1 < etaplus, got {value!r}"
-        )
-    return minus, plus
-
-
-def _step_sizes(name: str, value) -> tuple[float, float]:
-    """Rprop's (Δ_min, Δ_max): 0 <= Δ_min <= Δ_max (PyTorch does not check them)."""
-    low, high = _pair(name, value)
-    if not 0 <= low <= high:
-        raise ValueError(f"{name} must be (min, max) with 0 <= min <= max, got {value!r}")
-    return low, high
-
-
-# the hyper-parameters only these optimizers have, checked as every other one is
-RULES.update(etas=_etas, lambd=_non_negative, rho=_unit_closed, step_sizes=_step_sizes, t0=_number)
 
 
 class Adadelta(Optimizer):

@@ -3,11 +3,11 @@ so ``from chainrule.optim.lr_scheduler import StepLR`` works as
 ``torch.optim.lr_scheduler`` does. They are the same classes as ``cr.optim.StepLR`` and the
 rest; this module only makes the PyTorch spelling work."""
 
+from ._cyclic_lr import CyclicLR
 from ._more_schedulers import (
     ChainedScheduler,
     ConstantLR,
     CosineAnnealingWarmRestarts,
-    CyclicLR,
     MultiplicativeLR,
     PolynomialLR,
 )
