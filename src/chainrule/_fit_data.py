@@ -5,26 +5,30 @@ up-front check for NaN and infinity."""
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
+from collections.abc import Mapping
 
 import numpy as np
 
+from ._history import _unwrapped, batch_metrics, is_summed
 from ._quiet import quietly
 from ._tensor import Tensor
+from .data import ArrayDataset, DataLoader
 
 
-def train_loader(data, batch_size: int, shuffle: bool, seed):
+def train_loader(data, batch_size: int, shuffle: bool, seed, owner: str = "fit"):
     """A DataLoader for ``data``: a loader already, a dataset, or an ``(X, y)`` pair (also
-    as a list ``[X, y]`` of two arrays, as Keras reads a list)."""
-    from .data import ArrayDataset, DataLoader
-
+    as a list ``[X, y]`` of two arrays, as Keras reads a list); Keras's
+    ``(X, y, sample_weight)`` makes a `WeightedLoader` (its weights checked, an error
+    naming ``owner``)."""
     if isinstance(data, DataLoader):
         return data
     arrays = _array_tuple(data)
-    if len(arrays) == 3:
-        raise ValueError(
-            "fit and evaluate take the data as (X, y): Keras's (X, y, sample_weight) has no "
-            "counterpart here (the loss function weighs every sample alike)"
-        )
+    if len(arrays) == 3:  # Keras's (X, y, sample_weight)
+        X, y, w = arrays
+        w = checked_sample_weight(w, len(X), owner)
+        return WeightedLoader(ArrayDataset(X, y), w, batch_size, shuffle=shuffle, seed=seed)
     if len(arrays) == 2 or (isinstance(data, tuple) and len(data) == 2):
         data = ArrayDataset(*data)
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
@@ -44,7 +48,7 @@ def split_validation(data, fraction, val_data) -> tuple:
     if not 0 < fraction < 1:
         raise ValueError(f"fit: validation_split must be between 0 and 1, got {fraction!r}")
     arrays = _array_tuple(data)
-    if len(arrays) != 2:
+    if len(arrays) not in (2, 3):  # (X, y) or (X, y, sample_weight)
         raise ValueError(
             "fit: validation_split splits (X, y) arrays; for a dataset or DataLoader give "
             "val_data (cr.data.train_test_split makes one)"
@@ -60,32 +64,33 @@ def split_validation(data, fraction, val_data) -> tuple:
 
 
 def _array_tuple(data) -> tuple:
-    """``data`` as a tuple when it is a tuple or list of arrays (Keras's ``(X, y)`` or
-    ``[X, y]``); else ``()``: a list of samples (pairs) is a dataset."""
-    if isinstance(data, (tuple, list)) and all(
-        isinstance(a, (np.ndarray, Tensor)) and a.ndim >= 1 for a in data
-    ):
+    """``data`` as a tuple when it is a tuple or list of arrays (Keras's ``(X, y)``,
+    ``[X, y]`` or ``(X, y, sample_weight)``, whose weights may be a list); else ``()``: a
+    list of samples (pairs) is a dataset."""
+    if not isinstance(data, (tuple, list)):
+        return ()
+    if all(_is_array(a) for a in data[:2]) and len(data) == 3:  # the weights checked later
         return tuple(data)
-    return ()
+    return tuple(data) if all(_is_array(a) for a in data) else ()
 
 
-def evaluation_loader(data, batch_size: int):
+def _is_array(a) -> bool:
+    return isinstance(a, (np.ndarray, Tensor)) and a.ndim >= 1
+
+
+def evaluation_loader(data, batch_size: int, owner: str = "fit"):
     """A loader over every sample of ``data`` in order: a DataLoader that drops its last
     batch or shuffles is read again without doing either (Keras never leaves samples out
     of an evaluation)."""
-    from .data import DataLoader
-
     if isinstance(data, DataLoader) and (data.drop_last or data.shuffle):
         whole = copy.copy(data)  # its own class and batching, in order, every sample
         whole.shuffle, whole.drop_last = False, False
         return whole
-    return train_loader(data, batch_size, False, None)
+    return train_loader(data, batch_size, False, None, owner)
 
 
 def check_loader_settings(data, **given) -> None:
     """Settings given to fit for a DataLoader that has its own: an error, not ignored."""
-    from .data import DataLoader
-
     if not isinstance(data, DataLoader):
         return
     clash = [
@@ -160,3 +165,161 @@ def _check_array(a: np.ndarray, prefix: str, where: str, name: str) -> None:
         bad = int(a.size - np.isfinite(a).sum())
         kind = "input" if name == "X" else "target"
         raise ValueError(f"{prefix} {bad} NaN or infinite {kind} values ({where})")
+
+
+# ----- Keras's sample_weight and class_weight -----------------------------------------------
+class WeightedLoader(DataLoader):
+    """A `DataLoader` over an `ArrayDataset` whose batches are ``(x, y, w)``: with each
+    batch the sample weights ``w`` (float64) of the samples drawn, in the loader's order.
+    The weights are data, as the arrays are: a resume point or checkpoint holds none."""
+
+    def __init__(self, dataset, sample_weight: np.ndarray, batch_size: int, **options):
+        super().__init__(dataset, batch_size, **options)
+        self.sample_weight = sample_weight  # (N,), checked by `checked_sample_weight`
+
+    def _batch(self, idx: np.ndarray) -> tuple:
+        return (*super()._batch(idx), self.sample_weight[idx])
+
+
+def checked_sample_weight(w, n: int, owner: str) -> np.ndarray:
+    """Keras's ``sample_weight`` as a float64 array (N,): one finite, non-negative number
+    a sample (shape (N,) or (N, 1)); anything else is an error naming the argument."""
+    w = np.asarray(w.data if isinstance(w, Tensor) else w)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{owner}: sample_weight must hold numbers, got dtype {w.dtype}")
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w[:, 0]
+    if w.ndim != 1:
+        raise ValueError(
+            f"{owner}: sample_weight must be one weight a sample, shape ({n},), got shape "
+            f"{w.shape} (Keras's temporal weights, one a time step, are not supported)"
+        )
+    if len(w) != n:
+        raise ValueError(f"{owner}: sample_weight has {len(w)} weights for {n} samples")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = w[~(np.isfinite(w) & (w >= 0))][0]
+        raise ValueError(f"{owner}: sample_weight must be finite and >= 0, got {bad}")
+    return w
+
+
+def class_sample_weight(y, class_weight) -> np.ndarray:
+    """The sample weights Keras makes of ``class_weight``: each sample weighs the weight of
+    its class, 1.0 for a class the dict leaves out. The class is the label of targets
+    (N,) or (N, 1), rounded, or the arg-max of one-hot or probability rows (N, C);
+    targets of more dimensions are refused, as Keras's ``class_weight`` refused them."""
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if y.ndim > 2:
+        raise ValueError(
+            f"fit: class_weight weighs a sample by its class: targets of shape {y.shape} "
+            "(a class per position) have none; give sample_weight, or the loss's weight="
+        )
+    if y.ndim == 2:
+        y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
+    classes, where = np.unique(np.round(y).astype(np.int64), return_inverse=True)
+    table = np.array([float(class_weight.get(int(c), 1.0)) for c in classes])
+    return table[where.reshape(-1)] if len(y) else np.ones(0)
+
+
+def check_class_weight(class_weight, classes: int | None = None) -> None:
+    """``class_weight`` must be a dict of class indices (ints in [0, ``classes``)) to
+    finite, non-negative numbers; ``classes`` None checks the keys' type and sign only."""
+    if not isinstance(class_weight, Mapping):
+        raise TypeError(
+            "fit: class_weight must be a dict {class index: weight}, got "
+            f"{type(class_weight).__name__}"
+        )
+    for key, weight in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+            raise TypeError(f"fit: class_weight's keys must be class indices (ints), got {key!r}")
+        if key < 0 or (classes is not None and key >= classes):
+            among = "the classes" if classes is None else f"the model's {classes} classes"
+            raise ValueError(f"fit: class_weight's key {key} is not one of {among}")
+        _check_class_weight_value(key, weight)
+
+
+def _check_class_weight_value(key, weight) -> None:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer, np.floating)):
+        raise TypeError(f"fit: class_weight[{key}] must be a number, got {weight!r}")
+    if not (np.isfinite(weight) and weight >= 0):
+        raise ValueError(f"fit: class_weight[{key}] must be finite and >= 0, got {weight}")
+
+
+def arrays_to_weigh(data, owner: str, what: str) -> tuple:
+    """``(X, y)`` of the data weights given apart from it (``evaluate(..., sample_weight=)``,
+    ``fit(..., class_weight=)``) go with: ``(X, y)`` arrays only. Data that holds weights
+    already, or a dataset or DataLoader, is an error naming ``what``."""
+    arrays = _array_tuple(data)
+    if len(arrays) == 3:
+        raise ValueError(
+            f"{owner}: {what} given for data that holds sample weights already, "
+            "(X, y, sample_weight): give one (Keras refuses class_weight and sample_weight "
+            "at the same time)"
+        )
+    if len(arrays) != 2:
+        raise TypeError(
+            f"{owner}: {what} goes with (X, y) arrays, not a {type(data).__name__} (a "
+            "dataset or DataLoader has no arrays to weigh): give (X, y, sample_weight), or "
+            "weigh the classes in the loss (weight=)"
+        )
+    return arrays
+
+
+def is_weighted(loader) -> bool:
+    """Whether ``loader``'s batches carry sample weights."""
+    return isinstance(loader, WeightedLoader)
+
+
+def per_element(loss_fn, owner: str = "fit"):
+    """``loss_fn`` giving the loss of every element, ``reduction="none"``: a copy of a loss
+    module, or a loss function (or a `functools.partial` of one) with that keyword. A loss
+    with no reduction to set (a lambda) is a TypeError: weights need each sample's loss."""
+    if not isinstance(loss_fn, functools.partial) and hasattr(loss_fn, "reduction"):
+        each = copy.copy(loss_fn)  # the caller's module keeps its reduction
+        each.reduction = "none"
+        return each
+    if _takes_reduction(_unwrapped(loss_fn)):
+        return functools.partial(loss_fn, reduction="none")
+    raise TypeError(
+        f"{owner}: sample_weight and class_weight weigh each sample's loss, which "
+        f"{getattr(loss_fn, '__name__', type(loss_fn).__name__)} cannot give: use a loss "
+        "module (cr.nn.CrossEntropyLoss()) or a loss function with a reduction keyword "
+        "(cr.nn.functional.cross_entropy)"
+    )
+
+
+def _takes_reduction(fn) -> bool:
+    try:
+        return "reduction" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
+def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Tensor:
+    """The loss of a batch; with sample weights ``w`` (N,) Keras's weighted loss: each
+    element's loss times its sample's weight, summed, over what the loss's mean divides by
+    (the number of elements: Keras's "sum_over_batch_size", Σ wᵢ·lᵢ / N for one loss a
+    sample; for labels of class scores the rows scored, or Σ weight[y] for a loss with
+    class weights, as in `batch_metrics`). With ``reduction="sum"``: Σ wᵢ·lᵢ."""
+    if w is None:
+        return loss_fn(out, y)
+    losses = per_element(loss_fn)(out, y)  # (N, ...): a loss a sample or a position
+    total = (losses * w.astype(losses.dtype).reshape((-1,) + (1,) * (losses.ndim - 1))).sum()
+    if is_summed(loss_fn):
+        return total
+    return total / _divisor(losses, out, y, loss_fn)
+
+
+def _divisor(losses: Tensor, out: Tensor, y: np.ndarray, loss_fn) -> float:
+    """What the loss's own mean of ``losses`` divides by."""
+    if losses.shape == y.shape != out.shape:  # labels of class scores (cross-entropy, NLL)
+        metrics = batch_metrics(out, y, loss_fn)
+        if metrics is not None:
+            return metrics[3]
+    return float(np.prod(losses.shape))
+
+
+def unpacked(batch) -> tuple:
+    """``(x, y, w)`` of a batch: ``w`` its sample weights, None without them."""
+    x, y, *w = batch
+    return x, y, (w[0] if w else None)

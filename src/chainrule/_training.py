@@ -28,14 +28,21 @@ from ._callback_calls import (
     warn_unknown_hooks,
 )
 from ._fit_data import (
+    arrays_to_weigh,
     as_input,
+    batch_loss,
     batching,
+    check_class_weight,
     check_finite,
     check_loader_settings,
+    class_sample_weight,
     evaluation_loader,
     input_dtype,
+    is_weighted,
+    per_element,
     split_validation,
     train_loader,
+    unpacked,
 )
 from ._generator import default_generator
 from ._grad_mode import no_grad
@@ -103,10 +110,14 @@ class TrainState:
         }
 
 
-def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=None):
+def train_step(
+    model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=None, *, sample_weight=None
+):
     """One mini-batch: forward, loss, backward, optimizer step. Returns (loss, output).
 
-    ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`). A loss that
+    ``dtype``: the float dtype floating inputs are cast to (see `input_dtype`).
+    ``sample_weight``: the batch's weights (N,), as Keras weighs a batch's loss: Σ wᵢ·lᵢ / N
+    (see `fit`); the loss must be able to give each sample's loss. A loss that
     is NaN or infinite raises `FloatingPointError` before the optimizer steps (after the
     forward pass: layers that keep running statistics have seen the batch), except the NaN
     mean of a batch with nothing to score (every label the loss's ``ignore_index``, or of
@@ -114,7 +125,7 @@ def train_step(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, dtype=No
     to learn from it (its gradients would be zeros, on which Adam's momentum still moves)."""
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
     out = model(as_input(x, dtype))
-    loss = loss_fn(out, y)
+    loss = batch_loss(loss_fn, out, y, sample_weight)
     value = loss.item()
     if not np.isfinite(value):
         if _nothing_scored(value, out, y, loss_fn):
@@ -191,14 +202,15 @@ def fit(
     validation_data=None,
     validation_split: float | None = None,
     verbose=None,
+    class_weight: dict | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs of mini-batch gradient descent.
 
     ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair,
-    also as a list ``[X, y]`` (Keras's ``(X, y, sample_weight)`` is refused: no sample
-    weights); for any but a `DataLoader`, ``batch_size`` (default 32), ``shuffle`` (default
-    True) and ``seed`` build the loader (given with a `DataLoader` that has other settings,
-    they are an error). Returns
+    also as a list ``[X, y]``, or Keras's ``(X, y, sample_weight)``; for any but a
+    `DataLoader`, ``batch_size`` (default 32), ``shuffle`` (default True) and ``seed``
+    build the loader (given with a `DataLoader` that has other settings, they are an
+    error). Returns
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels, over the rows not labelled the loss's
     ``ignore_index``, or one-hot rows, and binary accuracy -- logit
@@ -229,6 +241,18 @@ def fit(
     ``val_data``, nor with a dataset or DataLoader, which have no order to take it from).
     A loss, optimizer or callback in the wrong place (``fit(model, opt, loss_fn, ...)``,
     a loss named by a string, a function as a callback) is a TypeError before training.
+
+    Sample weights, as Keras 3's: ``sample_weight`` (N,) in ``(X, y, sample_weight)``
+    (finite, >= 0; Keras's temporal weights (N, T) are refused), or ``class_weight={class:
+    weight}`` for ``(X, y)`` arrays, which gives each sample the weight of its label (of
+    the arg-max of one-hot or probability rows; 1.0 for a class left out; keys checked
+    against the model's classes). Not both, as Keras refuses both; class_weight weighs the
+    training data only. A batch's loss is then Keras's Σ wᵢ·lᵢ / N over the loss of each
+    element, asked of the loss with ``reduction="none"`` (a loss module or a loss function
+    with that keyword: a lambda is a TypeError), so a sample's positions or outputs are
+    averaged as the loss's mean averages them; with ``reduction="sum"``, Σ wᵢ·lᵢ. The
+    epoch's loss is Σ wᵢ·lᵢ / N over all the data. Accuracy is not weighted (Keras's
+    ``metrics``, not ``weighted_metrics``).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
         if _looks_like_data(epochs):  # fit(model, loss_fn, opt, X, y)
@@ -251,6 +275,7 @@ def fit(
     val_data = _validation(val_data, validation_data)
     if validation_split is not None:
         train_data, val_data = split_validation(train_data, validation_split, val_data)
+    train_data = _class_weighted(model, train_data, class_weight)
     if shuffle is not None:
         shuffle = flag("fit", "shuffle", shuffle)
     check_loader_settings(train_data, batch_size=batch_size, shuffle=shuffle, seed=seed)
@@ -272,6 +297,8 @@ def fit(
                 f"fit: val_data is empty ({batching(val_data)}): nothing to validate on"
             )
         check_finite(val_data, "val_data", input_dtype(model))
+    if is_weighted(loader) or is_weighted(val_data):
+        per_element(loss_fn)  # a TypeError now for a loss that cannot weigh each sample
     if kept is not None:
         default_generator().bit_generator.state = kept
     saved_callbacks = None
@@ -318,6 +345,31 @@ def fit(
                 break
         call(callbacks, "on_train_end", state)
     return state.history
+
+
+def _class_weighted(model, data, class_weight):
+    """``data`` with the sample weights Keras makes of ``class_weight`` (see
+    `class_sample_weight`): ``(X, y)`` arrays become ``(X, y, w)``. The keys are checked
+    against the model's classes, read from its output for the first sample (eval mode,
+    no graph): the number of class scores, or 2 for one output a sample (binary)."""
+    if class_weight is None:
+        return data
+    check_class_weight(class_weight)
+    X, y = arrays_to_weigh(data, "fit", "class_weight")
+    if len(X):
+        check_class_weight(class_weight, _classes(predict(model, X[:1])))
+    return X, y, class_sample_weight(y, class_weight)
+
+
+def _classes(out: np.ndarray) -> int:
+    """The number of classes an output (1, ...) scores."""
+    if out.ndim > 2:
+        raise ValueError(
+            f"fit: class_weight weighs a sample by its class; the model's outputs, of shape "
+            f"{out.shape[1:]} a sample, score a class per position: give sample_weight, or "
+            "the loss's weight="
+        )
+    return out.shape[1] if out.ndim == 2 and out.shape[1] > 1 else 2
 
 
 def _check_roles(loss_fn, optimizer) -> None:
@@ -400,7 +452,8 @@ def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict | None:
     when a callback stopped training at a NaN or infinite loss (`stops_at_nan`)."""
     state.model.train()
     meter, skip = state.meter, state.batch
-    for i, (x, y) in enumerate(state.loader):  # one iter(): one shuffled order an epoch
+    for i, batch in enumerate(state.loader):  # one iter(): one shuffled order an epoch
+        x, y, w = unpacked(batch)
         if i < skip:  # already trained on before the run was interrupted
             if bar is not None:
                 bar.update()
@@ -408,7 +461,13 @@ def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict | None:
         with defer:  # a Ctrl-C waits for the step: weights and position stay consistent
             try:
                 loss, out = train_step(
-                    state.model, state.loss_fn, state.optimizer, x, y, state.input_dtype
+                    state.model,
+                    state.loss_fn,
+                    state.optimizer,
+                    x,
+                    y,
+                    state.input_dtype,
+                    sample_weight=w,
                 )
             except FloatingPointError as e:  # the weights are those of the step before
                 if stops_at_nan(callbacks, state, str(e)):
@@ -441,14 +500,16 @@ _BATCH = 256
 
 
 def evaluate(
-    model, loss_fn, data, batch_size: int | None = 256, prefix: str = ""
+    model, loss_fn, data, batch_size: int | None = 256, prefix: str = "", *, sample_weight=None
 ) -> dict[str, float]:
     """Loss (and accuracy for classification) of ``model`` on ``data``, in eval mode: the
     mean over the samples, or the sum for a loss with ``reduction="sum"``.
 
     ``loss_fn`` is the loss the model trains with; ``data`` a `DataLoader` (read with its
     own batches, in order, every sample), a dataset or an ``(X, y)`` pair (read in batches
-    of ``batch_size``). The keys are ``loss`` and ``accuracy`` with ``prefix`` before them
+    of ``batch_size``), also Keras's ``(X, y, sample_weight)``; ``sample_weight`` (N,)
+    weighs the samples of ``(X, y)`` arrays as `fit` does (the loss Σ wᵢ·lᵢ / N, accuracy
+    unweighted). The keys are ``loss`` and ``accuracy`` with ``prefix`` before them
     (``prefix="val_"`` gives ``val_loss``). ``batch_size=None`` is the default, 256 (as
     Keras's None is its default).
 
@@ -460,12 +521,17 @@ def evaluate(
             "evaluate takes the data as one argument: evaluate(model, loss_fn, (X, y)), "
             "not evaluate(model, loss_fn, X, y)"
         )
-    loader = evaluation_loader(data, _BATCH if batch_size is None else batch_size)
+    if sample_weight is not None:
+        data = (*arrays_to_weigh(data, "evaluate", "sample_weight"), sample_weight)
+    loader = evaluation_loader(data, _BATCH if batch_size is None else batch_size, "evaluate")
+    if is_weighted(loader):
+        per_element(loss_fn, "evaluate")
     meter, dtype = Meter(is_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
-        for x, y in loader:
+        for x, y, w in map(unpacked, loader):
             out = model(as_input(x, dtype))
-            meter.add(loss_fn(out, y).item(), batch_metrics(out, y, loss_fn), len(x))
+            loss = batch_loss(loss_fn, out, y, w).item()
+            meter.add(loss, batch_metrics(out, y, loss_fn), len(x))
     if meter.n == 0:
         raise ValueError(f"evaluate: the data is empty ({batching(loader)})")
     return meter.logs(prefix)
