@@ -136,7 +136,10 @@ class Meter:
     rows not labelled ``ignore_index``, or by Σ w[y] over those rows for a loss with class
     weights, which divides by that, so that the batches give the loss of all the data at
     once and a batch whose labels are all ignored, NaN, counts for nothing; with
-    ``reduction="sum"`` the sum of batch sums), whatever the batch size. Accuracy is
+    ``reduction="sum"`` the sum of batch sums), whatever the batch size. With Keras's
+    sample weights a batch's loss is Σ wᵢ·lᵢ over what its unweighted mean divides by, so
+    the same weighting gives Keras's epoch loss, Σ wᵢ·lᵢ / N over the data, and the
+    running sums (what a resume point saves) hold no weights of their own. Accuracy is
     logged only when every batch had one: targets whose rows look one-hot in some batches
     only (multi-label 0/1 targets) get none. It is over the rows scored: those labelled
     ``ignore_index`` (``ignored``) are left out."""
