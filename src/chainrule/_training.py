@@ -250,7 +250,9 @@ def fit(
     training data only. A batch's loss is then Keras's Σ wᵢ·lᵢ / N over the loss of each
     element, asked of the loss with ``reduction="none"`` (a loss module or a loss function
     with that keyword: a lambda is a TypeError), so a sample's positions or outputs are
-    averaged as the loss's mean averages them; with ``reduction="sum"``, Σ wᵢ·lᵢ. The
+    averaged as the loss's mean averages them (N counts the rows or positions scored, not
+    those labelled ``ignore_index``, and is Σ weight[y] for a loss with class weights of
+    its own, as its mean divides); with ``reduction="sum"``, Σ wᵢ·lᵢ. The
     epoch's loss is Σ wᵢ·lᵢ / N over all the data. Accuracy is not weighted (Keras's
     ``metrics``, not ``weighted_metrics``).
     """
@@ -356,9 +358,10 @@ def _class_weighted(model, data, class_weight):
         return data
     check_class_weight(class_weight)
     X, y = arrays_to_weigh(data, "fit", "class_weight")
+    weights = class_sample_weight(y, class_weight)  # refuses targets of more than 2 dims
     if len(X):
         check_class_weight(class_weight, _classes(predict(model, X[:1])))
-    return X, y, class_sample_weight(y, class_weight)
+    return X, y, weights
 
 
 def _classes(out: np.ndarray) -> int:

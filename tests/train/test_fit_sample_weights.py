@@ -309,3 +309,19 @@ def test_a_loss_that_cannot_give_each_sample_s_loss_is_refused_before_training()
     with pytest.raises(TypeError, match="evaluate: sample_weight and class_weight"):
         cr.evaluate(model, loss_fn, (X, y), sample_weight=w)
     assert np.array_equal(model.weight.data, before)
+
+
+def test_a_loss_with_its_own_class_weights_keeps_its_divisor():
+    # weights of one give the loss's own mean, Σ cw[y]·l / Σ cw[y] over the rows kept;
+    # the sample weights then multiply each row's term
+    X, y, w = _data()
+    y[3] = -100
+    cw = np.array([1.0, 2.0, 0.5])
+    model, _ = _model()
+    losses, _ = _cross_entropy(*_params(model), X, np.where(y < 0, 0, y))
+    kept = y >= 0
+    terms = np.where(kept, cw[np.where(kept, y, 0)] * losses, 0.0)
+    loss_fn = cr.nn.CrossEntropyLoss(weight=cw)
+    got = cr.evaluate(model, loss_fn, (X, y), batch_size=N, sample_weight=w)
+    expected = (w * terms).sum() / cw[y[kept]].sum()
+    assert got["loss"] == pytest.approx(expected, rel=1e-12)
