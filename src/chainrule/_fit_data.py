@@ -206,8 +206,9 @@ def checked_sample_weight(w, n: int, owner: str) -> np.ndarray:
 def class_sample_weight(y, class_weight) -> np.ndarray:
     """The sample weights Keras makes of ``class_weight``: each sample weighs the weight of
     its class, 1.0 for a class the dict leaves out. The class is the label of targets
-    (N,) or (N, 1), rounded, or the arg-max of one-hot or probability rows (N, C);
-    targets of more dimensions are refused, as Keras's ``class_weight`` refused them."""
+    (N,) or (N, 1) taken to the nearest integer, or the arg-max of one-hot or probability
+    rows (N, C); targets of more dimensions are refused, as Keras's ``class_weight``
+    refused them."""
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if y.ndim > 2:
         raise ValueError(
@@ -216,7 +217,7 @@ def class_sample_weight(y, class_weight) -> np.ndarray:
         )
     if y.ndim == 2:
         y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
-    classes, where = np.unique(np.round(y).astype(np.int64), return_inverse=True)
+    classes, where = np.unique(np.rint(y).astype(np.int64), return_inverse=True)
     table = np.array([float(class_weight.get(int(c), 1.0)) for c in classes])
     return table[where.reshape(-1)] if len(y) else np.ones(0)
 

@@ -151,7 +151,7 @@ def test_class_weight_trains_as_the_sample_weights_it_implies():
     np.testing.assert_allclose(model.weight.data, by_class.weight.data, rtol=0, atol=1e-12)
 
 
-def test_class_weight_for_one_output_a_sample_reads_its_rounded_0_1_target():
+def test_class_weight_for_one_output_a_sample_reads_its_0_1_target_as_the_nearest_integer():
     X, y, _ = _data()
     t = (y == 1).astype(np.float64)[:, None]  # (N, 1) targets of a binary classifier
     implied = np.where(t[:, 0] == 1, 3.0, 1.0)
