@@ -196,17 +196,20 @@ def test_data_as_a_list_of_two_arrays_is_the_pair_as_in_keras():
 
 
 @pytest.mark.parametrize("form", [tuple, list])
-def test_keras_sample_weights_are_named_not_read_as_three_samples(form):
+def test_keras_sample_weights_of_one_train_as_no_weights_not_as_three_samples(form):
     X, y = _data()
     data = form((X, y, np.ones(len(y))))
-    model, opt = _build()
     loss_fn = cr.nn.SoftmaxCrossEntropy()
-    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
-        cr.fit(model, loss_fn, opt, (X, y), 1, val_data=data, progress=False)
-    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
-        cr.fit(model, loss_fn, opt, data, 1, progress=False)
-    with pytest.raises(ValueError, match=r"\(X, y, sample_weight\) has no counterpart"):
-        cr.evaluate(model, loss_fn, data)
+    histories, evaluations = [], []
+    for train in (data, (X, y)):
+        model, opt = _build()
+        histories.append(
+            cr.fit(model, loss_fn, opt, train, 2, val_data=train, batch_size=8, progress=False)
+        )
+        evaluations.append(cr.evaluate(model, loss_fn, train))
+    np.testing.assert_allclose(histories[0].history["loss"], histories[1].history["loss"])
+    np.testing.assert_allclose(histories[0].history["val_loss"], histories[1].history["val_loss"])
+    assert evaluations[0]["loss"] == pytest.approx(evaluations[1]["loss"])
 
 
 # ----- resuming a run that EarlyStopping ended -------------------------------------------
