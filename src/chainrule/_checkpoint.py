@@ -200,6 +200,9 @@ def _tensor_data(v) -> np.ndarray | None:
 def atomic_write(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file + fsync + rename.
 
+    The temporary file is ``.<name>.<8 random characters>.tmp`` beside ``path``; for a name
+    too long to take those 14 bytes more (`_temporary_stem`) it is shorter, so that every
+    name the system allows can be written (a longer one fails at the rename, naming it).
     The file gets the permissions a plain ``open(path, "wb")`` would give (the replaced
     file's, else 0666 less the umask). Temporary files a killed process left beside
     ``path`` are removed after the rename succeeds. A path ending in a separator names a
@@ -214,7 +217,8 @@ def atomic_write(path, data: bytes) -> Path:
         )
     path = Path(os.fsdecode(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        stem = _temporary_stem(path.name)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{stem}.", suffix=".tmp")
     except OSError as e:  # name the file asked for, not the temporary one
         raise type(e)(e.errno, f"cannot write {path}: {e.strerror}") from None
     locked = _lock(fd)  # first: held until closed, so other savers see a live writer
@@ -311,22 +315,40 @@ def _abandoned(stale: Path) -> bool:
 
 
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # mkstemp's 8 characters
+_NAME_MAX = 255  # bytes in a file name on Linux and macOS (Windows counts 255 characters)
+_RANDOM_PART = len(".") + len(".12345678.tmp")  # either side of the stem in a temporary name
+
+
+def _temporary_stem(name: str) -> str:
+    """What the temporary file of ``name`` is called before its random part: ``name``
+    itself, unless that would make a temporary name over 255 bytes (a name of 242 to 255
+    bytes); then the start of ``name`` and ``~`` with 16 hex digits of its SHA-256, so
+    that a killed writer's file is still known as this name's."""
+    if len(os.fsencode(name)) + _RANDOM_PART <= _NAME_MAX:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    head = name
+    while len(os.fsencode(f"{head}~{digest}")) + _RANDOM_PART > _NAME_MAX:
+        head = head[:-1]  # whole characters: an escaped byte is one character too
+    return f"{head}~{digest}"
 
 
 def temporary_target(name: str) -> str | None:
-    """The file name whose temporary ``name`` is, as `atomic_write` names them
-    (``.<name>.<8 random characters>.tmp``); None for any other name."""
+    """The stem (`_temporary_stem`) of the file whose temporary ``name`` is, as
+    `atomic_write` names them (``.<stem>.<8 random characters>.tmp``); None for any other
+    name. The stem is the file's own name unless that name is 242 bytes or longer."""
     match = _TEMPORARY.fullmatch(name)
     return match["name"] if match else None
 
 
 def _remove_stale(path: Path) -> None:
     """Delete temporary files that a killed writer left beside ``path``: exactly
-    ``.<name>.<8 mkstemp characters>.tmp`` and held by no live writer. Best effort: a file
+    ``.<stem>.<8 mkstemp characters>.tmp`` and held by no live writer. Best effort: a file
     that cannot be removed is left, and the save that just succeeded stays a success."""
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    stem = _temporary_stem(path.name)
+    for stale in path.parent.glob(f".{glob.escape(stem)}.*.tmp"):
         try:
-            if temporary_target(stale.name) == path.name and _abandoned(stale):
+            if temporary_target(stale.name) == stem and _abandoned(stale):
                 stale.unlink()
         except OSError:
             pass
