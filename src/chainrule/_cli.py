@@ -271,7 +271,7 @@ def _resume(args, given: dict) -> int:
     if args.out is not None:  # an empty one too, as a new run refuses it
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
     out = Path(args.resume)
-    cfg = _read_config(out)
+    cfg = _run_config(out)
     resume = _trained(out)
     if resume and not args.force:
         _check_matches_checkpoint(out, cfg, ", or pass --force to resume with config.json as it is")
@@ -454,6 +454,15 @@ def _read_config(run_dir: Path):
         raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None
 
 
+def _run_config(run_dir: Path):
+    """The run's config.json; but the configuration of its checkpoint when config.json is
+    the file a resumed run killed between the two writes left (`unwritten_config`)."""
+    from ._run import unwritten_config
+
+    cfg = _read_config(run_dir)  # a damaged config.json is named first, as ever
+    return unwritten_config(run_dir) or cfg
+
+
 _AS_TRAINED = " (the model is built from it)"
 #: what evaluate and predict build the model and read its inputs from (the optimizer, the
 #: learning rate or the data's directory do not change what the checkpoint computes)
@@ -464,7 +473,7 @@ def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = 
     """The run's config, its data splits (for the input and output sizes) and its model."""
     from ._run import build_model, load_splits
 
-    cfg = _read_config(run_dir)
+    cfg = _run_config(run_dir)
     _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED, _MODEL_KEYS)
     cfg.dataset = cfg.dataset if dataset is None else dataset
     cfg.data_dir = cfg.data_dir if data_dir is None else data_dir
@@ -522,7 +531,7 @@ def _predict(args) -> int:
     from ._training import predict
 
     run_dir = Path(args.run_dir)
-    cfg = _read_config(run_dir)
+    cfg = _run_config(run_dir)
     _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED, _MODEL_KEYS)
     n_in, n_out = _checkpoint_shapes(run_dir)
     model = build_model(cfg, n_in, n_out)

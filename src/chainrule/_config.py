@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import data, nn, optim
@@ -194,18 +194,28 @@ _FIELDS = {  # config.json field: (what it must be, its check)
 def read_config(path: Path) -> Config:
     """A run's config.json with every field's type and range checked: a damaged or
     hand-edited file is refused with a message naming the file and the field."""
-    raw = _json_object(path)
+    return config_from(_json_object(path), path)
+
+
+def config_from(raw: dict, where) -> Config:
+    """The `Config` of a run's settings as config.json holds them (or a checkpoint's
+    training state), every field checked; a message names ``where`` and the field."""
     unknown = [k for k in raw if k not in _FIELDS]
     if unknown:
         raise ValueError(
-            f'{path}: unknown field "{unknown[0]}"; a run\'s config has {", ".join(_FIELDS)}'
+            f'{where}: unknown field "{unknown[0]}"; a run\'s config has {", ".join(_FIELDS)}'
         )
     for name, (what, check) in _FIELDS.items():
         if name not in raw:
-            raise ValueError(f'{path}: field "{name}" is missing')
+            raise ValueError(f'{where}: field "{name}" is missing')
         if not check(raw[name]):
-            raise ValueError(f'{path}: field "{name}" must be {what}, got {_shown(raw[name])}')
+            raise ValueError(f'{where}: field "{name}" must be {what}, got {_shown(raw[name])}')
     return Config(**raw).validate()
+
+
+def config_json(cfg: Config) -> bytes:
+    """The bytes of ``cfg``'s config.json."""
+    return json.dumps(asdict(cfg), indent=2).encode()
 
 
 def _json_object(path: Path) -> dict:

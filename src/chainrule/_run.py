@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import time
@@ -20,7 +21,15 @@ import numpy as np
 
 from . import _generator, data, nn
 from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
-from ._config import ACTIVATIONS, OPTIMIZERS, Config, dataset_key, init_value
+from ._config import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    Config,
+    config_from,
+    config_json,
+    dataset_key,
+    init_value,
+)
 from ._files import read_regular
 from ._history import History, checkpoint_form, restored
 from ._position import POSITION_KEYS, plural, position_problem, trained
@@ -31,6 +40,9 @@ CHECKPOINT, SPLIT_SEED = "model.safetensors", 0
 TRAINED = (CHECKPOINT, "history.csv", "metrics.json")  # written once an epoch has ended
 RUN_FILES = (*TRAINED, "config.json", "curves.png")
 IMAGES = ("digits", "mnist", "fashion_mnist")
+#: the training-state key of the SHA-256 of the config.json that a checkpoint's config
+#: replaces (a resumed run's changed config.json is written after its checkpoint)
+REPLACES = "replaces_config"
 
 
 # ----- data ------------------------------------------------------------------------------
@@ -156,7 +168,8 @@ class _Saver:
     def __init__(self, out: Path):
         self.out, self.state, self.about = out, None, {}
         self.seconds_before, self.start = 0.0, time.perf_counter()
-        self.config_json = None  # a resumed run's config.json, written with its checkpoint
+        self.config_json = None  # a resumed run's config.json, written after its checkpoint
+        self.replaces = None  # the SHA-256 of the config.json it replaces
 
     def prepare(self, cfg: Config, splits: Splits, seconds_before: float) -> _Saver:
         self.about = {"config": asdict(cfg), "task": splits.task, "scaler": _json(splits.scaler)}
@@ -190,7 +203,9 @@ class _Saver:
         self.save()
 
     def save(self) -> None:
-        s = self.state
+        s, pending = self.state, {}
+        if self.config_json is not None:  # a kill before config.json: see unwritten_config
+            pending[REPLACES] = self.replaces
         save(
             self.out / CHECKPOINT,
             s.model,
@@ -200,6 +215,7 @@ class _Saver:
             rng=_generator.default_generator().bit_generator.state,
             seconds=self.seconds(),
             **self.about,
+            **pending,
         )
         if self.config_json is not None:  # now the checkpoint holds this configuration
             atomic_write(self.out / "config.json", self.config_json)
@@ -244,13 +260,14 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
     )
     history, position, seconds = History(), None, 0.0
     if resume:
-        history, position, seconds = _resume(out, model, opt, loader)
+        history, position, seconds, state = _resume(out, model, opt, loader)
         least, words = trained(position)
         if cfg.epochs < least:  # before anything in the run is rewritten
             raise ValueError(
                 f"{out} has already trained {words}; --epochs is the total, so it must be at "
                 f"least {least} (got {cfg.epochs})"
             )
+        _update_config(out, saver, cfg, state)
         for group in opt.param_groups:  # a --force'd new rate wins over the saved one
             group["lr"] = cfg.lr
         log(_resuming(out, position, len(history.epoch), cfg.epochs))
@@ -259,12 +276,9 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
         if metrics is not None:  # nothing to train: every file stays as it is
             return metrics
     out.mkdir(parents=True, exist_ok=True)
-    config_json = json.dumps(asdict(cfg), indent=2).encode()
-    if resume:  # with the next checkpoint: until then config.json matches the last one
-        saver.config_json = config_json
-    else:  # a new run (over an old one with --force): the data and model are ready by now
+    if not resume:  # a new run (over an old one with --force): the data and model are ready
         clear_run(out)
-        atomic_write(out / "config.json", config_json)
+        atomic_write(out / "config.json", config_json(cfg))
     callbacks = [saver.prepare(cfg, splits, seconds)]
     monitor = None
     if diagnose:
@@ -293,6 +307,46 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
                 monitor.save(monitor.out_dir)
         raise
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
+
+
+def _update_config(out: Path, saver: _Saver, cfg: Config, state: dict) -> None:
+    """A resumed run's config.json, from its checkpoint's training ``state``: first the
+    checkpoint's own configuration, if a kill stopped its write (`unwritten_config`);
+    then ``cfg``, if it differs, after the next checkpoint (until then config.json says
+    what the last one holds), which records the SHA-256 of the file it replaces."""
+    path, new = out / "config.json", config_json(cfg)
+    old = _bytes(path)
+    if state.get(REPLACES) == _sha256(old):  # left by a kill: that write is finished now
+        old = config_json(config_from(state["config"], out / CHECKPOINT))
+        atomic_write(path, old)
+    if old != new:
+        saver.config_json, saver.replaces = new, _sha256(old)
+
+
+def _bytes(path: Path) -> bytes:
+    """The bytes of ``path``; none if it cannot be read."""
+    try:
+        return read_regular(path)
+    except OSError:
+        return b""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def unwritten_config(out: Path) -> Config | None:
+    """The configuration of the checkpoint in ``out`` when config.json is the file that
+    configuration replaces (a run resumed with a change, killed after writing the
+    checkpoint but before config.json); None otherwise, and when there is no checkpoint."""
+    path = out / CHECKPOINT
+    if not path.is_file():
+        return None
+    state = load(path)
+    if state.get(REPLACES) != _sha256(read_regular(out / "config.json")):
+        return None
+    saved = training_field(path, state, "config", dict, "--resume")
+    return config_from(saved, f"{path}: the training state's config")
 
 
 def clear_run(out: Path) -> None:
@@ -350,7 +404,7 @@ def _a(kind: type) -> str:
     return {dict: "an object", str: "a string"}.get(kind, f"a {kind.__name__}")
 
 
-def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float]:
+def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float, dict]:
     path, batch_size = out / CHECKPOINT, loader.batch_size
     state = load(path, model, opt)
     keys = ("history", "rng", "position", "config")
@@ -376,7 +430,7 @@ def _resume(out: Path, model, opt, loader) -> tuple[History, dict, float]:
     seconds = state.get("seconds", 0.0)  # training time before this run (absent: unknown)
     if not isinstance(seconds, (int, float)) or not seconds >= 0:
         seconds = 0.0
-    return history, position, float(seconds)
+    return history, position, float(seconds), state
 
 
 def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
