@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -156,6 +158,20 @@ def loss_for(task: str):
 
 
 # ----- the run ---------------------------------------------------------------------------
+def shown(path) -> str:
+    """``path`` as a message shows it: a byte of its name that is not UTF-8 (which Python
+    holds as a lone surrogate, unprintable on a strict UTF-8 stdout) as ``\\xNN``, the
+    way ``ls -b`` and a bytes repr show it."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def say(line: str) -> None:
+    """Print ``line`` on stdout; a character its encoding lacks (an ``é`` under
+    ``PYTHONIOENCODING=ascii``) as a backslash escape, not an error after the run."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    print(line.encode(encoding, "backslashreplace").decode(encoding))
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during `train`; the message says where the last checkpoint is."""
 
@@ -228,7 +244,7 @@ def train(
     out: Path,
     resume: bool = False,
     progress=None,
-    log=print,
+    log=say,
     diagnose=False,
     download=False,
 ) -> dict:
@@ -438,12 +454,13 @@ def _resuming(out: Path, position: dict, done: int, epochs: int) -> str:
     failing run's stderr stays one line)."""
     if done >= epochs:
         return (
-            f"chainrule train: {out} has trained all {plural(epochs, 'epoch')}; nothing to resume"
+            f"chainrule train: {shown(out)} has trained all {plural(epochs, 'epoch')}; "
+            "nothing to resume"
         )
     where = f"epoch {position['epoch'] + 1}"
     if position["batch"]:
         where += f" after batch {position['batch']}"
-    return f"chainrule train: resuming {out} at {where} of {epochs}"
+    return f"chainrule train: resuming {shown(out)} at {where} of {epochs}"
 
 
 def _finished(out: Path, log, epochs_done: int) -> dict | None:
@@ -493,6 +510,7 @@ def in_target_units(loss: float, target_scaler) -> float:
 
 
 def summary_line(metrics: dict, out: Path) -> str:
+    """The last line of a run: its test metrics, epochs, time and directory."""
     acc, mse = metrics.get("test_accuracy"), metrics.get("test_mse")
     if acc is not None:
         head = f"test accuracy {acc:.2%}, test loss {metrics['test_loss']:.4f}"
@@ -505,7 +523,7 @@ def summary_line(metrics: dict, out: Path) -> str:
         )
     return (
         f"{head} after {plural(metrics['epochs'], 'epoch')} in {metrics['seconds']:.1f} s; "
-        f"run saved in {out}"
+        f"run saved in {shown(out)}"
     )
 
 
