@@ -366,13 +366,16 @@ def unwritten_config(out: Path) -> Config | None:
 
 
 def clear_run(out: Path) -> None:
-    """Remove what an earlier run wrote into ``out`` (a new run over it, ``--force``), the
-    checkpoint first: a new run never sits beside an old run's model, metrics, curves or
-    diagnostics, which a crash before its first checkpoint would leave mixed. Other files
-    in ``out``, temporary-looking ones included, are left alone."""
+    """Remove what an earlier run wrote into ``out`` (a new run over it, ``--force``):
+    a new run never sits beside an old run's model, metrics, curves or diagnostics, which a
+    crash before its first checkpoint would leave mixed. config.json goes first, then the
+    checkpoint: a kill on the way leaves a directory that ``--resume`` refuses (no config),
+    never the old config alone, which it would train again from epoch 0 in place of the
+    forced one. Other files in ``out``, temporary-looking ones included, are left alone."""
     from .diagnostics._report import FILES
 
-    paths = [out / name for name in RUN_FILES] + _temporaries(out, RUN_FILES)
+    names = ("config.json", *[n for n in RUN_FILES if n != "config.json"])
+    paths = [out / name for name in names] + _temporaries(out, RUN_FILES)
     diagnostics = out / "diagnostics"
     if diagnostics.is_dir():
         paths += [diagnostics / name for name in FILES] + _temporaries(diagnostics, FILES)

@@ -2,7 +2,8 @@
 checkpoint first and config.json after it. A SIGKILL between the two left a config.json
 of the old configuration beside a checkpoint of the new one: resuming then refused
 (config.json "differs") or, with --force, went on with the old configuration. The run
-must go on exactly as if the kill had not happened."""
+must go on exactly as if the kill had not happened. And ``train --force`` over an old
+run, killed while it clears the old files, must not leave the old config.json alone."""
 
 from __future__ import annotations
 
@@ -139,3 +140,37 @@ def test_evaluate_and_predict_after_the_kill_use_the_checkpoints_configuration(
     assert main(["predict", forced, inputs]) == 0
     assert got == capsys.readouterr().out
     assert _config(killed)["activation"] == "relu"  # reading a run never writes into it
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL: nothing after it runs."""
+
+
+@pytest.mark.parametrize("kill_at", range(5))
+def test_a_kill_while_force_clears_an_old_run_never_leaves_its_config_alone(
+    kill_at, tmp_path, monkeypatch, capsys
+):
+    # `train --force` over an old run removes its files one by one; killed on the way, the
+    # directory must not hold the old config.json without the old checkpoint, which
+    # --resume would train from epoch 0 in place of the forced configuration
+    from chainrule import _run
+
+    run = tmp_path / "run"
+    assert main(["train", *CONFIG, *QUIET, "--epochs", "1", "--out", run]) == 0
+    removed, real_unlink = [], Path.unlink
+
+    def unlink(path, missing_ok=False):
+        if len(removed) == kill_at:
+            raise _Killed
+        removed.append(path.name)
+        real_unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with pytest.raises(_Killed):
+        _run.clear_run(run)
+    monkeypatch.undo()
+    left = {p.name for p in run.iterdir()}
+    assert "config.json" not in left or "model.safetensors" in left, (kill_at, left)
+    if "config.json" not in left:  # --resume refuses; nothing trains from epoch 0
+        message = error_line(capsys, ["train", "--resume", run, *QUIET])
+        assert "config.json: not found" in message
