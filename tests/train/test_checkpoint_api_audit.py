@@ -26,6 +26,9 @@ X = RNG.normal(size=(24, 4))
 Y = RNG.integers(0, 3, 24)
 
 OPTIMIZERS = {
+    "Adadelta": lambda groups: optim.Adadelta(groups, lr=1.0, rho=0.8),
+    "ASGD": lambda groups: optim.ASGD(groups, lr=0.05, t0=2, weight_decay=1e-3),
+    "Rprop": lambda groups: optim.Rprop(groups, lr=0.05, etas=(0.4, 1.3)),
     "SGD": lambda groups: optim.SGD(groups, lr=0.05),
     "SGD-nesterov": lambda groups: optim.SGD(
         groups, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3

@@ -138,6 +138,9 @@ def test_a_numpy_scalar_that_is_no_number_is_refused_by_its_type(tmp_path, value
 
 # ----- optimizers ---------------------------------------------------------------------------
 OPTIMIZERS = {
+    "Adadelta": lambda g: optim.Adadelta(g, lr=1.0, weight_decay=1e-3),
+    "ASGD": lambda g: optim.ASGD(g, lr=0.1, t0=3),
+    "Rprop": lambda g: optim.Rprop(g, lr=0.05),
     "SGD": lambda g: optim.SGD(g, lr=0.1, momentum=0.9, weight_decay=1e-3),
     "Momentum": lambda g: optim.Momentum(g, lr=0.1),
     "Nesterov": lambda g: optim.Nesterov(g, lr=0.1),
