@@ -83,7 +83,7 @@ def _add_train_arguments(t: argparse.ArgumentParser) -> None:
         "--optimizer",
         type=_name,
         help="adam (default), sgd, momentum, nesterov, adagrad, rmsprop, adamw, adamax, nadam, "
-        "radam",
+        "radam, adadelta, asgd",
     )
     t.add_argument("--lr", type=float, help="learning rate (default: per optimizer and task)")
     t.add_argument("--batch-size", type=int, help="mini-batch size (default 32)")

@@ -27,6 +27,8 @@ OPTIMIZERS = {
     "adamax": optim.Adamax,
     "nadam": optim.NAdam,
     "radam": optim.RAdam,
+    "adadelta": optim.Adadelta,
+    "asgd": optim.ASGD,
 }
 DEFAULT_LR = {
     "sgd": 0.1,
@@ -39,6 +41,8 @@ DEFAULT_LR = {
     "adamax": 0.01,
     "nadam": 0.01,
     "radam": 0.01,
+    "adadelta": 1.0,
+    "asgd": 0.1,
 }
 #: a regression's defaults (on its standardised target): a mean squared error curves more
 #: than softmax-with-loss does, and plain gradient descent at 0.1, or with momentum at
@@ -57,6 +61,8 @@ REGRESSION_LR = {
     "adamax": 0.002,
     "nadam": 0.002,
     "radam": 0.003,
+    "adadelta": 1.0,
+    "asgd": 0.005,
 }
 MAX_HIDDEN = 100_000  # units in a layer: two such layers' weights are already 40 GB
 ACTIVATIONS = {
