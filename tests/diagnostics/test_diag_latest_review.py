@@ -1,9 +1,10 @@
 """The Monitor on models the other tests do not build: an `nn.Embedding` first, a model
-that is one layer holding its parameters itself."""
+that is one layer holding its parameters itself; and arguments given in the wrong place."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import chainrule as cr
 from chainrule import diagnostics as diag
@@ -56,3 +57,14 @@ def test_a_single_layer_model_is_one_layer_not_one_per_parameter():
     np.testing.assert_allclose(record.layer_grad_norms[""], expected, rtol=1e-10)
     assert monitor.alerts == []
     assert {r["layer"] for r in record.gradient_rows()} == {""}
+
+
+def test_probe_data_given_as_the_model_is_refused_where_it_is_given():
+    # Monitor(X) once failed with an AttributeError inside fit, at the first probe
+    X = np.zeros((4, 3), dtype=np.float32)
+    for wrong in (X, cr.tensor(X)):
+        with pytest.raises(TypeError, match=r"model must be an nn\.Module.*probe="):
+            diag.Monitor(wrong)
+    with pytest.raises(TypeError, match=r"model must be an nn\.Module, or None .* got str"):
+        diag.Monitor("model")
+    assert diag.Monitor(None).model is None

@@ -78,6 +78,7 @@ class Monitor(Callback):
         thresholds: _checks.Thresholds | None = None,
     ) -> None:
         check_counts("Monitor", every=every, histogram_bins=histogram_bins, probe_size=probe_size)
+        _check_model(model)
         self.model, self.every, self.bins = model, every, histogram_bins
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.warn, self.probe, self.probe_size = warn, probe, probe_size
@@ -286,6 +287,20 @@ def _means(sums: dict[str, list[float]]) -> dict[str, float]:
     """Each name's mean over the batches that gave it a gradient (a parameter a batch did
     not reach has no ``.grad`` after ``zero_grad()``: that batch does not count for it)."""
     return {k: total / n for k, (total, n) in sums.items()}
+
+
+def _check_model(model) -> None:
+    """``model``: a Module, or None for the one `fit` trains; the probe data, or anything
+    else, given in its place is a TypeError that says where it goes."""
+    from ..nn import Module
+
+    if model is None or isinstance(model, Module):
+        return
+    hint = " (probe data goes in probe=)" if isinstance(model, (np.ndarray, Tensor)) else ""
+    raise TypeError(
+        f"Monitor: model must be an nn.Module, or None for the model fit trains, got "
+        f"{type(model).__name__}{hint}"
+    )
 
 
 def _check_out_dir(out_dir: Path) -> None:
