@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._history import _unwrapped, batch_metrics, is_summed
+from ._history import _option, _unwrapped, batch_metrics, is_summed
 from ._quiet import quietly
 from ._tensor import Tensor
 from .data import ArrayDataset, DataLoader
@@ -301,7 +301,8 @@ def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Ten
     element's loss times its sample's weight, summed, over what the loss's mean divides by
     (the number of elements: Keras's "sum_over_batch_size", Σ wᵢ·lᵢ / N for one loss a
     sample; for labels of class scores the rows scored, or Σ weight[y] for a loss with
-    class weights, as in `batch_metrics`). With ``reduction="sum"``: Σ wᵢ·lᵢ."""
+    class weights, as in `batch_metrics`; the samples for ``kl_div``'s "batchmean"). With
+    ``reduction="sum"``: Σ wᵢ·lᵢ."""
     if w is None:
         return loss_fn(out, y)
     losses = per_element(loss_fn)(out, y)  # (N, ...): a loss a sample or a position
@@ -312,7 +313,10 @@ def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Ten
 
 
 def _divisor(losses: Tensor, out: Tensor, y: np.ndarray, loss_fn) -> float:
-    """What the loss's own mean of ``losses`` divides by."""
+    """What the loss's own mean of ``losses`` divides by (the batch size for ``kl_div``'s
+    "batchmean", whose sum over a sample's elements is its KL divergence)."""
+    if _option(loss_fn, "reduction", "mean") == "batchmean":
+        return float(len(losses)) if losses.ndim else 1.0
     if losses.shape == y.shape != out.shape:  # labels of class scores (cross-entropy, NLL)
         metrics = batch_metrics(out, y, loss_fn)
         if metrics is not None:
