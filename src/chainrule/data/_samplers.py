@@ -143,7 +143,8 @@ class WeightedRandomSampler(Sampler):
         self.generator = seeded_or_given(None, generator, "WeightedRandomSampler")
 
     def __iter__(self) -> Iterator[int]:
-        p = self.weights / self.weights.sum()
+        p = self.weights / self.weights.max()  # first: a sum of huge weights can overflow
+        p /= p.sum()
         draw = self.generator.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
         return iter(draw.tolist())
 
