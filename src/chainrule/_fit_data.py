@@ -215,6 +215,8 @@ def class_sample_weight(y, class_weight) -> np.ndarray:
             f"fit: class_weight weighs a sample by its class: targets of shape {y.shape} "
             "(a class per position) have none; give sample_weight, or the loss's weight="
         )
+    if y.dtype.kind == "f" and y.size:  # NaN or inf is no class: fit's error first
+        _check_array(y, "fit: the training data holds", f"y of shape {y.shape}", "y")
     if y.ndim == 2:
         y = y[:, 0] if y.shape[1] == 1 else y.argmax(axis=1)
     classes, where = np.unique(np.rint(y).astype(np.int64), return_inverse=True)

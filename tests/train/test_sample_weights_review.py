@@ -70,3 +70,20 @@ def test_a_fit_step_on_weighted_kl_batchmean_is_sgd_on_the_weighted_kl_by_hand()
     dz = w[:, None] * (p * T.sum(axis=1, keepdims=True) - T) / len(X)
     np.testing.assert_allclose(model[0].weight.data, W - lr * X.T @ dz, rtol=1e-10)
     np.testing.assert_allclose(model[0].bias.data, b - lr * dz.sum(axis=0), rtol=1e-10)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_class_weight_names_targets_that_are_not_finite_as_fit_does(bad):
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 2, (6, 1)).astype(np.float64)
+    y[2, 0] = bad
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 1)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(
+        ValueError, match=r"1 NaN or infinite target values \(y of shape \(6, 1\)\)"
+    ):
+        cr.fit(
+            model, cr.nn.BCEWithLogitsLoss(), opt, (X, y), 1,
+            class_weight={0: 1.0, 1: 2.0}, progress=False,
+        )  # fmt: skip
