@@ -30,7 +30,7 @@ def train_loader(data, batch_size: int, shuffle: bool, seed, owner: str = "fit")
         w = checked_sample_weight(w, len(X), owner)
         return WeightedLoader(ArrayDataset(X, y), w, batch_size, shuffle=shuffle, seed=seed)
     if len(arrays) == 2 or (isinstance(data, tuple) and len(data) == 2):
-        data = ArrayDataset(*data)
+        data = ArrayDataset(*(arrays or data))
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
@@ -65,10 +65,12 @@ def split_validation(data, fraction, val_data) -> tuple:
 
 def _array_tuple(data) -> tuple:
     """``data`` as a tuple when it is a tuple or list of arrays (Keras's ``(X, y)``,
-    ``[X, y]`` or ``(X, y, sample_weight)``, whose weights may be a list); else ``()``: a
-    list of samples (pairs) is a dataset."""
+    ``[X, y]`` or ``(X, y, sample_weight)``, whose weights may be a list, or None for none,
+    as Keras unpacks it); else ``()``: a list of samples (pairs) is a dataset."""
     if not isinstance(data, (tuple, list)):
         return ()
+    if len(data) == 3 and data[2] is None and all(_is_array(a) for a in data[:2]):
+        return tuple(data[:2])
     if all(_is_array(a) for a in data[:2]) and len(data) == 3:  # the weights checked later
         return tuple(data)
     return tuple(data) if all(_is_array(a) for a in data) else ()

@@ -254,7 +254,7 @@ def fit(
     those labelled ``ignore_index``, and is Σ weight[y] for a loss with class weights of
     its own, as its mean divides); with ``reduction="sum"``, Σ wᵢ·lᵢ. The
     epoch's loss is Σ wᵢ·lᵢ / N over all the data. Accuracy is not weighted (Keras's
-    ``metrics``, not ``weighted_metrics``).
+    ``metrics``, not ``weighted_metrics``). ``(X, y, None)`` is ``(X, y)``, as Keras unpacks it.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
         if _looks_like_data(epochs):  # fit(model, loss_fn, opt, X, y)

@@ -87,3 +87,54 @@ def test_class_weight_names_targets_that_are_not_finite_as_fit_does(bad):
             model, cr.nn.BCEWithLogitsLoss(), opt, (X, y), 1,
             class_weight={0: 1.0, 1: 2.0}, progress=False,
         )  # fmt: skip
+
+
+def _ce_data():
+    rng = np.random.default_rng(2)
+    return rng.standard_normal((8, 3)), rng.integers(0, 3, 8)
+
+
+def _ce_by_hand(W, b, X, y):
+    """The mean of -log softmax(X W + b)[y] (Linear keeps W as (in, out)), and the softmax."""
+    z = X @ W + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return -np.log(p[np.arange(len(y)), y]).mean(), p
+
+
+@pytest.mark.parametrize("pack", [tuple, list])
+def test_keras_s_none_for_sample_weight_evaluates_unweighted(pack):
+    X, y = _ce_data()
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 3, dtype="float64")
+    expected, _ = _ce_by_hand(model.weight.data, model.bias.data, X, y)
+    got = cr.evaluate(model, cr.nn.CrossEntropyLoss(), pack([X, y, None]), batch_size=3)
+    assert got["loss"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_keras_s_none_for_sample_weight_trains_unweighted():
+    X, y = _ce_data()
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 3, dtype="float64")
+    W, b = model.weight.data.copy(), model.bias.data.copy()
+    opt = cr.optim.SGD(model.parameters(), lr=0.5)
+    data = (X, y, None)
+    cr.fit(model, cr.nn.CrossEntropyLoss(), opt, data, 1, batch_size=8, progress=False)
+    _, p = _ce_by_hand(W, b, X, y)
+    p[np.arange(len(y)), y] -= 1
+    dz = p / len(y)  # d mean / dz
+    np.testing.assert_allclose(model.weight.data, W - 0.5 * X.T @ dz, rtol=1e-10)
+    np.testing.assert_allclose(model.bias.data, b - 0.5 * dz.sum(axis=0), rtol=1e-10)
+
+
+def test_keras_s_none_for_sample_weight_takes_class_weight_and_validation_split():
+    X, y = _ce_data()
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 3, dtype="float64")
+    opt = cr.optim.SGD(model.parameters(), lr=0.0)  # the logged losses are the first model's
+    expected, _ = _ce_by_hand(model.weight.data, model.bias.data, X[6:], y[6:])
+    history = cr.fit(
+        model, cr.nn.CrossEntropyLoss(), opt, (X, y, None), 1,
+        class_weight={0: 2.0}, validation_split=0.25, progress=False,
+    )  # fmt: skip
+    assert history.history["val_loss"] == [pytest.approx(expected, rel=1e-12)]
