@@ -287,14 +287,14 @@ def fit(
     # by drawing its seed (dropout would then draw other numbers than the first run did)
     kept = default_generator().bit_generator.state if resume_from is not None else None
     loader = train_loader(train_data, batch_size, True if shuffle is None else shuffle, seed)
-    if len(loader) == 0:
+    if _epoch_length(loader, "train_data") == 0:
         raise ValueError(
             f"fit: the training data is empty ({batching(loader)}): no batch to train on"
         )
     check_finite(loader, "the training data", input_dtype(model))
     if val_data is not None:
         val_data = evaluation_loader(val_data, batch_size)
-        if len(val_data) == 0:
+        if _epoch_length(val_data, "val_data") == 0:
             raise ValueError(
                 f"fit: val_data is empty ({batching(val_data)}): nothing to validate on"
             )
@@ -347,6 +347,19 @@ def fit(
                 break
         call(callbacks, "on_train_end", state)
     return state.history
+
+
+def _epoch_length(loader, what: str) -> int:
+    """``len(loader)``, the batches of an epoch; a loader over a sampler without len()
+    (PyTorch lets one be) is a TypeError saying why fit needs one."""
+    try:
+        return len(loader)
+    except TypeError as e:
+        raise TypeError(
+            f"fit: {what} is a DataLoader whose sampler has no len() ({e}); fit counts the "
+            "batches of an epoch (an empty one is an error, and a resume point says how "
+            "far it went): give the sampler a __len__"
+        ) from None
 
 
 def _class_weighted(model, data, class_weight):
