@@ -133,9 +133,21 @@ def as_input(x: np.ndarray, dtype) -> Tensor:
 
 def batching(loader) -> str:
     """How many samples a loader holds and how it batches them (for an empty-data error:
-    ``drop_last`` can leave no batch from samples that exist)."""
-    n = len(loader.dataset)
-    return f"{n} samples, batch_size {loader.batch_size}, drop_last {loader.drop_last}"
+    ``drop_last``, or a sampler that gives no index, can leave no batch from samples that
+    exist)."""
+    n, how = len(loader.dataset), _sampling(loader)
+    return f"{n} samples, batch_size {loader.batch_size}, drop_last {loader.drop_last}{how}"
+
+
+def _sampling(loader) -> str:
+    """The sampler or batch sampler that decides which samples a loader reads, and how
+    many it gives (what an epoch holds, whatever the dataset's size); "" without one."""
+    for name, unit in (("batch_sampler", "batches"), ("sampler", "indices")):
+        given = getattr(loader, name, None)
+        if given is not None:
+            size = f" of {len(given)} {unit}" if hasattr(given, "__len__") else ""
+            return f", {name} {type(given).__name__}{size}"
+    return ""
 
 
 def check_finite(loader, what: str, dtype=None) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.data import DataLoader, WeightedRandomSampler
+from chainrule.data import DataLoader, SubsetRandomSampler, WeightedRandomSampler
 
 # the chi-square critical value at the 0.001 level for 2 degrees of freedom
 _CRITICAL_2 = 13.82
@@ -68,3 +68,22 @@ def test_evaluate_reads_a_sampler_without_len():
     losses = np.log(np.exp(z).sum(axis=1)) - z[np.arange(6), y]
     got = cr.evaluate(model, cr.nn.CrossEntropyLoss(), DataLoader((X, y), 3, sampler=_Unsized()))
     assert got["loss"] == pytest.approx(losses[[4, 1, 3, 0]].mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kw", "named"),
+    [
+        (
+            {"batch_size": 2, "sampler": SubsetRandomSampler([])},
+            "sampler SubsetRandomSampler of 0 indices",
+        ),
+        ({"batch_sampler": []}, "batch_sampler list of 0 batches"),
+    ],
+)
+def test_an_empty_epoch_names_the_sampler_that_gave_it_not_only_the_dataset(kw, named):
+    X, y, model, opt = _fit_parts()
+    loader = DataLoader((X, y), **kw)
+    with pytest.raises(ValueError, match=f"training data is empty \\(6 samples, .*, {named}\\)"):
+        cr.fit(model, cr.nn.CrossEntropyLoss(), opt, loader, 1, progress=False)
+    with pytest.raises(ValueError, match=f"data is empty \\(6 samples, .*, {named}\\)"):
+        cr.evaluate(model, cr.nn.CrossEntropyLoss(), loader)
