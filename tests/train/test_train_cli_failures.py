@@ -84,7 +84,7 @@ def _assert_refused_by_every_command(capsys, damaged, message):
                              "relu6, hardswish, hardtanh, softsign, prelu, got null"),
         ("optimizer", ["adam"], 'field "optimizer" must be one of sgd, momentum, nesterov, '
                                 'adagrad, rmsprop, adam, adamw, adamax, nadam, radam, '
-                                'got ["adam"]'),
+                                'adadelta, asgd, got ["adam"]'),
         ("init", 0.01, 'field "init" must be "he", "xavier", "normal" or a positive standard '
                        'deviation such as "0.01", got 0.01'),
         ("lr", "fast", 'field "lr" must be a positive number within float32\'s range (or '
