@@ -293,9 +293,12 @@ def per_element(loss_fn, owner: str = "fit"):
     with no reduction to set (a lambda) is a TypeError: weights need each sample's loss."""
     if not isinstance(loss_fn, functools.partial) and hasattr(loss_fn, "reduction"):
         each = copy.copy(loss_fn)  # the caller's module keeps its reduction
-        each.reduction = "none"
-        return each
-    if _takes_reduction(_unwrapped(loss_fn)):
+        try:
+            each.reduction = "none"
+            return each
+        except AttributeError:  # a fused loss node (nn.SoftmaxWithLoss): its mean is fixed
+            pass
+    elif _takes_reduction(_unwrapped(loss_fn)):
         return functools.partial(loss_fn, reduction="none")
     raise TypeError(
         f"{owner}: sample_weight and class_weight weigh each sample's loss, which "

@@ -138,3 +138,14 @@ def test_keras_s_none_for_sample_weight_takes_class_weight_and_validation_split(
         class_weight={0: 2.0}, validation_split=0.25, progress=False,
     )  # fmt: skip
     assert history.history["val_loss"] == [pytest.approx(expected, rel=1e-12)]
+
+
+def test_a_fused_loss_node_whose_mean_is_fixed_is_refused_by_name_under_weights():
+    # nn.SoftmaxWithLoss has a read-only reduction: copying it and setting "none" raised
+    # an AttributeError from inside fit
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.arange(8) % 2
+    model = cr.nn.Linear(3, 2, dtype="float64")
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="weigh each sample's loss, which SoftmaxWithLoss"):
+        cr.fit(model, cr.nn.SoftmaxWithLoss(), opt, (X, y, np.ones(8)), 1, progress=False)
