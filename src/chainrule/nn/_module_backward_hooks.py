@@ -140,6 +140,8 @@ class _Join(Function):
 
     def backward(self, grad_out):
         grads = tuple(self.received)
+        if _all_none(grads):  # no part kept one: `explain` asking again for a local gradient
+            return grads
         self.received[:] = [None] * len(grads)  # a second backward (retain_graph) starts afresh
         return self.then(grads, self.inputs)
 
@@ -158,7 +160,8 @@ class _Part(Function):
         return out
 
     def backward(self, grad_out):
-        self.received[self.k] = _for_hooks(grad_out)
+        if self.received[self.k] is None:  # else `explain` asks again, with an upstream of 1
+            self.received[self.k] = _for_hooks(grad_out)
         return (None,)
 
 
