@@ -28,7 +28,7 @@ from ._losses import (
     reduced,
     regression_pair,
 )
-from ._similarity import _check_real
+from ._similarity import _check_real, _clamp_offset
 
 _KL_REDUCTIONS = ("batchmean", "mean", "none", "sum")
 _COSINE_EPSILON = 1e-12  # PyTorch's, added to each squared magnitude
@@ -230,7 +230,7 @@ def gaussian_nll_loss(
     x = _as_prediction(input, target)
     t = _gaussian_target(target, x)
     v = _checked_var(var, x)
-    v = v + (np.maximum(_data(v), _data(v).dtype.type(eps)) - _data(v))  # clamp, no graph
+    v = v + _clamp_offset(_data(v), eps)  # clamp, no graph
     diff = x - t
     losses = 0.5 * (ops.log(v) + diff * diff / v)
     if full:

@@ -115,7 +115,13 @@ def _broadcast(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
 def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
     """‖x‖ along ``axis`` (kept), raised to eps by a constant: the gradient is the norm's."""
     n = norm(x, axis, True)
-    return n + (np.maximum(n.data, n.dtype.type(eps)) - n.data)
+    return n + _clamp_offset(n.data, eps)
+
+
+def _clamp_offset(a: np.ndarray, eps: float) -> np.ndarray:
+    """What lifts each value of ``a`` below eps to eps, 0 elsewhere (at inf and NaN too,
+    where max(a, eps) − a would be NaN): ``a + _clamp_offset(a, eps)`` is PyTorch's clamp_min."""
+    return np.where(a < eps, eps - a, 0).astype(a.dtype, copy=False)
 
 
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
