@@ -62,3 +62,30 @@ def test_gaussian_nll_with_an_infinite_variance_equals_pytorchs():
     torch.nn.functional.gaussian_nll_loss(theirs[0], torch.tensor(t), theirs[1]).backward()
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-12)
+
+
+def test_pairwise_distance_with_p_zero_counts_the_differing_elements_and_backward_runs():
+    # ‖x₁ − x₂ + eps‖₀ with eps = 0: how many elements differ; its gradient is 0
+    a, b = (
+        np.array([[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]]),
+        np.array([[1.0, 0.0, 3.0], [2.0, 5.0, 4.0]]),
+    )
+    x1, x2 = _leaf(a), _leaf(b)
+    out = F.pairwise_distance(x1, x2, p=0, eps=0.0)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, (a != b).sum(axis=1))
+    np.testing.assert_array_equal(x1.grad, np.zeros_like(a))
+    np.testing.assert_array_equal(x2.grad, np.zeros_like(b))
+
+
+def test_pairwise_distance_with_p_zero_requires_grad_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    a, b = (
+        np.array([[1.0, 2.0, 3.0], [0.0, 5.0, -1.0]]),
+        np.array([[1.0, 0.0, 3.0], [2.0, 5.0, 4.0]]),
+    )
+    ours = F.pairwise_distance(_leaf(a), _leaf(b), p=0)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (a, b))
+    theirs = torch.nn.functional.pairwise_distance(ta, tb, p=0)
+    assert ours.requires_grad is theirs.requires_grad is True
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())

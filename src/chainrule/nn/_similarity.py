@@ -66,8 +66,10 @@ def p_norm(x: Tensor, p: float, axis, keepdims: bool = False) -> Tensor:
         return ops.sum(ops.abs(x), axis, keepdims)
     if math.isinf(p):
         return (ops.amax if p > 0 else ops.amin)(ops.abs(x), axis, keepdims)
-    if p == 0:
-        return Tensor((x.data != 0).sum(axis, keepdims=keepdims).astype(x.dtype))
+    if p == 0:  # the count, kept in the graph as PyTorch's: backward runs and gives 0
+        zeros = ops.where(np.zeros(x.shape, bool), x, np.zeros((), x.dtype))  # 0·x, no NaN
+        count = (x.data != 0).sum(axis, keepdims=keepdims).astype(x.dtype)
+        return ops.sum(zeros, axis, keepdims) + count
     total = ops.sum(ops.abs(x) ** p, axis, keepdims)
     zero = total.data == 0  # (Σ|x|ᵖ)^(1/p) at 0: its gradient would be 0·∞
     safe = ops.where(zero, np.ones((), x.dtype), total)
