@@ -89,3 +89,9 @@ def test_pairwise_distance_with_p_zero_requires_grad_as_pytorchs():
     theirs = torch.nn.functional.pairwise_distance(ta, tb, p=0)
     assert ours.requires_grad is theirs.requires_grad is True
     np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+
+
+def test_unflatten_of_a_0d_tensor_is_a_value_error_that_says_so():
+    # PyTorch refuses it too ("Dimension specified as 0 but tensor has no dimensions")
+    with pytest.raises(ValueError, match="0-d tensor has no dimension to unflatten"):
+        nn.Unflatten(0, (1,))(cr.tensor(2.0))

@@ -229,7 +229,9 @@ class Unflatten(Module):
 
     def forward(self, x) -> Tensor:
         x = _as_tensor(x)
-        axis = _axis("unflatten", self.dim, max(x.ndim, 1))
+        if x.ndim == 0:
+            raise ValueError("unflatten: a 0-d tensor has no dimension to unflatten")
+        axis = _axis("unflatten", self.dim, x.ndim)
         sizes = _unflattened(self.unflattened_size, x.shape[axis], axis)
         return ops.reshape(x, *x.shape[:axis], *sizes, *x.shape[axis + 1 :])
 
