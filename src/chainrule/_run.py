@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -27,6 +28,7 @@ from ._config import (
     ACTIVATIONS,
     OPTIMIZERS,
     Config,
+    _shown,
     config_from,
     config_json,
     dataset_key,
@@ -332,8 +334,9 @@ def _update_config(out: Path, saver: _Saver, cfg: Config, state: dict) -> None:
     what the last one holds), which records the SHA-256 of the file it replaces."""
     path, new = out / "config.json", config_json(cfg)
     old = _bytes(path)
-    if state.get(REPLACES) == _sha256(old):  # left by a kill: that write is finished now
-        old = config_json(config_from(state["config"], out / CHECKPOINT))
+    left = _kill_left(out / CHECKPOINT, state, old)
+    if left is not None:  # left by a kill: that write is finished now
+        old = config_json(left)
         atomic_write(path, old)
     if old != new:
         saver.config_json, saver.replaces = new, _sha256(old)
@@ -358,11 +361,40 @@ def unwritten_config(out: Path) -> Config | None:
     path = out / CHECKPOINT
     if not path.is_file():
         return None
-    state = load(path)
-    if state.get(REPLACES) != _sha256(read_regular(out / "config.json")):
+    return _kill_left(path, load(path), read_regular(out / "config.json"))
+
+
+def _kill_left(path: Path, state: dict, config: bytes) -> Config | None:
+    """The configuration in the training ``state`` of the checkpoint ``path`` when the
+    bytes ``config`` of config.json are those of the file it replaces; else None."""
+    if _replaced_digest(path, state) != _sha256(config):
         return None
     saved = training_field(path, state, "config", dict, "--resume")
     return config_from(saved, f"{path}: the training state's config")
+
+
+_SHA256 = re.compile("[0-9a-f]{64}")
+
+
+def _replaced_digest(path: Path, state: dict) -> str | None:
+    """The SHA-256 (64 hex digits) of the config.json that the configuration in the
+    training ``state`` of the checkpoint ``path`` replaces; None when it replaces none (or
+    the checkpoint is older than the field). Anything else is refused, naming the field."""
+    digest = state.get(REPLACES)
+    if REPLACES not in state or (isinstance(digest, str) and _SHA256.fullmatch(digest)):
+        return digest
+    got = _shown(digest) if isinstance(digest, str) else _kind(digest)
+    raise CheckpointError(
+        f'{path}: the training state\'s "{REPLACES}" must be the SHA-256 of a config.json, '
+        f"64 lowercase hex digits; got {got}"
+    )
+
+
+def _kind(value) -> str:
+    if isinstance(value, np.ndarray):
+        return "an array"
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else "null")
 
 
 def clear_run(out: Path) -> None:

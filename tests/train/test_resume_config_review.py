@@ -1,0 +1,93 @@
+"""Edge cases of a resumed run's ``replaces_config`` (the SHA-256 of the config.json a
+checkpoint's configuration replaces) and of how run directories are shown in the
+command's output and error lines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from _cli_run import error_line, main
+from safetensors.numpy import save as safetensors_bytes
+
+from chainrule._checkpoint import _digest, read_checkpoint
+
+CONFIG = ["--dataset", "iris", "--hidden", "8", "--batch-size", "16", "--seed", "1"]
+QUIET = ["--no-progress"]
+FIELD = "replaces_config"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    """A finished run of 2 epochs, written by an unchanged ``chainrule train``."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    assert main(["train", *CONFIG, *QUIET, "--epochs", "2", "--out", out]) == 0
+    return out
+
+
+def _forged(run: Path, tmp_path: Path, value) -> Path:
+    """A copy of ``run`` whose checkpoint's training state holds ``value`` as its
+    ``replaces_config``, with the checkpoint's digest recomputed (a whole file)."""
+    copy = shutil.copytree(run, tmp_path / "forged")
+    tensors, metadata = read_checkpoint(copy / "model.safetensors")
+    training = json.loads(metadata["training"])
+    training[FIELD] = value
+    metadata = {k: v for k, v in metadata.items() if k != "sha256"}
+    metadata["training"] = json.dumps(training)
+    metadata["sha256"] = _digest(tensors, metadata)
+    (copy / "model.safetensors").write_bytes(safetensors_bytes(tensors, metadata=metadata))
+    return copy
+
+
+def _digest_of_config(run: Path) -> str:
+    return hashlib.sha256((run / "config.json").read_bytes()).hexdigest()
+
+
+MALFORMED = {
+    "a number": (123, "got a number"),
+    "a boolean": (True, "got a boolean"),
+    "null": (None, "got null"),
+    "a list": (["ab"], "got a list"),
+    "an object": ({"sha256": "ab"}, "got an object"),
+    "not hex": ("z" * 64, '"zzzzzzzzz'),
+    "too short": ("abc", 'got "abc"'),
+    # a saved array is a {"__array__": name} reference: it came back as an ndarray, and
+    # comparing it with the digest failed with NumPy's "truth value ... is ambiguous"
+    "an array": ({"__array__": "training/0"}, "got an array"),
+}
+
+
+def _inputs(tmp_path: Path) -> Path:
+    path = tmp_path / "x.csv"
+    path.write_text("5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n")
+    return path
+
+
+@pytest.mark.parametrize("command", ["resume", "evaluate", "predict"])
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_replaces_config_is_refused_naming_the_file_and_field(
+    run, tmp_path, capsys, command, case
+):
+    value, got = MALFORMED[case]
+    forged = _forged(run, tmp_path, value)
+    argv = {
+        "resume": ["train", "--resume", forged, "--epochs", "3", *QUIET],
+        "evaluate": ["evaluate", forged],
+        "predict": ["predict", forged, _inputs(tmp_path)],
+    }[command]
+    line = error_line(capsys, argv)
+    assert f"{forged / 'model.safetensors'}: " in line
+    assert f'the training state\'s "{FIELD}" must be the SHA-256 of a config.json' in line
+    assert got in line
+    assert json.loads((forged / "config.json").read_text())["epochs"] == 2  # untouched
+
+
+def test_an_upper_case_digest_of_config_json_is_refused_not_ignored(run, tmp_path, capsys):
+    # the field is what hashlib's hexdigest writes; another spelling of the same digest
+    # was compared as unequal, and the run silently treated as never killed
+    forged = _forged(run, tmp_path, _digest_of_config(run).upper())
+    line = error_line(capsys, ["evaluate", forged])
+    assert f'"{FIELD}" must be the SHA-256 of a config.json, 64 lowercase hex digits' in line
