@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         _stdout_to_devnull()
         return EXIT_ERROR
     except KeyboardInterrupt as e:  # train's says where its checkpoint is (_run.Interrupted)
-        note = f"; {e}" if str(e) else ""
+        note = f"; {_bytes_shown(str(e))}" if str(e) else ""
         print(f"chainrule {args.command}: interrupted{note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, OSError, CheckpointError, FloatingPointError, MemoryError) as e:
@@ -214,8 +214,17 @@ def _one_line(e: BaseException) -> str:
     if isinstance(e, MemoryError):
         return f"out of memory ({str(e) or 'the model or the data is too large'})"
     if isinstance(e, OSError) and e.strerror:
-        return _joined(_os_error(e))
-    return _joined(str(e))
+        return _bytes_shown(_joined(_os_error(e)))
+    return _bytes_shown(_joined(str(e)))
+
+
+def _bytes_shown(text: str) -> str:
+    """``text`` with a byte of a file name that is not UTF-8 (held as a lone surrogate,
+    which stderr would show as ``\\udcff``) as ``\\xff``, as the lines on stdout show it."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte: stderr escapes it
+        return text
 
 
 def _os_error(e: OSError) -> str:
@@ -266,7 +275,7 @@ def _train(args) -> int:
 def _resume(args, given: dict) -> int:
     """--resume DIR: continue the run from its checkpoint; a run stopped before its first
     checkpoint trained nothing, so it starts again from epoch 0 with its config.json."""
-    from ._run import train
+    from ._run import shown, train
 
     if args.out is not None:  # an empty one too, as a new run refuses it
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
@@ -288,7 +297,7 @@ def _resume(args, given: dict) -> int:
         setattr(cfg, k, v)
     if not resume:
         print(
-            f"chainrule train: {out} has no checkpoint (the run stopped before its first "
+            f"chainrule train: {shown(out)} has no checkpoint (the run stopped before its first "
             "epoch ended); training it from epoch 0 with its config.json",
             file=sys.stderr,
         )

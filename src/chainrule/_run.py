@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -161,10 +162,12 @@ def loss_for(task: str):
 
 # ----- the run ---------------------------------------------------------------------------
 def shown(path) -> str:
-    """``path`` as a message shows it: a byte of its name that is not UTF-8 (which Python
-    holds as a lone surrogate, unprintable on a strict UTF-8 stdout) as ``\\xNN``, the
-    way ``ls -b`` and a bytes repr show it."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """``path`` as a message shows it, on one line: a byte of its name that is not UTF-8
+    (which Python holds as a lone surrogate, unprintable on a strict UTF-8 stdout) as
+    ``\\xNN``, and a control character (a newline) as its escape, ``\\n``, the way
+    ``ls -b`` and a bytes repr show them."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def say(line: str) -> None:

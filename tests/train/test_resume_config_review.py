@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,60 @@ def test_an_upper_case_digest_of_config_json_is_refused_not_ignored(run, tmp_pat
     forged = _forged(run, tmp_path, _digest_of_config(run).upper())
     line = error_line(capsys, ["evaluate", forged])
     assert f'"{FIELD}" must be the SHA-256 of a config.json, 64 lowercase hex digits' in line
+
+
+def test_a_run_directory_with_a_newline_is_shown_on_one_line(tmp_path, capsys):
+    # the lines naming the run printed the newline itself: "resuming a" and "b at epoch
+    # 2 of 2" on two lines; they show it as \n, as `ls -b` does
+    out = tmp_path / "a\nb\tc"
+    shown = f"{tmp_path}/a\\nb\\tc"
+    capsys.readouterr()
+    assert main(["train", *CONFIG, *QUIET, "--epochs", "1", "--out", out]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith(f"run saved in {shown}")
+    assert main(["train", "--resume", out, "--epochs", "2", *QUIET]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"chainrule train: resuming {shown} at epoch 2 of 2"
+    assert lines[1].endswith(f"run saved in {shown}")
+    assert len(lines) == 2
+    assert main(["train", "--resume", out, *QUIET]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"chainrule train: {shown} has trained all 2 epochs; nothing to resume"
+    assert len(lines) == 2
+
+
+def test_a_run_without_a_checkpoint_is_named_on_one_stderr_line(run, tmp_path, capsys):
+    out = tmp_path / "x\ny"
+    out.mkdir()
+    shutil.copy(run / "config.json", out)  # a run killed before its first checkpoint
+    capsys.readouterr()
+    assert main(["train", "--resume", out, "--epochs", "1", *QUIET]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"chainrule train: {tmp_path}/x\\ny has no checkpoint")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="any bytes in a file name")
+def test_a_byte_that_is_not_utf8_is_shown_as_on_stdout_in_an_error(tmp_path):
+    # stderr escaped the lone surrogate Python holds for the byte: "gone\udcfe", which is
+    # no byte of the name; stdout shows the same byte as \xfe
+    missing = os.path.join(os.fsencode(tmp_path), b"gone\xfe")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    cmd = [sys.executable, "-m", "chainrule", "evaluate", missing]
+    done = subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 1
+    shown = os.fsencode(tmp_path) + b"/gone\\xfe"
+    expected = b"chainrule evaluate: error: " + shown + b"/config.json: not found; is "
+    assert done.stderr == expected + shown + b" a chainrule run directory?\n"
+
+
+def test_an_interrupted_run_names_its_directory_bytes_as_stdout_does(monkeypatch, capsys):
+    from chainrule import _run
+
+    def interrupted(*args, **kwargs):
+        raise _run.Interrupted("continue with chainrule train --resume /r\udcfe")
+
+    monkeypatch.setattr(_run, "train", interrupted)
+    capsys.readouterr()
+    assert main(["train", *CONFIG, *QUIET, "--out", "unused"]) == 130
+    err = capsys.readouterr().err
+    assert err == "chainrule train: interrupted; continue with chainrule train --resume /r\\xfe\n"
