@@ -327,6 +327,8 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
             with contextlib.suppress(Exception):  # the run's own error is the one to report
                 monitor.save(monitor.out_dir)
         raise
+    if saver.config_json is not None:  # no epoch was left to end: the change is saved now
+        saver.save()
     return _finish(out, model, loss_fn, splits, history, saver.seconds(), log)
 
 

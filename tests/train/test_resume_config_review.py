@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _cli_run import error_line, main
 from safetensors.numpy import save as safetensors_bytes
@@ -151,3 +152,55 @@ def test_an_interrupted_run_names_its_directory_bytes_as_stdout_does(monkeypatch
     assert main(["train", *CONFIG, *QUIET, "--out", "unused"]) == 130
     err = capsys.readouterr().err
     assert err == "chainrule train: interrupted; continue with chainrule train --resume /r\\xfe\n"
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL: nothing after it runs."""
+
+
+def _training_state(run: Path) -> tuple[dict, dict]:
+    """The checkpoint's tensors and training state, less the wall time and the digest of
+    the config.json it replaced (which only a resumed run records)."""
+    tensors, metadata = read_checkpoint(run / "model.safetensors")
+    training = json.loads(metadata["training"])
+    training.pop("seconds")
+    training.pop(FIELD, None)
+    return tensors, training
+
+
+def test_resuming_with_epochs_already_trained_writes_them_to_config_json(
+    tmp_path, monkeypatch, capsys
+):
+    # a run of --epochs 5 killed after its third epoch, resumed with --epochs 3: nothing
+    # is left to train, and config.json kept "epochs": 5 beside metrics of 3 epochs (the
+    # new config waited for a checkpoint that never came), so a later --resume trained 2
+    # more; the run must end as one trained with --epochs 3 from the start
+    from chainrule import _run
+
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    assert main(["train", *CONFIG, *QUIET, "--epochs", "3", "--out", ref]) == 0
+    saves, real_save = [], _run.save
+
+    def save(*args, **kwargs):
+        if len(saves) == 3:
+            raise _Killed
+        saves.append(1)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(_run, "save", save)
+    with pytest.raises(_Killed):
+        main(["train", *CONFIG, *QUIET, "--epochs", "5", "--out", run])
+    monkeypatch.undo()
+    assert not (run / "metrics.json").exists()
+    assert main(["train", "--resume", run, "--epochs", "3", *QUIET]) == 0
+    assert (run / "config.json").read_bytes() == (ref / "config.json").read_bytes()
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 3
+    (tensors, training), (ref_tensors, ref_training) = _training_state(run), _training_state(ref)
+    assert training == ref_training
+    assert sorted(tensors) == sorted(ref_tensors)
+    for name, value in ref_tensors.items():
+        np.testing.assert_array_equal(tensors[name], value, err_msg=name)
+    capsys.readouterr()
+    assert main(["train", "--resume", run, *QUIET]) == 0
+    assert "has trained all 3 epochs; nothing to resume" in capsys.readouterr().out
+    assert (run / "history.csv").read_bytes() == (ref / "history.csv").read_bytes()
