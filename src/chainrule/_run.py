@@ -211,7 +211,8 @@ class _Saver:
                 return "no checkpoint was written yet"
         elif not (resumed and path.exists()):  # a resumed run's checkpoint is untouched
             return "no checkpoint was written yet"
-        return f"the last checkpoint is {path}; continue with chainrule train --resume {self.out}"
+        where = f"the last checkpoint is {shown(path)}"
+        return f"{where}; continue with chainrule train --resume {shown(self.out)}"
 
     def on_train_begin(self, state) -> None:
         self.state, self.start = state, time.perf_counter()

@@ -204,3 +204,22 @@ def test_resuming_with_epochs_already_trained_writes_them_to_config_json(
     assert main(["train", "--resume", run, *QUIET]) == 0
     assert "has trained all 3 epochs; nothing to resume" in capsys.readouterr().out
     assert (run / "history.csv").read_bytes() == (ref / "history.csv").read_bytes()
+
+
+def test_ctrl_c_names_a_run_directory_with_a_newline_on_one_line(run, tmp_path, capsys):
+    from chainrule import _run
+
+    out = shutil.copytree(run, tmp_path / "a\nb")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_run, "fit", interrupted)
+        assert main(["train", "--resume", out, "--epochs", "3", *QUIET]) == 130
+    shown = f"{tmp_path}/a\\nb"
+    assert capsys.readouterr().err == (
+        f"chainrule train: interrupted; the last checkpoint is {shown}/model.safetensors; "
+        f"continue with chainrule train --resume {shown}\n"
+    )
