@@ -52,6 +52,17 @@ def _axis_as_1d(op: str, axis, ndim: int) -> int:
     return _axis_in(op, axis, max(ndim, 1))
 
 
+def _check_0d_index(op: str, idx: np.ndarray) -> None:
+    """Every index into a 0-d tensor must be 0, its one element seen as 1-d (PyTorch's
+    index ops): an IndexError naming the 0-d tensor, not the shape (1,) used inside."""
+    bad = idx[idx != 0]
+    if bad.size:
+        raise IndexError(
+            f"{op}: index {int(bad[0])} is out of range for a 0-d tensor (it counts as 1-d, "
+            "of size 1; valid: 0)"
+        )
+
+
 # ----- shapes -----------------------------------------------------------------------------
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """``x`` with the axes ``start_dim`` to ``end_dim`` (both included) merged into one, as
@@ -483,6 +494,8 @@ def gather(x, dim, index):
         )
     dim = _axis_as_1d("gather", dim, len(shape))
     if not shape or not idx.ndim:
+        if not shape:
+            _check_0d_index("gather", idx)
         return reshape(gather(reshape(x, -1), 0, idx.reshape(-1)), idx.shape)
     too_big = [d for d in range(len(shape)) if d != dim and idx.shape[d] > shape[d]]
     if too_big:

@@ -18,6 +18,7 @@ from ._derived import (
     _along,
     _axis_as_1d,
     _axis_in,
+    _check_0d_index,
     _check_range,
     _index_array,
     _shape_of,
@@ -59,6 +60,7 @@ def _single(op: str, index) -> np.ndarray:
         raise ValueError(
             f"{op}: the index into a 0-d tensor must hold one element (0), got shape {idx.shape}"
         )
+    _check_0d_index(op, idx)
     return idx.reshape(1)
 
 
@@ -157,7 +159,7 @@ def scatter_add(x, axis=None, index=None, src=None, *, dim=None):
             f"the same number of dimensions (0-d counts as 1-d)"
         )
     if 0 in ndims:  # all three as 1-d, the result of x's shape
-        return reshape(scatter_add(reshape(x, -1), 0, idx.reshape(-1), reshape(src, -1)), shape)
+        return _scatter_add_as_1d(x, idx, src, shape, sshape)
     over = [
         d
         for d in range(len(shape))
@@ -175,6 +177,19 @@ def scatter_add(x, axis=None, index=None, src=None, *, dim=None):
     )
     used = src if sshape == idx.shape else _pick(src, tuple(slice(0, k) for k in idx.shape))
     return x + scatter(used, parts, shape)
+
+
+def _scatter_add_as_1d(x, idx: np.ndarray, src, shape: tuple, sshape: tuple):
+    """`scatter_add` where x, the index or src is 0-d: all three as 1-d, as PyTorch's, the
+    result of x's shape; a refusal names the shapes given, not the 1-d ones used inside."""
+    if idx.size > int(np.prod(sshape)):
+        raise ValueError(
+            f"scatter_add: the index of shape {idx.shape} is larger than src {sshape} "
+            "(0-d counts as 1-d, of size 1)"
+        )
+    if not shape:
+        _check_0d_index("scatter_add", idx)
+    return reshape(scatter_add(reshape(x, -1), 0, idx.reshape(-1), reshape(src, -1)), shape)
 
 
 # ----- reductions that skip NaN -----------------------------------------------------------
@@ -245,7 +260,10 @@ def kthvalue(x, k: int, axis=-1, keepdims=False, *, dim=None, keepdim=None) -> V
     k = int_arg("kthvalue", "k", k)
     shape = tuple(_shape_of(x))
     if not shape:  # as 1-d, the axis 0 or -1, as PyTorch's
-        out = kthvalue(reshape(x, 1), k, _axis_as_1d("kthvalue", axis, 0))
+        axis = _axis_as_1d("kthvalue", axis, 0)
+        if k != 1:
+            raise ValueError(f"kthvalue: k={k} for a 0-d tensor (one element); k must be 1")
+        out = kthvalue(reshape(x, 1), k, axis)
         return ValuesIndices(reshape(out.values, ()), Tensor(out.indices.data.reshape(())))
     ax = _axis_in("kthvalue", axis, len(shape))
     n = shape[ax]
