@@ -1,6 +1,7 @@
-"""What a 0-d tensor's refusals say in PyTorch's index ops and kthvalue, which take it
-as 1-d: the tensor the user gave (0-d, index 0), never the shape (1,) these ops use
-inside. PyTorch refuses each case too."""
+"""What a 0-d tensor's refusals say in PyTorch's index ops, movedim, count_nonzero and
+kthvalue, which take it as 1-d: the tensor the user gave (0-d, index 0, axis 0 or -1),
+never the shape (1,) or the "1 dimensions" these ops use inside. PyTorch refuses each
+case too."""
 
 from __future__ import annotations
 
@@ -73,6 +74,24 @@ def test_kthvalue_names_the_0d_tensor_for_a_bad_k(k):
     assert "(1,)" not in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("op", "ours", "theirs"),
+    [
+        ("movedim", lambda x: cr.movedim(x, 1, 0), lambda t: t.movedim(1, 0)),
+        ("movedim", lambda x: cr.movedim(x, (0,), (-2,)), lambda t: t.movedim((0,), (-2,))),
+        ("count_nonzero", lambda x: cr.count_nonzero(x, dim=1), lambda t: t.count_nonzero(1)),
+        ("count_nonzero", lambda x: cr.count_nonzero(x, (-2,)), lambda t: t.count_nonzero((-2,))),
+    ],
+)
+def test_an_axis_out_of_range_names_the_0d_tensor(op, ours, theirs):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(IndexError):  # PyTorch's "Dimension out of range"
+        theirs(torch.tensor(5.0))
+    with pytest.raises(np.exceptions.AxisError, match=rf"{op}: axis -?\d .* 0-d tensor") as e:
+        ours(scalar())
+    assert "1 dimensions" not in str(e.value)
+
+
 def test_the_0d_tensors_own_index_and_axes_still_work():
     x = scalar()
     assert cr.index_select(x, -1, ints([0])).item() == 5.0
@@ -80,3 +99,5 @@ def test_the_0d_tensors_own_index_and_axes_still_work():
     assert cr.scatter_add(x, 0, ints([0, 0]), np.array([1.0, 2.0])).item() == 8.0
     assert cr.index_add(x, 0, ints(0), np.array(2.0), alpha=3).item() == 11.0
     assert cr.kthvalue(x, 1, -1).values.item() == 5.0
+    assert cr.movedim(x, (0,), (-1,)).item() == 5.0
+    assert cr.count_nonzero(x, dim=(-1,)).item() == 1

@@ -20,7 +20,7 @@ from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
 from ._common import log as _log
 from ._compare import compare
-from ._derived import _axis_in
+from ._derived import _axis_as_1d, _axis_in
 from ._elementwise import (
     Unbounded,
     _check_integer_divisor,
@@ -297,8 +297,19 @@ def movedim(x, source, destination):
     others keeping their order: torch.movedim, np.moveaxis (`moveaxis`); a transpose. A
     0-d ``x`` counts as 1-d (axis 0 or -1) and stays as it is, as in PyTorch."""
     ndim = np.ndim(constant(x))
+    if not ndim:
+        _check_0d_axes("movedim", source)
+        _check_0d_axes("movedim", destination)
     order = _moved_order(max(ndim, 1), source, destination)
     return transpose(x, order if ndim else ())
+
+
+def _check_0d_axes(op: str, axis) -> None:
+    """Each of ``axis`` (an int or a sequence) must be 0 or -1 for a 0-d tensor, which counts
+    as 1-d: an AxisError naming the 0-d tensor otherwise, not "a tensor of 1 dimensions"."""
+    for a in axis if isinstance(axis, (tuple, list)) else (axis,):
+        if type(a) is not bool and isinstance(a, (int, np.integer)):  # others: _axis_tuple's
+            _axis_as_1d(op, a, 0)
 
 
 moveaxis = movedim
@@ -370,6 +381,8 @@ def count_nonzero(x, axis=None, *, dim=None) -> Tensor:
     axis, _ = torch_names("count_nonzero", axis, dim)
     data = constant(x)
     ndim = np.ndim(data)
+    if not ndim and axis is not None:
+        _check_0d_axes("count_nonzero", axis)
     axes = _axis_tuple("count_nonzero", axis, max(ndim, 1))
     count = np.count_nonzero(data, axis=axes if ndim else None)
     return _from_op(np.asarray(count, dtype=np.int64), None)
