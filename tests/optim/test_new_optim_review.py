@@ -2,9 +2,11 @@
 own hyper-parameters, parameters without gradients, zero gradients, maximize, a group added
 after some steps, a state_dict loaded into a fresh optimizer mid-run and ReduceLROnPlateau,
 against PyTorch's optimizers; runs resumed from a state_dict or a checkpoint against the
-uninterrupted ones, bit for bit."""
+uninterrupted ones, bit for bit; and the chained and sequential rates worked by hand."""
 
 import json
+import math
+import warnings
 
 import numpy as np
 import pytest
@@ -218,3 +220,36 @@ def test_fit_resumed_from_a_checkpoint_is_bit_identical(tmp_path, name, schedule
     for a, b in zip(model.state_dict().values(), again.state_dict().values()):
         np.testing.assert_array_equal(a, b)
     assert again_history == history
+
+
+# ----- rates worked by hand -----------------------------------------------------------------
+def test_a_chain_with_warm_restarts_is_the_product_of_the_closed_forms():
+    p = cr.tensor(np.zeros(2), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    sched = optim.ChainedScheduler(
+        [optim.CosineAnnealingWarmRestarts(opt, T_0=4), optim.ExponentialLR(opt, gamma=0.9)]
+    )
+    got = []
+    for _ in range(12):
+        got.append(opt.param_groups[0]["lr"])
+        sched.step()
+    cosine = [(1 + math.cos(math.pi * (e % 4) / 4)) / 2 for e in range(12)]
+    want = [0.1 * c * 0.9**e for e, c in enumerate(cosine)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+
+
+def test_a_multiplicative_schedule_after_a_milestone_starts_from_eta0():
+    p = cr.tensor(np.zeros(2), requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    warm = optim.ConstantLR(opt, factor=0.1, total_iters=2)
+    decay = optim.MultiplicativeLR(opt, lambda e: 0.5 + 0.1 * e)
+    sched = optim.SequentialLR(opt, [warm, decay], milestones=[4])
+    got = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(8):
+            got.append(opt.param_groups[0]["lr"])
+            sched.step()
+    # 0.1·0.1 for two epochs, 0.1 to the milestone, then 0.1·λ(1)·…·λ(e − 4)
+    want = [0.01, 0.01, 0.1, 0.1, 0.1, 0.1 * 0.6, 0.1 * 0.6 * 0.7, 0.1 * 0.6 * 0.7 * 0.8]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)

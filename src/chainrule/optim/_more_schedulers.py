@@ -71,7 +71,8 @@ class MultiplicativeLR(LRScheduler):
     one function per parameter group. λ must depend on the epoch alone: the products are
     kept, and a resumed run calls λ again from epoch 1. A rate that is not a finite number
     >= 0 is a ValueError naming the epoch. As PyTorch's, `state_dict` does not hold the
-    functions.
+    functions. After a `SequentialLR` milestone it starts again from η₀, where PyTorch's
+    multiplies by λ(0) there too.
     """
 
     def __init__(self, optimizer: Optimizer, lr_lambda) -> None:
@@ -202,8 +203,9 @@ class ChainedScheduler(LRScheduler):
     schedule multiplies the rate it finds (`StepLR`, `MultiStepLR`, `ExponentialLR`,
     `ConstantLR`, `LinearLR`, `PolynomialLR`, `MultiplicativeLR`, `CosineAnnealingLR` with
     ``eta_min=0``; tested within 1e-12). Where a schedule sets its rate outright
-    (`LambdaLR`, `CyclicLR`, `OneCycleLR`), PyTorch's chain depends on the order of the
-    schedules; this one is still the product. Every schedule must be a chainrule
+    (`LambdaLR`, `CyclicLR`, `OneCycleLR`, `CosineAnnealingWarmRestarts`, and `SequentialLR`
+    at its milestones), PyTorch's chain depends on the order of the schedules; this one is
+    still the product. Every schedule must be a chainrule
     `LRScheduler` of the same optimizer (``optimizer``, by default the first's), each given
     once (ValueError). `CyclicLR` and `OneCycleLR` set the momentum too.
     """
