@@ -162,6 +162,9 @@ def test_lambda_lr_names_the_epoch_of_a_bad_rate():
     sched.step()
     with pytest.raises(ValueError, match=r"LambdaLR: lr_lambda returned -1\.0 for epoch 2"):
         sched.step()
+    # the refused step leaves the schedule at epoch 1, with the rate it had (0.3·(1 − 1))
+    assert sched.last_epoch == 1
+    assert sched.get_last_lr() == [0.0] == _rates(opt)
     with pytest.raises(ValueError, match="LambdaLR: for epoch 0: lr_lambda must be"):
         cr.optim.LambdaLR(_opt(0.3), lambda e: None)
     with pytest.raises(ValueError, match="LambdaLR: for epoch 0: lr_lambda must be finite"):

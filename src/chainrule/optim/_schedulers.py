@@ -76,7 +76,11 @@ class LRScheduler:
                 f"for {len(self.base_lrs)}"
             )
         self.last_epoch += 1
-        self._set_rates()
+        try:
+            self._set_rates()
+        except Exception:  # a rate refused (a λ gone negative): the schedule stays put
+            self.last_epoch -= 1
+            raise
 
     def _set_rates(self) -> None:
         """Give each group the rate of ``last_epoch`` (`OneCycleLR` sets its momentum too)."""
