@@ -458,6 +458,11 @@ def _read_config(run_dir: Path):
     try:
         return read_config(path)
     except FileNotFoundError:
+        if (run_dir / "model.safetensors").is_file():  # `train --force` cleared it first
+            raise ValueError(
+                f"{path}: not found beside the run's checkpoint (a `train --force` over the "
+                f"run was interrupted as it cleared it); train a new run there with --force"
+            ) from None
         raise ValueError(f"{path}: not found; is {run_dir} a chainrule run directory?") from None
     except NotADirectoryError:
         raise ValueError(f"{run_dir}: not a run directory (it is a file)") from None

@@ -174,3 +174,5 @@ def test_a_kill_while_force_clears_an_old_run_never_leaves_its_config_alone(
     if "config.json" not in left:  # --resume refuses; nothing trains from epoch 0
         message = error_line(capsys, ["train", "--resume", run, *QUIET])
         assert "config.json: not found" in message
+        if "model.safetensors" in left:
+            assert "a `train --force` over the run was interrupted" in message
