@@ -1,4 +1,5 @@
-"""Validation of optimizer hyper-parameters, one rule per name, shared by every optimizer.
+"""Validation of optimizer hyper-parameters, one rule per name, shared by every optimizer
+(one whose name means something else to it overrides the rule: `check_hyper`'s ``rules``).
 
 Each rule returns the value normalised to a plain Python type (float, bool, tuple of
 floats). Python floats matter for speed and dtype: NumPy treats them as "weak" scalars, so
@@ -125,6 +126,10 @@ RULES = {
 }
 
 
-def check_hyper(options: dict) -> dict:
-    """``options`` with every value validated and normalised; ValueError names the culprit."""
-    return {name: RULES[name](name, value) for name, value in options.items()}
+def check_hyper(options: dict, rules: dict | None = None) -> dict:
+    """``options`` with every value validated and normalised; ValueError names the culprit.
+
+    ``rules`` maps names to the rules that replace `RULES`' for one optimizer (ASGD's
+    ``alpha`` is a power, not RMSProp's smoothing constant)."""
+    rules = {**RULES, **rules} if rules else RULES
+    return {name: rules[name](name, value) for name, value in options.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._adaptive import decay_average
+from ._hyper import _number
 from ._optimizer import Optimizer, add_scaled
 
 
@@ -144,6 +145,18 @@ class Rprop(Optimizer):
         return self._work(np.dtype(bool), ("mask", slot), w.size)[: w.size].reshape(w.shape)
 
 
+def _decay_power(name: str, value) -> float:
+    """ASGD's α, the power of its rate's decay: any finite number >= 0 (a negative one
+    would make the rate grow with the steps)."""
+    value = _number(name, value)
+    if value < 0:
+        raise ValueError(
+            f"{name} must be >= 0 (the power of the rate's decay; a negative one makes the "
+            f"rate grow), got {value!r}"
+        )
+    return value
+
+
 class ASGD(Optimizer):
     r"""Averaged SGD (Polyak & Juditsky 1992; Bottou 2012's decaying rate), in PyTorch's
     form: SGD with a rate that decays with the step count, and a running average of the
@@ -162,7 +175,8 @@ class ASGD(Optimizer):
         params: Tensors (or parameter-group dicts) to optimize.
         lr: the learning rate η >= 0.
         lambd: λ >= 0, the decay term (it shrinks the weights and the rate).
-        alpha: α in [0, 1), the power of the rate's decay (PyTorch takes any α).
+        alpha: α >= 0, the power of the rate's decay (α = 1: the classic 1/t decay).
+            PyTorch takes a negative α too, which makes the rate grow: refused here.
         t0: t₀, the step after which the averaging starts.
         weight_decay: λ_wd >= 0, the coefficient of the L2 penalty ½λ_wd‖W‖².
         maximize: ascend instead of descend (keyword only).
@@ -176,6 +190,7 @@ class ASGD(Optimizer):
     _state_keys = ("ax", "eta", "mu")
     _scalar_state = (("eta", 0.0), ("mu", 1.0))
     _options = (("maximize", False),)
+    _hyper_rules = (("alpha", _decay_power),)
 
     def __init__(
         self,

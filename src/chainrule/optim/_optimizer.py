@@ -69,11 +69,15 @@ class Optimizer:
     #: an older checkpoint loads, with the switches off, and a new one loads in an older
     #: version)
     _options: tuple[tuple[str, object], ...] = ()
+    #: validation rules of this optimizer's own for names whose shared rule (`RULES` in
+    #: ``_hyper.py``) does not fit it, each ``(name, rule)``: ASGD's ``alpha``, a power,
+    #: is not RMSProp's smoothing constant
+    _hyper_rules: tuple[tuple[str, Callable], ...] = ()
 
     def __init__(self, params, defaults: dict, unsupported: dict | None = None) -> None:
         if unsupported:
             _refuse_unsupported(type(self).__name__, unsupported)
-        self.defaults = self._without_neutral(self._named(check_hyper, defaults))
+        self.defaults = self._without_neutral(self._named(self._checked_hyper, defaults))
         self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
         self._buffers: dict = {}
@@ -104,7 +108,7 @@ class Optimizer:
         if unknown:
             raise ValueError(f"unknown hyper-parameter(s) {unknown}")
         params = _checked_params(group["params"], self._params())
-        options = check_hyper({k: v for k, v in group.items() if k != "params"})
+        options = self._checked_hyper({k: v for k, v in group.items() if k != "params"})
         full = {**self.defaults, **options}
         for name, neutral in self._options:
             full.setdefault(name, neutral)
@@ -154,6 +158,10 @@ class Optimizer:
         scalars = dict(self._scalar_state)
         arrays = {k: np.zeros_like(w) for k in self._required_state(group) if k not in scalars}
         return {"step": 0, **arrays, **scalars}
+
+    def _checked_hyper(self, options: dict) -> dict:
+        """``options`` validated by `check_hyper`, with this optimizer's `_hyper_rules`."""
+        return check_hyper(options, dict(self._hyper_rules))
 
     def _required_state(self, group: dict) -> tuple[str, ...]:
         """The arrays every updated parameter's state holds (under this group's options)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from .._arguments import is_count
-from ._hyper import check_hyper
 
 
 def parse_state_dict(optimizer, state_dict) -> tuple[list[dict], dict[int, dict]]:
@@ -72,7 +71,7 @@ def _group_hyper(optimizer, g: int, theirs) -> dict:
             "optimizer?)"
         )
     try:
-        hyper = check_hyper({k: theirs[k] for k in sorted(names)})
+        hyper = optimizer._checked_hyper({k: theirs[k] for k in sorted(names)})
         optimizer._check_group(hyper)
     except ValueError as e:
         raise ValueError(f"load_state_dict: group {g}: {e}") from None
