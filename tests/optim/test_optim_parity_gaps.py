@@ -116,3 +116,76 @@ def test_asgd_add_param_group_takes_alpha_of_one_and_a_half():
     assert (opt.param_groups[0]["alpha"], opt.param_groups[1]["alpha"]) == (0.75, 1.5)
     for got, want in zip(asgd_path(p, opt, grads), asgd_rule(w0, grads, LR, LAMBD, 1.5)):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+
+
+# ----- ReduceLROnPlateau with a group added later -----------------------------------------
+#: improves, then stalls: with patience 1, reductions at the 4th, 6th, 8th, ... values
+PLATEAU = [3.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+
+
+def plateau_pair(torch, min_lr):
+    """(optimizer, schedule) of chainrule and of PyTorch, one group at rate 0.1, alike."""
+    ours = optim.SGD([cr.tensor(np.zeros(2), requires_grad=True)], lr=0.1)
+    theirs = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1)
+    kwargs = dict(factor=0.5, patience=1, min_lr=min_lr)
+    return (
+        (ours, optim.ReduceLROnPlateau(ours, **kwargs)),
+        (theirs, torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **kwargs)),
+    )
+
+
+def add_group(opt, make):
+    opt.add_param_group({"params": [make(np.zeros(1))], "lr": 0.04})
+
+
+def test_plateau_with_one_min_lr_takes_a_group_added_later_as_torch(torch64):
+    (opt, sched), (ref_opt, ref) = plateau_pair(torch64, 0.03)
+    for i, m in enumerate(PLATEAU):
+        if i == 2:
+            add_group(opt, lambda a: cr.tensor(a, requires_grad=True))
+            add_group(ref_opt, lambda a: torch64.tensor(a, requires_grad=True))
+        sched.step(m)
+        ref.step(m)
+        assert sched.get_last_lr() == pytest.approx(ref.get_last_lr(), rel=1e-15)
+        assert [g["lr"] for g in opt.param_groups] == sched.get_last_lr()
+    # by hand: 0.1 → 0.05 → 0.03 (min_lr) and 0.04 → 0.03, the new group's η_min min_lr too
+    assert sched.get_last_lr() == pytest.approx([0.03, 0.03], rel=1e-15)
+    assert sched.min_lrs == [0.03, 0.03]
+
+
+def with_added_groups(torch, min_lr):
+    """`plateau_pair` with a second group (rate 0.04) added to both optimizers."""
+    (opt, sched), (ref_opt, ref) = plateau_pair(torch, min_lr)
+    add_group(opt, lambda a: cr.tensor(a, requires_grad=True))
+    add_group(ref_opt, lambda a: torch.tensor(a, requires_grad=True))
+    return (opt, sched), (ref_opt, ref)
+
+
+def test_plateau_with_a_list_of_min_lrs_refuses_to_reduce_a_group_added_later(torch64):
+    (opt, sched), (_, ref) = with_added_groups(torch64, [0.0])
+    for m in PLATEAU[:3]:  # no reduction yet: both step on
+        sched.step(m)
+        ref.step(m)
+    assert sched.get_last_lr() == ref.get_last_lr() == [0.1, 0.04]
+    with pytest.raises(RuntimeError, match="differs"):
+        ref.step(PLATEAU[3])
+    with pytest.raises(ValueError, match="2 parameter groups, min_lrs has 1"):
+        sched.step(PLATEAU[3])
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.04]
+
+
+def test_plateau_steps_on_as_torch_once_min_lrs_are_one_per_group(torch64):
+    (_, sched), (_, ref) = with_added_groups(torch64, [0.0])
+    for m in PLATEAU[:3]:
+        sched.step(m)
+        ref.step(m)
+    before = sched.state_dict()
+    with pytest.raises(ValueError, match="min_lrs"):
+        sched.step(PLATEAU[3])
+    assert sched.state_dict() == before  # the refused step counted nothing
+    sched.min_lrs, ref.min_lrs = [0.0, 0.015], [0.0, 0.015]  # as PyTorch's message asks
+    for m in PLATEAU[3:]:
+        sched.step(m)
+        ref.step(m)
+        assert sched.get_last_lr() == pytest.approx(ref.get_last_lr(), rel=1e-15)
+    assert sched.get_last_lr()[1] == 0.015  # 0.04 → 0.02 → 0.015, its own η_min

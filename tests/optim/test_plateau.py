@@ -158,11 +158,12 @@ def test_it_needs_a_chainrule_optimizer():
         optim.ReduceLROnPlateau(object())
 
 
-def test_a_group_added_after_the_schedule_is_an_error():
+def test_a_group_added_after_a_schedule_with_a_list_of_min_lrs_is_an_error_at_reduction():
     opt = optimizer()
-    sched = optim.ReduceLROnPlateau(opt)
+    sched = optim.ReduceLROnPlateau(opt, patience=0, min_lr=[0.0])
     opt.add_param_group({"params": [cr.tensor(np.zeros(1), requires_grad=True)]})
-    with pytest.raises(ValueError, match="2 parameter groups, the schedule was made for 1"):
+    sched.step(1.0)  # an improvement: nothing to reduce
+    with pytest.raises(ValueError, match="2 parameter groups, min_lrs has 1"):
         sched.step(1.0)
 
 

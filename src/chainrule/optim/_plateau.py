@@ -48,6 +48,9 @@ class ReduceLROnPlateau:
         η ← max(η · factor, η_min)      (left as it is when that changes it by ``eps`` or less)
 
     and n restarts from 0. ``min_lr`` is η_min for every group, or a list of one per group.
+    A group added to the optimizer later gets ``min_lr`` when that is one number (kept as
+    ``default_min_lr``; None for a list); with a list, the step that would reduce is a
+    ValueError until ``min_lrs`` holds one per group, as PyTorch's (a RuntimeError there).
     A NaN value is never an improvement: it counts as an epoch without one (as PyTorch).
 
     As PyTorch's, whose arguments it takes. Unlike PyTorch's: the settings are checked
@@ -86,25 +89,25 @@ class ReduceLROnPlateau:
             min_lrs=min_lrs,
             eps=eps,
         )
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
         self.last_epoch, self.best, self.num_bad_epochs, self.cooldown_counter = 0, None, 0, 0
         self._last_lr = [float(group["lr"]) for group in optimizer.param_groups]
 
     def step(self, metric: float) -> None:
         """Take one epoch's value of the watched quantity; reduce the rates after more than
-        ``patience`` epochs without improvement (cooldown epochs not counted)."""
+        ``patience`` epochs without improvement (cooldown epochs not counted). A step that
+        cannot reduce (groups added since, ``min_lr`` a list) changes nothing."""
         value = _metric(metric, "ReduceLROnPlateau.step")
-        self._check_groups()
-        self.last_epoch += 1
-        if self._improves(value):
-            self.best, self.num_bad_epochs = value, 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:  # the epochs just after a reduction do not count
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
+        self._match_groups()
+        best, bad = (value, 0) if self._improves(value) else (self.best, self.num_bad_epochs + 1)
+        cooldown = self.cooldown_counter
+        if cooldown > 0:  # the epochs just after a reduction do not count
+            cooldown, bad = cooldown - 1, 0
+        if bad > self.patience:
             self._reduce()
-            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+            cooldown, bad = self.cooldown, 0
+        self.last_epoch += 1
+        self.best, self.num_bad_epochs, self.cooldown_counter = best, bad, cooldown
         self._last_lr = [float(group["lr"]) for group in self.optimizer.param_groups]
 
     def _improves(self, value: float) -> bool:
@@ -116,6 +119,7 @@ class ReduceLROnPlateau:
         return value > (best * (1 + self.threshold) if rel else best + self.threshold)
 
     def _reduce(self) -> None:
+        self._check_groups()
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
             old = float(group["lr"])
             new = max(old * self.factor, min_lr)
@@ -131,7 +135,8 @@ class ReduceLROnPlateau:
         """The settings and where the schedule is (``last_epoch``, ``best``,
         ``num_bad_epochs``, ``cooldown_counter``, ``last_lr``): numbers, text and lists, as
         `chainrule.save` keeps them (a ``best`` of ±inf, after such a metric, is a float
-        that strict JSON has no word for). The rates are in the optimizer's state_dict."""
+        that strict JSON has no word for). The rates are in the optimizer's state_dict;
+        ``default_min_lr`` is not saved: make the schedule with the same ``min_lr``."""
         state = {name: getattr(self, name) for name in _SETTINGS}
         state.update(
             last_epoch=self.last_epoch,
@@ -190,11 +195,20 @@ class ReduceLROnPlateau:
     def _groups(self) -> int:
         return len(self.optimizer.param_groups)
 
+    def _match_groups(self) -> None:
+        """One η_min per group when ``min_lr`` was one number: with groups added to the
+        optimizer since, every group's becomes ``min_lr`` (as PyTorch)."""
+        if self.default_min_lr is not None and self._groups() != len(self.min_lrs):
+            self.min_lrs = [self.default_min_lr] * self._groups()
+
     def _check_groups(self) -> None:
+        """An error before a reduction when ``min_lr`` was a list and the optimizer's
+        groups have changed since (PyTorch's RuntimeError, at the same step)."""
         if self._groups() != len(self.min_lrs):
             raise ValueError(
-                f"the optimizer has {self._groups()} parameter groups, the schedule was made "
-                f"for {len(self.min_lrs)}"
+                f"ReduceLROnPlateau: the optimizer has {self._groups()} parameter groups, "
+                f"min_lrs has {len(self.min_lrs)} (a group added since the schedule was "
+                "made?): set the schedule's min_lrs to a list of one per group"
             )
 
 
