@@ -4,6 +4,7 @@ loss and accuracy of an epoch (`Meter`), with the accuracy of one batch."""
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,13 +198,28 @@ def is_summed(loss_fn) -> bool:
 
 
 def _option(loss_fn, name: str, default):
-    """A loss's option: a loss module's attribute, or the keyword a `functools.partial` of
-    a loss fixes (``partial(F.cross_entropy, weight=w)``), as the loss will use it."""
+    """A loss's option: a loss module's attribute, the keyword a `functools.partial` of a
+    loss fixes (``partial(F.cross_entropy, weight=w)``), or a loss function's own default
+    (``def my_loss(out, y, reduction="sum")``), as the loss will use it."""
     while isinstance(loss_fn, functools.partial):
         if name in loss_fn.keywords:
             return loss_fn.keywords[name]
         loss_fn = loss_fn.func
-    return getattr(loss_fn, name, default)
+    if hasattr(loss_fn, name):
+        return getattr(loss_fn, name)
+    return _own_default(loss_fn, name, default)
+
+
+def _own_default(fn, name: str, default):
+    """The default ``fn`` gives its parameter ``name``; ``default`` when it has no such
+    parameter with a default, or no signature to read (some built-ins)."""
+    try:
+        parameter = inspect.signature(fn).parameters.get(name)
+    except (TypeError, ValueError):
+        return default
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return default
+    return parameter.default
 
 
 def _unwrapped(loss_fn):
@@ -228,7 +244,8 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
     logit > 0 (BCEWithLogitsLoss) or a probability > 0.5 (BCELoss) predicts 1, and a
     sample scores the fraction of its outputs predicted right (Keras' binary accuracy).
     The loss's options (``ignore_index``, ``weight``, ``reduction``) are a loss module's
-    attributes, or the keywords a `functools.partial` of a loss function fixes."""
+    attributes, the keywords a `functools.partial` of a loss function fixes, or a loss
+    function's own defaults."""
     pred = out.data
     threshold = _binary_threshold(loss_fn)
     if threshold is not None:
