@@ -16,10 +16,11 @@ import numpy as np
 
 from .._arguments import flag, is_count
 from ._bundled import DataBundle
+from ._collate import fetch
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
 from ._samplers import BatchSampler, checked_indices, generators_of
-from ._subsets import ConcatDataset, Subset, samples_at
+from ._subsets import samples_at
 
 _DEFAULT_BATCH = 32  # Keras's; PyTorch's is 1
 
@@ -30,9 +31,10 @@ class DataLoader:
     Args:
         dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or, PyTorch style, any
             object with ``len()`` whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
-            (the loader stacks the samples of a batch; a ``__getitems__(indices)`` that
-            returns the list of samples at once, one per index, is used when the dataset
-            has one: a list of another length is a `ValueError`).
+            (or a tuple of any length, or a dict; the loader stacks the samples of a
+            batch; a ``__getitems__(indices)`` that returns the list of samples at once,
+            one per index, is used when the dataset has one: a list of another length is
+            a `ValueError`).
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
             in Keras (PyTorch's default is 1).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
@@ -47,7 +49,9 @@ class DataLoader:
             the default (``loader.batch_size`` is then None, as in PyTorch).
         collate_fn: PyTorch's: each batch is ``collate_fn(samples)``, the list of the
             batch's samples ``dataset[i]`` (or what ``__getitems__`` returns), as it
-            returns it. Without it the samples are stacked into ``(X, y)``.
+            returns it. Without it the samples are stacked as PyTorch's
+            ``default_collate`` stacks them: pairs into ``(X, y)``, tuples of any length
+            position by position, dicts key by key into a dict.
         generator: a NumPy Generator to shuffle with (PyTorch takes a torch one), used
             and advanced as it is, in place of ``seed``.
         num_workers, pin_memory, persistent_workers: PyTorch's, accepted so that its
@@ -63,11 +67,14 @@ class DataLoader:
     shuffling generator is the loader's own, seeded once (a later ``cr.manual_seed``
     leaves it alone), unless a ``generator`` is given; an empty dataset gives no batches
     rather than an error; a tuple of two is always read as ``(X, y)``; without a
-    ``collate_fn``, a sample's list ``x`` is stacked into one array (PyTorch returns one
-    tensor per list position), and a sample's ``x`` or ``y`` that is neither an array nor
-    a number (None, a dict) is a `TypeError` (PyTorch's ``default_collate`` refuses None
-    too, but collates a dict key by key). ``loader.sampler`` and ``loader.batch_sampler``
-    are None unless given (PyTorch fills in its defaults); ``seed`` and ``generator``, which
+    ``collate_fn``, a batch of tuple samples is a tuple (PyTorch's is a list), a sample's
+    list ``x`` is stacked into one array (PyTorch returns one tensor per list position),
+    strings stack into a NumPy string array (PyTorch keeps a list of them), a sample
+    that is a lone array or number is refused (it is not a pair, though PyTorch stacks
+    it), and a sample's part (or a dict's value) that is neither an array nor a number
+    (None, a nested dict) is a `TypeError` (PyTorch's ``default_collate`` refuses None
+    too, but collates nested dicts). ``loader.sampler`` and ``loader.batch_sampler`` are
+    None unless given (PyTorch fills in its defaults); ``seed`` and ``generator``, which
     would go unused beside a sampler, are then an error (give the sampler its generator);
     ``state_dict()`` also holds the states of the samplers' NumPy generators.
     """
@@ -235,39 +242,6 @@ def _is_default_batch(batch_size: Any) -> bool:
     return is_count(batch_size, 1) and batch_size == _DEFAULT_BATCH
 
 
-def fetch(dataset: Any, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The samples at ``idx`` as a batch ``(X, y)``: an `ArrayDataset` by one indexing (a
-    subclass with a ``__getitem__`` of its own is read as any other dataset); a
-    dataset with PyTorch's ``__getitems__(indices)`` from the samples it returns; any other
-    one sample at a time, stacked. Never ``dataset[idx]`` on a dataset written for one
-    index: a per-sample ``__getitem__`` (flipping a row, normalising a sample) may run on
-    the whole batch without an error and give wrong samples or labels."""
-    if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
-        return _pair(dataset[idx])
-    if type(dataset) is Subset:  # its dataset's batch: one indexing for an ArrayDataset
-        return fetch(dataset.dataset, dataset.indices[idx])
-    if type(dataset) is ConcatDataset:
-        return _concat_fetch(dataset, idx)
-    return _collate(samples_at(dataset, idx))
-
-
-def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The batch at ``idx`` of a ConcatDataset: each part fetched from its own dataset
-    (in one go where that can be), then put back in the order asked for."""
-    ends = np.asarray(dataset.cumulative_sizes)
-    which = np.searchsorted(ends, idx, side="right")
-    parts, positions = [], []
-    for k in np.unique(which):
-        where = np.nonzero(which == k)[0]
-        start = ends[k - 1] if k else 0
-        parts.append(fetch(dataset.datasets[k], idx[where] - start))
-        positions.append(where)
-    if not parts:
-        return fetch(dataset.datasets[0], idx)  # an empty batch, shaped by the first
-    back = np.argsort(np.concatenate(positions), kind="stable")
-    return tuple(np.concatenate([p[i] for p in parts])[back] for i in (0, 1))
-
-
 def _check_workers(num_workers, pin_memory, persistent_workers) -> None:
     """PyTorch's worker settings, checked as PyTorch checks them (they change nothing)."""
     if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
@@ -285,43 +259,6 @@ def check_batch_size(owner: str, batch_size) -> None:
         raise TypeError(f"{owner}: batch_size must be an int, got {batch_size!r}")
     if batch_size <= 0:
         raise ValueError(f"{owner}: batch_size must be positive, got {batch_size}")
-
-
-def _pair(batch: Any) -> Any:
-    """``batch`` when it is a pair ``(X_batch, y_batch)``; a lone array (a dataset that is
-    one array of inputs) would otherwise be unpacked row by row into x and y."""
-    if isinstance(batch, (tuple, list)) and len(batch) == 2:
-        return batch
-    shape = f" of shape {batch.shape}" if isinstance(batch, np.ndarray) else ""
-    raise TypeError(
-        f"DataLoader: dataset[indices] must give a pair (X_batch, y_batch), got "
-        f"{type(batch).__name__}{shape}; for arrays X and y pass (X, y) or ArrayDataset(X, y)"
-    )
-
-
-def _collate(samples: list) -> tuple[np.ndarray, np.ndarray]:
-    """Samples ``(x_i, y_i)`` stacked into a batch ``(X, y)``."""
-    what = "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers"
-    for item in samples:  # a tuple or list of two: an array of two features is not a pair
-        if not (isinstance(item, (tuple, list)) and len(item) == 2):
-            raise TypeError(f"{what}, got {type(item).__name__} {item!r:.80}")
-    xs, ys = zip(*samples) if samples else ((), ())
-    return _stacked(xs, "x", what), _stacked(ys, "y", what)
-
-
-def _stacked(values: tuple, part: str, what: str) -> np.ndarray:
-    """One part (``x`` or ``y``) of every sample stacked into an array. Values NumPy can
-    only hold as objects (None, a dict) are refused here, as PyTorch's collate refuses
-    None, rather than passed on as an object array to fail later in a layer or a loss."""
-    try:
-        arrays = [np.asarray(v) for v in values]
-        batch = np.stack(arrays)
-    except ValueError as e:
-        raise TypeError(f"{what} of one shape each, to be stacked into a batch ({e})") from None
-    if batch.dtype == object:
-        i = next((i for i, a in enumerate(arrays) if a.dtype == object), 0)
-        raise TypeError(f"{what}, got {part} = {values[i]!r:.80} ({type(values[i]).__name__})")
-    return batch
 
 
 def _as_dataset(dataset: Any) -> Any:
@@ -347,10 +284,16 @@ def _as_dataset(dataset: Any) -> Any:
             f"{sorted(map(str, dataset))[:5]}; pass its arrays as a pair (X, y)"
         )
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-        bundle = isinstance(dataset, DataBundle)
-        hint = "; pass bundle.dataset(), its arrays as an ArrayDataset" if bundle else ""
         raise TypeError(
             "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support len() "
-            f"and dataset[i] giving one sample (x, y); got {type(dataset).__name__}{hint}"
+            f"and dataset[i] giving one sample (x, y); got {type(dataset).__name__}"
+            f"{_hint(dataset)}"
         )
     return dataset
+
+
+def _hint(dataset: Any) -> str:
+    """What to give instead of a bundle."""
+    if isinstance(dataset, DataBundle):
+        return "; pass bundle.dataset(), its arrays as an ArrayDataset"
+    return ""

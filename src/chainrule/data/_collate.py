@@ -1,0 +1,134 @@
+"""A batch read from a dataset: `fetch` takes it in one indexing from the datasets that
+allow one, else reads the samples and stacks them with `collate`, the default collation,
+as PyTorch's ``default_collate`` stacks them.
+
+A sample that is a tuple (or list) gives a tuple with one array a position: ``(x, y)``
+samples give ``(X, y)``, ``(x, y, w)`` ones ``(X, y, W)``, ``(x,)`` ones ``(X,)``. A sample
+that is a dict gives a dict with one array a key. Each position (or key) holds arrays or
+numbers of one shape, stacked along a new first axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._dataset import ArrayDataset
+from ._subsets import ConcatDataset, Subset, samples_at
+
+_WHAT = "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers"
+_KINDS = "(or tuples of any length, such as (x, y, w) or (x,), or dicts of them)"
+
+
+def fetch(dataset: Any, idx: np.ndarray) -> Any:
+    """The samples at ``idx`` as a batch ``(X, y)`` (or as `collate` stacks samples of
+    another kind): an `ArrayDataset` by one indexing (a subclass with a ``__getitem__``
+    of its own is read as any other dataset); a
+    dataset with PyTorch's ``__getitems__(indices)`` from the samples it returns; any other
+    one sample at a time, stacked. Never ``dataset[idx]`` on a dataset written for one
+    index: a per-sample ``__getitem__`` (flipping a row, normalising a sample) may run on
+    the whole batch without an error and give wrong samples or labels."""
+    if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
+        return _pair(dataset[idx])
+    if type(dataset) is Subset:  # its dataset's batch: one indexing for an ArrayDataset
+        return fetch(dataset.dataset, dataset.indices[idx])
+    if type(dataset) is ConcatDataset:
+        return _concat_fetch(dataset, idx)
+    return collate(samples_at(dataset, idx))
+
+
+def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> Any:
+    """The batch at ``idx`` of a ConcatDataset: each part fetched from its own dataset
+    (in one go where that can be), then put back in the order asked for."""
+    ends = np.asarray(dataset.cumulative_sizes)
+    which = np.searchsorted(ends, idx, side="right")
+    parts, positions = [], []
+    for k in np.unique(which):
+        where = np.nonzero(which == k)[0]
+        start = ends[k - 1] if k else 0
+        parts.append(fetch(dataset.datasets[k], idx[where] - start))
+        positions.append(where)
+    if not parts:
+        return fetch(dataset.datasets[0], idx)  # an empty batch, shaped by the first
+    back = np.argsort(np.concatenate(positions), kind="stable")
+    if isinstance(parts[0], dict):  # dict samples: collated key by key
+        return {k: np.concatenate([p[k] for p in parts])[back] for k in parts[0]}
+    if len({len(p) for p in parts}) > 1:  # zip would drop the extra positions
+        raise TypeError(
+            "DataLoader: the datasets of a ConcatDataset give samples of different lengths "
+            f"({sorted({len(p) for p in parts})}); one batch stacks them position by position"
+        )
+    return tuple(np.concatenate(column)[back] for column in zip(*parts))
+
+
+def _pair(batch: Any) -> Any:
+    """``batch`` when it is a pair ``(X_batch, y_batch)``; a lone array (a dataset that is
+    one array of inputs) would otherwise be unpacked row by row into x and y."""
+    if isinstance(batch, (tuple, list)) and len(batch) == 2:
+        return batch
+    shape = f" of shape {batch.shape}" if isinstance(batch, np.ndarray) else ""
+    raise TypeError(
+        f"DataLoader: dataset[indices] must give a pair (X_batch, y_batch), got "
+        f"{type(batch).__name__}{shape}; for arrays X and y pass (X, y) or ArrayDataset(X, y)"
+    )
+
+
+def collate(samples: list) -> Any:
+    """The batch of ``samples``: a tuple of stacked arrays, one a position of the samples
+    (tuples or lists of one length), or a dict of them, one a key (dicts of one set of
+    keys). Anything else, and values that are neither arrays nor numbers, is a TypeError."""
+    if samples and isinstance(samples[0], Mapping):
+        return _collate_dicts(samples)
+    width = _width(samples)
+    columns = list(zip(*samples)) if samples else [(), ()]
+    return tuple(_stacked(col, _name(i, width)) for i, col in enumerate(columns))
+
+
+def _width(samples: list) -> int:
+    """The length shared by every sample (a tuple or list), or a TypeError naming the first
+    that is not one (an array of two features is not a pair: it is one value)."""
+    for item in samples:
+        if not (isinstance(item, (tuple, list)) and item):
+            raise TypeError(f"{_WHAT} {_KINDS}, got {type(item).__name__} {item!r:.80}")
+    lengths = sorted({len(item) for item in samples})
+    if len(lengths) > 1:
+        raise TypeError(
+            f"DataLoader: the dataset's items in one batch must have one length, to be "
+            f"stacked position by position; got items of lengths {lengths}"
+        )
+    return lengths[0] if lengths else 2
+
+
+def _name(position: int, width: int) -> str:
+    """What a position is called in an error: ``x`` and ``y`` of a pair, ``item[i]`` else."""
+    return ("x", "y")[position] if width == 2 else f"item[{position}]"
+
+
+def _collate_dicts(samples: list) -> dict:
+    """Dict samples collated key by key, in the first sample's order of keys."""
+    keys = list(samples[0])
+    for item in samples:
+        if not (isinstance(item, Mapping) and set(item) == set(keys)):
+            got = sorted(map(str, item)) if isinstance(item, Mapping) else type(item).__name__
+            raise TypeError(
+                f"DataLoader: the dataset's dict items in one batch must have the same keys, "
+                f"{sorted(map(str, keys))}; got {got}"
+            )
+    return {k: _stacked(tuple(item[k] for item in samples), f"[{k!r}]") for k in keys}
+
+
+def _stacked(values: tuple, part: str) -> np.ndarray:
+    """One position (or key) of every sample stacked into an array. Values NumPy can only
+    hold as objects (None, a dict) are refused here, as PyTorch's collate refuses None,
+    rather than passed on as an object array to fail later in a layer or a loss."""
+    try:
+        arrays = [np.asarray(v) for v in values]
+        batch = np.stack(arrays)
+    except ValueError as e:
+        raise TypeError(f"{_WHAT} of one shape each, to be stacked into a batch ({e})") from None
+    if batch.dtype == object:
+        i = next((i for i, a in enumerate(arrays) if a.dtype == object), 0)
+        raise TypeError(f"{_WHAT}, got {part} = {values[i]!r:.80} ({type(values[i]).__name__})")
+    return batch
