@@ -17,7 +17,7 @@ from ._bundled import (
     load_iris,
     load_wine,
 )
-from ._dataset import ArrayDataset
+from ._dataset import ArrayDataset, TensorDataset
 from ._download import DownloadError
 from ._idx import IDXFormatError, read_idx
 from ._loader import DataLoader
@@ -52,6 +52,7 @@ __all__ = [
     "Standardizer",
     "Subset",
     "SubsetRandomSampler",
+    "TensorDataset",
     "WeightedRandomSampler",
     "download_mnist",
     "load_breast_cancer",

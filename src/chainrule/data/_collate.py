@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dataset import ArrayDataset
+from ._dataset import ArrayDataset, TensorDataset
 from ._subsets import ConcatDataset, Subset, samples_at
 
 _WHAT = "DataLoader: the dataset's items must be pairs (x, y) of arrays or numbers"
@@ -24,14 +24,16 @@ _KINDS = "(or tuples of any length, such as (x, y, w) or (x,), or dicts of them)
 
 def fetch(dataset: Any, idx: np.ndarray) -> Any:
     """The samples at ``idx`` as a batch ``(X, y)`` (or as `collate` stacks samples of
-    another kind): an `ArrayDataset` by one indexing (a subclass with a ``__getitem__``
-    of its own is read as any other dataset); a
+    another kind): an `ArrayDataset` or a `TensorDataset` by one indexing (a subclass
+    with a ``__getitem__`` of its own is read as any other dataset); a
     dataset with PyTorch's ``__getitems__(indices)`` from the samples it returns; any other
     one sample at a time, stacked. Never ``dataset[idx]`` on a dataset written for one
     index: a per-sample ``__getitem__`` (flipping a row, normalising a sample) may run on
     the whole batch without an error and give wrong samples or labels."""
     if type(dataset).__getitem__ is ArrayDataset.__getitem__:  # not a subclass's own
         return _pair(dataset[idx])
+    if type(dataset).__getitem__ is TensorDataset.__getitem__:
+        return dataset[idx]
     if type(dataset) is Subset:  # its dataset's batch: one indexing for an ArrayDataset
         return fetch(dataset.dataset, dataset.indices[idx])
     if type(dataset) is ConcatDataset:

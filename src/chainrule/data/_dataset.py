@@ -1,4 +1,5 @@
-"""ArrayDataset: paired arrays of inputs and targets, indexed together."""
+"""ArrayDataset: paired arrays of inputs and targets, indexed together; TensorDataset:
+PyTorch's, any number of arrays indexed together."""
 
 from __future__ import annotations
 
@@ -53,3 +54,48 @@ class ArrayDataset(Dataset):
         return (
             f"ArrayDataset(X: {self._X.shape} {self._X.dtype}, y: {self._y.shape} {self._y.dtype})"
         )
+
+
+class TensorDataset(Dataset):
+    """PyTorch's ``TensorDataset(*tensors)``: one or more arrays (or Tensors) with the same
+    first (sample) dimension, indexed together; ``dataset[i]`` is the tuple of their
+    ``i``-th rows, and an integer array or slice gives the rows at once, as in
+    `ArrayDataset`.
+
+    ``dataset.tensors`` is the tuple of the arrays, held as NumPy arrays (a Tensor's
+    ``.data``; never copied), so the batches a `DataLoader` makes of it are arrays: one
+    indexing a batch, ``(X, y)`` for two arrays, ``(X, y, w)`` for three (which ``fit``
+    reads as Keras's ``(x, y, sample_weight)``). PyTorch's first-dimension mismatch (its
+    "Size mismatch between tensors") is a ValueError naming the sizes.
+
+    >>> ds = TensorDataset(np.zeros((4, 2)), np.arange(4), np.ones(4))
+    >>> len(ds), len(ds[1]), ds[1][1]
+    (4, 3, array(1))
+    """
+
+    def __init__(self, *tensors: ArrayLike) -> None:
+        if not tensors:
+            raise TypeError("TensorDataset: give at least one array, TensorDataset(X, ...)")
+        arrays = tuple(np.asarray(t) for t in tensors)  # a Tensor gives its .data, uncopied
+        shapes = [a.shape for a in arrays]
+        if any(a.ndim == 0 for a in arrays):
+            raise ValueError(
+                f"TensorDataset: each array needs a first (sample) dimension, got shapes {shapes}"
+            )
+        sizes = [len(a) for a in arrays]
+        if len(set(sizes)) > 1:
+            raise ValueError(
+                f"TensorDataset: size mismatch between tensors: their first dimensions are "
+                f"{sizes}; each must hold one row a sample"
+            )
+        self.tensors = arrays
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+    def __getitem__(self, index) -> tuple[np.ndarray, ...]:
+        return tuple(np.asarray(t[index]) for t in self.tensors)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{t.shape} {t.dtype}" for t in self.tensors)
+        return f"TensorDataset({parts})"

@@ -29,12 +29,12 @@ class DataLoader:
     """Iterate over ``dataset`` in mini-batches ``(X_batch, y_batch)`` of NumPy arrays.
 
     Args:
-        dataset: an `ArrayDataset`, a pair ``(X, y)`` of arrays, or, PyTorch style, any
-            object with ``len()`` whose ``dataset[i]`` returns one sample ``(x_i, y_i)``
-            (or a tuple of any length, or a dict; the loader stacks the samples of a
-            batch; a ``__getitems__(indices)`` that returns the list of samples at once,
-            one per index, is used when the dataset has one: a list of another length is
-            a `ValueError`).
+        dataset: an `ArrayDataset` or `TensorDataset`, a pair ``(X, y)`` of arrays, or,
+            PyTorch style, any object with ``len()`` whose ``dataset[i]`` returns one
+            sample ``(x_i, y_i)`` (or a tuple of any length, or a dict; the loader stacks
+            the samples of a batch; a ``__getitems__(indices)`` that returns the list of
+            samples at once, one per index, is used when the dataset has one: a list of
+            another length is a `ValueError`).
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
             in Keras (PyTorch's default is 1).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
