@@ -33,7 +33,7 @@ from ._samplers import (
     WeightedRandomSampler,
 )
 from ._split import train_test_split
-from ._subsets import ConcatDataset, Dataset, Subset, random_split
+from ._subsets import ConcatDataset, Dataset, IterableDataset, Subset, random_split
 
 __all__ = [
     "DATASETS",
@@ -46,6 +46,7 @@ __all__ = [
     "Dataset",
     "DownloadError",
     "IDXFormatError",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",

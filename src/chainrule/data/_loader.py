@@ -9,6 +9,7 @@ A ``sampler`` or ``batch_sampler`` given in its place draws the order instead (s
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -16,11 +17,11 @@ import numpy as np
 
 from .._arguments import flag, is_count
 from ._bundled import DataBundle
-from ._collate import fetch
+from ._collate import collate, fetch
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
 from ._samplers import BatchSampler, checked_indices, generators_of
-from ._subsets import samples_at
+from ._subsets import IterableDataset, samples_at
 
 _DEFAULT_BATCH = 32  # Keras's; PyTorch's is 1
 
@@ -34,7 +35,8 @@ class DataLoader:
             sample ``(x_i, y_i)`` (or a tuple of any length, or a dict; the loader stacks
             the samples of a batch; a ``__getitems__(indices)`` that returns the list of
             samples at once, one per index, is used when the dataset has one: a list of
-            another length is a `ValueError`).
+            another length is a `ValueError`), or an `IterableDataset`, whose samples
+            are read from ``iter(dataset)`` in its order, ``batch_size`` at a time.
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
             in Keras (PyTorch's default is 1).
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
@@ -60,7 +62,8 @@ class DataLoader:
             no GPU memory to pin. ``num_workers`` is an int ≥ 0, the others True or False.
 
     Every sample appears exactly once per epoch (except those a ``drop_last`` leaves out),
-    unless a sampler decides otherwise. ``len(loader)`` is the number of batches per epoch.
+    unless a sampler decides otherwise. ``len(loader)`` is the number of batches per epoch
+    (over an `IterableDataset`, computed from its ``len()``: without one, a TypeError).
     An index a sampler gives outside ``0 … len(dataset) - 1`` is an `IndexError` naming it.
 
     Batches, ``len()`` and ``drop_last`` are PyTorch's. Unlike PyTorch's loader: the
@@ -73,10 +76,12 @@ class DataLoader:
     that is a lone array or number is refused (it is not a pair, though PyTorch stacks
     it), and a sample's part (or a dict's value) that is neither an array nor a number
     (None, a nested dict) is a `TypeError` (PyTorch's ``default_collate`` refuses None
-    too, but collates nested dicts). ``loader.sampler`` and ``loader.batch_sampler`` are
-    None unless given (PyTorch fills in its defaults); ``seed`` and ``generator``, which
-    would go unused beside a sampler, are then an error (give the sampler its generator);
-    ``state_dict()`` also holds the states of the samplers' NumPy generators.
+    too, but collates nested dicts). An `IterableDataset` with ``shuffle=True``, a
+    ``sampler`` or a ``batch_sampler`` is PyTorch's ValueError. ``loader.sampler`` and
+    ``loader.batch_sampler`` are None unless given (PyTorch fills in its defaults);
+    ``seed`` and ``generator``, which would go unused beside a sampler, are then an error
+    (give the sampler its generator); ``state_dict()`` also holds the states of the
+    samplers' NumPy generators.
     """
 
     def __init__(
@@ -114,6 +119,8 @@ class DataLoader:
 
     def _check_sampling(self, batch_size, seed, generator) -> None:
         """PyTorch's rules for ``sampler`` and ``batch_sampler``, and a batch size."""
+        if isinstance(self.dataset, IterableDataset):
+            _check_stream_options(self.shuffle, self.sampler, self.batch_sampler)
         if self.sampler is not None and self.shuffle:
             raise ValueError(
                 "DataLoader: sampler is mutually exclusive with shuffle=True (the sampler "
@@ -141,11 +148,16 @@ class DataLoader:
     def __len__(self) -> int:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if isinstance(self.dataset, IterableDataset):
+            n = _stream_length(self.dataset)
+        else:
+            n = len(self.dataset) if self.sampler is None else len(self.sampler)
         b = self.batch_size
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if isinstance(self.dataset, IterableDataset):
+            return self._streamed(iter(self.dataset))
         if self.sampler is not None or self.batch_sampler is not None:
             return self._sampled(iter(self._index_batches()))  # the sampler draws now
         n = len(self.dataset)
@@ -162,6 +174,14 @@ class DataLoader:
         n, source = len(self.dataset), "sampler" if self.batch_sampler is None else "batch_sampler"
         for batch in batches:
             yield self._batch(checked_indices(batch, n, source))
+
+    def _streamed(self, samples: Iterator[Any]) -> Iterator[Any]:
+        """Batches of an `IterableDataset`: its samples ``batch_size`` at a time, in the
+        order it gives them (a short last one left out with ``drop_last``)."""
+        while chunk := list(itertools.islice(samples, self.batch_size)):
+            if self.drop_last and len(chunk) < self.batch_size:
+                return
+            yield collate(chunk) if self.collate_fn is None else self.collate_fn(chunk)
 
     def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         stop = len(self) * self.batch_size
@@ -215,10 +235,11 @@ class DataLoader:
         ]
         try:
             batches = f", batches={len(self)}"
-        except TypeError:  # a sampler without len()
+        except TypeError:  # a sampler or a stream without len()
             batches = ""
+        n = len(self.dataset) if hasattr(self.dataset, "__len__") else "a stream of"
         return (
-            f"DataLoader({len(self.dataset)} samples, batch_size={self.batch_size}, "
+            f"DataLoader({n} samples, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last}"
             f"{''.join(', ' + g for g in given)}{batches})"
         )
@@ -235,6 +256,28 @@ def _set_state(rng: np.random.Generator, state: Any) -> None:
         rng.bit_generator.state = state
     except (TypeError, ValueError, KeyError) as err:
         raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {err}") from err
+
+
+def _check_stream_options(shuffle, sampler, batch_sampler) -> None:
+    """PyTorch's rule: an `IterableDataset` decides its order, so no shuffle or sampler."""
+    given = {"shuffle": shuffle or None, "sampler": sampler, "batch_sampler": batch_sampler}
+    for name, value in given.items():
+        if value is not None:
+            raise ValueError(
+                f"DataLoader with IterableDataset: expected unspecified {name} option, but "
+                f"got {name}={value!r:.60} (the dataset's __iter__ gives the order)"
+            )
+
+
+def _stream_length(dataset: IterableDataset) -> int:
+    """``len(dataset)`` of an `IterableDataset`, or PyTorch's TypeError saying why."""
+    if not hasattr(dataset, "__len__"):
+        raise TypeError(
+            f"DataLoader: len() of a loader over an IterableDataset needs the dataset's "
+            f"len(), and {type(dataset).__name__} has no __len__ (its stream is counted "
+            "only by reading it)"
+        )
+    return len(dataset)
 
 
 def _is_default_batch(batch_size: Any) -> bool:
@@ -283,6 +326,8 @@ def _as_dataset(dataset: Any) -> Any:
             f"DataLoader: dataset is a {type(dataset).__name__} with the keys "
             f"{sorted(map(str, dataset))[:5]}; pass its arrays as a pair (X, y)"
         )
+    if isinstance(dataset, IterableDataset):  # read by iter(), as PyTorch reads one
+        return dataset
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
         raise TypeError(
             "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support len() "
@@ -293,7 +338,9 @@ def _as_dataset(dataset: Any) -> Any:
 
 
 def _hint(dataset: Any) -> str:
-    """What to give instead of a bundle."""
+    """What to give instead of a bundle, or of a stream (an iterable without ``[i]``)."""
     if isinstance(dataset, DataBundle):
         return "; pass bundle.dataset(), its arrays as an ArrayDataset"
+    if hasattr(dataset, "__iter__"):
+        return "; a stream of samples goes in as a subclass of cr.data.IterableDataset"
     return ""

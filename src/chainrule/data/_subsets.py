@@ -1,5 +1,5 @@
-"""PyTorch's dataset combinators: `Dataset` (a base class to subclass), `Subset`,
-`ConcatDataset` and `random_split`.
+"""PyTorch's dataset combinators: `Dataset` and `IterableDataset` (base classes to
+subclass), `Subset`, `ConcatDataset` and `random_split`.
 
 `DataLoader` reads a batch of a `Subset` or a `ConcatDataset` from the datasets inside,
 so a Subset of an `ArrayDataset` is still one indexing operation per batch (see
@@ -31,6 +31,25 @@ class Dataset:
 
     def __add__(self, other) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A base class for a stream of samples, as PyTorch's ``IterableDataset``: write
+    ``__iter__`` yielding one sample at a time (``(x, y)``, any tuple, or a dict), and
+    ``__len__`` if the number of samples is known. `DataLoader` reads it in order,
+    ``batch_size`` samples a batch, with neither ``shuffle`` nor a sampler (the stream
+    decides the order); ``len(loader)`` needs the dataset's ``len()``. Unlike PyTorch's,
+    ``a + b`` (its ``ChainDataset``) is not provided: chain the streams in an ``__iter__``
+    (``itertools.chain``)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__}.__iter__ is not implemented")
+
+    def __add__(self, other):
+        raise TypeError(
+            "IterableDataset: a + b (PyTorch's ChainDataset) is not provided; chain the "
+            "samples in an __iter__ of your own (itertools.chain)"
+        )
 
 
 class Subset(Dataset):
