@@ -153,12 +153,11 @@ def _sampling(loader) -> str:
 def check_finite(loader, what: str, dtype=None) -> None:
     """A clear error, up front, for NaN or infinity in a dataset's inputs or float targets,
     and for inputs too large for the model's float ``dtype`` (they would become inf)."""
-    dataset = loader.dataset
-    for name in ("X", "y"):
-        a = getattr(dataset, name, None)
+    arrays = _inputs_and_targets(loader.dataset)
+    for name, a in zip(("X", "y"), arrays):
         if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and a.size:
             _check_array(a, f"fit: {what} holds", f"{name} of shape {a.shape}", name)
-    X = getattr(dataset, "X", None)
+    X = arrays[0]
     if dtype is not None and isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.size:
         limit = np.finfo(dtype).max
         wider = X.dtype.itemsize > np.dtype(dtype).itemsize
@@ -169,6 +168,15 @@ def check_finite(loader, what: str, dtype=None) -> None:
                 f"{np.dtype(dtype)} (|x| > {limit:.4g}; X of shape {X.shape}): they would "
                 "become infinite"
             )
+
+
+def _inputs_and_targets(dataset) -> tuple:
+    """The arrays of inputs and targets of an `ArrayDataset` or of a `TensorDataset`'s
+    first two; (None, None) for a dataset that holds no such arrays."""
+    tensors = getattr(dataset, "tensors", None)
+    if isinstance(tensors, tuple) and len(tensors) >= 2:
+        return tensors[0], tensors[1]
+    return getattr(dataset, "X", None), getattr(dataset, "y", None)
 
 
 def _check_array(a: np.ndarray, prefix: str, where: str, name: str) -> None:
@@ -343,7 +351,24 @@ def _divisor(losses: Tensor, out: Tensor, y: np.ndarray, loss_fn) -> float:
     return float(np.prod(losses.shape))
 
 
-def unpacked(batch) -> tuple:
-    """``(x, y, w)`` of a batch: ``w`` its sample weights, None without them."""
+def unpacked(batch, owner: str = "fit") -> tuple:
+    """``(x, y, w)`` of a batch: ``w`` its sample weights (checked as Keras's
+    ``sample_weight``), None without them. A batch that is not ``(x, y)`` or
+    ``(x, y, sample_weight)`` (a dict, one array) is a TypeError saying what fit reads."""
+    if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
+        raise TypeError(
+            f"{owner}: a batch must be (x, y) or (x, y, sample_weight), got {_described(batch)}; "
+            "give the DataLoader a collate_fn that returns (x, y)"
+        )
     x, y, *w = batch
-    return x, y, (w[0] if w else None)
+    if not w or w[0] is None:
+        return x, y, None
+    return x, y, checked_sample_weight(np.asarray(w[0]), len(x), owner)
+
+
+def _described(batch) -> str:
+    if isinstance(batch, dict):
+        return f"a dict with the keys {sorted(map(str, batch))[:5]}"
+    if isinstance(batch, (tuple, list)):
+        return f"a {type(batch).__name__} of {len(batch)}"
+    return f"a {type(batch).__name__}"

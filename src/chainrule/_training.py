@@ -50,6 +50,7 @@ from ._history import History, Meter, batch_metrics, is_summed
 from ._interrupts import Interrupts
 from ._position import loader_state, resume_point
 from ._tensor import Tensor
+from .data import IterableDataset
 
 __all__ = ["History", "TrainState", "evaluate", "fit", "predict", "train_step"]
 
@@ -286,7 +287,9 @@ def fit(
     # a resumed run's random state is the one restored: a loader made here must not move it
     # by drawing its seed (dropout would then draw other numbers than the first run did)
     kept = default_generator().bit_generator.state if resume_from is not None else None
-    loader = train_loader(train_data, batch_size, True if shuffle is None else shuffle, seed)
+    if shuffle is None:  # True, as Keras's, but for a stream, which has no order to shuffle
+        shuffle = not isinstance(train_data, IterableDataset)
+    loader = train_loader(train_data, batch_size, shuffle, seed)
     if _epoch_length(loader, "train_data") == 0:
         raise ValueError(
             f"fit: the training data is empty ({batching(loader)}): no batch to train on"
@@ -355,10 +358,11 @@ def _epoch_length(loader, what: str) -> int:
     try:
         return len(loader)
     except TypeError as e:
+        source = "dataset" if isinstance(loader.dataset, IterableDataset) else "sampler"
         raise TypeError(
-            f"fit: {what} is a DataLoader whose sampler has no len() ({e}); fit counts the "
+            f"fit: {what} is a DataLoader whose {source} has no len() ({e}); fit counts the "
             "batches of an epoch (an empty one is an error, and a resume point says how "
-            "far it went): give the sampler a __len__"
+            f"far it went): give the {source} a __len__"
         ) from None
 
 
@@ -544,7 +548,7 @@ def evaluate(
         per_element(loss_fn, "evaluate")
     meter, dtype = Meter(is_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
-        for x, y, w in map(unpacked, loader):
+        for x, y, w in (unpacked(batch, "evaluate") for batch in loader):
             out = model(as_input(x, dtype))
             loss = batch_loss(loss_fn, out, y, w).item()
             meter.add(loss, batch_metrics(out, y, loss_fn), len(x))
