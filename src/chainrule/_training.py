@@ -209,9 +209,11 @@ def fit(
 
     ``train_data`` / ``val_data`` may be a `DataLoader`, a dataset or an ``(X, y)`` pair,
     also as a list ``[X, y]``, or Keras's ``(X, y, sample_weight)``; for any but a
-    `DataLoader`, ``batch_size`` (default 32), ``shuffle`` (default True) and ``seed``
-    build the loader (given with a `DataLoader` that has other settings, they are an
-    error). Returns
+    `DataLoader`, ``batch_size`` (default 32), ``shuffle`` (default True; False for an
+    `IterableDataset`, a stream read in order) and ``seed`` build the loader (given with a
+    `DataLoader` that has other settings, they are an error). A batch must be ``(x, y)``
+    or ``(x, y, sample_weight)`` (a dict batch is refused: give the loader a
+    ``collate_fn``). Returns
     a `History` with per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
     (accuracy for class scores against labels, over the rows not labelled the loss's
     ``ignore_index``, or one-hot rows, and binary accuracy -- logit

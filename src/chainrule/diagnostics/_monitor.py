@@ -19,7 +19,7 @@ from .._arguments import check_counts
 from .._callbacks import Callback
 from .._explain._values import norm  # the Euclidean norm, scaled: no overflow of squares
 from .._tensor import Tensor
-from ..data._loader import fetch
+from ..data._collate import fetch
 from . import _checks, _plot, _report
 from ._probe import layer_calls, probed
 from ._records import Alert, EpochRecord, layer_of
