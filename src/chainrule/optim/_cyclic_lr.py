@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ._hyper import _non_negative, _number, _unit_open
-from ._one_cycle import _list, _per_group
+from ._one_cycle import _list, _per_group, check_momenta, set_momenta
 from ._optimizer import Optimizer
 from ._schedulers import LRScheduler, _positive, configure
 
@@ -133,7 +133,7 @@ class CyclicLR(LRScheduler):
         if self.scale_fn is None:  # each mode has its own, as in PyTorch
             checked["scale_mode"] = "iterations" if mode == "exp_range" else "cycle"
         if cycle_momentum:
-            _check_momenta(self.optimizer, checked["base_momentums"], checked["max_momentums"])
+            check_momenta(self.optimizer, checked["base_momentums"], checked["max_momentums"])
         for name, value in checked.items():
             setattr(self, name, value)
 
@@ -167,27 +167,8 @@ class CyclicLR(LRScheduler):
         if not self.cycle_momentum:
             return
         rise, amplitude = self._where(self.last_epoch)
-        betas = "betas" in self.optimizer.defaults
-        for i, group in enumerate(self.optimizer.param_groups):
-            high = self.max_momentums[i]
-            mu = high - (high - self.base_momentums[i]) * rise * amplitude
-            if betas:
-                group["betas"] = (mu, group["betas"][1])
-            else:
-                group["momentum"] = mu
-
-
-def _check_momenta(opt: Optimizer, base_momentums, max_momentums) -> None:
-    """The optimizer must have a momentum to cycle, and take both ends as its own."""
-    key = "betas" if "betas" in opt.defaults else "momentum"
-    if key not in opt.defaults:
-        raise ValueError(
-            f"{type(opt).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
-        )
-    for i, group in enumerate(opt.param_groups):
-        for mu in (base_momentums[i], max_momentums[i]):
-            value = (mu, group["betas"][1]) if key == "betas" else mu
-            try:
-                opt._check_group({**group, key: value})
-            except ValueError as e:
-                raise ValueError(f"group {i} with momentum {mu!r}: {e}") from None
+        momenta = [
+            high - (high - low) * rise * amplitude
+            for low, high in zip(self.base_momentums, self.max_momentums)
+        ]
+        set_momenta(self.optimizer, momenta)

@@ -169,12 +169,7 @@ class OneCycleLR(LRScheduler):
         super()._set_rates()
         if not self.cycle_momentum:
             return
-        betas = "betas" in self.optimizer.defaults
-        for group, mu in zip(self.optimizer.param_groups, self._momenta_at(self.last_epoch)):
-            if betas:
-                group["betas"] = (mu, group["betas"][1])
-            else:
-                group["momentum"] = mu
+        set_momenta(self.optimizer, self._momenta_at(self.last_epoch))
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a `state_dict` (checked first; a step count past ``total_steps`` is
@@ -222,7 +217,7 @@ class OneCycleLR(LRScheduler):
             if not isinstance(checked[name], bool):
                 raise ValueError(f"{name} must be True or False, got {checked[name]!r}")
         if cycle_momentum:
-            self._check_momentum(checked["base_momentums"], checked["max_momentums"])
+            check_momenta(self.optimizer, checked["base_momentums"], checked["max_momentums"])
         T, p = checked["total_steps"], checked["pct_start"]
         ends = [p * T - 1, 2 * p * T - 2, T - 1] if three_phase else [p * T - 1, T - 1]
         if not ends[0] > 0:
@@ -238,22 +233,6 @@ class OneCycleLR(LRScheduler):
             )
         for name, value in checked.items():
             setattr(self, name, value)
-
-    def _check_momentum(self, base_momentums, max_momentums) -> None:
-        """The optimizer must have a momentum to cycle, and take both ends as its own."""
-        opt = self.optimizer
-        key = "betas" if "betas" in opt.defaults else "momentum"
-        if key not in opt.defaults:
-            raise ValueError(
-                f"{type(opt).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
-            )
-        for i, group in enumerate(opt.param_groups):
-            for mu in (base_momentums[i], max_momentums[i]):
-                value = (mu, group["betas"][1]) if key == "betas" else mu
-                try:
-                    opt._check_group({**group, key: value})
-                except ValueError as e:
-                    raise ValueError(f"group {i} with momentum {mu!r}: {e}") from None
 
 
 def _total_steps(total_steps, epochs, steps_per_epoch) -> int:
@@ -279,3 +258,30 @@ def _list(name: str, values, groups: int, rule) -> list[float]:
     if len(values) != groups:
         raise ValueError(f"{name}: {len(values)} values for {groups} parameter groups")
     return [rule(name, v) for v in values]
+
+
+def check_momenta(opt: Optimizer, base_momentums, max_momentums) -> None:
+    """The optimizer must have a momentum to cycle (its ``momentum``, or β₁ of its
+    ``betas``), and take both ends as its own."""
+    key = "betas" if "betas" in opt.defaults else "momentum"
+    if key not in opt.defaults:
+        raise ValueError(
+            f"{type(opt).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
+        )
+    for i, group in enumerate(opt.param_groups):
+        for mu in (base_momentums[i], max_momentums[i]):
+            value = (mu, group["betas"][1]) if key == "betas" else mu
+            try:
+                opt._check_group({**group, key: value})
+            except ValueError as e:
+                raise ValueError(f"group {i} with momentum {mu!r}: {e}") from None
+
+
+def set_momenta(opt: Optimizer, momenta) -> None:
+    """Give each group its momentum: ``momentum``, or β₁ of its ``betas``."""
+    betas = "betas" in opt.defaults
+    for group, mu in zip(opt.param_groups, momenta):
+        if betas:
+            group["betas"] = (mu, group["betas"][1])
+        else:
+            group["momentum"] = mu
