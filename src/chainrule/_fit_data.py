@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 from collections.abc import Mapping
 
 import numpy as np
 
-from ._history import _option, _unwrapped, batch_metrics, is_summed
+from ._history import _option, _own_default, _unwrapped, batch_metrics, is_summed
 from ._quiet import quietly
 from ._tensor import Tensor
 from .data import ArrayDataset, DataLoader
@@ -317,10 +316,9 @@ def per_element(loss_fn, owner: str = "fit"):
 
 
 def _takes_reduction(fn) -> bool:
-    try:
-        return "reduction" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # no signature to read
-        return False
+    """Whether loss function ``fn`` has a ``reduction`` keyword (its signature read once
+    per function, as `_option` reads it: this runs every weighted batch)."""
+    return _own_default(fn, "reduction", None) is not None
 
 
 def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Tensor:
@@ -351,10 +349,11 @@ def _divisor(losses: Tensor, out: Tensor, y: np.ndarray, loss_fn) -> float:
     return float(np.prod(losses.shape))
 
 
-def unpacked(batch, owner: str = "fit") -> tuple:
+def unpacked(batch, owner: str = "fit", checked: bool = False) -> tuple:
     """``(x, y, w)`` of a batch: ``w`` its sample weights (checked as Keras's
-    ``sample_weight``), None without them. A batch that is not ``(x, y)`` or
-    ``(x, y, sample_weight)`` (a dict, one array) is a TypeError saying what fit reads."""
+    ``sample_weight`` unless ``checked``: a `WeightedLoader`'s were, once), None without
+    them. A batch that is not ``(x, y)`` or ``(x, y, sample_weight)`` (a dict, one array)
+    is a TypeError saying what fit reads."""
     if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
         raise TypeError(
             f"{owner}: a batch must be (x, y) or (x, y, sample_weight), got {_described(batch)}; "
@@ -363,7 +362,7 @@ def unpacked(batch, owner: str = "fit") -> tuple:
     x, y, *w = batch
     if not w or w[0] is None:
         return x, y, None
-    return x, y, checked_sample_weight(np.asarray(w[0]), len(x), owner)
+    return x, y, (w[0] if checked else checked_sample_weight(w[0], len(x), owner))
 
 
 def _described(batch) -> str:

@@ -474,8 +474,9 @@ def _train_epoch(state: TrainState, callbacks, bar, defer) -> dict | None:
     when a callback stopped training at a NaN or infinite loss (`stops_at_nan`)."""
     state.model.train()
     meter, skip = state.meter, state.batch
+    weighted = is_weighted(state.loader)  # its weights were checked when it was made
     for i, batch in enumerate(state.loader):  # one iter(): one shuffled order an epoch
-        x, y, w = unpacked(batch)
+        x, y, w = unpacked(batch, "fit", weighted)
         if i < skip:  # already trained on before the run was interrupted
             if bar is not None:
                 bar.update()
@@ -546,11 +547,12 @@ def evaluate(
     if sample_weight is not None:
         data = (*arrays_to_weigh(data, "evaluate", "sample_weight"), sample_weight)
     loader = evaluation_loader(data, _BATCH if batch_size is None else batch_size, "evaluate")
-    if is_weighted(loader):
+    weighted = is_weighted(loader)
+    if weighted:
         per_element(loss_fn, "evaluate")
     meter, dtype = Meter(is_summed(loss_fn)), input_dtype(model)
     with _evaluating(model), no_grad():
-        for x, y, w in (unpacked(batch, "evaluate") for batch in loader):
+        for x, y, w in (unpacked(batch, "evaluate", weighted) for batch in loader):
             out = model(as_input(x, dtype))
             loss = batch_loss(loss_fn, out, y, w).item()
             meter.add(loss, batch_metrics(out, y, loss_fn), len(x))
