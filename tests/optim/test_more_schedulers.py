@@ -382,3 +382,37 @@ def test_a_multiplicative_rate_below_zero_is_a_value_error_naming_the_epoch():
     sched.step()
     with pytest.raises(ValueError, match="epoch 3"):
         sched.step()
+
+
+def _chain_and_sequence():
+    """A ChainedScheduler and a SequentialLR, each of two schedules, stepped 3 times."""
+    made = []
+    for kind in ("chained", "sequential"):
+        p = cr.tensor(np.zeros(2), requires_grad=True)
+        opt = cr.optim.SGD([p], lr=0.1)
+        parts = [cr.optim.StepLR(opt, 2, 0.5), cr.optim.ExponentialLR(opt, 0.9)]
+        if kind == "chained":
+            sched = cr.optim.ChainedScheduler(parts)
+        else:
+            sched = cr.optim.SequentialLR(opt, parts, milestones=[2])
+        for _ in range(3):
+            sched.step()
+        made.append((sched, parts))
+    return made
+
+
+@pytest.mark.parametrize("broken", ["second part", "own last_epoch"])
+def test_a_refused_state_leaves_the_chain_and_the_sequence_and_their_parts_as_they_were(broken):
+    for sched, parts in _chain_and_sequence():
+        before = [sched.state_dict(), *[part.state_dict() for part in parts]]
+        state = sched.state_dict()
+        state["schedulers"][0]["last_epoch"] = 7  # a valid state for the first part
+        if broken == "second part":
+            state["schedulers"][1]["gamma"] = -1.0
+            match = r"schedulers\[1\]"
+        else:
+            state["last_epoch"] = -2
+            match = "last_epoch"
+        with pytest.raises(ValueError, match=match):
+            sched.load_state_dict(state)
+        assert [sched.state_dict(), *[part.state_dict() for part in parts]] == before

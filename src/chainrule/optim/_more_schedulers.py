@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .._arguments import count
@@ -11,6 +12,7 @@ from ._hyper import _non_negative, _number
 from ._optimizer import Optimizer
 from ._plateau import ReduceLROnPlateau
 from ._schedulers import LRScheduler, configure
+from ._sequential import load_parts
 
 
 class ConstantLR(LRScheduler):
@@ -247,27 +249,10 @@ class ChainedScheduler(LRScheduler):
         (a schedule refusing its state puts back those loaded before it)."""
         if not isinstance(state_dict, dict) or "schedulers" not in state_dict:
             raise ValueError("load_state_dict: expected a dict with the key 'schedulers'")
-        states, own = state_dict["schedulers"], dict(state_dict)
-        del own["schedulers"]
-        if not isinstance(states, (list, tuple)) or len(states) != len(self._schedulers):
-            raise ValueError(
-                f"load_state_dict: schedulers must be a list of "
-                f"{len(self._schedulers)} state_dicts, got {states!r:.80}"
-            )
-        before = [sched.state_dict() for sched in self._schedulers]
-        mine = super().state_dict()
-        try:
-            for i, (sched, state) in enumerate(zip(self._schedulers, states)):
-                try:
-                    sched.load_state_dict(state)
-                except ValueError as e:
-                    raise ValueError(f"load_state_dict: schedulers[{i}]: {e}") from None
-            super().load_state_dict(own)
-        except ValueError:
-            for sched, state in zip(self._schedulers, before):
-                sched.load_state_dict(state)
-            super().load_state_dict(mine)
-            raise
+        own = {k: v for k, v in state_dict.items() if k != "schedulers"}
+        # the chain's own state last: LRScheduler's load checks it all before it changes any
+        then = functools.partial(LRScheduler.load_state_dict, self, own)
+        load_parts(self._schedulers, state_dict["schedulers"], then)
 
 
 def _chained(schedulers, optimizer) -> list[LRScheduler]:

@@ -8,6 +8,7 @@ exactly from its epoch count alone.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import pairwise
 
 from .._arguments import count
@@ -102,29 +103,43 @@ class SequentialLR(LRScheduler):
         expected = {"last_epoch", "milestones", "schedulers"}
         if not isinstance(state_dict, dict) or set(state_dict) != expected:
             raise ValueError(f"load_state_dict: expected a dict with the keys {sorted(expected)}")
-        states = state_dict["schedulers"]
-        if not isinstance(states, (list, tuple)) or len(states) != len(self._schedulers):
-            raise ValueError(
-                f"load_state_dict: schedulers must be a list of {len(self._schedulers)} "
-                f"state_dicts, got {states!r:.80}"
-            )
+        check_parts(self._schedulers, state_dict["schedulers"])
         try:
             milestones = _milestones(state_dict["milestones"], len(self._schedulers))
         except ValueError as e:
             raise ValueError(f"load_state_dict: {e}") from None
         last_epoch = count("last_epoch", state_dict["last_epoch"], 0)
-        before = [sched.state_dict() for sched in self._schedulers]
-        try:
-            for i, (sched, state) in enumerate(zip(self._schedulers, states)):
-                try:
-                    sched.load_state_dict(state)
-                except ValueError as e:
-                    raise ValueError(f"load_state_dict: schedulers[{i}]: {e}") from None
-        except ValueError:
-            for sched, state in zip(self._schedulers, before):
-                sched.load_state_dict(state)
-            raise
+        load_parts(self._schedulers, state_dict["schedulers"])
         self._milestones, self.last_epoch = milestones, last_epoch
+
+
+def check_parts(schedulers: list, states) -> None:
+    """``states`` must be a list of one state_dict a schedule of ``schedulers``."""
+    if not isinstance(states, (list, tuple)) or len(states) != len(schedulers):
+        raise ValueError(
+            f"load_state_dict: schedulers must be a list of {len(schedulers)} "
+            f"state_dicts, got {states!r:.80}"
+        )
+
+
+def load_parts(schedulers: list, states, then: Callable[[], None] | None = None) -> None:
+    """Load each schedule's state from ``states`` (see `check_parts`), then run ``then``;
+    a refusal anywhere (a ValueError naming the schedule) puts back every schedule's state
+    as it was before, so that nothing changes."""
+    check_parts(schedulers, states)
+    before = [sched.state_dict() for sched in schedulers]
+    try:
+        for i, (sched, state) in enumerate(zip(schedulers, states)):
+            try:
+                sched.load_state_dict(state)
+            except ValueError as e:
+                raise ValueError(f"load_state_dict: schedulers[{i}]: {e}") from None
+        if then is not None:
+            then()
+    except ValueError:
+        for sched, state in zip(schedulers, before):
+            sched.load_state_dict(state)
+        raise
 
 
 def _checked_schedulers(optimizer: Optimizer, schedulers) -> list[LRScheduler]:
