@@ -9,11 +9,13 @@ names and arguments, with an explicit ``generator=`` where values are random:
 
     cr.nn.init.kaiming_uniform_(w, a=math.sqrt(5), generator=rng)  # PyTorch's Linear
     cr.nn.init.trunc_normal_(w, std=0.02, a=-0.04, b=0.04, generator=rng)
+    cr.nn.init.orthogonal_(w, gain=cr.nn.init.calculate_gain("tanh"), generator=rng)
 """
 
 from ._init import (
     calculate_gain,
     constant_,
+    eye_,
     fans,
     he_normal_,
     he_uniform_,
@@ -21,6 +23,8 @@ from ._init import (
     kaiming_uniform_,
     normal_,
     ones_,
+    orthogonal_,
+    sparse_,
     trunc_normal_,
     uniform_,
     xavier_normal_,
@@ -31,6 +35,7 @@ from ._init import (
 __all__ = [
     "calculate_gain",
     "constant_",
+    "eye_",
     "fans",
     "he_normal_",
     "he_uniform_",
@@ -38,6 +43,8 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",
