@@ -63,6 +63,7 @@ from ._losses import (
     SoftmaxWithLoss,
 )
 from ._module import LoadResult, Module, Parameter
+from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
 from ._norm import LayerNorm
 from ._sequential import ModuleList, Sequential
@@ -75,10 +76,12 @@ __all__ = [
     "GLU",
     "SELU",
     "Affine",
+    "AlphaDropout",
     "BCELoss",
     "BCEWithLogits",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "Bilinear",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
@@ -113,6 +116,7 @@ __all__ = [
     "ParameterDict",
     "ParameterList",
     "PoissonNLLLoss",
+    "RMSNorm",
     "ReLU",
     "ReLU6",
     "Sequential",

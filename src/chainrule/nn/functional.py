@@ -48,6 +48,7 @@ from ._extra_losses import (
 )
 from ._layers import _inplace, dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._more_losses import (
     binary_cross_entropy,
     huber_loss,
@@ -65,6 +66,8 @@ from ._similarity import (
 )
 
 __all__ = [
+    "alpha_dropout",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -102,6 +105,7 @@ __all__ = [
     "prelu",
     "relu",
     "relu6",
+    "rms_norm",
     "selu",
     "sigmoid",
     "silu",
