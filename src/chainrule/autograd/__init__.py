@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _engine
-from ._function import Function
-from ._tensor import Tensor, _from_op
+from .. import _engine
+from .._function import Function
+from .._tensor import Tensor, _from_op
 
 __all__ = ["Function", "backward", "grad"]
 
