@@ -18,7 +18,7 @@ from .. import _engine
 from .._function import Function
 from .._tensor import Tensor, _from_op
 
-__all__ = ["Function", "backward", "grad"]
+__all__ = ["Function", "backward", "functional", "grad"]
 
 
 def grad(
@@ -142,3 +142,6 @@ def _one_root(where: str, outputs: list[Tensor], upstream: list):
         else:
             terms.append((out * g).sum())
     return sum(terms[1:], terms[0]), None
+
+
+from . import functional  # noqa: E402  (it builds on grad above)
