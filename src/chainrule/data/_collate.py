@@ -3,7 +3,8 @@ allow one, else reads the samples and stacks them with `collate`, the default co
 as PyTorch's ``default_collate`` stacks them.
 
 A sample that is a tuple (or list) gives a tuple with one array a position: ``(x, y)``
-samples give ``(X, y)``, ``(x, y, w)`` ones ``(X, y, W)``, ``(x,)`` ones ``(X,)``. A sample
+samples give ``(X, y)``, ``(x, y, w)`` ones ``(X, y, W)``, ``(x,)`` ones ``(X,)``, and
+namedtuple samples that namedtuple of arrays, as in PyTorch. A sample
 that is a dict gives a dict with one array a key. Each position (or key) holds arrays or
 numbers of one shape, stacked along a new first axis.
 """
@@ -62,7 +63,8 @@ def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> Any:
             "DataLoader: the datasets of a ConcatDataset give samples of different lengths "
             f"({sorted({len(p) for p in parts})}); one batch stacks them position by position"
         )
-    return tuple(np.concatenate(column)[back] for column in zip(*parts))
+    columns = [np.concatenate(column)[back] for column in zip(*parts)]
+    return _like(parts, columns)
 
 
 def _pair(batch: Any) -> Any:
@@ -85,7 +87,15 @@ def collate(samples: list) -> Any:
         return _collate_dicts(samples)
     width = _width(samples)
     columns = list(zip(*samples)) if samples else [(), ()]
-    return tuple(_stacked(col, _name(i, width)) for i, col in enumerate(columns))
+    return _like(samples, [_stacked(col, _name(i, width)) for i, col in enumerate(columns)])
+
+
+def _like(samples: list, columns: list) -> tuple:
+    """The stacked ``columns`` as a tuple, or as the samples' namedtuple when they are one
+    (PyTorch keeps it, so ``batch.x`` reads the inputs as ``sample.x`` does)."""
+    kind = type(samples[0]) if samples else tuple
+    named = issubclass(kind, tuple) and hasattr(kind, "_fields")
+    return kind(*columns) if named else tuple(columns)
 
 
 def _width(samples: list) -> int:
