@@ -1,4 +1,4 @@
-"""Edge cases of the data package found in a review against PyTorch's torch.utils.data:
+"""Edge cases of the data package checked against PyTorch's torch.utils.data:
 namedtuple samples, and arguments of the wrong kind named in their errors."""
 
 from __future__ import annotations
@@ -8,7 +8,17 @@ import collections
 import numpy as np
 import pytest
 
-from chainrule.data import ConcatDataset, DataLoader, Subset
+from chainrule.data import (
+    ArrayDataset,
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    IterableDataset,
+    Standardizer,
+    Subset,
+    SubsetRandomSampler,
+    random_split,
+)
 
 Pair = collections.namedtuple("Pair", "image label")
 
@@ -24,6 +34,13 @@ class _Named:
 
     def __getitem__(self, i):
         return Pair(np.array([i, -i], dtype=np.float32), i)
+
+
+class _Stream(IterableDataset):
+    """Two samples ``(x, y)`` in order, without len()."""
+
+    def __iter__(self):
+        return iter([(np.zeros(2), 0), (np.ones(2), 1)])
 
 
 @pytest.mark.parametrize(
@@ -42,3 +59,51 @@ def test_namedtuple_samples_give_namedtuple_batches_as_pytorchs(dataset, labels)
     assert ours.label.tolist() == theirs.label.tolist() == labels
     assert np.array_equal(ours.image, theirs.image.numpy())
     assert np.array_equal(ours.image[:, 0], labels)  # by hand: row i is [i, -i]
+
+
+def _bad(call, error, *words):
+    """``call()`` raises ``error`` and its message names each of ``words``."""
+    with pytest.raises(error) as caught:
+        call()
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))
+
+
+X = np.arange(8.0).reshape(4, 2)
+Y = np.arange(4)
+
+
+def test_samplers_and_lengths_that_are_not_iterables_are_named_when_given():
+    # PyTorch (and this package before) said only "'int' object is not iterable", and for
+    # a loader only when iterated
+    ds = ArrayDataset(X, Y)
+    _bad(lambda: DataLoader(ds, sampler=5), TypeError, "DataLoader", "sampler", "5")
+    _bad(lambda: DataLoader(ds, batch_sampler=5), TypeError, "DataLoader", "batch_sampler")
+    _bad(lambda: BatchSampler(5, 2, False), TypeError, "BatchSampler", "sampler")
+    _bad(lambda: SubsetRandomSampler(5), TypeError, "SubsetRandomSampler", "indices")
+    _bad(lambda: random_split(ds, 4, seed=0), TypeError, "random_split", "lengths")
+
+
+def test_concat_names_a_part_without_len_and_refuses_a_stream():
+    ds = ArrayDataset(X, Y)
+    _bad(lambda: ConcatDataset([ds, None]), TypeError, "datasets[1]", "NoneType")
+    _bad(lambda: ConcatDataset([_Stream()]), TypeError, "datasets[0]", "IterableDataset")
+    # one dataset, not a list of them: its samples would become the "datasets"
+    _bad(lambda: ConcatDataset(ds), TypeError, "list of datasets", "ArrayDataset")
+
+
+def test_a_tuple_of_three_arrays_points_to_tensor_dataset():
+    # it was read as a dataset of three samples, each one whole array, and refused as
+    # "items must be pairs"
+    _bad(lambda: DataLoader((X, Y, Y)), TypeError, "length 3", "TensorDataset")
+    _bad(lambda: DataLoader((X,)), TypeError, "length 1", "TensorDataset")
+
+
+def test_batch_size_none_says_it_is_not_offered_and_what_to_write():
+    _bad(lambda: DataLoader(ArrayDataset(X, Y), batch_size=None), TypeError, "batch_size=None")
+    _bad(lambda: DataLoader(_Stream(), batch_size=None), TypeError, "batch_size=1")
+
+
+def test_standardizer_state_without_a_key_is_a_value_error_naming_it():
+    _bad(lambda: Standardizer().load_state_dict({"mean": [0.0]}), ValueError, "missing scale")
+    _bad(lambda: Standardizer().load_state_dict([1.0]), ValueError, "missing mean, scale")

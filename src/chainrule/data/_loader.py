@@ -20,7 +20,7 @@ from ._bundled import DataBundle
 from ._collate import collate, fetch
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
-from ._samplers import BatchSampler, checked_indices, generators_of
+from ._samplers import BatchSampler, check_iterable, checked_indices, generators_of
 from ._subsets import IterableDataset, samples_at
 
 _DEFAULT_BATCH = 32  # Keras's; PyTorch's is 1
@@ -38,7 +38,7 @@ class DataLoader:
             another length is a `ValueError`), or an `IterableDataset`, whose samples
             are read from ``iter(dataset)`` in its order, ``batch_size`` at a time.
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
-            in Keras (PyTorch's default is 1).
+            in Keras (PyTorch's default is 1). PyTorch's None (no batching) is refused.
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
@@ -121,6 +121,9 @@ class DataLoader:
         """PyTorch's rules for ``sampler`` and ``batch_sampler``, and a batch size."""
         if isinstance(self.dataset, IterableDataset):
             _check_stream_options(self.shuffle, self.sampler, self.batch_sampler)
+        for name, of in (("sampler", "int indices"), ("batch_sampler", "lists of int indices")):
+            if getattr(self, name) is not None:
+                check_iterable("DataLoader", name, getattr(self, name), of)
         if self.sampler is not None and self.shuffle:
             raise ValueError(
                 "DataLoader: sampler is mutually exclusive with shuffle=True (the sampler "
@@ -136,7 +139,7 @@ class DataLoader:
                     f"sampler and drop_last (it makes the batches), got {', '.join(clash)}"
                 )
         else:
-            check_batch_size("DataLoader", batch_size)
+            _check_batching(batch_size)
         if (self.sampler is not None or self.batch_sampler is not None) and not (
             seed is None and generator is None
         ):
@@ -296,6 +299,18 @@ def _check_workers(num_workers, pin_memory, persistent_workers) -> None:
         raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0, as PyTorch's")
 
 
+def _check_batching(batch_size) -> None:
+    """A batch size for the loader; PyTorch's None (no batching) is refused with what to
+    write instead."""
+    if batch_size is None:
+        raise TypeError(
+            "DataLoader: batch_size must be an int; batch_size=None (PyTorch's loading "
+            "without batches) is not offered: give batch_size=1, or batch_size=1 with "
+            "collate_fn=lambda samples: samples[0] for samples that are whole batches already"
+        )
+    check_batch_size("DataLoader", batch_size)
+
+
 def check_batch_size(owner: str, batch_size) -> None:
     """A positive int (a NumPy integer too), or an error naming ``owner``."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
@@ -316,6 +331,11 @@ def _as_dataset(dataset: Any) -> Any:
                 "goes in as a list [(x0, y0), (x1, y1)]"
             ) from err
         return ArrayDataset(X, y)
+    if isinstance(dataset, tuple) and dataset and all(isinstance(a, np.ndarray) for a in dataset):
+        raise TypeError(  # each array would be one sample, and a lone array is no sample
+            f"DataLoader: dataset is a tuple of arrays of length {len(dataset)}; only a pair is "
+            "read as (X, y): pass TensorDataset(*arrays), a sample one row of each"
+        )
     if isinstance(dataset, np.ndarray):  # inputs without targets: its rows are not pairs
         raise TypeError(
             f"DataLoader: dataset is one array of shape {dataset.shape}; pass inputs and "

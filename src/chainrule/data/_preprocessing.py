@@ -70,6 +70,12 @@ class Standardizer:
 
     def load_state_dict(self, state: dict[str, ArrayLike]) -> None:
         """Restore ``mean`` and ``scale`` saved by `state_dict` (lists from JSON work too)."""
+        missing = [k for k in ("mean", "scale") if not isinstance(state, dict) or k not in state]
+        if missing:
+            raise ValueError(
+                f"Standardizer.load_state_dict: expected {{'mean': ..., 'scale': ...}} as "
+                f"state_dict() returns it; missing {', '.join(missing)} in {state!r:.80}"
+            )
         mean = np.asarray(state["mean"], dtype=np.float64)
         scale = np.asarray(state["scale"], dtype=np.float64)
         problem = _state_problem(mean, scale)

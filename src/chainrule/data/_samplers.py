@@ -168,6 +168,7 @@ class BatchSampler(Sampler):
             )
         if not isinstance(drop_last, bool):
             raise ValueError(f"BatchSampler: drop_last must be True or False, got {drop_last!r}")
+        check_iterable("BatchSampler", "sampler", sampler, "int indices")
         self.sampler, self.batch_size, self.drop_last = sampler, int(batch_size), drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
@@ -184,6 +185,15 @@ class BatchSampler(Sampler):
         return n // b if self.drop_last else -(-n // b)
 
 
+def check_iterable(owner: str, name: str, value: Any, of: str) -> None:
+    """A TypeError naming ``name`` when ``value`` cannot be iterated (checked without
+    calling ``iter()``, which would make a random sampler draw)."""
+    if not (hasattr(value, "__iter__") or hasattr(value, "__getitem__")):
+        raise TypeError(
+            f"{owner}: {name} must be an iterable of {of}, got {type(value).__name__} {value!r:.60}"
+        )
+
+
 def _size(data_source: Any) -> int:
     """How many samples ``data_source`` holds; a pair ``(X, y)`` counts its samples, as
     `DataLoader` reads it, not its two parts."""
@@ -194,6 +204,7 @@ def _size(data_source: Any) -> int:
 
 def _index_array(owner: str, indices: Iterable[int]) -> np.ndarray:
     """``indices`` as a 1-d int64 array, or an error naming ``owner``."""
+    check_iterable(owner, "indices", indices, "ints")
     array = np.asarray(list(indices) if not hasattr(indices, "__len__") else indices)
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)

@@ -83,10 +83,16 @@ class ConcatDataset(Dataset):
     """The samples of several datasets one after another, as PyTorch's ``ConcatDataset``:
     ``datasets`` and ``cumulative_sizes`` (the running total of their lengths) as there.
     Indices run from ``-len`` to ``len - 1``; a pair ``(X, y)`` of arrays among the
-    datasets is an `ArrayDataset`, as in `Subset`."""
+    datasets is an `ArrayDataset`, as in `Subset`. Each dataset needs ``len()``; an
+    `IterableDataset` is refused, as in PyTorch."""
 
     def __init__(self, datasets) -> None:
-        self.datasets = [_as_samples(d) for d in datasets]
+        if isinstance(datasets, Dataset) or not hasattr(datasets, "__iter__"):
+            raise TypeError(
+                f"ConcatDataset: datasets must be a list of datasets, got one "
+                f"{type(datasets).__name__}; write ConcatDataset([a, b])"
+            )
+        self.datasets = [_sized(_as_samples(d), i) for i, d in enumerate(datasets)]
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
         sizes = [len(d) for d in self.datasets]
@@ -114,6 +120,17 @@ class ConcatDataset(Dataset):
         return f"ConcatDataset({len(self.datasets)} datasets, {len(self)} samples)"
 
 
+def _sized(dataset: Any, position: int) -> Any:
+    """``dataset`` when it has ``len()`` and is not a stream (PyTorch's "ConcatDataset does
+    not support IterableDataset"), else a TypeError naming its position in the list."""
+    if isinstance(dataset, IterableDataset) or not hasattr(dataset, "__len__"):
+        raise TypeError(
+            f"ConcatDataset: datasets[{position}] is a {type(dataset).__name__}, not a "
+            "dataset with len() and dataset[i] (an IterableDataset is not supported)"
+        )
+    return dataset
+
+
 def random_split(
     dataset: Any,
     lengths: Sequence,
@@ -128,6 +145,10 @@ def random_split(
     seeded by ``seed`` (or, without either, from ``cr.manual_seed``'s). A pair ``(X, y)``
     of arrays is split by its samples, as `DataLoader` reads it."""
     dataset = _as_samples(dataset)
+    if not hasattr(lengths, "__iter__") or isinstance(lengths, str):
+        raise TypeError(
+            f"random_split: lengths must be a list of counts or fractions, got {lengths!r:.60}"
+        )
     sizes = _split_sizes(list(lengths), len(dataset))
     order = seeded_or_given(seed, generator, "random_split").permutation(len(dataset))
     bounds = np.cumsum([0, *sizes])
