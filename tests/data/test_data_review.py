@@ -107,3 +107,35 @@ def test_batch_size_none_says_it_is_not_offered_and_what_to_write():
 def test_standardizer_state_without_a_key_is_a_value_error_naming_it():
     _bad(lambda: Standardizer().load_state_dict({"mean": [0.0]}), ValueError, "missing scale")
     _bad(lambda: Standardizer().load_state_dict([1.0]), ValueError, "missing mean, scale")
+
+
+def test_a_subset_sliced_gives_the_samples_at_those_positions_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours = Subset(ArrayDataset(X, Y), [3, 1, 2])[0:2]
+    theirs = torch.utils.data.Subset(torch.utils.data.TensorDataset(torch.tensor(Y)), [3, 1, 2])
+    assert ours[1].tolist() == theirs[0:2][0].tolist() == [3, 1]
+    assert np.array_equal(ours[0], X[[3, 1]])
+
+
+class _Dicts:
+    """``n`` dict samples ``{key: i}`` with the given keys."""
+
+    def __init__(self, n: int, keys: str) -> None:
+        self.n, self.keys = n, keys
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        return {k: i for k in self.keys}
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [2, 3, 0, 1]])
+def test_concat_of_dicts_with_other_keys_is_refused_as_their_samples_are(order):
+    # the key "w" of the second dataset's samples was dropped from the batch without a
+    # word; the same samples in one dataset are refused (one batch, one set of keys)
+    concat = ConcatDataset([_Dicts(2, "xy"), _Dicts(2, "xyw")])
+    with pytest.raises(TypeError, match="same keys"):  # the samples, as a list
+        next(iter(DataLoader([concat[i] for i in order], batch_size=4)))
+    with pytest.raises(TypeError, match="different kinds"):
+        next(iter(DataLoader(concat, batch_size=4, sampler=order)))

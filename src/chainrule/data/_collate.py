@@ -56,15 +56,29 @@ def _concat_fetch(dataset: ConcatDataset, idx: np.ndarray) -> Any:
     if not parts:
         return fetch(dataset.datasets[0], idx)  # an empty batch, shaped by the first
     back = np.argsort(np.concatenate(positions), kind="stable")
+    _check_alike(parts)
     if isinstance(parts[0], dict):  # dict samples: collated key by key
         return {k: np.concatenate([p[k] for p in parts])[back] for k in parts[0]}
-    if len({len(p) for p in parts}) > 1:  # zip would drop the extra positions
-        raise TypeError(
-            "DataLoader: the datasets of a ConcatDataset give samples of different lengths "
-            f"({sorted({len(p) for p in parts})}); one batch stacks them position by position"
-        )
     columns = [np.concatenate(column)[back] for column in zip(*parts)]
     return _like(parts, columns)
+
+
+def _check_alike(parts: list) -> None:
+    """The batches of a ConcatDataset's datasets must stack into one: all dicts of one set
+    of keys (as `collate` asks of dict samples), or all tuples of one length (zip would
+    drop the extra positions, a dict's would be lost)."""
+    kinds = {_kind(p) for p in parts}
+    if len(kinds) > 1:
+        what = "lengths" if all(isinstance(k, int) for k in kinds) else "kinds"
+        raise TypeError(
+            f"DataLoader: the datasets of a ConcatDataset give samples of different {what} "
+            f"({sorted(kinds, key=str)}); they cannot be stacked into one batch"
+        )
+
+
+def _kind(batch: Any) -> int | str:
+    """What a part's samples are: a tuple's length, or a dict's keys."""
+    return f"dict of {sorted(map(str, batch))}" if isinstance(batch, dict) else len(batch)
 
 
 def _pair(batch: Any) -> Any:

@@ -54,7 +54,8 @@ class IterableDataset(Dataset):
 
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order, as PyTorch's ``Subset``:
-    ``subset[i]`` is ``dataset[indices[i]]``. ``indices`` are integers in
+    ``subset[i]`` is ``dataset[indices[i]]`` (a list or a slice of positions is one
+    lookup, ``dataset[list_of_indices]``, as there). ``indices`` are integers in
     ``[0, len(dataset))``, kept as an int64 array (``subset.indices``); the dataset is
     ``subset.dataset``, not copied. A pair ``(X, y)`` of arrays is an `ArrayDataset` of
     their samples, as `DataLoader` reads it (not a dataset of two samples)."""
@@ -67,7 +68,7 @@ class Subset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, index):
-        if isinstance(index, list):  # PyTorch's: a list of positions, one lookup
+        if isinstance(index, (list, slice)):  # PyTorch's: positions, one lookup
             return self.dataset[self.indices[index].tolist()]
         return self.dataset[int(self.indices[index])]
 
