@@ -4,6 +4,7 @@ namedtuple samples, and arguments of the wrong kind named in their errors."""
 from __future__ import annotations
 
 import collections
+import json
 
 import numpy as np
 import pytest
@@ -139,3 +140,20 @@ def test_concat_of_dicts_with_other_keys_is_refused_as_their_samples_are(order):
         next(iter(DataLoader([concat[i] for i in order], batch_size=4)))
     with pytest.raises(TypeError, match="different kinds"):
         next(iter(DataLoader(concat, batch_size=4, sampler=order)))
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.MT19937, np.random.Philox])
+def test_state_dict_of_any_bit_generator_goes_through_json_and_resumes(bit_generator):
+    # an MT19937's state holds an array (its key): json.dumps refused the state_dict
+    def loader(seed):
+        rng = np.random.Generator(bit_generator(seed))
+        return DataLoader(ArrayDataset(X, Y), batch_size=3, shuffle=True, generator=rng)
+
+    first = loader(0)
+    saved = json.dumps(first.state_dict())
+    expected = [y.tolist() for _ in range(2) for _, y in first]
+    resumed = loader(1)
+    resumed.load_state_dict(json.loads(saved))
+    assert [y.tolist() for _ in range(2) for _, y in resumed] == expected
+    epoch = [i for batch in expected[:2] for i in batch]  # 2 batches: 3 samples + 1
+    assert sorted(epoch) == Y.tolist()

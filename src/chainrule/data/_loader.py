@@ -203,8 +203,8 @@ class DataLoader:
         same orders as this loader's would. With a sampler that draws from NumPy
         generators, their states are in it too, under ``"samplers"``.
         """
-        state: dict[str, Any] = {"rng": self._rng.bit_generator.state}
-        samplers = [g.bit_generator.state for g in self._sampler_generators()]
+        state: dict[str, Any] = {"rng": _plain(self._rng.bit_generator.state)}
+        samplers = [_plain(g.bit_generator.state) for g in self._sampler_generators()]
         return {**state, "samplers": samplers} if samplers else state
 
     def _sampler_generators(self) -> list[np.random.Generator]:
@@ -246,6 +246,14 @@ class DataLoader:
             f"shuffle={self.shuffle}, drop_last={self.drop_last}"
             f"{''.join(', ' + g for g in given)}{batches})"
         )
+
+
+def _plain(state: Any) -> Any:
+    """A generator's state with its arrays as lists (an MT19937's key, a Philox's
+    counter), so that ``json.dumps`` takes any bit generator's state, not PCG64's only."""
+    if isinstance(state, dict):
+        return {k: _plain(v) for k, v in state.items()}
+    return state.tolist() if isinstance(state, np.ndarray) else state
 
 
 def _set_state(rng: np.random.Generator, state: Any) -> None:
