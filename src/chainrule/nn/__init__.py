@@ -62,6 +62,14 @@ from ._losses import (
     SoftmaxCrossEntropy,
     SoftmaxWithLoss,
 )
+from ._margin_losses import (
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
@@ -93,6 +101,7 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HingeEmbeddingLoss",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
@@ -109,6 +118,9 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "NLLLoss",
     "PReLU",
     "PairwiseDistance",
@@ -134,6 +146,8 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "functional",
     "init",

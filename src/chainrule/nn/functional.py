@@ -48,6 +48,14 @@ from ._extra_losses import (
 )
 from ._layers import _inplace, dropout, linear
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._margin_losses import (
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._more_losses import (
     binary_cross_entropy,
@@ -84,6 +92,7 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hinge_embedding_loss",
     "huber_loss",
     "kl_div",
     "l1_loss",
@@ -96,6 +105,9 @@ __all__ = [
     "margin_ranking_loss",
     "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "norm",
     "normalize",
@@ -119,6 +131,8 @@ __all__ = [
     "tanh",
     "tanhshrink",
     "threshold",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 
