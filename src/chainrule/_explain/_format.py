@@ -144,24 +144,35 @@ def _columns(c: str) -> int:
     return 2 if unicodedata.east_asian_width(c) in "WF" else 1
 
 
+# a newline or tab in a name would break a row or its alignment: every control character
+# is written as \xNN, as the DOT text writes it
+_TEXT_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(32), 127]})
+
+
+def plain(text: str) -> str:
+    """``text`` on one line for the terminal: a control character reads ``\\xNN``."""
+    return text.translate(_TEXT_CONTROL)
+
+
 def _pad(text: str, n: int) -> str:
     return text + " " * (n - width(text))
 
 
 def _aligned(table: list[list[str]]) -> list[str]:
+    table = [[plain(c) for c in row] for row in table]
     widths = [max(width(row[i]) for row in table) for i in range(len(table[0]))]
     return ["  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in table]
 
 
 def table(trace) -> str:
     """The whole report as plain text."""
-    lines = [*intro(trace), ""]
+    lines = [*map(plain, intro(trace)), ""]
     if trace.steps:
         lines += _aligned([header(trace), *rows(trace)])
     for key, section in (("fanout_title", fanout_lines), ("leaves_title", leaf_lines)):
         body = section(trace)
         if body:
-            lines += ["", label(trace.lang, key) + ":", *("  " + b for b in body)]
+            lines += ["", label(trace.lang, key) + ":", *("  " + plain(b) for b in body)]
     return "\n".join(lines)
 
 
@@ -196,8 +207,8 @@ def md_item(text: str) -> str:
 
 def fence(lines: list[str]) -> str:
     """``lines`` as a fenced code block, its fence longer than any run of backticks in
-    them (a name with ``` cannot close it)."""
-    body = "\n".join(lines)
+    them (a name with ``` cannot close it), each line one line (`plain`)."""
+    body = "\n".join(plain(line) for line in lines)
     longest = max((len(run) for run in re.findall("`+", body)), default=0)
     mark = "`" * max(3, longest + 1)
     return f"{mark}\n{body}\n{mark}"

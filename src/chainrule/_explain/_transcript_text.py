@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._format import fence, md, width
+from ._format import fence, md, plain, width
 from ._labels import label
 from ._latex import tex_ascii, tex_name, tex_number, tex_text
 
@@ -43,7 +43,7 @@ def _update_line(data: dict) -> str:
 def _term_lines(term: dict, head: str, whole: bool = False) -> list[str]:
     """``head chain`` / ``= factors`` / ``= product``; a single factor on one line,
     ``head ∂a/∂b = value`` (just ``head value`` when ``head`` is that factor already)."""
-    pad = " " * (width(head) - 2)
+    pad = " " * (width(plain(head)) - 2)  # as the line is written
     names = " × ".join(_factor(num, den, note) for num, den, _, note in term["factors"])
     if len(term["factors"]) == 1:
         return [f"{head}{term['text']}" if whole else f"{head}{names} = {term['text']}"]
@@ -79,7 +79,7 @@ def render_scalar(data: dict, fmt: str, lang: str) -> str:
     lines = _scalar_text(data, lang)
     if fmt == "markdown":
         return f"**{md(_title(data, lang))}**\n\n" + fence(lines)
-    return _title(data, lang) + "\n" + "\n".join("  " + line for line in lines)
+    return _plain_text(_title(data, lang), lines)
 
 
 def render_nonscalar(data: dict, fmt: str) -> str:
@@ -90,7 +90,12 @@ def render_nonscalar(data: dict, fmt: str) -> str:
         return f"\\paragraph{{{title}}}\n\\begin{{verbatim}}\n{body}\n\\end{{verbatim}}"
     if fmt == "markdown":
         return f"**{md(data['title'])}**\n\n" + fence(data["lines"])
-    return data["title"] + "\n" + "\n".join("  " + line for line in data["lines"])
+    return _plain_text(data["title"], data["lines"])
+
+
+def _plain_text(title: str, lines: list[str]) -> str:
+    """The title, then each line indented; a newline in a name breaks neither."""
+    return "\n".join([plain(title), *("  " + plain(line) for line in lines)])
 
 
 # ----- LaTeX ------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""explain on graphs the other explain tests do not build: names that hold a newline or a
+tab in the plain-text outputs.
+
+Every expected gradient is the engine's own, from a separate backward on a rebuilt graph,
+or worked out by hand in the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+
+_NAME = "two\nlines\tand a tab"
+_SHOWN = "two\\x0alines\\x09and a tab"
+
+
+def _graph(name: str):
+    """L = Σ w·w with ``w`` = [1, 2]: ∂L/∂w = 2w = [2, 4], by hand."""
+    w = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True, name=name)
+    return w, (w * w).sum()
+
+
+def _engine_grad(name: str) -> np.ndarray:
+    w, out = _graph(name)
+    out.backward()
+    return np.asarray(w.grad)
+
+
+def test_a_newline_or_tab_in_a_name_keeps_every_plain_table_row_on_one_line():
+    _, out = _graph(_NAME)
+    text = cr.explain(out).table()
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("step"))
+    # the header, then per step its output row and one row per operand: 1 + 2 + 3
+    rows = lines[header : lines.index("", header)]
+    assert len(rows) == 6, text
+    assert "\t" not in text
+    # every operand row has its check mark under the header's "check"
+    column = rows[0].index("check")
+    assert [row[column] for row in rows[1:] if row.startswith(" ")] == ["✓"] * 3
+    assert np.array_equal(_engine_grad(_NAME), [2.0, 4.0])
+    assert f"  ∂L/∂{_SHOWN} = [2, 4]" in lines
+    assert f"  {_SHOWN}: [1, 2] (via step 2 (Mul)) + [1, 2] (via step 2 (Mul)) = [2, 4]" in lines
+
+
+def test_a_newline_in_the_outputs_name_keeps_the_title_on_one_line():
+    _, out = _graph("w")
+    out.name = "L\nsum"
+    lines = cr.explain(out).table().splitlines()
+    assert lines[0] == "Backward pass of L\\x0asum = 5: 2 nodes in backward order"
+    assert "  ∂L\\x0asum/∂w = [2, 4]" in lines
+
+
+def test_a_newline_in_a_name_keeps_every_transcript_line_indented():
+    # scalar graph: L = exp(w·w) at w = 1, each path e¹ × 1, sum 2e
+    w = cr.tensor(1.0, dtype="float64", requires_grad=True, name="n\nm")
+    text = cr.explain((w * w).exp()).transcript(of=w, lr=0.5)
+    lines = text.splitlines()
+    assert lines[0] == "Chain rule for ∂L/∂n\\x0am: 2 paths from n\\x0am to L, summed"
+    assert all(line.startswith("  ") for line in lines[1:]), text
+    # the continuation lines stand under the "∂L/∂mul1" they continue
+    assert lines[1] == "  path 1: ∂L/∂mul1 × ∂mul1/∂n\\x0am (as input 1)"
+    assert lines[2] == "        = 2.71828183 × 1"
+    assert f"  ∂L/∂n\\x0am = 2.71828183 + 2.71828183 = {2 * np.e:.8f}" in lines
+
+
+def test_a_newline_in_a_name_keeps_the_vector_transcripts_lines_whole():
+    trace = cr.explain(_graph(_NAME)[1])
+    text = trace.transcript(of=_NAME).splitlines()
+    assert all(line.startswith("  ") for line in text[1:]), text
+    assert text[-1] == f"  ∂L/∂{_SHOWN} = [2, 4]"
+    code = trace.transcript(of=_NAME, fmt="markdown").split("```")[1].strip("\n").splitlines()
+    assert code[0].startswith("This graph is not scalar")
+    assert code[-1] == f"∂L/∂{_SHOWN} = [2, 4]"
+    assert not any(line.startswith("lines") for line in code), code
+    assert np.array_equal(_engine_grad(_NAME), [2.0, 4.0])
