@@ -1,5 +1,5 @@
 """explain on graphs the other explain tests do not build: names that hold a newline or a
-tab in the plain-text outputs.
+tab in the plain-text outputs; the summary of a large tensor whose elements are all equal.
 
 Every expected gradient is the engine's own, from a separate backward on a rebuilt graph,
 or worked out by hand in the test.
@@ -75,3 +75,19 @@ def test_a_newline_in_a_name_keeps_the_vector_transcripts_lines_whole():
     assert code[-1] == f"∂L/∂{_SHOWN} = [2, 4]"
     assert not any(line.startswith("lines") for line in code), code
     assert np.array_equal(_engine_grad(_NAME), [2.0, 4.0])
+
+
+def test_a_large_gradient_of_equal_elements_is_summarised_with_no_spread():
+    # L = mean of a (10, 10) tensor: every element of ∂L/∂w is 1/100 (NumPy's own std of
+    # 100 copies of 0.01 is 1.7e-18, a rounding of the mean, not a spread)
+    w = cr.tensor(np.ones((10, 10)), dtype="float64", requires_grad=True, name="w")
+    text = cr.explain(w.mean()).table()
+    engine = cr.tensor(np.ones((10, 10)), dtype="float64", requires_grad=True)
+    engine.mean().backward()
+    assert np.array_equal(np.asarray(engine.grad), np.full((10, 10), 0.01))
+    expected = "shape (10, 10): mean 0.01, std 0, min 0.01, max 0.01, norm 0.1"
+    assert f"  ∂L/∂w = {expected}" in text.splitlines()
+    # but inf − inf is NaN: the spread of equal infinities is undefined, as NumPy says
+    w = cr.tensor(np.full(8, np.inf), dtype="float64", requires_grad=True, name="w")
+    text = cr.explain((w * 2).sum()).table()
+    assert "shape (8): mean inf, std nan, min inf, max inf, norm inf" in text

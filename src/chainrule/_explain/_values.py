@@ -94,18 +94,20 @@ def summary(a: np.ndarray, lang: str) -> str:
     """Shape, mean, std, min, max and norm of a large array, on one line, each with 4
     decimals or, when smaller than 0.1, at least 4 significant digits (a gradient of
     2.3456e-4 reads 0.00023456, not 0.0002)."""
-    g, scale = _scaled(a)
     f = np.asarray(a, dtype=np.float64)
     with np.errstate(all="ignore"):  # inf and NaN among the values: IEEE results, no warning
-        stats = (
-            ("mean", scale * g.mean()),
-            ("std", scale * g.std()),
-            ("min", f.min()),
-            ("max", f.max()),
-            ("norm", norm(a)),
-        )
+        lo, hi = f.min(), f.max()
+        equal = lo == hi and math.isfinite(lo)  # equal numbers: their mean, no spread
+        mean, std = (lo, 0.0) if equal else _mean_std(a)
+        stats = (("mean", mean), ("std", std), ("min", lo), ("max", hi), ("norm", norm(a)))
     parts = [f"{label(lang, key)} {number(v, _summary_decimals(v))}" for key, v in stats]
     return f"{label(lang, 'shape')} {shape(a.shape)}: " + ", ".join(parts)
+
+
+def _mean_std(a) -> tuple[float, float]:
+    """The mean and standard deviation of ``a``, computed scaled (see `_scaled`)."""
+    g, scale = _scaled(a)
+    return scale * g.mean(), scale * g.std()
 
 
 def _summary_decimals(v) -> int:
