@@ -1,5 +1,6 @@
 """explain on graphs the other explain tests do not build: names that hold a newline or a
-tab in the plain-text outputs; the summary of a large tensor whose elements are all equal.
+tab in the plain-text outputs; the summary of a large tensor whose elements are all equal;
+the generated names of intermediates made by user Functions with underscores in their names.
 
 Every expected gradient is the engine's own, from a separate backward on a rebuilt graph,
 or worked out by hand in the test.
@@ -91,3 +92,33 @@ def test_a_large_gradient_of_equal_elements_is_summarised_with_no_spread():
     w = cr.tensor(np.full(8, np.inf), dtype="float64", requires_grad=True, name="w")
     text = cr.explain((w * 2).sum()).table()
     assert "shape (8): mean inf, std nan, min inf, max inf, norm inf" in text
+
+
+class _Twice(cr.Function):
+    """twice: d(2x)/dx = 2"""
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, grad_out):
+        return 2 * grad_out
+
+
+class Plus_One(cr.Function):  # noqa: N801 -- the underscore is what the test is about
+    """plus one: d(x + 1)/dx = 1"""
+
+    def forward(self, x):
+        return x + 1
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+def test_an_intermediate_of_a_private_or_underscored_function_is_named_in_snake_case():
+    # L = Σ (2w + 1)·w at w = [1, 2]: ∂L/∂w = 4w + 1 = [5, 9], by hand
+    w = cr.tensor([1.0, 2.0], dtype="float64", requires_grad=True, name="w")
+    out = (Plus_One()(_Twice()(w)) * w).sum()
+    trace = cr.explain(out)
+    names = [v.name for v in trace.values if v.kind == "intermediate"]
+    assert names == ["twice1", "plus_one1", "mul1"]
+    assert np.array_equal(trace["w"].grad, [5.0, 9.0])

@@ -75,8 +75,9 @@ def _inputs(t: Tensor) -> tuple:
 
 
 def op_name(op: str) -> str:
-    """An op's class name in snake case: Sigmoid → sigmoid, LogSoftmax → log_softmax."""
-    return _SHORT.get(op) or re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
+    """An op's class name in snake case: Sigmoid → sigmoid, LogSoftmax → log_softmax; a
+    private class's leading underscores dropped (_Part → part), none doubled (My_Op → my_op)."""
+    return _SHORT.get(op) or re.sub(r"(?<=[^_])(?=[A-Z])", "_", op.lstrip("_")).lower()
 
 
 def names(
