@@ -122,3 +122,22 @@ def test_an_intermediate_of_a_private_or_underscored_function_is_named_in_snake_
     names = [v.name for v in trace.values if v.kind == "intermediate"]
     assert names == ["twice1", "plus_one1", "mul1"]
     assert np.array_equal(trace["w"].grad, [5.0, 9.0])
+
+
+class SELUTimesTwo(cr.Function):
+    """twice: d(2x)/dx = 2, under a name that starts with an acronym"""
+
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, grad_out):
+        return 2 * grad_out
+
+
+def test_an_intermediate_of_a_function_named_with_an_acronym_keeps_the_acronym_whole():
+    # L = Σ 2w·w at w = [1, 3]: ∂L/∂w = 4w = [4, 12], by hand
+    w = cr.tensor([1.0, 3.0], dtype="float64", requires_grad=True, name="w")
+    trace = cr.explain((SELUTimesTwo()(w) * w).sum())
+    names = [v.name for v in trace.values if v.kind == "intermediate"]
+    assert names == ["selu_times_two1", "mul1"]
+    assert np.array_equal(trace["w"].grad, [4.0, 12.0])

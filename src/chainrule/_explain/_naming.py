@@ -76,8 +76,14 @@ def _inputs(t: Tensor) -> tuple:
 
 def op_name(op: str) -> str:
     """An op's class name in snake case: Sigmoid → sigmoid, LogSoftmax → log_softmax; a
-    private class's leading underscores dropped (_Part → part), none doubled (My_Op → my_op)."""
-    return _SHORT.get(op) or re.sub(r"(?<=[^_])(?=[A-Z])", "_", op.lstrip("_")).lower()
+    private class's leading underscores dropped (_Part → part), none doubled (My_Op → my_op),
+    an acronym kept whole (GELU2 → gelu2, BCEWithLogits → bce_with_logits)."""
+    return _SHORT.get(op) or _WORD_START.sub("_", op.lstrip("_")).lower()
+
+
+#: where a word starts inside a class name: a capital after a small letter or a digit, or
+#: the last capital of an acronym followed by a small letter (the W of BCEWith)
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def names(
