@@ -12,6 +12,7 @@ A training loop::
 from . import lr_scheduler
 from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
+from ._lbfgs import LBFGS
 from ._more_adaptive import Adamax, NAdam, RAdam
 from ._more_optimizers import ASGD, Adadelta, Rprop
 from ._optimizer import Optimizer
@@ -42,6 +43,7 @@ RMSprop = RMSProp  # PyTorch's spelling
 
 __all__ = [
     "ASGD",
+    "LBFGS",
     "SGD",
     "AdaGrad",
     "Adadelta",

@@ -1,0 +1,397 @@
+"""`LBFGS`: limited-memory BFGS on all the parameters as one flat vector, with PyTorch's
+iteration, stopping rules and optional strong Wolfe line search.
+
+The vectors below (W, g, d, s, y) are the parameters or gradients flattened and joined in
+parameter order; products of two vectors are dot products.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .._arguments import count, is_count
+from .._grad_mode import enable_grad
+from .._quiet import silenced
+from ._hyper import _non_negative
+from ._optimizer import Optimizer
+from ._state import _top_level, parse_state_dict
+
+#: yᵀs at or below which a curvature pair is dropped: it would not keep H positive definite
+CURVATURE_MIN = 1e-10
+#: the strong Wolfe constants: sufficient decrease c₁ and curvature c₂
+C1, C2 = 1e-4, 0.9
+COUNTERS = ("func_evals", "n_iter")
+HISTORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
+
+
+def _at_least_one(name: str, value) -> int:
+    return count(name, value, 1)
+
+
+def _line_search(name: str, value) -> str | None:
+    if value not in (None, "strong_wolfe"):
+        raise ValueError(f"{name} must be None or 'strong_wolfe', got {value!r}")
+    return value
+
+
+class LBFGS(Optimizer):
+    r"""L-BFGS (Nocedal & Wright, Numerical Optimization, ch. 7), in PyTorch's form: each
+    `step` runs up to ``max_iter`` quasi-Newton iterations on the full-batch loss, so it
+    needs a closure that recomputes the loss and the gradients.
+
+        d = −H·g  by the two-loop recursion (N&W alg. 7.4) over the last m pairs (s, y):
+            q ← −g;  for i newest to oldest:  αᵢ = ρᵢ·sᵢq,  q ← q − αᵢ·yᵢ      (ρᵢ = 1/yᵢsᵢ)
+            r ← γ·q,  γ = ys / yy of the newest pair (1 before any)
+            for i oldest to newest:  βᵢ = ρᵢ·yᵢr,  r ← r + (αᵢ − βᵢ)·sᵢ;   d = r
+        W ← W + t·d,   s = t·d,   y = g_new − g   (the pair kept only when ys > 1e-10)
+
+    The first iteration ever takes d = −g and t = η·min(1, 1/‖g‖₁); later ones t = η.
+    With ``line_search_fn="strong_wolfe"``, t is searched from there until
+    f(W + t·d) ≤ f(W) + c₁·t·gd and |g(W + t·d)·d| ≤ c₂·|gd| (c₁ = 1e-4, c₂ = 0.9; N&W
+    alg. 3.5–3.6, cubic interpolation), probing at most once more than the evaluations
+    ``max_eval`` leaves, as PyTorch's does. A step stops after
+    ``max_iter`` iterations or ``max_eval`` evaluations, or when ‖g‖∞ ≤ tolerance_grad,
+    gd > −tolerance_change, t·‖d‖∞ ≤ tolerance_change or |Δloss| < tolerance_change.
+
+    Args:
+        params: Tensors to optimize, in one group (several are a ValueError, as in PyTorch:
+            the rule treats all parameters as one vector).
+        lr: the learning rate η >= 0.
+        max_iter: the most iterations per step, >= 1.
+        max_eval: the most closure evaluations per step (they may overshoot by a line
+            search's); default ``max_iter * 5 // 4``.
+        tolerance_grad, tolerance_change: the stopping thresholds above, >= 0.
+        history_size: m >= 1, the pairs kept.
+        line_search_fn: None (a fixed step t) or ``"strong_wolfe"``.
+
+    State, in ``state[0]``: ``func_evals`` and ``n_iter`` (totals over all steps); after
+    the first iteration also ``d``, ``t``, ``old_dirs`` (the y's), ``old_stps`` (the s's),
+    ``ro``, ``H_diag`` (γ), ``prev_flat_grad``, ``prev_loss``. In `state_dict` the pairs are
+    arrays of shape (m, n), n the parameters' total size. A gradient of None counts as
+    zeros, as in PyTorch; `step` without a closure is a TypeError saying why.
+    """
+
+    _hyper_rules = (
+        ("max_iter", _at_least_one),
+        ("max_eval", _at_least_one),
+        ("tolerance_grad", _non_negative),
+        ("tolerance_change", _non_negative),
+        ("history_size", _at_least_one),
+        ("line_search_fn", _line_search),
+    )
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+        **unsupported,
+    ) -> None:
+        if max_eval is None and is_count(max_iter):
+            max_eval = max_iter * 5 // 4
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
+        super().__init__(params, defaults, unsupported)
+
+    def _add_group(self, group: dict) -> None:
+        if self.param_groups:
+            raise ValueError(
+                "takes one parameter group (no per-group options): it treats all the "
+                "parameters as one vector, as PyTorch's LBFGS does"
+            )
+        super()._add_group(group)
+
+    # ----- the step -----------------------------------------------------------------------
+    def step(self, closure: Callable[[], object] | None = None):
+        """Run up to ``max_iter`` iterations; return the closure's first loss (before any
+        move), as PyTorch does."""
+        if closure is None:
+            raise TypeError(
+                "LBFGS.step needs a closure: each step evaluates the loss and gradients "
+                "several times (at every iteration and line-search probe); pass a function "
+                "that zeroes the gradients, computes the loss, calls backward and returns it"
+            )
+        group = self.param_groups[0]
+        state = self.state.setdefault(0, {"func_evals": 0, "n_iter": 0})
+        out, loss, g = self._evaluate(closure)
+        state["func_evals"] += 1
+        if np.abs(g).max(initial=0) <= group["tolerance_grad"]:
+            return out
+        self._iterate(closure, state, group, loss, g)
+        return out
+
+    def _iterate(self, closure, state: dict, group: dict, loss: float, g: np.ndarray) -> None:
+        evals = 1
+        for n in range(1, group["max_iter"] + 1):
+            state["n_iter"] += 1
+            with silenced():  # IEEE results, no warning (the closure runs outside)
+                d = state["d"] = self._direction_of(state, g, group)
+                state["t"] = _first_t(g, group["lr"]) if state["n_iter"] == 1 else group["lr"]
+            state["prev_flat_grad"], state["prev_loss"] = g, loss
+            gd = float(g @ d)
+            if gd > -group["tolerance_change"]:  # not a descent direction (any more)
+                return
+            last, left = n == group["max_iter"], group["max_eval"] - evals
+            loss, g, used = self._move(closure, state, group, (0.0, loss, g, gd), last, left)
+            evals += used
+            state["func_evals"] += used
+            if last or evals >= group["max_eval"] or _done(state, group, loss, g):
+                return
+
+    def _move(self, closure, state: dict, group: dict, start: tuple, last: bool, left: int):
+        """W ← W + t·d; the loss and gradient there, and the evaluations made. ``start`` is
+        (0, loss, g, gd) at W; the line search may probe ``left`` more times after its
+        first (the evaluations ``max_eval`` leaves: PyTorch's budget)."""
+        if group["line_search_fn"] is not None:
+            return self._searched_step(closure, state, start, group, left)
+        self._add_to_params(state["t"], state["d"])
+        if last:  # the next step evaluates the loss and gradient first
+            return start[1], start[2], 0
+        _, loss, g = self._evaluate(closure)
+        return loss, g, 1
+
+    def _direction_of(self, state: dict, g: np.ndarray, group: dict) -> np.ndarray:
+        """d = −H·g (−g at the first iteration ever), after storing the newest pair."""
+        if state["n_iter"] == 1:
+            state.update(old_dirs=[], old_stps=[], ro=[], H_diag=1.0)
+            return -g
+        y, s = g - state["prev_flat_grad"], state["d"] * state["t"]
+        ys = float(y @ s)
+        if ys > CURVATURE_MIN:
+            pairs = state["old_dirs"], state["old_stps"], state["ro"]
+            if len(pairs[0]) >= group["history_size"]:
+                for kept in pairs:
+                    kept.pop(0)
+            for kept, new in zip(pairs, (y, s, 1.0 / ys)):
+                kept.append(new)
+            state["H_diag"] = ys / float(y @ y)
+        return _two_loop(g, state["old_dirs"], state["old_stps"], state["ro"], state["H_diag"])
+
+    def _searched_step(self, closure, state: dict, start: tuple, group: dict, left: int):
+        """W ← W + t·d with t from the strong Wolfe search (state's t its first try)."""
+        params, d = self.param_groups[0]["params"], state["d"]
+        origin = [p.data.copy() for p in params]
+
+        def probe(t: float) -> tuple:
+            self._add_to_params(t, d)
+            _, f, g = self._evaluate(closure)
+            for p, w in zip(params, origin):
+                np.copyto(p.data, w)
+            return (t, f, g, float(g @ d))
+
+        tol = group["tolerance_change"]
+        (t, loss, g, _), used = _strong_wolfe(probe, start, state["t"], np.abs(d).max(), tol, left)
+        state["t"] = t
+        self._add_to_params(t, d)
+        return loss, g, used
+
+    # ----- the flat vector ---------------------------------------------------------------
+    def _evaluate(self, closure) -> tuple:
+        """The closure's result, the loss as a float and the flat gradient (None as 0)."""
+        with enable_grad():
+            out = closure()
+        params = self.param_groups[0]["params"]
+        dtype = np.result_type(*(p.data.dtype for p in params))
+        parts = [np.zeros(p.data.size, dtype) if p.grad is None else _grad(p) for p in params]
+        return out, float(out), np.concatenate(parts).astype(dtype, copy=False)
+
+    def _add_to_params(self, t: float, d: np.ndarray) -> None:
+        """W ← W + t·d, in place, each parameter from its slice of the flat d."""
+        offset = 0
+        with silenced():
+            for p in self.param_groups[0]["params"]:
+                w = p.data
+                w += t * d[offset : offset + w.size].reshape(w.shape)
+                offset += w.size
+
+    # ----- saving and restoring ----------------------------------------------------------
+    def _saved_entry(self, entry: dict, p, group: dict) -> dict:
+        """A copy of the state, its pairs stacked into (m, n) arrays and ``ro`` an array."""
+        out = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in entry.items()}
+        if "old_dirs" in entry:
+            n, dtype = entry["d"].size, entry["d"].dtype
+            for name in ("old_dirs", "old_stps"):
+                out[name] = np.array(entry[name], dtype).reshape(len(entry[name]), n)
+            out["ro"] = np.array(entry["ro"], np.float64)
+        return out
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a `state_dict`, its history included, so that stepping on continues
+        exactly; everything is checked before anything changes."""
+        groups, entries = _top_level(state_dict)
+        hypers, _ = parse_state_dict(self, {"param_groups": groups, "state": {}})
+        ids = [k for k in entries if _same_id(k, groups[0]["params"][0])]
+        if len(ids) != len(entries):
+            raise ValueError("load_state_dict: LBFGS keeps its state under its first parameter")
+        params = self.param_groups[0]["params"]
+        n, dtype = sum(p.data.size for p in params), np.result_type(*(p.data.dtype for p in params))
+        state = {0: _parsed_entry(entries[ids[0]], n, dtype, hypers[0])} if ids else {}
+        self.param_groups[0].update(hypers[0])
+        self.state = state
+
+
+def _grad(p) -> np.ndarray:
+    g = p.grad
+    g = np.asarray(g if isinstance(g, np.ndarray) else getattr(g, "data", g))
+    if g.shape != p.data.shape:
+        raise ValueError(f"LBFGS: a gradient has shape {g.shape}, its parameter {p.shape}")
+    return g.ravel()
+
+
+def _done(state: dict, group: dict, loss: float, g: np.ndarray) -> bool:
+    """Whether the step stops early: a small gradient, move or change of the loss."""
+    tol = group["tolerance_change"]
+    if np.abs(g).max(initial=0) <= group["tolerance_grad"]:
+        return True
+    return (
+        abs(state["t"]) * np.abs(state["d"]).max(initial=0) <= tol
+        or abs(loss - state["prev_loss"]) < tol
+    )
+
+
+def _first_t(g: np.ndarray, lr: float) -> float:
+    """The first step ever, η·min(1, 1/‖g‖₁): at most η, and at most 1 along d = −g/‖g‖₁."""
+    return float(min(1.0, 1.0 / np.abs(g).sum()) * lr)
+
+
+def _two_loop(g, dirs: list, stps: list, ro: list, h_diag: float) -> np.ndarray:
+    """−H·g for the L-BFGS inverse Hessian H of the pairs (N&W alg. 7.4)."""
+    q, alpha = -g, [0.0] * len(dirs)
+    for i in reversed(range(len(dirs))):
+        alpha[i] = float(stps[i] @ q) * ro[i]
+        q -= alpha[i] * dirs[i]
+    r = q * h_diag
+    for i in range(len(dirs)):
+        beta = float(dirs[i] @ r) * ro[i]
+        r += (alpha[i] - beta) * stps[i]
+    return r
+
+
+# ----- the strong Wolfe line search (a point is (t, f, g, g·d)) ----------------------------
+def _strong_wolfe(probe, start: tuple, t: float, d_max: float, tol: float, most: int) -> tuple:
+    """The point the search stops at, and the number of probes (N&W alg. 3.5 and 3.6)."""
+    bracket, evals, done = _bracketed(probe, start, t, most)
+    low = 0 if bracket[0][1] <= bracket[-1][1] else 1
+    insufficient = False
+    while not done and evals <= most:
+        if abs(bracket[1][0] - bracket[0][0]) * d_max < tol:
+            break
+        t, insufficient = _safeguarded(_cubic_min(bracket[0], bracket[1]), bracket, insufficient)
+        new = probe(t)
+        evals += 1
+        if _too_high(new, start) or new[1] >= bracket[low][1]:
+            bracket[1 - low] = new
+            low = 0 if bracket[0][1] <= bracket[1][1] else 1
+            continue
+        done = abs(new[3]) <= -C2 * start[3]
+        if not done and new[3] * (bracket[1 - low][0] - bracket[low][0]) >= 0:
+            bracket[1 - low] = bracket[low]
+        bracket[low] = new
+    return bracket[low], evals
+
+
+def _bracketed(probe, start: tuple, t: float, most: int) -> tuple:
+    """An interval that holds a strong Wolfe point, grown by extrapolation (alg. 3.5):
+    the bracket, the probes made, and whether its one point already meets the conditions."""
+    prev, new, evals = start, probe(t), 1
+    while evals <= most:
+        if _too_high(new, start) or (evals > 2 and new[1] >= prev[1]):
+            return [prev, new], evals, False
+        if abs(new[3]) <= -C2 * start[3]:
+            return [new], evals, True
+        if new[3] >= 0:
+            return [prev, new], evals, False
+        t = new[0]
+        bounds = (t + 0.01 * (t - prev[0]), t * 10)
+        prev, new = new, probe(_cubic_min(prev, new, bounds))
+        evals += 1
+    return [start, new], evals, False
+
+
+def _too_high(point: tuple, start: tuple) -> bool:
+    """Whether ``point`` fails the sufficient decrease f ≤ f₀ + c₁·t·g₀d."""
+    return point[1] > start[1] + C1 * point[0] * start[3]
+
+
+def _safeguarded(t: float, bracket: list, insufficient: bool) -> tuple:
+    """t moved 10% of the bracket inside it when it falls that close to an end twice in a
+    row (or outside): the zoom then keeps shrinking the bracket."""
+    lo, hi = min(bracket[0][0], bracket[1][0]), max(bracket[0][0], bracket[1][0])
+    margin = 0.1 * (hi - lo)
+    if min(hi - t, t - lo) >= margin:
+        return t, False
+    if not (insufficient or t >= hi or t <= lo):
+        return t, True
+    return (hi - margin if abs(t - hi) < abs(t - lo) else lo + margin), False
+
+
+def _cubic_min(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
+    """The minimiser of the cubic through two points' values and slopes (N&W eq. 3.59),
+    clipped to ``bounds`` (the points' interval by default); their middle if none."""
+    (x1, f1, _, g1), (x2, f2, _, g2) = sorted((a, b), key=lambda point: point[0])
+    lo, hi = bounds if bounds is not None else (x1, x2)
+    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    square = d1 * d1 - g1 * g2
+    if square < 0:
+        return (lo + hi) / 2
+    d2 = math.sqrt(square)
+    t = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+    return min(max(t, lo), hi)
+
+
+# ----- loading -------------------------------------------------------------------------------
+def _same_id(key, saved) -> bool:
+    return str(key) == str(saved)
+
+
+def _parsed_entry(entry, n: int, dtype, group: dict) -> dict:
+    """The saved state, checked: counts, then either nothing or the whole history."""
+    if not isinstance(entry, dict) or set(entry) not in (set(COUNTERS), {*COUNTERS, *HISTORY}):
+        raise ValueError(f"load_state_dict: LBFGS's state needs {COUNTERS}, then {HISTORY}")
+    for name in COUNTERS:
+        if not is_count(entry[name]):
+            raise ValueError(f"load_state_dict: LBFGS's {name} must be an int >= 0")
+    out = {name: int(entry[name]) for name in COUNTERS}
+    if "d" not in entry:
+        return out
+    m = len(np.asarray(entry["ro"]).reshape(-1))
+    if m > group["history_size"]:
+        raise ValueError(f"load_state_dict: {m} pairs, more than history_size")
+    shapes = {"d": (n,), "prev_flat_grad": (n,), "old_dirs": (m, n), "old_stps": (m, n)}
+    for name, shape in shapes.items():
+        out[name] = _checked_array(name, entry[name], shape, dtype)
+    for name in ("old_dirs", "old_stps"):
+        out[name] = list(out[name])
+    out["ro"] = [float(x) for x in _checked_array("ro", entry["ro"], (m,), np.float64)]
+    for name in ("t", "H_diag", "prev_loss"):
+        out[name] = _checked_number(name, entry[name])
+    return out
+
+
+def _checked_array(name: str, value, shape: tuple, dtype) -> np.ndarray:
+    a = np.asarray(value)
+    if a.shape != shape or a.dtype.kind not in "fiu":
+        raise ValueError(f"load_state_dict: LBFGS's {name} must be numbers of shape {shape}")
+    return np.array(a, dtype=dtype)
+
+
+def _checked_number(name: str, value) -> float:
+    a = np.asarray(value)
+    if a.shape != () or a.dtype.kind not in "fiu":
+        raise ValueError(f"load_state_dict: LBFGS's {name} must be a number, got {value!r}")
+    return float(a)
