@@ -16,7 +16,7 @@ from .._arguments import count, is_count
 from .._grad_mode import enable_grad
 from .._quiet import silenced
 from ._hyper import _non_negative
-from ._optimizer import Optimizer
+from ._optimizer import Optimizer, _grad_array
 from ._state import _top_level, parse_state_dict
 
 #: yᵀs at or below which a curvature pair is dropped: it would not keep H positive definite
@@ -28,10 +28,12 @@ HISTORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "
 
 
 def _at_least_one(name: str, value) -> int:
+    """A count of iterations, evaluations or pairs: an int >= 1."""
     return count(name, value, 1)
 
 
 def _line_search(name: str, value) -> str | None:
+    """None (a fixed step) or "strong_wolfe", the one search PyTorch has."""
     if value not in (None, "strong_wolfe"):
         raise ValueError(f"{name} must be None or 'strong_wolfe', got {value!r}")
     return value
@@ -207,7 +209,10 @@ class LBFGS(Optimizer):
             out = closure()
         params = self.param_groups[0]["params"]
         dtype = np.result_type(*(p.data.dtype for p in params))
-        parts = [np.zeros(p.data.size, dtype) if p.grad is None else _grad(p) for p in params]
+        parts = [
+            np.zeros(p.data.size, dtype) if p.grad is None else _grad_array(p, i).ravel()
+            for i, p in enumerate(params)
+        ]
         return out, float(out), np.concatenate(parts).astype(dtype, copy=False)
 
     def _add_to_params(self, t: float, d: np.ndarray) -> None:
@@ -245,14 +250,6 @@ class LBFGS(Optimizer):
         self.state = state
 
 
-def _grad(p) -> np.ndarray:
-    g = p.grad
-    g = np.asarray(g if isinstance(g, np.ndarray) else getattr(g, "data", g))
-    if g.shape != p.data.shape:
-        raise ValueError(f"LBFGS: a gradient has shape {g.shape}, its parameter {p.shape}")
-    return g.ravel()
-
-
 def _done(state: dict, group: dict, loss: float, g: np.ndarray) -> bool:
     """Whether the step stops early: a small gradient, move or change of the loss."""
     tol = group["tolerance_change"]
@@ -265,7 +262,8 @@ def _done(state: dict, group: dict, loss: float, g: np.ndarray) -> bool:
 
 
 def _first_t(g: np.ndarray, lr: float) -> float:
-    """The first step ever, η·min(1, 1/‖g‖₁): at most η, and at most 1 along d = −g/‖g‖₁."""
+    """The first step ever, η·min(1, 1/‖g‖₁): the first move, −t·g, is at most η long in
+    the 1-norm, however large the gradient."""
     return float(min(1.0, 1.0 / np.abs(g).sum()) * lr)
 
 
