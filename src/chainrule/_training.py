@@ -123,9 +123,17 @@ def train_step(
     forward pass: layers that keep running statistics have seen the batch), except the NaN
     mean of a batch with nothing to score (every label the loss's ``ignore_index``, or of
     class weight 0): that batch is skipped, no backward and no step, as there is nothing
-    to learn from it (its gradients would be zeros, on which Adam's momentum still moves)."""
+    to learn from it (its gradients would be zeros, on which Adam's momentum still moves).
+
+    An optimizer that evaluates the loss itself, several times a step (`optim.LBFGS`),
+    is given a closure doing the forward pass, loss and backward; the loss and output
+    returned are those of its first evaluation, before any move, as PyTorch's step
+    returns."""
+    x = as_input(x, dtype)
+    if getattr(optimizer, "needs_closure", False):
+        return _closure_step(model, loss_fn, optimizer, x, y, sample_weight)
     optimizer.zero_grad()  # first: the old gradients are freed before the new graph is built
-    out = model(as_input(x, dtype))
+    out = model(x)
     loss = batch_loss(loss_fn, out, y, sample_weight)
     value = loss.item()
     if not np.isfinite(value):
@@ -135,6 +143,34 @@ def train_step(
     loss.backward()
     optimizer.step()
     return value, out
+
+
+class _NothingScoredError(Exception):
+    """Raised by `_closure_step`'s closure at a first loss with nothing to score, so that
+    the optimizer does not step."""
+
+
+def _closure_step(model, loss_fn, optimizer, x, y, sample_weight):
+    """`train_step` for an optimizer whose step calls a closure: the same checks on the
+    first loss, made inside the closure before anything moves."""
+    first = []
+
+    def closure():
+        optimizer.zero_grad()
+        out = model(x)
+        loss = batch_loss(loss_fn, out, y, sample_weight)
+        if not first:
+            first.append((loss.item(), out))
+            if not np.isfinite(first[0][0]):
+                if _nothing_scored(first[0][0], out, y, loss_fn):
+                    raise _NothingScoredError
+                raise FloatingPointError(f"the loss became {first[0][0]}")
+        loss.backward()
+        return loss
+
+    with contextlib.suppress(_NothingScoredError):
+        optimizer.step(closure)
+    return first[0]
 
 
 def _nothing_scored(value: float, out: Tensor, y: np.ndarray, loss_fn) -> bool:

@@ -74,7 +74,11 @@ class LBFGS(Optimizer):
     ``ro``, ``H_diag`` (γ), ``prev_flat_grad``, ``prev_loss``. In `state_dict` the pairs are
     arrays of shape (m, n), n the parameters' total size. A gradient of None counts as
     zeros, as in PyTorch; `step` without a closure is a TypeError saying why.
+    `chainrule.fit` gives it one (see `needs_closure`).
     """
+
+    #: `step` must be given a closure; `chainrule.fit` reads this to build one per batch
+    needs_closure = True
 
     _hyper_rules = (
         ("max_iter", _at_least_one),
