@@ -235,8 +235,8 @@ def test_numpy_integer_batch_sizes_are_ints(batch_size):
 
 @pytest.mark.parametrize(
     ("batch_size", "error"),
-    [(0, ValueError), (-1, ValueError), (4.0, TypeError), (True, TypeError), (None, TypeError)],
-)
+    [(0, ValueError), (-1, ValueError), (4.0, TypeError), (True, TypeError), ("4", TypeError)],
+)  # None is PyTorch's loading without batches
 def test_bad_batch_sizes_are_named(batch_size, error):
     with pytest.raises(error, match="DataLoader: batch_size must be"):
         DataLoader((np.zeros(10), np.zeros(10)), batch_size=batch_size)

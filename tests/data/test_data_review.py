@@ -100,9 +100,15 @@ def test_a_tuple_of_three_arrays_points_to_tensor_dataset():
     _bad(lambda: DataLoader((X,)), TypeError, "length 1", "TensorDataset")
 
 
-def test_batch_size_none_says_it_is_not_offered_and_what_to_write():
-    _bad(lambda: DataLoader(ArrayDataset(X, Y), batch_size=None), TypeError, "batch_size=None")
-    _bad(lambda: DataLoader(_Stream(), batch_size=None), TypeError, "batch_size=1")
+def test_batch_size_none_with_drop_last_is_refused_naming_both():
+    # batch_size=None turns batching off (PyTorch's); there is then no last batch to drop
+    _bad(
+        lambda: DataLoader(ArrayDataset(X, Y), batch_size=None, drop_last=True),
+        ValueError,
+        "batch_size=None",
+        "drop_last",
+    )
+    _bad(lambda: DataLoader(_Stream(), batch_size=None, drop_last=True), ValueError, "drop_last")
 
 
 def test_standardizer_state_without_a_key_is_a_value_error_naming_it():

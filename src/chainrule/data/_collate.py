@@ -7,6 +7,8 @@ samples give ``(X, y)``, ``(x, y, w)`` ones ``(X, y, W)``, ``(x,)`` ones ``(X,)`
 namedtuple samples that namedtuple of arrays, as in PyTorch. A sample
 that is a dict gives a dict with one array a key. Each position (or key) holds arrays or
 numbers of one shape, stacked along a new first axis.
+
+`convert` is the conversion of a loader without batching (``batch_size=None``).
 """
 
 from __future__ import annotations
@@ -102,6 +104,30 @@ def collate(samples: list) -> Any:
     width = _width(samples)
     columns = list(zip(*samples)) if samples else [(), ()]
     return _like(samples, [_stacked(col, _name(i, width)) for i, col in enumerate(columns)])
+
+
+def convert(sample: Any) -> Any:
+    """One sample as a loader with ``batch_size=None`` yields it, as PyTorch's
+    ``default_convert`` converts it, but into NumPy: its arrays copied (never views of
+    the dataset), NumPy numbers as 0-d arrays (PyTorch's 0-d tensors), tuples (a
+    namedtuple as itself), lists and dicts converted part by part, anything else (a
+    Python number, a string) as it is."""
+    if isinstance(sample, np.ndarray):
+        return sample.copy()
+    if isinstance(sample, np.generic) and not isinstance(sample, (np.str_, np.bytes_)):
+        return np.asarray(sample)
+    if isinstance(sample, Mapping):
+        return {k: convert(v) for k, v in sample.items()}
+    if isinstance(sample, (tuple, list)):
+        return _like_sequence(sample, [convert(v) for v in sample])
+    return sample
+
+
+def _like_sequence(sample: tuple | list, parts: list) -> tuple | list:
+    """``parts`` as ``sample``'s kind: a list, a tuple, or its namedtuple."""
+    if isinstance(sample, list):
+        return parts
+    return _like([sample], parts)
 
 
 def _like(samples: list, columns: list) -> tuple:

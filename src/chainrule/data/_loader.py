@@ -17,7 +17,7 @@ import numpy as np
 
 from .._arguments import flag, is_count
 from ._bundled import DataBundle
-from ._collate import collate, fetch
+from ._collate import collate, convert, fetch
 from ._dataset import ArrayDataset
 from ._rng import seeded_or_given
 from ._samplers import BatchSampler, check_iterable, checked_indices, generators_of
@@ -38,7 +38,11 @@ class DataLoader:
             another length is a `ValueError`), or an `IterableDataset`, whose samples
             are read from ``iter(dataset)`` in its order, ``batch_size`` at a time.
         batch_size: samples per batch (the last batch may be smaller); 32 by default, as
-            in Keras (PyTorch's default is 1). PyTorch's None (no batching) is refused.
+            in Keras (PyTorch's default is 1). None, as in PyTorch, turns batching off:
+            each sample is yielded as the dataset gives it (its arrays copied), in the
+            order of ``shuffle`` or the ``sampler``, or, with a ``collate_fn``, as
+            ``collate_fn(sample)`` returns it; not with ``drop_last=True`` or a
+            ``batch_sampler``, and ``len(loader)`` is then the number of samples.
         shuffle: draw a new random order every epoch; otherwise keep the dataset's order.
         seed: seeds the loader's own generator; None draws one from ``cr.manual_seed``'s
             (only when ``shuffle``: an unshuffled loader leaves that generator alone).
@@ -48,7 +52,9 @@ class DataLoader:
             ``shuffle=True``. ``len(loader)`` then needs ``len(sampler)``.
         batch_sampler: PyTorch's: an iterable of lists of indices, one list a batch; not
             with ``shuffle``, ``sampler``, ``drop_last`` or a ``batch_size`` other than
-            the default (``loader.batch_size`` is then None, as in PyTorch).
+            the default (``loader.batch_size`` is then None, as in PyTorch). An empty
+            list is a `ValueError` naming its position (PyTorch's default collation fails
+            on it with an IndexError, and hands ``[]`` to a ``collate_fn``).
         collate_fn: PyTorch's: each batch is ``collate_fn(samples)``, the list of the
             batch's samples ``dataset[i]`` (or what ``__getitems__`` returns), as it
             returns it. Without it the samples are stacked as PyTorch's
@@ -106,7 +112,8 @@ class DataLoader:
         self.drop_last = flag("DataLoader", "drop_last", drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self._check_sampling(batch_size, seed, generator)
-        self.batch_size = None if batch_sampler is not None else int(batch_size)
+        batched = batch_sampler is None and batch_size is not None
+        self.batch_size = int(batch_size) if batched else None
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable or None, got {collate_fn!r}")
         self.collate_fn = collate_fn
@@ -139,7 +146,7 @@ class DataLoader:
                     f"sampler and drop_last (it makes the batches), got {', '.join(clash)}"
                 )
         else:
-            _check_batching(batch_size)
+            _check_batching(batch_size, self.drop_last)
         if (self.sampler is not None or self.batch_sampler is not None) and not (
             seed is None and generator is None
         ):
@@ -156,16 +163,39 @@ class DataLoader:
         else:
             n = len(self.dataset) if self.sampler is None else len(self.sampler)
         b = self.batch_size
+        if b is None:  # no batching: one sample a step
+            return n
         return n // b if self.drop_last else -(-n // b)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if self.batch_size is None and self.batch_sampler is None:
+            return self._unbatched()
         if isinstance(self.dataset, IterableDataset):
             return self._streamed(iter(self.dataset))
         if self.sampler is not None or self.batch_sampler is not None:
             return self._sampled(iter(self._index_batches()))  # the sampler draws now
+        return self._batches(self._order())
+
+    def _order(self) -> np.ndarray:
+        """This epoch's order of the dataset's indices: drawn now when shuffling."""
         n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        return self._batches(order)
+        return self._rng.permutation(n) if self.shuffle else np.arange(n)
+
+    def _unbatched(self) -> Iterator[Any]:
+        """PyTorch's ``batch_size=None``: the samples one at a time, each ``dataset[i]``
+        (never ``__getitems__``, as PyTorch's) converted by `convert` or the
+        ``collate_fn``; the order (the sampler's, or the permutation) is drawn now."""
+        each = convert if self.collate_fn is None else self.collate_fn
+        if isinstance(self.dataset, IterableDataset):
+            return map(each, iter(self.dataset))
+        return (each(self.dataset[i]) for i in self._sample_indices())
+
+    def _sample_indices(self) -> Iterator[int]:
+        """The indices of an unbatched epoch: the sampler's, each checked, or the order."""
+        if self.sampler is None:
+            return iter(self._order().tolist())
+        n = len(self.dataset)
+        return (int(checked_indices([i], n, "sampler")[0]) for i in iter(self.sampler))
 
     def _index_batches(self) -> Iterable[list[int]]:
         """The batch sampler given, or the sampler's indices ``batch_size`` at a time."""
@@ -175,8 +205,14 @@ class DataLoader:
 
     def _sampled(self, batches: Iterator[Any]) -> Iterator[Any]:
         n, source = len(self.dataset), "sampler" if self.batch_sampler is None else "batch_sampler"
-        for batch in batches:
-            yield self._batch(checked_indices(batch, n, source))
+        for position, batch in enumerate(batches):
+            idx = checked_indices(batch, n, source)
+            if not idx.size:  # PyTorch's default collation fails on it with an IndexError
+                raise ValueError(
+                    f"DataLoader: the {source} gave an empty batch at position {position} of "
+                    "the epoch (counting from 0); every batch needs at least one index"
+                )
+            yield self._batch(idx)
 
     def _streamed(self, samples: Iterator[Any]) -> Iterator[Any]:
         """Batches of an `IterableDataset`: its samples ``batch_size`` at a time, in the
@@ -307,15 +343,16 @@ def _check_workers(num_workers, pin_memory, persistent_workers) -> None:
         raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0, as PyTorch's")
 
 
-def _check_batching(batch_size) -> None:
-    """A batch size for the loader; PyTorch's None (no batching) is refused with what to
-    write instead."""
+def _check_batching(batch_size, drop_last: bool) -> None:
+    """A batch size for the loader, or None (no batching), which has no short last batch
+    to drop: ``drop_last=True`` beside it is PyTorch's ValueError."""
     if batch_size is None:
-        raise TypeError(
-            "DataLoader: batch_size must be an int; batch_size=None (PyTorch's loading "
-            "without batches) is not offered: give batch_size=1, or batch_size=1 with "
-            "collate_fn=lambda samples: samples[0] for samples that are whole batches already"
-        )
+        if drop_last:
+            raise ValueError(
+                "DataLoader: batch_size=None turns batching off and is mutually exclusive "
+                "with drop_last=True (there is no short last batch to drop)"
+            )
+        return
     check_batch_size("DataLoader", batch_size)
 
 
