@@ -6,7 +6,9 @@ A sample that is a tuple (or list) gives a tuple with one array a position: ``(x
 samples give ``(X, y)``, ``(x, y, w)`` ones ``(X, y, W)``, ``(x,)`` ones ``(X,)``, and
 namedtuple samples that namedtuple of arrays, as in PyTorch. A sample
 that is a dict gives a dict with one array a key. Each position (or key) holds arrays or
-numbers of one shape, stacked along a new first axis.
+numbers of one shape, stacked along a new first axis. Python ints mixed with Python floats
+(the first an int) stack into the default float dtype, as PyTorch's ``torch.tensor``
+reads them (with a float first: float64, there and here).
 
 `convert` is the conversion of a loader without batching (``batch_size=None``).
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._dtypes import get_default_dtype
 from ._dataset import ArrayDataset, TensorDataset
 from ._subsets import ConcatDataset, Subset, samples_at
 
@@ -183,4 +186,14 @@ def _stacked(values: tuple, part: str) -> np.ndarray:
     if batch.dtype == object:
         i = next((i for i, a in enumerate(arrays) if a.dtype == object), 0)
         raise TypeError(f"{_WHAT}, got {part} = {values[i]!r:.80} ({type(values[i]).__name__})")
+    return _as_torch_reads(batch, values)
+
+
+def _as_torch_reads(batch: np.ndarray, values: tuple) -> np.ndarray:
+    """Python ints mixed with Python floats, an int first, in the default float dtype:
+    PyTorch's collation reads them with ``torch.tensor(values)``, whose Python floats
+    are of the default dtype (a float first: ``torch.tensor(values, dtype=float64)``)."""
+    python_numbers = all(type(v) in (bool, int, float) for v in values)
+    if batch.dtype.kind == "f" and python_numbers and type(values[0]) in (bool, int):
+        return batch.astype(get_default_dtype())
     return batch
