@@ -22,7 +22,7 @@ def train_loader(data, batch_size: int, shuffle: bool, seed, owner: str = "fit")
     ``(X, y, sample_weight)`` makes a `WeightedLoader` (its weights checked, an error
     naming ``owner``)."""
     if isinstance(data, DataLoader):
-        return data
+        return _batched(data, owner)
     arrays = _array_tuple(data)
     if len(arrays) == 3:  # Keras's (X, y, sample_weight)
         X, y, w = arrays
@@ -31,6 +31,19 @@ def train_loader(data, batch_size: int, shuffle: bool, seed, owner: str = "fit")
     if len(arrays) == 2 or (isinstance(data, tuple) and len(data) == 2):
         data = ArrayDataset(*(arrays or data))
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _batched(loader: DataLoader, owner: str) -> DataLoader:
+    """``loader``, which must batch: one with ``batch_size=None`` (and no batch sampler)
+    yields single samples, without the batch axis that the model, the loss, the metrics
+    and the count of samples read."""
+    if loader.batch_size is None and loader.batch_sampler is None:
+        raise ValueError(
+            f"{owner}: the DataLoader has batch_size=None, which turns batching off (each "
+            f"step one sample without a batch axis); {owner} reads batches: give the "
+            "DataLoader a batch_size (1 for one sample a step)"
+        )
+    return loader
 
 
 def split_validation(data, fraction, val_data) -> tuple:
@@ -84,6 +97,7 @@ def evaluation_loader(data, batch_size: int, owner: str = "fit"):
     batch or shuffles is read again without doing either (Keras never leaves samples out
     of an evaluation)."""
     if isinstance(data, DataLoader) and (data.drop_last or data.shuffle):
+        _batched(data, owner)
         whole = copy.copy(data)  # its own class and batching, in order, every sample
         whole.shuffle, whole.drop_last = False, False
         return whole
