@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._arguments import is_count
 from .._dtypes import get_default_dtype
 
 
@@ -102,15 +103,20 @@ def one_hot(labels: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) 
     """Rows of the identity: ``out[..., k] = 1`` where ``labels == k``, else 0.
 
     ``labels`` are integers in ``[0, num_classes)`` of any shape; the result has shape
-    ``labels.shape + (num_classes,)``.
+    ``labels.shape + (num_classes,)``. An empty list is read as empty int labels (NumPy
+    would make it float): ``one_hot([], 3)`` has shape (0, 3).
 
     Unlike ``torch.nn.functional.one_hot``: ``num_classes`` is required (inferred from a
     batch's labels it would shrink when the batch lacks the last class), any integer dtype
     is accepted, and the default output is float32, ready for a loss (PyTorch: int64).
+    PyTorch's ``num_classes=-1`` (inferred) and None are a ValueError; for empty labels
+    PyTorch's inference fails too ("Can not infer total number of classes").
     """
-    labels = np.asarray(labels)
+    labels = _labels(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    if num_classes is None or (is_count(num_classes, -1) and num_classes == -1):
+        raise ValueError(f"one_hot: num_classes is required, got {num_classes}{_why(labels)}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
         raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
     if num_classes <= 0:
@@ -125,6 +131,21 @@ def one_hot(labels: ArrayLike, num_classes: int, dtype: DTypeLike = np.float32) 
     out = np.zeros((*labels.shape, num_classes), dtype=dtype)
     np.put_along_axis(out, labels[..., None].astype(np.intp), 1, axis=-1)
     return out
+
+
+def _labels(labels: ArrayLike) -> np.ndarray:
+    """``labels`` as an array; an empty list or tuple (NumPy's float64) as int64."""
+    array = np.asarray(labels)
+    if array.size == 0 and isinstance(labels, (list, tuple)):
+        return array.astype(np.int64)
+    return array
+
+
+def _why(labels: np.ndarray) -> str:
+    """Why ``one_hot`` needs ``num_classes`` given, for these labels."""
+    if labels.size == 0:
+        return " (the labels are empty: there is no largest label to infer it from)"
+    return " (inferred from the labels, it would shrink for a batch without the last class)"
 
 
 def _scale(std: np.ndarray, constant: np.ndarray) -> np.ndarray:
