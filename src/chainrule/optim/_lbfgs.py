@@ -7,7 +7,6 @@ parameter order; products of two vectors are dot products.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -16,13 +15,12 @@ from .._arguments import count, is_count
 from .._grad_mode import enable_grad
 from .._quiet import silenced
 from ._hyper import _non_negative
+from ._line_search import strong_wolfe
 from ._optimizer import Optimizer, _grad_array
 from ._state import _top_level, parse_state_dict
 
 #: yᵀs at or below which a curvature pair is dropped: it would not keep H positive definite
 CURVATURE_MIN = 1e-10
-#: the strong Wolfe constants: sufficient decrease c₁ and curvature c₂
-C1, C2 = 1e-4, 0.9
 COUNTERS = ("func_evals", "n_iter")
 HISTORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
 
@@ -201,7 +199,7 @@ class LBFGS(Optimizer):
             return (t, f, g, float(g @ d))
 
         tol = group["tolerance_change"]
-        (t, loss, g, _), used = _strong_wolfe(probe, start, state["t"], np.abs(d).max(), tol, left)
+        (t, loss, g, _), used = strong_wolfe(probe, start, state["t"], np.abs(d).max(), tol, left)
         state["t"] = t
         self._add_to_params(t, d)
         return loss, g, used
@@ -282,78 +280,6 @@ def _two_loop(g, dirs: list, stps: list, ro: list, h_diag: float) -> np.ndarray:
         beta = float(dirs[i] @ r) * ro[i]
         r += (alpha[i] - beta) * stps[i]
     return r
-
-
-# ----- the strong Wolfe line search (a point is (t, f, g, g·d)) ----------------------------
-def _strong_wolfe(probe, start: tuple, t: float, d_max: float, tol: float, most: int) -> tuple:
-    """The point the search stops at, and the number of probes (N&W alg. 3.5 and 3.6)."""
-    bracket, evals, done = _bracketed(probe, start, t, most)
-    low = 0 if bracket[0][1] <= bracket[-1][1] else 1
-    insufficient = False
-    while not done and evals <= most:
-        if abs(bracket[1][0] - bracket[0][0]) * d_max < tol:
-            break
-        t, insufficient = _safeguarded(_cubic_min(bracket[0], bracket[1]), bracket, insufficient)
-        new = probe(t)
-        evals += 1
-        if _too_high(new, start) or new[1] >= bracket[low][1]:
-            bracket[1 - low] = new
-            low = 0 if bracket[0][1] <= bracket[1][1] else 1
-            continue
-        done = abs(new[3]) <= -C2 * start[3]
-        if not done and new[3] * (bracket[1 - low][0] - bracket[low][0]) >= 0:
-            bracket[1 - low] = bracket[low]
-        bracket[low] = new
-    return bracket[low], evals
-
-
-def _bracketed(probe, start: tuple, t: float, most: int) -> tuple:
-    """An interval that holds a strong Wolfe point, grown by extrapolation (alg. 3.5):
-    the bracket, the probes made, and whether its one point already meets the conditions."""
-    prev, new, evals = start, probe(t), 1
-    while evals <= most:
-        if _too_high(new, start) or (evals > 2 and new[1] >= prev[1]):
-            return [prev, new], evals, False
-        if abs(new[3]) <= -C2 * start[3]:
-            return [new], evals, True
-        if new[3] >= 0:
-            return [prev, new], evals, False
-        t = new[0]
-        bounds = (t + 0.01 * (t - prev[0]), t * 10)
-        prev, new = new, probe(_cubic_min(prev, new, bounds))
-        evals += 1
-    return [start, new], evals, False
-
-
-def _too_high(point: tuple, start: tuple) -> bool:
-    """Whether ``point`` fails the sufficient decrease f ≤ f₀ + c₁·t·g₀d."""
-    return point[1] > start[1] + C1 * point[0] * start[3]
-
-
-def _safeguarded(t: float, bracket: list, insufficient: bool) -> tuple:
-    """t moved 10% of the bracket inside it when it falls that close to an end twice in a
-    row (or outside): the zoom then keeps shrinking the bracket."""
-    lo, hi = min(bracket[0][0], bracket[1][0]), max(bracket[0][0], bracket[1][0])
-    margin = 0.1 * (hi - lo)
-    if min(hi - t, t - lo) >= margin:
-        return t, False
-    if not (insufficient or t >= hi or t <= lo):
-        return t, True
-    return (hi - margin if abs(t - hi) < abs(t - lo) else lo + margin), False
-
-
-def _cubic_min(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
-    """The minimiser of the cubic through two points' values and slopes (N&W eq. 3.59),
-    clipped to ``bounds`` (the points' interval by default); their middle if none."""
-    (x1, f1, _, g1), (x2, f2, _, g2) = sorted((a, b), key=lambda point: point[0])
-    lo, hi = bounds if bounds is not None else (x1, x2)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    square = d1 * d1 - g1 * g2
-    if square < 0:
-        return (lo + hi) / 2
-    d2 = math.sqrt(square)
-    t = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-    return min(max(t, lo), hi)
 
 
 # ----- loading -------------------------------------------------------------------------------
