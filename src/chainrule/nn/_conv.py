@@ -1,0 +1,371 @@
+"""`Conv2d` and `conv2d`: 2-D convolution (PyTorch's, a cross-correlation) of NCHW inputs as
+one fused node, `Convolution`, with PyTorch's arguments, parameters and initialisation.
+
+The forward is im2col and one matrix product: the padded input is cut into windows by
+``sliding_window_view`` (a read-only view), copied once into rows of columns (one row per
+output position and group), and multiplied by the weight. The backward is the transposed
+products and a col2im that adds each kernel offset's strided slice (no ``np.add.at``).
+Its two halves are nodes too (`ConvolutionBackwardInput`, `ConvolutionBackwardWeight`):
+all three are bilinear, each one's gradient is made of the others, so that gradients of
+gradients (``create_graph=True``) are exact to any order.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import ops
+from .._arguments import check_counts, flag
+from .._function import Function
+from .._tensor import Tensor
+from ..ops._common import float_operands, is_tensor
+from ._init import uniform_
+from ._layers import _parameter_dtype
+from ._module import Module, Parameter
+
+
+class Geometry(NamedTuple):
+    """Where the windows of a 2-D convolution or pooling lie: strides, the zeros added
+    ((top, bottom), (left, right)), the dilation and the number of channel groups."""
+
+    stride: tuple[int, int]
+    padding: tuple[tuple[int, int], tuple[int, int]]
+    dilation: tuple[int, int]
+    groups: int = 1
+
+
+# ----- the arrays: im2col, the product, col2im ------------------------------------------------
+def windows(x: np.ndarray, kernel: tuple[int, int], geom: Geometry, fill=0) -> np.ndarray:
+    """The windows of ``x`` (N, C, H, W), padded with ``fill``: a read-only view of shape
+    (N, C, oH, oW, kH, kW)."""
+    (top, bottom), (left, right) = geom.padding
+    if top or bottom or left or right:
+        pads = ((0, 0), (0, 0), (top, bottom), (left, right))
+        x = np.pad(x, pads, constant_values=fill)
+    (kh, kw), (sh, sw), (dh, dw) = kernel, geom.stride, geom.dilation
+    view = sliding_window_view(x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def _columns(x: np.ndarray, kernel: tuple[int, int], geom: Geometry):
+    """im2col: (g, N·oH·oW, C/g·kH·kW), a row of inputs per output position and group, and
+    the output's size (oH, oW)."""
+    win = windows(x, kernel, geom)
+    n, c, oh, ow, kh, kw = win.shape
+    g = geom.groups
+    win = win.reshape(n, g, c // g, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
+    return win.reshape(g, n * oh * ow, c // g * kh * kw), (oh, ow)  # the one copy
+
+
+def _rows_of(gy: np.ndarray, groups: int) -> np.ndarray:
+    """(N, O, oH, oW) -> (g, N·oH·oW, O/g): the upstream gradient as rows, as `_columns`."""
+    n, o, oh, ow = gy.shape
+    gy = gy.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2)
+    return gy.reshape(groups, n * oh * ow, o // groups)
+
+
+def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry) -> np.ndarray:
+    """out = cols·Wᵀ: (N, C, H, W) with (O, C/g, kH, kW) -> (N, O, oH, oW)."""
+    o, cg, kh, kw = w.shape
+    g, n = geom.groups, x.shape[0]
+    cols, (oh, ow) = _columns(x, (kh, kw), geom)
+    out = cols @ w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
+    return out.reshape(g, n, oh, ow, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+
+
+def input_grad_arrays(gy: np.ndarray, w: np.ndarray, geom: Geometry, shape) -> np.ndarray:
+    """dX = col2im(dY·W): the columns' gradient added back, one kernel offset at a time."""
+    n, o, oh, ow = gy.shape
+    _, cg, kh, kw = w.shape
+    g = geom.groups
+    dcols = _rows_of(gy, g) @ w.reshape(g, o // g, cg * kh * kw)  # (g, M, K)
+    dcols = dcols.reshape(g, n, oh, ow, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3)
+    (top, bottom), (left, right) = geom.padding
+    height, width = shape[2] + top + bottom, shape[3] + left + right
+    dx = np.zeros((n, g, cg, height, width), np.result_type(gy, w))
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            dx[:, :, :, rows, cols] += dcols[:, :, :, i, j]
+    dx = dx.reshape(n, g * cg, height, width)
+    return dx[:, :, top : height - bottom, left : width - right]
+
+
+def weight_grad_arrays(x: np.ndarray, gy: np.ndarray, geom: Geometry, shape) -> np.ndarray:
+    """dW = Σ dYᵀ·cols over the batch and the output positions."""
+    _, _, kh, kw = shape
+    cols, _ = _columns(x, (kh, kw), geom)
+    dw = _rows_of(gy, geom.groups).transpose(0, 2, 1) @ cols
+    return dw.reshape(shape)  # (g, O/g, K) -> (O, C/g, kH, kW)
+
+
+# ----- the nodes ------------------------------------------------------------------------------
+def _conv(x, w, geom: Geometry):
+    return Convolution(geom)(x, w) if is_tensor(x) or is_tensor(w) else conv_arrays(x, w, geom)
+
+
+def _input_grad(gy, w, geom: Geometry, shape):
+    if is_tensor(gy) or is_tensor(w):
+        return ConvolutionBackwardInput(geom, shape)(gy, w)
+    return input_grad_arrays(gy, w, geom, shape)
+
+
+def _weight_grad(x, gy, geom: Geometry, shape):
+    if is_tensor(x) or is_tensor(gy):
+        return ConvolutionBackwardWeight(geom, shape)(x, gy)
+    return weight_grad_arrays(x, gy, geom, shape)
+
+
+class Convolution(Function):
+    """conv2d: out = cols·Wᵀ + b gives dX = col2im(dY·W), dW = Σ dYᵀ·cols, db = Σ dY.
+
+    Fused because im2col and one matrix product are fast where a graph of shifted slices
+    would be one node per kernel offset. X (N, C, H, W), W (O, C/g, kH, kW), b (O,).
+    """
+
+    __slots__ = ("geom",)
+    derivative = "dX = col2im(dY·W), dW = Σ dYᵀ·cols, db = Σ dY"
+    quiet = True  # inf·0 in a product: NaN, as NumPy gives it
+
+    def __init__(self, geom: Geometry):
+        self.geom = geom
+
+    def forward(self, x, w, b=None):
+        self.saved = (x, w)
+        out = conv_arrays(x, w, self.geom)
+        if b is None:
+            return out
+        b = b.reshape(-1, 1, 1)
+        if b.dtype == out.dtype:
+            out += b  # out is freshly allocated
+            return out
+        return out + b
+
+    def backward(self, grad_out):
+        x, w = self.saved
+        need, geom = self.needs_grad, self.geom
+        grad_x = _input_grad(grad_out, w, geom, x.shape) if need[0] else None
+        grad_w = _weight_grad(x, grad_out, geom, w.shape) if need[1] else None
+        if len(need) < 3:
+            return grad_x, grad_w
+        return grad_x, grad_w, grad_out.sum(axis=(0, 2, 3)) if need[2] else None
+
+
+class ConvolutionBackwardInput(Function):
+    """conv2d's input gradient dX = col2im(dY·W), linear in dY and in W: with upstream G,
+    d(dY) = conv2d(G, W), dW = Σ dYᵀ·cols(G)."""
+
+    __slots__ = ("geom", "shape")
+    derivative = "d(dY) = conv2d(G, W), dW = Σ dYᵀ·cols(G)"
+    quiet = True
+
+    def __init__(self, geom: Geometry, shape: tuple[int, ...]):
+        self.geom, self.shape = geom, shape
+
+    def forward(self, gy, w):
+        self.saved = (gy, w)
+        return input_grad_arrays(gy, w, self.geom, self.shape)
+
+    def backward(self, grad_out):
+        gy, w = self.saved
+        need, geom = self.needs_grad, self.geom
+        grad_gy = _conv(grad_out, w, geom) if need[0] else None
+        grad_w = _weight_grad(grad_out, gy, geom, w.shape) if need[1] else None
+        return grad_gy, grad_w
+
+
+class ConvolutionBackwardWeight(Function):
+    """conv2d's weight gradient dW = Σ dYᵀ·cols(X), linear in X and in dY: with upstream
+    H, dX = col2im(dY·H), d(dY) = conv2d(X, H)."""
+
+    __slots__ = ("geom", "shape")
+    derivative = "dX = col2im(dY·H), d(dY) = conv2d(X, H)"
+    quiet = True
+
+    def __init__(self, geom: Geometry, shape: tuple[int, ...]):
+        self.geom, self.shape = geom, shape
+
+    def forward(self, x, gy):
+        self.saved = (x, gy)
+        return weight_grad_arrays(x, gy, self.geom, self.shape)
+
+    def backward(self, grad_out):
+        x, gy = self.saved
+        need, geom = self.needs_grad, self.geom
+        grad_x = _input_grad(gy, grad_out, geom, x.shape) if need[0] else None
+        grad_gy = _conv(x, grad_out, geom) if need[1] else None
+        return grad_x, grad_gy
+
+
+# ----- arguments ------------------------------------------------------------------------------
+def pair(who: str, name: str, value, least: int) -> tuple[int, int]:
+    """An int or a pair of ints, each at least ``least``, as a pair (PyTorch's ``_pair``)."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(_is_int(v) and v >= least for v in items):
+        raise ValueError(
+            f"{who}: {name} must be an integer >= {least} or a pair of them, got {value!r}"
+        )
+    return int(items[0]), int(items[1])
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+
+
+def _conv_padding(who: str, padding, kernel, stride, dilation):
+    """PyTorch's padding (an int, a pair, "valid" or "same") as ((top, bottom), (left,
+    right)); "same" puts the odd zero at the bottom and right, as PyTorch does."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding != "same":
+            raise ValueError(
+                f"{who}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+            )
+        if stride != (1, 1):
+            raise ValueError(f"{who}: padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((t // 2, t - t // 2) for t in total)
+    ph, pw = pair(who, "padding", padding, 0)
+    return (ph, ph), (pw, pw)
+
+
+def _tensor(a) -> Tensor:
+    return a if isinstance(a, Tensor) else Tensor(a)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution (a cross-correlation), as PyTorch's ``F.conv2d``: ``input`` (N, C,
+    H, W) or unbatched (C, H, W), ``weight`` (O, C/groups, kH, kW), ``bias`` (O,) or None;
+    the output is (N, O, oH, oW), oH = ⌊(H + 2·padding − dilation·(kH − 1) − 1)/stride⌋ + 1.
+    ``padding`` may be "valid" or "same" (stride 1 only) as PyTorch's. An integer or bool
+    input takes the weight's float dtype."""
+    return _conv2d("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv2d(who, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    operands = (input, weight) if bias is None else (input, weight, bias)
+    x, w, *b = (_tensor(t) for t in float_operands(operands))
+    if w.ndim != 4:
+        raise ValueError(f"{who}: weight must be (out, in/groups, kH, kW), got shape {w.shape}")
+    stride, dilation = pair(who, "stride", stride, 1), pair(who, "dilation", dilation, 1)
+    pads = _conv_padding(who, padding, w.shape[2:], stride, dilation)
+    check_counts(who, groups=groups)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = ops.reshape(x, 1, *x.shape)
+    _check_shapes(who, x.shape, w.shape, b[0].shape if b else None, pads, dilation, groups)
+    out = Convolution(Geometry(stride, pads, dilation, int(groups)))(x, w, *b)
+    return ops.reshape(out, *out.shape[1:]) if unbatched else out
+
+
+def _check_shapes(who, x_shape, w_shape, b_shape, pads, dilation, groups) -> None:
+    """PyTorch's checks of conv2d's shapes, as ValueErrors naming them."""
+    if len(x_shape) != 4:
+        raise ValueError(f"{who}: input must be (N, C, H, W) or (C, H, W), got shape {x_shape}")
+    o, cg, kh, kw = w_shape
+    if o % groups or x_shape[1] != cg * groups:
+        raise ValueError(
+            f"{who}: an input of shape {x_shape} does not fit a weight of shape {w_shape} with "
+            f"groups={groups} (the input needs {cg * groups} channels, and {o} output "
+            "channels must divide into the groups)"
+        )
+    if b_shape is not None and b_shape != (o,):
+        raise ValueError(f"{who}: bias must be ({o},) for a weight {w_shape}, got {b_shape}")
+    height = x_shape[2] + sum(pads[0])
+    width = x_shape[3] + sum(pads[1])
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if span[0] > height or span[1] > width or 0 in w_shape:
+        raise ValueError(
+            f"{who}: the kernel {(kh, kw)} (spanning {span} with dilation {dilation}) is larger "
+            f"than the padded input ({height}, {width}) of an input of shape {x_shape}"
+        )
+
+
+# ----- the layer ------------------------------------------------------------------------------
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class Conv2d(Module):
+    """2-D convolution of (N, C, H, W) or (C, H, W) inputs, as PyTorch's ``nn.Conv2d``:
+    ``weight`` (out_channels, in_channels/groups, kH, kW) and ``bias`` (out_channels,)
+    (none with ``bias=False``), both drawn from U(−1/√fan_in, 1/√fan_in), fan_in =
+    in_channels/groups·kH·kW (PyTorch's kaiming_uniform with a = √5), with ``generator``
+    (a ``numpy.random.Generator``), or the library's, which `manual_seed` seeds, when None.
+    So a PyTorch state loads as it is. Only ``padding_mode="zeros"`` is offered. ``dtype``
+    as in `Linear`."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        dtype=None,
+        generator: np.random.Generator | None = None,
+    ):
+        check_counts("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
+                f"out_channels={out_channels}"
+            )
+        _check_padding_mode(padding_mode)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2d", "stride", stride, 1)
+        self.dilation = pair("Conv2d", "dilation", dilation, 1)
+        _conv_padding("Conv2d", padding, self.kernel_size, self.stride, self.dilation)
+        self.padding = padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, 0)
+        self.padding_mode = padding_mode
+        self._make_parameters(flag("Conv2d", "bias", bias), dtype, generator)
+
+    def _make_parameters(self, bias: bool, dtype, generator) -> None:
+        dtype = _parameter_dtype("Conv2d", dtype)
+        cg = self.in_channels // self.groups
+        self.weight = Parameter(np.empty((self.out_channels, cg, *self.kernel_size), dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
+        bound = 1.0 / math.sqrt(cg * math.prod(self.kernel_size))
+        for p in (self.weight, self.bias):
+            if p is not None:
+                uniform_(p, -bound, bound, generator)
+
+    def forward(self, x) -> Tensor:
+        who = f"Conv2d({self.in_channels}, {self.out_channels})"
+        args = (self.stride, self.padding, self.dilation, self.groups)
+        return _conv2d(who, x, self.weight, self.bias, *args)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s if self.bias is not None else s + ", bias=False"
+
+
+def _check_padding_mode(mode) -> None:
+    if mode == "zeros":
+        return
+    if mode in _PADDING_MODES:
+        raise ValueError(
+            f"Conv2d: padding_mode={mode!r} is not supported; only 'zeros' is (pad the input "
+            "yourself for the others)"
+        )
+    raise ValueError(f"Conv2d: padding_mode must be one of {_PADDING_MODES}, got {mode!r}")
