@@ -28,6 +28,7 @@ from ._activations import (
     Threshold,
 )
 from ._containers import ModuleDict, ParameterDict, ParameterList
+from ._conv import Conv2d
 from ._embedding import Embedding
 from ._extra_losses import (
     CosineEmbeddingLoss,
@@ -74,6 +75,7 @@ from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
 from ._norm import LayerNorm
+from ._pool import AvgPool2d, MaxPool2d
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
 
@@ -85,11 +87,13 @@ __all__ = [
     "SELU",
     "Affine",
     "AlphaDropout",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogits",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "Bilinear",
+    "Conv2d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
@@ -114,6 +118,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "MarginRankingLoss",
+    "MaxPool2d",
     "Mish",
     "Module",
     "ModuleDict",

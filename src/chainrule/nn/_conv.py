@@ -271,11 +271,15 @@ def _check_shapes(who, x_shape, w_shape, b_shape, pads, dilation, groups) -> Non
     if len(x_shape) != 4:
         raise ValueError(f"{who}: input must be (N, C, H, W) or (C, H, W), got shape {x_shape}")
     o, cg, kh, kw = w_shape
-    if o % groups or x_shape[1] != cg * groups:
+    if o % groups:
         raise ValueError(
-            f"{who}: an input of shape {x_shape} does not fit a weight of shape {w_shape} with "
-            f"groups={groups} (the input needs {cg * groups} channels, and {o} output "
-            "channels must divide into the groups)"
+            f"{who}: a weight of shape {w_shape} has {o} output channels, which groups={groups} "
+            "does not divide"
+        )
+    if x_shape[1] != cg * groups:
+        raise ValueError(
+            f"{who}: an input of shape {x_shape} has {x_shape[1]} channels, but a weight of "
+            f"shape {w_shape} with groups={groups} expects {cg * groups}"
         )
     if b_shape is not None and b_shape != (o,):
         raise ValueError(f"{who}: bias must be ({o},) for a weight {w_shape}, got {b_shape}")
@@ -329,7 +333,9 @@ class Conv2d(Module):
         self.stride = pair("Conv2d", "stride", stride, 1)
         self.dilation = pair("Conv2d", "dilation", dilation, 1)
         _conv_padding("Conv2d", padding, self.kernel_size, self.stride, self.dilation)
-        self.padding = padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, 0)
+        self.padding = (
+            padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, 0)
+        )
         self.padding_mode = padding_mode
         self._make_parameters(flag("Conv2d", "bias", bias), dtype, generator)
 

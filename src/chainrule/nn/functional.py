@@ -37,6 +37,7 @@ from ._activations import (
     tanhshrink,
     threshold,
 )
+from ._conv import conv2d
 from ._embedding import embedding
 from ._extra_losses import (
     cosine_embedding_loss,
@@ -65,6 +66,7 @@ from ._more_losses import (
     smooth_l1_loss,
 )
 from ._norm import layer_norm
+from ._pool import avg_pool2d, max_pool2d
 from ._similarity import (
     cosine_similarity,
     glu,
@@ -75,10 +77,12 @@ from ._similarity import (
 
 __all__ = [
     "alpha_dropout",
+    "avg_pool2d",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "conv2d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
@@ -103,6 +107,7 @@ __all__ = [
     "logsigmoid",
     "logsumexp",
     "margin_ranking_loss",
+    "max_pool2d",
     "mish",
     "mse_loss",
     "multi_margin_loss",
