@@ -160,10 +160,10 @@ class Convolution(Function):
 
 class ConvolutionBackwardInput(Function):
     """conv2d's input gradient dX = col2im(dY·W), linear in dY and in W: with upstream G,
-    d(dY) = conv2d(G, W), dW = Σ dYᵀ·cols(G)."""
+    d(dY) = G ⋆ W (conv2d of G by W), dW = Σ dYᵀ·cols(G)."""
 
     __slots__ = ("geom", "shape")
-    derivative = "d(dY) = conv2d(G, W), dW = Σ dYᵀ·cols(G)"
+    derivative = "d(dY) = G ⋆ W, dW = Σ dYᵀ·cols(G)"
     quiet = True
 
     def __init__(self, geom: Geometry, shape: tuple[int, ...]):
@@ -183,10 +183,10 @@ class ConvolutionBackwardInput(Function):
 
 class ConvolutionBackwardWeight(Function):
     """conv2d's weight gradient dW = Σ dYᵀ·cols(X), linear in X and in dY: with upstream
-    H, dX = col2im(dY·H), d(dY) = conv2d(X, H)."""
+    H, dX = col2im(dY·H), d(dY) = X ⋆ H (conv2d of X by H)."""
 
     __slots__ = ("geom", "shape")
-    derivative = "dX = col2im(dY·H), d(dY) = conv2d(X, H)"
+    derivative = "dX = col2im(dY·H), d(dY) = X ⋆ H"
     quiet = True
 
     def __init__(self, geom: Geometry, shape: tuple[int, ...]):

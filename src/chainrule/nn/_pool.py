@@ -148,7 +148,7 @@ class MaxPool(Function):
     (the first maximum, as PyTorch), 0 elsewhere."""
 
     __slots__ = ("geom", "indices", "kernel", "shape")
-    derivative = "dX = dY at each window's argmax, 0 elsewhere"
+    derivative = "dX = scatter(dY → argmax)"
 
     def __init__(self, kernel: tuple[int, int], geom: Geometry):
         self.kernel, self.geom = kernel, geom
@@ -170,7 +170,7 @@ class MaxUnpool(Function):
     gradient picks the values at the argmaxes again (d/dg = the selection)."""
 
     __slots__ = ("idx", "shape")
-    derivative = "d/dg: the upstream gradient at the argmaxes"
+    derivative = "d(dY) = G[argmax]"
 
     def __init__(self, idx: np.ndarray, shape: tuple[int, ...]):
         self.idx, self.shape = idx, shape
