@@ -253,6 +253,15 @@ def test_max_pool2d_gradient_goes_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad, want)
 
 
+def test_max_pool2d_nan_wins_the_last_nan_as_in_pytorch_s_loop():
+    x = cr.tensor([[[[1.0, np.nan], [3.0, np.nan]]]], requires_grad=True)
+    out, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert np.isnan(out.item())
+    assert idx.item() == 3  # row 1, column 1
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[[[0.0, 0.0], [0.0, 1.0]]]])
+
+
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), MAX_CASES)
 def test_max_pool2d_gradients_by_finite_differences(k, s, p, d, ceil):
     x = _rng(7).permutation(2 * 7 * 6).reshape(1, 2, 7, 6) / 10.0  # no ties: differentiable
@@ -425,6 +434,16 @@ def test_max_pool2d_matches_pytorch(dtype, k, s, p, d, ceil):
     np.testing.assert_allclose(ours[0], theirs[0], rtol=tol, atol=tol)
     np.testing.assert_allclose(ours[1][0], theirs[1][0], rtol=tol, atol=tol)
     assert ours[1][0].dtype == dtype
+
+
+def test_max_pool2d_of_minus_infinity_points_inside_the_input_as_pytorch():
+    torch = _torch()
+    x = np.full((1, 1, 3, 3), -np.inf)
+    x[0, 0, 2, 2] = 1.0
+    out, idx = F.max_pool2d(x, 2, 1, 1, return_indices=True)
+    want, want_idx = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 1, 1, return_indices=True)
+    np.testing.assert_array_equal(out.data, want.numpy())
+    np.testing.assert_array_equal(idx.data, want_idx.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

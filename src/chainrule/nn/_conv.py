@@ -2,8 +2,8 @@
 one fused node, `Convolution`, with PyTorch's arguments, parameters and initialisation.
 
 The forward is im2col and one matrix product: the padded input is cut into windows by
-``sliding_window_view`` (a read-only view), copied once into rows of columns (one row per
-output position and group), and multiplied by the weight. The backward is the transposed
+``sliding_window_view`` (a read-only view), copied once into columns (one per output
+position, in each group), and multiplied by the weight. The backward is the transposed
 products and a col2im that adds each kernel offset's strided slice (no ``np.add.at``).
 Its two halves are nodes too (`ConvolutionBackwardInput`, `ConvolutionBackwardWeight`):
 all three are bilinear, each one's gradient is made of the others, so that gradients of
@@ -53,57 +53,58 @@ def windows(x: np.ndarray, kernel: tuple[int, int], geom: Geometry, fill=0) -> n
 
 
 def _columns(x: np.ndarray, kernel: tuple[int, int], geom: Geometry):
-    """im2col: (g, N·oH·oW, C/g·kH·kW), a row of inputs per output position and group, and
-    the output's size (oH, oW)."""
+    """im2col: (g, C/g·kH·kW, N·oH·oW), a column of inputs per output position in each
+    group, and the output's size (oH, oW)."""
     win = windows(x, kernel, geom)
     n, c, oh, ow, kh, kw = win.shape
     g = geom.groups
-    win = win.reshape(n, g, c // g, oh, ow, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-    return win.reshape(g, n * oh * ow, c // g * kh * kw), (oh, ow)  # the one copy
+    win = win.reshape(n, g, c // g, oh, ow, kh, kw).transpose(1, 2, 5, 6, 0, 3, 4)
+    return win.reshape(g, c // g * kh * kw, n * oh * ow), (oh, ow)  # the one copy
 
 
 def _rows_of(gy: np.ndarray, groups: int) -> np.ndarray:
-    """(N, O, oH, oW) -> (g, N·oH·oW, O/g): the upstream gradient as rows, as `_columns`."""
+    """(N, O, oH, oW) -> (g, O/g, N·oH·oW): the upstream gradient laid out as the output of
+    the product in `conv_arrays`."""
     n, o, oh, ow = gy.shape
-    gy = gy.reshape(n, groups, o // groups, oh, ow).transpose(1, 0, 3, 4, 2)
-    return gy.reshape(groups, n * oh * ow, o // groups)
+    gy = gy.reshape(n, groups, o // groups, oh, ow).transpose(1, 2, 0, 3, 4)
+    return gy.reshape(groups, o // groups, n * oh * ow)
 
 
 def conv_arrays(x: np.ndarray, w: np.ndarray, geom: Geometry) -> np.ndarray:
-    """out = cols·Wᵀ: (N, C, H, W) with (O, C/g, kH, kW) -> (N, O, oH, oW)."""
+    """out = W·cols: (N, C, H, W) with (O, C/g, kH, kW) -> (N, O, oH, oW)."""
     o, cg, kh, kw = w.shape
     g, n = geom.groups, x.shape[0]
     cols, (oh, ow) = _columns(x, (kh, kw), geom)
-    out = cols @ w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)
-    return out.reshape(g, n, oh, ow, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, oh, ow)
+    out = w.reshape(g, o // g, cg * kh * kw) @ cols  # (g, O/g, N·oH·oW)
+    return out.reshape(g, o // g, n, oh, ow).transpose(2, 0, 1, 3, 4).reshape(n, o, oh, ow)
 
 
 def input_grad_arrays(gy: np.ndarray, w: np.ndarray, geom: Geometry, shape) -> np.ndarray:
-    """dX = col2im(dY·W): the columns' gradient added back, one kernel offset at a time."""
+    """dX = col2im(Wᵀ·dY): the columns' gradient added back, one kernel offset at a time."""
     n, o, oh, ow = gy.shape
     _, cg, kh, kw = w.shape
     g = geom.groups
-    dcols = _rows_of(gy, g) @ w.reshape(g, o // g, cg * kh * kw)  # (g, M, K)
-    dcols = dcols.reshape(g, n, oh, ow, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3)
+    dcols = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1) @ _rows_of(gy, g)
+    dcols = dcols.reshape(g, cg, kh, kw, n, oh, ow)
     (top, bottom), (left, right) = geom.padding
     height, width = shape[2] + top + bottom, shape[3] + left + right
-    dx = np.zeros((n, g, cg, height, width), np.result_type(gy, w))
+    dx = np.zeros((g, cg, n, height, width), dcols.dtype)
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     for i in range(kh):
         for j in range(kw):
             rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
             cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            dx[:, :, :, rows, cols] += dcols[:, :, :, i, j]
-    dx = dx.reshape(n, g * cg, height, width)
+            dx[:, :, :, rows, cols] += dcols[:, :, i, j]
+    dx = dx.transpose(2, 0, 1, 3, 4).reshape(n, g * cg, height, width)
     return dx[:, :, top : height - bottom, left : width - right]
 
 
 def weight_grad_arrays(x: np.ndarray, gy: np.ndarray, geom: Geometry, shape) -> np.ndarray:
-    """dW = Σ dYᵀ·cols over the batch and the output positions."""
+    """dW = Σ dY·colsᵀ over the batch and the output positions."""
     _, _, kh, kw = shape
     cols, _ = _columns(x, (kh, kw), geom)
-    dw = _rows_of(gy, geom.groups).transpose(0, 2, 1) @ cols
-    return dw.reshape(shape)  # (g, O/g, K) -> (O, C/g, kH, kW)
+    dw = _rows_of(gy, geom.groups) @ cols.transpose(0, 2, 1)  # (g, O/g, C/g·kH·kW)
+    return dw.reshape(shape)
 
 
 # ----- the nodes ------------------------------------------------------------------------------
@@ -124,14 +125,14 @@ def _weight_grad(x, gy, geom: Geometry, shape):
 
 
 class Convolution(Function):
-    """conv2d: out = cols·Wᵀ + b gives dX = col2im(dY·W), dW = Σ dYᵀ·cols, db = Σ dY.
+    """conv2d: out = W·cols + b gives dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY.
 
     Fused because im2col and one matrix product are fast where a graph of shifted slices
     would be one node per kernel offset. X (N, C, H, W), W (O, C/g, kH, kW), b (O,).
     """
 
     __slots__ = ("geom",)
-    derivative = "dX = col2im(dY·W), dW = Σ dYᵀ·cols, db = Σ dY"
+    derivative = "dX = col2im(Wᵀ·dY), dW = Σ dY·colsᵀ, db = Σ dY"
     quiet = True  # inf·0 in a product: NaN, as NumPy gives it
 
     def __init__(self, geom: Geometry):
@@ -159,11 +160,11 @@ class Convolution(Function):
 
 
 class ConvolutionBackwardInput(Function):
-    """conv2d's input gradient dX = col2im(dY·W), linear in dY and in W: with upstream G,
-    d(dY) = G ⋆ W (conv2d of G by W), dW = Σ dYᵀ·cols(G)."""
+    """conv2d's input gradient dX = col2im(Wᵀ·dY), linear in dY and in W: with upstream G,
+    d(dY) = G ⋆ W (conv2d of G by W), dW = Σ dY·cols(G)ᵀ."""
 
     __slots__ = ("geom", "shape")
-    derivative = "d(dY) = G ⋆ W, dW = Σ dYᵀ·cols(G)"
+    derivative = "d(dY) = G ⋆ W, dW = Σ dY·cols(G)ᵀ"
     quiet = True
 
     def __init__(self, geom: Geometry, shape: tuple[int, ...]):
@@ -182,11 +183,11 @@ class ConvolutionBackwardInput(Function):
 
 
 class ConvolutionBackwardWeight(Function):
-    """conv2d's weight gradient dW = Σ dYᵀ·cols(X), linear in X and in dY: with upstream
-    H, dX = col2im(dY·H), d(dY) = X ⋆ H (conv2d of X by H)."""
+    """conv2d's weight gradient dW = Σ dY·cols(X)ᵀ, linear in X and in dY: with upstream
+    H, dX = col2im(Hᵀ·dY), d(dY) = X ⋆ H (conv2d of X by H)."""
 
     __slots__ = ("geom", "shape")
-    derivative = "dX = col2im(dY·H), d(dY) = X ⋆ H"
+    derivative = "dX = col2im(Hᵀ·dY), d(dY) = X ⋆ H"
     quiet = True
 
     def __init__(self, geom: Geometry, shape: tuple[int, ...]):

@@ -92,38 +92,49 @@ def _lowest(dtype: np.dtype):
     return np.iinfo(dtype).min if dtype.kind in "iu" else False
 
 
-def _argmax(x: np.ndarray, kernel, geom: Geometry) -> np.ndarray:
-    """Each window's position of its maximum, counted in the window (N, C, oH, oW)."""
-    win = windows(x, kernel, geom, fill=_lowest(x.dtype))
-    flat = win.reshape(*win.shape[:4], -1)  # (N, C, oH, oW, kH·kW)
-    arg = flat.argmax(axis=-1)  # the first maximum, or the first NaN
-    if x.dtype.kind == "f":
-        nan = np.isnan(flat)
-        if nan.any():  # PyTorch's loop keeps the last NaN
-            last = flat.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-            arg = np.where(nan.any(axis=-1), last, arg)
-    return arg
+def _window_max(x: np.ndarray, kernel, geom: Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's maximum (N, C, oH, oW) and its position in the window, by PyTorch's
+    loop: a value replaces the maximum if it is greater (so a tie keeps the first) or NaN
+    (so the last NaN wins)."""
+    win = windows(x, kernel, geom, fill=_lowest(x.dtype))  # (N, C, oH, oW, kH, kW)
+    best = win[..., 0, 0].copy()
+    small = kernel[0] * kernel[1] <= 127  # positions fit int8: a quarter of the traffic
+    arg = np.zeros(best.shape, np.int8 if small else np.int64)
+    nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            value = win[..., i, j]
+            better = value > best
+            if nan:
+                better |= np.isnan(value)
+            np.maximum(best, value, out=best)  # NaN propagates, as the loop's does
+            np.copyto(arg, i * kernel[1] + j, where=better)
+    return best, arg
 
 
-def _indices(x: np.ndarray, kernel, geom: Geometry) -> np.ndarray:
+def _indices(arg: np.ndarray, shape, kernel, geom: Geometry) -> np.ndarray:
     """PyTorch's indices: each window's maximum as a position in its plane, row·W + column;
     a window whose values all are −∞ points at its first position inside the input."""
-    arg = _argmax(x, kernel, geom)
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     oh, ow = arg.shape[2:]
+    arg = arg.astype(np.int64)
     top, left = geom.padding[0][0], geom.padding[1][0]
     start_r = np.arange(oh)[:, None] * sh - top
     start_c = np.arange(ow)[None, :] * sw - left
     r = start_r + arg // kernel[1] * dh
     c = start_c + arg % kernel[1] * dw
-    height, width = x.shape[2:]
+    height, width = shape[2:]
     outside = (r < 0) | (r >= height) | (c < 0) | (c >= width)
     if outside.any():  # only where every value is −∞: PyTorch's first position inside
-        first_r = start_r + (-start_r).clip(0) + dh - 1 - ((-start_r).clip(0) + dh - 1) % dh
-        first_c = start_c + (-start_c).clip(0) + dw - 1 - ((-start_c).clip(0) + dw - 1) % dw
-        r = np.where(outside, first_r, r)
-        c = np.where(outside, first_c, c)
-    return (r * width + c).astype(np.int64)
+        r = np.where(outside, _first_inside(start_r, dh), r)
+        c = np.where(outside, _first_inside(start_c, dw), c)
+    return r * width + c
+
+
+def _first_inside(start: np.ndarray, step: int) -> np.ndarray:
+    """The first of start, start + step, ... that is >= 0."""
+    behind = (-start).clip(0)
+    return start + -(-behind // step) * step
 
 
 def _gather(x, idx: np.ndarray):
@@ -154,9 +165,10 @@ class MaxPool(Function):
         self.kernel, self.geom = kernel, geom
 
     def forward(self, x):
-        self.indices = _indices(x, self.kernel, self.geom)
+        out, arg = _window_max(x, self.kernel, self.geom)
+        self.indices = _indices(arg, x.shape, self.kernel, self.geom)
         self.saved, self.shape = (self.indices,), x.shape
-        return _gather(x, self.indices)
+        return out
 
     def backward(self, grad_out):
         (idx,), shape = self.saved, self.shape
