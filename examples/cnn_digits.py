@@ -1,7 +1,7 @@
 """A small convolutional network on the bundled 8×8 digits, in a few seconds.
 
     .venv/bin/python examples/cnn_digits.py              # 10 epochs, Adam
-    .venv/bin/python examples/cnn_digits.py --epochs 10 --seed 1
+    .venv/bin/python examples/cnn_digits.py --epochs 5 --seed 1
 
 The images are reshaped to (N, 1, 8, 8), PyTorch's NCHW layout; a 3×3 convolution with
 16 channels and a 2×2 max pooling feed one Linear layer. The last line is the test accuracy.

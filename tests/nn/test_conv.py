@@ -6,6 +6,9 @@ outputs, gradients, indices, reprs, state dict keys and initial distributions.""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -517,3 +520,13 @@ def test_conv2d_initial_distribution_matches_pytorch():
         assert _same_distribution(p.data, t)  # ... from the same distribution
     # and not merely any distribution on that range: a narrower one is told apart
     assert not _same_distribution(ours.weight.data, theirs.weight.detach().numpy() * 0.9)
+
+
+def test_the_cnn_example_learns_the_digits():
+    script = Path(__file__).resolve().parents[2] / "examples" / "cnn_digits.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--epochs", "10"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]  # "test accuracy 96.94% after 1.0 s"
+    assert float(last.split()[2].rstrip("%")) > 95, last
