@@ -71,6 +71,10 @@ _KO = {
     "Roll": "roll: 상류 기울기를 −s만큼 되돌려 민다",
     "Diag": "diag: 벡터와 대각선은 서로의 수반: 기울기는 상류 기울기의 diag",
     "Einsum": "einsum: ∂y/∂A = 상류 기울기와 다른 피연산자들의 einsum (A의 첨자로)",
+    # layers with a fused node
+    "Convolution": "conv2d: dX = col2im(Wᵀ·dY) (각 창의 기울기를 입력 위치로 되돌려 더한다), "
+    "dW = Σ dY·colsᵀ, db = Σ dY",
+    "MaxPool": "max_pool2d: 각 창의 최댓값 위치(같으면 첫 번째)가 상류 기울기를 받고, 나머지는 0",
 }
 
 
