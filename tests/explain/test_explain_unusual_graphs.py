@@ -141,3 +141,16 @@ def test_an_intermediate_of_a_function_named_with_an_acronym_keeps_the_acronym_w
     names = [v.name for v in trace.values if v.kind == "intermediate"]
     assert names == ["selu_times_two1", "mul1"]
     assert np.array_equal(trace["w"].grad, [4.0, 12.0])
+
+
+def test_the_convolution_and_max_pooling_rules_are_worded_in_korean():
+    x = cr.tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True, name="x")
+    w = cr.tensor(np.ones((1, 1, 2, 2)), requires_grad=True, name="w")
+    out = cr.nn.functional.max_pool2d(cr.nn.functional.conv2d(x, w), 3).sum()
+    trace = cr.explain(out, lang="ko")
+    table = trace.table()
+    assert "각 창의 기울기를 입력 위치로 되돌려 더한다" in table
+    assert "각 창의 최댓값 위치" in table
+    # the window's sum of x·1 is largest at the bottom right: 10 + 11 + 14 + 15 = 50
+    assert trace["L"].data == 50.0
+    assert np.array_equal(trace["w"].grad, [[[[10.0, 11.0], [14.0, 15.0]]]])
