@@ -1,0 +1,69 @@
+"""The command line started in odd surroundings.
+
+A command started with stdout or stderr closed (``>&-``, ``2>&-``; Python's ``sys.stdout``
+or ``sys.stderr`` is then None) does its work and ends without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from _cli_run import main
+
+from chainrule._run import CHECKPOINT
+
+RUN = ["--dataset", "iris", "--hidden", "4", "--epochs", "1"]
+_CHAINRULE = [sys.executable, "-m", "chainrule"]
+_POSIX = pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell, any file name")
+
+
+def _closed(argv, closed: str, cwd) -> subprocess.CompletedProcess:
+    """``chainrule argv`` in a process started with stdout or stderr closed, as
+    ``chainrule argv >&-`` (or ``2>&-``) in a shell starts it."""
+    redirect = {"stdout": ">&-", "stderr": "2>&-"}[closed]
+    keep = "stderr" if closed == "stdout" else "stdout"
+    return subprocess.run(
+        ["sh", "-c", f'exec "$0" "$@" {redirect}', *_CHAINRULE, *argv],
+        cwd=cwd,
+        timeout=120,
+        **{keep: subprocess.PIPE},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+def test_a_command_with_stdout_closed_ends_without_a_traceback(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["train", *RUN, "--out", tmp_path / "run"]) == 0
+    assert capsys.readouterr().err == ""
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["epochs"] == 1  # the run was finished, not only begun
+
+
+@_POSIX
+def test_stdout_closed_in_a_real_process(tmp_path):
+    done = _closed(["demo"], "stdout", tmp_path)
+    assert done.returncode == 0
+    assert done.stderr == b""
+
+
+def test_a_run_with_stderr_closed_trains(tmp_path, monkeypatch, capsys):
+    # no bar can be drawn, so none is: before, asking stderr whether it is a terminal
+    # failed, and the run stopped before its first epoch (with no message to be seen)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["train", *RUN, "--out", tmp_path / "run"]) == 0
+    assert (tmp_path / "run" / CHECKPOINT).is_file()
+    assert main(["train", "--resume", tmp_path / "run", "--epochs", "2", "--progress"]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["epochs"] == 2
+    assert "run saved in" in capsys.readouterr().out
+
+
+@_POSIX
+def test_stderr_closed_in_a_real_process(tmp_path):
+    done = _closed(["train", *RUN, "--out", "run"], "stderr", tmp_path)
+    assert done.returncode == 0
+    assert (tmp_path / "run" / "metrics.json").is_file()
