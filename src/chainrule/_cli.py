@@ -231,7 +231,9 @@ def _bytes_shown(text: str) -> str:
 def _os_error(e: OSError) -> str:
     """The file and the reason, as `ls` and `cp` say them ("out.csv: Permission denied"),
     not Python's ``[Errno 13] Permission denied: 'out.csv'``."""
-    names = [os.fsdecode(f) for f in (e.filename, e.filename2) if f is not None]
+    from ._run import shown
+
+    names = [shown(f) for f in (e.filename, e.filename2) if f is not None]
     return f"{' -> '.join(names)}: {e.strerror}" if names else e.strerror
 
 

@@ -1,7 +1,9 @@
-"""The command line started in odd surroundings.
+"""The command line started in odd surroundings, and given odd file names.
 
 A command started with stdout or stderr closed (``>&-``, ``2>&-``; Python's ``sys.stdout``
-or ``sys.stderr`` is then None) does its work and ends without a traceback.
+or ``sys.stderr`` is then None) does its work and ends without a traceback; a file name
+with a newline is shown as ``\\n`` in the one line of a message, not broken in two or
+joined with "; " into a name the user never gave.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from _cli_run import main
+from _cli_run import error_line, main
 
 from chainrule._run import CHECKPOINT
 
@@ -67,3 +69,20 @@ def test_stderr_closed_in_a_real_process(tmp_path):
     done = _closed(["train", *RUN, "--out", "run"], "stderr", tmp_path)
     assert done.returncode == 0
     assert (tmp_path / "run" / "metrics.json").is_file()
+
+
+@_POSIX
+def test_a_missing_file_with_a_newline_in_its_name(tmp_path, capsys):
+    main(["train", *RUN, "--out", tmp_path / "run"])
+    line = error_line(capsys, ["predict", tmp_path / "run", tmp_path / "x\ny.csv"])
+    # the name as `ls -b` shows it; joined, it read "x; y.csv", a file never named
+    assert line == f"chainrule predict: error: {tmp_path}/x\\ny.csv: No such file or directory"
+
+
+@_POSIX
+def test_explain_names_a_written_file_with_a_newline_on_one_line(tmp_path, capsys):
+    dot = tmp_path / "graph\n.dot"
+    assert main(["explain", "--example", "apple", "--dot", dot]) == 0
+    err = capsys.readouterr().err
+    assert err == f"chainrule explain: wrote {tmp_path}/graph\\n.dot\n"
+    assert dot.read_text().startswith("digraph")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._run import shown
 from ..ops import softmax
 from ..optim import SGD
 from ._dot import INSTALL, GraphvizNotFoundError, lacks_hangul_font, write_whole
@@ -119,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
     trace = explain(EXAMPLES[args.example].build(), lang=args.lang)
     if args.dot:  # the files first: a failure shows before the report is printed
         _naming_the_flag("--dot", Path(args.dot), write_whole, trace.to_dot().encode("utf-8"))
-        _note(f"wrote {args.dot}")
+        _note(f"wrote {shown(args.dot)}")
     if args.render:
         try:
             _naming_the_flag("--render", Path(args.render), trace.render)
@@ -129,9 +130,9 @@ def main(args: argparse.Namespace) -> int:
         except RuntimeError as e:
             print(f"chainrule explain: error: {e}", file=sys.stderr)
             return 1
-        _note(f"wrote {args.render}")
+        _note(f"wrote {shown(args.render)}")
         if lacks_hangul_font(trace.to_dot()):
-            _note(f"warning: {_NO_HANGUL_FONT.format(path=args.render)}")
+            _note(f"warning: {_NO_HANGUL_FONT.format(path=shown(args.render))}")
     print(report(args.example, trace, args.format, args.table))
     return 0
 
@@ -144,7 +145,8 @@ _NO_HANGUL_FONT = (
 
 
 def _note(text: str) -> None:
-    """A line about the files on stderr: stdout carries only the report, for a pipe."""
+    """A line about the files on stderr: stdout carries only the report, for a pipe (a
+    file name in it is `shown`: a newline in the name does not break the line)."""
     print(f"chainrule explain: {text}", file=sys.stderr)
 
 
@@ -185,7 +187,7 @@ def _naming_the_flag(flag: str, path: Path, write: Callable, *args) -> None:
         raise
     except OSError as e:  # atomic_write's own message names the file already
         reason = (e.strerror or str(e)).removeprefix(f"cannot write {path}: ")
-        raise OSError(e.errno, f"{flag} {path}: {reason}") from None
+        raise OSError(e.errno, f"{flag} {shown(path)}: {reason}") from None
 
 
 def report(name: str, trace, fmt_: str = "text", table: bool = False) -> str:
