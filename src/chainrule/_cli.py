@@ -296,9 +296,12 @@ def _resume(args, given: dict) -> int:
             f"--seed cannot change when resuming (even with --force): the initial weights, "
             f"the shuffling and the random state of {out} continue from its checkpoint"
         )
+    reshaping = _reshaping(cfg, given)
     for k, v in given.items():
         setattr(cfg, k, v)
-    if not resume:
+    if resume:
+        _check_weights_fit(out, cfg, reshaping)
+    else:
         print(
             f"chainrule train: {shown(out)} has no checkpoint (the run stopped before its first "
             "epoch ended); training it from epoch 0 with its config.json",
@@ -312,6 +315,43 @@ def _progress(args) -> bool | None:
     """--progress as given; off when there is no stderr to draw the bar on (the command
     started with stderr closed, `2>&-`: Python's ``sys.stderr`` is then None)."""
     return False if sys.stderr is None else args.progress
+
+
+def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
+    """--force resumes a run with another configuration, but not with another shape of
+    model: ``flags`` that give one (--hidden, or --activation to or from prelu, which
+    learns a slope) are named, rather than the weights that do not load."""
+    from ._checkpoint import read_checkpoint
+    from ._run import CHECKPOINT, build_model, shown
+
+    if not flags:
+        return
+    tensors, _ = read_checkpoint(out / CHECKPOINT)
+    saved = {
+        k.removeprefix("model/"): v.shape for k, v in tensors.items() if k.startswith("model/")
+    }
+    model = build_model(cfg, *_checkpoint_shapes(out))
+    if {k: v.shape for k, v in model.state_dict().items()} != saved:
+        given = " ".join(f"--{k} {_flag_value(getattr(cfg, k))}" for k in flags)
+        raise ValueError(
+            f"cannot resume {shown(out)} with {given}, even with --force: the model state does not "
+            "fit the weights of its checkpoint; train a new run (with another --out) instead"
+        )
+
+
+def _reshaping(cfg, given: dict) -> list[str]:
+    """The flags in ``given`` that change the weights of ``cfg``'s model: --hidden, and
+    --activation to or from prelu (the one with a parameter, its slope)."""
+    flags = ["hidden"] if given.get("hidden", cfg.hidden) != cfg.hidden else []
+    activations = {given.get("activation", cfg.activation), cfg.activation}
+    return flags + (["activation"] if len(activations) == 2 and "prelu" in activations else [])
+
+
+def _flag_value(value) -> str:
+    """A config value as its flag takes it: hidden sizes as ``100,100`` (``''`` for none)."""
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "''"
+    return str(value)
 
 
 def _trained(out: Path) -> bool:

@@ -3,7 +3,8 @@
 A command started with stdout or stderr closed (``>&-``, ``2>&-``; Python's ``sys.stdout``
 or ``sys.stderr`` is then None) does its work and ends without a traceback; a file name
 with a newline is shown as ``\\n`` in the one line of a message, not broken in two or
-joined with "; " into a name the user never gave.
+joined with "; " into a name the user never gave; ``--resume --force`` with flags that
+change the model's weights is refused by those flags, the run untouched.
 """
 
 from __future__ import annotations
@@ -86,3 +87,27 @@ def test_explain_names_a_written_file_with_a_newline_on_one_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert err == f"chainrule explain: wrote {tmp_path}/graph\\n.dot\n"
     assert dot.read_text().startswith("digraph")
+
+
+def _files(run) -> dict:
+    return {p.name: p.read_bytes() for p in run.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--hidden", "5"], "--hidden 5"),
+        (["--hidden", ""], "--hidden ''"),
+        (["--hidden", "4,4", "--activation", "tanh"], "--hidden 4,4"),
+        (["--activation", "prelu"], "--activation prelu"),
+    ],
+)
+def test_force_does_not_resume_a_run_with_another_shape_of_model(tmp_path, capsys, flags, named):
+    # before, the message named the first weights that did not load, not the flag (a
+    # change of activation that keeps the weights resumes: test_force_resume.py)
+    run = tmp_path / "run"
+    main(["train", *RUN, "--out", run])
+    before = _files(run)
+    line = error_line(capsys, ["train", "--resume", run, "--force", "--epochs", "2", *flags])
+    assert line.startswith(f"chainrule train: error: cannot resume {run} with {named}, even")
+    assert _files(run) == before
