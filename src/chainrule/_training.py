@@ -638,7 +638,10 @@ def _evaluating(model):
 
 def _show_progress(progress: bool | None) -> bool:
     """``progress`` as given; None: on a terminal, or in a Jupyter kernel (tqdm.auto then
-    draws a notebook bar), as Keras's verbose="auto"."""
+    draws a notebook bar), as Keras's verbose="auto". Never without a stderr to draw on
+    (a process started with it closed, where Python sets ``sys.stderr`` to None)."""
+    if sys.stderr is None:
+        return False
     if progress is None:
         return sys.stderr.isatty() or "ipykernel.zmqshell" in sys.modules
     return progress

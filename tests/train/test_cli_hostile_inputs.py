@@ -14,9 +14,11 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from _cli_run import error_line, main
 
+import chainrule as cr
 from chainrule._run import CHECKPOINT
 
 RUN = ["--dataset", "iris", "--hidden", "4", "--epochs", "1"]
@@ -111,3 +113,21 @@ def test_force_does_not_resume_a_run_with_another_shape_of_model(tmp_path, capsy
     line = error_line(capsys, ["train", "--resume", run, "--force", "--epochs", "2", *flags])
     assert line.startswith(f"chainrule train: error: cannot resume {run} with {named}, even")
     assert _files(run) == before
+
+
+@pytest.mark.parametrize("progress", [None, True])
+def test_fit_without_a_stderr_trains_without_a_bar(monkeypatch, progress):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
+    model = cr.nn.Linear(3, 2)
+    monkeypatch.setattr(sys, "stderr", None)  # what Python sets when fd 2 is closed
+    history = cr.fit(
+        model,
+        cr.nn.CrossEntropyLoss(),
+        cr.optim.SGD(model.parameters(), lr=0.1),
+        (x, y),
+        2,
+        batch_size=4,
+        progress=progress,
+    )
+    assert len(history.history["loss"]) == 2
