@@ -179,6 +179,28 @@ def test_interrupted_write_leaves_no_file(tmp_path, fake_remote, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_failed_download_leaves_no_folder_it_made(tmp_path, fake_remote, monkeypatch):
+    name = "train-images-idx3-ubyte.gz"  # the first file fetched: nothing is written
+    remote = _mnist._FILES["mnist"][name]
+    monkeypatch.setitem(_mnist._FILES["mnist"], name, remote._replace(sha256="0" * 64))
+    with pytest.raises(crd.DownloadError):
+        crd.download_mnist(tmp_path / "new" / "dir")
+    assert list(tmp_path.iterdir()) == []  # neither new/ nor new/dir stays behind
+    (tmp_path / "kept").mkdir()  # a folder that existed before is left, empty as it was
+    with pytest.raises(crd.DownloadError):
+        crd.download_mnist(tmp_path / "kept")
+    assert (tmp_path / "kept").is_dir()
+
+
+def test_a_download_failing_after_a_file_keeps_that_file(tmp_path, fake_remote, monkeypatch):
+    name = "t10k-labels-idx1-ubyte.gz"  # the last file fetched: three are written before
+    remote = _mnist._FILES["mnist"][name]
+    monkeypatch.setitem(_mnist._FILES["mnist"], name, remote._replace(sha256="0" * 64))
+    with pytest.raises(crd.DownloadError):
+        crd.download_mnist(tmp_path / "new")
+    assert len(list((tmp_path / "new").iterdir())) == 3  # kept: the next try fetches one
+
+
 def test_only_http_urls_are_fetched():
     with pytest.raises(ValueError, match="only http"):
         _download._fetch("file:///etc/passwd", 10)

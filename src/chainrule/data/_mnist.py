@@ -147,15 +147,38 @@ def download_mnist(root: str | os.PathLike, fashion: bool = False) -> list[Path]
     """
     kind = "fashion_mnist" if fashion else "mnist"
     root = Path(root)
+    created = _missing_folders(root)
     root.mkdir(parents=True, exist_ok=True)
     paths = []
-    for filename, remote in _FILES[kind].items():
-        path = root / filename
-        if not path.exists() and not path.with_suffix("").exists():
-            urls = [mirror + filename for mirror in _MIRRORS[kind]]
-            atomic_write(path, fetch_verified(urls, remote.size, remote.sha256))
-        paths.append(path if path.exists() else path.with_suffix(""))
+    try:
+        for filename, remote in _FILES[kind].items():
+            path = root / filename
+            if not path.exists() and not path.with_suffix("").exists():
+                urls = [mirror + filename for mirror in _MIRRORS[kind]]
+                atomic_write(path, fetch_verified(urls, remote.size, remote.sha256))
+            paths.append(path if path.exists() else path.with_suffix(""))
+    except BaseException:  # a failed or interrupted download leaves no empty folder behind
+        _remove_empty(created)
+        raise
     return paths
+
+
+def _missing_folders(root: Path) -> list[Path]:
+    """``root`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not root.exists() and root != root.parent:
+        missing.append(root)
+        root = root.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty: the ones a download made."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # a file was written into it (a download that got that far), or gone
+            return
 
 
 def _find(root: Path, base: str, kind: str) -> Path:
