@@ -330,7 +330,9 @@ def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
     saved = {
         k.removeprefix("model/"): v.shape for k, v in tensors.items() if k.startswith("model/")
     }
-    model = build_model(cfg, *_checkpoint_shapes(out))
+    model = build_model(
+        cfg, *(_data_shapes(cfg) if "dataset" in flags else _checkpoint_shapes(out))
+    )
     if {k: v.shape for k, v in model.state_dict().items()} != saved:
         given = " ".join(f"--{k} {_flag_value(getattr(cfg, k))}" for k in flags)
         raise ValueError(
@@ -340,11 +342,24 @@ def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
 
 
 def _reshaping(cfg, given: dict) -> list[str]:
-    """The flags in ``given`` that change the weights of ``cfg``'s model: --hidden, and
-    --activation to or from prelu (the one with a parameter, its slope)."""
-    flags = ["hidden"] if given.get("hidden", cfg.hidden) != cfg.hidden else []
+    """The flags in ``given`` that may change the weights of ``cfg``'s model: --dataset
+    (its features and classes), --hidden, and --activation to or from prelu (the one with
+    a parameter, its slope)."""
+    from ._run import dataset_key
+
+    flags = [k for k in ("dataset", "hidden") if given.get(k, getattr(cfg, k)) != getattr(cfg, k)]
+    if "dataset" in flags and dataset_key(given["dataset"]) == dataset_key(cfg.dataset):
+        flags.remove("dataset")
     activations = {given.get("activation", cfg.activation), cfg.activation}
     return flags + (["activation"] if len(activations) == 2 and "prelu" in activations else [])
+
+
+def _data_shapes(cfg) -> tuple[int, int]:
+    """The model's input and output sizes for ``cfg``'s dataset."""
+    from ._run import load_splits
+
+    splits = load_splits(cfg)
+    return splits.train[0].shape[1], splits.n_out
 
 
 def _flag_value(value) -> str:

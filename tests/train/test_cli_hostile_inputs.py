@@ -102,6 +102,7 @@ def _files(run) -> dict:
         (["--hidden", ""], "--hidden ''"),
         (["--hidden", "4,4", "--activation", "tanh"], "--hidden 4,4"),
         (["--activation", "prelu"], "--activation prelu"),
+        (["--dataset", "wine"], "--dataset wine"),  # 13 features and 3 classes, not 4 and 3
     ],
 )
 def test_force_does_not_resume_a_run_with_another_shape_of_model(tmp_path, capsys, flags, named):
@@ -113,6 +114,13 @@ def test_force_does_not_resume_a_run_with_another_shape_of_model(tmp_path, capsy
     line = error_line(capsys, ["train", "--resume", run, "--force", "--epochs", "2", *flags])
     assert line.startswith(f"chainrule train: error: cannot resume {run} with {named}, even")
     assert _files(run) == before
+
+
+def test_force_resumes_a_run_with_the_same_dataset_spelled_otherwise(tmp_path, capsys):
+    run = tmp_path / "run"
+    main(["train", *RUN, "--out", run])
+    assert main(["train", "--resume", run, "--force", "--epochs", "2", "--dataset", "Iris"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == 2
 
 
 @pytest.mark.parametrize("progress", [None, True])
