@@ -27,8 +27,10 @@ from ._activations import (
     Tanhshrink,
     Threshold,
 )
+from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
+from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._embedding import Embedding
 from ._extra_losses import (
     CosineEmbeddingLoss,
@@ -85,6 +87,8 @@ __all__ = [
     "GELU",
     "GLU",
     "SELU",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
     "Affine",
     "AlphaDropout",
     "AvgPool2d",
@@ -92,15 +96,18 @@ __all__ = [
     "BCEWithLogits",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "BatchNorm2d",
     "Bilinear",
     "Conv2d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "GaussianNLLLoss",
+    "GroupNorm",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",

@@ -37,7 +37,9 @@ from ._activations import (
     tanhshrink,
     threshold,
 )
+from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._conv import conv2d
+from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._embedding import embedding
 from ._extra_losses import (
     cosine_embedding_loss,
@@ -76,8 +78,11 @@ from ._similarity import (
 )
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
     "alpha_dropout",
     "avg_pool2d",
+    "batch_norm",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -87,11 +92,13 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout2d",
     "elu",
     "embedding",
     "gaussian_nll_loss",
     "gelu",
     "glu",
+    "group_norm",
     "hardshrink",
     "hardsigmoid",
     "hardswish",

@@ -1,0 +1,304 @@
+"""Layers for (N, C, H, W) feature maps: `BatchNorm2d`, `GroupNorm`, `Dropout2d` and the
+functions `batch_norm`, `group_norm`, `dropout2d`, with PyTorch's arguments, defaults,
+parameters, buffers and reprs.
+
+All are composed from core ops (mean, subtraction, multiplication, sqrt, division, a
+broadcast mask), so their gradients need no rule of their own. Per-channel vectors are
+reshaped to (C, 1, 1) to broadcast over H and W, as `BatchNorm1d` does over L.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .._arguments import check_counts, flag
+from .._tensor import Tensor
+from ..ops._common import as_float
+from ._layers import (
+    Dropout,
+    _check_probability,
+    _generator,
+    _inplace,
+    _parameter_dtype,
+    check_eps,
+)
+from ._module import Module, Parameter
+from ._norm import _array, _as_input, _float_dtype, _normalise
+
+
+def _column(p, ndim: int):
+    """A per-channel vector (C,) as (C, 1, …) to broadcast over the ``ndim - 2`` axes after
+    the channels."""
+    p = p if isinstance(p, Tensor) else np.asarray(p)
+    return p.reshape((p.shape[0],) + (1,) * (ndim - 2))
+
+
+def _affine(out: Tensor, weight, bias) -> Tensor:
+    """out · weight + bias per channel (either may be None)."""
+    if weight is not None:
+        out = out * _column(weight, out.ndim)
+    if bias is not None:
+        out = out + _column(bias, out.ndim)
+    return out
+
+
+def _check_channels(who: str, x: Tensor, **vectors) -> None:
+    """``x`` is (N, C, …) and each given per-channel vector has shape (C,)."""
+    if x.ndim < 2:
+        raise ValueError(f"{who}: input must be (N, C, …), got shape {x.shape}")
+    for name, v in vectors.items():
+        if v is not None and _array(v).shape != (x.shape[1],):
+            raise ValueError(
+                f"{who}: {name} must have one value per channel, shape ({x.shape[1]},), "
+                f"got {_array(v).shape}"
+            )
+
+
+def _check_momentum(who: str, momentum) -> None:
+    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
+        raise TypeError(
+            f"{who}: momentum must be a number in [0, 1], got {momentum!r} "
+            "(PyTorch's momentum=None, a cumulative average, is not supported)"
+        )
+    if not 0 <= momentum <= 1:
+        raise ValueError(f"{who}: momentum must be in [0, 1], got {momentum}")
+
+
+# ----- batch normalisation --------------------------------------------------------------------
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation of an (N, C, …) input per channel, as PyTorch's
+    ``F.batch_norm``: y = (x − μ) / √(σ² + eps) · weight + bias.
+
+    With ``training``, μ and σ² are the batch's mean and biased variance over every axis
+    but the channels, and the running statistics (arrays of shape (C,), or None) are
+    updated in place: running ← (1 − momentum)·running + momentum·batch, with the unbiased
+    variance (σ²·n/(n − 1)), as PyTorch's. Otherwise μ and σ² are the running statistics.
+    An integer or bool input is computed in ``weight``'s dtype, or the default one."""
+    who = "batch_norm"
+    training = flag(who, "training", training)
+    _check_momentum(who, momentum)
+    check_eps(who, eps, "a channel that is constant over the batch")
+    x = _as_input(input, _float_dtype(weight))
+    stats = {"running_mean": running_mean, "running_var": running_var}
+    _check_channels(who, x, **stats, weight=weight, bias=bias)
+    if training:
+        return _affine(_batch_normalise(x, running_mean, running_var, momentum, eps), weight, bias)
+    if running_mean is None or running_var is None:
+        raise ValueError(f"{who}: running_mean and running_var are needed when not training")
+    inv_std = 1.0 / np.sqrt(_array(running_var) + eps)
+    out = (x - _column(_array(running_mean), x.ndim)) * _column(inv_std, x.ndim)
+    return _affine(out, weight, bias)
+
+
+def _batch_normalise(x: Tensor, running_mean, running_var, momentum: float, eps: float):
+    """(x − μ) / √(σ² + eps) with the batch's statistics per channel, which update the
+    running ones when they are given."""
+    axes = (0, *range(2, x.ndim))
+    n = x.size // x.shape[1]
+    if n < 2:
+        raise ValueError(
+            f"batch_norm: training needs more than one value per channel to compute a "
+            f"variance, got an input of shape {x.shape} (use eval())"
+        )
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)  # biased, as in the output
+    if running_mean is not None:
+        _update(_array(running_mean), mean.data.reshape(-1), momentum)
+    if running_var is not None:
+        _update(_array(running_var), var.data.reshape(-1) * (n / (n - 1)), momentum)
+    return centred / (var + eps).sqrt()
+
+
+def _update(running: np.ndarray, batch: np.ndarray, momentum: float) -> None:
+    """running ← (1 − momentum)·running + momentum·batch, in place (nothing recorded)."""
+    running *= 1 - momentum
+    running += momentum * batch
+
+
+class BatchNorm2d(Module):
+    """Batch normalisation of (N, C, H, W) inputs per channel, as PyTorch's
+    ``nn.BatchNorm2d`` (see `batch_norm`): μ and σ² over N, H and W.
+
+    ``weight`` (ones) and ``bias`` (zeros) have shape (C,), none with ``affine=False`` and
+    no bias with ``bias=False`` (PyTorch's keyword); the
+    buffers ``running_mean`` (zeros) and ``running_var`` (ones), (C,), are updated in
+    training and used in eval mode; with ``track_running_stats=False`` they are None and
+    the batch's statistics are used in both modes. As `BatchNorm1d`, it keeps no
+    ``num_batches_tracked`` and does not offer ``momentum=None``. An integer or bool input
+    is computed in the layer's dtype.
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        bias: bool = True,
+        dtype=None,
+    ):
+        check_counts("BatchNorm2d", num_features=num_features)
+        _check_momentum("BatchNorm2d", momentum)
+        check_eps("BatchNorm2d", eps, "a channel that is constant over the batch")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine = flag("BatchNorm2d", "affine", affine)
+        self.track_running_stats = flag("BatchNorm2d", "track_running_stats", track_running_stats)
+        self._dtype = dtype = _parameter_dtype("BatchNorm2d", dtype)
+        self.weight = Parameter(np.ones(num_features, dtype)) if self.affine else None
+        with_bias = flag("BatchNorm2d", "bias", bias) and self.affine
+        self.bias = Parameter(np.zeros(num_features, dtype)) if with_bias else None
+        track = self.track_running_stats
+        self.register_buffer("running_mean", np.zeros(num_features, dtype) if track else None)
+        self.register_buffer("running_var", np.ones(num_features, dtype) if track else None)
+
+    def forward(self, x) -> Tensor:
+        x = _as_input(x, self._dtype if self.weight is None else self.weight.dtype)
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            c = self.num_features
+            raise ValueError(
+                f"BatchNorm2d({c}) expects inputs of shape (N, {c}, H, W), got {x.shape}"
+            )
+        batch = self.training or self.running_mean is None
+        stats = (self.running_mean, self.running_var, self.weight, self.bias)
+        return batch_norm(x, *stats, batch, self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+# ----- group normalisation --------------------------------------------------------------------
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation, as PyTorch's ``F.group_norm``: the C channels of an (N, C, …)
+    input are split into ``num_groups`` groups of C/G consecutive channels, each sample's
+    group normalised by its own mean and biased variance (over its channels and the axes
+    after them), then y = x̂ · weight + bias per channel (each (C,), optional). Train and
+    eval modes compute the same thing. An integer or bool input is computed in
+    ``weight``'s dtype, or the default one."""
+    who = "group_norm"
+    check_counts(who, num_groups=num_groups)
+    check_eps(who, eps, "a group whose values are all equal")
+    x = _as_input(input, _float_dtype(weight))
+    _check_channels(who, x, weight=weight, bias=bias)
+    if x.shape[1] % num_groups:
+        raise ValueError(
+            f"{who}: the {x.shape[1]} channels cannot be split into {num_groups} equal groups"
+        )
+    grouped = x.reshape(x.shape[0], num_groups, -1)  # (N, G, C/G · H · W)
+    normed = _normalise(grouped, 1, None, None, eps).reshape(x.shape)
+    return _affine(normed, weight, bias)
+
+
+class GroupNorm(Module):
+    """Group normalisation, as PyTorch's ``nn.GroupNorm`` (see `group_norm`): ``weight``
+    (ones) and ``bias`` (zeros) of shape (num_channels,), none with ``affine=False`` and no
+    bias with ``bias=False`` (PyTorch's keyword). No
+    running statistics: train and eval modes compute the same thing."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        bias: bool = True,
+        dtype=None,
+    ):
+        check_counts("GroupNorm", num_groups=num_groups, num_channels=num_channels)
+        if num_channels % num_groups:
+            raise ValueError("GroupNorm: num_channels must be divisible by num_groups")
+        check_eps("GroupNorm", eps, "a group whose values are all equal")
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        self.affine = flag("GroupNorm", "affine", affine)
+        self._dtype = dtype = _parameter_dtype("GroupNorm", dtype)
+        self.weight = Parameter(np.ones(num_channels, dtype)) if self.affine else None
+        with_bias = flag("GroupNorm", "bias", bias) and self.affine
+        self.bias = Parameter(np.zeros(num_channels, dtype)) if with_bias else None
+
+    def forward(self, x) -> Tensor:
+        x = _as_input(x, self._dtype if self.weight is None else self.weight.dtype)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            c = self.num_channels
+            raise ValueError(f"GroupNorm expects inputs of shape (N, {c}, …), got {x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+# ----- channel dropout ------------------------------------------------------------------------
+def dropout2d(
+    input,
+    p: float = 0.5,
+    training: bool = True,
+    generator: np.random.Generator | None = None,
+    *,
+    inplace: bool = False,
+) -> Tensor:
+    """Channel dropout, as PyTorch's ``F.dropout2d``: each channel of an (N, C, H, W) input
+    (all its H·W values) is zeroed with probability p and the rest scaled by 1/(1 − p);
+    ``training=False`` returns the input. A 3-D input is treated as PyTorch treats it, as
+    (N, C, L), zeroing rows of its last axis, with PyTorch's warning. The mask comes from
+    ``generator``, or the library's, as `dropout`'s; ``inplace`` changes nothing."""
+    _check_probability(p)
+    _inplace("dropout2d", inplace)
+    rng = _generator("dropout2d", generator)
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    _check_feature_dims(x)
+    if not training or p == 0:
+        return x
+    if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
+        x = as_float(x, np.float64)
+    draw = np.float32 if x.dtype == np.float32 else np.float64
+    mask = (rng.random(x.shape[:2], dtype=draw) >= p).astype(x.dtype)  # (N, C)
+    if p < 1:
+        mask *= 1.0 / (1.0 - p)
+    mask = mask.reshape(mask.shape + (1,) * (x.ndim - 2))  # (N, C, 1, 1)
+    return x * mask  # d/dx = the mask, one value per channel
+
+
+def _check_feature_dims(x: Tensor) -> None:
+    if x.ndim == 4:
+        return
+    if x.ndim != 3:
+        raise ValueError(
+            f"dropout2d: input must be (N, C, H, W), got shape {x.shape} (use dropout)"
+        )
+    warnings.warn(
+        "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+        "dropout behavior is desired - input is interpreted as shape (N, C, L), as PyTorch "
+        "does",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+class Dropout2d(Dropout):
+    """Channel dropout with probability ``p`` in training (see `dropout2d`); the identity in
+    eval mode. The mask comes from ``generator``, or from the library's generator (see
+    `chainrule.manual_seed`) at each call when none is given."""
+
+    def forward(self, x) -> Tensor:
+        return dropout2d(x, self.p, self.training, self.generator)
