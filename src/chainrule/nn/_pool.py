@@ -112,9 +112,11 @@ def _window_max(x: np.ndarray, kernel, geom: Geometry) -> tuple[np.ndarray, np.n
     return best, arg
 
 
-def _indices(arg: np.ndarray, shape, kernel, geom: Geometry) -> np.ndarray:
+def _indices(arg: np.ndarray, shape, kernel, geom: Geometry):
     """PyTorch's indices: each window's maximum as a position in its plane, row·W + column;
-    a window whose values all are −∞ points at its first position inside the input."""
+    a window whose values all are −∞ points at its first position inside the input. Also
+    where a window misses the input (dilation can step over it): PyTorch's index there
+    lies past the input, and the gradient goes nowhere."""
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     oh, ow = arg.shape[2:]
     arg = arg.astype(np.int64)
@@ -128,7 +130,7 @@ def _indices(arg: np.ndarray, shape, kernel, geom: Geometry) -> np.ndarray:
     if outside.any():  # only where every value is −∞: PyTorch's first position inside
         r = np.where(outside, _first_inside(start_r, dh), r)
         c = np.where(outside, _first_inside(start_c, dw), c)
-    return r * width + c
+    return r * width + c, (r >= height) | (c >= width)
 
 
 def _first_inside(start: np.ndarray, step: int) -> np.ndarray:
@@ -138,19 +140,27 @@ def _first_inside(start: np.ndarray, step: int) -> np.ndarray:
 
 
 def _gather(x, idx: np.ndarray):
-    """x (N, C, H, W) at the plane positions ``idx`` (N, C, oH, oW)."""
+    """x (N, C, H, W) at the plane positions ``idx`` (N, C, oH, oW); 0 at an index of −1."""
     n, c = idx.shape[:2]
+    missed = idx < 0
     if is_tensor(x):
         planes = ops.reshape(x, n, c, -1)
-        return planes[np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], idx]
-    return np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), -1).reshape(idx.shape)
+        at = (np.arange(n)[:, None, None, None], np.arange(c)[:, None, None], idx.clip(0))
+        picked = planes[at]
+        return ops.where(missed, np.zeros((), x.dtype), picked) if missed.any() else picked
+    picked = np.take_along_axis(x.reshape(n, c, -1), idx.clip(0).reshape(n, c, -1), -1)
+    return np.where(missed, 0, picked.reshape(idx.shape))
 
 
 def _scatter(g: np.ndarray, idx: np.ndarray, shape) -> np.ndarray:
-    """Zeros of ``shape`` (N, C, H, W) with ``g`` added at ``idx``: one bincount."""
+    """Zeros of ``shape`` (N, C, H, W) with ``g`` added at ``idx``: one bincount. An index
+    of −1 (a window that misses the input) takes nothing."""
     n, c, h, w = shape
     planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-    summed = np.bincount((planes + idx).ravel(), weights=g.ravel(), minlength=n * c * h * w)
+    at, weights = (planes + idx).ravel(), g.ravel()
+    if idx.min(initial=0) < 0:
+        at, weights = at[idx.ravel() >= 0], weights[idx.ravel() >= 0]
+    summed = np.bincount(at, weights=weights, minlength=n * c * h * w)
     return summed.astype(g.dtype, copy=False).reshape(shape)
 
 
@@ -166,8 +176,9 @@ class MaxPool(Function):
 
     def forward(self, x):
         out, arg = _window_max(x, self.kernel, self.geom)
-        self.indices = _indices(arg, x.shape, self.kernel, self.geom)
-        self.saved, self.shape = (self.indices,), x.shape
+        self.indices, missed = _indices(arg, x.shape, self.kernel, self.geom)
+        idx = np.where(missed, -1, self.indices) if missed.any() else self.indices
+        self.saved, self.shape = (idx,), x.shape
         return out
 
     def backward(self, grad_out):
