@@ -6,7 +6,7 @@ interpolation. A point is the tuple (t, f, g, gᵀd); ``probe(t)`` evaluates one
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 #: the strong Wolfe constants: sufficient decrease c₁ and curvature c₂
 C1, C2 = 1e-4, 0.9
@@ -71,13 +71,16 @@ def _safeguarded(t: float, bracket: list, insufficient: bool) -> tuple:
 
 def _cubic_min(a: tuple, b: tuple, bounds: tuple | None = None) -> float:
     """The minimiser of the cubic through two points' values and slopes (N&W eq. 3.59),
-    clipped to ``bounds`` (the points' interval by default); their middle if none."""
+    clipped to ``bounds`` (the points' interval by default); their middle if none. A
+    division by 0 (a linear f: the cubic has no minimum) gives ±inf or NaN, clipped as
+    PyTorch's tensor arithmetic gives them, where Python's floats would raise."""
     (x1, f1, _, g1), (x2, f2, _, g2) = sorted((a, b), key=lambda point: point[0])
     lo, hi = bounds if bounds is not None else (x1, x2)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    square = d1 * d1 - g1 * g2
-    if square < 0:
-        return (lo + hi) / 2
-    d2 = math.sqrt(square)
-    t = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-    return min(max(t, lo), hi)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        d1 = g1 + g2 - 3 * np.float64(f1 - f2) / (x1 - x2)
+        square = d1 * d1 - g1 * g2
+        if not square >= 0:  # NaN too, as PyTorch's test
+            return (lo + hi) / 2
+        d2 = np.sqrt(square)
+        t = x2 - (x2 - x1) * ((g2 + d2 - d1) / np.float64(g2 - g1 + 2 * d2))
+    return float(min(max(t, lo), hi))
