@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _distributions import same_distribution
 
 import chainrule as cr
 from chainrule import nn
@@ -497,17 +498,6 @@ def test_a_pytorch_state_loads_and_gives_pytorch_outputs():
     np.testing.assert_allclose(ours(x).data, want, rtol=1e-10, atol=1e-10)
 
 
-def _same_distribution(a: np.ndarray, b: np.ndarray) -> bool:
-    """The two-sample Kolmogorov–Smirnov test at the 0.1% level: max |F_a − F_b| below
-    1.95·√((n + m) / (n·m))."""
-    a, b = np.sort(a.ravel()), np.sort(b.ravel())
-    grid = np.concatenate([a, b])
-    gap = np.abs(
-        np.searchsorted(a, grid, "right") / a.size - np.searchsorted(b, grid, "right") / b.size
-    )
-    return gap.max() < 1.95 * math.sqrt((a.size + b.size) / (a.size * b.size))
-
-
 def test_conv2d_initial_distribution_matches_pytorch():
     torch = _torch()
     torch.manual_seed(0)
@@ -517,9 +507,9 @@ def test_conv2d_initial_distribution_matches_pytorch():
     for name, p in ours.named_parameters():
         t = getattr(theirs, name).detach().numpy()
         assert not np.allclose(p.data, t)  # other numbers ...
-        assert _same_distribution(p.data, t)  # ... from the same distribution
+        assert same_distribution(p.data, t)  # ... from the same distribution
     # and not merely any distribution on that range: a narrower one is told apart
-    assert not _same_distribution(ours.weight.data, theirs.weight.detach().numpy() * 0.9)
+    assert not same_distribution(ours.weight.data, theirs.weight.detach().numpy() * 0.9)
 
 
 def test_the_cnn_example_learns_the_digits():

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from _distributions import same_distribution
 
 import chainrule as cr
 from chainrule import nn
@@ -396,17 +397,6 @@ def test_state_dict_keys_and_shapes_match_pytorch(make):
     assert [v.shape for v in ours.values()] == [tuple(v.shape) for v in theirs.values()]
 
 
-def _same_distribution(a: np.ndarray, b: np.ndarray) -> bool:
-    """The two-sample Kolmogorov–Smirnov test at the 0.1% level: max |F_a − F_b| below
-    1.95·√((n + m) / (n·m))."""
-    a, b = np.sort(a.ravel()), np.sort(b.ravel())
-    grid = np.concatenate([a, b])
-    gap = np.abs(
-        np.searchsorted(a, grid, "right") / a.size - np.searchsorted(b, grid, "right") / b.size
-    )
-    return gap.max() < 1.95 * math.sqrt((a.size + b.size) / (a.size * b.size))
-
-
 def test_bilinear_initial_distribution_matches_pytorch():
     torch = _torch()
     torch.manual_seed(0)
@@ -416,9 +406,9 @@ def test_bilinear_initial_distribution_matches_pytorch():
     for name, p in ours.named_parameters():
         t = getattr(theirs, name).detach().numpy()
         assert not np.allclose(p.data, t)  # other numbers ...
-        assert _same_distribution(p.data, t)  # ... from the same distribution
+        assert same_distribution(p.data, t)  # ... from the same distribution
     # and not merely any distribution on that range: a narrower one is told apart
-    assert not _same_distribution(ours.weight.data, theirs.weight.detach().numpy() * 0.9)
+    assert not same_distribution(ours.weight.data, theirs.weight.detach().numpy() * 0.9)
 
 
 def test_orthogonal_initial_distribution_matches_pytorch():
@@ -428,7 +418,7 @@ def test_orthogonal_initial_distribution_matches_pytorch():
     for shape in [(60, 40), (30, 80), (20, 4, 5)]:
         theirs = torch.nn.init.orthogonal_(torch.empty(shape), gain=1.5).numpy()
         ours = nn.init.orthogonal_(cr.zeros(*shape), gain=1.5).data
-        assert _same_distribution(ours, theirs)
+        assert same_distribution(ours, theirs)
 
 
 def test_sparse_on_the_same_layer_matches_pytorch():
@@ -442,7 +432,7 @@ def test_sparse_on_the_same_layer_matches_pytorch():
     t = theirs.weight.detach().numpy()
     # zeros per input: each column of PyTorch's weight, each row of chainrule's
     np.testing.assert_array_equal((ours.weight.data == 0).sum(axis=1), (t == 0).sum(axis=0))
-    assert _same_distribution(ours.weight.data[ours.weight.data != 0], t[t != 0])
+    assert same_distribution(ours.weight.data[ours.weight.data != 0], t[t != 0])
 
 
 def test_eye_on_the_same_layer_matches_pytorch():

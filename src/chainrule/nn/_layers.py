@@ -395,15 +395,16 @@ class Dropout(Module):
         inplace: bool = False,
     ):
         _check_probability(p)
+        name = type(self).__name__  # the subclasses' too (Dropout2d, AlphaDropout)
         if isinstance(generator, (bool, np.bool_)):  # Dropout(0.5, True), PyTorch's order
             raise TypeError(
-                "Dropout: the second argument is the generator here; PyTorch's inplace "
+                f"{name}: the second argument is the generator here; PyTorch's inplace "
                 "flag is a keyword (inplace=True), and changes nothing"
             )
         # a seed or a RandomState is refused here, by name, not at the first training call
-        generator_or_default(generator, "Dropout")
+        generator_or_default(generator, name)
         self.p, self.generator = p, generator
-        self.inplace = _inplace("Dropout", inplace)
+        self.inplace = _inplace(name, inplace)
 
     def forward(self, x) -> Tensor:
         return dropout(x, self.p, self.training, self.generator)

@@ -14,7 +14,14 @@ from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
 from ._init import uniform_
-from ._layers import _check_probability, _generator, _inplace, _parameter_dtype, check_eps
+from ._layers import (
+    Dropout,
+    _check_probability,
+    _generator,
+    _inplace,
+    _parameter_dtype,
+    check_eps,
+)
 from ._module import Module, Parameter
 from ._norm import _array, _as_input, _check_trailing, _float_dtype, _normalized_shape
 
@@ -214,32 +221,12 @@ def alpha_dropout(
     return x * scale + shift
 
 
-class AlphaDropout(Module):
+class AlphaDropout(Dropout):
     """Alpha dropout with probability ``p`` in training (see `alpha_dropout`), for
     self-normalising networks of `SELU`s: it keeps their inputs' mean 0 and variance 1,
     where `Dropout` would change the variance; the identity in eval mode, as PyTorch's
     ``nn.AlphaDropout``. ``generator`` and ``inplace`` as in `Dropout` (the generator
     second, ``inplace`` a keyword that changes nothing)."""
 
-    def __init__(
-        self,
-        p: float = 0.5,
-        generator: np.random.Generator | None = None,
-        *,
-        inplace: bool = False,
-    ):
-        _check_probability(p)
-        if isinstance(generator, (bool, np.bool_)):  # AlphaDropout(0.5, True): PyTorch's order
-            raise TypeError(
-                "AlphaDropout: the second argument is the generator here; PyTorch's inplace "
-                "flag is a keyword (inplace=True), and changes nothing"
-            )
-        _generator("AlphaDropout", generator)  # a seed is refused here, not when training
-        self.p, self.generator = p, generator
-        self.inplace = _inplace("AlphaDropout", inplace)
-
     def forward(self, x) -> Tensor:
         return alpha_dropout(x, self.p, self.training, self.generator)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
