@@ -9,7 +9,6 @@ reshaped to (C, 1, 1) to broadcast over H and W, as `BatchNorm1d` does over L.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -19,11 +18,13 @@ from .._tensor import Tensor
 from ..ops._common import as_float
 from ._layers import (
     Dropout,
+    _BatchNorm,
     _check_probability,
     _generator,
     _inplace,
     _parameter_dtype,
     check_eps,
+    check_momentum,
 )
 from ._module import Module, Parameter
 from ._norm import _array, _as_input, _float_dtype, _normalise
@@ -57,16 +58,6 @@ def _check_channels(who: str, x: Tensor, **vectors) -> None:
             )
 
 
-def _check_momentum(who: str, momentum) -> None:
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
-        raise TypeError(
-            f"{who}: momentum must be a number in [0, 1], got {momentum!r} "
-            "(PyTorch's momentum=None, a cumulative average, is not supported)"
-        )
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"{who}: momentum must be in [0, 1], got {momentum}")
-
-
 # ----- batch normalisation --------------------------------------------------------------------
 def batch_norm(
     input,
@@ -88,7 +79,7 @@ def batch_norm(
     An integer or bool input is computed in ``weight``'s dtype, or the default one."""
     who = "batch_norm"
     training = flag(who, "training", training)
-    _check_momentum(who, momentum)
+    check_momentum(who, momentum)
     check_eps(who, eps, "a channel that is constant over the batch")
     x = _as_input(input, _float_dtype(weight))
     stats = {"running_mean": running_mean, "running_var": running_var}
@@ -128,61 +119,17 @@ def _update(running: np.ndarray, batch: np.ndarray, momentum: float) -> None:
     running += momentum * batch
 
 
-class BatchNorm2d(Module):
+class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs per channel, as PyTorch's
-    ``nn.BatchNorm2d`` (see `batch_norm`): μ and σ² over N, H and W.
+    ``nn.BatchNorm2d`` (see `batch_norm`): μ and σ² over N, H and W. Arguments,
+    parameters and buffers as `BatchNorm1d`'s (`_BatchNorm`'s)."""
 
-    ``weight`` (ones) and ``bias`` (zeros) have shape (C,), none with ``affine=False`` and
-    no bias with ``bias=False`` (PyTorch's keyword); the
-    buffers ``running_mean`` (zeros) and ``running_var`` (ones), (C,), are updated in
-    training and used in eval mode; with ``track_running_stats=False`` they are None and
-    the batch's statistics are used in both modes. As `BatchNorm1d`, it keeps no
-    ``num_batches_tracked`` and does not offer ``momentum=None``. An integer or bool input
-    is computed in the layer's dtype.
-    """
-
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        *,
-        bias: bool = True,
-        dtype=None,
-    ):
-        check_counts("BatchNorm2d", num_features=num_features)
-        _check_momentum("BatchNorm2d", momentum)
-        check_eps("BatchNorm2d", eps, "a channel that is constant over the batch")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine = flag("BatchNorm2d", "affine", affine)
-        self.track_running_stats = flag("BatchNorm2d", "track_running_stats", track_running_stats)
-        self._dtype = dtype = _parameter_dtype("BatchNorm2d", dtype)
-        self.weight = Parameter(np.ones(num_features, dtype)) if self.affine else None
-        with_bias = flag("BatchNorm2d", "bias", bias) and self.affine
-        self.bias = Parameter(np.zeros(num_features, dtype)) if with_bias else None
-        track = self.track_running_stats
-        self.register_buffer("running_mean", np.zeros(num_features, dtype) if track else None)
-        self.register_buffer("running_var", np.ones(num_features, dtype) if track else None)
-
-    def forward(self, x) -> Tensor:
-        x = _as_input(x, self._dtype if self.weight is None else self.weight.dtype)
+    def _check_input(self, x: Tensor) -> None:
         if x.ndim != 4 or x.shape[1] != self.num_features:
             c = self.num_features
             raise ValueError(
                 f"BatchNorm2d({c}) expects inputs of shape (N, {c}, H, W), got {x.shape}"
             )
-        batch = self.training or self.running_mean is None
-        stats = (self.running_mean, self.running_var, self.weight, self.bias)
-        return batch_norm(x, *stats, batch, self.momentum, self.eps)
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
 
 
 # ----- group normalisation --------------------------------------------------------------------

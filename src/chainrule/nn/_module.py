@@ -76,6 +76,7 @@ class Module(ModuleAccess, ModuleHooks):
     training = True  # set per instance by train() / eval()
     _buffer_names: tuple[str, ...] = ()
     _transient_names: tuple[str, ...] = ()  # buffers registered with persistent=False
+    _optional_buffers: tuple[str, ...] = ()  # buffers a state saved before them may lack
 
     def forward(self, *args, **kwargs):
         """Compute the module's output; subclasses implement it."""
@@ -244,7 +245,9 @@ class Module(ModuleAccess, ModuleHooks):
         and unexpected names. Every problem is listed, and nothing is changed unless the
         whole load can be done: everything is checked and cast first, and an exception
         raised while the arrays are written (Ctrl-C's KeyboardInterrupt) puts the arrays
-        already written back as they were before it propagates.
+        already written back as they were before it propagates. A buffer that states saved
+        before it existed lack (BatchNorm's ``num_batches_tracked``) is not missing when
+        absent: it is left as it is, as PyTorch's BatchNorm loads its older states.
         """
         if not isinstance(state, Mapping):
             raise ValueError(
@@ -257,10 +260,12 @@ class Module(ModuleAccess, ModuleHooks):
             if n not in transient
         }
         values = {n: _as_array(v) for n, v in state.items()}
+        optional = self._optional()
         result = LoadResult(
-            [n for n in own if n not in values], [n for n in values if n not in own]
+            [n for n in own if n not in values and n not in optional],
+            [n for n in values if n not in own],
         )
-        notes = _foreign_notes(self, result.unexpected) if strict else {}
+        notes = {}
         if strict and "model" in result.unexpected and isinstance(state["model"], Mapping):
             notes["model"] = _WHOLE_CHECKPOINT
         problems = _mismatches(own, values, result if strict else LoadResult([], []), notes)
@@ -292,6 +297,16 @@ class Module(ModuleAccess, ModuleHooks):
             f"{name}.{buffer}" if name else buffer
             for name, module in self.named_modules()
             for buffer in module._transient_names
+        }
+
+    def _optional(self) -> set[str]:
+        """The state's names of the buffers a state saved before they existed may lack
+        (BatchNorm's ``num_batches_tracked``): not missing when absent, and left as they
+        are, as PyTorch's BatchNorm loads its older states."""
+        return {
+            f"{name}.{buffer}" if name else buffer
+            for name, module in self.named_modules()
+            for buffer in module._optional_buffers
         }
 
     # ----- modes and gradients --------------------------------------------------------------
@@ -547,23 +562,6 @@ _WHOLE_CHECKPOINT = (
     " (a dict of weights, as in a checkpoint saved as {'model': ..., 'epoch': ...}: pass "
     "its ['model'])"
 )
-
-
-def _foreign_notes(model: Module, names: list[str]) -> dict[str, str]:
-    """A note for each unexpected name that is a PyTorch BatchNorm's
-    ``num_batches_tracked``: chainrule keeps no such count (PyTorch uses it only for
-    ``momentum=None``, which chainrule's BatchNorm1d does not offer)."""
-    from ._layers import BatchNorm1d  # here: _layers imports this module
-
-    modules = dict(model.named_modules())
-    return {
-        name: " (PyTorch's count of BatchNorm batches, which chainrule does not keep: load "
-        "with strict=False to leave it out)"
-        for name in names
-        if isinstance(name, str)  # a key that is not text is listed as it is
-        and name.rpartition(".")[2] == "num_batches_tracked"
-        and isinstance(modules.get(name.rpartition(".")[0]), BatchNorm1d)
-    }
 
 
 def _contained(prefix: str, container, seen: set) -> Iterator[tuple[str, object]]:
