@@ -211,7 +211,7 @@ def test_watching_dropout_and_batchnorm_changes_no_bit(kind):
     ):
         state, history, _, _ = train_dropout_bn(kind, monitor)
         assert history == plain_history
-        assert len(state) == len(plain) == 8
+        assert len(state) == len(plain) == 9  # 6 parameters, 3 BatchNorm buffers
         for a, b in zip(state, plain):
             np.testing.assert_array_equal(a, b)
 

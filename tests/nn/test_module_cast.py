@@ -40,13 +40,19 @@ def test_double_casts_parameters_gradients_and_buffers_keeping_the_objects(cast)
         np.testing.assert_array_equal(p.grad, g.astype(np.float64))
     assert model[1].running_mean.dtype == np.float64
     assert model[1].running_var.dtype == np.float64
-    assert {v.dtype for v in model.state_dict().values()} == {np.dtype(np.float64)}
+    state = model.state_dict()
+    assert {v.dtype for n, v in state.items() if n != "1.num_batches_tracked"} == {
+        np.dtype(np.float64)
+    }
+    assert state["1.num_batches_tracked"].dtype == np.int64  # integer buffers stay, as PyTorch's
 
 
 def test_float_casts_back():
     model = _model().double()
     model.float()
-    assert {v.dtype for v in model.state_dict().values()} == {np.dtype(np.float32)}
+    dtypes = {n: v.dtype for n, v in model.state_dict().items()}
+    assert dtypes.pop("1.num_batches_tracked") == np.int64
+    assert set(dtypes.values()) == {np.dtype(np.float32)}
 
 
 def test_a_float64_model_passes_gradcheck_against_finite_differences():

@@ -278,7 +278,7 @@ def test_a_whole_mlp_loss_gradcheck_with_second_order():
 
 @pytest.mark.parametrize(
     ("momentum", "error", "match"),
-    [(None, TypeError, r"momentum=None, a cumulative average, is not supported"),
+    [("0.1", TypeError, r"a number in \[0, 1\] or None \(a cumulative average\)"),
      (1.5, ValueError, r"momentum must be in \[0, 1\], got 1.5")],
 )  # fmt: skip
 def test_batchnorm_momentum_is_checked_when_the_layer_is_made(momentum, error, match):

@@ -56,7 +56,11 @@ def test_named_parameters_follow_definition_order():
     block = Block()
     assert [n for n, _ in block.named_parameters()] == NAMES
     assert [p for p in block.parameters()][1] is block.first.weight
-    assert [n for n, _ in block.named_buffers()] == ["norm.running_mean", "norm.running_var"]
+    assert [n for n, _ in block.named_buffers()] == [
+        "norm.running_mean",
+        "norm.running_var",
+        "norm.num_batches_tracked",
+    ]
 
 
 def test_modules_in_a_dict_are_found_and_round_trip_through_the_state_dict():
@@ -172,6 +176,7 @@ def test_state_dict_holds_copies_of_parameters_and_buffers():
         "2.bias",
         "2.running_mean",
         "2.running_var",
+        "2.num_batches_tracked",
         "3.weight",
         "3.bias",
     ]
