@@ -417,9 +417,7 @@ def test_num_batches_tracked_is_kept_and_loaded_and_a_stray_one_is_unexpected():
     state = {**bn.state_dict(), "num_batches_tracked": np.array(4)}
     assert bn.load_state_dict(state) == ([], [])
     assert bn.state_dict()["num_batches_tracked"] == 4
-    with pytest.raises(
-        ValueError, match=r"unexpected in the state: other\.num_batches_tracked$"
-    ):
+    with pytest.raises(ValueError, match=r"unexpected in the state: other\.num_batches_tracked$"):
         bn.load_state_dict({**bn.state_dict(), "other.num_batches_tracked": np.array(1)})
 
 

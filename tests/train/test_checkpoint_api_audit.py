@@ -330,8 +330,7 @@ def test_a_float32_checkpoint_loads_into_a_float64_model_cast_as_in_pytorch(tmp_
     opt = optim.Adam(model.parameters(), lr=0.01)
     cr.load(tmp_path / "c", model, opt)
     want = {
-        k: v.astype(np.float64) if v.dtype.kind == "f" else v
-        for k, v in saved.state_dict().items()
+        k: v.astype(np.float64) if v.dtype.kind == "f" else v for k, v in saved.state_dict().items()
     }  # the integer count of batches stays int64, as in PyTorch
     assert same_arrays(model.state_dict(), want)
     for i, entry in saved_opt.state.items():

@@ -4,7 +4,8 @@ parameters, buffers and reprs.
 
 All are composed from core ops (mean, subtraction, multiplication, sqrt, division, a
 broadcast mask), so their gradients need no rule of their own. Per-channel vectors are
-reshaped to (C, 1, 1) to broadcast over H and W, as `BatchNorm1d` does over L.
+reshaped to (C, 1, 1) to broadcast over H and W (to (C, 1) over L for `BatchNorm1d`, which
+`batch_norm` computes too). `BatchNorm2d` shares `_BatchNorm` with `BatchNorm1d`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Layers: Linear (the tutorials' Affine, one fused node), the activations, Dropout,
-BatchNorm1d, Flatten and Identity. Activations call the core ops; only Affine needs its own node."""
+BatchNorm1d (and the base it shares with BatchNorm2d), Flatten and Identity. Activations
+call the core ops; only Affine needs its own node."""
 
 from __future__ import annotations
 
