@@ -215,3 +215,9 @@ def test_pytorchs_state_loads_strictly_and_goes_on_as_pytorch(
     if track:
         assert ours.num_batches_tracked == 3
     _compare_call(torch, ours, theirs, batches[3])  # momentum=None goes on at 1/4
+
+
+def test_a_state_of_none_of_the_names_still_says_so():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))  # its count may be absent
+    with pytest.raises(ValueError, match="the state holds none of the model's names"):
+        model.load_state_dict({"encoder.weight": np.ones((2, 3))})

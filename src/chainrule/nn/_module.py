@@ -271,7 +271,7 @@ class Module(ModuleAccess, ModuleHooks):
         problems = _mismatches(own, values, result if strict else LoadResult([], []), notes)
         casts, overflows = _casts(own, values)
         if problems or overflows:
-            none = strict and own and len(result.missing) == len(own) and "model" not in notes
+            none = strict and own and not own.keys() & values.keys() and "model" not in notes
             text = "\n".join(filter(None, [problems, overflows, _NONE_OF_OURS if none else ""]))
             raise ValueError("load_state_dict: the state does not fit the model:\n" + text)
         _assign_all(own, casts)
