@@ -78,6 +78,8 @@ from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
 from ._norm import LayerNorm
 from ._pool import AvgPool2d, MaxPool2d
+from ._recurrent import GRUCell, LSTMCell, RNNCell
+from ._recurrent_layers import GRU, LSTM, RNN
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
 
@@ -86,6 +88,9 @@ __all__ = [
     "ELU",
     "GELU",
     "GLU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "SELU",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
@@ -106,6 +111,7 @@ __all__ = [
     "Dropout2d",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "GaussianNLLLoss",
     "GroupNorm",
     "Hardshrink",
@@ -117,6 +123,7 @@ __all__ = [
     "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -141,6 +148,7 @@ __all__ = [
     "ParameterList",
     "PoissonNLLLoss",
     "RMSNorm",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "Sequential",
