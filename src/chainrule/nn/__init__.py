@@ -28,6 +28,7 @@ from ._activations import (
     Threshold,
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from ._attention import MultiheadAttention
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
@@ -140,6 +141,7 @@ __all__ = [
     "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
+    "MultiheadAttention",
     "NLLLoss",
     "PReLU",
     "PairwiseDistance",

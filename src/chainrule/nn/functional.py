@@ -38,6 +38,7 @@ from ._activations import (
     threshold,
 )
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from ._attention import scaled_dot_product_attention
 from ._conv import conv2d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._embedding import embedding
@@ -130,6 +131,7 @@ __all__ = [
     "relu",
     "relu6",
     "rms_norm",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",
