@@ -331,6 +331,8 @@ def _walk(root, seed, retain, create, wanted, record, through, into_grad):
             if mine and node._into and record is None and type(g) is np.ndarray:
                 grads_in = node.backward_into(g)  # g is the engine's alone: written over
                 g = None  # so `_send` keeps owning it where the node returns it
+            elif node._adds_slice and _added_in_place(node, g, grads, owned):
+                grads_in = (None,)  # already in the input's total: `_send` counts it down
             elif node._trusted:
                 grads_in = node.backward(g)
             else:
@@ -342,6 +344,18 @@ def _walk(root, seed, retain, create, wanted, record, through, into_grad):
         _send(node, g, grads_in, grads, owned, pending, ready, create)
         if not retain:
             node.saved, node._inputs, node.released = None, (), True
+
+
+def _added_in_place(node, g, grads, owned) -> bool:
+    """Add an indexing node's upstream gradient ``g`` at its positions into its input's
+    gradient, when the engine owns that array (a contribution already came) and the
+    dtypes agree; False, and nothing done, otherwise (`backward` then scatters as usual)."""
+    x = node._inputs[0]
+    total = grads.get(x)
+    if total is None or x not in owned or type(g) is not np.ndarray or g.dtype != total.dtype:
+        return False
+    total[node.idx] += g  # no position twice: the same sums as total + scatter(g)
+    return True
 
 
 def _backward_plain(node, out: Tensor, g):

@@ -118,6 +118,11 @@ class Function:
     #: True for an op with a `backward_into`, which the engine calls instead of `backward`
     #: when the upstream gradient is an array only the engine holds (see `_engine._walk`).
     _into: bool = False
+    #: True for a node whose gradient is its upstream gradient placed at ``self.idx`` of its
+    #: one input, no position twice (a slice, an integer, a mask): the engine may add it
+    #: into that input's gradient in place, instead of a scatter into zeros the input's
+    #: size (`_engine._added_in_place`; what makes ``x[t]`` over t steps cost O(t), not t²).
+    _adds_slice: bool = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -86,10 +86,12 @@ class Index(Function):
     """x[idx]: the gradient is scattered back to the selected positions, added where an
     integer index selects the same element more than once."""
 
-    __slots__ = ("idx",)
+    __slots__ = ("_adds_slice", "idx")
 
     def __init__(self, idx):
         self.idx = idx
+        # no integer array, so no element twice: the engine may add the gradient in place
+        self._adds_slice = not _has_int_array(idx)
 
     def forward(self, x):
         return x[self.idx]
