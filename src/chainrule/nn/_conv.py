@@ -262,16 +262,17 @@ def _conv2d(who, input, weight, bias, stride, padding, dilation, groups) -> Tens
     unbatched = x.ndim == 3
     if unbatched:
         x = ops.reshape(x, 1, *x.shape)
+    if x.ndim != 4:
+        raise ValueError(f"{who}: input must be (N, C, H, W) or (C, H, W), got shape {x.shape}")
     _check_shapes(who, x.shape, w.shape, b[0].shape if b else None, pads, dilation, groups)
     out = Convolution(Geometry(stride, pads, dilation, int(groups)))(x, w, *b)
     return ops.reshape(out, *out.shape[1:]) if unbatched else out
 
 
 def _check_shapes(who, x_shape, w_shape, b_shape, pads, dilation, groups) -> None:
-    """PyTorch's checks of conv2d's shapes, as ValueErrors naming them."""
-    if len(x_shape) != 4:
-        raise ValueError(f"{who}: input must be (N, C, H, W) or (C, H, W), got shape {x_shape}")
-    o, cg, kh, kw = w_shape
+    """PyTorch's checks of a convolution's shapes (any number of spatial axes, one pair of
+    pads and one dilation per axis), as ValueErrors naming them."""
+    o, cg, *kernel = w_shape
     if o % groups:
         raise ValueError(
             f"{who}: a weight of shape {w_shape} has {o} output channels, which groups={groups} "
@@ -284,13 +285,12 @@ def _check_shapes(who, x_shape, w_shape, b_shape, pads, dilation, groups) -> Non
         )
     if b_shape is not None and b_shape != (o,):
         raise ValueError(f"{who}: bias must be ({o},) for a weight {w_shape}, got {b_shape}")
-    height = x_shape[2] + sum(pads[0])
-    width = x_shape[3] + sum(pads[1])
-    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    if span[0] > height or span[1] > width or 0 in w_shape:
+    padded = tuple(size + sum(p) for size, p in zip(x_shape[2:], pads))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(s > p for s, p in zip(span, padded)) or 0 in w_shape:
         raise ValueError(
-            f"{who}: the kernel {(kh, kw)} (spanning {span} with dilation {dilation}) is larger "
-            f"than the padded input ({height}, {width}) of an input of shape {x_shape}"
+            f"{who}: the kernel {tuple(kernel)} (spanning {span} with dilation {dilation}) is "
+            f"larger than the padded input {padded} of an input of shape {x_shape}"
         )
 
 
@@ -367,12 +367,12 @@ class Conv2d(Module):
         return s if self.bias is not None else s + ", bias=False"
 
 
-def _check_padding_mode(mode) -> None:
+def _check_padding_mode(mode, who: str = "Conv2d") -> None:
     if mode == "zeros":
         return
     if mode in _PADDING_MODES:
         raise ValueError(
-            f"Conv2d: padding_mode={mode!r} is not supported; only 'zeros' is (pad the input "
+            f"{who}: padding_mode={mode!r} is not supported; only 'zeros' is (pad the input "
             "yourself for the others)"
         )
-    raise ValueError(f"Conv2d: padding_mode must be one of {_PADDING_MODES}, got {mode!r}")
+    raise ValueError(f"{who}: padding_mode must be one of {_PADDING_MODES}, got {mode!r}")
