@@ -31,7 +31,9 @@ from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._attention import MultiheadAttention
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
+from ._conv1d import AdaptiveAvgPool1d, AvgPool1d, Conv1d, MaxPool1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
+from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ._embedding import Embedding
 from ._extra_losses import (
     CosineEmbeddingLoss,
@@ -93,10 +95,12 @@ __all__ = [
     "LSTM",
     "RNN",
     "SELU",
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
     "Affine",
     "AlphaDropout",
+    "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogits",
@@ -104,7 +108,10 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Bilinear",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
@@ -133,6 +140,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "MarginRankingLoss",
+    "MaxPool1d",
     "MaxPool2d",
     "Mish",
     "Module",

@@ -40,7 +40,9 @@ from ._activations import (
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
 from ._conv import conv2d
+from ._conv1d import adaptive_avg_pool1d, avg_pool1d, conv1d, max_pool1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
+from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._embedding import embedding
 from ._extra_losses import (
     cosine_embedding_loss,
@@ -79,16 +81,21 @@ from ._similarity import (
 )
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
     "alpha_dropout",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
@@ -115,6 +122,7 @@ __all__ = [
     "logsigmoid",
     "logsumexp",
     "margin_ranking_loss",
+    "max_pool1d",
     "max_pool2d",
     "mish",
     "mse_loss",

@@ -1,0 +1,296 @@
+"""`Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` and their functions, with
+PyTorch's arguments, parameters, reprs and output sizes, as the 2-D ones over a height of 1.
+
+An input (N, C, L) is reshaped to (N, C, 1, L), a kernel k to (1, k), a stride s to (1, s),
+a padding p to (0, p); the 2-D node runs, and its output (N, C', 1, L') is reshaped back.
+The reshapes are ops, so gradients of any order are the 2-D node's. The shapes are
+checked here first, so that an error names the 1-D shapes the caller gave.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import ops
+from .._arguments import check_counts, flag
+from .._tensor import Tensor
+from ._adaptive_pool import adaptive_avg_pool2d
+from ._conv import _check_padding_mode, _check_shapes, _conv2d, _conv_padding, _is_int, _tensor
+from ._init import uniform_
+from ._layers import _parameter_dtype
+from ._module import Module, Parameter
+from ._pool import _check_half, _max_pool2d, _out_size, avg_pool2d
+
+
+# ----- arguments and reshapes -----------------------------------------------------------------
+def single(who: str, name: str, value, least: int) -> int:
+    """An int, or a tuple or list of one, at least ``least`` (PyTorch's ``_single``)."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(items) != 1 or not _is_int(items[0]) or items[0] < least:
+        raise ValueError(
+            f"{who}: {name} must be an integer >= {least} or a tuple of one, got {value!r}"
+        )
+    return int(items[0])
+
+
+def as_rows(who: str, input) -> tuple[Tensor, bool]:
+    """(N, C, L) -> (N, C, 1, L), or unbatched (C, L) -> (1, C, 1, L), and whether it was
+    unbatched."""
+    x = _tensor(input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{who}: input must be (N, C, L) or (C, L), got shape {x.shape}")
+    if x.ndim == 2:
+        return ops.reshape(x, 1, x.shape[0], 1, x.shape[1]), True
+    return ops.reshape(x, x.shape[0], x.shape[1], 1, x.shape[2]), False
+
+
+def from_rows(out: Tensor, unbatched: bool) -> Tensor:
+    """(N, C, 1, L) -> (N, C, L), or (C, L) when the input was unbatched."""
+    n, c, _, length = out.shape
+    return ops.reshape(out, c, length) if unbatched else ops.reshape(out, n, c, length)
+
+
+# ----- convolution ----------------------------------------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D convolution (a cross-correlation), as PyTorch's ``F.conv1d``: ``input`` (N, C, L)
+    or unbatched (C, L), ``weight`` (O, C/groups, k), ``bias`` (O,) or None; the output is
+    (N, O, oL), oL = ⌊(L + 2·padding − dilation·(k − 1) − 1)/stride⌋ + 1. ``padding`` may
+    be "valid" or "same" (stride 1 only). `conv2d` over a height of 1."""
+    return _conv1d("conv1d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv1d(who, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    w = _tensor(weight)
+    if w.ndim != 3:
+        raise ValueError(f"{who}: weight must be (out, in/groups, k), got shape {w.shape}")
+    stride, dilation = single(who, "stride", stride, 1), single(who, "dilation", dilation, 1)
+    if not isinstance(padding, str):
+        padding = (0, single(who, "padding", padding, 0))
+    pads = _conv_padding(who, padding, (1, w.shape[2]), (1, stride), (1, dilation))
+    check_counts(who, groups=groups)
+    x, unbatched = as_rows(who, input)
+    shape = (x.shape[0], x.shape[1], x.shape[3])
+    b_shape = None if bias is None else np.shape(bias.data if isinstance(bias, Tensor) else bias)
+    _check_shapes(who, shape, w.shape, b_shape, pads[1:], (dilation,), groups)
+    w = ops.reshape(w, w.shape[0], w.shape[1], 1, w.shape[2])  # (O, C/g, 1, k)
+    out = _conv2d(who, x, w, bias, (1, stride), padding, (1, dilation), groups)
+    return from_rows(out, unbatched)
+
+
+class Conv1d(Module):
+    """1-D convolution of (N, C, L) or (C, L) inputs, as PyTorch's ``nn.Conv1d``: ``weight``
+    (out_channels, in_channels/groups, k) and ``bias`` (out_channels,) from U(−1/√fan_in,
+    1/√fan_in), fan_in = in_channels/groups·k, as `Conv2d`'s; the settings are kept as
+    PyTorch keeps them (tuples of one, or the padding's string)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        dtype=None,
+        generator: np.random.Generator | None = None,
+    ):
+        check_counts("Conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv1d: groups={groups} must divide in_channels={in_channels} and "
+                f"out_channels={out_channels}"
+            )
+        _check_padding_mode(padding_mode, "Conv1d")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = (single("Conv1d", "kernel_size", kernel_size, 1),)
+        self.stride = (single("Conv1d", "stride", stride, 1),)
+        self.dilation = (single("Conv1d", "dilation", dilation, 1),)
+        if not isinstance(padding, str):
+            padding = (single("Conv1d", "padding", padding, 0),)
+        (k,), (s,), (d,) = self.kernel_size, self.stride, self.dilation
+        wide = padding if isinstance(padding, str) else (0, *padding)
+        _conv_padding("Conv1d", wide, (1, k), (1, s), (1, d))
+        self.padding, self.padding_mode = padding, padding_mode
+        self._make_parameters(flag("Conv1d", "bias", bias), dtype, generator)
+
+    def _make_parameters(self, bias: bool, dtype, generator) -> None:
+        dtype = _parameter_dtype("Conv1d", dtype)
+        cg = self.in_channels // self.groups
+        self.weight = Parameter(np.empty((self.out_channels, cg, *self.kernel_size), dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
+        bound = 1.0 / math.sqrt(cg * self.kernel_size[0])
+        for p in (self.weight, self.bias):
+            if p is not None:
+                uniform_(p, -bound, bound, generator)
+
+    def forward(self, x) -> Tensor:
+        who = f"Conv1d({self.in_channels}, {self.out_channels})"
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        args = (self.stride[0], padding, self.dilation[0], self.groups)
+        return _conv1d(who, x, self.weight, self.bias, *args)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        return s if self.bias is not None else s + ", bias=False"
+
+
+# ----- pooling --------------------------------------------------------------------------------
+def _pool_settings(who, shape, kernel_size, stride, padding, dilation, ceil: bool):
+    """kernel, stride (None or () is the kernel), padding and dilation as ints, checked
+    against the input's length (N, C, 1, L) as PyTorch checks them."""
+    kernel = single(who, "kernel_size", kernel_size, 1)
+    empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    stride = kernel if empty else single(who, "stride", stride, 1)
+    padding, dilation = single(who, "padding", padding, 0), single(who, "dilation", dilation, 1)
+    _check_half(who, (padding,), (kernel,))
+    if _out_size(shape[3], kernel, stride, padding, dilation, ceil) < 1:
+        given = (shape[0], shape[1], shape[3])
+        raise ValueError(
+            f"{who}: the output of an input of shape {given} would be empty: the kernel "
+            f"{kernel} with dilation {dilation} is larger than the padded input"
+        )
+    return kernel, stride, padding, dilation
+
+
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
+    """The maximum of each window, as PyTorch's ``F.max_pool1d`` (see `max_pool2d`):
+    ``input`` (N, C, L) or (C, L); with ``return_indices``, also each maximum's position
+    along L (int64)."""
+    args = (kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    return _max_pool1d("max_pool1d", input, *args)
+
+
+def _max_pool1d(who, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    ceil, indices = flag(who, "ceil_mode", ceil_mode), flag(who, "return_indices", return_indices)
+    x, unbatched = as_rows(who, input)
+    k, s, p, d = _pool_settings(who, x.shape, kernel_size, stride, padding, dilation, ceil)
+    found = _max_pool2d(who, x, (1, k), (1, s), (0, p), (1, d), ceil, indices)
+    if not indices:
+        return from_rows(found, unbatched)
+    out, idx = found  # the row is 0: a plane's index row·L + column is the column
+    return from_rows(out, unbatched), Tensor(from_rows(idx, unbatched).data)
+
+
+class MaxPool1d(Module):
+    """Max pooling over (N, C, L) or (C, L) inputs, as PyTorch's ``nn.MaxPool1d`` (see
+    `max_pool1d`); the settings are kept and shown as given."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ):
+        kernel = single("MaxPool1d", "kernel_size", kernel_size, 1)
+        _check_half("MaxPool1d", (single("MaxPool1d", "padding", padding, 0),), (kernel,))
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride
+        self.return_indices = flag("MaxPool1d", "return_indices", return_indices)
+        self.ceil_mode = flag("MaxPool1d", "ceil_mode", ceil_mode)
+
+    def forward(self, x):
+        args = (self.kernel_size, self.stride, self.padding, self.dilation)
+        return _max_pool1d("MaxPool1d", x, *args, self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+def avg_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """The mean of each window, as PyTorch's ``F.avg_pool1d`` (see `avg_pool2d`): ``input``
+    (N, C, L) or (C, L); the zeros of ``padding`` counted unless ``count_include_pad=False``."""
+    who = "avg_pool1d"
+    ceil = flag(who, "ceil_mode", ceil_mode)
+    x, unbatched = as_rows(who, input)
+    k, s, p, _ = _pool_settings(who, x.shape, kernel_size, stride, padding, 1, ceil)
+    out = avg_pool2d(x, (1, k), (1, s), (0, p), ceil, count_include_pad)
+    return from_rows(out, unbatched)
+
+
+class AvgPool1d(Module):
+    """Average pooling over (N, C, L) or (C, L) inputs, as PyTorch's ``nn.AvgPool1d`` (see
+    `avg_pool1d`); the kernel, stride and padding are kept as tuples of one, as PyTorch's."""
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ):
+        self.kernel_size = (single("AvgPool1d", "kernel_size", kernel_size, 1),)
+        stride = kernel_size if stride is None else stride
+        self.stride = (single("AvgPool1d", "stride", stride, 1),)
+        self.padding = (single("AvgPool1d", "padding", padding, 0),)
+        _check_half("AvgPool1d", self.padding, self.kernel_size)
+        self.ceil_mode = flag("AvgPool1d", "ceil_mode", ceil_mode)
+        self.count_include_pad = flag("AvgPool1d", "count_include_pad", count_include_pad)
+
+    def forward(self, x) -> Tensor:
+        args = (self.kernel_size, self.stride, self.padding, self.ceil_mode)
+        return avg_pool1d(x, *args, self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    """The mean of each of PyTorch's adaptive windows (floor(i·L/oL) to ceil((i + 1)·L/oL)),
+    as ``F.adaptive_avg_pool1d``: ``input`` (N, C, L) or (C, L) gives (…, oL)."""
+    who = "adaptive_avg_pool1d"
+    size = single(who, "output_size", output_size, 1)
+    x, unbatched = as_rows(who, input)
+    if x.shape[3] == 0:
+        shape = x.shape[1:2] + x.shape[3:] if unbatched else x.shape[:2] + x.shape[3:]
+        raise ValueError(f"{who}: input must have a non-empty length, got shape {shape}")
+    return from_rows(adaptive_avg_pool2d(x, (1, size)), unbatched)
+
+
+class AdaptiveAvgPool1d(Module):
+    """Adaptive average pooling to ``output_size``, as PyTorch's ``nn.AdaptiveAvgPool1d``
+    (see `adaptive_avg_pool1d`); the size is kept and shown as given."""
+
+    def __init__(self, output_size):
+        single("AdaptiveAvgPool1d", "output_size", output_size, 1)
+        self.output_size = output_size
+
+    def forward(self, x) -> Tensor:
+        return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
