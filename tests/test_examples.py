@@ -230,3 +230,23 @@ def test_the_examples_refuse_bad_input_in_one_line(script, args, status, message
     assert message in last
     errors = [line for line in done.stderr.splitlines() if "error" in line or "cannot" in line]
     assert errors == [last]
+
+
+def test_sequence_lstm_learns_the_adding_problem_beyond_chance():
+    lines = _ok("sequence_lstm.py").splitlines()
+    assert [line.split()[:2] for line in lines[:-1]] == [["epoch", str(e)] for e in range(1, 13)]
+    assert _number(lines[-1], "test accuracy") >= 0.85  # two classes: chance is 0.5
+
+
+def test_sequence_lstm_labels_are_the_marked_sum_worked_by_hand():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from sequence_lstm import STEPS, adding_problem
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    X, y = adding_problem(50, np.random.default_rng(3))
+    assert X.shape == (STEPS, 50, 2)
+    assert np.array_equal(X[:, :, 1].sum(axis=0), np.full(50, 2))  # two marks each
+    for i in range(50):
+        marked = [X[t, i, 0] for t in range(STEPS) if X[t, i, 1] == 1]
+        assert y[i] == int(float(marked[0]) + float(marked[1]) > 1)
