@@ -1,4 +1,5 @@
-"""What every benchmark shares: interleaved timing, the machine, the BLAS peak, PyTorch.
+"""What every benchmark shares: interleaved timing, the check that contenders do the same
+work, the machine, the BLAS peak, PyTorch.
 
 Machines that run this are shared and noisy, so contenders are never timed one after the
 other: they alternate (A B C A B C ...) within one run, each sample is the mean of a block
@@ -9,6 +10,7 @@ over blocks drops the noise of other processes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import statistics
@@ -57,6 +59,55 @@ def paired_ratio(samples: dict[str, list[float]], a: str, b: str) -> float:
     """Median over rounds of a's time / b's time in the same round: the two blocks ran
     back to back, so slow changes in the machine's load cancel out."""
     return statistics.median(x / y for x, y in zip(samples[a], samples[b]))
+
+
+def timing_note(rounds: int, contenders: str, pause: float) -> str:
+    """The note saying how a table's times and ratios were taken by `interleaved`."""
+    paused = (
+        f", each block after a {pause} s pause and an untimed step (so that no library's "
+        "spinning threads slow the next)"
+        if pause
+        else ""
+    )
+    return (
+        f"times: medians of {rounds} rounds of blocks of steps, {contenders} in turn{paused}; "
+        "ratios: medians of the per-round ratios"
+    )
+
+
+# ----- the same work --------------------------------------------------------------------------
+def cycling(step, batches):
+    """A zero-argument callable running ``step`` on the next batch of the cycle."""
+    batches = itertools.cycle(batches)
+    return lambda: step(*next(batches))
+
+
+def loss_agreement(
+    contenders: dict[str, Callable[[], float]], reference: str, steps: int = 3
+) -> float:
+    """Largest relative difference between each contender's losses over its first steps
+    and the reference's: from the same weights and batches, evidence of the same work."""
+    losses = {name: np.array([fn() for _ in range(steps)]) for name, fn in contenders.items()}
+    ref = losses[reference]
+    return max(float(np.max(np.abs(v - ref) / np.abs(ref))) for v in losses.values())
+
+
+def require_agreement(agree: float, limit: float, where: str) -> None:
+    """Refuse to time contenders whose losses differ by more than ``limit``: they would not
+    be timing the same work."""
+    if not agree <= limit:  # NaN is refused too
+        raise RuntimeError(
+            f"{where}: the contenders' losses differ by {agree:.3g} (relative) over their "
+            f"first steps, more than {limit:g}"
+        )
+
+
+def agreement_note(agree: float, steps: int = 3) -> str:
+    """The note reporting `loss_agreement`."""
+    return (
+        f"the contenders' losses over their first {steps} steps from the same weights agree "
+        f"to {agree:.1g} (relative)"
+    )
 
 
 # ----- the machine --------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import numpy as np
 
 import chainrule as cr
 
+from ._common import cycling, loss_agreement
+
 SIZES = (784, 256, 256, 10)
 LR = 0.01
 
@@ -50,12 +52,6 @@ def problem(batch: int, n_batches: int = 8, sizes=SIZES, seed: int = 0) -> Probl
         for _ in range(n_batches)
     ]
     return Problem(weights, batches, tuple(sizes))
-
-
-def _cycling(step, batches):
-    """A zero-argument callable running ``step`` on the next batch of the cycle."""
-    batches = itertools.cycle(batches)
-    return lambda: step(*next(batches))
 
 
 # ----- chainrule ----------------------------------------------------------------------------
@@ -158,13 +154,10 @@ def contenders(p: Problem, torch=None) -> dict:
     steps = {"chainrule": chainrule_step(p), "numpy": numpy_step(p)}
     if torch is not None:
         steps["torch"] = torch_step(p, torch)
-    return {name: _cycling(step, p.batches) for name, step in steps.items()}
+    return {name: cycling(step, p.batches) for name, step in steps.items()}
 
 
 def agreement(p: Problem, torch=None, steps: int = 3) -> float:
     """Largest relative difference between the contenders' losses over the first steps
     from the same weights: evidence that they all do the same work."""
-    fns = contenders(p, torch)
-    losses = {name: [fn() for _ in range(steps)] for name, fn in fns.items()}
-    ref = np.array(losses["numpy"])
-    return max(float(np.max(np.abs(np.array(v) - ref) / np.abs(ref))) for v in losses.values())
+    return loss_agreement(contenders(p, torch), "numpy", steps)

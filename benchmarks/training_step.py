@@ -9,14 +9,20 @@ float32 matmul peak.
 from __future__ import annotations
 
 from . import mlp
-from ._common import TORCH_MISSING, import_torch, interleaved, matmul_peak, medians, paired_ratio
+from ._common import (
+    TORCH_MISSING,
+    agreement_note,
+    import_torch,
+    interleaved,
+    matmul_peak,
+    medians,
+    paired_ratio,
+    require_agreement,
+    timing_note,
+)
 
 ROUNDS, PAUSE = 40, 0.2
 AGREEMENT = 1e-4  # largest relative loss difference accepted (float32 sums differ ~1e-7)
-PAUSED = (
-    f", each block after a {PAUSE} s pause and an untimed step (so that no library's "
-    "spinning threads slow the next)"
-)
 COLUMNS = [
     "batch",
     "chainrule ms",
@@ -55,11 +61,10 @@ def run(quick: bool = False) -> dict:
     notes = [
         f"float32 matmul peak of this machine: {peak:.0f} GFLOP/s (best of square products)",
         "GFLOP/s counts the matrix products only (forward, dW, dX)",
-        "the contenders' losses over their first 3 steps from the same weights agree to "
-        f"{max(r['loss_agreement'] for r in results):.1g} (relative)",
-        f"times: medians of {2 if quick else ROUNDS} rounds of blocks of steps, chainrule, "
-        f"NumPy and PyTorch in turn{'' if quick else PAUSED}; ratios: medians of the "
-        "per-round ratios",
+        agreement_note(max(r["loss_agreement"] for r in results)),
+        timing_note(
+            2 if quick else ROUNDS, "chainrule, NumPy and PyTorch", 0.0 if quick else PAUSE
+        ),
     ]
     if torch is None:
         notes.append(TORCH_MISSING)
@@ -77,11 +82,7 @@ def measure(batch: int, torch=None, quick: bool = False) -> dict:
     """Median ms per step of each contender at one batch size, timed interleaved."""
     p = mlp.problem(batch)
     agree = mlp.agreement(p, torch)
-    if not agree <= AGREEMENT:  # then they would not be timing the same work
-        raise RuntimeError(
-            f"training_step, batch {batch}: the contenders' losses differ by {agree:.3g} "
-            f"(relative) over their first steps, more than {AGREEMENT:g}"
-        )
+    require_agreement(agree, AGREEMENT, f"training_step, batch {batch}")
     block = 2 if quick else max(4, 4096 // batch)  # 4,096 rows: ~35-150 ms per block here
     rounds, warmup, pause = (2, 2, 0.0) if quick else (ROUNDS, 20, PAUSE)
     samples = interleaved(mlp.contenders(p, torch), rounds, block, warmup, pause)
