@@ -3,6 +3,7 @@
 python -m benchmarks                     # everything, full size (about four minutes)
 python -m benchmarks --quick             # tiny sizes: checks that everything runs
 python -m benchmarks --only training_step engine_overhead --json bench.json
+python -m benchmarks --only layers       # the CNN and LSTM steps against PyTorch
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import shlex
 import sys
 import time
 
-from . import anomaly, end_to_end, engine_overhead, kernels, memory, training_step
+from . import anomaly, end_to_end, engine_overhead, kernels, layers, memory, training_step
 from ._common import machine, table
 
 BENCHMARKS = {  # engine_overhead first, before PyTorch's import adds 10⁵ objects to the GC
     "engine_overhead": engine_overhead.run,
     "training_step": training_step.run,
+    "layers": layers.run,
     "kernels": kernels.run,
     "memory": memory.run,
     "end_to_end": end_to_end.run,
