@@ -75,6 +75,45 @@ def test_torch_is_measured_or_reported_missing(results):
         assert any("PyTorch is not installed" in n for n in step["notes"])
 
 
+def test_layers_times_the_cnn_and_the_lstm_on_their_inputs(results):
+    layers = results["benchmarks"]["layers"]
+    shapes = {r["network"]: r["input_shape"] for r in layers["results"]}
+    assert shapes == {"CNN": [2, 1, 28, 28], "LSTM": [50, 2, 32]}  # --quick: batch 2
+    for r in layers["results"]:
+        assert r["median_ms"]["chainrule"] > 0
+        if "torch" in r["median_ms"]:  # same weights, same batches: the same losses
+            assert r["loss_agreement"] < 1e-5
+            assert r["ratio_torch"] > 0
+
+
+def test_layers_refuses_a_contender_doing_other_work(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from benchmarks import layers
+
+    chainrule_step = layers.chainrule_step
+
+    def without_the_last_sample(p):  # trains on one sample fewer per batch
+        step = chainrule_step(p)
+        return lambda x, labels: step(x[:-1], labels[:-1])
+
+    monkeypatch.setattr(layers, "chainrule_step", without_the_last_sample)
+    with pytest.raises(RuntimeError, match="losses differ"):
+        layers.measure("CNN", 4, 1, torch, quick=True)
+
+
+def test_layers_copies_the_weights_into_pytorch_in_its_layout():
+    torch = pytest.importorskip("torch")
+    from benchmarks import layers
+
+    for network in ("CNN", "LSTM"):
+        p = layers.problem(network, 3)
+        x, _ = p.batches[0]
+        with torch.no_grad():
+            want = layers.torch_model(p, torch)(torch.from_numpy(x)).numpy()
+        got = layers.chainrule_model(p)(x).data
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=network)
+
+
 def test_memory_covers_the_step_and_the_digits_epoch(results):
     memory = results["benchmarks"]["memory"]
     assert len(memory["rows"]) == 2
@@ -97,6 +136,17 @@ def test_without_torch_the_comparison_is_skipped_with_a_note(monkeypatch):
     assert all("torch" not in r["median_ms"] for r in result["results"])
     assert any("PyTorch is not installed" in n for n in result["notes"])
     assert all(row[3] is None for row in result["rows"])  # the PyTorch column shows "—"
+
+
+def test_layers_without_torch_show_chainrule_alone(monkeypatch):
+    from benchmarks import layers
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    result = layers.run(quick=True)
+    assert all(set(r["median_ms"]) == {"chainrule"} for r in result["results"])
+    assert all(r["loss_agreement"] is None for r in result["results"])
+    assert all(row[2] > 0 and row[3] is None and row[4] is None for row in result["rows"])
+    assert any("PyTorch is not installed" in n for n in result["notes"])
 
 
 def test_kernels_without_torch_show_numpy_alone(monkeypatch):
