@@ -96,20 +96,50 @@ def _window_max(x: np.ndarray, kernel, geom: Geometry) -> tuple[np.ndarray, np.n
     """Each window's maximum (N, C, oH, oW) and its position in the window, by PyTorch's
     loop: a value replaces the maximum if it is greater (so a tie keeps the first) or NaN
     (so the last NaN wins)."""
-    win = windows(x, kernel, geom, fill=_lowest(x.dtype))  # (N, C, oH, oW, kH, kW)
-    best = win[..., 0, 0].copy()
-    small = kernel[0] * kernel[1] <= 127  # positions fit int8: a quarter of the traffic
+    values = _at_offsets(x, kernel, geom)
+    best = values[0].copy()
+    small = len(values) <= 127  # positions fit int8: a quarter of the traffic
     arg = np.zeros(best.shape, np.int8 if small else np.int64)
     nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            value = win[..., i, j]
-            better = value > best
-            if nan:
-                better |= np.isnan(value)
-            np.maximum(best, value, out=best)  # NaN propagates, as the loop's does
-            np.copyto(arg, i * kernel[1] + j, where=better)
+    for position, value in enumerate(values):
+        better = value > best
+        if nan:
+            better |= np.isnan(value)
+        np.maximum(best, value, out=best)  # NaN propagates, as the loop's does
+        np.copyto(arg, position, where=better)
     return best, arg
+
+
+def _at_offsets(x: np.ndarray, kernel, geom: Geometry) -> list[np.ndarray]:
+    """The values of every window at each kernel offset (row by row): kH·kW arrays (N, C,
+    oH, oW). Where the windows tile the input (stride = kernel, no padding, no dilation:
+    the usual MaxPool2d(k)), contiguous slices of one copy, which the loop reads fastest;
+    else strided views of `windows`."""
+    kh, kw = kernel
+    if _tiling(kernel, geom):
+        n, c, h, w = x.shape
+        oh, ow = h // kh, w // kw
+        tiles = x[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+        tiles = np.ascontiguousarray(tiles.transpose(3, 5, 0, 1, 2, 4))
+        return list(tiles.reshape(kh * kw, n, c, oh, ow))
+    win = windows(x, kernel, geom, fill=_lowest(x.dtype))  # (N, C, oH, oW, kH, kW)
+    return [win[..., i, j] for i in range(kh) for j in range(kw)]
+
+
+def _tiling(kernel, geom: Geometry) -> bool:
+    """Whether the windows tile the input: side by side, no padding, no dilation."""
+    return (
+        tuple(geom.stride) == tuple(kernel)
+        and tuple(geom.dilation) == (1, 1)
+        and geom.padding == ((0, 0), (0, 0))
+    )
+
+
+def _apart(kernel, geom: Geometry) -> bool:
+    """Whether no two windows share a position (stride at least the dilated kernel's
+    extent), so that no two argmaxes do."""
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    return sh > dh * (kernel[0] - 1) and sw > dw * (kernel[1] - 1)
 
 
 def _indices(arg: np.ndarray, shape, kernel, geom: Geometry):
@@ -119,6 +149,12 @@ def _indices(arg: np.ndarray, shape, kernel, geom: Geometry):
     lies past the input, and the gradient goes nowhere."""
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     oh, ow = arg.shape[2:]
+    if geom.padding == ((0, 0), (0, 0)):  # every window inside: a table of the offsets
+        width = shape[3]
+        offsets = np.arange(kernel[0] * kernel[1])
+        table = offsets // kernel[1] * dh * width + offsets % kernel[1] * dw
+        starts = np.arange(oh)[:, None] * sh * width + np.arange(ow)[None, :] * sw
+        return starts + table[arg], np.zeros(arg.shape, bool)
     arg = arg.astype(np.int64)
     top, left = geom.padding[0][0], geom.padding[1][0]
     start_r = np.arange(oh)[:, None] * sh - top
@@ -152,14 +188,19 @@ def _gather(x, idx: np.ndarray):
     return np.where(missed, 0, picked.reshape(idx.shape))
 
 
-def _scatter(g: np.ndarray, idx: np.ndarray, shape) -> np.ndarray:
-    """Zeros of ``shape`` (N, C, H, W) with ``g`` added at ``idx``: one bincount. An index
-    of −1 (a window that misses the input) takes nothing."""
+def _scatter(g: np.ndarray, idx: np.ndarray, shape, apart: bool = False) -> np.ndarray:
+    """Zeros of ``shape`` (N, C, H, W) with ``g`` added at ``idx``: one bincount, or with
+    ``apart`` (no position twice: windows that share none) one assignment. An index of −1
+    (a window that misses the input) takes nothing."""
     n, c, h, w = shape
     planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
     at, weights = (planes + idx).ravel(), g.ravel()
     if idx.min(initial=0) < 0:
         at, weights = at[idx.ravel() >= 0], weights[idx.ravel() >= 0]
+    if apart:
+        out = np.zeros(n * c * h * w, g.dtype)
+        out[at] = weights
+        return out.reshape(shape)
     summed = np.bincount(at, weights=weights, minlength=n * c * h * w)
     return summed.astype(g.dtype, copy=False).reshape(shape)
 
@@ -185,7 +226,7 @@ class MaxPool(Function):
         (idx,), shape = self.saved, self.shape
         if is_tensor(grad_out):
             return MaxUnpool(idx, shape)(grad_out)
-        return _scatter(grad_out, idx, shape)
+        return _scatter(grad_out, idx, shape, _apart(self.kernel, self.geom))
 
 
 class MaxUnpool(Function):
