@@ -1,6 +1,6 @@
 """Run the benchmark suite, print its tables and write them to JSON.
 
-python -m benchmarks                     # everything, full size (about four minutes)
+python -m benchmarks                     # everything, full size (about five minutes)
 python -m benchmarks --quick             # tiny sizes: checks that everything runs
 python -m benchmarks --only training_step engine_overhead --json bench.json
 python -m benchmarks --only layers       # the CNN and LSTM steps against PyTorch
