@@ -322,13 +322,7 @@ class Conv2d(Module):
         dtype=None,
         generator: np.random.Generator | None = None,
     ):
-        check_counts("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
-                f"out_channels={out_channels}"
-            )
-        _check_padding_mode(padding_mode)
+        check_channels("Conv2d", in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
@@ -341,14 +335,8 @@ class Conv2d(Module):
         self._make_parameters(flag("Conv2d", "bias", bias), dtype, generator)
 
     def _make_parameters(self, bias: bool, dtype, generator) -> None:
-        dtype = _parameter_dtype("Conv2d", dtype)
-        cg = self.in_channels // self.groups
-        self.weight = Parameter(np.empty((self.out_channels, cg, *self.kernel_size), dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
-        bound = 1.0 / math.sqrt(cg * math.prod(self.kernel_size))
-        for p in (self.weight, self.bias):
-            if p is not None:
-                uniform_(p, -bound, bound, generator)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, dtype, generator)
 
     def forward(self, x) -> Tensor:
         who = f"Conv2d({self.in_channels}, {self.out_channels})"
@@ -365,6 +353,31 @@ class Conv2d(Module):
         if self.groups != 1:
             s += f", groups={self.groups}"
         return s if self.bias is not None else s + ", bias=False"
+
+
+def check_channels(who: str, in_channels, out_channels, groups, padding_mode) -> None:
+    """A convolution layer's channel counts (groups dividing both) and padding mode."""
+    check_counts(who, in_channels=in_channels, out_channels=out_channels, groups=groups)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{who}: groups={groups} must divide in_channels={in_channels} and "
+            f"out_channels={out_channels}"
+        )
+    _check_padding_mode(padding_mode, who)
+
+
+def make_parameters(layer: Module, shape: tuple, bias: bool, dtype, generator) -> None:
+    """A convolution layer's ``weight`` of ``shape`` and ``bias`` (one per output channel,
+    ``layer.out_channels``; none without ``bias``), both from U(−1/√fan_in, 1/√fan_in),
+    fan_in the product of the weight's axes after the first, as PyTorch's
+    (kaiming_uniform with a = √5, which reads the fan so for a transposed one too)."""
+    dtype = _parameter_dtype(type(layer).__name__, dtype)
+    layer.weight = Parameter(np.empty(shape, dtype))
+    layer.bias = Parameter(np.empty(layer.out_channels, dtype)) if bias else None
+    bound = 1.0 / math.sqrt(math.prod(shape[1:]))
+    for p in (layer.weight, layer.bias):
+        if p is not None:
+            uniform_(p, -bound, bound, generator)
 
 
 def _check_padding_mode(mode, who: str = "Conv2d") -> None:

@@ -9,18 +9,22 @@ checked here first, so that an error names the 1-D shapes the caller gave.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import ops
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ._adaptive_pool import adaptive_avg_pool2d
-from ._conv import _check_padding_mode, _check_shapes, _conv2d, _conv_padding, _is_int, _tensor
-from ._init import uniform_
-from ._layers import _parameter_dtype
-from ._module import Module, Parameter
+from ._conv import (
+    _check_shapes,
+    _conv2d,
+    _conv_padding,
+    _is_int,
+    _tensor,
+    check_channels,
+    make_parameters,
+)
+from ._module import Module
 from ._pool import _check_half, _max_pool2d, _out_size, avg_pool2d
 
 
@@ -100,13 +104,7 @@ class Conv1d(Module):
         dtype=None,
         generator: np.random.Generator | None = None,
     ):
-        check_counts("Conv1d", in_channels=in_channels, out_channels=out_channels, groups=groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv1d: groups={groups} must divide in_channels={in_channels} and "
-                f"out_channels={out_channels}"
-            )
-        _check_padding_mode(padding_mode, "Conv1d")
+        check_channels("Conv1d", in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = (single("Conv1d", "kernel_size", kernel_size, 1),)
         self.stride = (single("Conv1d", "stride", stride, 1),)
@@ -120,14 +118,8 @@ class Conv1d(Module):
         self._make_parameters(flag("Conv1d", "bias", bias), dtype, generator)
 
     def _make_parameters(self, bias: bool, dtype, generator) -> None:
-        dtype = _parameter_dtype("Conv1d", dtype)
-        cg = self.in_channels // self.groups
-        self.weight = Parameter(np.empty((self.out_channels, cg, *self.kernel_size), dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
-        bound = 1.0 / math.sqrt(cg * self.kernel_size[0])
-        for p in (self.weight, self.bias):
-            if p is not None:
-                uniform_(p, -bound, bound, generator)
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, dtype, generator)
 
     def forward(self, x) -> Tensor:
         who = f"Conv1d({self.in_channels}, {self.out_channels})"

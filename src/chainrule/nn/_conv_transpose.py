@@ -15,19 +15,22 @@ output_padding only, and rows past the scatter (output_padding > padding) are ze
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import ops
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ..ops._common import float_operands
-from ._conv import ConvolutionBackwardInput, Geometry, _check_padding_mode, _tensor, pair
+from ._conv import (
+    ConvolutionBackwardInput,
+    Geometry,
+    _tensor,
+    check_channels,
+    make_parameters,
+    pair,
+)
 from ._conv1d import as_rows, from_rows, single
-from ._init import uniform_
-from ._layers import _parameter_dtype
-from ._module import Module, Parameter
+from ._module import Module
 
 
 # ----- sizes and checks -----------------------------------------------------------------------
@@ -197,13 +200,7 @@ class _ConvTransposeNd(Module):
         generator: np.random.Generator | None = None,
     ):
         name = type(self).__name__
-        check_counts(name, in_channels=in_channels, out_channels=out_channels, groups=groups)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{name}: groups={groups} must divide in_channels={in_channels} and "
-                f"out_channels={out_channels}"
-            )
-        _check_padding_mode(padding_mode, name)
+        check_channels(name, in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = self._as_tuple(name, "kernel_size", kernel_size, 1)
         settings = _settings(name, stride, padding, output_padding, dilation, self._as_tuple)
@@ -212,14 +209,8 @@ class _ConvTransposeNd(Module):
         self._make_parameters(flag(name, "bias", bias), dtype, generator)
 
     def _make_parameters(self, bias: bool, dtype, generator) -> None:
-        dtype = _parameter_dtype(type(self).__name__, dtype)
-        og = self.out_channels // self.groups
-        self.weight = Parameter(np.empty((self.in_channels, og, *self.kernel_size), dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype)) if bias else None
-        bound = 1.0 / math.sqrt(og * math.prod(self.kernel_size))
-        for p in (self.weight, self.bias):
-            if p is not None:
-                uniform_(p, -bound, bound, generator)
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, dtype, generator)
 
     def forward(self, x, output_size=None) -> Tensor:
         """The transposed convolution of ``x``; ``output_size`` (the output's spatial size,
