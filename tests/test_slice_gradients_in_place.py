@@ -79,3 +79,14 @@ def test_a_float32_slice_of_a_float64_sum_is_cast_as_before():
     loss.backward()
     assert x.grad.dtype == np.float32
     assert np.array_equal(x.grad, [[6, 6], [3, 3], [0, 0]])
+
+
+def test_explain_shows_every_slice_s_downstream_gradient_and_their_sum():
+    # explain records each node's downstream gradient: the in-place path must not hide one
+    x = cr.tensor(np.ones((3, 2)), dtype="float64", requires_grad=True, name="x")
+    trace = cr.explain((x[0] * 2).sum() + (x[1] * 3).sum())
+    assert np.array_equal(trace["x"].grad, [[2, 2], [3, 3], [0, 0]])  # by hand
+    text = trace.table()
+    assert "[[0, 0], [3, 3], [0, 0]]" in text
+    assert "[[2, 2], [0, 0], [0, 0]]" in text
+    assert "= [[2, 2], [3, 3], [0, 0]]" in text  # the fan-out's sum

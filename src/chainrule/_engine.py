@@ -331,7 +331,7 @@ def _walk(root, seed, retain, create, wanted, record, through, into_grad):
             if mine and node._into and record is None and type(g) is np.ndarray:
                 grads_in = node.backward_into(g)  # g is the engine's alone: written over
                 g = None  # so `_send` keeps owning it where the node returns it
-            elif node._adds_slice and _added_in_place(node, g, grads, owned):
+            elif node._adds_slice and record is None and _added_in_place(node, g, grads, owned):
                 grads_in = (None,)  # already in the input's total: `_send` counts it down
             elif node._trusted:
                 grads_in = node.backward(g)
@@ -353,6 +353,8 @@ def _added_in_place(node, g, grads, owned) -> bool:
     x = node._inputs[0]
     total = grads.get(x)
     if total is None or x not in owned or type(g) is not np.ndarray or g.dtype != total.dtype:
+        return False
+    if not node.needs_grad[0]:  # an edge `grad` turned off (`_only_towards`): nothing to add
         return False
     total[node.idx] += g  # no position twice: the same sums as total + scatter(g)
     return True
