@@ -76,6 +76,20 @@ def timing_note(rounds: int, contenders: str, pause: float) -> str:
 
 
 # ----- the same work --------------------------------------------------------------------------
+def loop_step(model, loss_fn, opt) -> Callable:
+    """step(x, labels) -> loss as a Python float: one step of a user's training loop
+    (zero_grad, forward and loss, backward, optimizer step) with the public API."""
+
+    def step(x, labels):
+        opt.zero_grad()
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 def cycling(step, batches):
     """A zero-argument callable running ``step`` on the next batch of the cycle."""
     batches = itertools.cycle(batches)

@@ -28,6 +28,7 @@ from ._common import (
     cycling,
     import_torch,
     interleaved,
+    loop_step,
     loss_agreement,
     medians,
     paired_ratio,
@@ -135,16 +136,7 @@ def chainrule_step(p: Problem):
     """step(x, labels) -> loss with the public API, as a user's training loop would."""
     model = chainrule_model(p)
     loss_fn = cr.nn.CrossEntropyLoss()
-    opt = cr.optim.SGD(model.parameters(), lr=LR)
-
-    def step(x, labels):
-        opt.zero_grad()
-        loss = loss_fn(model(x), labels)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return loop_step(model, loss_fn, cr.optim.SGD(model.parameters(), lr=LR))
 
 
 def torch_step(p: Problem, torch):

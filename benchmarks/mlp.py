@@ -15,7 +15,7 @@ import numpy as np
 
 import chainrule as cr
 
-from ._common import cycling, loss_agreement
+from ._common import cycling, loop_step, loss_agreement
 
 SIZES = (784, 256, 256, 10)
 LR = 0.01
@@ -69,16 +69,7 @@ def chainrule_step(p: Problem):
     """step(x, labels) -> loss with the public API, as a user's training loop would."""
     model = chainrule_model(p)
     loss_fn = cr.nn.SoftmaxCrossEntropy()
-    opt = cr.optim.SGD(model.parameters(), lr=LR)
-
-    def step(x, labels):
-        opt.zero_grad()
-        loss = loss_fn(model(x), labels)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return loop_step(model, loss_fn, cr.optim.SGD(model.parameters(), lr=LR))
 
 
 # ----- hand-written NumPy: the limit ----------------------------------------------------------
