@@ -26,12 +26,12 @@ STEPS = 20
 
 def adding_problem(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(L, n, 2) float32 sequences and their labels: 1 where the marked values sum to > 1."""
-    values = rng.random((STEPS, n))
+    values = rng.random((STEPS, n)).astype(np.float32)  # the labels see what the model sees
     marks = np.zeros((STEPS, n))
     for i in range(n):
         marks[rng.choice(STEPS, size=2, replace=False), i] = 1
     labels = ((values * marks).sum(axis=0) > 1).astype(np.int64)
-    return np.stack([values, marks], axis=-1).astype(np.float32), labels
+    return np.stack([values, marks.astype(np.float32)], axis=-1), labels
 
 
 class Classifier(nn.Module):

@@ -44,7 +44,7 @@ def test_masks_and_slices_together_add_up_as_scatters_would(scatters):
     want[:, 0] += 5
     want[2, 3] += 7
     assert np.array_equal(x.grad, want)
-    assert len(scatters) < 4
+    assert len(scatters) == 1  # the first slice's; the mask's and the others' added in place
 
 
 def test_an_integer_array_index_with_a_repeat_still_counts_it_twice():
@@ -73,12 +73,12 @@ def test_hooks_retained_gradients_and_second_order_see_the_same_sums():
     np.testing.assert_allclose(gg, 6 * data, rtol=1e-15)
 
 
-def test_a_float32_slice_of_a_float64_sum_is_cast_as_before():
+def test_float32_slices_keep_the_gradient_float32():
     x = cr.tensor(np.ones((3, 2)), dtype="float32", requires_grad=True)
     loss = (x[0] * 2).sum() + (x[1] * 3).sum() + (x[0] * 4).sum()
     loss.backward()
     assert x.grad.dtype == np.float32
-    assert np.array_equal(x.grad, [[6, 6], [3, 3], [0, 0]])
+    assert np.array_equal(x.grad, [[6, 6], [3, 3], [0, 0]])  # 2 + 4 at row 0, 3 at row 1
 
 
 def test_explain_shows_every_slice_s_downstream_gradient_and_their_sum():
