@@ -330,9 +330,8 @@ def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
     saved = {
         k.removeprefix("model/"): v.shape for k, v in tensors.items() if k.startswith("model/")
     }
-    model = build_model(
-        cfg, *(_data_shapes(cfg) if "dataset" in flags else _checkpoint_shapes(out))
-    )
+    sizes = _data_shapes(cfg) if "dataset" in flags else _weight_shapes(tensors, out / CHECKPOINT)
+    model = build_model(cfg, *sizes)
     if {k: v.shape for k, v in model.state_dict().items()} != saved:
         given = " ".join(f"--{k} {_flag_value(getattr(cfg, k))}" for k in flags)
         raise ValueError(
@@ -663,12 +662,18 @@ def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:
     from ._checkpoint import read_checkpoint
     from ._run import CHECKPOINT
 
-    tensors, _ = read_checkpoint(run_dir / CHECKPOINT)
+    path = run_dir / CHECKPOINT
+    return _weight_shapes(read_checkpoint(path)[0], path)
+
+
+def _weight_shapes(tensors: dict, path: Path) -> tuple[int, int]:
+    """The input and output sizes of the model whose checkpoint ``path`` holds
+    ``tensors``: its first weight matrix's rows and its last one's columns."""
     names = sorted((k for k, v in tensors.items() if k.startswith("model/") and v.ndim == 2),
                    key=_layer_order)  # fmt: skip
     weights = [tensors[k] for k in names]
     if not weights:
-        raise CheckpointError(f"{run_dir / CHECKPOINT}: holds no weight matrices")
+        raise CheckpointError(f"{path}: holds no weight matrices")
     return weights[0].shape[0], weights[-1].shape[1]
 
 
