@@ -262,11 +262,11 @@ def _train(args) -> int:
         raise ValueError("--out is empty; give a directory for the run (or leave --out out)")
     if args.out:
         out = _checked_out(Path(args.out), args.force)
-        train(cfg, out, progress=_progress(args), diagnose=args.diagnose, download=args.download)
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
         return 0
     out, made = _new_run_dir(Path("runs"), cfg.dataset)  # the parser normalised its name
     try:
-        train(cfg, out, progress=_progress(args), diagnose=args.diagnose, download=args.download)
+        train(cfg, out, progress=args.progress, diagnose=args.diagnose, download=args.download)
     except BaseException:
         for d in made:  # a run that failed before writing anything leaves no directory
             with contextlib.suppress(OSError):
@@ -307,14 +307,8 @@ def _resume(args, given: dict) -> int:
             "epoch ended); training it from epoch 0 with its config.json",
             file=sys.stderr,
         )
-    train(cfg, out, resume, _progress(args), diagnose=args.diagnose, download=args.download)
+    train(cfg, out, resume, args.progress, diagnose=args.diagnose, download=args.download)
     return 0
-
-
-def _progress(args) -> bool | None:
-    """--progress as given; off when there is no stderr to draw the bar on (the command
-    started with stderr closed, `2>&-`: Python's ``sys.stderr`` is then None)."""
-    return False if sys.stderr is None else args.progress
 
 
 def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:

@@ -160,11 +160,12 @@ def _closure_step(model, loss_fn, optimizer, x, y, sample_weight):
         out = model(x)
         loss = batch_loss(loss_fn, out, y, sample_weight)
         if not first:
-            first.append((loss.item(), out))
-            if not np.isfinite(first[0][0]):
-                if _nothing_scored(first[0][0], out, y, loss_fn):
+            value = loss.item()
+            first.append((value, out))
+            if not np.isfinite(value):
+                if _nothing_scored(value, out, y, loss_fn):
                     raise _NothingScoredError
-                raise FloatingPointError(f"the loss became {first[0][0]}")
+                raise FloatingPointError(f"the loss became {value}")
         loss.backward()
         return loss
 
