@@ -228,7 +228,7 @@ class Module(ModuleAccess, ModuleHooks):
         (``prefix="encoder."`` gives ``encoder.0.weight``)."""
         if not isinstance(prefix, str):
             raise TypeError(f"state_dict: prefix must be a string, got {prefix!r}")
-        transient = self._transient()
+        transient = self._listed_buffers("_transient_names")
         return {
             prefix + n: np.array(v.data if isinstance(v, Tensor) else v)
             for n, v in self._state()
@@ -253,14 +253,14 @@ class Module(ModuleAccess, ModuleHooks):
             raise ValueError(
                 f"load_state_dict: expected a dict of arrays by name, got a {type(state).__name__}"
             )
-        transient = self._transient()
+        transient = self._listed_buffers("_transient_names")
         own = {
             n: (v.data if isinstance(v, Tensor) else v)
             for n, v in self._state()
             if n not in transient
         }
         values = {n: _as_array(v) for n, v in state.items()}
-        optional = self._optional()
+        optional = self._listed_buffers("_optional_buffers")
         result = LoadResult(
             [n for n in own if n not in values and n not in optional],
             [n for n in values if n not in own],
@@ -291,22 +291,15 @@ class Module(ModuleAccess, ModuleHooks):
         _check_unique(state)
         return state
 
-    def _transient(self) -> set[str]:
-        """The state's names of the buffers registered with ``persistent=False``."""
+    def _listed_buffers(self, kind: str) -> set[str]:
+        """The state's names of the buffers each module lists in its attribute ``kind``:
+        ``_transient_names`` (registered with ``persistent=False``) or ``_optional_buffers``
+        (those a state saved before they existed may lack, as BatchNorm's
+        ``num_batches_tracked``: not missing when absent, and left as they are)."""
         return {
             f"{name}.{buffer}" if name else buffer
             for name, module in self.named_modules()
-            for buffer in module._transient_names
-        }
-
-    def _optional(self) -> set[str]:
-        """The state's names of the buffers a state saved before they existed may lack
-        (BatchNorm's ``num_batches_tracked``): not missing when absent, and left as they
-        are, as PyTorch's BatchNorm loads its older states."""
-        return {
-            f"{name}.{buffer}" if name else buffer
-            for name, module in self.named_modules()
-            for buffer in module._optional_buffers
+            for buffer in getattr(module, kind)
         }
 
     # ----- modes and gradients --------------------------------------------------------------
