@@ -26,13 +26,14 @@ from ._losses import (
     _REDUCTIONS,
     _as_prediction,
     _as_target,
+    _as_tensor,
     _check_nonempty,
     _checked_weight,
     _Loss,
     reduced,
     regression_pair,
 )
-from ._similarity import PairwiseDistance, _as_tensor, _check_real, pairwise_distance
+from ._similarity import PairwiseDistance, _check_real, pairwise_distance
 
 
 def _positive_part(z: Tensor, keep: np.ndarray) -> Tensor:

@@ -21,11 +21,8 @@ from .._arguments import is_count
 from .._tensor import Tensor
 from ..ops._reduce import norm
 from ._layers import Softmax
+from ._losses import _as_tensor
 from ._module import Module
-
-
-def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _check_real(who: str, name: str, value) -> float:
