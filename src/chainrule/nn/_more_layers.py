@@ -13,6 +13,7 @@ from .. import ops
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ..ops._common import as_float, float_operands
+from ._activations import SELU_ALPHA, SELU_SCALE
 from ._init import uniform_
 from ._layers import (
     Dropout,
@@ -181,7 +182,7 @@ class Bilinear(Module):
 
 
 # ----- AlphaDropout -------------------------------------------------------------------------
-_SELU_SATURATION = 1.7580993408473766  # λ·α of SELU: its value at −∞ is −λα
+_SELU_SATURATION = SELU_SCALE * SELU_ALPHA  # λ·α of SELU: its value at −∞ is −λα
 
 
 def alpha_dropout(
