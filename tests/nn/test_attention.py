@@ -195,6 +195,8 @@ def test_multihead_attention_eval_ignores_dropout_and_training_draws_from_the_ge
     layer.generator = _rng(5)
     again, _ = layer(x, x, x)
     assert not np.allclose(first.data, again.data)
+    layer.generator = _rng(5)  # the same draws again: the masks come from this generator
+    np.testing.assert_array_equal(layer(x, x, x)[0].data, again.data)
     layer.eval()
     plain, _ = layer(x, x, x)
     layer.dropout = 0.0
