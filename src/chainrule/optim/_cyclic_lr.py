@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ._hyper import _non_negative, _number, _unit_open
+from ._hyper import _flag, _non_negative, _number, _unit_open
 from ._one_cycle import _list, _per_group, check_momenta, set_momenta
 from ._optimizer import Optimizer
 from ._schedulers import LRScheduler, _positive, configure
@@ -115,8 +115,7 @@ class CyclicLR(LRScheduler):
             )
         if scale_mode not in ("cycle", "iterations"):
             raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
-        if not isinstance(cycle_momentum, bool):
-            raise ValueError(f"cycle_momentum must be True or False, got {cycle_momentum!r}")
+        cycle_momentum = _flag("cycle_momentum", cycle_momentum)
         checked = {
             "max_lrs": _list("max_lr", max_lrs, groups, _non_negative),
             "step_size_up": _positive("step_size_up", step_size_up),
