@@ -359,6 +359,15 @@ def test_a_negative_epoch_is_refused_and_changes_nothing():
     assert (sched.last_epoch, sched.epoch_fraction) == (1, 0.5)
 
 
+def test_a_group_added_after_warm_restarts_is_an_error_for_a_jump_too():
+    opt = sgd(params())
+    sched = optim.CosineAnnealingWarmRestarts(opt, T_0=2)
+    opt.add_param_group({"params": params(1)})
+    with pytest.raises(ValueError, match="3 parameter groups, the schedule was made for 2"):
+        sched.step(1.5)
+    assert (sched.last_epoch, sched.epoch_fraction) == (0, 0.0)
+
+
 def test_cycle_momentum_needs_a_momentum():
     opt = optim.Adagrad(params(), lr=0.1)
     with pytest.raises(ValueError, match="CyclicLR: AdaGrad has no momentum or betas"):

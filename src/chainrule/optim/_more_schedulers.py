@@ -166,12 +166,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             super().step()
             return
         where = _non_negative("epoch", epoch)
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
-            raise ValueError(
-                f"the optimizer has {len(groups)} parameter groups, the schedule "
-                f"was made for {len(self.base_lrs)}"
-            )
+        self._check_groups()
         self.last_epoch = math.floor(where)
         self.epoch_fraction = where - self.last_epoch
         self._set_rates()

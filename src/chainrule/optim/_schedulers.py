@@ -69,18 +69,22 @@ class LRScheduler:
 
     def step(self) -> None:
         """Advance one epoch and set each group's learning rate."""
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
-            raise ValueError(
-                f"the optimizer has {len(groups)} parameter groups, the schedule was made "
-                f"for {len(self.base_lrs)}"
-            )
+        self._check_groups()
         self.last_epoch += 1
         try:
             self._set_rates()
         except Exception:  # a rate refused (a λ gone negative): the schedule stays put
             self.last_epoch -= 1
             raise
+
+    def _check_groups(self) -> None:
+        """A ValueError when the optimizer's groups are no longer those it was made for."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter groups, the schedule was made "
+                f"for {len(self.base_lrs)}"
+            )
 
     def _set_rates(self) -> None:
         """Give each group the rate of ``last_epoch`` (`OneCycleLR` sets its momentum too)."""
