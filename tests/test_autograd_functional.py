@@ -252,6 +252,11 @@ def test_strict_refuses_an_output_independent_of_an_input(call):
         call()
 
 
+def test_strict_names_the_output_and_the_input_it_does_not_depend_on():
+    with pytest.raises(RuntimeError, match="jacobian: output 1 does not depend on input 0;"):
+        F.jacobian(lambda x, y: (x * y, 2 * y), (_t(X), _t(V)), strict=True)
+
+
 def test_strict_accepts_a_function_of_all_its_inputs():
     J = F.jacobian(lambda x, y: x * y, (_t(X), _t(V)), strict=True)
     np.testing.assert_allclose(J[1].data, np.diag(X), rtol=1e-15)

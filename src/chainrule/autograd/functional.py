@@ -39,6 +39,7 @@ _INDEPENDENT = {
     "double_back": "the Jacobian does not depend on input {i}",
     "double_back_trick": "the Hessian does not depend on entry {i} of the Jacobian's "
     "gradient, which the double-backward trick needs",
+    "row": "output {out} does not depend on input {i}",
 }
 
 
@@ -262,18 +263,16 @@ def _grads(outputs: tuple, inputs: tuple, upstream=None, create_graph: bool = Fa
     return grad(outs, inputs, ups, retain, create_graph, allow_unused=True)
 
 
-def _filled(where: str, grads: tuple, refs: tuple, strict: bool, create_graph: bool, stage: str):
+def _filled(
+    where: str, grads: tuple, refs: tuple, strict: bool, create_graph: bool, stage: str, out=None
+):
     """The gradients with zeros of ``refs``'s shapes for None; with ``strict``, a None (or
-    with ``create_graph`` a gradient without a graph) is an error instead."""
+    with ``create_graph`` a gradient without a graph) is an error instead, naming input
+    ``i`` (and output ``out`` for the rows of the Jacobian)."""
     for i, g in enumerate(grads):
-        if strict and _independent(g, create_graph):
-            _refuse(where, _INDEPENDENT[stage].format(i=i))
+        if strict and (g is None or (create_graph and not g.requires_grad)):
+            _refuse(where, _INDEPENDENT[stage].format(i=i, out=out))
     return tuple(zeros_like(r) if g is None else g for g, r in zip(grads, refs))
-
-
-def _independent(g, create_graph: bool) -> bool:
-    """Whether a gradient shows independence: None, or without a graph where one is made."""
-    return g is None or (create_graph and not g.requires_grad)
 
 
 def _refuse(where: str, what: str):
@@ -287,10 +286,9 @@ def _rows(i: int, out: Tensor, inputs: tuple, create_graph: bool, strict: bool) 
     rows: list[list] = [[] for _ in inputs]
     for k in range(out.size):
         grads = _grads((flat[k],), inputs, None, create_graph, retain=True)
-        for j, (g, x) in enumerate(zip(grads, inputs)):
-            if strict and _independent(g, create_graph):
-                _refuse("jacobian", f"output {i} does not depend on input {j}")
-            rows[j].append(zeros_like(x) if g is None else g)
+        grads = _filled("jacobian", grads, inputs, strict, create_graph, "row", out=i)
+        for row, g in zip(rows, grads):
+            row.append(g)
     return tuple(_block(r, out.shape + x.shape, x) for r, x in zip(rows, inputs))
 
 
