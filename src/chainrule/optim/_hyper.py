@@ -58,23 +58,21 @@ def _unit_closed(name: str, value) -> float:
     return value
 
 
-def _betas(name: str, value) -> tuple[float, float]:
-    """An ordered pair: a tuple, list or array of two (not a set or a dict)."""
+def _pair(name: str, value, what: str = "of numbers") -> tuple[float, float]:
+    """An ordered pair of finite numbers: a tuple, list or 1-d array of two (not a set or a
+    dict); ``what`` describes it in the error."""
     ordered = (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or (
         isinstance(value, np.ndarray) and value.ndim == 1
     )
     if not ordered or len(value) != 2:
-        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
-    return (_unit_open(f"{name}[0]", value[0]), _unit_open(f"{name}[1]", value[1]))
-
-
-def _pair(name: str, value) -> tuple[float, float]:
-    """An ordered pair of finite numbers: a tuple, list or 1-d array of two."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim == 1 else value
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair of numbers, got {value!r}")
+        raise ValueError(f"{name} must be a pair {what}, got {value!r}")
     return (_number(f"{name}[0]", value[0]), _number(f"{name}[1]", value[1]))
+
+
+def _betas(name: str, value) -> tuple[float, float]:
+    """Adam's (β₁, β₂): two decay factors, each in [0, 1)."""
+    beta1, beta2 = _pair(name, value, "(beta1, beta2)")
+    return (_unit_open(f"{name}[0]", beta1), _unit_open(f"{name}[1]", beta2))
 
 
 def _etas(name: str, value) -> tuple[float, float]:
