@@ -25,7 +25,7 @@ from ._conv import (
     make_parameters,
 )
 from ._module import Module
-from ._pool import _check_half, _max_pool2d, _out_size, avg_pool2d
+from ._pool import _check_half, _max_pool2d, _MaxPoolNd, _out_size, _settings, avg_pool2d
 
 
 # ----- arguments and reshapes -----------------------------------------------------------------
@@ -37,6 +37,11 @@ def single(who: str, name: str, value, least: int) -> int:
             f"{who}: {name} must be an integer >= {least} or a tuple of one, got {value!r}"
         )
     return int(items[0])
+
+
+def _single(who: str, name: str, value, least: int) -> tuple[int]:
+    """`single`'s int as a tuple of one, as PyTorch keeps the 1-D layers' settings."""
+    return (single(who, name, value, least),)
 
 
 def as_rows(who: str, input) -> tuple[Tensor, bool]:
@@ -143,10 +148,8 @@ class Conv1d(Module):
 def _pool_settings(who, shape, kernel_size, stride, padding, dilation, ceil: bool):
     """kernel, stride (None or () is the kernel), padding and dilation as ints, checked
     against the input's length (N, C, 1, L) as PyTorch checks them."""
-    kernel = single(who, "kernel_size", kernel_size, 1)
-    empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    stride = kernel if empty else single(who, "stride", stride, 1)
-    padding, dilation = single(who, "padding", padding, 0), single(who, "dilation", dilation, 1)
+    settings = _settings(who, kernel_size, stride, padding, dilation, _single)
+    (kernel,), (stride,), (padding,), (dilation,) = settings
     _check_half(who, (padding,), (kernel,))
     if _out_size(shape[3], kernel, stride, padding, dilation, ceil) < 1:
         given = (shape[0], shape[1], shape[3])
@@ -184,35 +187,12 @@ def _max_pool1d(who, input, kernel_size, stride, padding, dilation, ceil_mode, r
     return from_rows(out, unbatched), Tensor(from_rows(idx, unbatched).data)
 
 
-class MaxPool1d(Module):
+class MaxPool1d(_MaxPoolNd):
     """Max pooling over (N, C, L) or (C, L) inputs, as PyTorch's ``nn.MaxPool1d`` (see
     `max_pool1d`); the settings are kept and shown as given."""
 
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        dilation=1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ):
-        kernel = single("MaxPool1d", "kernel_size", kernel_size, 1)
-        _check_half("MaxPool1d", (single("MaxPool1d", "padding", padding, 0),), (kernel,))
-        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
-        self.stride = kernel_size if stride is None else stride
-        self.return_indices = flag("MaxPool1d", "return_indices", return_indices)
-        self.ceil_mode = flag("MaxPool1d", "ceil_mode", ceil_mode)
-
-    def forward(self, x):
-        args = (self.kernel_size, self.stride, self.padding, self.dilation)
-        return _max_pool1d("MaxPool1d", x, *args, self.ceil_mode, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    _as_tuple = staticmethod(_single)
+    _function = staticmethod(_max_pool1d)
 
 
 def avg_pool1d(

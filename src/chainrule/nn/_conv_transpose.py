@@ -29,7 +29,7 @@ from ._conv import (
     make_parameters,
     pair,
 )
-from ._conv1d import as_rows, from_rows, single
+from ._conv1d import _single, as_rows, from_rows
 from ._module import Module
 
 
@@ -52,10 +52,6 @@ def _settings(who: str, stride, padding, output_padding, dilation, as_tuple):
             f"output_padding={out_pad}, stride={stride} and dilation={dilation}"
         )
     return stride, padding, out_pad, dilation
-
-
-def _single(who: str, name: str, value, least: int) -> tuple[int]:
-    return (single(who, name, value, least),)
 
 
 def _check_shapes(who, x_shape, w_shape, b_shape, groups, sizes) -> None:

@@ -55,12 +55,14 @@ def _geometry(who: str, shape, kernel, stride, padding, dilation, ceil: bool) ->
     return Geometry(stride, tuple(pads), dilation)
 
 
-def _settings(who, kernel_size, stride, padding, dilation):
-    """kernel, stride (None or () is the kernel size), padding and dilation as pairs."""
-    kernel = pair(who, "kernel_size", kernel_size, 1)
+def _settings(who, kernel_size, stride, padding, dilation, as_tuple=pair):
+    """kernel, stride (None or () is the kernel size), padding and dilation as pairs, or
+    as the tuples ``as_tuple`` makes (tuples of one for the 1-D pools)."""
+    kernel = as_tuple(who, "kernel_size", kernel_size, 1)
     empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
-    stride = kernel if empty else pair(who, "stride", stride, 1)
-    return kernel, stride, pair(who, "padding", padding, 0), pair(who, "dilation", dilation, 1)
+    stride = kernel if empty else as_tuple(who, "stride", stride, 1)
+    padding, dilation = as_tuple(who, "padding", padding, 0), as_tuple(who, "dilation", dilation, 1)
+    return kernel, stride, padding, dilation
 
 
 def _check_half(who: str, padding, kernel) -> None:
@@ -276,9 +278,13 @@ def _max_pool2d(who, input, kernel_size, stride, padding, dilation, ceil_mode, r
     return out, Tensor(node.indices[0] if unbatched else node.indices)
 
 
-class MaxPool2d(Module):
-    """Max pooling over (N, C, H, W) or (C, H, W) inputs, as PyTorch's ``nn.MaxPool2d``
-    (see `max_pool2d`); the settings are kept and shown as given."""
+class _MaxPoolNd(Module):
+    """What `MaxPool1d` and `MaxPool2d` share: PyTorch's arguments, checked when the layer
+    is made (``_as_tuple`` reads them) and kept and shown as given, and the call of the
+    function (``_function``)."""
+
+    _as_tuple = staticmethod(pair)
+    _function = staticmethod(_max_pool2d)
 
     def __init__(
         self,
@@ -289,22 +295,31 @@ class MaxPool2d(Module):
         return_indices: bool = False,
         ceil_mode: bool = False,
     ):
-        kernel, _, padding_, _ = _settings("MaxPool2d", kernel_size, stride, padding, dilation)
-        _check_half("MaxPool2d", padding_, kernel)
+        name = type(self).__name__
+        kernel, _, padding_, _ = _settings(
+            name, kernel_size, stride, padding, dilation, self._as_tuple
+        )
+        _check_half(name, padding_, kernel)
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = kernel_size if stride is None else stride
-        self.return_indices = flag("MaxPool2d", "return_indices", return_indices)
-        self.ceil_mode = flag("MaxPool2d", "ceil_mode", ceil_mode)
+        self.return_indices = flag(name, "return_indices", return_indices)
+        self.ceil_mode = flag(name, "ceil_mode", ceil_mode)
 
     def forward(self, x):
+        """The maximum of each window of ``x`` (and its position, with return_indices)."""
         args = (self.kernel_size, self.stride, self.padding, self.dilation)
-        return _max_pool2d("MaxPool2d", x, *args, self.ceil_mode, self.return_indices)
+        return self._function(type(self).__name__, x, *args, self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max pooling over (N, C, H, W) or (C, H, W) inputs, as PyTorch's ``nn.MaxPool2d``
+    (see `max_pool2d`); the settings are kept and shown as given."""
 
 
 # ----- average pooling ------------------------------------------------------------------------
