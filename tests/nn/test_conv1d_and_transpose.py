@@ -298,6 +298,8 @@ def test_errors_name_the_layer_and_the_shapes():
         F.max_pool1d(zeros((1, 1, 2)), 3)
     with pytest.raises(ValueError, match="AvgPool1d: padding should be at most half"):
         nn.AvgPool1d(2, padding=2)
+    with pytest.raises(ValueError, match=r"MaxPool1d: stride must be an integer >= 1"):
+        nn.MaxPool1d(2, stride=0)  # refused when made, as MaxPool2d's
     with pytest.raises(
         ValueError, match="output_padding must be smaller than either stride or dilation"
     ):
