@@ -344,15 +344,7 @@ class Conv2d(Module):
         return _conv2d(who, x, self.weight, self.bias, *args)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        s += f", stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s if self.bias is not None else s + ", bias=False"
+        return conv_repr(self)
 
 
 def check_channels(who: str, in_channels, out_channels, groups, padding_mode) -> None:
@@ -378,6 +370,23 @@ def make_parameters(layer: Module, shape: tuple, bias: bool, dtype, generator) -
     for p in (layer.weight, layer.bias):
         if p is not None:
             uniform_(p, -bound, bound, generator)
+
+
+def conv_repr(layer: Module, output_padding: tuple[int, ...] | None = None) -> str:
+    """A convolution layer's repr, as PyTorch's ``_ConvNd.extra_repr``: the channels, the
+    kernel and the stride, then each other setting that is not its default."""
+    zeros, ones = (0,) * len(layer.kernel_size), (1,) * len(layer.kernel_size)
+    s = f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}"
+    s += f", stride={layer.stride}"
+    if layer.padding != zeros:
+        s += f", padding={layer.padding}"
+    if layer.dilation != ones:
+        s += f", dilation={layer.dilation}"
+    if output_padding not in (None, zeros):
+        s += f", output_padding={output_padding}"
+    if layer.groups != 1:
+        s += f", groups={layer.groups}"
+    return s if layer.bias is not None else s + ", bias=False"
 
 
 def _check_padding_mode(mode, who: str = "Conv2d") -> None:

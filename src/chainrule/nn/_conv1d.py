@@ -22,6 +22,7 @@ from ._conv import (
     _is_int,
     _tensor,
     check_channels,
+    conv_repr,
     make_parameters,
 )
 from ._module import Module
@@ -133,15 +134,7 @@ class Conv1d(Module):
         return _conv1d(who, x, self.weight, self.bias, *args)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        s += f", stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s if self.bias is not None else s + ", bias=False"
+        return conv_repr(self)
 
 
 # ----- pooling --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from ._conv import (
     Geometry,
     _tensor,
     check_channels,
+    conv_repr,
     make_parameters,
     pair,
 )
@@ -221,18 +222,7 @@ class _ConvTransposeNd(Module):
         return self._function(who, x, self.weight, self.bias, settings, self.groups)
 
     def extra_repr(self) -> str:
-        zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-        s += f", stride={self.stride}"
-        if self.padding != zeros:
-            s += f", padding={self.padding}"
-        if self.dilation != ones:
-            s += f", dilation={self.dilation}"
-        if self.output_padding != zeros:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        return s if self.bias is not None else s + ", bias=False"
+        return conv_repr(self, self.output_padding)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
