@@ -112,11 +112,11 @@ class Conv1d(Module):
     ):
         check_channels("Conv1d", in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = (single("Conv1d", "kernel_size", kernel_size, 1),)
-        self.stride = (single("Conv1d", "stride", stride, 1),)
-        self.dilation = (single("Conv1d", "dilation", dilation, 1),)
+        self.kernel_size = _single("Conv1d", "kernel_size", kernel_size, 1)
+        self.stride = _single("Conv1d", "stride", stride, 1)
+        self.dilation = _single("Conv1d", "dilation", dilation, 1)
         if not isinstance(padding, str):
-            padding = (single("Conv1d", "padding", padding, 0),)
+            padding = _single("Conv1d", "padding", padding, 0)
         (k,), (s,), (d,) = self.kernel_size, self.stride, self.dilation
         wide = padding if isinstance(padding, str) else (0, *padding)
         _conv_padding("Conv1d", wide, (1, k), (1, s), (1, d))
@@ -218,10 +218,10 @@ class AvgPool1d(Module):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ):
-        self.kernel_size = (single("AvgPool1d", "kernel_size", kernel_size, 1),)
+        self.kernel_size = _single("AvgPool1d", "kernel_size", kernel_size, 1)
         stride = kernel_size if stride is None else stride
-        self.stride = (single("AvgPool1d", "stride", stride, 1),)
-        self.padding = (single("AvgPool1d", "padding", padding, 0),)
+        self.stride = _single("AvgPool1d", "stride", stride, 1)
+        self.padding = _single("AvgPool1d", "padding", padding, 0)
         _check_half("AvgPool1d", self.padding, self.kernel_size)
         self.ceil_mode = flag("AvgPool1d", "ceil_mode", ceil_mode)
         self.count_include_pad = flag("AvgPool1d", "count_include_pad", count_include_pad)
