@@ -13,27 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _distributions import same_distribution
+from _shared import differentiable, seeded, torch_or_skip
 
 import chainrule as cr
 from chainrule import nn
 
 F = nn.functional
 TOL = {"rtol": 1e-12, "atol": 1e-12}
-
-
-def _rng(seed: int = 0) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def _torch():
-    return pytest.importorskip("torch")
-
-
-def _differentiable(x) -> cr.Tensor:
-    """``x`` requiring gradients (gradcheck's finite differences pass tensors without)."""
-    if isinstance(x, cr.Tensor) and x.requires_grad:
-        return x
-    return cr.tensor(x.data if isinstance(x, cr.Tensor) else x, requires_grad=True)
 
 
 # ----- loops written here ---------------------------------------------------------------------
@@ -136,7 +122,7 @@ def _pair(v):
     ("xs", "ws", "stride", "padding", "dilation", "groups"), CONV_CASES, ids=CONV_IDS
 )
 def test_conv2d_equals_the_loop(xs, ws, stride, padding, dilation, groups):
-    rng = _rng()
+    rng = seeded()
     x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
     got = F.conv2d(x, w, b, stride, padding, dilation, groups)
     want = _naive_conv(x, w, b, _pair(stride), _pads(padding), _pair(dilation), groups)
@@ -147,7 +133,7 @@ def test_conv2d_equals_the_loop(xs, ws, stride, padding, dilation, groups):
 
 @pytest.mark.parametrize(("kernel", "dilation"), [((3, 3), 1), ((2, 4), 1), ((3, 2), (2, 3))])
 def test_padding_same_keeps_the_size_and_valid_adds_none(kernel, dilation):
-    rng = _rng(1)
+    rng = seeded(1)
     x, w = rng.normal(size=(1, 2, 6, 7)), rng.normal(size=(3, 2, *kernel))
     dh, dw = _pair(dilation)
     total = (dh * (kernel[0] - 1), dw * (kernel[1] - 1))  # the odd zero at the bottom/right
@@ -160,7 +146,7 @@ def test_padding_same_keeps_the_size_and_valid_adds_none(kernel, dilation):
 
 
 def test_unbatched_input_gives_an_unbatched_output():
-    rng = _rng(2)
+    rng = seeded(2)
     x, w = rng.normal(size=(2, 5, 5)), rng.normal(size=(3, 2, 3, 3))
     out = F.conv2d(x, w, padding=1)
     assert out.shape == (3, 5, 5)
@@ -176,7 +162,7 @@ def test_unbatched_input_gives_an_unbatched_output():
     ("xs", "ws", "stride", "padding", "dilation", "groups"), CONV_CASES, ids=CONV_IDS
 )
 def test_conv2d_gradients_by_finite_differences(xs, ws, stride, padding, dilation, groups):
-    rng = _rng(3)
+    rng = seeded(3)
     x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
 
     def f(x, w, b):
@@ -188,7 +174,7 @@ def test_conv2d_gradients_by_finite_differences(xs, ws, stride, padding, dilatio
 @pytest.mark.parametrize("case", [1, 2], ids=["strided-padded", "groups-dilated"])
 def test_conv2d_second_derivatives_by_finite_differences(case):
     xs, ws, stride, padding, dilation, groups = CONV_CASES[case]
-    rng = _rng(4)
+    rng = seeded(4)
     x, w, b = rng.normal(size=(1, *xs[1:])), rng.normal(size=ws), rng.normal(size=ws[0])
 
     def f(x, w, b):
@@ -203,13 +189,13 @@ def test_conv2d_gradients_as_functions_of_the_upstream_gradient(case, which):
     """The backward's own nodes, differentiated in the input, the weight and the upstream
     gradient v (PyTorch's gradgradcheck): every path of a second derivative."""
     xs, ws, stride, padding, dilation, groups = CONV_CASES[case]
-    rng = _rng(12)
+    rng = seeded(12)
     x, w = rng.normal(size=(1, *xs[1:]))[:, :, :6, :6], rng.normal(size=ws)
     v = rng.normal(size=F.conv2d(x, w, None, stride, padding, dilation, groups).shape)
 
     def f(x, w, v):
         with cr.enable_grad():  # finite differences run f under no_grad
-            x, w = _differentiable(x), _differentiable(w)
+            x, w = differentiable(x), differentiable(w)
             out = F.conv2d(x, w, None, stride, padding, dilation, groups)
             return cr.autograd.grad(out, [x, w], grad_outputs=v, create_graph=True)[which]
 
@@ -217,7 +203,7 @@ def test_conv2d_gradients_as_functions_of_the_upstream_gradient(case, which):
 
 
 def test_float32_stays_float32():
-    rng = _rng(5)
+    rng = seeded(5)
     x = cr.tensor(rng.normal(size=(2, 2, 6, 6)).astype(np.float32), requires_grad=True)
     model = nn.Sequential(nn.Conv2d(2, 4, 3, dtype=np.float32), nn.MaxPool2d(2), nn.AvgPool2d(2))
     out = model(x)
@@ -240,7 +226,7 @@ MAX_CASES = [
 
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), MAX_CASES)
 def test_max_pool2d_equals_the_loop_ties_included(k, s, p, d, ceil):
-    x = _rng(6).integers(-2, 3, size=(2, 2, 7, 8)).astype(np.float64)  # many ties
+    x = seeded(6).integers(-2, 3, size=(2, 2, 7, 8)).astype(np.float64)  # many ties
     out, idx = F.max_pool2d(x, k, s, p, d, ceil, return_indices=True)
     kk = _pair(k)
     want, want_idx = _naive_max_pool(x, kk, _pair(s) if s else kk, _pair(p), _pair(d), ceil)
@@ -268,7 +254,7 @@ def test_max_pool2d_nan_wins_the_last_nan_as_in_pytorch_s_loop():
 
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), MAX_CASES)
 def test_max_pool2d_gradients_by_finite_differences(k, s, p, d, ceil):
-    x = _rng(7).permutation(2 * 7 * 6).reshape(1, 2, 7, 6) / 10.0  # no ties: differentiable
+    x = seeded(7).permutation(2 * 7 * 6).reshape(1, 2, 7, 6) / 10.0  # no ties: differentiable
 
     def f(x):
         return F.max_pool2d(x, k, s, p, d, ceil)
@@ -278,12 +264,12 @@ def test_max_pool2d_gradients_by_finite_differences(k, s, p, d, ceil):
 
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), MAX_CASES[1:3])
 def test_max_pool2d_gradient_as_a_function_of_the_upstream_gradient(k, s, p, d, ceil):
-    x = _rng(13).permutation(7 * 6).reshape(1, 1, 7, 6) / 10.0
-    v = _rng(14).normal(size=F.max_pool2d(x, k, s, p, d, ceil).shape)
+    x = seeded(13).permutation(7 * 6).reshape(1, 1, 7, 6) / 10.0
+    v = seeded(14).normal(size=F.max_pool2d(x, k, s, p, d, ceil).shape)
 
     def f(x, v):
         with cr.enable_grad():  # finite differences run f under no_grad
-            x = _differentiable(x)
+            x = differentiable(x)
             out = F.max_pool2d(x, k, s, p, d, ceil)
             return cr.autograd.grad(out, [x], grad_outputs=v, create_graph=True)[0]
 
@@ -302,7 +288,7 @@ AVG_CASES = [
 
 @pytest.mark.parametrize(("k", "s", "p", "ceil", "include", "divisor"), AVG_CASES)
 def test_avg_pool2d_equals_the_loop(k, s, p, ceil, include, divisor):
-    x = _rng(8).normal(size=(2, 2, 7, 8))
+    x = seeded(8).normal(size=(2, 2, 7, 8))
     got = F.avg_pool2d(x, k, s, p, ceil, include, divisor)
     kk = _pair(k)
     want = _naive_avg_pool(x, kk, _pair(s) if s else kk, _pair(p), ceil, include, divisor)
@@ -311,7 +297,7 @@ def test_avg_pool2d_equals_the_loop(k, s, p, ceil, include, divisor):
 
 @pytest.mark.parametrize(("k", "s", "p", "ceil", "include", "divisor"), AVG_CASES)
 def test_avg_pool2d_gradients_by_finite_differences(k, s, p, ceil, include, divisor):
-    x = _rng(9).normal(size=(1, 2, 6, 7))
+    x = seeded(9).normal(size=(1, 2, 6, 7))
 
     def f(x):
         return F.avg_pool2d(x, k, s, p, ceil, include, divisor)
@@ -335,7 +321,7 @@ def test_conv2d_layer_parameters_and_initialisation_bounds():
         assert np.abs(p.data).max() <= bound
         assert np.abs(p.data).max() > 0.8 * bound
     assert nn.Conv2d(1, 2, 3, bias=False).bias is None
-    x = _rng(10).normal(size=(2, 4, 5, 5))
+    x = seeded(10).normal(size=(2, 4, 5, 5))
     want = _naive_conv(x, layer.weight.data, layer.bias.data, (1, 1), _pads(0), (1, 1), 2)
     np.testing.assert_allclose(layer(x).data, want, **TOL)
 
@@ -396,8 +382,8 @@ def _our_grads(fn, arrays, gy):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(4))
 def test_conv2d_matches_pytorch(dtype, seed):
-    torch = _torch()
-    rng = _rng(100 + seed)
+    torch = torch_or_skip()
+    rng = seeded(100 + seed)
     groups = int(rng.choice([1, 2]))
     kh, kw = rng.integers(1, 4, size=2)
     stride, dilation = tuple(rng.integers(1, 3, size=2)), tuple(rng.integers(1, 3, size=2))
@@ -420,8 +406,8 @@ def test_conv2d_matches_pytorch(dtype, seed):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("k", "s", "p", "d", "ceil"), MAX_CASES)
 def test_max_pool2d_matches_pytorch(dtype, k, s, p, d, ceil):
-    torch = _torch()
-    rng = _rng(200)
+    torch = torch_or_skip()
+    rng = seeded(200)
     x = rng.integers(-3, 4, size=(2, 3, 7, 8)).astype(dtype)  # ties: the first maximum
     out, idx = F.max_pool2d(x, k, s, p, d, ceil, return_indices=True)
     their_out, their_idx = torch.nn.functional.max_pool2d(
@@ -441,7 +427,7 @@ def test_max_pool2d_matches_pytorch(dtype, k, s, p, d, ceil):
 
 
 def test_max_pool2d_of_minus_infinity_points_inside_the_input_as_pytorch():
-    torch = _torch()
+    torch = torch_or_skip()
     x = np.full((1, 1, 3, 3), -np.inf)
     x[0, 0, 2, 2] = 1.0
     out, idx = F.max_pool2d(x, 2, 1, 1, return_indices=True)
@@ -453,8 +439,8 @@ def test_max_pool2d_of_minus_infinity_points_inside_the_input_as_pytorch():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("k", "s", "p", "ceil", "include", "divisor"), AVG_CASES)
 def test_avg_pool2d_matches_pytorch(dtype, k, s, p, ceil, include, divisor):
-    torch = _torch()
-    rng = _rng(300)
+    torch = torch_or_skip()
+    rng = seeded(300)
     x = rng.normal(size=(2, 3, 7, 8)).astype(dtype)
     args = (k, s, p, ceil, include, divisor)
     gy = rng.normal(size=F.avg_pool2d(x, *args).shape).astype(dtype)
@@ -480,7 +466,7 @@ LAYERS = [
 
 @pytest.mark.parametrize("make", LAYERS)
 def test_reprs_state_dict_keys_and_shapes_match_pytorch(make):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = make(nn), make(torch.nn)
     assert repr(ours) == repr(theirs)
     mine, want = ours.state_dict(), theirs.state_dict()
@@ -489,17 +475,17 @@ def test_reprs_state_dict_keys_and_shapes_match_pytorch(make):
 
 
 def test_a_pytorch_state_loads_and_gives_pytorch_outputs():
-    torch = _torch()
+    torch = torch_or_skip()
     theirs = torch.nn.Conv2d(2, 4, 3, padding=1, groups=2).double()
     ours = nn.Conv2d(2, 4, 3, padding=1, groups=2, dtype=np.float64)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    x = _rng(11).normal(size=(1, 2, 5, 5))
+    x = seeded(11).normal(size=(1, 2, 5, 5))
     want = theirs(torch.tensor(x)).detach().numpy()
     np.testing.assert_allclose(ours(x).data, want, rtol=1e-10, atol=1e-10)
 
 
 def test_conv2d_initial_distribution_matches_pytorch():
-    torch = _torch()
+    torch = torch_or_skip()
     torch.manual_seed(0)
     cr.manual_seed(0)
     theirs = torch.nn.Conv2d(6, 300, (3, 2), groups=2)

@@ -8,27 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _distributions import same_distribution
+from _shared import differentiable, seeded, torch_or_skip
 
 import chainrule as cr
 from chainrule import nn
 
 F = nn.functional
 TOL = {"rtol": 1e-12, "atol": 1e-12}
-
-
-def _rng(seed: int = 0) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def _torch():
-    return pytest.importorskip("torch")
-
-
-def _differentiable(x) -> cr.Tensor:
-    """``x`` requiring gradients (gradcheck's finite differences pass tensors without)."""
-    if isinstance(x, cr.Tensor) and x.requires_grad:
-        return x
-    return cr.tensor(x.data if isinstance(x, cr.Tensor) else x, requires_grad=True)
 
 
 # ----- loops written here ---------------------------------------------------------------------
@@ -114,7 +100,7 @@ CONV1D_CASES = [
 
 @pytest.mark.parametrize(("xs", "ws", "s", "p", "d", "g"), CONV1D_CASES)
 def test_conv1d_equals_the_loop(xs, ws, s, p, d, g):
-    rng = _rng(1)
+    rng = seeded(1)
     x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
     want = _naive_conv1d(x, w, b, s, p, d, g)
     np.testing.assert_allclose(F.conv1d(x, w, b, s, p, d, g).data, want, **TOL)
@@ -122,7 +108,7 @@ def test_conv1d_equals_the_loop(xs, ws, s, p, d, g):
 
 
 def test_conv1d_padding_same_and_valid():
-    rng = _rng(2)
+    rng = seeded(2)
     x, w = rng.normal(size=(2, 2, 9)), rng.normal(size=(3, 2, 4))
     same = F.conv1d(x, w, padding="same", dilation=2).data  # 6 zeros: 3 left, 3 right
     np.testing.assert_allclose(same, _naive_conv1d(x, w, None, 1, 3, 2, 1), **TOL)
@@ -143,7 +129,7 @@ TRANSPOSE_CASES = [
 
 def _transpose_inputs(case, seed=3, n=2):
     _s, _p, _op, _d, g, k = case
-    rng = _rng(seed)
+    rng = seeded(seed)
     x = rng.normal(size=(n, 2 * g, 3, 4))
     w, b = rng.normal(size=(2 * g, 3, *k)), rng.normal(size=3 * g)
     return x, w, b
@@ -161,7 +147,7 @@ def test_conv_transpose2d_equals_the_scatter(case):
 
 
 def test_conv_transpose1d_equals_the_scatter_over_one_row():
-    rng = _rng(4)
+    rng = seeded(4)
     x, w, b = rng.normal(size=(2, 4, 5)), rng.normal(size=(4, 3, 3)), rng.normal(size=6)
     want = _naive_conv_transpose2d(
         x[:, :, None], w[:, :, None], b, (1, 3), (0, 1), (0, 2), (1, 2), 2
@@ -177,7 +163,7 @@ def test_conv_transpose1d_equals_the_scatter_over_one_row():
     ("k", "s", "p", "d", "ceil"), [(2, None, 0, 1, False), (3, 2, 1, 2, True), (4, 3, 2, 1, True)]
 )
 def test_max_pool1d_equals_the_loop(k, s, p, d, ceil):
-    x = _rng(5).integers(0, 4, size=(2, 3, 10)).astype(float)  # ties: the first maximum
+    x = seeded(5).integers(0, 4, size=(2, 3, 10)).astype(float)  # ties: the first maximum
     out, idx = F.max_pool1d(x, k, s, p, d, ceil, return_indices=True)
     want, want_idx = _naive_max_pool1d(x, k, s or k, p, d, ceil)
     np.testing.assert_array_equal(out.data, want)
@@ -196,14 +182,14 @@ def test_max_pool1d_equals_the_loop(k, s, p, d, ceil):
     [(3, None, 1, False, True), (3, 2, 1, True, False), (2, 3, 1, True, True)],
 )
 def test_avg_pool1d_equals_the_loop(k, s, p, ceil, include):
-    x = _rng(6).normal(size=(2, 3, 10))
+    x = seeded(6).normal(size=(2, 3, 10))
     want = _naive_avg_pool1d(x, k, s or k, p, ceil, include)
     np.testing.assert_allclose(F.avg_pool1d(x, k, s, p, ceil, include).data, want, **TOL)
     np.testing.assert_allclose(nn.AvgPool1d(k, s, p, ceil, include)(x[0]).data, want[0], **TOL)
 
 
 def test_adaptive_avg_pool1d_equals_pytorch_s_windows():
-    x = _rng(7).normal(size=(2, 3, 7))
+    x = seeded(7).normal(size=(2, 3, 7))
     out = F.adaptive_avg_pool1d(x, 3).data
     bounds = [(0, 3), (2, 5), (4, 7)]  # floor(i·7/3) to ceil((i + 1)·7/3)
     want = np.stack([x[:, :, a:b].mean(axis=2) for a, b in bounds], axis=2)
@@ -214,7 +200,7 @@ def test_adaptive_avg_pool1d_equals_pytorch_s_windows():
 # ----- gradients by finite differences --------------------------------------------------------
 @pytest.mark.parametrize(("xs", "ws", "s", "p", "d", "g"), CONV1D_CASES[1:])
 def test_conv1d_gradients_first_and_second_order(xs, ws, s, p, d, g):
-    rng = _rng(8)
+    rng = seeded(8)
     x, w, b = rng.normal(size=(1, *xs[1:])), rng.normal(size=ws), rng.normal(size=ws[0])
     assert cr.gradcheck(
         lambda x, w, b: F.conv1d(x, w, b, s, p, d, g), [x, w, b], check_second_order=True
@@ -240,12 +226,12 @@ def test_conv_transpose2d_gradients_as_functions_of_the_upstream_gradient(case):
     s, p, op, d, g, _ = case
     x, w, _ = _transpose_inputs(case, n=1)
     x = x[:, :, :2, :2]
-    v = _rng(9).normal(size=F.conv_transpose2d(x, w, None, s, p, op, g, d).shape)
+    v = seeded(9).normal(size=F.conv_transpose2d(x, w, None, s, p, op, g, d).shape)
     for which in (0, 1):
 
         def f(x, w, v, which=which):
             with cr.enable_grad():  # finite differences run f under no_grad
-                x, w = _differentiable(x), _differentiable(w)
+                x, w = differentiable(x), differentiable(w)
                 out = F.conv_transpose2d(x, w, None, s, p, op, g, d)
                 return cr.autograd.grad(out, [x, w], grad_outputs=v, create_graph=True)[which]
 
@@ -253,7 +239,7 @@ def test_conv_transpose2d_gradients_as_functions_of_the_upstream_gradient(case):
 
 
 def test_1d_pools_and_conv_transpose1d_gradients():
-    rng = _rng(10)
+    rng = seeded(10)
     x = rng.normal(size=(1, 2, 7))
     assert cr.gradcheck(lambda x: F.max_pool1d(x, 3, 2, 1, 2, True), [x], check_second_order=True)
     assert cr.gradcheck(
@@ -326,7 +312,7 @@ def _both(torch, ours, theirs, arrays, dtype):
     arrays = [a.astype(dtype) for a in arrays]
     mine = [cr.tensor(a, requires_grad=True) for a in arrays]
     out = ours(*mine)
-    gy = _rng(99).normal(size=out.shape).astype(dtype)
+    gy = seeded(99).normal(size=out.shape).astype(dtype)
     out.backward(gy)
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     want = theirs(*ts)
@@ -342,8 +328,8 @@ def _both(torch, ours, theirs, arrays, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(6))
 def test_conv_transpose2d_matches_pytorch(dtype, seed):
-    torch = _torch()
-    rng = _rng(200 + seed)
+    torch = torch_or_skip()
+    rng = seeded(200 + seed)
     g = int(rng.choice([1, 2]))
     s, d = (
         tuple(int(v) for v in rng.integers(1, 4, 2)),
@@ -370,9 +356,9 @@ def test_conv_transpose2d_matches_pytorch(dtype, seed):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(4))
 def test_1d_functions_match_pytorch(dtype, seed):
-    torch = _torch()
+    torch = torch_or_skip()
     tf = torch.nn.functional
-    rng = _rng(300 + seed)
+    rng = seeded(300 + seed)
     g = int(rng.choice([1, 2]))
     s, d, p, k = (
         int(v)
@@ -407,8 +393,8 @@ def test_1d_functions_match_pytorch(dtype, seed):
 
 
 def test_output_sizes_match_pytorch():
-    torch = _torch()
-    rng = _rng(12)
+    torch = torch_or_skip()
+    rng = seeded(12)
     for _ in range(40):
         s, d, k = (int(v) for v in rng.integers(1, 4, 3))
         p, length = int(rng.integers(0, 3)), int(rng.integers(1, 6))
@@ -449,7 +435,7 @@ LAYERS = [
 
 @pytest.mark.parametrize("make", LAYERS)
 def test_reprs_state_dict_keys_and_shapes_match_pytorch(make):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = make(nn), make(torch.nn)
     assert repr(ours) == repr(theirs)
     mine, want = ours.state_dict(), theirs.state_dict()
@@ -458,18 +444,18 @@ def test_reprs_state_dict_keys_and_shapes_match_pytorch(make):
 
 
 def test_a_pytorch_state_loads_and_gives_pytorch_outputs():
-    torch = _torch()
+    torch = torch_or_skip()
     theirs = torch.nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, groups=2).double()
     ours = nn.ConvTranspose2d(2, 4, 3, stride=2, padding=1, groups=2, dtype=np.float64)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    x = _rng(13).normal(size=(1, 2, 4, 4))
+    x = seeded(13).normal(size=(1, 2, 4, 4))
     want = theirs(torch.tensor(x), output_size=(8, 8)).detach().numpy()
     np.testing.assert_allclose(ours(x, output_size=(8, 8)).data, want, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["ConvTranspose2d", "Conv1d", "ConvTranspose1d"])
 def test_initial_distribution_matches_pytorch(name):
-    torch = _torch()
+    torch = torch_or_skip()
     torch.manual_seed(0)
     cr.manual_seed(0)
     kernel = (3, 2) if name == "ConvTranspose2d" else 3

@@ -10,20 +10,13 @@ import warnings
 
 import numpy as np
 import pytest
+from _shared import seeded, torch_or_skip
 
 import chainrule as cr
 from chainrule import nn
 
 F = nn.functional
 TOL = {"rtol": 1e-12, "atol": 1e-12}
-
-
-def _rng(seed: int = 0) -> np.random.Generator:
-    return np.random.default_rng(seed)
-
-
-def _torch():
-    return pytest.importorskip("torch")
 
 
 # ----- loops written here ---------------------------------------------------------------------
@@ -90,7 +83,7 @@ def _naive_argmax(x, oh, ow):
 
 # ----- BatchNorm2d ----------------------------------------------------------------------------
 def test_batch_norm2d_training_normalises_each_channel_over_n_h_w():
-    x = _rng().normal(2.0, 3.0, size=(3, 2, 4, 5))
+    x = seeded().normal(2.0, 3.0, size=(3, 2, 4, 5))
     bn = nn.BatchNorm2d(2, dtype="float64")
     bn.weight.data[:] = [1.5, -0.5]
     bn.bias.data[:] = [0.25, 2.0]
@@ -103,14 +96,14 @@ def test_batch_norm2d_running_statistics_over_several_steps_and_eval():
     bn = nn.BatchNorm2d(3, momentum=0.3, dtype="float64")
     running_mean, running_var = np.zeros(3), np.ones(3)
     for step in range(4):
-        x = _rng(step).normal(step, 1.0 + step, size=(2, 3, 3, 4))
+        x = seeded(step).normal(step, 1.0 + step, size=(2, 3, 3, 4))
         bn(x)
         mean, var, n = _channel_stats(x)
         running_mean = 0.7 * running_mean + 0.3 * mean
         running_var = 0.7 * running_var + 0.3 * var * n / (n - 1)  # unbiased
     np.testing.assert_allclose(bn.running_mean, running_mean, **TOL)
     np.testing.assert_allclose(bn.running_var, running_var, **TOL)
-    x = _rng(9).normal(size=(2, 3, 2, 2))
+    x = seeded(9).normal(size=(2, 3, 2, 2))
     bn.eval()
     expected = _naive_batch_norm(x, running_mean, running_var, np.ones(3), np.zeros(3))
     np.testing.assert_allclose(bn(x).data, expected, **TOL)
@@ -124,7 +117,7 @@ def test_batch_norm2d_without_affine_or_running_statistics():
     assert bn.running_mean is None
     assert bn.state_dict() == {}
     assert list(bn.parameters()) == []
-    x = _rng(1).normal(size=(2, 2, 3, 3))
+    x = seeded(1).normal(size=(2, 2, 3, 3))
     mean, var, _ = _channel_stats(x)
     expected = _naive_batch_norm(x, mean, var, np.ones(2), np.zeros(2))
     np.testing.assert_allclose(bn.eval()(x).data, expected, **TOL)  # batch statistics
@@ -150,8 +143,8 @@ def test_batch_norm2d_checks_and_repr():
 
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_batch_norm_gradients_by_finite_differences(training):
-    x = _rng(2).normal(size=(2, 3, 2, 3))
-    w, b = _rng(3).normal(size=3), _rng(4).normal(size=3)
+    x = seeded(2).normal(size=(2, 3, 2, 3))
+    w, b = seeded(3).normal(size=3), seeded(4).normal(size=3)
     mean, var = np.array([0.5, -1.0, 2.0]), np.array([0.25, 4.0, 1.5])
     stats = (None, None) if training else (mean, var)
 
@@ -162,7 +155,7 @@ def test_batch_norm_gradients_by_finite_differences(training):
 
 
 def test_functional_batch_norm_updates_the_given_arrays_and_takes_any_rank():
-    x = _rng(5).normal(size=(4, 2, 3))
+    x = seeded(5).normal(size=(4, 2, 3))
     mean, var = np.zeros(2), np.ones(2)
     out = F.batch_norm(x, mean, var, training=True, momentum=0.5)
     batch_mean, batch_var, n = _channel_stats(x)
@@ -179,8 +172,8 @@ def test_functional_batch_norm_updates_the_given_arrays_and_takes_any_rank():
 # ----- GroupNorm ------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(2, 6, 3, 2), (3, 6), (2, 6, 5)], ids=["NCHW", "NC", "NCL"])
 def test_group_norm_against_a_loop(shape):
-    x = _rng(6).normal(1.0, 2.0, size=shape)
-    w, b = _rng(7).normal(size=6), _rng(8).normal(size=6)
+    x = seeded(6).normal(1.0, 2.0, size=shape)
+    w, b = seeded(7).normal(size=6), seeded(8).normal(size=6)
     expected = _naive_group_norm(x, 3, w, b)
     np.testing.assert_allclose(F.group_norm(x, 3, w, b).data, expected, **TOL)
     gn = nn.GroupNorm(3, 6, dtype="float64")
@@ -190,8 +183,8 @@ def test_group_norm_against_a_loop(shape):
 
 
 def test_group_norm_gradients_by_finite_differences():
-    x = _rng(9).normal(size=(2, 4, 2, 3))
-    w, b = _rng(10).normal(size=4), _rng(11).normal(size=4)
+    x = seeded(9).normal(size=(2, 4, 2, 3))
+    w, b = seeded(10).normal(size=4), seeded(11).normal(size=4)
     assert cr.gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [x, w, b])
 
 
@@ -206,7 +199,7 @@ def test_group_norm_checks_and_repr():
 
 # ----- Dropout2d ------------------------------------------------------------------------------
 def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
-    x = _rng(12).normal(size=(4, 6, 3, 5))
+    x = seeded(12).normal(size=(4, 6, 3, 5))
     out = F.dropout2d(x, 0.25, generator=np.random.default_rng(3)).data
     kept = np.random.default_rng(3).random((4, 6)) >= 0.25  # the mask drawn from (N, C)
     np.testing.assert_allclose(out[kept], x[kept] / 0.75, **TOL)
@@ -224,7 +217,7 @@ def test_dropout2d_share_of_channels_dropped_is_p():
 
 
 def test_dropout2d_eval_identity_gradient_and_repr():
-    x = _rng(13).normal(size=(2, 3, 2, 2))
+    x = seeded(13).normal(size=(2, 3, 2, 2))
     layer = nn.Dropout2d(0.5)
     assert repr(layer) == "Dropout2d(p=0.5, inplace=False)"
     np.testing.assert_array_equal(layer.eval()(x).data, x)
@@ -249,7 +242,7 @@ SIZES = [1, 3, (2, 4), (4, None), (None, 2), (7, 9)]
 
 @pytest.mark.parametrize("size", SIZES, ids=str)
 def test_adaptive_pools_against_loops(size):
-    x = _rng(14).normal(size=(2, 3, 5, 7))
+    x = seeded(14).normal(size=(2, 3, 5, 7))
     oh, ow = (size, size) if isinstance(size, int) else (size[0] or 5, size[1] or 7)
     np.testing.assert_allclose(
         F.adaptive_avg_pool2d(x, size).data, _naive_adaptive(x, oh, ow, np.mean), **TOL
@@ -261,7 +254,7 @@ def test_adaptive_pools_against_loops(size):
 
 @pytest.mark.parametrize("size", [(2, 3), (4, 5)], ids=str)
 def test_adaptive_pools_gradients_by_finite_differences(size):
-    x = _rng(15).normal(size=(1, 2, 5, 4))
+    x = seeded(15).normal(size=(1, 2, 5, 4))
     assert cr.gradcheck(lambda x: F.adaptive_avg_pool2d(x, size), [x])
     assert cr.gradcheck(lambda x: F.adaptive_max_pool2d(x, size), [x])
 
@@ -275,7 +268,7 @@ def test_adaptive_max_pool_ties_go_to_the_first_maximum():
 
 
 def test_adaptive_pools_unbatched_and_repr():
-    x = _rng(16).normal(size=(3, 6, 6))
+    x = seeded(16).normal(size=(3, 6, 6))
     np.testing.assert_allclose(
         nn.AdaptiveAvgPool2d(2)(x).data, _naive_adaptive(x[None], 2, 2, np.mean)[0], **TOL
     )
@@ -290,18 +283,18 @@ def test_adaptive_pools_unbatched_and_repr():
 
 # ----- against PyTorch ------------------------------------------------------------------------
 def test_batch_norm2d_matches_pytorch_over_several_steps():
-    torch = _torch()
+    torch = torch_or_skip()
     ours = nn.BatchNorm2d(3, momentum=0.2, dtype="float64")
     theirs = torch.nn.BatchNorm2d(3, momentum=0.2, dtype=torch.float64)
-    w, b = _rng(17).normal(size=3), _rng(18).normal(size=3)
+    w, b = seeded(17).normal(size=3), seeded(18).normal(size=3)
     ours.weight.data[:], ours.bias.data[:] = w, b
     with torch.no_grad():
         theirs.weight[:], theirs.bias[:] = torch.tensor(w), torch.tensor(b)
     for step in range(3):
-        x = _rng(step).normal(step, 2.0, size=(4, 3, 3, 5))
+        x = seeded(step).normal(step, 2.0, size=(4, 3, 3, 5))
         _compare_step(torch, ours, theirs, x)
     ours.eval(), theirs.eval()
-    _compare_step(torch, ours, theirs, _rng(5).normal(size=(2, 3, 2, 2)))
+    _compare_step(torch, ours, theirs, seeded(5).normal(size=(2, 3, 2, 2)))
     for name in ("running_mean", "running_var"):
         np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name).numpy(), **TOL)
     _compare_state(ours, theirs)
@@ -309,7 +302,7 @@ def test_batch_norm2d_matches_pytorch_over_several_steps():
 
 def _compare_step(torch, ours, theirs, x):
     """Outputs and the gradients of x, weight and bias for one weighted sum of the output."""
-    v = _rng(99).normal(size=x.shape)
+    v = seeded(99).normal(size=x.shape)
     xs, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     ours.zero_grad(), theirs.zero_grad()
     out, expected = ours(xs), theirs(xt)
@@ -331,11 +324,11 @@ def _compare_state(ours, theirs):
 
 @pytest.mark.parametrize("kwargs", [{"affine": False}, {"track_running_stats": False}])
 def test_batch_norm2d_options_match_pytorch(kwargs):
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = nn.BatchNorm2d(2, **kwargs), torch.nn.BatchNorm2d(2, **kwargs)
     assert repr(ours) == repr(theirs)
     _compare_state(ours, theirs)
-    x = _rng(19).normal(size=(3, 2, 2, 3)).astype(np.float32)
+    x = seeded(19).normal(size=(3, 2, 2, 3)).astype(np.float32)
     ours(x), theirs(torch.tensor(x))
     ours.eval(), theirs.eval()
     expected = theirs(torch.tensor(x)).detach().numpy()
@@ -343,23 +336,23 @@ def test_batch_norm2d_options_match_pytorch(kwargs):
 
 
 def test_group_norm_matches_pytorch():
-    torch = _torch()
+    torch = torch_or_skip()
     ours, theirs = nn.GroupNorm(2, 6, dtype="float64"), torch.nn.GroupNorm(2, 6).double()
     assert repr(ours) == repr(theirs)
     _compare_state(ours, theirs)
-    w, b = _rng(20).normal(size=6), _rng(21).normal(size=6)
+    w, b = seeded(20).normal(size=6), seeded(21).normal(size=6)
     ours.weight.data[:], ours.bias.data[:] = w, b
     with torch.no_grad():
         theirs.weight[:], theirs.bias[:] = torch.tensor(w), torch.tensor(b)
-    _compare_step(torch, ours, theirs, _rng(22).normal(size=(2, 6, 3, 4)))
+    _compare_step(torch, ours, theirs, seeded(22).normal(size=(2, 6, 3, 4)))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=str)
 def test_adaptive_pools_match_pytorch(size):
-    torch = _torch()
-    x = _rng(23).normal(size=(2, 3, 5, 7))
+    torch = torch_or_skip()
+    x = seeded(23).normal(size=(2, 3, 5, 7))
     x[0, 0, :2, :2] = 1.0  # a tie
-    v = _rng(24).normal(size=F.adaptive_avg_pool2d(x, size).shape)
+    v = seeded(24).normal(size=F.adaptive_avg_pool2d(x, size).shape)
     for ours, theirs in (
         (F.adaptive_avg_pool2d, torch.nn.functional.adaptive_avg_pool2d),
         (F.adaptive_max_pool2d, torch.nn.functional.adaptive_max_pool2d),
@@ -376,7 +369,7 @@ def test_adaptive_pools_match_pytorch(size):
 
 
 def test_dropout2d_repr_matches_pytorch():
-    torch = _torch()
+    torch = torch_or_skip()
     assert repr(nn.Dropout2d(0.2)) == repr(torch.nn.Dropout2d(0.2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
