@@ -90,3 +90,15 @@ def test_explain_shows_every_slice_s_downstream_gradient_and_their_sum():
     assert "[[0, 0], [3, 3], [0, 0]]" in text
     assert "[[2, 2], [0, 0], [0, 0]]" in text
     assert "= [[2, 2], [3, 3], [0, 0]]" in text  # the fan-out's sum
+
+
+def test_explain_shows_each_slice_its_own_scattered_gradient():
+    x = cr.tensor(np.arange(3.0), dtype="float64", requires_grad=True)
+    loss = (x[0:2] * 2).sum() + (x[1:3] * 3).sum()
+    trace = cr.explain(loss)
+    # each slice's gradient scattered into zeros the size of x, as backward's rule says
+    scattered = [s.edge(0).downstream for s in trace.steps if s.op == "Index"]
+    assert sorted(map(list, scattered)) == [[0, 3, 3], [2, 2, 0]]
+    (leaf,) = [v for v in trace.values if v.kind == "parameter"]
+    assert np.array_equal(leaf.grad, [2.0, 5.0, 3.0])  # 2 at 0, 2 + 3 at 1, 3 at 2
+    assert np.array_equal(x.grad, [2.0, 5.0, 3.0])
