@@ -33,6 +33,16 @@ def test_the_steps_of_a_sequence_cost_one_scatter_and_give_the_gradient(scatters
     assert len(scatters) == 1  # the first slice's gradient; the other five added in place
 
 
+def test_the_steps_of_a_one_dimensional_sequence_cost_one_scatter_too(scatters):
+    rng = np.random.default_rng(2)
+    x = cr.tensor(rng.normal(size=6), dtype="float64", requires_grad=True)
+    w = rng.normal(size=6)
+    loss = sum(x[t] * w[t] * (t + 1) for t in range(6))  # each step's gradient is 0-d
+    loss.backward()
+    assert np.array_equal(x.grad, w * np.arange(1, 7))  # (t + 1)·w[t], by hand
+    assert len(scatters) == 1
+
+
 def test_masks_and_slices_together_add_up_as_scatters_would(scatters):
     x = cr.tensor(np.arange(12.0).reshape(3, 4), dtype="float64", requires_grad=True)
     mask = np.array([[True, False, True, False]] * 3)

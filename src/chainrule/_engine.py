@@ -348,15 +348,13 @@ def _walk(root, seed, retain, create, wanted, record, through, into_grad):
 
 def _added_in_place(node, g, grads, owned) -> bool:
     """Add an indexing node's upstream gradient ``g`` at its positions into its input's
-    gradient, when the engine owns that array (a contribution already came) and the
-    dtypes agree; False, and nothing done, otherwise (`backward` then scatters as usual)."""
+    gradient, when the engine owns that array (a contribution already came); False, and
+    nothing done, otherwise (`backward` then scatters as usual). ``g`` has the input's
+    dtype, as every gradient has its tensor's; a NumPy scalar (a 0-d step) adds as well."""
     x = node._inputs[0]
-    total = grads.get(x)
-    if total is None or x not in owned or type(g) is not np.ndarray or g.dtype != total.dtype:
+    if x not in owned:  # owned: in ``grads``, and an array nobody else has seen
         return False
-    if not node.needs_grad[0]:  # an edge `grad` turned off (`_only_towards`): nothing to add
-        return False
-    total[node.idx] += g  # no position twice: the same sums as total + scatter(g)
+    grads[x][node.idx] += g  # no position twice: the same sums as total + scatter(g)
     return True
 
 
