@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._checkpoint import atomic_write
-from ._format import fmt
+from ._format import _TEXT_CONTROL, fmt
 from ._labels import label
 from ._naming import op_name
 from ._values import MAX_ELEMENTS, norm, number, shape
@@ -61,8 +61,8 @@ class GraphvizNotFoundError(FileNotFoundError):
 
 
 # control characters other than a newline (a tab, ESC, NUL in a name) break Graphviz's
-# parser: they are drawn as \xNN
-_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(32), 127] if c != ord("\n")})
+# parser: they are drawn as \xNN, as the plain text draws them
+_CONTROL = {c: escape for c, escape in _TEXT_CONTROL.items() if c != ord("\n")}
 
 
 def _quote(text: str) -> str:

@@ -145,7 +145,7 @@ def _columns(c: str) -> int:
 
 
 # a newline or tab in a name would break a row or its alignment: every control character
-# is written as \xNN, as the DOT text writes it
+# is written as \xNN (the DOT text uses this table, all but its newline)
 _TEXT_CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(32), 127]})
 
 
