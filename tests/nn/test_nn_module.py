@@ -516,3 +516,21 @@ def test_a_tied_weight_has_one_key_loads_back_and_is_stepped_once():
     opt.step()
     np.testing.assert_allclose(model.enc.weight.data, np.eye(2) - 0.2, rtol=1e-6)
     assert model.dec.weight is model.enc.weight
+
+
+def test_a_subclass_may_keep_its_own_state_attribute():
+    """A recurrent wrapper's ``self._state`` (a name users pick) is its own attribute: the
+    module's walk over parameters and buffers does not rely on it."""
+
+    class Stateful(nn.Module):
+        def __init__(self):
+            self.cell = nn.Linear(2, 2)
+            self._state = np.zeros(2)
+
+        def forward(self, x):
+            return self.cell(x)
+
+    model = Stateful()
+    assert [n for n, _ in model.named_parameters()] == ["cell.weight", "cell.bias"]
+    assert list(model.state_dict()) == ["cell.weight", "cell.bias"]
+    assert model.load_state_dict(model.state_dict()) == nn.LoadResult([], [])

@@ -460,7 +460,7 @@ def _model():
 @pytest.mark.parametrize("stop_at", [1, 3, 6])
 def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(monkeypatch, stop_at):
     model = _model()
-    arrays = {n: (v.data if isinstance(v, nn.Parameter) else v) for n, v in model._state()}
+    arrays = {n: (v.data if isinstance(v, nn.Parameter) else v) for n, v in model._state_items()}
     before = model.state_dict()
     new = {n: v + 10 for n, v in before.items()}
     calls = []
@@ -480,7 +480,7 @@ def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(mon
     assert len(calls) == stop_at  # the load did stop midway
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name], err_msg=name)
-    for name, value in model._state():  # the same arrays: optimizers' references hold
+    for name, value in model._state_items():  # the same arrays: optimizers' references hold
         assert (value.data if isinstance(value, nn.Parameter) else value) is arrays[name]
     monkeypatch.setattr(_module, "_write", write)
     model.load_state_dict(new)  # and the next load goes through

@@ -195,7 +195,7 @@ class Module(ModuleAccess, ModuleHooks):
         `ParameterDict` belongs to that container, as in PyTorch."""
         return (
             (n, v)
-            for n, v in self._state(prefix, recurse, "named_parameters")
+            for n, v in self._state_items(prefix, recurse, "named_parameters")
             if isinstance(v, Parameter)
         )
 
@@ -211,7 +211,7 @@ class Module(ModuleAccess, ModuleHooks):
         ``prefix`` and ``recurse`` as in `named_parameters`."""
         return (
             (n, v)
-            for n, v in self._state(prefix, recurse, "named_buffers")
+            for n, v in self._state_items(prefix, recurse, "named_buffers")
             if not isinstance(v, Parameter)
         )
 
@@ -231,7 +231,7 @@ class Module(ModuleAccess, ModuleHooks):
         transient = self._listed_buffers("_transient_names")
         return {
             prefix + n: np.array(v.data if isinstance(v, Tensor) else v)
-            for n, v in self._state()
+            for n, v in self._state_items()
             if n not in transient
         }
 
@@ -256,7 +256,7 @@ class Module(ModuleAccess, ModuleHooks):
         transient = self._listed_buffers("_transient_names")
         own = {
             n: (v.data if isinstance(v, Tensor) else v)
-            for n, v in self._state()
+            for n, v in self._state_items()
             if n not in transient
         }
         values = {n: _as_array(v) for n, v in state.items()}
@@ -277,7 +277,7 @@ class Module(ModuleAccess, ModuleHooks):
         _assign_all(own, casts)
         return result
 
-    def _state(
+    def _state_items(
         self, prefix: str = "", recurse: bool = True, fn: str = "state_dict"
     ) -> list[tuple[str, object]]:
         """(name, value) of every parameter and buffer, each name after ``prefix.``; the
