@@ -290,10 +290,15 @@ def test_an_empty_batch_sums_to_zero_and_keeps_no_rows():
         F.cross_entropy(x, labels)
 
 
-@pytest.mark.parametrize("loss", [nn.SoftmaxCrossEntropy, nn.BCEWithLogitsLoss, nn.MSELoss])
+@pytest.mark.parametrize(
+    "loss",
+    [nn.SoftmaxCrossEntropy, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss, nn.HingeEmbeddingLoss],
+)
 def test_an_unknown_reduction_is_refused_by_name(loss):
-    with pytest.raises(ValueError, match=r"reduction must be one of .*got 'avg'"):
+    with pytest.raises(ValueError, match=rf"^{loss.__name__}: reduction must be one of .*'avg'"):
         loss(reduction="avg")
+    with pytest.raises(ValueError, match=rf"^{loss.__name__}: reduction must be .*got 2$"):
+        loss(reduction=2)  # not a string
 
 
 def test_a_summed_cross_entropy_trains_and_evaluates_as_the_mean_does():

@@ -753,17 +753,24 @@ def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
     return f" (reshape the target: target.reshape{shape})"
 
 
-def _check_reduction(reduction: str, loss: str | None = None) -> None:
-    """Refuse a reduction other than "mean", "sum" and "none". For cross-entropy, whose
-    first argument after the inputs is ``weight`` in PyTorch, numbers there say so."""
-    if loss is not None and not isinstance(reduction, str) and _is_numbers(reduction):
+def _check_reduction(reduction, loss: str | None = None) -> str:
+    """``reduction`` when it is "mean", "sum" or "none", else a ValueError that names
+    ``loss`` when given. For cross-entropy, whose first argument after the inputs is
+    ``weight`` in PyTorch, numbers there are a TypeError that says so."""
+    if loss in _WEIGHT_FIRST and not isinstance(reduction, str) and _is_numbers(reduction):
         raise TypeError(
             f"{loss}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
             " (PyTorch's first argument is weight; here the options are keywords: "
             "weight=..., ignore_index=..., label_smoothing=...)"
         )
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
+        where = f"{loss}: " if loss else ""
+        raise ValueError(f"{where}reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+#: the losses whose first option in PyTorch is ``weight``, named in `_check_reduction`
+_WEIGHT_FIRST = ("cross_entropy", "CrossEntropyLoss", "SoftmaxCrossEntropy", "SoftmaxWithLoss")
 
 
 def _is_numbers(value) -> bool:
@@ -776,8 +783,7 @@ class _Loss(Module):
     """A loss module: its ``reduction`` ("mean", "sum" or "none"), checked when made."""
 
     def __init__(self, reduction: str = "mean"):
-        _check_reduction(reduction)
-        self.reduction = reduction
+        self.reduction = _check_reduction(reduction, type(self).__name__)
 
     def extra_repr(self) -> str:
         return self.settings()
@@ -820,7 +826,6 @@ class SoftmaxCrossEntropy(_Loss):
         ignore_index: int = IGNORE_INDEX,
         label_smoothing: float = 0.0,
     ):
-        _check_reduction(reduction, type(self).__name__)
         super().__init__(reduction)
         name = type(self).__name__
         weight, self.ignore_index, self.label_smoothing = _checked_options(

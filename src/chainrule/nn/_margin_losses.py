@@ -23,11 +23,11 @@ from .. import ops
 from .._tensor import Tensor
 from ._extra_losses import _check_flag, _check_signs, _clamp_min_zero, _data
 from ._losses import (
-    _REDUCTIONS,
     _as_prediction,
     _as_target,
     _as_tensor,
     _check_nonempty,
+    _check_reduction,
     _checked_weight,
     _Loss,
     reduced,
@@ -40,12 +40,6 @@ def _positive_part(z: Tensor, keep: np.ndarray) -> Tensor:
     """max(z, 0) where ``keep``, else 0, with the gradient 0 at z = 0 (PyTorch's kernels
     add a term only where z > 0)."""
     return ops.where(keep & (z.data > 0), z, np.zeros((), z.dtype))
-
-
-def _checked_reduction(who: str, reduction) -> str:
-    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
-        raise ValueError(f"{who}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    return reduction
 
 
 def _reduced(who: str, losses: Tensor, reduction: str, x: Tensor, t) -> Tensor:
@@ -95,7 +89,7 @@ def multi_margin_loss(
     gradient is 0, as PyTorch's. An input (C,) takes one label of shape () (or (1,), then
     the losses have shape (1,), as PyTorch's)."""
     who = "multi_margin_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     p, margin = _checked_p(who, p), _check_real(who, "margin", margin)
     x = _as_prediction(input, np.zeros((), np.float64))
     rows = _as_rows(who, x)
@@ -137,7 +131,7 @@ def multilabel_margin_loss(input, target, reduction: str = "mean") -> Tensor:
     positive: at a margin exactly met its gradient is 0, as PyTorch's. Labels are −1 or
     in 0..C−1, after the padding too; an input (C,) takes a target (C,)."""
     who = "multilabel_margin_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     x = _as_prediction(input, np.zeros((), np.float64))
     rows = _as_rows(who, x)
     c = rows.shape[1]
@@ -167,7 +161,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
     computed as Σ w·(y·softplus(−x) + (1 − y)·softplus(x)) / C, finite for large |x|; w = 1
     without ``weight`` (C,). Targets (0 or 1, or in between) have the input's shape."""
     who = "multilabel_soft_margin_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     x, t = regression_pair(who, input, target, "sum")
     if x.ndim == 0:
         raise ValueError(f"{who}: expected an input of shape (C,) or (N, C), got shape ()")
@@ -188,7 +182,7 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     other than 1 and −1 are refused (PyTorch adds both terms there); the shapes must
     match."""
     who = "hinge_embedding_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     margin = _check_real(who, "margin", margin)
     x, t = regression_pair(who, input, target, reduction)
     _check_signs(who, _data(t))
@@ -219,7 +213,7 @@ def triplet_margin_loss(
     inputs have one number of dimensions (at least 1) and shapes that broadcast; margin
     must be positive."""
     who = "triplet_margin_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     margin = _checked_margin(who, margin)
     p, eps = _check_real(who, "p", p), _check_real(who, "eps", eps)
     swap = _check_flag(who, "swap", swap)
@@ -247,7 +241,7 @@ def triplet_margin_with_distance_loss(
     as `triplet_margin_loss`'s. The inputs have one number of dimensions; margin must be
     positive; the keywords are PyTorch's."""
     who = "triplet_margin_with_distance_loss"
-    reduction = _checked_reduction(who, reduction)
+    reduction = _check_reduction(reduction, who)
     margin = _checked_margin(who, margin)
     swap = _check_flag(who, "swap", swap)
     if distance_function is not None and not callable(distance_function):
@@ -301,7 +295,7 @@ class MultiMarginLoss(_Loss):
     `multi_margin_loss`."""
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
-        super().__init__(_checked_reduction("MultiMarginLoss", reduction))
+        super().__init__(reduction)
         self.p = _checked_p("MultiMarginLoss", p)
         self.margin = _check_real("MultiMarginLoss", "margin", margin)
         self.register_buffer("weight", _checked_weight("MultiMarginLoss", weight))
@@ -322,7 +316,7 @@ class MultiLabelMarginLoss(_Loss):
     row, each list padded with −1. See `multilabel_margin_loss`."""
 
     def __init__(self, reduction: str = "mean"):
-        super().__init__(_checked_reduction("MultiLabelMarginLoss", reduction))
+        super().__init__(reduction)
 
     def forward(self, input, target) -> Tensor:
         return multilabel_margin_loss(input, target, self.reduction)
@@ -333,7 +327,7 @@ class MultiLabelSoftMarginLoss(_Loss):
     weight (C,) is a buffer, as PyTorch's. See `multilabel_soft_margin_loss`."""
 
     def __init__(self, weight=None, reduction: str = "mean"):
-        super().__init__(_checked_reduction("MultiLabelSoftMarginLoss", reduction))
+        super().__init__(reduction)
         self.register_buffer("weight", _checked_weight("MultiLabelSoftMarginLoss", weight))
 
     def forward(self, input, target) -> Tensor:
@@ -348,7 +342,7 @@ class HingeEmbeddingLoss(_Loss):
     `hinge_embedding_loss`."""
 
     def __init__(self, margin: float = 1.0, reduction: str = "mean"):
-        super().__init__(_checked_reduction("HingeEmbeddingLoss", reduction))
+        super().__init__(reduction)
         self.margin = _check_real("HingeEmbeddingLoss", "margin", margin)
 
     def forward(self, input, target) -> Tensor:
@@ -364,7 +358,7 @@ class TripletMarginLoss(_Loss):
     `triplet_margin_loss`."""
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction: str = "mean"):
-        super().__init__(_checked_reduction("TripletMarginLoss", reduction))
+        super().__init__(reduction)
         self.margin = _checked_margin("TripletMarginLoss", margin)
         self.p = _check_real("TripletMarginLoss", "p", p)
         self.eps = _check_real("TripletMarginLoss", "eps", eps)
@@ -390,7 +384,7 @@ class TripletMarginWithDistanceLoss(_Loss):
 
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
         who = "TripletMarginWithDistanceLoss"
-        super().__init__(_checked_reduction(who, reduction))
+        super().__init__(reduction)
         if distance_function is not None and not callable(distance_function):
             raise TypeError(f"{who}: distance_function must be callable, got {distance_function!r}")
         self.distance_function = (
