@@ -737,8 +737,8 @@ def test_a_wrong_gradient_for_a_tensor_that_does_not_require_grad_is_caught(monk
 
 def test_outputs_of_every_kind():
     x = _values((2, 3))
-    with pytest.raises(TypeError, match="f must return a Tensor, got tuple"):
-        cr.gradcheck(lambda t: (t, t), [x])
+    with pytest.raises(TypeError, match="f's output 1 must be a Tensor, got ndarray"):
+        cr.gradcheck(lambda t: (t, t.data), [x])
     with pytest.raises(TypeError, match="f must return a Tensor, got ndarray"):
         cr.gradcheck(lambda t: t.data * 2, [x])
     # no gradient, and finite differences of 0 away from the steps: nothing to disagree
@@ -750,6 +750,17 @@ def test_outputs_of_every_kind():
         cr.gradcheck(lambda t: cr.tensor(t.data * 2), [x])
     assert cr.gradcheck(lambda t: cr.stack([t.sum(), t.max()]), [x])  # non-scalar, any shape
     assert cr.gradcheck(lambda t: t.reshape(1, 6, 1), [x])
+
+
+def test_each_output_of_a_tuple_is_checked_and_a_failure_names_it(monkeypatch):
+    x, y = _values((2, 3)), _other((2, 3))
+    assert cr.gradcheck(lambda t, u: (t * u, None, (t + u).sin()), [x, y])
+    assert cr.gradcheck(lambda t: cr.topk(t, 2), [x])  # (values, integer indices)
+    assert cr.gradcheck(lambda t: [t.exp()], [x], check_second_order=True)
+    _mutate(monkeypatch, _elementwise.Mul, _scaled(2.0), 1)  # y's gradient of x * y doubled
+    assert cr.gradcheck(lambda t, u: (t + u, u * 1.0), [x, y])  # no product of two inputs
+    with pytest.raises(cr.GradcheckError, match=r"^output 2: gradcheck failed for input 1"):
+        cr.gradcheck(lambda t, u: (t + u, t.exp(), t * u), [x, y])
 
 
 def test_a_tensor_f_closes_over_is_neither_checked_nor_given_a_gradient(monkeypatch):

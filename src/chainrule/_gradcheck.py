@@ -163,9 +163,21 @@ def gradcheck(
     changes an input in place is refused with a RuntimeError saying so, and so is a failure
     of an ``f`` that gives another value at the same point (unseeded dropout): finite
     differences cannot check either.
+
+    An ``f`` that returns a tuple or list (as ``topk`` or an RNN's ``(output, h)``) is
+    checked one output at a time, as PyTorch's gradcheck does; integer Tensors (indices)
+    and None have no gradient and are skipped. A failure names the output by its position.
     """
     _check_settings("gradcheck", eps, atol, rtol)
     arrays = _as_inputs(inputs)
+    several = _outputs_to_check(f, arrays)
+    if several is not None:
+        for k in several:
+            try:
+                gradcheck(_picking(f, k), inputs, eps, atol, rtol, check_second_order, localize)
+            except GradcheckError as e:
+                raise GradcheckError(f"output {k}: {e}") from None
+        return True
     analytic, out = _analytic_jacobians(f, arrays)
     for i, a in enumerate(arrays):
         if not _checked(a):
@@ -191,6 +203,24 @@ def gradcheck(
                 f"the first derivatives are right, their own derivatives are not): {e}"
             ) from None
     return True
+
+
+def _outputs_to_check(f: Callable, arrays) -> list[int] | None:
+    """The positions of the floating Tensors ``f`` returns in a tuple or list, or None when
+    it returns one value. Anything there but a Tensor or None is a TypeError."""
+    with no_grad():
+        out = _call(f, [Tensor(a.copy()) for a in arrays], arrays)
+    if not isinstance(out, (tuple, list)):
+        return None
+    for k, o in enumerate(out):
+        if o is not None and not isinstance(o, Tensor):
+            raise TypeError(f"gradcheck: f's output {k} must be a Tensor, got {type(o).__name__}")
+    return [k for k, o in enumerate(out) if o is not None and o.dtype.kind == "f"]
+
+
+def _picking(f: Callable, k: int) -> Callable:
+    """``f`` reduced to its output ``k``."""
+    return lambda *xs: f(*xs)[k]
 
 
 def _check_deterministic(f: Callable, arrays, out: np.ndarray) -> None:
