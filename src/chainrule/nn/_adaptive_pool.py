@@ -17,7 +17,7 @@ from .._arguments import flag, is_count
 from .._tensor import Tensor
 from ..ops._common import as_float
 from ._module import Module
-from ._pool import _batched, _gather, _unbatched
+from ._pool import _batched, _first_max, _gather, _unbatched
 
 
 def _output_size(who: str, output_size, shape) -> tuple[int, int]:
@@ -82,18 +82,11 @@ def _argmax(x: np.ndarray, oh: int, ow: int) -> np.ndarray:
     width = x.shape[3]
     rows, cols = _window_indices(x.shape[2], oh), _window_indices(width, ow)
     win = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # (N, C, oH, oW, kH, kW)
-    best = win[..., 0, 0].copy()
-    idx = np.broadcast_to(rows[:, :1] * width + cols[:, 0], best.shape).copy()
+    kh, kw = rows.shape[1], cols.shape[1]
     nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
-    for i in range(rows.shape[1]):
-        for j in range(cols.shape[1]):
-            value = win[..., i, j]
-            better = value > best
-            if nan:
-                better |= np.isnan(value)
-            np.maximum(best, value, out=best)
-            np.copyto(idx, rows[:, i : i + 1] * width + cols[:, j], where=better)
-    return idx
+    _, arg = _first_max([win[..., i, j] for i in range(kh) for j in range(kw)], nan)
+    i, j = arg // kw, arg % kw  # the position's row and column in the window
+    return rows[np.arange(oh)[:, None], i] * width + cols[np.arange(ow), j]
 
 
 def adaptive_max_pool2d(input, output_size, return_indices: bool = False):

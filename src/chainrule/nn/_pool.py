@@ -98,11 +98,18 @@ def _window_max(x: np.ndarray, kernel, geom: Geometry) -> tuple[np.ndarray, np.n
     """Each window's maximum (N, C, oH, oW) and its position in the window, by PyTorch's
     loop: a value replaces the maximum if it is greater (so a tie keeps the first) or NaN
     (so the last NaN wins)."""
-    values = _at_offsets(x, kernel, geom)
+    nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
+    return _first_max(_at_offsets(x, kernel, geom), nan)
+
+
+def _first_max(values: list[np.ndarray], nan: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of ``values`` (arrays of one shape) elementwise and the position in the
+    list of the first that holds it, by PyTorch's loop: a value replaces the maximum if it
+    is greater (a tie keeps the first) or, when ``nan`` says there are any, NaN (the last
+    NaN wins)."""
     best = values[0].copy()
     small = len(values) <= 127  # positions fit int8: a quarter of the traffic
     arg = np.zeros(best.shape, np.int8 if small else np.int64)
-    nan = x.dtype.kind == "f" and bool(np.isnan(x).any())
     for position, value in enumerate(values):
         better = value > best
         if nan:
