@@ -1,5 +1,6 @@
-"""`Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d` and their functions, with
-PyTorch's arguments, parameters, reprs and output sizes, as the 2-D ones over a height of 1.
+"""`Conv1d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool1d` and their
+functions, with PyTorch's arguments, parameters, reprs and output sizes, as the 2-D ones
+over a height of 1.
 
 An input (N, C, L) is reshaped to (N, C, 1, L), a kernel k to (1, k), a stride s to (1, s),
 a padding p to (0, p); the 2-D node runs, and its output (N, C', 1, L') is reshaped back.
@@ -14,7 +15,7 @@ import numpy as np
 from .. import ops
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
-from ._adaptive_pool import adaptive_avg_pool2d
+from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._conv import (
     _check_shapes,
     _conv2d,
@@ -174,6 +175,11 @@ def _max_pool1d(who, input, kernel_size, stride, padding, dilation, ceil_mode, r
     x, unbatched = as_rows(who, input)
     k, s, p, d = _pool_settings(who, x.shape, kernel_size, stride, padding, dilation, ceil)
     found = _max_pool2d(who, x, (1, k), (1, s), (0, p), (1, d), ceil, indices)
+    return _maxima_from_rows(found, unbatched, indices)
+
+
+def _maxima_from_rows(found, unbatched: bool, indices: bool):
+    """A 2-D max pool's output over a height of 1 (and its indices) back in 1-D."""
     if not indices:
         return from_rows(found, unbatched)
     out, idx = found  # the row is 0: a plane's index row·L + column is the column
@@ -237,13 +243,30 @@ class AvgPool1d(Module):
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """The mean of each of PyTorch's adaptive windows (floor(i·L/oL) to ceil((i + 1)·L/oL)),
     as ``F.adaptive_avg_pool1d``: ``input`` (N, C, L) or (C, L) gives (…, oL)."""
-    who = "adaptive_avg_pool1d"
+    out, unbatched = _adaptive_rows("adaptive_avg_pool1d", adaptive_avg_pool2d, input, output_size)
+    return from_rows(out, unbatched)
+
+
+def _adaptive_rows(who: str, pool, input, output_size, *args):
+    """The 2-D adaptive ``pool`` of ``input`` as rows (N, C, 1, L) to (1, output_size), and
+    whether the input was unbatched."""
     size = single(who, "output_size", output_size, 1)
     x, unbatched = as_rows(who, input)
     if x.shape[3] == 0:
         shape = x.shape[1:2] + x.shape[3:] if unbatched else x.shape[:2] + x.shape[3:]
         raise ValueError(f"{who}: input must have a non-empty length, got shape {shape}")
-    return from_rows(adaptive_avg_pool2d(x, (1, size)), unbatched)
+    return pool(x, (1, size), *args), unbatched
+
+
+def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
+    """The maximum of each of PyTorch's adaptive windows, as ``F.adaptive_max_pool1d``:
+    ``input`` (N, C, L) or (C, L) gives (…, oL); the gradient goes to each window's first
+    maximum. With ``return_indices``, also each maximum's position along L (int64).
+    `adaptive_max_pool2d` over a height of 1."""
+    who = "adaptive_max_pool1d"
+    indices = flag(who, "return_indices", return_indices)
+    found, unbatched = _adaptive_rows(who, adaptive_max_pool2d, input, output_size, indices)
+    return _maxima_from_rows(found, unbatched, indices)
 
 
 class AdaptiveAvgPool1d(Module):
@@ -256,6 +279,22 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, x) -> Tensor:
         return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """Adaptive max pooling to ``output_size``, as PyTorch's ``nn.AdaptiveMaxPool1d`` (see
+    `adaptive_max_pool1d`); the size is kept and shown as given."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        single("AdaptiveMaxPool1d", "output_size", output_size, 1)
+        self.output_size = output_size
+        self.return_indices = flag("AdaptiveMaxPool1d", "return_indices", return_indices)
+
+    def forward(self, x):
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
