@@ -217,13 +217,21 @@ def dropout2d(
     _check_feature_dims(x)
     if not training or p == 0:
         return x
+    return drop_channels(x, p, rng, batched=True)
+
+
+def drop_channels(x: Tensor, p: float, rng: np.random.Generator, batched: bool) -> Tensor:
+    """``x`` (N, C, …) with each sample's channels zeroed with probability p and the rest
+    scaled by 1/(1 − p), a mask value per (sample, channel); per channel when not
+    ``batched`` (``x`` is (C, …)). An integer or bool ``x`` is dropped in float64."""
     if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
         x = as_float(x, np.float64)
     draw = np.float32 if x.dtype == np.float32 else np.float64
-    mask = (rng.random(x.shape[:2], dtype=draw) >= p).astype(x.dtype)  # (N, C)
+    lead = x.shape[:2] if batched else x.shape[:1]
+    mask = (rng.random(lead, dtype=draw) >= p).astype(x.dtype)  # (N, C) or (C,)
     if p < 1:
         mask *= 1.0 / (1.0 - p)
-    mask = mask.reshape(mask.shape + (1,) * (x.ndim - 2))  # (N, C, 1, 1)
+    mask = mask.reshape(lead + (1,) * (x.ndim - len(lead)))  # (N, C, 1, …)
     return x * mask  # d/dx = the mask, one value per channel
 
 
