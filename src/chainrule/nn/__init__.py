@@ -29,9 +29,10 @@ from ._activations import (
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._attention import MultiheadAttention
+from ._channel_dropout import Dropout1d, Dropout3d
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
-from ._conv1d import AdaptiveAvgPool1d, AvgPool1d, Conv1d, MaxPool1d
+from ._conv1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, MaxPool1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ._embedding import Embedding
@@ -43,6 +44,7 @@ from ._extra_losses import (
     PoissonNLLLoss,
     SoftMarginLoss,
 )
+from ._instance_norm import InstanceNorm1d, InstanceNorm2d
 from ._layers import (
     ELU,
     GELU,
@@ -60,6 +62,7 @@ from ._layers import (
     Softplus,
     Tanh,
 )
+from ._local_response_norm import LocalResponseNorm
 from ._losses import (
     BCEWithLogits,
     BCEWithLogitsLoss,
@@ -68,6 +71,7 @@ from ._losses import (
     SoftmaxCrossEntropy,
     SoftmaxWithLoss,
 )
+from ._lp_pool import LPPool1d, LPPool2d
 from ._margin_losses import (
     HingeEmbeddingLoss,
     MultiLabelMarginLoss,
@@ -97,6 +101,7 @@ __all__ = [
     "SELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "Affine",
     "AlphaDropout",
@@ -116,7 +121,9 @@ __all__ = [
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
     "Embedding",
     "Flatten",
     "GRUCell",
@@ -129,13 +136,18 @@ __all__ = [
     "HingeEmbeddingLoss",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
     "KLDivLoss",
     "L1Loss",
+    "LPPool1d",
+    "LPPool2d",
     "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LoadResult",
+    "LocalResponseNorm",
     "LogSigmoid",
     "LogSoftmax",
     "MSELoss",

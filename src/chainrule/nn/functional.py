@@ -39,8 +39,9 @@ from ._activations import (
 )
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
+from ._channel_dropout import dropout1d, dropout3d
 from ._conv import conv2d
-from ._conv1d import adaptive_avg_pool1d, avg_pool1d, conv1d, max_pool1d
+from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._embedding import embedding
@@ -52,8 +53,11 @@ from ._extra_losses import (
     poisson_nll_loss,
     soft_margin_loss,
 )
+from ._instance_norm import instance_norm
 from ._layers import _inplace, dropout, linear
+from ._local_response_norm import local_response_norm
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._lp_pool import lp_pool1d, lp_pool2d
 from ._margin_losses import (
     hinge_embedding_loss,
     multi_margin_loss,
@@ -83,6 +87,7 @@ from ._similarity import (
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "alpha_dropout",
     "avg_pool1d",
@@ -100,7 +105,9 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
     "dropout2d",
+    "dropout3d",
     "elu",
     "embedding",
     "gaussian_nll_loss",
@@ -113,14 +120,18 @@ __all__ = [
     "hardtanh",
     "hinge_embedding_loss",
     "huber_loss",
+    "instance_norm",
     "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "logsigmoid",
     "logsumexp",
+    "lp_pool1d",
+    "lp_pool2d",
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
