@@ -3,7 +3,8 @@
 The gradient clipping functions ``clip_grad_norm_`` and ``clip_grad_value_`` live in
 `chainrule.optim`, beside the optimizers that read the clipped gradients; this module
 gives them their PyTorch spelling. `parameters_to_vector` and `vector_to_parameters` turn
-a model's parameters into one flat vector and back.
+a model's parameters into one flat vector and back. `chainrule.nn.utils.rnn` pads and packs
+batches of sequences of unequal lengths, as ``torch.nn.utils.rnn``.
 
     cr.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)  # = cr.optim.clip_grad_norm_
 """
@@ -14,11 +15,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .. import ops
-from .._tensor import Tensor
-from ..optim import clip_grad_norm_, clip_grad_value_
+from ... import ops
+from ..._tensor import Tensor
+from ...optim import clip_grad_norm_, clip_grad_value_
+from . import rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "rnn",
+    "vector_to_parameters",
+]
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
