@@ -73,6 +73,42 @@ def rnn_mode(who: str, nonlinearity) -> str:
     return f"RNN_{nonlinearity.upper()}"
 
 
+# ----- over time ----------------------------------------------------------------------------
+def through_time(step, xw: Tensor, state: tuple, weights: tuple, sizes: list, reverse: bool):
+    """``step`` over time, as the layers run it: xw (Σ sizes, gates·H) holds the input's
+    part of the gates in packed order, sizes[t] rows for step t, taken by the first
+    sizes[t] sequences of the batch (sorted longest first; all N for a padded batch), so a
+    sequence stops at its own last step and its state then stays as it was. In reverse,
+    each sequence starts at its own last step, from its initial state. Returns the outputs
+    h of every row (Σ sizes, H) and every sequence's last state, each (N, H)."""
+    starts = np.cumsum(sizes) - sizes
+    order = reversed(range(len(sizes))) if reverse else range(len(sizes))
+    first, ended, outs = state, [], [None] * len(sizes)
+    if reverse and sizes[-1] < state[0].shape[0]:
+        state = tuple(s[: sizes[-1]] for s in first)
+    for t in order:
+        state = _resize(state, first, sizes[t], ended)
+        state = step(xw[starts[t] : starts[t] + sizes[t]], state, *weights)
+        outs[t] = state[0]
+    if ended:  # the shorter sequences' states, kept from the step they ended at
+        state = tuple(
+            ops.concatenate([s, *(e[i] for e in reversed(ended))]) for i, s in enumerate(state)
+        )
+    return ops.concatenate(outs), state
+
+
+def _resize(state: tuple, first: tuple, n: int, ended: list) -> tuple:
+    """The state of the first n sequences: the rows after n have ended (moved to
+    ``ended``), or rows before n start here from ``first``, their initial state."""
+    rows = state[0].shape[0]
+    if n < rows:
+        ended.append(tuple(s[n:] for s in state))
+        return tuple(s[:n] for s in state)
+    if n > rows:
+        return tuple(ops.concatenate([s, f[rows:n]]) for s, f in zip(state, first))
+    return state
+
+
 # ----- shared by the cells and the layers ---------------------------------------------------
 def new_parameters(module: Module, names, shapes, dtype) -> None:
     """Set ``module``'s parameters ``names`` to empty arrays of ``shapes`` (None for a shape

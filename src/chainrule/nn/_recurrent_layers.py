@@ -1,7 +1,8 @@
 """The stacked recurrent layers `RNN`, `LSTM` and `GRU`, with PyTorch's arguments, shapes,
 parameters (``weight_ih_l{k}[_reverse]``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}``, shaped as PyTorch's so its state loads as it is) and initialisation,
-running the steps of `_recurrent.py` over time. Each layer and direction computes the
+running the steps of `_recurrent.py` over time (`through_time`, on packed rows: a padded
+batch is one whose sequences all run to the end). Each layer and direction computes the
 input's part of its gates for the whole sequence in one `linear`; the loop over time
 steps holds only the hidden state's product and the gates."""
 
@@ -18,7 +19,16 @@ from .._generator import generator_or_default
 from .._tensor import Tensor
 from ._layers import _parameter_dtype, dropout, linear
 from ._module import Module
-from ._recurrent import STEPS, initialise, input_tensor, new_parameters, rnn_mode, states
+from ._packed import PackedSequence
+from ._recurrent import (
+    STEPS,
+    initialise,
+    input_tensor,
+    new_parameters,
+    rnn_mode,
+    states,
+    through_time,
+)
 
 _NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -93,18 +103,32 @@ class _Recurrent(Module):
         return (gates, size), (gates, self.hidden_size), bias, bias
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._packed(input, hx)
         x = self._sequence(input)  # (L, N, H_in), or (L, H_in) unbatched
-        batched = x.ndim == 3
-        x = x if batched else x.reshape(x.shape[0], 1, self.input_size)
-        state = self._initial_state(hx, x, batched)  # each (layers·D, N, H)
-        out, finals = self._layers(x, state)  # (L, N, D·H), [(h, c) per layer and direction]
-        last = tuple(ops.stack([f[i] for f in finals]) for i in range(len(state)))
-        if not batched:
-            out = out.reshape(out.shape[0], out.shape[2])
-            last = tuple(s.reshape(s.shape[0], self.hidden_size) for s in last)
-        elif self.batch_first:
-            out = ops.swapaxes(out, 0, 1)
-        return out, (last if len(last) == 2 else last[0])
+        steps, batch = x.shape[0], (x.shape[1] if x.ndim == 3 else None)
+        shown = x.shape if batch is None or not self.batch_first else _swapped(x.shape)
+        state = self._initial_state(hx, x, batch, shown)  # each (layers·D, N, H)
+        rows = x if batch is None else x.reshape(steps * batch, self.input_size)
+        out, last = self._layers(
+            rows, state, [1 if batch is None else batch] * steps
+        )  # (L·N, D·H), (h, c)
+        if batch is None:
+            return out, _one(tuple(s.reshape(s.shape[0], self.hidden_size) for s in last))
+        out = out.reshape(steps, batch, out.shape[-1])
+        return (ops.swapaxes(out, 0, 1) if self.batch_first else out), _one(last)
+
+    def _packed(self, packed: PackedSequence, hx):
+        """The layers over a packed batch: a PackedSequence out, the last states (of each
+        sequence's own last step) in the batch's original order, as ``hx``."""
+        size, order, unsorted = self.input_size, packed.sorted_indices, packed.unsorted_indices
+        x = input_tensor(self._who(), packed.data, self._dtype(), size, (2,), f"(rows, {size})")
+        sizes = packed.batch_sizes.data.tolist()
+        state = self._initial_state(hx, x, sizes[0], x.shape)
+        state = state if order is None else tuple(s[:, order.data] for s in state)
+        out, last = self._layers(x, state, sizes)
+        last = last if unsorted is None else tuple(s[:, unsorted.data] for s in last)
+        return packed._replace(data=out), _one(last)
 
     def _sequence(self, input) -> Tensor:
         """The input checked, time first: (L, N, H_in), or (L, H_in) unbatched."""
@@ -117,19 +141,21 @@ class _Recurrent(Module):
             raise ValueError(f"{self._who()}: expects a sequence of length > 0, got {x.shape}")
         return x
 
-    def _initial_state(self, hx, x: Tensor, batched: bool) -> tuple:
-        """The initial state(s) as (layers·D, N, H) Tensors; unbatched, (layers·D, H)."""
+    def _initial_state(self, hx, x: Tensor, batch: int | None, shown: tuple) -> tuple:
+        """The initial state(s) as (layers·D, N, H) Tensors for a batch of N; unbatched
+        (``batch`` None), given as (layers·D, H). ``shown``: the input's shape, for errors."""
         n = self.num_layers * self._directions
-        shape = (n, x.shape[1], self.hidden_size) if batched else (n, self.hidden_size)
+        shape = (n, self.hidden_size) if batch is None else (n, batch, self.hidden_size)
         dtype = np.result_type(x.dtype, self._dtype())
-        shown = x.shape if batched else (x.shape[0], self.input_size)
-        if batched and self.batch_first:
-            shown = (shown[1], shown[0], shown[2])
         parts = states(self._who(), hx, STEPS[self.mode][2], shape, dtype, shown)
-        return parts if batched else tuple(p.reshape(n, 1, self.hidden_size) for p in parts)
+        return (
+            parts if batch is not None else tuple(p.reshape(n, 1, self.hidden_size) for p in parts)
+        )
 
-    def _layers(self, x: Tensor, state: tuple) -> tuple[Tensor, list]:
-        """Every layer over the sequence x (L, N, H_in), dropout between layers."""
+    def _layers(self, x: Tensor, state: tuple, sizes: list) -> tuple[Tensor, tuple]:
+        """Every layer over x (rows, H_in), packed rows of ``sizes`` each step, dropout
+        between layers: the last layer's outputs (rows, D·H) and the last states stacked
+        (layers·D, N, H), h (and c)."""
         finals = []
         for k in range(self.num_layers):
             if k:
@@ -137,24 +163,20 @@ class _Recurrent(Module):
             outs = []
             for d in range(self._directions):
                 i = k * self._directions + d
-                out, last = self._direction(x, tuple(s[i] for s in state), k, d)
+                out, last = self._direction(x, tuple(s[i] for s in state), k, d, sizes)
                 outs.append(out)
                 finals.append(last)
             x = outs[0] if len(outs) == 1 else ops.concatenate(outs, axis=-1)
-        return x, finals
+        return x, tuple(ops.stack([f[i] for f in finals]) for i in range(len(state)))
 
-    def _direction(self, x: Tensor, state: tuple, k: int, d: int) -> tuple[Tensor, tuple]:
-        """Layer k in direction d (1: from the last step to the first) over x (L, N, in):
-        its outputs (L, N, H) and its last state."""
+    def _direction(self, x: Tensor, state: tuple, k: int, d: int, sizes: list) -> tuple:
+        """Layer k in direction d (1: from the last step to the first) over x (rows, in):
+        its outputs (rows, H) and its last state."""
         w_ih, w_hh, b_ih, b_hh = (getattr(self, name) for name in self._names(k, d))
         step = STEPS[self.mode][1]
-        xw = linear(x, w_ih.T, b_ih)  # (L, N, gates·H): the input's part of every step
-        w_hh = w_hh.T  # (H, gates·H), transposed once for all steps
-        outs = [None] * x.shape[0]
-        for t in reversed(range(len(outs))) if d else range(len(outs)):
-            state = step(xw[t], state, w_hh, b_hh)
-            outs[t] = state[0]
-        return ops.stack(outs), state
+        xw = linear(x, w_ih.T, b_ih)  # (rows, gates·H): the input's part of every step
+        weights = (w_hh.T, b_hh)  # (H, gates·H), transposed once for all steps
+        return through_time(step, xw, state, weights, sizes, reverse=bool(d))
 
     def _dtype(self) -> np.dtype:
         return self.weight_ih_l0.dtype
@@ -176,6 +198,15 @@ class _Recurrent(Module):
         return s
 
 
+def _swapped(shape: tuple) -> tuple:
+    return (shape[1], shape[0], *shape[2:])
+
+
+def _one(last: tuple):
+    """The last states as the layers return them: (h, c) for an LSTM, else h."""
+    return last if len(last) == 2 else last[0]
+
+
 class RNN(_Recurrent):
     """A stack of Elman RNN layers, as PyTorch's ``nn.RNN``: each step is `RNNCell`'s,
     h_t = tanh(W_ih x_t + b_ih + W_hh h_(t−1) + b_hh) (relu with ``nonlinearity="relu"``).
@@ -194,8 +225,12 @@ class RNN(_Recurrent):
     U(−1/√hidden_size, 1/√hidden_size) drawn with ``generator`` (a
     ``numpy.random.Generator``), or the library's, which `manual_seed` seeds, when None. In
     training, ``dropout`` zeroes elements of every layer's output but the last's with that
-    probability (the mask from ``generator`` too). Packed sequences (``PackedSequence``) are
-    not supported: pad the batch instead. ``dtype`` as in `Linear`.
+    probability (the mask from ``generator`` too). ``dtype`` as in `Linear`.
+
+    A `PackedSequence` input (`chainrule.nn.utils.rnn`, data (Σ lengths, input_size)) gives
+    a PackedSequence ``output`` of the same batch sizes and order, and ``h_n`` taken at each
+    sequence's own last step (the reverse direction starts there), in the batch's original
+    order, with ``hx`` in that order too, as PyTorch's. ``batch_first`` does not apply to it.
     """
 
     def __init__(
@@ -221,8 +256,8 @@ class LSTM(_Recurrent):
     """A stack of LSTM layers, as PyTorch's ``nn.LSTM``: each step is `LSTMCell`'s (gates
     i, f, g, o). Shapes, parameters (4·hidden_size gate rows), dropout and generator as
     `RNN`'s, but the result is ``(output, (h_n, c_n))``, from ``hx`` a pair (h_0, c_0) of
-    `RNN`'s state shape. PyTorch's ``proj_size`` is refused unless 0; packed sequences are
-    not supported."""
+    `RNN`'s state shape, and packed sequences as `RNN`'s. PyTorch's ``proj_size`` is refused
+    unless 0."""
 
     def __init__(
         self,
@@ -251,8 +286,8 @@ class LSTM(_Recurrent):
 class GRU(_Recurrent):
     """A stack of GRU layers, as PyTorch's ``nn.GRU``: each step is `GRUCell`'s (gates r, z,
     n; n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))). Shapes, parameters (3·hidden_size
-    gate rows), dropout and generator as `RNN`'s: the result is ``(output, h_n)``. Packed
-    sequences are not supported."""
+    gate rows), dropout, generator and packed sequences as `RNN`'s: the result is
+    ``(output, h_n)``."""
 
     def __init__(
         self,
