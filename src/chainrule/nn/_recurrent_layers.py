@@ -107,14 +107,14 @@ class _Recurrent(Module):
             return self._packed(input, hx)
         x = self._sequence(input)  # (L, N, H_in), or (L, H_in) unbatched
         steps, batch = x.shape[0], (x.shape[1] if x.ndim == 3 else None)
-        shown = x.shape if batch is None or not self.batch_first else _swapped(x.shape)
-        state = self._initial_state(hx, x, batch, shown)  # each (layers·D, N, H)
-        rows = x if batch is None else x.reshape(steps * batch, self.input_size)
-        out, last = self._layers(
-            rows, state, [1 if batch is None else batch] * steps
-        )  # (L·N, D·H), (h, c)
-        if batch is None:
+        first = batch is not None and self.batch_first
+        given = (batch, steps, self.input_size) if first else x.shape
+        state = self._initial_state(hx, x, batch, given)  # each (layers·D, N, H)
+        if batch is None:  # a batch of one, whose rows are x's
+            out, last = self._layers(x, state, [1] * steps)
             return out, _one(tuple(s.reshape(s.shape[0], self.hidden_size) for s in last))
+        rows = x.reshape(steps * batch, self.input_size)  # time after time, as packed
+        out, last = self._layers(rows, state, [batch] * steps)  # (L·N, D·H), (h, c)
         out = out.reshape(steps, batch, out.shape[-1])
         return (ops.swapaxes(out, 0, 1) if self.batch_first else out), _one(last)
 
@@ -148,9 +148,9 @@ class _Recurrent(Module):
         shape = (n, self.hidden_size) if batch is None else (n, batch, self.hidden_size)
         dtype = np.result_type(x.dtype, self._dtype())
         parts = states(self._who(), hx, STEPS[self.mode][2], shape, dtype, shown)
-        return (
-            parts if batch is not None else tuple(p.reshape(n, 1, self.hidden_size) for p in parts)
-        )
+        if batch is None:
+            parts = tuple(p.reshape(n, 1, self.hidden_size) for p in parts)
+        return parts
 
     def _layers(self, x: Tensor, state: tuple, sizes: list) -> tuple[Tensor, tuple]:
         """Every layer over x (rows, H_in), packed rows of ``sizes`` each step, dropout
@@ -198,10 +198,6 @@ class _Recurrent(Module):
         return s
 
 
-def _swapped(shape: tuple) -> tuple:
-    return (shape[1], shape[0], *shape[2:])
-
-
 def _one(last: tuple):
     """The last states as the layers return them: (h, c) for an LSTM, else h."""
     return last if len(last) == 2 else last[0]
@@ -227,10 +223,10 @@ class RNN(_Recurrent):
     training, ``dropout`` zeroes elements of every layer's output but the last's with that
     probability (the mask from ``generator`` too). ``dtype`` as in `Linear`.
 
-    A `PackedSequence` input (`chainrule.nn.utils.rnn`, data (Σ lengths, input_size)) gives
-    a PackedSequence ``output`` of the same batch sizes and order, and ``h_n`` taken at each
-    sequence's own last step (the reverse direction starts there), in the batch's original
-    order, with ``hx`` in that order too, as PyTorch's. ``batch_first`` does not apply to it.
+    A `PackedSequence` input (`chainrule.nn.utils.rnn`; data (Σ lengths, input_size)) gives
+    a PackedSequence ``output`` of its batch sizes and order, and ``h_n`` at each sequence's
+    own last step (where the reverse direction starts), ``hx`` and ``h_n`` in the batch's
+    original order, as PyTorch's; ``batch_first`` does not apply to it.
     """
 
     def __init__(
