@@ -1,7 +1,8 @@
 """The recurrent cells `RNNCell`, `LSTMCell` and `GRUCell`, with PyTorch's arguments,
 parameters (``weight_ih`` (gates·hidden, input), ``weight_hh`` (gates·hidden, hidden),
 ``bias_ih`` and ``bias_hh`` (gates·hidden,), all from U(−1/√hidden, 1/√hidden)) and gate
-order, and the one-step functions the stacked layers of `_recurrent_layers.py` share.
+order, and the one-step functions the stacked layers of `_recurrent_layers.py` share, with
+`through_time`, their loop over time on packed rows.
 
 A step is composed from core ops (`linear`, `sigmoid`, `tanh`, `relu`, `chunk`), so its
 gradient needs no rule of its own, backpropagation through time is the engine's, and
@@ -98,8 +99,9 @@ def through_time(step, xw: Tensor, state: tuple, weights: tuple, sizes: list, re
 
 
 def _resize(state: tuple, first: tuple, n: int, ended: list) -> tuple:
-    """The state of the first n sequences: the rows after n have ended (moved to
-    ``ended``), or rows before n start here from ``first``, their initial state."""
+    """The state of the first n sequences: those after the n-th have ended (their rows
+    moved to ``ended``), or those up to the n-th not yet running start here from ``first``,
+    their initial state."""
     rows = state[0].shape[0]
     if n < rows:
         ended.append(tuple(s[n:] for s in state))
