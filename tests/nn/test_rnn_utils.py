@@ -311,7 +311,7 @@ BAD = [
     (lambda: pad_sequence([np.zeros(2)], padding_side="middle"),
      "pad_sequence: padding_side must be 'left' or 'right', got 'middle'"),
     (lambda: pad_packed_sequence(pack_sequence([np.zeros((3, 1))]), total_length=2),
-     "pad_packed_sequence: total_length=2 is below the longest sequence's length, 3"),
+     "pad_packed_sequence: total_length=2 must be an integer at least the longest .*, 3"),
     (lambda: unpad_sequence(X, [5, 1, 1]), r"unpad_sequence: lengths \[5, 1, 1\] has a length"),
     (lambda: PackedSequence(np.zeros((4, 2)), [2, 1]),
      r"PackedSequence: batch_sizes \[2, 1\] must .* add up to the rows of data, of shape \(4, 2\)"),

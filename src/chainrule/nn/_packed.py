@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import ops
-from .._arguments import flag
+from .._arguments import flag, is_count
 from .._tensor import Tensor
 
 
@@ -152,6 +152,12 @@ def _padded_input(who: str, x, batch_first) -> tuple[Tensor, bool, int, int]:
     return x, first, steps, batch
 
 
+def _check_packed(who: str, sequence) -> PackedSequence:
+    if not isinstance(sequence, PackedSequence):
+        raise TypeError(f"{who}: expects a PackedSequence, got {type(sequence).__name__}")
+    return sequence
+
+
 def _sequences(who: str, sequences) -> list[Tensor]:
     """The sequences as Tensors of at least one axis sharing every size after the first."""
     seqs = [s if isinstance(s, Tensor) else Tensor(s) for s in sequences]
@@ -180,10 +186,9 @@ def pad_sequence(
         )
     seqs = _sequences("pad_sequence", sequences)
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    t = np.arange(lengths.max(initial=0))[:, None]  # (L_max, 1)
-    start = t - (lengths.max(initial=0) - lengths if padding_side == "left" else 0)  # (L, N)
-    rows = _starts(lengths) + start
-    index = np.where((start >= 0) & (start < lengths), rows, lengths.sum())
+    longest = lengths.max(initial=0)
+    step = np.arange(longest)[:, None] - (longest - lengths if padding_side == "left" else 0)
+    index = np.where((step >= 0) & (step < lengths), _starts(lengths) + step, lengths.sum())
     joined = ops.concatenate(seqs) if len(seqs) > 1 else seqs[0]
     return _padded("pad_sequence", joined, index, padding_value, batch_first)
 
@@ -210,26 +215,19 @@ def pad_packed_sequence(
     """Undo `pack_padded_sequence`, as PyTorch's: the padded batch (T, N, *) ((N, T, *)
     with ``batch_first``) in the original batch order, T the longest length or
     ``total_length``, and the lengths (int64 (N,)). The gradient flows back to the data."""
-    if not isinstance(sequence, PackedSequence):
-        raise TypeError(
-            f"pad_packed_sequence: expects a PackedSequence, got {type(sequence).__name__}"
-        )
-    lengths = _sorted_lengths(sequence)
-    steps = len(sequence.batch_sizes.data)
-    if total_length is not None and total_length < steps:
+    _check_packed("pad_packed_sequence", sequence)
+    lengths, sizes = _sorted_lengths(sequence), sequence.batch_sizes.data
+    if total_length is not None and not (is_count(total_length, 0) and total_length >= len(sizes)):
         raise ValueError(
-            f"pad_packed_sequence: total_length={total_length} is below the longest "
-            f"sequence's length, {steps}"
+            f"pad_packed_sequence: total_length={total_length!r} must be an integer at least "
+            f"the longest sequence's length, {len(sizes)}"
         )
-    t = np.arange(steps if total_length is None else total_length)[:, None]
-    starts = _starts(sequence.batch_sizes.data)
-    rows = starts[np.minimum(t, steps - 1)] + np.arange(len(lengths))
-    index = np.where(t < lengths, rows, len(sequence.data))  # (T, N) in sorted order
-    if sequence.unsorted_indices is not None:
-        index, lengths = (
-            index[:, sequence.unsorted_indices.data],
-            lengths[sequence.unsorted_indices.data],
-        )
+    t = np.arange(len(sizes) if total_length is None else total_length)[:, None]
+    rows = _starts(sizes)[np.minimum(t, len(sizes) - 1)] + np.arange(len(lengths))  # (T, N)
+    index = np.where(t < lengths, rows, len(sequence.data))  # in the sorted order
+    unsorted = sequence.unsorted_indices
+    if unsorted is not None:
+        index, lengths = index[:, unsorted.data], lengths[unsorted.data]
     padded = _padded("pad_packed_sequence", sequence.data, index, padding_value, batch_first)
     return padded, Tensor(lengths.astype(np.int64))
 
@@ -255,11 +253,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first: bool = False) -> list
 def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     """The inverse of `pack_sequence`, as PyTorch's: the list of sequences in the original
     order, each read from the packed data by one indexing."""
-    if not isinstance(packed_sequences, PackedSequence):
-        raise TypeError(
-            f"unpack_sequence: expects a PackedSequence, got {type(packed_sequences).__name__}"
-        )
-    packed = packed_sequences
+    packed = _check_packed("unpack_sequence", packed_sequences)
     lengths, starts = _sorted_lengths(packed), _starts(packed.batch_sizes.data)
     order = range(len(lengths)) if packed.unsorted_indices is None else packed.unsorted_indices.data
     return [packed.data[starts[: lengths[j]] + j] for j in order]
