@@ -39,7 +39,8 @@ class CyclicLR(LRScheduler):
     As PyTorch's, whose arguments it takes, and its rates and momenta (tested within
     1e-12); ``scale_fn`` is not saved by `state_dict` (the schedule keeps the one it was
     made with). Unlike PyTorch's: ``step_size_up`` must be > 0 (PyTorch divides by it)
-    and ``scale_mode`` ``"cycle"`` or ``"iterations"``; there is no ``last_epoch``.
+    and ``scale_mode`` ``"cycle"`` or ``"iterations"``. ``last_epoch`` is PyTorch's (see
+    ``_schedulers.py``): resumed, η_base is ``base_lr`` too, as in PyTorch.
     """
 
     _settings = (
@@ -53,6 +54,7 @@ class CyclicLR(LRScheduler):
         "base_momentums",
         "max_momentums",
     )
+    _sets_first_rate = True
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class CyclicLR(LRScheduler):
         cycle_momentum: bool = True,
         base_momentum=0.8,
         max_momentum=0.9,
+        last_epoch: int = -1,
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
@@ -87,10 +90,11 @@ class CyclicLR(LRScheduler):
             base_momentums=_per_group(optimizer, "base_momentum", base_momentum),
             max_momentums=_per_group(optimizer, "max_momentum", max_momentum),
         )
-        for group, base in zip(optimizer.param_groups, self.base_lrs):
-            group["initial_lr"] = base
-        self.last_epoch = 0
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
+
+    def _take_base_lrs(self) -> None:
+        """η_base came from ``base_lr``: write it to the groups as ``initial_lr``."""
+        self._write_initial_lrs()
 
     def _set(
         self,

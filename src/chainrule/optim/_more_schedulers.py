@@ -26,11 +26,17 @@ class ConstantLR(LRScheduler):
     """
 
     _settings = ("factor", "total_iters")
+    _sets_first_rate = True
 
-    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         configure(self, factor=factor, total_iters=total_iters)  # checked before the groups change
-        super().__init__(optimizer)
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, factor, total_iters) -> None:
         value = _number("factor", factor)
@@ -52,9 +58,11 @@ class PolynomialLR(LRScheduler):
 
     _settings = ("total_iters", "power")
 
-    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0) -> None:
+    def __init__(
+        self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ) -> None:
         configure(self, total_iters=total_iters, power=power)  # checked before the groups change
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, total_iters, power) -> None:
         self.total_iters = count("total_iters", total_iters, 1)
@@ -77,10 +85,10 @@ class MultiplicativeLR(LRScheduler):
     multiplies by λ(0) there too.
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda) -> None:
+    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
         self.lr_lambdas = _functions(self, optimizer, lr_lambda)  # checked before any change
         self._products = [[1.0] for _ in self.lr_lambdas]  # λ(1)·…·λ(e) at index e
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self) -> None:
         """Nothing to check: the functions are not in the state."""
@@ -139,18 +147,28 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         T_0: T₀, an integer >= 1, the first cycle's length.
         T_mult: an integer >= 1, the factor between successive cycles' lengths.
         eta_min: η_min >= 0.
+        last_epoch: -1 to start afresh, or the epoch k to resume after (see
+            ``_schedulers.py``).
 
     ``last_epoch`` is the whole part of the epoch; ``epoch_fraction``, in [0, 1), the rest
     (saved in `state_dict`). The cycle is found by subtracting whole cycles, where
     PyTorch's ``step(epoch)`` takes a logarithm whose rounding can give the wrong cycle right at
-    a restart.
+    a restart; a schedule resumed with ``last_epoch`` is in its right cycle, where PyTorch's,
+    with T_mult > 1, counts its epochs from the start of the first.
     """
 
     _settings = ("T_0", "T_mult", "eta_min", "epoch_fraction")
 
-    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
         configure(self, T_0=T_0, T_mult=T_mult, eta_min=eta_min, epoch_fraction=0.0)
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, T_0, T_mult, eta_min, epoch_fraction) -> None:
         self.T_0, self.T_mult = count("T_0", T_0, 1), count("T_mult", T_mult, 1)
@@ -207,10 +225,11 @@ class ChainedScheduler(LRScheduler):
     once (ValueError). `CyclicLR` and `OneCycleLR` set the momentum too.
     """
 
+    _sets_first_rate = True
+
     def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
         self._schedulers = _chained(schedulers, optimizer)
         super().__init__(self._schedulers[0].optimizer)
-        self._set_rates()
 
     @property
     def schedulers(self) -> list[LRScheduler]:

@@ -57,7 +57,10 @@ class OneCycleLR(LRScheduler):
     with ``"linear"`` gives a rate below 0 there); every phase must last more than 0 steps,
     so p·T > 1 and, in three phases, p < 1 / 2 + 1 / (2T) (PyTorch divides by zero for a
     phase of 0 steps, and with p·T < 1 starts in the middle of the first phase); the
-    momenta must lie in [0, 1); there is no ``last_epoch`` argument.
+    momenta must lie in [0, 1). ``last_epoch`` is PyTorch's (see ``_schedulers.py``):
+    resumed, the schedule takes its rates from its arguments, as when made afresh (PyTorch's
+    reads the copies it wrote to the groups, the same in a checkpoint of the same cycle),
+    and ``last_epoch`` >= T, a step past the cycle, is a ValueError.
     """
 
     _settings = (
@@ -72,6 +75,7 @@ class OneCycleLR(LRScheduler):
         "final_div_factor",
         "three_phase",
     )
+    _sets_first_rate = True
 
     def __init__(
         self,
@@ -88,6 +92,7 @@ class OneCycleLR(LRScheduler):
         div_factor: float = 25.0,
         final_div_factor: float = 1e4,
         three_phase: bool = False,
+        last_epoch: int = -1,
     ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
@@ -106,10 +111,11 @@ class OneCycleLR(LRScheduler):
             three_phase=three_phase,
         )
         self.base_lrs = [max_lr / self.div_factor for max_lr in self.max_lrs]
-        for group, base in zip(optimizer.param_groups, self.base_lrs):
-            group["initial_lr"] = base
-        self.last_epoch = 0
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
+
+    def _take_base_lrs(self) -> None:
+        """η_start came from the arguments: write it to the groups as ``initial_lr``."""
+        self._write_initial_lrs()
 
     def step(self) -> None:
         """Advance one step and set each group's rate (and momentum): a ValueError, changing

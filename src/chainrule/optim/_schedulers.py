@@ -18,6 +18,13 @@ rate that ``get_last_lr()`` reports for epoch 0. `LinearLR` and `LambdaLR`, whos
 at epoch 0 is their own, set that rate when made, as PyTorch's do: a warm-up's first
 epoch trains at its first rate.
 
+Every schedule but `ChainedScheduler` takes PyTorch's ``last_epoch``: -1 (the default)
+starts afresh; k >= 0 resumes after epoch k on an optimizer restored from a checkpoint.
+Every group must then hold its ``initial_lr`` (a KeyError otherwise), which is η₀, and
+the schedule starts at epoch k + 1 (``last_epoch`` is k + 1) with the groups' rates set
+to that epoch's. A run stopped after e ``step()`` calls (its ``last_epoch`` e) goes on
+with ``last_epoch=e - 1`` at exactly the rates it would have had without stopping.
+
 `SequentialLR` (``_sequential.py``), one schedule after another, and `OneCycleLR`
 (``_one_cycle.py``), which sets the momentum too, are closed forms as well.
 `ReduceLROnPlateau` (``_plateau.py``), which follows a watched value, has no closed form
@@ -29,6 +36,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
+from numbers import Integral
 
 from .._arguments import count
 from ._hyper import _non_negative, _number
@@ -38,25 +46,63 @@ from ._optimizer import Optimizer
 class LRScheduler:
     """Base class: subclasses write ``_lr(base_lr, epoch)`` and name their settings.
 
-    A subclass validates its settings (``_set``) before calling ``__init__``, which
-    records η₀ in the optimizer's groups: a schedule refused changes nothing.
+    A subclass validates its settings (``_set``) before calling ``__init__(optimizer,
+    last_epoch)``, which checks ``last_epoch`` and records η₀ in the optimizer's groups: a
+    schedule refused changes nothing. A resumed schedule (``last_epoch`` >= 0) and one with
+    ``_sets_first_rate`` then set the groups' rates.
     """
 
     #: the settings that `state_dict` saves (attributes of the same names)
     _settings: tuple[str, ...] = ()
+    #: whether a schedule made afresh sets its epoch-0 rate (one whose factor there is
+    #: not 1); a resumed schedule always sets the rate of the epoch it resumes at
+    _sets_first_rate = False
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
+        start = self._start_epoch(last_epoch)
         # η₀ is kept in each group as "initial_lr" (PyTorch's key): it travels with the
         # optimizer's state_dict, so a schedule made again after loading a checkpoint starts
         # from the first rate, not from the rate the checkpoint had decayed to
-        groups = optimizer.param_groups
+        self._take_base_lrs()
+        self.last_epoch = start
+        if start or self._sets_first_rate:
+            self._set_rates()
+
+    def _start_epoch(self, last_epoch) -> int:
+        """The epoch a schedule made with ``last_epoch`` starts at: 0 for -1 (afresh), k + 1
+        for k >= 0 (resumed after epoch k, on groups that hold their ``initial_lr``)."""
+        name = type(self).__name__
+        if not isinstance(last_epoch, Integral) or isinstance(last_epoch, bool):
+            raise TypeError(f"{name}: last_epoch must be an integer, got {last_epoch!r}")
+        if last_epoch < -1:
+            raise ValueError(
+                f"{name}: last_epoch must be -1 (start afresh) or the epoch >= 0 to resume "
+                f"after, got {last_epoch!r}"
+            )
+        for i, group in enumerate(self.optimizer.param_groups):
+            if last_epoch >= 0 and "initial_lr" not in group:
+                raise KeyError(
+                    f"{name}: param 'initial_lr' is not specified in param_groups[{i}] when "
+                    f"resuming with last_epoch={last_epoch!r}: load the optimizer's "
+                    "state_dict saved with the schedule first, or pass last_epoch=-1 to start "
+                    "afresh"
+                )
+        return int(last_epoch) + 1
+
+    def _take_base_lrs(self) -> None:
+        """Set ``base_lrs``, each group's η₀, and write them to the groups as
+        ``initial_lr`` (`CyclicLR` and `OneCycleLR` take theirs from their arguments,
+        `SequentialLR` its first schedule's)."""
+        groups = self.optimizer.param_groups
         self.base_lrs = [self._first_lr(i, group) for i, group in enumerate(groups)]
-        for group, base in zip(groups, self.base_lrs):  # all checked: now write them
+        self._write_initial_lrs()  # all checked: now write them
+
+    def _write_initial_lrs(self) -> None:
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["initial_lr"] = base
-        self.last_epoch = 0
 
     def _first_lr(self, i: int, group: dict) -> float:
         """The group's η₀ (its ``initial_lr``, else its ``lr``) as a Python float >= 0,
@@ -93,7 +139,8 @@ class LRScheduler:
 
     def get_last_lr(self) -> list[float]:
         """The learning rate of each parameter group after the last ``step()``: the closed
-        form at ``last_epoch`` (η₀ before the first step, whatever rate a group holds)."""
+        form at ``last_epoch`` (before the first step of a schedule made afresh, its
+        epoch-0 rate, whatever rate a group holds)."""
         return self._rates_at(self.last_epoch)
 
     def _rates_at(self, epoch: int) -> list[float]:
@@ -131,8 +178,7 @@ class LRScheduler:
         last_epoch = count("last_epoch", state_dict["last_epoch"], 0)
         configure(self, **{name: state_dict[name] for name in self._settings})
         self.last_epoch, self.base_lrs = last_epoch, base_lrs
-        for group, base in zip(self.optimizer.param_groups, base_lrs):
-            group["initial_lr"] = base
+        self._write_initial_lrs()
 
     def _set(self, **settings) -> None:
         """Validate all ``settings``, then assign them (all or nothing)."""
@@ -149,9 +195,11 @@ class StepLR(LRScheduler):
 
     _settings = ("step_size", "gamma")
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         configure(self, step_size=step_size, gamma=gamma)  # checked before the groups change
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, step_size, gamma) -> None:
         self.step_size, self.gamma = count("step_size", step_size, 1), _positive("gamma", gamma)
@@ -170,9 +218,9 @@ class ExponentialLR(LRScheduler):
 
     _settings = ("gamma",)
 
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         configure(self, gamma=gamma)  # checked before the groups change
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, gamma) -> None:
         self.gamma = _positive("gamma", gamma)
@@ -192,9 +240,11 @@ class MultiStepLR(LRScheduler):
 
     _settings = ("milestones", "gamma")
 
-    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         configure(self, milestones=milestones, gamma=gamma)  # checked before the groups change
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, milestones, gamma) -> None:
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
@@ -223,9 +273,11 @@ class CosineAnnealingLR(LRScheduler):
 
     _settings = ("T_max", "eta_min")
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         configure(self, T_max=T_max, eta_min=eta_min)  # checked before the groups change
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, T_max, eta_min) -> None:
         self.T_max, self.eta_min = count("T_max", T_max, 1), _non_negative("eta_min", eta_min)
@@ -248,6 +300,7 @@ class LinearLR(LRScheduler):
     """
 
     _settings = ("start_factor", "end_factor", "total_iters")
+    _sets_first_rate = True
 
     def __init__(
         self,
@@ -255,12 +308,12 @@ class LinearLR(LRScheduler):
         start_factor: float = 1.0 / 3,
         end_factor: float = 1.0,
         total_iters: int = 5,
+        last_epoch: int = -1,
     ) -> None:
         configure(  # checked before the groups change
             self, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
         )
-        super().__init__(optimizer)
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
 
     def _set(self, start_factor, end_factor, total_iters) -> None:
         start, end = _number("start_factor", start_factor), _number("end_factor", end_factor)
@@ -292,10 +345,11 @@ class LambdaLR(LRScheduler):
     count and η₀), and `load_state_dict` keeps the functions the schedule was made with.
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda) -> None:
+    _sets_first_rate = True
+
+    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)  # checked before the groups change
-        super().__init__(optimizer)
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
 
     def _set(self) -> None:
         """Nothing to check: the functions are not in the state."""

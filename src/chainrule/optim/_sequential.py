@@ -44,20 +44,29 @@ class SequentialLR(LRScheduler):
     PyTorch's, tested). Unlike PyTorch's: the milestones must be increasing integers >= 1
     (PyTorch takes any, and a milestone 0 skips S₀); every schedule must be a chainrule
     `LRScheduler` of ``optimizer``, each given once (PyTorch takes one twice, and then
-    counts its epochs from where the other turn left them, not from its milestone); there
-    is no ``last_epoch`` argument.
+    counts its epochs from where the other turn left them, not from its milestone).
+    ``last_epoch`` is that of the other schedules (see ``_schedulers.py``): resumed after
+    epoch k, it sets the rate of epoch k + 1 and each schedule's ``last_epoch`` where an
+    uninterrupted run would have left it, whatever those given were made with (PyTorch's
+    sets its own ``last_epoch`` to k + 1 but the rate of its first schedule's epoch 0).
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers, milestones) -> None:
+    _sets_first_rate = True
+
+    def __init__(self, optimizer: Optimizer, schedulers, milestones, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
         self._schedulers = _checked_schedulers(optimizer, schedulers)
         self._milestones = _milestones(milestones, len(self._schedulers))
-        self.last_epoch = 0
-        for sched in self._schedulers:  # none has run yet: each starts at its milestone
-            sched.last_epoch = 0
-        self._set_rates()
+        super().__init__(optimizer, last_epoch)
+        starts, ends = [0, *self._milestones], [*self._milestones, None]
+        for sched, start, end in zip(self._schedulers, starts, ends):  # as a run leaves them
+            over = end is not None and end <= self.last_epoch  # at its turn's last epoch
+            sched.last_epoch = end - start - 1 if over else max(self.last_epoch - start, 0)
+
+    def _take_base_lrs(self) -> None:
+        """Nothing to take: ``base_lrs`` are the first schedule's, which it wrote to the
+        groups as ``initial_lr``."""
 
     @property
     def base_lrs(self) -> list[float]:
