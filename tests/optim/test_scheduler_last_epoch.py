@@ -205,8 +205,19 @@ def test_one_cycle_resumed_past_its_cycle_is_a_value_error():
     sched = optim.OneCycleLR(opt, 0.5, total_steps=10, last_epoch=9)  # the 10th step: allowed
     assert sched.last_epoch == 10
     assert opt.param_groups[0]["lr"] == pytest.approx(0.5 / 25 / 1e4, rel=1e-12)  # η_end
+    before = _groups(opt)
     with pytest.raises(ValueError, match="OneCycleLR: step 11 is past the cycle"):
-        optim.OneCycleLR(opt, 0.5, total_steps=10, last_epoch=10)
+        optim.OneCycleLR(opt, 1.0, total_steps=10, last_epoch=10)
+    assert _groups(opt) == before  # neither its rates, momenta nor initial_lr (1/25)
+
+
+def test_a_resumed_rate_refused_changes_nothing():
+    opt = _sgd()
+    optim.StepLR(opt, step_size=1)
+    before = _groups(opt)
+    with pytest.raises(ValueError, match="LambdaLR: lr_lambda returned -1 for epoch 4"):
+        optim.LambdaLR(opt, lambda e: 1 if e < 4 else -1, last_epoch=3)
+    assert _groups(opt) == before
 
 
 # ----- PyTorch ---------------------------------------------------------------------------

@@ -93,8 +93,7 @@ class CyclicLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _take_base_lrs(self) -> None:
-        """η_base came from ``base_lr``: write it to the groups as ``initial_lr``."""
-        self._write_initial_lrs()
+        """Nothing to take: η_base is ``base_lr`` (``base_lrs``, set by `_set`)."""
 
     def _set(
         self,

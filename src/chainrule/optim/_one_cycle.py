@@ -114,8 +114,7 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _take_base_lrs(self) -> None:
-        """η_start came from the arguments: write it to the groups as ``initial_lr``."""
-        self._write_initial_lrs()
+        """Nothing to take: η_start is ``max_lr / div_factor`` (``base_lrs``, set first)."""
 
     def step(self) -> None:
         """Advance one step and set each group's rate (and momentum): a ValueError, changing

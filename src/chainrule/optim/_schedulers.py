@@ -47,9 +47,9 @@ class LRScheduler:
     """Base class: subclasses write ``_lr(base_lr, epoch)`` and name their settings.
 
     A subclass validates its settings (``_set``) before calling ``__init__(optimizer,
-    last_epoch)``, which checks ``last_epoch`` and records η₀ in the optimizer's groups: a
-    schedule refused changes nothing. A resumed schedule (``last_epoch`` >= 0) and one with
-    ``_sets_first_rate`` then set the groups' rates.
+    last_epoch)``, which checks ``last_epoch``, sets the groups' rates if the schedule is
+    resumed (``last_epoch`` >= 0) or has ``_sets_first_rate``, and records η₀ in the
+    groups: a schedule refused changes nothing.
     """
 
     #: the settings that `state_dict` saves (attributes of the same names)
@@ -63,13 +63,14 @@ class LRScheduler:
             raise ValueError(f"expected a chainrule optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         start = self._start_epoch(last_epoch)
+        self._take_base_lrs()
+        self.last_epoch = start
+        if start or self._sets_first_rate:  # all its rates checked before any is set
+            self._set_rates()
         # η₀ is kept in each group as "initial_lr" (PyTorch's key): it travels with the
         # optimizer's state_dict, so a schedule made again after loading a checkpoint starts
         # from the first rate, not from the rate the checkpoint had decayed to
-        self._take_base_lrs()
-        self.last_epoch = start
-        if start or self._sets_first_rate:
-            self._set_rates()
+        self._write_initial_lrs()
 
     def _start_epoch(self, last_epoch) -> int:
         """The epoch a schedule made with ``last_epoch`` starts at: 0 for -1 (afresh), k + 1
@@ -93,12 +94,10 @@ class LRScheduler:
         return int(last_epoch) + 1
 
     def _take_base_lrs(self) -> None:
-        """Set ``base_lrs``, each group's η₀, and write them to the groups as
-        ``initial_lr`` (`CyclicLR` and `OneCycleLR` take theirs from their arguments,
-        `SequentialLR` its first schedule's)."""
+        """Set ``base_lrs``, each group's η₀ (`CyclicLR` and `OneCycleLR` have theirs from
+        their arguments, `SequentialLR` its first schedule's)."""
         groups = self.optimizer.param_groups
         self.base_lrs = [self._first_lr(i, group) for i, group in enumerate(groups)]
-        self._write_initial_lrs()  # all checked: now write them
 
     def _write_initial_lrs(self) -> None:
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):

@@ -65,8 +65,7 @@ class SequentialLR(LRScheduler):
             sched.last_epoch = end - start - 1 if over else max(self.last_epoch - start, 0)
 
     def _take_base_lrs(self) -> None:
-        """Nothing to take: ``base_lrs`` are the first schedule's, which it wrote to the
-        groups as ``initial_lr``."""
+        """Nothing to take: ``base_lrs`` are the first schedule's."""
 
     @property
     def base_lrs(self) -> list[float]:
