@@ -63,7 +63,13 @@ MAKERS = {
     "CyclicLR": lambda L, o, k: L.CyclicLR(o, 0.01, 0.3, step_size_up=3, last_epoch=k),
     "SequentialLR": _sequential,
     "SequentialLR-resumed-parts": lambda L, o, k: _sequential(L, o, k, parts_epoch=k),
+    # a chain has no last_epoch of its own: it goes on from its schedules' epoch
+    "ChainedScheduler-resumed-parts": lambda L, o, k: L.ChainedScheduler(
+        [L.StepLR(o, 3, gamma=0.5, last_epoch=k), L.LinearLR(o, 0.2, total_iters=4, last_epoch=k)]
+    ),
 }
+#: the schedule that refuses a bad last_epoch first: the first part given it
+FIRST_PART = {"SequentialLR-resumed-parts": "LinearLR", "ChainedScheduler-resumed-parts": "StepLR"}
 TORCH_CHECKED = (
     "StepLR",
     "MultiStepLR",
@@ -171,7 +177,8 @@ def test_resuming_without_initial_lr_is_a_key_error_naming_the_schedule_and_grou
     else:
         _without_initial_lr(opt, 1)  # ... but the second
         before = _groups(opt)
-        with pytest.raises(KeyError, match=rf"{name}: param 'initial_lr' .*param_groups\[1\]"):
+        owner = FIRST_PART.get(name, name)
+        with pytest.raises(KeyError, match=rf"{owner}: param 'initial_lr' .*param_groups\[1\]"):
             MAKERS[name](optim, opt, 3)
     assert _groups(opt) == before  # nothing changed
     MAKERS[name](optim, opt, -1)  # afresh, it takes the group's lr
@@ -183,7 +190,7 @@ def test_last_epoch_below_minus_1_is_a_value_error(name, value):
     opt = _sgd()
     optim.StepLR(opt, step_size=1)
     before = _groups(opt)
-    owner = "LinearLR" if name.endswith("parts") else name  # the first part refuses it
+    owner = FIRST_PART.get(name, name)
     with pytest.raises(ValueError, match=rf"^{owner}: last_epoch must be -1 .*got {value}$"):
         MAKERS[name](optim, opt, value)
     if not name.startswith("SequentialLR"):  # whose parts, made first, set their rates
@@ -276,6 +283,8 @@ def test_torch_takes_the_same_keywords():
 
     for name in MAKERS:
         cls = name.split("-")[0]
+        if cls == "ChainedScheduler":
+            continue
         theirs = inspect.signature(getattr(torch.optim.lr_scheduler, cls)).parameters
         ours = inspect.signature(getattr(optim, cls)).parameters
         assert list(ours) == list(theirs), cls

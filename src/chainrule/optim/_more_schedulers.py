@@ -214,7 +214,10 @@ class ChainedScheduler(LRScheduler):
         sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
                                   ExponentialLR(opt, gamma=0.9)])
 
-    Made, it sets each group's rate to that of epoch 0. This is PyTorch's rate when every
+    Made, it sets each group's rate to that of its schedules' epoch: 0 when they are made
+    afresh, k + 1 when each was resumed with ``last_epoch=k`` (so a chain of resumed
+    schedules goes on as they do; it takes no ``last_epoch`` of its own, as PyTorch's);
+    schedules at different epochs all start again from 0. This is PyTorch's rate when every
     schedule multiplies the rate it finds (`StepLR`, `MultiStepLR`, `ExponentialLR`,
     `ConstantLR`, `LinearLR`, `PolynomialLR`, `MultiplicativeLR`, `CosineAnnealingLR` with
     ``eta_min=0``; tested within 1e-12). Where a schedule sets its rate outright
@@ -229,7 +232,9 @@ class ChainedScheduler(LRScheduler):
 
     def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
         self._schedulers = _chained(schedulers, optimizer)
-        super().__init__(self._schedulers[0].optimizer)
+        epochs = {sched.last_epoch for sched in self._schedulers}
+        start = epochs.pop() if len(epochs) == 1 else 0  # resumed schedules resume the chain
+        super().__init__(self._schedulers[0].optimizer, start - 1)
 
     @property
     def schedulers(self) -> list[LRScheduler]:
