@@ -89,6 +89,8 @@ from ._recurrent import GRUCell, LSTMCell, RNNCell
 from ._recurrent_layers import GRU, LSTM, RNN
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
+from ._transformer import Transformer, TransformerDecoder, TransformerEncoder
+from ._transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__ = [
     "CELU",
@@ -188,6 +190,11 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "Unflatten",

@@ -159,19 +159,22 @@ def _attend(q, k, v, mask, scale: float, p: float, rng, dead_nan: bool = False):
 
 
 # ----- MultiheadAttention -----------------------------------------------------------------------
-class NonDynamicallyQuantizableLinear(Module):
-    """`MultiheadAttention`'s output layer, PyTorch's (named as its, for the repr):
-    ``x @ weight.T + bias`` with weight in PyTorch's (out, in) layout (`Linear`'s is (in,
-    out)), so that ``out_proj.weight`` loads from a PyTorch state as it is. The weight
-    is drawn from U(−1/√in, 1/√in), PyTorch's Linear init; the bias starts at 0, as
-    `MultiheadAttention` resets it."""
+class LinearOutIn(Module):
+    """PyTorch's ``nn.Linear`` as it stores its weight: ``x @ weight.T + bias`` with weight
+    in PyTorch's (out, in) layout (`Linear`'s is (in, out)), so that a PyTorch state loads
+    as it is. weight and bias are drawn from U(−1/√in, 1/√in), PyTorch's Linear init (the
+    bias starts at 0 with ``zero_bias``)."""
 
-    def __init__(self, features: int, bias: bool, dtype, generator) -> None:
-        self.in_features = self.out_features = features
-        self.weight = Parameter(np.empty((features, features), dtype))  # (out, in)
-        self.bias = Parameter(np.zeros(features, dtype)) if bias else None
-        bound = 1.0 / math.sqrt(features)
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool, dtype, generator, zero_bias=False
+    ) -> None:
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))  # (out, in)
+        self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
+        bound = 1.0 / math.sqrt(in_features)
         uniform_(self.weight, -bound, bound, generator)
+        if self.bias is not None and not zero_bias:
+            uniform_(self.bias, -bound, bound, generator)
 
     def forward(self, x) -> Tensor:
         return linear(x, self.weight.T, self.bias)
@@ -181,6 +184,14 @@ class NonDynamicallyQuantizableLinear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+class NonDynamicallyQuantizableLinear(LinearOutIn):
+    """`MultiheadAttention`'s output layer, PyTorch's (named as its, for the repr): a square
+    `LinearOutIn` whose bias starts at 0, as `MultiheadAttention` resets it."""
+
+    def __init__(self, features: int, bias: bool, dtype, generator) -> None:
+        super().__init__(features, features, bias, dtype, generator, zero_bias=True)
 
 
 class MultiheadAttention(Module):
