@@ -19,13 +19,13 @@ from .._generator import generator_or_default
 from .._tensor import Tensor
 from ..ops._derived import device_and_dtype
 from ._init import xavier_uniform_
+from ._losses import _as_tensor
 from ._module import Module
 from ._norm import LayerNorm
 from ._sequential import ModuleList
 from ._transformer_layers import (
     TransformerDecoderLayer,
     TransformerEncoderLayer,
-    as_tensor,
     check_hint,
 )
 
@@ -77,7 +77,7 @@ class TransformerEncoder(Module):
         (see `TransformerEncoderLayer.forward`), then the norm. ``is_causal`` (None: False)
         is PyTorch's hint that ``mask`` is causal, and needs it."""
         causal = check_hint("TransformerEncoder", "is_causal", is_causal, "mask", mask)
-        x = as_tensor(src)
+        x = _as_tensor(src)
         for layer in self.layers:
             x = layer(x, mask, src_key_padding_mask, causal)
         return x if self.norm is None else self.norm(x)
@@ -111,7 +111,7 @@ class TransformerDecoder(Module):
         mem_causal = check_hint(
             who, "memory_is_causal", memory_is_causal, "memory_mask", memory_mask
         )
-        x, memory = as_tensor(tgt), as_tensor(memory)
+        x, memory = _as_tensor(tgt), _as_tensor(memory)
         masks = (tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask)
         for layer in self.layers:
             x = layer(x, memory, *masks, tgt_causal, mem_causal)
@@ -186,7 +186,7 @@ class Transformer(Module):
         (T, E)) attending to the encoded ``src`` (S, N, E); the masks as in the layers
         (``src_mask`` (S, S), ``tgt_mask`` (T, T), ``memory_mask`` (T, S), key padding
         masks (N, S), (N, T), (N, S)); see `generate_square_subsequent_mask` for ``tgt_mask``."""
-        src, tgt = as_tensor(src), as_tensor(tgt)
+        src, tgt = _as_tensor(src), _as_tensor(tgt)
         self._check_inputs(src, tgt)
         memory = self.encoder(src, src_mask, src_key_padding_mask, src_is_causal)
         masks = (tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask)

@@ -21,6 +21,7 @@ from .._generator import generator_or_default
 from .._tensor import Tensor
 from ._attention import LinearOutIn, MultiheadAttention
 from ._layers import Dropout, _check_probability, _parameter_dtype, check_eps
+from ._losses import _as_tensor
 from ._module import Module
 from ._norm import LayerNorm
 
@@ -67,11 +68,6 @@ def check_hint(who: str, name: str, causal, mask_name: str, mask) -> bool:
     return causal
 
 
-def as_tensor(x) -> Tensor:
-    """An input as a Tensor."""
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 class _TransformerLayer(Module):
     """What both layers share: PyTorch's arguments, sub-layers (in its order, so its state
     dict's order and its draws' order) and the residual stream."""
@@ -100,17 +96,9 @@ class _TransformerLayer(Module):
         dtype = _parameter_dtype(who, dtype)
         generator_or_default(generator, who)  # a seed or a RandomState is refused, by name
         self.generator = generator
+        options = {"batch_first": batch_first, "dtype": dtype, "generator": generator}
         for name in self._attentions:
-            attention = MultiheadAttention(
-                d_model,
-                nhead,
-                dropout,
-                bias,
-                batch_first=batch_first,
-                dtype=dtype,
-                generator=generator,
-            )
-            setattr(self, name, attention)
+            setattr(self, name, MultiheadAttention(d_model, nhead, dropout, bias, **options))
         self.linear1 = LinearOutIn(d_model, dim_feedforward, bias, dtype, generator)
         self.dropout = Dropout(dropout, generator)
         self.linear2 = LinearOutIn(dim_feedforward, d_model, bias, dtype, generator)
@@ -177,7 +165,7 @@ class TransformerEncoderLayer(_TransformerLayer):
         PyTorch's hint that ``src_mask`` is causal, and needs it."""
         who = "TransformerEncoderLayer"
         causal = check_hint(who, "is_causal", is_causal, "src_mask", src_mask)
-        x = as_tensor(src)
+        x = _as_tensor(src)
 
         def attend(y: Tensor) -> Tensor:
             return self._attend(0, y, y, src_mask, src_key_padding_mask, causal)
@@ -219,7 +207,7 @@ class TransformerDecoderLayer(_TransformerLayer):
         mem_causal = check_hint(
             who, "memory_is_causal", memory_is_causal, "memory_mask", memory_mask
         )
-        x, memory = as_tensor(tgt), as_tensor(memory)
+        x, memory = _as_tensor(tgt), _as_tensor(memory)
 
         def attend(y: Tensor) -> Tensor:
             return self._attend(0, y, y, tgt_mask, tgt_key_padding_mask, tgt_causal)
