@@ -162,13 +162,11 @@ NP_ACTIVATIONS = {
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post-norm", "pre-norm"])
 def test_encoder_layer_matches_numpy(norm_first, activation):
-    layer = nn.TransformerEncoderLayer(
-        E, HEADS, FF, activation=activation, norm_first=norm_first, batch_first=True,
-        dtype="float64", generator=seeded(1),
-    )  # fmt: skip
+    options = {"activation": activation, "norm_first": norm_first, "batch_first": True}
+    layer = nn.TransformerEncoderLayer(E, HEADS, FF, dtype="float64", **options)
     sd = layer.state_dict()
-    for name in ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"):
-        sd[name] = seeded(2).standard_normal(E)  # not the init's ones and zeros
+    for i, name in enumerate(("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias")):
+        sd[name] = seeded(2 + i).standard_normal(E)  # not the init's ones and zeros
     layer.load_state_dict(sd)
     layer.eval()
     x = seeded(3).standard_normal((2, 5, E))
