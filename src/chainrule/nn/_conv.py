@@ -27,6 +27,7 @@ from ..ops._common import float_operands, is_tensor
 from ._init import uniform_
 from ._layers import _parameter_dtype
 from ._module import Module, Parameter
+from ._padding import padded
 
 
 class Geometry(NamedTuple):
@@ -304,8 +305,9 @@ class Conv2d(Module):
     (none with ``bias=False``), both drawn from U(−1/√fan_in, 1/√fan_in), fan_in =
     in_channels/groups·kH·kW (PyTorch's kaiming_uniform with a = √5), with ``generator``
     (a ``numpy.random.Generator``), or the library's, which `manual_seed` seeds, when None.
-    So a PyTorch state loads as it is. Only ``padding_mode="zeros"`` is offered. ``dtype``
-    as in `Linear`."""
+    So a PyTorch state loads as it is. ``padding_mode`` "reflect", "replicate" or
+    "circular" pads the input by `pad` in that mode and convolves it with no padding, as
+    PyTorch's. ``dtype`` as in `Linear`."""
 
     def __init__(
         self,
@@ -340,22 +342,30 @@ class Conv2d(Module):
 
     def forward(self, x) -> Tensor:
         who = f"Conv2d({self.in_channels}, {self.out_channels})"
-        args = (self.stride, self.padding, self.dilation, self.groups)
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            pads = _conv_padding(who, padding, self.kernel_size, self.stride, self.dilation)
+            (top, bottom), (left, right) = pads
+            x, padding = padded(who, x, (left, right, top, bottom), self.padding_mode), 0
+        args = (self.stride, padding, self.dilation, self.groups)
         return _conv2d(who, x, self.weight, self.bias, *args)
 
     def extra_repr(self) -> str:
         return conv_repr(self)
 
 
-def check_channels(who: str, in_channels, out_channels, groups, padding_mode) -> None:
-    """A convolution layer's channel counts (groups dividing both) and padding mode."""
+def check_channels(
+    who: str, in_channels, out_channels, groups, padding_mode, transposed: bool = False
+) -> None:
+    """A convolution layer's channel counts (groups dividing both) and padding mode (only
+    "zeros" for a ``transposed`` one, as PyTorch's)."""
     check_counts(who, in_channels=in_channels, out_channels=out_channels, groups=groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"{who}: groups={groups} must divide in_channels={in_channels} and "
             f"out_channels={out_channels}"
         )
-    _check_padding_mode(padding_mode, who)
+    _check_padding_mode(padding_mode, who, transposed)
 
 
 def make_parameters(layer: Module, shape: tuple, bias: bool, dtype, generator) -> None:
@@ -386,15 +396,16 @@ def conv_repr(layer: Module, output_padding: tuple[int, ...] | None = None) -> s
         s += f", output_padding={output_padding}"
     if layer.groups != 1:
         s += f", groups={layer.groups}"
-    return s if layer.bias is not None else s + ", bias=False"
+    if layer.bias is None:
+        s += ", bias=False"
+    return s if layer.padding_mode == "zeros" else s + f", padding_mode={layer.padding_mode}"
 
 
-def _check_padding_mode(mode, who: str = "Conv2d") -> None:
-    if mode == "zeros":
-        return
-    if mode in _PADDING_MODES:
+def _check_padding_mode(mode, who: str, transposed: bool) -> None:
+    if mode not in _PADDING_MODES:
+        raise ValueError(f"{who}: padding_mode must be one of {_PADDING_MODES}, got {mode!r}")
+    if transposed and mode != "zeros":
         raise ValueError(
-            f"{who}: padding_mode={mode!r} is not supported; only 'zeros' is (pad the input "
-            "yourself for the others)"
+            f"{who}: only padding_mode='zeros' is supported for a transposed convolution, as "
+            f"PyTorch's, got {mode!r}"
         )
-    raise ValueError(f"{who}: padding_mode must be one of {_PADDING_MODES}, got {mode!r}")

@@ -27,6 +27,7 @@ from ._conv import (
     make_parameters,
 )
 from ._module import Module
+from ._padding import padded
 from ._pool import _check_half, _max_pool2d, _MaxPoolNd, _out_size, _settings, avg_pool2d
 
 
@@ -94,7 +95,8 @@ class Conv1d(Module):
     """1-D convolution of (N, C, L) or (C, L) inputs, as PyTorch's ``nn.Conv1d``: ``weight``
     (out_channels, in_channels/groups, k) and ``bias`` (out_channels,) from U(−1/√fan_in,
     1/√fan_in), fan_in = in_channels/groups·k, as `Conv2d`'s; the settings are kept as
-    PyTorch keeps them (tuples of one, or the padding's string)."""
+    PyTorch keeps them (tuples of one, or the padding's string). ``padding_mode`` as
+    `Conv2d`'s."""
 
     def __init__(
         self,
@@ -131,6 +133,11 @@ class Conv1d(Module):
     def forward(self, x) -> Tensor:
         who = f"Conv1d({self.in_channels}, {self.out_channels})"
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        if self.padding_mode != "zeros":
+            wide = padding if isinstance(padding, str) else (0, padding)
+            (k,), (s,), (d,) = self.kernel_size, self.stride, self.dilation
+            _, pads = _conv_padding(who, wide, (1, k), (1, s), (1, d))
+            x, padding = padded(who, x, pads, self.padding_mode), 0
         args = (self.stride[0], padding, self.dilation[0], self.groups)
         return _conv1d(who, x, self.weight, self.bias, *args)
 

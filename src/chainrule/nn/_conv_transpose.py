@@ -197,7 +197,7 @@ class _ConvTransposeNd(Module):
         generator: np.random.Generator | None = None,
     ):
         name = type(self).__name__
-        check_channels(name, in_channels, out_channels, groups, padding_mode)
+        check_channels(name, in_channels, out_channels, groups, padding_mode, transposed=True)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = self._as_tuple(name, "kernel_size", kernel_size, 1)
         settings = _settings(name, stride, padding, output_padding, dilation, self._as_tuple)
