@@ -75,6 +75,7 @@ from ._more_losses import (
     smooth_l1_loss,
 )
 from ._norm import layer_norm
+from ._padding import pad
 from ._pool import avg_pool2d, max_pool2d
 from ._similarity import (
     cosine_similarity,
@@ -83,6 +84,7 @@ from ._similarity import (
     pairwise_distance,
     softmin,
 )
+from ._upsample import interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -121,6 +123,7 @@ __all__ = [
     "hinge_embedding_loss",
     "huber_loss",
     "instance_norm",
+    "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
@@ -144,7 +147,10 @@ __all__ = [
     "norm",
     "normalize",
     "one_hot",
+    "pad",
     "pairwise_distance",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "poisson_nll_loss",
     "prelu",
     "relu",
