@@ -352,7 +352,7 @@ def test_errors_name_the_layer_and_the_shapes():
         F.conv2d(zeros((1, 2, 5, 5)), zeros((2, 2, 3, 3)), zeros(3))
     with pytest.raises(ValueError, match="groups=2 must divide in_channels=3"):
         nn.Conv2d(3, 4, 3, groups=2)
-    with pytest.raises(ValueError, match="ConvTranspose2d: only padding_mode='zeros'.*'reflect'"):
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: only padding_mode='zeros'.*'reflect'"):
         nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         nn.Conv2d(1, 1, 3, stride=2, padding="same")
