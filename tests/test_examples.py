@@ -213,6 +213,7 @@ def test_backward_by_hand_prints_the_trace_and_agrees_with_a_finite_difference()
         ("training_loop.py", ("--optimizer", "lbfgs"), 2, "invalid choice: 'lbfgs'"),
         ("regression.py", ("--epochs", "ten"), 2, "invalid int value: 'ten'"),
         ("backward_by_hand.py", ("--x", "nan"), 2, "must be finite numbers"),
+        ("transformer_reverse.py", ("--epochs", "-1"), 2, "--epochs must be at least 1, got -1"),
         (
             "training_loop.py",
             ("--epochs", "1", "--checkpoint", "/nonexistent-dir/ck.safetensors"),
@@ -220,7 +221,14 @@ def test_backward_by_hand_prints_the_trace_and_agrees_with_a_finite_difference()
             "training_loop.py: cannot save the checkpoint: ",
         ),
     ],
-    ids=["custom-epochs", "loop-optimizer", "regression-epochs", "by-hand-nan", "loop-save"],
+    ids=[
+        "custom-epochs",
+        "loop-optimizer",
+        "regression-epochs",
+        "by-hand-nan",
+        "transformer-epochs",
+        "loop-save",
+    ],
 )
 def test_the_examples_refuse_bad_input_in_one_line(script, args, status, message):
     done = _example(script, *args)
@@ -236,6 +244,27 @@ def test_sequence_lstm_learns_the_adding_problem_beyond_chance():
     lines = _ok("sequence_lstm.py").splitlines()
     assert [line.split()[:2] for line in lines[:-1]] == [["epoch", str(e)] for e in range(1, 13)]
     assert _number(lines[-1], "test accuracy") >= 0.85  # two classes: chance is 0.5
+
+
+def test_transformer_reverse_learns_to_reverse_whole_sequences():
+    lines = _ok("transformer_reverse.py", "--epochs", "5").splitlines()
+    assert [line.split()[:2] for line in lines[:-1]] == [["epoch", str(e)] for e in range(1, 6)]
+    # ten symbols: chance is 0.1 a symbol and 1e-8 a sequence of eight
+    assert _number(lines[-1], "test accuracy") >= 0.95
+    assert float(lines[-1].split(", ")[1].split("%")[0]) >= 90
+
+
+def test_transformer_reverse_targets_are_the_mirrored_symbols():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from transformer_reverse import LENGTH, SYMBOLS, reversal
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    X, Y = reversal(20, np.random.default_rng(3))
+    assert X.shape == Y.shape == (20, LENGTH)
+    assert X.max() < SYMBOLS
+    for x, y in zip(X, Y):
+        assert [int(y[i]) for i in range(LENGTH)] == [int(x[LENGTH - 1 - i]) for i in range(LENGTH)]
 
 
 def test_sequence_lstm_labels_are_the_marked_sum_worked_by_hand():
