@@ -301,6 +301,30 @@ def test_an_unknown_reduction_is_refused_by_name(loss):
         loss(reduction=2)  # not a string
 
 
+_X, _Y, _ROWS = np.full((2, 3), 0.5), np.full((2, 3), 0.25), np.ones(2)
+_FUNCTIONAL = {
+    "mse_loss": (_X, _Y),
+    "l1_loss": (_X, _Y),
+    "smooth_l1_loss": (_X, _Y),
+    "huber_loss": (_X, _Y),
+    "soft_margin_loss": (_X, -np.ones((2, 3))),
+    "poisson_nll_loss": (_X, _Y),
+    "gaussian_nll_loss": (_X, _Y, np.ones((2, 3))),
+    "binary_cross_entropy": (_X, _Y),
+    "binary_cross_entropy_with_logits": (_X, _Y),
+    "nll_loss": (_X, np.zeros(2, np.int64)),
+    "cross_entropy": (_X, np.zeros(2, np.int64)),
+    "cosine_embedding_loss": (_X, _Y, _ROWS),
+    "margin_ranking_loss": (_ROWS, _ROWS, _ROWS),
+}
+
+
+@pytest.mark.parametrize("name", _FUNCTIONAL)
+def test_an_unknown_reduction_of_a_function_is_refused_by_its_name(name):
+    with pytest.raises(ValueError, match=rf"^{name}: reduction must be one of .*got 'avg'$"):
+        getattr(F, name)(*_FUNCTIONAL[name], reduction="avg")
+
+
 def test_a_summed_cross_entropy_trains_and_evaluates_as_the_mean_does():
     # a summed loss with the learning rate divided by the batch's size takes the same steps
     # as the mean; fit logs it summed over the data (20 samples), and "none" is refused

@@ -90,7 +90,7 @@ def cosine_embedding_loss(
     Inputs (N, D) take a target (N,), inputs (D,) a scalar target, as in PyTorch; the two
     inputs have one shape. Targets other than 1 and −1 are refused (PyTorch makes them cost
     0). Reduced by ``reduction`` over the N pairs."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, "cosine_embedding_loss")
     margin = _check_real("cosine_embedding_loss", "margin", margin)
     x1, x2, t = _cosine_triple(input1, input2, target)
     axis = t.ndim  # the features: axis 1 of (N, D), 0 of (D,)
@@ -157,7 +157,7 @@ def margin_ranking_loss(
 
     for targets y (1 where x₁ should rank higher, −1 where x₂ should); the gradient is 1
     at the clamp, as PyTorch's. The three shapes must match (PyTorch documents one shape)."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, "margin_ranking_loss")
     margin = _check_real("margin_ranking_loss", "margin", margin)
     x1 = _as_prediction(input1, target)
     x2, t = _as_tensor_like(input2, x1), _as_target(target, x1)
@@ -226,7 +226,7 @@ def gaussian_nll_loss(
     axis of size 1 (PyTorch's documented broadcasts)."""
     full = _check_flag("gaussian_nll_loss", "full", full)
     eps = _check_real("gaussian_nll_loss", "eps", eps)
-    _check_reduction(reduction)
+    _check_reduction(reduction, "gaussian_nll_loss")
     x = _as_prediction(input, target)
     t = _gaussian_target(target, x)
     v = _checked_var(var, x)

@@ -701,7 +701,7 @@ def is_label_shaped(t: np.ndarray, shape: tuple) -> bool:
 def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape: the
     mean over every element, the sum (``reduction="sum"``) or each element's (``"none"``)."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
     logits = _as_prediction(logits, target)
     return _BCE[reduction]()(logits, _as_target(target, logits))
 
@@ -727,7 +727,7 @@ def regression_pair(loss: str, pred, target, reduction: str) -> tuple:
     checked, an integer prediction made floating and the target cast to its dtype (see
     `_as_prediction`, `_as_target`), the shapes equal (nothing is broadcast) and a batch
     to average not empty."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, loss)
     pred = _as_prediction(pred, target)
     target = _as_target(target, pred)
     if target.shape != pred.shape:

@@ -240,7 +240,7 @@ def nll_loss(
     positions is a row (the classes are axis 1), the sums above run over all of them, and
     "none" gives shape (N, d₁, …). Computed as the (N·d₁·…, C) rows of the input with the
     classes moved last, by the same fused node."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, "nll_loss")
     input = _as_prediction(input, target)
     _check_integer_labels(target, input.shape)
     options = _nll_options("nll_loss", weight, ignore_index)
@@ -407,7 +407,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction: str = "mean")
     that `fit` sees a NaN loss. ``reduction`` is a keyword (PyTorch's third and fourth
     places are its deprecated ``size_average`` and ``reduce``). On logits,
     `binary_cross_entropy_with_logits` is exact where σ would round to 0 or 1."""
-    _check_reduction(reduction)
+    _check_reduction(reduction, "binary_cross_entropy")
     input = _as_prediction(input, target)
     w = _bce_weight("binary_cross_entropy", weight)
     return _BCE_PROBABILITIES[reduction](w)(input, _as_target(target, input))
