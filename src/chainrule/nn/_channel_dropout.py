@@ -45,7 +45,7 @@ def dropout3d(
 
 def _channel_dropout(who, dims, input, p, training, generator, inplace) -> Tensor:
     """`drop_channels` of an input with ``dims`` axes after the channels, batched or not."""
-    _check_probability(p)
+    _check_probability(p, who)
     _inplace(who, inplace)
     rng = _generator(who, generator)
     x = input if isinstance(input, Tensor) else Tensor(input)

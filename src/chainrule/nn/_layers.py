@@ -89,7 +89,7 @@ def dropout(
     is drawn from ``generator`` (a ``numpy.random.Generator``), or the library's, which
     `manual_seed` seeds, when None. PyTorch's ``inplace`` is a keyword here, as in
     `Dropout`, and changes nothing."""
-    _check_probability(p)
+    _check_probability(p, "dropout")
     _inplace("dropout", inplace)
     rng = _generator("dropout", generator)  # checked in eval mode too, as in Dropout
     x = x if isinstance(x, Tensor) else Tensor(x)
@@ -115,9 +115,11 @@ def _generator(who: str, generator) -> np.random.Generator:
     return generator_or_default(generator, who)
 
 
-def _check_probability(p: float) -> None:
+def _check_probability(p: float, who: str | None = None) -> None:
+    """A dropout probability: a number in [0, 1], else a ValueError naming ``who``."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be a number in [0, 1], got {p!r}")
+        where = f"{who}: " if who else ""
+        raise ValueError(f"{where}dropout probability must be a number in [0, 1], got {p!r}")
 
 
 def _inplace(layer: str, inplace) -> bool:
@@ -395,8 +397,8 @@ class Dropout(Module):
         *,
         inplace: bool = False,
     ):
-        _check_probability(p)
         name = type(self).__name__  # the subclasses' too (Dropout2d, AlphaDropout)
+        _check_probability(p, name)
         if isinstance(generator, (bool, np.bool_)):  # Dropout(0.5, True), PyTorch's order
             raise TypeError(
                 f"{name}: the second argument is the generator here; PyTorch's inplace "

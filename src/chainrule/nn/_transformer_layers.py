@@ -52,10 +52,7 @@ def _check_sizes(who: str, d_model, nhead, dim_feedforward, dropout, layer_norm_
             f"{who}: d_model {d_model} must be divisible by nhead {nhead} (each head gets "
             "d_model/nhead features)"
         )
-    try:
-        _check_probability(dropout)
-    except ValueError as error:
-        raise ValueError(f"{who}: {error}") from None
+    _check_probability(dropout, who)
     check_eps(f"{who} (layer_norm_eps)", layer_norm_eps, "a slice whose values are all equal")
 
 
