@@ -160,7 +160,12 @@ def test_lp_pool_reprs():
         (lambda: F.lp_pool1d(np.ones((1, 1, 4, 4)), 2, 2), ValueError, r"lp_pool1d.*\(N, C, L\)"),
         (lambda: nn.LPPool1d(2, 0), ValueError, "LPPool1d: kernel_size"),
         (lambda: nn.LPPool2d(2, 2, stride=(1, 0)), ValueError, "LPPool2d: stride"),
-        (lambda: F.lp_pool2d(np.ones((1, 1, 2, 2)), 2, 3), ValueError, "empty"),
+        (lambda: F.lp_pool2d(np.ones((1, 1, 2, 2)), 2, 3), ValueError, "^lp_pool2d: .*empty"),
+        (lambda: F.lp_pool1d(np.ones((1, 2, 3)), 2, 5), ValueError, "^lp_pool1d: .*empty"),
+        (lambda: F.lp_pool1d(np.ones((2, 3)), math.inf, 4), ValueError, "^lp_pool1d: .*empty"),
+        (lambda: F.lp_pool1d(np.ones((1, 1, 4)), 2, 2, 0), ValueError, "^lp_pool1d: stride"),
+        (lambda: F.lp_pool2d(np.ones((1, 4, 4)), 2, 2, (1, 0)), ValueError, "^lp_pool2d: stride"),
+        (lambda: nn.LPPool1d(3, 5)(np.ones((2, 4))), ValueError, "^lp_pool1d: .*empty"),
     ],
 )
 def test_lp_pool_bad_arguments(call, error, message):

@@ -6,7 +6,8 @@ pooling, composed from average pooling as PyTorch defines it,
 so the output is the window's p-norm (Σ xᵖ)^(1/p), and a window whose sum is 0 has
 gradient 0 (relu's mask stops the root's infinite slope there), as PyTorch's. ``p = ±inf``
 is PyTorch's max (min) pooling of |x|. The average and max pools are `avg_pool2d`,
-`max_pool2d` and their 1-D forms, so their checks, output sizes and gradients are theirs.
+`max_pool2d` and their 1-D forms, so their output sizes and gradients are theirs; their
+checks of the kernel, the stride and an empty output run first, under lp_pool's name.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from .._arguments import flag
 from .._tensor import Tensor
 from ..ops._common import as_float
 from ._conv import pair
-from ._conv1d import _single, avg_pool1d, max_pool1d, single
+from ._conv1d import _pool_settings, _single, as_rows, avg_pool1d, max_pool1d
 from ._module import Module
-from ._pool import avg_pool2d, max_pool2d
+from ._pool import _geometry, _settings, avg_pool2d, max_pool2d
 
 
 def _norm_type(who: str, norm_type) -> float:
@@ -63,9 +64,11 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = Fals
     the whole kernel's size as the others'."""
     who = "lp_pool2d"
     p = _norm_type(who, norm_type)
-    kh, kw = pair(who, "kernel_size", kernel_size, 1)
+    (kh, kw), stride, _, _ = _settings(who, kernel_size, stride, 0, 1)
     x = _input(who, input, "(N, C, H, W) or (C, H, W)", (3, 4))
     ceil = flag(who, "ceil_mode", ceil_mode)
+    shape = x.shape if x.ndim == 4 else (1, *x.shape)
+    _geometry(who, shape, (kh, kw), stride, (0, 0), (1, 1), ceil)  # an empty output, by name
     settings = {"kernel_size": (kh, kw), "stride": stride, "ceil_mode": ceil}
     return _lp_pool(x, p, kh * kw, avg_pool2d, max_pool2d, **settings)
 
@@ -75,9 +78,10 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode: bool = Fals
     `lp_pool2d`): ``input`` (N, C, L) or (C, L)."""
     who = "lp_pool1d"
     p = _norm_type(who, norm_type)
-    k = single(who, "kernel_size", kernel_size, 1)
     x = _input(who, input, "(N, C, L) or (C, L)", (2, 3))
     ceil = flag(who, "ceil_mode", ceil_mode)
+    rows, _ = as_rows(who, x)  # checked by name: the kernel, the stride, an empty output
+    k, stride, _, _ = _pool_settings(who, rows.shape, kernel_size, stride, 0, 1, ceil)
     settings = {"kernel_size": k, "stride": stride, "ceil_mode": ceil}
     return _lp_pool(x, p, k, avg_pool1d, max_pool1d, **settings)
 
