@@ -89,7 +89,9 @@ class _InstanceNorm(_BatchNorm):
     tracked; ``momentum=None`` leaves them as they are (PyTorch passes 0), and
     ``num_batches_tracked`` stays 0, as PyTorch's. A subclass gives its number of spatial
     axes (``_spatial``, named ``_axes``); an input without the batch axis is normalised as a
-    batch of one."""
+    batch of one. Unlike PyTorch's, an input whose channels are not ``num_features`` is a
+    ValueError even without ``affine`` (PyTorch then warns and normalises it, unless it
+    tracks running statistics)."""
 
     _spatial, _axes = 1, "L"
 
