@@ -71,6 +71,8 @@ def test_integer_input_is_dropped_in_float64():
         (lambda: nn.Dropout1d(1.5), ValueError, r"^Dropout1d: .*probability.*1\.5"),
         (lambda: nn.Dropout1d(0.5, True), TypeError, "Dropout1d: the second argument"),
         (lambda: F.dropout1d(np.ones((2, 3)), inplace="no"), TypeError, "inplace"),
+        (lambda: F.dropout1d(np.ones((2, 3)), 0.5, "no"), TypeError, "^dropout1d: training"),
+        (lambda: F.dropout3d(np.ones((3, 2, 2, 2)), 0.5, 0.0), TypeError, "^dropout3d: training"),
     ],
 )
 def test_bad_arguments(call, error, message):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arguments import flag
 from .._tensor import Tensor
 from ._conv_layers import drop_channels
 from ._layers import Dropout, _check_probability, _generator, _inplace
@@ -52,7 +53,7 @@ def _channel_dropout(who, dims, input, p, training, generator, inplace) -> Tenso
     if x.ndim not in (dims + 1, dims + 2):
         axes = _AXES[dims]
         raise ValueError(f"{who}: input must be (N, C, {axes}) or (C, {axes}), got shape {x.shape}")
-    if not training or p == 0:
+    if not flag(who, "training", training) or p == 0:
         return x
     return drop_channels(x, p, rng, batched=x.ndim == dims + 2)
 
