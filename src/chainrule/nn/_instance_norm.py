@@ -16,7 +16,6 @@ import numpy as np
 from .. import ops
 from .._arguments import flag
 from .._tensor import Tensor
-from ..ops._common import as_float
 from ._conv_layers import _check_channels, _update, batch_norm, group_norm
 from ._layers import _BatchNorm, check_eps, check_momentum
 from ._norm import _array, _as_input, _float_dtype
@@ -110,9 +109,8 @@ class _InstanceNorm(_BatchNorm):
         super().__init__(*settings, bias=bias, dtype=dtype)
 
     def forward(self, x) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if x.dtype.kind in "biu":  # as in BatchNorm: an integer input takes the layer's dtype
-            x = as_float(x, self._dtype if self.weight is None else self.weight.dtype)
+        # as in BatchNorm: an integer input takes the layer's dtype
+        x = _as_input(x, self._dtype if self.weight is None else self.weight.dtype)
         self._check_input(x)
         unbatched = x.ndim == self._spatial + 1
         if unbatched:

@@ -15,9 +15,9 @@ import numpy as np
 
 from .._arguments import check_counts
 from .._tensor import Tensor
-from ..ops._common import as_float
 from ..ops._unary import check_number
 from ._module import Module
+from ._norm import _as_input
 
 
 def _band(channels: int, size: int, dtype) -> np.ndarray:
@@ -42,11 +42,9 @@ def local_response_norm(
     module's formula). An integer or bool input is computed in float64."""
     who = "local_response_norm"
     _check_settings(who, size, alpha, beta, k)
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = _as_input(input, np.float64)
     if x.ndim < 3:
         raise ValueError(f"{who}: input must be (N, C, …) with 3 or more axes, got {x.shape}")
-    if x.dtype.kind in "biu":
-        x = as_float(x, np.float64)
     if x.size == 0:
         return x
     n, c = x.shape[:2]

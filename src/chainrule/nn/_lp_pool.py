@@ -20,10 +20,10 @@ import numpy as np
 from .. import ops
 from .._arguments import flag
 from .._tensor import Tensor
-from ..ops._common import as_float
 from ._conv import pair
 from ._conv1d import _pool_settings, _single, as_rows, avg_pool1d, max_pool1d
 from ._module import Module
+from ._norm import _as_input
 from ._pool import _geometry, _settings, avg_pool2d, max_pool2d
 
 
@@ -40,10 +40,10 @@ def _norm_type(who: str, norm_type) -> float:
 
 def _input(who: str, input, shapes: str, ranks: tuple[int, int]) -> Tensor:
     """``input`` as a floating Tensor (an integer one in float64) of one of ``ranks``."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = _as_input(input, np.float64)
     if x.ndim not in ranks:
         raise ValueError(f"{who}: input must be {shapes}, got shape {x.shape}")
-    return as_float(x, np.float64) if x.dtype.kind in "biu" else x
+    return x
 
 
 def _lp_pool(x: Tensor, p: float, numel: int, avg_pool, max_pool, **settings) -> Tensor:
