@@ -354,6 +354,21 @@ def test_bad_calls_are_clear_errors():
         nn.TransformerEncoderLayer(4, 2, 6)(src, is_causal=True)
 
 
+def test_inputs_of_the_wrong_shape_are_errors_naming_the_layer_and_argument():
+    encoder, decoder = nn.TransformerEncoderLayer(4, 2, 6), nn.TransformerDecoderLayer(4, 2, 6)
+    with pytest.raises(ValueError, match=r"^TransformerEncoderLayer: src .*d_model 4.*\(3, 2, 5\)"):
+        encoder(np.zeros((3, 2, 5)))
+    with pytest.raises(ValueError, match=r"^TransformerEncoderLayer: src .*got shape \(4,\)"):
+        encoder(np.zeros(4))
+    with pytest.raises(ValueError, match=r"^TransformerDecoderLayer: memory .*\(3, 2, 6\)"):
+        decoder(np.zeros((3, 2, 4)), np.zeros((3, 2, 6)))
+    with pytest.raises(ValueError, match=r"^TransformerDecoderLayer: tgt .*\(1, 3, 2, 4\)"):
+        decoder(np.zeros((1, 3, 2, 4)), np.zeros((3, 2, 4)))
+    model = nn.Transformer(4, 2, 1, 1, 6)
+    with pytest.raises(ValueError, match=r"^Transformer: src and tgt .*\(3, 4\), tgt \(5, 2, 4\)"):
+        model(np.zeros((3, 4)), np.zeros((5, 2, 4)))
+
+
 # ----- dropout: training and eval ---------------------------------------------------------------
 def test_dropout_acts_in_training_only_and_draws_from_the_generator():
     x = seeded(12).standard_normal((3, 2, E))

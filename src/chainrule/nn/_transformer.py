@@ -193,10 +193,16 @@ class Transformer(Module):
         return self.decoder(tgt, memory, *masks, tgt_is_causal, memory_is_causal)
 
     def _check_inputs(self, src: Tensor, tgt: Tensor) -> None:
-        """PyTorch's checks: as many samples in both, d_model features."""
+        """PyTorch's checks: as many samples in both, d_model features; and both batched or
+        both unbatched."""
         shapes = f"src {src.shape}, tgt {tgt.shape}"
+        if src.ndim != tgt.ndim:
+            raise ValueError(
+                f"Transformer: src and tgt must both be batched (3 axes) or both unbatched (2), "
+                f"got {shapes}"
+            )
         batch = 0 if self.batch_first else 1
-        if src.ndim == 3 and (tgt.ndim != 3 or src.shape[batch] != tgt.shape[batch]):
+        if src.ndim == 3 and src.shape[batch] != tgt.shape[batch]:
             raise ValueError(f"Transformer: src and tgt must have as many samples, got {shapes}")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise ValueError(

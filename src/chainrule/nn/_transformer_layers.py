@@ -107,6 +107,17 @@ class _TransformerLayer(Module):
             setattr(self, f"dropout{i}", Dropout(dropout, generator))
         self.activation = activation
 
+    def _input(self, name: str, value) -> Tensor:
+        """``value`` as a Tensor of 3 axes, or 2 unbatched, the last of d_model features,
+        else a ValueError naming the layer and the argument."""
+        x, d_model = _as_tensor(value), self.linear1.in_features
+        if x.ndim not in (2, 3) or x.shape[-1] != d_model:
+            raise ValueError(
+                f"{type(self).__name__}: {name} must have 3 axes, or 2 unbatched, the last of "
+                f"d_model {d_model} features, got shape {x.shape}"
+            )
+        return x
+
     def _numbered(self, name: str) -> list[Module]:
         """norm1, norm2, … or dropout1, dropout2, …: one per block."""
         return [getattr(self, f"{name}{i}") for i in range(1, len(self._attentions) + 2)]
@@ -162,7 +173,7 @@ class TransformerEncoderLayer(_TransformerLayer):
         PyTorch's hint that ``src_mask`` is causal, and needs it."""
         who = "TransformerEncoderLayer"
         causal = check_hint(who, "is_causal", is_causal, "src_mask", src_mask)
-        x = _as_tensor(src)
+        x = self._input("src", src)
 
         def attend(y: Tensor) -> Tensor:
             return self._attend(0, y, y, src_mask, src_key_padding_mask, causal)
@@ -204,7 +215,7 @@ class TransformerDecoderLayer(_TransformerLayer):
         mem_causal = check_hint(
             who, "memory_is_causal", memory_is_causal, "memory_mask", memory_mask
         )
-        x, memory = _as_tensor(tgt), _as_tensor(memory)
+        x, memory = self._input("tgt", tgt), self._input("memory", memory)
 
         def attend(y: Tensor) -> Tensor:
             return self._attend(0, y, y, tgt_mask, tgt_key_padding_mask, tgt_causal)
