@@ -763,6 +763,19 @@ def test_each_output_of_a_tuple_is_checked_and_a_failure_names_it(monkeypatch):
         cr.gradcheck(lambda t, u: (t + u, t.exp(), t * u), [x, y])
 
 
+def test_an_f_that_differentiates_inside_is_checked_as_in_pytorch():
+    """f(x) = d(Σ x³)/dx = 3x², whose Jacobian is diag(6x): f needs its inputs to require
+    gradients and grad mode on also where finite differences evaluate it."""
+    x = _values((3,))
+
+    def f(t):
+        return cr.autograd.grad((t**3).sum(), [t], create_graph=True)[0]
+
+    assert cr.gradcheck(f, [x], check_second_order=True)
+    (numeric,) = cr.numerical_grad(lambda t: f(t).sum(), [x])
+    np.testing.assert_allclose(numeric, 6 * np.asarray(x), rtol=1e-8)
+
+
 def test_a_tensor_f_closes_over_is_neither_checked_nor_given_a_gradient(monkeypatch):
     w = cr.tensor(_other((2, 3)), requires_grad=True)
     assert cr.gradcheck(lambda t: t * w, [_values((2, 3))])

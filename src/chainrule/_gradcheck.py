@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import _engine
-from ._grad_mode import enable_grad, no_grad
+from ._grad_mode import enable_grad
 from ._tensor import Tensor
 
 
@@ -42,9 +42,17 @@ def _checked(a: np.ndarray) -> bool:
 
 
 def _output(f: Callable, arrays: Sequence[np.ndarray]) -> np.ndarray:
-    with no_grad():
-        out = _call(f, [Tensor(a.copy()) for a in arrays], arrays)
+    """f's value at ``arrays``, from leaves that require gradients as the analytic pass's
+    do, with gradients enabled, as PyTorch's gradcheck evaluates f: an f that
+    differentiates inside (``cr.autograd.grad(..., create_graph=True)``) needs both."""
+    out = _value(f, arrays)
     return np.array(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+
+
+def _value(f: Callable, arrays: Sequence[np.ndarray]):
+    """``f`` called on fresh leaves holding copies of ``arrays``."""
+    with enable_grad():
+        return _call(f, [_leaf(a.copy()) for a in arrays], arrays)
 
 
 def _call(f: Callable, tensors: list[Tensor], arrays: Sequence[np.ndarray]):
@@ -208,8 +216,7 @@ def gradcheck(
 def _outputs_to_check(f: Callable, arrays) -> list[int] | None:
     """The positions of the floating Tensors ``f`` returns in a tuple or list, or None when
     it returns one value. Anything there but a Tensor or None is a TypeError."""
-    with no_grad():
-        out = _call(f, [Tensor(a.copy()) for a in arrays], arrays)
+    out = _value(f, arrays)
     if not isinstance(out, (tuple, list)):
         return None
     for k, o in enumerate(out):
