@@ -73,6 +73,10 @@ def test_integer_input_is_dropped_in_float64():
         (lambda: F.dropout1d(np.ones((2, 3)), inplace="no"), TypeError, "inplace"),
         (lambda: F.dropout1d(np.ones((2, 3)), 0.5, "no"), TypeError, "^dropout1d: training"),
         (lambda: F.dropout3d(np.ones((3, 2, 2, 2)), 0.5, 0.0), TypeError, "^dropout3d: training"),
+        (lambda: F.dropout(np.ones(3), 0.5, "no"), TypeError, "^dropout: training"),
+        (lambda: F.dropout2d(np.ones((1, 2, 3, 4)), 0.5, "no"), TypeError, "^dropout2d: training"),
+        (lambda: F.dropout2d(np.ones((1, 2, 3, 4)), 1.5), ValueError, r"^dropout2d: .*1\.5"),
+        (lambda: F.alpha_dropout(np.ones(3), -1.0), ValueError, r"^alpha_dropout: .*-1\.0"),
     ],
 )
 def test_bad_arguments(call, error, message):

@@ -210,12 +210,12 @@ def dropout2d(
     ``training=False`` returns the input. A 3-D input is treated as PyTorch treats it, as
     (N, C, L), zeroing rows of its last axis, with PyTorch's warning. The mask comes from
     ``generator``, or the library's, as `dropout`'s; ``inplace`` changes nothing."""
-    _check_probability(p)
+    _check_probability(p, "dropout2d")
     _inplace("dropout2d", inplace)
     rng = _generator("dropout2d", generator)
     x = input if isinstance(input, Tensor) else Tensor(input)
     _check_feature_dims(x)
-    if not training or p == 0:
+    if not flag("dropout2d", "training", training) or p == 0:
         return x
     return drop_channels(x, p, rng, batched=True)
 

@@ -93,7 +93,7 @@ def dropout(
     _inplace("dropout", inplace)
     rng = _generator("dropout", generator)  # checked in eval mode too, as in Dropout
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if not training or p == 0:
+    if not flag("dropout", "training", training) or p == 0:
         return x
     if x.dtype.kind in "biu":  # a mask of x's integer dtype could not hold 1/(1 − p)
         x = as_float(x, np.float64)

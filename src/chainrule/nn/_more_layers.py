@@ -203,7 +203,7 @@ def alpha_dropout(
 
     p = 1 gives zeros. The mask comes from ``generator``, or the library's, as in
     `dropout`; ``inplace`` is PyTorch's keyword, and changes nothing."""
-    _check_probability(p)
+    _check_probability(p, "alpha_dropout")
     _inplace("alpha_dropout", inplace)
     rng = _generator("alpha_dropout", generator)  # checked in eval mode too, as in dropout
     x = input if isinstance(input, Tensor) else Tensor(input)
