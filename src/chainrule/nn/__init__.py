@@ -35,6 +35,7 @@ from ._conv import Conv2d
 from ._conv1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, MaxPool1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
+from ._ctc import CTCLoss
 from ._embedding import Embedding
 from ._extra_losses import (
     CosineEmbeddingLoss,
@@ -128,6 +129,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Bilinear",
+    "CTCLoss",
     "CircularPad1d",
     "CircularPad2d",
     "ConstantPad1d",

@@ -202,8 +202,8 @@ def ctc_loss(
 
     ``log_probs`` (T, N, C), or (T, C) unbatched, are log_softmax outputs; ``targets`` are
     padded (N, S) or concatenated (Σ target_lengths,), S at least the longest target
-    (unbatched: (S,)); the lengths are sequences, arrays or tensors of N integers (or one
-    number, unbatched). Labels are 0..C−1 and not ``blank``. ``reduction``: "mean" divides
+    (unbatched: (1, S), or 1-D as concatenated); the lengths are sequences, arrays or
+    tensors of N integers (or one number). Labels are 0..C−1 and not ``blank``. ``reduction``: "mean" divides
     each loss by its target length (1 for an empty target) and averages over the batch,
     "sum", or "none" (shape (N,), () unbatched). ``zero_infinity`` makes the loss of an
     impossible alignment (a target longer than its input allows) 0, gradient 0."""
@@ -215,8 +215,8 @@ def ctc_loss(
         x = ops.reshape(x, x.shape[0], 1, x.shape[1])  # a batch of one
     steps, n, classes = x.shape
     blank = _checked_blank(blank, classes)
-    lengths = _checked_lengths("input_lengths", input_lengths, n, steps)
-    labels, label_lengths = _padded_targets(targets, target_lengths, n, batched)
+    lengths = _checked_lengths("input_lengths", input_lengths, n, steps, "log_probs' T")
+    labels, label_lengths = _padded_targets(targets, target_lengths, n)
     _check_labels(labels, label_lengths, blank, classes)
     ext = _Extended(labels, label_lengths, blank)
     losses = CTC(ext, lengths, zero_infinity)(x)
@@ -242,7 +242,7 @@ def _checked_blank(blank, classes: int) -> int:
     if isinstance(blank, (bool, np.bool_)) or not isinstance(blank, (int, np.integer)):
         raise TypeError(f"ctc_loss: blank must be an int, got {blank!r}")
     if not 0 <= blank < classes:
-        raise ValueError(f"ctc_loss: blank must be in 0..{classes - 1} (C = {classes}), got {blank}")
+        raise ValueError(f"ctc_loss: blank must be a class, in 0..{classes - 1}, got {blank}")
     return int(blank)
 
 
@@ -250,38 +250,37 @@ def _integers(name: str, value) -> np.ndarray:
     """``value`` (a Tensor, array, sequence or number) as an int64 array: whole floats are
     taken (chainrule's tensors of Python ints are floats), other values refused."""
     a = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if a.dtype.kind == "f" and np.all(a == np.round(a)):
+    if a.dtype.kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))):
         return a.astype(np.int64)
     if a.dtype.kind not in "iu":
         raise TypeError(f"ctc_loss: {name} must be integers, got {value!r}")
     return a.astype(np.int64)
 
 
-def _checked_lengths(name: str, value, n: int, bound: int | None) -> np.ndarray:
-    """One length per sample, (N,), each in 0..bound."""
+def _checked_lengths(name: str, value, n: int, bound: int | None, of: str = "") -> np.ndarray:
+    """One length per sample, (N,), each in 0..bound (``of`` says what bounds it)."""
     a = _integers(name, value)
     if a.ndim > 1 or a.size != n:
         raise ValueError(f"ctc_loss: {name} must hold {n} lengths (one a sample), got {value!r}")
     a = a.reshape(n)
-    bad = (a < 0) | (a > bound) if bound is not None else a < 0
+    bad = (a < 0) | (a > (np.inf if bound is None else bound))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        limit = f"0..{bound}" if bound is not None else "non-negative"
+        limit = "non-negative" if bound is None else f"in 0..{bound} ({of} is {bound})"
         raise ValueError(f"ctc_loss: {name} must be {limit}, got {a[i]} for sample {i}")
     return a
 
 
-def _padded_targets(targets, target_lengths, n: int, batched: bool) -> tuple:
+def _padded_targets(targets, target_lengths, n: int) -> tuple:
     """(labels (N, S), target lengths (N,)) from padded or concatenated targets."""
     t = _integers("targets", targets)
-    if not batched and t.ndim == 1:
-        t = t[None]  # unbatched: one padded row
     if t.ndim == 2 and len(t) == n:
-        return t, _checked_lengths("target_lengths", target_lengths, n, t.shape[1])
-    if t.ndim != 1 or not batched:
+        width = "the padded targets' S"
+        return t, _checked_lengths("target_lengths", target_lengths, n, t.shape[1], width)
+    if t.ndim != 1:
         raise ValueError(
-            f"ctc_loss: targets must be padded (N, S) = ({n}, S) or concatenated (1-D)"
-            f"{'' if batched else ', (S,) unbatched'}, got shape {np.shape(targets)}"
+            f"ctc_loss: targets must be padded, ({n}, S), or concatenated (1-D), got shape "
+            f"{t.shape}"
         )
     lengths = _checked_lengths("target_lengths", target_lengths, n, None)
     if lengths.sum() != len(t):

@@ -44,6 +44,7 @@ from ._conv import conv2d
 from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
+from ._ctc import ctc_loss
 from ._embedding import embedding
 from ._extra_losses import (
     cosine_embedding_loss,
@@ -106,6 +107,7 @@ __all__ = [
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
