@@ -113,6 +113,8 @@ def test_module_float32_and_repr():
     assert np.isclose(loss.item(), want.item(), rtol=1e-5)
     assert repr(ctc) == "CTCLoss(reduction='sum', zero_infinity=True)"
     assert repr(cr.nn.CTCLoss(blank=3)) == "CTCLoss(blank=3)"
+    with pytest.raises(TypeError, match=r"CTCLoss: blank must be an int, got 1\.0"):
+        cr.nn.CTCLoss(blank=1.0)
 
 
 # ----- gradients ------------------------------------------------------------------------------
@@ -250,6 +252,7 @@ _LP = _log_softmax(_case(12, steps=4, n=2, classes=3))
         ((_LP, [[1, 2], [2, 1]], [4, 4], [2, 2]), {"blank": 3}, ValueError, "blank .*got 3"),
         ((_LP, [[1.5, 2], [2, 1]], [4, 4], [2, 2]), {}, TypeError, "targets must be integers"),
         ((_LP, [[1, 2], [2, 1]], [4, 4], [2, 2]), {"reduction": "avg"}, ValueError, "'avg'"),
+        ((_LP[:, :0], [], [], []), {}, ValueError, "empty batch"),
     ],
 )
 def test_bad_input(args, options, error, message):

@@ -203,10 +203,11 @@ def ctc_loss(
     ``log_probs`` (T, N, C), or (T, C) unbatched, are log_softmax outputs; ``targets`` are
     padded (N, S) or concatenated (Σ target_lengths,), S at least the longest target
     (unbatched: (1, S), or 1-D as concatenated); the lengths are sequences, arrays or
-    tensors of N integers (or one number). Labels are 0..C−1 and not ``blank``. ``reduction``: "mean" divides
-    each loss by its target length (1 for an empty target) and averages over the batch,
-    "sum", or "none" (shape (N,), () unbatched). ``zero_infinity`` makes the loss of an
-    impossible alignment (a target longer than its input allows) 0, gradient 0."""
+    tensors of N integers (or one number). Labels are 0..C−1 and not ``blank``.
+    ``reduction``: "mean" divides each loss by its target length (1 for an empty target)
+    and averages over the batch, "sum", or "none" (shape (N,), () unbatched).
+    ``zero_infinity`` makes the loss of an impossible alignment (a target longer than its
+    input allows) 0, gradient 0."""
     _check_reduction(reduction, "ctc_loss")
     zero_infinity = _check_flag("ctc_loss", "zero_infinity", zero_infinity)
     x = _checked_log_probs(log_probs)
@@ -215,6 +216,8 @@ def ctc_loss(
         x = ops.reshape(x, x.shape[0], 1, x.shape[1])  # a batch of one
     steps, n, classes = x.shape
     blank = _checked_blank(blank, classes)
+    if reduction == "mean" and n == 0:
+        raise ValueError(f"ctc_loss: empty batch (log_probs of shape {x.shape}): no mean")
     lengths = _checked_lengths("input_lengths", input_lengths, n, steps, "log_probs' T")
     labels, label_lengths = _padded_targets(targets, target_lengths, n)
     _check_labels(labels, label_lengths, blank, classes)
@@ -238,9 +241,9 @@ def _checked_log_probs(log_probs) -> Tensor:
     return x
 
 
-def _checked_blank(blank, classes: int) -> int:
+def _checked_blank(blank, classes: int, who: str = "ctc_loss") -> int:
     if isinstance(blank, (bool, np.bool_)) or not isinstance(blank, (int, np.integer)):
-        raise TypeError(f"ctc_loss: blank must be an int, got {blank!r}")
+        raise TypeError(f"{who}: blank must be an int, got {blank!r}")
     if not 0 <= blank < classes:
         raise ValueError(f"ctc_loss: blank must be a class, in 0..{classes - 1}, got {blank}")
     return int(blank)
@@ -312,9 +315,7 @@ class CTCLoss(_Loss):
 
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction)
-        if isinstance(blank, (bool, np.bool_)) or not isinstance(blank, (int, np.integer)):
-            raise TypeError(f"CTCLoss: blank must be an int, got {blank!r}")
-        self.blank = int(blank)
+        self.blank = _checked_blank(blank, np.inf, "CTCLoss")  # C is checked when called
         self.zero_infinity = _check_flag("CTCLoss", "zero_infinity", zero_infinity)
 
     def forward(self, log_probs, targets, input_lengths, target_lengths) -> Tensor:
