@@ -57,10 +57,12 @@ def test_repeated_label_needs_a_blank_between():
     assert two_frames.item() == np.inf  # "11" needs three frames
 
 
-def test_empty_target_is_all_blanks():
+def test_empty_target_is_all_blanks_and_an_empty_input_fits_only_it():
     lp = _log_softmax(_case(0, 4, 1, 3))
     loss = F.ctc_loss(lp, np.zeros((1, 0), np.int64), [4], [0], reduction="none")
     assert np.isclose(loss.item(), -lp[:, 0, 0].sum())
+    empty = F.ctc_loss(lp[:0].repeat(2, axis=1), [1], [0, 0], [0, 1], reduction="none")
+    np.testing.assert_array_equal(empty.data, [0, np.inf])
 
 
 # ----- every alignment enumerated ----------------------------------------------------------------

@@ -70,7 +70,8 @@ def _beta(e: np.ndarray, skip: np.ndarray, ends: np.ndarray, lengths: np.ndarray
     back to the first; −inf past the last frame."""
     beta = np.full(e.shape, _NEG_INF)
     later = np.full(e.shape[1:], _NEG_INF)
-    skip_back = _shifted(skip.astype(np.float64), -2) > 0  # may s + 2 be reached from s?
+    skip_back = np.zeros_like(skip)  # may s step to s + 2?
+    skip_back[:, :-2] = skip[:, 2:]
     for t in range(len(e) - 1, -1, -1):
         summed = _step(later, -1, skip_back)
         summed = np.where((lengths == t + 1)[:, None], ends, summed)
@@ -81,6 +82,8 @@ def _beta(e: np.ndarray, skip: np.ndarray, ends: np.ndarray, lengths: np.ndarray
 def _log_likelihood(alpha: np.ndarray, ends: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """ln p(l|x) per sample, (N,): ln Σ α over the end states at the last frame (ln 1 = 0
     for an empty input and an empty target, −inf for an empty input and a label)."""
+    if not len(alpha):  # no frames: every input length is 0
+        return np.where(ends[:, 0] == 0, 0.0, _NEG_INF)
     last = alpha[np.maximum(lengths - 1, 0), np.arange(len(lengths))]
     at_ends = np.logaddexp.reduce(last + ends, axis=1)
     empty = ends[:, 0] == 0  # an empty target: its one state is the first blank
