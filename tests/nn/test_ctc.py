@@ -43,9 +43,14 @@ def test_two_frames_one_label_by_hand():
     # T = 2, C = 2 (0 blank), target "1": the alignments 1-1, b-1 and 1-b
     y = np.array([[0.3, 0.7], [0.6, 0.4]])  # yₜ(b), yₜ(1)
     p = y[0, 1] * y[1, 1] + y[0, 0] * y[1, 1] + y[0, 1] * y[1, 0]  # 0.28 + 0.12 + 0.42
-    loss = F.ctc_loss(np.log(y)[:, None], np.array([[1]]), [2], [1], reduction="sum")
-    assert np.isclose(loss.item(), -np.log(0.82))
+    lp = cr.tensor(np.log(y)[:, None], requires_grad=True)
+    loss = F.ctc_loss(lp, np.array([[1]]), [2], [1], reduction="sum")
     assert np.isclose(p, 0.82)
+    assert np.isclose(loss.item(), -np.log(0.82))
+    # yₜ(k) minus the share of p from the alignments with k at frame t
+    loss.backward()
+    shares = np.array([[0.12, 0.28 + 0.42], [0.42, 0.28 + 0.12]]) / 0.82
+    np.testing.assert_allclose(lp.grad[:, 0], y - shares)
 
 
 def test_repeated_label_needs_a_blank_between():
