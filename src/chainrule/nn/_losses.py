@@ -698,12 +698,51 @@ def is_label_shaped(t: np.ndarray, shape: tuple) -> bool:
     return t.ndim == 1 and len(shape) == 2
 
 
-def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits, target, reduction: str = "mean", *, weight=None, pos_weight=None
+) -> Tensor:
     """Binary cross-entropy of σ(logits) against targets in [0, 1] of the same shape: the
-    mean over every element, the sum (``reduction="sum"``) or each element's (``"none"``)."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    mean over every element, the sum (``reduction="sum"``) or each element's (``"none"``).
+
+    PyTorch's keywords ``weight`` (each element's loss times it; it broadcasts to the
+    logits' shape) and ``pos_weight`` (the positive term's factor p, one per class as
+    (C,), or any shape that broadcasts): each element costs
+    w·(p·t·softplus(−x) + (1 − t)·softplus(x)), with gradient w·((1 − t + p·t)·σ(x) − p·t).
+    Both are data (not differentiated), finite and non-negative; the mean still divides
+    by the number of elements. Composed from the fused per-element node: the positive
+    term's extra (p − 1)·t·softplus(−x) is that node's loss against a target of 1."""
+    who = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, who)
     logits = _as_prediction(logits, target)
-    return _BCE[reduction]()(logits, _as_target(target, logits))
+    target = _as_target(target, logits)
+    if weight is None and pos_weight is None:
+        return _BCE[reduction]()(logits, target)
+    check_pair(who, "the logits have", logits.data, target.data, reduction)
+    losses = BCEWithLogitsPerElement()(logits, target)
+    p = _broadcast_weight(who, "pos_weight", pos_weight, logits)
+    if p is not None:
+        positive = BCEWithLogitsPerElement()(logits, np.ones_like(logits.data))
+        losses = losses + (p - 1) * target * positive
+    w = _broadcast_weight(who, "weight", weight, logits)
+    return reduced(losses if w is None else losses * w, reduction)
+
+
+def _broadcast_weight(who: str, name: str, weight, logits: Tensor) -> np.ndarray | None:
+    """``weight`` checked (finite, non-negative numbers) as an array of the logits' dtype
+    that broadcasts to their shape, or None."""
+    w = _checked_weight(who, weight, per_class=False)
+    if w is None:
+        return None
+    try:
+        fits = np.broadcast_shapes(w.shape, logits.shape) == logits.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{who}: {name} of shape {w.shape} does not broadcast to the logits' shape "
+            f"{logits.shape}"
+        )
+    return w.astype(logits.dtype)
 
 
 def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
@@ -755,13 +794,14 @@ def _reshape_hint(pred_shape: tuple, target_shape: tuple) -> str:
 
 def _check_reduction(reduction, loss: str | None = None) -> str:
     """``reduction`` when it is "mean", "sum" or "none", else a ValueError that names
-    ``loss`` when given. For cross-entropy, whose first argument after the inputs is
-    ``weight`` in PyTorch, numbers there are a TypeError that says so."""
+    ``loss`` when given. For the losses whose first argument after the inputs is
+    ``weight`` in PyTorch (cross-entropy, BCE on logits), numbers there are a TypeError
+    that says so."""
     if loss in _WEIGHT_FIRST and not isinstance(reduction, str) and _is_numbers(reduction):
         raise TypeError(
             f"{loss}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
             " (PyTorch's first argument is weight; here the options are keywords: "
-            "weight=..., ignore_index=..., label_smoothing=...)"
+            f"{_WEIGHT_FIRST[loss]})"
         )
     if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
         where = f"{loss}: " if loss else ""
@@ -769,8 +809,17 @@ def _check_reduction(reduction, loss: str | None = None) -> str:
     return reduction
 
 
-#: the losses whose first option in PyTorch is ``weight``, named in `_check_reduction`
-_WEIGHT_FIRST = ("cross_entropy", "CrossEntropyLoss", "SoftmaxCrossEntropy", "SoftmaxWithLoss")
+_CROSS_ENTROPY_OPTIONS = "weight=..., ignore_index=..., label_smoothing=..."
+_BCE_OPTIONS = "weight=..., pos_weight=..."
+#: the losses whose first option in PyTorch is ``weight``, with their keyword options
+_WEIGHT_FIRST = {
+    "cross_entropy": _CROSS_ENTROPY_OPTIONS,
+    "CrossEntropyLoss": _CROSS_ENTROPY_OPTIONS,
+    "SoftmaxCrossEntropy": _CROSS_ENTROPY_OPTIONS,
+    "SoftmaxWithLoss": _CROSS_ENTROPY_OPTIONS,
+    "binary_cross_entropy_with_logits": _BCE_OPTIONS,
+    "BCEWithLogitsLoss": _BCE_OPTIONS,
+}
 
 
 def _is_numbers(value) -> bool:
@@ -856,8 +905,21 @@ CrossEntropyLoss = SoftmaxCrossEntropy
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits ``loss(logits, target)``, mean over all elements;
-    gradient (σ(x) − t) / n. ``reduction``: "mean" (the default), "sum" or "none" (see
-    `binary_cross_entropy_with_logits`)."""
+    gradient (σ(x) − t) / n. ``reduction``: "mean" (the default), "sum" or "none";
+    PyTorch's ``weight`` and ``pos_weight`` are keywords, kept as buffers (in
+    ``state_dict()`` when given, as PyTorch's). See `binary_cross_entropy_with_logits`."""
+
+    def __init__(self, reduction: str = "mean", *, weight=None, pos_weight=None):
+        super().__init__(reduction)
+        name = type(self).__name__
+        self.register_buffer("weight", _checked_weight(name, weight, per_class=False))
+        self.register_buffer("pos_weight", _checked_weight(name, pos_weight, per_class=False))
 
     def forward(self, logits, target) -> Tensor:
-        return binary_cross_entropy_with_logits(logits, target, self.reduction)
+        return binary_cross_entropy_with_logits(
+            logits, target, self.reduction, weight=self.weight, pos_weight=self.pos_weight
+        )
+
+    def extra_repr(self) -> str:
+        shown = {n: None if v is None else v.tolist() for n, v in self.named_buffers()}
+        return self.settings(**shown)
