@@ -179,7 +179,7 @@ from .ops import (  # isort: skip
     xlogy,
 )
 
-from . import autograd, callbacks, data, nn, optim  # isort: skip  (they build on the core above)
+from . import autograd, callbacks, data, linalg, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import CheckpointError, load, save
 from ._history import History
 from ._training import TrainState, evaluate, fit, predict
@@ -285,6 +285,7 @@ __all__ = [
     "isnan",
     "kthvalue",
     "leaky_relu",
+    "linalg",
     "linspace",
     "load",
     "log",
