@@ -89,18 +89,20 @@ def eigh(a, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices
     (…, n, n), read from the lower triangle, as ``torch.linalg.eigh`` (only UPLO="L"). The
     sign of each eigenvector is LAPACK's: differentiate losses that do not depend on it."""
-    if UPLO != "L":
-        raise ValueError(f"linalg.eigh: only UPLO='L' is supported, got {UPLO!r}")
-    out = Eigh()(matrix("eigh", a, square=True))
+    return _eigh("eigh", a, UPLO)
+
+
+def _eigh(op: str, a, uplo: str) -> EighResult:
+    if uplo != "L":
+        raise ValueError(f"linalg.{op}: only UPLO='L' is supported, got {uplo!r}")
+    out = Eigh()(matrix(op, a, square=True))
     return EighResult(out[..., 0, :], out[..., 1:, :])
 
 
 def eigvalsh(a, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of symmetric matrices, as ``torch.linalg.eigvalsh``:
     `eigh`'s first part, with the gradient V·diag(dλ)·Vᵀ (finite for repeated ones)."""
-    if UPLO != "L":
-        raise ValueError(f"linalg.eigvalsh: only UPLO='L' is supported, got {UPLO!r}")
-    return eigh(a, UPLO).eigenvalues
+    return _eigh("eigvalsh", a, UPLO).eigenvalues
 
 
 class QR(Function):

@@ -23,7 +23,9 @@ class SVD(Function):
     when m > n, or U·S⁻¹·dVᵀ·(I − V·Vh) when m < n (PyTorch's svd_backward); through S
     alone, dA = U·diag(dS)·Vh. Repeated singular values make E 0: a gradient through U or
     Vh is then inf or NaN, as PyTorch's. With ``full_matrices=True`` and m ≠ n, a
-    non-zero gradient through U or Vh is a RuntimeError, as in PyTorch."""
+    non-zero gradient on the columns of U (rows of Vh) beyond k, which are arbitrary, is a
+    RuntimeError, as in PyTorch; one on the first k takes the reduced formula (so the
+    second derivative of S works, where PyTorch refuses it)."""
 
     __slots__ = ("full", "m", "n")
     derivative = "dA = U·(skew(UᵀdU)/E·S + S·skew(VᵀdV)/E + diag(dS))·Vh + …"
@@ -53,16 +55,15 @@ class SVD(Function):
         u, s, vh = self.parts(self.saved[0])
         gu, gs, gvh = self.parts(grad_out)
         m, n, k = self.m, self.n, min(self.m, self.n)
-        through_vectors = any_nonzero(gu) or any_nonzero(gvh)
-        if self.full and m != n:
-            if through_vectors:
+        if self.full and m != n:  # the columns of U (rows of Vh) beyond k are arbitrary
+            if any_nonzero(gu[..., k:]) or any_nonzero(gvh[..., k:, :]):
                 raise RuntimeError(
                     f"linalg.svd: the gradient through U or Vh of full_matrices=True is not "
                     f"defined for a non-square matrix (shape ({m}, {n})), as in PyTorch; "
                     "use full_matrices=False"
                 )
-            u, vh = u[..., :k], vh[..., :k, :]
-        if not through_vectors:
+            u, vh, gu, gvh = u[..., :k], vh[..., :k, :], gu[..., :k], gvh[..., :k, :]
+        if not (any_nonzero(gu) or any_nonzero(gvh)):
             return (u * gs[..., None, :]) @ vh
         return _vector_gradient(u, s, vh, gu, gs, gvh)
 
@@ -75,9 +76,7 @@ def _vector_gradient(u, s, vh, gu, gs, gvh):
     s2 = s * s
     eye = np.eye(s.shape[-1], dtype=s.dtype)
     e = s2[..., None, :] - s2[..., :, None] + eye
-    inner = (
-        (uhgu - swap_last(uhgu)) * s[..., None, :] + s[..., :, None] * (vhgv - swap_last(vhgv))
-    ) / e
+    inner = (uhgu * s[..., None, :] + s[..., :, None] * vhgv) / e
     inner = inner + diag_embed(gs)
     if m > n:
         gus = gu / s[..., None, :]
