@@ -132,3 +132,15 @@ def test_eigh_gradient_of_repeated_eigenvalues_through_eigenvectors_is_not_finit
     _, v = L.eigh(a)
     (v * cr.tensor(RNG.normal(size=(3, 3)))).sum().backward()
     assert not np.all(np.isfinite(a.grad))
+
+
+def test_cholesky_gradient_is_the_symmetric_one():
+    # PyTorch's convention: on symmetric matrices, the gradient of f(cholesky(A)) is that of
+    # f(cholesky((A + Aᵀ)/2)), which finite differences give (and which is symmetric)
+    s = spd(RNG.normal(size=(3, 3)))
+    weights = RNG.normal(size=(3, 3))
+    a = cr.tensor(s, requires_grad=True)
+    (L.cholesky(a) * weights).sum().backward()
+    numeric = cr.numerical_grad(lambda t: (L.cholesky((t + t.T) * 0.5) * weights).sum(), [s])
+    np.testing.assert_allclose(a.grad, numeric[0], atol=1e-7)
+    np.testing.assert_allclose(a.grad, a.grad.T, atol=1e-12)
