@@ -194,6 +194,14 @@ def test_a_singular_matrix_names_the_op_and_its_batch_index():
         L.cholesky(not_pd)
 
 
+def test_the_gradient_of_det_at_a_singular_matrix_is_refused_naming_det():
+    a = cr.tensor(np.ones((2, 2)), requires_grad=True)
+    d = L.det(a)
+    assert d.item() == 0.0
+    with pytest.raises(np.linalg.LinAlgError, match=r"linalg\.det: .*singular"):
+        d.backward()
+
+
 def test_bad_arguments_name_the_op():
     with pytest.raises(ValueError, match=r"linalg\.solve: B must be"):
         L.solve(well(3), np.ones(4))

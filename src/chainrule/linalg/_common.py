@@ -45,7 +45,8 @@ def matrix(op: str, x, square: bool = False) -> Tensor:
 
 def checked(op: str, fn, a: np.ndarray, what: str, *args):
     """``fn(a, *args)``, with NumPy's LinAlgError replaced by one naming ``op`` and the
-    batch index of the first matrix of ``a`` that fails (``fn`` tried on each alone)."""
+    batch index of the first matrix of ``a`` that fails (``fn`` tried on each alone, or
+    np.linalg.inv when ``what`` is "singular")."""
     try:
         return fn(a, *args)
     except LinAlgError:
@@ -65,13 +66,14 @@ def checked(op: str, fn, a: np.ndarray, what: str, *args):
 # ----- matrix helpers on arrays and Tensors ------------------------------------------------
 
 
-def inv(a):
-    """A⁻¹: np.linalg.inv of an array, the recorded `Inv` of a Tensor."""
+def inv(a, op: str = "inv"):
+    """A⁻¹: np.linalg.inv of an array, the recorded `Inv` of a Tensor; a singular matrix
+    is a LinAlgError naming ``op`` (the op whose gradient needs A⁻¹)."""
     if is_tensor(a):
         from ._inverse import Inv
 
         return Inv()(a)
-    return checked("inv", np.linalg.inv, a, "singular")
+    return checked(op, np.linalg.inv, a, "singular")
 
 
 def solve(a, b):

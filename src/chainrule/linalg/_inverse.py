@@ -51,7 +51,7 @@ class Det(Function):
 
     def backward(self, grad_out):
         a, y = self.saved
-        return (grad_out * y)[..., None, None] * swap_last(_inv(a))
+        return (grad_out * y)[..., None, None] * swap_last(_inv(a, "det"))
 
 
 class LogAbsDet(Function):
@@ -68,7 +68,7 @@ class LogAbsDet(Function):
 
     def backward(self, grad_out):
         (a,) = self.saved
-        return grad_out[..., None, None] * swap_last(_inv(a))
+        return grad_out[..., None, None] * swap_last(_inv(a, "slogdet"))
 
 
 class Solve(Function):
