@@ -733,16 +733,19 @@ def _broadcast_weight(who: str, name: str, weight, logits: Tensor) -> np.ndarray
     w = _checked_weight(who, weight, per_class=False)
     if w is None:
         return None
+    check_broadcasts(who, f"{name} of shape {w.shape}", w.shape, "the logits'", logits.shape)
+    return w.astype(logits.dtype)
+
+
+def check_broadcasts(who: str, what: str, shape: tuple, whose: str, to: tuple) -> None:
+    """A ValueError unless ``shape`` broadcasts to ``to`` without growing it: "``who``:
+    ``what`` does not broadcast to ``whose`` shape ``to``"."""
     try:
-        fits = np.broadcast_shapes(w.shape, logits.shape) == logits.shape
+        fits = np.broadcast_shapes(shape, to) == to
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
-            f"{who}: {name} of shape {w.shape} does not broadcast to the logits' shape "
-            f"{logits.shape}"
-        )
-    return w.astype(logits.dtype)
+        raise ValueError(f"{who}: {what} does not broadcast to {whose} shape {to}")
 
 
 def mse_loss(pred, target, reduction: str = "mean") -> Tensor:

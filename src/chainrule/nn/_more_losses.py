@@ -35,6 +35,7 @@ from ._losses import (
     _checked_weight,
     _Loss,
     _over,
+    check_broadcasts,
     check_pair,
     check_positions,
     is_label_shaped,
@@ -308,15 +309,8 @@ class BinaryCrossEntropy(Function):
         if self.weight is None:
             return None
         w = self.weight.astype(p.dtype, copy=False)
-        try:
-            fits = np.broadcast_shapes(w.shape, p.shape) == p.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"binary_cross_entropy: a weight of shape {w.shape} does not broadcast to the "
-                f"input's shape {p.shape}"
-            )
+        what = f"a weight of shape {w.shape}"
+        check_broadcasts("binary_cross_entropy", what, w.shape, "the input's", p.shape)
         return w
 
     def backward(self, grad_out):
