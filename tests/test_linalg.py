@@ -240,3 +240,22 @@ def test_eigvalsh_of_repeated_eigenvalues_has_a_finite_gradient():
     a = cr.tensor(np.eye(3), requires_grad=True)
     L.eigvalsh(a).sum().backward()  # d(trace)/dA = I, whatever the eigenvector basis
     np.testing.assert_allclose(a.grad, np.eye(3), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3), (0, 3, 2), (2, 0, 4, 3)])
+def test_decompositions_of_an_empty_batch_are_empty(shape):
+    x = cr.tensor(np.zeros(shape), requires_grad=True)
+    u, s, vh = L.svd(x, full_matrices=False)
+    q, r = L.qr(x)
+    m, n = shape[-2:]
+    k = min(m, n)
+    assert (u.shape, s.shape, vh.shape) == (
+        (*shape[:-2], m, k),
+        (*shape[:-2], k),
+        (*shape[:-2], k, n),
+    )
+    assert (q.shape, r.shape) == ((*shape[:-2], m, k), (*shape[:-2], k, n))
+    assert L.pinv(x).shape == (*shape[:-2], n, m)
+    assert L.svd(x).U.shape == (*shape[:-2], m, m)
+    (u.sum() + s.sum() + q.sum() + r.sum() + L.pinv(x).sum()).backward()
+    assert x.grad.shape == shape

@@ -4,6 +4,8 @@ backward rule serves an ordinary backward pass and ``create_graph=True``)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._dtypes import as_array
@@ -104,6 +106,13 @@ def tril(a, k: int = 0):
 def skew(a):
     """X − Xᵀ of the last two axes (twice the skew-symmetric part)."""
     return a - swap_last(a)
+
+
+def pack(batch: tuple[int, ...], *parts: np.ndarray) -> np.ndarray:
+    """The ``parts`` (each of shape (*batch, …)) flattened after the batch axes and joined
+    along the last: one array (*batch, total), empty batches included (no -1 to infer)."""
+    flat = [p.reshape(*batch, math.prod(p.shape[len(batch) :])) for p in parts]
+    return np.concatenate(flat, axis=-1)
 
 
 def any_nonzero(g) -> bool:

@@ -16,7 +16,7 @@ from .._function import Function
 from .._tensor import Tensor
 from ..ops._common import swap_last
 from ..ops._shape import reshape
-from ._common import any_nonzero, checked, diag_embed, diagonal, inv, matrix, skew, tril
+from ._common import any_nonzero, checked, diag_embed, diagonal, inv, matrix, pack, skew, tril
 
 
 class Cholesky(Function):
@@ -116,8 +116,7 @@ class QR(Function):
     def forward(self, a):
         q, r = np.linalg.qr(a, mode="reduced")
         self.m, self.n = a.shape[-2:]
-        batch = a.shape[:-2]
-        out = np.concatenate([q.reshape(*batch, -1), r.reshape(*batch, -1)], axis=-1)
+        out = pack(a.shape[:-2], q, r)
         self.saved = (out,)
         return out
 

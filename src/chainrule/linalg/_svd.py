@@ -13,7 +13,7 @@ from .._tensor import Tensor
 from ..ops._common import swap_last
 from ..ops._elementwise import where
 from ..ops._reduce import max as _max
-from ._common import any_nonzero, diag_embed, matrix, skew
+from ._common import any_nonzero, diag_embed, matrix, pack, skew
 
 
 class SVD(Function):
@@ -37,8 +37,7 @@ class SVD(Function):
     def forward(self, a):
         self.m, self.n = a.shape[-2:]
         u, s, vh = np.linalg.svd(a, full_matrices=self.full)
-        batch = a.shape[:-2]
-        out = np.concatenate([p.reshape(*batch, -1) for p in (u, s, vh)], axis=-1)
+        out = pack(a.shape[:-2], u, s, vh)
         self.saved = (out,)
         return out
 
