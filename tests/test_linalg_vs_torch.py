@@ -127,3 +127,30 @@ def test_norm_matches_pytorch(ord, dim):
     compare(
         lambda a: L.norm(a, ord, dim, True), lambda a: torch.linalg.norm(a, ord, dim, True), [x]
     )
+
+
+def _near_rank_deficient(batch):
+    """Matrices (batch, 3, 3) with singular values 1, 0.1 and 1e-16."""
+    u, _ = np.linalg.qr(RNG.normal(size=(batch, 3, 3)))
+    v, _ = np.linalg.qr(RNG.normal(size=(batch, 3, 3)))
+    return u @ (np.array([1.0, 0.1, 1e-16])[:, None] * v.swapaxes(-1, -2))
+
+
+@pytest.mark.parametrize(
+    "tolerances",
+    [
+        {"atol": 0.0},  # not > 0: rtol keeps its default, as PyTorch's
+        {"atol": 0.0, "rtol": None},
+        {"atol": np.array([0.05, 0.5, 0.0])},  # one per matrix of the batch
+        {"rtol": np.array([0.05, 0.5, 1e-8])},
+        {"atol": np.array([0.05, 0.0, 0.2]), "rtol": 0.3},
+    ],
+)
+def test_pinv_tolerances_match_pytorch(tolerances):
+    x = _near_rank_deficient(3)
+    ours = L.pinv(x, **tolerances)
+    theirs = torch.linalg.pinv(
+        torch.tensor(x),
+        **{k: v if v is None else torch.tensor(v) for k, v in tolerances.items()},
+    )
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9, atol=1e-9)

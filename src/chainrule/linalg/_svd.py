@@ -112,16 +112,37 @@ def svdvals(a) -> Tensor:
 def pinv(a, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore–Penrose pseudo-inverse V·diag(1/S)·Uᵀ of matrices (…, m, n), composed from
     `svd`, as ``torch.linalg.pinv``: singular values at most max(atol, rtol·S_max) count
-    as 0 (rtol defaults to max(m, n)·eps when neither is given, else to 0)."""
+    as 0. ``atol`` and ``rtol`` are numbers, or arrays of one per matrix (of a shape that
+    broadcasts to the batch's); rtol defaults to max(m, n)·eps, or, when atol is given, to
+    0 where atol > 0 (PyTorch's rule)."""
     if hermitian:
         raise ValueError("linalg.pinv: hermitian=True is not supported; use the default")
     a = matrix("pinv", a)
     u, s, vh = svd(a, full_matrices=False)
-    eps = np.finfo(a.dtype).eps
+    default = np.asarray(max(a.shape[-2:]) * np.finfo(a.dtype).eps)
+    batch = a.shape[:-2]
+    absolute = np.zeros(()) if atol is None else _tolerance("atol", atol, batch)
     if rtol is None:
-        rtol = max(a.shape[-2:]) * eps if atol is None else 0.0
+        relative = default if atol is None else np.where(absolute > 0, 0.0, default)
+    else:
+        relative = _tolerance("rtol", rtol, batch)
     largest = _max(s, axis=-1, keepdims=True) if s.shape[-1] else s
-    cutoff = np.maximum(0.0 if atol is None else atol, rtol * largest.data)
+    cutoff = np.maximum(absolute[..., None], relative[..., None] * largest.data)
     kept = s.data > cutoff
     s_inv = where(kept, 1.0 / where(kept, s, 1.0), 0.0)
     return (swap_last(vh) * s_inv[..., None, :]) @ swap_last(u)
+
+
+def _tolerance(name: str, value, batch: tuple[int, ...]) -> np.ndarray:
+    """pinv's ``atol`` or ``rtol``: a real number or an array (a Tensor's data taken) that
+    broadcasts to the batch shape, as a float64 array."""
+    t = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"linalg.pinv: {name} must be real numbers, got {value!r}")
+    try:
+        np.broadcast_shapes(t.shape, batch)
+    except ValueError:
+        raise ValueError(
+            f"linalg.pinv: {name} of shape {t.shape} does not broadcast to the batch shape {batch}"
+        ) from None
+    return t.astype(np.float64)
