@@ -259,3 +259,21 @@ def test_decompositions_of_an_empty_batch_are_empty(shape):
     assert L.svd(x).U.shape == (*shape[:-2], m, m)
     (u.sum() + s.sum() + q.sum() + r.sum() + L.pinv(x).sum()).backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("ord", [3, 1.5, 0.5])
+def test_p_norm_gradient_is_zero_at_zero_as_pytorch(ord):
+    """PyTorch's gradient of a p-norm at a zero vector is 0, where the composed formula
+    gives 0·inf = NaN."""
+    x = cr.tensor(np.zeros((2, 3)), requires_grad=True)
+    L.vector_norm(x, ord, dim=-1).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
+
+
+def test_half_norm_gradient_is_zero_at_a_zero_entry_as_pytorch():
+    """(0 + 1 + 2)² = 9 for p = 0.5: d/dx = 3·x^(−1/2) at 1 and 4, and 0 (PyTorch's) at 0."""
+    x = cr.tensor([0.0, 1.0, 4.0], dtype="float64", requires_grad=True)
+    norm = L.vector_norm(x, 0.5)
+    norm.backward()
+    close(norm, 9.0)
+    close(x.grad, [0.0, 3.0, 1.5])

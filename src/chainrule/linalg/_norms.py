@@ -1,6 +1,7 @@
 """Norms, composed of core ops (`Norm`, abs, sum, amax, amin, pow) and `svdvals`, as
 ``torch.linalg.vector_norm``, ``matrix_norm`` and ``norm``. Each gradient is its parts':
-the 2-norm's is x/‖x‖ (0 at 0), a max or min shares the gradient among ties, abs'(0) = 0.
+the 2-norm's is x/‖x‖ (0 at 0), a max or min shares the gradient among ties, abs'(0) = 0;
+a p-norm's is 0 at 0 (and, for p < 1, at each zero entry), as PyTorch's.
 """
 
 from __future__ import annotations
@@ -57,7 +58,19 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False) -> Tensor:
         return _sum(where(np.zeros(x.shape, bool), x, nonzero), axes, keepdim)
     if ord == 1:
         return _sum(a, axes, keepdim)
-    return _sum(a**ord, axes, keepdim) ** (1.0 / ord)
+    return _p_norm(a, ord, axes, keepdim)
+
+
+def _p_norm(a: Tensor, p: float, axes: tuple[int, ...], keepdim: bool) -> Tensor:
+    """(Σ a^p)^(1/p) of ``a`` = |x| for a finite p other than 0, 1, 2. For p > 0, the zero
+    entries and the zero sums enter through a where, so that their gradient is 0, as
+    PyTorch's, not 0·inf = NaN (|x|^p at 0 for p < 1, s^(1/p) at 0 for p > 1)."""
+    if p < 0:
+        return _sum(a**p, axes, keepdim) ** (1.0 / p)
+    zero = a.data == 0
+    s = _sum(where(zero, 0.0, where(zero, 1.0, a) ** p), axes, keepdim)
+    empty = s.data == 0
+    return where(empty, 0.0, where(empty, 1.0, s) ** (1.0 / p))
 
 
 def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim: bool = False) -> Tensor:
