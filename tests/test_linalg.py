@@ -277,3 +277,13 @@ def test_half_norm_gradient_is_zero_at_a_zero_entry_as_pytorch():
     norm.backward()
     close(norm, 9.0)
     close(x.grad, [0.0, 3.0, 1.5])
+
+
+def test_matrix_power_one_is_a_copy_as_pytorch():
+    x = cr.tensor(np.eye(2))
+    y = L.matrix_power(x, 1)
+    y.mul_(2.0)  # writing to the result leaves the input alone
+    np.testing.assert_array_equal(x.data, np.eye(2))
+    a = cr.tensor(well(3, 3), requires_grad=True)
+    L.matrix_power(a, 1).sum().backward()
+    np.testing.assert_array_equal(a.grad, np.ones((3, 3)))

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops._arrays import int_arg, roll
+from ..ops._derived import clone
 from ..ops._elementwise import where
 from ..ops._linalg import matmul
 from ..ops._shape import broadcast_to, reshape
@@ -17,13 +18,15 @@ from ._inverse import inv
 
 def matrix_power(a, n: int) -> Tensor:
     """A·A·…·A (n factors) of square matrices (…, n, n) by repeated squaring, as
-    ``torch.linalg.matrix_power``: n = 0 gives the identity (gradient 0), n < 0 the power
-    −n of `inv` (A must be invertible)."""
+    ``torch.linalg.matrix_power``: n = 0 gives the identity (gradient 0), n = 1 a copy
+    of A, n < 0 the power −n of `inv` (A must be invertible)."""
     n = int_arg("linalg.matrix_power", "n", n)
     a = matrix("matrix_power", a, square=True)
     if n == 0:  # a where that never picks a: the identity, with a zero gradient
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
         return where(np.ones(a.shape, bool), eye, a)
+    if n == 1:  # a copy, as PyTorch's: writing to the result leaves ``a`` alone
+        return clone(a)
     if n < 0:
         a, n = inv(a), -n
     out = None
