@@ -122,6 +122,8 @@ def test_module_float32_and_repr():
     assert repr(cr.nn.CTCLoss(blank=3)) == "CTCLoss(blank=3)"
     with pytest.raises(TypeError, match=r"CTCLoss: blank must be an int, got 1\.0"):
         cr.nn.CTCLoss(blank=1.0)
+    with pytest.raises(ValueError, match=r"^CTCLoss: blank must be a class, non-negative, got -1$"):
+        cr.nn.CTCLoss(blank=-1)
 
 
 # ----- gradients ------------------------------------------------------------------------------

@@ -245,10 +245,12 @@ def _checked_log_probs(log_probs) -> Tensor:
 
 
 def _checked_blank(blank, classes: int, who: str = "ctc_loss") -> int:
+    """``blank`` as an int in 0..classes − 1 (``classes`` inf: any non-negative one)."""
     if isinstance(blank, (bool, np.bool_)) or not isinstance(blank, (int, np.integer)):
         raise TypeError(f"{who}: blank must be an int, got {blank!r}")
     if not 0 <= blank < classes:
-        raise ValueError(f"ctc_loss: blank must be a class, in 0..{classes - 1}, got {blank}")
+        where = "non-negative" if classes == np.inf else f"in 0..{classes - 1}"
+        raise ValueError(f"{who}: blank must be a class, {where}, got {blank}")
     return int(blank)
 
 
