@@ -83,7 +83,26 @@ def test_the_module_keeps_them_as_buffers_in_its_state():
             ValueError,
             r"weight of shape \(2, 4, 3\) does not broadcast",
         ),
-        (lambda: nn.BCEWithLogitsLoss(pos_weight=[-1.0]), ValueError, "BCEWithLogitsLoss"),
+        (
+            lambda: nn.BCEWithLogitsLoss(pos_weight=[-1.0]),
+            ValueError,
+            r"^BCEWithLogitsLoss: pos_weight must be finite and non-negative, got -1\.0",
+        ),
+        (
+            lambda: F.binary_cross_entropy_with_logits(X, T, pos_weight=[np.nan]),
+            ValueError,
+            r"^binary_cross_entropy_with_logits: pos_weight must be finite and non-negative",
+        ),
+        (
+            lambda: F.binary_cross_entropy_with_logits(X, T, pos_weight="a"),
+            TypeError,
+            r"^binary_cross_entropy_with_logits: pos_weight must be numbers",
+        ),
+        (
+            lambda: nn.BCEWithLogitsLoss(weight=[np.inf]),
+            ValueError,
+            r"^BCEWithLogitsLoss: weight must be finite and non-negative, got inf",
+        ),
         (
             lambda: F.binary_cross_entropy_with_logits(X, T[:2], weight=W),
             ValueError,

@@ -635,16 +635,19 @@ def _checked_smoothing(loss: str, label_smoothing) -> float:
     return float(label_smoothing)
 
 
-def _checked_weight(loss: str, weight, per_class: bool = True) -> np.ndarray | None:
+def _checked_weight(
+    loss: str, weight, per_class: bool = True, name: str = "weight"
+) -> np.ndarray | None:
     """The class weights as a float64 array of shape (C,): finite and non-negative. With
     ``per_class=False`` (`binary_cross_entropy`'s weight per element) any shape is taken;
-    the caller checks that it broadcasts to the input."""
+    the caller checks that it broadcasts to the input. ``name``: the argument the errors
+    name (``pos_weight``)."""
     if weight is None:
         return None
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     each = "one per class" if per_class else "one per element or a shape that broadcasts"
     if w.dtype.kind not in "biuf":
-        raise TypeError(f"{loss}: weight must be numbers, {each}, got dtype {w.dtype}")
+        raise TypeError(f"{loss}: {name} must be numbers, {each}, got dtype {w.dtype}")
     if per_class and w.ndim != 1:
         raise ValueError(
             f"{loss}: weight must be one number per class, shape (C,), got shape {w.shape}"
@@ -659,7 +662,7 @@ def _checked_weight(loss: str, weight, per_class: bool = True) -> np.ndarray | N
             else f"position {tuple(int(k) for k in np.unravel_index(i, w.shape))}"
         )
         raise ValueError(
-            f"{loss}: weight must be finite and non-negative, got {w.flat[i]} for {where}"
+            f"{loss}: {name} must be finite and non-negative, got {w.flat[i]} for {where}"
         )
     return w
 
@@ -730,7 +733,7 @@ def binary_cross_entropy_with_logits(
 def _broadcast_weight(who: str, name: str, weight, logits: Tensor) -> np.ndarray | None:
     """``weight`` checked (finite, non-negative numbers) as an array of the logits' dtype
     that broadcasts to their shape, or None."""
-    w = _checked_weight(who, weight, per_class=False)
+    w = _checked_weight(who, weight, per_class=False, name=name)
     if w is None:
         return None
     check_broadcasts(who, f"{name} of shape {w.shape}", w.shape, "the logits'", logits.shape)
@@ -916,7 +919,8 @@ class BCEWithLogitsLoss(_Loss):
         super().__init__(reduction)
         name = type(self).__name__
         self.register_buffer("weight", _checked_weight(name, weight, per_class=False))
-        self.register_buffer("pos_weight", _checked_weight(name, pos_weight, per_class=False))
+        p = _checked_weight(name, pos_weight, per_class=False, name="pos_weight")
+        self.register_buffer("pos_weight", p)
 
     def forward(self, logits, target) -> Tensor:
         return binary_cross_entropy_with_logits(
