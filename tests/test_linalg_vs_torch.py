@@ -154,3 +154,13 @@ def test_pinv_tolerances_match_pytorch(tolerances):
         **{k: v if v is None else torch.tensor(v) for k, v in tolerances.items()},
     )
     np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_cholesky_and_eigh_of_matrices_not_exactly_symmetric_match_pytorch():
+    """Both read the lower triangle; the gradient is PyTorch's symmetric one, not the
+    lower-triangular one finite differences of the lower triangle would give."""
+    a = spd(2, 4, 4)
+    a[..., 0, 3] += 1.0  # the upper triangle differs; it is never read
+    compare(L.cholesky, torch.linalg.cholesky, [a])
+    compare(L.eigvalsh, torch.linalg.eigvalsh, [a])
+    compare(L.eigh, torch.linalg.eigh, [a], sign_free=True)
