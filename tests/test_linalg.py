@@ -194,6 +194,17 @@ def test_a_singular_matrix_names_the_op_and_its_batch_index():
         L.cholesky(not_pd)
 
 
+def test_a_matrix_with_nan_is_named_as_not_finite_not_as_singular():
+    a = np.stack([np.eye(2), [[np.nan, 1.0], [1.0, 1.0]]])
+    message = r"linalg\.{}: the matrix at batch index \(1,\) of shape \(2, 2\) has non-finite"
+    with pytest.raises(np.linalg.LinAlgError, match=message.format("svd")):
+        L.svd(a)
+    with pytest.raises(np.linalg.LinAlgError, match=message.format("svdvals")):
+        L.svdvals(a)
+    with pytest.raises(np.linalg.LinAlgError, match=message.format("inv")):
+        L.inv(a)
+
+
 def test_the_gradient_of_det_at_a_singular_matrix_is_refused_naming_det():
     a = cr.tensor(np.ones((2, 2)), requires_grad=True)
     d = L.det(a)

@@ -48,7 +48,8 @@ def matrix(op: str, x, square: bool = False) -> Tensor:
 def checked(op: str, fn, a: np.ndarray, what: str, *args):
     """``fn(a, *args)``, with NumPy's LinAlgError replaced by one naming ``op`` and the
     batch index of the first matrix of ``a`` that fails (``fn`` tried on each alone, or
-    np.linalg.inv when ``what`` is "singular")."""
+    np.linalg.inv when ``what`` is "singular") and what is wrong with it: ``what``, or
+    its non-finite entries (NaN or inf, on which LAPACK fails too)."""
     try:
         return fn(a, *args)
     except LinAlgError:
@@ -59,10 +60,12 @@ def checked(op: str, fn, a: np.ndarray, what: str, *args):
             np.linalg.inv(m) if what == "singular" else fn(m)
         except LinAlgError:
             at = f" at batch index {_index(i, batch)}" if batch else ""
+            finite = np.isfinite(m).all()
             break
     else:
-        at = ""
-    raise LinAlgError(f"linalg.{op}: the matrix{at} of shape {a.shape[-2:]} is {what}")
+        at, finite = "", np.isfinite(a).all()
+    fault = f"is {what}" if finite else "has non-finite entries"
+    raise LinAlgError(f"linalg.{op}: the matrix{at} of shape {a.shape[-2:]} {fault}")
 
 
 # ----- matrix helpers on arrays and Tensors ------------------------------------------------

@@ -13,7 +13,7 @@ from .._tensor import Tensor
 from ..ops._common import swap_last
 from ..ops._elementwise import where
 from ..ops._reduce import max as _max
-from ._common import any_nonzero, diag_embed, matrix, pack, skew
+from ._common import any_nonzero, checked, diag_embed, matrix, pack, skew
 
 
 class SVD(Function):
@@ -27,16 +27,16 @@ class SVD(Function):
     RuntimeError, as in PyTorch; one on the first k takes the reduced formula (so the
     second derivative of S works, where PyTorch refuses it)."""
 
-    __slots__ = ("full", "m", "n")
+    __slots__ = ("full", "m", "n", "op")
     derivative = "dA = U·(skew(UᵀdU)/E·S + S·skew(VᵀdV)/E + diag(dS))·Vh + …"
     quiet = True  # 1/0 for repeated singular values, as documented
 
-    def __init__(self, full_matrices: bool):
-        self.full = full_matrices
+    def __init__(self, full_matrices: bool, op: str = "svd"):
+        self.full, self.op = full_matrices, op  # op: the function its errors name
 
     def forward(self, a):
         self.m, self.n = a.shape[-2:]
-        u, s, vh = np.linalg.svd(a, full_matrices=self.full)
+        u, s, vh = checked(self.op, np.linalg.svd, a, "one the SVD does not converge on", self.full)
         out = pack(a.shape[:-2], u, s, vh)
         self.saved = (out,)
         return out
@@ -98,15 +98,19 @@ def svd(a, full_matrices: bool = True) -> SVDResult:
     """A = U·diag(S)·Vh for matrices (…, m, n), S descending, as ``torch.linalg.svd``
     (LAPACK's signs: differentiate losses that do not depend on them). Gradients as `SVD`
     says; with ``full_matrices=True`` and m ≠ n only through S."""
-    a = matrix("svd", a)
-    node = SVD(bool(full_matrices))
-    return SVDResult(*node.parts(node(a)))
+    return _svd("svd", a, bool(full_matrices))
+
+
+def _svd(op: str, a, full_matrices: bool) -> SVDResult:
+    """`svd` for the function ``op``, which the errors name."""
+    node = SVD(full_matrices, op)
+    return SVDResult(*node.parts(node(matrix(op, a))))
 
 
 def svdvals(a) -> Tensor:
     """The singular values (…, min(m, n)), descending, as ``torch.linalg.svdvals``; gradient
     U·diag(dS)·Vh."""
-    return svd(matrix("svdvals", a), full_matrices=False).S
+    return _svd("svdvals", a, False).S
 
 
 def pinv(a, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
@@ -118,7 +122,7 @@ def pinv(a, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     if hermitian:
         raise ValueError("linalg.pinv: hermitian=True is not supported; use the default")
     a = matrix("pinv", a)
-    u, s, vh = svd(a, full_matrices=False)
+    u, s, vh = _svd("pinv", a, False)
     default = np.asarray(max(a.shape[-2:]) * np.finfo(a.dtype).eps)
     batch = a.shape[:-2]
     absolute = np.zeros(()) if atol is None else _tolerance("atol", atol, batch)
