@@ -242,6 +242,39 @@ def test_against_pytorch_options_float32_and_unbatched():
     np.testing.assert_allclose(unbatched[0][1], unbatched[1][1], rtol=1e-8, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("steps", "targets", "inputs", "lengths", "blank"),
+    [
+        (1, np.array([[2], [0]]), [1, 1], [1, 0], 0),  # T = 1: a label or nothing
+        (5, np.array([], np.int64), [5, 3, 0], [0, 0, 0], 0),  # empty targets, concatenated
+        (6, np.array([[0, 1, 3], [3, 3, 0], [1, 0, 0]]), [6, 6, 6], [3, 2, 1], 2),  # blank 2
+        (4, np.array([[0, 1, 0, 1], [3, 0, 3, 0]]), [4, 4], [4, 4], 4),  # S = T, blank last
+    ],
+)
+def test_edge_cases_against_pytorch(steps, targets, inputs, lengths, blank):
+    torch = torch_or_skip()
+    z = _case(13, steps=steps, n=len(inputs), classes=5)
+    (mine, my_grad), (theirs, their_grad) = _both(
+        torch, z, targets, inputs, lengths, blank=blank, reduction="none"
+    )
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    np.testing.assert_allclose(my_grad, their_grad, rtol=1e-8, atol=1e-12)
+
+
+def test_long_float32_input_matches_pytorch_in_float64():
+    """Log space in float64 inside: no underflow over 600 frames, and closer to the float64
+    result than PyTorch's own float32 computation."""
+    torch = torch_or_skip()
+    z = _case(14, steps=600, n=2, classes=6)
+    targets = seeded(15).integers(1, 6, size=(2, 40))
+    mine, my_grad = _both(torch, z, targets, [600, 450], [40, 7], dtype="float32")[0]
+    theirs, their_grad = _both(torch, z, targets, [600, 450], [40, 7])[1]
+    assert np.isfinite(mine).all()
+    assert mine.dtype == np.float32
+    np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+    np.testing.assert_allclose(my_grad, their_grad, atol=1e-6)  # PyTorch's float32: 2e-5 off
+
+
 # ----- bad input ----------------------------------------------------------------------------------
 _LP = _log_softmax(_case(12, steps=4, n=2, classes=3))
 
