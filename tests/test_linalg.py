@@ -298,3 +298,11 @@ def test_matrix_power_one_is_a_copy_as_pytorch():
     a = cr.tensor(well(3, 3), requires_grad=True)
     L.matrix_power(a, 1).sum().backward()
     np.testing.assert_array_equal(a.grad, np.ones((3, 3)))
+
+
+def test_vector_norm_over_an_empty_dim_tuple_is_over_every_axis_as_pytorch():
+    x = RNG.normal(size=(2, 3, 4))
+    out = L.vector_norm(x, 3, dim=())
+    assert out.shape == ()
+    close(out, (np.abs(x) ** 3).sum() ** (1 / 3))
+    assert L.vector_norm(x, dim=(), keepdim=True).shape == (1, 1, 1)

@@ -24,10 +24,11 @@ _MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
 
 
 def _dims(op: str, dim, ndim: int) -> tuple[int, ...]:
-    """``dim`` (None: every axis; an int; a tuple of ints) as sorted non-negative axes."""
-    if dim is None:
+    """``dim`` (None or (): every axis, as PyTorch; an int; a tuple of ints) as sorted
+    non-negative axes."""
+    dims = () if dim is None else (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims):
         raise TypeError(f"linalg.{op}: dim must be an int or a tuple of ints, got {dim!r}")
     if not all(-ndim <= d < ndim for d in dims):
@@ -39,7 +40,7 @@ def _dims(op: str, dim, ndim: int) -> tuple[int, ...]:
 
 
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False) -> Tensor:
-    """(Σ |x|^ord)^(1/ord) over ``dim`` (None: every element), as
+    """(Σ |x|^ord)^(1/ord) over ``dim`` (None or (): every element), as
     ``torch.linalg.vector_norm``: ord inf is max |x|, -inf min |x|, 0 the count of non-zero
     elements (gradient 0)."""
     x = as_float("vector_norm", x)
