@@ -306,3 +306,11 @@ def test_vector_norm_over_an_empty_dim_tuple_is_over_every_axis_as_pytorch():
     assert out.shape == ()
     close(out, (np.abs(x) ** 3).sum() ** (1 / 3))
     assert L.vector_norm(x, dim=(), keepdim=True).shape == (1, 1, 1)
+
+
+def test_inf_norm_over_an_empty_axis_is_refused_naming_vector_norm():
+    with pytest.raises(ValueError, match=r"linalg\.vector_norm: ord=inf .*axis of size 0"):
+        L.vector_norm(np.zeros((2, 0)), math.inf, dim=-1)
+    with pytest.raises(ValueError, match=r"linalg\.vector_norm: ord=-inf .*axis of size 0"):
+        L.vector_norm(np.zeros((2, 0)), -math.inf)
+    close(L.vector_norm(np.zeros((2, 0)), 3, dim=-1), [0.0, 0.0])  # a sum: 0

@@ -49,6 +49,11 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False) -> Tensor:
         raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     if ord == 2:
         return _norm2(x, axes, keepdim)
+    if ord in (math.inf, -math.inf) and any(x.shape[d] == 0 for d in axes):
+        raise ValueError(
+            f"linalg.vector_norm: ord={ord} (a max or min) over an axis of size 0, shape "
+            f"{x.shape}, dim {dim!r}"
+        )
     a = _abs(x)
     if ord == math.inf:
         return amax(a, axes, keepdim)
