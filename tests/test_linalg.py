@@ -226,6 +226,12 @@ def test_bad_arguments_name_the_op():
         L.norm(np.ones((2, 2, 2)), ord=1)
     with pytest.raises(ValueError, match=r"linalg\.cross: dim -1 must be an axis of size 3"):
         L.cross(np.ones(4), np.ones(4))
+    with pytest.raises(ValueError, match=r"linalg\.cross: shapes \(2, 3\) and \(4, 3\) do not"):
+        L.cross(np.ones((2, 3)), np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"linalg\.diagonal: dim1 0 and dim2 0 must differ"):
+        L.diagonal(np.ones((2, 2)), dim1=0, dim2=0)
+    with pytest.raises(ValueError, match=r"linalg\.diagonal: dim1 5 is out of range for shape"):
+        L.diagonal(np.ones((2, 2)), dim1=5)
     with pytest.raises(ValueError, match=r"linalg\.multi_dot: tensor 1 .* does not follow"):
         L.multi_dot([np.ones((2, 3)), np.ones((2, 3))])
     with pytest.raises(ValueError, match=r"linalg\.qr: only mode='reduced'"):

@@ -93,7 +93,10 @@ def cross(a, b, *, dim: int = -1) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (batches broadcast), as
     ``torch.linalg.cross``: a × b = roll(a, −1)·roll(b, −2) − roll(a, −2)·roll(b, −1)."""
     a, b = floats("cross", a, b)
-    shape = np.broadcast_shapes(a.shape, b.shape)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"linalg.cross: shapes {a.shape} and {b.shape} do not broadcast") from None
     dim = int_arg("linalg.cross", "dim", dim)
     if not -len(shape) <= dim < len(shape) or shape[dim] != 3:
         raise ValueError(
@@ -111,6 +114,11 @@ def diagonal(a, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     offset = int_arg("linalg.diagonal", "offset", offset)
     if a.ndim < 2:
         raise ValueError(f"linalg.diagonal: takes (…, m, n) tensors, got shape {a.shape}")
+    for name, d in (("dim1", dim1), ("dim2", dim2)):
+        if not -a.ndim <= int_arg("linalg.diagonal", name, d) < a.ndim:
+            raise ValueError(f"linalg.diagonal: {name} {d} is out of range for shape {a.shape}")
+    if dim1 % a.ndim == dim2 % a.ndim:
+        raise ValueError(f"linalg.diagonal: dim1 {dim1} and dim2 {dim2} must differ")
     moved = movedim(a, (dim1, dim2), (-2, -1))
     m, n = moved.shape[-2:]
     rows = np.arange(max(0, -offset), max(0, min(m, n - offset)))
