@@ -203,6 +203,10 @@ def test_a_matrix_with_nan_is_named_as_not_finite_not_as_singular():
         L.svdvals(a)
     with pytest.raises(np.linalg.LinAlgError, match=message.format("inv")):
         L.inv(a)
+    with pytest.raises(np.linalg.LinAlgError, match=message.format("cholesky")):
+        L.cholesky(a)  # as PyTorch's, not a factor of NaN
+    upper = np.array([[2.0, np.nan], [1.0, 2.0]])  # never read: the lower triangle is
+    close(L.cholesky(upper), np.linalg.cholesky(np.array([[2.0, 1.0], [1.0, 2.0]])))
 
 
 def test_the_gradient_of_det_at_a_singular_matrix_is_refused_naming_det():

@@ -16,7 +16,18 @@ from .._function import Function
 from .._tensor import Tensor
 from ..ops._common import swap_last
 from ..ops._shape import reshape
-from ._common import any_nonzero, checked, diag_embed, diagonal, inv, matrix, pack, skew, tril
+from ._common import (
+    LinAlgError,
+    any_nonzero,
+    checked,
+    diag_embed,
+    diagonal,
+    inv,
+    matrix,
+    pack,
+    skew,
+    tril,
+)
 
 
 class Cholesky(Function):
@@ -27,7 +38,7 @@ class Cholesky(Function):
     derivative = "dA = sym(L⁻ᵀ·Φ(Lᵀ·dL)·L⁻¹)"
 
     def forward(self, a):
-        out = checked("cholesky", np.linalg.cholesky, a, "not positive-definite")
+        out = checked("cholesky", _cholesky, a, "not positive-definite")
         self.saved = (out,)
         return out
 
@@ -40,10 +51,20 @@ class Cholesky(Function):
         return (g + swap_last(g)) * 0.5
 
 
+def _cholesky(a: np.ndarray) -> np.ndarray:
+    """np.linalg.cholesky, whose factor of a lower triangle holding NaN or inf (NaN, where
+    LAPACK does not fail) is a LinAlgError, as PyTorch's."""
+    low = np.linalg.cholesky(a)
+    if not np.isfinite(low).all():
+        raise LinAlgError("non-finite Cholesky factor")
+    return low
+
+
 def cholesky(a, *, upper: bool = False) -> Tensor:
     """The lower Cholesky factor L of symmetric positive-definite matrices (…, n, n), A =
     L·Lᵀ, from the lower triangle of A, as ``torch.linalg.cholesky`` (``upper=True``: Lᵀ).
-    A matrix that is not positive-definite is a LinAlgError naming its batch index."""
+    A matrix that is not positive-definite, or whose lower triangle holds NaN or inf, is a
+    LinAlgError naming its batch index."""
     low = Cholesky()(matrix("cholesky", a, square=True))
     return swap_last(low) if upper else low
 
