@@ -238,6 +238,8 @@ def test_bad_arguments_name_the_op():
         L.diagonal(np.ones((2, 2)), dim1=5)
     with pytest.raises(ValueError, match=r"linalg\.multi_dot: tensor 1 .* does not follow"):
         L.multi_dot([np.ones((2, 3)), np.ones((2, 3))])
+    with pytest.raises(TypeError, match=r"linalg\.multi_dot: expected a list or tuple .* ndarray"):
+        L.multi_dot(np.ones((3, 3)))  # not read as three row vectors
     with pytest.raises(ValueError, match=r"linalg\.qr: only mode='reduced'"):
         L.qr(np.ones((2, 2)), mode="complete")
 

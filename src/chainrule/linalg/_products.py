@@ -59,7 +59,12 @@ def _chain_order(dims: list[int]) -> list[list[int]]:
 def multi_dot(tensors) -> Tensor:
     """The product of two or more matrices in the cheapest order, as
     ``torch.linalg.multi_dot``: the first may be a vector (a row), the last a vector (a
-    column), which the result then lacks; the others are 2-D."""
+    column), which the result then lacks; the others are 2-D. ``tensors`` is a list or
+    tuple, as PyTorch's (an array would be read as a list of its rows)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"linalg.multi_dot: expected a list or tuple of tensors, got {type(tensors).__name__}"
+        )
     ts = list(floats("multi_dot", *tensors)) if len(tensors) else []
     if len(ts) < 2:
         raise ValueError(f"linalg.multi_dot: takes at least 2 tensors, got {len(ts)}")
