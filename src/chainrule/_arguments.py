@@ -9,10 +9,24 @@ from collections.abc import Iterable
 import numpy as np
 
 
+def is_integer(value) -> bool:
+    """Whether ``value`` is an integer, Python's or NumPy's, and not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def is_count(value, least: int = 0) -> bool:
     """Whether ``value`` is an integer (Python's or NumPy's, not a bool) of at least ``least``."""
-    integer = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-    return integer and value >= least
+    return is_integer(value) and value >= least
+
+
+def whole_numbers(value) -> np.ndarray | None:
+    """``value`` (a Tensor, an array, a sequence or a number) as an int64 array when it
+    holds integers or finite whole floats (chainrule's tensors of Python ints are floats),
+    else None: the caller words the error."""
+    a = np.asarray(getattr(value, "data", value))
+    if a.dtype.kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))):
+        return a.astype(np.int64)
+    return a.astype(np.int64) if a.dtype.kind in "iu" else None
 
 
 def count(name: str, value, least: int = 0, where: str | None = None) -> int:

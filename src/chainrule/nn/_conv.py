@@ -13,14 +13,13 @@ gradients (``create_graph=True``) are exact to any order.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import ops
-from .._arguments import check_counts, flag
+from .._arguments import check_counts, flag, is_count
 from .._function import Function
 from .._tensor import Tensor
 from ..ops._common import float_operands, is_tensor
@@ -210,15 +209,11 @@ class ConvolutionBackwardWeight(Function):
 def pair(who: str, name: str, value, least: int) -> tuple[int, int]:
     """An int or a pair of ints, each at least ``least``, as a pair (PyTorch's ``_pair``)."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(_is_int(v) and v >= least for v in items):
+    if len(items) != 2 or not all(is_count(v, least) for v in items):
         raise ValueError(
             f"{who}: {name} must be an integer >= {least} or a pair of them, got {value!r}"
         )
     return int(items[0]), int(items[1])
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 def _conv_padding(who: str, padding, kernel, stride, dilation):

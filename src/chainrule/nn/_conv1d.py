@@ -13,14 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from .._arguments import check_counts, flag
+from .._arguments import check_counts, flag, is_count
 from .._tensor import Tensor
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._conv import (
     _check_shapes,
     _conv2d,
     _conv_padding,
-    _is_int,
     _tensor,
     check_channels,
     conv_repr,
@@ -35,7 +34,7 @@ from ._pool import _check_half, _max_pool2d, _MaxPoolNd, _out_size, _settings, a
 def single(who: str, name: str, value, least: int) -> int:
     """An int, or a tuple or list of one, at least ``least`` (PyTorch's ``_single``)."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(items) != 1 or not _is_int(items[0]) or items[0] < least:
+    if len(items) != 1 or not is_count(items[0], least):
         raise ValueError(
             f"{who}: {name} must be an integer >= {least} or a tuple of one, got {value!r}"
         )

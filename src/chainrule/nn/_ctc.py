@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from .._arguments import whole_numbers
 from .._function import Function
 from .._tensor import Tensor
 from ._extra_losses import _check_flag
@@ -257,12 +258,10 @@ def _checked_blank(blank, classes: int, who: str = "ctc_loss") -> int:
 def _integers(name: str, value) -> np.ndarray:
     """``value`` (a Tensor, array, sequence or number) as an int64 array: whole floats are
     taken (chainrule's tensors of Python ints are floats), other values refused."""
-    a = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if a.dtype.kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))):
-        return a.astype(np.int64)
-    if a.dtype.kind not in "iu":
+    a = whole_numbers(value)
+    if a is None:
         raise TypeError(f"ctc_loss: {name} must be integers, got {value!r}")
-    return a.astype(np.int64)
+    return a
 
 
 def _checked_lengths(name: str, value, n: int, bound: int | None, of: str = "") -> np.ndarray:

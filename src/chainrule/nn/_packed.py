@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import ops
-from .._arguments import flag, is_count
+from .._arguments import flag, is_count, whole_numbers
 from .._tensor import Tensor
 
 
@@ -59,11 +59,11 @@ class PackedSequence(_Fields):
 
 def _integers(who: str, name: str, values) -> np.ndarray:
     """``values`` (a list, array or Tensor of whole numbers) as a 1-D int64 array."""
-    a = np.asarray(values.data if isinstance(values, Tensor) else values)
-    whole = a.dtype.kind in "iu" or (a.dtype.kind == "f" and np.all(a == np.round(a)))
-    if a.ndim != 1 or not whole:
-        raise ValueError(f"{who}: {name} must be a 1-D sequence of integers, got {a.tolist()}")
-    return a.astype(np.int64)
+    a = whole_numbers(values)
+    if a is None or a.ndim != 1:
+        shown = np.asarray(getattr(values, "data", values)).tolist()
+        raise ValueError(f"{who}: {name} must be a 1-D sequence of integers, got {shown}")
+    return a
 
 
 def _permutation(values, sizes: np.ndarray) -> Tensor | None:
@@ -129,7 +129,9 @@ def _sorted_lengths(sequence: PackedSequence) -> np.ndarray:
     return (sizes[:, None] > np.arange(sizes[0])[None, :]).sum(axis=0)
 
 
-def _starts(counts: np.ndarray) -> np.ndarray:
+def row_starts(counts) -> np.ndarray:
+    """Where each block of ``counts`` rows starts in their concatenation: a packed step's
+    first row, or a sequence's in the sequences joined."""
     return np.cumsum(counts) - counts
 
 
@@ -188,7 +190,7 @@ def pad_sequence(
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     longest = lengths.max(initial=0)
     step = np.arange(longest)[:, None] - (longest - lengths if padding_side == "left" else 0)
-    index = np.where((step >= 0) & (step < lengths), _starts(lengths) + step, lengths.sum())
+    index = np.where((step >= 0) & (step < lengths), row_starts(lengths) + step, lengths.sum())
     joined = ops.concatenate(seqs) if len(seqs) > 1 else seqs[0]
     return _padded("pad_sequence", joined, index, padding_value, batch_first)
 
@@ -223,7 +225,7 @@ def pad_packed_sequence(
             f"the longest sequence's length, {len(sizes)}"
         )
     t = np.arange(len(sizes) if total_length is None else total_length)[:, None]
-    rows = _starts(sizes)[np.minimum(t, len(sizes) - 1)] + np.arange(len(lengths))  # (T, N)
+    rows = row_starts(sizes)[np.minimum(t, len(sizes) - 1)] + np.arange(len(lengths))  # (T, N)
     index = np.where(t < lengths, rows, len(sequence.data))  # in the sorted order
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
@@ -238,7 +240,7 @@ def pack_sequence(sequences, enforce_sorted: bool = True) -> PackedSequence:
     seqs = _sequences("pack_sequence", sequences)
     lengths = _lengths("pack_sequence", [len(s) for s in seqs], len(seqs), None)
     joined = ops.concatenate(seqs) if len(seqs) > 1 else seqs[0]
-    starts = _starts(lengths)
+    starts = row_starts(lengths)
     return _pack("pack_sequence", lengths, enforce_sorted, lambda t, b: joined[starts[b] + t])
 
 
@@ -254,6 +256,6 @@ def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     """The inverse of `pack_sequence`, as PyTorch's: the list of sequences in the original
     order, each read from the packed data by one indexing."""
     packed = _check_packed("unpack_sequence", packed_sequences)
-    lengths, starts = _sorted_lengths(packed), _starts(packed.batch_sizes.data)
+    lengths, starts = _sorted_lengths(packed), row_starts(packed.batch_sizes.data)
     order = range(len(lengths)) if packed.unsorted_indices is None else packed.unsorted_indices.data
     return [packed.data[starts[: lengths[j]] + j] for j in order]

@@ -18,14 +18,11 @@ import numbers
 import numpy as np
 
 from .. import ops
+from .._arguments import is_integer
 from .._tensor import Tensor
 from ._module import Module
 
 _MODES = ("constant", "reflect", "replicate", "circular")
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 # ----- where each output position comes from, along one axis of ``size`` -----------------------
@@ -56,7 +53,7 @@ def _pairs(who: str, pad, ndim: int) -> list[tuple[int, int, int]]:
     """PyTorch's ``pad`` (last axis first: (left, right, top, bottom, …)) as (axis, before,
     after) triples."""
     values = tuple(pad) if isinstance(pad, (tuple, list)) else None
-    if values is None or not all(_is_int(v) for v in values):
+    if values is None or not all(is_integer(v) for v in values):
         raise ValueError(f"{who}: pad must be a tuple of integers, got {pad!r}")
     if len(values) % 2:
         raise ValueError(f"{who}: pad must have an even length (pairs), got {pad!r}")
@@ -176,10 +173,11 @@ class _PadNd(Module):
 
 
 def _padding(who: str, padding, count: int) -> tuple[int, ...]:
-    if _is_int(padding):
+    if is_integer(padding):
         return (int(padding),) * count
-    if isinstance(padding, (tuple, list)) and len(padding) == count and all(map(_is_int, padding)):
-        return tuple(int(p) for p in padding)
+    pads = tuple(padding) if isinstance(padding, (tuple, list)) else ()
+    if len(pads) == count and all(map(is_integer, pads)):
+        return tuple(int(p) for p in pads)
     raise ValueError(f"{who}: padding must be an int or a tuple of {count} ints, got {padding!r}")
 
 

@@ -23,6 +23,7 @@ from ._init import uniform_
 from ._layers import _parameter_dtype, linear
 from ._module import Module, Parameter
 from ._norm import _as_input
+from ._packed import row_starts
 
 
 # ----- one step -----------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def through_time(step, xw: Tensor, state: tuple, weights: tuple, sizes: list, re
     sequence stops at its own last step and its state then stays as it was. In reverse,
     each sequence starts at its own last step, from its initial state. Returns the outputs
     h of every row (Σ sizes, H) and every sequence's last state, each (N, H)."""
-    starts = np.cumsum(sizes) - sizes
+    starts = row_starts(sizes)
     order = reversed(range(len(sizes))) if reverse else range(len(sizes))
     first, ended, outs = state, [], [None] * len(sizes)
     if reverse and sizes[-1] < state[0].shape[0]:

@@ -17,15 +17,11 @@ import numbers
 import numpy as np
 
 from .. import ops
-from .._arguments import flag
+from .._arguments import flag, is_count
 from .._tensor import Tensor
 from ._module import Module
 
 _MODES = {"nearest": (3, 4), "linear": (3,), "bilinear": (4,)}
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
 
 
 def _per_axis(who: str, name: str, value, count: int, check) -> tuple:
@@ -49,7 +45,7 @@ def _sizes(who, shape, size, scale_factor, recompute) -> tuple[tuple[int, ...], 
         given = "both" if size is not None else "neither"
         raise ValueError(f"{who}: give exactly one of size and scale_factor, got {given}")
     if size is not None:
-        sizes = _per_axis(who, "size", size, len(shape), lambda v: _is_int(v) and v >= 1)
+        sizes = _per_axis(who, "size", size, len(shape), lambda v: is_count(v, 1))
         return tuple(int(s) for s in sizes), (None,) * len(shape)
     factors = _per_axis(who, "scale_factor", scale_factor, len(shape), _is_positive)
     scales = tuple(float(s) for s in factors)
@@ -189,7 +185,7 @@ class Upsample(Module):
 
 # ----- pixel shuffles ------------------------------------------------------------------------
 def _factor(who: str, name: str, factor) -> int:
-    if not _is_int(factor) or factor < 1:
+    if not is_count(factor, 1):
         raise ValueError(f"{who}: {name} must be a positive integer, got {factor!r}")
     return int(factor)
 
