@@ -10,7 +10,8 @@ A training loop::
 """
 
 from . import lr_scheduler
-from ._adaptive import AdaGrad, Adam, AdamW, RMSProp
+from ._adam import Adam, AdamW
+from ._adaptive import AdaGrad, RMSProp
 from ._clip import clip_grad_norm_, clip_grad_value_
 from ._lbfgs import LBFGS
 from ._more_adaptive import Adamax, NAdam, RAdam

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._quiet import silenced
 from .._tensor import Tensor
-from ._optimizer import _refuse_unsupported
+from ._params import refuse_unsupported
 
 
 def clip_grad_norm_(
@@ -53,7 +53,7 @@ def clip_grad_norm_(
     ``max_norm`` like any others. The total is inf only beyond float64's range (1.8e308).
     """
     if unsupported:
-        _refuse_unsupported("clip_grad_norm_", unsupported)
+        refuse_unsupported("clip_grad_norm_", unsupported)
     max_norm = _limit("max_norm", max_norm)
     q = _norm_type(norm_type)
     owners = _with_grads(params)
@@ -111,7 +111,7 @@ def clip_grad_value_(params, clip_value: float, **unsupported) -> None:
     PyTorch's ``foreach`` is refused (TypeError), as by `clip_grad_norm_`.
     """
     if unsupported:
-        _refuse_unsupported("clip_grad_value_", unsupported)
+        refuse_unsupported("clip_grad_value_", unsupported)
     c = _limit("clip_value", clip_value)
     for p in _with_grads(params):
         if isinstance(p.grad, Tensor):

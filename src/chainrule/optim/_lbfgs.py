@@ -15,14 +15,14 @@ from .._arguments import count, is_count
 from .._grad_mode import enable_grad
 from .._quiet import silenced
 from ._hyper import _non_negative
+from ._lbfgs_state import parsed_entry, same_id
 from ._line_search import strong_wolfe
-from ._optimizer import Optimizer, _grad_array
+from ._optimizer import Optimizer
+from ._params import grad_array
 from ._state import _top_level, parse_state_dict
 
 #: yᵀs at or below which a curvature pair is dropped: it would not keep H positive definite
 CURVATURE_MIN = 1e-10
-COUNTERS = ("func_evals", "n_iter")
-HISTORY = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
 
 
 def _at_least_one(name: str, value) -> int:
@@ -212,7 +212,7 @@ class LBFGS(Optimizer):
         params = self.param_groups[0]["params"]
         dtype = np.result_type(*(p.data.dtype for p in params))
         parts = [
-            np.zeros(p.data.size, dtype) if p.grad is None else _grad_array(p, i).ravel()
+            np.zeros(p.data.size, dtype) if p.grad is None else grad_array(p, i).ravel()
             for i, p in enumerate(params)
         ]
         return out, float(out), np.concatenate(parts).astype(dtype, copy=False)
@@ -242,12 +242,12 @@ class LBFGS(Optimizer):
         exactly; everything is checked before anything changes."""
         groups, entries = _top_level(state_dict)
         hypers, _ = parse_state_dict(self, {"param_groups": groups, "state": {}})
-        ids = [k for k in entries if _same_id(k, groups[0]["params"][0])]
+        ids = [k for k in entries if same_id(k, groups[0]["params"][0])]
         if len(ids) != len(entries):
             raise ValueError("load_state_dict: LBFGS keeps its state under its first parameter")
         params = self.param_groups[0]["params"]
         n, dtype = sum(p.data.size for p in params), np.result_type(*(p.data.dtype for p in params))
-        state = {0: _parsed_entry(entries[ids[0]], n, dtype, hypers[0])} if ids else {}
+        state = {0: parsed_entry(entries[ids[0]], n, dtype, hypers[0])} if ids else {}
         self.param_groups[0].update(hypers[0])
         self.state = state
 
@@ -280,46 +280,3 @@ def _two_loop(g, dirs: list, stps: list, ro: list, h_diag: float) -> np.ndarray:
         beta = float(dirs[i] @ r) * ro[i]
         r += (alpha[i] - beta) * stps[i]
     return r
-
-
-# ----- loading -------------------------------------------------------------------------------
-def _same_id(key, saved) -> bool:
-    return str(key) == str(saved)
-
-
-def _parsed_entry(entry, n: int, dtype, group: dict) -> dict:
-    """The saved state, checked: counts, then either nothing or the whole history."""
-    if not isinstance(entry, dict) or set(entry) not in (set(COUNTERS), {*COUNTERS, *HISTORY}):
-        raise ValueError(f"load_state_dict: LBFGS's state needs {COUNTERS}, then {HISTORY}")
-    for name in COUNTERS:
-        if not is_count(entry[name]):
-            raise ValueError(f"load_state_dict: LBFGS's {name} must be an int >= 0")
-    out = {name: int(entry[name]) for name in COUNTERS}
-    if "d" not in entry:
-        return out
-    m = len(np.asarray(entry["ro"]).reshape(-1))
-    if m > group["history_size"]:
-        raise ValueError(f"load_state_dict: {m} pairs, more than history_size")
-    shapes = {"d": (n,), "prev_flat_grad": (n,), "old_dirs": (m, n), "old_stps": (m, n)}
-    for name, shape in shapes.items():
-        out[name] = _checked_array(name, entry[name], shape, dtype)
-    for name in ("old_dirs", "old_stps"):
-        out[name] = list(out[name])
-    out["ro"] = [float(x) for x in _checked_array("ro", entry["ro"], (m,), np.float64)]
-    for name in ("t", "H_diag", "prev_loss"):
-        out[name] = _checked_number(name, entry[name])
-    return out
-
-
-def _checked_array(name: str, value, shape: tuple, dtype) -> np.ndarray:
-    a = np.asarray(value)
-    if a.shape != shape or a.dtype.kind not in "fiu":
-        raise ValueError(f"load_state_dict: LBFGS's {name} must be numbers of shape {shape}")
-    return np.array(a, dtype=dtype)
-
-
-def _checked_number(name: str, value) -> float:
-    a = np.asarray(value)
-    if a.shape != () or a.dtype.kind not in "fiu":
-        raise ValueError(f"load_state_dict: LBFGS's {name} must be a number, got {value!r}")
-    return float(a)

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from ._adaptive import decay_average, update_moments
-from ._optimizer import Optimizer, add_scaled
+from ._arithmetic import add_scaled, decay_average, update_moments
+from ._optimizer import Optimizer
 
 
 class Adamax(Optimizer):

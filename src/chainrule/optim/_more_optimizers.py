@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._adaptive import decay_average
+from ._arithmetic import add_scaled, decay_average
 from ._hyper import _number
-from ._optimizer import Optimizer, add_scaled
+from ._optimizer import Optimizer
 
 
 class Adadelta(Optimizer):

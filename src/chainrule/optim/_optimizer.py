@@ -7,14 +7,16 @@ in place; ``g`` its gradient, read only; ``state`` its dict of arrays and step c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
 from .._grad_mode import enable_grad
 from .._quiet import silenced
 from .._tensor import Tensor
+from ._arithmetic import add_scaled, decayed_grad
 from ._hyper import check_hyper
+from ._params import as_groups, checked_params, grad_array, refuse_unsupported
 from ._state import parse_state_dict
 
 #: the most elements `Optimizer._add_scaled` updates at once: a 256 KiB float32 work array,
@@ -76,12 +78,12 @@ class Optimizer:
 
     def __init__(self, params, defaults: dict, unsupported: dict | None = None) -> None:
         if unsupported:
-            _refuse_unsupported(type(self).__name__, unsupported)
+            refuse_unsupported(type(self).__name__, unsupported)
         self.defaults = self._without_neutral(self._named(self._checked_hyper, defaults))
         self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
         self._buffers: dict = {}
-        for group in _as_groups(params):
+        for group in as_groups(params):
             self.add_param_group(group)
         if not self._params():
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -107,7 +109,7 @@ class Optimizer:
         unknown = sorted(set(group) - names - {"params", "initial_lr"})
         if unknown:
             raise ValueError(f"unknown hyper-parameter(s) {unknown}")
-        params = _checked_params(group["params"], self._params())
+        params = checked_params(group["params"], self._params())
         options = self._checked_hyper({k: v for k, v in group.items() if k != "params"})
         full = {**self.defaults, **options}
         for name, neutral in self._options:
@@ -144,7 +146,7 @@ class Optimizer:
     def _step_one(self, index: int, p: Tensor, group: dict) -> None:
         w, g = p.data, p.grad
         if type(g) is not np.ndarray or g.shape != w.shape:
-            g = _grad_array(p, index)
+            g = grad_array(p, index)
         state = self.state.get(index)
         if state is None:
             state = self.state[index] = self._init_state(w, group)
@@ -286,104 +288,6 @@ class Optimizer:
             hyper = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {hyper}")
         return "\n".join([*lines, ")"])
-
-
-# ----- helpers shared by the update rules ---------------------------------------------------
-def add_scaled(y: np.ndarray, a: float, x: np.ndarray, tmp: np.ndarray) -> None:
-    """y += a·x in place, using ``tmp`` (which may be ``x`` itself) for a·x."""
-    if a == 1:
-        y += x
-        return
-    np.multiply(x, a, out=tmp)
-    y += tmp
-
-
-def decayed_grad(w: np.ndarray, g: np.ndarray, weight_decay: float, tmp: np.ndarray):
-    """d = g + λ·w, the gradient with the L2 penalty's added, in ``tmp``; ``g`` when λ = 0."""
-    if weight_decay == 0:
-        return g
-    np.multiply(w, weight_decay, out=tmp)
-    tmp += g
-    return tmp
-
-
-# ----- checking what the user passed ----------------------------------------------------
-#: PyTorch's choices among its own implementations of one update rule (multi-tensor,
-#: fused kernels, CUDA graphs, autograd through the step): chainrule has one implementation
-IMPLEMENTATION_CHOICES = ("foreach", "fused", "capturable", "differentiable")
-
-
-def _refuse_unsupported(name: str, kwargs: dict) -> None:
-    """A TypeError for keyword arguments the optimizer does not take, saying why for
-    PyTorch's implementation switches."""
-    chosen = [k for k in kwargs if k in IMPLEMENTATION_CHOICES]
-    if chosen:
-        raise TypeError(
-            f"{name}: {', '.join(chosen)} choose among PyTorch's implementations; "
-            "chainrule has one (NumPy, in place), so leave "
-            f"{'it' if len(chosen) == 1 else 'them'} out"
-        )
-    raise TypeError(f"{name}() got an unexpected keyword argument {next(iter(kwargs))!r}")
-
-
-def _as_groups(params) -> list[dict]:
-    if isinstance(params, (Tensor, dict)):
-        raise ValueError(
-            "params must be an iterable of Tensors or of parameter-group dicts, got a single "
-            f"{type(params).__name__}; wrap it in a list"
-        )
-    _refuse_set(params)
-    items = list(params)
-    if items and all(isinstance(x, dict) for x in items):
-        return items
-    return [{"params": items}]
-
-
-def _checked_params(params, existing: list[Tensor]) -> list[Tensor]:
-    if isinstance(params, Tensor):
-        params = [params]
-    if not isinstance(params, Iterable) or isinstance(params, dict):
-        raise ValueError(f"'params' must be an iterable of Tensors, got {params!r}")
-    _refuse_set(params)
-    params = list(params)
-    seen = {id(p) for p in existing}
-    for i, p in enumerate(params, start=len(existing)):
-        _check_param(i, p)
-        if id(p) in seen:
-            raise ValueError(f"parameter {i} appears more than once in the optimizer")
-        seen.add(id(p))
-    return params
-
-
-def _refuse_set(params) -> None:
-    """Parameters are numbered by position (state and state_dict are keyed by it), and a
-    set's order changes from run to run: PyTorch refuses a set in a group, so do we, and
-    at the top level too."""
-    if isinstance(params, (set, frozenset)):
-        raise ValueError(
-            "parameters must come in an ordered collection (a list, a tuple, "
-            "model.parameters()), not a set: their order numbers them in the state_dict"
-        )
-
-
-def _check_param(i: int, p) -> None:
-    if not isinstance(p, Tensor):
-        raise ValueError(f"parameter {i} is a {type(p).__name__}, not a chainrule Tensor")
-    if not p.is_leaf:  # one that does not require gradients is frozen: it gets no step
-        raise ValueError(f"parameter {i} is not a leaf tensor (it was computed by an op)")
-
-
-def _grad_array(p: Tensor, index: int) -> np.ndarray:
-    """``p.grad`` as an array (after backward(create_graph=True) it is a Tensor)."""
-    g = p.grad
-    if type(g) is not np.ndarray:
-        g = np.asarray(g.data if isinstance(g, Tensor) else g)
-    if g.shape != p.data.shape:
-        raise ValueError(
-            f"parameter {index}: the gradient has shape {g.shape}, but the parameter has "
-            f"shape {p.shape}"
-        )
-    return g
 
 
 def _copy_entry(entry: dict) -> dict:

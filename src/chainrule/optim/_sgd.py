@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._optimizer import Optimizer, add_scaled
+from ._arithmetic import add_scaled
+from ._optimizer import Optimizer
 
 
 class SGD(Optimizer):

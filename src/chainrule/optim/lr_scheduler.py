@@ -3,6 +3,14 @@ so ``from chainrule.optim.lr_scheduler import StepLR`` works as
 ``torch.optim.lr_scheduler`` does. They are the same classes as ``cr.optim.StepLR`` and the
 rest; this module only makes the PyTorch spelling work."""
 
+from ._common_schedulers import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiStepLR,
+    StepLR,
+)
 from ._cyclic_lr import CyclicLR
 from ._more_schedulers import (
     ChainedScheduler,
@@ -13,15 +21,7 @@ from ._more_schedulers import (
 )
 from ._one_cycle import OneCycleLR
 from ._plateau import ReduceLROnPlateau
-from ._schedulers import (
-    CosineAnnealingLR,
-    ExponentialLR,
-    LambdaLR,
-    LinearLR,
-    LRScheduler,
-    MultiStepLR,
-    StepLR,
-)
+from ._schedulers import LRScheduler
 from ._sequential import SequentialLR
 
 __all__ = [
