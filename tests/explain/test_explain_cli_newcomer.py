@@ -15,7 +15,7 @@ import chainrule as cr
 import chainrule.examples as examples
 from chainrule import _cli
 from chainrule._explain import GraphvizNotFoundError, _dot, explain
-from chainrule._explain._cli import EXAMPLES
+from chainrule._explain._report import EXAMPLES
 
 HAS_DOT = shutil.which("dot") is not None
 ROOT = Path(__file__).resolve().parents[2]

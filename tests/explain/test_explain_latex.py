@@ -12,8 +12,8 @@ from _explain_ops import Inverse
 
 import chainrule as cr
 from chainrule._explain import explain
-from chainrule._explain._cli import EXAMPLES, report
 from chainrule._explain._latex import tex_ascii, tex_math, tex_text
+from chainrule._explain._report import EXAMPLES, report
 
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 

@@ -21,15 +21,14 @@ import numpy as np
 from .._quiet import silenced
 from .._tensor import Tensor
 from ..optim._hyper import RULES
-from . import _format
+from ._chain_paths import all_paths, hooked_on, is_scalar, multipliable, sgd_update, which_input
 from ._format import CHECK, fmt
 from ._labels import label
 from ._latex import tex_name, tex_text
 from ._transcript_text import render_nonscalar, render_scalar
-from ._values import rounding, shape
+from ._transcript_walk import path_lines
+from ._values import rounding
 
-#: more paths than this are not written out one by one
-MAX_PATHS = 64
 FORMATS = ("text", "markdown", "latex")
 
 
@@ -45,13 +44,13 @@ def transcript(trace, of, lr, fmt_: str, expand: bool) -> str:
     if v.index == trace.root:
         raise ValueError(f"transcript: {v.name} is the output; pass a tensor it was computed from")
     lr = None if lr is None else _learning_rate(v, lr)
-    paths, complete = _paths(trace, v.index)
-    scalar = _is_scalar(trace, paths)
+    paths, complete = all_paths(trace, v.index)
+    scalar = is_scalar(trace, paths)
     # no path: no gradient reached it (a backward's None); no local gradient: a user's
     # backward that could not run again shows its rule, so its paths cannot be multiplied
-    if scalar and complete and paths and _multipliable(trace, paths):
+    if scalar and complete and paths and multipliable(trace, paths):
         return render_scalar(_scalar_transcript(trace, v, paths, lr, expand), fmt_, trace.lang)
-    return render_nonscalar(_path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
+    return render_nonscalar(path_lines(trace, v, paths, (scalar, complete), lr), fmt_)
 
 
 def _learning_rate(v, lr) -> float:
@@ -68,42 +67,6 @@ def _learning_rate(v, lr) -> float:
         raise ValueError(f"transcript: {e}") from None
 
 
-def _paths(trace, start: int) -> tuple[list[list[tuple[int, int]]], bool]:
-    """Every path ``[(step, slot), …]`` from ``start`` up to the output (leaf end first),
-    and whether all of them fit under MAX_PATHS."""
-    done: list[list[tuple[int, int]]] = []
-    stack: list[tuple[int, list]] = [(start, [])]
-    while stack:
-        index, path = stack.pop()
-        if index == trace.root:
-            done.append(path)
-            if len(done) > MAX_PATHS:
-                return done[:MAX_PATHS], False
-            continue
-        # paths in forward order: the consumer computed first comes first
-        consumers = sorted(trace.values[index].consumers, key=lambda c: trace.step(c[0]).output)
-        for number, slot in reversed(consumers):
-            stack.append((trace.step(number).output, [*path, (number, slot)]))
-    return done, True
-
-
-def _is_scalar(trace, paths) -> bool:
-    """Whether every tensor on the paths is a single number."""
-    for path in paths:
-        for number, slot in path:
-            s = trace.step(number)
-            sizes = (trace.values[s.output].data.size, trace.values[s.edge(slot).value].data.size)
-            if sizes != (1, 1):
-                return False
-    return True
-
-
-def _multipliable(trace, paths) -> bool:
-    """Whether every edge on the paths has a local gradient of one number to multiply."""
-    edges = [trace.step(number).edge(slot) for path in paths for number, slot in path]
-    return all(e.local is not None and e.local.size == 1 for e in edges)
-
-
 # ----- scalar graphs: products of numbers -------------------------------------------------------
 def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
     named = _by_named(trace, paths, expand)
@@ -114,7 +77,7 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
         for t in terms[1:]:
             total = total + t["value"]
     grad = v.grad.reshape(())
-    hooked = _hooked_on(trace, v, paths)
+    hooked = hooked_on(trace, v, paths)
     dtypes = {trace.values[trace.step(n).output].data.dtype for path in paths for n, _ in path}
     check = _agreement(total, grad, [t["value"] for t in terms], trace.lang, dtypes)
     if hooked:
@@ -126,7 +89,7 @@ def _scalar_transcript(trace, v, paths, lr, expand: bool) -> dict:
         "sum": fmt(trace, v, total),
         "engine": fmt(trace, v, grad),
         "check": check,
-        "update": None if lr is None else _update(trace, v, lr),
+        "update": None if lr is None else sgd_update(trace, v, lr),
         "routes": routes,
     }
 
@@ -152,14 +115,6 @@ def _agreement(total, grad, terms, lang: str, dtypes=()) -> str:
     return CHECK["mismatch"]
 
 
-def _hooked_on(trace, v, paths) -> list[str]:
-    """Names of the values from ``v`` up whose gradient hooks changed."""
-    indices = {v.index} | {trace.step(n).output for path in paths for n, _ in path}
-    return [
-        trace.values[i].name for i in sorted(indices) if trace.values[i].before_hooks is not None
-    ]
-
-
 def _product(first, edges):
     """``first × local[-1] × … × local[0]`` over the edges, from the output end, as
     backward runs, each product formed as its node forms it (``Edge.times``)."""
@@ -181,7 +136,7 @@ def _term(trace, v, path) -> dict:
             trace.values[chain[k + 1]].name,
             trace.values[chain[k]].name,
             _product(one, [e]),
-            _plain_note(_which_input(trace, path[k])),
+            _plain_note(which_input(trace, path[k])),
         )
         for k, e in enumerate(edges)
     ][::-1]  # written from the output down: ∂E/∂o1 × ∂o1/∂z3 × ∂z3/∂W5
@@ -251,16 +206,6 @@ def _group_term(trace, v, key: tuple, members: list, chains: list) -> dict:
     return _as_term(trace, v, factors, seed, value)
 
 
-def _which_input(trace, edge: tuple) -> str:
-    """For a node given one value as several inputs (x·x), which of them the path takes:
-    else the two paths would read the same."""
-    number, slot = edge
-    step = trace.step(number)
-    if step.operands.count(step.operands[slot]) < 2:
-        return ""
-    return label(trace.lang, "tr_input", i=slot + 1)
-
-
 def _plain_note(text: str) -> tuple[str, str] | None:
     """A note of words alone, in text and in LaTeX (None for no note)."""
     return (text, f"\\text{{{tex_text(text)}}}") if text else None
@@ -294,112 +239,4 @@ def _stops(trace, chain: list[int]) -> list[int]:
     return [0, *named, last]
 
 
-def _update(trace, v, lr: float) -> dict:
-    with silenced():  # inf − inf: NaN, as IEEE (and SGD's step) gives it
-        new = v.data - lr * v.grad  # the SGD step w ← w − η·∂E/∂w, in the tensor's dtype
-    return {
-        "lr": fmt(trace, v, np.asarray(lr)),
-        "old": fmt(trace, v),
-        "grad": fmt(trace, v, v.grad),
-        "new": fmt(trace, v, new),
-    }
-
-
 # ----- other graphs: rules with shapes ----------------------------------------------------------
-def _path_lines(trace, v, paths, scalar_complete: tuple[bool, bool], lr) -> dict:
-    """The paths as routes, then every node on them once, in backward order; for graphs of
-    tensors, or with too many paths to sum one by one.
-
-    Each node sends on the whole gradient of its output (not one path's share of it), so
-    a value that feeds several nodes is shown receiving each branch, then their sum."""
-    out, lang = trace.output, trace.lang
-    title = label(lang, "tr_title", out=out.name, leaf=v.name) + f" {shape(v.data.shape)}"
-    scalar, complete = scalar_complete
-    lines = [] if scalar else [label(lang, "tr_not_scalar")]
-    if not complete:
-        lines.append(label(lang, "tr_many", n=MAX_PATHS))
-    for i, path in enumerate(paths, 1):
-        lines.append(label(lang, "tr_path", i=i) + ": " + _route(trace, v, path))
-    lines.append(label(lang, "tr_walk") + ":")
-    lines += ["  " + line for line in _walk(trace, v)]
-    lines.append(f"∂{out.name}/∂{v.name} = {fmt(trace, v, v.grad)}")
-    hooked = _hooked_on(trace, v, paths)
-    if hooked:
-        lines.append(label(lang, "tr_hooked", names=", ".join(hooked)))
-    if lr is not None:
-        u = _update(trace, v, lr)
-        lines.append(label(lang, "tr_update", lr=u["lr"]) + ":")
-        lines.append(f"{v.name}⁺ = {v.name} − η·∂{out.name}/∂{v.name} = {u['new']}")
-    return {"title": title, "lines": lines}
-
-
-def _route(trace, v, path) -> str:
-    parts = [v.name]
-    for number, slot in path:
-        s = trace.step(number)
-        o = trace.values[s.output]
-        which = _which_input(trace, (number, slot))
-        parts += [
-            f"{s.op} (#{number}{', ' + which if which else ''})",
-            f"{o.name} {shape(o.data.shape)}",
-        ]
-    return " → ".join(parts)
-
-
-def _downstream_of(trace, v) -> set[int]:
-    """``v`` and every value computed from it (all of them reach the output: the engine
-    recorded only nodes on the way back from it)."""
-    seen, stack = {v.index}, [v.index]
-    while stack:
-        for number, _ in trace.values[stack.pop()].consumers:
-            o = trace.step(number).output
-            if o not in seen:
-                seen.add(o)
-                stack.append(o)
-    return seen
-
-
-def _walk(trace, v) -> list[str]:
-    """Each node between ``v`` and the output, nearest the output first: the gradient it
-    sent to each input on the way to ``v``; after a fan-out value's last branch, the sum."""
-    on_path = _downstream_of(trace, v)
-    last_branch = {
-        i: max(n for n, _ in trace.values[i].consumers)
-        for i in on_path
-        if trace.values[i].is_fanout
-    }
-    lines = []
-    for s in trace.steps:
-        if s.output not in on_path:
-            continue
-        for e in s.inputs:
-            if e.value in on_path and e.downstream is not None:
-                lines.append(_hop(trace, s, e))
-        for i, number in sorted(last_branch.items()):
-            if number == s.number:
-                lines.append(_fanout_sum(trace, trace.values[i]))
-    return lines
-
-
-def _hop(trace, s, e) -> str:
-    """One node on the way back: the gradient it sent to one input, and by which rule."""
-    x, out, lang = trace.values[e.value], trace.output, trace.lang
-    how = [e.rule] if e.rule is not None else []
-    if e.local is not None:
-        how.append(f"{label(lang, 'local')} {fmt(trace, x, e.local)}")
-    if _format.summed(s, e):  # local × upstream has the broadcast shape: the table's Σ
-        how.append(label(lang, "summed"))
-    grad = fmt(trace, x, e.downstream)
-    if x.is_fanout:  # one branch of a sum, shown after the last branch
-        where = label(lang, "tr_branch", name=x.name) + f" {shape(x.data.shape)}"
-        which = _which_input(trace, (s.number, e.slot))
-        where += f" ({which})" if which else ""
-    else:
-        where = f"∂{out.name}/∂{x.name} {shape(x.data.shape)}"
-        if x.before_hooks is not None:
-            grad += "; " + label(lang, "hooked", value=fmt(trace, x, x.grad))
-    return f"#{s.number} {s.op}: {where} = {grad}   [{'; '.join(how)}]"
-
-
-def _fanout_sum(trace, x) -> str:
-    return f"∂{trace.output.name}/∂{x.name} = {_format.branch_sum(trace, x)}"
