@@ -603,7 +603,7 @@ def predict(model, x, batch_size: int | None = 256) -> np.ndarray:
     ``batch_size`` rows at a time (None: the default, 256, as Keras's None is its
     default); the model's modes are restored afterwards."""
     from .data import ArrayDataset
-    from .data._loader import check_batch_size
+    from .data._loader_args import check_batch_size
 
     batch_size = _BATCH if batch_size is None else batch_size
     check_batch_size("predict", batch_size)

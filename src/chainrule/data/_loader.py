@@ -10,20 +10,27 @@ A ``sampler`` or ``batch_sampler`` given in its place draws the order instead (s
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
-from .._arguments import flag, is_count
-from ._bundled import DataBundle
+from .._arguments import flag
 from ._collate import collate, convert, fetch
-from ._dataset import ArrayDataset
+from ._loader_args import (
+    DEFAULT_BATCH,
+    as_dataset,
+    check_batching,
+    check_stream_options,
+    check_workers,
+    is_default_batch,
+    plain_state,
+    set_state,
+    stream_length,
+)
 from ._rng import seeded_or_given
 from ._samplers import BatchSampler, check_iterable, checked_indices, generators_of
 from ._subsets import IterableDataset, samples_at
-
-_DEFAULT_BATCH = 32  # Keras's; PyTorch's is 1
 
 
 class DataLoader:
@@ -93,7 +100,7 @@ class DataLoader:
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = _DEFAULT_BATCH,
+        batch_size: int = DEFAULT_BATCH,
         shuffle: bool = False,
         seed: int | None = None,
         drop_last: bool = False,
@@ -106,8 +113,8 @@ class DataLoader:
         collate_fn: Callable[[list], Any] | None = None,
         generator: np.random.Generator | None = None,
     ) -> None:
-        _check_workers(num_workers, pin_memory, persistent_workers)
-        self.dataset = _as_dataset(dataset)
+        check_workers(num_workers, pin_memory, persistent_workers)
+        self.dataset = as_dataset(dataset)
         self.shuffle = flag("DataLoader", "shuffle", shuffle)  # None: False, as PyTorch's
         self.drop_last = flag("DataLoader", "drop_last", drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
@@ -127,7 +134,7 @@ class DataLoader:
     def _check_sampling(self, batch_size, seed, generator) -> None:
         """PyTorch's rules for ``sampler`` and ``batch_sampler``, and a batch size."""
         if isinstance(self.dataset, IterableDataset):
-            _check_stream_options(self.shuffle, self.sampler, self.batch_sampler)
+            check_stream_options(self.shuffle, self.sampler, self.batch_sampler)
         for name, of in (("sampler", "int indices"), ("batch_sampler", "lists of int indices")):
             if getattr(self, name) is not None:
                 check_iterable("DataLoader", name, getattr(self, name), of)
@@ -137,7 +144,7 @@ class DataLoader:
                 "decides the order; a RandomSampler shuffles)"
             )
         if self.batch_sampler is not None:
-            clash = [f"batch_size={batch_size!r}"] if not _is_default_batch(batch_size) else []
+            clash = [f"batch_size={batch_size!r}"] if not is_default_batch(batch_size) else []
             clash += [f"{k}=True" for k in ("shuffle", "drop_last") if getattr(self, k)]
             clash += ["sampler"] if self.sampler is not None else []
             if clash:
@@ -146,7 +153,7 @@ class DataLoader:
                     f"sampler and drop_last (it makes the batches), got {', '.join(clash)}"
                 )
         else:
-            _check_batching(batch_size, self.drop_last)
+            check_batching(batch_size, self.drop_last)
         if (self.sampler is not None or self.batch_sampler is not None) and not (
             seed is None and generator is None
         ):
@@ -159,7 +166,7 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         if isinstance(self.dataset, IterableDataset):
-            n = _stream_length(self.dataset)
+            n = stream_length(self.dataset)
         else:
             n = len(self.dataset) if self.sampler is None else len(self.sampler)
         b = self.batch_size
@@ -239,8 +246,8 @@ class DataLoader:
         same orders as this loader's would. With a sampler that draws from NumPy
         generators, their states are in it too, under ``"samplers"``.
         """
-        state: dict[str, Any] = {"rng": _plain(self._rng.bit_generator.state)}
-        samplers = [_plain(g.bit_generator.state) for g in self._sampler_generators()]
+        state: dict[str, Any] = {"rng": plain_state(self._rng.bit_generator.state)}
+        samplers = [plain_state(g.bit_generator.state) for g in self._sampler_generators()]
         return {**state, "samplers": samplers} if samplers else state
 
     def _sampler_generators(self) -> list[np.random.Generator]:
@@ -264,7 +271,7 @@ class DataLoader:
                 f"generators under 'samplers', got {sampler_states!r:.200}"
             )
         for rng, saved in zip([self._rng, *samplers], [rng_state, *sampler_states]):
-            _set_state(rng, saved)
+            set_state(rng, saved)
 
     def __repr__(self) -> str:
         given = [
@@ -282,130 +289,3 @@ class DataLoader:
             f"shuffle={self.shuffle}, drop_last={self.drop_last}"
             f"{''.join(', ' + g for g in given)}{batches})"
         )
-
-
-def _plain(state: Any) -> Any:
-    """A generator's state with its arrays as lists (an MT19937's key, a Philox's
-    counter), so that ``json.dumps`` takes any bit generator's state, not PCG64's only."""
-    if isinstance(state, dict):
-        return {k: _plain(v) for k, v in state.items()}
-    return state.tolist() if isinstance(state, np.ndarray) else state
-
-
-def _set_state(rng: np.random.Generator, state: Any) -> None:
-    """Put a saved state into ``rng``; one that is not a state of its kind is a ValueError."""
-    expected = type(rng.bit_generator).__name__
-    if not isinstance(state, dict) or state.get("bit_generator") != expected:
-        raise ValueError(
-            f"DataLoader.load_state_dict: expected a {expected} state, got {state!r:.200}"
-        )
-    try:
-        rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as err:
-        raise ValueError(f"DataLoader.load_state_dict: invalid generator state: {err}") from err
-
-
-def _check_stream_options(shuffle, sampler, batch_sampler) -> None:
-    """PyTorch's rule: an `IterableDataset` decides its order, so no shuffle or sampler."""
-    given = {"shuffle": shuffle or None, "sampler": sampler, "batch_sampler": batch_sampler}
-    for name, value in given.items():
-        if value is not None:
-            raise ValueError(
-                f"DataLoader with IterableDataset: expected unspecified {name} option, but "
-                f"got {name}={value!r:.60} (the dataset's __iter__ gives the order)"
-            )
-
-
-def _stream_length(dataset: IterableDataset) -> int:
-    """``len(dataset)`` of an `IterableDataset`, or PyTorch's TypeError saying why."""
-    if not hasattr(dataset, "__len__"):
-        raise TypeError(
-            f"DataLoader: len() of a loader over an IterableDataset needs the dataset's "
-            f"len(), and {type(dataset).__name__} has no __len__ (its stream is counted "
-            "only by reading it)"
-        )
-    return len(dataset)
-
-
-def _is_default_batch(batch_size: Any) -> bool:
-    """Whether ``batch_size`` is the default, 32 (PyTorch's rule compares with its 1)."""
-    return is_count(batch_size, 1) and batch_size == _DEFAULT_BATCH
-
-
-def _check_workers(num_workers, pin_memory, persistent_workers) -> None:
-    """PyTorch's worker settings, checked as PyTorch checks them (they change nothing)."""
-    if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
-        raise TypeError(f"DataLoader: num_workers must be an int, got {num_workers!r}")
-    if num_workers < 0:
-        raise ValueError(f"DataLoader: num_workers must be ≥ 0, got {num_workers}")
-    flag("DataLoader", "pin_memory", pin_memory)
-    if flag("DataLoader", "persistent_workers", persistent_workers) and num_workers == 0:
-        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0, as PyTorch's")
-
-
-def _check_batching(batch_size, drop_last: bool) -> None:
-    """A batch size for the loader, or None (no batching), which has no short last batch
-    to drop: ``drop_last=True`` beside it is PyTorch's ValueError."""
-    if batch_size is None:
-        if drop_last:
-            raise ValueError(
-                "DataLoader: batch_size=None turns batching off and is mutually exclusive "
-                "with drop_last=True (there is no short last batch to drop)"
-            )
-        return
-    check_batch_size("DataLoader", batch_size)
-
-
-def check_batch_size(owner: str, batch_size) -> None:
-    """A positive int (a NumPy integer too), or an error naming ``owner``."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"{owner}: batch_size must be an int, got {batch_size!r}")
-    if batch_size <= 0:
-        raise ValueError(f"{owner}: batch_size must be positive, got {batch_size}")
-
-
-def _as_dataset(dataset: Any) -> Any:
-    """A pair of arrays becomes an `ArrayDataset`; anything else must index by batch."""
-    if isinstance(dataset, tuple) and len(dataset) == 2:
-        try:
-            X, y = (np.asarray(part) for part in dataset)
-        except ValueError as err:  # e.g. two samples ((x0, y0), (x1, y1)) of a ragged x
-            raise ValueError(
-                "DataLoader: a tuple of two is read as the pair (X, y) of all inputs and all "
-                f"targets, and these are not such arrays ({err}); a dataset of two samples "
-                "goes in as a list [(x0, y0), (x1, y1)]"
-            ) from err
-        return ArrayDataset(X, y)
-    if isinstance(dataset, tuple) and dataset and all(isinstance(a, np.ndarray) for a in dataset):
-        raise TypeError(  # each array would be one sample, and a lone array is no sample
-            f"DataLoader: dataset is a tuple of arrays of length {len(dataset)}; only a pair is "
-            "read as (X, y): pass TensorDataset(*arrays), a sample one row of each"
-        )
-    if isinstance(dataset, np.ndarray):  # inputs without targets: its rows are not pairs
-        raise TypeError(
-            f"DataLoader: dataset is one array of shape {dataset.shape}; pass inputs and "
-            "targets as a pair (X, y) or ArrayDataset(X, y)"
-        )
-    if isinstance(dataset, Mapping):  # indexed by key, not by position: dataset[0] fails
-        raise TypeError(
-            f"DataLoader: dataset is a {type(dataset).__name__} with the keys "
-            f"{sorted(map(str, dataset))[:5]}; pass its arrays as a pair (X, y)"
-        )
-    if isinstance(dataset, IterableDataset):  # read by iter(), as PyTorch reads one
-        return dataset
-    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-        raise TypeError(
-            "DataLoader: dataset must be an ArrayDataset, an (X, y) pair, or support len() "
-            f"and dataset[i] giving one sample (x, y); got {type(dataset).__name__}"
-            f"{_hint(dataset)}"
-        )
-    return dataset
-
-
-def _hint(dataset: Any) -> str:
-    """What to give instead of a bundle, or of a stream (an iterable without ``[i]``)."""
-    if isinstance(dataset, DataBundle):
-        return "; pass bundle.dataset(), its arrays as an ArrayDataset"
-    if hasattr(dataset, "__iter__"):
-        return "; a stream of samples goes in as a subclass of cr.data.IterableDataset"
-    return ""
