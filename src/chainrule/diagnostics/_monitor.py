@@ -21,6 +21,7 @@ from .._explain._values import norm  # the Euclidean norm, scaled: no overflow o
 from .._tensor import Tensor
 from ..data._collate import fetch
 from . import _checks, _plot, _report
+from ._monitor_args import check_model, check_out_dir, check_probe, checked_thresholds
 from ._probe import layer_calls, probed
 from ._records import Alert, EpochRecord, layer_of
 from ._stats import activation_stats
@@ -78,11 +79,11 @@ class Monitor(Callback):
         thresholds: _checks.Thresholds | None = None,
     ) -> None:
         check_counts("Monitor", every=every, histogram_bins=histogram_bins, probe_size=probe_size)
-        _check_model(model)
+        check_model(model)
         self.model, self.every, self.bins = model, every, histogram_bins
         self.out_dir = None if out_dir is None else Path(out_dir)
         self.warn, self.probe, self.probe_size = warn, probe, probe_size
-        self.thresholds = _thresholds(thresholds)
+        self.thresholds = checked_thresholds(thresholds)
         self.records: list[EpochRecord] = []
         self.alerts: list[Alert] = []
         self._recording = False
@@ -98,10 +99,10 @@ class Monitor(Callback):
         recorded epoch's training. Both are kept only once checked: a monitor refused here
         takes the model and data of the next `fit` it is given."""
         if self.out_dir is not None:
-            _check_out_dir(self.out_dir)
+            check_out_dir(self.out_dir)
         model = state.model if self.model is None else self.model
         probe = probe_batch(state.loader, self.probe_size) if self.probe is None else self.probe
-        _check_probe(model, probe)
+        check_probe(model, probe)
         self.model, self.probe = model, probe
 
     def on_epoch_begin(self, state) -> None:
@@ -287,52 +288,6 @@ def _means(sums: dict[str, list[float]]) -> dict[str, float]:
     """Each name's mean over the batches that gave it a gradient (a parameter a batch did
     not reach has no ``.grad`` after ``zero_grad()``: that batch does not count for it)."""
     return {k: total / n for k, (total, n) in sums.items()}
-
-
-def _check_model(model) -> None:
-    """``model``: a Module, or None for the one `fit` trains; the probe data, or anything
-    else, given in its place is a TypeError that says where it goes."""
-    from ..nn import Module
-
-    if model is None or isinstance(model, Module):
-        return
-    hint = " (probe data goes in probe=)" if isinstance(model, (np.ndarray, Tensor)) else ""
-    raise TypeError(
-        f"Monitor: model must be an nn.Module, or None for the model fit trains, got "
-        f"{type(model).__name__}{hint}"
-    )
-
-
-def _check_out_dir(out_dir: Path) -> None:
-    """``out_dir`` is a directory, or can be made one: its nearest existing part is one."""
-    for part in (out_dir, *out_dir.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise ValueError(f"Monitor: out_dir {out_dir}: {part} is not a directory")
-            return
-
-
-def _check_probe(model, probe) -> None:
-    """Run the probe once (eval mode, no graph: nothing changes); an error names it."""
-    shape = np.shape(probe)
-    if len(shape) == 0 or shape[0] == 0:
-        raise ValueError(f"Monitor: probe must hold at least one sample, got shape {shape}")
-    try:
-        layer_calls(model, probe)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"Monitor: the model cannot take the probe of shape {shape}: {e}") from e
-
-
-def _thresholds(thresholds) -> _checks.Thresholds:
-    """``thresholds``, or the default ones for None; anything else is refused."""
-    if thresholds is None:
-        return _checks.Thresholds()
-    if not isinstance(thresholds, _checks.Thresholds):
-        raise TypeError(
-            "Monitor: thresholds must be a chainrule.diagnostics.Thresholds, e.g. "
-            f"Thresholds(vanish=1e-4), got {thresholds!r}"
-        )
-    return thresholds
 
 
 def monitor_for_run(out_dir: str | Path, **kwargs) -> Monitor:
