@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._history import _option, _own_default, _unwrapped, batch_metrics, is_summed
+from ._metrics import batch_metrics, is_summed, loss_option, own_default, unwrapped_loss
 from ._quiet import quietly
 from ._tensor import Tensor
 from .data import ArrayDataset, DataLoader
@@ -319,7 +319,7 @@ def per_element(loss_fn, owner: str = "fit"):
             return each
         except AttributeError:  # a fused loss node (nn.SoftmaxWithLoss): its mean is fixed
             pass
-    elif _takes_reduction(_unwrapped(loss_fn)):
+    elif _takes_reduction(unwrapped_loss(loss_fn)):
         return functools.partial(loss_fn, reduction="none")
     raise TypeError(
         f"{owner}: sample_weight and class_weight weigh each sample's loss, which "
@@ -331,8 +331,8 @@ def per_element(loss_fn, owner: str = "fit"):
 
 def _takes_reduction(fn) -> bool:
     """Whether loss function ``fn`` has a ``reduction`` keyword (its signature read once
-    per function, as `_option` reads it: this runs every weighted batch)."""
-    return _own_default(fn, "reduction", None) is not None
+    per function, as `loss_option` reads it: this runs every weighted batch)."""
+    return own_default(fn, "reduction", None) is not None
 
 
 def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Tensor:
@@ -354,7 +354,7 @@ def batch_loss(loss_fn, out: Tensor, y: np.ndarray, w: np.ndarray | None) -> Ten
 def _divisor(losses: Tensor, out: Tensor, y: np.ndarray, loss_fn) -> float:
     """What the loss's own mean of ``losses`` divides by (the batch size for ``kl_div``'s
     "batchmean", whose sum over a sample's elements is its KL divergence)."""
-    if _option(loss_fn, "reduction", "mean") == "batchmean":
+    if loss_option(loss_fn, "reduction", "mean") == "batchmean":
         return float(len(losses)) if losses.ndim else 1.0
     if losses.shape == y.shape != out.shape:  # labels of class scores (cross-entropy, NLL)
         metrics = batch_metrics(out, y, loss_fn)

@@ -46,8 +46,9 @@ from ._fit_data import (
 )
 from ._generator import default_generator
 from ._grad_mode import no_grad
-from ._history import History, Meter, batch_metrics, is_summed
+from ._history import History
 from ._interrupts import Interrupts
+from ._metrics import Meter, batch_metrics, is_summed
 from ._position import loader_state, resume_point
 from ._tensor import Tensor
 from .data import IterableDataset
