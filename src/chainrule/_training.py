@@ -30,16 +30,12 @@ from ._callback_calls import (
 from ._fit_data import (
     arrays_to_weigh,
     as_input,
-    batch_loss,
     batching,
-    check_class_weight,
     check_finite,
     check_loader_settings,
     class_sample_weight,
     evaluation_loader,
     input_dtype,
-    is_weighted,
-    per_element,
     split_validation,
     train_loader,
     unpacked,
@@ -50,6 +46,7 @@ from ._history import History
 from ._interrupts import Interrupts
 from ._metrics import Meter, batch_metrics, is_summed
 from ._position import loader_state, resume_point
+from ._sample_weights import batch_loss, check_class_weight, is_weighted, per_element
 from ._tensor import Tensor
 from .data import IterableDataset
 
