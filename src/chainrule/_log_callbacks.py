@@ -13,7 +13,8 @@ import numpy as np
 
 from ._anomaly import user_frame
 from ._arguments import count, flag
-from ._callbacks import Callback, _check_keys
+from ._callbacks import Callback
+from ._monitoring import check_keys
 
 
 class TerminateOnNaN(Callback):
@@ -201,7 +202,7 @@ class CSVLogger(Callback):
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint); the
         file is cut back to its length as the next epoch begins."""
-        _check_keys(state_dict, ("keys", "size"))
+        check_keys(state_dict, ("keys", "size"))
         keys = state_dict["keys"]
         if keys is not None and not (
             isinstance(keys, (list, tuple)) and all(isinstance(k, str) for k in keys)

@@ -1,6 +1,7 @@
 """The callbacks that set the learning rate while `chainrule.fit` trains: a schedule
 (`LearningRateScheduler`) and Keras's `ReduceLROnPlateau`. Re-exported by
-`chainrule.callbacks`, beside those of ``_callbacks.py`` whose checks they share."""
+`chainrule.callbacks`, beside those of ``_callbacks.py``, with the checks of
+``_monitoring.py``."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ import numpy as np
 
 from . import optim
 from ._arguments import count
-from ._callbacks import (
-    Callback,
-    _better,
-    _check_keys,
-    _check_validated,
-    _finite,
-    _missing_hint,
-    _mode,
-    _monitored,
-    _optional_number,
+from ._callbacks import Callback
+from ._monitoring import (
+    better,
+    check_keys,
+    check_validated,
+    direction,
+    finite_number,
+    missing_hint,
+    monitored,
+    optional_number,
 )
 from .optim import LRScheduler
 from .optim._hyper import RULES
@@ -189,15 +190,15 @@ class ReduceLROnPlateau(Callback):
     ):
         owner = "ReduceLROnPlateau"
         self.monitor = monitor
-        self.factor = _finite("factor", factor, owner)
+        self.factor = finite_number("factor", factor, owner)
         if not 0 < self.factor < 1:
             raise ValueError(f"{owner}: factor must be > 0 and < 1, got {factor!r}")
         self.patience = count("patience", patience, 0, owner)
-        self.mode = _mode(owner, monitor, mode)
-        self.min_delta = abs(_finite("min_delta", min_delta, owner))
-        self.is_better = _better(self.mode, self.min_delta)
+        self.mode = direction(owner, monitor, mode)
+        self.min_delta = abs(finite_number("min_delta", min_delta, owner))
+        self.is_better = better(self.mode, self.min_delta)
         self.cooldown = count("cooldown", cooldown, 0, owner)
-        self.min_lr = _finite("min_lr", min_lr, owner)
+        self.min_lr = finite_number("min_lr", min_lr, owner)
         if self.min_lr < 0:
             raise ValueError(f"{owner}: min_lr must be >= 0, got {min_lr!r}")
         self.best, self.wait, self.cooldown_counter = None, 0, 0
@@ -205,7 +206,7 @@ class ReduceLROnPlateau(Callback):
     def on_train_begin(self, state) -> None:
         """Start afresh (a resumed ``fit`` then gives back the saved state); refuse to
         watch a ``val_`` value of a run that does not validate."""
-        _check_validated("ReduceLROnPlateau", self.monitor, state)
+        check_validated("ReduceLROnPlateau", self.monitor, state)
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def on_epoch_end(self, state, logs: dict) -> None:
@@ -215,9 +216,9 @@ class ReduceLROnPlateau(Callback):
         if self.monitor not in logs:
             raise KeyError(
                 f"ReduceLROnPlateau: {self.monitor!r} is not among the logs {sorted(logs)}"
-                f"{_missing_hint(self.monitor, logs)}"
+                f"{missing_hint(self.monitor, logs)}"
             )
-        value = _monitored(logs, self.monitor)
+        value = monitored(logs, self.monitor)
         if self.cooldown_counter > 0:
             self.cooldown_counter, self.wait = self.cooldown_counter - 1, 0
         if not np.isnan(value) and (self.best is None or self.is_better(value, self.best)):
@@ -244,8 +245,8 @@ class ReduceLROnPlateau(Callback):
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a `state_dict` (a resumed ``fit`` does this from the checkpoint); all of
         it is checked before any of it is used."""
-        _check_keys(state_dict, ("best", "wait", "cooldown_counter"))
-        best = _optional_number(state_dict, "best")
+        check_keys(state_dict, ("best", "wait", "cooldown_counter"))
+        best = optional_number(state_dict, "best")
         if best is not None and np.isnan(best):
             raise ValueError("best must be a number or None, got nan")
         wait = count("wait", state_dict["wait"], 0, "ReduceLROnPlateau")

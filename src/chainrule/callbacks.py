@@ -10,10 +10,11 @@ covers the batches trained), after the epoch when set in ``on_epoch_end``, befor
 epoch trains when set in ``on_train_begin`` or ``on_epoch_begin``.
 """
 
-from ._callbacks import Callback, EarlyStopping, ModelCheckpoint
+from ._callbacks import Callback, EarlyStopping
 from ._lambda_callback import LambdaCallback
 from ._log_callbacks import CSVLogger, TerminateOnNaN
 from ._lr_callbacks import LearningRateScheduler, ReduceLROnPlateau
+from ._model_checkpoint import ModelCheckpoint
 
 __all__ = [
     "CSVLogger",
