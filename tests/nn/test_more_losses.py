@@ -1,8 +1,9 @@
-"""L1Loss, SmoothL1Loss, HuberLoss, NLLLoss and BCELoss (nn/_more_losses.py): values and
-gradients against formulas worked here in float64, finite differences (first and second
-order, at p near 0 and 1 for BCE and around |x| = β for smooth L1), weights and
-ignore_index, every reduction, errors, dtypes, fit's accuracy, the weight buffers, explain,
-and PyTorch when it is installed (never the only check)."""
+"""L1Loss, SmoothL1Loss, HuberLoss, NLLLoss and BCELoss (nn/_robust_losses.py,
+nn/_nll_loss.py, nn/_bce_probabilities.py): values and gradients against formulas worked
+here in float64, finite differences (first and second order, at p near 0 and 1 for BCE and
+around |x| = β for smooth L1), weights and ignore_index, every reduction, errors, dtypes,
+fit's accuracy, the weight buffers, explain, and PyTorch when it is installed (never the
+only check)."""
 
 import warnings
 

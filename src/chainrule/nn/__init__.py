@@ -29,6 +29,7 @@ from ._activations import (
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._attention import MultiheadAttention
+from ._bce_probabilities import BCELoss
 from ._channel_dropout import Dropout1d, Dropout3d
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
@@ -83,7 +84,7 @@ from ._margin_losses import (
 )
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
-from ._more_losses import BCELoss, HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
+from ._nll_loss import NLLLoss
 from ._norm import LayerNorm
 from ._padding import (
     CircularPad1d,
@@ -100,6 +101,7 @@ from ._padding import (
 from ._pool import AvgPool2d, MaxPool2d
 from ._recurrent import GRUCell, LSTMCell, RNNCell
 from ._recurrent_layers import GRU, LSTM, RNN
+from ._robust_losses import HuberLoss, L1Loss, SmoothL1Loss
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
 from ._transformer import Transformer, TransformerDecoder, TransformerEncoder

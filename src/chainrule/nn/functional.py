@@ -39,6 +39,7 @@ from ._activations import (
 )
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
+from ._bce_probabilities import binary_cross_entropy
 from ._channel_dropout import dropout1d, dropout3d
 from ._conv import conv2d
 from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
@@ -68,16 +69,11 @@ from ._margin_losses import (
     triplet_margin_with_distance_loss,
 )
 from ._more_layers import alpha_dropout, bilinear, rms_norm
-from ._more_losses import (
-    binary_cross_entropy,
-    huber_loss,
-    l1_loss,
-    nll_loss,
-    smooth_l1_loss,
-)
+from ._nll_loss import nll_loss
 from ._norm import layer_norm
 from ._padding import pad
 from ._pool import avg_pool2d, max_pool2d
+from ._robust_losses import huber_loss, l1_loss, smooth_l1_loss
 from ._similarity import (
     cosine_similarity,
     glu,
