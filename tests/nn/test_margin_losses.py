@@ -1,7 +1,8 @@
 """The multi-class and multi-label margin, multi-label soft margin, hinge embedding and
-triplet losses (nn/_margin_losses.py): values and gradients against formulas worked here
-in NumPy (margins exactly met, -1 padding), finite differences in float64, PyTorch's
-values and gradients in every reduction and option, and the argument checks."""
+triplet losses (nn/_class_margin_losses.py, nn/_embedding_losses.py,
+nn/_triplet_losses.py): values and gradients against formulas worked here in NumPy
+(margins exactly met, -1 padding), finite differences in float64, PyTorch's values and
+gradients in every reduction and option, and the argument checks."""
 
 import functools
 import math

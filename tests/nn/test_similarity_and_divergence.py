@@ -1,8 +1,9 @@
 """normalize, cosine_similarity, pairwise_distance, softmin, glu, Unflatten, kl_div and the
 cosine embedding, margin ranking, soft margin, Poisson and Gaussian NLL losses
-(nn/_similarity.py, nn/_extra_losses.py): values and gradients against PyTorch in float64,
-PyTorch's edge cases (zero vectors, zero targets, variances below eps, reduction="none"),
-formulas worked here in NumPy, finite differences, and the argument checks."""
+(nn/_similarity.py, nn/_probabilistic_losses.py, nn/_embedding_losses.py,
+nn/_class_margin_losses.py): values and gradients against PyTorch in float64, PyTorch's
+edge cases (zero vectors, zero targets, variances below eps, reduction="none"), formulas
+worked here in NumPy, finite differences, and the argument checks."""
 
 import math
 

@@ -1,6 +1,6 @@
-"""Edge inputs of nn/_similarity.py and nn/_extra_losses.py: infinite norms and variances
-(PyTorch's clamp_min leaves inf as it is), pairwise_distance with p = 0 in the graph, and
-Unflatten of a 0-d tensor. Checked against values worked here and PyTorch's."""
+"""Edge inputs of nn/_similarity.py and nn/_probabilistic_losses.py: infinite norms and
+variances (PyTorch's clamp_min leaves inf as it is), pairwise_distance with p = 0 in the
+graph, and Unflatten of a 0-d tensor. Checked against values worked here and PyTorch's."""
 
 import numpy as np
 import pytest

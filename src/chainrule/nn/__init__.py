@@ -31,6 +31,12 @@ from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._attention import MultiheadAttention
 from ._bce_probabilities import BCELoss
 from ._channel_dropout import Dropout1d, Dropout3d
+from ._class_margin_losses import (
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
+)
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
 from ._conv1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, MaxPool1d
@@ -38,14 +44,7 @@ from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ._ctc import CTCLoss
 from ._embedding import Embedding
-from ._extra_losses import (
-    CosineEmbeddingLoss,
-    GaussianNLLLoss,
-    KLDivLoss,
-    MarginRankingLoss,
-    PoissonNLLLoss,
-    SoftMarginLoss,
-)
+from ._embedding_losses import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
 from ._instance_norm import InstanceNorm1d, InstanceNorm2d
 from ._layers import (
     ELU,
@@ -74,14 +73,6 @@ from ._losses import (
     SoftmaxWithLoss,
 )
 from ._lp_pool import LPPool1d, LPPool2d
-from ._margin_losses import (
-    HingeEmbeddingLoss,
-    MultiLabelMarginLoss,
-    MultiLabelSoftMarginLoss,
-    MultiMarginLoss,
-    TripletMarginLoss,
-    TripletMarginWithDistanceLoss,
-)
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._nll_loss import NLLLoss
@@ -99,6 +90,7 @@ from ._padding import (
     ZeroPad2d,
 )
 from ._pool import AvgPool2d, MaxPool2d
+from ._probabilistic_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 from ._recurrent import GRUCell, LSTMCell, RNNCell
 from ._recurrent_layers import GRU, LSTM, RNN
 from ._robust_losses import HuberLoss, L1Loss, SmoothL1Loss
@@ -106,6 +98,7 @@ from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
 from ._transformer import Transformer, TransformerDecoder, TransformerEncoder
 from ._transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
+from ._triplet_losses import TripletMarginLoss, TripletMarginWithDistanceLoss
 from ._upsample import PixelShuffle, PixelUnshuffle, Upsample
 
 __all__ = [

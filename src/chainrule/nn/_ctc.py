@@ -31,7 +31,7 @@ from .. import ops
 from .._arguments import whole_numbers
 from .._function import Function
 from .._tensor import Tensor
-from ._extra_losses import _check_flag
+from ._loss_parts import _check_flag
 from ._losses import _as_tensor, _check_reduction, _Loss
 
 _NEG_INF = -np.inf

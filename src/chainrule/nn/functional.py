@@ -41,38 +41,30 @@ from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
 from ._bce_probabilities import binary_cross_entropy
 from ._channel_dropout import dropout1d, dropout3d
+from ._class_margin_losses import (
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+)
 from ._conv import conv2d
 from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._ctc import ctc_loss
 from ._embedding import embedding
-from ._extra_losses import (
-    cosine_embedding_loss,
-    gaussian_nll_loss,
-    kl_div,
-    margin_ranking_loss,
-    poisson_nll_loss,
-    soft_margin_loss,
-)
+from ._embedding_losses import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
 from ._instance_norm import instance_norm
 from ._layers import _inplace, dropout, linear
 from ._local_response_norm import local_response_norm
 from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from ._lp_pool import lp_pool1d, lp_pool2d
-from ._margin_losses import (
-    hinge_embedding_loss,
-    multi_margin_loss,
-    multilabel_margin_loss,
-    multilabel_soft_margin_loss,
-    triplet_margin_loss,
-    triplet_margin_with_distance_loss,
-)
 from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._nll_loss import nll_loss
 from ._norm import layer_norm
 from ._padding import pad
 from ._pool import avg_pool2d, max_pool2d
+from ._probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from ._robust_losses import huber_loss, l1_loss, smooth_l1_loss
 from ._similarity import (
     cosine_similarity,
@@ -81,6 +73,7 @@ from ._similarity import (
     pairwise_distance,
     softmin,
 )
+from ._triplet_losses import triplet_margin_loss, triplet_margin_with_distance_loss
 from ._upsample import interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [

@@ -1,13 +1,11 @@
-"""Five more of PyTorch's losses: cosine embedding, margin ranking, soft margin, Poisson
-and Gaussian negative log-likelihood, with their modules; and the Kullback-Leibler
-divergence `kl_div` / `KLDivLoss`.
+"""The probabilistic losses: the Kullback-Leibler divergence `kl_div` / `KLDivLoss` and
+the Poisson and Gaussian negative log-likelihoods, with their modules.
 
-Each is composed from core ops (the cosine of `_similarity`'s norms, ``where``,
-``softplus``, ``exp``, ``log``, ``xlogy``), so gradients come from the engine. The checks
-are `_losses.py`'s: a target of another shape than the input is an error (nothing is
-broadcast) except where PyTorch documents a broadcast (`gaussian_nll_loss`'s variance and
-target), and a reduction is "mean", "sum" or "none" ("batchmean" too for `kl_div`).
-Where PyTorch clamps at 0 (``clamp_min``) the gradient is 1 at the clamp, as PyTorch's.
+Each is composed from core ops (``exp``, ``log``, ``xlogy``), so gradients come from the
+engine. The checks are `_losses.py`'s: a target of another shape than the input is an
+error (nothing is broadcast) except where PyTorch documents a broadcast
+(`gaussian_nll_loss`'s variance and target), and a reduction is "mean", "sum" or "none"
+("batchmean" too for `kl_div`).
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ import numpy as np
 from .. import ops
 from .._anomaly import user_frame
 from .._tensor import Tensor
+from ._loss_parts import _check_flag, _data
 from ._losses import (
     _as_prediction,
     _as_target,
@@ -31,18 +30,6 @@ from ._losses import (
 from ._similarity import _check_real, _clamp_offset
 
 _KL_REDUCTIONS = ("batchmean", "mean", "none", "sum")
-_COSINE_EPSILON = 1e-12  # PyTorch's, added to each squared magnitude
-
-
-def _clamp_min_zero(z: Tensor) -> Tensor:
-    """max(z, 0) with PyTorch's ``clamp_min`` gradient: 1 where z ≥ 0 (at 0 too)."""
-    return ops.where(~(z.data < 0), z, np.zeros((), z.dtype))
-
-
-def _check_flag(who: str, name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 # ----- Kullback-Leibler -----------------------------------------------------------------------
@@ -75,105 +62,6 @@ _KL_MEAN = (
     "classes alike), as PyTorch's; reduction='batchmean' divides by the batch size only, "
     "which is the KL divergence"
 )
-
-
-# ----- two inputs and a ±1 target ---------------------------------------------------------------
-def cosine_embedding_loss(
-    input1, input2, target, margin: float = 0.0, reduction: str = "mean"
-) -> Tensor:
-    """PyTorch's ``F.cosine_embedding_loss``: with cos the cosine of each pair of rows,
-    Σ x₁x₂ / √((Σ x₁² + 10⁻¹²)·(Σ x₂² + 10⁻¹²)),
-
-        1 − cos               where the target is 1
-        max(0, cos − margin)  where it is −1
-
-    Inputs (N, D) take a target (N,), inputs (D,) a scalar target, as in PyTorch; the two
-    inputs have one shape. Targets other than 1 and −1 are refused (PyTorch makes them cost
-    0). Reduced by ``reduction`` over the N pairs."""
-    _check_reduction(reduction, "cosine_embedding_loss")
-    margin = _check_real("cosine_embedding_loss", "margin", margin)
-    x1, x2, t = _cosine_triple(input1, input2, target)
-    axis = t.ndim  # the features: axis 1 of (N, D), 0 of (D,)
-    dot = (x1 * x2).sum(axis)
-    squares = ((x1 * x1).sum(axis) + _COSINE_EPSILON) * ((x2 * x2).sum(axis) + _COSINE_EPSILON)
-    cos = dot / squares.sqrt()
-    zeros = np.zeros((), cos.dtype)
-    losses = ops.where(_data(t) == 1, 1 - cos, zeros)
-    losses = losses + ops.where(_data(t) == -1, _clamp_min_zero(cos - margin), zeros)
-    return reduced(losses, reduction)
-
-
-def _data(t) -> np.ndarray:
-    return t.data if isinstance(t, Tensor) else t
-
-
-def _cosine_triple(input1, input2, target) -> tuple:
-    """(x1, x2, target) checked as PyTorch checks them, plus one shape for x1 and x2 and
-    targets of ±1."""
-    x1 = _as_prediction(input1, target)
-    x2 = _as_tensor_like(input2, x1)
-    t = _as_target(target, x1)
-    who = "cosine_embedding_loss"
-    if t.ndim not in (0, 1):
-        raise ValueError(f"{who}: 0D or 1D target tensor expected, multi-target not supported")
-    if x1.ndim != t.ndim + 1 or x2.ndim != t.ndim + 1:
-        raise ValueError(
-            f"{who}: {t.ndim}D target tensor expects {t.ndim + 1}D input tensors, but found "
-            f"inputs with sizes {x1.shape} and {x2.shape}"
-        )
-    _check_same_shapes(who, {"input1": x1, "input2": x2})
-    if t.shape != x1.shape[:1] * t.ndim:
-        raise ValueError(f"{who}: the target has shape {t.shape}, the inputs {x1.shape}")
-    _check_signs(who, _data(t))
-    return x1, x2, t
-
-
-def _as_tensor_like(x, like: Tensor) -> Tensor:
-    """The second input, a Tensor of the first's dtype when it is an integer one."""
-    x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
-    return x.astype(like.dtype) if x.dtype.kind in "biu" else x
-
-
-def _check_same_shapes(who: str, tensors: dict) -> None:
-    shapes = {name: tuple(t.shape) for name, t in tensors.items()}
-    if len(set(shapes.values())) > 1:
-        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
-        raise ValueError(f"{who}: the shapes must match, nothing is broadcast; got {listed}")
-
-
-def _check_signs(who: str, t: np.ndarray) -> None:
-    bad = (t != 1) & (t != -1)
-    if bad.any():
-        value = t.flat[np.flatnonzero(bad)[0]]
-        raise ValueError(f"{who}: the target must hold 1 or -1, got {value}")
-
-
-def margin_ranking_loss(
-    input1, input2, target, margin: float = 0.0, reduction: str = "mean"
-) -> Tensor:
-    """PyTorch's ``F.margin_ranking_loss``: elementwise
-
-        max(0, −y·(x₁ − x₂) + margin)
-
-    for targets y (1 where x₁ should rank higher, −1 where x₂ should); the gradient is 1
-    at the clamp, as PyTorch's. The three shapes must match (PyTorch documents one shape)."""
-    _check_reduction(reduction, "margin_ranking_loss")
-    margin = _check_real("margin_ranking_loss", "margin", margin)
-    x1 = _as_prediction(input1, target)
-    x2, t = _as_tensor_like(input2, x1), _as_target(target, x1)
-    _check_same_shapes("margin_ranking_loss", {"input1": x1, "input2": x2, "target": t})
-    return reduced(_clamp_min_zero(-t * (x1 - x2) + margin), reduction)
-
-
-def soft_margin_loss(input, target, reduction: str = "mean") -> Tensor:
-    """PyTorch's ``F.soft_margin_loss``, the two-class logistic loss elementwise:
-
-        ln(1 + e^(−y·x))
-
-    computed as softplus(−y·x), finite for large −y·x; d/dx = −y·σ(−y·x). Targets y are
-    1 or −1; the shapes must match."""
-    x, t = regression_pair("soft_margin_loss", input, target, reduction)
-    return reduced(ops.softplus(-t * x, 1.0, math.inf), reduction)
 
 
 # ----- negative log-likelihoods -------------------------------------------------------------------
@@ -272,7 +160,7 @@ def _checked_var(var, x: Tensor):
     )
 
 
-# ----- modules --------------------------------------------------------------------------------
+# ----- modules ------------------------------------------------------------------------------
 class KLDivLoss(_Loss):
     """The Kullback-Leibler divergence ``loss(log_probs, target)``: t·(ln t − x) elementwise
     (eᵗ·(t − x) with ``log_target``), reduced by "batchmean" (the KL divergence per
@@ -292,44 +180,6 @@ class KLDivLoss(_Loss):
 
     def extra_repr(self) -> str:
         return self.settings(log_target=self.log_target or None)
-
-
-class CosineEmbeddingLoss(_Loss):
-    """``loss(x1, x2, y)``: 1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where
-    y = −1. See `cosine_embedding_loss`."""
-
-    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
-        super().__init__(reduction)
-        self.margin = _check_real("CosineEmbeddingLoss", "margin", margin)
-
-    def forward(self, input1, input2, target) -> Tensor:
-        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
-
-    def extra_repr(self) -> str:
-        return self.settings(margin=self.margin or None)
-
-
-class MarginRankingLoss(_Loss):
-    """``loss(x1, x2, y)``: max(0, −y·(x₁ − x₂) + margin) elementwise. See
-    `margin_ranking_loss`."""
-
-    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
-        super().__init__(reduction)
-        self.margin = _check_real("MarginRankingLoss", "margin", margin)
-
-    def forward(self, input1, input2, target) -> Tensor:
-        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
-
-    def extra_repr(self) -> str:
-        return self.settings(margin=self.margin or None)
-
-
-class SoftMarginLoss(_Loss):
-    """``loss(x, y)``: ln(1 + e^(−y·x)) elementwise, for targets ±1. See
-    `soft_margin_loss`."""
-
-    def forward(self, input, target) -> Tensor:
-        return soft_margin_loss(input, target, self.reduction)
 
 
 class PoissonNLLLoss(_Loss):
