@@ -31,7 +31,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule.nn import _layers, _losses
+from chainrule.nn import _bce_with_logits, _layers, _softmax_with_loss
 from chainrule.ops import _elementwise, _linalg, _reduce, _shape, _softmax, _unary
 
 
@@ -216,19 +216,19 @@ def _softmax_and_nn_cases() -> list[Case]:
         ),
         Case(
             "cross_entropy(labels)",
-            _losses.SoftmaxWithLoss,
+            _softmax_with_loss.SoftmaxWithLoss,
             lambda x: F.cross_entropy(x, labels),
             (_values((3, 4)),),
         ),
         Case(
             "cross_entropy(probabilities)",
-            _losses.SoftmaxWithLoss,
+            _softmax_with_loss.SoftmaxWithLoss,
             F.cross_entropy,
             (_values((3, 4)), probs),
         ),
         Case(
             "bce_with_logits",
-            _losses.BCEWithLogits,
+            _bce_with_logits.BCEWithLogits,
             F.binary_cross_entropy_with_logits,
             (_values((2, 3)), _values((2, 3), 0.1, 0.9, "t")),
         ),

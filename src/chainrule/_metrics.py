@@ -155,7 +155,7 @@ def batch_metrics(out: Tensor, y: np.ndarray, loss_fn=None) -> tuple[float, int,
     if pred.ndim != 2 or pred.shape[1] < 2 or y.dtype.kind not in "iuf":
         return None
     if y.ndim == 1 and y.dtype.kind in "iu" and len(y) == len(pred):
-        from .nn._losses import IGNORE_INDEX
+        from .nn._class_targets import IGNORE_INDEX
 
         left_out = y == loss_option(loss_fn, "ignore_index", IGNORE_INDEX)
         hits = (pred.argmax(axis=1) == y) & ~left_out

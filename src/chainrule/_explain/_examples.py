@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .._tensor import Tensor, tensor
-from ..nn._losses import SoftmaxWithLoss
+from ..nn._softmax_with_loss import SoftmaxWithLoss
 
 #: the seed network's weights: W1..W4 input→hidden, W5..W8 hidden→output
 SEED_WEIGHTS = {

@@ -30,6 +30,7 @@ from ._activations import (
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._attention import MultiheadAttention
 from ._bce_probabilities import BCELoss
+from ._bce_with_logits import BCEWithLogits, BCEWithLogitsLoss
 from ._channel_dropout import Dropout1d, Dropout3d
 from ._class_margin_losses import (
     MultiLabelMarginLoss,
@@ -42,6 +43,7 @@ from ._conv import Conv2d
 from ._conv1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, MaxPool1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
+from ._cross_entropy import CrossEntropyLoss, SoftmaxCrossEntropy
 from ._ctc import CTCLoss
 from ._embedding import Embedding
 from ._embedding_losses import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
@@ -64,14 +66,7 @@ from ._layers import (
     Tanh,
 )
 from ._local_response_norm import LocalResponseNorm
-from ._losses import (
-    BCEWithLogits,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    MSELoss,
-    SoftmaxCrossEntropy,
-    SoftmaxWithLoss,
-)
+from ._losses import MSELoss
 from ._lp_pool import LPPool1d, LPPool2d
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
@@ -96,6 +91,7 @@ from ._recurrent_layers import GRU, LSTM, RNN
 from ._robust_losses import HuberLoss, L1Loss, SmoothL1Loss
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
+from ._softmax_with_loss import SoftmaxWithLoss
 from ._transformer import Transformer, TransformerDecoder, TransformerEncoder
 from ._transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 from ._triplet_losses import TripletMarginLoss, TripletMarginWithDistanceLoss

@@ -13,16 +13,11 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor
 from ..ops._common import divided
-from ._losses import (
+from ._class_targets import (
     IGNORE_INDEX,
-    _as_prediction,
-    _as_target,
-    _check_nonempty,
-    _check_reduction,
     _check_weight_length,
     _checked_options,
     _checked_target,
-    _Loss,
     _over,
     check_positions,
     is_label_shaped,
@@ -30,6 +25,7 @@ from ._losses import (
     per_position,
     positions_as_rows,
 )
+from ._losses import _as_prediction, _as_target, _check_nonempty, _check_reduction, _Loss
 
 
 class NllLoss(Function):

@@ -40,6 +40,7 @@ from ._activations import (
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
 from ._bce_probabilities import binary_cross_entropy
+from ._bce_with_logits import binary_cross_entropy_with_logits
 from ._channel_dropout import dropout1d, dropout3d
 from ._class_margin_losses import (
     multi_margin_loss,
@@ -51,13 +52,14 @@ from ._conv import conv2d
 from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
+from ._cross_entropy import cross_entropy
 from ._ctc import ctc_loss
 from ._embedding import embedding
 from ._embedding_losses import cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss
 from ._instance_norm import instance_norm
 from ._layers import _inplace, dropout, linear
 from ._local_response_norm import local_response_norm
-from ._losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+from ._losses import mse_loss
 from ._lp_pool import lp_pool1d, lp_pool2d
 from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._nll_loss import nll_loss
