@@ -13,24 +13,20 @@ names and arguments, with an explicit ``generator=`` where values are random:
 """
 
 from ._init import (
-    calculate_gain,
     constant_,
-    eye_,
     fans,
     he_normal_,
     he_uniform_,
-    kaiming_normal_,
-    kaiming_uniform_,
     normal_,
     ones_,
-    orthogonal_,
-    sparse_,
-    trunc_normal_,
     uniform_,
     xavier_normal_,
     xavier_uniform_,
     zeros_,
 )
+from ._init_matrices import eye_, orthogonal_, sparse_
+from ._kaiming import calculate_gain, kaiming_normal_, kaiming_uniform_
+from ._trunc_normal import trunc_normal_
 
 __all__ = [
     "calculate_gain",
