@@ -28,7 +28,6 @@ from ._activations import (
     Threshold,
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
-from ._attention import MultiheadAttention
 from ._bce_probabilities import BCELoss
 from ._bce_with_logits import BCEWithLogits, BCEWithLogitsLoss
 from ._channel_dropout import Dropout1d, Dropout3d
@@ -70,6 +69,7 @@ from ._losses import MSELoss
 from ._lp_pool import LPPool1d, LPPool2d
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
+from ._multihead_attention import MultiheadAttention
 from ._nll_loss import NLLLoss
 from ._norm import LayerNorm
 from ._padding import (

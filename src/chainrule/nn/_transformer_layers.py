@@ -1,8 +1,8 @@
 """The Transformer's layers, `TransformerEncoderLayer` and `TransformerDecoderLayer`, as
 PyTorch's, built from `MultiheadAttention`, `LayerNorm`, `Dropout` and `LinearOutIn` (the
-(out, in) linear layer of `_attention.py`), so a PyTorch state dict loads as it is and the
-gradients need no rule of their own. Each sub-block b (attention, feed-forward) is joined
-to the stream x by a residual and a normalisation:
+(out, in) linear layer of `_multihead_attention.py`), so a PyTorch state dict loads as it
+is and the gradients need no rule of their own. Each sub-block b (attention, feed-forward)
+is joined to the stream x by a residual and a normalisation:
 
     post-norm (default):   x = norm_i(x + b(x))
     pre-norm (norm_first): x = x + b(norm_i(x))
@@ -19,10 +19,10 @@ from .. import ops
 from .._arguments import check_counts, flag
 from .._generator import generator_or_default
 from .._tensor import Tensor
-from ._attention import LinearOutIn, MultiheadAttention
 from ._layers import Dropout, _check_probability, _parameter_dtype, check_eps
 from ._losses import _as_tensor
 from ._module import Module
+from ._multihead_attention import LinearOutIn, MultiheadAttention
 from ._norm import LayerNorm
 
 #: the activations named by a string, as PyTorch's ``_get_activation_fn``
