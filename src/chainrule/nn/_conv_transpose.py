@@ -21,16 +21,9 @@ from .. import ops
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ..ops._common import float_operands
-from ._conv import (
-    ConvolutionBackwardInput,
-    Geometry,
-    _tensor,
-    check_channels,
-    conv_repr,
-    make_parameters,
-    pair,
-)
+from ._conv import _tensor, check_channels, conv_repr, make_parameters, pair
 from ._conv1d import _single, as_rows, from_rows
+from ._im2col import ConvolutionBackwardInput, Geometry
 from ._module import Module
 
 

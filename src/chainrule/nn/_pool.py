@@ -18,7 +18,8 @@ from .._arguments import flag
 from .._function import Function
 from .._tensor import Tensor
 from ..ops._common import as_float, is_tensor
-from ._conv import Convolution, Geometry, pair, windows
+from ._conv import pair
+from ._im2col import Convolution, Geometry, windows
 from ._module import Module
 
 
