@@ -28,6 +28,7 @@ from ._activations import (
     Threshold,
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from ._avg_pool import AvgPool2d
 from ._bce_probabilities import BCELoss
 from ._bce_with_logits import BCEWithLogits, BCEWithLogitsLoss
 from ._channel_dropout import Dropout1d, Dropout3d
@@ -67,6 +68,7 @@ from ._layers import (
 from ._local_response_norm import LocalResponseNorm
 from ._losses import MSELoss
 from ._lp_pool import LPPool1d, LPPool2d
+from ._max_pool import MaxPool2d
 from ._module import LoadResult, Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._multihead_attention import MultiheadAttention
@@ -84,7 +86,6 @@ from ._padding import (
     ZeroPad1d,
     ZeroPad2d,
 )
-from ._pool import AvgPool2d, MaxPool2d
 from ._probabilistic_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 from ._recurrent import GRUCell, LSTMCell, RNNCell
 from ._recurrent_layers import GRU, LSTM, RNN

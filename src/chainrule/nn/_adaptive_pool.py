@@ -16,8 +16,9 @@ import numpy as np
 from .._arguments import flag, is_count
 from .._tensor import Tensor
 from ..ops._common import as_float
+from ._max_pool import _first_max, _gather
 from ._module import Module
-from ._pool import _batched, _first_max, _gather, _unbatched
+from ._pool import _batched, _unbatched
 
 
 def _output_size(who: str, output_size, shape) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from .. import ops
 from .._arguments import check_counts, flag, is_count
 from .._tensor import Tensor
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
+from ._avg_pool import avg_pool2d
 from ._conv import (
     _check_shapes,
     _conv2d,
@@ -25,9 +26,10 @@ from ._conv import (
     conv_repr,
     make_parameters,
 )
+from ._max_pool import _max_pool2d, _MaxPoolNd
 from ._module import Module
 from ._padding import padded
-from ._pool import _check_half, _max_pool2d, _MaxPoolNd, _out_size, _settings, avg_pool2d
+from ._pool import _check_half, _out_size, _settings
 
 
 # ----- arguments and reshapes -----------------------------------------------------------------

@@ -20,11 +20,13 @@ import numpy as np
 from .. import ops
 from .._arguments import flag
 from .._tensor import Tensor
+from ._avg_pool import avg_pool2d
 from ._conv import pair
 from ._conv1d import _pool_settings, _single, as_rows, avg_pool1d, max_pool1d
+from ._max_pool import max_pool2d
 from ._module import Module
 from ._norm import _as_input
-from ._pool import _geometry, _settings, avg_pool2d, max_pool2d
+from ._pool import _geometry, _settings
 
 
 def _norm_type(who: str, norm_type) -> float:

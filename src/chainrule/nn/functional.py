@@ -39,6 +39,7 @@ from ._activations import (
 )
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
+from ._avg_pool import avg_pool2d
 from ._bce_probabilities import binary_cross_entropy
 from ._bce_with_logits import binary_cross_entropy_with_logits
 from ._channel_dropout import dropout1d, dropout3d
@@ -61,11 +62,11 @@ from ._layers import _inplace, dropout, linear
 from ._local_response_norm import local_response_norm
 from ._losses import mse_loss
 from ._lp_pool import lp_pool1d, lp_pool2d
+from ._max_pool import max_pool2d
 from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._nll_loss import nll_loss
 from ._norm import layer_norm
 from ._padding import pad
-from ._pool import avg_pool2d, max_pool2d
 from ._probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from ._robust_losses import huber_loss, l1_loss, smooth_l1_loss
 from ._similarity import (
