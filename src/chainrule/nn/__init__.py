@@ -40,7 +40,7 @@ from ._class_margin_losses import (
 )
 from ._containers import ModuleDict, ParameterDict, ParameterList
 from ._conv import Conv2d
-from ._conv1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, Conv1d, MaxPool1d
+from ._conv1d import Conv1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
 from ._cross_entropy import CrossEntropyLoss, SoftmaxCrossEntropy
@@ -86,6 +86,7 @@ from ._padding import (
     ZeroPad1d,
     ZeroPad2d,
 )
+from ._pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from ._probabilistic_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 from ._recurrent import GRUCell, LSTMCell, RNNCell
 from ._recurrent_layers import GRU, LSTM, RNN

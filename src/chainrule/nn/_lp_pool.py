@@ -22,11 +22,12 @@ from .._arguments import flag
 from .._tensor import Tensor
 from ._avg_pool import avg_pool2d
 from ._conv import pair
-from ._conv1d import _pool_settings, _single, as_rows, avg_pool1d, max_pool1d
+from ._conv1d import _single, as_rows
 from ._max_pool import max_pool2d
 from ._module import Module
 from ._norm import _as_input
 from ._pool import _geometry, _settings
+from ._pool1d import _pool_settings, avg_pool1d, max_pool1d
 
 
 def _norm_type(who: str, norm_type) -> float:

@@ -50,7 +50,7 @@ from ._class_margin_losses import (
     soft_margin_loss,
 )
 from ._conv import conv2d
-from ._conv1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv1d, max_pool1d
+from ._conv1d import conv1d
 from ._conv_layers import batch_norm, dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._cross_entropy import cross_entropy
@@ -67,6 +67,7 @@ from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._nll_loss import nll_loss
 from ._norm import layer_norm
 from ._padding import pad
+from ._pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from ._probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from ._robust_losses import huber_loss, l1_loss, smooth_l1_loss
 from ._similarity import (
