@@ -32,7 +32,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.nn import _bce_with_logits, _layers, _softmax_with_loss
-from chainrule.ops import _elementwise, _linalg, _reduce, _shape, _softmax, _unary
+from chainrule.ops import _arithmetic, _elementwise, _linalg, _reduce, _shape, _softmax, _unary
 
 
 # ----- cases --------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def _distinct(shape) -> np.ndarray:
 
 
 UNARY = [
-    ("neg", _elementwise.Neg, lambda x: -x, _values),
+    ("neg", _arithmetic.Neg, lambda x: -x, _values),
     ("exp", _unary.Exp, cr.exp, _values),
     ("log", _unary.Log, cr.log, lambda s: _values(s, 0.2, 3.0)),
     ("sqrt", _unary.Sqrt, cr.sqrt, lambda s: _values(s, 0.2, 3.0)),
@@ -90,11 +90,11 @@ def _other(shape) -> np.ndarray:
 
 
 BINARY = [
-    ("add", _elementwise.Add, lambda x, y: x + y, _values, _other),
-    ("sub", _elementwise.Sub, lambda x, y: x - y, _values, _other),
-    ("mul", _elementwise.Mul, lambda x, y: x * y, _values, _other),
-    ("div", _elementwise.Div, lambda x, y: x / y, _values, lambda s: _signed(s, 0.5, 2.0)),
-    ("pow", _elementwise.Pow, lambda x, y: x**y, lambda s: _values(s, 0.5, 2.5), _other),
+    ("add", _arithmetic.Add, lambda x, y: x + y, _values, _other),
+    ("sub", _arithmetic.Sub, lambda x, y: x - y, _values, _other),
+    ("mul", _arithmetic.Mul, lambda x, y: x * y, _values, _other),
+    ("div", _arithmetic.Div, lambda x, y: x / y, _values, lambda s: _signed(s, 0.5, 2.0)),
+    ("pow", _arithmetic.Pow, lambda x, y: x**y, lambda s: _values(s, 0.5, 2.5), _other),
     ("maximum", _elementwise.Maximum, cr.maximum, _values, _other),
     ("minimum", _elementwise.Minimum, cr.minimum, _values, _other),
 ]
@@ -334,7 +334,8 @@ UNBROADCAST_MUTANTS = {"unbroadcast_first_slice": _first_slice, "unbroadcast_mea
 
 
 def _mutate_unbroadcast(monkeypatch, wrong: Callable) -> None:
-    for module in (_elementwise, _shape, _linalg):  # every module that calls unbroadcast
+    # every module that calls unbroadcast
+    for module in (_arithmetic, _elementwise, _shape, _linalg):
         monkeypatch.setattr(module, "unbroadcast", wrong)
 
 
@@ -428,7 +429,7 @@ EQUIVALENT = [
     # (why the mutant changes no gradient, op, function, inputs, mutant, input)
     (
         "x + y gives both inputs the upstream gradient",
-        _elementwise.Add,
+        _arithmetic.Add,
         lambda x, y: x + y,
         (_values((2, 3)), _other((2, 3))),
         "swap",
@@ -525,7 +526,7 @@ def test_a_gradient_off_by_a_thousandth_passes_the_defaults_and_fails_tighter_on
 def test_atol_and_rtol_are_the_bounds_of_the_comparison(monkeypatch):
     """|analytic − numeric| ≤ atol + rtol·|numeric|, entry by entry."""
     x = np.array([1.0, 2.0])  # f = 3x: a gradient of 3 everywhere
-    _mutate(monkeypatch, _elementwise.Mul, _scaled(1.01), 0)  # 3.03: off by 0.03
+    _mutate(monkeypatch, _arithmetic.Mul, _scaled(1.01), 0)  # 3.03: off by 0.03
     with pytest.raises(cr.GradcheckError):
         cr.gradcheck(lambda t: t * 3.0, [x])
     assert cr.gradcheck(lambda t: t * 3.0, [x], rtol=0.011)  # 0.033 allowed
@@ -538,8 +539,8 @@ def test_atol_and_rtol_are_the_bounds_of_the_comparison(monkeypatch):
     ("scale", "caught"), [(1.0015, True), (0.9985, True), (1.0005, False), (0.9995, False)]
 )
 def test_the_default_relative_tolerance_is_a_thousandth(monkeypatch, scale, caught):
-    _mutate(monkeypatch, _elementwise.Mul, _scaled(scale), 0)  # f = 3x: a gradient of 3
-    assert _caught(Case("3x", _elementwise.Mul, lambda t: t * 3.0, (_values((2,)),))) == caught
+    _mutate(monkeypatch, _arithmetic.Mul, _scaled(scale), 0)  # f = 3x: a gradient of 3
+    assert _caught(Case("3x", _arithmetic.Mul, lambda t: t * 3.0, (_values((2,)),))) == caught
 
 
 @pytest.mark.parametrize(("error", "caught"), [(2e-5, True), (-2e-5, True), (5e-6, False)])
@@ -651,7 +652,7 @@ def test_correct_ops_pass_at_large_magnitudes(name):
 
 
 def test_a_wrong_gradient_is_still_caught_at_large_magnitudes(monkeypatch):
-    _mutate(monkeypatch, _elementwise.Mul, _moved(-1), 0)
+    _mutate(monkeypatch, _arithmetic.Mul, _moved(-1), 0)
     with pytest.raises(cr.GradcheckError):
         cr.gradcheck(lambda x, y: x * y, [_values((2, 3)) * 1e8, _other((2, 3))])
 
@@ -730,7 +731,7 @@ def test_integer_and_boolean_inputs():
 
 
 def test_a_wrong_gradient_for_a_tensor_that_does_not_require_grad_is_caught(monkeypatch):
-    _mutate(monkeypatch, _elementwise.Mul, _scaled(2.0), 1)
+    _mutate(monkeypatch, _arithmetic.Mul, _scaled(2.0), 1)
     with pytest.raises(cr.GradcheckError, match="input 1"):
         cr.gradcheck(lambda x, y: x * y, [_values((3,)), cr.tensor(_other((3,)))])
 
@@ -757,7 +758,7 @@ def test_each_output_of_a_tuple_is_checked_and_a_failure_names_it(monkeypatch):
     assert cr.gradcheck(lambda t, u: (t * u, None, (t + u).sin()), [x, y])
     assert cr.gradcheck(lambda t: cr.topk(t, 2), [x])  # (values, integer indices)
     assert cr.gradcheck(lambda t: [t.exp()], [x], check_second_order=True)
-    _mutate(monkeypatch, _elementwise.Mul, _scaled(2.0), 1)  # y's gradient of x * y doubled
+    _mutate(monkeypatch, _arithmetic.Mul, _scaled(2.0), 1)  # y's gradient of x * y doubled
     assert cr.gradcheck(lambda t, u: (t + u, u * 1.0), [x, y])  # no product of two inputs
     with pytest.raises(cr.GradcheckError, match=r"^output 2: gradcheck failed for input 1"):
         cr.gradcheck(lambda t, u: (t + u, t.exp(), t * u), [x, y])
@@ -780,7 +781,7 @@ def test_a_tensor_f_closes_over_is_neither_checked_nor_given_a_gradient(monkeypa
     w = cr.tensor(_other((2, 3)), requires_grad=True)
     assert cr.gradcheck(lambda t: t * w, [_values((2, 3))])
     assert w.grad is None
-    _mutate(monkeypatch, _elementwise.Mul, _scaled(2.0), 1)  # w's gradient: not even computed
+    _mutate(monkeypatch, _arithmetic.Mul, _scaled(2.0), 1)  # w's gradient: not even computed
     assert cr.gradcheck(lambda t: t * w, [_values((2, 3))])
     assert w.grad is None
 

@@ -16,6 +16,7 @@ import pytest
 from _numerics_grid import BINARY, UNARY
 
 import chainrule as cr
+import chainrule.ops._arithmetic as arithmetic
 import chainrule.ops._elementwise as elementwise
 import chainrule.ops._more_unary as more_unary
 import chainrule.ops._special as special
@@ -128,7 +129,7 @@ def _elementwise_classes() -> set[type]:
     """Every concrete elementwise op class in chainrule.ops (not the shared base classes)."""
     bases = {elementwise.Elementwise, elementwise.Selection, elementwise.Unbounded}
     found = set()
-    for module in (elementwise, unary, more_unary, special):
+    for module in (arithmetic, elementwise, unary, more_unary, special):
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, elementwise.Elementwise) and cls not in bases:
                 found.add(cls)

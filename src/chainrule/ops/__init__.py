@@ -1,20 +1,9 @@
 """The differentiable ops. Each op is a `Function` subclass with its forward and local
 gradient side by side, plus a lowercase function that applies it."""
 
+from ._arithmetic import add, div, floor_divide, mul, neg, pow, remainder, sub
 from ._compare import argmax, argmin, compare
-from ._elementwise import (
-    add,
-    div,
-    floor_divide,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    remainder,
-    sub,
-    where,
-)
+from ._elementwise import maximum, minimum, where
 from ._linalg import matmul
 from ._more_unary import (
     acos,

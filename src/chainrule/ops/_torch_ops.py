@@ -16,22 +16,13 @@ import numpy as np
 
 from .._quiet import quietly
 from .._tensor import Tensor, _from_op
+from ._arithmetic import _check_integer_divisor, add, div, floor_divide, mul, remainder, sub
 from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
 from ._common import log as _log
 from ._compare import compare
 from ._derived import _axis_as_1d, _axis_in
-from ._elementwise import (
-    Unbounded,
-    _check_integer_divisor,
-    add,
-    div,
-    floor_divide,
-    mul,
-    remainder,
-    sub,
-    where,
-)
+from ._elementwise import Unbounded, where
 from ._linalg import matmul
 from ._more_unary import log1p, trunc
 from ._names import torch_names
