@@ -291,7 +291,7 @@ UNARY = [
     _unary("ceil", np.ceil, -3.5, 3.5, kinks=_INTEGERS),
     _unary("round", np.round, -3.5, 3.5, kinks=_HALVES),
     _unary("trunc", np.trunc, -3.5, 3.5, kinks=_INTEGERS),
-    # PyTorch's functions (ops/_torch_ops.py): logit inside (0, 1), also clamped at eps
+    # PyTorch's functions (ops/_torch_elementwise.py): logit inside (0, 1), also clamped at eps
     _unary("logit", lambda x: np.log(x / (1 - x)), 0.05, 0.95),
     Op("logit_eps", _logit_eps, _logit_eps_ref, _unary_cases(0.05, 0.95, [0.2, 0.8]), ("logit",)),
     _unary("nan_to_num", np.nan_to_num, -3.0, 3.0),
@@ -440,7 +440,7 @@ BINARY = [
         _where_cases(),
         ("where",),
     ),
-    # PyTorch's (ops/_torch_ops.py); "operator" is the Tensor method here. xlogy for y > 0,
+    # PyTorch's (ops/_torch_elementwise.py); "operator" is the Tensor method here. xlogy for y > 0,
     # hypot away from the origin
     _binary("xlogy", lambda x, y: x.xlogy(y), lambda x, y: x * np.log(y), arrays, _positive),
     _binary("hypot", lambda x, y: x.hypot(y), np.hypot, arrays, nonzero_arrays),
@@ -1635,7 +1635,7 @@ ARRAYS = [
 TABLE += ARRAYS
 
 
-# ----- PyTorch's x + value·t1·t2 and x + value·t1/t2 (ops/_torch_ops.py) -------------------
+# ----- PyTorch's x + value·t1·t2 and x + value·t1/t2 (ops/_torch_products.py) --------------
 def _addc_cases(divide: bool) -> st.SearchStrategy:
     @st.composite
     def cases(draw):

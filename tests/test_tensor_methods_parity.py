@@ -1,4 +1,4 @@
-"""PyTorch's tensor methods and functions added for parity (ops/_torch_ops.py and
+"""PyTorch's tensor methods and functions added for parity (ops/_torch_*.py and
 _torch_methods.py): arithmetic by name (add/sub with alpha, div's rounding modes, fmod,
 addcmul, addcdiv, addmm, bmm), logit, xlogy, hypot, nan_to_num, the comparisons and tests
 outside the graph, the dtype and memory conveniences, and the axis methods. Values and

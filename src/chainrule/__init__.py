@@ -155,7 +155,7 @@ from .ops import (  # isort: skip
     trunc,
 )
 
-# PyTorch's functions (ops/_torch_ops.py)
+# PyTorch's functions (ops/_torch_*.py)
 from .ops import (  # isort: skip
     addcdiv,
     addcmul,

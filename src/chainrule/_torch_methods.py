@@ -1,6 +1,6 @@
 """PyTorch's tensor methods that are other names for chainrule's ops (``x.t()``,
 ``x.mm(w)``, ``x.add(y, alpha=2)``, ``x.view_as(y)``, ``x.new_zeros(3)``, ...) or call
-PyTorch's functions of ``ops/_torch_ops.py`` (``x.xlogy(y)``, ``x.addmm(a, b)``): each
+PyTorch's functions of ``ops/_torch_*.py`` (``x.xlogy(y)``, ``x.addmm(a, b)``): each
 calls the op, so it is recorded, differentiated and shown by ``explain`` as that op.
 PyTorch's comparisons, tests and casts by name are in ``_compare_methods.py``. Mixed into
 `Tensor`."""
@@ -82,7 +82,7 @@ class TorchMethods:
         if rounding_mode == "floor":
             return _ops().floor_divide(self, other)
         if rounding_mode == "trunc":
-            from .ops._torch_ops import trunc_divide  # a composition, not among ops' names
+            from .ops._torch_elementwise import trunc_divide  # a composition, not among ops' names
 
             return trunc_divide(self, other)
         raise ValueError(

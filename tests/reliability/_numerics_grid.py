@@ -276,8 +276,9 @@ UNARY = [
        lambda x: ((x >= 0) * 1.0,)),
     Op("cast_float32", lambda x: cr.ops.cast(x, np.float32), lambda x: x.astype(np.float32),
        lambda x: (_one(x),)),
-    # PyTorch's (ops/_torch_ops.py). logit: ln x − ln(1 − x), against PyTorch's ln(x/(1 − x));
-    # its gradient 1/x + 1/(1 − x) cancels for |x| ≫ 1, to within ε/|x| of 1/(x(1 − x))
+    # PyTorch's (ops/_torch_elementwise.py). logit: ln x − ln(1 − x), against PyTorch's
+    # ln(x/(1 − x)); its gradient 1/x + 1/(1 − x) cancels for |x| ≫ 1, to within ε/|x| of
+    # 1/(x(1 − x))
     Op("logit", cr.ops.logit, lambda x: np.log(x / (1 - x)), lambda x: (1 / x + 1 / (1 - x),),
        lambda x: (1 / (x * (1 - x)),), EPS * 1e-3),
     # the gradient passes where x is finite, exactly 0 where a value was replaced
@@ -312,7 +313,7 @@ BINARY = [
     # x² + y² formed on x and y scaled by a power of two (no overflow, no underflow), 0 at
     # the origin (as PyTorch); textbook: the plain formula in long double
     Op("arctan2", cr.ops.arctan2, np.arctan2, _arctan2_grads, _arctan2_long_double),
-    # PyTorch's (ops/_torch_ops.py). xlogy: 0 where x = 0 unless y is NaN; ∂/∂x = ln y but
+    # PyTorch's (ops/_torch_elementwise.py). xlogy: 0 where x = 0 unless y is NaN; ∂/∂x = ln y but
     # 0 where x = 0 and y ≤ 0 (PyTorch's), ∂/∂y = x/y but 0 on the line x = 0 (PyTorch: NaN
     # at the origin)
     Op("xlogy", cr.ops.xlogy, _xlogy,

@@ -11,7 +11,7 @@ from ..ops._derived import clone
 from ..ops._elementwise import where
 from ..ops._linalg import matmul
 from ..ops._shape import broadcast_to, reshape
-from ..ops._torch_ops import movedim
+from ..ops._torch_axes import movedim
 from ._common import as_float, floats, matrix
 from ._inverse import inv
 

@@ -110,25 +110,25 @@ from ._more_arrays import unique as unique  # isort: skip
 
 # PyTorch's functions: xlogy, hypot and fmod are primitives (in __all__), the others
 # compositions or outside the graph
-from ._torch_ops import fmod, hypot, xlogy  # isort: skip
-from ._torch_ops import addcdiv as addcdiv  # isort: skip
-from ._torch_ops import addcmul as addcmul  # isort: skip
-from ._torch_ops import addmm as addmm  # isort: skip
-from ._torch_ops import allclose as allclose  # isort: skip
-from ._torch_ops import bmm as bmm  # isort: skip
-from ._torch_ops import contiguous as contiguous  # isort: skip
-from ._torch_ops import count_nonzero as count_nonzero  # isort: skip
-from ._torch_ops import equal as equal  # isort: skip
-from ._torch_ops import isclose as isclose  # isort: skip
-from ._torch_ops import logical_and as logical_and  # isort: skip
-from ._torch_ops import logical_not as logical_not  # isort: skip
-from ._torch_ops import logical_or as logical_or  # isort: skip
-from ._torch_ops import logical_xor as logical_xor  # isort: skip
-from ._torch_ops import logit as logit  # isort: skip
-from ._torch_ops import moveaxis as moveaxis  # isort: skip
-from ._torch_ops import movedim as movedim  # isort: skip
-from ._torch_ops import nan_to_num as nan_to_num  # isort: skip
-from ._torch_ops import narrow as narrow  # isort: skip
+from ._torch_elementwise import fmod, hypot, xlogy  # isort: skip
+from ._torch_elementwise import contiguous as contiguous  # isort: skip
+from ._torch_elementwise import logit as logit  # isort: skip
+from ._torch_elementwise import nan_to_num as nan_to_num  # isort: skip
+from ._torch_products import addcdiv as addcdiv  # isort: skip
+from ._torch_products import addcmul as addcmul  # isort: skip
+from ._torch_products import addmm as addmm  # isort: skip
+from ._torch_products import bmm as bmm  # isort: skip
+from ._torch_axes import moveaxis as moveaxis  # isort: skip
+from ._torch_axes import movedim as movedim  # isort: skip
+from ._torch_axes import narrow as narrow  # isort: skip
+from ._torch_logical import allclose as allclose  # isort: skip
+from ._torch_logical import count_nonzero as count_nonzero  # isort: skip
+from ._torch_logical import equal as equal  # isort: skip
+from ._torch_logical import isclose as isclose  # isort: skip
+from ._torch_logical import logical_and as logical_and  # isort: skip
+from ._torch_logical import logical_not as logical_not  # isort: skip
+from ._torch_logical import logical_or as logical_or  # isort: skip
+from ._torch_logical import logical_xor as logical_xor  # isort: skip
 
 __all__ = [
     "abs",
