@@ -72,7 +72,8 @@ from ._shape import cat as cat  # isort: skip  (concatenate under PyTorch's name
 
 # array ops (primitives in __all__; compositions and the ops outside the graph re-exported
 # by name)
-from ._arrays import cumsum, diag, einsum, flip, roll  # isort: skip
+from ._arrays import cumsum, diag, flip, roll  # isort: skip
+from ._einsum import einsum  # isort: skip
 from ._compare import all as all  # isort: skip
 from ._compare import any as any  # isort: skip
 from ._compare import argsort as argsort  # isort: skip
