@@ -1,6 +1,7 @@
-"""Edge cases of the array ops of ``ops/_more_arrays.py`` (cumprod, logcumsumexp, cummax,
-cummin, diff, index_select, masked_select, index_add, scatter_add, nansum, nanmean, median,
-kthvalue, nonzero, unique): against PyTorch (values, indices and gradients, at zeros, ties
+"""Edge cases of the array ops of ``ops/_running.py``, ``_select_scatter.py``,
+``_statistics.py`` and ``_index_valued.py`` (cumprod, logcumsumexp, cummax, cummin, diff,
+index_select, masked_select, index_add, scatter_add, nansum, nanmean, median, kthvalue,
+nonzero, unique): against PyTorch (values, indices and gradients, at zeros, ties
 and NaN), second derivatives against finite differences, index validation, empty tensors
 and dtypes. The op table (tests/test_ops_table.py) checks their gradients on random cases.
 """

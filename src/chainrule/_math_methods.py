@@ -206,9 +206,9 @@ class MathMethods:
         """Whether some element (along ``axis``) is true or nonzero (boolean, no graph)."""
         return _ops().any(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    # ----- more array ops (ops/_running.py, ops/_more_arrays.py): PyTorch's methods, NumPy's
-    # meaning where the two differ (median is NumPy's; PyTorch's lower median with its index
-    # is kthvalue)
+    # ----- more array ops (ops/_running.py, _select_scatter.py, _statistics.py,
+    # _index_valued.py): PyTorch's methods, NumPy's meaning where the two differ (median is
+    # NumPy's; PyTorch's lower median with its index is kthvalue)
     def cumprod(self, axis=None, *, dim=None) -> Tensor:
         """Cumulative product along ``axis`` (flattened when None, as NumPy's); see
         `chainrule.cumprod`."""

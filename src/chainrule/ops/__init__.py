@@ -98,16 +98,16 @@ from ._running import ValuesIndices as ValuesIndices  # isort: skip
 from ._running import cummax as cummax  # isort: skip
 from ._running import cummin as cummin  # isort: skip
 from ._running import diff as diff  # isort: skip
-from ._more_arrays import index_add as index_add  # isort: skip
-from ._more_arrays import index_select as index_select  # isort: skip
-from ._more_arrays import kthvalue as kthvalue  # isort: skip
-from ._more_arrays import masked_select as masked_select  # isort: skip
-from ._more_arrays import median as median  # isort: skip
-from ._more_arrays import nanmean as nanmean  # isort: skip
-from ._more_arrays import nansum as nansum  # isort: skip
-from ._more_arrays import nonzero as nonzero  # isort: skip
-from ._more_arrays import scatter_add as scatter_add  # isort: skip
-from ._more_arrays import unique as unique  # isort: skip
+from ._select_scatter import index_add as index_add  # isort: skip
+from ._select_scatter import index_select as index_select  # isort: skip
+from ._select_scatter import masked_select as masked_select  # isort: skip
+from ._select_scatter import scatter_add as scatter_add  # isort: skip
+from ._statistics import kthvalue as kthvalue  # isort: skip
+from ._statistics import median as median  # isort: skip
+from ._statistics import nanmean as nanmean  # isort: skip
+from ._statistics import nansum as nansum  # isort: skip
+from ._index_valued import nonzero as nonzero  # isort: skip
+from ._index_valued import unique as unique  # isort: skip
 
 # PyTorch's functions: xlogy, hypot and fmod are primitives (in __all__), the others
 # compositions or outside the graph

@@ -1,39 +1,28 @@
-"""More array ops, for parity with PyTorch and NumPy: selections and scatters by index,
-NaN-ignoring reductions, medians, and the index-valued ops outside the graph (nonzero,
-unique). The running ops (cumprod, logcumsumexp, cummax, cummin, diff) are in
-``_running.py``.
+"""Selections and scatters by index, for parity with PyTorch and NumPy: index_select,
+masked_select, index_add and scatter_add.
 
-All are compositions of indexing (whose backward scatters into zeros), scatter, where,
-sum and mean, so their gradients, and the gradients of those, come from those primitives.
+All are compositions of indexing (whose backward scatters into zeros) and scatter, so
+their gradients, and the gradients of those, come from those primitives.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
-from ._arrays import int_arg
 from ._common import float_operands, is_tensor
 from ._derived import (
     _along,
     _axis_as_1d,
-    _axis_in,
     _check_0d_index,
     _check_range,
     _index_array,
     _shape_of,
-    _stable_order,
-    take_along_axis,
 )
-from ._elementwise import where
-from ._names import torch_names
-from ._reduce import _axes, _axis_arg, mean, sum
-from ._running import ValuesIndices, _data, _required_axis
+from ._running import _data, _required_axis
 from ._shape import broadcast_to, reshape, scatter
 from ._shape import index as _pick
 
 
-# ----- selections and scatters by index ---------------------------------------------------
 def _positions(op: str, index, size: int, axis: int, shape) -> np.ndarray:
     """A 1-D (or 0-d, taken as 1-D) integer index into an axis of ``size``, checked, as a
     1-D array of its own."""
@@ -190,134 +179,3 @@ def _scatter_add_as_1d(x, idx: np.ndarray, src, shape: tuple, sshape: tuple):
     if not shape:
         _check_0d_index("scatter_add", idx)
     return reshape(scatter_add(reshape(x, -1), 0, idx.reshape(-1), reshape(src, -1)), shape)
-
-
-# ----- reductions that skip NaN -----------------------------------------------------------
-def _nan_as_zero(x):
-    data = _data(x)
-    if data.dtype.kind not in "fc":
-        return x, None
-    nan = np.isnan(data)
-    return where(nan, data.dtype.type(0), x), nan
-
-
-def nansum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """The sum over ``axis`` with NaN counted as 0, as ``np.nansum`` and ``torch.nansum``
-    (``dim=``, ``keepdim=`` are PyTorch's names). A `where` and a `sum`: the gradient is
-    the upstream gradient, and exactly 0 at the NaNs."""
-    axis, keepdims = torch_names("nansum", axis, dim, keepdims, keepdim)
-    return sum(_nan_as_zero(x)[0], _axis_arg("nansum", axis), keepdims)
-
-
-def nanmean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """The mean over ``axis`` of the elements that are not NaN, as ``np.nanmean`` and
-    ``torch.nanmean``; a slice of NaNs alone gives NaN, without NumPy's warning. The
-    gradient is the upstream gradient over the count, and exactly 0 at the NaNs (also in
-    a slice of NaNs alone, where PyTorch gives NaN)."""
-    axis, keepdims = torch_names("nanmean", axis, dim, keepdims, keepdim)
-    axis = _axis_arg("nanmean", axis)
-    zeroed, nan = _nan_as_zero(x)
-    if nan is None:  # no float: no NaN
-        return mean(x, axis, keepdims)
-    count = np.sum(~nan, axis=_axes(axis, nan.ndim), keepdims=keepdims)
-    return sum(zeroed, axis, keepdims) / count
-
-
-# ----- order statistics -------------------------------------------------------------------
-def median(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """The median over ``axis`` (flattened when None), NumPy's meaning: the middle value
-    of each sorted slice, and for an even count the mean of the two middle values.
-    PyTorch's ``median(x, dim)`` takes the lower of the two and returns (values,
-    indices): that is `kthvalue` with k = (n + 1) // 2. A slice holding NaN gives NaN, as
-    both libraries do. ``dim=``, ``keepdim=`` are PyTorch's names; an empty slice is a
-    ValueError. The gradient goes to the middle element, or ½ to each of the two (tied
-    values in their order, the first first; to the first NaN of a slice holding one)."""
-    axis, keepdims = torch_names("median", axis, dim, keepdims, keepdim)
-    shape = tuple(_shape_of(x))
-    if axis is None:
-        out = median(reshape(x, -1), 0)
-        return reshape(out, (1,) * len(shape)) if keepdims else out
-    ax = _axis_in("median", axis, len(shape))
-    n = shape[ax]
-    if n == 0:
-        raise ValueError(f"median: axis {ax} of the tensor of shape {shape} is empty")
-    order, _ = _stable_order("median", x, ax, False)  # NaN last
-    middle = order[_along(ax, len(shape), slice((n - 1) // 2, n // 2 + 1))]  # 1 or 2
-    data = _data(x)
-    if data.dtype.kind == "f":
-        nan = np.isnan(data)
-        first_nan = np.argmax(nan, axis=ax, keepdims=True)
-        middle = np.where(nan.any(axis=ax, keepdims=True), first_nan, middle)
-    return mean(take_along_axis(x, middle, ax), ax, keepdims)
-
-
-def kthvalue(x, k: int, axis=-1, keepdims=False, *, dim=None, keepdim=None) -> ValuesIndices:
-    """The ``k``-th smallest value along ``axis`` (k from 1) and its index, as
-    ``torch.kthvalue(x, k, dim=-1, keepdim=False)``: a named tuple ``(values, indices)``.
-    Tied values are taken in their order, the first first; NaN counts as the largest
-    value. k outside 1 to n is a ValueError. The gradient goes to the position taken."""
-    axis, keepdims = torch_names("kthvalue", axis, dim, keepdims, keepdim, default=-1)
-    k = int_arg("kthvalue", "k", k)
-    shape = tuple(_shape_of(x))
-    if not shape:  # as 1-d, the axis 0 or -1, as PyTorch's
-        axis = _axis_as_1d("kthvalue", axis, 0)
-        if k != 1:
-            raise ValueError(f"kthvalue: k={k} for a 0-d tensor (one element); k must be 1")
-        out = kthvalue(reshape(x, 1), k, axis)
-        return ValuesIndices(reshape(out.values, ()), Tensor(out.indices.data.reshape(())))
-    ax = _axis_in("kthvalue", axis, len(shape))
-    n = shape[ax]
-    if not 1 <= k <= n:
-        raise ValueError(
-            f"kthvalue: k={k} for axis {ax} of size {n} (shape {shape}); k must be 1 to {n}"
-        )
-    order, _ = _stable_order("kthvalue", x, ax, False)
-    taken = order[_along(ax, len(shape), slice(k - 1, k))]
-    values = take_along_axis(x, taken, ax)
-    if not keepdims:
-        values, taken = reshape(values, shape[:ax] + shape[ax + 1 :]), taken.squeeze(ax)
-    return ValuesIndices(values, Tensor(taken.astype(np.int64)))
-
-
-# ----- index-valued, outside the graph ----------------------------------------------------
-def nonzero(x, *, as_tuple: bool = False):
-    """Where ``x`` is nonzero, as ``torch.nonzero``: an (n, ndim) int64 tensor, one row per
-    nonzero element in row-major order (``np.argwhere``); with ``as_tuple=True`` one 1-D
-    int64 tensor per axis (``np.nonzero``; a 0-d tensor counts as 1-D). Outside the
-    graph."""
-    data = _data(x)
-    if as_tuple:
-        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
-    return Tensor(np.argwhere(data).astype(np.int64))
-
-
-def unique(
-    x,
-    sorted: bool = True,
-    return_inverse: bool = False,
-    return_counts: bool = False,
-    axis=None,
-    *,
-    dim=None,
-):
-    """The distinct values of ``x`` in ascending order, as ``torch.unique`` (``dim=`` is
-    its name for ``axis``; with an axis, the distinct slices along it, as ``np.unique``):
-    flattened when the axis is None. With ``return_inverse`` also where each element (or
-    slice) went, an int64 tensor of x's shape (the axis's length); with ``return_counts``
-    how many there were. Each NaN is distinct, as in PyTorch (NumPy's default merges
-    them). ``sorted=False`` gives the sorted result too, as PyTorch on the CPU does. The
-    values keep x's dtype; all are outside the graph."""
-    axis, _ = torch_names("unique", axis, dim)
-    data = _data(x)
-    if axis is not None:
-        axis = _axis_in("unique", axis, data.ndim)
-    values, inverse, counts = np.unique(
-        data, return_inverse=True, return_counts=True, axis=axis, equal_nan=False
-    )
-    out = [Tensor(values)]
-    if return_inverse:
-        shape = data.shape if axis is None else (data.shape[axis],)
-        out.append(Tensor(inverse.reshape(shape).astype(np.int64)))
-    if return_counts:
-        out.append(Tensor(counts.astype(np.int64)))
-    return out[0] if len(out) == 1 else tuple(out)
