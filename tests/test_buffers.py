@@ -14,7 +14,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import _engine
-from chainrule.ops import _unary
+from chainrule.ops import _activations
 
 X = np.array([[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
 W = np.array([[1.0, -2.0], [3.0, 0.5], [-1.0, 2.0]])
@@ -43,9 +43,9 @@ def _loss(r):
 
 def test_relu_writes_into_the_engines_own_gradient(monkeypatch):
     calls = []
-    original = _unary.ReLU.backward_into
+    original = _activations.ReLU.backward_into
     monkeypatch.setattr(
-        _unary.ReLU, "backward_into", lambda s, g: calls.append(1) or original(s, g)
+        _activations.ReLU, "backward_into", lambda s, g: calls.append(1) or original(s, g)
     )
     x, w, h = _relu_after_matmul()
     _loss(cr.relu(h)).backward()
@@ -153,7 +153,7 @@ def test_anomaly_mode_and_create_graph_give_the_same_gradients():
 
 
 def test_a_subclass_that_overrides_backward_is_not_bypassed():
-    from chainrule.ops._unary import ReLU
+    from chainrule.ops._activations import ReLU
 
     class Sevens(ReLU):
         def backward(self, grad_out):

@@ -32,7 +32,19 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.nn import _bce_with_logits, _layers, _softmax_with_loss
-from chainrule.ops import _arithmetic, _elementwise, _linalg, _reduce, _shape, _softmax, _unary
+from chainrule.ops import (
+    _activations,
+    _arithmetic,
+    _casts,
+    _elementwise,
+    _exp_log,
+    _linalg,
+    _piecewise,
+    _reduce,
+    _shape,
+    _softmax,
+    _trig,
+)
 
 
 # ----- cases --------------------------------------------------------------------------------------
@@ -69,18 +81,18 @@ def _distinct(shape) -> np.ndarray:
 
 UNARY = [
     ("neg", _arithmetic.Neg, lambda x: -x, _values),
-    ("exp", _unary.Exp, cr.exp, _values),
-    ("log", _unary.Log, cr.log, lambda s: _values(s, 0.2, 3.0)),
-    ("sqrt", _unary.Sqrt, cr.sqrt, lambda s: _values(s, 0.2, 3.0)),
-    ("abs", _unary.Abs, cr.abs, _signed),
-    ("sin", _unary.Sin, cr.sin, _values),
-    ("cos", _unary.Cos, cr.cos, _values),
-    ("tanh", _unary.Tanh, cr.tanh, _values),
-    ("sigmoid", _unary.Sigmoid, cr.sigmoid, lambda s: _values(s, -4.0, 4.0)),
-    ("relu", _unary.ReLU, cr.relu, _signed),
-    ("leaky_relu", _unary.LeakyReLU, lambda x: cr.leaky_relu(x, 0.2), _signed),
-    ("clip", _unary.Clip, lambda x: cr.clip(x, -1.0, 1.5), lambda s: _signed(s, 0.3, 2.4)),
-    ("cast", _unary.Cast, lambda x: x.astype("float64"), _values),
+    ("exp", _exp_log.Exp, cr.exp, _values),
+    ("log", _exp_log.Log, cr.log, lambda s: _values(s, 0.2, 3.0)),
+    ("sqrt", _exp_log.Sqrt, cr.sqrt, lambda s: _values(s, 0.2, 3.0)),
+    ("abs", _piecewise.Abs, cr.abs, _signed),
+    ("sin", _trig.Sin, cr.sin, _values),
+    ("cos", _trig.Cos, cr.cos, _values),
+    ("tanh", _activations.Tanh, cr.tanh, _values),
+    ("sigmoid", _activations.Sigmoid, cr.sigmoid, lambda s: _values(s, -4.0, 4.0)),
+    ("relu", _activations.ReLU, cr.relu, _signed),
+    ("leaky_relu", _activations.LeakyReLU, lambda x: cr.leaky_relu(x, 0.2), _signed),
+    ("clip", _piecewise.Clip, lambda x: cr.clip(x, -1.0, 1.5), lambda s: _signed(s, 0.3, 2.4)),
+    ("cast", _casts.Cast, lambda x: x.astype("float64"), _values),
 ]
 
 
@@ -435,7 +447,7 @@ EQUIVALENT = [
         "swap",
         0,
     ),
-    ("the mean of one value is that value", _unary.Exp, cr.exp, (np.array(0.5),), "mean", 0),
+    ("the mean of one value is that value", _exp_log.Exp, cr.exp, (np.array(0.5),), "mean", 0),
     (
         "the sum over every axis sends one value everywhere",
         _reduce.Sum,
@@ -454,7 +466,7 @@ EQUIVALENT = [
     ),
     (
         "relu of negative values: a gradient of 0",
-        _unary.ReLU,
+        _activations.ReLU,
         cr.relu,
         (_values((3,), -2, -0.5),),
         "negated",
@@ -546,15 +558,15 @@ def test_the_default_relative_tolerance_is_a_thousandth(monkeypatch, scale, caug
 @pytest.mark.parametrize(("error", "caught"), [(2e-5, True), (-2e-5, True), (5e-6, False)])
 def test_the_default_absolute_tolerance_is_1e_5(monkeypatch, error, caught):
     # relu of negative values: a gradient of exactly 0, where only atol counts
-    _mutate(monkeypatch, _unary.ReLU, lambda g, grads, i: g + error, 0)
-    assert _caught(Case("relu", _unary.ReLU, cr.relu, (_values((2,), -2, -1),))) == caught
+    _mutate(monkeypatch, _activations.ReLU, lambda g, grads, i: g + error, 0)
+    assert _caught(Case("relu", _activations.ReLU, cr.relu, (_values((2,), -2, -1),))) == caught
 
 
 # ----- the whole Jacobian, and what a failure says ------------------------------------------------
 def _one_entry_wrong(monkeypatch, k_out: int, j_in: int, by: float) -> None:
     """Make exp's backward wrong in the Jacobian entry ∂out[k_out]/∂x[j_in] only (by ``by``):
     the upstream gradient's element k_out, times ``by``, is added to the gradient at j_in."""
-    original = _unary.Exp.backward
+    original = _exp_log.Exp.backward
 
     def backward(self, grad_out):
         (g,) = original(self, grad_out)
@@ -562,7 +574,7 @@ def _one_entry_wrong(monkeypatch, k_out: int, j_in: int, by: float) -> None:
         g.flat[j_in] += by * np.asarray(grad_out).flat[k_out]
         return (g,)
 
-    monkeypatch.setattr(_unary.Exp, "backward", backward)
+    monkeypatch.setattr(_exp_log.Exp, "backward", backward)
 
 
 @pytest.mark.parametrize(("k_out", "j_in"), [(0, 0), (0, 5), (5, 0), (3, 4), (5, 5)])
@@ -687,7 +699,7 @@ def test_low_precision_inputs_are_checked_in_float64(monkeypatch, dtype):
     assert cr.gradcheck(fn, [x])
     assert cr.gradcheck(fn, [cr.tensor(x)])
     assert set(seen) == {np.dtype(np.float64)}
-    _mutate(monkeypatch, _unary.Tanh, _moved(-1), 0)  # and a wrong gradient is still caught
+    _mutate(monkeypatch, _activations.Tanh, _moved(-1), 0)  # and a wrong gradient is still caught
     with pytest.raises(cr.GradcheckError):
         cr.gradcheck(fn, [cr.tensor(x)])
 
@@ -702,7 +714,7 @@ def test_non_contiguous_and_read_only_inputs_pass_and_are_left_alone(monkeypatch
     assert cr.gradcheck(fn, [cr.Tensor(strided), cr.Tensor(base[:, 1::2])])  # Tensors over views
     np.testing.assert_array_equal(strided, before[0])
     np.testing.assert_array_equal(read_only, before[1])
-    _mutate(monkeypatch, _unary.Sin, _moved(0), 0)
+    _mutate(monkeypatch, _trig.Sin, _moved(0), 0)
     with pytest.raises(cr.GradcheckError):
         cr.gradcheck(fn, [strided, read_only])
 
@@ -858,7 +870,7 @@ def test_pytorch_agrees_on_which_mutants_are_caught(name):
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_a_gradient_that_is_not_finite_is_caught(monkeypatch, bad):
-    _mutate(monkeypatch, _unary.Tanh, lambda g, grads, i: _with(g, -1, bad), 0)
+    _mutate(monkeypatch, _activations.Tanh, lambda g, grads, i: _with(g, -1, bad), 0)
     with pytest.raises(
         cr.GradcheckError, match=r"analytic (nan|inf) vs numeric 0; 6 of 36 entries not finite"
     ):

@@ -105,7 +105,8 @@ UNARY = [
     unary("rdiv", lambda x: 10.0 / x, lambda x: 10.0 / x, 0.5, 3.0),
     unary("sub_number", lambda x: x - 0.5, lambda x: x - 0.5),
     unary("div_int", lambda x: x / 4, lambda x: x / 4),
-    # log1p … trunc (ops/_more_unary.py), inside their domains
+    # log1p … trunc (ops/_exp_log.py, _trig.py, _gaussian.py, _piecewise.py), inside their
+    # domains
     unary("log1p", cr.log1p, torch.log1p, -0.9, 4.0),
     unary("expm1", lambda x: x.expm1(), torch.expm1),
     unary("log2", cr.log2, torch.log2, 0.1, 5.0),

@@ -236,7 +236,7 @@ UNARY = [
     # derivative records them)
     Op("normal_cdf", lambda x: NormalCDF()(x), _normal_cdf, lambda x: (_normal_pdf(x),)),
     Op("normal_pdf", lambda x: NormalPDF()(x), _normal_pdf, _normal_pdf_grad),
-    # log1p … trunc (ops/_more_unary.py)
+    # log1p … trunc (ops/_exp_log.py, _trig.py, _gaussian.py, _piecewise.py)
     Op("log1p", cr.ops.log1p, np.log1p, lambda x: (1 / (1 + x),),
        lambda x: (np.exp(-np.log1p(x)),)),
     # eˣ computed as exp(x): out + 1 (PyTorch's form) would be 0 at −88.7, not 3.0e-39

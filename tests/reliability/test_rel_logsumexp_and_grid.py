@@ -16,11 +16,15 @@ import pytest
 from _numerics_grid import BINARY, UNARY
 
 import chainrule as cr
+import chainrule.ops._activations as activations
 import chainrule.ops._arithmetic as arithmetic
+import chainrule.ops._casts as casts
 import chainrule.ops._elementwise as elementwise
-import chainrule.ops._more_unary as more_unary
+import chainrule.ops._exp_log as exp_log
+import chainrule.ops._gaussian as gaussian
+import chainrule.ops._piecewise as piecewise
 import chainrule.ops._special as special
-import chainrule.ops._unary as unary
+import chainrule.ops._trig as trig
 
 F = cr.nn.functional
 INF, NAN = np.inf, np.nan
@@ -129,7 +133,8 @@ def _elementwise_classes() -> set[type]:
     """Every concrete elementwise op class in chainrule.ops (not the shared base classes)."""
     bases = {elementwise.Elementwise, elementwise.Selection, elementwise.Unbounded}
     found = set()
-    for module in (arithmetic, elementwise, unary, more_unary, special):
+    modules = (arithmetic, elementwise, exp_log, trig, activations, gaussian, piecewise, casts)
+    for module in (*modules, special):
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, elementwise.Elementwise) and cls not in bases:
                 found.add(cls)

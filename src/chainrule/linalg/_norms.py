@@ -13,10 +13,10 @@ import numpy as np
 from .._tensor import Tensor
 from ..ops._derived import amax, amin, unsqueeze
 from ..ops._elementwise import where
+from ..ops._piecewise import abs as _abs
 from ..ops._reduce import norm as _norm2
 from ..ops._reduce import sum as _sum
 from ..ops._torch_axes import movedim
-from ..ops._unary import abs as _abs
 from ._common import as_float
 from ._svd import svdvals
 

@@ -23,8 +23,8 @@ import numpy as np
 from .. import ops
 from .._arguments import check_counts
 from .._tensor import Tensor
+from ..ops._activations import check_number
 from ..ops._common import floating
-from ..ops._unary import check_number
 from ._layers import Softmax, _inplace, _parameter_dtype, _with_inplace
 from ._module import Module, Parameter
 

@@ -15,9 +15,10 @@ from .._dtypes import dtype_of, get_default_dtype
 from .._function import Function
 from .._generator import generator_or_default
 from .._tensor import Tensor
+from ..ops._activations import check_number, check_softplus
 from ..ops._common import as_float, float_operands
+from ..ops._gaussian import check_approximate
 from ..ops._names import torch_names
-from ..ops._unary import check_approximate, check_number, check_softplus
 from ._init import initialise
 from ._module import Module, Parameter
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._arguments import check_counts
 from .._tensor import Tensor
-from ..ops._unary import check_number
+from ..ops._activations import check_number
 from ._module import Module
 from ._norm import _as_input
 

@@ -1,11 +1,19 @@
 """The differentiable ops. Each op is a `Function` subclass with its forward and local
 gradient side by side, plus a lowercase function that applies it."""
 
+from ._activations import elu, leaky_relu, relu, sigmoid, silu, softplus, tanh
 from ._arithmetic import add, div, floor_divide, mul, neg, pow, remainder, sub
+from ._casts import cast
 from ._compare import argmax, argmin, compare
 from ._elementwise import maximum, minimum, where
+from ._exp_log import exp, expm1, log, log1p, log2, log10, reciprocal, rsqrt, sqrt
+from ._gaussian import erf, erfc, gelu
 from ._linalg import matmul
-from ._more_unary import (
+from ._piecewise import abs, ceil, clip, floor, round, sign, trunc
+from ._reduce import max, mean, min, prod, sum
+from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
+from ._softmax import log_softmax, softmax
+from ._trig import (
     acos,
     arccos,
     arcsin,
@@ -14,43 +22,11 @@ from ._more_unary import (
     asin,
     atan,
     atan2,
-    ceil,
+    cos,
     cosh,
-    erf,
-    erfc,
-    expm1,
-    floor,
-    log1p,
-    log2,
-    log10,
-    reciprocal,
-    round,
-    rsqrt,
-    sign,
+    sin,
     sinh,
     tan,
-    trunc,
-)
-from ._reduce import max, mean, min, prod, sum
-from ._shape import broadcast_to, concatenate, index, reshape, stack, swapaxes, transpose
-from ._softmax import log_softmax, softmax
-from ._unary import (
-    abs,
-    cast,
-    clip,
-    cos,
-    elu,
-    exp,
-    gelu,
-    leaky_relu,
-    log,
-    relu,
-    sigmoid,
-    silu,
-    sin,
-    softplus,
-    sqrt,
-    tanh,
 )
 
 # composed of the ops above, with no Function of their own: re-exported by name (``x as

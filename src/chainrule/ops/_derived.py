@@ -16,13 +16,13 @@ from .._tensor import Tensor
 from . import _reduce  # its max and min, by that name: max(n - ddof, 0) is Python's
 from ._arithmetic import mul, sub
 from ._arrays import diag, int_arg
+from ._casts import cast
 from ._common import constant
 from ._elementwise import where
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, norm, sum
 from ._shape import _shape_arg, broadcast_to, reshape, transpose
 from ._shape import index as _pick
-from ._unary import cast
 
 
 def _shape_of(x) -> tuple[int, ...]:
