@@ -1,4 +1,5 @@
-"""Tensor methods that call the elementwise math ops (``ops/_more_unary.py``) and the
+"""Tensor methods that call the elementwise math ops (``ops/_exp_log.py``, ``_trig.py``,
+``_gaussian.py``, ``_piecewise.py``) and the
 array ops (``ops/_arrays.py`` and their compositions): one line each, so that ``Tensor``
 itself stays the core (data, grad, operators). Mixed into `Tensor`."""
 
@@ -17,9 +18,9 @@ class MathMethods:
 
     __slots__ = ()
 
-    # ----- more unary math (ops/_more_unary.py): PyTorch's method names, and NumPy's
-    # arcsin/arccos/arctan beside asin/acos/atan; floor, ceil, round, trunc and sign have
-    # gradient 0 everywhere
+    # ----- more unary math (ops/_exp_log.py, _trig.py, _gaussian.py, _piecewise.py): PyTorch's
+    # method names, and NumPy's arcsin/arccos/arctan beside asin/acos/atan; floor, ceil,
+    # round, trunc and sign have gradient 0 everywhere
     def log1p(self) -> Tensor:
         """ln(1 + x) elementwise, exact for tiny x."""
         return _ops().log1p(self)

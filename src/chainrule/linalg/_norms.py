@@ -11,11 +11,12 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from ..ops._derived import amax, amin, unsqueeze
+from ..ops._composed_reductions import amax, amin
 from ..ops._elementwise import where
 from ..ops._piecewise import abs as _abs
 from ..ops._reduce import norm as _norm2
 from ..ops._reduce import sum as _sum
+from ..ops._reshapes import unsqueeze
 from ..ops._torch_axes import movedim
 from ._common import as_float
 from ._svd import svdvals

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops._arrays import int_arg, roll
-from ..ops._derived import clone
+from ..ops._casts import clone
 from ..ops._elementwise import where
 from ..ops._linalg import matmul
 from ..ops._shape import broadcast_to, reshape

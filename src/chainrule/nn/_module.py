@@ -16,7 +16,7 @@ import numpy as np
 
 from .._arguments import flag
 from .._tensor import Tensor, own_copy
-from ..ops._derived import device_and_dtype
+from ..ops._casts import device_and_dtype
 from ._module_access import ModuleAccess
 from ._module_hooks import ModuleHooks, call_with_hooks
 

@@ -17,7 +17,7 @@ from .._arguments import check_counts, flag
 from .._dtypes import get_default_dtype
 from .._generator import generator_or_default
 from .._tensor import Tensor
-from ..ops._derived import device_and_dtype
+from ..ops._casts import device_and_dtype
 from ._init import xavier_uniform_
 from ._losses import _as_tensor
 from ._module import Module

@@ -31,19 +31,19 @@ from ._trig import (
 
 # composed of the ops above, with no Function of their own: re-exported by name (``x as
 # x``), not in __all__, which lists the primitives (each has a row in the op table)
-from ._derived import amax as amax  # isort: skip
-from ._derived import amin as amin  # isort: skip
-from ._derived import clone as clone  # isort: skip
-from ._derived import expand as expand  # isort: skip
-from ._derived import flatten as flatten  # isort: skip
-from ._derived import masked_fill as masked_fill  # isort: skip
-from ._derived import permute as permute  # isort: skip
-from ._derived import square as square  # isort: skip
-from ._derived import squeeze as squeeze  # isort: skip
-from ._derived import std as std  # isort: skip
-from ._derived import to as to  # isort: skip
-from ._derived import unsqueeze as unsqueeze  # isort: skip
-from ._derived import var as var  # isort: skip
+from ._composed_reductions import amax as amax  # isort: skip
+from ._composed_reductions import amin as amin  # isort: skip
+from ._casts import clone as clone  # isort: skip
+from ._reshapes import expand as expand  # isort: skip
+from ._reshapes import flatten as flatten  # isort: skip
+from ._indexing import masked_fill as masked_fill  # isort: skip
+from ._reshapes import permute as permute  # isort: skip
+from ._exp_log import square as square  # isort: skip
+from ._reshapes import squeeze as squeeze  # isort: skip
+from ._composed_reductions import std as std  # isort: skip
+from ._casts import to as to  # isort: skip
+from ._reshapes import unsqueeze as unsqueeze  # isort: skip
+from ._composed_reductions import var as var  # isort: skip
 from ._shape import cat as cat  # isort: skip  (concatenate under PyTorch's name)
 
 # array ops (primitives in __all__; compositions and the ops outside the graph re-exported
@@ -56,19 +56,19 @@ from ._compare import argsort as argsort  # isort: skip
 from ._compare import isfinite as isfinite  # isort: skip
 from ._compare import isinf as isinf  # isort: skip
 from ._compare import isnan as isnan  # isort: skip
-from ._derived import TopK as TopK  # isort: skip
-from ._derived import chunk as chunk  # isort: skip
-from ._derived import gather as gather  # isort: skip
-from ._derived import outer as outer  # isort: skip
-from ._derived import repeat_interleave as repeat_interleave  # isort: skip
-from ._derived import sort as sort  # isort: skip
-from ._derived import take_along_axis as take_along_axis  # isort: skip
-from ._derived import tile as tile  # isort: skip
-from ._derived import topk as topk  # isort: skip
-from ._derived import trace as trace  # isort: skip
-from ._derived import tril as tril  # isort: skip
-from ._derived import triu as triu  # isort: skip
-from ._derived import unbind as unbind  # isort: skip
+from ._indexing import TopK as TopK  # isort: skip
+from ._reshapes import chunk as chunk  # isort: skip
+from ._indexing import gather as gather  # isort: skip
+from ._matrices import outer as outer  # isort: skip
+from ._reshapes import repeat_interleave as repeat_interleave  # isort: skip
+from ._indexing import sort as sort  # isort: skip
+from ._indexing import take_along_axis as take_along_axis  # isort: skip
+from ._reshapes import tile as tile  # isort: skip
+from ._indexing import topk as topk  # isort: skip
+from ._matrices import trace as trace  # isort: skip
+from ._matrices import tril as tril  # isort: skip
+from ._matrices import triu as triu  # isort: skip
+from ._reshapes import unbind as unbind  # isort: skip
 from ._running import cumprod, logcumsumexp  # isort: skip
 from ._running import ValuesIndices as ValuesIndices  # isort: skip
 from ._running import cummax as cummax  # isort: skip

@@ -6,7 +6,7 @@ taken from the other end, flip's a flip, roll's a roll the other way, diag's a d
 diagonal of a matrix and the matrix of a diagonal are each other's adjoints). einsum is
 in ``_einsum.py``; the ops composed of existing primitives (tile, repeat_interleave,
 chunk, unbind, take_along_axis, gather, sort, topk, outer, trace, triu, tril) are in
-``_derived.py``.
+``_reshapes.py``, ``_indexing.py`` and ``_matrices.py``.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def argsort(x, axis=-1, *, dim=None, descending: bool = False, stable=None) -> T
     Always stable (equal values keep their order, also with ``descending=True``), which
     NumPy's default sort is not; NaN sorts as the largest value. ``dim=`` is PyTorch's name
     for ``axis``; ``stable=`` is accepted and changes nothing. The values are `sort`."""
-    from ._derived import _stable_order
+    from ._indexing import _stable_order
 
     axis, _ = torch_names("argsort", axis, dim, default=-1)
     order, _ = _stable_order("argsort", x, axis, descending)

@@ -1,5 +1,5 @@
 """Exponentials, logarithms and powers: exp log log1p expm1 log2 log10, sqrt rsqrt
-reciprocal.
+reciprocal, and square (composed: x·x, no `Function` of its own).
 
 Each class states its local derivative and returns it from `local()`. Forwards that can meet
 inf or NaN set ``quiet = True``: NumPy's IEEE result, no RuntimeWarning (in backward, the
@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ._arithmetic import mul
 from ._common import floating, is_tensor
 from ._elementwise import Unbounded
 
@@ -220,3 +221,9 @@ def rsqrt(x):
     """1/√x elementwise (PyTorch's ``rsqrt``): +inf at 0, −inf at −0, NaN below 0.
     Derivative −½·x^(−3/2) (−inf at 0)."""
     return Rsqrt()(x)
+
+
+def square(x):
+    """x² elementwise, as ``torch.square`` and ``np.square``: ``x * x``, one mul whose two
+    paths give the gradient 2x."""
+    return mul(x, x)

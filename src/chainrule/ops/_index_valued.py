@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ._derived import _axis_in
+from ._axis_index import _axis_in
 from ._names import torch_names
 from ._running import _data
 

@@ -18,14 +18,10 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor
 from ._arrays import _axis_tuple, _reverse_cumsum, int_arg
+from ._axis_index import _along, _axis_in, _shape_of
 from ._common import constant, exp, is_tensor
-from ._derived import (
-    _along,
-    _axis_in,
-    _shape_of,
-    take_along_axis,
-)
 from ._elementwise import where
+from ._indexing import take_along_axis
 from ._names import torch_names
 from ._reduce import sum
 from ._shape import broadcast_to, concatenate, reshape, swapaxes

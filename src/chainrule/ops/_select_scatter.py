@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._axis_index import _along, _axis_as_1d, _check_0d_index, _check_range, _index_array, _shape_of
 from ._common import float_operands, is_tensor
-from ._derived import (
-    _along,
-    _axis_as_1d,
-    _check_0d_index,
-    _check_range,
-    _index_array,
-    _shape_of,
-)
 from ._running import _data, _required_axis
 from ._shape import broadcast_to, reshape, scatter
 from ._shape import index as _pick

@@ -11,15 +11,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._arrays import int_arg
-from ._derived import (
-    _along,
-    _axis_as_1d,
-    _axis_in,
-    _shape_of,
-    _stable_order,
-    take_along_axis,
-)
+from ._axis_index import _along, _axis_as_1d, _axis_in, _shape_of
 from ._elementwise import where
+from ._indexing import _stable_order, take_along_axis
 from ._names import torch_names
 from ._reduce import _axes, _axis_arg, mean, sum
 from ._running import ValuesIndices, _data

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import _axis_tuple
+from ._axis_index import _axis_as_1d, _axis_in
 from ._common import constant
-from ._derived import _axis_as_1d, _axis_in
 from ._shape import index, transpose
 
 

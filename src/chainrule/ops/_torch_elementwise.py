@@ -13,13 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._quiet import quietly
+from ._activations import check_number
 from ._arithmetic import _check_integer_divisor, div, floor_divide, remainder, sub
+from ._casts import Cast
 from ._common import constant, is_tensor, pair
 from ._common import log as _log
 from ._compare import compare
 from ._elementwise import Unbounded, where
-from ._more_unary import log1p, trunc
-from ._unary import Cast, check_number, clip, log
+from ._exp_log import log, log1p
+from ._piecewise import clip, trunc
 
 
 def _zero_where(mask, a):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._activations import check_number
 from ._arithmetic import add, div, mul
 from ._common import constant
 from ._linalg import matmul
-from ._unary import check_number
 
 
 def addcmul(x, tensor1, tensor2, value=1):
