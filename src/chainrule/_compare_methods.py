@@ -1,19 +1,76 @@
-"""PyTorch's comparisons and tests by name (``x.eq(y)``, ``x.isclose(y)``,
-``x.logical_and(y)``), outside the graph as the operators are, and its dtype, device and
-memory conveniences (``x.long()``, ``x.half()``, ``x.cpu()``, ``x.contiguous()``). Mixed
-into `Tensor`."""
+"""The comparison and logical operators (``x > 0``, ``(x > 0) & (x < 1)``), PyTorch's
+comparisons and tests by name (``x.eq(y)``, ``x.isclose(y)``, ``x.logical_and(y)``), all
+outside the graph, and its dtype, device and memory conveniences (``x.long()``,
+``x.half()``, ``x.cpu()``, ``x.contiguous()``). Mixed into `Tensor`."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from . import _tensor
 from ._torch_methods import _ops
+
+# the operators read ``_tensor.ops`` at each call: the ops build Tensors, so `_tensor` imports
+# them after the class exists (an attribute read, where `_ops` imports at each call)
 
 
 class CompareMethods:
     """PyTorch's comparison, test and cast methods."""
 
     __slots__ = ()
+
+    # ----- comparisons (not differentiable: they return boolean tensors) ----------------
+    # ``t == obj`` for what is not a number, an array, a list or a tensor (None, a string, a
+    # user's object) is NotImplemented, as in PyTorch: Python then asks ``obj`` and falls
+    # back to identity, so `t in [None, "auto"]` is False and ``t != object()`` True (not
+    # NumPy's NaN for None, its error for a string, or an elementwise False for an object)
+    def __eq__(self, other):
+        if not _comparable(other):
+            return NotImplemented
+        return _tensor.ops.compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        if not _comparable(other):
+            return NotImplemented
+        return _tensor.ops.compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _tensor.ops.compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _tensor.ops.compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _tensor.ops.compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _tensor.ops.compare(np.greater_equal, self, other)
+
+    # ----- logical operators on masks (not differentiable, as the comparisons) ----------
+    # ``(x > 0) & (x < 1)``: elementwise and, or, xor and not of boolean tensors (bitwise on
+    # integer ones), as in NumPy and PyTorch; a floating operand is NumPy's TypeError.
+    def __and__(self, other):
+        return _tensor.ops.compare(np.bitwise_and, self, other)
+
+    def __rand__(self, other):
+        return _tensor.ops.compare(np.bitwise_and, other, self)
+
+    def __or__(self, other):
+        return _tensor.ops.compare(np.bitwise_or, self, other)
+
+    def __ror__(self, other):
+        return _tensor.ops.compare(np.bitwise_or, other, self)
+
+    def __xor__(self, other):
+        return _tensor.ops.compare(np.bitwise_xor, self, other)
+
+    def __rxor__(self, other):
+        return _tensor.ops.compare(np.bitwise_xor, other, self)
+
+    def __invert__(self):
+        return _tensor._from_op(np.invert(self.data), None)
 
     # ----- comparisons and tests: boolean tensors (or bools) outside the graph -------------
     def eq(self, other):
@@ -131,3 +188,11 @@ class CompareMethods:
     def element_size(self) -> int:
         """The size of one element in bytes."""
         return self.data.itemsize
+
+
+def _comparable(other) -> bool:
+    """Whether ``t == other`` compares elementwise: a tensor, an array or NumPy scalar, a
+    number, a list or tuple, or an object NumPy converts (``__array__``)."""
+    return isinstance(
+        other, (_tensor.Tensor, np.ndarray, np.generic, numbers.Number, list, tuple)
+    ) or hasattr(other, "__array__")

@@ -4,11 +4,16 @@ and name, and none of the gradient hooks of either kind (they close over the ori
 optimizers and logs) nor ``retain_grad``; a tensor computed by a recorded op is refused
 (its copy would drag the graph behind it along). A deep copy has an array of its own and
 a copy of ``.grad`` (a Parameter's leaves ``.grad`` behind, as PyTorch's); a shallow copy
-shares the memory and has no ``.grad``; serialized state holds the array alone."""
+shares the memory and has no ``.grad``; serialized state holds the array alone. The
+methods that call these are mixed into `Tensor` (`CopyMethods`)."""
 
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
 
 
 class NotALeafError(RuntimeError, copy.Error):
@@ -78,3 +83,23 @@ def _check_leaf(t, what: str) -> None:
             "graph behind it along. Copy t.detach() instead: a new leaf with the same "
             "values, outside the graph"
         )
+
+
+class CopyMethods:
+    """``copy.copy``, ``copy.deepcopy`` and serializing of `Tensor`: no hooks, no graph."""
+
+    __slots__ = ()
+
+    _deepcopy_keeps_grad = True  # a Parameter's deep copy leaves .grad behind (PyTorch)
+
+    def __deepcopy__(self, memo) -> Tensor:
+        return deep(self, memo)
+
+    def __copy__(self) -> Tensor:
+        return shallow(self)
+
+    def __getstate__(self) -> dict:
+        return state(self)
+
+    def __setstate__(self, state: dict) -> None:
+        restore(self, state)

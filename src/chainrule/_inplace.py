@@ -16,14 +16,29 @@ under no_grad): a graph that saved the old values keeps them, and no array the c
 shares is written into. The result keeps the tensor's shape and dtype; an operand that
 would broadcast it to another shape, or a floating result for an integer tensor, is an
 error naming the method (``copy_`` alone casts any dtype, as PyTorch's).
+
+The augmented assignments (``x += y``, ``-=``, ...) are here too: recorded, they make a new
+node and rebind the name; under no_grad, on a leaf that requires gradients or a frozen
+Parameter, they update the tensor itself as these methods do.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from . import _strict, _tensor
 from ._grad_mode import _GradMode
 from ._quiet import quietly
+from ._strict import _StrictMode
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
+
+# ``_tensor.ops``, read at each call: the ops build Tensors, so `_tensor` imports them after
+# the class exists (an attribute read, where an import inside each method would cost more
+# than a 0-d op)
 
 
 def _operand(method: str, value):
@@ -125,6 +140,73 @@ class InPlaceMethods:
             raise TypeError(f"lerp_: needs a floating tensor, got dtype {self.dtype}")
         end, weight = _operand("lerp_", end), _operand("lerp_", weight)
         return self._set("lerp_", np.asarray(quietly(lerp_values, (self.data, end, weight))))
+
+    # ----- the augmented assignments: x += y, x -= y, ... -------------------------------
+    # ``x += y`` and the like: a new node (the name is rebound), so no value a graph saved
+    # is ever changed -- except under no_grad on a leaf that requires gradients, where they
+    # update that tensor itself, as in PyTorch (``p -= lr * p.grad`` in a hand-written
+    # optimizer): the same object gets the result as a new array, so a graph that saved the
+    # old values keeps them, and no array the caller shares is written into.
+    def __iadd__(self, other):
+        return (
+            self._update(np.add, "+=", other)
+            if self._updatable("+=")
+            else _tensor.ops.add(self, other)
+        )
+
+    def __isub__(self, other):
+        if self._updatable("-="):
+            return self._update(np.subtract, "-=", other)
+        return _tensor.ops.sub(self, other)
+
+    def __imul__(self, other):
+        if self._updatable("*="):
+            return self._update(np.multiply, "*=", other)
+        return _tensor.ops.mul(self, other)
+
+    def __itruediv__(self, other):
+        if self._updatable("/="):
+            return self._update(np.true_divide, "/=", other)
+        return _tensor.ops.div(self, other)
+
+    def __ifloordiv__(self, other):
+        if self._updatable("//="):
+            return self._update(np.floor_divide, "//=", other)
+        return _tensor.ops.floor_divide(self, other)
+
+    def __imod__(self, other):
+        if self._updatable("%="):
+            return self._update(np.remainder, "%=", other)
+        return _tensor.ops.remainder(self, other)
+
+    def __ipow__(self, other):
+        if self._updatable("**="):
+            return self._update(np.power, "**=", other)
+        return _tensor.ops.pow(self, other)
+
+    #: a frozen leaf of this class is updated by ``x op= y`` under no_grad too: an
+    #: `nn.Parameter` with ``requires_grad=False`` (an EMA copy, a frozen layer) is still
+    #: the model's state, which PyTorch's in-place operators change
+    _frozen_updates_in_place = False
+
+    def _updatable(self, symbol: str) -> bool:
+        """Whether ``x op= y`` updates ``x`` itself: under no_grad, a leaf that requires
+        grad, or a frozen Parameter. Recorded, it rebinds the name (strict mode warns: a
+        parameter update outside no_grad leaves the parameter unchanged)."""
+        if self._node is not None or not (self._requires_grad or self._frozen_updates_in_place):
+            return False
+        if _GradMode.enabled:
+            if _StrictMode.enabled and self._requires_grad:
+                _strict.rebinding(self, symbol)
+            return False
+        return True
+
+    def _update(self, ufunc, symbol: str, other) -> Tensor:
+        """``x op= y`` on the tensor itself: the in-place methods' one update (a new array
+        of the tensor's shape and dtype, IEEE results as the ops: p / 0)."""
+        return self._apply(
+            symbol, ufunc, other.data if isinstance(other, _tensor.Tensor) else other
+        )
 
     # ----- the checks every method makes -------------------------------------------------
     def _check_writable(self, method: str) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+from .._grad_methods import HookHandle
 from .._grad_mode import _GradMode
-from .._tensor import HookHandle
 from ._module_backward_hooks import BackwardCall, hook_name
 
 
