@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _anomaly
+from . import _anomaly_checks
 from ._anomaly import _AnomalyMode
 from ._quiet import as_user
 from ._tensor import Tensor, _from_op
@@ -187,7 +187,7 @@ def _run_hooks(t: Tensor, g):
                     "(or None to keep the gradient)"
                 )
             if _AnomalyMode.enabled:
-                _anomaly.check_hook(t, fn, g, new)
+                _anomaly_checks.check_hook(t, fn, g, new)
             g = new
     return g
 

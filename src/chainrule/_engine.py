@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _anomaly, _strict
+from . import _anomaly, _anomaly_checks, _strict
 from ._anomaly import _AnomalyMode
 from ._backward_calls import (
     _array,
@@ -244,7 +244,7 @@ def _send(node, g, grads_in, grads, owned, pending, ready, create):
                 gi, fresh = _checked(node, t, gi, create)  # converted, or an error
             prev = grads.get(t)
             if prev is not None and _AnomalyMode.enabled:  # only where gradients meet
-                _anomaly.check_sum(node, t, prev, gi)
+                _anomaly_checks.check_sum(node, t, prev, gi)
             if prev is None:  # the first contribution
                 grads[t] = gi
                 if fresh and not create:
@@ -275,7 +275,7 @@ def _store_grad(t: Tensor, g, owned: bool, create: bool):
     if _StrictMode.enabled:  # tested only when adding to an earlier backward's gradient
         _strict.accumulating(t, grad)
     if _AnomalyMode.enabled:
-        _anomaly.check_accumulated(t, grad, g)
+        _anomaly_checks.check_accumulated(t, grad, g)
     if create or isinstance(grad, Tensor) or not grad.flags.writeable:
         t._grad = grad + g  # a read-only .grad the user assigned (a broadcast view) stays as it is
     else:
