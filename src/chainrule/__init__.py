@@ -11,11 +11,12 @@ x.grad  # 7.0
 from ._tensor import Tensor, tensor  # isort: skip
 from ._anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ._dtypes import get_default_dtype, set_default_dtype
+from ._finite_differences import numerical_grad
 from ._function import Function
 from ._functional import grad, value_and_grad
 from ._generator import default_generator, manual_seed
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from ._gradcheck import GradcheckError, gradcheck, numerical_grad
+from ._gradcheck import GradcheckError, gradcheck
 from ._localize import check_graph
 from ._strict import StrictModeWarning, is_strict, set_strict, strict
 from .ops import (

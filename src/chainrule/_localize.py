@@ -16,7 +16,8 @@ import copy
 
 import numpy as np
 
-from ._gradcheck import GradcheckError, _check_settings, close
+from ._finite_differences import _check_settings
+from ._gradcheck import GradcheckError, close
 from ._quiet import silenced
 from ._tensor import Tensor
 
