@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from chainrule import nn
-from chainrule.nn import _module
+from chainrule.nn import _state_dict
 
 try:
     import torch
@@ -464,7 +464,7 @@ def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(mon
     before = model.state_dict()
     new = {n: v + 10 for n, v in before.items()}
     calls = []
-    write = _module._write
+    write = _state_dict._write
 
     def interrupted(target, value):
         calls.append(target)
@@ -474,7 +474,7 @@ def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(mon
             raise KeyboardInterrupt
         write(target, value)
 
-    monkeypatch.setattr(_module, "_write", interrupted)
+    monkeypatch.setattr(_state_dict, "_write", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.load_state_dict(new)
     assert len(calls) == stop_at  # the load did stop midway
@@ -482,7 +482,7 @@ def test_an_interrupt_midway_through_the_writes_leaves_every_array_as_it_was(mon
         np.testing.assert_array_equal(value, before[name], err_msg=name)
     for name, value in model._state_items():  # the same arrays: optimizers' references hold
         assert (value.data if isinstance(value, nn.Parameter) else value) is arrays[name]
-    monkeypatch.setattr(_module, "_write", write)
+    monkeypatch.setattr(_state_dict, "_write", write)
     model.load_state_dict(new)  # and the next load goes through
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, new[name].astype(value.dtype), err_msg=name)

@@ -69,7 +69,7 @@ from ._local_response_norm import LocalResponseNorm
 from ._losses import MSELoss
 from ._lp_pool import LPPool1d, LPPool2d
 from ._max_pool import MaxPool2d
-from ._module import LoadResult, Module, Parameter
+from ._module import Module, Parameter
 from ._more_layers import AlphaDropout, Bilinear, RMSNorm
 from ._multihead_attention import MultiheadAttention
 from ._nll_loss import NLLLoss
@@ -94,6 +94,7 @@ from ._robust_losses import HuberLoss, L1Loss, SmoothL1Loss
 from ._sequential import ModuleList, Sequential
 from ._similarity import GLU, CosineSimilarity, PairwiseDistance, Softmin, Unflatten
 from ._softmax_with_loss import SoftmaxWithLoss
+from ._state_dict import LoadResult
 from ._transformer import Transformer, TransformerDecoder, TransformerEncoder
 from ._transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 from ._triplet_losses import TripletMarginLoss, TripletMarginWithDistanceLoss
