@@ -29,6 +29,7 @@ from ._activations import (
 )
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._avg_pool import AvgPool2d
+from ._batch_norm import BatchNorm1d
 from ._bce_probabilities import BCELoss
 from ._bce_with_logits import BCEWithLogits, BCEWithLogitsLoss
 from ._channel_dropout import Dropout1d, Dropout3d
@@ -43,28 +44,13 @@ from ._conv import Conv2d
 from ._conv1d import Conv1d
 from ._conv_layers import BatchNorm2d, Dropout2d, GroupNorm
 from ._conv_transpose import ConvTranspose1d, ConvTranspose2d
+from ._core_activations import ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from ._cross_entropy import CrossEntropyLoss, SoftmaxCrossEntropy
 from ._ctc import CTCLoss
 from ._embedding import Embedding
 from ._embedding_losses import CosineEmbeddingLoss, HingeEmbeddingLoss, MarginRankingLoss
 from ._instance_norm import InstanceNorm1d, InstanceNorm2d
-from ._layers import (
-    ELU,
-    GELU,
-    Affine,
-    BatchNorm1d,
-    Dropout,
-    Flatten,
-    Identity,
-    LeakyReLU,
-    Linear,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-)
+from ._layers import Affine, Dropout, Flatten, Identity, Linear
 from ._local_response_norm import LocalResponseNorm
 from ._losses import MSELoss
 from ._lp_pool import LPPool1d, LPPool2d

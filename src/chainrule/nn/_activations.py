@@ -25,7 +25,8 @@ from .._arguments import check_counts
 from .._tensor import Tensor
 from ..ops._activations import check_number
 from ..ops._common import floating
-from ._layers import Softmax, _inplace, _parameter_dtype, _with_inplace
+from ._core_activations import Softmax, _with_inplace
+from ._layers import _inplace, _parameter_dtype
 from ._module import Module, Parameter
 
 #: SELU's constants, as PyTorch's (Klambauer et al., 2017)

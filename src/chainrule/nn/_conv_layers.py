@@ -17,15 +17,14 @@ import numpy as np
 from .._arguments import check_counts, flag
 from .._tensor import Tensor
 from ..ops._common import as_float
+from ._batch_norm import _BatchNorm, check_momentum
 from ._layers import (
     Dropout,
-    _BatchNorm,
     _check_probability,
     _generator,
     _inplace,
     _parameter_dtype,
     check_eps,
-    check_momentum,
 )
 from ._module import Module, Parameter
 from ._norm import _array, _as_input, _float_dtype, _normalise

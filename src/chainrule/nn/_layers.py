@@ -1,6 +1,6 @@
-"""Layers: Linear (the tutorials' Affine, one fused node), the activations, Dropout,
-BatchNorm1d (and the base it shares with BatchNorm2d), Flatten and Identity. Activations
-call the core ops; only Affine needs its own node."""
+"""Layers: Linear (the tutorials' Affine, one fused node), Dropout, Flatten and Identity,
+with the functions `linear` and `dropout`, and the checks other layers share (a
+parameter's dtype, a normalisation's eps, PyTorch's ``inplace`` flag)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,7 @@ from .._dtypes import dtype_of, get_default_dtype
 from .._function import Function
 from .._generator import generator_or_default
 from .._tensor import Tensor
-from ..ops._activations import check_number, check_softplus
 from ..ops._common import as_float, float_operands
-from ..ops._gaussian import check_approximate
-from ..ops._names import torch_names
 from ._init import initialise
 from ._module import Module, Parameter
 
@@ -131,14 +128,6 @@ def _inplace(layer: str, inplace) -> bool:
     return flag(layer, "inplace", inplace)
 
 
-def _with_inplace(settings: str, inplace: bool) -> str:
-    """The repr's settings, with ``inplace=True`` after them when it was asked for (as
-    PyTorch prints it)."""
-    if not inplace:
-        return settings
-    return f"{settings}, inplace=True" if settings else "inplace=True"
-
-
 # ----- layers -------------------------------------------------------------------------------
 class Linear(Module):
     """The Affine layer: ``x @ weight + bias`` with weight of shape (in_features, out_features).
@@ -195,141 +184,6 @@ def _parameter_dtype(layer: str, dtype) -> np.dtype:
             f"{layer}: dtype must be a floating dtype (parameters are trained), got {dtype}"
         )
     return dtype
-
-
-class ReLU(Module):
-    """max(x, 0) elementwise. ``inplace``, PyTorch's flag, is accepted and changes nothing:
-    the output is a new tensor and the input is left as it is."""
-
-    def __init__(self, inplace: bool = False):
-        self.inplace = _inplace("ReLU", inplace)
-
-    def forward(self, x) -> Tensor:
-        return ops.relu(x)
-
-    def extra_repr(self) -> str:
-        return _with_inplace("", self.inplace)
-
-
-class Sigmoid(Module):
-    """1 / (1 + e⁻ˣ) elementwise."""
-
-    def forward(self, x) -> Tensor:
-        return ops.sigmoid(x)
-
-
-class Tanh(Module):
-    """tanh x elementwise."""
-
-    def forward(self, x) -> Tensor:
-        return ops.tanh(x)
-
-
-class LeakyReLU(Module):
-    """x for x > 0, negative_slope · x otherwise. ``inplace`` as in `ReLU` (accepted, changes
-    nothing)."""
-
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
-        if (
-            isinstance(negative_slope, bool)
-            or not isinstance(negative_slope, numbers.Real)
-            or not math.isfinite(negative_slope)
-        ):
-            raise ValueError(
-                "LeakyReLU: negative_slope must be a finite number (an infinite slope gives "
-                f"inf·0 = NaN at 0, a NaN one NaN for every x < 0), got {negative_slope!r}"
-            )
-        self.negative_slope = negative_slope
-        self.inplace = _inplace("LeakyReLU", inplace)
-
-    def forward(self, x) -> Tensor:
-        return ops.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return _with_inplace(f"negative_slope={self.negative_slope}", self.inplace)
-
-
-class ELU(Module):
-    """x for x > 0, α·(eˣ − 1) otherwise; d/dx = 1 if x > 0 else α·eˣ. ``inplace`` as in
-    `ReLU` (accepted, changes nothing)."""
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        check_number("ELU", "alpha", alpha)
-        self.alpha = alpha
-        self.inplace = _inplace("ELU", inplace)
-
-    def forward(self, x) -> Tensor:
-        return ops.elu(x, self.alpha)
-
-    def extra_repr(self) -> str:
-        return _with_inplace(f"alpha={self.alpha}", self.inplace)
-
-
-class SiLU(Module):
-    """x·σ(x) elementwise (swish); d/dx = σ(x)(1 + x(1 − σ(x))). ``inplace`` as in `ReLU`
-    (accepted, changes nothing)."""
-
-    def __init__(self, inplace: bool = False):
-        self.inplace = _inplace("SiLU", inplace)
-
-    def forward(self, x) -> Tensor:
-        return ops.silu(x)
-
-    def extra_repr(self) -> str:
-        return _with_inplace("", self.inplace)
-
-
-class GELU(Module):
-    """x·Φ(x), Φ the standard normal CDF (``approximate="tanh"``: ½·x·(1 + tanh(√(2/π)(x +
-    0.044715x³)))); d/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π). As PyTorch's
-    ``nn.GELU``, its repr always names ``approximate``; any other value than "none" and
-    "tanh" is a ValueError here, when the layer is made."""
-
-    def __init__(self, approximate: str = "none"):
-        check_approximate("GELU", approximate)
-        self.approximate = approximate
-
-    def forward(self, x) -> Tensor:
-        return ops.gelu(x, approximate=self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
-
-
-class Softplus(Module):
-    """(1/β)·ln(1 + e^(βx)), and x where βx > threshold; d/dx = σ(βx) (1 on the linear part)."""
-
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        check_softplus("Softplus", beta, threshold)
-        self.beta, self.threshold = beta, threshold
-
-    def forward(self, x) -> Tensor:
-        return ops.softplus(x, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Softmax(Module):
-    """exp(x) / Σ exp(x) along ``axis``, an integer (``dim=``, PyTorch's name, works too;
-    for a loss, use SoftmaxCrossEntropy on the logits). No axis (None) is refused rather
-    than guessed."""
-
-    def __init__(self, axis: int = -1, *, dim=None):
-        name = type(self).__name__  # LogSoftmax's too
-        axis, _ = torch_names(name, axis, dim, default=-1)
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise ValueError(
-                f"{name}: axis must be an integer, got {axis!r} (None is refused: the "
-                "softmax would be taken over the whole batch)"
-            )
-        self.axis = int(axis)
-
-    def forward(self, x) -> Tensor:
-        return ops.softmax(x, self.axis)
-
-    def extra_repr(self) -> str:
-        return f"axis={self.axis}"
 
 
 class Flatten(Module):
@@ -415,121 +269,3 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"  # PyTorch's shows inplace=False too
-
-
-def check_momentum(who: str, momentum, allow_none: bool = False) -> None:
-    """A batch normalisation's momentum: a number in [0, 1], or, for a layer
-    (``allow_none``), PyTorch's None for a cumulative average."""
-    if momentum is None and allow_none:
-        return
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
-        also = " or None (a cumulative average)" if allow_none else ""
-        raise TypeError(f"{who}: momentum must be a number in [0, 1]{also}, got {momentum!r}")
-    if not 0 <= momentum <= 1:
-        raise ValueError(f"{who}: momentum must be in [0, 1], got {momentum}")
-
-
-class _BatchNorm(Module):
-    """What `BatchNorm1d` and `BatchNorm2d` share, as PyTorch's ``_BatchNorm``: the
-    arguments, parameters, buffers, counting of batches and repr; the normalisation itself
-    is `batch_norm`'s. A subclass names the input shapes it takes (`_check_input`).
-
-    ``weight`` (ones) and ``bias`` (zeros) have shape (C,), none with ``affine=False`` and
-    no bias with ``bias=False`` (PyTorch's keyword). With ``track_running_stats`` the
-    buffers ``running_mean`` (zeros) and ``running_var`` (ones), (C,), are updated in
-    training and used in eval mode, and ``num_batches_tracked`` (an int64 0-d array)
-    counts the training batches; each batch weighs ``momentum`` in the running statistics,
-    or 1/num_batches_tracked with ``momentum=None`` (a cumulative average). Without it the
-    three buffers are None and the batch's statistics are used in both modes. A state saved
-    without ``num_batches_tracked`` (older chainrule) still loads: the count is left as it
-    is, as PyTorch does for its older states. An integer or bool input is computed in the
-    layer's dtype.
-    """
-
-    _optional_buffers = ("num_batches_tracked",)
-
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        *,
-        bias: bool = True,
-        dtype=None,
-    ):
-        who = type(self).__name__
-        check_counts(who, num_features=num_features)
-        check_momentum(who, momentum, allow_none=True)
-        check_eps(who, eps, "a channel that is constant over the batch")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine = flag(who, "affine", affine)
-        self.track_running_stats = track = flag(who, "track_running_stats", track_running_stats)
-        self._dtype = dtype = _parameter_dtype(who, dtype)
-        self.weight = Parameter(np.ones(num_features, dtype)) if self.affine else None
-        with_bias = flag(who, "bias", bias) and self.affine
-        self.bias = Parameter(np.zeros(num_features, dtype)) if with_bias else None
-        self.register_buffer("running_mean", np.zeros(num_features, dtype) if track else None)
-        self.register_buffer("running_var", np.ones(num_features, dtype) if track else None)
-        count = np.zeros((), np.int64) if track else None
-        self.register_buffer("num_batches_tracked", count)
-
-    def forward(self, x) -> Tensor:
-        from ._conv_layers import batch_norm  # here: _conv_layers imports this module
-
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        if x.dtype.kind in "biu":  # as in Linear: an integer input takes the layer's dtype
-            x = as_float(x, self._dtype if self.weight is None else self.weight.dtype)
-        self._check_input(x)
-        batch = self.training or self.running_mean is None
-        if batch:
-            self._check_batch(x)
-        stats = (self.running_mean, self.running_var, self.weight, self.bias)
-        return batch_norm(x, *stats, batch, self._factor(), self.eps)
-
-    def _check_input(self, x: Tensor) -> None:
-        """A ValueError unless ``x`` has a shape the layer takes; subclasses name them."""
-        raise NotImplementedError
-
-    def _check_batch(self, x: Tensor) -> None:
-        """Training needs a variance: more than one value per channel."""
-        if x.size // x.shape[1] < 2:
-            raise ValueError(
-                f"{type(self).__name__}({self.num_features}) in training mode needs more "
-                f"than one value per channel to compute a variance, got an input of shape "
-                f"{x.shape} (use eval())"
-            )
-
-    def _factor(self) -> float:
-        """This batch's weight in the running statistics (PyTorch's
-        ``exponential_average_factor``), counting it when they are updated."""
-        if not (self.training and self.track_running_stats):
-            return 0.0
-        self.num_batches_tracked += 1  # in place: plain NumPy, nothing recorded
-        if self.momentum is None:
-            return 1.0 / int(self.num_batches_tracked)
-        return self.momentum
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
-
-
-class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of (N, C) or (N, C, L) inputs per channel C, as PyTorch's
-    ``nn.BatchNorm1d`` (see `batch_norm`): y = (x − μ) / √(σ² + eps) · weight + bias, with
-    μ and σ² the batch's mean and biased variance over N (and L) in training, the running
-    statistics (unbiased variance) in eval mode. Arguments, parameters and buffers as
-    `_BatchNorm`'s. Composed from core ops, so its gradient needs no rule of its own.
-    """
-
-    def _check_input(self, x: Tensor) -> None:
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            c = self.num_features
-            raise ValueError(
-                f"BatchNorm1d({c}) expects inputs of shape (N, {c}) or (N, {c}, L), got {x.shape}"
-            )

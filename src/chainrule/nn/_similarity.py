@@ -20,7 +20,7 @@ from .. import ops
 from .._arguments import is_count
 from .._tensor import Tensor
 from ..ops._reduce import norm
-from ._layers import Softmax
+from ._core_activations import Softmax
 from ._losses import _as_tensor
 from ._module import Module
 
