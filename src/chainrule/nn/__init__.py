@@ -10,23 +10,7 @@ loss.backward()
 """
 
 from . import functional, init, utils
-from ._activations import (
-    CELU,
-    SELU,
-    Hardshrink,
-    Hardsigmoid,
-    Hardswish,
-    Hardtanh,
-    LogSigmoid,
-    LogSoftmax,
-    Mish,
-    PReLU,
-    ReLU6,
-    Softshrink,
-    Softsign,
-    Tanhshrink,
-    Threshold,
-)
+from ._activations import CELU, SELU, LogSigmoid, LogSoftmax, Mish, Softsign, Tanhshrink
 from ._adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from ._avg_pool import AvgPool2d
 from ._batch_norm import BatchNorm1d
@@ -71,6 +55,16 @@ from ._padding import (
     ReplicationPad2d,
     ZeroPad1d,
     ZeroPad2d,
+)
+from ._piecewise_activations import (
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    PReLU,
+    ReLU6,
+    Softshrink,
+    Threshold,
 )
 from ._pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from ._probabilistic_losses import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss

@@ -21,22 +21,7 @@ from ..ops import (
 )
 from ..ops._reduce import norm
 from ..ops._softmax import logsumexp
-from ._activations import (
-    celu,
-    hardshrink,
-    hardsigmoid,
-    hardswish,
-    hardtanh,
-    logsigmoid,
-    mish,
-    prelu,
-    relu6,
-    selu,
-    softshrink,
-    softsign,
-    tanhshrink,
-    threshold,
-)
+from ._activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
 from ._avg_pool import avg_pool2d
@@ -67,6 +52,16 @@ from ._more_layers import alpha_dropout, bilinear, rms_norm
 from ._nll_loss import nll_loss
 from ._norm import layer_norm
 from ._padding import pad
+from ._piecewise_activations import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    prelu,
+    relu6,
+    softshrink,
+    threshold,
+)
 from ._pool1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from ._probabilistic_losses import gaussian_nll_loss, kl_div, poisson_nll_loss
 from ._robust_losses import huber_loss, l1_loss, smooth_l1_loss
