@@ -1,10 +1,7 @@
 """The stacked recurrent layers `RNN`, `LSTM` and `GRU`, with PyTorch's arguments, shapes,
-parameters (``weight_ih_l{k}[_reverse]``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
-``bias_hh_l{k}``, shaped as PyTorch's so its state loads as it is) and initialisation,
-running the steps of `_recurrent.py` over time (`through_time`, on packed rows: a padded
-batch is one whose sequences all run to the end). Each layer and direction computes the
-input's part of its gates for the whole sequence in one `linear`; the loop over time
-steps holds only the hidden state's product and the gates."""
+parameters (``weight_ih_l{k}[_reverse]``, …, so its state loads as it is) and init,
+running `_recurrent.py`'s steps over time on packed rows (`through_time`): each layer and
+direction computes the input's part of its gates in one `linear`, the loop only the rest."""
 
 from __future__ import annotations
 
