@@ -10,10 +10,9 @@ import numbers
 import numpy as np
 
 from . import _tensor
-from ._torch_methods import _ops
 
-# the operators read ``_tensor.ops`` at each call: the ops build Tensors, so `_tensor` imports
-# them after the class exists (an attribute read, where `_ops` imports at each call)
+# the methods read ``_tensor.ops`` at each call: the ops build Tensors, so `_tensor` imports
+# them after the class exists (an attribute read, no import at each call)
 
 
 class CompareMethods:
@@ -75,27 +74,27 @@ class CompareMethods:
     # ----- comparisons and tests: boolean tensors (or bools) outside the graph -------------
     def eq(self, other):
         """``self == other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.equal, self, other)
+        return _tensor.ops.compare(np.equal, self, other)
 
     def ne(self, other):
         """``self != other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.not_equal, self, other)
+        return _tensor.ops.compare(np.not_equal, self, other)
 
     def lt(self, other):
         """``self < other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.less, self, other)
+        return _tensor.ops.compare(np.less, self, other)
 
     def le(self, other):
         """``self <= other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.less_equal, self, other)
+        return _tensor.ops.compare(np.less_equal, self, other)
 
     def gt(self, other):
         """``self > other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.greater, self, other)
+        return _tensor.ops.compare(np.greater, self, other)
 
     def ge(self, other):
         """``self >= other`` elementwise (boolean, outside the graph)."""
-        return _ops().compare(np.greater_equal, self, other)
+        return _tensor.ops.compare(np.greater_equal, self, other)
 
     not_equal = ne
     less = lt
@@ -105,67 +104,67 @@ class CompareMethods:
 
     def equal(self, other) -> bool:
         """Whether ``other`` has this shape and these values, as a Python bool."""
-        return _ops().equal(self, other)
+        return _tensor.ops.equal(self, other)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """Where |self − other| ≤ atol + rtol·|other| (boolean, outside the graph)."""
-        return _ops().isclose(self, other, rtol, atol, equal_nan)
+        return _tensor.ops.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         """Whether every element is close to ``other``'s (`isclose`), as a Python bool."""
-        return _ops().allclose(self, other, rtol, atol, equal_nan)
+        return _tensor.ops.allclose(self, other, rtol, atol, equal_nan)
 
     def logical_and(self, other):
         """self and other elementwise, nonzero as true (boolean, outside the graph)."""
-        return _ops().logical_and(self, other)
+        return _tensor.ops.logical_and(self, other)
 
     def logical_or(self, other):
         """self or other elementwise, nonzero as true (boolean, outside the graph)."""
-        return _ops().logical_or(self, other)
+        return _tensor.ops.logical_or(self, other)
 
     def logical_xor(self, other):
         """self xor other elementwise, nonzero as true (boolean, outside the graph)."""
-        return _ops().logical_xor(self, other)
+        return _tensor.ops.logical_xor(self, other)
 
     def logical_not(self):
         """True where the tensor is 0 (boolean, outside the graph)."""
-        return _ops().logical_not(self)
+        return _tensor.ops.logical_not(self)
 
     def count_nonzero(self, axis=None, *, dim=None):
         """The number of nonzero elements along ``axis`` (``dim``), int64, outside the graph."""
-        return _ops().count_nonzero(self, axis, dim=dim)
+        return _tensor.ops.count_nonzero(self, axis, dim=dim)
 
     # ----- dtypes, devices and memory -----------------------------------------------------
     # a cast to bool or an integer dtype ends the graph (the result requires no gradient)
     def half(self):
         """``astype("float16")``, as PyTorch's ``half()``: differentiable."""
-        return _ops().cast(self, np.float16)
+        return _tensor.ops.cast(self, np.float16)
 
     def bool(self):
         """``astype(bool)``, as PyTorch's ``bool()`` (outside the graph)."""
-        return _ops().cast(self, np.bool_)
+        return _tensor.ops.cast(self, np.bool_)
 
     def byte(self):
         """``astype("uint8")``, as PyTorch's ``byte()`` (outside the graph)."""
-        return _ops().cast(self, np.uint8)
+        return _tensor.ops.cast(self, np.uint8)
 
     def short(self):
         """``astype("int16")``, as PyTorch's ``short()`` (outside the graph)."""
-        return _ops().cast(self, np.int16)
+        return _tensor.ops.cast(self, np.int16)
 
     def int(self):
         """``astype("int32")``, as PyTorch's ``int()`` (outside the graph)."""
-        return _ops().cast(self, np.int32)
+        return _tensor.ops.cast(self, np.int32)
 
     def long(self):
         """``astype("int64")``, as PyTorch's ``long()`` (outside the graph)."""
-        return _ops().cast(self, np.int64)
+        return _tensor.ops.cast(self, np.int64)
 
     def type(self, dtype=None):
         """With a dtype, the tensor cast to it, as ``to(dtype)`` (PyTorch's
         ``x.type(torch.float32)``); without one, the dtype's name (``"float32"``, where
         PyTorch gives ``"torch.FloatTensor"``)."""
-        return self.data.dtype.name if dtype is None else _ops().to(self, dtype)
+        return self.data.dtype.name if dtype is None else _tensor.ops.to(self, dtype)
 
     def cpu(self):
         """This tensor itself: chainrule's tensors are on the CPU (as PyTorch's ``cpu()`` of
@@ -175,7 +174,7 @@ class CompareMethods:
     def contiguous(self):
         """This tensor itself if its array is C-contiguous; else a C-ordered copy, recorded
         as the identity (as PyTorch's); see `chainrule.ops.contiguous`."""
-        return _ops().contiguous(self)
+        return _tensor.ops.contiguous(self)
 
     def ndimension(self) -> int:
         """The number of axes (PyTorch's other name for ``dim()``)."""

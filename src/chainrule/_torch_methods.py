@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _ops():
-    """chainrule.ops, imported at the first call (it imports the Tensor this class is
-    mixed into)."""
-    from . import ops
-
-    return ops
+from . import _tensor  # its ``ops``, read at each call (they import the Tensor)
 
 
 class TorchMethods:
@@ -33,44 +27,44 @@ class TorchMethods:
                 f"t: expects a tensor of at most 2 axes, got shape {self.shape}; use "
                 "x.swapaxes(a, b) or x.permute(...) to say which axes"
             )
-        return self if self.ndim < 2 else _ops().transpose(self)
+        return self if self.ndim < 2 else _tensor.ops.transpose(self)
 
     def matmul(self, other):
         """``self @ other`` (1-d, 2-d and batched, as NumPy's matmul)."""
-        return _ops().matmul(self, other)
+        return _tensor.ops.matmul(self, other)
 
     def mm(self, other):
         """The product of two matrices (2-d only, as PyTorch's ``mm``)."""
         _check_ndim("mm", (self, other), 2)
-        return _ops().matmul(self, other)
+        return _tensor.ops.matmul(self, other)
 
     def dot(self, other):
         """The inner product of two 1-d tensors (as PyTorch's ``dot``; NumPy's ``dot`` of
         matrices is ``matmul``)."""
         _check_ndim("dot", (self, other), 1)
-        return _ops().matmul(self, other)
+        return _tensor.ops.matmul(self, other)
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         """beta·self + alpha·(mat1 @ mat2), as PyTorch's; see `chainrule.addmm`."""
-        return _ops().addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+        return _tensor.ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def bmm(self, mat2):
         """The batched matrix product of two 3-d tensors (b, n, m) @ (b, m, p), as
         PyTorch's ``bmm`` (no broadcasting); see `chainrule.bmm`."""
-        return _ops().bmm(self, mat2)
+        return _tensor.ops.bmm(self, mat2)
 
     # ----- arithmetic by name -------------------------------------------------------------
     def add(self, other, *, alpha=1):
         """``self + alpha·other``, as PyTorch's ``add``."""
-        return _ops().add(self, _scaled(other, alpha))
+        return _tensor.ops.add(self, _scaled(other, alpha))
 
     def sub(self, other, *, alpha=1):
         """``self − alpha·other``, as PyTorch's ``sub``."""
-        return _ops().sub(self, _scaled(other, alpha))
+        return _tensor.ops.sub(self, _scaled(other, alpha))
 
     def mul(self, other):
         """``self * other``."""
-        return _ops().mul(self, other)
+        return _tensor.ops.mul(self, other)
 
     def div(self, other, *, rounding_mode=None):
         """``self / other``; with ``rounding_mode="trunc"`` the quotient rounded toward 0,
@@ -78,9 +72,9 @@ class TorchMethods:
         integer tensors give integers. Floating "trunc" is trunc(self / other), PyTorch's
         formula; integer "trunc" is exact."""
         if rounding_mode is None:
-            return _ops().div(self, other)
+            return _tensor.ops.div(self, other)
         if rounding_mode == "floor":
-            return _ops().floor_divide(self, other)
+            return _tensor.ops.floor_divide(self, other)
         if rounding_mode == "trunc":
             from .ops._torch_elementwise import trunc_divide  # a composition, not among ops' names
 
@@ -91,7 +85,7 @@ class TorchMethods:
 
     def true_divide(self, other):
         """``self / other`` (PyTorch's other name for ``div``)."""
-        return _ops().div(self, other)
+        return _tensor.ops.div(self, other)
 
     multiply = mul
     subtract = sub
@@ -99,65 +93,65 @@ class TorchMethods:
 
     def remainder(self, other):
         """``self % other``, with other's sign (Python's, NumPy's and PyTorch's)."""
-        return _ops().remainder(self, other)
+        return _tensor.ops.remainder(self, other)
 
     def fmod(self, other):
         """The remainder with self's sign (C's fmod); see `chainrule.fmod`."""
-        return _ops().fmod(self, other)
+        return _tensor.ops.fmod(self, other)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         """``self + value·tensor1·tensor2``, as PyTorch's; see `chainrule.addcmul`."""
-        return _ops().addcmul(self, tensor1, tensor2, value=value)
+        return _tensor.ops.addcmul(self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         """``self + value·tensor1/tensor2``, as PyTorch's; see `chainrule.addcdiv`."""
-        return _ops().addcdiv(self, tensor1, tensor2, value=value)
+        return _tensor.ops.addcdiv(self, tensor1, tensor2, value=value)
 
     # ----- elementwise --------------------------------------------------------------------
     def logit(self, eps=None):
         """ln(x/(1 − x)), x clamped to [eps, 1 − eps] when ``eps`` is given; see
         `chainrule.logit`."""
-        return _ops().logit(self, eps)
+        return _tensor.ops.logit(self, eps)
 
     def xlogy(self, other):
         """self·ln(other), 0 where self is 0; see `chainrule.xlogy`."""
-        return _ops().xlogy(self, other)
+        return _tensor.ops.xlogy(self, other)
 
     def hypot(self, other):
         """√(self² + other²) without overflow; see `chainrule.hypot`."""
-        return _ops().hypot(self, other)
+        return _tensor.ops.hypot(self, other)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN, +inf and −inf replaced by numbers (the dtype's extremes for infinities by
         default); the gradient is 0 where a value was replaced; see `chainrule.nan_to_num`."""
-        return _ops().nan_to_num(self, nan, posinf, neginf)
+        return _tensor.ops.nan_to_num(self, nan, posinf, neginf)
 
     def clamp_min(self, min):
         """Values limited below by ``min``: ``clamp(min=min)``, as PyTorch's (None is a
         TypeError there and here, not a clamp that does nothing)."""
-        return _ops().clip(self, _given_bound("clamp_min", min), None)
+        return _tensor.ops.clip(self, _given_bound("clamp_min", min), None)
 
     def clamp_max(self, max):
         """Values limited above by ``max``: ``clamp(max=max)``, as PyTorch's (None is a
         TypeError, as for `clamp_min`)."""
-        return _ops().clip(self, None, _given_bound("clamp_max", max))
+        return _tensor.ops.clip(self, None, _given_bound("clamp_max", max))
 
     def neg(self):
         """``-self``."""
-        return _ops().neg(self)
+        return _tensor.ops.neg(self)
 
     def maximum(self, other):
         """The elementwise maximum with ``other`` (ties share the gradient)."""
-        return _ops().maximum(self, other)
+        return _tensor.ops.maximum(self, other)
 
     def minimum(self, other):
         """The elementwise minimum with ``other`` (ties share the gradient)."""
-        return _ops().minimum(self, other)
+        return _tensor.ops.minimum(self, other)
 
     def where(self, condition, other):
         """``self`` where ``condition`` holds, ``other`` elsewhere: PyTorch's
         ``x.where(cond, y)``, which is ``cr.where(cond, x, y)``."""
-        return _ops().where(condition, self, other)
+        return _tensor.ops.where(condition, self, other)
 
     def lerp(self, end, weight):
         """``self + weight·(end − self)``, recorded (the in-place form is ``lerp_``); where
@@ -167,7 +161,7 @@ class TorchMethods:
         w = np.asarray(weight.data if hasattr(weight, "_requires_grad") else weight)
         if w.ndim == 0:
             return self + weight * step if abs(float(w)) < 0.5 else end - (1 - weight) * step
-        return _ops().where(np.abs(w) < 0.5, self + weight * step, end - (1 - weight) * step)
+        return _tensor.ops.where(np.abs(w) < 0.5, self + weight * step, end - (1 - weight) * step)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log Σ exp over ``axis`` (``dim``), computed stably; see `cr.logsumexp`."""
@@ -182,36 +176,36 @@ class TorchMethods:
         fewer than 2 axes is a ValueError."""
         if self.ndim < 2:
             raise ValueError(f"mT: expects at least 2 axes, got shape {self.shape}")
-        return _ops().swapaxes(self, -2, -1)
+        return _tensor.ops.swapaxes(self, -2, -1)
 
     def movedim(self, source, destination):
         """The axes ``source`` (an int or a sequence) moved to ``destination``, the others
         keeping their order, as PyTorch's ``movedim`` and NumPy's ``moveaxis``."""
-        return _ops().movedim(self, source, destination)
+        return _tensor.ops.movedim(self, source, destination)
 
     moveaxis = movedim
 
     def swapdims(self, dim0, dim1):
         """Two axes swapped (PyTorch's other name for ``swapaxes``)."""
-        return _ops().swapaxes(self, dim0, dim1)
+        return _tensor.ops.swapaxes(self, dim0, dim1)
 
     def narrow(self, dim, start, length):
         """The ``length`` elements from ``start`` (negative counts from the end) along
         ``dim``, as PyTorch's ``narrow``; see `chainrule.narrow`."""
-        return _ops().narrow(self, dim, start, length)
+        return _tensor.ops.narrow(self, dim, start, length)
 
     # ----- shapes and dtypes of another tensor --------------------------------------------
     def view_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
-        return _ops().reshape(self, _shape_of(other))
+        return _tensor.ops.reshape(self, _shape_of(other))
 
     def reshape_as(self, other):
         """This tensor reshaped to ``other``'s shape."""
-        return _ops().reshape(self, _shape_of(other))
+        return _tensor.ops.reshape(self, _shape_of(other))
 
     def expand_as(self, other):
         """This tensor broadcast to ``other``'s shape."""
-        return _ops().broadcast_to(self, _shape_of(other))
+        return _tensor.ops.broadcast_to(self, _shape_of(other))
 
     def type_as(self, other):
         """This tensor cast to ``other``'s dtype: a new node even to the same dtype, as
@@ -256,7 +250,7 @@ def _scaled(other, alpha):
     if alpha == 1:
         return other
     if hasattr(other, "_requires_grad") or isinstance(other, (list, tuple)):
-        return _ops().mul(alpha, other)
+        return _tensor.ops.mul(alpha, other)
     return alpha * other
 
 
