@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._checkpoint import _digest, read_checkpoint
+from chainrule._checkpoint_format import _digest, read_checkpoint
 
 sys.path.insert(0, str(Path(__file__).parent / "train"))
 from _cli_run import main as _main

@@ -181,7 +181,8 @@ from .ops import (  # isort: skip
 )
 
 from . import autograd, callbacks, data, linalg, nn, optim  # isort: skip  (they build on the core above)
-from ._checkpoint import CheckpointError, load, save
+from ._checkpoint import load, save
+from ._checkpoint_format import CheckpointError
 from ._history import History
 from ._training import TrainState, evaluate, fit, predict
 

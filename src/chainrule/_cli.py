@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checkpoint import CheckpointError
+from ._checkpoint_format import CheckpointError
 
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
 
@@ -315,7 +315,7 @@ def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
     """--force resumes a run with another configuration, but not with another shape of
     model: ``flags`` that give one (--hidden, or --activation to or from prelu, which
     learns a slope) are named, rather than the weights that do not load."""
-    from ._checkpoint import read_checkpoint
+    from ._checkpoint_format import read_checkpoint
     from ._run import CHECKPOINT, build_model, shown
 
     if not flags:
@@ -653,7 +653,7 @@ def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
 
 def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:
     """The model's input and output sizes, from the weight matrices in its checkpoint."""
-    from ._checkpoint import read_checkpoint
+    from ._checkpoint_format import read_checkpoint
     from ._run import CHECKPOINT
 
     path = run_dir / CHECKPOINT

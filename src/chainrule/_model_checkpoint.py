@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ._atomic_write import names_directory
 from ._callback_calls import callback_states
 from ._callbacks import Callback
-from ._checkpoint import names_directory, save
+from ._checkpoint import save
 from ._generator import default_generator
 from ._history import checkpoint_form
 from ._monitoring import (

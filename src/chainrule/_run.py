@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from . import _generator, data, nn
-from ._checkpoint import CheckpointError, atomic_write, load, save, temporary_target
+from ._atomic_write import atomic_write, temporary_target
+from ._checkpoint import load, save
+from ._checkpoint_format import CheckpointError
 from ._config import (
     ACTIVATIONS,
     OPTIMIZERS,

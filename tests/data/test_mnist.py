@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule.data as crd
-from chainrule import _checkpoint
+from chainrule import _atomic_write
 from chainrule.data import _download, _mnist
 
 NAMES = {
@@ -173,7 +173,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, fake_remote, monkeypatch):
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_checkpoint.os, "replace", crash)
+    monkeypatch.setattr(_atomic_write.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         crd.download_mnist(tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -127,7 +127,7 @@ def test_a_checkpoint_written_in_the_old_layout_loads(tmp_path):
     old.load_state_dict(model.state_dict())
     old[1].num_batches_tracked = None  # a buffer that is None is not saved: the old file
     cr.save(tmp_path / "old.safetensors", old, epoch=2)
-    tensors, _ = cr._checkpoint.read_checkpoint(tmp_path / "old.safetensors")
+    tensors, _ = cr._checkpoint_format.read_checkpoint(tmp_path / "old.safetensors")
     assert "model/1.num_batches_tracked" not in tensors
     fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     assert cr.load(tmp_path / "old.safetensors", fresh) == {"epoch": 2}

@@ -19,7 +19,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import optim
-from chainrule._checkpoint import read_checkpoint
+from chainrule._checkpoint_format import read_checkpoint
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "train"))
 from _cli_run import main as cli_main

@@ -39,7 +39,7 @@ from safetensors.numpy import load as safetensors_load
 from safetensors.numpy import save as safetensors_bytes
 
 import chainrule as cr
-from chainrule._checkpoint import _digest, read_checkpoint
+from chainrule._checkpoint_format import _digest, read_checkpoint
 
 MARK = {"format": "chainrule-checkpoint", "version": "1"}
 KIB, MIB = 1 << 10, 1 << 20

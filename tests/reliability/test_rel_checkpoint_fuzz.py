@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from reliability_conftest import fuzz_settings, peak_memory, record, trained
 
 import chainrule as cr
-from chainrule._checkpoint import _digest
+from chainrule._checkpoint_format import _digest
 
 CI_BUDGET, LONG_BUDGET = 150, 5000
 BUDGETS = [

@@ -27,7 +27,7 @@ import pytest
 from reliability_conftest import note, trained
 
 import chainrule as cr
-from chainrule import _checkpoint
+from chainrule import _atomic_write
 
 ERRORS = {
     "OSError(ENOSPC)": lambda: OSError(errno.ENOSPC, "No space left on device"),
@@ -124,14 +124,14 @@ class _OS:
 @contextmanager
 def injected(faults: Faults):
     names = {"os": _OS(faults), "tempfile": SimpleNamespace(mkstemp=_mkstemp(faults))}
-    saved = {name: getattr(_checkpoint, name) for name in names}
+    saved = {name: getattr(_atomic_write, name) for name in names}
     for name, value in names.items():
-        setattr(_checkpoint, name, value)
+        setattr(_atomic_write, name, value)
     try:
         yield faults
     finally:
         for name, value in saved.items():
-            setattr(_checkpoint, name, value)
+            setattr(_atomic_write, name, value)
 
 
 def _mkstemp(faults: Faults):

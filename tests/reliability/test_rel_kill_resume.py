@@ -41,7 +41,7 @@ from reliability_conftest import chainrule_cmd, has_traceback, note, python_cmd,
 
 import chainrule as cr
 from chainrule import _cli
-from chainrule._checkpoint import read_checkpoint
+from chainrule._checkpoint_format import read_checkpoint
 from chainrule._run import Config, build_model, load_splits
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -313,7 +313,7 @@ def test_sigkill_at_random_and_edge_points_then_resume_is_bit_identical(referenc
 # ----- the harness: the real command line, stopping itself at an exact point ----------------
 HARNESS = r"""
 import os, signal, sys, tempfile
-import chainrule._checkpoint as ck
+import chainrule._atomic_write as writer
 import chainrule._training as tr
 import chainrule.optim._optimizer as optimizer
 from chainrule._cli import main
@@ -388,7 +388,7 @@ class TempFile:
 
 tr.train_step, tr.evaluate = train_step, evaluate
 optimizer.Optimizer._step_one = update_one
-ck.os, ck.tempfile = OS(), TempFile()
+writer.os, writer.tempfile = OS(), TempFile()
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -16,7 +16,7 @@ from safetensors.numpy import save as safetensors_bytes
 
 import chainrule as cr
 from chainrule import _cli, _run, nn
-from chainrule._checkpoint import _digest, read_checkpoint
+from chainrule._checkpoint_format import _digest, read_checkpoint
 
 
 @pytest.fixture(scope="module")

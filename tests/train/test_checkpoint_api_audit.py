@@ -288,12 +288,12 @@ def test_a_malformed_list_of_optimizer_parameter_names_is_refused(tmp_path, name
     from safetensors.numpy import save_file
 
     model, opt = trained_checkpoint(tmp_path / "c")
-    tensors, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    tensors, metadata = cr._checkpoint_format.read_checkpoint(tmp_path / "c")
     metadata = {**metadata, "optimizer_params": names}
-    metadata["sha256"] = cr._checkpoint._digest(tensors, metadata)  # a file that is whole
+    metadata["sha256"] = cr._checkpoint_format._digest(tensors, metadata)  # a file that is whole
     save_file(tensors, tmp_path / "bad", metadata=metadata)
     with pytest.raises(cr.CheckpointError, match="malformed metadata: optimizer_params"):
-        cr._checkpoint.read_checkpoint(tmp_path / "bad")
+        cr._checkpoint_format.read_checkpoint(tmp_path / "bad")
     with pytest.raises(cr.CheckpointError, match="malformed metadata: optimizer_params"):
         cr.load(tmp_path / "bad", model, opt)
 
@@ -305,9 +305,9 @@ def test_the_file_names_the_optimizer_parameters_in_the_optimizer_order(tmp_path
     groups.reverse()  # the second group first: its parameters are numbered first
     cr.save(tmp_path / "c", model, optim.SGD(groups, lr=0.1))
     cr.save(tmp_path / "d", model.state_dict(), optim.SGD(groups, lr=0.1))
-    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    _, metadata = cr._checkpoint_format.read_checkpoint(tmp_path / "c")
     assert json.loads(metadata["optimizer_params"]) == named[4:] + named[:4]
-    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "d")
+    _, metadata = cr._checkpoint_format.read_checkpoint(tmp_path / "d")
     assert "optimizer_params" not in metadata  # a state dict holds no parameters to name
 
 
@@ -418,7 +418,7 @@ def test_a_float_safetensors_cannot_hold_is_a_type_error_naming_it(tmp_path, whe
 # ----- what a checkpoint holds -----------------------------------------------------------------
 def test_each_parameter_and_buffer_once_frozen_and_shared_included(tmp_path):
     model, _ = trained_checkpoint(tmp_path / "c")
-    tensors, _ = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    tensors, _ = cr._checkpoint_format.read_checkpoint(tmp_path / "c")
     names = sorted(k for k in tensors if k.startswith("model/"))
     want = [
         f"model/{layer}.{p}" for layer in ("first", "frozen", "last") for p in ("bias", "weight")
@@ -511,7 +511,7 @@ def test_load_returns_the_training_state_not_the_weights_unlike_torch_load(tmp_p
     # saved beside the weights (its docstring says so), and the weights go into a model
     model, _ = trained_checkpoint(tmp_path / "c")
     assert cr.load(tmp_path / "c") == {"epoch": 3}
-    tensors, _ = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    tensors, _ = cr._checkpoint_format.read_checkpoint(tmp_path / "c")
     state = {k[len("model/") :]: v for k, v in tensors.items() if k.startswith("model/")}
     fresh = make_net(9, "float32")
     fresh.load_state_dict(state)
@@ -537,7 +537,7 @@ def test_an_optimizer_of_its_own_without_param_groups_saves_and_loads(tmp_path):
     opt = Halving()
     opt.lr = 0.05
     cr.save(tmp_path / "c", model, opt)
-    _, metadata = cr._checkpoint.read_checkpoint(tmp_path / "c")
+    _, metadata = cr._checkpoint_format.read_checkpoint(tmp_path / "c")
     assert "optimizer_params" not in metadata
     fresh = Halving()
     cr.load(tmp_path / "c", make_net(1, "float32"), fresh)

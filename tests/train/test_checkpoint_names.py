@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._checkpoint import read_checkpoint
+from chainrule._checkpoint_format import read_checkpoint
 
 
 def _name(n_bytes: int, char: str = "a") -> str:
@@ -80,7 +80,7 @@ def test_a_name_over_255_bytes_is_refused_naming_it(tmp_path):
 KILLED_WRITER = """
 import os, signal, sys
 import chainrule as cr
-from chainrule import _checkpoint
+from chainrule import _atomic_write
 
 class KillAtRename:  # the process dies with its temporary file written, not yet renamed
     def __getattr__(self, name):
@@ -88,7 +88,7 @@ class KillAtRename:  # the process dies with its temporary file written, not yet
     def replace(self, src, dst):
         os.kill(os.getpid(), signal.SIGKILL)
 
-_checkpoint.os = KillAtRename()
+_atomic_write.os = KillAtRename()
 cr.save(sys.argv[1], {"w": __import__("numpy").zeros(2)})
 """
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from _cli_run import error_line, main
 
-from chainrule._checkpoint import read_checkpoint
+from chainrule._checkpoint_format import read_checkpoint
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

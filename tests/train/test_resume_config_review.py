@@ -17,7 +17,7 @@ import pytest
 from _cli_run import error_line, main
 from safetensors.numpy import save as safetensors_bytes
 
-from chainrule._checkpoint import _digest, read_checkpoint
+from chainrule._checkpoint_format import _digest, read_checkpoint
 
 CONFIG = ["--dataset", "iris", "--hidden", "8", "--batch-size", "16", "--seed", "1"]
 QUIET = ["--no-progress"]

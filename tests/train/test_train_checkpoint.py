@@ -13,7 +13,8 @@ import pytest
 from safetensors.numpy import save as safetensors_bytes
 
 import chainrule as cr
-from chainrule._checkpoint import CheckpointError, atomic_write, read_checkpoint
+from chainrule._atomic_write import atomic_write
+from chainrule._checkpoint_format import CheckpointError, read_checkpoint
 
 
 def _model(hidden=5, seed=0):
@@ -179,7 +180,7 @@ def test_a_training_state_pointing_at_an_optimizer_tensor_is_refused(tmp_path):
     tensors, meta = read_checkpoint(path)
     meta = {**meta, "training": json.dumps({"best": {"__array__": "optimizer/0"}})}
     meta.pop("sha256")
-    from chainrule._checkpoint import _digest
+    from chainrule._checkpoint_format import _digest
 
     meta["sha256"] = _digest(tensors, meta)  # a well-formed file otherwise
     path.write_bytes(safetensors_bytes(tensors, metadata=meta))

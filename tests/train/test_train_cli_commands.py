@@ -19,7 +19,7 @@ from _cli_run import main as _main
 
 import chainrule as cr
 from chainrule import _cli
-from chainrule._checkpoint import atomic_write
+from chainrule._atomic_write import atomic_write
 from chainrule._config import Config
 
 

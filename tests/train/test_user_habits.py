@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._checkpoint import read_checkpoint
+from chainrule._checkpoint_format import read_checkpoint
 from chainrule.callbacks import Callback, EarlyStopping, ModelCheckpoint
 
 

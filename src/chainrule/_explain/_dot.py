@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checkpoint import atomic_write
+from .._atomic_write import atomic_write
 from ._format import _TEXT_CONTROL, fmt
 from ._labels import label
 from ._naming import op_name

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checkpoint import atomic_write
+from .._atomic_write import atomic_write
 from ._bundled import DataBundle
 from ._download import fetch_verified
 from ._idx import IDXFormatError, read_idx

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checkpoint import atomic_write
+from .._atomic_write import atomic_write
 from ._records import EpochRecord
 from ._stats import ActivationStats
 

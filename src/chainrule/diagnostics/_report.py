@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from .._checkpoint import atomic_write
+from .._atomic_write import atomic_write
 from . import _plot
 from ._records import Alert, EpochRecord
 
