@@ -183,8 +183,10 @@ from .ops import (  # isort: skip
 from . import autograd, callbacks, data, linalg, nn, optim  # isort: skip  (they build on the core above)
 from ._checkpoint import load, save
 from ._checkpoint_format import CheckpointError
+from ._evaluation import evaluate, predict
 from ._history import History
-from ._training import TrainState, evaluate, fit, predict
+from ._train_state import TrainState
+from ._training import fit
 
 from . import diagnostics, examples, experiments  # isort: skip  (they build on nn and fit)
 from ._explain import GraphvizNotFoundError, Trace, explain

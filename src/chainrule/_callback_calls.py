@@ -10,7 +10,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._training import TrainState
+    from ._train_state import TrainState
 
 
 def call(callbacks, hook: str, *args) -> None:

@@ -579,8 +579,8 @@ def _load_checkpoint(run_dir: Path, model) -> dict:
 
 
 def _evaluate(args) -> int:
+    from ._evaluation import evaluate
     from ._run import in_target_units, loss_for
-    from ._training import evaluate
 
     _, splits, model, _ = _load_run(Path(args.run_dir), args.dataset, args.data_dir)
     metrics = evaluate(model, loss_for(splits.task), splits.test)
@@ -597,9 +597,9 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
+    from ._evaluation import predict
     from ._inputs import read_inputs, refuse_non_finite_outputs, scaled_inputs
     from ._run import CHECKPOINT, build_model
-    from ._training import predict
 
     run_dir = Path(args.run_dir)
     cfg = _run_config(run_dir)

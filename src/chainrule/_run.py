@@ -37,10 +37,11 @@ from ._config import (
     dataset_key,
     init_value,
 )
+from ._evaluation import evaluate
 from ._files import read_regular
 from ._history import History, checkpoint_form, restored
 from ._position import POSITION_KEYS, plural, position_problem, trained
-from ._training import evaluate, fit
+from ._training import fit
 from .data._split import can_stratify
 
 CHECKPOINT, SPLIT_SEED = "model.safetensors", 0

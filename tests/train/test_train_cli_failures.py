@@ -376,12 +376,12 @@ def test_ctrl_c_before_a_resumed_run_trains_leaves_its_checkpoint(
 
 
 def test_ctrl_c_in_another_command_says_only_interrupted(run, tmp_path, capsys, monkeypatch):
-    from chainrule import _training
+    from chainrule import _evaluation
     from chainrule._explain import _cli as explain_cli
 
     np.save(tmp_path / "x.npy", np.zeros((1, 64)))
-    monkeypatch.setattr(_training, "evaluate", _ctrl_c)
-    monkeypatch.setattr(_training, "predict", _ctrl_c)
+    monkeypatch.setattr(_evaluation, "evaluate", _ctrl_c)
+    monkeypatch.setattr(_evaluation, "predict", _ctrl_c)
     monkeypatch.setattr(explain_cli, "explain", _ctrl_c)
     for argv in (
         ["evaluate", run],

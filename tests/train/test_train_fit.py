@@ -791,13 +791,13 @@ def test_keras_call_forms_are_named():
 
 
 def test_progress_is_shown_by_default_in_a_jupyter_kernel(monkeypatch):
-    from chainrule import _training
+    from chainrule import _fit_progress
 
-    monkeypatch.setattr(_training.sys.stderr, "isatty", lambda: False, raising=False)
-    assert _training._show_progress(None) is False
-    monkeypatch.setitem(_training.sys.modules, "ipykernel.zmqshell", object())
-    assert _training._show_progress(None) is True
-    assert _training._show_progress(False) is False
+    monkeypatch.setattr(_fit_progress.sys.stderr, "isatty", lambda: False, raising=False)
+    assert _fit_progress._show_progress(None) is False
+    monkeypatch.setitem(_fit_progress.sys.modules, "ipykernel.zmqshell", object())
+    assert _fit_progress._show_progress(None) is True
+    assert _fit_progress._show_progress(False) is False
 
 
 def test_evaluation_of_a_loader_subclass_keeps_its_own_batching():

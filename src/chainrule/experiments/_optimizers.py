@@ -16,10 +16,11 @@ import numpy as np
 
 from .. import data, nn, optim
 from .._arguments import check_counts, check_names
+from .._evaluation import evaluate
 from .._generator import check_seed
 from .._grad_mode import no_grad
 from .._tensor import Tensor
-from .._training import evaluate, fit
+from .._training import fit
 from ..diagnostics import _plot
 from ..diagnostics._report import write_csv
 from ..optim._playground import FUNCTIONS, playground
