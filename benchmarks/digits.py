@@ -13,7 +13,8 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import _generator
-from chainrule._run import Config, build_model, load_splits
+from chainrule._config import Config
+from chainrule._run_setup import build_model, load_splits
 
 TARGET_ACCURACY = 0.97  # the default run's promise: at least 97% test accuracy
 

@@ -14,7 +14,8 @@ import tracemalloc
 import weakref
 
 import chainrule as cr
-from chainrule._run import Config, load_splits
+from chainrule._config import Config
+from chainrule._run_setup import load_splits
 
 from . import digits, mlp
 

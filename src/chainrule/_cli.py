@@ -231,7 +231,7 @@ def _bytes_shown(text: str) -> str:
 def _os_error(e: OSError) -> str:
     """The file and the reason, as `ls` and `cp` say them ("out.csv: Permission denied"),
     not Python's ``[Errno 13] Permission denied: 'out.csv'``."""
-    from ._run import shown
+    from ._run_files import shown
 
     names = [shown(f) for f in (e.filename, e.filename2) if f is not None]
     return f"{' -> '.join(names)}: {e.strerror}" if names else e.strerror
@@ -278,7 +278,8 @@ def _train(args) -> int:
 def _resume(args, given: dict) -> int:
     """--resume DIR: continue the run from its checkpoint; a run stopped before its first
     checkpoint trained nothing, so it starts again from epoch 0 with its config.json."""
-    from ._run import shown, train
+    from ._run import train
+    from ._run_files import shown
 
     if args.out is not None:  # an empty one too, as a new run refuses it
         raise ValueError(f"--out cannot be used with --resume: the run continues in {args.resume}")
@@ -316,7 +317,8 @@ def _check_weights_fit(out: Path, cfg, flags: list[str]) -> None:
     model: ``flags`` that give one (--hidden, or --activation to or from prelu, which
     learns a slope) are named, rather than the weights that do not load."""
     from ._checkpoint_format import read_checkpoint
-    from ._run import CHECKPOINT, build_model, shown
+    from ._run_files import CHECKPOINT, shown
+    from ._run_setup import build_model
 
     if not flags:
         return
@@ -338,7 +340,7 @@ def _reshaping(cfg, given: dict) -> list[str]:
     """The flags in ``given`` that may change the weights of ``cfg``'s model: --dataset
     (its features and classes), --hidden, and --activation to or from prelu (the one with
     a parameter, its slope)."""
-    from ._run import dataset_key
+    from ._config import dataset_key
 
     flags = [k for k in ("dataset", "hidden") if given.get(k, getattr(cfg, k)) != getattr(cfg, k)]
     if "dataset" in flags and dataset_key(given["dataset"]) == dataset_key(cfg.dataset):
@@ -349,7 +351,7 @@ def _reshaping(cfg, given: dict) -> list[str]:
 
 def _data_shapes(cfg) -> tuple[int, int]:
     """The model's input and output sizes for ``cfg``'s dataset."""
-    from ._run import load_splits
+    from ._run_setup import load_splits
 
     splits = load_splits(cfg)
     return splits.train[0].shape[1], splits.n_out
@@ -365,7 +367,7 @@ def _flag_value(value) -> str:
 def _trained(out: Path) -> bool:
     """Whether the run in ``out`` has written what an epoch's end writes (a checkpoint and
     its history, or the final metrics); files of the user's beside them do not count."""
-    from ._run import TRAINED
+    from ._run_files import TRAINED
 
     return any((out / name).exists() for name in TRAINED)
 
@@ -382,7 +384,7 @@ def _not_left_before_first_checkpoint(out: Path) -> str | None:
 
 
 def _left_before_first_checkpoint(path: Path) -> bool:
-    from ._run import RUN_FILES, is_temporary
+    from ._run_files import RUN_FILES, is_temporary
     from .diagnostics._report import FILES
 
     if path.name == "config.json":
@@ -405,7 +407,7 @@ def _is_run_config(path: Path) -> bool:
 def _checked_out(out: Path, force: bool) -> Path:
     """``--out`` for a new run: a new or empty directory, or one holding only what a run
     writes before its first checkpoint (nothing to lose); anything else needs --force."""
-    from ._run import CHECKPOINT, check_diagnostics_dir
+    from ._run_files import CHECKPOINT, check_diagnostics_dir
 
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a directory")
@@ -474,7 +476,7 @@ def _check_matches_checkpoint(out: Path, cfg, remedy: str, keys=None) -> None:
     only epochs may differ, or only ``keys`` are compared when given. ``remedy`` follows
     "restore it" in the message."""
     from ._checkpoint import load
-    from ._run import CHECKPOINT
+    from ._run_files import CHECKPOINT
 
     saved = load(out / CHECKPOINT).get("config")
     if not isinstance(saved, dict):
@@ -528,7 +530,7 @@ def _read_config(run_dir: Path):
 def _run_config(run_dir: Path):
     """The run's config.json; but the configuration of its checkpoint when config.json is
     the file a resumed run killed between the two writes left (`unwritten_config`)."""
-    from ._run import unwritten_config
+    from ._run_files import unwritten_config
 
     cfg = _read_config(run_dir)  # a damaged config.json is named first, as ever
     return unwritten_config(run_dir) or cfg
@@ -542,7 +544,7 @@ _MODEL_KEYS = ("dataset", "hidden", "activation")
 
 def _load_run(run_dir: Path, dataset: str | None = None, data_dir: str | None = None):
     """The run's config, its data splits (for the input and output sizes) and its model."""
-    from ._run import build_model, load_splits
+    from ._run_setup import build_model, load_splits
 
     cfg = _run_config(run_dir)
     _check_matches_checkpoint(run_dir, cfg, _AS_TRAINED, _MODEL_KEYS)
@@ -567,7 +569,7 @@ def _sizes(n_in: int, n_out: int) -> str:
 def _load_checkpoint(run_dir: Path, model) -> dict:
     """The checkpoint's weights into ``model`` (which must all be finite); its training state."""
     from ._checkpoint import load
-    from ._run import CHECKPOINT
+    from ._run_files import CHECKPOINT
 
     state = load(run_dir / CHECKPOINT, model)
     for name, value in model.state_dict().items():
@@ -580,7 +582,8 @@ def _load_checkpoint(run_dir: Path, model) -> dict:
 
 def _evaluate(args) -> int:
     from ._evaluation import evaluate
-    from ._run import in_target_units, loss_for
+    from ._run_results import in_target_units
+    from ._run_setup import loss_for
 
     _, splits, model, _ = _load_run(Path(args.run_dir), args.dataset, args.data_dir)
     metrics = evaluate(model, loss_for(splits.task), splits.test)
@@ -599,7 +602,8 @@ def _evaluate(args) -> int:
 def _predict(args) -> int:
     from ._evaluation import predict
     from ._inputs import read_inputs, refuse_non_finite_outputs, scaled_inputs
-    from ._run import CHECKPOINT, build_model
+    from ._run_files import CHECKPOINT
+    from ._run_setup import build_model
 
     run_dir = Path(args.run_dir)
     cfg = _run_config(run_dir)
@@ -624,7 +628,7 @@ def _predict(args) -> int:
 
 def _task_and_scaler(path: Path, state: dict, n_in: int):
     """The run's task and input scaling, from its checkpoint's training state."""
-    from ._run import training_field
+    from ._run_files import training_field
 
     training_field(path, state, "scaler", dict, "predict")  # present first: as ever
     task = training_field(path, state, "task", str, "predict")
@@ -636,7 +640,7 @@ def _task_and_scaler(path: Path, state: dict, n_in: int):
 def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
     """The `Standardizer` saved as ``state[key]``, checked: finite, for ``n`` ``what``."""
     from . import data
-    from ._run import training_field
+    from ._run_files import training_field
 
     scaler, saved = data.Standardizer(), training_field(path, state, key, dict, "predict")
     try:
@@ -654,7 +658,7 @@ def _standardizer(path: Path, state: dict, key: str, n: int, what: str):
 def _checkpoint_shapes(run_dir: Path) -> tuple[int, int]:
     """The model's input and output sizes, from the weight matrices in its checkpoint."""
     from ._checkpoint_format import read_checkpoint
-    from ._run import CHECKPOINT
+    from ._run_files import CHECKPOINT
 
     path = run_dir / CHECKPOINT
     return _weight_shapes(read_checkpoint(path)[0], path)

@@ -42,7 +42,8 @@ from reliability_conftest import chainrule_cmd, has_traceback, note, python_cmd,
 import chainrule as cr
 from chainrule import _cli
 from chainrule._checkpoint_format import read_checkpoint
-from chainrule._run import Config, build_model, load_splits
+from chainrule._config import Config
+from chainrule._run_setup import build_model, load_splits
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -19,7 +19,7 @@ import pytest
 from _cli_run import error_line, main
 
 import chainrule as cr
-from chainrule._run import CHECKPOINT
+from chainrule._run_files import CHECKPOINT
 
 RUN = ["--dataset", "iris", "--hidden", "4", "--epochs", "1"]
 _CHAINRULE = [sys.executable, "-m", "chainrule"]

@@ -153,7 +153,7 @@ def test_a_kill_while_force_clears_an_old_run_never_leaves_its_config_alone(
     # `train --force` over an old run removes its files one by one; killed on the way, the
     # directory must not hold the old config.json without the old checkpoint, which
     # --resume would train from epoch 0 in place of the forced configuration
-    from chainrule import _run
+    from chainrule import _run_files
 
     run = tmp_path / "run"
     assert main(["train", *CONFIG, *QUIET, "--epochs", "1", "--out", run]) == 0
@@ -167,7 +167,7 @@ def test_a_kill_while_force_clears_an_old_run_never_leaves_its_config_alone(
 
     monkeypatch.setattr(Path, "unlink", unlink)
     with pytest.raises(_Killed):
-        _run.clear_run(run)
+        _run_files.clear_run(run)
     monkeypatch.undo()
     left = {p.name for p in run.iterdir()}
     assert "config.json" not in left or "model.safetensors" in left, (kill_at, left)

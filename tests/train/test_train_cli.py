@@ -22,8 +22,8 @@ from safetensors.numpy import load_file
 
 import chainrule as cr
 from chainrule import _cli
-from chainrule._config import OPTIMIZERS
-from chainrule._run import Config, load_splits
+from chainrule._config import OPTIMIZERS, Config
+from chainrule._run_setup import load_splits
 
 RUN_FILES = {"config.json", "history.csv", "metrics.json", "model.safetensors", "curves.png"}
 HISTORY_HEADER = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
@@ -152,7 +152,7 @@ def test_metrics_json_matches_a_numpy_evaluation_of_the_saved_model(run3):
 def _raw_diabetes_splits():
     """The diabetes training targets and test split in the targets' own units, cut here from
     the raw data as the run cuts them (20% held out, then 10% of the rest for validation)."""
-    from chainrule._run import SPLIT_SEED
+    from chainrule._run_setup import SPLIT_SEED
 
     split = cr.data.train_test_split
     bundle = cr.data.load_diabetes()
@@ -205,7 +205,7 @@ def test_curves_png_is_written_when_matplotlib_is_installed(run3):
 
 
 def test_the_checkpoint_loads_into_the_configured_model(run3):
-    from chainrule._run import build_model
+    from chainrule._run_setup import build_model
 
     cfg = Config(**_read_json(run3 / "config.json"))
     model = build_model(cfg, 64, 10)
@@ -409,7 +409,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(
     monkeypatch.undo()
 
     # the checkpoint is loadable and records the position: 4 batches into epoch 0
-    from chainrule._run import build_model
+    from chainrule._run_setup import build_model
 
     model = build_model(Config(**_read_json(run / "config.json")), 64, 10)
     training = cr.load(run / "model.safetensors", model)
@@ -584,7 +584,7 @@ def test_drawing_the_curves_leaves_pyplots_backend_alone(tmp_path):
     pytest.importorskip("matplotlib")
     script = (
         "import matplotlib; matplotlib.use('svg'); from pathlib import Path; "
-        "from chainrule._run import plot_curves; from chainrule import History; "
+        "from chainrule._run_results import plot_curves; from chainrule import History; "
         "h = History(); h.append(0, {'loss': 1.0, 'accuracy': 0.5}); "
         f"drawn = plot_curves(Path({str(tmp_path / 'c.png')!r}), h); "
         "print(drawn, matplotlib.get_backend())"

@@ -142,7 +142,8 @@ def test_a_config_with_the_default_learning_rate_as_null_still_evaluates(run, tm
 def _with_checkpoint(run, tmp_path, with_optimizer=False, **training_state):
     """``run``'s config.json beside a checkpoint written by ``cr.save`` with the run's
     weights and only the given training state."""
-    from chainrule._run import Config, build_model
+    from chainrule._config import Config
+    from chainrule._run_setup import build_model
 
     other = tmp_path / "saved"
     other.mkdir()

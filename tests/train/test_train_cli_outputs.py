@@ -17,7 +17,7 @@ from _cli_run import main as _main
 
 import chainrule as cr
 from chainrule._config import Config
-from chainrule._run import build_model
+from chainrule._run_setup import build_model
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .._run import shown
+from .._run_files import shown
 from ._dot import INSTALL, GraphvizNotFoundError, lacks_hangul_font, write_whole
 from ._labels import LANGS
 from ._record import explain
