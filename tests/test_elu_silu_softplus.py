@@ -246,7 +246,7 @@ def test_explain_states_each_rule_in_english_and_korean():
 
 @pytest.mark.parametrize("activation", ["elu", "silu", "softplus", "SiLU", "Softplus"])
 def test_train_takes_the_new_activations(activation):
-    from chainrule._cli import _parser
+    from chainrule._cli_arguments import _parser
     from chainrule._config import ACTIVATIONS
 
     args = _parser().parse_args(["train", "--activation", activation])

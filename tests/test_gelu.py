@@ -341,7 +341,7 @@ def test_explain_of_a_second_derivative_names_the_normal_nodes():
 
 @pytest.mark.parametrize("activation", ["gelu", "GELU"])
 def test_train_takes_gelu(activation):
-    from chainrule._cli import _parser
+    from chainrule._cli_arguments import _parser
     from chainrule._config import ACTIVATIONS
 
     args = _parser().parse_args(["train", "--activation", activation])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule import _cli
+from chainrule import _cli_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -75,7 +75,7 @@ def test_every_command_in_the_docs_parses(path, line):
     """Each `chainrule ...` line of a shell block uses commands and flags that exist."""
     args = shlex.split(line)[1:]
     try:
-        _cli._parser().parse_args(args)
+        _cli_arguments._parser().parse_args(args)
     except SystemExit:
         pytest.fail(f"{path.name}: {line!r} is refused by the command line")
 

@@ -483,7 +483,7 @@ NEW_CHOICES = ["selu", "celu", "mish", "relu6", "hardswish", "hardtanh", "softsi
 
 @pytest.mark.parametrize("name", NEW_CHOICES)
 def test_train_takes_the_new_activation_names(name):
-    from chainrule._cli import _parser
+    from chainrule._cli_arguments import _parser
     from chainrule._config import ACTIVATIONS
 
     args = _parser().parse_args(["train", "--activation", name.upper()])

@@ -18,7 +18,7 @@ import pytest
 from _cli_run import main as _main
 
 import chainrule as cr
-from chainrule import _cli
+from chainrule import _cli, _cli_train
 from chainrule._atomic_write import atomic_write
 from chainrule._config import Config
 
@@ -321,7 +321,7 @@ def test_a_run_stopped_before_its_first_checkpoint_may_start_again(tmp_path, cap
 
 def test_two_runs_in_the_same_second_get_two_directories(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(_cli.time, "strftime", lambda fmt: "20261201-120000")
+    monkeypatch.setattr(_cli_train.time, "strftime", lambda fmt: "20261201-120000")
     assert _main(["train", "--epochs", 1]) == 0
     assert _main(["train", "--epochs", 1]) == 0
     names = sorted(p.name for p in (tmp_path / "runs").iterdir())
@@ -332,7 +332,7 @@ def test_a_dataset_spelled_loosely_names_its_run_directory_by_its_own_name(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(_cli.time, "strftime", lambda fmt: "20261201-120000")
+    monkeypatch.setattr(_cli_train.time, "strftime", lambda fmt: "20261201-120000")
     assert _main(["train", "--epochs", 1, "--dataset", " Breast-Cancer"]) == 0
     assert [p.name for p in (tmp_path / "runs").iterdir()] == ["breast_cancer-20261201-120000"]
 

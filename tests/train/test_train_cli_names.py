@@ -9,7 +9,7 @@ import pytest
 from _cli_run import error_line as _error_line
 from _cli_run import main as _main
 
-from chainrule import _cli
+from chainrule import _cli_run_dir
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_evaluate_on_its_own_data_set_named_again(iris_run, capsys):
 def test_resume_of_a_run_that_stored_its_data_set_spelt_otherwise_is_no_change(iris_run, capsys):
     # a run made before names were stored normalised holds "Iris": the same data set
     config = json.loads((iris_run / "config.json").read_text())
-    assert _cli._same("dataset", "Iris", config["dataset"])
-    assert not _cli._same("dataset", "Iris", "wine")
+    assert _cli_run_dir._same("dataset", "Iris", config["dataset"])
+    assert not _cli_run_dir._same("dataset", "Iris", "wine")
 
 
 def test_a_resumed_run_says_where_it_continues(tmp_path, capsys):
