@@ -200,6 +200,26 @@ def train(
         raise Interrupted(saver.after_interrupt(resume)) from None
 
 
+def _continued(out: Path, saver: _Saver, cfg: Config, model, opt, loader, log):
+    """A resumed run's history, position and seconds so far, read from its checkpoint into
+    ``model``, ``opt`` and ``loader``; and its metrics when it has no epoch left to train
+    (else None). Its config.json is brought up to date and ``cfg``'s learning rate set."""
+    history, position, seconds, state = _resume(out, model, opt, loader)
+    least, words = trained(position)
+    if cfg.epochs < least:  # before anything in the run is rewritten
+        raise ValueError(
+            f"{out} has already trained {words}; --epochs is the total, so it must be at "
+            f"least {least} (got {cfg.epochs})"
+        )
+    _update_config(out, saver, cfg, state)
+    for group in opt.param_groups:  # a --force'd new rate wins over the saved one
+        group["lr"] = cfg.lr
+    log(_resuming(out, position, len(history.epoch), cfg.epochs))
+    done = len(history.epoch)
+    metrics = _finished(out, log, done) if done >= cfg.epochs else None
+    return history, position, seconds, metrics
+
+
 def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnose, download):
     cfg.validate()
     if diagnose or not resume:  # before anything is written: clear_run looks in there too
@@ -213,19 +233,7 @@ def _train(cfg: Config, out: Path, saver: _Saver, resume, progress, log, diagnos
     )
     history, position, seconds = History(), None, 0.0
     if resume:
-        history, position, seconds, state = _resume(out, model, opt, loader)
-        least, words = trained(position)
-        if cfg.epochs < least:  # before anything in the run is rewritten
-            raise ValueError(
-                f"{out} has already trained {words}; --epochs is the total, so it must be at "
-                f"least {least} (got {cfg.epochs})"
-            )
-        _update_config(out, saver, cfg, state)
-        for group in opt.param_groups:  # a --force'd new rate wins over the saved one
-            group["lr"] = cfg.lr
-        log(_resuming(out, position, len(history.epoch), cfg.epochs))
-        done = len(history.epoch)
-        metrics = _finished(out, log, done) if done >= cfg.epochs else None
+        history, position, seconds, metrics = _continued(out, saver, cfg, model, opt, loader, log)
         if metrics is not None:  # nothing to train: every file stays as it is
             return metrics
     out.mkdir(parents=True, exist_ok=True)
