@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._aligned import aligned_copy
 from .._tensor import Tensor
 from ..ops._casts import device_and_dtype
 
@@ -90,7 +91,7 @@ class ModuleModes:
 
 def _cast_parameter(p: Parameter, dtype: np.dtype) -> None:
     """Give ``p`` (and its gradient) ``dtype``, keeping the object."""
-    p.data = p.data.astype(dtype)
+    p.data = aligned_copy(p.data, dtype)  # a fresh array on the boundary, as Parameter's
     grad = p._grad
     if isinstance(grad, np.ndarray):
         p._grad = grad.astype(dtype)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .._aligned import aligned_full_like
 from ._arithmetic import add_scaled, update_moments
 from ._optimizer import Optimizer
 from ._params import refuse_unsupported
@@ -108,7 +109,7 @@ class Adam(Optimizer):
         """v_max ← max(v_max, v), in place; returns v_max."""
         v_max = state.get("max_exp_avg_sq")
         if v_max is None:  # amsgrad switched on after the first steps
-            v_max = state["max_exp_avg_sq"] = np.zeros_like(w)
+            v_max = state["max_exp_avg_sq"] = aligned_full_like(w, 0)
         np.maximum(v_max, v, out=v_max)
         return v_max
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._aligned import aligned_full_like
 from ._arithmetic import add_scaled
 from ._optimizer import Optimizer
 
@@ -60,8 +61,7 @@ class AdaGrad(Optimizer):
         super().__init__(params, defaults, unsupported)
 
     def _init_state(self, w, group) -> dict:
-        h0 = group["initial_accumulator_value"]
-        return {"step": 0, "sum_sq": np.zeros_like(w) if h0 == 0 else np.full_like(w, h0)}
+        return {"step": 0, "sum_sq": aligned_full_like(w, group["initial_accumulator_value"])}
 
     def _update(self, w, g, state, group) -> None:
         d = self._direction(w, g, group)
@@ -158,7 +158,7 @@ class RMSProp(Optimizer):
         """ḡ ← α·ḡ + (1 − α)·d, then √max(v − ḡ⊙ḡ, 0) into ``out``."""
         avg = state.get("grad_avg")
         if avg is None:  # centered switched on after the first steps
-            avg = state["grad_avg"] = np.zeros_like(w)
+            avg = state["grad_avg"] = aligned_full_like(w, 0)
         avg *= alpha
         add_scaled(avg, 1 - alpha, d, out)
         np.multiply(avg, avg, out=out)
@@ -169,7 +169,7 @@ class RMSProp(Optimizer):
     def _momentum(self, w, u, state, mu: float) -> np.ndarray:
         buf = state.get("momentum_buffer")
         if buf is None:  # momentum switched on after the first steps
-            buf = state["momentum_buffer"] = np.zeros_like(w)
+            buf = state["momentum_buffer"] = aligned_full_like(w, 0)
         buf *= mu
         buf += u
         return buf

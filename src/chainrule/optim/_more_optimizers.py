@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._aligned import aligned_full_like
 from ._arithmetic import add_scaled, decay_average
 from ._hyper import _number
 from ._optimizer import Optimizer
@@ -117,7 +118,11 @@ class Rprop(Optimizer):
         super().__init__(params, defaults, unsupported)
 
     def _init_state(self, w, group) -> dict:
-        return {"step": 0, "prev": np.zeros_like(w), "step_size": np.full_like(w, group["lr"])}
+        return {
+            "step": 0,
+            "prev": aligned_full_like(w, 0),
+            "step_size": aligned_full_like(w, group["lr"]),
+        }
 
     def _update(self, w, g, state, group) -> None:
         d = np.negative(g, out=self._scratch(w, 0)) if group["maximize"] else g
@@ -210,7 +215,7 @@ class ASGD(Optimizer):
         super().__init__(params, defaults, unsupported)
 
     def _init_state(self, w, group) -> dict:
-        return {"step": 0, "ax": np.zeros_like(w), "eta": group["lr"], "mu": 1.0}
+        return {"step": 0, "ax": aligned_full_like(w, 0), "eta": group["lr"], "mu": 1.0}
 
     def _update(self, w, g, state, group) -> None:
         d = self._direction(w, g, group)  # read before W changes

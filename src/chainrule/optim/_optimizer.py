@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._aligned import aligned_empty, aligned_full_like
 from .._grad_mode import enable_grad
 from .._quiet import silenced
 from .._tensor import Tensor
@@ -158,7 +159,9 @@ class Optimizer:
 
     def _init_state(self, w: np.ndarray, group: dict) -> dict:
         scalars = dict(self._scalar_state)
-        arrays = {k: np.zeros_like(w) for k in self._required_state(group) if k not in scalars}
+        arrays = {
+            k: aligned_full_like(w, 0) for k in self._required_state(group) if k not in scalars
+        }
         return {"step": 0, **arrays, **scalars}
 
     def _checked_hyper(self, options: dict) -> dict:
@@ -236,7 +239,7 @@ class Optimizer:
         key = (dtype, slot)
         buf = self._buffers.get(key)
         if buf is None or buf.size < size:
-            buf = self._buffers[key] = np.empty(size, dtype)
+            buf = self._buffers[key] = aligned_empty(size, dtype)
         return buf
 
     # ----- saving and restoring --------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._aligned import aligned_copy
 from ._arithmetic import add_scaled
 from ._optimizer import Optimizer
 
@@ -94,7 +95,7 @@ class SGD(Optimizer):
         mu = group["momentum"]
         buf = state.get("momentum_buffer")
         if buf is None:
-            buf = state["momentum_buffer"] = np.array(d, dtype=w.dtype)
+            buf = state["momentum_buffer"] = aligned_copy(d, w.dtype)
         else:
             buf *= mu
             add_scaled(buf, 1 - group["dampening"], d, self._scratch(w, 1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._aligned import aligned_copy
 from .._arguments import is_count
 
 
@@ -135,7 +136,7 @@ def _array(i: int, name: str, value, w: np.ndarray) -> np.ndarray:
         )
     if a.dtype.kind not in "fiu":
         raise ValueError(f"load_state_dict: parameter {i}: state '{name}' is not numeric")
-    return np.array(a, dtype=w.dtype)  # a copy: the caller's dict is never aliased
+    return aligned_copy(a, w.dtype)  # a copy: the caller's dict is never aliased
 
 
 # ----- a flat form for files ------------------------------------------------------------------
