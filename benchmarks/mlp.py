@@ -1,4 +1,5 @@
-"""The benchmark network three ways: chainrule, hand-written NumPy, and PyTorch.
+"""The benchmark network four ways: chainrule, hand-written NumPy, chainrule's own nodes
+replayed without its graph (the floor of a recorded-step mode), and PyTorch.
 
 An MLP 784-256-256-10 with ReLU, softmax cross-entropy and plain SGD, in float32. Every
 contender starts from the same weights and sees the same batches in the same order, so
@@ -15,6 +16,9 @@ import numpy as np
 
 import chainrule as cr
 from chainrule._aligned import aligned_copy
+from chainrule.nn._layers import Affine
+from chainrule.nn._softmax_with_loss import SoftmaxWithLoss
+from chainrule.ops._activations import ReLU
 
 from ._common import cycling, loop_step, loss_agreement
 
@@ -118,6 +122,39 @@ def numpy_step(p: Problem):
     return step
 
 
+# ----- chainrule's nodes replayed: the floor of a recorded-step mode -------------------------
+def replayed_step(p: Problem):
+    """chainrule's step with its own nodes called in order on arrays, as a mode replaying a
+    recorded step would call them: the same `Affine`, `ReLU` and `SoftmaxWithLoss` forward
+    and backward, the same SGD, but no Tensors, no graph and no engine. The gap between it
+    and `chainrule_step` is what such a mode could save at most; the gap between it and
+    `numpy_step` is the nodes' own work."""
+    model = chainrule_model(p)
+    opt = cr.optim.SGD(model.parameters(), lr=LR)
+    params = list(model.parameters())  # W1, b1, W2, b2, W3, b3
+
+    def step(x, labels):
+        affines, relus = [Affine(), Affine(), Affine()], [ReLU(), ReLU()]  # fresh nodes
+        h = x
+        for i, node in enumerate(affines):
+            node.needs_grad = (i > 0, True, True)  # no gradient for the input batch
+            h = node.forward(h, params[2 * i].data, params[2 * i + 1].data)
+            if i < 2:
+                h = relus[i].forward(h)
+        loss_node = SoftmaxWithLoss()
+        loss_node.needs_grad = (True, False)
+        loss = loss_node.forward(h, labels)
+        g = loss_node.backward(np.ones_like(loss))[0]
+        for i in (2, 1, 0):
+            g, params[2 * i].grad, params[2 * i + 1].grad = affines[i].backward(g)
+            if i:
+                g = relus[i - 1].backward_into(g)[0]
+        opt.step()
+        return float(loss)
+
+    return step
+
+
 # ----- PyTorch ------------------------------------------------------------------------------
 def torch_step(p: Problem, torch):
     """The same network in PyTorch on the CPU (nn.Linear keeps W as (out, in))."""
@@ -146,7 +183,11 @@ def torch_step(p: Problem, torch):
 
 def contenders(p: Problem, torch=None) -> dict:
     """Zero-argument callables, one training step each on the next batch."""
-    steps = {"chainrule": chainrule_step(p), "numpy": numpy_step(p)}
+    steps = {
+        "chainrule": chainrule_step(p),
+        "numpy": numpy_step(p),
+        "replayed": replayed_step(p),
+    }
     if torch is not None:
         steps["torch"] = torch_step(p, torch)
     return {name: cycling(step, p.batches) for name, step in steps.items()}

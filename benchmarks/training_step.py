@@ -1,5 +1,6 @@
 """training_step: one SGD step of the MLP 784-256-256-10 (see `mlp`) at batch 32, 128 and
-512, chainrule against hand-written NumPy (the limit) and PyTorch on the CPU.
+512, chainrule against hand-written NumPy (the limit) and PyTorch on the CPU, and against
+its own nodes replayed without the graph (the floor of a recorded-step mode).
 
 Reports median milliseconds per step, the ratios chainrule/NumPy and chainrule/PyTorch,
 and the GFLOP/s each achieves in its matrix products against the machine's measured
@@ -33,6 +34,8 @@ COLUMNS = [
     "cr GFLOP/s",
     "NumPy GFLOP/s",
     "PyTorch GFLOP/s",
+    "replayed ms",
+    "cr/replayed",
 ]
 
 
@@ -56,14 +59,21 @@ def run(quick: bool = False) -> dict:
                 gflops["chainrule"],
                 gflops["numpy"],
                 gflops.get("torch"),
+                ms["replayed"],
+                r["ratio_replayed"],
             ]
         )
     notes = [
         f"float32 matmul peak of this machine: {peak:.0f} GFLOP/s (best of square products)",
         "GFLOP/s counts the matrix products only (forward, dW, dX)",
+        "replayed: chainrule's own nodes (Affine, ReLU, SoftmaxWithLoss) and SGD called in "
+        "order on arrays, without Tensors, graph or engine: the floor of a mode that "
+        "replays a recorded step; cr/replayed is what such a mode could save at most",
         agreement_note(max(r["loss_agreement"] for r in results)),
         timing_note(
-            2 if quick else ROUNDS, "chainrule, NumPy and PyTorch", 0.0 if quick else PAUSE
+            2 if quick else ROUNDS,
+            "chainrule, NumPy, the replayed nodes and PyTorch",
+            0.0 if quick else PAUSE,
         ),
     ]
     if torch is None:
@@ -91,6 +101,7 @@ def measure(batch: int, torch=None, quick: bool = False) -> dict:
         "batch": batch,
         "median_ms": ms,
         "ratio_numpy": paired_ratio(samples, "chainrule", "numpy"),
+        "ratio_replayed": paired_ratio(samples, "chainrule", "replayed"),
         "matmul_flops": p.matmul_flops(),
         "loss_agreement": agree,
         "steps_timed": rounds * block,

@@ -66,3 +66,23 @@ def test_pytorch_trains_the_same_run_as_chainrule(monkeypatch):
     assert len(mine["val_accuracy"]) == len(other["val_accuracy"]) == 2
     val = digits.setup(1)[1].val[1]  # at most one near-tie flipped per epoch
     np.testing.assert_allclose(mine["val_accuracy"], other["val_accuracy"], atol=1 / len(val))
+
+
+def test_the_replayed_nodes_train_the_weights_chainrule_trains(monkeypatch):
+    from benchmarks import mlp
+
+    p = mlp.problem(6, sizes=(12, 9, 7, 4))
+    kept = {}
+    for name, make in (("chainrule", mlp.chainrule_step), ("replayed", mlp.replayed_step)):
+        params = kept[name] = []
+        monkeypatch.setattr(cr.optim, "SGD", _capturing(cr.optim.SGD, params))
+        step = make(p)
+        losses = [step(*p.batches[i % len(p.batches)]) for i in range(5)]
+        kept[name + " losses"] = losses
+        monkeypatch.undo()
+    assert kept["chainrule losses"] == kept["replayed losses"]  # the same nodes, in order
+    assert len(kept["chainrule"]) == len(kept["replayed"]) == 6
+    start = [a for pair in p.weights for a in pair]
+    for a, b, first in zip(kept["chainrule"], kept["replayed"], start):
+        assert not np.array_equal(a.data, first)  # five steps moved every array
+        np.testing.assert_array_equal(a.data, b.data)
