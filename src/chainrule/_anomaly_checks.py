@@ -1,7 +1,8 @@
-"""Anomaly mode's checks that the engine calls where gradients meet: a sum of finite
-gradients that overflows (where a tensor's uses meet, or added to an earlier ``.grad``), and
-a gradient hook that returns NaN or inf for a finite gradient. The checks of a node's
-forward and backward are in ``_anomaly.py``."""
+"""Anomaly mode's checks that the engine calls where gradients meet and after a hook.
+
+They catch a sum of finite gradients that overflows (where a tensor's uses meet, or added
+to an earlier ``.grad``), and a gradient hook that returns NaN or inf for a finite
+gradient. The checks of a node's forward and backward are in ``_anomaly.py``."""
 
 from __future__ import annotations
 

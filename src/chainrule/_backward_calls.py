@@ -1,7 +1,8 @@
-"""What the engine calls while it walks the graph, and the checks of what comes back: a
-node's backward (an op's, a user's under a read-only upstream gradient, or recorded for
-``create_graph``), the gradient hooks, and each returned gradient made an array (or Tensor)
-of its input's shape and dtype."""
+"""What the engine calls while it walks the graph, and the checks of what comes back.
+
+The calls: a node's backward (an op's, a user's under a read-only upstream gradient, or
+recorded for ``create_graph``) and the gradient hooks; the checks: each returned gradient
+made an array (or Tensor) of its input's shape and dtype."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 
 Failures print one line and exit non-zero; ``--debug`` shows the traceback instead. Here:
 dispatch and the failure's line; the commands' arguments are in `_cli_arguments.py`, train
-in `_cli_train.py`, evaluate and predict in `_cli_evaluate.py`.
+in `_cli_train.py`, evaluate and predict in `_cli_evaluate.py`, and what they read of a run
+directory in `_cli_run_dir.py`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The data `fit`, `evaluate` and `predict` are given: loaders made from arrays or datasets,
-the settings that clash with a loader's own, inputs cast to the model's dtype, and the
-up-front check for NaN and infinity."""
+the settings that clash with a loader's own, inputs cast to the model's dtype, the
+up-front check for NaN and infinity, and where the data meets Keras's weights (each
+sample's class weight, the arrays weights go with, a batch's ``(x, y, w)``); the weights
+themselves are `_sample_weights.py`'s."""
 
 from __future__ import annotations
 

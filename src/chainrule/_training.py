@@ -5,9 +5,9 @@ backward and steps the optimizer. Callbacks (`_callbacks.py`) see every epoch's 
 stop training, save checkpoints or change the learning rate. Beside it: the `TrainState`
 callbacks see (`_train_state.py`), one step (`_train_step.py`), `evaluate` and `predict`
 (`_evaluation.py`), the checks of its arguments (`_fit_arguments.py`), its progress bar
-(`_fit_progress.py`), what it logs (`_history.py`), the data it is given (`_fit_data.py`),
-how it calls callbacks (`_callback_calls.py`) and where a run is when it resumes
-(`_position.py`).
+(`_fit_progress.py`), what it logs (`_history.py`, per batch `_metrics.py`), the data it is
+given (`_fit_data.py`) and its sample weights (`_sample_weights.py`), how it calls callbacks
+(`_callback_calls.py`) and where a run is when it resumes (`_position.py`).
 """
 
 from __future__ import annotations

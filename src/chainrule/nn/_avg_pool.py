@@ -1,7 +1,8 @@
 """`AvgPool2d` and its function `avg_pool2d`, with PyTorch's arguments, defaults, output
-sizes (``ceil_mode`` included) and divisors. Average pooling is composed: a sum by the
-convolution node with a kernel of ones, divided by PyTorch's divisor, so its gradients
-(of any order) are the convolution's.
+sizes (``ceil_mode`` included) and divisors.
+
+Average pooling is composed: a sum by the convolution node with a kernel of ones, divided
+by PyTorch's divisor, so its gradients (of any order) are the convolution's.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""PyTorch's piecewise activations: Hardtanh ReLU6 Hardsigmoid Hardswish Softshrink
-Hardshrink Threshold PReLU, each with its ``nn.functional`` form under PyTorch's name and
-arguments, composed from core ops as those of `_activations.py` are (with its helpers): a
+"""PyTorch's piecewise activations: Hardtanh ReLU6 Hardsigmoid Hardswish Softshrink Hardshrink
+Threshold PReLU, each with its ``nn.functional`` form under PyTorch's name and arguments.
+
+They are composed from core ops as those of `_activations.py` are (with its helpers): a
 piece is picked by a mask computed from the input's values, ``where`` sends the gradient to
 the picked piece only, and a flat piece is a NumPy array, so it gets no gradient. At a kink
 each takes PyTorch's one-sided choice, measured on PyTorch and stated in the docstring. An

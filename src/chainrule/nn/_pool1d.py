@@ -1,7 +1,8 @@
 """`MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool1d`, `AdaptiveMaxPool1d` and their functions,
-with PyTorch's arguments, reprs and output sizes, as the 2-D pools over a height of 1
-(the input reshaped by `_conv1d.py`'s `as_rows` and back by `from_rows`, so gradients of
-any order are the 2-D ones'). The shapes are checked here first, so that an error names
+with PyTorch's arguments, reprs and output sizes, as the 2-D pools over a height of 1.
+
+The input is reshaped by `_conv1d.py`'s `as_rows` and back by `from_rows`, so gradients of
+any order are the 2-D ones'. The shapes are checked here first, so that an error names
 the 1-D shapes the caller gave.
 """
 
