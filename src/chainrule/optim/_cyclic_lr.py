@@ -1,5 +1,5 @@
 """PyTorch's `CyclicLR`: a rate (and a momentum) cycling between two bounds, stepped per
-batch; a closed form in the step count, as the schedules of ``_schedulers.py``."""
+batch; a closed form in the step count, as the schedules of ``_common_schedulers.py``."""
 
 from __future__ import annotations
 

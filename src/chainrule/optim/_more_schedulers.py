@@ -1,5 +1,5 @@
 """More of PyTorch's schedules, closed forms in the epoch count as those of
-``_schedulers.py``: `ConstantLR`, `PolynomialLR`, `MultiplicativeLR`,
+``_common_schedulers.py``: `ConstantLR`, `PolynomialLR`, `MultiplicativeLR`,
 `CosineAnnealingWarmRestarts` and `ChainedScheduler` (`CyclicLR` is in ``_cyclic_lr.py``)."""
 
 from __future__ import annotations

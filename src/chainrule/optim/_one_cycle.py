@@ -1,6 +1,6 @@
 """`OneCycleLR`: the 1cycle policy, a rise to ``max_lr`` and a fall far below the start,
 with the momentum cycled the other way; a closed form in the step count, as the schedules
-of ``_schedulers.py``."""
+of ``_common_schedulers.py``."""
 
 from __future__ import annotations
 

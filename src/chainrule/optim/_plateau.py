@@ -1,6 +1,6 @@
 """`ReduceLROnPlateau`: a schedule that follows a watched value rather than the epoch count.
 
-Unlike the schedules of ``_schedulers.py`` it has no closed form: the rate after e epochs
+Unlike the schedules of ``_common_schedulers.py`` it has no closed form: the rate after e epochs
 depends on the values seen, so it is not an `LRScheduler`. It multiplies each group's
 current rate (a rate set by hand is reduced from), and resumes exactly from its
 `state_dict` together with the optimizer's, which holds the rates.

@@ -1,6 +1,6 @@
 """`SequentialLR`: one schedule after another, each restarting at its milestone.
 
-As the schedules of ``_schedulers.py`` it has a closed form: the rate at epoch e is that
+As the schedules of ``_common_schedulers.py`` it has a closed form: the rate at epoch e is that
 of the schedule whose turn it is, at the epochs counted since its milestone, so it resumes
 exactly from its epoch count alone.
 """
