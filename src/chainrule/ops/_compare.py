@@ -8,6 +8,7 @@ import numpy as np
 from .._tensor import Tensor, _from_op
 from ._arrays import _axis_tuple
 from ._common import constant, is_tensor, pair
+from ._indexing import _stable_order
 from ._names import torch_names
 
 
@@ -51,8 +52,6 @@ def argsort(x, axis=-1, *, dim=None, descending: bool = False, stable=None) -> T
     Always stable (equal values keep their order, also with ``descending=True``), which
     NumPy's default sort is not; NaN sorts as the largest value. ``dim=`` is PyTorch's name
     for ``axis``; ``stable=`` is accepted and changes nothing. The values are `sort`."""
-    from ._indexing import _stable_order
-
     axis, _ = torch_names("argsort", axis, dim, default=-1)
     order, _ = _stable_order("argsort", x, axis, descending)
     if np.ndim(constant(x)) == 0 and axis is not None:
