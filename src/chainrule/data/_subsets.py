@@ -3,7 +3,7 @@ subclass), `Subset`, `ConcatDataset` and `random_split`.
 
 `DataLoader` reads a batch of a `Subset` or a `ConcatDataset` from the datasets inside,
 so a Subset of an `ArrayDataset` is still one indexing operation per batch (see
-`_loader.fetch`).
+`_collate.fetch`).
 """
 
 from __future__ import annotations
