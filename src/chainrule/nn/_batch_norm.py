@@ -1,6 +1,6 @@
-"""Batch normalisation's layer: `_BatchNorm`, the base `BatchNorm1d` and `BatchNorm2d`
-share (PyTorch's arguments, parameters, buffers, count of batches and repr), and
-`BatchNorm1d`; the normalisation itself is `batch_norm`'s (`_conv_layers.py`)."""
+"""Batch normalisation: the function `batch_norm`, and `_BatchNorm`, the base `BatchNorm1d`
+and `BatchNorm2d` share (PyTorch's arguments, parameters, buffers, count of batches and
+repr), and `BatchNorm1d`; `check_momentum`. `BatchNorm2d` is in ``_conv_layers.py``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .._tensor import Tensor
 from ..ops._common import as_float
 from ._layers import _parameter_dtype, check_eps
 from ._module import Module, Parameter
+from ._norm import _array, _as_input, _float_dtype
 
 
 def check_momentum(who: str, momentum, allow_none: bool = False) -> None:
@@ -74,7 +75,6 @@ class _BatchNorm(Module):
         self.register_buffer("num_batches_tracked", count)
 
     def forward(self, x) -> Tensor:
-        from ._conv_layers import batch_norm  # here: _conv_layers imports this module
 
         x = x if isinstance(x, Tensor) else Tensor(x)
         if x.dtype.kind in "biu":  # as in Linear: an integer input takes the layer's dtype
@@ -131,3 +131,91 @@ class BatchNorm1d(_BatchNorm):
             raise ValueError(
                 f"BatchNorm1d({c}) expects inputs of shape (N, {c}) or (N, {c}, L), got {x.shape}"
             )
+
+
+def _column(p, ndim: int):
+    """A per-channel vector (C,) as (C, 1, …) to broadcast over the ``ndim - 2`` axes after
+    the channels."""
+    p = p if isinstance(p, Tensor) else np.asarray(p)
+    return p.reshape((p.shape[0],) + (1,) * (ndim - 2))
+
+
+def _affine(out: Tensor, weight, bias) -> Tensor:
+    """out · weight + bias per channel (either may be None)."""
+    if weight is not None:
+        out = out * _column(weight, out.ndim)
+    if bias is not None:
+        out = out + _column(bias, out.ndim)
+    return out
+
+
+def _check_channels(who: str, x: Tensor, **vectors) -> None:
+    """``x`` is (N, C, …) and each given per-channel vector has shape (C,)."""
+    if x.ndim < 2:
+        raise ValueError(f"{who}: input must be (N, C, …), got shape {x.shape}")
+    for name, v in vectors.items():
+        if v is not None and _array(v).shape != (x.shape[1],):
+            raise ValueError(
+                f"{who}: {name} must have one value per channel, shape ({x.shape[1]},), "
+                f"got {_array(v).shape}"
+            )
+
+
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation of an (N, C, …) input per channel, as PyTorch's
+    ``F.batch_norm``: y = (x − μ) / √(σ² + eps) · weight + bias.
+
+    With ``training``, μ and σ² are the batch's mean and biased variance over every axis
+    but the channels, and the running statistics (arrays of shape (C,), or None) are
+    updated in place: running ← (1 − momentum)·running + momentum·batch, with the unbiased
+    variance (σ²·n/(n − 1)), as PyTorch's. Otherwise μ and σ² are the running statistics.
+    An integer or bool input is computed in ``weight``'s dtype, or the default one."""
+    who = "batch_norm"
+    training = flag(who, "training", training)
+    check_momentum(who, momentum)
+    check_eps(who, eps, "a channel that is constant over the batch")
+    x = _as_input(input, _float_dtype(weight))
+    stats = {"running_mean": running_mean, "running_var": running_var}
+    _check_channels(who, x, **stats, weight=weight, bias=bias)
+    if training:
+        return _affine(_batch_normalise(x, running_mean, running_var, momentum, eps), weight, bias)
+    if running_mean is None or running_var is None:
+        raise ValueError(f"{who}: running_mean and running_var are needed when not training")
+    inv_std = 1.0 / np.sqrt(_array(running_var) + eps)
+    out = (x - _column(_array(running_mean), x.ndim)) * _column(inv_std, x.ndim)
+    return _affine(out, weight, bias)
+
+
+def _batch_normalise(x: Tensor, running_mean, running_var, momentum: float, eps: float):
+    """(x − μ) / √(σ² + eps) with the batch's statistics per channel, which update the
+    running ones when they are given."""
+    axes = (0, *range(2, x.ndim))
+    n = x.size // x.shape[1]
+    if n < 2:
+        raise ValueError(
+            f"batch_norm: training needs more than one value per channel to compute a "
+            f"variance, got an input of shape {x.shape} (use eval())"
+        )
+    mean = x.mean(axis=axes, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(axis=axes, keepdims=True)  # biased, as in the output
+    if running_mean is not None:
+        _update(_array(running_mean), mean.data.reshape(-1), momentum)
+    if running_var is not None:
+        _update(_array(running_var), var.data.reshape(-1) * (n / (n - 1)), momentum)
+    return centred / (var + eps).sqrt()
+
+
+def _update(running: np.ndarray, batch: np.ndarray, momentum: float) -> None:
+    """running ← (1 − momentum)·running + momentum·batch, in place (nothing recorded)."""
+    running *= 1 - momentum
+    running += momentum * batch

@@ -16,8 +16,8 @@ import numpy as np
 from .. import ops
 from .._arguments import flag
 from .._tensor import Tensor
-from ._batch_norm import _BatchNorm, check_momentum
-from ._conv_layers import _check_channels, _update, batch_norm, group_norm
+from ._batch_norm import _BatchNorm, _update, batch_norm, check_momentum
+from ._conv_layers import _check_channels, group_norm
 from ._layers import check_eps
 from ._norm import _array, _as_input, _float_dtype
 

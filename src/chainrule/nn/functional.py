@@ -25,6 +25,7 @@ from ._activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from ._adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ._attention import scaled_dot_product_attention
 from ._avg_pool import avg_pool2d
+from ._batch_norm import batch_norm
 from ._bce_probabilities import binary_cross_entropy
 from ._bce_with_logits import binary_cross_entropy_with_logits
 from ._channel_dropout import dropout1d, dropout3d
@@ -36,7 +37,7 @@ from ._class_margin_losses import (
 )
 from ._conv import conv2d
 from ._conv1d import conv1d
-from ._conv_layers import batch_norm, dropout2d, group_norm
+from ._conv_layers import dropout2d, group_norm
 from ._conv_transpose import conv_transpose1d, conv_transpose2d
 from ._cross_entropy import cross_entropy
 from ._ctc import ctc_loss
