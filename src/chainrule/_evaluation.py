@@ -12,6 +12,8 @@ from ._grad_mode import no_grad
 from ._metrics import Meter, batch_metrics, is_summed
 from ._sample_weights import batch_loss, is_weighted, per_element
 from ._tensor import Tensor
+from .data import ArrayDataset
+from .data._loader_args import check_batch_size
 
 __all__ = ["evaluate", "predict"]
 
@@ -77,9 +79,6 @@ def predict(model, x, batch_size: int | None = 256) -> np.ndarray:
     """Model outputs for the inputs ``x`` (an array), computed in eval mode without a graph,
     ``batch_size`` rows at a time (None: the default, 256, as Keras's None is its
     default); the model's modes are restored afterwards."""
-    from .data import ArrayDataset
-    from .data._loader_args import check_batch_size
-
     batch_size = _BATCH if batch_size is None else batch_size
     check_batch_size("predict", batch_size)
     # (X, y), an ArrayDataset (NumPy would fail on its pairs), a DataLoader
