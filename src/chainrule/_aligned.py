@@ -17,11 +17,6 @@ import numpy as np
 ALIGN = 64
 
 
-def is_aligned(a: np.ndarray) -> bool:
-    """Whether ``a``'s data starts on an `ALIGN`-byte boundary."""
-    return a.__array_interface__["data"][0] % ALIGN == 0
-
-
 def aligned_empty(shape, dtype) -> np.ndarray:
     """An uninitialised C-ordered array of ``shape`` and ``dtype`` starting on the boundary:
     a view into a slightly larger buffer (which it keeps alive as its base)."""
