@@ -102,3 +102,33 @@ def test_optimizer_state_and_work_arrays_are_aligned_and_survive_a_reload(make):
     loaded = [v for entry in again.state.values() for v in entry.values() if hasattr(v, "ctypes")]
     assert len(loaded) == len(arrays)
     assert all(_on_boundary(a) for a in loaded)
+
+
+def test_copies_and_serialized_parameters_are_aligned_and_exact():
+    """A deep copy (an EMA model, a Transformer's stacked layers) and an unpickled model get
+    parameters on the boundary, with the same values, and tied weights stay tied."""
+    import copy
+    import pickle
+
+    model = cr.nn.Sequential(cr.nn.Linear(13, 13), cr.nn.Linear(13, 13))
+    model[0].weight = model[1].weight  # tied: one Parameter in two places
+    model[1].bias.data = np.random.default_rng(2).standard_normal(13)  # set by hand, float64
+    model[1].weight.data = np.asfortranarray(model[1].weight.data)  # set by hand, any layout
+    for again in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert again[0].weight is again[1].weight
+        for p, q in zip(model.parameters(), again.parameters()):
+            assert _on_boundary(q.data)
+            assert q.data.dtype == p.data.dtype
+            np.testing.assert_array_equal(q.data, p.data)
+            assert not np.shares_memory(q.data, p.data)
+    layer = cr.nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+    stack = cr.nn.TransformerEncoder(layer, num_layers=2)  # its layers are deep copies
+    assert all(_on_boundary(p.data) for p in stack.parameters())
+
+
+def test_a_plain_tensor_s_deep_copy_keeps_its_layout():
+    """Only Parameters are realigned: a Tensor's copy keeps NumPy's copy (its order)."""
+    import copy
+
+    t = cr.Tensor(np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+    assert copy.deepcopy(t).data.flags.f_contiguous
