@@ -4,13 +4,16 @@ and name, and none of the gradient hooks of either kind (they close over the ori
 optimizers and logs) nor ``retain_grad``; a tensor computed by a recorded op is refused
 (its copy would drag the graph behind it along). A deep copy has an array of its own and
 a copy of ``.grad`` (a Parameter's leaves ``.grad`` behind, as PyTorch's); a shallow copy
-shares the memory and has no ``.grad``; serialized state holds the array alone. The
+shares the memory and has no ``.grad``; serialized state holds the array alone. A
+Parameter's deep or unpickled copy starts on a 64-byte boundary, as a new Parameter. The
 methods that call these are mixed into `Tensor` (`CopyMethods`)."""
 
 from __future__ import annotations
 
 import copy
 from typing import TYPE_CHECKING
+
+from ._aligned import aligned_copy
 
 if TYPE_CHECKING:
     from ._tensor import Tensor
@@ -31,7 +34,7 @@ def deep(t, memo: dict):
             "belongs to a graph, which a copy cannot take along; set .grad = None, or "
             "t.grad = t.grad.detach() to keep its values, first"
         )
-    new = _bare(t, copy.deepcopy(t.data, memo))
+    new = _bare(t, _copied_array(t, memo))
     memo[id(t)] = new  # before the rest, which may refer back to this tensor
     new._grad = copy.deepcopy(grad, memo)
     extra = getattr(t, "__dict__", None)  # a user's subclass without slots
@@ -62,9 +65,20 @@ def state(t) -> dict:
 
 def restore(t, kept: dict) -> None:
     """Fill a new tensor from `state`."""
-    t._fill(kept["data"], kept["requires_grad"], kept["name"])
+    data = kept["data"]
+    t._fill(aligned_copy(data) if t._aligned_copies else data, kept["requires_grad"], kept["name"])
     if kept.get("__dict__"):
         t.__dict__.update(kept["__dict__"])
+
+
+def _copied_array(t, memo: dict):
+    """``t``'s array deep-copied once per call; a Parameter's on the 64-byte boundary."""
+    if not t._aligned_copies:
+        return copy.deepcopy(t.data, memo)
+    new = memo.get(id(t.data))
+    if new is None:  # t, alive through the call, keeps the id of its array unique
+        new = memo[id(t.data)] = aligned_copy(t.data)
+    return new
 
 
 def _bare(t, data):
@@ -91,6 +105,7 @@ class CopyMethods:
     __slots__ = ()
 
     _deepcopy_keeps_grad = True  # a Parameter's deep copy leaves .grad behind (PyTorch)
+    _aligned_copies = False  # a Parameter's copies start on a 64-byte boundary
 
     def __deepcopy__(self, memo) -> Tensor:
         return deep(self, memo)
