@@ -5,7 +5,7 @@ optimizers and logs) nor ``retain_grad``; a tensor computed by a recorded op is 
 (its copy would drag the graph behind it along). A deep copy has an array of its own and
 a copy of ``.grad`` (a Parameter's leaves ``.grad`` behind, as PyTorch's); a shallow copy
 shares the memory and has no ``.grad``; serialized state holds the array alone. A
-Parameter's deep or unpickled copy starts on a 64-byte boundary, as a new Parameter. The
+Parameter's deep or deserialized copy starts on a 64-byte boundary, as a new Parameter. The
 methods that call these are mixed into `Tensor` (`CopyMethods`)."""
 
 from __future__ import annotations

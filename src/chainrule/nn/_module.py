@@ -38,7 +38,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
     _deepcopy_keeps_grad = False  # as PyTorch's Parameter.__deepcopy__
-    _aligned_copies = True  # deep and unpickled copies on the boundary too
+    _aligned_copies = True  # deep and deserialized copies on the boundary too
     _frozen_updates_in_place = True  # ema_p *= decay under no_grad, requires_grad or not
 
     def __init__(self, data, dtype=None, requires_grad: bool = True, name: str | None = None):
