@@ -56,6 +56,27 @@ class PackedSequence(_Fields):
             inverse = np.argsort(order.data).astype(np.int64)
         return super().__new__(cls, data, Tensor(sizes), order, _tensor(inverse))
 
+    def to(self, *args, dtype=None, device=None) -> PackedSequence:
+        """PyTorch's ``packed.to(dtype)``: ``data`` cast as `Tensor.to` casts it (a recorded
+        op, so the gradient flows back to the original data; a new node even to its own
+        dtype), the indices kept; the device ``"cpu"`` alone returns this sequence itself."""
+        data = self.data.to(*args, dtype=dtype, device=device)
+        if data is self.data:
+            return self
+        return PackedSequence(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+
+    def float(self) -> PackedSequence:
+        """``to("float32")``, as PyTorch's."""
+        return self.to("float32")
+
+    def double(self) -> PackedSequence:
+        """``to("float64")``, as PyTorch's."""
+        return self.to("float64")
+
+    def cpu(self) -> PackedSequence:
+        """This sequence itself: chainrule runs on the CPU only."""
+        return self
+
 
 def _integers(who: str, name: str, values) -> np.ndarray:
     """``values`` (a list, array or Tensor of whole numbers) as a 1-D int64 array."""
