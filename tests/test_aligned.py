@@ -20,7 +20,6 @@ SHAPES = [(), (1,), (3,), (7, 5), (784, 256), (2, 3, 4), (0,), (4, 0)]
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
 def test_aligned_empty_has_the_shape_dtype_and_boundary(shape, dtype):
-    pad = [np.empty(k, np.uint8) for k in (1, 17, 40)]  # whatever was allocated before
     a = aligned_empty(shape, dtype)
     assert a.shape == shape
     assert a.dtype == np.dtype(dtype)
@@ -29,7 +28,6 @@ def test_aligned_empty_has_the_shape_dtype_and_boundary(shape, dtype):
     assert a.size == 0 or _on_boundary(a)
     a[...] = 1  # the whole array is usable memory
     assert a.size == 0 or a.sum() == a.size
-    del pad
 
 
 def test_aligned_copy_equals_astype_for_any_layout_and_dtype():
